@@ -1,0 +1,84 @@
+import type { Dialect, RelationName, RelationType } from './dialect.js';
+
+export interface ColumnInfo {
+  name: string;
+  /** The warehouse's type name, e.g. `BIGINT`, `VARCHAR`, `TIMESTAMP_NTZ`. */
+  type: string;
+}
+
+export interface QueryResult {
+  columns: ColumnInfo[];
+  /** Rows as arrays, values normalised to JSON-friendly JS: numbers, strings, booleans, null. */
+  rows: unknown[][];
+  /** For DML and CREATE TABLE AS: how many rows were written. */
+  rowsAffected?: number;
+}
+
+/** One session with the warehouse. Statements on one connection run one at a time. */
+export interface Connection {
+  execute(sql: string, binds?: (string | number | boolean | null)[]): Promise<QueryResult>;
+  /**
+   * Runs statements as one unit: inside a transaction where the warehouse has transactional DDL,
+   * so a failure or a crash part-way leaves everything as it was. Returns each statement's result.
+   */
+  executeAtomic(statements: string[]): Promise<QueryResult[]>;
+  /** Asks the warehouse to stop the running statement (Ctrl-C). */
+  cancel(): Promise<void>;
+  /** Sets a label on the session's queries (Snowflake's QUERY_TAG); a no-op where unsupported. */
+  setQueryTag(tag: string | undefined): Promise<void>;
+}
+
+export interface SeedColumn {
+  name: string;
+  /** The dialect's type name. */
+  type: string;
+}
+
+export interface ExternalFile {
+  /** Absolute local path of the file to load. */
+  path: string;
+  format: 'parquet' | 'csv';
+}
+
+/**
+ * The only code that talks to a warehouse. Engine stages above it never ask which warehouse
+ * they are on; what differs in SQL text lives in the pure `dialect`.
+ */
+export interface Adapter {
+  readonly type: 'duckdb' | 'snowflake';
+  readonly dialect: Dialect;
+  /** Human description for `model debug` and summaries, with no secret in it. */
+  describe(): string;
+  open(): Promise<void>;
+  close(): Promise<void>;
+  /** Runs `fn` on a pooled connection; at most `threads` run at once. */
+  withConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T>;
+  /** Relations that exist in a schema, by lower-cased name. */
+  listRelations(database: string, schema: string): Promise<Map<string, RelationType>>;
+  /** Creates the database (where the warehouse has such a thing) and the schema if missing. */
+  ensureSchema(database: string, schema: string): Promise<void>;
+  /** Replaces `relation` with a table of `rows` (strings or null, cast to `columns`' types), atomically. */
+  loadSeed(conn: Connection, relation: RelationName, columns: SeedColumn[], rows: (string | null)[][]): Promise<number>;
+  /**
+   * Replaces `relation` with the untouched contents of a local file, atomically. When the file
+   * lacks one of `expectedColumns`, nothing is replaced and a ColumnMismatchError is thrown.
+   */
+  loadFile(conn: Connection, relation: RelationName, file: ExternalFile, expectedColumns: string[]): Promise<{ rows: number; columns: ColumnInfo[] }>;
+  /** Cancels everything running (Ctrl-C). */
+  cancelAll(): Promise<void>;
+}
+
+/** A loaded file lacks columns its source declares. */
+export class ColumnMismatchError extends Error {
+  constructor(
+    readonly missing: string[],
+    readonly found: string[],
+  ) {
+    super(`missing columns: ${missing.join(', ')}`);
+  }
+}
+
+export function missingColumns(expected: string[], found: string[]): string[] {
+  const have = new Set(found.map((c) => c.toLowerCase()));
+  return expected.filter((c) => !have.has(c.toLowerCase()));
+}

@@ -1,0 +1,21 @@
+import { ProjectError } from '../errors.js';
+import type { TargetConfig } from '../project/profiles.js';
+import type { Adapter } from './adapter.js';
+import type { Dialect } from './dialect.js';
+import { duckDbDialect } from './duckdb/duckdb-dialect.js';
+
+/** The pure SQL dialect of a target: available without connecting (compile, docs). */
+export async function dialectFor(target: TargetConfig): Promise<Dialect> {
+  if (target.type === 'duckdb') return duckDbDialect;
+  const { snowflakeDialect } = await import('./snowflake/snowflake-dialect.js');
+  return snowflakeDialect;
+}
+
+/** Creates the adapter for a target. Warehouse clients are imported only when used. */
+export async function createAdapter(target: TargetConfig, database: string, projectDir: string): Promise<Adapter> {
+  if (target.type === 'duckdb') {
+    const { DuckDbAdapter } = await import('./duckdb/duckdb-adapter.js');
+    return new DuckDbAdapter(target as Extract<TargetConfig, { type: 'duckdb' }>, database, projectDir);
+  }
+  throw new ProjectError('usage', `target '${target.name}': the snowflake adapter is not available in this version yet`);
+}

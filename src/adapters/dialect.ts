@@ -1,0 +1,53 @@
+/** The three parts of a warehouse relation name. */
+export interface RelationName {
+  database: string;
+  schema: string;
+  identifier: string;
+}
+
+export type RelationType = 'table' | 'view';
+
+/** Column types a seed value can be inferred as; each dialect maps them to its own names. */
+export type SeedType = 'integer' | 'bigint' | 'double' | 'boolean' | 'date' | 'timestamp' | 'text';
+
+/**
+ * Everything that differs in SQL text between warehouses. Pure and synchronous: no I/O,
+ * so what it emits can be checked against golden files.
+ */
+export interface Dialect {
+  readonly type: 'duckdb' | 'snowflake';
+  quoteIdentifier(id: string): string;
+  /** Fully qualified, quoted as needed. */
+  qualify(rel: RelationName): string;
+  /** A string literal safe for any content (quotes, backslashes, comment markers). */
+  stringLiteral(s: string): string;
+  createSchema(database: string, schema: string): string;
+  createViewAs(rel: RelationName, sql: string): string;
+  createTableAs(rel: RelationName, sql: string): string;
+  createTable(rel: RelationName, columns: { name: string; type: string }[]): string;
+  drop(rel: RelationName, type: RelationType): string;
+  /** Inserts a query's rows into an existing table, matching columns by name. */
+  insertByName(rel: RelationName, sql: string): string;
+  /** Statements that put the freshly built `tmp` table in place of `target`, atomically for readers. */
+  swapTable(tmp: RelationName, target: RelationName, existing: RelationType | null): string[];
+  /** Whether `swapTable` (and other multi-statement work) must be wrapped in BEGIN/COMMIT to be atomic. */
+  readonly transactionalDdl: boolean;
+  seedColumnType(t: SeedType): string;
+  /** A SELECT that lists the relations of one schema as (name, type) with type 'table' | 'view'. */
+  listRelationsSql(database: string, schema: string): string;
+}
+
+/** Renders any template value as a SQL literal: strings quoted, numbers checked, lists comma-joined. */
+export function sqlLiteral(dialect: Dialect, value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`cannot use ${value} as a SQL number`);
+    return String(value);
+  }
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (Array.isArray(value)) return value.map((v) => sqlLiteral(dialect, v)).join(', ');
+  if (value instanceof Date) return dialect.stringLiteral(value.toISOString());
+  if (typeof value === 'object') throw new Error('cannot use a mapping as a SQL literal');
+  return dialect.stringLiteral(String(value));
+}

@@ -1,0 +1,59 @@
+import type { Dialect, RelationName, RelationType, SeedType } from '../dialect.js';
+
+const SEED_TYPES: Record<SeedType, string> = {
+  integer: 'INTEGER',
+  bigint: 'BIGINT',
+  double: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+  text: 'VARCHAR',
+};
+
+export const duckDbDialect: Dialect = {
+  type: 'duckdb',
+  transactionalDdl: true,
+  quoteIdentifier(id) {
+    return `"${id.replace(/"/g, '""')}"`;
+  },
+  qualify(rel) {
+    return [rel.database, rel.schema, rel.identifier].map((p) => this.quoteIdentifier(p)).join('.');
+  },
+  stringLiteral(s) {
+    return `'${s.replace(/'/g, "''")}'`;
+  },
+  createSchema(database, schema) {
+    return `create schema if not exists ${this.quoteIdentifier(database)}.${this.quoteIdentifier(schema)}`;
+  },
+  createViewAs(rel, sql) {
+    return `create or replace view ${this.qualify(rel)} as (\n${sql}\n)`;
+  },
+  createTableAs(rel, sql) {
+    return `create or replace table ${this.qualify(rel)} as (\n${sql}\n)`;
+  },
+  createTable(rel, columns) {
+    const cols = columns.map((c) => `${this.quoteIdentifier(c.name)} ${c.type}`).join(', ');
+    return `create or replace table ${this.qualify(rel)} (${cols})`;
+  },
+  drop(rel: RelationName, type: RelationType) {
+    return `drop ${type} if exists ${this.qualify(rel)}`;
+  },
+  insertByName(rel, sql) {
+    return `insert into ${this.qualify(rel)} by name (\n${sql}\n)`;
+  },
+  swapTable(tmp, target, existing) {
+    // Run inside one transaction: readers see the old table until COMMIT, a crash rolls back.
+    const out: string[] = [];
+    if (existing) out.push(this.drop(target, existing));
+    out.push(`alter table ${this.qualify(tmp)} rename to ${this.quoteIdentifier(target.identifier)}`);
+    return out;
+  },
+  seedColumnType(t) {
+    return SEED_TYPES[t];
+  },
+  listRelationsSql(database, schema) {
+    return `select table_name as name, case when table_type = 'VIEW' then 'view' else 'table' end as type
+from information_schema.tables
+where table_catalog = ${this.stringLiteral(database)} and table_schema = ${this.stringLiteral(schema)}`;
+  },
+};

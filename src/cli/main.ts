@@ -1,0 +1,36 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ENGINE_VERSION } from '../runner/artifacts.js';
+import { CliReporter } from './reporter.js';
+import { registerCommands } from './commands.js';
+
+/** Runs the CLI and returns its exit code: 0 ok, 1 a node or test failed, 2 usage or project error. */
+export async function runCli(argv: string[], io: { out?: NodeJS.WritableStream; err?: NodeJS.WritableStream } = {}): Promise<number> {
+  const out = (io.out ?? process.stdout) as NodeJS.WriteStream;
+  const err = (io.err ?? process.stderr) as NodeJS.WriteStream;
+  const reporter = new CliReporter(out, err);
+  const program = new Command('model')
+    .description('A fast engine for dbt-style SQL modeling projects')
+    .version(ENGINE_VERSION, '-v, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => out.write(s),
+      writeErr: (s) => err.write(s),
+    });
+  let code = 0;
+  registerCommands(program, reporter, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    return reporter.fatal(e);
+  }
+  return code;
+}
+
+export { Option };

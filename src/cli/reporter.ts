@@ -1,0 +1,152 @@
+import { isUserError, ProjectError, ProjectErrors } from '../errors.js';
+import type { Node } from '../graph/nodes.js';
+import type { Reporter } from '../runner/reporter.js';
+import { countByStatus, type NodeResult, type RunSummary } from '../runner/results.js';
+import { redact } from '../secrets.js';
+
+type Stream = { write(s: string): unknown; isTTY?: boolean };
+
+const LINE_WIDTH = 80;
+
+/** Owns all terminal output of the CLI. */
+export class CliReporter implements Reporter {
+  private readonly color: boolean;
+  constructor(
+    private readonly out: Stream = process.stdout,
+    private readonly err: Stream = process.stderr,
+    opts: { quiet?: boolean; color?: boolean } = {},
+  ) {
+    this.color = opts.color ?? (!!out.isTTY && !process.env.NO_COLOR);
+    this.quiet = opts.quiet ?? false;
+  }
+  private readonly quiet: boolean;
+
+  private paint(code: number, s: string): string {
+    return this.color ? `\x1b[${code}m${s}\x1b[0m` : s;
+  }
+
+  private stamp(): string {
+    return new Date().toTimeString().slice(0, 8);
+  }
+
+  print(line = ''): void {
+    this.out.write(`${redact(line)}\n`);
+  }
+
+  info(message: string): void {
+    if (!this.quiet) this.err.write(`${redact(message)}\n`);
+  }
+
+  warn(message: string): void {
+    this.err.write(`${this.paint(33, 'warning')}: ${redact(message)}\n`);
+  }
+
+  private describe(node: Node): string {
+    const rel = node.relation ? `${node.relation.schema}.${node.relation.identifier}` : node.name;
+    switch (node.resourceType) {
+      case 'model':
+        return `${node.materialized} model ${rel}`;
+      case 'seed':
+        return `seed file ${rel}`;
+      case 'source':
+        return `source file ${rel}`;
+      case 'test':
+        return `test ${node.name}`;
+    }
+  }
+
+  private dots(left: string, right: string): string {
+    const pad = Math.max(3, LINE_WIDTH - left.length - right.length);
+    return `${left} ${'.'.repeat(pad - 2)} ${right}`;
+  }
+
+  nodeStarted(node: Node, index: number, total: number): void {
+    if (this.quiet) return;
+    this.print(this.dots(`${this.stamp()}  ${index} of ${total} START ${this.describe(node)}`, '[RUN]'));
+  }
+
+  nodeFinished(r: NodeResult, index: number, total: number): void {
+    if (this.quiet && r.status !== 'error' && r.status !== 'fail') return;
+    const secs = ((r.completedAt.getTime() - r.startedAt.getTime()) / 1000).toFixed(2);
+    const what = this.describe(r.node);
+    let label: string;
+    let right: string;
+    switch (r.status) {
+      case 'success':
+        label = this.paint(32, 'OK');
+        right = `[${this.paint(32, r.message || 'OK')} in ${secs}s]`;
+        break;
+      case 'pass':
+        label = this.paint(32, 'PASS');
+        right = `[${this.paint(32, 'PASS')} in ${secs}s]`;
+        break;
+      case 'warn':
+        label = this.paint(33, 'WARN');
+        right = `[${this.paint(33, `WARN ${r.failures ?? ''}`.trim())} in ${secs}s]`;
+        break;
+      case 'fail':
+        label = this.paint(31, 'FAIL');
+        right = `[${this.paint(31, `FAIL ${r.failures ?? ''}`.trim())} in ${secs}s]`;
+        break;
+      case 'error':
+        label = this.paint(31, 'ERROR');
+        right = `[${this.paint(31, 'ERROR')} in ${secs}s]`;
+        break;
+      case 'skipped':
+        label = this.paint(33, 'SKIP');
+        right = `[${this.paint(33, 'SKIP')}]`;
+        break;
+    }
+    this.print(this.dots(`${this.stamp()}  ${index} of ${total} ${label} ${what}`, right));
+  }
+
+  runFinished(summary: RunSummary): void {
+    const c = countByStatus(summary.results);
+    const problems = summary.results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'warn');
+    this.print();
+    this.print(`Finished running ${summary.results.length} node${summary.results.length === 1 ? '' : 's'} in ${summary.elapsedSeconds.toFixed(2)}s.`);
+    if (summary.interrupted) this.print(this.paint(33, 'Interrupted: nodes not yet started were skipped; running queries were cancelled.'));
+    if (problems.length) {
+      const errors = problems.filter((p) => p.status !== 'warn').length;
+      const warns = problems.length - errors;
+      this.print();
+      this.print(`${errors ? this.paint(31, `Completed with ${errors} error${errors === 1 ? '' : 's'}`) : this.paint(33, 'Completed with warnings')} and ${warns} warning${warns === 1 ? '' : 's'}:`);
+      for (const p of problems) {
+        this.print();
+        const kind = p.status === 'warn' ? 'Warning' : p.status === 'fail' ? 'Failure' : 'Error';
+        this.print(`  ${kind} in ${p.node.resourceType} ${p.node.name} (${p.node.file})`);
+        if (p.error) this.printError(p.error, '    ', this.out);
+        else this.print(`    ${p.message}`);
+        for (const d of p.details ?? []) this.print(`    ${d}`);
+      }
+    } else if (!summary.interrupted) {
+      this.print(this.paint(32, 'Completed successfully'));
+    }
+    this.print();
+    this.print(
+      `Done. PASS=${c.success + c.pass} WARN=${c.warn} ERROR=${c.error + c.fail} SKIP=${c.skipped} TOTAL=${summary.results.length}`,
+    );
+  }
+
+  /** A user error: file:line headline, code frame, hint. No stack. */
+  printError(e: ProjectError, indent = '', stream: Stream = this.err): void {
+    const lines = [e.headline, ...(e.frame ? e.frame.split('\n') : []), ...(e.hint ? [`hint: ${e.hint}`] : [])];
+    for (const l of lines) stream.write(`${indent}${redact(l)}\n`);
+  }
+
+  /** Prints whatever was thrown; returns the exit code it deserves. */
+  fatal(e: unknown): number {
+    if (e instanceof ProjectErrors) {
+      for (const x of e.errors) this.printError(x);
+      this.err.write(`${e.errors.length} errors found; nothing was run.\n`);
+      return 2;
+    }
+    if (isUserError(e)) {
+      this.printError(e as ProjectError);
+      return 2;
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    this.err.write(`internal error (a bug in model, please report it): ${redact(err.message)}\n${redact(err.stack ?? '')}\n`);
+    return 3;
+  }
+}

@@ -1,0 +1,103 @@
+import type { RelationName } from '../adapters/dialect.js';
+import { CteReference, Relation, relationKey } from '../adapters/relation.js';
+import { InternalError, ProjectError } from '../errors.js';
+import type { Manifest } from '../graph/manifest.js';
+import type { ModelNode, Node, SourceNode, TestNode } from '../graph/nodes.js';
+import type { RenderHooks } from '../templating/template-engine.js';
+
+export interface CompileContext {
+  /** Relations that exist in the warehouse (lower-cased `db.schema.name`), for `is_incremental()`. */
+  existing?: Set<string>;
+  fullRefresh?: boolean;
+}
+
+export interface CompiledNode {
+  sql: string;
+  /** Ephemeral models inlined as CTEs, in the order they were added. */
+  ctes: string[];
+}
+
+/** The compile pass: renders one node with its real relations, ephemeral models inlined as CTEs. */
+export function compileNode(manifest: Manifest, node: ModelNode | TestNode, ctx: CompileContext = {}): CompiledNode {
+  const ctes = new Map<string, string>();
+  const sql = renderWithCtes(manifest, node, ctx, ctes, []);
+  const list = [...ctes.entries()].map(([name, body]) => `${name} as (\n${body}\n)`);
+  return { sql: list.length ? injectCtes(sql, list) : sql, ctes: [...ctes.keys()] };
+}
+
+function renderWithCtes(
+  manifest: Manifest,
+  node: ModelNode | TestNode,
+  ctx: CompileContext,
+  ctes: Map<string, string>,
+  stack: string[],
+): string {
+  if (!node.template) return node.rawSql;
+  const dialect = manifest.dialect;
+  const rel = (r: RelationName) => new Relation(r.database, r.schema, r.identifier, dialect);
+  const hooks: RenderHooks = {
+    file: node.file,
+    source: node.rawSql,
+    execute: true,
+    extra: node.resourceType === 'test' ? testContext(manifest, node) : undefined,
+    ref: (args) => {
+      const name = args[args.length - 1]!;
+      const id = manifest.byName.get(name);
+      const target = id ? manifest.nodes.get(id) : undefined;
+      if (!target) throw new ProjectError('graph', `ref('${name}') matches no model or seed`, { location: { file: node.file } });
+      if (target.resourceType === 'model' && target.materialized === 'ephemeral') {
+        const cteName = `__dbt__cte__${target.name}`;
+        if (!ctes.has(cteName)) {
+          if (stack.includes(target.uniqueId)) throw new InternalError(`ephemeral cycle at ${target.uniqueId}`);
+          // Dependencies of the ephemeral model come first, so each CTE only sees earlier ones.
+          const body = renderWithCtes(manifest, target, ctx, ctes, [...stack, target.uniqueId]);
+          ctes.set(cteName, body);
+        }
+        return new CteReference(cteName);
+      }
+      if (!target.relation) throw new InternalError(`${target.uniqueId} has no relation`);
+      return rel(target.relation);
+    },
+    source_: (s, t) => {
+      const id = manifest.sourcesByName.get(`${s}.${t}`);
+      if (!id) throw new ProjectError('graph', `source('${s}', '${t}') is not defined`, { location: { file: node.file } });
+      return rel((manifest.nodes.get(id) as SourceNode).relation);
+    },
+    config: () => undefined,
+    configGet: (key, fallback) => (node.config as Record<string, unknown>)[key] ?? fallback,
+    thisRelation: () => (node.relation ? rel(node.relation) : undefined),
+    isIncremental: () =>
+      node.resourceType === 'model' &&
+      node.materialized === 'incremental' &&
+      !ctx.fullRefresh &&
+      node.config.full_refresh !== true &&
+      !!node.relation &&
+      !!ctx.existing?.has(relationKey(node.relation)),
+  };
+  return manifest.engine.render(node.template, hooks).trim().replace(/;\s*$/, '');
+}
+
+function testContext(manifest: Manifest, node: TestNode): Record<string, unknown> {
+  const kwargs = node.testMetadata?.kwargs ?? {};
+  const out: Record<string, unknown> = { ...kwargs };
+  if (node.attachedNode) {
+    const attached = manifest.nodes.get(node.attachedNode) as Node | undefined;
+    if (attached?.relation) out.model = new Relation(attached.relation.database, attached.relation.schema, attached.relation.identifier, manifest.dialect);
+  }
+  if (node.columnName !== undefined) out.column_name = node.columnName;
+  return out;
+}
+
+const LEADING = /^(\s|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*/;
+
+/** Adds CTEs in front of a query, merging with its own WITH clause if it has one. */
+export function injectCtes(sql: string, ctes: string[]): string {
+  const lead = LEADING.exec(sql)?.[0] ?? '';
+  const rest = sql.slice(lead.length);
+  const withMatch = /^with(\s+recursive)?\b/i.exec(rest);
+  if (withMatch) {
+    const head = withMatch[0];
+    return `${lead}${head} ${ctes.join(',\n')},\n${rest.slice(head.length).trimStart()}`;
+  }
+  return `${lead}with ${ctes.join(',\n')}\n${rest}`;
+}

@@ -1,0 +1,155 @@
+import { ProjectError } from '../errors.js';
+import type { Manifest } from './manifest.js';
+import type { Node } from './nodes.js';
+
+const METHODS = ['tag', 'path', 'resource_type', 'source', 'config.materialized', 'test_type', 'fqn', 'package', 'file', 'unique_id'] as const;
+
+interface Atom {
+  method: string;
+  value: string;
+  parents: number; // 0 none, Infinity for '+'
+  children: number;
+  at: boolean;
+}
+
+function parseAtom(raw: string): Atom {
+  let s = raw;
+  let at = false;
+  let parents = 0;
+  let children = 0;
+  if (s.startsWith('@')) {
+    at = true;
+    s = s.slice(1);
+  }
+  const pre = /^(\d*)\+/.exec(s);
+  if (pre) {
+    parents = pre[1] ? Number(pre[1]) : Infinity;
+    s = s.slice(pre[0].length);
+  }
+  const post = /\+(\d*)$/.exec(s);
+  if (post) {
+    children = post[1] ? Number(post[1]) : Infinity;
+    s = s.slice(0, -post[0].length);
+  }
+  let method = '';
+  let value = s;
+  const colon = s.indexOf(':');
+  if (colon > 0) {
+    method = s.slice(0, colon);
+    value = s.slice(colon + 1);
+    if (!(METHODS as readonly string[]).includes(method)) {
+      throw new ProjectError('selection', `unknown selector method '${method}:' in '${raw}'`, {
+        hint: `methods: ${METHODS.join(', ')}`,
+      });
+    }
+  }
+  if (!value) throw new ProjectError('selection', `empty selector '${raw}'`);
+  return { method, value, parents, children, at };
+}
+
+function glob(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+}
+
+function matches(node: Node, atom: Atom, manifest: Manifest): boolean {
+  const { method, value } = atom;
+  switch (method) {
+    case '': {
+      if (value.includes('/') || value.endsWith('.sql') || value.endsWith('.csv')) return matchesPath(node, value);
+      const re = glob(value);
+      if (re.test(node.name)) return true;
+      if (node.resourceType === 'source' && re.test(`${(node as { sourceName: string }).sourceName}.${node.name}`)) return true;
+      // dbt: a dotted selector matches the fqn (`project.folder.model`).
+      return value.includes('.') && glob(value).test(node.fqn.join('.'));
+    }
+    case 'tag':
+      return node.tags.some((t) => glob(value).test(t));
+    case 'path':
+    case 'file':
+      return matchesPath(node, value);
+    case 'resource_type':
+      return node.resourceType === value;
+    case 'source': {
+      if (node.resourceType !== 'source') return false;
+      const [s, t] = value.split('.');
+      return glob(s!).test(node.sourceName) && (t === undefined || glob(t).test(node.tableName));
+    }
+    case 'config.materialized':
+      return node.config.materialized === value;
+    case 'test_type':
+      return node.resourceType === 'test' && node.testType === value;
+    case 'fqn':
+      return glob(value).test(node.fqn.join('.')) || node.fqn.slice(0, value.split('.').length).join('.') === value;
+    case 'package':
+      return node.packageName === value || value === manifest.project.name;
+    case 'unique_id':
+      return node.uniqueId === value;
+    default:
+      return false;
+  }
+}
+
+function matchesPath(node: Node, value: string): boolean {
+  const v = value.replace(/\\/g, '/').replace(/\/+$/, '').replace(/^\.\//, '');
+  if (v.includes('*')) return glob(v).test(node.file);
+  return node.file === v || node.file.startsWith(`${v}/`);
+}
+
+function walk(manifest: Manifest, start: string, dir: 'up' | 'down', depth: number, into: Set<string>): void {
+  let frontier = [start];
+  for (let d = 0; d < depth && frontier.length; d++) {
+    const next: string[] = [];
+    for (const id of frontier) {
+      const neighbours = (dir === 'up' ? manifest.graph.predecessors(id) : manifest.graph.successors(id)) ?? [];
+      for (const n of neighbours) {
+        if (!into.has(n)) {
+          into.add(n);
+          next.push(n);
+        }
+      }
+    }
+    frontier = next;
+  }
+}
+
+function selectAtom(manifest: Manifest, raw: string): Set<string> {
+  const atom = parseAtom(raw);
+  const out = new Set<string>();
+  for (const node of manifest.nodes.values()) if (matches(node, atom, manifest)) out.add(node.uniqueId);
+  const base = [...out];
+  for (const id of base) {
+    if (atom.parents) walk(manifest, id, 'up', atom.parents, out);
+    if (atom.children || atom.at) walk(manifest, id, 'down', atom.at ? Infinity : atom.children, out);
+  }
+  if (atom.at) {
+    for (const id of [...out]) walk(manifest, id, 'up', Infinity, out);
+  }
+  return out;
+}
+
+/** One selector argument: space-separated union of comma-separated intersections. */
+function selectExpression(manifest: Manifest, exprs: string[], warnings: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const expr of exprs.flatMap((e) => e.split(/\s+/)).filter(Boolean)) {
+    const parts = expr.split(',').map((p) => selectAtom(manifest, p));
+    let acc = parts[0]!;
+    for (const p of parts.slice(1)) acc = new Set([...acc].filter((x) => p.has(x)));
+    if (acc.size === 0) warnings.push(`the selector '${expr}' matched nothing`);
+    for (const id of acc) out.add(id);
+  }
+  return out;
+}
+
+export interface SelectionOptions {
+  select?: string[];
+  exclude?: string[];
+}
+
+/** dbt's node selection: `name`, `+name`, `name+`, `tag:`, `path:`, … and `--exclude`. */
+export function selectNodes(manifest: Manifest, opts: SelectionOptions, warnings: string[] = []): Set<string> {
+  const selected = opts.select?.length ? selectExpression(manifest, opts.select, warnings) : new Set(manifest.nodes.keys());
+  if (opts.exclude?.length) {
+    for (const id of selectExpression(manifest, opts.exclude, warnings)) selected.delete(id);
+  }
+  return selected;
+}

@@ -1,0 +1,164 @@
+/**
+ * The library: everything the CLI and the REST API do goes through these functions.
+ * load → render → graph → plan → execute → artifacts.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Adapter } from './adapters/adapter.js';
+import { createAdapter, dialectFor } from './adapters/create-adapter.js';
+import { compileNode } from './compile/compile-node.js';
+import { buildManifest, targetDatabase, type Manifest } from './graph/manifest.js';
+import type { Node, ResourceType } from './graph/nodes.js';
+import { selectNodes } from './graph/selection.js';
+import { loadProject, type Project } from './project/load-project.js';
+import { resolveTarget, type TargetConfig } from './project/profiles.js';
+import { writeManifest, writeRunResults } from './runner/artifacts.js';
+import { executeNodes } from './runner/execute.js';
+import { silentReporter, type Reporter } from './runner/reporter.js';
+import type { RunSummary } from './runner/results.js';
+import { redact } from './secrets.js';
+
+export { ProjectError, ProjectErrors, InternalError, isUserError } from './errors.js';
+export type { NodeResult, RunSummary, NodeStatus } from './runner/results.js';
+export { exitCodeOf, countByStatus } from './runner/results.js';
+export type { Reporter } from './runner/reporter.js';
+export type { Manifest } from './graph/manifest.js';
+export type { Adapter } from './adapters/adapter.js';
+
+export interface CommonOptions {
+  projectDir?: string;
+  /** `--vars` as YAML or JSON text. */
+  vars?: string;
+  target?: string;
+  profilesDir?: string;
+  threads?: number;
+  reporter?: Reporter;
+}
+
+export interface SelectOptions {
+  select?: string[];
+  exclude?: string[];
+}
+
+export interface RunOptions extends CommonOptions, SelectOptions {
+  fullRefresh?: boolean;
+  failFast?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface Session {
+  project: Project;
+  target: TargetConfig;
+  manifest: Manifest;
+  /** The relations' database name (DuckDB catalog or Snowflake database). */
+  database: string;
+  warnings: string[];
+}
+
+/** Loads, validates and parses a project for a target: every project error surfaces here, before any warehouse call. */
+export async function openProject(opts: CommonOptions = {}): Promise<Session> {
+  const reporter = opts.reporter ?? silentReporter;
+  const project = loadProject({ projectDir: opts.projectDir, vars: opts.vars });
+  const { target, note } = resolveTarget(project, { target: opts.target, profilesDir: opts.profilesDir, threads: opts.threads });
+  if (note) reporter.info(note);
+  const dialect = await dialectFor(target);
+  const manifest = buildManifest(project, target, dialect, { log: (m) => reporter.info(m) });
+  for (const w of manifest.warnings) reporter.warn(w);
+  return { project, target, manifest, database: targetDatabase(target), warnings: manifest.warnings };
+}
+
+export function select(session: Session, opts: SelectOptions, types: ResourceType[], reporter: Reporter = silentReporter): Node[] {
+  const warnings: string[] = [];
+  const ids = selectNodes(session.manifest, opts, warnings);
+  for (const w of warnings) reporter.warn(w);
+  return [...ids].map((id) => session.manifest.nodes.get(id)!).filter((n) => types.includes(n.resourceType));
+}
+
+export async function connect(session: Session): Promise<Adapter> {
+  const adapter = await createAdapter(session.target, session.database, session.project.dir);
+  await adapter.open();
+  return adapter;
+}
+
+export interface CompiledFile {
+  node: Node;
+  sql: string;
+  path: string;
+}
+
+/** Renders the selected models to target/compiled/ without touching a warehouse. */
+export async function compile(opts: CommonOptions & SelectOptions = {}): Promise<{ session: Session; files: CompiledFile[] }> {
+  const session = await openProject(opts);
+  const nodes = select(session, opts, ['model', 'test'], opts.reporter);
+  const files: CompiledFile[] = [];
+  const { project } = session;
+  for (const node of nodes) {
+    if (node.resourceType !== 'model' && node.resourceType !== 'test') continue;
+    const { sql } = compileNode(session.manifest, node);
+    const rel = path.join(path.relative(project.dir, project.targetDir), 'compiled', project.name, node.file);
+    const abs = path.join(project.dir, rel);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    writeFileSync(abs, `${redact(sql)}\n`);
+    files.push({ node, sql, path: rel.split(path.sep).join('/') });
+  }
+  writeManifest(session.manifest);
+  return { session, files };
+}
+
+const COMMAND_TYPES: Record<'seed' | 'run' | 'build', ResourceType[]> = {
+  seed: ['seed'],
+  run: ['model', 'source'],
+  build: ['seed', 'source', 'model', 'test'],
+};
+
+/** `model seed`, `model run`, `model build`: executes the selected nodes and writes the artifacts. */
+export async function execute(command: 'seed' | 'run' | 'build', opts: RunOptions = {}, existing?: Session): Promise<{ session: Session; summary: RunSummary }> {
+  const reporter = opts.reporter ?? silentReporter;
+  const session = existing ?? (await openProject(opts));
+  const nodes = select(session, opts, COMMAND_TYPES[command], reporter);
+  writeManifest(session.manifest);
+  const adapter = await connect(session);
+  let summary: RunSummary;
+  try {
+    summary = await executeNodes(
+      session.manifest,
+      adapter,
+      nodes.map((n) => n.uniqueId),
+      {
+        threads: session.target.threads,
+        failFast: opts.failFast ?? false,
+        fullRefresh: opts.fullRefresh ?? false,
+        reporter,
+        signal: opts.signal,
+      },
+    );
+  } finally {
+    await adapter.close();
+  }
+  writeRunResults(session.manifest, summary, {
+    which: command,
+    select: opts.select ?? [],
+    exclude: opts.exclude ?? [],
+    target: session.target.name,
+    full_refresh: opts.fullRefresh ?? false,
+    vars: session.project.cliVars,
+  });
+  return { session, summary };
+}
+
+export const seed = (opts?: RunOptions) => execute('seed', opts);
+export const run = (opts?: RunOptions) => execute('run', opts);
+export const build = (opts?: RunOptions) => execute('build', opts);
+
+export interface QueryOutput {
+  columns: { name: string; type: string }[];
+  rows: unknown[][];
+}
+
+/** Runs a query (a model's SQL or inline SQL with refs) and returns at most `limit` rows. */
+export async function show(
+  opts: CommonOptions & { model?: string; inline?: string; limit?: number },
+): Promise<{ session: Session; output: QueryOutput; sql: string }> {
+  const { showQuery } = await import('./runner/show.js');
+  return showQuery(opts);
+}

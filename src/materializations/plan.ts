@@ -1,0 +1,82 @@
+import type { Dialect, RelationName, RelationType } from '../adapters/dialect.js';
+import type { ModelNode } from '../graph/nodes.js';
+import { asList } from '../project/folder-config.js';
+
+/** What executing one model means: statements to run, and whether they form one atomic unit. */
+export interface Plan {
+  statements: string[];
+  atomic: boolean;
+  /** Index of the statement whose row count is the node's "rows" figure. */
+  rowsFrom?: number;
+  /** Set when the plan is a full (re)build of an incremental model. */
+  fullBuild?: boolean;
+}
+
+export interface PlanContext {
+  /** The type of the relation already in the warehouse at the node's name, if any. */
+  existing: RelationType | null;
+  fullRefresh: boolean;
+}
+
+export function tempRelation(rel: RelationName, suffix = '__model_tmp'): RelationName {
+  return { ...rel, identifier: `${rel.identifier}${suffix}` };
+}
+
+/**
+ * Materializations as pure functions of (node, compiled SQL, dialect, warehouse state).
+ * Tables are built under a temporary name and swapped in, so readers never see a missing or
+ * half-built table and a failure leaves the previous one in place.
+ */
+export function planModel(node: ModelNode, sql: string, dialect: Dialect, ctx: PlanContext): Plan {
+  const rel = node.relation!;
+  switch (node.materialized) {
+    case 'view': {
+      const statements: string[] = [];
+      if (ctx.existing === 'table') statements.push(dialect.drop(rel, 'table'));
+      statements.push(dialect.createViewAs(rel, sql));
+      return { statements, atomic: statements.length > 1 };
+    }
+    case 'table':
+      return planTable(rel, sql, dialect, ctx.existing);
+    case 'incremental': {
+      const fullRefresh = ctx.fullRefresh && node.config.full_refresh !== false;
+      if (ctx.existing !== 'table' || fullRefresh || node.config.full_refresh === true) {
+        return { ...planTable(rel, sql, dialect, ctx.existing), fullBuild: true };
+      }
+      return planIncremental(node, rel, sql, dialect);
+    }
+    case 'ephemeral':
+      return { statements: [], atomic: false };
+  }
+}
+
+function planTable(rel: RelationName, sql: string, dialect: Dialect, existing: RelationType | null): Plan {
+  const tmp = tempRelation(rel);
+  return {
+    statements: [dialect.createTableAs(tmp, sql), ...dialect.swapTable(tmp, rel, existing)],
+    atomic: true,
+    rowsFrom: 0,
+  };
+}
+
+function planIncremental(node: ModelNode, rel: RelationName, sql: string, dialect: Dialect): Plan {
+  const keys = asList(node.config.unique_key);
+  const strategy = node.config.incremental_strategy ?? (keys.length ? 'merge' : 'append');
+  const target = dialect.qualify(rel);
+  if (strategy === 'append' || keys.length === 0) {
+    return { statements: [dialect.insertByName(rel, sql)], atomic: false, rowsFrom: 0 };
+  }
+  // merge and delete+insert agree for whole-row upserts: replace rows whose key arrives again.
+  const staged = tempRelation(rel, '__model_incr');
+  const on = keys.map((k) => `existing_rows.${dialect.quoteIdentifier(k)} = new_rows.${dialect.quoteIdentifier(k)}`).join(' and ');
+  return {
+    statements: [
+      dialect.createTableAs(staged, sql),
+      `delete from ${target} as existing_rows where exists (select 1 from ${dialect.qualify(staged)} as new_rows where ${on})`,
+      dialect.insertByName(rel, `select * from ${dialect.qualify(staged)}`),
+      dialect.drop(staged, 'table'),
+    ],
+    atomic: true,
+    rowsFrom: 2,
+  };
+}

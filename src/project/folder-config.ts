@@ -1,0 +1,118 @@
+import { ProjectError } from '../errors.js';
+import { didYouMean, isPlainObject } from '../util.js';
+import { KNOWN_CONFIG_KEYS, nodeConfigSchema, type NodeConfig } from './schemas.js';
+import type { YamlFile, YamlPath } from './yaml-file.js';
+
+/** A `models:` / `seeds:` / `data_tests:` block of project.yml: configs keyed by project, then folder. */
+export type ConfigTree = Record<string, unknown>;
+
+function configKey(key: string, value: unknown): string | undefined {
+  if (key.startsWith('+')) return key.slice(1);
+  // Without '+', dbt treats a known config name as config and anything else as a folder.
+  if (KNOWN_CONFIG_KEYS.has(key) && !(key === 'docs' && isPlainObject(value) && !('show' in value))) return key;
+  return undefined;
+}
+
+/** Checks every config key and value of a tree, reporting each mistake at its line. */
+export function validateConfigTree(
+  tree: ConfigTree | null | undefined,
+  section: string,
+  projectName: string,
+  yaml: YamlFile,
+  extraKeys: readonly string[] = [],
+): ProjectError[] {
+  const errors: ProjectError[] = [];
+  const shape = nodeConfigSchema.shape as Record<string, { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }>;
+  const walk = (level: Record<string, unknown>, p: YamlPath): void => {
+    for (const [k, v] of Object.entries(level)) {
+      const key = configKey(k, v);
+      if (key !== undefined) {
+        const field = shape[key];
+        if (!field) {
+          if (extraKeys.includes(key)) continue;
+          errors.push(
+            new ProjectError('project', `unknown config '${k}' in ${section}`, {
+              location: yaml.locate([...p, k]),
+              hint: didYouMean(key, KNOWN_CONFIG_KEYS) ?? `known configs: ${[...KNOWN_CONFIG_KEYS].slice(0, 12).join(', ')}, …`,
+              source: yaml.source,
+            }),
+          );
+          continue;
+        }
+        const r = field.safeParse(v);
+        if (!r.success) {
+          errors.push(
+            new ProjectError('project', `config '${k}' in ${section}: ${r.error?.issues[0]?.message ?? 'invalid value'}`, {
+              location: yaml.locate([...p, k]),
+              source: yaml.source,
+            }),
+          );
+        }
+        continue;
+      }
+      if (p.length === 1 && k !== projectName) {
+        errors.push(
+          new ProjectError('project', `'${k}' under ${section} is neither a config (write '+${k}') nor this project's name`, {
+            location: yaml.locate([...p, k]),
+            hint: didYouMean(k, [...KNOWN_CONFIG_KEYS, projectName]) ?? `folder configs go under '${projectName}:'`,
+            source: yaml.source,
+          }),
+        );
+        continue;
+      }
+      if (v === null || v === undefined) continue;
+      if (!isPlainObject(v)) {
+        errors.push(
+          new ProjectError('project', `'${k}' under ${section} is not a known config, so it is read as a folder, but its value is not a mapping`, {
+            location: yaml.locate([...p, k]),
+            hint: didYouMean(k, KNOWN_CONFIG_KEYS) ?? `prefix configs with '+', e.g. '+${k}'`,
+            source: yaml.source,
+          }),
+        );
+        continue;
+      }
+      walk(v, [...p, k]);
+    }
+  };
+  if (tree) walk(tree, [section]);
+  return errors;
+}
+
+/** Merges configs along a node's path: the more specific folder wins, tags add up. */
+export function configFromTree(tree: ConfigTree | null | undefined, fqn: readonly string[]): NodeConfig {
+  let result: NodeConfig = {};
+  let level: unknown = tree;
+  for (let i = 0; isPlainObject(level); i++) {
+    const own: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(level)) {
+      const key = configKey(k, v);
+      if (key !== undefined) own[key] = v;
+    }
+    result = mergeConfig(result, own as NodeConfig);
+    const next = fqn[i];
+    if (next === undefined) break;
+    level = level[next];
+  }
+  return result;
+}
+
+export function mergeConfig(base: NodeConfig, over: NodeConfig): NodeConfig {
+  const out: NodeConfig = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    if (k === 'tags') {
+      out.tags = [...asList(base.tags), ...asList(v as string | string[])];
+    } else if ((k === 'meta' || k === 'column_types') && isPlainObject(v) && isPlainObject(base[k])) {
+      out[k] = { ...(base[k] as Record<string, string>), ...(v as Record<string, string>) };
+    } else {
+      out[k] = v;
+    }
+  }
+  if (out.tags) out.tags = [...new Set(asList(out.tags))];
+  return out;
+}
+
+export function asList<T>(v: T | T[] | null | undefined): T[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}

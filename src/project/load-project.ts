@@ -1,0 +1,180 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ProjectError, throwIfAny } from '../errors.js';
+import { listFiles, stem } from './files.js';
+import { validateConfigTree, type ConfigTree } from './folder-config.js';
+import { issuesToErrors, projectFileSchema, propertiesFileSchema, validateYaml, type ProjectFile, type PropertiesFile } from './schemas.js';
+import { parseCliVars } from './vars.js';
+import { parseYaml, type YamlFile } from './yaml-file.js';
+
+export interface SqlFile {
+  /** Path relative to the project directory, with forward slashes. */
+  file: string;
+  name: string;
+  source: string;
+}
+
+export interface PropertiesYaml {
+  yaml: YamlFile;
+  value: PropertiesFile;
+}
+
+/** Everything read from disk, validated: the only stage that reads the project's files. */
+export interface Project {
+  dir: string;
+  /** `project.yml` or `dbt_project.yml`. */
+  file: string;
+  yaml: YamlFile;
+  name: string;
+  config: ProjectFile;
+  /** Project vars with `--vars` laid over them. */
+  vars: Record<string, unknown>;
+  cliVars: Record<string, unknown>;
+  targetDir: string;
+  models: SqlFile[];
+  seeds: { file: string; name: string }[];
+  macroFiles: SqlFile[];
+  singularTests: SqlFile[];
+  docFiles: { file: string; source: string }[];
+  properties: PropertiesYaml[];
+  folderConfig: { models: ConfigTree; seeds: ConfigTree; dataTests: ConfigTree; sources: ConfigTree };
+  warnings: string[];
+}
+
+export interface LoadOptions {
+  projectDir?: string;
+  /** `--vars` text (YAML or JSON). */
+  vars?: string;
+}
+
+const PROJECT_FILES = ['project.yml', 'dbt_project.yml'] as const;
+
+/** dbt keys that mean nothing here: accepted silently. */
+const DBT_IGNORED_KEYS = new Set(['profile', 'require-dbt-version', 'clean-targets', 'config-version', 'version']);
+
+export function findProjectFile(dir: string): string | undefined {
+  return PROJECT_FILES.find((f) => existsSync(path.join(dir, f)));
+}
+
+export function loadProject(opts: LoadOptions = {}): Project {
+  const dir = path.resolve(opts.projectDir ?? process.cwd());
+  const file = findProjectFile(dir);
+  if (!file) {
+    throw new ProjectError('project', `no project.yml (or dbt_project.yml) in ${dir}`, {
+      hint: 'run the command inside a project folder, or pass --project-dir <folder>',
+    });
+  }
+  const yaml = parseYaml(file, readFileSync(path.join(dir, file), 'utf8'));
+  const warnings: string[] = [];
+  let data = yaml.data ?? {};
+  if (file === 'dbt_project.yml' && data && typeof data === 'object' && !Array.isArray(data)) {
+    // A dbt project: keep what applies, and say once which keys cannot be honoured.
+    const known = new Set(Object.keys(projectFileSchema.shape));
+    const kept: Record<string, unknown> = {};
+    const dropped: string[] = [];
+    for (const [k, v] of Object.entries(data)) {
+      if (known.has(k)) kept[k] = v;
+      else if (!DBT_IGNORED_KEYS.has(k)) dropped.push(k);
+    }
+    if (dropped.length) warnings.push(`${file}: these keys are not supported and are ignored: ${dropped.join(', ')}`);
+    data = kept;
+  }
+  const parsed = projectFileSchema.safeParse(data);
+  if (!parsed.success) throwIfAny(issuesToErrors(parsed.error.issues, yaml));
+  const config = parsed.data as ProjectFile;
+  const name = config.name;
+
+  const errors: ProjectError[] = [];
+  const cliVars = parseCliVars(opts.vars);
+
+  const models = readSqlFiles(dir, config['model-paths']);
+  const macroFiles = readSqlFiles(dir, config['macro-paths']);
+  const testSql = readSqlFiles(dir, config['test-paths']);
+  // Custom generic tests may live in tests/generic/: they are macros, not singular tests.
+  const singularTests = testSql.filter((t) => !isGenericTestFile(t.source));
+  macroFiles.push(...testSql.filter((t) => isGenericTestFile(t.source)));
+
+  const seeds = config['seed-paths'].flatMap((p) => listFiles(dir, p, ['.csv'])).map((f) => ({ file: f, name: stem(f) }));
+
+  const yamlPaths = [...new Set([...config['model-paths'], ...config['seed-paths'], ...config['test-paths'], ...config['macro-paths']])];
+  const properties: PropertiesYaml[] = [];
+  for (const p of yamlPaths) {
+    for (const f of listFiles(dir, p, ['.yml', '.yaml'])) {
+      try {
+        const y = parseYaml(f, readFileSync(path.join(dir, f), 'utf8'));
+        if (y.data === null) continue;
+        const r = validateYaml(propertiesFileSchema, y);
+        if (r.value) properties.push({ yaml: y, value: r.value });
+        errors.push(...r.errors);
+      } catch (e) {
+        if (e instanceof ProjectError) errors.push(e);
+        else throw e;
+      }
+    }
+  }
+  const docFiles = [...new Set([...config['model-paths'], ...(config['docs-paths'] ?? [])])]
+    .flatMap((p) => listFiles(dir, p, ['.md']))
+    .map((f) => ({ file: f, source: readFileSync(path.join(dir, f), 'utf8') }));
+
+  checkDuplicates(models, 'model', errors);
+  checkDuplicates(seeds, 'seed', errors);
+  for (const s of seeds) {
+    const m = models.find((x) => x.name === s.name);
+    if (m) errors.push(new ProjectError('project', `seed '${s.name}' (${s.file}) has the same name as model ${m.file}`, { location: { file: s.file } }));
+  }
+
+  const folderConfig = {
+    models: (config.models ?? {}) as ConfigTree,
+    seeds: (config.seeds ?? {}) as ConfigTree,
+    dataTests: (config.data_tests ?? config.tests ?? {}) as ConfigTree,
+    sources: (config.sources ?? {}) as ConfigTree,
+  };
+  errors.push(...validateConfigTree(folderConfig.models, 'models', name, yaml));
+  errors.push(...validateConfigTree(folderConfig.seeds, 'seeds', name, yaml));
+  errors.push(...validateConfigTree(folderConfig.dataTests, config.data_tests ? 'data_tests' : 'tests', name, yaml));
+  throwIfAny(errors);
+
+  return {
+    dir,
+    file,
+    yaml,
+    name,
+    config,
+    vars: { ...config.vars, ...cliVars },
+    cliVars,
+    targetDir: path.resolve(dir, config['target-path']),
+    models,
+    seeds,
+    macroFiles,
+    singularTests,
+    docFiles,
+    properties,
+    folderConfig,
+    warnings,
+  };
+}
+
+function readSqlFiles(dir: string, paths: readonly string[]): SqlFile[] {
+  return paths
+    .flatMap((p) => listFiles(dir, p, ['.sql']))
+    .map((f) => ({ file: f, name: stem(f), source: readFileSync(path.join(dir, f), 'utf8') }));
+}
+
+function isGenericTestFile(source: string): boolean {
+  return /\{%-?\s*test\s+\w+\s*\(/.test(source);
+}
+
+function checkDuplicates(items: { file: string; name: string }[], what: string, errors: ProjectError[]): void {
+  const seen = new Map<string, string>();
+  for (const it of items) {
+    const prev = seen.get(it.name);
+    if (prev) {
+      errors.push(
+        new ProjectError('project', `two ${what}s are named '${it.name}': ${prev} and ${it.file}`, {
+          location: { file: it.file },
+          hint: `${what} names must be unique in a project; rename one of the files`,
+        }),
+      );
+    } else seen.set(it.name, it.file);
+  }
+}

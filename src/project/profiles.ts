@@ -1,0 +1,182 @@
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import nunjucks from 'nunjucks';
+import { z } from 'zod';
+import { ProjectError } from '../errors.js';
+import { isSecretName, registerSecret } from '../secrets.js';
+import { didYouMean, isPlainObject } from '../util.js';
+import type { Project } from './load-project.js';
+import { issuesToErrors } from './schemas.js';
+import { parseYaml, type YamlFile } from './yaml-file.js';
+import { throwIfAny } from '../errors.js';
+
+const threads = z.number().int().min(1).max(64);
+const settingValue = z.union([z.string(), z.number(), z.boolean()]);
+
+export const duckDbTargetSchema = z.strictObject({
+  type: z.literal('duckdb'),
+  /** Database file, relative to the project directory; ':memory:' for a throwaway database. */
+  path: z.string().min(1).optional(),
+  /** Catalog name; defaults to the file name without extension. */
+  database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  schema: z.string().min(1).default('main'),
+  threads: threads.default(4),
+  /** DuckDB's own settings: memory_limit, threads, temp_directory, preserve_insertion_order, … */
+  settings: z.record(z.string(), settingValue).default({}),
+  extensions: z.array(z.string()).default([]),
+});
+
+export const snowflakeTargetSchema = z.strictObject({
+  type: z.literal('snowflake'),
+  account: z.string().min(1),
+  user: z.string().min(1),
+  password: z.string().optional(),
+  authenticator: z.string().optional(),
+  private_key_path: z.string().optional(),
+  private_key: z.string().optional(),
+  private_key_passphrase: z.string().optional(),
+  role: z.string().optional(),
+  warehouse: z.string().optional(),
+  database: z.string().min(1).default('dh_database'),
+  schema: z.string().min(1).default('public'),
+  threads: threads.default(4),
+  query_tag: z.string().optional(),
+  /** Endpoint override, e.g. http://127.0.0.1:8080 for the emulator. */
+  access_url: z.string().optional(),
+  login_timeout: z.number().int().positive().default(15),
+  query_timeout: z.number().int().positive().optional(),
+  client_session_keep_alive: z.boolean().optional(),
+});
+
+export const targetSchema = z.discriminatedUnion('type', [duckDbTargetSchema, snowflakeTargetSchema]);
+export type TargetConfig = z.infer<typeof targetSchema> & { name: string; profileName: string };
+export type DuckDbTarget = z.infer<typeof duckDbTargetSchema> & { name: string; profileName: string };
+export type SnowflakeTarget = z.infer<typeof snowflakeTargetSchema> & { name: string; profileName: string };
+
+export interface TargetOptions {
+  target?: string;
+  profilesDir?: string;
+  threads?: number;
+}
+
+const SECRET_FIELDS = new Set(['password', 'private_key', 'private_key_passphrase', 'token']);
+
+/** Where profiles.yml is looked for, in order. */
+function profileCandidates(project: Project, opts: TargetOptions): string[] {
+  const dirs = [opts.profilesDir, process.env.MODEL_PROFILES_DIR, project.dir, path.join(os.homedir(), '.model')];
+  return dirs.filter((d): d is string => !!d).map((d) => path.resolve(d, 'profiles.yml'));
+}
+
+/**
+ * Resolves the target to run against: profiles.yml (dbt's shape) with `env_var()`, or, where
+ * there is none, an embedded DuckDB file under the target path.
+ */
+export function resolveTarget(project: Project, opts: TargetOptions = {}): { target: TargetConfig; note?: string } {
+  const profileName = (project.config.profile ?? project.name) as string;
+  const explicitDir = opts.profilesDir ?? process.env.MODEL_PROFILES_DIR;
+  const file = profileCandidates(project, opts).find((f) => existsSync(f));
+  if (!file) {
+    if (explicitDir) {
+      throw new ProjectError('project', `no profiles.yml in ${path.resolve(explicitDir)}`, {
+        hint: 'remove --profiles-dir to use the embedded DuckDB default',
+      });
+    }
+    if (opts.target && opts.target !== 'dev') {
+      throw new ProjectError('usage', `--target ${opts.target}: there is no profiles.yml to define it`, {
+        hint: `create profiles.yml beside ${project.file} with a '${profileName}:' profile`,
+      });
+    }
+    return {
+      target: defaultTarget(project, profileName, opts),
+      note: `No profiles.yml found: using the embedded DuckDB database ${path.relative(process.cwd(), path.join(project.targetDir, `${project.name}.duckdb`)) || '.'}`,
+    };
+  }
+  const rel = path.relative(project.dir, file) || file;
+  const yaml = parseYaml(rel.startsWith('..') ? file : rel, readFileSync(file, 'utf8'));
+  const data = yaml.data;
+  if (!isPlainObject(data) || !isPlainObject(data[profileName])) {
+    const names = isPlainObject(data) ? Object.keys(data).filter((k) => k !== 'config') : [];
+    throw new ProjectError('project', `profile '${profileName}' is not defined in ${yaml.file}`, {
+      location: { file: yaml.file },
+      hint: didYouMean(profileName, names) ?? (names.length ? `defined profiles: ${names.join(', ')}` : undefined),
+    });
+  }
+  const profile = data[profileName] as Record<string, unknown>;
+  const outputs = profile.outputs;
+  if (!isPlainObject(outputs) || Object.keys(outputs).length === 0) {
+    throw new ProjectError('project', `profile '${profileName}' has no outputs`, { location: yaml.locate([profileName]) });
+  }
+  const targetName = opts.target ?? process.env.MODEL_TARGET ?? (typeof profile.target === 'string' ? profile.target : 'dev');
+  const raw = outputs[targetName];
+  if (!isPlainObject(raw)) {
+    throw new ProjectError('usage', `target '${targetName}' is not defined in profile '${profileName}' of ${yaml.file}`, {
+      location: yaml.locate([profileName, 'outputs']),
+      hint: didYouMean(targetName, Object.keys(outputs)) ?? `defined targets: ${Object.keys(outputs).join(', ')}`,
+    });
+  }
+  const rendered = renderProfileValues(raw, yaml, [profileName, 'outputs', targetName], project.vars);
+  const parsed = targetSchema.safeParse(rendered);
+  if (!parsed.success) throwIfAny(issuesToErrors(parsed.error.issues, yaml, [profileName, 'outputs', targetName]));
+  const target = { ...(parsed.data as z.infer<typeof targetSchema>), name: targetName, profileName } as TargetConfig;
+  if (opts.threads !== undefined) target.threads = opts.threads;
+  if (target.type === 'duckdb') target.path ??= path.relative(project.dir, path.join(project.targetDir, `${project.name}.duckdb`));
+  return { target };
+}
+
+function defaultTarget(project: Project, profileName: string, opts: TargetOptions): TargetConfig {
+  return {
+    type: 'duckdb',
+    name: 'dev',
+    profileName,
+    path: path.relative(project.dir, path.join(project.targetDir, `${project.name}.duckdb`)),
+    schema: 'main',
+    threads: opts.threads ?? 4,
+    settings: {},
+    extensions: [],
+  };
+}
+
+const profileEnv = new nunjucks.Environment(null, { autoescape: false });
+
+function renderProfileValues(value: unknown, yaml: YamlFile, p: (string | number)[], vars: Record<string, unknown>): unknown {
+  if (typeof value === 'string') {
+    const key = String(p[p.length - 1]);
+    let out = value;
+    if (value.includes('{{') || value.includes('{%')) {
+      try {
+        out = profileEnv.renderString(value, {
+          env_var: (name: string, fallback?: string) => {
+            const v = process.env[name];
+            if (v !== undefined) {
+              if (isSecretName(name)) registerSecret(v);
+              return v;
+            }
+            if (fallback !== undefined) return fallback;
+            throw new ProjectError('project', `environment variable '${name}' is not set and has no default`, {
+              location: yaml.locate(p),
+              hint: `export ${name}=… before running`,
+            });
+          },
+          var: (name: string, fallback?: unknown) => (name in vars ? vars[name] : fallback),
+        });
+      } catch (e) {
+        const inner = e instanceof ProjectError ? e : undefined;
+        const message = inner?.message ?? String((e as Error).message).replace(/^Template render error:[^\n]*\n\s*/, '').replace(/^Error:\s*/, '');
+        throw new ProjectError('project', message, { location: yaml.locate(p), hint: inner?.hint, source: yaml.source });
+      }
+    }
+    if (SECRET_FIELDS.has(key)) registerSecret(out);
+    // YAML-typed values (threads: "{{ env_var('T') }}") arrive as text: numbers and booleans are restored.
+    if (/^\d+$/.test(out) && out !== value && key !== 'password') return Number(out);
+    if ((out === 'true' || out === 'false') && out !== value) return out === 'true';
+    return out;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => renderProfileValues(v, yaml, [...p, i], vars));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = renderProfileValues(v, yaml, [...p, k], vars);
+    return out;
+  }
+  return value;
+}

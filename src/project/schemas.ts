@@ -1,0 +1,224 @@
+import { z } from 'zod';
+import { ProjectError } from '../errors.js';
+import { didYouMean } from '../util.js';
+import type { YamlFile, YamlPath } from './yaml-file.js';
+
+const stringList = z.union([z.string(), z.array(z.string())]);
+const pathList = z.array(z.string().min(1)).min(1);
+const hooks = z.union([z.string(), z.array(z.string())]);
+
+/** `project.yml`: dbt's `dbt_project.yml` keys, strictly (a typo is an error, not a silent default). */
+export const projectFileSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be letters, digits and underscores, not starting with a digit'),
+  version: z.union([z.string(), z.number()]).optional(),
+  'config-version': z.number().optional(),
+  profile: z.string().optional(),
+  'require-dbt-version': z.unknown().optional(),
+  'model-paths': pathList.default(['models']),
+  'seed-paths': pathList.default(['seeds']),
+  'macro-paths': pathList.default(['macros']),
+  'test-paths': pathList.default(['tests']),
+  'analysis-paths': z.array(z.string()).optional(),
+  'snapshot-paths': z.array(z.string()).optional(),
+  'docs-paths': z.array(z.string()).optional(),
+  'asset-paths': z.array(z.string()).optional(),
+  'target-path': z.string().min(1).default('target'),
+  'clean-targets': z.array(z.string()).optional(),
+  'packages-install-path': z.string().optional(),
+  vars: z.record(z.string(), z.unknown()).nullish().transform((v) => v ?? {}),
+  models: z.record(z.string(), z.unknown()).nullish(),
+  seeds: z.record(z.string(), z.unknown()).nullish(),
+  sources: z.record(z.string(), z.unknown()).nullish(),
+  data_tests: z.record(z.string(), z.unknown()).nullish(),
+  tests: z.record(z.string(), z.unknown()).nullish(),
+  'on-run-start': hooks.optional(),
+  'on-run-end': hooks.optional(),
+  'query-comment': z.unknown().optional(),
+  quoting: z.record(z.string(), z.unknown()).optional(),
+  flags: z.record(z.string(), z.unknown()).optional(),
+});
+export type ProjectFile = z.infer<typeof projectFileSchema>;
+
+export const MATERIALIZATIONS = ['view', 'table', 'incremental', 'ephemeral'] as const;
+
+/** Every config a node may carry, from project.yml folders, property files or `config()`. */
+export const nodeConfigSchema = z.looseObject({
+  enabled: z.boolean().optional(),
+  materialized: z.enum([...MATERIALIZATIONS, 'seed', 'test']).optional(),
+  schema: z.string().min(1).nullish(),
+  database: z.string().min(1).nullish(),
+  alias: z.string().min(1).nullish(),
+  tags: stringList.optional(),
+  unique_key: stringList.nullish(),
+  incremental_strategy: z.enum(['append', 'merge', 'delete+insert']).nullish(),
+  on_schema_change: z.enum(['ignore', 'fail', 'append_new_columns', 'sync_all_columns']).optional(),
+  full_refresh: z.boolean().nullish(),
+  column_types: z.record(z.string(), z.string()).optional(),
+  delimiter: z.string().length(1).optional(),
+  quote_columns: z.boolean().optional(),
+  'pre-hook': hooks.optional(),
+  'post-hook': hooks.optional(),
+  pre_hook: hooks.optional(),
+  post_hook: hooks.optional(),
+  meta: z.record(z.string(), z.unknown()).optional(),
+  docs: z.record(z.string(), z.unknown()).optional(),
+  persist_docs: z.record(z.string(), z.unknown()).optional(),
+  grants: z.record(z.string(), z.unknown()).optional(),
+  contract: z.record(z.string(), z.unknown()).optional(),
+  query_tag: z.string().optional(),
+  transient: z.boolean().optional(),
+  cluster_by: stringList.optional(),
+  // data tests
+  severity: z.string().optional(),
+  warn_if: z.string().optional(),
+  error_if: z.string().optional(),
+  where: z.string().nullish(),
+  limit: z.number().int().nullish(),
+  store_failures: z.boolean().nullish(),
+  fail_calc: z.string().optional(),
+});
+export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+
+/** Config keys known to the engine; anything else in a folder config with `+` is a typo. */
+export const KNOWN_CONFIG_KEYS = new Set(Object.keys(nodeConfigSchema.shape));
+
+const column = z.looseObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  data_type: z.string().optional(),
+  meta: z.record(z.string(), z.unknown()).optional(),
+  tests: z.array(z.unknown()).optional(),
+  data_tests: z.array(z.unknown()).optional(),
+  quote: z.boolean().optional(),
+});
+
+const externalSchema = z.strictObject({
+  location: z.string().min(1),
+  format: z.enum(['parquet', 'csv']).optional(),
+});
+
+const sourceTable = z.looseObject({
+  name: z.string().min(1),
+  identifier: z.string().optional(),
+  description: z.string().optional(),
+  columns: z.array(column).optional(),
+  config: nodeConfigSchema.optional(),
+  external: externalSchema.optional(),
+  meta: z.record(z.string(), z.unknown()).optional(),
+  tags: stringList.optional(),
+  tests: z.array(z.unknown()).optional(),
+  data_tests: z.array(z.unknown()).optional(),
+  loaded_at_field: z.string().optional(),
+  freshness: z.unknown().optional(),
+});
+
+const source = z.looseObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  database: z.string().optional(),
+  schema: z.string().optional(),
+  tables: z.array(sourceTable).default([]),
+  config: nodeConfigSchema.optional(),
+  meta: z.record(z.string(), z.unknown()).optional(),
+  tags: stringList.optional(),
+  loader: z.string().optional(),
+  loaded_at_field: z.string().optional(),
+  freshness: z.unknown().optional(),
+});
+
+const modelProperties = z.looseObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  config: nodeConfigSchema.optional(),
+  columns: z.array(column).optional(),
+  tests: z.array(z.unknown()).optional(),
+  data_tests: z.array(z.unknown()).optional(),
+  meta: z.record(z.string(), z.unknown()).optional(),
+  docs: z.record(z.string(), z.unknown()).optional(),
+  tags: stringList.optional(),
+});
+
+/** A dbt-style properties file (`schema.yml`): models, seeds, sources. */
+export const propertiesFileSchema = z.looseObject({
+  version: z.union([z.number(), z.string()]).optional(),
+  models: z.array(modelProperties).nullish(),
+  seeds: z.array(modelProperties).nullish(),
+  sources: z.array(source).nullish(),
+  macros: z.array(z.unknown()).nullish(),
+  snapshots: z.array(z.unknown()).nullish(),
+  analyses: z.array(z.unknown()).nullish(),
+  exposures: z.array(z.unknown()).nullish(),
+  metrics: z.array(z.unknown()).nullish(),
+  semantic_models: z.array(z.unknown()).nullish(),
+  unit_tests: z.array(z.unknown()).nullish(),
+});
+export type PropertiesFile = z.infer<typeof propertiesFileSchema>;
+export type ModelProperties = z.infer<typeof modelProperties>;
+export type SourceDefinition = z.infer<typeof source>;
+export type SourceTableDefinition = z.infer<typeof sourceTable>;
+export type ColumnDefinition = z.infer<typeof column>;
+
+/** Validates YAML data, turning each zod issue into an error at the offending line. */
+export function validateYaml<S extends z.ZodType>(
+  schema: S,
+  yaml: YamlFile,
+  data: unknown = yaml.data,
+  basePath: YamlPath = [],
+): { value?: z.infer<S>; errors: ProjectError[] } {
+  const result = schema.safeParse(data);
+  if (result.success) return { value: result.data, errors: [] };
+  return { errors: issuesToErrors(result.error.issues, yaml, basePath) };
+}
+
+export function issuesToErrors(issues: z.core.$ZodIssue[], yaml: YamlFile, basePath: YamlPath = []): ProjectError[] {
+  const errors: ProjectError[] = [];
+  for (const issue of issues) {
+    const p = [...basePath, ...(issue.path as (string | number)[])];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const parentSchemaKeys = knownKeysAt(issue);
+        errors.push(
+          new ProjectError('project', `unknown key '${key}'${p.length ? ` in ${dotted(p)}` : ''}`, {
+            location: yaml.locate([...p, key]),
+            hint: parentSchemaKeys ? didYouMean(key, parentSchemaKeys) : undefined,
+            source: yaml.source,
+          }),
+        );
+      }
+      continue;
+    }
+    const field = p.length ? `'${dotted(p)}'` : 'the file';
+    errors.push(
+      new ProjectError('project', `${field}: ${describeIssue(issue)}`, { location: yaml.locate(p), source: yaml.source }),
+    );
+  }
+  return errors;
+}
+
+function knownKeysAt(issue: z.core.$ZodIssue): string[] | undefined {
+  // zod does not hand back the schema; the project file's keys are the common case.
+  return issue.path.length === 0 ? Object.keys(projectFileSchema.shape) : undefined;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    return `expected ${issue.expected}${issue.input === undefined ? ', but it is missing' : `, got ${typeName(issue.input)}`}`;
+  }
+  if (issue.code === 'invalid_value') {
+    return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  return issue.message;
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+export function dotted(p: YamlPath): string {
+  return p.map((s) => (typeof s === 'number' ? `[${s}]` : s)).join('.').replace(/\.\[/g, '[');
+}

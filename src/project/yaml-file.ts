@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { ProjectError, type SourceLocation } from '../errors.js';
+
+export type YamlPath = ReadonlyArray<string | number>;
+
+/** A parsed YAML file that can say where any of its values stands. */
+export interface YamlFile {
+  /** Path relative to the project directory. */
+  file: string;
+  source: string;
+  data: unknown;
+  locate(p: YamlPath): SourceLocation;
+}
+
+export function parseYaml(file: string, source: string): YamlFile {
+  const lineCounter = new LineCounter();
+  const doc: Document = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const first = doc.errors[0];
+  if (first) {
+    const pos = lineCounter.linePos(first.pos[0]);
+    throw new ProjectError('yaml', `invalid YAML: ${first.message.split('\n')[0]}`, {
+      location: { file, line: pos.line, column: pos.col },
+      source,
+    });
+  }
+  const locate = (p: YamlPath): SourceLocation => {
+    // Walk as deep as the path exists, so a missing key points at its parent.
+    for (let depth = p.length; depth >= 0; depth--) {
+      const node = depth === 0 ? doc.contents : (doc.getIn(p.slice(0, depth), true) as YamlNode | undefined);
+      const range = node && typeof node === 'object' && 'range' in node ? node.range : undefined;
+      if (range) {
+        // For a key's value prefer the key itself: the line people look at.
+        const keyPos = depth > 0 ? keyOffset(doc, p.slice(0, depth)) : undefined;
+        const pos = lineCounter.linePos(keyPos ?? range[0]);
+        return { file, line: pos.line, column: pos.col };
+      }
+    }
+    return { file };
+  };
+  return { file, source, data: doc.toJS() ?? null, locate };
+}
+
+function keyOffset(doc: Document, p: YamlPath): number | undefined {
+  const parent = p.length === 1 ? doc.contents : doc.getIn(p.slice(0, -1), true);
+  const last = p[p.length - 1];
+  if (isMap(parent)) {
+    for (const pair of parent.items) {
+      const k = pair.key as YamlNode | null;
+      if (k && typeof k === 'object' && 'value' in k && (k as { value: unknown }).value === last && k.range) {
+        return k.range[0];
+      }
+    }
+  }
+  if (isSeq(parent) && typeof last === 'number') {
+    const item = parent.items[last] as YamlNode | undefined;
+    if (item && typeof item === 'object' && 'range' in item && item.range) return item.range[0];
+  }
+  return undefined;
+}
+
+export function readYaml(projectDir: string, file: string): YamlFile {
+  const abs = path.resolve(projectDir, file);
+  let source: string;
+  try {
+    source = readFileSync(abs, 'utf8');
+  } catch (e) {
+    throw new ProjectError('project', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+      location: { file },
+    });
+  }
+  return parseYaml(file, source);
+}

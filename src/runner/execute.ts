@@ -1,0 +1,317 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ColumnMismatchError, type Adapter, type Connection } from '../adapters/adapter.js';
+import type { RelationName, RelationType } from '../adapters/dialect.js';
+import { relationKey } from '../adapters/relation.js';
+import { compileNode } from '../compile/compile-node.js';
+import { ProjectError } from '../errors.js';
+import type { Manifest } from '../graph/manifest.js';
+import { isExecutable, type ModelNode, type Node, type SeedNode, type SourceNode } from '../graph/nodes.js';
+import { planModel } from '../materializations/plan.js';
+import { redact } from '../secrets.js';
+import { parseCsv } from '../seeds/csv.js';
+import { typeSeed } from '../seeds/seed-types.js';
+import { resolveExternalFile } from '../sources/external-file.js';
+import type { Reporter } from './reporter.js';
+import type { NodeResult, RunSummary } from './results.js';
+
+export interface ExecuteOptions {
+  threads: number;
+  failFast: boolean;
+  fullRefresh: boolean;
+  reporter: Reporter;
+  signal?: AbortSignal;
+}
+
+/** How one kind of node is run; data tests plug in their own. */
+export type NodeExecutor = (ctx: ExecutionContext, node: Node, conn: Connection) => Promise<Partial<NodeResult>>;
+
+export interface ExecutionContext {
+  manifest: Manifest;
+  adapter: Adapter;
+  options: ExecuteOptions;
+  /** Relations known to exist, by lower-cased `db.schema.name`. */
+  existing: Map<string, RelationType>;
+  /** Results so far, by unique id (tests read their model's). */
+  results: Map<string, NodeResult>;
+}
+
+const executors: Partial<Record<Node['resourceType'], NodeExecutor>> = {
+  model: (ctx, node, conn) => runModel(ctx, node as ModelNode, conn),
+  seed: (ctx, node, conn) => runSeed(ctx, node as SeedNode, conn),
+  source: (ctx, node, conn) => runExternalSource(ctx, node as SourceNode, conn),
+};
+
+export function registerExecutor(type: Node['resourceType'], fn: NodeExecutor): void {
+  executors[type] = fn;
+}
+
+/**
+ * Runs the given nodes in dependency order on `threads` connections. A failed node's
+ * descendants are skipped; everything else goes on (or stops, with --fail-fast).
+ */
+export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: string[], options: ExecuteOptions): Promise<RunSummary> {
+  const startedAt = new Date();
+  const runSet = new Set(ids.filter((id) => isExecutable(manifest.nodes.get(id)!)));
+  const upstream = runDependencies(manifest, runSet);
+  const downstream = new Map<string, string[]>();
+  for (const [id, ups] of upstream) for (const u of ups) downstream.set(u, [...(downstream.get(u) ?? []), id]);
+
+  const ctx: ExecutionContext = { manifest, adapter, options, existing: new Map(), results: new Map() };
+  await prepareSchemas(ctx, runSet);
+
+  const order = topoOrder(manifest, runSet);
+  const remaining = new Map([...upstream].map(([id, ups]) => [id, ups.size]));
+  const ready = order.filter((id) => remaining.get(id) === 0);
+  const total = runSet.size;
+  let index = 0;
+  let stopping = false;
+  let interrupted = false;
+  const results: NodeResult[] = [];
+
+  const finish = (result: NodeResult, idx: number) => {
+    results.push(result);
+    ctx.results.set(result.node.uniqueId, result);
+    options.reporter.nodeFinished(result, idx, total);
+    const failed = result.status === 'error' || (result.status === 'fail' && result.node.resourceType === 'test');
+    if (failed) {
+      if (options.failFast) stopping = true;
+      skipDescendants(result.node.uniqueId, result);
+    }
+    for (const child of downstream.get(result.node.uniqueId) ?? []) {
+      const left = remaining.get(child)! - 1;
+      remaining.set(child, left);
+      if (left === 0 && !ctx.results.has(child)) ready.push(child);
+    }
+    ready.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  };
+
+  const skipDescendants = (id: string, cause: NodeResult) => {
+    const stack = [...(downstream.get(id) ?? [])];
+    while (stack.length) {
+      const d = stack.pop()!;
+      if (ctx.results.has(d)) continue;
+      const node = manifest.nodes.get(d)!;
+      const now = new Date();
+      const what = cause.node.resourceType === 'test' ? `test ${cause.node.name} failed` : `${cause.node.resourceType} ${cause.node.name} failed`;
+      const skipped: NodeResult = { node, status: 'skipped', message: `skipped: upstream ${what}`, startedAt: now, completedAt: now, threadId: 'main' };
+      results.push(skipped);
+      ctx.results.set(d, skipped);
+      options.reporter.nodeFinished(skipped, ++index, total);
+      stack.push(...(downstream.get(d) ?? []));
+    }
+  };
+
+  const onAbort = () => {
+    interrupted = true;
+    stopping = true;
+    void adapter.cancelAll();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+
+  const running = new Set<string>();
+  let waiters: (() => void)[] = [];
+  const wakeAll = () => {
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
+  };
+  const worker = async (threadNo: number) => {
+    for (;;) {
+      if (stopping) return;
+      const id = ready.shift();
+      if (id === undefined) {
+        // Nothing ready: done if nothing runs either, else wait for a running node to finish.
+        if (running.size === 0) return;
+        await new Promise<void>((r) => waiters.push(r));
+        continue;
+      }
+      running.add(id);
+      const node = manifest.nodes.get(id)!;
+      const idx = ++index;
+      options.reporter.nodeStarted(node, idx, total);
+      const result = await runOne(ctx, node, `Thread-${threadNo}`);
+      running.delete(id);
+      finish(result, idx);
+      wakeAll();
+    }
+  };
+  const threads = Math.max(1, Math.min(options.threads, total || 1));
+  await Promise.all(Array.from({ length: threads }, (_, i) => worker(i + 1).finally(wakeAll)));
+  options.signal?.removeEventListener('abort', onAbort);
+
+  for (const id of order) {
+    if (ctx.results.has(id)) continue;
+    const node = manifest.nodes.get(id)!;
+    const now = new Date();
+    const message = interrupted ? 'skipped: interrupted before it started' : 'skipped: --fail-fast stopped the run after a failure';
+    const r: NodeResult = { node, status: 'skipped', message, startedAt: now, completedAt: now, threadId: 'main' };
+    results.push(r);
+    ctx.results.set(id, r);
+  }
+  const summary: RunSummary = {
+    results,
+    startedAt,
+    elapsedSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    interrupted,
+  };
+  options.reporter.runFinished?.(summary);
+  return summary;
+}
+
+async function runOne(ctx: ExecutionContext, node: Node, threadId: string): Promise<NodeResult> {
+  const startedAt = new Date();
+  const executor = executors[node.resourceType];
+  try {
+    if (!executor) throw new Error(`no executor for ${node.resourceType}`);
+    const partial = await ctx.adapter.withConnection(async (conn) => {
+      await conn.setQueryTag(`model:${node.uniqueId}`);
+      return executor(ctx, node, conn);
+    });
+    return { node, status: 'success', message: '', startedAt, completedAt: new Date(), threadId, ...partial };
+  } catch (e) {
+    const error = toNodeError(e, node);
+    return { node, status: 'error', message: error.message, error, startedAt, completedAt: new Date(), threadId };
+  }
+}
+
+function toNodeError(e: unknown, node: Node): ProjectError {
+  if (e instanceof ProjectError) return e;
+  const raw = redact(e instanceof Error ? e.message : String(e));
+  return new ProjectError('database', raw, { location: { file: node.file } });
+}
+
+/** For each node to run, the nodes it must wait for: nearest run-set ancestors, looking through the rest. */
+function runDependencies(manifest: Manifest, runSet: Set<string>): Map<string, Set<string>> {
+  const memo = new Map<string, Set<string>>();
+  const reach = (id: string): Set<string> => {
+    const cached = memo.get(id);
+    if (cached) return cached;
+    const out = new Set<string>();
+    memo.set(id, out);
+    for (const p of manifest.graph.predecessors(id) ?? []) {
+      if (runSet.has(p)) out.add(p);
+      else for (const q of reach(p)) out.add(q);
+    }
+    return out;
+  };
+  return new Map([...runSet].map((id) => [id, reach(id)]));
+}
+
+function topoOrder(manifest: Manifest, runSet: Set<string>): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (id: string) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    for (const p of [...(manifest.graph.predecessors(id) ?? [])].sort()) visit(p);
+    if (runSet.has(id)) out.push(id);
+  };
+  for (const id of [...runSet].sort()) visit(id);
+  return out;
+}
+
+async function prepareSchemas(ctx: ExecutionContext, runSet: Set<string>): Promise<void> {
+  const schemas = new Map<string, { database: string; schema: string }>();
+  for (const id of runSet) {
+    const rel = ctx.manifest.nodes.get(id)!.relation;
+    if (rel) schemas.set(`${rel.database}.${rel.schema}`.toLowerCase(), { database: rel.database, schema: rel.schema });
+  }
+  for (const { database, schema } of schemas.values()) {
+    await ctx.adapter.ensureSchema(database, schema);
+    const rels = await ctx.adapter.listRelations(database, schema);
+    for (const [name, type] of rels) ctx.existing.set(relationKey({ database, schema, identifier: name }), type);
+  }
+}
+
+function writeTargetFile(ctx: ExecutionContext, kind: 'compiled' | 'run', node: Node, sql: string): string {
+  const project = ctx.manifest.project;
+  const rel = path.join(path.relative(project.dir, project.targetDir), kind, project.name, node.file.replace(/\.(csv|ya?ml)$/, '.sql'));
+  const abs = path.join(project.dir, rel);
+  mkdirSync(path.dirname(abs), { recursive: true });
+  writeFileSync(abs, `${redact(sql)}\n`);
+  return rel.split(path.sep).join('/');
+}
+
+async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection): Promise<Partial<NodeResult>> {
+  const rel = node.relation!;
+  const key = relationKey(rel);
+  const compiled = compileNode(ctx.manifest, node, { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh });
+  const compiledPath = writeTargetFile(ctx, 'compiled', node, compiled.sql);
+  const existing = ctx.existing.get(key) ?? null;
+  const plan = planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh });
+  writeTargetFile(ctx, 'run', node, plan.statements.join(';\n\n'));
+  let results;
+  try {
+    results = plan.atomic ? await conn.executeAtomic(plan.statements) : await runEach(conn, plan.statements);
+  } catch (e) {
+    const msg = redact(e instanceof Error ? e.message : String(e));
+    throw new ProjectError('database', msg, { location: { file: node.file }, hint: `the compiled SQL is in ${compiledPath}` });
+  }
+  const type: RelationType = node.materialized === 'view' ? 'view' : 'table';
+  ctx.existing.set(key, type);
+  const rows = plan.rowsFrom !== undefined ? results[plan.rowsFrom]?.rowsAffected : undefined;
+  const verb = node.materialized === 'view' ? 'CREATE VIEW' : node.materialized === 'incremental' && !plan.fullBuild ? 'INSERT' : 'CREATE TABLE';
+  return {
+    message: rows !== undefined ? `${verb} (${rows} rows)` : verb,
+    rows,
+    compiledSql: compiled.sql,
+    compiledPath,
+    relationName: ctx.adapter.dialect.qualify(rel),
+  };
+}
+
+async function runEach(conn: Connection, statements: string[]) {
+  const out = [];
+  for (const s of statements) out.push(await conn.execute(s));
+  return out;
+}
+
+async function runSeed(ctx: ExecutionContext, node: SeedNode, conn: Connection): Promise<Partial<NodeResult>> {
+  const abs = path.join(ctx.manifest.project.dir, node.file);
+  const table = parseCsv(readFileSync(abs, 'utf8'), node.file, node.config.delimiter ?? ',');
+  const typed = typeSeed(table, node.file, ctx.adapter.dialect, node.config.column_types ?? {});
+  const rel = node.relation!;
+  let rows: number;
+  try {
+    rows = await ctx.adapter.loadSeed(conn, rel, typed.columns, typed.rows);
+  } catch (e) {
+    const msg = redact(e instanceof Error ? e.message : String(e));
+    throw new ProjectError('seed', `loading the seed failed: ${msg}`, { location: { file: node.file } });
+  }
+  ctx.existing.set(relationKey(rel), 'table');
+  return { message: `INSERT ${rows}`, rows, relationName: ctx.adapter.dialect.qualify(rel) };
+}
+
+async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: Connection): Promise<Partial<NodeResult>> {
+  const project = ctx.manifest.project;
+  const file = await resolveExternalFile(node, {
+    projectDir: project.dir,
+    cacheDir: path.join(project.targetDir, 'cache'),
+    progress: (m) => ctx.options.reporter.info(m),
+  });
+  let loaded;
+  try {
+    loaded = await ctx.adapter.loadFile(conn, node.relation, file, node.columns.map((c) => c.name));
+  } catch (e) {
+    if (e instanceof ColumnMismatchError) {
+      throw new ProjectError('source', `${path.relative(process.cwd(), file.path) || file.path} does not have the columns source '${node.sourceName}.${node.tableName}' declares: missing ${e.missing.join(', ')}`, {
+        location: node.location,
+        hint: `the file has: ${e.found.join(', ')}. Nothing was replaced.`,
+      });
+    }
+    const msg = redact(e instanceof Error ? e.message : String(e));
+    throw new ProjectError('source', `loading ${path.relative(process.cwd(), file.path) || file.path} into source '${node.sourceName}.${node.tableName}' failed: ${msg}`, {
+      location: node.location,
+    });
+  }
+  ctx.existing.set(relationKey(node.relation), 'table');
+  return {
+    message: `LOAD ${loaded.rows} rows from ${path.basename(file.path)}`,
+    rows: loaded.rows,
+    relationName: ctx.adapter.dialect.qualify(node.relation),
+  };
+}
+
+export type { RelationName };

@@ -1,0 +1,462 @@
+import nunjucks from 'nunjucks';
+import type { Dialect } from '../adapters/dialect.js';
+import { sqlLiteral } from '../adapters/dialect.js';
+import { ProjectError, positionOf, type SourceLocation } from '../errors.js';
+import { isSecretName, registerSecret } from '../secrets.js';
+import { isPlainObject } from '../util.js';
+import { BUILTIN_MACROS, BUILTIN_MACROS_FILE } from './builtin-macros.js';
+
+nunjucks.installJinjaCompat();
+installStringMethods();
+
+/** What the node being rendered answers to `ref()`, `config()`, `this`, … */
+export interface RenderHooks {
+  file: string;
+  source: string;
+  ref(args: string[]): unknown;
+  source_(sourceName: string, tableName: string): unknown;
+  config(values: Record<string, unknown>): void;
+  configGet(key: string, fallback: unknown): unknown;
+  thisRelation(): unknown;
+  isIncremental(): boolean;
+  /** False while parsing (dbt's `execute`): queries are not run, only recorded. */
+  execute: boolean;
+  /** Extra names for this render only (e.g. a generic test's `model`, `column_name`). */
+  extra?: Record<string, unknown>;
+}
+
+export interface TargetInfo {
+  name: string;
+  type: string;
+  schema: string;
+  database: string;
+  threads: number;
+  profile_name: string;
+}
+
+interface NunjucksTemplateInternals {
+  getExported(ctx: object, frame: null, cb: (err: Error | null, exported: unknown) => void): void;
+}
+interface NunjucksEnvInternals {
+  addTest(name: string, fn: (v: unknown) => boolean): void;
+}
+
+/** Thrown by `return()` inside a macro and caught by the macro's wrapper: dbt's early return. */
+class MacroReturn {
+  constructor(readonly value: unknown) {}
+}
+
+export interface MacroInfo {
+  name: string;
+  file: string;
+}
+
+/**
+ * The nunjucks environment of one project and target: every macro callable by name,
+ * dbt's context functions, and errors turned into file:line messages.
+ */
+export class TemplateEngine {
+  readonly env: nunjucks.Environment;
+  readonly macros = new Map<string, MacroInfo>();
+  private current: RenderHooks | undefined;
+  private callStack: MacroInfo[] = [];
+  /** The first user-facing error thrown during a render, kept because nunjucks re-wraps errors. */
+  private pending: { error: ProjectError; chain: MacroInfo[] } | undefined;
+  private readonly log: (msg: string) => void;
+
+  constructor(
+    private readonly vars: Record<string, unknown>,
+    readonly target: TargetInfo,
+    readonly dialect: Dialect,
+    opts: { log?: (msg: string) => void } = {},
+  ) {
+    this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
+    this.env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
+    this.env.addExtension('DoExtension', new DoExtension());
+    this.installGlobals();
+    this.installFilters();
+    this.loadMacroSource(BUILTIN_MACROS_FILE, BUILTIN_MACROS);
+  }
+
+  // ---- compiling and rendering -------------------------------------------------------
+
+  compile(file: string, source: string): nunjucks.Template {
+    try {
+      return new nunjucks.Template(preprocess(source), this.env, file, true);
+    } catch (e) {
+      throw this.toProjectError(e, file, source, 'parse');
+    }
+  }
+
+  render(template: nunjucks.Template, hooks: RenderHooks): string {
+    const previous = this.current;
+    this.current = hooks;
+    this.pending = undefined;
+    try {
+      return template.render(hooks.extra ?? {});
+    } catch (e) {
+      throw this.toProjectError(e, hooks.file, hooks.source, 'render');
+    } finally {
+      this.current = previous;
+    }
+  }
+
+  /** Renders a one-off string (profiles, property values) with vars and env vars only. */
+  renderString(text: string, file: string, hooks?: Partial<RenderHooks>): string {
+    if (!text.includes('{{') && !text.includes('{%')) return text;
+    const t = this.compile(file, text);
+    return this.render(t, { ...minimalHooks(file, text), ...hooks });
+  }
+
+  loadMacroSource(file: string, source: string): void {
+    const template = this.compile(file, source);
+    let exported: Record<string, unknown> = {};
+    const previous = this.current;
+    this.current = minimalHooks(file, source);
+    try {
+      (template as unknown as NunjucksTemplateInternals).getExported({}, null, (err: Error | null, exp: unknown) => {
+        if (err) throw err;
+        exported = (exp ?? {}) as Record<string, unknown>;
+      });
+    } catch (e) {
+      throw this.toProjectError(e, file, source, 'render');
+    } finally {
+      this.current = previous;
+    }
+    for (const [name, fn] of Object.entries(exported)) {
+      if (typeof fn !== 'function') continue;
+      const info = { name, file };
+      this.macros.set(name, info);
+      this.env.addGlobal(name, this.wrapMacro(info, fn as (...a: unknown[]) => unknown));
+    }
+  }
+
+  hasMacro(name: string): boolean {
+    return this.macros.has(name);
+  }
+
+  /** Calls a macro by name from engine code (e.g. generate_schema_name), returning its text or value. */
+  callMacro(name: string, args: unknown[], hooks: RenderHooks): unknown {
+    const fn = this.env.getGlobal(name) as (...a: unknown[]) => unknown;
+    const previous = this.current;
+    this.current = hooks;
+    this.pending = undefined;
+    try {
+      return fn(...args);
+    } catch (e) {
+      throw this.toProjectError(e, hooks.file, hooks.source, 'render');
+    } finally {
+      this.current = previous;
+    }
+  }
+
+  private wrapMacro(info: MacroInfo, fn: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
+    return (...args: unknown[]) => {
+      this.callStack.push(info);
+      try {
+        return fn(...args);
+      } catch (e) {
+        if (e instanceof MacroReturn) return e.value;
+        if (!this.pending) this.pending = { error: this.asProjectError(e), chain: [...this.callStack] };
+        throw e;
+      } finally {
+        this.callStack.pop();
+      }
+    };
+  }
+
+  private fail(message: string, opts: { hint?: string; needle?: RegExp } = {}): never {
+    const hooks = this.current;
+    let location: SourceLocation | undefined;
+    if (hooks) {
+      location = { file: hooks.file };
+      if (opts.needle) {
+        const m = opts.needle.exec(hooks.source);
+        if (m) location = { file: hooks.file, ...positionOf(hooks.source, m.index) };
+      }
+    }
+    const error = new ProjectError('template', message, { location, hint: opts.hint, source: hooks?.source });
+    if (!this.pending) this.pending = { error, chain: [...this.callStack] };
+    throw error;
+  }
+
+  private asProjectError(e: unknown): ProjectError {
+    if (e instanceof ProjectError) return e;
+    return new ProjectError('template', e instanceof Error ? e.message : String(e), {
+      location: this.current ? { file: this.current.file } : undefined,
+    });
+  }
+
+  private toProjectError(e: unknown, file: string, source: string, phase: 'parse' | 'render'): ProjectError {
+    const pending = this.pending;
+    this.pending = undefined;
+    const raw = e instanceof Error ? e.message : String(e);
+    // nunjucks: "(file) [Line L, Column C]\n  message"; runtime positions are 0-based lines.
+    const m = /\(([^)]*)\)\s*\[Line (\d+), Column (\d+)\]\s*([\s\S]*)$/.exec(raw);
+    let location: SourceLocation = { file };
+    let message = raw.replace(/^Template render error:\s*/, '');
+    if (m) {
+      const line = Number(m[2]) + (phase === 'render' ? 1 : 0);
+      location = { file, line, column: Number(m[3]) };
+      message = m[4]!.trim().replace(/^Error:\s*/, '');
+    } else {
+      message = message.replace(/^\([^)]*\)\s*/, '').trim().replace(/^Error:\s*/, '');
+    }
+    if (pending) {
+      const inner = pending.error;
+      const chain = pending.chain.filter((c) => c.file !== BUILTIN_MACROS_FILE);
+      const via = chain.length ? ` (in ${chain.map((c) => `macro '${c.name}' of ${c.file}`).join(' ← ')})` : '';
+      const loc = inner.location?.line !== undefined && inner.location.file === file ? inner.location : location;
+      return new ProjectError(inner.kind, `${inner.message}${via}`, { location: loc, hint: inner.hint, source });
+    }
+    if (phase === 'parse') message = `template syntax error: ${message}`;
+    const hint = /unknown block tag: (\w+)/.exec(message)
+      ? `'${/unknown block tag: (\w+)/.exec(message)![1]}' is a Jinja feature this engine does not support`
+      : undefined;
+    return new ProjectError('template', message, { location, source, hint });
+  }
+
+  // ---- the context dbt models see ----------------------------------------------------
+
+  private hooks(): RenderHooks {
+    if (!this.current) throw new Error('no template is being rendered');
+    return this.current;
+  }
+
+  private installGlobals(): void {
+    const g = (this.env as unknown as { globals: Record<string, unknown> }).globals;
+    const engine = this;
+    g.ref = (...args: string[]) => {
+      if (args.length === 0 || args.some((a) => typeof a !== 'string')) {
+        return engine.fail('ref() takes a model or seed name as a string', { needle: /\bref\s*\(/ });
+      }
+      return engine.hooks().ref(args);
+    };
+    g.source = (sourceName: unknown, tableName: unknown) => {
+      if (typeof sourceName !== 'string' || typeof tableName !== 'string') {
+        return engine.fail("source() takes two strings: source('source_name', 'table_name')", { needle: /\bsource\s*\(/ });
+      }
+      return engine.hooks().source_(sourceName, tableName);
+    };
+    const config = (values?: unknown) => {
+      if (values !== undefined && !isPlainObject(values)) return engine.fail('config() takes named arguments, e.g. config(materialized="table")', { needle: /\bconfig\s*\(/ });
+      engine.hooks().config(stripKwargs(values ?? {}));
+      return '';
+    };
+    Object.assign(config, {
+      get: (key: string, fallback?: unknown) => engine.hooks().configGet(key, fallback ?? null),
+      require: (key: string) => {
+        const v = engine.hooks().configGet(key, undefined);
+        if (v === undefined) return engine.fail(`config '${key}' is required here`);
+        return v;
+      },
+      set: (key: string, value: unknown) => engine.hooks().config({ [key]: value }),
+    });
+    g.config = config;
+    g.var = (name: unknown, fallback?: unknown) => {
+      if (typeof name !== 'string') return engine.fail('var() takes a var name as a string');
+      if (Object.prototype.hasOwnProperty.call(engine.vars, name)) return engine.vars[name];
+      if (fallback !== undefined) return fallback;
+      return engine.fail(`var '${name}' is not set and has no default`, {
+        needle: new RegExp(`\\bvar\\s*\\(\\s*['"]${escapeRe(name)}['"]`),
+        hint: `set it under 'vars:' in project.yml, or pass --vars '{${name}: ...}'`,
+      });
+    };
+    g.env_var = (name: unknown, fallback?: unknown) => {
+      if (typeof name !== 'string') return engine.fail('env_var() takes an environment variable name as a string');
+      const v = process.env[name];
+      if (v !== undefined) {
+        if (isSecretName(name)) registerSecret(v);
+        return v;
+      }
+      if (fallback !== undefined) return fallback;
+      return engine.fail(`environment variable '${name}' is not set and has no default`, {
+        needle: new RegExp(`\\benv_var\\s*\\(\\s*['"]${escapeRe(name)}['"]`),
+        hint: `export ${name}=… before running, or give a default: env_var('${name}', 'value')`,
+      });
+    };
+    g.is_incremental = () => engine.hooks().isIncremental();
+    Object.defineProperty(g, 'this', { get: () => (engine.current ? engine.current.thisRelation() : undefined), enumerable: true });
+    Object.defineProperty(g, 'execute', { get: () => engine.current?.execute ?? false, enumerable: true });
+    g.target = this.target;
+    g.project_name = this.target.profile_name;
+    g.adapter = {
+      dispatch: (name: string, _namespace?: string) => engine.dispatch(name),
+      quote: (id: string) => engine.dialect.quoteIdentifier(id),
+      type: () => engine.target.type,
+    };
+    const dbt: Record<string, unknown> = {};
+    for (const name of ['datediff', 'dateadd', 'safe_cast', 'current_timestamp', 'date_trunc', 'type_string', 'type_timestamp', 'type_int', 'type_bigint', 'type_float', 'type_numeric', 'type_boolean', 'concat', 'cast']) {
+      Object.defineProperty(dbt, name, { get: () => engine.env.getGlobal(name), enumerable: true });
+    }
+    dbt.string_literal = (v: unknown) => engine.dialect.stringLiteral(String(v));
+    g.dbt = dbt;
+    g.string_literal = dbt.string_literal;
+    /** Any value (string, number, bool, list) as SQL literal text, quoted and escaped. */
+    g.literal = (v: unknown) => {
+      try {
+        return sqlLiteral(engine.dialect, v);
+      } catch (e) {
+        return engine.fail(`literal(): ${(e as Error).message}`);
+      }
+    };
+    g.log = (msg: unknown, info?: boolean) => {
+      if (info || engine.current?.execute) engine.log(String(msg));
+      return '';
+    };
+    g.print = (msg: unknown) => {
+      engine.log(String(msg));
+      return '';
+    };
+    g.exceptions = {
+      raise_compiler_error: (msg: unknown) => engine.fail(String(msg)),
+      warn: (msg: unknown) => {
+        engine.log(`warning: ${String(msg)}`);
+        return '';
+      },
+    };
+    g.return = (value: unknown) => {
+      throw new MacroReturn(value);
+    };
+    g.run_query = () =>
+      engine.fail('run_query() is not supported: templates render without a warehouse connection', {
+        needle: /\brun_query\s*\(/,
+        hint: 'compute the value in SQL instead (a subquery or a join)',
+      });
+    const pyRegex = (pattern: unknown, flags = '') => {
+      try {
+        return new RegExp(String(pattern), flags);
+      } catch (e) {
+        return engine.fail(`invalid regular expression ${JSON.stringify(pattern)}: ${(e as Error).message}`);
+      }
+    };
+    const asMatch = (m: RegExpExecArray | null) => (m ? { group: (i = 0) => m[i] ?? null, groups: () => m.slice(1), toString: () => m[0] } : null);
+    g.modules = {
+      datetime: { date: { today: () => new Date().toISOString().slice(0, 10) } },
+      // Python's `re` as dbt exposes it, for validating vars and names in macros.
+      re: {
+        match: (p: unknown, s: unknown) => asMatch(pyRegex(`^(?:${String(p)})`).exec(String(s))),
+        fullmatch: (p: unknown, s: unknown) => asMatch(pyRegex(`^(?:${String(p)})$`).exec(String(s))),
+        search: (p: unknown, s: unknown) => asMatch(pyRegex(String(p)).exec(String(s))),
+        sub: (p: unknown, repl: unknown, s: unknown) => String(s).replace(pyRegex(String(p), 'g'), String(repl)),
+      },
+    };
+    g.zip = (...lists: unknown[][]) => lists[0]?.map((_, i) => lists.map((l) => l[i])) ?? [];
+    g.range = (a: number, b?: number, step = 1) => {
+      const [start, end] = b === undefined ? [0, a] : [a, b];
+      const out: number[] = [];
+      for (let i = start; step > 0 ? i < end : i > end; i += step) out.push(i);
+      return out;
+    };
+    g.tojson = (v: unknown) => JSON.stringify(v);
+    g.fromjson = (s: string) => JSON.parse(s) as unknown;
+  }
+
+  private dispatch(name: string): (...a: unknown[]) => unknown {
+    const candidates = [`${this.target.type}__${name}`, `default__${name}`];
+    for (const c of candidates) {
+      if (this.macros.has(c)) return this.env.getGlobal(c) as (...a: unknown[]) => unknown;
+    }
+    return this.fail(`adapter.dispatch('${name}') found no macro named ${candidates.join(' or ')}`);
+  }
+
+  private installFilters(): void {
+    this.env.addFilter('as_bool', (v: unknown) => v === true || v === 'true' || v === 'True');
+    this.env.addFilter('as_number', (v: unknown) => Number(v));
+    this.env.addFilter('as_text', (v: unknown) => String(v));
+    this.env.addFilter('tojson', (v: unknown) => JSON.stringify(v));
+    this.env.addFilter('literal', (v: unknown) => sqlLiteral(this.dialect, v));
+    (this.env as unknown as NunjucksEnvInternals).addTest('none', (v: unknown) => v === null || v === undefined);
+    (this.env as unknown as NunjucksEnvInternals).addTest('string', (v: unknown) => typeof v === 'string');
+    (this.env as unknown as NunjucksEnvInternals).addTest('mapping', (v: unknown) => isPlainObject(v));
+    (this.env as unknown as NunjucksEnvInternals).addTest('sequence', (v: unknown) => Array.isArray(v) || typeof v === 'string');
+    (this.env as unknown as NunjucksEnvInternals).addTest('iterable', (v: unknown) => Array.isArray(v) || typeof v === 'string' || isPlainObject(v));
+  }
+}
+
+function minimalHooks(file: string, source: string): RenderHooks {
+  const nope = (what: string) => () => {
+    throw new ProjectError('template', `${what} cannot be used here`, { location: { file } });
+  };
+  return {
+    file,
+    source,
+    ref: nope('ref()'),
+    source_: nope('source()'),
+    config: () => undefined,
+    configGet: (_k, f) => f,
+    thisRelation: () => undefined,
+    isIncremental: () => false,
+    execute: false,
+  };
+}
+
+/** nunjucks passes keyword arguments as an object tagged `__keywords`. */
+function stripKwargs(v: unknown): Record<string, unknown> {
+  if (!isPlainObject(v)) return {};
+  const { __keywords: _k, ...rest } = v;
+  return rest;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** dbt's `{% test name(...) %}` blocks are macros named `test_<name>`; keep line numbers intact. */
+function preprocess(source: string): string {
+  return source
+    .replace(/\{%(-?)\s*test\s+(\w+)\s*\(/g, '{%$1 macro test_$2(')
+    .replace(/\{%(-?)\s*endtest\s*(-?)%\}/g, '{%$1 endmacro $2%}');
+}
+
+/** `{% do expr %}`: evaluate for its effect, print nothing (Jinja's `do` extension). */
+class DoExtension {
+  tags = ['do'];
+  parse(parser: any, nodes: any): unknown {
+    const tok = parser.nextToken();
+    const expr = parser.parseExpression();
+    parser.advanceAfterBlockEnd(tok.value);
+    return new nodes.CallExtension(this, 'run', new nodes.NodeList(tok.lineno, tok.colno, [expr]));
+  }
+  run(): string {
+    return '';
+  }
+}
+
+/** Python string methods that dbt Jinja uses (`"x".upper()`, `.split(',')`, …). */
+function installStringMethods(): void {
+  const runtime = (nunjucks as unknown as { runtime: { memberLookup: (o: unknown, v: unknown) => unknown } }).runtime;
+  const original = runtime.memberLookup;
+  const methods: Record<string, (s: string, ...a: any[]) => unknown> = {
+    upper: (s) => s.toUpperCase(),
+    lower: (s) => s.toLowerCase(),
+    strip: (s, chars?: string) => (chars ? s.replace(new RegExp(`^[${escapeRe(chars)}]+|[${escapeRe(chars)}]+$`, 'g'), '') : s.trim()),
+    lstrip: (s) => s.trimStart(),
+    rstrip: (s) => s.trimEnd(),
+    split: (s, sep?: string, max?: number) => {
+      const parts = sep === undefined || sep === null ? s.trim().split(/\s+/) : s.split(sep);
+      if (max === undefined || max < 0 || parts.length <= max + 1) return parts;
+      return [...parts.slice(0, max), parts.slice(max).join(sep ?? ' ')];
+    },
+    replace: (s, a: string, b: string) => s.split(a).join(b),
+    startswith: (s, p: string) => s.startsWith(p),
+    endswith: (s, p: string) => s.endsWith(p),
+    title: (s) => s.replace(/\w\S*/g, (w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase()),
+    capitalize: (s) => (s ? s[0]!.toUpperCase() + s.slice(1).toLowerCase() : s),
+    format: (s, ...a: unknown[]) => {
+      let i = 0;
+      return s.replace(/\{\}/g, () => String(a[i++]));
+    },
+    join: (s, items: unknown[]) => items.map(String).join(s),
+    isdigit: (s) => /^\d+$/.test(s),
+    count: (s, sub: string) => s.split(sub).length - 1,
+    find: (s, sub: string) => s.indexOf(sub),
+  };
+  runtime.memberLookup = (obj: unknown, val: unknown) => {
+    if (typeof obj === 'string' && typeof val === 'string' && Object.prototype.hasOwnProperty.call(methods, val)) {
+      const m = methods[val]!;
+      return (...a: unknown[]) => m(obj, ...a);
+    }
+    return original(obj, val);
+  };
+}
