@@ -14,7 +14,9 @@ import {
   DEFAULT_SEED,
   MAX_ROWS,
   UsageError,
+  formatFromPath,
   generateVouchers,
+  validateOptions,
   type GenerateResult,
 } from '../src/datagen/generate-vouchers.js';
 
@@ -71,6 +73,9 @@ async function main(argv: string[]): Promise<number> {
     const seed = values.seed === undefined ? DEFAULT_SEED : parseCount('--seed', values.seed);
     const threads = values.threads === undefined ? undefined : parseCount('--threads', values.threads);
     const quiet = values.quiet;
+    // fail on bad input before announcing any work
+    validateOptions(rows, seed);
+    formatFromPath(values.out);
     if (!quiet) process.stderr.write(`generating ${rows} rows (seed ${seed}) into ${values.out} ...\n`);
     result = await generateVouchers({
       rows,
