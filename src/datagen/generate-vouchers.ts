@@ -76,7 +76,7 @@ const RECENCY_BUCKETS: ReadonlyArray<{ lo: number; hi: number; weight: number }>
  * the reverse), so a segment's own amount needs a pull well above the other type's pull times
  * the largest bucket share (~0.3); these values keep the preferred amount ahead by a wide margin
  * in every segment, so ties are practically impossible. Recency gets the larger pull because its
- * buckets are smaller and 38+ orders, which have no frequency segment, dilute nothing there.
+ * buckets are smaller (180+ is ~10% of rows), so its margins need the extra help.
  */
 export const SEGMENT_AMOUNTS = {
   frequent_segment: { '1-4': 4400, '5-13': 2640, '14-37': 1760 },
