@@ -33,3 +33,4 @@ select
     segment_rows
 from ranked
 where amount_rank = 1
+order by segment_type, min_value

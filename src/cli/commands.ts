@@ -2,7 +2,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ProjectError } from '../errors.js';
-import { compile, connect, execute, exitCodeOf, openProject, select, show, type CommonOptions, type RunOptions } from '../index.js';
+import { compile, connect, execute, exitCodeOf, openProject, select, show, type CommonOptions, type NodeResult, type RunOptions, type Session } from '../index.js';
 import { loadProject } from '../project/load-project.js';
 import { resolveTarget } from '../project/profiles.js';
 import type { Node } from '../graph/nodes.js';
@@ -71,8 +71,7 @@ export function registerCommands(program: Command, reporter: CliReporter, setCod
       process.once('SIGINT', onSigint);
       try {
         const { session, summary } = await execute(name, { ...opts, signal: controller.signal });
-        reporter.print(`Target '${session.target.name}' (${session.target.type}).`);
-        printWhereResultsAre(reporter, session.manifest.graph, summary.results.map((r) => r.node), summary.results);
+        printWhereResultsAre(reporter, session, summary.results);
         setCode(exitCodeOf(summary));
       } finally {
         process.removeListener('SIGINT', onSigint);
@@ -181,16 +180,22 @@ export function registerCommands(program: Command, reporter: CliReporter, setCod
   });
 }
 
-function printWhereResultsAre(reporter: CliReporter, graph: { successors(id: string): string[] | void }, nodes: Node[], results: { node: Node; status: string; rows?: number; relationName?: string }[]): void {
-  const ran = new Set(nodes.map((n) => n.uniqueId));
+/** After a run: the final tables (no downstream model), and where they live. */
+function printWhereResultsAre(reporter: CliReporter, session: Session, results: NodeResult[]): void {
+  const ran = new Set(results.map((r) => r.node.uniqueId));
   const leaves = results.filter(
     (r) =>
       r.status === 'success' &&
       r.node.resourceType === 'model' &&
-      r.relationName &&
-      !(graph.successors(r.node.uniqueId) ?? []).some((c) => ran.has(c) && !c.startsWith('test.')),
+      r.node.relation &&
+      !(session.manifest.graph.successors(r.node.uniqueId) ?? []).some((c) => ran.has(c) && !c.startsWith('test.')),
   );
   if (!leaves.length) return;
-  reporter.print('Final models:');
-  for (const r of leaves) reporter.print(`  ${r.relationName}${r.rows !== undefined ? ` (${r.rows} rows)` : ''}   ->  npx model show ${r.node.name}`);
+  const t = session.target;
+  const where = t.type === 'duckdb' ? `DuckDB file ${t.path}` : `Snowflake target '${t.name}'`;
+  reporter.print(`Final models, in ${where}:`);
+  for (const r of leaves) {
+    const rel = r.node.relation!;
+    reporter.print(`  ${rel.database}.${rel.schema}.${rel.identifier}${r.rows !== undefined ? ` (${r.rows} rows)` : ''}   see: npx model show ${r.node.name}`);
+  }
 }

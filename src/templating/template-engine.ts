@@ -452,11 +452,17 @@ function installStringMethods(): void {
     count: (s, sub: string) => s.split(sub).length - 1,
     find: (s, sub: string) => s.indexOf(sub),
   };
-  runtime.memberLookup = (obj: unknown, val: unknown) => {
+  runtime.memberLookup = (...args: unknown[]) => {
+    const [obj, val] = args;
+    if (args.length === 4) {
+      // A slice (`x[1:3]`): Python gives a string back for a string.
+      const out = (original as (...a: unknown[]) => unknown)(...args);
+      return typeof obj === 'string' && Array.isArray(out) ? out.join('') : out;
+    }
     if (typeof obj === 'string' && typeof val === 'string' && Object.prototype.hasOwnProperty.call(methods, val)) {
       const m = methods[val]!;
       return (...a: unknown[]) => m(obj, ...a);
     }
-    return original(obj, val);
+    return (original as (...a: unknown[]) => unknown)(...args);
   };
 }
