@@ -1,7 +1,7 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ENGINE_VERSION } from '../runner/artifacts.js';
 import { CliReporter } from './reporter.js';
-import { registerCommands } from './commands.js';
+import { COMMANDS } from './commands/index.js';
 
 /** Runs the CLI and returns its exit code: 0 ok, 1 a node or test failed, 2 usage or project error. */
 export async function runCli(argv: string[], io: { out?: NodeJS.WritableStream; err?: NodeJS.WritableStream } = {}): Promise<number> {
@@ -18,9 +18,13 @@ export async function runCli(argv: string[], io: { out?: NodeJS.WritableStream; 
       writeErr: (s) => err.write(s),
     });
   let code = 0;
-  registerCommands(program, reporter, (c) => {
-    code = c;
-  });
+  const ctx = {
+    reporter,
+    setExitCode: (c: number) => {
+      code = c;
+    },
+  };
+  for (const register of COMMANDS) register(program, ctx);
   try {
     await program.parseAsync(argv);
   } catch (e) {
@@ -33,4 +37,3 @@ export async function runCli(argv: string[], io: { out?: NodeJS.WritableStream; 
   return code;
 }
 
-export { Option };

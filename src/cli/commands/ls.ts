@@ -1,0 +1,32 @@
+import { Option, type Command } from 'commander';
+import type { Node } from '../../graph/nodes.js';
+import { openProject, select } from '../../index.js';
+import { common, selection, toOptions, type CliContext, type CommonFlags } from '../options.js';
+
+export function registerLs(program: Command, { reporter }: CliContext): void {
+  selection(common(program.command('ls').alias('list').description('list the nodes of the project')))
+    .addOption(new Option('--resource-type <type...>', 'only these types').choices(['model', 'seed', 'source', 'test']))
+    .addOption(new Option('--output <format>', 'what to print for each node').choices(['name', 'path', 'json', 'selector']).default('selector'))
+    .action(async (flags: CommonFlags & { resourceType?: Node['resourceType'][]; output: string }) => {
+      const session = await openProject(toOptions(flags, reporter));
+      const types = flags.resourceType ?? ['model', 'seed', 'source', 'test'];
+      const nodes = select(session, flags, types, reporter).sort((a, b) => a.uniqueId.localeCompare(b.uniqueId));
+      for (const n of nodes) {
+        if (flags.output === 'name') reporter.print(n.name);
+        else if (flags.output === 'path') reporter.print(n.file);
+        else if (flags.output === 'json') {
+          reporter.print(
+            JSON.stringify({
+              unique_id: n.uniqueId,
+              name: n.name,
+              resource_type: n.resourceType,
+              original_file_path: n.file,
+              depends_on: n.dependsOn,
+              config: n.config,
+              relation: n.relation ? `${n.relation.database}.${n.relation.schema}.${n.relation.identifier}` : null,
+            }),
+          );
+        } else reporter.print(n.resourceType === 'source' ? `source:${n.fqn.join('.')}` : n.fqn.join('.'));
+      }
+    });
+}

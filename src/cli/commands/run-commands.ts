@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { execute, exitCodeOf, type NodeResult, type Session } from '../../index.js';
+import { common, selection, toOptions, type CliContext, type CommonFlags } from '../options.js';
+import type { CliReporter } from '../reporter.js';
+
+/** `model build`, `model run`, `model seed`. */
+export function registerRunCommands(program: Command, { reporter, setExitCode }: CliContext): void {
+  const runCommand = (name: 'seed' | 'run' | 'build', description: string) => {
+    const cmd = selection(common(program.command(name).description(description)))
+      .option('--full-refresh', 'rebuild incremental models from scratch')
+      .option('-x, --fail-fast', 'stop at the first failure');
+    cmd.action(async (flags: CommonFlags) => {
+      const opts = toOptions(flags, reporter);
+      const controller = new AbortController();
+      const onSigint = () => {
+        reporter.info('\nInterrupted: cancelling running queries, starting nothing new…');
+        controller.abort();
+      };
+      process.once('SIGINT', onSigint);
+      try {
+        const { session, summary } = await execute(name, { ...opts, signal: controller.signal });
+        printWhereResultsAre(reporter, session, summary.results);
+        setExitCode(exitCodeOf(summary));
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+      }
+    });
+  };
+  runCommand('build', 'load sources, seed, run models and their data tests, in graph order');
+  runCommand('run', 'load file sources and materialize models');
+  runCommand('seed', 'load CSV seeds into tables');
+}
+
+/** After a run: the final tables (no downstream model), and where they live. */
+function printWhereResultsAre(reporter: CliReporter, session: Session, results: NodeResult[]): void {
+  const ran = new Set(results.map((r) => r.node.uniqueId));
+  const leaves = results.filter(
+    (r) =>
+      r.status === 'success' &&
+      r.node.resourceType === 'model' &&
+      r.node.relation &&
+      !(session.manifest.graph.successors(r.node.uniqueId) ?? []).some((c) => ran.has(c) && !c.startsWith('test.')),
+  );
+  if (!leaves.length) return;
+  const t = session.target;
+  const where = t.type === 'duckdb' ? `DuckDB file ${t.path}` : `Snowflake target '${t.name}'`;
+  reporter.print(`Final models, in ${where}:`);
+  for (const r of leaves) {
+    const rel = r.node.relation!;
+    reporter.print(`  ${rel.database}.${rel.schema}.${rel.identifier}${r.rows !== undefined ? ` (${r.rows} rows)` : ''}   see: npx model show ${r.node.name}`);
+  }
+}

@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { ProjectError } from '../errors.js';
+import type { RunOptions } from '../index.js';
+import type { CliReporter } from './reporter.js';
+
+/** What every command's action receives besides its flags. */
+export interface CliContext {
+  reporter: CliReporter;
+  setExitCode(code: number): void;
+}
+
+export interface CommonFlags {
+  projectDir?: string;
+  target?: string;
+  vars?: string;
+  profilesDir?: string;
+  threads?: string;
+  select?: string[];
+  exclude?: string[];
+  fullRefresh?: boolean;
+  failFast?: boolean;
+}
+
+/** Options every project command takes. */
+export function common(cmd: Command): Command {
+  return cmd
+    .option('--project-dir <dir>', 'the project folder (default: the current folder)')
+    .option('-t, --target <name>', 'the target (output) of the profile to use')
+    .option('--vars <yaml>', "project vars as YAML or JSON, e.g. '{countries: [Peru]}'")
+    .option('--profiles-dir <dir>', 'the folder holding profiles.yml')
+    .option('--threads <n>', 'how many nodes to run at once');
+}
+
+/** dbt's node selection flags. */
+export function selection(cmd: Command): Command {
+  return cmd
+    .option('-s, --select <selector...>', 'nodes to include: name, +name, name+, tag:x, path:models/stage, …')
+    .option('--exclude <selector...>', 'nodes to leave out');
+}
+
+export function toOptions(flags: CommonFlags, reporter: CliReporter): RunOptions {
+  let threads: number | undefined;
+  if (flags.threads !== undefined) {
+    threads = Number(flags.threads);
+    if (!Number.isInteger(threads) || threads < 1) throw new ProjectError('usage', `--threads must be a whole number from 1, got '${flags.threads}'`);
+  }
+  return {
+    projectDir: flags.projectDir,
+    target: flags.target,
+    vars: flags.vars,
+    profilesDir: flags.profilesDir,
+    threads,
+    select: flags.select,
+    exclude: flags.exclude,
+    fullRefresh: flags.fullRefresh,
+    failFast: flags.failFast,
+    reporter,
+  };
+}
