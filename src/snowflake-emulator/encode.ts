@@ -58,17 +58,16 @@ export const fixedColumn = (name: string): RowType => rowType(name, 'fixed', { p
 export const textColumn = (name: string): RowType =>
   rowType(name, 'text', { length: MAX_TEXT, byteLength: MAX_TEXT });
 
-/** "<seconds>.<9-digit fraction>" from a count of `unitsPerSecond` since the epoch. */
+/**
+ * Exact signed decimal "<seconds>.<9-digit fraction>" from a count of
+ * `unitsPerSecond` since the epoch; the client parses it as one number, so
+ * 1969-12-31 23:59:59.5 is "-0.500000000".
+ */
 function epochText(units: bigint, unitsPerSecond: bigint): string {
-  let seconds = units / unitsPerSecond;
-  let rest = units % unitsPerSecond;
-  if (rest < 0n) {
-    // floor division, so the fraction is always positive
-    seconds -= 1n;
-    rest += unitsPerSecond;
-  }
-  const nanos = (rest * 1_000_000_000n) / unitsPerSecond;
-  return `${seconds}.${nanos.toString().padStart(9, '0')}`;
+  const negative = units < 0n;
+  const abs = negative ? -units : units;
+  const nanos = ((abs % unitsPerSecond) * 1_000_000_000n) / unitsPerSecond;
+  return `${negative ? '-' : ''}${abs / unitsPerSecond}.${nanos.toString().padStart(9, '0')}`;
 }
 
 const INTEGER_TYPES = new Set<DuckDBTypeId>([

@@ -37,6 +37,7 @@ export interface EmulatorStats {
   requests: number;
   logins: number;
   failedLogins: number;
+  heartbeats: number;
   /** query requests that ran SQL (not counting refused or faulted ones) */
   queries: number;
   /** Snowflake statements executed (a multi-statement request counts each) */
@@ -175,6 +176,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     requests: 0,
     logins: 0,
     failedLogins: 0,
+    heartbeats: 0,
     queries: 0,
     statements: 0,
     errors: 0,
@@ -367,7 +369,8 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     }
 
     const rows = bindRows(bindings);
-    const { reader, changed } = await transaction(session, tr.atomic, async () => {
+    // Array binds run row by row: in one transaction, all rows land or none (and it is much faster).
+    const { reader, changed } = await transaction(session, tr.atomic || rows.length > 1, async () => {
       let last: { reader: DuckDBResultReader; changed: number } | undefined;
       for (const [i, sql] of tr.duckdb.entries()) {
         last = await runDuckDB(session, sql, i === tr.duckdb.length - 1 ? rows : [[]]);
@@ -665,7 +668,11 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       session.conn.closeSync();
       return [200, ok];
     }
-    if (req.method === 'POST' && (path === '/session/heartbeat' || path === '/telemetry/send')) return [200, ok];
+    if (req.method === 'POST' && path === '/session/heartbeat') {
+      stats.heartbeats++;
+      return [200, ok];
+    }
+    if (req.method === 'POST' && path === '/telemetry/send') return [200, ok];
     if (req.method === 'POST' && path === '/queries/v1/query-request') return [200, await handleQuery(session, body)];
     if (req.method === 'POST' && /^\/queries\/(v1|[^/]+)\/abort-request$/.test(path)) return [200, ok];
 
