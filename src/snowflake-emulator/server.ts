@@ -38,6 +38,8 @@ export interface EmulatorStats {
   logins: number;
   failedLogins: number;
   heartbeats: number;
+  /** query requests answered from an earlier execution with the same requestId */
+  duplicateRequests: number;
   /** query requests that ran SQL (not counting refused or faulted ones) */
   queries: number;
   /** Snowflake statements executed (a multi-statement request counts each) */
@@ -116,6 +118,8 @@ interface Session {
   applied?: string;
   /** serializes this session's statements on its connection */
   queue: Promise<unknown>;
+  /** requestId -> queryId: a retried request gets the first answer instead of running twice */
+  requests: Map<string, string>;
 }
 
 interface Bind {
@@ -177,6 +181,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     logins: 0,
     failedLogins: 0,
     heartbeats: 0,
+    duplicateRequests: 0,
     queries: 0,
     statements: 0,
     errors: 0,
@@ -482,6 +487,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       ),
       inTransaction: false,
       queue: Promise.resolve(),
+      requests: new Map(),
     };
     await applyContext(session);
     sessions.set(session.token, session);
@@ -521,18 +527,31 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
   }
 
   /** Runs one query request; statements of a session run one at a time. */
-  function handleQuery(session: Session, body: Record<string, unknown>): Promise<unknown> {
-    const run = session.queue.then(() => runQuery(session, body));
+  function handleQuery(session: Session, body: Record<string, unknown>, requestId: string | null): Promise<unknown> {
+    const run = session.queue.then(() => {
+      // The SDK resends a request whose answer got lost with the same requestId;
+      // Snowflake answers it from the first execution rather than running it again.
+      const earlier = requestId ? session.requests.get(requestId) : undefined;
+      if (earlier) {
+        stats.duplicateRequests++;
+        return resultById(session, earlier);
+      }
+      return runQuery(session, body, requestId);
+    });
     session.queue = run.catch(() => undefined);
     return run;
   }
 
-  async function runQuery(session: Session, body: Record<string, unknown>): Promise<unknown> {
+  async function runQuery(session: Session, body: Record<string, unknown>, requestId: string | null): Promise<unknown> {
     stats.queries++;
     const sqlText = String(body.sqlText ?? '');
     const requestParams = (body.parameters ?? {}) as Record<string, unknown>;
     const bindings = body.bindings as Record<string, Bind> | undefined;
     const queryId = randomUUID();
+    if (requestId) {
+      session.requests.set(requestId, queryId);
+      if (session.requests.size > MAX_STORED_RESULTS) session.requests.delete(session.requests.keys().next().value!);
+    }
     const log = (sql: string, error?: SnowflakeError): void => {
       stats.statements++;
       if (error) stats.errors++;
@@ -673,7 +692,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       return [200, ok];
     }
     if (req.method === 'POST' && path === '/telemetry/send') return [200, ok];
-    if (req.method === 'POST' && path === '/queries/v1/query-request') return [200, await handleQuery(session, body)];
+    if (req.method === 'POST' && path === '/queries/v1/query-request') return [200, await handleQuery(session, body, url.searchParams.get('requestId'))];
     if (req.method === 'POST' && /^\/queries\/(v1|[^/]+)\/abort-request$/.test(path)) return [200, ok];
 
     const resultMatch = /^\/queries\/([^/]+)\/result$/.exec(path);

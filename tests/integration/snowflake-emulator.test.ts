@@ -1,5 +1,6 @@
 // Drives the emulator with the real snowflake-sdk over loopback HTTP.
 
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, ConnectionOptions, RowStatement, SnowflakeError } from 'snowflake-sdk';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '../../src/snowflake-emulator/server.js';
@@ -104,6 +105,25 @@ describe('login and session', () => {
       expect(await response.json()).toMatchObject({ success: false, code: '390104' });
     }
     expect(emulator.stats.queries).toBe(requestsBefore);
+  });
+
+  it('accepts gzip request bodies, detected by their magic bytes', async () => {
+    const body = gzipSync(JSON.stringify({ data: { LOGIN_NAME: USER, PASSWORD: PASSWORD } }));
+    // No Content-Encoding header on purpose: the emulator must sniff the bytes.
+    const response = await fetch(`${emulator.url}/session/v1/login-request`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body,
+    });
+    expect(response.status).toBe(200);
+    const reply = (await response.json()) as { success: boolean; data: { token: string; sessionId: number } };
+    expect(reply.success).toBe(true);
+    expect(reply.data.token).toEqual(expect.any(String));
+    const logout = await fetch(`${emulator.url}/session?delete=true`, {
+      method: 'POST',
+      headers: { Authorization: `Snowflake Token="${reply.data.token}"` },
+    });
+    expect(await logout.json()).toMatchObject({ success: true });
   });
 
   it('answers heartbeats and logs out', async () => {
@@ -410,5 +430,18 @@ describe('fault injection', () => {
     expect(rows).toEqual([{ FIVE: 5 }]);
     expect(emulator.stats.faultsInjected - faultsBefore).toBe(2);
     emulator.setFaults({});
+  });
+
+  it('answers a retried request from its first execution (lost response after commit)', async () => {
+    const conn = await connect({ sfRetryMaxSleepTime: 1 } as Partial<ConnectionOptions>);
+    await exec(conn, 'create database if not exists faults_db');
+    await exec(conn, 'create or replace table faults_db.public.events (id int)');
+    const duplicatesBefore = emulator.stats.duplicateRequests;
+    emulator.setFaults({ destroyAfterExecute: 1 });
+    const { stmt } = await exec(conn, 'insert into faults_db.public.events values (1)');
+    emulator.setFaults({});
+    expect(stmt.getNumUpdatedRows()).toBe(1);
+    expect(emulator.stats.duplicateRequests - duplicatesBefore).toBe(1);
+    expect(await emulator.query('select count(*) as n from faults_db.public.events')).toEqual([{ n: 1 }]);
   });
 });
