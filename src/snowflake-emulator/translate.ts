@@ -1,0 +1,770 @@
+// Translates the Snowflake SQL an adapter emits into DuckDB SQL. Pure: no I/O,
+// no DuckDB. Statements are rewritten token by token (see tokenizer.ts), so
+// string literals, quoted identifiers and comments are never altered.
+//
+// Unquoted identifiers are upper-cased, as Snowflake stores them; DuckDB
+// resolves names case-insensitively, so this only changes how new objects are
+// named (and hence what information_schema and result column names show).
+
+import {
+  isSignificant,
+  quoteIdent,
+  quoteString,
+  splitStatements,
+  SqlSyntaxError,
+  tokenize,
+  type Token,
+} from './tokenizer.js';
+
+/** DuckDB catalog a session sits in when it has no usable current database. */
+export const NO_DATABASE_CATALOG = 'EMULATOR_NO_CURRENT_DATABASE';
+
+/** Catalogs DuckDB owns, never shown as Snowflake databases. */
+export const INTERNAL_CATALOGS = ['memory', 'system', 'temp', NO_DATABASE_CATALOG];
+
+export const STATEMENT_TYPE = {
+  select: 0x1000,
+  dml: 0x3000,
+  insert: 0x3100,
+  update: 0x3200,
+  delete: 0x3300,
+  merge: 0x3400,
+  scl: 0x4000,
+  alterSession: 0x4100,
+  use: 0x4300,
+  show: 0x4400,
+  transaction: 0x5000,
+  ddl: 0x6000,
+} as const;
+
+export interface Translation {
+  /** the Snowflake statement text */
+  source: string;
+  /** DuckDB statements to run in order; the last one answers. Empty: answered by `status`. */
+  duckdb: string[];
+  /** run `duckdb` in one transaction: all or nothing */
+  atomic: boolean;
+  /** answer for statements Snowflake answers with a status line */
+  status?: string;
+  /** Snowflake statement type id, when DuckDB's statement type would not tell */
+  statementTypeId?: number;
+  /** USE: new session context (normalized names) */
+  use?: { database?: string; schema?: string; warehouse?: string; role?: string };
+  /** CREATE DATABASE/SCHEMA: Snowflake makes a newly created one current */
+  createsContext?: { database?: string; schema?: string };
+  /** CREATE TABLE/VIEW/SCHEMA: how many name parts were given (a session without context needs them all) */
+  createTarget?: { kind: 'TABLE' | 'VIEW' | 'SCHEMA'; parts: number };
+  /** ALTER SESSION SET/UNSET */
+  setParameters?: Record<string, string>;
+  unsetParameters?: string[];
+  /** names written in double quotes: result columns keep their case */
+  quotedNames: string[];
+}
+
+export class TranslationError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly sqlState: string,
+  ) {
+    super(message);
+  }
+}
+
+const syntaxError = (detail: string): TranslationError =>
+  new TranslationError(`SQL compilation error:\nsyntax error: ${detail}`, '001003', '42000');
+const unsupported = (what: string): TranslationError =>
+  new TranslationError(`Unsupported feature '${what}' (not emulated).`, '002000', '0A000');
+
+/** Splits Snowflake SQL into statements and translates each. */
+export function translate(sql: string): Translation[] {
+  let tokens: Token[];
+  try {
+    tokens = tokenize(sql);
+  } catch (error) {
+    if (error instanceof SqlSyntaxError) throw syntaxError(error.message);
+    throw error;
+  }
+  return splitStatements(tokens).map(translateStatement);
+}
+
+/** Identifier as Snowflake resolves it: quoted keeps its case, unquoted is upper-cased. */
+export function normalizeIdentifier(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"')) {
+    return trimmed.slice(1, -1).replaceAll('""', '"');
+  }
+  return trimmed.toUpperCase();
+}
+
+// ---------------------------------------------------------------------------
+// Statement-level handling
+
+/** A view on one statement's significant tokens, for matching its head. */
+class Statement {
+  readonly sig: Token[];
+  pos = 0;
+  constructor(readonly tokens: Token[]) {
+    this.sig = tokens.filter(isSignificant);
+  }
+  word(offset = 0): string | undefined {
+    const t = this.sig[this.pos + offset];
+    return t?.kind === 'word' ? t.text.toUpperCase() : undefined;
+  }
+  /** Consumes the given words in order if they all match. */
+  accept(...words: string[]): boolean {
+    if (words.every((w, i) => this.word(i) === w)) {
+      this.pos += words.length;
+      return true;
+    }
+    return false;
+  }
+  isOp(text: string, offset = 0): boolean {
+    const t = this.sig[this.pos + offset];
+    return t?.kind === 'op' && t.text === text;
+  }
+  atEnd(): boolean {
+    return this.pos >= this.sig.length;
+  }
+  /** Parses `a.b.c` into normalized parts. */
+  name(): string[] {
+    const parts: string[] = [];
+    for (;;) {
+      const t = this.sig[this.pos];
+      if (t?.kind === 'word') parts.push(t.text.toUpperCase());
+      else if (t?.kind === 'quoted') parts.push(t.value ?? '');
+      else throw syntaxError(`expected a name, found '${t?.text ?? 'end of statement'}'`);
+      this.pos++;
+      if (!this.isOp('.')) return parts;
+      this.pos++;
+    }
+  }
+  /** Literal text value: string, number or word. */
+  value(): string {
+    const t = this.sig[this.pos++];
+    if (!t) throw syntaxError('expected a value');
+    return t.kind === 'string' ? (t.value ?? '') : t.text;
+  }
+  source(): string {
+    return this.tokens.map((t) => t.text).join('').trim();
+  }
+}
+
+const sqlName = (parts: string[]): string => parts.map(quoteIdent).join('.');
+const displayName = (parts: string[]): string => parts.join('.');
+
+function base(stmt: Statement): Translation {
+  return { source: stmt.source(), duckdb: [], atomic: false, quotedNames: [] };
+}
+
+function translateStatement(tokens: Token[]): Translation {
+  const stmt = new Statement(tokens);
+  const first = stmt.word();
+  switch (first) {
+    case 'ALTER':
+      return translateAlter(stmt);
+    case 'USE':
+      return translateUse(stmt);
+    case 'CREATE':
+      return translateCreate(stmt);
+    case 'DROP':
+      if (stmt.word(1) === 'DATABASE') return translateDropDatabase(stmt);
+      break;
+    case 'SHOW':
+      return translateShow(stmt);
+    case 'DESCRIBE':
+    case 'DESC':
+      return translateDescribe(stmt);
+    case 'PUT':
+    case 'GET':
+    case 'LIST':
+    case 'REMOVE':
+      throw unsupported(first);
+    case 'COPY':
+      throw unsupported('COPY INTO');
+    case 'BEGIN':
+    case 'START':
+    case 'COMMIT':
+    case 'ROLLBACK':
+      return { ...generic(stmt), statementTypeId: STATEMENT_TYPE.transaction };
+  }
+  return generic(stmt);
+}
+
+function translateAlter(stmt: Statement): Translation {
+  if (stmt.accept('ALTER', 'SESSION')) {
+    const result: Translation = {
+      ...base(stmt),
+      status: 'Statement executed successfully.',
+      statementTypeId: STATEMENT_TYPE.alterSession,
+    };
+    if (stmt.accept('SET')) {
+      const params: Record<string, string> = {};
+      while (!stmt.atEnd()) {
+        const [name] = stmt.name();
+        if (!stmt.isOp('=')) throw syntaxError("expected '=' in ALTER SESSION SET");
+        stmt.pos++;
+        params[name!] = stmt.value();
+        if (stmt.isOp(',')) stmt.pos++;
+      }
+      result.setParameters = params;
+    } else if (stmt.accept('UNSET')) {
+      const names: string[] = [];
+      while (!stmt.atEnd()) {
+        names.push(stmt.name()[0]!);
+        if (stmt.isOp(',')) stmt.pos++;
+      }
+      result.unsetParameters = names;
+    }
+    return result;
+  }
+
+  if (stmt.accept('ALTER', 'TABLE')) {
+    const ifExists = stmt.accept('IF', 'EXISTS');
+    const table = stmt.name();
+    if (stmt.accept('SWAP', 'WITH')) return translateSwap(stmt, table, stmt.name(), ifExists);
+    if (stmt.accept('RENAME', 'TO')) {
+      // DuckDB renames within the schema and takes only the bare new name.
+      const target = stmt.name();
+      const sameSchema = target.length === 1 || target.slice(0, -1).join('.') === table.slice(0, -1).join('.');
+      if (!sameSchema && table.length === target.length) throw unsupported('RENAME TO another schema');
+      return {
+        ...base(stmt),
+        duckdb: [`ALTER TABLE ${ifExists ? 'IF EXISTS ' : ''}${sqlName(table)} RENAME TO ${quoteIdent(target.at(-1)!)}`],
+        status: 'Statement executed successfully.',
+        statementTypeId: STATEMENT_TYPE.ddl,
+      };
+    }
+  }
+  return { ...generic(stmt), status: 'Statement executed successfully.' };
+}
+
+/**
+ * ALTER TABLE a SWAP WITH b: three renames in one transaction. Both tables must
+ * live in the same schema, as DuckDB renames only within a schema.
+ */
+function translateSwap(stmt: Statement, a: string[], b: string[], ifExists: boolean): Translation {
+  const schemaOf = (parts: string[]): string => parts.slice(0, -1).join('.');
+  if (a.length === b.length && schemaOf(a) !== schemaOf(b)) throw unsupported('SWAP WITH across schemas');
+  const aName = a.at(-1)!;
+  const bName = b.at(-1)!;
+  const temp = `${aName}__EMULATOR_SWAP`;
+  const tempParts = [...a.slice(0, -1), temp];
+  // b may be written unqualified while a is qualified: resolve it in a's schema.
+  const bParts = b.length === 1 ? [...a.slice(0, -1), bName] : b;
+  const renames = [
+    `ALTER TABLE ${sqlName(a)} RENAME TO ${quoteIdent(temp)}`,
+    `ALTER TABLE ${sqlName(bParts)} RENAME TO ${quoteIdent(aName)}`,
+    `ALTER TABLE ${sqlName(tempParts)} RENAME TO ${quoteIdent(bName)}`,
+  ];
+  // IF EXISTS on a swap only guards the first table.
+  const duckdb = ifExists ? [`SELECT 1 FROM ${sqlName(a)} LIMIT 0`, ...renames] : renames;
+  return {
+    ...base(stmt),
+    duckdb,
+    atomic: true,
+    status: 'Statement executed successfully.',
+    statementTypeId: STATEMENT_TYPE.ddl,
+  };
+}
+
+function translateUse(stmt: Statement): Translation {
+  stmt.accept('USE');
+  const result: Translation = {
+    ...base(stmt),
+    status: 'Statement executed successfully.',
+    statementTypeId: STATEMENT_TYPE.use,
+  };
+  if (stmt.accept('WAREHOUSE')) result.use = { warehouse: stmt.name().join('.') };
+  else if (stmt.accept('ROLE')) result.use = { role: stmt.name().join('.') };
+  else if (stmt.accept('SECONDARY', 'ROLES')) result.use = {};
+  else if (stmt.accept('DATABASE')) result.use = { database: stmt.name()[0]! };
+  else {
+    const explicitSchema = stmt.accept('SCHEMA');
+    const parts = stmt.name();
+    if (parts.length === 2) result.use = { database: parts[0]!, schema: parts[1]! };
+    else if (explicitSchema) result.use = { schema: parts[0]! };
+    else result.use = { database: parts[0]! };
+  }
+  return result;
+}
+
+function translateCreate(stmt: Statement): Translation {
+  stmt.accept('CREATE');
+  const orReplace = stmt.accept('OR', 'REPLACE');
+  // Modifiers DuckDB does not know: durability and security do not matter here.
+  const dropped = new Set<Token>();
+  let temporary = false;
+  for (;;) {
+    const w = stmt.word();
+    if (w === 'TRANSIENT' || w === 'VOLATILE' || w === 'SECURE' || w === 'LOCAL' || w === 'GLOBAL') {
+      dropped.add(stmt.sig[stmt.pos]!);
+      stmt.pos++;
+    } else if (w === 'TEMP' || w === 'TEMPORARY') {
+      temporary = true;
+      stmt.pos++;
+    } else break;
+  }
+  const objectKind = stmt.word();
+  stmt.pos++;
+  const ifNotExists = stmt.accept('IF', 'NOT', 'EXISTS');
+
+  if (objectKind === 'DATABASE') {
+    const [db] = stmt.name();
+    const statements = orReplace
+      ? [`DETACH DATABASE IF EXISTS ${quoteIdent(db!)}`, `ATTACH ':memory:' AS ${quoteIdent(db!)}`]
+      : [`ATTACH ${ifNotExists ? 'IF NOT EXISTS ' : ''}':memory:' AS ${quoteIdent(db!)}`];
+    // Every Snowflake database starts with a PUBLIC schema.
+    statements.push(`CREATE SCHEMA IF NOT EXISTS ${sqlName([db!, 'PUBLIC'])}`);
+    return {
+      ...base(stmt),
+      duckdb: statements,
+      status: `Database ${db} successfully created.`,
+      statementTypeId: STATEMENT_TYPE.ddl,
+      createsContext: { database: db!, schema: 'PUBLIC' },
+    };
+  }
+  if (objectKind === 'STAGE' || objectKind === 'PIPE' || objectKind === 'STREAM' || objectKind === 'TASK') {
+    throw unsupported(`CREATE ${objectKind}`);
+  }
+  if (objectKind === 'FILE' || objectKind === 'WAREHOUSE' || objectKind === 'ROLE' || objectKind === 'USER') {
+    throw unsupported(`CREATE ${objectKind}`);
+  }
+
+  const name = stmt.name();
+  const result = generic(stmt, { dropped, columnListAt: objectKind === 'TABLE' && stmt.isOp('(') ? stmt.pos : -1 });
+  result.statementTypeId = STATEMENT_TYPE.ddl;
+  if (objectKind === 'SCHEMA') {
+    result.createTarget = { kind: 'SCHEMA', parts: name.length };
+    result.createsContext = name.length === 2 ? { database: name[0]!, schema: name[1]! } : { schema: name[0]! };
+    result.status = `Schema ${name.at(-1)} successfully created.`;
+  } else if (objectKind === 'TABLE' || objectKind === 'VIEW') {
+    if (!temporary) result.createTarget = { kind: objectKind, parts: name.length };
+    const label = objectKind === 'TABLE' ? 'Table' : 'View';
+    result.status = `${label} ${name.at(-1)} successfully created.`;
+  } else {
+    result.status = 'Statement executed successfully.';
+  }
+  return result;
+}
+
+function translateDropDatabase(stmt: Statement): Translation {
+  stmt.accept('DROP', 'DATABASE');
+  const ifExists = stmt.accept('IF', 'EXISTS');
+  const [db] = stmt.name();
+  return {
+    ...base(stmt),
+    duckdb: [`DETACH DATABASE ${ifExists ? 'IF EXISTS ' : ''}${quoteIdent(db!)}`],
+    status: `${db} successfully dropped.`,
+    statementTypeId: STATEMENT_TYPE.ddl,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// SHOW and DESCRIBE, answered from DuckDB's catalog functions
+
+interface Scope {
+  database?: string;
+  schema?: string;
+  account?: boolean;
+}
+
+function parseShowTail(stmt: Statement): { like?: string; scope: Scope } {
+  let like: string | undefined;
+  const scope: Scope = {};
+  if (stmt.accept('LIKE')) like = stmt.value();
+  if (stmt.accept('IN')) {
+    if (stmt.accept('ACCOUNT')) scope.account = true;
+    else if (stmt.accept('DATABASE')) {
+      if (!stmt.atEnd()) scope.database = stmt.name()[0]!;
+    } else if (stmt.accept('SCHEMA')) {
+      if (!stmt.atEnd()) {
+        const parts = stmt.name();
+        if (parts.length === 2) scope.database = parts[0]!;
+        scope.schema = parts.at(-1)!;
+      } else scope.schema = '';
+    } else {
+      const parts = stmt.name();
+      scope.database = parts[0]!;
+      if (parts.length === 2) scope.schema = parts[1]!;
+    }
+  }
+  return { like, scope };
+}
+
+const literalOr = (value: string | undefined, fallback: string): string =>
+  value === undefined || value === '' ? fallback : quoteString(value);
+
+const internalCatalogList = INTERNAL_CATALOGS.map(quoteString).join(', ');
+
+function scopeFilter(scope: Scope, defaultLevel: 'database' | 'schema'): string {
+  if (scope.account) return `database_name NOT IN (${internalCatalogList})`;
+  const conditions = [`database_name = ${literalOr(scope.database, 'current_database()')}`];
+  const schemaLevel = scope.schema !== undefined || (defaultLevel === 'schema' && scope.database === undefined);
+  if (schemaLevel) conditions.push(`schema_name = ${literalOr(scope.schema, 'current_schema()')}`);
+  return conditions.join(' AND ');
+}
+
+function translateShow(stmt: Statement): Translation {
+  stmt.accept('SHOW');
+  stmt.accept('TERSE');
+  const what = stmt.word();
+  stmt.pos++;
+  const { like, scope } = parseShowTail(stmt);
+  const likeFilter = (column: string): string => (like === undefined ? '' : ` AND ${column} ILIKE ${quoteString(like)}`);
+  let sql: string;
+  switch (what) {
+    case 'DATABASES':
+      sql =
+        `SELECT NULL::TIMESTAMPTZ AS "created_on", database_name AS "name", 'N' AS "is_default", ` +
+        `CASE WHEN database_name = current_database() THEN 'Y' ELSE 'N' END AS "is_current", '' AS "origin", ` +
+        `'EMULATOR' AS "owner", coalesce(comment, '') AS "comment", '' AS "options", 1 AS "retention_time", 'STANDARD' AS "kind" ` +
+        `FROM duckdb_databases() WHERE database_name NOT IN (${internalCatalogList})${likeFilter('database_name')} ORDER BY 2`;
+      break;
+    case 'SCHEMAS':
+      sql =
+        `SELECT NULL::TIMESTAMPTZ AS "created_on", ${schemaNameSql} AS "name", 'N' AS "is_default", ` +
+        `CASE WHEN schema_name = current_schema() AND database_name = current_database() THEN 'Y' ELSE 'N' END AS "is_current", ` +
+        `database_name AS "database_name", 'EMULATOR' AS "owner", coalesce(comment, '') AS "comment", '' AS "options", 1 AS "retention_time" ` +
+        `FROM duckdb_schemas() WHERE ${scopeFilter(scope, 'database')} AND schema_name NOT IN ('main', 'pg_catalog')` +
+        `${likeFilter('schema_name')} ORDER BY 4, 2`;
+      break;
+    case 'TABLES':
+    case 'VIEWS':
+    case 'OBJECTS': {
+      const tables =
+        `SELECT table_name AS name, database_name, schema_name, CASE WHEN temporary THEN 'TEMPORARY' ELSE 'TABLE' END AS kind, ` +
+        `comment, estimated_size AS row_count FROM duckdb_tables()`;
+      const views =
+        `SELECT view_name, database_name, schema_name, 'VIEW', comment, NULL FROM duckdb_views() WHERE NOT internal`;
+      const source = what === 'TABLES' ? tables : what === 'VIEWS' ? views : `${tables} UNION ALL ${views}`;
+      sql =
+        `SELECT NULL::TIMESTAMPTZ AS "created_on", name AS "name", database_name AS "database_name", ` +
+        `schema_name AS "schema_name", kind AS "kind", coalesce(comment, '') AS "comment", '' AS "cluster_by", ` +
+        `row_count::BIGINT AS "rows", NULL::BIGINT AS "bytes", 'EMULATOR' AS "owner", 1 AS "retention_time" ` +
+        `FROM (${source}) WHERE ${scopeFilter(scope, 'schema')} AND schema_name <> 'main'${likeFilter('name')} ORDER BY 3, 4, 2`;
+      break;
+    }
+    default:
+      throw unsupported(`SHOW ${what ?? ''}`.trim());
+  }
+  return { ...base(stmt), duckdb: [sql], statementTypeId: STATEMENT_TYPE.show, quotedNames: showColumns };
+}
+
+// SHOW output columns are lower-case in Snowflake.
+const showColumns = [
+  'created_on', 'name', 'is_default', 'is_current', 'origin', 'owner', 'comment', 'options',
+  'retention_time', 'kind', 'database_name', 'schema_name', 'cluster_by', 'rows', 'bytes',
+  'type', 'null?', 'default', 'primary key', 'unique key',
+];
+
+const schemaNameSql = `CASE WHEN schema_name = 'information_schema' THEN 'INFORMATION_SCHEMA' ELSE schema_name END`;
+
+/** Snowflake's name for a DuckDB column type (macro created per session, see SESSION_SETUP_SQL). */
+const snowflakeDataTypeSql = 'SF_DATA_TYPE(data_type)';
+const snowflakeDataTypeMacro = `CREATE OR REPLACE TEMP MACRO SF_DATA_TYPE(data_type) AS CASE
+  WHEN data_type IN ('TINYINT','SMALLINT','INTEGER','BIGINT','HUGEINT','UTINYINT','USMALLINT','UINTEGER','UBIGINT','UHUGEINT')
+    OR data_type LIKE 'DECIMAL%' THEN 'NUMBER'
+  WHEN data_type IN ('FLOAT', 'DOUBLE') THEN 'FLOAT'
+  WHEN data_type = 'VARCHAR' THEN 'TEXT'
+  WHEN data_type = 'BOOLEAN' THEN 'BOOLEAN'
+  WHEN data_type = 'DATE' THEN 'DATE'
+  WHEN data_type = 'TIMESTAMP WITH TIME ZONE' THEN 'TIMESTAMP_LTZ'
+  WHEN data_type LIKE 'TIMESTAMP%' THEN 'TIMESTAMP_NTZ'
+  WHEN data_type LIKE 'TIME%' THEN 'TIME'
+  WHEN data_type = 'BLOB' THEN 'BINARY'
+  ELSE 'VARIANT' END`;
+
+const isDecimalSql = `data_type LIKE 'DECIMAL%'`;
+const numericPrecisionSql = `CASE WHEN ${isDecimalSql} THEN numeric_precision WHEN (${snowflakeDataTypeSql}) = 'NUMBER' THEN 38 END`;
+const numericScaleSql = `CASE WHEN ${isDecimalSql} THEN numeric_scale WHEN (${snowflakeDataTypeSql}) = 'NUMBER' THEN 0 END`;
+
+function translateDescribe(stmt: Statement): Translation {
+  stmt.pos++;
+  stmt.accept('TABLE') || stmt.accept('VIEW');
+  const name = stmt.name();
+  const table = name.at(-1)!;
+  const schema = name.length >= 2 ? quoteString(name.at(-2)!) : 'current_schema()';
+  const database = name.length >= 3 ? quoteString(name.at(-3)!) : 'current_database()';
+  const typeText = `CASE (${snowflakeDataTypeSql})
+    WHEN 'NUMBER' THEN 'NUMBER(' || (${numericPrecisionSql}) || ',' || (${numericScaleSql}) || ')'
+    WHEN 'TEXT' THEN 'VARCHAR(16777216)'
+    WHEN 'TIMESTAMP_NTZ' THEN 'TIMESTAMP_NTZ(9)'
+    WHEN 'TIMESTAMP_LTZ' THEN 'TIMESTAMP_LTZ(9)'
+    WHEN 'TIME' THEN 'TIME(9)'
+    ELSE (${snowflakeDataTypeSql}) END`;
+  const describe =
+    `SELECT column_name AS "name", ${typeText} AS "type", 'COLUMN' AS "kind", ` +
+    `CASE WHEN is_nullable THEN 'Y' ELSE 'N' END AS "null?", column_default AS "default", ` +
+    `'N' AS "primary key", 'N' AS "unique key", NULL AS "check", NULL AS "expression", comment AS "comment", NULL AS "policy name" ` +
+    `FROM duckdb_columns() WHERE database_name = ${database} AND schema_name = ${schema} AND table_name = ${quoteString(table)} ` +
+    `ORDER BY column_index`;
+  // Probe first so a missing table fails as it does in Snowflake.
+  return {
+    ...base(stmt),
+    duckdb: [`SELECT * FROM ${sqlName(name)} LIMIT 0`, describe],
+    statementTypeId: STATEMENT_TYPE.show,
+    quotedNames: showColumns,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Token-level rewriting of ordinary statements
+
+interface GenericOptions {
+  /** tokens removed from the output (modifiers DuckDB lacks) */
+  dropped?: Set<Token>;
+  /** index in the significant tokens of CREATE TABLE's column list '(' */
+  columnListAt?: number;
+}
+
+/** Functions whose first argument is a bare date part in Snowflake. */
+const DATE_PART_FUNCTIONS = new Set([
+  'DATEADD', 'DATEDIFF', 'TIMEADD', 'TIMEDIFF', 'TIMESTAMPADD', 'TIMESTAMPDIFF', 'DATE_TRUNC', 'DATE_PART',
+]);
+
+/** Niladic functions Snowflake writes with parentheses; DuckDB takes them bare. */
+const BARE_FUNCTIONS = new Set(['CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME', 'LOCALTIMESTAMP', 'LOCALTIME']);
+
+const INFORMATION_SCHEMA_VIEWS = new Set(['TABLES', 'COLUMNS', 'SCHEMATA', 'VIEWS']);
+
+/** Words that may follow a table reference without being its alias. */
+const CLAUSE_WORDS = new Set([
+  'WHERE', 'GROUP', 'ORDER', 'HAVING', 'LIMIT', 'OFFSET', 'QUALIFY', 'WINDOW', 'UNION', 'INTERSECT', 'EXCEPT',
+  'MINUS', 'JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'CROSS', 'NATURAL', 'ON', 'USING', 'LATERAL', 'FETCH',
+  'SAMPLE', 'TABLESAMPLE', 'ASOF', 'POSITIONAL', 'ANTI', 'SEMI',
+]);
+
+type TypeRewrite = { to: string; dropArgs?: boolean; defaultArgs?: string };
+
+/** Snowflake type names that DuckDB spells or sizes differently. */
+const TYPE_REWRITES: Record<string, TypeRewrite> = {
+  NUMBER: { to: 'DECIMAL', defaultArgs: '(38,0)' },
+  NUMERIC: { to: 'DECIMAL', defaultArgs: '(38,0)' },
+  DECIMAL: { to: 'DECIMAL', defaultArgs: '(38,0)' },
+  DEC: { to: 'DECIMAL', defaultArgs: '(38,0)' },
+  // Snowflake integers are NUMBER(38,0); BIGINT keeps them integral without 32-bit overflow.
+  INT: { to: 'BIGINT' },
+  INTEGER: { to: 'BIGINT' },
+  SMALLINT: { to: 'BIGINT' },
+  TINYINT: { to: 'BIGINT' },
+  BYTEINT: { to: 'BIGINT' },
+  // Snowflake floats are all 64-bit; DuckDB FLOAT/REAL are 32-bit.
+  FLOAT: { to: 'DOUBLE', dropArgs: true },
+  FLOAT4: { to: 'DOUBLE' },
+  FLOAT8: { to: 'DOUBLE' },
+  REAL: { to: 'DOUBLE' },
+  STRING: { to: 'VARCHAR', dropArgs: true },
+  TEXT: { to: 'VARCHAR', dropArgs: true },
+  CHARACTER: { to: 'VARCHAR', dropArgs: true },
+  CHAR: { to: 'VARCHAR', dropArgs: true },
+  DATETIME: { to: 'TIMESTAMP', dropArgs: true },
+  TIMESTAMP: { to: 'TIMESTAMP', dropArgs: true },
+  TIMESTAMP_NTZ: { to: 'TIMESTAMP', dropArgs: true },
+  TIMESTAMP_LTZ: { to: 'TIMESTAMPTZ', dropArgs: true },
+  TIMESTAMP_TZ: { to: 'TIMESTAMPTZ', dropArgs: true },
+  TIME: { to: 'TIME', dropArgs: true },
+  VARIANT: { to: 'JSON' },
+  OBJECT: { to: 'JSON', dropArgs: true },
+  ARRAY: { to: 'JSON', dropArgs: true },
+  BINARY: { to: 'BLOB', dropArgs: true },
+  VARBINARY: { to: 'BLOB', dropArgs: true },
+};
+
+/**
+ * Rewrites a statement token by token. Significant tokens are addressed by
+ * their index in `sig`; `out` holds the replacement text for each.
+ */
+function generic(stmt: Statement, options: GenericOptions = {}): Translation {
+  const { sig, tokens } = stmt;
+  const out = new Map<Token, string>();
+  const drop = (t: Token | undefined): void => {
+    if (t) out.set(t, '');
+  };
+  for (const t of options.dropped ?? []) drop(t);
+
+  const wordAt = (k: number): string | undefined => {
+    const t = sig[k];
+    return t?.kind === 'word' ? t.text.toUpperCase() : undefined;
+  };
+  const opAt = (k: number, text: string): boolean => sig[k]?.kind === 'op' && sig[k]!.text === text;
+  /** Index of the ')' matching the '(' at k. */
+  const closingParen = (k: number): number => {
+    let depth = 0;
+    for (let j = k; j < sig.length; j++) {
+      if (opAt(j, '(')) depth++;
+      else if (opAt(j, ')') && --depth === 0) return j;
+    }
+    return sig.length - 1;
+  };
+
+  const typePositions = findTypePositions(sig, options.columnListAt ?? -1, wordAt(0) === 'ALTER');
+  const isCreate = wordAt(0) === 'CREATE';
+
+  for (let k = 0; k < sig.length; k++) {
+    const t = sig[k]!;
+    const word = wordAt(k);
+    if (word === undefined) continue;
+
+    const rewrite = TYPE_REWRITES[word];
+    if (typePositions.has(k) && rewrite) {
+      const hasArgs = opAt(k + 1, '(');
+      if (hasArgs && rewrite.dropArgs) {
+        const end = closingParen(k + 1);
+        for (let j = k + 1; j <= end; j++) drop(sig[j]);
+      }
+      out.set(t, rewrite.to + (!hasArgs && rewrite.defaultArgs ? rewrite.defaultArgs : ''));
+      continue;
+    }
+
+    if (DATE_PART_FUNCTIONS.has(word) && opAt(k + 1, '(') && sig[k + 2]?.kind === 'word' && opAt(k + 3, ',')) {
+      const part = sig[k + 2]!;
+      out.set(part, quoteString(part.text.toLowerCase()));
+      continue;
+    }
+
+    if (BARE_FUNCTIONS.has(word) && opAt(k + 1, '(')) {
+      const end = closingParen(k + 1);
+      for (let j = k + 1; j <= end; j++) drop(sig[j]);
+      continue;
+    }
+
+    if (isCreate && word === 'COPY' && wordAt(k + 1) === 'GRANTS') {
+      drop(t);
+      drop(sig[k + 1]);
+      continue;
+    }
+
+    // [db.]INFORMATION_SCHEMA.view -> a table macro scoped to that database.
+    if (word === 'INFORMATION_SCHEMA' && opAt(k + 1, '.') && INFORMATION_SCHEMA_VIEWS.has(wordAt(k + 2) ?? '')) {
+      const view = wordAt(k + 2)!;
+      const hasDb = opAt(k - 1, '.') && (sig[k - 2]?.kind === 'word' || sig[k - 2]?.kind === 'quoted');
+      if (hasDb && opAt(k - 3, '.')) continue; // part of a longer name: leave it alone
+      let db = 'current_database()';
+      if (hasDb) {
+        const dbToken = sig[k - 2]!;
+        db = quoteString(dbToken.kind === 'quoted' ? (dbToken.value ?? '') : dbToken.text.toUpperCase());
+        drop(dbToken);
+        drop(sig[k - 1]);
+      }
+      const next = sig[k + 3];
+      const hasAlias =
+        (next?.kind === 'word' && !CLAUSE_WORDS.has(next.text.toUpperCase())) || next?.kind === 'quoted';
+      out.set(t, `SF_INFORMATION_SCHEMA_${view}(${db})${hasAlias ? '' : ` AS ${view}`}`);
+      drop(sig[k + 1]);
+      drop(sig[k + 2]);
+      k += 2;
+    }
+  }
+
+  const quotedNames = new Set<string>();
+  const sql = tokens
+    .map((t) => {
+      const replaced = out.get(t);
+      if (replaced !== undefined) return replaced;
+      switch (t.kind) {
+        case 'word':
+          return t.text.toUpperCase();
+        case 'string':
+          return quoteString(t.value ?? '');
+        case 'quoted':
+          quotedNames.add(t.value ?? '');
+          return quoteIdent(t.value ?? '');
+        case 'comment':
+          return t.text.startsWith('//') ? `--${t.text.slice(2)}` : t.text;
+        case 'param':
+          return t.text.startsWith(':') ? `$${t.text.slice(1)}` : t.text;
+        default:
+          return t.text;
+      }
+    })
+    .join('')
+    .trim();
+  return { ...base(stmt), duckdb: [sql], quotedNames: [...quotedNames] };
+}
+
+/**
+ * Finds the significant-token indices where a data type is written: after
+ * '::', after AS inside CAST(...), after a column name in CREATE TABLE's column
+ * list, and after ADD COLUMN name / TYPE in ALTER TABLE.
+ */
+function findTypePositions(sig: Token[], columnListAt: number, isAlter: boolean): Set<number> {
+  const positions = new Set<number>();
+  const stack: Array<'cast' | 'columns' | 'other'> = [];
+  const word = (k: number): string | undefined => (sig[k]?.kind === 'word' ? sig[k]!.text.toUpperCase() : undefined);
+  const isOp = (k: number, text: string): boolean => sig[k]?.kind === 'op' && sig[k]!.text === text;
+  const isName = (k: number): boolean => sig[k]?.kind === 'word' || sig[k]?.kind === 'quoted';
+
+  for (let k = 0; k < sig.length; k++) {
+    if (isOp(k, '(')) {
+      const before = word(k - 1);
+      stack.push(k === columnListAt ? 'columns' : before === 'CAST' || before === 'TRY_CAST' ? 'cast' : 'other');
+      continue;
+    }
+    if (isOp(k, ')')) {
+      stack.pop();
+      continue;
+    }
+    if (isOp(k, '::')) positions.add(k + 1);
+    else if (word(k) === 'AS' && stack.at(-1) === 'cast') positions.add(k + 1);
+    else if (stack.at(-1) === 'columns' && isName(k) && (isOp(k - 1, ',') || k - 1 === columnListAt)) {
+      positions.add(k + 1);
+    } else if (isAlter && word(k) === 'TYPE') positions.add(k + 1);
+    else if (isAlter && word(k) === 'ADD') {
+      let j = k + 1;
+      if (word(j) === 'COLUMN') j++;
+      if (word(j) === 'IF' && word(j + 1) === 'NOT' && word(j + 2) === 'EXISTS') j += 3;
+      if (isName(j)) positions.add(j + 1);
+    }
+  }
+  return positions;
+}
+
+// ---------------------------------------------------------------------------
+// Snowflake functions emulated as DuckDB macros, created in each session.
+
+export const SESSION_SETUP_SQL: string[] = [
+  `SET TimeZone = 'UTC'`,
+  snowflakeDataTypeMacro,
+  `CREATE OR REPLACE TEMP MACRO IFF(condition, if_true, if_false) AS CASE WHEN condition THEN if_true ELSE if_false END`,
+  `CREATE OR REPLACE TEMP MACRO NVL(value, fallback) AS COALESCE(value, fallback)`,
+  `CREATE OR REPLACE TEMP MACRO NVL2(value, if_not_null, if_null) AS CASE WHEN value IS NOT NULL THEN if_not_null ELSE if_null END`,
+  `CREATE OR REPLACE TEMP MACRO ZEROIFNULL(value) AS COALESCE(value, 0)`,
+  `CREATE OR REPLACE TEMP MACRO DIV0(dividend, divisor) AS CASE WHEN divisor = 0 THEN 0 ELSE dividend / divisor END`,
+  `CREATE OR REPLACE TEMP MACRO TO_TIMESTAMP_NTZ(value) AS CAST(value AS TIMESTAMP)`,
+  `CREATE OR REPLACE TEMP MACRO TO_NUMBER(value) AS CAST(value AS DECIMAL(38,0))`,
+  `CREATE OR REPLACE TEMP MACRO TRY_TO_NUMBER(value) AS TRY_CAST(value AS DECIMAL(38,0))`,
+  `CREATE OR REPLACE TEMP MACRO TO_VARCHAR(value) AS CAST(value AS VARCHAR)`,
+  `CREATE OR REPLACE TEMP MACRO PARSE_JSON(text) AS CAST(text AS JSON)`,
+  `CREATE OR REPLACE TEMP MACRO TRY_PARSE_JSON(text) AS TRY_CAST(text AS JSON)`,
+  `CREATE OR REPLACE TEMP MACRO DATEADD(part, amount, value) AS value + CAST(amount || ' ' || part AS INTERVAL)`,
+  `CREATE OR REPLACE TEMP MACRO TIMESTAMPADD(part, amount, value) AS value + CAST(amount || ' ' || part AS INTERVAL)`,
+  `CREATE OR REPLACE TEMP MACRO SYSDATE() AS CAST(timezone('UTC', current_timestamp) AS TIMESTAMP)`,
+  `CREATE OR REPLACE TEMP MACRO GETDATE() AS current_timestamp`,
+  `CREATE OR REPLACE TEMP MACRO SF_INFORMATION_SCHEMA_TABLES(db) AS TABLE
+    SELECT database_name AS TABLE_CATALOG, schema_name AS TABLE_SCHEMA, table_name AS TABLE_NAME,
+      'EMULATOR' AS TABLE_OWNER, 'BASE TABLE' AS TABLE_TYPE, 'NO' AS IS_TRANSIENT,
+      estimated_size::BIGINT AS ROW_COUNT, NULL::BIGINT AS BYTES, comment AS COMMENT
+    FROM duckdb_tables() WHERE database_name = db AND schema_name <> 'main'
+    UNION ALL
+    SELECT database_name, schema_name, view_name, 'EMULATOR', 'VIEW', 'NO', NULL, NULL, comment
+    FROM duckdb_views() WHERE database_name = db AND NOT internal AND schema_name <> 'main'`,
+  `CREATE OR REPLACE TEMP MACRO SF_INFORMATION_SCHEMA_VIEWS(db) AS TABLE
+    SELECT database_name AS TABLE_CATALOG, schema_name AS TABLE_SCHEMA, view_name AS TABLE_NAME,
+      'EMULATOR' AS TABLE_OWNER, sql AS VIEW_DEFINITION, comment AS COMMENT
+    FROM duckdb_views() WHERE database_name = db AND NOT internal AND schema_name <> 'main'`,
+  `CREATE OR REPLACE TEMP MACRO SF_INFORMATION_SCHEMA_SCHEMATA(db) AS TABLE
+    SELECT database_name AS CATALOG_NAME, ${schemaNameSql} AS SCHEMA_NAME, 'EMULATOR' AS SCHEMA_OWNER,
+      'NO' AS IS_TRANSIENT, comment AS COMMENT
+    FROM duckdb_schemas() WHERE database_name = db AND schema_name NOT IN ('main', 'pg_catalog')`,
+  `CREATE OR REPLACE TEMP MACRO SF_INFORMATION_SCHEMA_COLUMNS(db) AS TABLE
+    SELECT database_name AS TABLE_CATALOG, schema_name AS TABLE_SCHEMA, table_name AS TABLE_NAME,
+      column_name AS COLUMN_NAME, column_index AS ORDINAL_POSITION, column_default AS COLUMN_DEFAULT,
+      CASE WHEN is_nullable THEN 'YES' ELSE 'NO' END AS IS_NULLABLE,
+      ${snowflakeDataTypeSql} AS DATA_TYPE,
+      CASE WHEN data_type = 'VARCHAR' THEN 16777216 END AS CHARACTER_MAXIMUM_LENGTH,
+      ${numericPrecisionSql} AS NUMERIC_PRECISION,
+      ${numericScaleSql} AS NUMERIC_SCALE,
+      comment AS COMMENT
+    FROM duckdb_columns() WHERE database_name = db AND schema_name <> 'main'`,
+];

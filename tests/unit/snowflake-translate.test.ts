@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { translate, TranslationError, type Translation } from '../../src/snowflake-emulator/translate.js';
+
+function one(sql: string): Translation {
+  const result = translate(sql);
+  expect(result).toHaveLength(1);
+  return result[0]!;
+}
+const duck = (sql: string): string => {
+  const { duckdb } = one(sql);
+  expect(duckdb).toHaveLength(1);
+  return duckdb[0]!;
+};
+
+describe('translate: DDL', () => {
+  it('drops TRANSIENT and COPY GRANTS from CREATE TABLE', () => {
+    expect(duck('create or replace transient table analytics.public.foo copy grants as (select 1 as a)')).toBe(
+      'CREATE OR REPLACE  TABLE ANALYTICS.PUBLIC.FOO   AS (SELECT 1 AS A)',
+    );
+    expect(duck('CREATE TRANSIENT TABLE IF NOT EXISTS foo (a int)')).toBe(
+      'CREATE  TABLE IF NOT EXISTS FOO (A BIGINT)',
+    );
+    expect(one('create table foo (a int)')).toMatchObject({
+      status: 'Table FOO successfully created.',
+      createTarget: { kind: 'TABLE', parts: 1 },
+    });
+  });
+
+  it('maps Snowflake column types in column lists and casts', () => {
+    expect(
+      duck(
+        'create table t (id NUMBER(38,0) not null, amt number, f FLOAT, g float8, h double precision, ' +
+          'ts TIMESTAMP_NTZ(9), l timestamp_ltz, z TIMESTAMP_TZ, v VARIANT, o object, s STRING, "Mixed" text, b binary(16))',
+      ),
+    ).toBe(
+      'CREATE TABLE T (ID DECIMAL(38,0) NOT NULL, AMT DECIMAL(38,0), F DOUBLE, G DOUBLE, H DOUBLE PRECISION, ' +
+        'TS TIMESTAMP, L TIMESTAMPTZ, Z TIMESTAMPTZ, V JSON, O JSON, S VARCHAR, "Mixed" VARCHAR, B BLOB)',
+    );
+    expect(duck('select x::number(10,2), cast(y as timestamp_ltz), try_cast(z as float) from t')).toBe(
+      'SELECT X::DECIMAL(10,2), CAST(Y AS TIMESTAMPTZ), TRY_CAST(Z AS DOUBLE) FROM T',
+    );
+    expect(duck('alter table t add column n number(5,1)')).toBe('ALTER TABLE T ADD COLUMN N DECIMAL(5,1)');
+  });
+
+  it('leaves type-like words alone outside type positions', () => {
+    expect(duck('select number, text, float from t as variant')).toBe('SELECT NUMBER, TEXT, FLOAT FROM T AS VARIANT');
+  });
+
+  it('turns SWAP WITH into three renames in one transaction', () => {
+    const t = one('alter table analytics.public.foo swap with foo__new');
+    expect(t.atomic).toBe(true);
+    expect(t.duckdb).toEqual([
+      'ALTER TABLE "ANALYTICS"."PUBLIC"."FOO" RENAME TO "FOO__EMULATOR_SWAP"',
+      'ALTER TABLE "ANALYTICS"."PUBLIC"."FOO__NEW" RENAME TO "FOO"',
+      'ALTER TABLE "ANALYTICS"."PUBLIC"."FOO__EMULATOR_SWAP" RENAME TO "FOO__NEW"',
+    ]);
+  });
+
+  it('drops the qualification of RENAME TO targets', () => {
+    expect(duck('alter table a.b.foo rename to a.b.bar')).toBe('ALTER TABLE "A"."B"."FOO" RENAME TO "BAR"');
+  });
+
+  it('creates databases as attached in-memory catalogs with a PUBLIC schema', () => {
+    expect(one('create database if not exists raw')).toMatchObject({
+      duckdb: [`ATTACH IF NOT EXISTS ':memory:' AS "RAW"`, 'CREATE SCHEMA IF NOT EXISTS "RAW"."PUBLIC"'],
+      createsContext: { database: 'RAW', schema: 'PUBLIC' },
+    });
+    expect(one('create or replace database raw').duckdb[0]).toBe('DETACH DATABASE IF EXISTS "RAW"');
+    expect(one('drop database if exists raw').duckdb).toEqual(['DETACH DATABASE IF EXISTS "RAW"']);
+  });
+
+  it('makes a created schema current', () => {
+    expect(one('create schema if not exists analytics.staging')).toMatchObject({
+      duckdb: ['CREATE SCHEMA IF NOT EXISTS ANALYTICS.STAGING'],
+      createsContext: { database: 'ANALYTICS', schema: 'STAGING' },
+    });
+  });
+});
+
+describe('translate: session statements', () => {
+  it('treats ALTER SESSION and USE WAREHOUSE/ROLE as session-only', () => {
+    expect(one("alter session set timezone = 'UTC', query_tag = 'x' JS_TREAT_INTEGER_AS_BIGINT = true")).toMatchObject({
+      duckdb: [],
+      setParameters: { TIMEZONE: 'UTC', QUERY_TAG: 'x', JS_TREAT_INTEGER_AS_BIGINT: 'true' },
+    });
+    expect(one('alter session unset query_tag').unsetParameters).toEqual(['QUERY_TAG']);
+    expect(one('use warehouse compute_wh')).toMatchObject({ duckdb: [], use: { warehouse: 'COMPUTE_WH' } });
+    expect(one('use role transformer')).toMatchObject({ duckdb: [], use: { role: 'TRANSFORMER' } });
+  });
+
+  it('resolves USE DATABASE / SCHEMA targets', () => {
+    expect(one('use database analytics').use).toEqual({ database: 'ANALYTICS' });
+    expect(one('use schema staging').use).toEqual({ schema: 'STAGING' });
+    expect(one('use schema analytics.staging').use).toEqual({ database: 'ANALYTICS', schema: 'STAGING' });
+    expect(one('use "Mixed"."sch"').use).toEqual({ database: 'Mixed', schema: 'sch' });
+  });
+});
+
+describe('translate: expressions', () => {
+  it('rewrites :N markers and keeps ?', () => {
+    expect(duck('select * from t where a = :1 and b = :2')).toBe('SELECT * FROM T WHERE A = $1 AND B = $2');
+    expect(duck('insert into t values (?, ?)')).toBe('INSERT INTO T VALUES (?, ?)');
+    expect(duck('select a::int from t')).toBe('SELECT A::BIGINT FROM T');
+  });
+
+  it('quotes bare date parts', () => {
+    expect(duck('select datediff(day, a, b), dateadd(month, 1, d), date_trunc(week, d) from t')).toBe(
+      "SELECT DATEDIFF('day', A, B), DATEADD('month', 1, D), DATE_TRUNC('week', D) FROM T",
+    );
+    expect(duck("select datediff('day', a, b)")).toBe("SELECT DATEDIFF('day', A, B)");
+  });
+
+  it('drops the parentheses of niladic date functions', () => {
+    expect(duck('select current_timestamp(), current_date()')).toBe('SELECT CURRENT_TIMESTAMP, CURRENT_DATE');
+  });
+
+  it('scopes information_schema to its database', () => {
+    expect(duck("select table_name from analytics.information_schema.tables where table_schema = 'PUBLIC'")).toBe(
+      "SELECT TABLE_NAME FROM SF_INFORMATION_SCHEMA_TABLES('ANALYTICS') AS TABLES WHERE TABLE_SCHEMA = 'PUBLIC'",
+    );
+    expect(duck('select * from information_schema.columns c')).toBe(
+      'SELECT * FROM SF_INFORMATION_SCHEMA_COLUMNS(current_database()) C',
+    );
+    expect(duck('select * from "raw".information_schema.schemata')).toBe(
+      "SELECT * FROM SF_INFORMATION_SCHEMA_SCHEMATA('raw') AS SCHEMATA",
+    );
+  });
+});
+
+describe('translate: literals and comments are never rewritten', () => {
+  it('keeps keywords inside strings, quoted identifiers and comments', () => {
+    const sql =
+      "select 'create or replace transient table x; alter table a swap with b :1 ? datediff(day, a, b)' as \"number\" " +
+      '-- alter session set x = 1; number(3)\n' +
+      "from t /* timestamp_ntz ; */ where s = 'use warehouse w'";
+    const result = translate(sql);
+    expect(result).toHaveLength(1);
+    expect(result[0]!.duckdb[0]).toBe(
+      "SELECT 'create or replace transient table x; alter table a swap with b :1 ? datediff(day, a, b)' AS \"number\" " +
+        '-- alter session set x = 1; number(3)\n' +
+        "FROM T /* timestamp_ntz ; */ WHERE S = 'use warehouse w'",
+    );
+    expect(result[0]!.quotedNames).toEqual(['number']);
+  });
+
+  it('re-encodes Snowflake escapes and $$ strings as standard literals', () => {
+    expect(duck("select 'it\\'s', 'a''b', 'tab\\there', $$dollar 'quoted'$$")).toBe(
+      "SELECT 'it''s', 'a''b', 'tab\there', 'dollar ''quoted'''",
+    );
+  });
+
+  it('turns // comments into -- comments (// is integer division in DuckDB)', () => {
+    expect(duck('select 1 // one\n')).toBe('SELECT 1 -- one');
+  });
+});
+
+describe('translate: statements', () => {
+  it('splits on top-level semicolons only', () => {
+    const result = translate("select ';'; select 2;;");
+    expect(result.map((t) => t.duckdb[0])).toEqual(["SELECT ';'", 'SELECT 2']);
+  });
+
+  it('answers SHOW from the catalog with lower-case column names', () => {
+    const t = one("show tables like 'FOO%' in schema analytics.public");
+    expect(t.duckdb[0]).toContain("database_name = 'ANALYTICS' AND schema_name = 'PUBLIC'");
+    expect(t.duckdb[0]).toContain("name ILIKE 'FOO%'");
+    expect(t.quotedNames).toContain('name');
+  });
+
+  it('rejects unterminated literals and unsupported commands with Snowflake codes', () => {
+    expect(() => translate("select 'oops")).toThrow(TranslationError);
+    try {
+      translate("select 'oops");
+    } catch (error) {
+      expect((error as TranslationError).code).toBe('001003');
+    }
+    expect(() => translate('put file:///tmp/x @stage')).toThrow(/Unsupported/);
+    expect(() => translate('create stage s')).toThrow(/Unsupported/);
+  });
+});
