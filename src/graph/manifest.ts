@@ -5,7 +5,7 @@ import { ProjectError, positionOf, throwIfAny } from '../errors.js';
 import { configFromTree, mergeConfig, asList } from '../project/folder-config.js';
 import type { Project } from '../project/load-project.js';
 import type { TargetConfig } from '../project/profiles.js';
-import { nodeConfigSchema, type ColumnDefinition, type ModelProperties, type NodeConfig } from '../project/schemas.js';
+import { MATERIALIZATIONS, nodeConfigSchema, type ColumnDefinition, type ModelProperties, type NodeConfig } from '../project/schemas.js';
 import { TemplateEngine, type RenderHooks, type TargetInfo } from '../templating/template-engine.js';
 import { didYouMean } from '../util.js';
 import type { Materialization, ModelNode, Node, SeedNode, SourceNode, TestNode } from './nodes.js';
@@ -210,7 +210,14 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
           const issue = r.error.issues[0]!;
           const key = String(issue.path[0] ?? '');
           const at = /\bconfig\s*\(/.exec(m.source);
-          throw new ProjectError('template', `config(${key}=…): ${issue.message}`, {
+          const given = JSON.stringify((values as Record<string, unknown>)[key]);
+          const detail =
+            key === 'materialized'
+              ? `must be one of ${MATERIALIZATIONS.join(', ')}`
+              : issue.code === 'invalid_value'
+                ? `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
+                : issue.message;
+          throw new ProjectError('template', `config(${key}=${given}): ${detail}`, {
             location: at ? { file: m.file, ...positionOf(m.source, at.index) } : { file: m.file },
             source: m.source,
           });
@@ -360,9 +367,14 @@ function checkCycles(graph: Graph, nodes: Map<string, Node>): void {
     cycles.map((component) => {
       const members = orderCycle(graph, component).map((id) => nodes.get(id)!);
       const first = members[0]!;
+      const last = members[members.length - 1]!;
       const path = [...members, first].map((n) => n.name).join(' -> ');
+      // Point at the reference that closes the cycle: where the last member reads the first.
+      const source = 'rawSql' in last ? last.rawSql : undefined;
+      const at = source !== undefined ? findCall(source, 'ref', first.name) : undefined;
       return new ProjectError('graph', `dependency cycle: ${path}`, {
-        location: { file: first.file },
+        location: { file: last.file, ...(at ?? {}) },
+        source,
         hint: `the models in the cycle: ${members.map((n) => `${n.name} (${n.file})`).join(', ')}; one of them must stop referring to another`,
       });
     }),

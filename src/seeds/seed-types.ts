@@ -29,13 +29,15 @@ const ORDER: SeedType[] = ['integer', 'bigint', 'double', 'boolean', 'date', 'ti
 /** The narrowest type every non-empty value of a column fits. */
 export function inferType(values: Iterable<string>): SeedType {
   let candidates = ORDER;
+  let seen = false;
   for (const v of values) {
     if (v === '') continue;
+    seen = true;
     candidates = candidates.filter((t) => CHECKS[t](v));
     if (candidates.length === 1) break;
   }
   // A column of only empty values is text, the type that takes anything later.
-  return candidates[0] ?? 'text';
+  return seen ? (candidates[0] ?? 'text') : 'text';
 }
 
 /** Maps a user's `column_types` entry to the family we can check in advance, if any. */

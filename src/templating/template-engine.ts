@@ -165,6 +165,18 @@ export class TemplateEngine {
     };
   }
 
+  /** Remembers a user error thrown by a context function, since nunjucks re-wraps what it catches. */
+  private guard<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    return (...args: A) => {
+      try {
+        return fn(...args);
+      } catch (e) {
+        if (e instanceof ProjectError && !this.pending) this.pending = { error: e, chain: [...this.callStack] };
+        throw e;
+      }
+    };
+  }
+
   private fail(message: string, opts: { hint?: string; needle?: RegExp } = {}): never {
     const hooks = this.current;
     let location: SourceLocation | undefined;
@@ -232,17 +244,19 @@ export class TemplateEngine {
       }
       return engine.hooks().ref(args);
     };
+    g.ref = engine.guard(g.ref as (...a: string[]) => unknown);
     g.source = (sourceName: unknown, tableName: unknown) => {
       if (typeof sourceName !== 'string' || typeof tableName !== 'string') {
         return engine.fail("source() takes two strings: source('source_name', 'table_name')", { needle: /\bsource\s*\(/ });
       }
       return engine.hooks().source_(sourceName, tableName);
     };
-    const config = (values?: unknown) => {
+    g.source = engine.guard(g.source as (...a: unknown[]) => unknown);
+    const config = engine.guard((values?: unknown) => {
       if (values !== undefined && !isPlainObject(values)) return engine.fail('config() takes named arguments, e.g. config(materialized="table")', { needle: /\bconfig\s*\(/ });
       engine.hooks().config(stripKwargs(values ?? {}));
       return '';
-    };
+    });
     Object.assign(config, {
       get: (key: string, fallback?: unknown) => engine.hooks().configGet(key, fallback ?? null),
       require: (key: string) => {
@@ -275,7 +289,7 @@ export class TemplateEngine {
         hint: `export ${name}=… before running, or give a default: env_var('${name}', 'value')`,
       });
     };
-    g.is_incremental = () => engine.hooks().isIncremental();
+    g.is_incremental = engine.guard(() => engine.hooks().isIncremental());
     Object.defineProperty(g, 'this', { get: () => (engine.current ? engine.current.thisRelation() : undefined), enumerable: true });
     Object.defineProperty(g, 'execute', { get: () => engine.current?.execute ?? false, enumerable: true });
     g.target = this.target;

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { duckDbDialect } from '../../src/adapters/duckdb/duckdb-dialect.js';
+import { snowflakeDialect } from '../../src/adapters/snowflake/snowflake-dialect.js';
+import type { Dialect } from '../../src/adapters/dialect.js';
+import { ProjectError } from '../../src/errors.js';
+import { TemplateEngine, type RenderHooks } from '../../src/templating/template-engine.js';
+
+function engine(dialect: Dialect = duckDbDialect, vars: Record<string, unknown> = {}) {
+  return new TemplateEngine(vars, { name: 'dev', type: dialect.type, schema: 'main', database: 'db', threads: 1, profile_name: 'p' }, dialect, { log: () => undefined });
+}
+
+function hooks(file: string, source: string): RenderHooks {
+  return {
+    file,
+    source,
+    execute: true,
+    ref: (a) => `"db"."main"."${a[a.length - 1]}"`,
+    source_: (s, t) => `${s}.${t}`,
+    config: () => undefined,
+    configGet: (_k, f) => f,
+    thisRelation: () => 'this_rel',
+    isIncremental: () => false,
+  };
+}
+
+function render(e: TemplateEngine, source: string, file = 'models/m.sql'): string {
+  return e.render(e.compile(file, source), hooks(file, source));
+}
+
+describe('template engine', () => {
+  it('dispatches cross-database macros on the target type', () => {
+    expect(render(engine(duckDbDialect), "{{ datediff('a', 'b', 'day') }}")).toBe("datediff('day', a, b)");
+    expect(render(engine(snowflakeDialect), "{{ datediff('a', 'b', 'day') }}")).toBe('datediff(day, a, b)');
+    expect(render(engine(snowflakeDialect), "{{ dbt.safe_cast('x', type_timestamp()) }}")).toBe('try_cast(cast(x as varchar) as timestamp_ntz)');
+    expect(render(engine(duckDbDialect), "{{ dateadd('day', 3, 'd') }}")).toBe('(d + interval (3) day)');
+  });
+
+  it('lets a project macro override a dispatched implementation', () => {
+    const e = engine();
+    e.loadMacroSource('macros/over.sql', "{% macro duckdb__datediff(a, b, part) %}my_diff({{ a }}, {{ b }}){% endmacro %}");
+    expect(render(e, "{{ datediff('x', 'y', 'day') }}")).toBe('my_diff(x, y)');
+  });
+
+  it('renders literals safely for each dialect', () => {
+    expect(render(engine(duckDbDialect), "{{ literal(\"it's; -- x\") }}")).toBe("'it''s; -- x'");
+    expect(render(engine(snowflakeDialect), "{{ literal('a\\\\b') }}")).toBe("'a\\\\b'");
+    expect(render(engine(duckDbDialect, { c: ['Peru', "O'Hara"] }), "{{ literal(var('c')) }}")).toBe("'Peru', 'O''Hara'");
+  });
+
+  it('supports return(), do, loops, string methods and slices', () => {
+    const e = engine();
+    e.loadMacroSource('macros/m.sql', '{% macro two() %}{% do return([1, 2]) %}{% endmacro %}');
+    expect(render(e, '{% set xs = two() %}{% for x in xs %}{{ x }}{% if not loop.last %},{% endif %}{% endfor %}')).toBe('1,2');
+    expect(render(e, "{{ 'abc'.upper() }} {{ 'a,b'.split(',') | join('|') }} {{ '2018-08-01 10:00'[:10] }}")).toBe('ABC a|b 2018-08-01');
+  });
+
+  it('names file and line for a missing var, and the macro chain for an error inside a macro', () => {
+    const e = engine();
+    try {
+      render(e, "select 1\nfrom t where x = {{ var('missing') }}");
+      throw new Error('expected an error');
+    } catch (err) {
+      expect((err as ProjectError).headline).toBe("models/m.sql:2:21: error [template]: var 'missing' is not set and has no default");
+    }
+    e.loadMacroSource('macros/inner.sql', "{% macro inner() %}{{ exceptions.raise_compiler_error('bad input') }}{% endmacro %}");
+    e.loadMacroSource('macros/outer.sql', '{% macro outer() %}{{ inner() }}{% endmacro %}');
+    try {
+      render(e, 'select\n{{ outer() }}');
+      throw new Error('expected an error');
+    } catch (err) {
+      const pe = err as ProjectError;
+      expect(pe.location?.file).toBe('models/m.sql');
+      expect(pe.location?.line).toBe(2);
+      expect(pe.message).toBe("bad input (in macro 'outer' of macros/outer.sql ← macro 'inner' of macros/inner.sql)");
+    }
+  });
+
+  it('reports a syntax error with its line', () => {
+    try {
+      engine().compile('models/bad.sql', 'select 1\n{% if %}');
+      throw new Error('expected an error');
+    } catch (err) {
+      expect((err as ProjectError).headline).toMatch(/^models\/bad\.sql:2:\d+: error \[template\]: template syntax error/);
+    }
+  });
+
+  it('says which Jinja feature is unsupported', () => {
+    try {
+      engine().compile('models/bad.sql', 'select 1\n{% materialization foo %}{% endmaterialization %}');
+      throw new Error('expected an error');
+    } catch (err) {
+      expect((err as ProjectError).hint).toMatch(/'materialization' is a Jinja feature this engine does not support/);
+    }
+  });
+});
