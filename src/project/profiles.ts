@@ -144,6 +144,8 @@ function renderProfileValues(value: unknown, yaml: YamlFile, p: (string | number
     const key = String(p[p.length - 1]);
     let out = value;
     if (value.includes('{{') || value.includes('{%')) {
+      // nunjucks re-wraps what a function throws: keep our own error to report it as is.
+      let thrown: ProjectError | undefined;
       try {
         out = profileEnv.renderString(value, {
           env_var: (name: string, fallback?: string) => {
@@ -153,14 +155,17 @@ function renderProfileValues(value: unknown, yaml: YamlFile, p: (string | number
               return v;
             }
             if (fallback !== undefined) return fallback;
-            throw new ProjectError('project', `environment variable '${name}' is not set and has no default`, {
+            thrown = new ProjectError('project', `environment variable '${name}' is not set and has no default`, {
               location: yaml.locate(p),
               hint: `export ${name}=… before running`,
+              source: yaml.source,
             });
+            throw thrown;
           },
           var: (name: string, fallback?: unknown) => (name in vars ? vars[name] : fallback),
         });
       } catch (e) {
+        if (thrown) throw thrown;
         const inner = e instanceof ProjectError ? e : undefined;
         const message = inner?.message ?? String((e as Error).message).replace(/^Template render error:[^\n]*\n\s*/, '').replace(/^Error:\s*/, '');
         throw new ProjectError('project', message, { location: yaml.locate(p), hint: inner?.hint, source: yaml.source });
