@@ -1,7 +1,7 @@
-import type nunjucks from 'nunjucks';
 import type { RelationName } from '../adapters/dialect.js';
 import type { SourceLocation } from '../errors.js';
 import type { ColumnDefinition, NodeConfig } from '../project/schemas.js';
+import type { CompiledTemplate } from '../templating/template-engine.js';
 
 export type ResourceType = 'model' | 'seed' | 'source' | 'test';
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
@@ -36,7 +36,7 @@ export interface ModelNode extends BaseNode {
   resourceType: 'model';
   materialized: Materialization;
   rawSql: string;
-  template: nunjucks.Template;
+  template: CompiledTemplate;
   refs: RefCall[];
   sources: [string, string][];
 }
@@ -62,7 +62,7 @@ export interface TestNode extends BaseNode {
   testType: 'generic' | 'singular';
   /** The failing-rows query, rendered in the parse pass when it needs no warehouse state. */
   rawSql: string;
-  template?: nunjucks.Template;
+  template?: CompiledTemplate;
   /** For generic tests: the test macro, its arguments and the node/column it is attached to. */
   testMetadata?: { name: string; kwargs: Record<string, unknown>; namespace?: string };
   attachedNode?: string;

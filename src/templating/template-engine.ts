@@ -5,6 +5,19 @@ import { ProjectError, positionOf, type SourceLocation } from '../errors.js';
 import { isSecretName, registerSecret } from '../secrets.js';
 import { isPlainObject } from '../util.js';
 import { BUILTIN_MACROS, BUILTIN_MACROS_FILE } from './builtin-macros.js';
+import { canRenderFast, compileFast, FastRenderError, renderFast, type FastTemplate } from './fast-template.js';
+
+/** A compiled template: the fast path when the template allows it, else nunjucks (compiled on first need). */
+export class CompiledTemplate {
+  nunjucksTemplate: nunjucks.Template | undefined;
+  constructor(
+    readonly file: string,
+    readonly source: string,
+    readonly fast: FastTemplate | undefined,
+  ) {}
+}
+
+const makeKeywordArgs = (nunjucks as unknown as { runtime: { makeKeywordArgs(o: object): unknown } }).runtime.makeKeywordArgs;
 
 nunjucks.installJinjaCompat();
 installStringMethods();
@@ -80,7 +93,14 @@ export class TemplateEngine {
 
   // ---- compiling and rendering -------------------------------------------------------
 
-  compile(file: string, source: string): nunjucks.Template {
+  compile(file: string, source: string): CompiledTemplate {
+    const fast = compileFast(source);
+    const compiled = new CompiledTemplate(file, source, fast);
+    if (!fast) compiled.nunjucksTemplate = this.compileNunjucks(file, source);
+    return compiled;
+  }
+
+  private compileNunjucks(file: string, source: string): nunjucks.Template {
     try {
       return new nunjucks.Template(preprocess(source), this.env, file, true);
     } catch (e) {
@@ -88,12 +108,19 @@ export class TemplateEngine {
     }
   }
 
-  render(template: nunjucks.Template, hooks: RenderHooks): string {
+  render(template: CompiledTemplate, hooks: RenderHooks): string {
     const previous = this.current;
     this.current = hooks;
     this.pending = undefined;
     try {
-      return template.render(hooks.extra ?? {});
+      const ctx = hooks.extra ?? {};
+      if (template.fast) {
+        const globals = (this.env as unknown as { globals: Record<string, unknown> }).globals;
+        const lookup = (name: string) => (name in ctx ? ctx[name] : globals[name]);
+        if (canRenderFast(template.fast, lookup)) return renderFast(template.fast, lookup, makeKeywordArgs);
+      }
+      template.nunjucksTemplate ??= this.compileNunjucks(template.file, template.source);
+      return template.nunjucksTemplate.render(ctx);
     } catch (e) {
       throw this.toProjectError(e, hooks.file, hooks.source, 'render');
     } finally {
@@ -109,7 +136,7 @@ export class TemplateEngine {
   }
 
   loadMacroSource(file: string, source: string): void {
-    const template = this.compile(file, source);
+    const template = this.compileNunjucks(file, source);
     let exported: Record<string, unknown> = {};
     const previous = this.current;
     this.current = minimalHooks(file, source);
@@ -200,6 +227,11 @@ export class TemplateEngine {
   }
 
   private toProjectError(e: unknown, file: string, source: string, phase: 'parse' | 'render'): ProjectError {
+    if (e instanceof FastRenderError) {
+      // Same message as nunjucks would give, positioned at the expression that failed.
+      const pos = positionOf(source, e.offset);
+      e = Object.assign(new Error(`(${file}) [Line ${pos.line - 1}, Column ${pos.column}]\n  ${e.message}`), { inner: e.inner });
+    }
     const pending = this.pending;
     this.pending = undefined;
     const raw = e instanceof Error ? e.message : String(e);

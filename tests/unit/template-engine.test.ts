@@ -3,7 +3,7 @@ import { duckDbDialect } from '../../src/adapters/duckdb/duckdb-dialect.js';
 import { snowflakeDialect } from '../../src/adapters/snowflake/snowflake-dialect.js';
 import type { Dialect } from '../../src/adapters/dialect.js';
 import { ProjectError } from '../../src/errors.js';
-import { TemplateEngine, type RenderHooks } from '../../src/templating/template-engine.js';
+import { CompiledTemplate, TemplateEngine, type RenderHooks } from '../../src/templating/template-engine.js';
 
 function engine(dialect: Dialect = duckDbDialect, vars: Record<string, unknown> = {}) {
   return new TemplateEngine(vars, { name: 'dev', type: dialect.type, schema: 'main', database: 'db', threads: 1, profile_name: 'p' }, dialect, { log: () => undefined });
@@ -90,6 +90,34 @@ describe('template engine', () => {
       throw new Error('expected an error');
     } catch (err) {
       expect((err as ProjectError).hint).toMatch(/'materialization' is a Jinja feature this engine does not support/);
+    }
+  });
+});
+
+describe('the fast path renders exactly as nunjucks does', () => {
+  const corpus = [
+    "select * from {{ ref('a') }} join {{ ref(\"b\") }} using (id)",
+    "{{ config(materialized='table', tags=['x', 'y'], unique_key=\"id\") }}\nselect 1",
+    "select {{ var('n') }} as n, {{ var('missing', 'dflt') }} as d, {{ var('list') }} as l",
+    "select\n  {{- ref('a') -}}\n  , x {# a comment #} from t {#- trimmed -#}\n  where 1",
+    "{{ datediff('a', 'b', 'day') }} {{ dbt.safe_cast('x', type_timestamp()) }} {{ adapter.quote('timestamp') }}",
+    "select '{' || x || '}' from {{ this }} -- { not a tag",
+    `{{ none }}{{ True }}{{ 3.5 }}{{ -2 }}{{ [1, 'two', [3]] }}{{ literal("it's") }}`,
+    "{{ mac(1, k='v') }} and {{ mac('x') }}",
+  ];
+  const e = engine(duckDbDialect, { n: 7, list: ['a', 'b'] });
+  e.loadMacroSource('macros/mac.sql', "{% macro mac(a, k='d') %}[{{ a }}|{{ k }}]{% endmacro %}");
+  for (const source of corpus) {
+    it(source.slice(0, 40), () => {
+      const fast = e.compile('models/m.sql', source);
+      expect(fast.fast, 'expected the fast path to take this template').toBeDefined();
+      const slow = new CompiledTemplate('models/m.sql', source, undefined);
+      expect(e.render(fast, hooks('models/m.sql', source))).toBe(e.render(slow, hooks('models/m.sql', source)));
+    });
+  }
+  it('leaves statements, filters and operators to nunjucks', () => {
+    for (const source of ["{% if x %}1{% endif %}", "{{ x | upper }}", "{{ a ~ b }}", "{{ x.y }}", "{{ {'a': 1} }}"]) {
+      expect(e.compile('models/m.sql', source).fast).toBeUndefined();
     }
   });
 });
