@@ -226,11 +226,18 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
   if (folderProblem) return undefined;
 
   // The call: arguments from the context, ref()/source() strings as expressions, as dbt renders them.
+  // Text with {{ }} in it is rendered first, as dbt renders string arguments.
   const callArgs = [`model=get_where_subquery(${target.expression})`];
+  const prelude: string[] = [];
   for (const [k, v] of Object.entries(args)) {
-    callArgs.push(typeof v === 'string' && k !== 'column_name' && LOOKS_LIKE_CALL.test(v) ? `${k}=${v.trim()}` : `${k}=${kwargContextName(k)}`);
+    const templated = typeof v === 'string' && k !== 'column_name';
+    if (templated && LOOKS_LIKE_CALL.test(v)) callArgs.push(`${k}=${v.trim()}`);
+    else {
+      if (templated && /\{\{|\{%/.test(v)) prelude.push(`{% set ${kwargContextName(k)} %}${v}{% endset %}`);
+      callArgs.push(`${k}=${kwargContextName(k)}`);
+    }
   }
-  const rawSql = `{{ ${macro}(${callArgs.join(', ')}) }}`;
+  const rawSql = `${prelude.join('')}{{ ${macro}(${callArgs.join(', ')}) }}`;
   const location = decl.location;
   const rendered = parseRender(ctx, rawSql, yaml.file, location, yaml.source, args, (values) => {
     config = mergeConfig(mergeConfig(base, values), decl.config as NodeConfig);
