@@ -13,10 +13,15 @@ import { selectNodes } from './graph/selection.js';
 import { loadProject, type Project } from './project/load-project.js';
 import { resolveTarget, type TargetConfig } from './project/profiles.js';
 import { writeManifest, writeRunResults } from './runner/artifacts.js';
-import { executeNodes } from './runner/execute.js';
+import { executeNodes, registerExecutor } from './runner/execute.js';
 import { silentReporter, type Reporter } from './runner/reporter.js';
 import type { RunSummary } from './runner/results.js';
 import { redact } from './secrets.js';
+import { testSqlFile } from './data-tests/add-data-tests.js';
+import { withIndirectTests } from './data-tests/select-tests.js';
+import { preflightDataTests, runDataTest } from './data-tests/run-data-test.js';
+
+registerExecutor('test', runDataTest);
 
 export { ProjectError, ProjectErrors, InternalError, isUserError } from './errors.js';
 export type { NodeResult, RunSummary, NodeStatus } from './runner/results.js';
@@ -24,6 +29,7 @@ export { exitCodeOf, countByStatus } from './runner/results.js';
 export type { Reporter } from './runner/reporter.js';
 export type { Manifest } from './graph/manifest.js';
 export type { Adapter } from './adapters/adapter.js';
+export { junitXml, writeJUnit } from './data-tests/junit.js';
 
 export interface CommonOptions {
   projectDir?: string;
@@ -69,7 +75,7 @@ export async function openProject(opts: CommonOptions = {}): Promise<Session> {
 
 export function select(session: Session, opts: SelectOptions, types: ResourceType[], reporter: Reporter = silentReporter): Node[] {
   const warnings: string[] = [];
-  const ids = selectNodes(session.manifest, opts, warnings);
+  const ids = types.includes('test') ? withIndirectTests(session.manifest, opts, warnings) : selectNodes(session.manifest, opts, warnings);
   for (const w of warnings) reporter.warn(w);
   return [...ids].map((id) => session.manifest.nodes.get(id)!).filter((n) => types.includes(n.resourceType));
 }
@@ -95,7 +101,8 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
   for (const node of nodes) {
     if (node.resourceType !== 'model' && node.resourceType !== 'test') continue;
     const { sql } = compileNode(session.manifest, node);
-    const rel = path.join(path.relative(project.dir, project.targetDir), 'compiled', project.name, node.file);
+    const file = node.resourceType === 'test' ? testSqlFile(node) : node.file;
+    const rel = path.join(path.relative(project.dir, project.targetDir), 'compiled', project.name, file);
     const abs = path.join(project.dir, rel);
     mkdirSync(path.dirname(abs), { recursive: true });
     writeFileSync(abs, `${redact(sql)}\n`);
@@ -105,14 +112,17 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
   return { session, files };
 }
 
-const COMMAND_TYPES: Record<'seed' | 'run' | 'build', ResourceType[]> = {
+export type ExecuteCommand = 'seed' | 'run' | 'build' | 'test';
+
+const COMMAND_TYPES: Record<ExecuteCommand, ResourceType[]> = {
   seed: ['seed'],
   run: ['model', 'source'],
   build: ['seed', 'source', 'model', 'test'],
+  test: ['test'],
 };
 
-/** `model seed`, `model run`, `model build`: executes the selected nodes and writes the artifacts. */
-export async function execute(command: 'seed' | 'run' | 'build', opts: RunOptions = {}, existing?: Session): Promise<{ session: Session; summary: RunSummary }> {
+/** `model seed`, `model run`, `model build`, `model test`: executes the selected nodes and writes the artifacts. */
+export async function execute(command: ExecuteCommand, opts: RunOptions = {}, existing?: Session): Promise<{ session: Session; summary: RunSummary }> {
   const reporter = opts.reporter ?? silentReporter;
   const session = existing ?? (await openProject(opts));
   const nodes = select(session, opts, COMMAND_TYPES[command], reporter);
@@ -120,6 +130,8 @@ export async function execute(command: 'seed' | 'run' | 'build', opts: RunOption
   const adapter = await connect(session);
   let summary: RunSummary;
   try {
+    // Tests of models built earlier: a misspelt column stops the run before any test query.
+    if (command === 'test') await preflightDataTests(session.manifest, adapter, nodes);
     summary = await executeNodes(
       session.manifest,
       adapter,
@@ -149,6 +161,7 @@ export async function execute(command: 'seed' | 'run' | 'build', opts: RunOption
 export const seed = (opts?: RunOptions) => execute('seed', opts);
 export const run = (opts?: RunOptions) => execute('run', opts);
 export const build = (opts?: RunOptions) => execute('build', opts);
+export const test = (opts?: RunOptions) => execute('test', opts);
 
 export interface QueryOutput {
   columns: { name: string; type: string }[];

@@ -4,6 +4,7 @@ import { InternalError, ProjectError } from '../errors.js';
 import type { Manifest } from '../graph/manifest.js';
 import type { ModelNode, Node, SourceNode, TestNode } from '../graph/nodes.js';
 import type { RenderHooks } from '../templating/template-engine.js';
+import { kwargContextName } from '../data-tests/add-data-tests.js';
 
 export interface CompileContext {
   /** Relations that exist in the warehouse (lower-cased `db.schema.name`), for `is_incremental()`. */
@@ -79,7 +80,8 @@ function renderWithCtes(
 
 function testContext(manifest: Manifest, node: TestNode): Record<string, unknown> {
   const kwargs = node.testMetadata?.kwargs ?? {};
-  const out: Record<string, unknown> = { ...kwargs };
+  // Arguments under names of their own, so that none can shadow a global such as config or ref.
+  const out: Record<string, unknown> = Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [kwargContextName(k), v]));
   if (node.attachedNode) {
     const attached = manifest.nodes.get(node.attachedNode) as Node | undefined;
     if (attached?.relation) out.model = new Relation(attached.relation.database, attached.relation.schema, attached.relation.identifier, manifest.dialect);

@@ -1,6 +1,7 @@
 import { Graph, alg } from '@dagrejs/graphlib';
 import type { Dialect, RelationName } from '../adapters/dialect.js';
 import { Relation } from '../adapters/relation.js';
+import { addDataTests, installDataTestMacros } from '../data-tests/add-data-tests.js';
 import { ProjectError, positionOf, throwIfAny } from '../errors.js';
 import { configFromTree, mergeConfig, asList } from '../project/folder-config.js';
 import type { Project } from '../project/load-project.js';
@@ -64,6 +65,7 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
     }
   };
 
+  installDataTestMacros(engine);
   for (const m of project.macroFiles) collect(() => engine.loadMacroSource(m.file, m.source));
   throwIfAny(errors);
 
@@ -282,6 +284,9 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
       );
     }
   }
+
+  // Generic tests from the properties files, and singular tests.
+  addDataTests({ project, target, dialect, database, engine, nodes, byName, sourcesByName, errors, nameFor: (c, n, f) => nameFor(c, n, f) });
 
   // Resolve refs and sources into edges.
   for (const node of nodes.values()) {

@@ -83,7 +83,9 @@ export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: st
       remaining.set(child, left);
       if (left === 0 && !ctx.results.has(child)) ready.push(child);
     }
-    ready.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+    // Ready tests first: a model's tests run right after it, before other models.
+    const isTest = (id: string) => (manifest.nodes.get(id)!.resourceType === 'test' ? 0 : 1);
+    ready.sort((a, b) => isTest(a) - isTest(b) || order.indexOf(a) - order.indexOf(b));
   };
 
   const skipDescendants = (id: string, cause: NodeResult) => {
@@ -196,7 +198,38 @@ function runDependencies(manifest: Manifest, runSet: Set<string>): Map<string, S
     }
     return out;
   };
-  return new Map([...runSet].map((id) => [id, reach(id)]));
+  const deps = new Map([...runSet].map((id) => [id, reach(id)]));
+  addTestGates(manifest, runSet, deps);
+  return deps;
+}
+
+/**
+ * dbt's build order: a data test runs right after the nodes it reads, and a node downstream of
+ * all of them waits for it, so a failing test skips what would be built from bad data. A test
+ * gates a node only when every node the test reads is upstream of it, which keeps the order acyclic.
+ */
+function addTestGates(manifest: Manifest, runSet: Set<string>, deps: Map<string, Set<string>>): void {
+  const tests = [...runSet].map((id) => manifest.nodes.get(id)!).filter((n) => n.resourceType === 'test' && n.dependsOn.length > 0);
+  if (!tests.length) return;
+  const ancestors = new Map<string, Set<string>>();
+  const ancestorsOf = (id: string): Set<string> => {
+    let out = ancestors.get(id);
+    if (out) return out;
+    out = new Set();
+    ancestors.set(id, out);
+    for (const p of manifest.graph.predecessors(id) ?? []) {
+      out.add(p);
+      for (const a of ancestorsOf(p)) out.add(a);
+    }
+    return out;
+  };
+  for (const id of runSet) {
+    if (manifest.nodes.get(id)!.resourceType === 'test') continue;
+    const up = ancestorsOf(id);
+    for (const t of tests) {
+      if (t.dependsOn.every((d) => up.has(d))) deps.get(id)!.add(t.uniqueId);
+    }
+  }
 }
 
 function topoOrder(manifest: Manifest, runSet: Set<string>): string[] {

@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -121,13 +122,17 @@ describe('the shipped segmentation project on DuckDB', () => {
   });
 
   it('writes dbt-shaped artifacts', async () => {
-    const { readFileSync } = await import('node:fs');
     const results = JSON.parse(readFileSync(path.join(dir, 'target', 'run_results.json'), 'utf8'));
     const ids = results.results.map((r: { unique_id: string }) => r.unique_id);
     expect(ids).toContain('model.segmentation.segments_derived');
     expect(ids).toContain('seed.segmentation.rules_for_segments');
     expect(ids).toContain('source.segmentation.raw.old_voucher_data');
-    expect(results.results.every((r: { status: string }) => r.status === 'success')).toBe(true);
+    expect(results.results.every((r: { status: string }) => r.status === 'success' || r.status === 'pass')).toBe(true);
+    // The project's own data tests ran and passed, generic and singular.
+    const tests = results.results.filter((r: { unique_id: string }) => r.unique_id.startsWith('test.'));
+    expect(tests.length).toBeGreaterThan(20);
+    expect(ids).toContain('test.segmentation.rules_no_overlapping_ranges');
+    expect(ids.some((id: string) => id.startsWith('test.segmentation.unique_combination_of_columns_segments_derived_segment_type__segment_name.'))).toBe(true);
     const manifest = JSON.parse(readFileSync(path.join(dir, 'target', 'manifest.json'), 'utf8'));
     expect(manifest.nodes['model.segmentation.segments_derived'].depends_on.nodes).toEqual(['model.segmentation.voucher_segments']);
     expect(manifest.sources['source.segmentation.raw.old_voucher_data'].schema).toBe('dh_raw');
@@ -138,6 +143,24 @@ describe('the shipped segmentation project on DuckDB', () => {
     expect(r.code).toBe(0);
     const expected = await expectedAnswers(path.join(dir, 'data', 'vouchers_sample.parquet'), ['Peru', 'Latvia'], '2018-09-15');
     expect(await actualAnswers(db)).toEqual(expected);
+  });
+
+  it('stops before prod when a rules row overlaps another, naming the rows and the test', async () => {
+    const before = await actualAnswers(db);
+    const rules = path.join(dir, 'seeds', 'rules_for_segments.csv');
+    const original = readFileSync(rules, 'utf8');
+    try {
+      writeFileSync(rules, original.replace('frequent_segment,5-13,5,13', 'frequent_segment,5-13,4,13'));
+      const r = await runModel(['build'], { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('Failure in test rules_no_overlapping_ranges (tests/rules_no_overlapping_ranges.sql)');
+      expect(r.stdout).toContain('declared at tests/rules_no_overlapping_ranges.sql:1');
+      expect(r.stdout).toMatch(/\| frequent_segment +\| 1-4 +\| 5-13 +\| 1 +\| 4 +\| 4 +\| 13 +\|/);
+      expect(r.stdout).toMatch(/SKIP table model dh_prod\.segments_derived/);
+      expect(await actualAnswers(db)).toEqual(before);
+    } finally {
+      writeFileSync(rules, original);
+    }
   });
 
   it.runIf(hasRealData)('builds the real 285,570-row extract with the independent answer', async () => {

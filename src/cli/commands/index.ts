@@ -6,10 +6,12 @@ import { registerDebug } from './debug.js';
 import { registerLs } from './ls.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerShow } from './show.js';
+import { registerTest } from './test.js';
 
 /** Every command, one file each; add a new one here. */
 export const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
   registerRunCommands,
+  registerTest,
   registerCompile,
   registerLs,
   registerShow,

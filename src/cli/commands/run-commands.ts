@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { execute, exitCodeOf, type NodeResult, type Session } from '../../index.js';
+import { execute, exitCodeOf, writeJUnit, type NodeResult, type Session } from '../../index.js';
 import { common, selection, toOptions, type CliContext, type CommonFlags } from '../options.js';
 import type { CliReporter } from '../reporter.js';
 
@@ -9,7 +9,8 @@ export function registerRunCommands(program: Command, { reporter, setExitCode }:
     const cmd = selection(common(program.command(name).description(description)))
       .option('--full-refresh', 'rebuild incremental models from scratch')
       .option('-x, --fail-fast', 'stop at the first failure');
-    cmd.action(async (flags: CommonFlags) => {
+    if (name === 'build') cmd.option('--junit <file>', 'also write the results as JUnit XML (for CI test reports)');
+    cmd.action(async (flags: CommonFlags & { junit?: string }) => {
       const opts = toOptions(flags, reporter);
       const controller = new AbortController();
       const onSigint = () => {
@@ -20,6 +21,7 @@ export function registerRunCommands(program: Command, { reporter, setExitCode }:
       try {
         const { session, summary } = await execute(name, { ...opts, signal: controller.signal });
         printWhereResultsAre(reporter, session, summary.results);
+        if (flags.junit) reporter.info(`JUnit report: ${writeJUnit(flags.junit, summary, `model ${name}`)}`);
         setExitCode(exitCodeOf(summary));
       } finally {
         process.removeListener('SIGINT', onSigint);

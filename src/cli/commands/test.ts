@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { execute, exitCodeOf, writeJUnit } from '../../index.js';
+import { common, selection, toOptions, type CliContext, type CommonFlags } from '../options.js';
+
+/** `model test`: runs the data tests of the selected models; exit 1 when an error-severity test fails. */
+export function registerTest(program: Command, { reporter, setExitCode }: CliContext): void {
+  const cmd = selection(common(program.command('test').description('run data tests: each returns the rows that break an assertion')))
+    .option('-x, --fail-fast', 'stop at the first failure')
+    .option('--junit <file>', 'also write the results as JUnit XML (for CI test reports)');
+  cmd.action(async (flags: CommonFlags & { junit?: string }) => {
+    const opts = toOptions(flags, reporter);
+    const controller = new AbortController();
+    const onSigint = () => {
+      reporter.info('\nInterrupted: cancelling running queries, starting nothing new…');
+      controller.abort();
+    };
+    process.once('SIGINT', onSigint);
+    try {
+      const { summary } = await execute('test', { ...opts, signal: controller.signal });
+      if (flags.junit) reporter.info(`JUnit report: ${writeJUnit(flags.junit, summary, 'model test')}`);
+      setExitCode(exitCodeOf(summary));
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+    }
+  });
+}
