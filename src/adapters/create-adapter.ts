@@ -1,4 +1,3 @@
-import { ProjectError } from '../errors.js';
 import type { TargetConfig } from '../project/profiles.js';
 import type { Adapter } from './adapter.js';
 import type { Dialect } from './dialect.js';
@@ -17,5 +16,7 @@ export async function createAdapter(target: TargetConfig, database: string, proj
     const { DuckDbAdapter } = await import('./duckdb/duckdb-adapter.js');
     return new DuckDbAdapter(target as Extract<TargetConfig, { type: 'duckdb' }>, database, projectDir);
   }
-  throw new ProjectError('usage', `target '${target.name}': the snowflake adapter is not available in this version yet`);
+  // snowflake-sdk is loaded only here, for a snowflake target (and then with its cloud probing off).
+  const { SnowflakeAdapter } = await import('./snowflake/snowflake-adapter.js');
+  return new SnowflakeAdapter(target as Extract<TargetConfig, { type: 'snowflake' }>, database, projectDir);
 }

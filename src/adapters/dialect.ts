@@ -26,8 +26,17 @@ export interface Dialect {
   createTableAs(rel: RelationName, sql: string): string;
   createTable(rel: RelationName, columns: { name: string; type: string }[]): string;
   drop(rel: RelationName, type: RelationType): string;
-  /** Inserts a query's rows into an existing table, matching columns by name. */
-  insertByName(rel: RelationName, sql: string): string;
+  /**
+   * Inserts a query's rows into an existing table, matching columns by name. `columns` are the
+   * table's columns, for warehouses without INSERT … BY NAME.
+   */
+  insertByName(rel: RelationName, sql: string, columns?: string[]): string;
+  /** Deletes the rows of `target` whose `keys` match a row of `staged`. */
+  deleteMatching(target: RelationName, staged: RelationName, keys: string[]): string;
+  /** MERGE of `staged` into `target` on `keys`: matched rows updated, the rest inserted. */
+  merge(target: RelationName, staged: RelationName, keys: string[], columns: string[]): string;
+  /** A SELECT of one relation's columns as (name, type), in order. */
+  listColumnsSql(rel: RelationName): string;
   /** Statements that put the freshly built `tmp` table in place of `target`, atomically for readers. */
   swapTable(tmp: RelationName, target: RelationName, existing: RelationType | null): string[];
   /** Whether `swapTable` (and other multi-statement work) must be wrapped in BEGIN/COMMIT to be atomic. */
@@ -50,4 +59,16 @@ export function sqlLiteral(dialect: Dialect, value: unknown): string {
   if (value instanceof Date) return dialect.stringLiteral(value.toISOString());
   if (typeof value === 'object') throw new Error('cannot use a mapping as a SQL literal');
   return dialect.stringLiteral(String(value));
+}
+
+/** MERGE INTO as DuckDB and Snowflake both write it. */
+export function mergeStatement(dialect: Dialect, target: RelationName, staged: RelationName, keys: string[], columns: string[]): string {
+  const q = (c: string) => dialect.quoteIdentifier(c);
+  const on = keys.map((k) => `existing_rows.${q(k)} = new_rows.${q(k)}`).join(' and ');
+  const keySet = new Set(keys.map((k) => k.toLowerCase()));
+  const updated = columns.filter((c) => !keySet.has(c.toLowerCase()));
+  const lines = [`merge into ${dialect.qualify(target)} as existing_rows`, `using ${dialect.qualify(staged)} as new_rows`, `on ${on}`];
+  if (updated.length) lines.push(`when matched then update set ${updated.map((c) => `${q(c)} = new_rows.${q(c)}`).join(', ')}`);
+  lines.push(`when not matched then insert (${columns.map(q).join(', ')}) values (${columns.map((c) => `new_rows.${q(c)}`).join(', ')})`);
+  return lines.join('\n');
 }

@@ -16,6 +16,11 @@ export interface PlanContext {
   /** The type of the relation already in the warehouse at the node's name, if any. */
   existing: RelationType | null;
   fullRefresh: boolean;
+  /**
+   * The existing table's columns, in order: what an incremental run inserts and merges (the
+   * runner reads them for an incremental model whose table exists).
+   */
+  columns?: string[];
 }
 
 export function tempRelation(rel: RelationName, suffix = '__model_tmp'): RelationName {
@@ -43,7 +48,7 @@ export function planModel(node: ModelNode, sql: string, dialect: Dialect, ctx: P
       if (ctx.existing !== 'table' || fullRefresh || node.config.full_refresh === true) {
         return { ...planTable(rel, sql, dialect, ctx.existing), fullBuild: true };
       }
-      return planIncremental(node, rel, sql, dialect);
+      return planIncremental(node, rel, sql, dialect, ctx.columns);
     }
     case 'ephemeral':
       return { statements: [], atomic: false };
@@ -59,24 +64,21 @@ function planTable(rel: RelationName, sql: string, dialect: Dialect, existing: R
   };
 }
 
-function planIncremental(node: ModelNode, rel: RelationName, sql: string, dialect: Dialect): Plan {
+function planIncremental(node: ModelNode, rel: RelationName, sql: string, dialect: Dialect, columns: string[] | undefined): Plan {
   const keys = asList(node.config.unique_key);
   const strategy = node.config.incremental_strategy ?? (keys.length ? 'merge' : 'append');
-  const target = dialect.qualify(rel);
   if (strategy === 'append' || keys.length === 0) {
-    return { statements: [dialect.insertByName(rel, sql)], atomic: false, rowsFrom: 0 };
+    return { statements: [dialect.insertByName(rel, sql, columns)], atomic: false, rowsFrom: 0 };
   }
-  // merge and delete+insert agree for whole-row upserts: replace rows whose key arrives again.
   const staged = tempRelation(rel, '__model_incr');
-  const on = keys.map((k) => `existing_rows.${dialect.quoteIdentifier(k)} = new_rows.${dialect.quoteIdentifier(k)}`).join(' and ');
+  const write =
+    strategy === 'merge' && columns?.length
+      ? [dialect.merge(rel, staged, keys, columns)]
+      : // delete+insert: replace the rows whose key arrives again.
+        [dialect.deleteMatching(rel, staged, keys), dialect.insertByName(rel, `select * from ${dialect.qualify(staged)}`, columns)];
   return {
-    statements: [
-      dialect.createTableAs(staged, sql),
-      `delete from ${target} as existing_rows where exists (select 1 from ${dialect.qualify(staged)} as new_rows where ${on})`,
-      dialect.insertByName(rel, `select * from ${dialect.qualify(staged)}`),
-      dialect.drop(staged, 'table'),
-    ],
+    statements: [dialect.createTableAs(staged, sql), ...write, dialect.drop(staged, 'table')],
     atomic: true,
-    rowsFrom: 2,
+    rowsFrom: write.length,
   };
 }

@@ -27,23 +27,29 @@ export const duckDbTargetSchema = z.strictObject({
   extensions: z.array(z.string()).default([]),
 });
 
+/** `env_var('X', '')` gives '' for an unset variable: an empty value means "not set". */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
 export const snowflakeTargetSchema = z.strictObject({
   type: z.literal('snowflake'),
   account: z.string().min(1),
   user: z.string().min(1),
-  password: z.string().optional(),
-  authenticator: z.string().optional(),
-  private_key_path: z.string().optional(),
-  private_key: z.string().optional(),
-  private_key_passphrase: z.string().optional(),
-  role: z.string().optional(),
-  warehouse: z.string().optional(),
+  password: optionalText,
+  authenticator: optionalText,
+  private_key_path: optionalText,
+  private_key: optionalText,
+  private_key_passphrase: optionalText,
+  role: optionalText,
+  warehouse: optionalText,
   database: z.string().min(1).default('dh_database'),
   schema: z.string().min(1).default('public'),
   threads: threads.default(4),
-  query_tag: z.string().optional(),
+  query_tag: optionalText,
   /** Endpoint override, e.g. http://127.0.0.1:8080 for the emulator. */
-  access_url: z.string().optional(),
+  access_url: optionalText,
   login_timeout: z.number().int().positive().default(15),
   query_timeout: z.number().int().positive().optional(),
   client_session_keep_alive: z.boolean().optional(),

@@ -273,7 +273,8 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   const compiled = compileNode(ctx.manifest, node, { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh });
   const compiledPath = writeTargetFile(ctx, 'compiled', node, compiled.sql);
   const existing = ctx.existing.get(key) ?? null;
-  const plan = planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh });
+  const columns = node.materialized === 'incremental' && existing === 'table' ? await tableColumns(ctx, conn, rel) : undefined;
+  const plan = planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns });
   writeTargetFile(ctx, 'run', node, plan.statements.join(';\n\n'));
   let results;
   try {
@@ -293,6 +294,12 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
     compiledPath,
     relationName: ctx.adapter.dialect.qualify(rel),
   };
+}
+
+/** An existing table's column names, in order, as the warehouse stores them. */
+async function tableColumns(ctx: ExecutionContext, conn: Connection, rel: RelationName): Promise<string[]> {
+  const r = await conn.execute(ctx.adapter.dialect.listColumnsSql(rel));
+  return r.rows.map((row) => String(row[0]));
 }
 
 async function runEach(conn: Connection, statements: string[]) {

@@ -10,6 +10,8 @@ import { gunzipSync } from 'node:zlib';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
 import { encodeResult, fixedColumn, textColumn, type RowSet, type RowType } from './encode.js';
 import {
+  ARRAY_BINDS_TABLE,
+  arrayInsertAsSelect,
   NO_DATABASE_CATALOG,
   normalizeIdentifier,
   SESSION_SETUP_SQL,
@@ -303,6 +305,42 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     return { reader: reader!, changed };
   }
 
+  /**
+   * An array-bound INSERT … VALUES run as one INSERT … SELECT from a staging table filled by
+   * DuckDB's appender: fast for any number of rows. Undefined when the statement is not of that shape.
+   */
+  async function runArrayInsert(session: Session, source: string, bindings: Record<string, Bind>): Promise<{ reader: DuckDBResultReader; changed: number } | undefined> {
+    const ordered = Object.entries(bindings)
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([, bind]) => bind);
+    const rewritten = arrayInsertAsSelect(source, ordered.length);
+    if (rewritten === undefined) return undefined;
+    const sql = translate(rewritten)[0]!.duckdb;
+    if (sql.length !== 1) return undefined;
+    const kinds = ordered.map((b) => (b.type.toUpperCase() === 'REAL' ? 'DOUBLE' : b.type.toUpperCase() === 'BOOLEAN' ? 'BOOLEAN' : 'VARCHAR'));
+    const columns = kinds.map((k, i) => `"B${i + 1}" ${k}`).join(', ');
+    await session.conn.run(`CREATE OR REPLACE TEMP TABLE "${ARRAY_BINDS_TABLE}" (${columns})`);
+    try {
+      const appender = await session.conn.createAppender(ARRAY_BINDS_TABLE, 'main', 'temp');
+      const count = Math.max(...ordered.map((b) => (Array.isArray(b.value) ? b.value.length : 1)));
+      for (let row = 0; row < count; row++) {
+        for (const [i, b] of ordered.entries()) {
+          const v = Array.isArray(b.value) ? (b.value[row] ?? null) : b.value;
+          if (v === null) appender.appendNull();
+          else if (kinds[i] === 'DOUBLE') appender.appendDouble(Number(v));
+          else if (kinds[i] === 'BOOLEAN') appender.appendBoolean(/^(true|1)$/i.test(v));
+          else appender.appendVarchar(v);
+        }
+        appender.endRow();
+      }
+      appender.closeSync();
+      const reader = await session.conn.runAndReadAll(sql[0]!);
+      return { reader, changed: reader.rowsChanged };
+    } finally {
+      await session.conn.run(`DROP TABLE IF EXISTS "temp"."main"."${ARRAY_BINDS_TABLE}"`);
+    }
+  }
+
   async function transaction<T>(session: Session, atomic: boolean, body: () => Promise<T>): Promise<T> {
     if (!atomic || session.inTransaction) return body();
     await session.conn.run('BEGIN TRANSACTION');
@@ -374,8 +412,12 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     }
 
     const rows = bindRows(bindings);
-    // Array binds run row by row: in one transaction, all rows land or none (and it is much faster).
+    // Array binds run in one transaction: all rows land or none (and it is much faster).
     const { reader, changed } = await transaction(session, tr.atomic || rows.length > 1, async () => {
+      if (rows.length > 1 && tr.duckdb.length === 1) {
+        const batched = await runArrayInsert(session, tr.source, bindings!);
+        if (batched) return batched;
+      }
       let last: { reader: DuckDBResultReader; changed: number } | undefined;
       for (const [i, sql] of tr.duckdb.entries()) {
         last = await runDuckDB(session, sql, i === tr.duckdb.length - 1 ? rows : [[]]);

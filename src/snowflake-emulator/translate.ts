@@ -768,3 +768,53 @@ export const SESSION_SETUP_SQL: string[] = [
       comment AS COMMENT
     FROM duckdb_columns() WHERE database_name = db AND schema_name <> 'main'`,
 ];
+
+/** Where an array-bound INSERT's rows are staged (see `arrayInsertAsSelect`). */
+export const ARRAY_BINDS_TABLE = '__EMULATOR_ARRAY_BINDS';
+
+/**
+ * An array-bound `INSERT … VALUES (…)` rewritten to read its rows from a staging table whose
+ * column `B<n>` holds bind n (`INSERT … SELECT <tuple> FROM staging`), so any number of rows
+ * runs as one DuckDB statement. Undefined when the statement is not of that shape.
+ */
+export function arrayInsertAsSelect(sql: string, params: number): string | undefined {
+  let tokens: Token[];
+  try {
+    tokens = tokenize(sql);
+  } catch {
+    return undefined;
+  }
+  const statements = splitStatements(tokens);
+  if (statements.length !== 1) return undefined;
+  const stmt = statements[0]!;
+  const sig = stmt.filter(isSignificant);
+  const word = (t: Token | undefined): string | undefined => (t?.kind === 'word' ? t.text.toUpperCase() : undefined);
+  if (word(sig[0]) !== 'INSERT' || sig.at(-1)?.text !== ')') return undefined;
+  // The tuple is the last top-level parenthesis, right after VALUES.
+  let depth = 0;
+  let open = -1;
+  for (let k = sig.length - 1; k >= 0; k--) {
+    const t = sig[k]!;
+    if (t.kind === 'op' && t.text === ')') depth++;
+    else if (t.kind === 'op' && t.text === '(' && --depth === 0) {
+      open = k;
+      break;
+    }
+  }
+  if (open < 1 || word(sig[open - 1]) !== 'VALUES') return undefined;
+  const values = stmt.indexOf(sig[open - 1]!);
+  const start = stmt.indexOf(sig[open]!);
+  const end = stmt.lastIndexOf(sig.at(-1)!);
+  const inner = stmt.slice(start + 1, end);
+  const markers = inner.filter((t) => t.kind === 'param');
+  if (markers.length === 0 || markers.some((t) => t.text.startsWith('$'))) return undefined;
+  const positional = markers.every((t) => t.text === '?');
+  if (!positional && markers.some((t) => t.text === '?')) return undefined;
+  if (positional && markers.length !== params) return undefined;
+  let next = 0;
+  const columns = inner
+    .map((t) => (t.kind === 'param' ? quoteIdent(`B${positional ? ++next : Number(t.text.slice(1))}`) : t.text))
+    .join('');
+  const head = stmt.slice(0, values).map((t) => t.text).join('');
+  return `${head}SELECT ${columns} FROM "temp"."main".${quoteIdent(ARRAY_BINDS_TABLE)}`;
+}

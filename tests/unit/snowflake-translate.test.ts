@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { translate, TranslationError, type Translation } from '../../src/snowflake-emulator/translate.js';
+import { arrayInsertAsSelect, translate, TranslationError, type Translation } from '../../src/snowflake-emulator/translate.js';
 
 function one(sql: string): Translation {
   const result = translate(sql);
@@ -176,5 +176,20 @@ describe('translate: statements', () => {
     }
     expect(() => translate('put file:///tmp/x @stage')).toThrow(/Unsupported/);
     expect(() => translate('create stage s')).toThrow(/Unsupported/);
+  });
+});
+
+describe('arrayInsertAsSelect', () => {
+  it('reads an array-bound INSERT … VALUES tuple from the staging table', () => {
+    expect(arrayInsertAsSelect('insert into db.s.t (a, b) values (?, cast(? as int))', 2)).toBe(
+      'insert into db.s.t (a, b) SELECT "B1", cast("B2" as int) FROM "temp"."main"."__EMULATOR_ARRAY_BINDS"',
+    );
+    expect(arrayInsertAsSelect('insert into t values (:2, :1)', 2)).toBe('insert into t SELECT "B2", "B1" FROM "temp"."main"."__EMULATOR_ARRAY_BINDS"');
+  });
+
+  it('leaves other statements alone', () => {
+    expect(arrayInsertAsSelect('update t set a = ?', 1)).toBeUndefined();
+    expect(arrayInsertAsSelect('insert into t select ? from u', 1)).toBeUndefined();
+    expect(arrayInsertAsSelect("insert into t values (?, '?')", 2)).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import type { Dialect, RelationName, RelationType, SeedType } from '../dialect.js';
+import { mergeStatement, type Dialect, type RelationName, type RelationType, type SeedType } from '../dialect.js';
 
 const SEED_TYPES: Record<SeedType, string> = {
   integer: 'INTEGER',
@@ -40,6 +40,18 @@ export const duckDbDialect: Dialect = {
   },
   insertByName(rel, sql) {
     return `insert into ${this.qualify(rel)} by name (\n${sql}\n)`;
+  },
+  deleteMatching(target, staged, keys) {
+    const on = keys.map((k) => `existing_rows.${this.quoteIdentifier(k)} = new_rows.${this.quoteIdentifier(k)}`).join(' and ');
+    return `delete from ${this.qualify(target)} as existing_rows where exists (select 1 from ${this.qualify(staged)} as new_rows where ${on})`;
+  },
+  merge(target, staged, keys, columns) {
+    return mergeStatement(this, target, staged, keys, columns);
+  },
+  listColumnsSql(rel) {
+    return `select column_name as name, data_type as type from information_schema.columns
+where table_catalog = ${this.stringLiteral(rel.database)} and table_schema = ${this.stringLiteral(rel.schema)} and table_name = ${this.stringLiteral(rel.identifier)}
+order by ordinal_position`;
   },
   swapTable(tmp, target, existing) {
     // Run inside one transaction: readers see the old table until COMMIT, a crash rolls back.

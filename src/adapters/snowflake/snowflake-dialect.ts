@@ -1,4 +1,4 @@
-import type { Dialect, SeedType } from '../dialect.js';
+import { mergeStatement, type Dialect, type RelationName, type SeedType } from '../dialect.js';
 
 const SEED_TYPES: Record<SeedType, string> = {
   integer: 'INTEGER',
@@ -17,13 +17,27 @@ const RESERVED = new Set(
   ),
 );
 
+const SIMPLE = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
 /**
- * Snowflake folds unquoted names to upper case. Plain lower-case names stay unquoted so that
- * `dh_prod.segments_derived` is the same object whoever types it; anything else is quoted.
+ * Snowflake folds unquoted names to upper case. Names are case-insensitive in projects, so a
+ * plain name stays unquoted (`dh_prod.segments_derived` is the same object whoever types it),
+ * and a plain name that is a reserved word is quoted in upper case, the spelling Snowflake would
+ * store it under; anything else is quoted as written.
  */
 function quote(id: string): string {
-  if (/^[A-Za-z_][A-Za-z0-9_$]*$/.test(id) && !RESERVED.has(id.toLowerCase())) return id;
+  if (SIMPLE.test(id)) return RESERVED.has(id.toLowerCase()) ? `"${id.toUpperCase()}"` : id;
   return `"${id.replace(/"/g, '""')}"`;
+}
+
+/** The name Snowflake stores for `quote(id)`: what information_schema shows. */
+export function storedName(id: string): string {
+  return SIMPLE.test(id) ? id.toUpperCase() : id;
+}
+
+function literal(s: string): string {
+  // Snowflake reads backslash escapes inside '…', so both quote and backslash are escaped.
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
 export const snowflakeDialect: Dialect = {
@@ -33,10 +47,7 @@ export const snowflakeDialect: Dialect = {
   qualify(rel) {
     return [rel.database, rel.schema, rel.identifier].map(quote).join('.');
   },
-  stringLiteral(s) {
-    // Snowflake reads backslash escapes inside '…', so both quote and backslash are escaped.
-    return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
-  },
+  stringLiteral: literal,
   createSchema(database, schema) {
     return `create schema if not exists ${quote(database)}.${quote(schema)}`;
   },
@@ -53,8 +64,25 @@ export const snowflakeDialect: Dialect = {
   drop(rel, type) {
     return `drop ${type} if exists ${this.qualify(rel)}`;
   },
-  insertByName(rel, sql) {
-    return `insert into ${this.qualify(rel)} select * from (\n${sql}\n)`;
+  insertByName(rel, sql, columns) {
+    // Snowflake has no INSERT … BY NAME: name the table's columns and select them by name.
+    if (!columns?.length) return `insert into ${this.qualify(rel)} select * from (\n${sql}\n)`;
+    const cols = columns.map(quote).join(', ');
+    return `insert into ${this.qualify(rel)} (${cols})\nselect ${cols} from (\n${sql}\n)`;
+  },
+  deleteMatching(target, staged, keys) {
+    const t = this.qualify(target);
+    const s = this.qualify(staged);
+    return `delete from ${t} using ${s}\nwhere ${keys.map((k) => `${t}.${quote(k)} = ${s}.${quote(k)}`).join(' and ')}`;
+  },
+  merge(target, staged, keys, columns) {
+    return mergeStatement(this, target, staged, keys, columns);
+  },
+  listColumnsSql(rel: RelationName) {
+    return `select column_name as name, data_type as type
+from ${quote(rel.database)}.information_schema.columns
+where table_schema = ${literal(storedName(rel.schema))} and table_name = ${literal(storedName(rel.identifier))}
+order by ordinal_position`;
   },
   swapTable(tmp, target, existing) {
     // SWAP WITH exchanges the two names in one metadata operation: readers never see a gap.
@@ -70,6 +98,6 @@ export const snowflakeDialect: Dialect = {
   listRelationsSql(database, schema) {
     return `select lower(table_name) as name, case when table_type = 'VIEW' then 'view' else 'table' end as type
 from ${quote(database)}.information_schema.tables
-where table_schema = upper(${this.stringLiteral(schema)})`;
+where table_schema = ${literal(storedName(schema))}`;
   },
 };

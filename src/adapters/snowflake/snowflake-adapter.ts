@@ -1,0 +1,429 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Column, Connection as SdkConnection, ConnectionOptions, RowStatement, SnowflakeError } from 'snowflake-sdk';
+import { ProjectError } from '../../errors.js';
+import type { SnowflakeTarget } from '../../project/profiles.js';
+import { redact, registerSecret } from '../../secrets.js';
+import { ColumnMismatchError, missingColumns, type Adapter, type ColumnInfo, type Connection, type ExternalFile, type QueryResult, type SeedColumn } from '../adapter.js';
+import type { RelationName, RelationType } from '../dialect.js';
+import { Pool } from '../pool.js';
+import { snowflakeDialect, storedName } from './snowflake-dialect.js';
+
+type Sdk = typeof import('snowflake-sdk');
+type Bind = string | number | boolean | null;
+
+let sdkPromise: Promise<Sdk> | undefined;
+
+/** Imports snowflake-sdk on first use, after turning off its cloud-metadata probing. */
+function loadSdk(): Promise<Sdk> {
+  // Without this the SDK probes 169.254.169.254 and cloud identity endpoints when imported.
+  process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';
+  process.env.SF_TELEMETRY_DISABLE_CONNECTION_SHAPE ??= '1';
+  sdkPromise ??= import('snowflake-sdk').then((m) => {
+    const sdk = ((m as { default?: Sdk }).default ?? m) as Sdk;
+    sdk.configure({ logLevel: 'OFF', additionalLogToConsole: false });
+    return sdk;
+  });
+  return sdkPromise;
+}
+
+/** Bind values per array-bound INSERT: well under the SDK's 100k threshold, above which it stages files with PUT. */
+const BINDS_PER_INSERT = 50_000;
+
+/** Session settings that make result text predictable: the normalisation below relies on them. */
+const SESSION_FORMATS: [string, string][] = [
+  ['date_output_format', 'YYYY-MM-DD'],
+  ['time_output_format', 'HH24:MI:SS.FF9'],
+  ['timestamp_ntz_output_format', 'YYYY-MM-DD HH24:MI:SS.FF9'],
+  ['timestamp_ltz_output_format', 'YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM'],
+  ['timestamp_tz_output_format', 'YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM'],
+];
+
+/** `12:00:00.500000000` → `12:00:00.5`; `.000000000` → nothing. */
+function trimFraction(text: string): string {
+  return text.replace(/\.(\d*?)0+(?=$|\s|[+-]\d)/, (_, kept: string) => (kept ? `.${kept}` : ''));
+}
+
+function normaliseValue(column: Column, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  switch (column.getType()) {
+    case 'fixed':
+    case 'real': {
+      const text = String(value);
+      const n = Number(text);
+      // Keep the exact text when a number would lose digits.
+      if (!Number.isFinite(n)) return text;
+      if (/^-?\d+$/.test(text) && !Number.isSafeInteger(n)) return text;
+      return n;
+    }
+    case 'date':
+      return String(value);
+    case 'time':
+    case 'timestamp_ntz':
+    case 'timestamp_ltz':
+    case 'timestamp_tz':
+      return trimFraction(String(value));
+    default:
+      return value;
+  }
+}
+
+function columnType(c: Column): string {
+  const t = c.getType().toUpperCase();
+  if (t === 'FIXED') return `NUMBER(${c.getPrecision() ?? 38},${c.getScale() ?? 0})`;
+  if (t === 'REAL') return 'FLOAT';
+  if (t === 'TEXT') return 'VARCHAR';
+  return t;
+}
+
+/** The SDK's error as a plain Error with Snowflake's message and code, and no secret. */
+function sqlFailure(err: SnowflakeError, sql: string): Error {
+  const code = err.code !== undefined ? ` (${err.code}${err.sqlState ? `, SQL state ${err.sqlState}` : ''})` : '';
+  const e = new Error(redact(`${err.message}${code}`));
+  (e as Error & { sql?: string }).sql = redact(sql);
+  return e;
+}
+
+class SnowflakeConnection implements Connection {
+  private running: RowStatement | undefined;
+  private tag: string | undefined;
+
+  constructor(
+    readonly raw: SdkConnection,
+    private readonly baseTag: string | undefined,
+  ) {}
+
+  private run(sql: string, binds?: Bind[] | Bind[][]): Promise<QueryResult> {
+    return new Promise((resolve, reject) => {
+      this.running = this.raw.execute({
+        sqlText: sql,
+        ...(binds && binds.length ? { binds: binds as never } : {}),
+        rowMode: 'array',
+        // Numbers and dates arrive as text and are normalised here: no float rounding, no time zones.
+        fetchAsString: ['Number', 'Date', 'JSON'],
+        complete: (err, stmt, rows) => {
+          this.running = undefined;
+          if (err) return reject(sqlFailure(err, sql));
+          const cols = stmt.getColumns() ?? [];
+          const out = ((rows ?? []) as unknown[][]).map((row) => row.map((v, i) => normaliseValue(cols[i]!, v)));
+          const result: QueryResult = { columns: cols.map((c) => ({ name: c.getName(), type: columnType(c) })), rows: out };
+          const updated = stmt.getNumUpdatedRows();
+          if (typeof updated === 'number' && updated >= 0 && /^\s*(insert|update|delete|merge)\b/i.test(sql)) result.rowsAffected = updated;
+          resolve(result);
+        },
+      }) as RowStatement;
+    });
+  }
+
+  execute(sql: string, binds?: Bind[]): Promise<QueryResult> {
+    return this.run(sql, binds);
+  }
+
+  /** One INSERT with many rows of binds (Snowflake's array binding). */
+  executeArray(sql: string, rows: Bind[][]): Promise<QueryResult> {
+    return this.run(sql, rows);
+  }
+
+  /**
+   * Snowflake commits DDL on its own, so there is no transaction to wrap this in: statements run
+   * in order, and readers are protected by building under a temporary name and swapping it in.
+   */
+  async executeAtomic(statements: string[]): Promise<QueryResult[]> {
+    const out: QueryResult[] = [];
+    for (const s of statements) out.push(await this.execute(s));
+    return out;
+  }
+
+  async cancel(): Promise<void> {
+    const stmt = this.running;
+    if (!stmt) return;
+    await new Promise<void>((resolve) => stmt.cancel(() => resolve()));
+  }
+
+  async setQueryTag(tag: string | undefined): Promise<void> {
+    const full = [this.baseTag, tag].filter(Boolean).join(' ') || undefined;
+    if (full === this.tag) return;
+    await this.execute(full === undefined ? 'alter session unset query_tag' : `alter session set query_tag = ${snowflakeDialect.stringLiteral(full.slice(0, 2000))}`);
+    this.tag = full;
+  }
+
+  destroy(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.raw.isUp()) return resolve();
+      this.raw.destroy(() => resolve());
+    });
+  }
+}
+
+/** A Snowflake type for each DuckDB column type a Parquet or CSV file can have. */
+function snowflakeTypeOf(duckType: string): { type: string; select: (col: string) => string } {
+  const asText = (col: string) => `cast(${col} as varchar)`;
+  const t = duckType.toUpperCase();
+  if (t === 'BOOLEAN') return { type: 'BOOLEAN', select: asText };
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/.test(t)) return { type: 'NUMBER(38,0)', select: asText };
+  const dec = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(t);
+  if (dec) return { type: `NUMBER(${dec[1]},${dec[2]})`, select: asText };
+  if (t === 'FLOAT' || t === 'DOUBLE') return { type: 'FLOAT', select: asText };
+  if (t === 'DATE') return { type: 'DATE', select: asText };
+  if (t === 'TIMESTAMP WITH TIME ZONE') return { type: 'TIMESTAMP_TZ', select: (c) => `strftime(${c}, '%Y-%m-%d %H:%M:%S.%f %z')` };
+  if (/^TIMESTAMP/.test(t)) return { type: 'TIMESTAMP_NTZ', select: asText };
+  if (t === 'TIME') return { type: 'TIME', select: asText };
+  if (t === 'VARCHAR') return { type: 'VARCHAR', select: (c) => c };
+  // Nested values (lists, structs, maps), JSON, UUID, intervals, blobs: their text form.
+  if (/\[\]$|^(STRUCT|MAP|UNION|LIST|JSON)/.test(t)) return { type: 'VARCHAR', select: (c) => `cast(to_json(${c}) as varchar)` };
+  return { type: 'VARCHAR', select: asText };
+}
+
+export class SnowflakeAdapter implements Adapter {
+  readonly type = 'snowflake' as const;
+  readonly dialect = snowflakeDialect;
+  private pool: Pool<SnowflakeConnection> | undefined;
+  private readonly ensured = new Set<string>();
+
+  constructor(
+    private readonly target: SnowflakeTarget,
+    private readonly database: string,
+    private readonly projectDir: string,
+  ) {}
+
+  /** Where the client connects: the override, or the account's own endpoint. */
+  private get endpoint(): string {
+    return this.target.access_url ?? `https://${this.target.account}.snowflakecomputing.com`;
+  }
+
+  describe(): string {
+    const t = this.target;
+    const parts = [`snowflake account '${t.account}' as user '${t.user}'`, `database '${this.database}'`];
+    if (t.warehouse) parts.push(`warehouse '${t.warehouse}'`);
+    if (t.role) parts.push(`role '${t.role}'`);
+    if (t.access_url) parts.push(`at ${t.access_url}`);
+    return redact(parts.join(', '));
+  }
+
+  private async connectionOptions(): Promise<ConnectionOptions> {
+    const t = this.target;
+    const authenticator = (t.authenticator ?? (t.private_key || t.private_key_path ? 'SNOWFLAKE_JWT' : 'SNOWFLAKE')).toUpperCase();
+    const where = { file: 'profiles.yml' };
+    const options: Record<string, unknown> = {
+      account: t.account,
+      username: t.user,
+      database: this.database,
+      application: 'model',
+      // A login that fails is reported at once instead of retried for minutes.
+      sfRetryMaxLoginRetries: 1,
+      timeout: t.login_timeout * 1000,
+      representNullAsStringNull: false,
+      arrayBindingThreshold: BINDS_PER_INSERT * 2,
+    };
+    if (t.access_url) options.accessUrl = t.access_url;
+    if (t.warehouse) options.warehouse = t.warehouse;
+    if (t.role) options.role = t.role;
+    if (t.client_session_keep_alive !== undefined) options.clientSessionKeepAlive = t.client_session_keep_alive;
+    if (authenticator === 'SNOWFLAKE') {
+      if (!t.password) {
+        throw new ProjectError('connection', `target '${t.name}' has no password (nor private_key_path for key-pair authentication)`, {
+          location: where,
+          hint: "set password: \"{{ env_var('SNOWFLAKE_PASSWORD') }}\" or private_key_path in the target",
+        });
+      }
+      options.password = t.password;
+    } else if (authenticator === 'SNOWFLAKE_JWT') {
+      options.authenticator = 'SNOWFLAKE_JWT';
+      if (t.private_key) options.privateKey = t.private_key;
+      else if (t.private_key_path) {
+        const file = path.resolve(this.projectDir, t.private_key_path);
+        try {
+          const key = readFileSync(file, 'utf8');
+          registerSecret(key);
+          options.privateKey = key;
+        } catch {
+          throw new ProjectError('connection', `cannot read the private key file ${t.private_key_path}`, { location: where });
+        }
+      } else {
+        throw new ProjectError('connection', `target '${t.name}' uses key-pair authentication but sets neither private_key_path nor private_key`, { location: where });
+      }
+      if (t.private_key_passphrase) options.privateKeyPass = t.private_key_passphrase;
+    } else {
+      throw new ProjectError('connection', `target '${t.name}': authenticator '${t.authenticator}' is not supported`, {
+        location: where,
+        hint: 'use a password (authenticator snowflake) or a key pair (snowflake_jwt)',
+      });
+    }
+    return options as unknown as ConnectionOptions;
+  }
+
+  private async login(): Promise<SnowflakeConnection> {
+    const sdk = await loadSdk();
+    const raw = sdk.createConnection(await this.connectionOptions());
+    const seconds = this.target.login_timeout;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        new Promise<void>((resolve, reject) => raw.connect((err) => (err ? reject(err) : resolve()))),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${seconds} s`), { code: 'TIMEOUT' })), seconds * 1000);
+        }),
+      ]);
+    } catch (e) {
+      if (raw.isUp()) raw.destroy(() => undefined);
+      throw this.loginError(e as SnowflakeError);
+    } finally {
+      clearTimeout(timer);
+    }
+    const conn = new SnowflakeConnection(raw, this.target.query_tag);
+    const settings = SESSION_FORMATS.map(([k, v]) => `${k} = '${v}'`);
+    if (this.target.query_timeout) settings.push(`statement_timeout_in_seconds = ${this.target.query_timeout}`);
+    await conn.execute(`alter session set ${settings.join(', ')}`);
+    await conn.setQueryTag(undefined);
+    return conn;
+  }
+
+  private loginError(err: SnowflakeError & { code?: unknown }): ProjectError {
+    const t = this.target;
+    const detail = redact(String(err.message ?? err)).trim();
+    const code = String(err.code ?? '');
+    const who = `user '${t.user}' on account '${t.account}'`;
+    if (code === '390100' || code === '390144' || /incorrect username or password|jwt|private key/i.test(detail)) {
+      return new ProjectError('connection', redact(`Snowflake refused the login of ${who}: ${detail}`), {
+        hint: 'check the credentials the target reads (SNOWFLAKE_USER, SNOWFLAKE_PASSWORD or the private key)',
+      });
+    }
+    if (code === 'TIMEOUT' || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|socket hang up|Network error/i.test(detail) || code === '401001') {
+      return new ProjectError('connection', redact(`cannot reach Snowflake at ${this.endpoint} (${who}): ${detail}`), {
+        hint: 'check the account name, SNOWFLAKE_ACCESS_URL and the network',
+      });
+    }
+    return new ProjectError('connection', redact(`cannot connect to Snowflake as ${who}: ${detail}${code ? ` (${code})` : ''}`));
+  }
+
+  async open(): Promise<void> {
+    if (this.pool) return;
+    const pool = new Pool(this.target.threads, () => this.login());
+    // Log in once now, so bad credentials or an unreachable account fail before any work starts.
+    await pool.use(async () => undefined);
+    this.pool = pool;
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.drain((c) => c.destroy());
+    this.pool = undefined;
+  }
+
+  async withConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
+    if (!this.pool) throw new Error('adapter is not open');
+    return this.pool.use(fn);
+  }
+
+  async listRelations(database: string, schema: string): Promise<Map<string, RelationType>> {
+    return this.withConnection(async (c) => {
+      const r = await c.execute(this.dialect.listRelationsSql(database, schema));
+      return new Map(r.rows.map((row) => [String(row[0]).toLowerCase(), row[1] as RelationType]));
+    });
+  }
+
+  async ensureSchema(database: string, schema: string): Promise<void> {
+    const q = this.dialect.quoteIdentifier;
+    await this.withConnection(async (c) => {
+      if (!this.ensured.has(database.toLowerCase())) {
+        await c.execute(`create database if not exists ${q(database)}`);
+        this.ensured.add(database.toLowerCase());
+      }
+      await c.execute(this.dialect.createSchema(database, schema));
+    });
+  }
+
+  private async relationType(conn: Connection, rel: RelationName): Promise<RelationType | null> {
+    const r = await conn.execute(
+      `select table_type from ${this.dialect.quoteIdentifier(rel.database)}.information_schema.tables where table_schema = ? and table_name = ?`,
+      [storedName(rel.schema), storedName(rel.identifier)],
+    );
+    const type = r.rows[0]?.[0];
+    return type === undefined ? null : type === 'VIEW' ? 'view' : 'table';
+  }
+
+  /** Fills a new transient table under a temporary name in batches, then swaps it in. */
+  private async replaceWithRows(
+    conn: Connection,
+    relation: RelationName,
+    columns: SeedColumn[],
+    batches: AsyncIterable<(string | null)[][]> | Iterable<(string | null)[][]>,
+    beforeSwap?: () => void,
+  ): Promise<number> {
+    const d = this.dialect;
+    const c = conn as SnowflakeConnection;
+    const tmp = { ...relation, identifier: `${relation.identifier}__model_tmp` };
+    const existing = await this.relationType(conn, relation);
+    await c.execute(d.createTable(tmp, columns));
+    let count = 0;
+    try {
+      const insert = `insert into ${d.qualify(tmp)} (${columns.map((col) => d.quoteIdentifier(col.name)).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
+      for await (const rows of batches) {
+        if (rows.length === 0) continue;
+        await c.executeArray(insert, rows);
+        count += rows.length;
+      }
+      beforeSwap?.();
+      for (const s of d.swapTable(tmp, relation, existing)) await c.execute(s);
+    } catch (e) {
+      await c.execute(d.drop(tmp, 'table')).catch(() => undefined);
+      throw e;
+    }
+    return count;
+  }
+
+  async loadSeed(conn: Connection, relation: RelationName, columns: SeedColumn[], rows: (string | null)[][]): Promise<number> {
+    const size = Math.max(1, Math.floor(BINDS_PER_INSERT / Math.max(1, columns.length)));
+    const batches: (string | null)[][][] = [];
+    for (let i = 0; i < rows.length; i += size) batches.push(rows.slice(i, i + size));
+    return this.replaceWithRows(conn, relation, columns, batches);
+  }
+
+  /**
+   * Reads the local file with an embedded DuckDB and streams its rows, as text, into array-bound
+   * INSERTs: the file's columns keep their names and get the matching Snowflake types.
+   */
+  async loadFile(conn: Connection, relation: RelationName, file: ExternalFile, expectedColumns: string[]): Promise<{ rows: number; columns: ColumnInfo[] }> {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const instance = await DuckDBInstance.create(':memory:');
+    const local = await instance.connect();
+    try {
+      const lit = `'${file.path.replace(/'/g, "''")}'`;
+      const reader = file.format === 'parquet' ? `read_parquet(${lit})` : `read_csv(${lit}, header = true, all_varchar = true)`;
+      const described = (await local.runAndReadAll(`describe select * from ${reader}`)).getRowsJson() as string[][];
+      const found = described.map((r) => String(r[0]));
+      const missing = missingColumns(expectedColumns, found);
+      if (missing.length) throw new ColumnMismatchError(missing, found);
+      const mapped = described.map((r) => ({ name: String(r[0]), ...snowflakeTypeOf(String(r[1])) }));
+      const columns = mapped.map((m) => ({ name: m.name, type: m.type }));
+      const select = mapped.map((m) => m.select(`"${m.name.replace(/"/g, '""')}"`)).join(', ');
+      const size = Math.max(1, Math.floor(BINDS_PER_INSERT / Math.max(1, columns.length)));
+      const result = await local.stream(`select ${select} from ${reader}`);
+      async function* batches(): AsyncGenerator<(string | null)[][]> {
+        let pending: (string | null)[][] = [];
+        for (;;) {
+          const chunk = await result.fetchChunk();
+          if (!chunk || chunk.rowCount === 0) break;
+          for (const row of chunk.getRows()) {
+            pending.push(row.map((v) => (v === null ? null : String(v))));
+            if (pending.length >= size) {
+              yield pending;
+              pending = [];
+            }
+          }
+        }
+        if (pending.length) yield pending;
+      }
+      const rows = await this.replaceWithRows(conn, relation, columns, batches());
+      return { rows, columns };
+    } finally {
+      local.closeSync();
+      instance.closeSync();
+    }
+  }
+
+  async cancelAll(): Promise<void> {
+    const running: Promise<void>[] = [];
+    this.pool?.forEachBusy((c) => running.push(c.cancel()));
+    await Promise.all(running);
+  }
+}

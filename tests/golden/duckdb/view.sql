@@ -1,0 +1,3 @@
+create or replace view "golden"."analytics"."items_view" as (
+select id, label, "timestamp" as ts from "golden"."analytics"."items"
+);
