@@ -25,7 +25,7 @@ export function writeProject(files: Record<string, string>, dir?: string): strin
 /** A copy of the shipped segmentation project (without target/) in a temp folder. */
 export function copyShippedProject(): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'model-shipped-'));
-  for (const entry of ['project.yml', 'profiles.yml', 'models', 'seeds', 'macros', 'tests', 'data']) {
+  for (const entry of ['project.yml', 'profiles.yml', 'models', 'seeds', 'macros', 'data-tests', 'data']) {
     const src = path.join(REPO_ROOT, entry);
     if (existsSync(src)) cpSync(src, path.join(root, entry), { recursive: true });
   }

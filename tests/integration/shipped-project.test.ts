@@ -153,8 +153,8 @@ describe('the shipped segmentation project on DuckDB', () => {
       writeFileSync(rules, original.replace('frequent_segment,5-13,5,13', 'frequent_segment,5-13,4,13'));
       const r = await runModel(['build'], { cwd: dir });
       expect(r.code).toBe(1);
-      expect(r.stdout).toContain('Failure in test rules_no_overlapping_ranges (tests/rules_no_overlapping_ranges.sql)');
-      expect(r.stdout).toContain('declared at tests/rules_no_overlapping_ranges.sql:1');
+      expect(r.stdout).toContain('Failure in test rules_no_overlapping_ranges (data-tests/rules_no_overlapping_ranges.sql)');
+      expect(r.stdout).toContain('declared at data-tests/rules_no_overlapping_ranges.sql:1');
       expect(r.stdout).toMatch(/\| frequent_segment +\| 1-4 +\| 5-13 +\| 1 +\| 4 +\| 4 +\| 13 +\|/);
       expect(r.stdout).toMatch(/SKIP table model dh_prod\.segments_derived/);
       expect(await actualAnswers(db)).toEqual(before);
