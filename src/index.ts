@@ -162,3 +162,12 @@ export async function show(
   const { showQuery } = await import('./runner/show.js');
   return showQuery(opts);
 }
+
+export type { ProfileOptions, NamedProfile } from './profile/run-profile.js';
+export type { ColumnProfile, RelationProfile } from './profile/profile-relation.js';
+
+/** `model profile`: row count and, per column, nulls, distinct values, min/max, top values and a histogram. */
+export async function profile(opts: import('./profile/run-profile.js').ProfileOptions): Promise<{ session: Session; profile: import('./profile/run-profile.js').NamedProfile }> {
+  const { runProfile } = await import('./profile/run-profile.js');
+  return runProfile(opts);
+}

@@ -4,6 +4,7 @@ import { registerClean } from './clean.js';
 import { registerCompile } from './compile.js';
 import { registerDebug } from './debug.js';
 import { registerLs } from './ls.js';
+import { registerProfile } from './profile.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerShow } from './show.js';
 
@@ -13,6 +14,7 @@ export const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
   registerCompile,
   registerLs,
   registerShow,
+  registerProfile,
   registerClean,
   registerDebug,
 ];
