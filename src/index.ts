@@ -171,3 +171,19 @@ export async function profile(opts: import('./profile/run-profile.js').ProfileOp
   const { runProfile } = await import('./profile/run-profile.js');
   return runProfile(opts);
 }
+
+export type { DocsOptions, DocsResult } from './docs/generate-docs.js';
+export type { ServeOptions, DocsServer } from './docs/serve-docs.js';
+export type { SiteData } from './docs/site-data.js';
+
+/** `model docs generate`: one self-contained target/docs/index.html (lineage, descriptions, SQL, profiles, charts). */
+export async function generateDocs(opts: import('./docs/generate-docs.js').DocsOptions = {}): Promise<import('./docs/generate-docs.js').DocsResult> {
+  const { generateDocs: generate } = await import('./docs/generate-docs.js');
+  return generate(opts);
+}
+
+/** `model docs serve`: serves target/docs on 127.0.0.1. */
+export async function serveDocs(opts: import('./docs/serve-docs.js').ServeOptions = {}): Promise<import('./docs/serve-docs.js').DocsServer> {
+  const { serveDocs: serve } = await import('./docs/serve-docs.js');
+  return serve(opts);
+}

@@ -59,6 +59,7 @@ export function renderDescriptions(project: Project, engine: TemplateEngine, nod
 /** Renders one description; `doc('name')` (or dbt's `doc('project', 'name')`) returns a block's text. */
 export function renderDescription(text: string, blocks: Map<string, DocBlock>, engine: TemplateEngine, yaml: YamlFile, at: YamlPath): string {
   let unknown: string | undefined;
+  const stack: string[] = [];
   const doc = (...args: unknown[]): string => {
     const name = String(args[args.length - 1] ?? '');
     const block = blocks.get(name);
@@ -66,7 +67,17 @@ export function renderDescription(text: string, blocks: Map<string, DocBlock>, e
       unknown ??= name;
       return '';
     }
-    return block.text;
+    if (!block.text.includes('{{') && !block.text.includes('{%')) return block.text;
+    // A block may itself call doc(); a block that reaches itself is a mistake.
+    if (stack.includes(name)) {
+      throw new ProjectError('project', `docs block '${name}' includes itself: ${[...stack, name].join(' -> ')}`, { location: { file: block.file, line: block.line } });
+    }
+    stack.push(name);
+    try {
+      return engine.renderString(block.text, block.file, { extra: { doc } }).trim();
+    } finally {
+      stack.pop();
+    }
   };
   const location = yaml.locate(at);
   let out: string;

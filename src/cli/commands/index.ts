@@ -3,6 +3,7 @@ import type { CliContext } from '../options.js';
 import { registerClean } from './clean.js';
 import { registerCompile } from './compile.js';
 import { registerDebug } from './debug.js';
+import { registerDocs } from './docs.js';
 import { registerLs } from './ls.js';
 import { registerProfile } from './profile.js';
 import { registerRunCommands } from './run-commands.js';
@@ -15,6 +16,7 @@ export const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
   registerLs,
   registerShow,
   registerProfile,
+  registerDocs,
   registerClean,
   registerDebug,
 ];
