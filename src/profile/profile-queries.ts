@@ -153,7 +153,8 @@ function setExpression(set: ValueSet, columns: ColumnInfo[], sql: ProfileSql): s
   if (set.kind === 'top') return sql.quote(columns[set.column]!.name);
   const p = set.plan!;
   const bin = `floor((${p.measure} - ${numberLiteral(p.start)}) / ${numberLiteral(p.width)})`;
-  return `cast(least(${bin}, ${p.count - 1}) as bigint)`;
+  // The maximum lands in the last bin; a NULL stays NULL (least() would drop it on DuckDB).
+  return `cast(case when ${bin} > ${p.count - 1} then ${p.count - 1} else ${bin} end as bigint)`;
 }
 
 /** Groups of sets, each one query; kept small so that no warehouse's grouping-set limits apply. */
@@ -203,7 +204,7 @@ ranked as (
 select set_id, ${names.join(', ')}, n
 from ranked
 where ${keep}
-order by set_id, n desc`;
+order by set_id, value_rank`;
 }
 
 export interface TopValue {
