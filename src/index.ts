@@ -175,3 +175,28 @@ export async function show(
   const { showQuery } = await import('./runner/show.js');
   return showQuery(opts);
 }
+
+export type { ProfileOptions, NamedProfile } from './profile/run-profile.js';
+export type { ColumnProfile, RelationProfile } from './profile/profile-relation.js';
+
+/** `model profile`: row count and, per column, nulls, distinct values, min/max, top values and a histogram. */
+export async function profile(opts: import('./profile/run-profile.js').ProfileOptions): Promise<{ session: Session; profile: import('./profile/run-profile.js').NamedProfile }> {
+  const { runProfile } = await import('./profile/run-profile.js');
+  return runProfile(opts);
+}
+
+export type { DocsOptions, DocsResult } from './docs/generate-docs.js';
+export type { ServeOptions, DocsServer } from './docs/serve-docs.js';
+export type { SiteData } from './docs/site-data.js';
+
+/** `model docs generate`: one self-contained target/docs/index.html (lineage, descriptions, SQL, profiles, charts). */
+export async function generateDocs(opts: import('./docs/generate-docs.js').DocsOptions = {}): Promise<import('./docs/generate-docs.js').DocsResult> {
+  const { generateDocs: generate } = await import('./docs/generate-docs.js');
+  return generate(opts);
+}
+
+/** `model docs serve`: serves target/docs on 127.0.0.1. */
+export async function serveDocs(opts: import('./docs/serve-docs.js').ServeOptions = {}): Promise<import('./docs/serve-docs.js').DocsServer> {
+  const { serveDocs: serve } = await import('./docs/serve-docs.js');
+  return serve(opts);
+}

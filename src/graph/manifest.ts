@@ -9,6 +9,7 @@ import type { TargetConfig } from '../project/profiles.js';
 import { MATERIALIZATIONS, nodeConfigSchema, type ColumnDefinition, type ModelProperties, type NodeConfig } from '../project/schemas.js';
 import { TemplateEngine, type RenderHooks, type TargetInfo } from '../templating/template-engine.js';
 import { didYouMean } from '../util.js';
+import { renderDescriptions } from '../docs/descriptions.js';
 import type { Materialization, ModelNode, Node, SeedNode, SourceNode, TestNode } from './nodes.js';
 
 export interface Manifest {
@@ -293,6 +294,8 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
     if (node.resourceType !== 'model' && node.resourceType !== 'test') continue;
     resolveDependencies(node, { byName, sourcesByName, project, errors });
   }
+  // Descriptions may call doc('name') on the project's {% docs %} blocks.
+  errors.push(...renderDescriptions(project, engine, nodes));
   throwIfAny(errors);
 
   const graph = new Graph({ directed: true });

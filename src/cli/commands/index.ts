@@ -3,7 +3,9 @@ import type { CliContext } from '../options.js';
 import { registerClean } from './clean.js';
 import { registerCompile } from './compile.js';
 import { registerDebug } from './debug.js';
+import { registerDocs } from './docs.js';
 import { registerLs } from './ls.js';
+import { registerProfile } from './profile.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerShow } from './show.js';
 import { registerTest } from './test.js';
@@ -15,6 +17,8 @@ export const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
   registerCompile,
   registerLs,
   registerShow,
+  registerProfile,
+  registerDocs,
   registerClean,
   registerDebug,
 ];
