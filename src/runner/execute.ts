@@ -12,6 +12,7 @@ import { redact } from '../secrets.js';
 import { parseCsv } from '../seeds/csv.js';
 import { typeSeed } from '../seeds/seed-types.js';
 import { resolveExternalFile } from '../sources/external-file.js';
+import { ReadyQueue } from './ready-queue.js';
 import type { Reporter } from './reporter.js';
 import type { NodeResult, RunSummary } from './results.js';
 
@@ -55,14 +56,23 @@ export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: st
   const runSet = new Set(ids.filter((id) => isExecutable(manifest.nodes.get(id)!)));
   const upstream = runDependencies(manifest, runSet);
   const downstream = new Map<string, string[]>();
-  for (const [id, ups] of upstream) for (const u of ups) downstream.set(u, [...(downstream.get(u) ?? []), id]);
+  for (const [id, ups] of upstream) {
+    for (const u of ups) {
+      const list = downstream.get(u);
+      if (list) list.push(id);
+      else downstream.set(u, [id]);
+    }
+  }
 
   const ctx: ExecutionContext = { manifest, adapter, options, existing: new Map(), results: new Map() };
   await prepareSchemas(ctx, runSet);
 
   const order = topoOrder(manifest, runSet);
   const remaining = new Map([...upstream].map(([id, ups]) => [id, ups.size]));
-  const ready = order.filter((id) => remaining.get(id) === 0);
+  // Ready tests first, so a model's tests run right after it; otherwise graph order.
+  const position = new Map(order.map((id, i) => [id, i]));
+  const ready = new ReadyQueue((id) => (manifest.nodes.get(id)!.resourceType === 'test' ? 0 : order.length) + position.get(id)!);
+  for (const id of order) if (remaining.get(id) === 0) ready.push(id);
   const total = runSet.size;
   let index = 0;
   let stopping = false;
@@ -83,9 +93,6 @@ export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: st
       remaining.set(child, left);
       if (left === 0 && !ctx.results.has(child)) ready.push(child);
     }
-    // Ready tests first: a model's tests run right after it, before other models.
-    const isTest = (id: string) => (manifest.nodes.get(id)!.resourceType === 'test' ? 0 : 1);
-    ready.sort((a, b) => isTest(a) - isTest(b) || order.indexOf(a) - order.indexOf(b));
   };
 
   const skipDescendants = (id: string, cause: NodeResult) => {
