@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { ProjectError } from '../errors.js';
 import { isSecretName, registerSecret } from '../secrets.js';
 import { didYouMean, isPlainObject } from '../util.js';

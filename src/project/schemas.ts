@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { ProjectError } from '../errors.js';
 import { didYouMean } from '../util.js';
 import type { YamlFile, YamlPath } from './yaml-file.js';
