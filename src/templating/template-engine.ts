@@ -4,7 +4,9 @@ import { sqlLiteral } from '../adapters/dialect.js';
 import { ProjectError, positionOf, type SourceLocation } from '../errors.js';
 import { isSecretName, registerSecret } from '../secrets.js';
 import { isPlainObject } from '../util.js';
+import type { QueryResult } from '../adapters/adapter.js';
 import { BUILTIN_MACROS, BUILTIN_MACROS_FILE } from './builtin-macros.js';
+import { agateTable, statementResult } from './query-table.js';
 import { canRenderFast, compileFast, FastRenderError, renderFast, type FastTemplate } from './fast-template.js';
 
 /** A compiled template: the fast path when the template allows it, else nunjucks (compiled on first need). */
@@ -36,6 +38,8 @@ export interface RenderHooks {
   execute: boolean;
   /** Extra names for this render only (e.g. a generic test's `model`, `column_name`). */
   extra?: Record<string, unknown>;
+  /** Answers `run_query()`: the result, or undefined while the query has not run yet (see compile/run-queries.ts). */
+  runQuery?(sql: string): QueryResult | undefined;
 }
 
 export interface TargetInfo {
@@ -364,11 +368,40 @@ export class TemplateEngine {
     g.return = (value: unknown) => {
       throw new MacroReturn(value);
     };
-    g.run_query = () =>
-      engine.fail('run_query() is not supported: templates render without a warehouse connection', {
-        needle: /\brun_query\s*\(/,
-        hint: 'compute the value in SQL instead (a subquery or a join)',
-      });
+    // dbt's run_query(): answered from the warehouse in run/build (queries run between renders).
+    const runQuery = (sql: unknown): QueryResult | undefined | null => {
+      const hooks = engine.hooks();
+      if (!hooks.execute) return null; // the parse pass, where dbt's `execute` is false
+      if (!hooks.runQuery) {
+        return engine.fail('run_query() needs a warehouse connection, which this command does not open', {
+          needle: /\b(run_query|statement)\s*\(/,
+          hint: 'it works in model run and model build; for compile and show, guard it with {% if execute %} or compute the value in SQL',
+        });
+      }
+      return hooks.runQuery(String(sql).trim());
+    };
+    g.run_query = engine.guard((sql: unknown) => {
+      const r = runQuery(sql);
+      return r === null ? null : agateTable(r);
+    });
+    const statements = new WeakMap<RenderHooks, Map<string, ReturnType<typeof statementResult>>>();
+    // `{% call statement('name', fetch_result=True) %}sql{% endcall %}`, then `load_result('name')`.
+    g.statement = engine.guard((...args: unknown[]) => {
+      const last = args[args.length - 1];
+      const kwargs = isPlainObject(last) && '__keywords' in last ? (args.pop() as Record<string, unknown>) : {};
+      const name = args[0] ?? kwargs.name ?? 'main';
+      const caller = kwargs.caller;
+      if (typeof caller !== 'function') return engine.fail("statement() is called as a block: {% call statement('name', fetch_result=True) %} … {% endcall %}");
+      const sql = String(caller());
+      const r = runQuery(sql);
+      if (r !== null) {
+        const hooks = engine.hooks();
+        if (!statements.has(hooks)) statements.set(hooks, new Map());
+        statements.get(hooks)!.set(String(name), statementResult(r));
+      }
+      return '';
+    });
+    g.load_result = (name: unknown) => (engine.current ? (statements.get(engine.current)?.get(String(name)) ?? null) : null);
     const pyRegex = (pattern: unknown, flags = '') => {
       try {
         return new RegExp(String(pattern), flags);
