@@ -3,7 +3,7 @@ import type { Dialect } from '../adapters/dialect.js';
 import { sqlLiteral } from '../adapters/dialect.js';
 import { ProjectError, positionOf, type SourceLocation } from '../errors.js';
 import { isSecretName, registerSecret } from '../secrets.js';
-import { isPlainObject } from '../util.js';
+import { didYouMean, isPlainObject } from '../util.js';
 import type { QueryResult } from '../adapters/adapter.js';
 import { BUILTIN_MACROS, BUILTIN_MACROS_FILE } from './builtin-macros.js';
 import { agateTable, statementResult } from './query-table.js';
@@ -258,10 +258,25 @@ export class TemplateEngine {
       return new ProjectError(inner.kind, `${inner.message}${via}`, { location: loc, hint: inner.hint, source });
     }
     if (phase === 'parse') message = `template syntax error: ${message}`;
-    const hint = /unknown block tag: (\w+)/.exec(message)
-      ? `'${/unknown block tag: (\w+)/.exec(message)![1]}' is a Jinja feature this engine does not support`
-      : undefined;
-    return new ProjectError('template', message, { location, source, hint });
+    const tag = /unknown block tag: (\w+)/.exec(message)?.[1];
+    let hint = tag ? `'${tag}' is a Jinja feature this engine does not support${UNSUPPORTED_TAGS[tag] ? `: ${UNSUPPORTED_TAGS[tag]}` : ''}` : undefined;
+    // nunjucks gives no position for a call to something undefined: find the name in the source.
+    const uncallable = /Unable to call `([A-Za-z_]\w*)(?:\["(\w+)"\])?`, which is undefined or falsey/.exec(message);
+    if (uncallable) {
+      const [, root, member] = uncallable;
+      const name = member ? `${root}.${member}` : root!;
+      const at = new RegExp(`\\b${escapeRe(root!)}\\s*${member ? `\\.\\s*${escapeRe(member)}` : ''}\\s*\\(`).exec(source);
+      if (at && location.line === undefined) location = { file, ...positionOf(source, at.index) };
+      const known = (this.env as unknown as { globals: Record<string, unknown> }).globals;
+      if (member && !(root! in known)) {
+        message = `'${name}()' is not defined: '${root}' is not a macro namespace of this project`;
+        hint = 'dbt packages (packages.yml) are not installed here: copy the macros you need into a macro path and call them by name';
+      } else {
+        message = `'${name}()' is not a macro or function`;
+        hint = didYouMean(member ?? root!, [...this.macros.keys()].filter((m) => !m.includes('__')));
+      }
+    }
+    return new ProjectError('template', message, { location, source: location.line !== undefined ? source : undefined, hint });
   }
 
   // ---- the context dbt models see ----------------------------------------------------
@@ -369,11 +384,11 @@ export class TemplateEngine {
       throw new MacroReturn(value);
     };
     // dbt's run_query(): answered from the warehouse in run/build (queries run between renders).
-    const runQuery = (sql: unknown): QueryResult | undefined | null => {
+    const runQuery = (sql: unknown, what = 'run_query()'): QueryResult | undefined | null => {
       const hooks = engine.hooks();
       if (!hooks.execute) return null; // the parse pass, where dbt's `execute` is false
       if (!hooks.runQuery) {
-        return engine.fail('run_query() needs a warehouse connection, which this command does not open', {
+        return engine.fail(`${what} needs a warehouse connection, which this command does not open`, {
           needle: /\b(run_query|statement)\s*\(/,
           hint: 'it works in model run and model build; for compile and show, guard it with {% if execute %} or compute the value in SQL',
         });
@@ -393,7 +408,7 @@ export class TemplateEngine {
       const caller = kwargs.caller;
       if (typeof caller !== 'function') return engine.fail("statement() is called as a block: {% call statement('name', fetch_result=True) %} … {% endcall %}");
       const sql = String(caller());
-      const r = runQuery(sql);
+      const r = runQuery(sql, 'statement()');
       if (r !== null) {
         const hooks = engine.hooks();
         if (!statements.has(hooks)) statements.set(hooks, new Map());
@@ -420,6 +435,9 @@ export class TemplateEngine {
         sub: (p: unknown, repl: unknown, s: unknown) => String(s).replace(pyRegex(String(p), 'g'), String(repl)),
       },
     };
+    g.dict = (kwargs?: unknown) => stripKwargs(kwargs ?? {});
+    // Jinja's namespace(): `{% set ns.x = … %}` is rewritten to an update of it (see preprocess).
+    g.namespace = (kwargs?: unknown) => ({ ...stripKwargs(kwargs ?? {}) });
     g.zip = (...lists: unknown[][]) => lists[0]?.map((_, i) => lists.map((l) => l[i])) ?? [];
     g.range = (a: number, b?: number, step = 1) => {
       const [start, end] = b === undefined ? [0, a] : [a, b];
@@ -439,18 +457,70 @@ export class TemplateEngine {
     return this.fail(`adapter.dispatch('${name}') found no macro named ${candidates.join(' or ')}`);
   }
 
+  private installJinjaFilters(): void {
+    for (const [name, fn] of Object.entries(jinjaFilters(this.env))) this.env.addFilter(name, fn);
+  }
+
   private installFilters(): void {
     this.env.addFilter('as_bool', (v: unknown) => v === true || v === 'true' || v === 'True');
     this.env.addFilter('as_number', (v: unknown) => Number(v));
     this.env.addFilter('as_text', (v: unknown) => String(v));
     this.env.addFilter('tojson', (v: unknown) => JSON.stringify(v));
     this.env.addFilter('literal', (v: unknown) => sqlLiteral(this.dialect, v));
+    this.installJinjaFilters();
     (this.env as unknown as NunjucksEnvInternals).addTest('none', (v: unknown) => v === null || v === undefined);
     (this.env as unknown as NunjucksEnvInternals).addTest('string', (v: unknown) => typeof v === 'string');
     (this.env as unknown as NunjucksEnvInternals).addTest('mapping', (v: unknown) => isPlainObject(v));
     (this.env as unknown as NunjucksEnvInternals).addTest('sequence', (v: unknown) => Array.isArray(v) || typeof v === 'string');
     (this.env as unknown as NunjucksEnvInternals).addTest('iterable', (v: unknown) => Array.isArray(v) || typeof v === 'string' || isPlainObject(v));
   }
+}
+
+/** Jinja filters dbt projects use that nunjucks lacks or reads differently. */
+function jinjaFilters(env: nunjucks.Environment): Record<string, (...a: any[]) => unknown> {
+  const kw = (args: unknown[]): Record<string, unknown> => {
+    const last = args[args.length - 1];
+    return isPlainObject(last) && '__keywords' in last ? (args.pop() as Record<string, unknown>) : {};
+  };
+  const attr = (item: unknown, path: string): unknown =>
+    String(path)
+      .split('.')
+      .reduce<unknown>((v, k) => (v === null || v === undefined ? undefined : (v as Record<string, unknown>)[/^\d+$/.test(k) && Array.isArray(v) ? Number(k) : k]), item);
+  const test = (name: unknown, args: unknown[]) => {
+    if (name === undefined) return (v: unknown) => !!v;
+    const t = (env as unknown as { getTest(n: string): ((v: unknown, ...a: unknown[]) => boolean) | undefined }).getTest(String(name));
+    if (!t) throw new Error(`no test named '${String(name)}'`);
+    return (v: unknown) => t.call({}, v, ...args);
+  };
+  const items = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === null || v === undefined ? [] : isPlainObject(v) ? Object.keys(v) : [...(v as Iterable<unknown>)]);
+  return {
+    unique: (v: unknown) => [...new Set(items(v))],
+    map: (v: unknown, ...args: unknown[]) => {
+      const k = kw(args);
+      if (k.attribute !== undefined) return items(v).map((x) => attr(x, String(k.attribute)) ?? k.default);
+      const [name, ...rest] = args;
+      const f = env.getFilter(String(name)) as (...a: unknown[]) => unknown;
+      return items(v).map((x) => f(x, ...rest));
+    },
+    selectattr: (v: unknown, path: string, name?: unknown, ...args: unknown[]) => items(v).filter((x) => test(name, args)(attr(x, path))),
+    rejectattr: (v: unknown, path: string, name?: unknown, ...args: unknown[]) => items(v).filter((x) => !test(name, args)(attr(x, path))),
+    min: (v: unknown) => items(v).reduce((a, b) => ((b as number) < (a as number) ? b : a)),
+    max: (v: unknown) => items(v).reduce((a, b) => ((b as number) > (a as number) ? b : a)),
+    // Python's `'%s and %s' | format(a, b)`.
+    format: (fmt: unknown, ...args: unknown[]) => {
+      let i = 0;
+      return String(fmt).replace(/%(\.\d+)?([sdif%])/g, (_m, prec: string | undefined, c: string) => {
+        if (c === '%') return '%';
+        const v = args[i++];
+        if (c === 'd' || c === 'i') return String(Math.trunc(Number(v)));
+        if (c === 'f') return Number(v).toFixed(prec ? Number(prec.slice(1)) : 6);
+        return String(v);
+      });
+    },
+    count: (v: unknown) => (typeof v === 'string' ? v.length : items(v).length),
+    d: env.getFilter('default') as (...a: unknown[]) => unknown,
+    items: (v: unknown) => (isPlainObject(v) ? Object.entries(v) : []),
+  };
 }
 
 function minimalHooks(file: string, source: string): RenderHooks {
@@ -477,6 +547,14 @@ function stripKwargs(v: unknown): Record<string, unknown> {
   return rest;
 }
 
+/** What to do instead, for dbt block tags this engine does not have. */
+const UNSUPPORTED_TAGS: Record<string, string> = {
+  materialization: 'custom materializations are not supported; use view, table, incremental or ephemeral',
+  snapshot: 'snapshots are not supported; an incremental model with unique_key covers the simple cases',
+  docs: "doc blocks belong in .md files under a model path",
+  call: 'only {% call statement(...) %} and calls to macros that use caller() are supported',
+};
+
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -484,6 +562,8 @@ function escapeRe(s: string): string {
 /** dbt's `{% test name(...) %}` blocks are macros named `test_<name>`; keep line numbers intact. */
 function preprocess(source: string): string {
   return source
+    // `{% set ns.attr = value %}` (namespace attributes), which nunjucks cannot parse.
+    .replace(/\{%(-?)\s*set\s+(\w+)\.(\w+)\s*=([^%]*?)(-?)%\}/g, "{%$1 do $2.update({'$3': $4}) $5%}")
     .replace(/\{%(-?)\s*test\s+(\w+)\s*\(/g, '{%$1 macro test_$2(')
     .replace(/\{%(-?)\s*endtest\s*(-?)%\}/g, '{%$1 endmacro $2%}');
 }
@@ -538,6 +618,8 @@ function installStringMethods(): void {
       const out = (original as (...a: unknown[]) => unknown)(...args);
       return typeof obj === 'string' && Array.isArray(out) ? out.join('') : out;
     }
+    // Python's negative indexes: `xs[-1]`.
+    if (typeof val === 'number' && val < 0 && (typeof obj === 'string' || Array.isArray(obj))) return obj[obj.length + val];
     if (typeof obj === 'string' && typeof val === 'string' && Object.prototype.hasOwnProperty.call(methods, val)) {
       const m = methods[val]!;
       return (...a: unknown[]) => m(obj, ...a);
