@@ -15,6 +15,8 @@ export interface CompileContext {
   extra?: Record<string, unknown>;
   /** Answers to `run_query()` / `statement` so far; a render asks for what it lacks (see run-queries.ts). */
   queries?: QueryCache;
+  /** Where `log()` output goes, instead of the engine's default. */
+  log?: (msg: string) => void;
 }
 
 export interface CompiledNode {
@@ -47,6 +49,7 @@ function renderWithCtes(
     execute: true,
     extra: node.resourceType === 'test' || ctx.extra ? { ...(node.resourceType === 'test' ? testContext(manifest, node) : {}), ...ctx.extra } : undefined,
     runQuery: ctx.queries ? (sql) => ctx.queries!.lookup(sql) : undefined,
+    log: ctx.log,
     ref: (args) => {
       const name = args[args.length - 1]!;
       const id = manifest.byName.get(name);

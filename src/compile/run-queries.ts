@@ -40,13 +40,15 @@ export async function compileWithQueries(
     cache.missing = [];
     let compiled: CompiledNode | undefined;
     let error: unknown;
+    const logs: string[] = [];
     try {
-      compiled = compileNode(manifest, node, { ...ctx, queries: cache });
+      compiled = compileNode(manifest, node, { ...ctx, queries: cache, log: (m) => logs.push(m) });
     } catch (e) {
       error = e;
     }
     // A render that lacked an answer may fail on the empty stand-in: only the last word counts.
     if (cache.missing.length === 0) {
+      for (const m of logs) (ctx.log ?? ((x: string) => process.stderr.write(`${x}\n`)))(m);
       if (compiled) return compiled;
       throw error;
     }

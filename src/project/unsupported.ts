@@ -58,7 +58,7 @@ const HONOURED_CONFIGS = new Set([
 
 /** Values that ask for nothing (dbt's defaults), so ignoring them changes nothing. */
 function isNoOp(key: string, value: unknown): boolean {
-  if (value === null || value === undefined || value === false) return true;
+  if (value === null || value === undefined) return true;
   if (key === 'on_schema_change') return value === 'ignore';
   if (key === 'persist_docs' || key === 'contract') return isPlainObject(value) && Object.values(value).every((v) => !v);
   if (key === 'grants') return isPlainObject(value) && Object.keys(value).length === 0;

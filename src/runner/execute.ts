@@ -274,7 +274,7 @@ function writeTargetFile(ctx: ExecutionContext, kind: 'compiled' | 'run', node: 
 async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection): Promise<Partial<NodeResult>> {
   const rel = node.relation!;
   const key = relationKey(rel);
-  const compiled = await compileWithQueries(ctx.manifest, node, { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh }, conn);
+  const compiled = await compileWithQueries(ctx.manifest, node, { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, log: (m) => ctx.options.reporter.info(m) }, conn);
   const compiledPath = writeTargetFile(ctx, 'compiled', node, compiled.sql);
   const existing = ctx.existing.get(key) ?? null;
   const plan = planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh });

@@ -54,7 +54,7 @@ function relabel(e: unknown, label: string, file: string, text: string): unknown
 async function runHook(manifest: Manifest, ctx: ExecutionContext, node: ModelNode, label: string, conn: Connection, extra?: Record<string, unknown>): Promise<void> {
   let sql: string;
   try {
-    sql = (await compileWithQueries(manifest, node, { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, extra }, conn)).sql;
+    sql = (await compileWithQueries(manifest, node, { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, extra, log: (m) => ctx.options.reporter.info(m) }, conn)).sql;
   } catch (e) {
     throw relabel(e, label, node.file, node.rawSql);
   }

@@ -40,6 +40,8 @@ export interface RenderHooks {
   extra?: Record<string, unknown>;
   /** Answers `run_query()`: the result, or undefined while the query has not run yet (see compile/run-queries.ts). */
   runQuery?(sql: string): QueryResult | undefined;
+  /** Where `log()` goes for this render (renders that are redone keep quiet until the last). */
+  log?(msg: string): void;
 }
 
 export interface TargetInfo {
@@ -366,7 +368,7 @@ export class TemplateEngine {
       }
     };
     g.log = (msg: unknown, info?: boolean) => {
-      if (info || engine.current?.execute) engine.log(String(msg));
+      if (info || engine.current?.execute) (engine.current?.log ?? engine.log)(String(msg));
       return '';
     };
     g.print = (msg: unknown) => {
@@ -617,6 +619,10 @@ function installStringMethods(): void {
       // A slice (`x[1:3]`): Python gives a string back for a string.
       const out = (original as (...a: unknown[]) => unknown)(...args);
       return typeof obj === 'string' && Array.isArray(out) ? out.join('') : out;
+    }
+    // An object's own methods (a run_query table's `columns[0].values()`) win over Python's dict methods.
+    if (isPlainObject(obj) && typeof val === 'string' && Object.prototype.hasOwnProperty.call(obj, val) && typeof obj[val] === 'function') {
+      return (obj[val] as (...a: unknown[]) => unknown).bind(obj);
     }
     // Python's negative indexes: `xs[-1]`.
     if (typeof val === 'number' && val < 0 && (typeof obj === 'string' || Array.isArray(obj))) return obj[obj.length + val];
