@@ -95,7 +95,7 @@ export function resolveTarget(project: Project, opts: TargetOptions = {}): { tar
     }
     return {
       target: defaultTarget(project, profileName, opts),
-      note: `No profiles.yml found: using the embedded DuckDB database ${path.relative(process.cwd(), path.join(project.targetDir, `${project.name}.duckdb`)) || '.'}`,
+      note: `No profiles.yml found: using the embedded DuckDB database ${displayPath(path.join(project.targetDir, `${project.name}.duckdb`))}`,
     };
   }
   const rel = path.relative(project.dir, file) || file;
@@ -128,6 +128,12 @@ export function resolveTarget(project: Project, opts: TargetOptions = {}): { tar
   if (opts.threads !== undefined) target.threads = opts.threads;
   if (target.type === 'duckdb') target.path ??= path.relative(project.dir, path.join(project.targetDir, `${project.name}.duckdb`));
   return { target };
+}
+
+/** A path as the user would type it: relative when under the working directory, else absolute. */
+function displayPath(abs: string): string {
+  const rel = path.relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
 }
 
 function defaultTarget(project: Project, profileName: string, opts: TargetOptions): TargetConfig {
