@@ -321,6 +321,9 @@ describe('a classic dbt project runs unchanged on the embedded DuckDB', () => {
     for (const id of ['model.bakery.orders', 'model.bakery.customers', 'model.bakery.stg_orders', 'seed.bakery.raw_payments', 'test.bakery.unique_customers_customer_id']) {
       expect(Object.keys(manifest.nodes).some((k) => k === id || k.startsWith(`${id}.`)), id).toBe(true);
     }
+    // doc() in a description is replaced by its {% docs %} block.
+    const ordersNode = manifest.nodes['model.bakery.orders'] as { columns: Record<string, { description: string }> };
+    expect(ordersNode.columns.status!.description).toMatch(/^Orders can be one of the following statuses:/);
   });
 });
 
