@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { execute, exitCodeOf, writeJUnit, type NodeResult, type Session } from '../../index.js';
 import { common, selection, toOptions, type CliContext, type CommonFlags } from '../options.js';
@@ -20,7 +21,7 @@ export function registerRunCommands(program: Command, { reporter, setExitCode }:
       process.once('SIGINT', onSigint);
       try {
         const { session, summary } = await execute(name, { ...opts, signal: controller.signal });
-        printWhereResultsAre(reporter, session, summary.results);
+        printWhereResultsAre(reporter, session, summary.results, flags.target);
         if (flags.junit) reporter.info(`JUnit report: ${writeJUnit(flags.junit, summary, `model ${name}`)}`);
         setExitCode(exitCodeOf(summary));
       } finally {
@@ -34,7 +35,7 @@ export function registerRunCommands(program: Command, { reporter, setExitCode }:
 }
 
 /** After a run: the final tables (no downstream model), and where they live. */
-function printWhereResultsAre(reporter: CliReporter, session: Session, results: NodeResult[]): void {
+function printWhereResultsAre(reporter: CliReporter, session: Session, results: NodeResult[], targetFlag: string | undefined): void {
   const ran = new Set(results.map((r) => r.node.uniqueId));
   const leaves = results.filter(
     (r) =>
@@ -46,9 +47,14 @@ function printWhereResultsAre(reporter: CliReporter, session: Session, results: 
   if (!leaves.length) return;
   const t = session.target;
   const where = t.type === 'duckdb' ? `DuckDB file ${t.path}` : `Snowflake target '${t.name}'`;
+  // The hint must reach the same target and project the build used.
+  const flags = [
+    ...(targetFlag ? [`--target ${targetFlag}`] : []),
+    ...(session.project.dir !== process.cwd() ? [`--project-dir ${path.relative(process.cwd(), session.project.dir) || '.'}`] : []),
+  ].join(' ');
   reporter.print(`Final models, in ${where}:`);
   for (const r of leaves) {
     const rel = r.node.relation!;
-    reporter.print(`  ${rel.database}.${rel.schema}.${rel.identifier}${r.rows !== undefined ? ` (${r.rows} rows)` : ''}   see: npx model show ${r.node.name}`);
+    reporter.print(`  ${rel.database}.${rel.schema}.${rel.identifier}${r.rows !== undefined ? ` (${r.rows} rows)` : ''}   see: npx model show ${r.node.name}${flags ? ` ${flags}` : ''}`);
   }
 }
