@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import jsYaml from 'js-yaml';
 import { ProjectError } from '../errors.js';
 import { isPlainObject } from '../util.js';
 
@@ -7,7 +7,7 @@ export function parseCliVars(text: string | undefined): Record<string, unknown> 
   if (text === undefined || text.trim() === '') return {};
   let value: unknown;
   try {
-    value = parse(text);
+    value = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA });
   } catch (e) {
     throw new ProjectError('vars', `--vars is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`, {
       hint: `example: --vars '{countries: [Peru, Latvia], recency_reference_date: "2018-08-01"}'`,

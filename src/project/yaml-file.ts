@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import jsYaml from 'js-yaml';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
+
+/**
+ * The `yaml` package keeps source positions, which only errors and "declared at" lines need:
+ * it is loaded on first use, so most commands never pay for it.
+ */
+const requireYaml = createRequire(import.meta.url);
+let yamlLib: typeof import('yaml') | undefined;
+const yamlPkg = (): typeof import('yaml') => (yamlLib ??= requireYaml('yaml') as typeof import('yaml'));
 import { ProjectError, type SourceLocation } from '../errors.js';
 
 export type YamlPath = ReadonlyArray<string | number>;
@@ -31,8 +40,8 @@ export function parseYaml(file: string, source: string): YamlFile {
   let doc: { doc: Document; lineCounter: LineCounter } | undefined;
   const document = () => {
     if (!doc) {
-      const lineCounter = new LineCounter();
-      doc = { doc: parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false }), lineCounter };
+      const lineCounter = new (yamlPkg().LineCounter)();
+      doc = { doc: yamlPkg().parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false }), lineCounter };
     }
     return doc;
   };
@@ -40,8 +49,8 @@ export function parseYaml(file: string, source: string): YamlFile {
 }
 
 function parseWithPositions(file: string, source: string): YamlFile {
-  const lineCounter = new LineCounter();
-  const doc: Document = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const lineCounter = new (yamlPkg().LineCounter)();
+  const doc: Document = yamlPkg().parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const first = doc.errors[0];
   if (first) {
     const pos = lineCounter.linePos(first.pos[0]);
@@ -86,7 +95,7 @@ function locateIn(doc: Document, lineCounter: LineCounter, file: string, p: Yaml
 function keyOffset(doc: Document, p: YamlPath): number | undefined {
   const parent = p.length === 1 ? doc.contents : doc.getIn(p.slice(0, -1), true);
   const last = p[p.length - 1];
-  if (isMap(parent)) {
+  if (yamlPkg().isMap(parent)) {
     for (const pair of parent.items) {
       const k = pair.key as YamlNode | null;
       if (k && typeof k === 'object' && 'value' in k && (k as { value: unknown }).value === last && k.range) {
@@ -94,7 +103,7 @@ function keyOffset(doc: Document, p: YamlPath): number | undefined {
       }
     }
   }
-  if (isSeq(parent) && typeof last === 'number') {
+  if (yamlPkg().isSeq(parent) && typeof last === 'number') {
     const item = parent.items[last] as YamlNode | undefined;
     if (item && typeof item === 'object' && 'range' in item && item.range) return item.range[0];
   }
