@@ -13,7 +13,7 @@ import { parseCsv } from '../seeds/csv.js';
 import { typeSeed } from '../seeds/seed-types.js';
 import { resolveExternalFile } from '../sources/external-file.js';
 import type { Reporter } from './reporter.js';
-import type { NodeResult, RunSummary } from './results.js';
+import { INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from './results.js';
 
 export interface ExecuteOptions {
   threads: number;
@@ -173,10 +173,16 @@ async function runOne(ctx: ExecutionContext, node: Node, threadId: string): Prom
     });
     return { node, status: 'success', message: '', startedAt, completedAt: new Date(), threadId, ...partial };
   } catch (e) {
-    const error = toNodeError(e, node);
+    // Ctrl-C cancelled its query: say so instead of the database's "Interrupted!" text.
+    const error = ctx.options.signal?.aborted
+      ? new ProjectError('database', `${INTERRUPTED_MESSAGE}; nothing it wrote was kept`, { location: { file: node.file } })
+      : toNodeError(e, node);
     return { node, status: 'error', message: error.message, error, startedAt, completedAt: new Date(), threadId };
   }
 }
+
+/** Temporary relations the materializations build aside; one found before a run is a leftover of a killed run. */
+const TEMP_SUFFIXES = ['__model_tmp', '__model_incr'];
 
 function toNodeError(e: unknown, node: Node): ProjectError {
   if (e instanceof ProjectError) return e;
@@ -254,7 +260,15 @@ async function prepareSchemas(ctx: ExecutionContext, runSet: Set<string>): Promi
   for (const { database, schema } of schemas.values()) {
     await ctx.adapter.ensureSchema(database, schema);
     const rels = await ctx.adapter.listRelations(database, schema);
-    for (const [name, type] of rels) ctx.existing.set(relationKey({ database, schema, identifier: name }), type);
+    for (const [name, type] of rels) {
+      const rel = { database, schema, identifier: name };
+      // Only this run writes here (file lock or build lock), so a temp relation is a killed run's leftover.
+      if (TEMP_SUFFIXES.some((s) => name.endsWith(s))) {
+        await ctx.adapter.withConnection((c) => c.execute(ctx.adapter.dialect.drop(rel, type)));
+        continue;
+      }
+      ctx.existing.set(relationKey(rel), type);
+    }
   }
 }
 
