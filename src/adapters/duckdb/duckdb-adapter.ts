@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import { ProjectError } from '../../errors.js';
@@ -24,6 +24,16 @@ function normaliseRows(types: string[], rows: unknown[][]): unknown[][] {
     }
   }
   return rows;
+}
+
+/** A process's command line, where the OS shows it (Linux /proc), to name what holds the file. */
+function commandOf(pid: string): string | undefined {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    return cmd ? cmd.slice(0, 200) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 class DuckDbConnection implements Connection {
@@ -116,8 +126,9 @@ export class DuckDbAdapter implements Adapter {
     const msg = e instanceof Error ? e.message : String(e);
     const lock = /Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(msg);
     if (lock) {
-      return new ProjectError('connection', `the database file ${this.file} is in use by another process (PID ${lock[2]}: ${lock[1]})`, {
-        hint: 'wait for the other build or server to finish, or stop it; DuckDB allows one writer per file',
+      const pid = lock[2]!;
+      return new ProjectError('connection', `the database file ${this.file} is in use: another build or server holds it (PID ${pid}: ${commandOf(pid) ?? lock[1]})`, {
+        hint: 'DuckDB allows one process per file, so this run stopped before writing anything; run it again when the other one has finished, or stop that one',
       });
     }
     if (/Could not set lock/.test(msg)) {

@@ -7,6 +7,7 @@ import { redact, registerSecret } from '../../secrets.js';
 import { ColumnMismatchError, missingColumns, type Adapter, type ColumnInfo, type Connection, type ExternalFile, type QueryResult, type SeedColumn } from '../adapter.js';
 import type { RelationName, RelationType } from '../dialect.js';
 import { Pool } from '../pool.js';
+import { BuildLock } from './build-lock.js';
 import { snowflakeDialect, storedName } from './snowflake-dialect.js';
 
 type Sdk = typeof import('snowflake-sdk');
@@ -179,6 +180,7 @@ export class SnowflakeAdapter implements Adapter {
   readonly dialect = snowflakeDialect;
   private pool: Pool<SnowflakeConnection> | undefined;
   private readonly ensured = new Set<string>();
+  private lock: { lock: BuildLock; conn: SnowflakeConnection } | undefined;
 
   constructor(
     private readonly target: SnowflakeTarget,
@@ -304,7 +306,35 @@ export class SnowflakeAdapter implements Adapter {
     this.pool = pool;
   }
 
+  /** Takes the build lock on its own session, so its heartbeat never waits behind a long query. */
+  async lockForWrites(log: (message: string) => void): Promise<void> {
+    if (this.lock) return;
+    const conn = await this.login();
+    const lock = new BuildLock(conn, {
+      database: this.database,
+      schema: this.target.schema,
+      waitSeconds: this.target.lock_timeout,
+      staleSeconds: this.target.lock_stale_after,
+      log,
+    });
+    try {
+      await lock.acquire();
+    } catch (e) {
+      await conn.destroy();
+      if (e instanceof ProjectError) throw e;
+      throw new ProjectError('connection', redact(`cannot take the build lock in ${this.database}.${this.target.schema}: ${e instanceof Error ? e.message : String(e)}`), {
+        hint: 'the user needs the right to create and update a table in that schema',
+      });
+    }
+    this.lock = { lock, conn };
+  }
+
   async close(): Promise<void> {
+    if (this.lock) {
+      await this.lock.lock.release();
+      await this.lock.conn.destroy();
+      this.lock = undefined;
+    }
     await this.pool?.drain((c) => c.destroy());
     this.pool = undefined;
   }
