@@ -58,7 +58,13 @@ export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: st
   for (const [id, ups] of upstream) for (const u of ups) downstream.set(u, [...(downstream.get(u) ?? []), id]);
 
   const ctx: ExecutionContext = { manifest, adapter, options, existing: new Map(), results: new Map() };
-  await prepareSchemas(ctx, runSet);
+  try {
+    await prepareSchemas(ctx, runSet);
+  } catch (e) {
+    // The warehouse failed before any node ran (network, rights): a clear message, not a stack.
+    if (e instanceof ProjectError) throw e;
+    throw new ProjectError('connection', `preparing the schemas failed, nothing was run: ${redact(e instanceof Error ? e.message : String(e))}`);
+  }
 
   const order = topoOrder(manifest, runSet);
   const remaining = new Map([...upstream].map(([id, ups]) => [id, ups.size]));

@@ -80,7 +80,9 @@ function columnType(c: Column): string {
 /** The SDK's error as a plain Error with Snowflake's message and code, and no secret. */
 function sqlFailure(err: SnowflakeError, sql: string): Error {
   const code = err.code !== undefined ? ` (${err.code}${err.sqlState ? `, SQL state ${err.sqlState}` : ''})` : '';
-  const e = new Error(redact(`${err.message}${code}`));
+  // 4010xx: the request itself failed (network, 5xx) after the SDK's own retries.
+  const network = /^4010\d\d$/.test(String(err.code)) ? 'Snowflake did not answer, even after retries: ' : '';
+  const e = new Error(redact(`${network}${err.message}${code}`));
   (e as Error & { sql?: string }).sql = redact(sql);
   return e;
 }
@@ -302,7 +304,12 @@ export class SnowflakeAdapter implements Adapter {
     if (this.pool) return;
     const pool = new Pool(this.target.threads, () => this.login());
     // Log in once now, so bad credentials or an unreachable account fail before any work starts.
-    await pool.use(async () => undefined);
+    try {
+      await pool.use(async () => undefined);
+    } catch (e) {
+      if (e instanceof ProjectError) throw e;
+      throw new ProjectError('connection', redact(`cannot start a Snowflake session at ${this.endpoint}: ${e instanceof Error ? e.message : String(e)}`));
+    }
     this.pool = pool;
   }
 

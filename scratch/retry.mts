@@ -1,0 +1,12 @@
+import { startSnowflakeEmulator } from '/work/wt/reliability/src/snowflake-emulator/server.js';
+import { spawnSync, spawn } from 'node:child_process';
+const emu = await startSnowflakeEmulator({ port: 0 });
+const env = { ...process.env, SNOWFLAKE_ACCOUNT: 'emulator', SNOWFLAKE_USER: 'model', SNOWFLAKE_PASSWORD: 'model-password', SNOWFLAKE_ACCESS_URL: emu.url, NO_COLOR: '1' };
+const run = () => new Promise<{code: number|null, out: string}>((res) => { const c = spawn(process.execPath, ['/work/wt/reliability/bin/model.js', 'build', '--target', 'snowflake', '-s', 'rules_for_segments'], { cwd: '/tmp/sig-Nk7I', env }); let out=''; c.stdout.on('data', d=>out+=d); c.stderr.on('data', d=>out+=d); c.on('close', code=>res({code,out})); });
+let t = Date.now();
+console.log((await run()).code, Date.now()-t);
+emu.setFaults({ http503: 100000 });
+t = Date.now();
+const r = await run();
+console.log(r.code, Date.now()-t, r.out.slice(-1500), emu.stats);
+await emu.close();
