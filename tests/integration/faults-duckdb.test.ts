@@ -45,7 +45,7 @@ beforeAll(async () => {
 
 describe('faults on DuckDB', () => {
   it('SIGKILL at random points: every table is the old or the new one, whole; the next build just works', async () => {
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 8; i++) {
       const v = i % 2 ? 'a' : 'b';
       const delay = Math.floor(rng() * buildMs);
       const run = startModel(['build', ...vars(v)], { cwd: dir });

@@ -13,6 +13,8 @@ export interface BuildLockOptions {
   /** Seconds without a heartbeat after which a holder counts as gone. */
   staleSeconds: number;
   log: (message: string) => void;
+  /** Called when another build has taken the lock over: this one must stop writing. */
+  onLost: () => void;
 }
 
 /**
@@ -73,7 +75,17 @@ export class BuildLock {
     }
     const beat = Math.max(200, (this.opts.staleSeconds * 1000) / 4);
     this.timer = setInterval(() => {
-      void this.conn.execute(`update ${this.name} set heartbeat_ms = ? where lock_name = 'build' and holder = ?`, [Date.now(), this.holder]).catch(() => undefined);
+      void this.conn
+        .execute(`update ${this.name} set heartbeat_ms = ? where lock_name = 'build' and holder = ?`, [Date.now(), this.holder])
+        .then((r) => {
+          // Another build took the lock over (this one stalled past lock_stale_after): stop writing.
+          if (r.rowsAffected === 0 && this.timer) {
+            clearInterval(this.timer);
+            this.timer = undefined;
+            this.opts.onLost();
+          }
+        })
+        .catch(() => undefined);
     }, beat);
     this.timer.unref();
   }

@@ -183,6 +183,7 @@ export class SnowflakeAdapter implements Adapter {
   private pool: Pool<SnowflakeConnection> | undefined;
   private readonly ensured = new Set<string>();
   private lock: { lock: BuildLock; conn: SnowflakeConnection } | undefined;
+  private lockLost = false;
 
   constructor(
     private readonly target: SnowflakeTarget,
@@ -323,6 +324,10 @@ export class SnowflakeAdapter implements Adapter {
       waitSeconds: this.target.lock_timeout,
       staleSeconds: this.target.lock_stale_after,
       log,
+      onLost: () => {
+        this.lockLost = true;
+        void this.cancelAll();
+      },
     });
     try {
       await lock.acquire();
@@ -348,6 +353,11 @@ export class SnowflakeAdapter implements Adapter {
 
   async withConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
     if (!this.pool) throw new Error('adapter is not open');
+    if (this.lockLost) {
+      throw new ProjectError('connection', `another build took over the build lock of ${this.database}.${this.target.schema} (this one stalled longer than lock_stale_after, ${this.target.lock_stale_after} s); stopped writing`, {
+        hint: 'raise lock_stale_after in the target if builds stall that long',
+      });
+    }
     return this.pool.use(fn);
   }
 
