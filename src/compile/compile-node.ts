@@ -5,11 +5,18 @@ import type { Manifest } from '../graph/manifest.js';
 import type { ModelNode, Node, SourceNode, TestNode } from '../graph/nodes.js';
 import type { RenderHooks } from '../templating/template-engine.js';
 import { kwargContextName } from '../data-tests/add-data-tests.js';
+import type { QueryCache } from './run-queries.js';
 
 export interface CompileContext {
   /** Relations that exist in the warehouse (lower-cased `db.schema.name`), for `is_incremental()`. */
   existing?: Set<string>;
   fullRefresh?: boolean;
+  /** Extra names for the render (a project hook's `schemas`, `results`). */
+  extra?: Record<string, unknown>;
+  /** Answers to `run_query()` / `statement` so far; a render asks for what it lacks (see run-queries.ts). */
+  queries?: QueryCache;
+  /** Where `log()` output goes, instead of the engine's default. */
+  log?: (msg: string) => void;
 }
 
 export interface CompiledNode {
@@ -40,7 +47,9 @@ function renderWithCtes(
     file: node.file,
     source: node.rawSql,
     execute: true,
-    extra: node.resourceType === 'test' ? testContext(manifest, node) : undefined,
+    extra: node.resourceType === 'test' || ctx.extra ? { ...(node.resourceType === 'test' ? testContext(manifest, node) : {}), ...ctx.extra } : undefined,
+    runQuery: ctx.queries ? (sql) => ctx.queries!.lookup(sql) : undefined,
+    log: ctx.log,
     ref: (args) => {
       const name = args[args.length - 1]!;
       const id = manifest.byName.get(name);

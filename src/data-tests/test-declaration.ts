@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { ProjectError, type SourceLocation } from '../errors.js';
 import type { YamlFile, YamlPath } from '../project/yaml-file.js';
 import { didYouMean, isPlainObject } from '../util.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { ProjectError } from '../errors.js';
 import type { Node } from '../graph/nodes.js';
 import type { Project } from '../project/load-project.js';

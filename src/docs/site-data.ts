@@ -2,7 +2,7 @@
  * What the docs page shows, as one JSON payload: built from the manifest, the last
  * run_results.json, the warehouse catalog, profiles and chart rows. Pure: no I/O here.
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import type { ColumnInfo } from '../adapters/adapter.js';
 import type { Manifest } from '../graph/manifest.js';
 import type { Node, ResourceType } from '../graph/nodes.js';

@@ -8,6 +8,7 @@ import type { Project } from '../project/load-project.js';
 import type { TargetConfig } from '../project/profiles.js';
 import { MATERIALIZATIONS, nodeConfigSchema, type ColumnDefinition, type ModelProperties, type NodeConfig } from '../project/schemas.js';
 import { TemplateEngine, type RenderHooks, type TargetInfo } from '../templating/template-engine.js';
+import { unsupportedConfigWarning } from '../project/unsupported.js';
 import { didYouMean } from '../util.js';
 import { renderDescriptions } from '../docs/descriptions.js';
 import type { Materialization, ModelNode, Node, SeedNode, SourceNode, TestNode } from './nodes.js';
@@ -285,6 +286,9 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
       );
     }
   }
+
+  const configWarning = unsupportedConfigWarning(nodes.values());
+  if (configWarning) warnings.push(configWarning);
 
   // Generic tests from the properties files, and singular tests.
   addDataTests({ project, target, dialect, database, engine, nodes, byName, sourcesByName, errors, nameFor: (c, n, f) => nameFor(c, n, f) });

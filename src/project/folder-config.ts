@@ -1,13 +1,24 @@
 import { ProjectError } from '../errors.js';
 import { didYouMean, isPlainObject } from '../util.js';
-import { KNOWN_CONFIG_KEYS, nodeConfigSchema, type NodeConfig } from './schemas.js';
+import { KNOWN_CONFIG_KEYS, nodeConfigSchema, type HookConfig, type NodeConfig } from './schemas.js';
 import type { YamlFile, YamlPath } from './yaml-file.js';
 
 /** A `models:` / `seeds:` / `data_tests:` block of project.yml: configs keyed by project, then folder. */
 export type ConfigTree = Record<string, unknown>;
 
+/**
+ * dbt configs this engine reads but does not act on: accepted (a dbt project must load), and
+ * named in one warning when a node carries them (see unsupported-config.ts).
+ */
+export const DBT_UNHONOURED_CONFIGS = new Set([
+  'bind', 'on_configuration_change', 'sql_header', 'access', 'group', 'docs_show', 'event_time', 'batch_size', 'lookback',
+  'begin', 'concurrent_batches', 'copy_grants', 'secure', 'snowflake_warehouse', 'automatic_clustering', 'file_format',
+  'location_root', 'external_location', 'packages', 'database_role', 'target_lag', 'refresh_mode', 'initialize',
+]);
+
 function configKey(key: string, value: unknown): string | undefined {
   if (key.startsWith('+')) return key.slice(1);
+  if (DBT_UNHONOURED_CONFIGS.has(key)) return key;
   // Without '+', dbt treats a known config name as config and anything else as a folder.
   if (KNOWN_CONFIG_KEYS.has(key) && !(key === 'docs' && isPlainObject(value) && !('show' in value))) return key;
   return undefined;
@@ -20,6 +31,8 @@ export function validateConfigTree(
   projectName: string,
   yaml: YamlFile,
   extraKeys: readonly string[] = [],
+  /** dbt_project.yml: dbt allows custom configs, so an unknown `+key` is kept (and warned about per node), not an error. */
+  lenient = false,
 ): ProjectError[] {
   const errors: ProjectError[] = [];
   const shape = nodeConfigSchema.shape as Record<string, { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }>;
@@ -29,7 +42,7 @@ export function validateConfigTree(
       if (key !== undefined) {
         const field = shape[key];
         if (!field) {
-          if (extraKeys.includes(key)) continue;
+          if (extraKeys.includes(key) || DBT_UNHONOURED_CONFIGS.has(key) || lenient) continue;
           errors.push(
             new ProjectError('project', `unknown config '${k}' in ${section}`, {
               location: yaml.locate([...p, k]),
@@ -102,6 +115,11 @@ export function mergeConfig(base: NodeConfig, over: NodeConfig): NodeConfig {
     if (v === undefined) continue;
     if (k === 'tags') {
       out.tags = [...asList(base.tags), ...asList(v as string | string[])];
+    } else if (HOOK_KEYS[k]) {
+      // dbt's hooks add up: the project's run first, then the folder's, then the model's own.
+      const key = HOOK_KEYS[k];
+      out[key] = [...asList(out[key] as HookConfig | undefined), ...asList(v as HookConfig)];
+      if (key !== k) delete out[k];
     } else if ((k === 'meta' || k === 'column_types') && isPlainObject(v) && isPlainObject(base[k])) {
       out[k] = { ...(base[k] as Record<string, string>), ...(v as Record<string, string>) };
     } else {
@@ -111,6 +129,8 @@ export function mergeConfig(base: NodeConfig, over: NodeConfig): NodeConfig {
   if (out.tags) out.tags = [...new Set(asList(out.tags))];
   return out;
 }
+
+const HOOK_KEYS: Record<string, 'pre-hook' | 'post-hook'> = { 'pre-hook': 'pre-hook', pre_hook: 'pre-hook', 'post-hook': 'post-hook', post_hook: 'post-hook' };
 
 export function asList<T>(v: T | T[] | null | undefined): T[] {
   if (v === undefined || v === null) return [];

@@ -5,7 +5,9 @@ import { listFiles, stem } from './files.js';
 import { validateConfigTree, type ConfigTree } from './folder-config.js';
 import { issuesToErrors, projectFileSchema, propertiesFileSchema, validateYaml, type ProjectFile, type PropertiesFile } from './schemas.js';
 import { parseCliVars } from './vars.js';
+import { unsupportedProjectKeys } from './unsupported.js';
 import { parseYaml, type YamlFile } from './yaml-file.js';
+import { isPlainObject } from '../util.js';
 
 export interface SqlFile {
   /** Path relative to the project directory, with forward slashes. */
@@ -49,9 +51,6 @@ export interface LoadOptions {
 
 const PROJECT_FILES = ['project.yml', 'dbt_project.yml'] as const;
 
-/** dbt keys that mean nothing here: accepted silently. */
-const DBT_IGNORED_KEYS = new Set(['profile', 'require-dbt-version', 'clean-targets', 'config-version', 'version']);
-
 export function findProjectFile(dir: string): string | undefined {
   return PROJECT_FILES.find((f) => existsSync(path.join(dir, f)));
 }
@@ -67,17 +66,15 @@ export function loadProject(opts: LoadOptions = {}): Project {
   const yaml = parseYaml(file, readFileSync(path.join(dir, file), 'utf8'));
   const warnings: string[] = [];
   let data = yaml.data ?? {};
-  if (file === 'dbt_project.yml' && data && typeof data === 'object' && !Array.isArray(data)) {
-    // A dbt project: keep what applies, and say once which keys cannot be honoured.
-    const known = new Set(Object.keys(projectFileSchema.shape));
-    const kept: Record<string, unknown> = {};
-    const dropped: string[] = [];
-    for (const [k, v] of Object.entries(data)) {
-      if (known.has(k)) kept[k] = v;
-      else if (!DBT_IGNORED_KEYS.has(k)) dropped.push(k);
+  const isDbt = file === 'dbt_project.yml';
+  if (isPlainObject(data)) {
+    // Say once which keys cannot be honoured; a dbt project's unknown keys are dropped, not errors.
+    const warning = unsupportedProjectKeys(file, data, dir);
+    if (warning) warnings.push(warning);
+    if (isDbt) {
+      const known = new Set(Object.keys(projectFileSchema.shape));
+      data = Object.fromEntries(Object.entries(data).filter(([k]) => known.has(k)));
     }
-    if (dropped.length) warnings.push(`${file}: these keys are not supported and are ignored: ${dropped.join(', ')}`);
-    data = kept;
   }
   const parsed = projectFileSchema.safeParse(data);
   if (!parsed.success) throwIfAny(issuesToErrors(parsed.error.issues, yaml));
@@ -129,9 +126,9 @@ export function loadProject(opts: LoadOptions = {}): Project {
     dataTests: (config.data_tests ?? config.tests ?? {}) as ConfigTree,
     sources: (config.sources ?? {}) as ConfigTree,
   };
-  errors.push(...validateConfigTree(folderConfig.models, 'models', name, yaml));
-  errors.push(...validateConfigTree(folderConfig.seeds, 'seeds', name, yaml));
-  errors.push(...validateConfigTree(folderConfig.dataTests, config.data_tests ? 'data_tests' : 'tests', name, yaml));
+  errors.push(...validateConfigTree(folderConfig.models, 'models', name, yaml, [], isDbt));
+  errors.push(...validateConfigTree(folderConfig.seeds, 'seeds', name, yaml, [], isDbt));
+  errors.push(...validateConfigTree(folderConfig.dataTests, config.data_tests ? 'data_tests' : 'tests', name, yaml, [], isDbt));
   throwIfAny(errors);
 
   return {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { ProjectError } from '../errors.js';
 import { isSecretName, registerSecret } from '../secrets.js';
 import { didYouMean, isPlainObject } from '../util.js';
@@ -99,7 +99,7 @@ export function resolveTarget(project: Project, opts: TargetOptions = {}): { tar
     }
     return {
       target: defaultTarget(project, profileName, opts),
-      note: `No profiles.yml found: using the embedded DuckDB database ${path.relative(process.cwd(), path.join(project.targetDir, `${project.name}.duckdb`)) || '.'}`,
+      note: `No profiles.yml found: using the embedded DuckDB database ${displayPath(path.join(project.targetDir, `${project.name}.duckdb`))}`,
     };
   }
   const rel = path.relative(project.dir, file) || file;
@@ -132,6 +132,12 @@ export function resolveTarget(project: Project, opts: TargetOptions = {}): { tar
   if (opts.threads !== undefined) target.threads = opts.threads;
   if (target.type === 'duckdb') target.path ??= path.relative(project.dir, path.join(project.targetDir, `${project.name}.duckdb`));
   return { target };
+}
+
+/** A path as the user would type it: relative when under the working directory, else absolute. */
+function displayPath(abs: string): string {
+  const rel = path.relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
 }
 
 function defaultTarget(project: Project, profileName: string, opts: TargetOptions): TargetConfig {

@@ -1,11 +1,14 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { ProjectError } from '../errors.js';
 import { didYouMean } from '../util.js';
 import type { YamlFile, YamlPath } from './yaml-file.js';
 
 const stringList = z.union([z.string(), z.array(z.string())]);
 const pathList = z.array(z.string().min(1)).min(1);
-const hooks = z.union([z.string(), z.array(z.string())]);
+/** A dbt hook: SQL text, or `{sql, transaction}` (hooks run outside the model's transaction here). */
+const hook = z.union([z.string(), z.looseObject({ sql: z.string(), transaction: z.boolean().optional() })]);
+const hooks = z.union([hook, z.array(hook)]);
+export type HookConfig = z.infer<typeof hooks>;
 
 /** `project.yml`: dbt's `dbt_project.yml` keys, strictly (a typo is an error, not a silent default). */
 export const projectFileSchema = z.strictObject({

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import jsYaml from 'js-yaml';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { ProjectError, type SourceLocation } from '../errors.js';
 
@@ -14,7 +15,31 @@ export interface YamlFile {
   locate(p: YamlPath): SourceLocation;
 }
 
+/**
+ * Parses YAML for its data with js-yaml (fast), and builds the position-keeping document of the
+ * `yaml` package only when a location is asked for: most files never need one, and on large
+ * projects that document costs most of the load time.
+ */
 export function parseYaml(file: string, source: string): YamlFile {
+  let data: unknown;
+  try {
+    data = jsYaml.load(source, { schema: jsYaml.CORE_SCHEMA, filename: file }) ?? null;
+  } catch {
+    // Let the `yaml` package say what is wrong (or read what js-yaml would not).
+    return parseWithPositions(file, source);
+  }
+  let doc: { doc: Document; lineCounter: LineCounter } | undefined;
+  const document = () => {
+    if (!doc) {
+      const lineCounter = new LineCounter();
+      doc = { doc: parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false }), lineCounter };
+    }
+    return doc;
+  };
+  return { file, source, data, locate: (p) => lazyLocation(file, () => locateIn(document().doc, document().lineCounter, file, p)) };
+}
+
+function parseWithPositions(file: string, source: string): YamlFile {
   const lineCounter = new LineCounter();
   const doc: Document = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const first = doc.errors[0];
@@ -25,21 +50,37 @@ export function parseYaml(file: string, source: string): YamlFile {
       source,
     });
   }
-  const locate = (p: YamlPath): SourceLocation => {
-    // Walk as deep as the path exists, so a missing key points at its parent.
-    for (let depth = p.length; depth >= 0; depth--) {
-      const node = depth === 0 ? doc.contents : (doc.getIn(p.slice(0, depth), true) as YamlNode | undefined);
-      const range = node && typeof node === 'object' && 'range' in node ? node.range : undefined;
-      if (range) {
-        // For a key's value prefer the key itself: the line people look at.
-        const keyPos = depth > 0 ? keyOffset(doc, p.slice(0, depth)) : undefined;
-        const pos = lineCounter.linePos(keyPos ?? range[0]);
-        return { file, line: pos.line, column: pos.col };
-      }
-    }
-    return { file };
+  return { file, source, data: doc.toJS() ?? null, locate: (p) => locateIn(doc, lineCounter, file, p) };
+}
+
+/** A location whose line and column are worked out on first read. */
+function lazyLocation(file: string, resolve: () => SourceLocation): SourceLocation {
+  let resolved: SourceLocation | undefined;
+  const get = () => (resolved ??= resolve());
+  return {
+    file,
+    get line() {
+      return get().line;
+    },
+    get column() {
+      return get().column;
+    },
   };
-  return { file, source, data: doc.toJS() ?? null, locate };
+}
+
+function locateIn(doc: Document, lineCounter: LineCounter, file: string, p: YamlPath): SourceLocation {
+  // Walk as deep as the path exists, so a missing key points at its parent.
+  for (let depth = p.length; depth >= 0; depth--) {
+    const node = depth === 0 ? doc.contents : (doc.getIn(p.slice(0, depth), true) as YamlNode | undefined);
+    const range = node && typeof node === 'object' && 'range' in node ? node.range : undefined;
+    if (range) {
+      // For a key's value prefer the key itself: the line people look at.
+      const keyPos = depth > 0 ? keyOffset(doc, p.slice(0, depth)) : undefined;
+      const pos = lineCounter.linePos(keyPos ?? range[0]);
+      return { file, line: pos.line, column: pos.col };
+    }
+  }
+  return { file };
 }
 
 function keyOffset(doc: Document, p: YamlPath): number | undefined {

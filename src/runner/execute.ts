@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ColumnMismatchError, type Adapter, type Connection } from '../adapters/adapter.js';
 import type { RelationName, RelationType } from '../adapters/dialect.js';
 import { relationKey } from '../adapters/relation.js';
-import { compileNode } from '../compile/compile-node.js';
+import { compileWithQueries } from '../compile/run-queries.js';
 import { ProjectError } from '../errors.js';
 import type { Manifest } from '../graph/manifest.js';
 import { isExecutable, type ModelNode, type Node, type SeedNode, type SourceNode } from '../graph/nodes.js';
@@ -12,6 +12,8 @@ import { redact } from '../secrets.js';
 import { parseCsv } from '../seeds/csv.js';
 import { typeSeed } from '../seeds/seed-types.js';
 import { resolveExternalFile } from '../sources/external-file.js';
+import { runNodeHooks, runProjectHooks } from './hooks.js';
+import { ReadyQueue } from './ready-queue.js';
 import type { Reporter } from './reporter.js';
 import { INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from './results.js';
 
@@ -55,7 +57,13 @@ export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: st
   const runSet = new Set(ids.filter((id) => isExecutable(manifest.nodes.get(id)!)));
   const upstream = runDependencies(manifest, runSet);
   const downstream = new Map<string, string[]>();
-  for (const [id, ups] of upstream) for (const u of ups) downstream.set(u, [...(downstream.get(u) ?? []), id]);
+  for (const [id, ups] of upstream) {
+    for (const u of ups) {
+      const list = downstream.get(u);
+      if (list) list.push(id);
+      else downstream.set(u, [id]);
+    }
+  }
 
   const ctx: ExecutionContext = { manifest, adapter, options, existing: new Map(), results: new Map() };
   try {
@@ -65,10 +73,14 @@ export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: st
     if (e instanceof ProjectError) throw e;
     throw new ProjectError('connection', `preparing the schemas failed, nothing was run: ${redact(e instanceof Error ? e.message : String(e))}`);
   }
+  await runProjectHooks(ctx, 'on-run-start');
 
   const order = topoOrder(manifest, runSet);
   const remaining = new Map([...upstream].map(([id, ups]) => [id, ups.size]));
-  const ready = order.filter((id) => remaining.get(id) === 0);
+  // Ready tests first, so a model's tests run right after it; otherwise graph order.
+  const position = new Map(order.map((id, i) => [id, i]));
+  const ready = new ReadyQueue((id) => (manifest.nodes.get(id)!.resourceType === 'test' ? 0 : order.length) + position.get(id)!);
+  for (const id of order) if (remaining.get(id) === 0) ready.push(id);
   const total = runSet.size;
   let index = 0;
   let stopping = false;
@@ -89,9 +101,6 @@ export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: st
       remaining.set(child, left);
       if (left === 0 && !ctx.results.has(child)) ready.push(child);
     }
-    // Ready tests first: a model's tests run right after it, before other models.
-    const isTest = (id: string) => (manifest.nodes.get(id)!.resourceType === 'test' ? 0 : 1);
-    ready.sort((a, b) => isTest(a) - isTest(b) || order.indexOf(a) - order.indexOf(b));
   };
 
   const skipDescendants = (id: string, cause: NodeResult) => {
@@ -158,6 +167,8 @@ export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: st
     results.push(r);
     ctx.results.set(id, r);
   }
+  // dbt runs on-run-end after failures too, though not after Ctrl-C.
+  if (!interrupted) await runProjectHooks(ctx, 'on-run-end', results);
   const summary: RunSummary = {
     results,
     startedAt,
@@ -290,12 +301,13 @@ function writeTargetFile(ctx: ExecutionContext, kind: 'compiled' | 'run', node: 
 async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection): Promise<Partial<NodeResult>> {
   const rel = node.relation!;
   const key = relationKey(rel);
-  const compiled = compileNode(ctx.manifest, node, { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh });
+  const compiled = await compileWithQueries(ctx.manifest, node, { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, log: (m) => ctx.options.reporter.info(m) }, conn);
   const compiledPath = writeTargetFile(ctx, 'compiled', node, compiled.sql);
   const existing = ctx.existing.get(key) ?? null;
   const columns = node.materialized === 'incremental' && existing === 'table' ? await tableColumns(ctx, conn, rel) : undefined;
   const plan = planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns });
   writeTargetFile(ctx, 'run', node, plan.statements.join(';\n\n'));
+  await runNodeHooks(ctx, node, 'pre-hook', conn);
   let results;
   try {
     results = plan.atomic ? await conn.executeAtomic(plan.statements) : await runEach(conn, plan.statements);
@@ -305,6 +317,7 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   }
   const type: RelationType = node.materialized === 'view' ? 'view' : 'table';
   ctx.existing.set(key, type);
+  await runNodeHooks(ctx, node, 'post-hook', conn);
   const rows = plan.rowsFrom !== undefined ? results[plan.rowsFrom]?.rowsAffected : undefined;
   const verb = node.materialized === 'view' ? 'CREATE VIEW' : node.materialized === 'incremental' && !plan.fullBuild ? 'INSERT' : 'CREATE TABLE';
   return {
@@ -333,6 +346,7 @@ async function runSeed(ctx: ExecutionContext, node: SeedNode, conn: Connection):
   const table = parseCsv(readFileSync(abs, 'utf8'), node.file, node.config.delimiter ?? ',');
   const typed = typeSeed(table, node.file, ctx.adapter.dialect, node.config.column_types ?? {});
   const rel = node.relation!;
+  await runNodeHooks(ctx, node, 'pre-hook', conn);
   let rows: number;
   try {
     rows = await ctx.adapter.loadSeed(conn, rel, typed.columns, typed.rows);
@@ -341,6 +355,7 @@ async function runSeed(ctx: ExecutionContext, node: SeedNode, conn: Connection):
     throw new ProjectError('seed', `loading the seed failed: ${msg}`, { location: { file: node.file } });
   }
   ctx.existing.set(relationKey(rel), 'table');
+  await runNodeHooks(ctx, node, 'post-hook', conn);
   return { message: `INSERT ${rows}`, rows, relationName: ctx.adapter.dialect.qualify(rel) };
 }
 

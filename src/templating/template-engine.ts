@@ -3,8 +3,10 @@ import type { Dialect } from '../adapters/dialect.js';
 import { sqlLiteral } from '../adapters/dialect.js';
 import { ProjectError, positionOf, type SourceLocation } from '../errors.js';
 import { isSecretName, registerSecret } from '../secrets.js';
-import { isPlainObject } from '../util.js';
+import { didYouMean, isPlainObject } from '../util.js';
+import type { QueryResult } from '../adapters/adapter.js';
 import { BUILTIN_MACROS, BUILTIN_MACROS_FILE } from './builtin-macros.js';
+import { agateTable, statementResult } from './query-table.js';
 import { canRenderFast, compileFast, FastRenderError, renderFast, type FastTemplate } from './fast-template.js';
 
 /** A compiled template: the fast path when the template allows it, else nunjucks (compiled on first need). */
@@ -36,6 +38,10 @@ export interface RenderHooks {
   execute: boolean;
   /** Extra names for this render only (e.g. a generic test's `model`, `column_name`). */
   extra?: Record<string, unknown>;
+  /** Answers `run_query()`: the result, or undefined while the query has not run yet (see compile/run-queries.ts). */
+  runQuery?(sql: string): QueryResult | undefined;
+  /** Where `log()` goes for this render (renders that are redone keep quiet until the last). */
+  log?(msg: string): void;
 }
 
 export interface TargetInfo {
@@ -254,10 +260,25 @@ export class TemplateEngine {
       return new ProjectError(inner.kind, `${inner.message}${via}`, { location: loc, hint: inner.hint, source });
     }
     if (phase === 'parse') message = `template syntax error: ${message}`;
-    const hint = /unknown block tag: (\w+)/.exec(message)
-      ? `'${/unknown block tag: (\w+)/.exec(message)![1]}' is a Jinja feature this engine does not support`
-      : undefined;
-    return new ProjectError('template', message, { location, source, hint });
+    const tag = /unknown block tag: (\w+)/.exec(message)?.[1];
+    let hint = tag ? `'${tag}' is a Jinja feature this engine does not support${UNSUPPORTED_TAGS[tag] ? `: ${UNSUPPORTED_TAGS[tag]}` : ''}` : undefined;
+    // nunjucks gives no position for a call to something undefined: find the name in the source.
+    const uncallable = /Unable to call `([A-Za-z_]\w*)(?:\["(\w+)"\])?`, which is undefined or falsey/.exec(message);
+    if (uncallable) {
+      const [, root, member] = uncallable;
+      const name = member ? `${root}.${member}` : root!;
+      const at = new RegExp(`\\b${escapeRe(root!)}\\s*${member ? `\\.\\s*${escapeRe(member)}` : ''}\\s*\\(`).exec(source);
+      if (at && location.line === undefined) location = { file, ...positionOf(source, at.index) };
+      const known = (this.env as unknown as { globals: Record<string, unknown> }).globals;
+      if (member && !(root! in known)) {
+        message = `'${name}()' is not defined: '${root}' is not a macro namespace of this project`;
+        hint = 'dbt packages (packages.yml) are not installed here: copy the macros you need into a macro path and call them by name';
+      } else {
+        message = `'${name}()' is not a macro or function`;
+        hint = didYouMean(member ?? root!, [...this.macros.keys()].filter((m) => !m.includes('__')));
+      }
+    }
+    return new ProjectError('template', message, { location, source: location.line !== undefined ? source : undefined, hint });
   }
 
   // ---- the context dbt models see ----------------------------------------------------
@@ -347,7 +368,7 @@ export class TemplateEngine {
       }
     };
     g.log = (msg: unknown, info?: boolean) => {
-      if (info || engine.current?.execute) engine.log(String(msg));
+      if (info || engine.current?.execute) (engine.current?.log ?? engine.log)(String(msg));
       return '';
     };
     g.print = (msg: unknown) => {
@@ -364,11 +385,40 @@ export class TemplateEngine {
     g.return = (value: unknown) => {
       throw new MacroReturn(value);
     };
-    g.run_query = () =>
-      engine.fail('run_query() is not supported: templates render without a warehouse connection', {
-        needle: /\brun_query\s*\(/,
-        hint: 'compute the value in SQL instead (a subquery or a join)',
-      });
+    // dbt's run_query(): answered from the warehouse in run/build (queries run between renders).
+    const runQuery = (sql: unknown, what = 'run_query()'): QueryResult | undefined | null => {
+      const hooks = engine.hooks();
+      if (!hooks.execute) return null; // the parse pass, where dbt's `execute` is false
+      if (!hooks.runQuery) {
+        return engine.fail(`${what} needs a warehouse connection, which this command does not open`, {
+          needle: /\b(run_query|statement)\s*\(/,
+          hint: 'it works in model run and model build; for compile and show, guard it with {% if execute %} or compute the value in SQL',
+        });
+      }
+      return hooks.runQuery(String(sql).trim());
+    };
+    g.run_query = engine.guard((sql: unknown) => {
+      const r = runQuery(sql);
+      return r === null ? null : agateTable(r);
+    });
+    const statements = new WeakMap<RenderHooks, Map<string, ReturnType<typeof statementResult>>>();
+    // `{% call statement('name', fetch_result=True) %}sql{% endcall %}`, then `load_result('name')`.
+    g.statement = engine.guard((...args: unknown[]) => {
+      const last = args[args.length - 1];
+      const kwargs = isPlainObject(last) && '__keywords' in last ? (args.pop() as Record<string, unknown>) : {};
+      const name = args[0] ?? kwargs.name ?? 'main';
+      const caller = kwargs.caller;
+      if (typeof caller !== 'function') return engine.fail("statement() is called as a block: {% call statement('name', fetch_result=True) %} … {% endcall %}");
+      const sql = String(caller());
+      const r = runQuery(sql, 'statement()');
+      if (r !== null) {
+        const hooks = engine.hooks();
+        if (!statements.has(hooks)) statements.set(hooks, new Map());
+        statements.get(hooks)!.set(String(name), statementResult(r));
+      }
+      return '';
+    });
+    g.load_result = (name: unknown) => (engine.current ? (statements.get(engine.current)?.get(String(name)) ?? null) : null);
     const pyRegex = (pattern: unknown, flags = '') => {
       try {
         return new RegExp(String(pattern), flags);
@@ -387,6 +437,9 @@ export class TemplateEngine {
         sub: (p: unknown, repl: unknown, s: unknown) => String(s).replace(pyRegex(String(p), 'g'), String(repl)),
       },
     };
+    g.dict = (kwargs?: unknown) => stripKwargs(kwargs ?? {});
+    // Jinja's namespace(): `{% set ns.x = … %}` is rewritten to an update of it (see preprocess).
+    g.namespace = (kwargs?: unknown) => ({ ...stripKwargs(kwargs ?? {}) });
     g.zip = (...lists: unknown[][]) => lists[0]?.map((_, i) => lists.map((l) => l[i])) ?? [];
     g.range = (a: number, b?: number, step = 1) => {
       const [start, end] = b === undefined ? [0, a] : [a, b];
@@ -406,18 +459,70 @@ export class TemplateEngine {
     return this.fail(`adapter.dispatch('${name}') found no macro named ${candidates.join(' or ')}`);
   }
 
+  private installJinjaFilters(): void {
+    for (const [name, fn] of Object.entries(jinjaFilters(this.env))) this.env.addFilter(name, fn);
+  }
+
   private installFilters(): void {
     this.env.addFilter('as_bool', (v: unknown) => v === true || v === 'true' || v === 'True');
     this.env.addFilter('as_number', (v: unknown) => Number(v));
     this.env.addFilter('as_text', (v: unknown) => String(v));
     this.env.addFilter('tojson', (v: unknown) => JSON.stringify(v));
     this.env.addFilter('literal', (v: unknown) => sqlLiteral(this.dialect, v));
+    this.installJinjaFilters();
     (this.env as unknown as NunjucksEnvInternals).addTest('none', (v: unknown) => v === null || v === undefined);
     (this.env as unknown as NunjucksEnvInternals).addTest('string', (v: unknown) => typeof v === 'string');
     (this.env as unknown as NunjucksEnvInternals).addTest('mapping', (v: unknown) => isPlainObject(v));
     (this.env as unknown as NunjucksEnvInternals).addTest('sequence', (v: unknown) => Array.isArray(v) || typeof v === 'string');
     (this.env as unknown as NunjucksEnvInternals).addTest('iterable', (v: unknown) => Array.isArray(v) || typeof v === 'string' || isPlainObject(v));
   }
+}
+
+/** Jinja filters dbt projects use that nunjucks lacks or reads differently. */
+function jinjaFilters(env: nunjucks.Environment): Record<string, (...a: any[]) => unknown> {
+  const kw = (args: unknown[]): Record<string, unknown> => {
+    const last = args[args.length - 1];
+    return isPlainObject(last) && '__keywords' in last ? (args.pop() as Record<string, unknown>) : {};
+  };
+  const attr = (item: unknown, path: string): unknown =>
+    String(path)
+      .split('.')
+      .reduce<unknown>((v, k) => (v === null || v === undefined ? undefined : (v as Record<string, unknown>)[/^\d+$/.test(k) && Array.isArray(v) ? Number(k) : k]), item);
+  const test = (name: unknown, args: unknown[]) => {
+    if (name === undefined) return (v: unknown) => !!v;
+    const t = (env as unknown as { getTest(n: string): ((v: unknown, ...a: unknown[]) => boolean) | undefined }).getTest(String(name));
+    if (!t) throw new Error(`no test named '${String(name)}'`);
+    return (v: unknown) => t.call({}, v, ...args);
+  };
+  const items = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === null || v === undefined ? [] : isPlainObject(v) ? Object.keys(v) : [...(v as Iterable<unknown>)]);
+  return {
+    unique: (v: unknown) => [...new Set(items(v))],
+    map: (v: unknown, ...args: unknown[]) => {
+      const k = kw(args);
+      if (k.attribute !== undefined) return items(v).map((x) => attr(x, String(k.attribute)) ?? k.default);
+      const [name, ...rest] = args;
+      const f = env.getFilter(String(name)) as (...a: unknown[]) => unknown;
+      return items(v).map((x) => f(x, ...rest));
+    },
+    selectattr: (v: unknown, path: string, name?: unknown, ...args: unknown[]) => items(v).filter((x) => test(name, args)(attr(x, path))),
+    rejectattr: (v: unknown, path: string, name?: unknown, ...args: unknown[]) => items(v).filter((x) => !test(name, args)(attr(x, path))),
+    min: (v: unknown) => items(v).reduce((a, b) => ((b as number) < (a as number) ? b : a)),
+    max: (v: unknown) => items(v).reduce((a, b) => ((b as number) > (a as number) ? b : a)),
+    // Python's `'%s and %s' | format(a, b)`.
+    format: (fmt: unknown, ...args: unknown[]) => {
+      let i = 0;
+      return String(fmt).replace(/%(\.\d+)?([sdif%])/g, (_m, prec: string | undefined, c: string) => {
+        if (c === '%') return '%';
+        const v = args[i++];
+        if (c === 'd' || c === 'i') return String(Math.trunc(Number(v)));
+        if (c === 'f') return Number(v).toFixed(prec ? Number(prec.slice(1)) : 6);
+        return String(v);
+      });
+    },
+    count: (v: unknown) => (typeof v === 'string' ? v.length : items(v).length),
+    d: env.getFilter('default') as (...a: unknown[]) => unknown,
+    items: (v: unknown) => (isPlainObject(v) ? Object.entries(v) : []),
+  };
 }
 
 function minimalHooks(file: string, source: string): RenderHooks {
@@ -444,6 +549,14 @@ function stripKwargs(v: unknown): Record<string, unknown> {
   return rest;
 }
 
+/** What to do instead, for dbt block tags this engine does not have. */
+const UNSUPPORTED_TAGS: Record<string, string> = {
+  materialization: 'custom materializations are not supported; use view, table, incremental or ephemeral',
+  snapshot: 'snapshots are not supported; an incremental model with unique_key covers the simple cases',
+  docs: "doc blocks belong in .md files under a model path",
+  call: 'only {% call statement(...) %} and calls to macros that use caller() are supported',
+};
+
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -451,6 +564,8 @@ function escapeRe(s: string): string {
 /** dbt's `{% test name(...) %}` blocks are macros named `test_<name>`; keep line numbers intact. */
 function preprocess(source: string): string {
   return source
+    // `{% set ns.attr = value %}` (namespace attributes), which nunjucks cannot parse.
+    .replace(/\{%(-?)\s*set\s+(\w+)\.(\w+)\s*=([^%]*?)(-?)%\}/g, "{%$1 do $2.update({'$3': $4}) $5%}")
     .replace(/\{%(-?)\s*test\s+(\w+)\s*\(/g, '{%$1 macro test_$2(')
     .replace(/\{%(-?)\s*endtest\s*(-?)%\}/g, '{%$1 endmacro $2%}');
 }
@@ -505,6 +620,12 @@ function installStringMethods(): void {
       const out = (original as (...a: unknown[]) => unknown)(...args);
       return typeof obj === 'string' && Array.isArray(out) ? out.join('') : out;
     }
+    // An object's own methods (a run_query table's `columns[0].values()`) win over Python's dict methods.
+    if (isPlainObject(obj) && typeof val === 'string' && Object.prototype.hasOwnProperty.call(obj, val) && typeof obj[val] === 'function') {
+      return (obj[val] as (...a: unknown[]) => unknown).bind(obj);
+    }
+    // Python's negative indexes: `xs[-1]`.
+    if (typeof val === 'number' && val < 0 && (typeof obj === 'string' || Array.isArray(obj))) return obj[obj.length + val];
     if (typeof obj === 'string' && typeof val === 'string' && Object.prototype.hasOwnProperty.call(methods, val)) {
       const m = methods[val]!;
       return (...a: unknown[]) => m(obj, ...a);

@@ -121,3 +121,73 @@ describe('the fast path renders exactly as nunjucks does', () => {
     }
   });
 });
+
+describe('dbt Jinja', () => {
+  it('has the filters and globals dbt projects reach for', () => {
+    const e = engine();
+    expect(render(e, "{{ ['B', ' a '] | map('trim') | map('lower') | join(',') }} {{ [{'n': 1}, {'n': 2}] | map(attribute='n') | join }}")).toBe('b,a 12');
+    expect(render(e, "{{ [1, 1, 2] | unique | join }} {{ [3, 9, 4] | max }} {{ [3, 9, 4] | min }} {{ '%s=%d' | format('x', 2.7) }}")).toBe('12 9 3 x=2');
+    expect(render(e, "{{ [{'k': 'a', 'on': true}, {'k': 'b', 'on': false}] | selectattr('on') | map(attribute='k') | join }}")).toBe('a');
+    expect(render(e, "{{ [{'k': 'a', 'n': 1}, {'k': 'b', 'n': 2}] | rejectattr('n', 'equalto', 1) | map(attribute='k') | join }}")).toBe('b');
+    expect(render(e, "{{ dict(a=1).a }} {{ [1, 2, 3][-1] }} {{ 'abc'[-2] }} {{ {'x': 1} | items | list | length }}")).toBe('1 3 b 1');
+  });
+
+  it('supports namespace() and {% set ns.attr = … %} without shifting line numbers', () => {
+    const e = engine();
+    const src = '{% set ns = namespace(n=0, seen=false) %}{% for x in [1, 2, 3] %}{% set ns.n = ns.n + x %}{%- set ns.seen = true -%}{% endfor %}{{ ns.n }} {{ ns.seen }}';
+    expect(render(e, src)).toBe('6 true');
+    try {
+      render(e, "{% set ns = namespace(a=1) %}\n{% set ns.a = 2 %}\n{{ var('nope') }}");
+      throw new Error('expected an error');
+    } catch (err) {
+      expect((err as ProjectError).location?.line).toBe(3);
+    }
+  });
+
+  it('answers run_query() and statement blocks from the render hooks, and returns none while parsing', () => {
+    const e = engine();
+    e.loadMacroSource(
+      'macros/q.sql',
+      "{% macro vals() %}{% set r = run_query('select 1') %}{% if execute %}{{ return(r.columns[0].values()) }}{% endif %}{{ return([]) }}{% endmacro %}" +
+        "{% macro n() %}{% call statement('c', fetch_result=True) %}select 2{% endcall %}{{ return(load_result('c')['data'][0][0] if execute else 0) }}{% endmacro %}",
+    );
+    const src = "{{ vals() | join('|') }} {{ n() }} {{ run_query('select 1').rows[1]['v'] }}";
+    const asked: string[] = [];
+    const h = {
+      ...hooks('models/m.sql', src),
+      runQuery: (sql: string) => {
+        asked.push(sql);
+        return sql === 'select 2' ? { columns: [{ name: 'c', type: 'INTEGER' }], rows: [[7]] } : { columns: [{ name: 'v', type: 'VARCHAR' }], rows: [['a'], ['b']] };
+      },
+    };
+    expect(e.render(e.compile('models/m.sql', src), h)).toBe('a|b 7 b');
+    expect(asked).toEqual(['select 1', 'select 2', 'select 1']);
+    expect(e.render(e.compile('models/m.sql', src), { ...hooks('models/m.sql', src), execute: false })).toBe(' 0 ');
+  });
+
+  it('names what is not there: an undefined macro, a package macro, an unsupported tag', () => {
+    const e = engine();
+    e.loadMacroSource('macros/m.sql', '{% macro cents_to_dollars(c) %}{{ c }}{% endmacro %}');
+    const fail = (src: string) => {
+      try {
+        render(e, src);
+      } catch (err) {
+        return err as ProjectError;
+      }
+      throw new Error('expected an error');
+    };
+    const a = fail("select 1\n  {{ cents_to_dolar('x') }}");
+    expect(a.headline).toMatch(/^models\/m\.sql:2:\d+: error \[template\]: 'cents_to_dolar\(\)' is not a macro or function/);
+    expect(a.hint).toBe("did you mean 'cents_to_dollars'?");
+    const b = fail("select\n\n{{ dbt_utils.star(ref('x')) }}");
+    expect(b.headline).toMatch(/^models\/m\.sql:3:\d+: .*'dbt_utils\.star\(\)' is not defined/);
+    expect(b.hint).toMatch(/packages/);
+    try {
+      e.compile('models/s.sql', 'select 1\n{% snapshot s %}{% endsnapshot %}');
+      throw new Error('expected an error');
+    } catch (err) {
+      expect((err as ProjectError).headline).toMatch(/^models\/s\.sql:2:\d+: .*unknown block tag: snapshot/);
+      expect((err as ProjectError).hint).toMatch(/snapshots are not supported/);
+    }
+  });
+});

@@ -1,7 +1,9 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import { ProjectError } from '../../errors.js';
+import { redact } from '../../secrets.js';
 import type { DuckDbTarget } from '../../project/profiles.js';
 import { ColumnMismatchError, missingColumns, type Adapter, type ColumnInfo, type Connection, type ExternalFile, type QueryResult, type SeedColumn } from '../adapter.js';
 import type { RelationName, RelationType } from '../dialect.js';
@@ -36,10 +38,37 @@ function commandOf(pid: string): string | undefined {
   }
 }
 
+/**
+ * With MODEL_SQL_LOG=<file>, every statement (and its binds) is appended to the file as a JSON
+ * line: what the benchmark replays as the "same SQL run directly" floor, and a debugging aid.
+ */
+const sqlLog = process.env.MODEL_SQL_LOG;
+
+let connections = 0;
+
+/** 2 GiB, or half the machine's memory when it has less than 4 GiB. */
+export function defaultMemoryLimit(): string {
+  const half = Math.floor(os.totalmem() / 2 / 2 ** 20);
+  return `${Math.min(2048, half)}MiB`;
+}
+
 class DuckDbConnection implements Connection {
+  /** Which connection ran a logged statement: transactions interleave across threads. */
+  private readonly id = ++connections;
   constructor(readonly raw: DuckDBConnection) {}
 
+  private log(sql: string, binds?: unknown[]): void {
+    if (sqlLog) appendFileSync(sqlLog, `${redact(JSON.stringify(binds && binds.length ? { c: this.id, sql, binds } : { c: this.id, sql }))}\n`);
+  }
+
+  /** Transaction control, logged like any statement. */
+  async control(sql: 'begin transaction' | 'commit' | 'rollback'): Promise<void> {
+    this.log(sql);
+    await this.raw.run(sql);
+  }
+
   async execute(sql: string, binds?: (string | number | boolean | null)[]): Promise<QueryResult> {
+    this.log(sql, binds);
     const reader = await this.raw.runAndReadAll(sql, binds && binds.length ? binds : undefined);
     const names = reader.columnNames();
     const types = reader.columnTypes().map((t) => t.toString());
@@ -50,13 +79,13 @@ class DuckDbConnection implements Connection {
   }
 
   async executeAtomic(statements: string[]): Promise<QueryResult[]> {
-    await this.raw.run('begin transaction');
+    await this.control('begin transaction');
     const results: QueryResult[] = [];
     try {
       for (const s of statements) results.push(await this.execute(s));
-      await this.raw.run('commit');
+      await this.control('commit');
     } catch (e) {
-      await this.raw.run('rollback').catch(() => undefined);
+      await this.control('rollback').catch(() => undefined);
       throw e;
     }
     return results;
@@ -97,6 +126,9 @@ export class DuckDbAdapter implements Adapter {
     if (this.instance) return;
     const settings: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.target.settings)) settings[k] = String(v);
+    // A bounded buffer pool by default: DuckDB spills to the temp directory beyond it, so a
+    // large build stays within a predictable memory budget (DuckDB's own default is 80% of RAM).
+    settings.memory_limit ??= defaultMemoryLimit();
     if (this.file !== ':memory:') {
       mkdirSync(path.dirname(this.file), { recursive: true });
       // Spill beside the database, not in the working directory.
@@ -167,7 +199,7 @@ export class DuckDbAdapter implements Adapter {
     const tmp = { ...relation, identifier: `${relation.identifier}__model_tmp` };
     const existing = await this.relationType(conn, relation);
     const c = conn as DuckDbConnection;
-    await c.raw.run('begin transaction');
+    await c.control('begin transaction');
     try {
       await c.execute(d.createTable(tmp, columns));
       const batch = Math.max(1, Math.floor(2000 / Math.max(1, columns.length)));
@@ -178,9 +210,9 @@ export class DuckDbAdapter implements Adapter {
         await c.execute(sql, chunk.flat());
       }
       for (const s of d.swapTable(tmp, relation, existing)) await c.execute(s);
-      await c.raw.run('commit');
+      await c.control('commit');
     } catch (e) {
-      await c.raw.run('rollback').catch(() => undefined);
+      await c.control('rollback').catch(() => undefined);
       throw e;
     }
     return rows.length;
@@ -193,7 +225,7 @@ export class DuckDbAdapter implements Adapter {
     const lit = d.stringLiteral(file.path);
     const reader = file.format === 'parquet' ? `read_parquet(${lit})` : `read_csv(${lit}, header = true, all_varchar = true)`;
     const c = conn as DuckDbConnection;
-    await c.raw.run('begin transaction');
+    await c.control('begin transaction');
     try {
       const created = await c.execute(d.createTableAs(tmp, `select * from ${reader}`));
       const described = await c.execute(`describe ${d.qualify(tmp)}`);
@@ -201,10 +233,10 @@ export class DuckDbAdapter implements Adapter {
       const missing = missingColumns(expectedColumns, columns.map((col) => col.name));
       if (missing.length) throw new ColumnMismatchError(missing, columns.map((col) => col.name));
       for (const s of d.swapTable(tmp, relation, existing)) await c.execute(s);
-      await c.raw.run('commit');
+      await c.control('commit');
       return { rows: created.rowsAffected ?? 0, columns };
     } catch (e) {
-      await c.raw.run('rollback').catch(() => undefined);
+      await c.control('rollback').catch(() => undefined);
       throw e;
     }
   }

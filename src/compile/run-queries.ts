@@ -1,0 +1,70 @@
+import type { Connection, QueryResult } from '../adapters/adapter.js';
+import { ProjectError } from '../errors.js';
+import type { Manifest } from '../graph/manifest.js';
+import type { ModelNode, TestNode } from '../graph/nodes.js';
+import { redact } from '../secrets.js';
+import { compileNode, type CompileContext, type CompiledNode } from './compile-node.js';
+
+/** Renders pass until every query a template asked for has an answer (queries that depend on answers). */
+const MAX_PASSES = 8;
+
+/**
+ * Answers to the queries a render makes (`run_query()`, `{% call statement %}`), by SQL text.
+ * Rendering is synchronous, so a render that asks for an unknown query gets an empty result,
+ * is discarded, and runs again once the query has been run on the warehouse.
+ */
+export class QueryCache {
+  private readonly answers = new Map<string, QueryResult>();
+  missing: string[] = [];
+
+  lookup(sql: string): QueryResult | undefined {
+    const hit = this.answers.get(sql);
+    if (!hit && !this.missing.includes(sql)) this.missing.push(sql);
+    return hit;
+  }
+
+  set(sql: string, result: QueryResult): void {
+    this.answers.set(sql, result);
+  }
+}
+
+/** compileNode, with `run_query()` answered from the warehouse over `conn`. */
+export async function compileWithQueries(
+  manifest: Manifest,
+  node: ModelNode | TestNode,
+  ctx: CompileContext,
+  conn: Connection,
+): Promise<CompiledNode> {
+  const cache = new QueryCache();
+  for (let pass = 1; ; pass++) {
+    cache.missing = [];
+    let compiled: CompiledNode | undefined;
+    let error: unknown;
+    const logs: string[] = [];
+    try {
+      compiled = compileNode(manifest, node, { ...ctx, queries: cache, log: (m) => logs.push(m) });
+    } catch (e) {
+      error = e;
+    }
+    // A render that lacked an answer may fail on the empty stand-in: only the last word counts.
+    if (cache.missing.length === 0) {
+      for (const m of logs) (ctx.log ?? ((x: string) => process.stderr.write(`${x}\n`)))(m);
+      if (compiled) return compiled;
+      throw error;
+    }
+    if (pass >= MAX_PASSES) {
+      throw new ProjectError('template', `run_query(): ${node.file} still asks for new queries after ${MAX_PASSES} renders`, {
+        location: { file: node.file },
+        hint: 'a query text that changes with each answer cannot be settled; build it from values that do not depend on its own result',
+      });
+    }
+    for (const sql of cache.missing) {
+      try {
+        cache.set(sql, await conn.execute(sql));
+      } catch (e) {
+        const msg = redact(e instanceof Error ? e.message : String(e));
+        throw new ProjectError('database', `run_query() failed: ${msg}`, { location: { file: node.file }, hint: `the query was:\n${redact(sql)}` });
+      }
+    }
+  }
+}

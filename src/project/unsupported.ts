@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Node } from '../graph/nodes.js';
+import { isPlainObject } from '../util.js';
+import { listFiles } from './files.js';
+
+/** Project keys that mean nothing here (dbt's own bookkeeping): accepted silently. */
+export const PROJECT_KEYS_WITHOUT_EFFECT = new Set(['name', 'profile', 'require-dbt-version', 'clean-targets', 'config-version', 'version']);
+
+/** Project keys that are read and acted on. */
+const HONOURED_PROJECT_KEYS = new Set([
+  'model-paths', 'seed-paths', 'macro-paths', 'test-paths', 'docs-paths', 'target-path', 'vars',
+  'models', 'seeds', 'sources', 'data_tests', 'tests', 'on-run-start', 'on-run-end',
+]);
+
+/** Folders whose contents this engine does not build: worth a warning only when they hold files. */
+const PATH_KEYS: Record<string, { default?: string; what: string }> = {
+  'analysis-paths': { default: 'analyses', what: 'analyses are not compiled' },
+  'snapshot-paths': { default: 'snapshots', what: 'snapshots are not supported' },
+  'asset-paths': { what: 'assets are not copied' },
+  'packages-install-path': { what: 'packages are not installed' },
+};
+
+/**
+ * The project file's keys that cannot be honoured, as one warning (or none): unknown keys,
+ * and known ones with no effect here. Path keys count only when their folder has files.
+ */
+export function unsupportedProjectKeys(file: string, data: Record<string, unknown>, dir: string): string | undefined {
+  const out: string[] = [];
+  for (const key of Object.keys(data)) {
+    if (PROJECT_KEYS_WITHOUT_EFFECT.has(key) || HONOURED_PROJECT_KEYS.has(key)) continue;
+    const p = PATH_KEYS[key];
+    if (p) {
+      const folders = Array.isArray(data[key]) ? (data[key] as unknown[]).map(String) : [String(data[key])];
+      if (folders.some((f) => listFiles(dir, f, ['.sql', '.yml', '.yaml', '.csv', '.md', '.png', '.jpg', '.svg']).length > 0)) out.push(`${key} (${p.what})`);
+      continue;
+    }
+    out.push(key);
+  }
+  // A snapshots/ or analyses/ folder is read by dbt even when the key is left out.
+  for (const [key, p] of Object.entries(PATH_KEYS)) {
+    if (key in data || !p.default) continue;
+    if (existsSync(path.join(dir, p.default)) && listFiles(dir, p.default, ['.sql']).length > 0) out.push(`${p.default}/ (${p.what})`);
+  }
+  for (const deps of ['packages.yml', 'dependencies.yml']) {
+    if (existsSync(path.join(dir, deps))) out.push(`${deps} (dbt packages are not installed: copy the macros you need into a macro path)`);
+  }
+  return out.length ? `${file}: not supported, so ignored: ${out.join(', ')}` : undefined;
+}
+
+/** Node configs acted on; any other config a model or seed carries has no effect. */
+const HONOURED_CONFIGS = new Set([
+  'enabled', 'materialized', 'schema', 'database', 'alias', 'tags', 'unique_key', 'incremental_strategy', 'full_refresh',
+  'column_types', 'delimiter', 'pre-hook', 'post-hook', 'meta', 'docs', 'transient',
+  // data test configs (a folder may set them for its models' tests)
+  'severity', 'warn_if', 'error_if', 'where', 'limit', 'store_failures', 'store_failures_as', 'fail_calc',
+]);
+
+/** Values that ask for nothing (dbt's defaults), so ignoring them changes nothing. */
+function isNoOp(key: string, value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  if (key === 'on_schema_change') return value === 'ignore';
+  if (key === 'persist_docs' || key === 'contract') return isPlainObject(value) && Object.values(value).every((v) => !v);
+  if (key === 'grants') return isPlainObject(value) && Object.keys(value).length === 0;
+  return false;
+}
+
+/** One warning naming each config some model or seed sets that has no effect here, with who sets it. */
+export function unsupportedConfigWarning(nodes: Iterable<Node>): string | undefined {
+  const byKey = new Map<string, string[]>();
+  for (const node of nodes) {
+    if (node.resourceType !== 'model' && node.resourceType !== 'seed') continue;
+    for (const [key, value] of Object.entries(node.config)) {
+      if (HONOURED_CONFIGS.has(key) || isNoOp(key, value)) continue;
+      byKey.set(key, [...(byKey.get(key) ?? []), node.name]);
+    }
+  }
+  if (byKey.size === 0) return undefined;
+  const list = [...byKey].map(([k, names]) => `${k} (${names.length > 3 ? `${names.length} nodes` : names.join(', ')})`);
+  return `these configs are not supported and have no effect: ${list.join(', ')}`;
+}

@@ -1,0 +1,41 @@
+import type { QueryResult } from '../adapters/adapter.js';
+
+/** Sets a name on an array without shadowing what arrays already have (`length`, `map`, …). */
+function nameItems<T>(items: T[], names: string[]): T[] {
+  names.forEach((n, i) => {
+    if (!(n in items)) Object.defineProperty(items, n, { value: items[i], enumerable: false });
+  });
+  return items;
+}
+
+/**
+ * A query result shaped like the agate table dbt's `run_query()` returns: `rows` (by index or
+ * column name), `columns[i].values()`, `column_names`, `columns['name']`.
+ */
+export function agateTable(result: QueryResult | undefined) {
+  const names = result?.columns.map((c) => c.name) ?? [];
+  const rows = (result?.rows ?? []).map((r) => nameItems([...r], names));
+  const columns = nameItems(
+    names.map((name, i) => ({
+      name,
+      data_type: result!.columns[i]!.type,
+      values: () => rows.map((r) => r[i]),
+      values_distinct: () => [...new Set(rows.map((r) => r[i]))],
+    })),
+    names,
+  );
+  return {
+    rows,
+    columns,
+    column_names: names,
+    column_types: result?.columns.map((c) => c.type) ?? [],
+    print_table: () => '',
+    length: rows.length,
+  };
+}
+
+/** What dbt's `load_result(name)` gives for a `{% call statement(name, fetch_result=True) %}` block. */
+export function statementResult(result: QueryResult | undefined) {
+  const table = agateTable(result);
+  return { response: { rows_affected: result?.rowsAffected ?? table.rows.length, code: 'OK' }, data: table.rows, table };
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import type { Node } from '../../src/graph/nodes.js';
+import { configFromTree, mergeConfig } from '../../src/project/folder-config.js';
+import { unsupportedConfigWarning, unsupportedProjectKeys } from '../../src/project/unsupported.js';
+import { hookTexts } from '../../src/runner/hooks.js';
+import { writeProject } from '../helpers/project.js';
+
+describe('dbt project settings', () => {
+  it('adds hooks up from project to folder to model, in both spellings', () => {
+    const tree = { shop: { '+post-hook': 'grant a', marts: { post_hook: ['grant b', { sql: 'grant c', transaction: false }] } } };
+    const folder = configFromTree(tree, ['shop', 'marts', 'm']);
+    const merged = mergeConfig(folder, { 'post-hook': 'grant d', 'pre-hook': 'set x' });
+    expect(hookTexts(merged['post-hook'])).toEqual(['grant a', 'grant b', 'grant c', 'grant d']);
+    expect(hookTexts(merged['pre-hook'])).toEqual(['set x']);
+    expect(merged).not.toHaveProperty('post_hook');
+  });
+
+  it('lists project keys it cannot honour, skipping bookkeeping keys and empty folders', () => {
+    const dir = writeProject({ 'snapshots/s.sql': 'select 1\n' });
+    const data = { name: 'p', profile: 'p', 'config-version': 2, 'clean-targets': ['target'], 'analysis-paths': ['analyses'], quoting: {}, 'on-run-start': 'x', 'restrict-access': true };
+    expect(unsupportedProjectKeys('dbt_project.yml', data, dir)).toBe(
+      'dbt_project.yml: not supported, so ignored: quoting, restrict-access, snapshots/ (snapshots are not supported)',
+    );
+    expect(unsupportedProjectKeys('dbt_project.yml', { name: 'p', models: {} }, writeProject({}))).toBeUndefined();
+  });
+
+  it('names configs with no effect once, with the nodes that set them; defaults are no-ops', () => {
+    const node = (name: string, config: Record<string, unknown>) => ({ resourceType: 'model', name, config }) as unknown as Node;
+    const w = unsupportedConfigWarning([
+      node('a', { materialized: 'table', persist_docs: { relation: true }, grants: {} }),
+      node('b', { persist_docs: { relation: true }, on_schema_change: 'ignore', contract: { enforced: false } }),
+      node('c', { on_schema_change: 'fail', 'post-hook': ['x'] }),
+    ]);
+    expect(w).toBe('these configs are not supported and have no effect: persist_docs (a, b), on_schema_change (c)');
+    expect(unsupportedConfigWarning([node('a', { materialized: 'view', tags: ['x'] })])).toBeUndefined();
+  });
+});
