@@ -130,6 +130,8 @@ export async function execute(command: ExecuteCommand, opts: RunOptions = {}, ex
   const adapter = await connect(session);
   let summary: RunSummary;
   try {
+    // Never two writers on one target: seed, run and build take the write lock (tests only read).
+    if (command !== 'test') await adapter.lockForWrites?.((m) => reporter.info(m));
     // Tests of models built earlier: a misspelt column stops the run before any test query.
     if (command === 'test') await preflightDataTests(session.manifest, adapter, nodes);
     summary = await executeNodes(

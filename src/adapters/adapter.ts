@@ -64,6 +64,11 @@ export interface Adapter {
    * lacks one of `expectedColumns`, nothing is replaced and a ColumnMismatchError is thrown.
    */
   loadFile(conn: Connection, relation: RelationName, file: ExternalFile, expectedColumns: string[]): Promise<{ rows: number; columns: ColumnInfo[] }>;
+  /**
+   * Takes the target's write lock for a build, waiting a bounded time for another build to finish;
+   * `close()` releases it. Absent where the warehouse already locks (DuckDB's file lock).
+   */
+  lockForWrites?(log: (message: string) => void): Promise<void>;
   /** Cancels everything running (Ctrl-C). */
   cancelAll(): Promise<void>;
 }

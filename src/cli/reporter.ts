@@ -1,7 +1,7 @@
 import { isUserError, ProjectError, ProjectErrors } from '../errors.js';
 import type { Node } from '../graph/nodes.js';
 import type { Reporter } from '../runner/reporter.js';
-import { countByStatus, type NodeResult, type RunSummary } from '../runner/results.js';
+import { countByStatus, INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from '../runner/results.js';
 import { redact } from '../secrets.js';
 
 type Stream = { write(s: string): unknown; isTTY?: boolean };
@@ -105,13 +105,15 @@ export class CliReporter implements Reporter {
     const problems = summary.results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'warn');
     this.print();
     this.print(`Finished running ${summary.results.length} node${summary.results.length === 1 ? '' : 's'} in ${summary.elapsedSeconds.toFixed(2)}s.`);
-    if (summary.interrupted) this.print(this.paint(33, 'Interrupted: nodes not yet started were skipped; running queries were cancelled.'));
-    if (problems.length) {
-      const errors = problems.filter((p) => p.status !== 'warn').length;
-      const warns = problems.length - errors;
+    const cancelled = summary.results.filter((r) => r.status === 'error' && r.message.startsWith(INTERRUPTED_MESSAGE));
+    if (summary.interrupted) this.printInterruption(summary, cancelled);
+    const reported = problems.filter((p) => !cancelled.includes(p));
+    if (reported.length) {
+      const errors = reported.filter((p) => p.status !== 'warn').length;
+      const warns = reported.length - errors;
       this.print();
       this.print(`${errors ? this.paint(31, `Completed with ${errors} error${errors === 1 ? '' : 's'}`) : this.paint(33, 'Completed with warnings')} and ${warns} warning${warns === 1 ? '' : 's'}:`);
-      for (const p of problems) {
+      for (const p of reported) {
         this.print();
         const kind = p.status === 'warn' ? 'Warning' : p.status === 'fail' ? 'Failure' : 'Error';
         this.print(`  ${kind} in ${p.node.resourceType} ${p.node.name} (${p.node.file})`);
@@ -126,6 +128,24 @@ export class CliReporter implements Reporter {
     this.print(
       `Done. PASS=${c.success + c.pass} WARN=${c.warn} ERROR=${c.error + c.fail} SKIP=${c.skipped} TOTAL=${summary.results.length}`,
     );
+  }
+
+  /** After Ctrl-C: what was done, what was cancelled while running, what never started. */
+  private printInterruption(summary: RunSummary, cancelled: NodeResult[]): void {
+    // Models, seeds and sources by name; data tests only counted, they are many and rebuild nothing.
+    const names = (rs: NodeResult[]) => {
+      const built = rs.filter((r) => r.node.resourceType !== 'test').map((r) => r.node.name);
+      const tests = rs.length - built.length;
+      return [...built, ...(tests ? [`${tests} data test${tests === 1 ? '' : 's'}`] : [])].join(', ');
+    };
+    const done = summary.results.filter((r) => r.status !== 'skipped' && r.status !== 'error');
+    const failed = summary.results.filter((r) => r.status === 'error' && !cancelled.includes(r));
+    const notStarted = summary.results.filter((r) => r.status === 'skipped');
+    this.print(this.paint(33, 'Interrupted: no new node was started and running queries were cancelled.'));
+    this.print(`  done (${done.length}): ${names(done) || 'nothing'}`);
+    if (failed.length) this.print(`  failed (${failed.length}): ${names(failed)}`);
+    this.print(`  cancelled while running, previous tables kept (${cancelled.length}): ${names(cancelled) || 'none'}`);
+    this.print(`  not started (${notStarted.length}): ${names(notStarted) || 'none'}`);
   }
 
   /** A user error: file:line headline, code frame, hint. No stack. */

@@ -53,6 +53,10 @@ export const snowflakeTargetSchema = z.strictObject({
   login_timeout: z.number().int().positive().default(15),
   query_timeout: z.number().int().positive().optional(),
   client_session_keep_alive: z.boolean().optional(),
+  /** Seconds a build waits for another build's lock on the same database and schema before giving up. */
+  lock_timeout: z.number().int().min(0).default(120),
+  /** Seconds without a heartbeat after which a build lock counts as abandoned (its build was killed). */
+  lock_stale_after: z.number().int().min(1).default(30),
 });
 
 export const targetSchema = z.discriminatedUnion('type', [duckDbTargetSchema, snowflakeTargetSchema]);

@@ -15,7 +15,7 @@ import { resolveExternalFile } from '../sources/external-file.js';
 import { runNodeHooks, runProjectHooks } from './hooks.js';
 import { ReadyQueue } from './ready-queue.js';
 import type { Reporter } from './reporter.js';
-import type { NodeResult, RunSummary } from './results.js';
+import { INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from './results.js';
 
 export interface ExecuteOptions {
   threads: number;
@@ -66,7 +66,13 @@ export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: st
   }
 
   const ctx: ExecutionContext = { manifest, adapter, options, existing: new Map(), results: new Map() };
-  await prepareSchemas(ctx, runSet);
+  try {
+    await prepareSchemas(ctx, runSet);
+  } catch (e) {
+    // The warehouse failed before any node ran (network, rights): a clear message, not a stack.
+    if (e instanceof ProjectError) throw e;
+    throw new ProjectError('connection', `preparing the schemas failed, nothing was run: ${redact(e instanceof Error ? e.message : String(e))}`);
+  }
   await runProjectHooks(ctx, 'on-run-start');
 
   const order = topoOrder(manifest, runSet);
@@ -184,10 +190,16 @@ async function runOne(ctx: ExecutionContext, node: Node, threadId: string): Prom
     });
     return { node, status: 'success', message: '', startedAt, completedAt: new Date(), threadId, ...partial };
   } catch (e) {
-    const error = toNodeError(e, node);
+    // Ctrl-C cancelled its query: say so instead of the database's "Interrupted!" text.
+    const error = ctx.options.signal?.aborted
+      ? new ProjectError('database', `${INTERRUPTED_MESSAGE}; nothing it wrote was kept`, { location: { file: node.file } })
+      : toNodeError(e, node);
     return { node, status: 'error', message: error.message, error, startedAt, completedAt: new Date(), threadId };
   }
 }
+
+/** Temporary relations the materializations build aside; one found before a run is a leftover of a killed run. */
+const TEMP_SUFFIXES = ['__model_tmp', '__model_incr'];
 
 function toNodeError(e: unknown, node: Node): ProjectError {
   if (e instanceof ProjectError) return e;
@@ -265,7 +277,15 @@ async function prepareSchemas(ctx: ExecutionContext, runSet: Set<string>): Promi
   for (const { database, schema } of schemas.values()) {
     await ctx.adapter.ensureSchema(database, schema);
     const rels = await ctx.adapter.listRelations(database, schema);
-    for (const [name, type] of rels) ctx.existing.set(relationKey({ database, schema, identifier: name }), type);
+    for (const [name, type] of rels) {
+      const rel = { database, schema, identifier: name };
+      // Only this run writes here (file lock or build lock), so a temp relation is a killed run's leftover.
+      if (TEMP_SUFFIXES.some((s) => name.endsWith(s))) {
+        await ctx.adapter.withConnection((c) => c.execute(ctx.adapter.dialect.drop(rel, type)));
+        continue;
+      }
+      ctx.existing.set(relationKey(rel), type);
+    }
   }
 }
 

@@ -32,6 +32,9 @@ export interface RunSummary {
   interrupted: boolean;
 }
 
+/** The message of a node whose query was cancelled by an interrupt (the reporter lists these apart). */
+export const INTERRUPTED_MESSAGE = 'cancelled by an interrupt while running';
+
 /** Exit status CI can gate on: 0 all good (warnings allowed), 1 something failed. */
 export function exitCodeOf(summary: RunSummary): number {
   if (summary.interrupted) return 130;

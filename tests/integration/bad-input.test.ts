@@ -109,6 +109,14 @@ describe('bad input is reported with file and line, and loses nothing', () => {
       [{ 'project.yml': 'name: segmentation\nmodels_path: [models]\n' }, /^project\.yml:2:1: error \[project\]: unknown key 'models_path'/m],
       [{ 'models/prod/extra.sql': "select * from {{ ref('segment_derived') }}" }, /^models\/prod\/extra\.sql:1:18: error \[graph\]: ref\('segment_derived'\) matches no model or seed\n[\s\S]*hint: did you mean 'segments_derived'\?/m],
       [{ 'macros/broken.sql': '{% macro broken() %}\n{{ oops( }}\n{% endmacro %}' }, /^macros\/broken\.sql:2:\d+: error \[template\]: template syntax error/m],
+      [
+        {
+          'macros/chain_outer.sql': '{% macro chain_outer() %}\n  {{ chain_inner(5) }}\n{% endmacro %}\n',
+          'macros/chain_inner.sql': '{% macro chain_inner(x) %}\n  {{ exceptions.raise_compiler_error("inner failed on " ~ x) }}\n{% endmacro %}\n',
+          'models/stage/uses_chain.sql': 'select 1 as a,\n{{ chain_outer() }} as b\n',
+        },
+        /^models\/stage\/uses_chain\.sql:2:1: error \[template\]: inner failed on 5 \(in macro 'chain_outer' of macros\/chain_outer\.sql ← macro 'chain_inner' of macros\/chain_inner\.sql\)/m,
+      ],
       [{ 'models/stage/loop_a.sql': "select * from {{ ref('loop_b') }}", 'models/stage/loop_b.sql': "select * from {{ ref('loop_a') }}" }, /error \[graph\]: dependency cycle: loop_a -> loop_b -> loop_a[\s\S]*loop_a \(models\/stage\/loop_a\.sql\), loop_b \(models\/stage\/loop_b\.sql\)/],
     ];
     for (const [files, pattern] of cases) {

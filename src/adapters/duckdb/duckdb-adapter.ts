@@ -1,8 +1,9 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import { ProjectError } from '../../errors.js';
+import { redact } from '../../secrets.js';
 import type { DuckDbTarget } from '../../project/profiles.js';
 import { ColumnMismatchError, missingColumns, type Adapter, type ColumnInfo, type Connection, type ExternalFile, type QueryResult, type SeedColumn } from '../adapter.js';
 import type { RelationName, RelationType } from '../dialect.js';
@@ -27,6 +28,16 @@ function normaliseRows(types: string[], rows: unknown[][]): unknown[][] {
   return rows;
 }
 
+/** A process's command line, where the OS shows it (Linux /proc), to name what holds the file. */
+function commandOf(pid: string): string | undefined {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    return cmd ? cmd.slice(0, 200) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * With MODEL_SQL_LOG=<file>, every statement (and its binds) is appended to the file as a JSON
  * line: what the benchmark replays as the "same SQL run directly" floor, and a debugging aid.
@@ -47,7 +58,7 @@ class DuckDbConnection implements Connection {
   constructor(readonly raw: DuckDBConnection) {}
 
   private log(sql: string, binds?: unknown[]): void {
-    if (sqlLog) appendFileSync(sqlLog, `${JSON.stringify(binds && binds.length ? { c: this.id, sql, binds } : { c: this.id, sql })}\n`);
+    if (sqlLog) appendFileSync(sqlLog, `${redact(JSON.stringify(binds && binds.length ? { c: this.id, sql, binds } : { c: this.id, sql }))}\n`);
   }
 
   /** Transaction control, logged like any statement. */
@@ -147,8 +158,9 @@ export class DuckDbAdapter implements Adapter {
     const msg = e instanceof Error ? e.message : String(e);
     const lock = /Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(msg);
     if (lock) {
-      return new ProjectError('connection', `the database file ${this.file} is in use by another process (PID ${lock[2]}: ${lock[1]})`, {
-        hint: 'wait for the other build or server to finish, or stop it; DuckDB allows one writer per file',
+      const pid = lock[2]!;
+      return new ProjectError('connection', `the database file ${this.file} is in use: another build or server holds it (PID ${pid}: ${commandOf(pid) ?? lock[1]})`, {
+        hint: 'DuckDB allows one process per file, so this run stopped before writing anything; run it again when the other one has finished, or stop that one',
       });
     }
     if (/Could not set lock/.test(msg)) {

@@ -7,6 +7,7 @@ import { redact, registerSecret } from '../../secrets.js';
 import { ColumnMismatchError, missingColumns, type Adapter, type ColumnInfo, type Connection, type ExternalFile, type QueryResult, type SeedColumn } from '../adapter.js';
 import type { RelationName, RelationType } from '../dialect.js';
 import { Pool } from '../pool.js';
+import { BuildLock } from './build-lock.js';
 import { snowflakeDialect, storedName } from './snowflake-dialect.js';
 
 type Sdk = typeof import('snowflake-sdk');
@@ -79,7 +80,9 @@ function columnType(c: Column): string {
 /** The SDK's error as a plain Error with Snowflake's message and code, and no secret. */
 function sqlFailure(err: SnowflakeError, sql: string): Error {
   const code = err.code !== undefined ? ` (${err.code}${err.sqlState ? `, SQL state ${err.sqlState}` : ''})` : '';
-  const e = new Error(redact(`${err.message}${code}`));
+  // 4010xx: the request itself failed (network, 5xx) after the SDK's own retries.
+  const network = /^4010\d\d$/.test(String(err.code)) ? 'Snowflake did not answer, even after retries: ' : '';
+  const e = new Error(redact(`${network}${err.message}${code}`));
   (e as Error & { sql?: string }).sql = redact(sql);
   return e;
 }
@@ -179,6 +182,8 @@ export class SnowflakeAdapter implements Adapter {
   readonly dialect = snowflakeDialect;
   private pool: Pool<SnowflakeConnection> | undefined;
   private readonly ensured = new Set<string>();
+  private lock: { lock: BuildLock; conn: SnowflakeConnection } | undefined;
+  private lockLost = false;
 
   constructor(
     private readonly target: SnowflakeTarget,
@@ -300,17 +305,59 @@ export class SnowflakeAdapter implements Adapter {
     if (this.pool) return;
     const pool = new Pool(this.target.threads, () => this.login());
     // Log in once now, so bad credentials or an unreachable account fail before any work starts.
-    await pool.use(async () => undefined);
+    try {
+      await pool.use(async () => undefined);
+    } catch (e) {
+      if (e instanceof ProjectError) throw e;
+      throw new ProjectError('connection', redact(`cannot start a Snowflake session at ${this.endpoint}: ${e instanceof Error ? e.message : String(e)}`));
+    }
     this.pool = pool;
   }
 
+  /** Takes the build lock on its own session, so its heartbeat never waits behind a long query. */
+  async lockForWrites(log: (message: string) => void): Promise<void> {
+    if (this.lock) return;
+    const conn = await this.login();
+    const lock = new BuildLock(conn, {
+      database: this.database,
+      schema: this.target.schema,
+      waitSeconds: this.target.lock_timeout,
+      staleSeconds: this.target.lock_stale_after,
+      log,
+      onLost: () => {
+        this.lockLost = true;
+        void this.cancelAll();
+      },
+    });
+    try {
+      await lock.acquire();
+    } catch (e) {
+      await conn.destroy();
+      if (e instanceof ProjectError) throw e;
+      throw new ProjectError('connection', redact(`cannot take the build lock in ${this.database}.${this.target.schema}: ${e instanceof Error ? e.message : String(e)}`), {
+        hint: 'the user needs the right to create and update a table in that schema',
+      });
+    }
+    this.lock = { lock, conn };
+  }
+
   async close(): Promise<void> {
+    if (this.lock) {
+      await this.lock.lock.release();
+      await this.lock.conn.destroy();
+      this.lock = undefined;
+    }
     await this.pool?.drain((c) => c.destroy());
     this.pool = undefined;
   }
 
   async withConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
     if (!this.pool) throw new Error('adapter is not open');
+    if (this.lockLost) {
+      throw new ProjectError('connection', `another build took over the build lock of ${this.database}.${this.target.schema} (this one stalled longer than lock_stale_after, ${this.target.lock_stale_after} s); stopped writing`, {
+        hint: 'raise lock_stale_after in the target if builds stall that long',
+      });
+    }
     return this.pool.use(fn);
   }
 

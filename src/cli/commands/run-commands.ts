@@ -15,10 +15,12 @@ export function registerRunCommands(program: Command, { reporter, setExitCode }:
       const opts = toOptions(flags, reporter);
       const controller = new AbortController();
       const onSigint = () => {
-        reporter.info('\nInterrupted: cancelling running queries, starting nothing new…');
+        reporter.info('\nInterrupted: cancelling running queries, starting nothing new… (press Ctrl-C again to stop at once)');
         controller.abort();
       };
+      // SIGTERM (a CI job cancelled, `docker stop`) stops as cleanly as Ctrl-C.
       process.once('SIGINT', onSigint);
+      process.once('SIGTERM', onSigint);
       try {
         const { session, summary } = await execute(name, { ...opts, signal: controller.signal });
         printWhereResultsAre(reporter, session, summary.results, flags.target);
@@ -26,6 +28,7 @@ export function registerRunCommands(program: Command, { reporter, setExitCode }:
         setExitCode(exitCodeOf(summary));
       } finally {
         process.removeListener('SIGINT', onSigint);
+        process.removeListener('SIGTERM', onSigint);
       }
     });
   };

@@ -1,0 +1,157 @@
+// Faults done for real against the loopback Snowflake emulator, with the real CLI and snowflake-sdk:
+// SIGKILL at random points, Ctrl-C, 5xx answers and dropped connections, two builds at once.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateVouchers } from '../../src/datagen/generate-vouchers.js';
+import { startSnowflakeEmulator, type SnowflakeEmulator } from '../../src/snowflake-emulator/server.js';
+import { expectNoCrash, faultSeed, fingerprints, prng, startModel, tempLeftovers, type Fingerprints } from '../helpers/faults.js';
+import { copyShippedProject, runModel } from '../helpers/project.js';
+
+const SCHEMAS = ['DH_RAW', 'DH_STAGE', 'DH_PROD'];
+const PASSWORD = 'model-password';
+const rng = prng(faultSeed());
+
+let emulator: SnowflakeEmulator;
+let dir: string;
+let buildMs = 0;
+const versions: Record<'a' | 'b', Fingerprints> = { a: {}, b: {} };
+const env = (extra: Record<string, string> = {}) => ({
+  SNOWFLAKE_ACCOUNT: 'emulator',
+  SNOWFLAKE_USER: 'model',
+  SNOWFLAKE_PASSWORD: PASSWORD,
+  SNOWFLAKE_ACCESS_URL: emulator.url,
+  ...extra,
+});
+const args = (v: 'a' | 'b') => ['build', '--target', 'snowflake', '--vars', `{vouchers_path: data/${v}.parquet}`];
+const build = (v: 'a' | 'b', extra: Record<string, string> = {}) => runModel(args(v), { cwd: dir, env: env(extra) });
+const snapshot = () => fingerprints((sql) => emulator.query(sql), 'DH_DATABASE', SCHEMAS);
+const leftovers = () => tempLeftovers((sql) => emulator.query(sql), 'DH_DATABASE');
+
+async function expectOldOrNew(context: string): Promise<void> {
+  const now = await snapshot();
+  expect(Object.keys(now).sort(), context).toEqual(Object.keys(versions.a).sort());
+  for (const [table, fp] of Object.entries(now)) expect([versions.a[table], versions.b[table]], `${context}: ${table}`).toContain(fp);
+}
+
+beforeAll(async () => {
+  emulator = await startSnowflakeEmulator({ port: 0 });
+  dir = copyShippedProject();
+  // A killed build's lock goes stale after 3 s here (30 s by default), so the next build takes over quickly.
+  const profiles = path.join(dir, 'profiles.yml');
+  writeFileSync(
+    profiles,
+    readFileSync(profiles, 'utf8').replace(
+      /(\n\s+)schema: public\n/,
+      `$1schema: public$1lock_stale_after: 3$1lock_timeout: "{{ env_var('MODEL_LOCK_TIMEOUT', '60') }}"\n`,
+    ),
+  );
+  await generateVouchers({ rows: 20_000, seed: 1, out: path.join(dir, 'data', 'a.parquet'), threads: 1 });
+  await generateVouchers({ rows: 20_000, seed: 2, out: path.join(dir, 'data', 'b.parquet'), threads: 1 });
+  for (const v of ['a', 'b'] as const) {
+    const t0 = Date.now();
+    const r = await build(v);
+    buildMs = Date.now() - t0;
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    versions[v] = await snapshot();
+  }
+  expect(versions.a['dh_raw.old_voucher_data']).not.toEqual(versions.b['dh_raw.old_voucher_data']);
+}, 120_000);
+
+afterAll(async () => {
+  await emulator?.close();
+});
+
+describe('faults on Snowflake (emulator)', () => {
+  it('SIGKILL at random points: every table is the old or the new one, whole; the next build cleans up and works', async () => {
+    for (let i = 0; i < 5; i++) {
+      const v = i % 2 ? 'a' : 'b';
+      const delay = Math.floor(rng() * buildMs);
+      const run = startModel(args(v), { cwd: dir, env: env() });
+      await new Promise((r) => setTimeout(r, delay));
+      run.child.kill('SIGKILL');
+      await run.done;
+      await expectOldOrNew(`kill #${i} after ${delay} ms`);
+    }
+    // The last kill may have left its lock and temp tables: the next build takes the stale lock and drops them.
+    const r = await build('a');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await snapshot()).toEqual(versions.a);
+    expect(await leftovers()).toEqual([]);
+  }, 150_000);
+
+  it('Ctrl-C exits 130, says what was done, and releases the build lock', async () => {
+    const run = startModel(args('b'), { cwd: dir, env: env() });
+    await run.waitFor(/START source file dh_raw\.old_voucher_data/);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code, r.stdout + r.stderr).toBe(130);
+    expect(r.stdout).toMatch(/Interrupted: no new node was started and running queries were cancelled\.\n\s+done \(\d+\)/);
+    expect(r.stdout).toMatch(/not started \(\d+\): .*segments_derived/);
+    expect(expectNoCrash(r)).toBeUndefined();
+    await expectOldOrNew('after Ctrl-C');
+    // The lock was released on the way out: the next build does not wait for it.
+    const next = await build('a', { MODEL_LOCK_TIMEOUT: '0' });
+    expect(next.code, next.stdout + next.stderr).toBe(0);
+    expect(next.stderr).not.toMatch(/Waiting for another build/);
+    expect(await snapshot()).toEqual(versions.a);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('5xx answers and dropped connections are retried; no row is written twice', async () => {
+    emulator.setFaults({ http503: 2, destroySocket: 1 });
+    const r = await build('b');
+    emulator.setFaults({});
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await snapshot()).toEqual(versions.b);
+
+    // Connections dropped after the statement ran (the answer is lost): the SDK resends the
+    // request with its request id and gets the first answer instead of inserting again.
+    const before = emulator.stats.duplicateRequests;
+    const run = startModel(args('a'), { cwd: dir, env: env() });
+    await run.waitFor(/START (seed|source) file/);
+    emulator.setFaults({ destroyAfterExecute: 2 });
+    const again = await run.done;
+    emulator.setFaults({});
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(emulator.stats.duplicateRequests).toBeGreaterThan(before);
+    expect(await snapshot()).toEqual(versions.a);
+  });
+
+  it('an endpoint that keeps failing gives a clear failure, bounded, without a stack trace', async () => {
+    emulator.setFaults({ http503: 1_000_000, target: 'login' });
+    const r = await build('b');
+    emulator.setFaults({});
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error \[connection\]: (cannot reach Snowflake|cannot connect to Snowflake|cannot start a Snowflake session)/);
+    expect(r.stdout).not.toMatch(/START/);
+    expect(expectNoCrash(r)).toBeUndefined();
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+    expect(await snapshot()).toEqual(versions.a);
+  });
+
+  it('two builds at once: the second waits for the first; the result is whole, no row twice', async () => {
+    const one = startModel(args('b'), { cwd: dir, env: env() });
+    await one.waitFor(/START/);
+    const two = startModel(args('b'), { cwd: dir, env: env() });
+    const [r1, r2] = await Promise.all([one.done, two.done]);
+    expect(r1.code, r1.stdout + r1.stderr).toBe(0);
+    expect(r2.code, r2.stdout + r2.stderr).toBe(0);
+    expect(r2.stderr).toMatch(/Waiting for another build to finish \(lock held by .* pid \d+/);
+    expect(await snapshot()).toEqual(versions.b);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('with lock_timeout 0 the second build refuses at once, naming the holder', async () => {
+    const one = startModel(args('a'), { cwd: dir, env: env() });
+    await one.waitFor(/START/);
+    const two = await build('a', { MODEL_LOCK_TIMEOUT: '0' });
+    const r1 = await one.done;
+    expect(r1.code).toBe(0);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toMatch(/error \[connection\]: another build is writing to dh_database\.public \(lock held by .* pid \d+ since [\d-]+T/);
+    expect(two.stdout).not.toMatch(/START/);
+    expect(await snapshot()).toEqual(versions.a);
+  });
+});
