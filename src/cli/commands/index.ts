@@ -5,6 +5,7 @@ import { registerCompile } from './compile.js';
 import { registerDebug } from './debug.js';
 import { registerLs } from './ls.js';
 import { registerRunCommands } from './run-commands.js';
+import { registerServe } from './serve.js';
 import { registerShow } from './show.js';
 
 /** Every command, one file each; add a new one here. */
@@ -15,4 +16,5 @@ export const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
   registerShow,
   registerClean,
   registerDebug,
+  registerServe,
 ];
