@@ -9,6 +9,15 @@ import { parseTimestamp, type WallTimestamp } from './timestamp.js';
 export const SEGMENT_TYPES = ['frequent_segment', 'recency_segment'] as const;
 export type SegmentType = (typeof SEGMENT_TYPES)[number];
 
+/** What a failed format check on a field means, as a 422 `rule`. */
+export const FORMAT_RULES: Record<string, FieldRule> = {
+  last_order_ts: 'timestamp_format',
+  first_order_ts: 'timestamp_format',
+  reference_ts: 'timestamp_format',
+  total_orders: 'whole_number',
+  country_code: 'required',
+};
+
 /** Why a field was refused: the `rule` of a 422 answer. */
 export type FieldRule =
   | 'required'
@@ -22,36 +31,22 @@ export type FieldRule =
 
 const TIMESTAMP_HELP = 'a timestamp such as 2020-08-29 12:34:56 or ISO 8601 (2020-08-29T12:34:56Z), on a real calendar date';
 
-function fail(ctx: z.RefinementCtx, rule: FieldRule, message: string): typeof z.NEVER {
-  ctx.addIssue({ code: 'custom', message, params: { rule } });
-  return z.NEVER;
-}
+/**
+ * Checks are built-in zod checks on each field plus one refinement for what needs several
+ * fields or a calendar; no per-field transform, which costs zod several microseconds each and
+ * this is the hot path. `normalizeRequest` then turns the valid text into values.
+ */
+const TIMESTAMP_SHAPE = /^(\s*|\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?)$/;
+const NUMBER_TEXT = /^\s*([+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?)?\s*$/i;
 
-/** A timestamp, or null/''/absent for "not set" (the pipeline reads a blank as NULL). */
-const optionalTimestamp = z
-  .union([z.string().max(64, { error: 'must be at most 64 characters' }), z.null()], { error: `must be ${TIMESTAMP_HELP}, or null` })
-  .optional()
-  .transform((value, ctx): WallTimestamp | null => {
-    if (value === undefined || value === null || value.trim() === '') return null;
-    return parseTimestamp(value.trim()) ?? fail(ctx, 'timestamp_format', `must be ${TIMESTAMP_HELP}; got '${value}'`);
-  })
-  .meta({ description: `${TIMESTAMP_HELP}; null or absent when unknown`, examples: ['2020-08-29 12:34:56'] });
-
-/** `total_orders`: a whole number of orders, as a number or as text ("4.0" in the original data). */
-const totalOrders = z
-  .union([z.number(), z.string().max(32, { error: 'must be at most 32 characters' }), z.null()], { error: 'must be a whole number of orders (a number or numeric text such as "4.0")' })
-  .optional()
-  .transform((value, ctx): number => {
-    if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
-      return fail(ctx, 'required', 'is required: a row without total_orders is removed by the cleaning rules');
-    }
-    const n = typeof value === 'number' ? value : /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value.trim()) ? Number(value.trim()) : NaN;
-    if (!Number.isFinite(n) || !Number.isInteger(n) || n < 0 || n > Number.MAX_SAFE_INTEGER) {
-      return fail(ctx, 'whole_number', `must be a whole number of orders, 0 or more; got ${JSON.stringify(value)}`);
-    }
-    return n;
-  })
-  .meta({ description: 'orders placed so far: a whole number, as a number or text ("4.0" is 4)', examples: [4, '4.0'] });
+const timestampField = (description: string, example: string) =>
+  z
+    .string({ error: `must be ${TIMESTAMP_HELP}, or null` })
+    .max(64, { error: 'must be at most 64 characters' })
+    .regex(TIMESTAMP_SHAPE, { error: `must be ${TIMESTAMP_HELP}` })
+    .nullable()
+    .optional()
+    .meta({ description, examples: [example] });
 
 export const voucherRequestSchema = z
   .object({
@@ -63,40 +58,93 @@ export const voucherRequestSchema = z
     country_code: z
       .string({ error: 'must be a country name such as Peru' })
       .max(100, { error: 'must be at most 100 characters' })
-      .refine((s) => s.trim() !== '', { error: 'must not be blank', params: { rule: 'required' } })
+      .regex(/\S/, { error: 'must not be blank' })
       .meta({ description: "the customer's country, e.g. Peru; compared trimmed and case-insensitively", examples: ['Peru'] }),
-    last_order_ts: optionalTimestamp,
-    first_order_ts: optionalTimestamp,
-    total_orders: totalOrders,
+    last_order_ts: timestampField(`${TIMESTAMP_HELP}; null, blank or absent when unknown`, '2018-05-03 00:00:00'),
+    first_order_ts: timestampField(`${TIMESTAMP_HELP}; null, blank or absent when unknown`, '2017-05-03 00:00:00'),
+    total_orders: z
+      .union(
+        [
+          z.number(),
+          z.string().max(32, { error: 'must be at most 32 characters' }).regex(NUMBER_TEXT, { error: 'must be a whole number of orders' }),
+          z.null(),
+        ],
+        { error: 'must be a whole number of orders (a number or numeric text such as "4.0")' },
+      )
+      .optional()
+      .meta({ description: 'orders placed so far: a whole number, as a number or text ("4.0" is 4); required', examples: [15, '4.0'] }),
     segment_name: z
       .enum(SEGMENT_TYPES, { error: `must be one of ${SEGMENT_TYPES.join(', ')} (the segment type to use)` })
       .meta({ description: 'the segment *type* to use', examples: ['recency_segment'] }),
-    reference_ts: optionalTimestamp.meta({
-      description: `the moment "days since last order" is counted to (${TIMESTAMP_HELP}); default: the request's time, in UTC`,
-      examples: ['2018-08-01 00:00:00'],
-    }),
+    reference_ts: timestampField(`the moment "days since last order" is counted to (${TIMESTAMP_HELP}); default: the request's time, in UTC`, '2018-07-31 00:00:00'),
   })
-  .superRefine((r, ctx) => {
-    // The cleaning rules of the stage layer: a request that breaks one is not a customer the pipeline would keep.
-    if (r.total_orders === 0 && (r.last_order_ts || r.first_order_ts)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['total_orders'],
-        message: 'is 0 while last_order_ts or first_order_ts is set: a customer with order timestamps has orders',
-        params: { rule: 'zero_orders_with_order_timestamps' },
-      });
-    }
-    if (r.last_order_ts && r.first_order_ts && r.last_order_ts.ms < r.first_order_ts.ms) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['last_order_ts'],
-        message: 'is before first_order_ts: the last order cannot come before the first',
-        params: { rule: 'last_order_before_first_order' },
-      });
-    }
-  });
+  .superRefine(
+    (r, ctx) => {
+      // Runs even when the body failed its shape (see `when`), so it may not even be an object.
+      if (typeof r !== 'object' || r === null || Array.isArray(r)) return;
+      const issue = (field: string, rule: FieldRule, message: string) => ctx.addIssue({ code: 'custom', path: [field], message, params: { rule } });
+      // Every problem is named at once: check only the fields that have the right shape.
+      const stamps: Record<string, WallTimestamp | null | undefined> = {};
+      for (const field of ['last_order_ts', 'first_order_ts', 'reference_ts'] as const) {
+        const v = r[field];
+        if (typeof v !== 'string' || !TIMESTAMP_SHAPE.test(v)) continue;
+        if (v.trim() === '') stamps[field] = null;
+        else {
+          stamps[field] = parseTimestamp(v);
+          if (!stamps[field]) issue(field, 'timestamp_format', `must be ${TIMESTAMP_HELP}; got '${v}'`);
+        }
+      }
+      const orders = ordersOf(r.total_orders);
+      if (orders === null) issue('total_orders', 'required', 'is required: a row without total_orders is removed by the cleaning rules');
+      else if (orders !== undefined && !(Number.isInteger(orders) && orders >= 0 && orders <= Number.MAX_SAFE_INTEGER)) {
+        issue('total_orders', 'whole_number', `must be a whole number of orders, 0 or more; got ${JSON.stringify(r.total_orders)}`);
+      }
+      // The cleaning rules of the stage layer: a request that breaks one is not a customer the pipeline would keep.
+      const last = stamps.last_order_ts;
+      const first = stamps.first_order_ts;
+      if (orders === 0 && (last || first)) {
+        issue('total_orders', 'zero_orders_with_order_timestamps', 'is 0 while last_order_ts or first_order_ts is set: a customer with order timestamps has orders');
+      }
+      if (last && first && last.ms < first.ms) issue('last_order_ts', 'last_order_before_first_order', 'is before first_order_ts: the last order cannot come before the first');
+    },
+    { when: () => true },
+  );
 
-export type VoucherRequest = z.output<typeof voucherRequestSchema>;
+/** total_orders as a number; null when blank or missing; undefined when of the wrong type (already reported). */
+function ordersOf(value: unknown): number | null | undefined {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string' || !NUMBER_TEXT.test(value)) return undefined;
+  return value.trim() === '' ? null : Number(value);
+}
+
+/** The request as the body gives it (after validation). */
+export type VoucherRequestBody = z.output<typeof voucherRequestSchema>;
+
+/** A validated request with its values read: what the segment lookup works on. */
+export interface VoucherRequest {
+  customer_id: string | number;
+  country_code: string;
+  segment_name: SegmentType;
+  total_orders: number;
+  last_order_ts: WallTimestamp | null;
+  first_order_ts: WallTimestamp | null;
+  reference_ts: WallTimestamp | null;
+}
+
+const stamp = (v: string | null | undefined): WallTimestamp | null => (v && v.trim() !== '' ? (parseTimestamp(v) ?? null) : null);
+
+export function normalizeRequest(body: VoucherRequestBody): VoucherRequest {
+  return {
+    customer_id: body.customer_id,
+    country_code: body.country_code,
+    segment_name: body.segment_name,
+    total_orders: ordersOf(body.total_orders) ?? 0,
+    last_order_ts: stamp(body.last_order_ts),
+    first_order_ts: stamp(body.first_order_ts),
+    reference_ts: stamp(body.reference_ts),
+  };
+}
 
 export const voucherAnswerSchema = z.object({
   voucher_amount: z.number().meta({ description: 'the voucher amount used most often in the segment' }),

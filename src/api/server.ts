@@ -14,8 +14,10 @@ import { ApiError } from './api-error.js';
 import { PipelineRunner } from './pipeline-runner.js';
 import {
   errorAnswerSchema,
+  FORMAT_RULES,
   healthAnswerSchema,
   jsonSchemaOf,
+  normalizeRequest,
   pipelineAnswerSchema,
   voucherAnswerSchema,
   voucherRequestSchema,
@@ -79,7 +81,8 @@ function validationError(body: unknown, issues: readonly { path: PropertyKey[]; 
       if (given === undefined && issue.path.length > 0) {
         rule = 'required';
         message = 'is required';
-      } else if (issue.code === 'invalid_value') rule = 'allowed_values';
+      } else if (issue.code === 'invalid_format') rule = FORMAT_RULES[field] ?? 'type';
+      else if (issue.code === 'invalid_value') rule = 'allowed_values';
       else if (issue.code === 'too_big') rule = 'max_length';
       else if (issue.code === 'too_small') rule = 'required';
       else rule = 'type';
@@ -210,7 +213,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
         throw new ApiError(503, 'answer_not_loaded', `no answer loaded: run the pipeline first (POST /runPipeline/ or \`model build\`)${cache.problem ? `; ${cache.problem}` : ''}`);
       }
       reply.header('x-answer-version', answer.version);
-      return lookupVoucher(answer, parsed.data, now());
+      return lookupVoucher(answer, normalizeRequest(parsed.data), now());
     },
   );
 

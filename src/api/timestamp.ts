@@ -15,8 +15,24 @@ export interface WallTimestamp {
 const PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 const DAY_MS = 86_400_000;
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isLeap(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month === 2 && isLeap(year) ? 29 : MONTH_DAYS[month - 1]!;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil); no Date allocation on the hot path. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
 }
 
 /** The timestamp, or undefined when the text is not a real date and time in an accepted form. */
@@ -38,10 +54,7 @@ export function parseTimestamp(text: string): WallTimestamp | undefined {
     const om = offset.length > 3 ? Number(offset.slice(-2)) : 0;
     if (oh > 23 || om > 59) return undefined;
   }
-  const date = new Date(0);
-  // setUTCFullYear, unlike Date.UTC, does not map years 0..99 to 1900..1999.
-  date.setUTCFullYear(year, month - 1, dayOfMonth);
-  const day = Math.floor(date.getTime() / DAY_MS);
+  const day = daysFromCivil(year, month, dayOfMonth);
   const ms = day * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + Math.floor(fraction * 1000);
   return { day, ms };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { answerKey, type Answer, type AnswerRow, type SegmentRule } from '../../src/api/answer-cache.js';
 import { ApiError } from '../../src/api/api-error.js';
-import { voucherRequestSchema } from '../../src/api/schemas.js';
+import { normalizeRequest, voucherRequestSchema } from '../../src/api/schemas.js';
 import { daysSinceLastOrder, lookupVoucher, matchRule } from '../../src/api/segment-lookup.js';
 import { parseTimestamp } from '../../src/api/timestamp.js';
 
@@ -32,7 +32,7 @@ function answer(withoutData: string[] = []): Answer {
 const NOW = Date.parse('2018-08-01T10:00:00Z');
 
 function request(fields: Record<string, unknown>) {
-  return voucherRequestSchema.parse({ customer_id: 7, country_code: 'Peru', total_orders: 5, segment_name: 'frequent_segment', ...fields });
+  return normalizeRequest(voucherRequestSchema.parse({ customer_id: 7, country_code: 'Peru', total_orders: 5, segment_name: 'frequent_segment', ...fields }));
 }
 
 function lookupError(fields: Record<string, unknown>, a = answer()): ApiError {
