@@ -45,6 +45,16 @@ server.keepAliveTimeout = 72000;
 server.listen(0, '127.0.0.1', () => process.stderr.write('listening on http://127.0.0.1:' + server.address().port + '\\n'));
 `;
 
+/** The framework's floor: Fastify with one route returning a fixed JSON, no logger (for context, not the target). */
+const FASTIFY_SERVER = `
+import Fastify from 'fastify';
+const app = Fastify({ logger: false });
+const body = { voucher_amount: 3520, segment_type: 'recency_segment', segment_name: '61-90', customer_id: 123 };
+app.post('/getVoucher/', async () => body);
+const address = await app.listen({ port: 0, host: '127.0.0.1' });
+process.stderr.write('listening on ' + address + '\\n');
+`;
+
 /** Requests the API answers 200, over both segment types (the bare server ignores them). */
 const BODIES = [
   { customer_id: 123, country_code: 'Peru', last_order_ts: '2018-05-03 00:00:00', first_order_ts: '2017-05-03 00:00:00', total_orders: 15, segment_name: 'recency_segment', reference_ts: '2018-07-31 00:00:00' },
@@ -121,26 +131,28 @@ async function main(): Promise<void> {
   const bare = await startServer(['--input-type=module', '-e', BARE_SERVER]);
   const api = await startServer([MODEL_BIN, 'serve', '--port', '0', '--project-dir', project]);
   const quiet = await startServer([MODEL_BIN, 'serve', '--port', '0', '--project-dir', project, '--log-level', 'silent']);
+  const fastify = await startServer(['--input-type=module', '-e', FASTIFY_SERVER]);
   const rounds: Round[] = [];
   try {
     // Warm all up (JIT, connection pools) before measuring.
-    for (const s of [bare, api, quiet]) await load(s.url, 5);
+    for (const s of [bare, api, quiet, fastify]) await load(s.url, 5);
     for (let i = 0; i < ROUNDS; i++) {
       // Rotate the order so that no server always runs first (or last) in a round.
-      const order = [bare, api, quiet].map((_, k, all) => all[(k + i) % all.length]!);
+      const order = [bare, api, quiet, fastify].map((_, k, all) => all[(k + i) % all.length]!);
       const figures = new Map<string, Figures>();
       for (const s of order) figures.set(s.url, await load(s.url, DURATION));
       const b = figures.get(bare.url)!;
       const a = figures.get(api.url)!;
       const q = figures.get(quiet.url)!;
-      rounds.push({ bare: b, api: a, apiWithoutLogs: q, loadAverage: os.loadavg()[0]! });
+      const f = figures.get(fastify.url)!;
+      rounds.push({ bare: b, api: a, apiWithoutLogs: q, fastifyMinimal: f, loadAverage: os.loadavg()[0]! });
       process.stderr.write(
         `round ${i + 1}: bare ${b.requestsPerSecond.toFixed(0)} req/s p99 ${b.p99Ms} ms; api ${a.requestsPerSecond.toFixed(0)} req/s p99 ${a.p99Ms} ms; ` +
-          `api without logs ${q.requestsPerSecond.toFixed(0)} req/s p99 ${q.p99Ms} ms; load ${os.loadavg()[0]!.toFixed(1)}\n`,
+          `api without logs ${q.requestsPerSecond.toFixed(0)} req/s p99 ${q.p99Ms} ms; minimal fastify ${f.requestsPerSecond.toFixed(0)} req/s p99 ${f.p99Ms} ms; load ${os.loadavg()[0]!.toFixed(1)}\n`,
       );
     }
   } finally {
-    for (const s of [bare, api, quiet]) await stop(s.child);
+    for (const s of [bare, api, quiet, fastify]) await stop(s.child);
     rmSync(project, { recursive: true, force: true });
   }
 
@@ -151,6 +163,9 @@ async function main(): Promise<void> {
     bareP99Ms: median(rounds.map((r) => r.bare.p99Ms)),
     apiP99Ms: median(rounds.map((r) => r.api.p99Ms)),
     apiWithoutLogsP99Ms: median(rounds.map((r) => r.apiWithoutLogs.p99Ms)),
+    fastifyMinimalRps: median(rounds.map((r) => r.fastifyMinimal.requestsPerSecond)),
+    fastifyMinimalP99Ms: median(rounds.map((r) => r.fastifyMinimal.p99Ms)),
+    fastifyMinimalRatio: median(rounds.map((r) => r.fastifyMinimal.requestsPerSecond / r.bare.requestsPerSecond)),
     throughputRatio: median(rounds.map((r) => r.api.requestsPerSecond / r.bare.requestsPerSecond)),
     p99Ratio: median(rounds.map((r) => r.api.p99Ms / Math.max(r.bare.p99Ms, 1))),
     apiNon2xx: rounds.reduce((n, r) => n + r.api.non2xx + r.api.errors + r.apiWithoutLogs.non2xx + r.apiWithoutLogs.errors, 0),
@@ -176,6 +191,7 @@ interface Round {
   bare: Figures;
   api: Figures;
   apiWithoutLogs: Figures;
+  fastifyMinimal: Figures;
   loadAverage: number;
 }
 
@@ -186,6 +202,9 @@ type Summary = {
   bareP99Ms: number;
   apiP99Ms: number;
   apiWithoutLogsP99Ms: number;
+  fastifyMinimalRps: number;
+  fastifyMinimalP99Ms: number;
+  fastifyMinimalRatio: number;
   throughputRatio: number;
   p99Ratio: number;
   apiNon2xx: number;
@@ -201,7 +220,8 @@ function writeSection(s: Summary, machine: { cpus: number; cpuModel: string; nod
     `\`npm run bench:api\`: \`POST /getVoucher/\` on \`model serve\` against a bare \`node:http\` server returning a fixed JSON,`,
     `${CONNECTIONS} connections on loopback, ${ROUNDS} alternating rounds of ${DURATION} s per server after a warm-up; medians over the rounds,`,
     'ratios taken within each round. autocannon runs in the bench process, each server in its own process; the API logs one JSON',
-    `line per request to stdout (here /dev/null), and runs once more with \`--log-level silent\` to show what logging costs.`,
+    `line per request to stdout (here /dev/null), and runs once more with \`--log-level silent\` to show what logging costs; a`,
+    `minimal Fastify server shows the framework's own floor (its ratio to bare: ${s.fastifyMinimalRatio.toFixed(2)}).`,
     `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, load average during the run ${s.loadAverage.toFixed(1)}.`,
     '',
     '| server | requests/s | p99 latency |',
@@ -209,6 +229,7 @@ function writeSection(s: Summary, machine: { cpus: number; cpuModel: string; nod
     `| bare node:http, fixed JSON | ${s.bareRps.toFixed(0)} | ${s.bareP99Ms.toFixed(1)} ms |`,
     `| model serve, /getVoucher/ (info logs) | ${s.apiRps.toFixed(0)} | ${s.apiP99Ms.toFixed(1)} ms |`,
     `| model serve, /getVoucher/ (no logs) | ${s.apiWithoutLogsRps.toFixed(0)} | ${s.apiWithoutLogsP99Ms.toFixed(1)} ms |`,
+    `| for reference: Fastify, one route returning a fixed JSON, no logger | ${s.fastifyMinimalRps.toFixed(0)} | ${s.fastifyMinimalP99Ms.toFixed(1)} ms |`,
     `| API / bare (target) | ${s.throughputRatio.toFixed(2)} (≥ 0.70) | ${s.p99Ratio.toFixed(2)} (≤ 2.00) |`,
     '',
     `${s.meets ? 'Meets the target' : 'Misses the target'}; non-2xx answers from the API during the run: ${s.apiNon2xx}. Raw figures per round: \`bench/results-api.json\`.`,

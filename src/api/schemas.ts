@@ -39,6 +39,11 @@ const TIMESTAMP_HELP = 'a timestamp such as 2020-08-29 12:34:56 or ISO 8601 (202
 const TIMESTAMP_SHAPE = /^(\s*|\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?)$/;
 const NUMBER_TEXT = /^\s*([+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?)?\s*$/i;
 
+const TIMESTAMP_FIELDS = ['last_order_ts', 'first_order_ts', 'reference_ts'] as const;
+type TimestampField = (typeof TIMESTAMP_FIELDS)[number];
+/** The timestamps the refinement parsed, per validated body, so they are not parsed twice. */
+const parsedStamps = new WeakMap<object, Partial<Record<TimestampField, WallTimestamp | null | undefined>>>();
+
 const timestampField = (description: string, example: string) =>
   z
     .string({ error: `must be ${TIMESTAMP_HELP}, or null` })
@@ -84,8 +89,9 @@ export const voucherRequestSchema = z
       if (typeof r !== 'object' || r === null || Array.isArray(r)) return;
       const issue = (field: string, rule: FieldRule, message: string) => ctx.addIssue({ code: 'custom', path: [field], message, params: { rule } });
       // Every problem is named at once: check only the fields that have the right shape.
-      const stamps: Record<string, WallTimestamp | null | undefined> = {};
-      for (const field of ['last_order_ts', 'first_order_ts', 'reference_ts'] as const) {
+      const stamps: Partial<Record<TimestampField, WallTimestamp | null | undefined>> = {};
+      parsedStamps.set(r, stamps);
+      for (const field of TIMESTAMP_FIELDS) {
         const v = r[field];
         if (typeof v !== 'string' || !TIMESTAMP_SHAPE.test(v)) continue;
         if (v.trim() === '') stamps[field] = null;
@@ -135,6 +141,18 @@ export interface VoucherRequest {
 const stamp = (v: string | null | undefined): WallTimestamp | null => (v && v.trim() !== '' ? (parseTimestamp(v) ?? null) : null);
 
 export function normalizeRequest(body: VoucherRequestBody): VoucherRequest {
+  const parsed = parsedStamps.get(body);
+  if (parsed) {
+    return {
+      customer_id: body.customer_id,
+      country_code: body.country_code,
+      segment_name: body.segment_name,
+      total_orders: ordersOf(body.total_orders) ?? 0,
+      last_order_ts: parsed.last_order_ts ?? null,
+      first_order_ts: parsed.first_order_ts ?? null,
+      reference_ts: parsed.reference_ts ?? null,
+    };
+  }
   return {
     customer_id: body.customer_id,
     country_code: body.country_code,

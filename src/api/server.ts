@@ -197,7 +197,8 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
         response: { 200: jsonSchemaOf(voucherAnswerSchema, 'output'), 404: errorSchema, 422: errorSchema, 503: errorSchema },
       },
     },
-    async (request, reply) => {
+    // Synchronous on purpose: this is the hot path, and a thrown ApiError goes to the error handler all the same.
+    (request, reply) => {
       let body = request.body;
       if (typeof body === 'string') {
         try {
@@ -212,8 +213,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
       if (!answer) {
         throw new ApiError(503, 'answer_not_loaded', `no answer loaded: run the pipeline first (POST /runPipeline/ or \`model build\`)${cache.problem ? `; ${cache.problem}` : ''}`);
       }
-      reply.header('x-answer-version', answer.version);
-      return lookupVoucher(answer, normalizeRequest(parsed.data), now());
+      reply.header('x-answer-version', answer.version).send(lookupVoucher(answer, normalizeRequest(parsed.data), now()));
     },
   );
 
