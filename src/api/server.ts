@@ -52,7 +52,7 @@ export interface VoucherServer {
 class RequestLineLogger extends LogController {
   override incomingRequest(): void {}
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const line = { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 };
+    const line = { reqId: request.id, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 };
     if (error || reply.statusCode >= 500) reply.log.error(line, 'request');
     else reply.log.info(line, 'request');
   }
@@ -138,6 +138,8 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
             },
           },
     logController: new RequestLineLogger(),
+    // No child logger per request (it costs on the hot path): the one request line carries reqId itself.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: opts.bodyLimit ?? 16 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
