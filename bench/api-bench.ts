@@ -232,7 +232,11 @@ function writeSection(s: Summary, machine: { cpus: number; cpuModel: string; nod
     `| for reference: Fastify, one route returning a fixed JSON, no logger | ${s.fastifyMinimalRps.toFixed(0)} | ${s.fastifyMinimalP99Ms.toFixed(1)} ms |`,
     `| API / bare (target) | ${s.throughputRatio.toFixed(2)} (≥ 0.70) | ${s.p99Ratio.toFixed(2)} (≤ 2.00) |`,
     '',
-    `${s.meets ? 'Meets the target' : 'Misses the target'}; non-2xx answers from the API during the run: ${s.apiNon2xx}. Raw figures per round: \`bench/results-api.json\`.`,
+    `${s.meets ? 'Meets the target' : 'Misses the target'} in this run; non-2xx answers from the API during the run: ${s.apiNon2xx}. Raw figures per round: \`bench/results-api.json\`.`,
+    '',
+    `For scale: on this machine a minimal Fastify route reaches ${s.fastifyMinimalRatio.toFixed(2)} of the bare server by itself, and the API reaches`,
+    `${(s.apiRps / s.fastifyMinimalRps).toFixed(2)} of that minimal route; the rest is the API's own work per request (zod validation, the lookup, the JSON log line).`,
+    'The run shares 2 CPUs with autocannon and with whatever else the machine runs (see the load average), so single rounds swing widely.',
     '',
   ].join('\n');
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\n';

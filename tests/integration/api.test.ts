@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
@@ -366,6 +366,22 @@ describe('running the pipeline through the API', () => {
       expect(r.json.error.code).toBe('project_error');
       expect(r.json.error.message).toMatch(/segments_derived\.sql.*no_such_model/);
       expect(r.text).not.toMatch(/\n\s+at |select /);
+    } finally {
+      await api.server.app.close();
+    }
+  });
+
+  it('answers a failed node with the summary (500), without its SQL, and still swaps in a rebuilt answer', async () => {
+    const dir = copyShippedProject();
+    writeFileSync(path.join(dir, 'models', 'prod', 'segment_coverage.sql'), "select no_such_column from {{ ref('clean_vouchers') }}\n");
+    const api = await start(dir);
+    try {
+      const r = await post(api.base, '/runPipeline/', '');
+      expect(r.status).toBe(500);
+      expect(r.json).toMatchObject({ status: 'error', failed: [{ node: 'model.segmentation.segment_coverage', status: 'error' }], answer: { reloaded: true, rows: 8 } });
+      expect(r.text).not.toMatch(/no_such_column|select /i);
+      expect(api.logs.lines.join('\n')).toMatch(/segment_coverage.*no_such_column/);
+      expect((await post(api.base, '/getVoucher/', customer())).status).toBe(200);
     } finally {
       await api.server.app.close();
     }
