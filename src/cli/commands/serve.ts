@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { buildServer } from '../../api/server.js';
 import { ProjectError } from '../../errors.js';
 import { registerSecret } from '../../secrets.js';
@@ -17,7 +17,9 @@ export function registerServe(program: Command, { reporter }: CliContext): void 
     .option('--host <address>', 'address to listen on; off loopback MODEL_API_TOKEN is required', '127.0.0.1')
     .option('--port <n>', 'port to listen on', '8000')
     .option('--build', 'run the pipeline once at startup (answers meanwhile come from the previous answer, if any)')
-    .option('--log-level <level>', 'JSON log lines on stdout at this level: fatal, error, warn, info, debug, silent', 'info')
+    .addOption(
+      new Option('--log-level <level>', 'JSON log lines on stdout at this level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    )
     .action(async (flags: ServeFlags) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ProjectError('usage', `--port must be a whole number from 0 to 65535, got '${flags.port}'`);
