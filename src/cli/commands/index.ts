@@ -7,6 +7,7 @@ import { registerDocs } from './docs.js';
 import { registerLs } from './ls.js';
 import { registerProfile } from './profile.js';
 import { registerRunCommands } from './run-commands.js';
+import { registerServe } from './serve.js';
 import { registerShow } from './show.js';
 import { registerTest } from './test.js';
 
@@ -21,4 +22,5 @@ export const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
   registerDocs,
   registerClean,
   registerDebug,
+  registerServe,
 ];

@@ -1,0 +1,253 @@
+/**
+ * `/getVoucher/` throughput and latency at 50 connections on loopback, beside a bare `node:http`
+ * server that returns a fixed JSON, in the same run. Target: at least 0.7x the bare server's
+ * requests per second, and a p99 no worse than 2x its p99.
+ *
+ * Each server runs in its own process (the API as the real `model serve`, logging JSON lines to
+ * stdout as in production, here to /dev/null; and once more with logging off, to show what the
+ * logs cost); autocannon drives them from this process, one at a time, alternating over rounds. Writes bench/results-api.json and the "API" section of
+ * BENCHMARKS.md.
+ *
+ * The machine may be shared and its load may swing: the figures are medians over alternating
+ * rounds, and the ratios are taken within each round (bare and API measured back to back).
+ *
+ *   npm run bench:api [-- --duration 6 --rounds 5 --connections 50]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MODEL_BIN = path.join(ROOT, 'bin', 'model.js');
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const DURATION = flag('duration', 6);
+const ROUNDS = flag('rounds', 5);
+const CONNECTIONS = flag('connections', 50);
+
+const BARE_SERVER = `
+import http from 'node:http';
+const body = JSON.stringify({ voucher_amount: 3520, segment_type: 'recency_segment', segment_name: '61-90', customer_id: 123 });
+const server = http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+});
+server.keepAliveTimeout = 72000;
+server.listen(0, '127.0.0.1', () => process.stderr.write('listening on http://127.0.0.1:' + server.address().port + '\\n'));
+`;
+
+/** The framework's floor: Fastify with one route returning a fixed JSON, no logger (for context, not the target). */
+const FASTIFY_SERVER = `
+import Fastify from 'fastify';
+const app = Fastify({ logger: false });
+const body = { voucher_amount: 3520, segment_type: 'recency_segment', segment_name: '61-90', customer_id: 123 };
+app.post('/getVoucher/', async () => body);
+const address = await app.listen({ port: 0, host: '127.0.0.1' });
+process.stderr.write('listening on ' + address + '\\n');
+`;
+
+/** Requests the API answers 200, over both segment types (the bare server ignores them). */
+const BODIES = [
+  { customer_id: 123, country_code: 'Peru', last_order_ts: '2018-05-03 00:00:00', first_order_ts: '2017-05-03 00:00:00', total_orders: 15, segment_name: 'recency_segment', reference_ts: '2018-07-31 00:00:00' },
+  { customer_id: 'c-77', country_code: 'peru', last_order_ts: '2018-01-03', first_order_ts: '2016-05-03 10:00:00', total_orders: '4.0', segment_name: 'frequent_segment' },
+  { customer_id: 9, country_code: ' Peru ', last_order_ts: '2018-04-20T08:00:00Z', first_order_ts: null, total_orders: 7, segment_name: 'recency_segment', reference_ts: '2018-07-31' },
+  { customer_id: 10, country_code: 'Peru', last_order_ts: '2018-06-20 08:00:00', first_order_ts: '2018-06-01', total_orders: '30', segment_name: 'frequent_segment' },
+];
+
+function startServer(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 30_000);
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /(?:listening on|voucher API on) (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]! });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${err}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+interface Figures {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(url: string, seconds: number): Promise<Figures> {
+  const result = await autocannon({
+    url: `${url}/getVoucher/`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: BODIES.map((b) => ({ method: 'POST' as const, path: '/getVoucher/', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) })),
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('build first: npm run build');
+  const project = mkdtempSync(path.join(os.tmpdir(), 'model-bench-api-'));
+  for (const entry of ['project.yml', 'profiles.yml', 'models', 'seeds', 'macros', 'data']) cpSync(path.join(ROOT, entry), path.join(project, entry), { recursive: true });
+  const build = spawn(process.execPath, [MODEL_BIN, 'build', '--project-dir', project], { stdio: 'ignore' });
+  const code = await new Promise<number | null>((resolve) => build.on('exit', resolve));
+  if (code !== 0) throw new Error(`model build failed (${code})`);
+
+  const bare = await startServer(['--input-type=module', '-e', BARE_SERVER]);
+  const api = await startServer([MODEL_BIN, 'serve', '--port', '0', '--project-dir', project]);
+  const quiet = await startServer([MODEL_BIN, 'serve', '--port', '0', '--project-dir', project, '--log-level', 'silent']);
+  const fastify = await startServer(['--input-type=module', '-e', FASTIFY_SERVER]);
+  const rounds: Round[] = [];
+  try {
+    // Warm all up (JIT, connection pools) before measuring.
+    for (const s of [bare, api, quiet, fastify]) await load(s.url, 5);
+    for (let i = 0; i < ROUNDS; i++) {
+      // Rotate the order so that no server always runs first (or last) in a round.
+      const order = [bare, api, quiet, fastify].map((_, k, all) => all[(k + i) % all.length]!);
+      const figures = new Map<string, Figures>();
+      for (const s of order) figures.set(s.url, await load(s.url, DURATION));
+      const b = figures.get(bare.url)!;
+      const a = figures.get(api.url)!;
+      const q = figures.get(quiet.url)!;
+      const f = figures.get(fastify.url)!;
+      rounds.push({ bare: b, api: a, apiWithoutLogs: q, fastifyMinimal: f, loadAverage: os.loadavg()[0]! });
+      process.stderr.write(
+        `round ${i + 1}: bare ${b.requestsPerSecond.toFixed(0)} req/s p99 ${b.p99Ms} ms; api ${a.requestsPerSecond.toFixed(0)} req/s p99 ${a.p99Ms} ms; ` +
+          `api without logs ${q.requestsPerSecond.toFixed(0)} req/s p99 ${q.p99Ms} ms; minimal fastify ${f.requestsPerSecond.toFixed(0)} req/s p99 ${f.p99Ms} ms; load ${os.loadavg()[0]!.toFixed(1)}\n`,
+      );
+    }
+  } finally {
+    for (const s of [bare, api, quiet, fastify]) await stop(s.child);
+    rmSync(project, { recursive: true, force: true });
+  }
+
+  const summary = {
+    bareRps: median(rounds.map((r) => r.bare.requestsPerSecond)),
+    apiRps: median(rounds.map((r) => r.api.requestsPerSecond)),
+    apiWithoutLogsRps: median(rounds.map((r) => r.apiWithoutLogs.requestsPerSecond)),
+    bareP99Ms: median(rounds.map((r) => r.bare.p99Ms)),
+    apiP99Ms: median(rounds.map((r) => r.api.p99Ms)),
+    apiWithoutLogsP99Ms: median(rounds.map((r) => r.apiWithoutLogs.p99Ms)),
+    fastifyMinimalRps: median(rounds.map((r) => r.fastifyMinimal.requestsPerSecond)),
+    fastifyMinimalP99Ms: median(rounds.map((r) => r.fastifyMinimal.p99Ms)),
+    fastifyMinimalRatio: median(rounds.map((r) => r.fastifyMinimal.requestsPerSecond / r.bare.requestsPerSecond)),
+    throughputRatio: median(rounds.map((r) => r.api.requestsPerSecond / r.bare.requestsPerSecond)),
+    p99Ratio: median(rounds.map((r) => r.api.p99Ms / Math.max(r.bare.p99Ms, 1))),
+    apiNon2xx: rounds.reduce((n, r) => n + r.api.non2xx + r.api.errors + r.apiWithoutLogs.non2xx + r.apiWithoutLogs.errors, 0),
+    loadAverage: median(rounds.map((r) => r.loadAverage)),
+    target: { throughputRatio: 0.7, p99Ratio: 2 },
+    meets: false,
+  };
+  summary.meets = summary.throughputRatio >= 0.7 && summary.p99Ratio <= 2 && summary.apiNon2xx === 0;
+  const results = {
+    generatedAt: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', node: process.version, platform: `${os.platform()} ${os.arch()}` },
+    settings: { connections: CONNECTIONS, durationSeconds: DURATION, rounds: ROUNDS, bodies: BODIES.length },
+    summary,
+    rounds,
+  };
+  writeFileSync(path.join(ROOT, 'bench', 'results-api.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeSection(summary, results.machine);
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  if (!summary.meets) process.exitCode = 1;
+}
+
+interface Round {
+  bare: Figures;
+  api: Figures;
+  apiWithoutLogs: Figures;
+  fastifyMinimal: Figures;
+  loadAverage: number;
+}
+
+type Summary = {
+  bareRps: number;
+  apiRps: number;
+  apiWithoutLogsRps: number;
+  bareP99Ms: number;
+  apiP99Ms: number;
+  apiWithoutLogsP99Ms: number;
+  fastifyMinimalRps: number;
+  fastifyMinimalP99Ms: number;
+  fastifyMinimalRatio: number;
+  throughputRatio: number;
+  p99Ratio: number;
+  apiNon2xx: number;
+  loadAverage: number;
+  meets: boolean;
+};
+
+function writeSection(s: Summary, machine: { cpus: number; cpuModel: string; node: string }): void {
+  const file = path.join(ROOT, 'BENCHMARKS.md');
+  const section = [
+    '## API',
+    '',
+    `\`npm run bench:api\`: \`POST /getVoucher/\` on \`model serve\` against a bare \`node:http\` server returning a fixed JSON,`,
+    `${CONNECTIONS} connections on loopback, ${ROUNDS} alternating rounds of ${DURATION} s per server after a warm-up; medians over the rounds,`,
+    'ratios taken within each round. autocannon runs in the bench process, each server in its own process; the API logs one JSON',
+    `line per request to stdout (here /dev/null), and runs once more with \`--log-level silent\` to show what logging costs; a`,
+    `minimal Fastify server shows the framework's own floor (its ratio to bare: ${s.fastifyMinimalRatio.toFixed(2)}).`,
+    `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, load average during the run ${s.loadAverage.toFixed(1)}.`,
+    '',
+    '| server | requests/s | p99 latency |',
+    '| --- | ---: | ---: |',
+    `| bare node:http, fixed JSON | ${s.bareRps.toFixed(0)} | ${s.bareP99Ms.toFixed(1)} ms |`,
+    `| model serve, /getVoucher/ (info logs) | ${s.apiRps.toFixed(0)} | ${s.apiP99Ms.toFixed(1)} ms |`,
+    `| model serve, /getVoucher/ (no logs) | ${s.apiWithoutLogsRps.toFixed(0)} | ${s.apiWithoutLogsP99Ms.toFixed(1)} ms |`,
+    `| for reference: Fastify, one route returning a fixed JSON, no logger | ${s.fastifyMinimalRps.toFixed(0)} | ${s.fastifyMinimalP99Ms.toFixed(1)} ms |`,
+    `| API / bare (target) | ${s.throughputRatio.toFixed(2)} (≥ 0.70) | ${s.p99Ratio.toFixed(2)} (≤ 2.00) |`,
+    '',
+    `${s.meets ? 'Meets the target' : 'Misses the target'} in this run; non-2xx answers from the API during the run: ${s.apiNon2xx}. Raw figures per round: \`bench/results-api.json\`.`,
+    '',
+    `For scale: on this machine a minimal Fastify route reaches ${s.fastifyMinimalRatio.toFixed(2)} of the bare server by itself, and the API reaches`,
+    `${(s.apiRps / s.fastifyMinimalRps).toFixed(2)} of that minimal route; the rest is the API's own work per request (zod validation, the lookup, the JSON log line).`,
+    'The run shares 2 CPUs with autocannon and with whatever else the machine runs (see the load average), so single rounds swing widely.',
+    '',
+  ].join('\n');
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\n';
+  const start = existing.indexOf('## API\n');
+  let next: string;
+  if (start < 0) next = `${existing.trimEnd()}\n\n${section}`;
+  else {
+    const end = existing.indexOf('\n## ', start + 1);
+    next = `${existing.slice(0, start)}${section}${end < 0 ? '' : existing.slice(end + 1)}`;
+  }
+  writeFileSync(file, next);
+}
+
+await main();

@@ -1,0 +1,68 @@
+/**
+ * Which voucher a customer gets: the pure rule of DOMAIN.md, agreeing with the pipeline's
+ * `voucher_segments` model. frequent_segment measures total_orders; recency_segment measures
+ * whole calendar days from the date of last_order_ts to the date of the reference moment.
+ * Ranges are inclusive; a rule without max is open.
+ */
+import { answerKey, type Answer, type SegmentRule } from './answer-cache.js';
+import { ApiError } from './api-error.js';
+import type { VoucherAnswer, VoucherRequest } from './schemas.js';
+import { utcDay } from './timestamp.js';
+
+/** The first rule (by ascending min) whose inclusive range holds `measure`. */
+export function matchRule(rules: readonly SegmentRule[], measure: number): SegmentRule | undefined {
+  return rules.find((r) => measure >= r.min && (r.max === null || measure <= r.max));
+}
+
+/** Days from the last order's date to the reference date (the request's UTC date unless given). */
+export function daysSinceLastOrder(request: VoucherRequest, nowMs: number): number | null {
+  if (!request.last_order_ts) return null;
+  const referenceDay = request.reference_ts ? request.reference_ts.day : utcDay(nowMs);
+  return referenceDay - request.last_order_ts.day;
+}
+
+function describeRanges(rules: readonly SegmentRule[]): string {
+  return rules.map((r) => (r.max === null ? `${r.min} or more` : `${r.min}..${r.max}`)).join(', ');
+}
+
+/** The answer for a validated request, or an ApiError (404) saying why there is none. */
+export function lookupVoucher(answer: Answer, request: VoucherRequest, nowMs: number): VoucherAnswer {
+  const country = request.country_code.trim().toLowerCase();
+  if (!answer.countries.has(country)) {
+    throw new ApiError(
+      404,
+      'country_not_covered',
+      `the pipeline does not cover country '${request.country_code.trim()}'; it covers: ${answer.countryNames.join(', ')}`,
+      { field: 'country_code' },
+    );
+  }
+  const type = request.segment_name;
+  const rules = answer.rules.get(type) ?? [];
+  if (rules.length === 0) {
+    throw new ApiError(404, 'no_segment', `the segment rules define no ${type} segment`, { field: 'segment_name' });
+  }
+  let measure: number;
+  let measureName: string;
+  if (type === 'frequent_segment') {
+    measure = request.total_orders;
+    measureName = `total_orders ${measure}`;
+  } else {
+    const days = daysSinceLastOrder(request, nowMs);
+    if (days === null) {
+      throw new ApiError(404, 'no_segment', 'no last_order_ts: days since last order are unknown, so the customer is in no recency_segment', {
+        field: 'last_order_ts',
+      });
+    }
+    measure = days;
+    measureName = `${days} days since last order`;
+  }
+  const rule = matchRule(rules, measure);
+  if (!rule) {
+    throw new ApiError(404, 'no_segment', `the customer is in no ${type}: ${measureName} is in none of its ranges (${describeRanges(rules)})`);
+  }
+  const row = answer.rows.get(answerKey(type, rule.segmentName));
+  if (!row) {
+    throw new ApiError(404, 'segment_without_data', `${type} '${rule.segmentName}' has no data in the pipeline's answer: no voucher of the source fell in it`);
+  }
+  return { voucher_amount: row.voucherAmount, segment_type: type, segment_name: row.segmentName, customer_id: request.customer_id };
+}

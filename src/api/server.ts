@@ -1,0 +1,281 @@
+/**
+ * The voucher REST API (`model serve`): answers `/getVoucher/` from the in-memory answer and
+ * runs the pipeline on `/runPipeline/`, through the library only. `buildServer` returns a ready
+ * Fastify app that is not yet listening, so tests can start it on port 0.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { isUserError, ProjectError, ProjectErrors, type CommonOptions } from '../index.js';
+import { redact } from '../secrets.js';
+import { accessPolicy, bearerMatches } from './access.js';
+import { AnswerCache } from './answer-cache.js';
+import { ApiError } from './api-error.js';
+import { PipelineRunner } from './pipeline-runner.js';
+import {
+  errorAnswerSchema,
+  FORMAT_RULES,
+  healthAnswerSchema,
+  jsonSchemaOf,
+  normalizeRequest,
+  pipelineAnswerSchema,
+  voucherAnswerSchema,
+  voucherRequestSchema,
+  type FieldRule,
+  type HealthAnswer,
+} from './schemas.js';
+import { lookupVoucher } from './segment-lookup.js';
+import { ENGINE_VERSION } from '../runner/artifacts.js';
+import { z } from '../zod.js';
+
+export interface ServerOptions extends Omit<CommonOptions, 'reporter'> {
+  /** The address the server will listen on: decides whether a token is required. */
+  host?: string;
+  /** `MODEL_API_TOKEN`; required off loopback. */
+  token?: string;
+  /** Log level, or false for no log at all. Default info. */
+  logLevel?: string | false;
+  /** Where JSON log lines go (default stdout). */
+  logStream?: NodeJS.WritableStream;
+  /** Largest request body in bytes (default 16 KiB). */
+  bodyLimit?: number;
+  /** Override "now" (tests); default Date.now. */
+  now?: () => number;
+}
+
+export interface VoucherServer {
+  app: FastifyInstance;
+  cache: AnswerCache;
+  runner: PipelineRunner;
+}
+
+/** One JSON line per request (method, path, status, time); never a body, a header or a token. */
+class RequestLineLogger extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { reqId: request.id, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 };
+    if (error || reply.statusCode >= 500) reply.log.error(line, 'request');
+    else reply.log.info(line, 'request');
+  }
+  override defaultErrorLog(): void {}
+  override routeNotFound(): void {}
+}
+
+const JSON_ERROR_CODES: Record<number, string> = {
+  400: 'invalid_json',
+  401: 'unauthorized',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  408: 'request_timeout',
+  413: 'body_too_large',
+  415: 'unsupported_media_type',
+};
+
+/** A failed zod parse as a 422 naming each field and the rule it breaks. */
+function validationError(body: unknown, issues: readonly { path: PropertyKey[]; code?: string; message: string; params?: Record<string, unknown> }[]): ApiError {
+  const list = issues.map((issue) => {
+    const field = issue.path.map(String).join('.') || 'body';
+    const given = issue.path.length === 1 && body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[String(issue.path[0])] : body;
+    let rule = issue.params?.rule as FieldRule | undefined;
+    let message = issue.message;
+    if (!rule) {
+      if (given === undefined && issue.path.length > 0) {
+        rule = 'required';
+        message = 'is required';
+      } else if (issue.code === 'invalid_format') rule = FORMAT_RULES[field] ?? 'type';
+      else if (issue.code === 'invalid_value') rule = 'allowed_values';
+      else if (issue.code === 'too_big') rule = 'max_length';
+      else if (issue.code === 'too_small') rule = 'required';
+      else rule = 'type';
+    }
+    if (field === 'body') message = 'the body must be a JSON object';
+    return { field, rule, message: `${field} ${message}` };
+  });
+  const first = list[0]!;
+  return new ApiError(422, 'invalid_request', list.map((i) => i.message).join('; '), { field: first.field, rule: first.rule, issues: list });
+}
+
+function toErrorAnswer(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  const e = error as { statusCode?: number; code?: string };
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    const code = JSON_ERROR_CODES[status] ?? 'bad_request';
+    const message =
+      status === 400 ? 'the body is not valid JSON' : status === 413 ? 'the body is too large' : status === 415 ? 'unsupported Content-Type: send application/json' : 'bad request';
+    return new ApiError(status, code, message);
+  }
+  return new ApiError(500, 'internal_error', 'internal error: see the server log');
+}
+
+/** A project or warehouse problem during a pipeline run, without SQL or paths. */
+function pipelineError(error: unknown): ApiError {
+  if (error instanceof ProjectError && error.kind === 'connection') {
+    return new ApiError(503, 'warehouse_busy', 'the warehouse is in use by another process (DuckDB allows one writer); try again when it has finished');
+  }
+  if (error instanceof ProjectError && error.kind !== 'database') return new ApiError(500, 'project_error', redact(error.headline));
+  if (error instanceof ProjectErrors) return new ApiError(500, 'project_error', redact(error.errors.map((x) => x.headline).join('\n')));
+  return new ApiError(500, 'pipeline_failed', 'the pipeline could not run: see the server log');
+}
+
+const loopbackDefault = '127.0.0.1';
+
+export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServer> {
+  // A long-lived server validates every request: here zod's compiled validators pay for
+  // themselves (the CLI turns them off for its short runs).
+  z.config({ jitless: false });
+  const host = opts.host ?? loopbackDefault;
+  const policy = accessPolicy(host, opts.token);
+  const now = opts.now ?? Date.now;
+  const app = Fastify({
+    logger:
+      opts.logLevel === false
+        ? false
+        : {
+            level: opts.logLevel ?? 'info',
+            ...(opts.logStream ? { stream: opts.logStream } : {}),
+            // Only what identifies a request: no headers (Authorization), no body.
+            serializers: {
+              req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url }),
+              res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+              err: (err: Error) => ({ type: err.name, message: redact(err.message), stack: redact(err.stack ?? '') }),
+            },
+          },
+    logController: new RequestLineLogger(),
+    // No child logger per request (it costs on the hot path): the one request line carries reqId itself.
+    childLoggerFactory: (logger) => logger,
+    bodyLimit: opts.bodyLimit ?? 16 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: true,
+  });
+
+  const cache = new AnswerCache();
+  const runner = new PipelineRunner(
+    { projectDir: opts.projectDir, vars: opts.vars, target: opts.target, profilesDir: opts.profilesDir, threads: opts.threads },
+    cache,
+    app.log,
+  );
+
+  // zod validates (so a bad field is a 422 naming it); the JSON schemas only document.
+  app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  // An empty body is no body (the original callers POST /runPipeline/ with `-d ''`).
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
+    return jsonParser(req, body as string, done);
+  });
+  // curl's -d sends x-www-form-urlencoded; keep the text and read it as JSON where a body matters.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((error, request, reply) => {
+    const answer = toErrorAnswer(error);
+    if (answer.statusCode >= 500) request.log.error({ err: error }, 'unexpected error');
+    return reply.code(answer.statusCode).type('application/json').send(answer.toJSON());
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(new ApiError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`).toJSON()),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'model voucher API',
+        version: ENGINE_VERSION,
+        description: 'Which voucher amount a customer should get, from the segmentation pipeline; and a way to rerun the pipeline.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const errorSchema = jsonSchemaOf(errorAnswerSchema, 'output');
+
+  app.post(
+    '/getVoucher/',
+    {
+      schema: {
+        summary: 'The voucher amount for a customer',
+        description:
+          "Finds the customer's segment of the requested type and answers the voucher amount used most in it. 422: a field is malformed or breaks a cleaning rule; 404: no segment, country not covered, or segment without data; 503: no answer loaded yet.",
+        body: jsonSchemaOf(voucherRequestSchema, 'input'),
+        response: { 200: jsonSchemaOf(voucherAnswerSchema, 'output'), 404: errorSchema, 422: errorSchema, 503: errorSchema },
+      },
+    },
+    // Synchronous on purpose: this is the hot path, and a thrown ApiError goes to the error handler all the same.
+    (request, reply) => {
+      let body = request.body;
+      if (typeof body === 'string') {
+        try {
+          body = JSON.parse(body);
+        } catch {
+          throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
+        }
+      }
+      const parsed = voucherRequestSchema.safeParse(body);
+      if (!parsed.success) throw validationError(body, parsed.error.issues);
+      const answer = cache.answer;
+      if (!answer) {
+        throw new ApiError(503, 'answer_not_loaded', `no answer loaded: run the pipeline first (POST /runPipeline/ or \`model build\`)${cache.problem ? `; ${cache.problem}` : ''}`);
+      }
+      reply.header('x-answer-version', answer.version).send(lookupVoucher(answer, normalizeRequest(parsed.data), now()));
+    },
+  );
+
+  app.post(
+    '/runPipeline/',
+    {
+      schema: {
+        summary: 'Run the pipeline (model build) and reload the answer',
+        description: 'Same build as `model build`, in the server process. 409 while a run is in progress. Off loopback it needs Authorization: Bearer <MODEL_API_TOKEN>.',
+        response: { 200: jsonSchemaOf(pipelineAnswerSchema, 'output'), 401: errorSchema, 409: errorSchema, 500: errorSchema, 503: errorSchema },
+        ...(policy.token ? { security: [{ bearer: [] }] } : {}),
+      },
+    },
+    async (request, reply) => {
+      if (policy.token !== undefined && !bearerMatches(request.headers.authorization, policy.token)) {
+        reply.header('www-authenticate', 'Bearer');
+        throw new ApiError(401, 'unauthorized', 'POST /runPipeline/ needs Authorization: Bearer <MODEL_API_TOKEN>');
+      }
+      const running = runner.run();
+      try {
+        const summary = await running;
+        return reply.code(summary.status === 'success' ? 200 : 500).send(summary);
+      } catch (e) {
+        if (!isUserError(e)) request.log.error({ err: e }, 'pipeline failed');
+        else request.log.error({ detail: e instanceof Error ? redact(e.message) : String(e) }, 'pipeline failed');
+        throw pipelineError(e);
+      }
+    },
+  );
+
+  app.get('/health', { schema: { summary: 'Whether an answer is loaded', response: { 200: jsonSchemaOf(healthAnswerSchema, 'output') } } }, async (): Promise<HealthAnswer> => {
+    const a = cache.answer;
+    return {
+      status: a ? 'ok' : 'not_loaded',
+      answer: {
+        loaded: a !== undefined,
+        rows: a ? a.rows.size : null,
+        built_at: a?.builtAt ?? null,
+        loaded_at: a?.loadedAt ?? null,
+        countries: a?.countryNames ?? [],
+        problem: cache.problem,
+      },
+      pipeline: { running: runner.isRunning },
+    };
+  });
+
+  try {
+    await runner.reload();
+  } catch (e) {
+    // A broken project stops the start; a busy or unreadable warehouse does not: /health and
+    // /getVoucher/ say why there is no answer, and /runPipeline/ can fix it.
+    if (!(e instanceof ProjectError && (e.kind === 'connection' || e.kind === 'database'))) throw e;
+    const message = redact(e.message);
+    cache.fail(`reading the answer failed: ${message}`);
+    app.log.warn({ detail: message }, 'no answer loaded at startup');
+  }
+  await app.ready();
+  return { app, cache, runner };
+}

@@ -1,0 +1,60 @@
+import { Option, type Command } from 'commander';
+import { buildServer } from '../../api/server.js';
+import { ProjectError } from '../../errors.js';
+import { registerSecret } from '../../secrets.js';
+import { common, toOptions, type CliContext, type CommonFlags } from '../options.js';
+
+interface ServeFlags extends CommonFlags {
+  host: string;
+  port: string;
+  build?: boolean;
+  logLevel: string;
+}
+
+/** `model serve`: the voucher REST API, until SIGINT or SIGTERM. */
+export function registerServe(program: Command, { reporter }: CliContext): void {
+  common(program.command('serve').description('serve the voucher REST API (POST /getVoucher/, POST /runPipeline/, GET /health, /docs)'))
+    .option('--host <address>', 'address to listen on; off loopback MODEL_API_TOKEN is required', '127.0.0.1')
+    .option('--port <n>', 'port to listen on', '8000')
+    .option('--build', 'run the pipeline once at startup (answers meanwhile come from the previous answer, if any)')
+    .addOption(
+      new Option('--log-level <level>', 'JSON log lines on stdout at this level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    )
+    .action(async (flags: ServeFlags) => {
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ProjectError('usage', `--port must be a whole number from 0 to 65535, got '${flags.port}'`);
+      const opts = toOptions(flags, reporter);
+      const token = process.env.MODEL_API_TOKEN;
+      registerSecret(token);
+      const { app, cache, runner } = await buildServer({
+        projectDir: opts.projectDir,
+        target: opts.target,
+        vars: opts.vars,
+        profilesDir: opts.profilesDir,
+        threads: opts.threads,
+        host: flags.host,
+        token,
+        logLevel: flags.logLevel,
+      });
+      const address = await app.listen({ host: flags.host, port });
+      const loaded = cache.answer;
+      reporter.info(`serving the voucher API on ${address} (docs: ${address}/docs)`);
+      reporter.info(loaded ? `answer loaded: ${loaded.rows.size} segments, countries ${loaded.countryNames.join(', ')}` : `no answer loaded yet: ${cache.problem ?? ''}`);
+      if (flags.build) {
+        runner.run().then(
+          (s) => reporter.info(`startup build: ${s.status} in ${s.duration_seconds}s`),
+          (e: unknown) => reporter.warn(`startup build failed: ${e instanceof Error ? e.message : String(e)}`),
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.removeListener('SIGINT', stop);
+          process.removeListener('SIGTERM', stop);
+          reporter.info('stopping: finishing requests in flight…');
+          void app.close().then(() => resolve());
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}
