@@ -12,6 +12,7 @@ import { accessPolicy, bearerMatches } from './access.js';
 import { AnswerCache } from './answer-cache.js';
 import { ApiError } from './api-error.js';
 import { PipelineRunner } from './pipeline-runner.js';
+import { RateLimiter } from './rate-limit.js';
 import {
   errorAnswerSchema,
   FORMAT_RULES,
@@ -41,6 +42,10 @@ export interface ServerOptions extends Omit<CommonOptions, 'reporter'> {
   bodyLimit?: number;
   /** Override "now" (tests); default Date.now. */
   now?: () => number;
+  /** /getVoucher/ requests per minute per client address; 0 (default) for no limit. */
+  voucherRateLimit?: number;
+  /** /runPipeline/ requests per minute per client address (default 10). */
+  pipelineRateLimit?: number;
 }
 
 export interface VoucherServer {
@@ -149,6 +154,15 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
     return503OnClosing: true,
   });
 
+  const voucherLimit = new RateLimiter(opts.voucherRateLimit ?? 0, 60_000, now);
+  const pipelineLimit = new RateLimiter(opts.pipelineRateLimit ?? 10, 60_000, now);
+  const overBudget = (limiter: RateLimiter, request: FastifyRequest, reply: FastifyReply) => {
+    const wait = limiter.take(request.ip);
+    if (wait === undefined) return;
+    reply.header('retry-after', String(wait));
+    throw new ApiError(429, 'rate_limited', `too many requests from this client: at most ${limiter.limit} a minute; try again in ${wait}s`);
+  };
+
   const cache = new AnswerCache();
   const runner = new PipelineRunner(
     { projectDir: opts.projectDir, vars: opts.vars, target: opts.target, profilesDir: opts.profilesDir, threads: opts.threads },
@@ -200,11 +214,12 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
         description:
           "Finds the customer's segment of the requested type and answers the voucher amount used most in it. 422: a field is malformed or breaks a cleaning rule; 404: no segment, country not covered, or segment without data; 503: no answer loaded yet.",
         body: jsonSchemaOf(voucherRequestSchema, 'input'),
-        response: { 200: jsonSchemaOf(voucherAnswerSchema, 'output'), 404: errorSchema, 422: errorSchema, 503: errorSchema },
+        response: { 200: jsonSchemaOf(voucherAnswerSchema, 'output'), 404: errorSchema, 422: errorSchema, 429: errorSchema, 503: errorSchema },
       },
     },
     // Synchronous on purpose: this is the hot path, and a thrown ApiError goes to the error handler all the same.
     (request, reply) => {
+      overBudget(voucherLimit, request, reply);
       let body = request.body;
       if (typeof body === 'string') {
         try {
@@ -229,11 +244,12 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
       schema: {
         summary: 'Run the pipeline (model build) and reload the answer',
         description: 'Same build as `model build`, in the server process. 409 while a run is in progress. Off loopback it needs Authorization: Bearer <MODEL_API_TOKEN>.',
-        response: { 200: jsonSchemaOf(pipelineAnswerSchema, 'output'), 401: errorSchema, 409: errorSchema, 500: errorSchema, 503: errorSchema },
+        response: { 200: jsonSchemaOf(pipelineAnswerSchema, 'output'), 401: errorSchema, 409: errorSchema, 429: errorSchema, 500: errorSchema, 503: errorSchema },
         ...(policy.token ? { security: [{ bearer: [] }] } : {}),
       },
     },
     async (request, reply) => {
+      overBudget(pipelineLimit, request, reply);
       if (policy.token !== undefined && !bearerMatches(request.headers.authorization, policy.token)) {
         reply.header('www-authenticate', 'Bearer');
         throw new ApiError(401, 'unauthorized', 'POST /runPipeline/ needs Authorization: Bearer <MODEL_API_TOKEN>');

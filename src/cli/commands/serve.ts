@@ -7,6 +7,8 @@ import { common, toOptions, type CliContext, type CommonFlags } from '../options
 interface ServeFlags extends CommonFlags {
   host: string;
   port: string;
+  rateLimit: string;
+  pipelineRateLimit: string;
   build?: boolean;
   logLevel: string;
 }
@@ -17,12 +19,16 @@ export function registerServe(program: Command, { reporter }: CliContext): void 
     .option('--host <address>', 'address to listen on; off loopback MODEL_API_TOKEN is required', '127.0.0.1')
     .option('--port <n>', 'port to listen on', '8000')
     .option('--build', 'run the pipeline once at startup (answers meanwhile come from the previous answer, if any)')
+    .option('--rate-limit <n>', '/getVoucher/ requests per minute per client address (0: no limit)', '0')
+    .option('--pipeline-rate-limit <n>', '/runPipeline/ requests per minute per client address', '10')
     .addOption(
       new Option('--log-level <level>', 'JSON log lines on stdout at this level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     )
     .action(async (flags: ServeFlags) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ProjectError('usage', `--port must be a whole number from 0 to 65535, got '${flags.port}'`);
+      const limits = [flags.rateLimit, flags.pipelineRateLimit].map(Number);
+      if (limits.some((n) => !Number.isInteger(n) || n < 0)) throw new ProjectError('usage', '--rate-limit and --pipeline-rate-limit take a whole number of requests per minute (0: no limit)');
       const opts = toOptions(flags, reporter);
       const token = process.env.MODEL_API_TOKEN;
       registerSecret(token);
@@ -35,6 +41,8 @@ export function registerServe(program: Command, { reporter }: CliContext): void 
         host: flags.host,
         token,
         logLevel: flags.logLevel,
+        voucherRateLimit: limits[0],
+        pipelineRateLimit: limits[1],
       });
       const address = await app.listen({ host: flags.host, port });
       const loaded = cache.answer;

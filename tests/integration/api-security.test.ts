@@ -1,0 +1,140 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer, type VoucherServer } from '../../src/api/server.js';
+import { copyShippedProject, queryDuckDb, runModel } from '../helpers/project.js';
+
+// The API's access rules and limits, over real sockets on loopback.
+const TOKEN = 'security-test-token-5e1d0b7c93a2f4e6';
+const SECRET = 'planted-secret-b7e2c91d40f6';
+
+/** Listens on loopback: the server's access policy comes from the `host` it was built for. */
+async function listen(server: VoucherServer): Promise<string> {
+  return server.app.listen({ host: '127.0.0.1', port: 0 });
+}
+
+async function post(base: string, route: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+  const res = await fetch(`${base}${route}`, { method: 'POST', headers, body });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text };
+}
+
+const customer = (fields: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    customer_id: 1,
+    country_code: 'Peru',
+    last_order_ts: '2018-05-03 00:00:00',
+    first_order_ts: '2017-05-03 00:00:00',
+    total_orders: 15,
+    segment_name: 'frequent_segment',
+    ...fields,
+  });
+
+describe('API access rules and limits', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = copyShippedProject();
+    const built = await runModel(['build'], { cwd: dir });
+    expect(built.code, built.stderr).toBe(0);
+  });
+
+  it('configured for every address (off loopback), /runPipeline/ needs the token; /getVoucher/ stays open', async () => {
+    const server = await buildServer({ projectDir: dir, host: '0.0.0.0', token: TOKEN, logLevel: false });
+    try {
+      const base = await listen(server);
+      for (const headers of [{}, { authorization: 'Bearer nope-nope-nope-nope' }, { authorization: `Basic ${TOKEN}` }]) {
+        const r = await post(base, '/runPipeline/', '', headers);
+        expect(r.status).toBe(401);
+        expect(r.headers.get('www-authenticate')).toBe('Bearer');
+      }
+      expect((await post(base, '/getVoucher/', customer())).status).toBe(200);
+      const ok = await post(base, '/runPipeline/', '', { authorization: `Bearer ${TOKEN}` });
+      expect(ok.status).toBe(200);
+      expect(ok.text).not.toContain(TOKEN);
+    } finally {
+      await server.app.close();
+    }
+  });
+
+  it('refuses bodies over the size limit with a JSON 413', async () => {
+    const server = await buildServer({ projectDir: dir, logLevel: false });
+    try {
+      const base = await listen(server);
+      const r = await post(base, '/getVoucher/', customer({ customer_id: 'x'.repeat(20_000) }));
+      expect(r.status).toBe(413);
+      expect(JSON.parse(r.text).error.code).toBe('body_too_large');
+    } finally {
+      await server.app.close();
+    }
+  });
+
+  it('limits requests per client and says when to come back', async () => {
+    const server = await buildServer({ projectDir: dir, logLevel: false, voucherRateLimit: 5, pipelineRateLimit: 1 });
+    try {
+      const base = await listen(server);
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) statuses.push((await post(base, '/getVoucher/', customer())).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+      const limited = await post(base, '/getVoucher/', customer());
+      expect(JSON.parse(limited.text).error.code).toBe('rate_limited');
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await post(base, '/runPipeline/', '')).status).toBe(200);
+      expect((await post(base, '/runPipeline/', '')).status).toBe(429);
+    } finally {
+      await server.app.close();
+    }
+  });
+
+  it('treats hostile field values as data: 4xx answers, and the warehouse untouched', async () => {
+    const server = await buildServer({ projectDir: dir, logLevel: false });
+    const db = path.join(dir, 'target', 'dh_database.duckdb');
+    try {
+      const base = await listen(server);
+      const hostile = ["'; drop table dh_prod.segments_derived; --", "Peru' or '1'='1", 'Peru/* */', '\\\u0000'];
+      for (const value of hostile) {
+        for (const field of ['country_code', 'segment_name', 'last_order_ts', 'total_orders', 'customer_id']) {
+          const r = await post(base, '/getVoucher/', customer({ [field]: value }));
+          expect(r.status === 200 || (r.status >= 400 && r.status < 500), `${field}=${value}: ${r.status} ${r.text}`).toBe(true);
+          if (field === 'customer_id' && r.status === 200) expect(JSON.parse(r.text).customer_id).toBe(value);
+        }
+      }
+    } finally {
+      await server.app.close();
+    }
+    expect((await queryDuckDb(db, 'select count(*) as n from dh_database.dh_prod.segments_derived'))[0]!.n).toBe('8');
+  });
+
+  it('keeps planted secrets out of every HTTP answer and log line', async () => {
+    const secretDir = copyShippedProject();
+    // A model reads a secret env var (dbt marks *_SECRET_* values secret), then fails with it in the SQL.
+    const model = path.join(secretDir, 'models', 'stage', 'recency_reference.sql');
+    writeFileSync(model, `${readFileSync(model, 'utf8')}\n-- {{ env_var('MODEL_SECRET_KEY') }}\n`);
+    writeFileSync(path.join(secretDir, 'models', 'prod', 'leaky.sql'), "select '{{ env_var('MODEL_SECRET_KEY') }}' as k from no_such_table");
+    process.env.MODEL_SECRET_KEY = SECRET;
+    const logs: string[] = [];
+    const { Writable } = await import('node:stream');
+    const sink = new Writable({
+      write(chunk: Buffer, _e, done) {
+        logs.push(chunk.toString());
+        done();
+      },
+    });
+    const server = await buildServer({ projectDir: secretDir, logStream: sink, token: TOKEN });
+    try {
+      const base = await listen(server);
+      const bodies: string[] = [];
+      const run = await post(base, '/runPipeline/', '', { authorization: `Bearer ${TOKEN}` });
+      expect(run.status).toBe(500);
+      bodies.push(run.text);
+      for (const route of ['/getVoucher/', '/health', '/docs/json']) {
+        const res = await fetch(`${base}${route}`, route === '/getVoucher/' ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: customer() } : {});
+        bodies.push(await res.text());
+      }
+      for (const text of [...bodies, logs.join('')]) expect(text).not.toContain(SECRET);
+      for (const text of [...bodies, logs.join('')]) expect(text).not.toContain(TOKEN);
+    } finally {
+      await server.app.close();
+      delete process.env.MODEL_SECRET_KEY;
+    }
+  });
+});
