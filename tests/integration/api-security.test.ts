@@ -42,7 +42,8 @@ describe('API access rules and limits', () => {
     const server = await buildServer({ projectDir: dir, host: '0.0.0.0', token: TOKEN, logLevel: false });
     try {
       const base = await listen(server);
-      for (const headers of [{}, { authorization: 'Bearer nope-nope-nope-nope' }, { authorization: `Basic ${TOKEN}` }]) {
+      const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer nope-nope-nope-nope' }, { authorization: `Basic ${TOKEN}` }];
+      for (const headers of attempts) {
         const r = await post(base, '/runPipeline/', '', headers);
         expect(r.status).toBe(401);
         expect(r.headers.get('www-authenticate')).toBe('Bearer');
