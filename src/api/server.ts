@@ -179,10 +179,12 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   // An empty body is no body (the original callers POST /runPipeline/ with `-d ''`).
-  // Plain JSON.parse: a "__proto__" key becomes an ordinary property, and zod keeps only the
-  // fields it knows, so nothing reaches an object's prototype.
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  // Bodies that mention a prototype key go through Fastify's guarded parser (which refuses them);
+  // all others through plain JSON.parse, which is much cheaper on the hot path.
+  const guardedParser = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
+    if ((body as string).includes('__proto__') || (body as string).includes('constructor')) return guardedParser(req, body as string, done);
     try {
       done(null, JSON.parse(body as string) as unknown);
     } catch {
