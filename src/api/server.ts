@@ -5,6 +5,7 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import http from 'node:http';
 import pino from 'pino';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isUserError, ProjectError, ProjectErrors, type CommonOptions } from '../index.js';
@@ -14,6 +15,7 @@ import { AnswerCache } from './answer-cache.js';
 import { ApiError } from './api-error.js';
 import { PipelineRunner } from './pipeline-runner.js';
 import { RateLimiter } from './rate-limit.js';
+import { voucherFastPath } from './voucher-fast-path.js';
 import {
   errorAnswerSchema,
   FORMAT_RULES,
@@ -134,7 +136,14 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
   const policy = accessPolicy(host, opts.token);
   const now = opts.now ?? Date.now;
   const logDestination = opts.logStream ? undefined : pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  // The hot route is answered before Fastify's request machinery (see voucher-fast-path.ts);
+  // everything else, and any request the fast path does not take, goes to Fastify.
+  const fastPath: { handler?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean } = {};
   const app = Fastify({
+    serverFactory: (handler) =>
+      http.createServer((req, res) => {
+        if (!fastPath.handler?.(req, res)) handler(req, res);
+      }),
     logger:
       opts.logLevel === false
         ? false
@@ -218,6 +227,31 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
 
   const errorSchema = jsonSchemaOf(errorAnswerSchema, 'output');
 
+  /** The /getVoucher/ work itself, shared by the Fastify route and the fast path: body in, answer out, or an ApiError. */
+  const answerVoucher = (raw: unknown): { version: string; answer: unknown } => {
+    let body = raw;
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body);
+      } catch {
+        throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
+      }
+    }
+    const parsed = voucherRequestSchema.safeParse(body);
+    if (!parsed.success) throw validationError(body, parsed.error.issues);
+    const answer = cache.answer;
+    if (!answer) {
+      throw new ApiError(503, 'answer_not_loaded', `no answer loaded: run the pipeline first (POST /runPipeline/ or \`model build\`)${cache.problem ? `; ${cache.problem}` : ''}`);
+    }
+    return { version: String(answer.version), answer: lookupVoucher(answer, normalizeRequest(parsed.data), now()) };
+  };
+  fastPath.handler = voucherFastPath({
+    bodyLimit: opts.bodyLimit ?? 16 * 1024,
+    limiter: voucherLimit,
+    answer: answerVoucher,
+    log: (line) => app.log.info(line, 'request'),
+  });
+
   app.post(
     '/getVoucher/',
     {
@@ -229,24 +263,11 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
         response: { 200: jsonSchemaOf(voucherAnswerSchema, 'output'), 404: errorSchema, 422: errorSchema, 429: errorSchema, 503: errorSchema },
       },
     },
-    // Synchronous on purpose: this is the hot path, and a thrown ApiError goes to the error handler all the same.
+    // Synchronous on purpose, and the same core as the fast path: a thrown ApiError goes to the error handler.
     (request, reply) => {
       overBudget(voucherLimit, request, reply);
-      let body = request.body;
-      if (typeof body === 'string') {
-        try {
-          body = JSON.parse(body);
-        } catch {
-          throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
-        }
-      }
-      const parsed = voucherRequestSchema.safeParse(body);
-      if (!parsed.success) throw validationError(body, parsed.error.issues);
-      const answer = cache.answer;
-      if (!answer) {
-        throw new ApiError(503, 'answer_not_loaded', `no answer loaded: run the pipeline first (POST /runPipeline/ or \`model build\`)${cache.problem ? `; ${cache.problem}` : ''}`);
-      }
-      reply.header('x-answer-version', answer.version).send(lookupVoucher(answer, normalizeRequest(parsed.data), now()));
+      const { version, answer } = answerVoucher(request.body);
+      reply.header('x-answer-version', version).send(answer);
     },
   );
 

@@ -1,5 +1,4 @@
 import { Option, type Command } from 'commander';
-import { buildServer } from '../../api/server.js';
 import { ProjectError } from '../../errors.js';
 import { registerSecret } from '../../secrets.js';
 import { common, toOptions, type CliContext, type CommonFlags } from '../options.js';
@@ -32,6 +31,8 @@ export function registerServe(program: Command, { reporter }: CliContext): void 
       const opts = toOptions(flags, reporter);
       const token = process.env.MODEL_API_TOKEN;
       registerSecret(token);
+      // Loaded here, not at start-up: Fastify and its plugins would cost every other command.
+      const { buildServer } = await import('../../api/server.js');
       const { app, cache, runner } = await buildServer({
         projectDir: opts.projectDir,
         target: opts.target,
