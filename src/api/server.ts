@@ -228,7 +228,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
   const errorSchema = jsonSchemaOf(errorAnswerSchema, 'output');
 
   /** The /getVoucher/ work itself, shared by the Fastify route and the fast path: body in, answer out, or an ApiError. */
-  const answerVoucher = (raw: unknown): { version: string; answer: unknown } => {
+  const answerVoucher = (raw: unknown, setVersion: (version: string) => void): unknown => {
     let body = raw;
     if (typeof body === 'string') {
       try {
@@ -243,7 +243,9 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
     if (!answer) {
       throw new ApiError(503, 'answer_not_loaded', `no answer loaded: run the pipeline first (POST /runPipeline/ or \`model build\`)${cache.problem ? `; ${cache.problem}` : ''}`);
     }
-    return { version: String(answer.version), answer: lookupVoucher(answer, normalizeRequest(parsed.data), now()) };
+    // Every answer from the cache says which version it came from, a 404 as much as a 200.
+    setVersion(String(answer.version));
+    return lookupVoucher(answer, normalizeRequest(parsed.data), now());
   };
   fastPath.handler = voucherFastPath({
     bodyLimit: opts.bodyLimit ?? 16 * 1024,
@@ -266,8 +268,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
     // Synchronous on purpose, and the same core as the fast path: a thrown ApiError goes to the error handler.
     (request, reply) => {
       overBudget(voucherLimit, request, reply);
-      const { version, answer } = answerVoucher(request.body);
-      reply.header('x-answer-version', version).send(answer);
+      reply.send(answerVoucher(request.body, (v) => reply.header('x-answer-version', v)));
     },
   );
 

@@ -13,8 +13,8 @@ import type { RateLimiter } from './rate-limit.js';
 export interface FastPathDeps {
   bodyLimit: number;
   limiter: RateLimiter;
-  /** Validates the body and answers, or throws an ApiError. */
-  answer(body: unknown): { version: string; answer: unknown };
+  /** Validates the body and answers, or throws an ApiError; reports the answer's version first. */
+  answer(body: unknown, setVersion: (version: string) => void): unknown;
   log(line: { reqId: string; method: string; url: string; status: number; ms: number }): void;
 }
 
@@ -72,11 +72,12 @@ export function voucherFastPath(deps: FastPathDeps): (req: IncomingMessage, res:
       if (wait !== undefined) {
         return fail(new ApiError(429, 'rate_limited', `too many requests from this client: at most ${deps.limiter.limit} a minute; try again in ${wait}s`), { 'retry-after': String(wait) });
       }
+      const headers: Record<string, string> = {};
       try {
-        const { version, answer } = deps.answer(body);
-        finish(200, JSON.stringify(answer), { 'x-answer-version': version });
+        const answer = deps.answer(body, (v) => (headers['x-answer-version'] = v));
+        finish(200, JSON.stringify(answer), headers);
       } catch (e) {
-        fail(e);
+        fail(e, headers);
       }
     });
     req.on('error', () => res.destroy());
