@@ -2,7 +2,6 @@
  * The library: everything the CLI and the REST API do goes through these functions.
  * load → render → graph → plan → execute → artifacts.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Adapter } from './adapters/adapter.js';
 import { createAdapter, dialectFor } from './adapters/create-adapter.js';
@@ -13,10 +12,10 @@ import { selectNodes } from './graph/selection.js';
 import { loadProject, type Project } from './project/load-project.js';
 import { resolveTarget, type TargetConfig } from './project/profiles.js';
 import { writeManifest, writeRunResults } from './runner/artifacts.js';
+import { writeTargetFile } from './runner/target-files.js';
 import { executeNodes, registerExecutor } from './runner/execute.js';
 import { silentReporter, type Reporter } from './runner/reporter.js';
 import type { RunSummary } from './runner/results.js';
-import { redact } from './secrets.js';
 import { testSqlFile } from './data-tests/add-data-tests.js';
 import { withIndirectTests } from './data-tests/select-tests.js';
 import { preflightDataTests, runDataTest } from './data-tests/run-data-test.js';
@@ -104,8 +103,7 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
     const file = node.resourceType === 'test' ? testSqlFile(node) : node.file;
     const rel = path.join(path.relative(project.dir, project.targetDir), 'compiled', project.name, file);
     const abs = path.join(project.dir, rel);
-    mkdirSync(path.dirname(abs), { recursive: true });
-    writeFileSync(abs, `${redact(sql)}\n`);
+    writeTargetFile(abs, sql);
     files.push({ node, sql, path: rel.split(path.sep).join('/') });
   }
   writeManifest(session.manifest);

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ColumnMismatchError, type Adapter, type Connection } from '../adapters/adapter.js';
 import type { RelationName, RelationType } from '../adapters/dialect.js';
@@ -14,6 +14,7 @@ import { typeSeed } from '../seeds/seed-types.js';
 import { resolveExternalFile } from '../sources/external-file.js';
 import { runNodeHooks, runProjectHooks } from './hooks.js';
 import { ReadyQueue } from './ready-queue.js';
+import { writeTargetFile as writeSqlFile } from './target-files.js';
 import type { Reporter } from './reporter.js';
 import { INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from './results.js';
 
@@ -292,9 +293,7 @@ async function prepareSchemas(ctx: ExecutionContext, runSet: Set<string>): Promi
 function writeTargetFile(ctx: ExecutionContext, kind: 'compiled' | 'run', node: Node, sql: string): string {
   const project = ctx.manifest.project;
   const rel = path.join(path.relative(project.dir, project.targetDir), kind, project.name, node.file.replace(/\.(csv|ya?ml)$/, '.sql'));
-  const abs = path.join(project.dir, rel);
-  mkdirSync(path.dirname(abs), { recursive: true });
-  writeFileSync(abs, `${redact(sql)}\n`);
+  writeSqlFile(path.join(project.dir, rel), sql);
   return rel.split(path.sep).join('/');
 }
 

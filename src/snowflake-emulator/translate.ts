@@ -151,7 +151,6 @@ class Statement {
 }
 
 const sqlName = (parts: string[]): string => parts.map(quoteIdent).join('.');
-const displayName = (parts: string[]): string => parts.join('.');
 
 function base(stmt: Statement): Translation {
   return { source: stmt.source(), duckdb: [], atomic: false, quotedNames: [] };

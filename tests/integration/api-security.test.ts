@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, type VoucherServer } from '../../src/api/server.js';
 import { copyShippedProject, queryDuckDb, runModel } from '../helpers/project.js';
 
