@@ -11,7 +11,7 @@
  * Writes bench/results.json and BENCHMARKS.md. `--quick` runs tiny sizes once (CI uses it to keep
  * the harness working; it asserts nothing about timings).
  *
- *   npm run bench -- [--quick] [--runs N] [--only compile,build,api] [--dataform] [--rows 1M,10M]
+ *   npm run bench -- [--quick] [--runs N] [--only compile,build,api] [--dataform [--dataform-max 1000]] [--rows 1M,10M]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,8 @@ interface Args {
   runs: number;
   only: Set<string>;
   dataform: boolean;
+  /** Largest project Dataform is timed on (it takes minutes at 10,000 models). */
+  dataformMax: number;
   rows: number[];
   models: number[];
   resultsFile: string;
@@ -53,6 +55,7 @@ function parseArgs(argv: string[]): Args {
     runs: Number(get('--runs') ?? (quick ? 1 : 5)),
     only: new Set((get('--only') ?? 'compile,build,api').split(',')),
     dataform: argv.includes('--dataform'),
+    dataformMax: Number(get('--dataform-max') ?? '1000'),
     rows: (get('--rows') ?? (quick ? '20k' : '1M,10M,50M')).split(',').map(parseCount),
     models: (get('--models') ?? (quick ? '100' : '100,1000,10000')).split(',').map(Number),
     resultsFile: get('--results') ?? path.join(ROOT, 'bench', quick ? 'out/results-quick.json' : 'results.json'),
@@ -137,6 +140,10 @@ interface CompileFigure {
 
 async function benchCompile(args: Args): Promise<CompileFigure[]> {
   const figures: CompileFigure[] = [];
+  // The floor of any whole-process figure on this machine: Node starting and exiting.
+  const node = await repeat(args.runs, () => timed(process.execPath, ['-e', '0']));
+  figures.push({ project: 'node -e 0 (Node start-up alone)', models: 0, seconds: node.median, runs: node.runs });
+  log(`node start-up: ${node.median.toFixed(3)} s`);
   const shipped = shippedCopy(path.join(OUT, 'compile-shipped'));
   const s = await repeat(args.runs, () => timed(process.execPath, [MODEL, 'compile'], { cwd: shipped }));
   figures.push({ project: 'shipped', models: 7, seconds: s.median, runs: s.runs });
@@ -148,7 +155,7 @@ async function benchCompile(args: Args): Promise<CompileFigure[]> {
     writeModelProject(dir, shapeFor(n));
     const ours = await repeat(args.runs, () => timed(process.execPath, [MODEL, 'compile'], { cwd: dir }));
     const fig: CompileFigure = { project: `generated`, models: n, seconds: ours.median, runs: ours.runs };
-    if (df) {
+    if (df && n <= args.dataformMax) {
       const dfDir = path.join(OUT, `dataform-${n}`);
       writeDataformProject(dfDir, shapeFor(n));
       const theirs = await repeat(Math.min(args.runs, 3), () => timed(df, ['compile', dfDir]));
