@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Dialect, RelationName } from '../adapters/dialect.js';
-import { Relation } from '../adapters/relation.js';
 import { ProjectError, type SourceLocation } from '../errors.js';
 import type { Node, RefCall, SourceNode, TestNode } from '../graph/nodes.js';
+import { recordRefs } from '../graph/record-refs.js';
 import { asList, configFromTree, mergeConfig } from '../project/folder-config.js';
 import type { Project } from '../project/load-project.js';
 import type { TargetConfig } from '../project/profiles.js';
@@ -398,24 +398,23 @@ function parseRender(
   } catch (e) {
     return relocate(e);
   }
-  const refs: RefCall[] = [];
-  const sources: [string, string][] = [];
+  const recorded = recordRefs({
+    database,
+    schema: target.schema,
+    dialect,
+    sourceRelation: (s, t) => {
+      const id = ctx.sourcesByName.get(`${s}.${t}`);
+      return id ? (ctx.nodes.get(id) as SourceNode).relation : undefined;
+    },
+  });
+  const { refs, sources } = recorded;
   const hooks: RenderHooks = {
     file,
     source,
     execute: false,
     extra: { ...Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [kwargContextName(k), v])) },
-    ref: (args) => {
-      const name = args[args.length - 1]!;
-      refs.push(args.length > 1 ? { name, package: args[0] } : { name });
-      return new Relation(database, target.schema, name, dialect);
-    },
-    source_: (s, t) => {
-      sources.push([s, t]);
-      const id = ctx.sourcesByName.get(`${s}.${t}`);
-      const rel = id ? (ctx.nodes.get(id) as SourceNode).relation : { database, schema: s, identifier: t };
-      return new Relation(rel.database, rel.schema, rel.identifier, dialect);
-    },
+    ref: recorded.ref,
+    source_: recorded.source_,
     config: (values) => onConfig(values as NodeConfig),
     configGet: () => null,
     thisRelation: () => undefined,

@@ -12,6 +12,7 @@ import { unsupportedConfigWarning } from '../project/unsupported.js';
 import { didYouMean } from '../util.js';
 import { renderDescriptions } from '../docs/descriptions.js';
 import type { Materialization, ModelNode, Node, SeedNode, SourceNode, TestNode } from './nodes.js';
+import { recordRefs } from './record-refs.js';
 
 export interface Manifest {
   project: Project;
@@ -186,8 +187,16 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
     const fqn = [project.name, ...m.file.split('/').slice(1, -1), m.name];
     const props = modelProps.get(m.name);
     let config = mergeConfig(configFromTree(project.folderConfig.models, fqn), props?.props.config ?? {});
-    const refs: ModelNode['refs'] = [];
-    const sources: [string, string][] = [];
+    const recorded = recordRefs({
+      database,
+      schema: target.schema,
+      dialect,
+      sourceRelation: (s, t) => {
+        const id = sourcesByName.get(`${s}.${t}`);
+        return id ? (nodes.get(id) as SourceNode).relation : undefined;
+      },
+    });
+    const { refs, sources } = recorded;
     let template: ModelNode['template'] | undefined;
     collect(() => {
       template = engine.compile(m.file, m.source);
@@ -197,17 +206,8 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
       file: m.file,
       source: m.source,
       execute: false,
-      ref: (args) => {
-        const name = args[args.length - 1]!;
-        refs.push(args.length > 1 ? { name, package: args[0] } : { name });
-        return new Relation(database, target.schema, name, dialect);
-      },
-      source_: (s, t) => {
-        sources.push([s, t]);
-        const id = sourcesByName.get(`${s}.${t}`);
-        const rel = id ? (nodes.get(id) as SourceNode).relation : { database, schema: s, identifier: t };
-        return new Relation(rel.database, rel.schema, rel.identifier, dialect);
-      },
+      ref: recorded.ref,
+      source_: recorded.source_,
       config: (values) => {
         const r = nodeConfigSchema.safeParse(values);
         if (!r.success) {

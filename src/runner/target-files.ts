@@ -21,5 +21,12 @@ export function writeTargetFile(abs: string, text: string): void {
   } catch {
     // Not there yet: write it.
   }
-  writeFileSync(abs, content);
+  try {
+    writeFileSync(abs, content);
+  } catch (e) {
+    // The folder went away since this process made it (`model clean` while a server runs).
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(abs, content);
+  }
 }
