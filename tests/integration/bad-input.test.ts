@@ -149,9 +149,11 @@ describe('bad input is reported with file and line, and loses nothing', () => {
     // Kill at spread-out moments: before, during and after the writes.
     for (const delay of [150, 400, 700, 1000, 1400]) {
       const child = spawn(process.execPath, [MODEL_BIN, 'build'], { cwd: dir, stdio: 'ignore' });
+      // Listen before killing: on a fast machine the build may finish before the delay is up.
+      const closed = new Promise((r) => child.on('close', r));
       await new Promise((r) => setTimeout(r, delay));
       child.kill('SIGKILL');
-      await new Promise((r) => child.on('close', r));
+      await closed;
       await expectNothingLost(dir);
     }
     const r = await runModel(['build'], { cwd: dir });
