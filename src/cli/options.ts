@@ -57,3 +57,23 @@ export function toOptions(flags: CommonFlags, reporter: CliReporter): RunOptions
     reporter,
   };
 }
+
+/**
+ * Runs `fn` with an AbortSignal that Ctrl-C and SIGTERM (a cancelled CI job, `docker stop`)
+ * trigger: running queries are cancelled and no new node starts.
+ */
+export async function withInterrupts<T>(reporter: CliReporter, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = () => {
+    reporter.info('\nInterrupted: cancelling running queries, starting nothing new… (press Ctrl-C again to stop at once)');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { execute, exitCodeOf, writeJUnit, type NodeResult, type Session } from '../../index.js';
-import { common, selection, toOptions, type CliContext, type CommonFlags } from '../options.js';
+import { common, selection, toOptions, withInterrupts, type CliContext, type CommonFlags } from '../options.js';
 import type { CliReporter } from '../reporter.js';
 
 /** `model build`, `model run`, `model seed`. */
@@ -13,23 +13,12 @@ export function registerRunCommands(program: Command, { reporter, setExitCode }:
     if (name === 'build') cmd.option('--junit <file>', 'also write the results as JUnit XML (for CI test reports)');
     cmd.action(async (flags: CommonFlags & { junit?: string }) => {
       const opts = toOptions(flags, reporter);
-      const controller = new AbortController();
-      const onSigint = () => {
-        reporter.info('\nInterrupted: cancelling running queries, starting nothing new… (press Ctrl-C again to stop at once)');
-        controller.abort();
-      };
-      // SIGTERM (a CI job cancelled, `docker stop`) stops as cleanly as Ctrl-C.
-      process.once('SIGINT', onSigint);
-      process.once('SIGTERM', onSigint);
-      try {
-        const { session, summary } = await execute(name, { ...opts, signal: controller.signal });
+      await withInterrupts(reporter, async (signal) => {
+        const { session, summary } = await execute(name, { ...opts, signal });
         printWhereResultsAre(reporter, session, summary.results, flags.target);
         if (flags.junit) reporter.info(`JUnit report: ${writeJUnit(flags.junit, summary, `model ${name}`)}`);
         setExitCode(exitCodeOf(summary));
-      } finally {
-        process.removeListener('SIGINT', onSigint);
-        process.removeListener('SIGTERM', onSigint);
-      }
+      });
     });
   };
   runCommand('build', 'load sources, seed, run models and their data tests, in graph order');

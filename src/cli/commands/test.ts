@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { execute, exitCodeOf, writeJUnit } from '../../index.js';
-import { common, selection, toOptions, type CliContext, type CommonFlags } from '../options.js';
+import { common, selection, toOptions, withInterrupts, type CliContext, type CommonFlags } from '../options.js';
 
 /** `model test`: runs the data tests of the selected models; exit 1 when an error-severity test fails. */
 export function registerTest(program: Command, { reporter, setExitCode }: CliContext): void {
@@ -9,18 +9,10 @@ export function registerTest(program: Command, { reporter, setExitCode }: CliCon
     .option('--junit <file>', 'also write the results as JUnit XML (for CI test reports)');
   cmd.action(async (flags: CommonFlags & { junit?: string }) => {
     const opts = toOptions(flags, reporter);
-    const controller = new AbortController();
-    const onSigint = () => {
-      reporter.info('\nInterrupted: cancelling running queries, starting nothing new…');
-      controller.abort();
-    };
-    process.once('SIGINT', onSigint);
-    try {
-      const { summary } = await execute('test', { ...opts, signal: controller.signal });
+    await withInterrupts(reporter, async (signal) => {
+      const { summary } = await execute('test', { ...opts, signal });
       if (flags.junit) reporter.info(`JUnit report: ${writeJUnit(flags.junit, summary, 'model test')}`);
       setExitCode(exitCodeOf(summary));
-    } finally {
-      process.removeListener('SIGINT', onSigint);
-    }
+    });
   });
 }
