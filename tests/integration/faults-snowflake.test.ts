@@ -132,10 +132,13 @@ describe('faults on Snowflake (emulator)', () => {
   });
 
   it('two builds at once: the second waits for the first; the result is whole, no row twice', async () => {
+    // Slow every query a little so the first build still holds the lock when the second one,
+    // which has to start a process and log in first, asks for it.
+    emulator.setFaults({ delayMs: 40 });
     const one = startModel(args('b'), { cwd: dir, env: env() });
     await one.waitFor(/START/);
     const two = startModel(args('b'), { cwd: dir, env: env() });
-    const [r1, r2] = await Promise.all([one.done, two.done]);
+    const [r1, r2] = await Promise.all([one.done, two.done]).finally(() => emulator.setFaults({}));
     expect(r1.code, r1.stdout + r1.stderr).toBe(0);
     expect(r2.code, r2.stdout + r2.stderr).toBe(0);
     expect(r2.stderr).toMatch(/Waiting for another build to finish \(lock held by .* pid \d+/);

@@ -67,8 +67,14 @@ export class BuildLock {
           hint: `run again when it has finished; a killed build's lock is released ${this.opts.staleSeconds} s after its last heartbeat (lock_timeout and lock_stale_after in the target)`,
         });
       }
+      // No holder on record: the other build released the lock between the two statements (or the
+      // UPDATE lost a write conflict). Try again at once rather than announcing a wait.
+      if (other === undefined) {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
       if (!announced) {
-        this.opts.log(`Waiting for another build to finish (lock held by ${other ?? 'another build'}), for up to ${this.opts.waitSeconds} s…`);
+        this.opts.log(`Waiting for another build to finish (lock held by ${other}), for up to ${this.opts.waitSeconds} s…`);
         announced = true;
       }
       await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(100, this.opts.staleSeconds * 250))));
