@@ -1,19 +1,34 @@
 /**
- * A fast path for the most common model shape: text with `{{ call(...) }}` expressions only
- * (ref, source, config, var, macro calls with literal arguments) and comments. Such templates
- * skip nunjucks' lexer, parser and code generation, which dominate parse time on large
- * projects. Anything else (statements, filters, operators, attribute access) returns
- * undefined from `compileFast`, and nunjucks handles the template as usual.
+ * A fast path for the most common model shapes: text with `{{ call(...) }}` expressions (ref,
+ * source, config, var, macro calls with literal arguments), comments, and
+ * `{% if %}…{% elif %}…{% else %}…{% endif %}` on conditions made of those with comparisons,
+ * `and`, `or`, `not` and parentheses (`{% if is_incremental() %}`, `{% if var('x') > 1 %}`).
+ * Such templates skip nunjucks' lexer, parser and code generation, which dominate parse time on
+ * large projects. Evaluation follows the JavaScript nunjucks compiles these to (`==` is
+ * JavaScript's, truthiness is JavaScript's), so both paths print the same text. Anything else
+ * (other statements, filters, arithmetic, attribute access) returns undefined from
+ * `compileFast`, and nunjucks handles the template as usual.
  */
 
 type Expr =
   | { kind: 'lit'; value: unknown }
   | { kind: 'list'; items: Expr[] }
   | { kind: 'name'; path: string[] }
-  | { kind: 'call'; callee: string[]; args: Expr[]; kwargs: [string, Expr][] };
+  | { kind: 'call'; callee: string[]; args: Expr[]; kwargs: [string, Expr][] }
+  | { kind: 'not'; expr: Expr }
+  | { kind: 'and' | 'or'; left: Expr; right: Expr }
+  | { kind: 'cmp'; op: CompareOp; left: Expr; right: Expr; grouped?: true };
 
-/** Text, or an expression with the offset of its `{{` in the source (for error positions). */
-type Part = string | { expr: Expr; offset: number };
+type CompareOp = '==' | '===' | '!=' | '!==' | '<' | '>' | '<=' | '>=';
+
+/** `{% if %}` with its `elif` branches and `else`; `offset` is where each condition's tag starts. */
+interface IfPart {
+  branches: { cond: Expr; offset: number; body: Part[] }[];
+  otherwise: Part[] | undefined;
+}
+
+/** Text, an expression with the offset of its `{{` in the source (for error positions), or an if. */
+type Part = string | { expr: Expr; offset: number } | IfPart;
 
 export interface FastTemplate {
   readonly fast: true;
@@ -109,6 +124,7 @@ function parseExpression(src: string): Expr {
       if (w === 'false' || w === 'False') return { kind: 'lit', value: false };
       if (w === 'none' || w === 'None') return { kind: 'lit', value: null };
     }
+    if (RESERVED.has(path[0]!)) throw new Unsupported();
     ws();
     if (src[i] !== '(') {
       if (path.length > 1) throw new Unsupported();
@@ -153,34 +169,123 @@ function parseExpression(src: string): Expr {
     }
     return { kind: 'call', callee: path, args, kwargs };
   };
-  const e = value();
+  const keyword = (word: string): boolean => {
+    ws();
+    if (!src.startsWith(word, i)) return false;
+    const next = src[i + word.length];
+    if (next !== undefined && /[A-Za-z0-9_]/.test(next)) return false;
+    i += word.length;
+    return true;
+  };
+  const or = (): Expr => {
+    let left = and();
+    while (keyword('or')) left = { kind: 'or', left, right: and() };
+    return left;
+  };
+  const and = (): Expr => {
+    let left = not();
+    while (keyword('and')) left = { kind: 'and', left, right: not() };
+    return left;
+  };
+  const not = (): Expr => {
+    if (!keyword('not')) return compare();
+    const expr = not();
+    // nunjucks prints `not a == b` as JavaScript's `!a == b`, which compares `!a`: leave that
+    // surprise to nunjucks itself rather than imitate it.
+    if (expr.kind === 'cmp' && !expr.grouped) throw new Unsupported();
+    return { kind: 'not', expr };
+  };
+  const compare = (): Expr => {
+    const left = operand();
+    ws();
+    const m = /^(===|!==|==|!=|<=|>=|<|>)/.exec(src.slice(i, i + 3));
+    if (!m) return left;
+    i += m[0].length;
+    const right = operand();
+    ws();
+    // Chained comparisons (`a < b < c`) mean something else in JavaScript than in Python.
+    if (/^(==|!=|<|>)/.test(src.slice(i, i + 2))) throw new Unsupported();
+    return { kind: 'cmp', op: m[0] as CompareOp, left, right };
+  };
+  const operand = (): Expr => {
+    ws();
+    if (src[i] === '(') {
+      i++;
+      const e = or();
+      ws();
+      if (src[i] !== ')') throw new Unsupported();
+      i++;
+      return e.kind === 'cmp' ? { ...e, grouped: true } : e;
+    }
+    return value();
+  };
+  const e = or();
   ws();
   if (i !== src.length) throw new Unsupported();
   return e;
 }
 
+/** Words nunjucks reads as operators or statements, never as names. */
+const RESERVED = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else', 'elif', 'elseif']);
+
 function collectNames(e: Expr, into: Set<string>): void {
-  if (e.kind === 'name') into.add(e.path[0]!);
-  else if (e.kind === 'call') {
-    into.add(e.callee[0]!);
-    for (const a of e.args) collectNames(a, into);
-    for (const [, v] of e.kwargs) collectNames(v, into);
-  } else if (e.kind === 'list') for (const x of e.items) collectNames(x, into);
+  switch (e.kind) {
+    case 'name':
+      into.add(e.path[0]!);
+      break;
+    case 'call':
+      into.add(e.callee[0]!);
+      for (const a of e.args) collectNames(a, into);
+      for (const [, v] of e.kwargs) collectNames(v, into);
+      break;
+    case 'list':
+      for (const x of e.items) collectNames(x, into);
+      break;
+    case 'not':
+      collectNames(e.expr, into);
+      break;
+    case 'and':
+    case 'or':
+    case 'cmp':
+      collectNames(e.left, into);
+      collectNames(e.right, into);
+      break;
+  }
 }
 
-/** Splits a template into text and expressions, or returns undefined when it needs nunjucks. */
+function collectPartNames(parts: Part[], into: Set<string>): void {
+  for (const p of parts) {
+    if (typeof p === 'string') continue;
+    if ('expr' in p) collectNames(p.expr, into);
+    else {
+      for (const b of p.branches) {
+        collectNames(b.cond, into);
+        collectPartNames(b.body, into);
+      }
+      if (p.otherwise) collectPartNames(p.otherwise, into);
+    }
+  }
+}
+
+/** Splits a template into text, expressions and ifs, or returns undefined when it needs nunjucks. */
 export function compileFast(source: string): FastTemplate | undefined {
-  if (source.includes('{%')) return undefined;
-  const parts: Part[] = [];
+  const root: Part[] = [];
+  /** The list parts go into now, and the ifs that are open around it. */
+  let current = root;
+  const open: { part: IfPart; parent: Part[] }[] = [];
   let text = '';
   let i = 0;
   let trimNext = false;
+  const flush = () => {
+    if (text) current.push(text);
+    text = '';
+  };
   try {
     while (i < source.length) {
-      const open = source.indexOf('{', i);
-      const kind = open === -1 ? undefined : source[open + 1];
-      if (open === -1 || (kind !== '{' && kind !== '#')) {
-        const end = open === -1 ? source.length : open + 1;
+      const start = source.indexOf('{', i);
+      const kind = start === -1 ? undefined : source[start + 1];
+      if (start === -1 || (kind !== '{' && kind !== '#' && kind !== '%')) {
+        const end = start === -1 ? source.length : start + 1;
         let chunk = source.slice(i, end);
         if (trimNext) {
           chunk = chunk.replace(/^\s+/, '');
@@ -190,16 +295,16 @@ export function compileFast(source: string): FastTemplate | undefined {
         i = end;
         continue;
       }
-      let chunk = source.slice(i, open);
+      let chunk = source.slice(i, start);
       if (trimNext) {
         chunk = chunk.replace(/^\s+/, '');
         trimNext = false;
       }
       text += chunk;
-      const close = kind === '{' ? '}}' : '#}';
-      const end = source.indexOf(close, open + 2);
+      const close = kind === '{' ? '}}' : kind === '#' ? '#}' : '%}';
+      const end = source.indexOf(close, start + 2);
       if (end === -1) return undefined;
-      let body = source.slice(open + 2, end);
+      let body = source.slice(start + 2, end);
       if (body.startsWith('-')) {
         text = text.replace(/\s+$/, '');
         body = body.slice(1);
@@ -209,42 +314,89 @@ export function compileFast(source: string): FastTemplate | undefined {
         body = body.slice(0, -1);
       }
       i = end + 2;
-      if (kind === '#') continue;
+      // A comment ends the text before it: a later `{%-` or `{{-` trims only the text after it.
+      if (kind === '#') {
+        flush();
+        continue;
+      }
       // A '}' inside the expression (a dict, or '}}' in a string) is beyond the subset.
       if (body.includes('{') || body.includes('}')) return undefined;
-      if (text) parts.push(text);
-      text = '';
-      parts.push({ expr: parseExpression(body.trim()), offset: open });
+      flush();
+      if (kind === '{') {
+        current.push({ expr: parseExpression(body.trim()), offset: start });
+        continue;
+      }
+      const tag = /^\s*([A-Za-z_]+)\b\s*([\s\S]*?)\s*$/.exec(body);
+      if (!tag) return undefined;
+      const [, name, rest] = tag as unknown as [string, string, string];
+      const top = open[open.length - 1];
+      if (name === 'if') {
+        const part: IfPart = { branches: [{ cond: parseExpression(rest), offset: start, body: [] }], otherwise: undefined };
+        current.push(part);
+        open.push({ part, parent: current });
+        current = part.branches[0]!.body;
+      } else if ((name === 'elif' || name === 'elseif') && top && !top.part.otherwise) {
+        const branch = { cond: parseExpression(rest), offset: start, body: [] as Part[] };
+        top.part.branches.push(branch);
+        current = branch.body;
+      } else if (name === 'else' && rest === '' && top && !top.part.otherwise) {
+        top.part.otherwise = [];
+        current = top.part.otherwise;
+      } else if (name === 'endif' && rest === '' && top) {
+        open.pop();
+        current = top.parent;
+      } else return undefined;
     }
   } catch (e) {
     if (e instanceof Unsupported) return undefined;
     throw e;
   }
-  if (text) parts.push(text);
+  if (open.length) return undefined;
+  flush();
   const names = new Set<string>();
-  for (const p of parts) if (typeof p !== 'string') collectNames(p.expr, names);
-  return { fast: true, parts, names: [...names] };
+  collectPartNames(root, names);
+  return { fast: true, parts: root, names: [...names] };
 }
 
 export type Lookup = (name: string) => unknown;
 
 /** Whether every name the template calls resolves, so rendering will not need nunjucks' errors. */
 export function canRenderFast(t: FastTemplate, lookup: Lookup): boolean {
-  return t.parts.every((p) => typeof p === 'string' || callablesResolve(p.expr, lookup));
+  return partsResolve(t.parts, lookup);
+}
+
+function partsResolve(parts: Part[], lookup: Lookup): boolean {
+  return parts.every((p) => {
+    if (typeof p === 'string') return true;
+    if ('expr' in p) return callablesResolve(p.expr, lookup);
+    return p.branches.every((b) => callablesResolve(b.cond, lookup) && partsResolve(b.body, lookup)) && (!p.otherwise || partsResolve(p.otherwise, lookup));
+  });
 }
 
 function callablesResolve(e: Expr, lookup: Lookup): boolean {
-  if (e.kind === 'call') {
-    let fn: unknown = lookup(e.callee[0]!);
-    for (const k of e.callee.slice(1)) fn = fn === null || fn === undefined ? undefined : (fn as Record<string, unknown>)[k];
-    if (typeof fn !== 'function') return false;
-    return e.args.every((a) => callablesResolve(a, lookup)) && e.kwargs.every(([, v]) => callablesResolve(v, lookup));
+  switch (e.kind) {
+    case 'call': {
+      let fn: unknown = lookup(e.callee[0]!);
+      for (const k of e.callee.slice(1)) fn = fn === null || fn === undefined ? undefined : (fn as Record<string, unknown>)[k];
+      if (typeof fn !== 'function') return false;
+      return e.args.every((a) => callablesResolve(a, lookup)) && e.kwargs.every(([, v]) => callablesResolve(v, lookup));
+    }
+    case 'list':
+      return e.items.every((x) => callablesResolve(x, lookup));
+    case 'not':
+      return callablesResolve(e.expr, lookup);
+    case 'and':
+    case 'or':
+    case 'cmp':
+      return callablesResolve(e.left, lookup) && callablesResolve(e.right, lookup);
+    default:
+      return true;
   }
-  if (e.kind === 'list') return e.items.every((x) => callablesResolve(x, lookup));
-  return true;
 }
 
-function evaluate(e: Expr, lookup: Lookup, makeKwargs: (o: Record<string, unknown>) => unknown): unknown {
+type MakeKwargs = (o: Record<string, unknown>) => unknown;
+
+function evaluate(e: Expr, lookup: Lookup, makeKwargs: MakeKwargs): unknown {
   switch (e.kind) {
     case 'lit':
       return e.value;
@@ -263,15 +415,50 @@ function evaluate(e: Expr, lookup: Lookup, makeKwargs: (o: Record<string, unknow
       if (e.kwargs.length) args.push(makeKwargs(Object.fromEntries(e.kwargs.map(([k, v]) => [k, evaluate(v, lookup, makeKwargs)]))));
       return (fn as (...a: unknown[]) => unknown).apply(target, args);
     }
+    // What nunjucks compiles these to: JavaScript's !, &&, || and comparison operators.
+    case 'not':
+      return !evaluate(e.expr, lookup, makeKwargs);
+    case 'and':
+      return evaluate(e.left, lookup, makeKwargs) && evaluate(e.right, lookup, makeKwargs);
+    case 'or':
+      return evaluate(e.left, lookup, makeKwargs) || evaluate(e.right, lookup, makeKwargs);
+    case 'cmp': {
+      const a = evaluate(e.left, lookup, makeKwargs) as number;
+      const b = evaluate(e.right, lookup, makeKwargs) as number;
+      switch (e.op) {
+        case '==':
+          // eslint-disable-next-line eqeqeq
+          return a == b;
+        case '===':
+          return a === b;
+        case '!=':
+          // eslint-disable-next-line eqeqeq
+          return a != b;
+        case '!==':
+          return a !== b;
+        case '<':
+          return a < b;
+        case '>':
+          return a > b;
+        case '<=':
+          return a <= b;
+        case '>=':
+          return a >= b;
+      }
+    }
   }
 }
 
 /** Renders like nunjucks does: null and undefined print as nothing, everything else as text. */
-export function renderFast(t: FastTemplate, lookup: Lookup, makeKwargs: (o: Record<string, unknown>) => unknown): string {
+export function renderFast(t: FastTemplate, lookup: Lookup, makeKwargs: MakeKwargs): string {
+  return renderParts(t.parts, lookup, makeKwargs);
+}
+
+function renderParts(parts: Part[], lookup: Lookup, makeKwargs: MakeKwargs): string {
   let out = '';
-  for (const p of t.parts) {
+  for (const p of parts) {
     if (typeof p === 'string') out += p;
-    else {
+    else if ('expr' in p) {
       let v: unknown;
       try {
         v = evaluate(p.expr, lookup, makeKwargs);
@@ -279,6 +466,21 @@ export function renderFast(t: FastTemplate, lookup: Lookup, makeKwargs: (o: Reco
         throw new FastRenderError(e, p.offset);
       }
       if (v !== null && v !== undefined) out += v;
+    } else {
+      let taken = p.otherwise;
+      for (const b of p.branches) {
+        let yes: unknown;
+        try {
+          yes = evaluate(b.cond, lookup, makeKwargs);
+        } catch (e) {
+          throw new FastRenderError(e, b.offset);
+        }
+        if (yes) {
+          taken = b.body;
+          break;
+        }
+      }
+      if (taken) out += renderParts(taken, lookup, makeKwargs);
     }
   }
   return out;

@@ -8,6 +8,7 @@ import type { QueryResult } from '../adapters/adapter.js';
 import { BUILTIN_MACROS, BUILTIN_MACROS_FILE } from './builtin-macros.js';
 import { agateTable, statementResult } from './query-table.js';
 import { canRenderFast, compileFast, FastRenderError, renderFast, type FastTemplate } from './fast-template.js';
+import { PRECOMPILED } from './precompiled.js';
 
 /** A compiled template: the fast path when the template allows it, else nunjucks (compiled on first need). */
 export class CompiledTemplate {
@@ -108,7 +109,10 @@ export class TemplateEngine {
 
   private compileNunjucks(file: string, source: string): nunjucks.Template {
     try {
-      return new nunjucks.Template(preprocess(source), this.env, file, true);
+      const text = preprocess(source);
+      const pre = PRECOMPILED.find((p) => p.file === file && p.source === text);
+      if (pre) return new nunjucks.Template({ type: 'code', obj: pre.code() } as unknown as string, this.env, file, true);
+      return new nunjucks.Template(text, this.env, file, true);
     } catch (e) {
       throw this.toProjectError(e, file, source, 'parse');
     }
@@ -562,6 +566,19 @@ function escapeRe(s: string): string {
 }
 
 /** dbt's `{% test name(...) %}` blocks are macros named `test_<name>`; keep line numbers intact. */
+/**
+ * Compiles a template to the JavaScript nunjucks would generate for it in this engine's
+ * environment (for `scripts/bundle.mjs`, which precompiles the built-in macro files).
+ */
+export function compileTemplateToCode(file: string, source: string): { source: string; code: string } {
+  const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
+  env.addExtension('DoExtension', new DoExtension());
+  const text = preprocess(source);
+  const compiler = (nunjucks as unknown as { compiler: { compile(src: string, asyncFilters: unknown, extensions: unknown, name: string, opts: unknown): string } }).compiler;
+  const e = env as unknown as { asyncFilters: unknown; extensionsList: unknown; opts: unknown };
+  return { source: text, code: compiler.compile(text, e.asyncFilters, e.extensionsList, file, e.opts) };
+}
+
 function preprocess(source: string): string {
   return source
     // `{% set ns.attr = value %}` (namespace attributes), which nunjucks cannot parse.

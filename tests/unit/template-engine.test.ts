@@ -4,6 +4,8 @@ import { snowflakeDialect } from '../../src/adapters/snowflake/snowflake-dialect
 import type { Dialect } from '../../src/adapters/dialect.js';
 import { ProjectError } from '../../src/errors.js';
 import { CompiledTemplate, TemplateEngine, type RenderHooks } from '../../src/templating/template-engine.js';
+import fc from 'fast-check';
+import { compileFast } from '../../src/templating/fast-template.js';
 
 function engine(dialect: Dialect = duckDbDialect, vars: Record<string, unknown> = {}) {
   return new TemplateEngine(vars, { name: 'dev', type: dialect.type, schema: 'main', database: 'db', threads: 1, profile_name: 'p' }, dialect, { log: () => undefined });
@@ -104,6 +106,11 @@ describe('the fast path renders exactly as nunjucks does', () => {
     "select '{' || x || '}' from {{ this }} -- { not a tag",
     `{{ none }}{{ True }}{{ 3.5 }}{{ -2 }}{{ [1, 'two', [3]] }}{{ literal("it's") }}`,
     "{{ mac(1, k='v') }} and {{ mac('x') }}",
+    "select 1 {% if is_incremental() %}where x > (select max(x) from {{ this }}){% endif %}",
+    "{% if var('n') > 5 %}big{% elif var('n') == 5 %}five{% else %}small{% endif %} {% if not var('missing', none) %}none{% endif %}",
+    "{% if var('n') >= 7 and (var('list') or false) %}a{% endif %}{% if var('n') != '7' or mac(1) %}b{% endif %}{% if var('n') === '7' %}c{% elseif var('n') !== 7 %}d{% endif %}",
+    "a\n  {%- if true -%}\n  b {% if none %}x{% else %}{% if 1 < 2 %}{{ ref('n') }}{% endif %}{% endif %}\n  {%- endif %}\n c {%- if False %}{% endif -%} d",
+    "{% if mac('') %}a macro's output is an object, always true{% endif %}{% if undefined_name %}x{% endif %}",
   ];
   const e = engine(duckDbDialect, { n: 7, list: ['a', 'b'] });
   e.loadMacroSource('macros/mac.sql', "{% macro mac(a, k='d') %}[{{ a }}|{{ k }}]{% endmacro %}");
@@ -115,9 +122,63 @@ describe('the fast path renders exactly as nunjucks does', () => {
       expect(e.render(fast, hooks('models/m.sql', source))).toBe(e.render(slow, hooks('models/m.sql', source)));
     });
   }
+  it('prints what nunjucks prints for generated if/elif/else templates', () => {
+    const literal = fc.oneof(
+      fc.constantFrom('0', '1', '5', '7', '-1', '2.5', "'7'", "''", "'a'", 'true', 'false', 'none', 'True', '[]'),
+      fc.constantFrom("var('n')", "var('missing', none)", "var('list')", 'unknown_name', "mac('')", 'is_incremental()'),
+    );
+    const cond: fc.Arbitrary<string> = fc.letrec<{ c: string }>((tie) => ({
+      c: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        literal,
+        fc.tuple(literal, fc.constantFrom('==', '!=', '===', '!==', '<', '>', '<=', '>='), literal).map(([a, op, b]) => `${a} ${op} ${b}`),
+        tie('c').map((x) => `not ${x}`),
+        fc.tuple(tie('c'), fc.constantFrom('and', 'or'), tie('c')).map(([a, op, b]) => `${a} ${op} ${b}`),
+        tie('c').map((x) => `(${x})`),
+      ),
+    })).c;
+    const open = fc.constantFrom('{%', '{%-');
+    const close = fc.constantFrom('%}', '-%}');
+    const text = fc.constantFrom('', 'x', ' y ', '\n  z\n', '{{ var("n") }}', "{{- ref('r') }}", " {{ mac(1) -}} ", '{# c #}', ' {#- c -#} ');
+    const block: fc.Arbitrary<string> = fc.letrec<{ b: string }>((tie) => ({
+      b: fc.oneof(
+        { depthSize: 'small' },
+        text,
+        fc
+          .tuple(open, cond, close, tie('b'), fc.array(fc.tuple(open, cond, close, tie('b')), { maxLength: 2 }), fc.option(fc.tuple(open, close, tie('b'))), open, close, text)
+          .map(([o, c, cl, body, elifs, other, eo, ec, after]) =>
+            `${o} if ${c} ${cl}${body}${elifs.map(([o2, c2, cl2, b2]) => `${o2} elif ${c2} ${cl2}${b2}`).join('')}${other ? `${other[0]} else ${other[1]}${other[2]}` : ''}${eo} endif ${ec}${after}`,
+          ),
+        fc.tuple(tie('b'), tie('b')).map(([a, b]) => a + b),
+      ),
+    })).b;
+    fc.assert(
+      fc.property(block, (source) => {
+        const fast = e.compile('models/m.sql', source);
+        if (!fast.fast) return;
+        const slow = new CompiledTemplate('models/m.sql', source, undefined);
+        expect(e.render(fast, hooks('models/m.sql', source))).toBe(e.render(slow, hooks('models/m.sql', source)));
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 400) },
+    );
+  });
+
   it('leaves statements, filters and operators to nunjucks', () => {
-    for (const source of ["{% if x %}1{% endif %}", "{{ x | upper }}", "{{ a ~ b }}", "{{ x.y }}", "{{ {'a': 1} }}"]) {
-      expect(e.compile('models/m.sql', source).fast).toBeUndefined();
+    for (const source of [
+      "{% for x in [1] %}1{% endfor %}",
+      "{% set x = 1 %}",
+      "{% if x in [1] %}1{% endif %}",
+      "{% if x is defined %}1{% endif %}",
+      "{% if 1 < 2 < 3 %}1{% endif %}",
+      "{% if x %}1",
+      "{% if x %}1{% else %}2{% else %}3{% endif %}",
+      "{% if x + 1 %}1{% endif %}",
+      "{{ x | upper }}",
+      "{{ a ~ b }}",
+      "{{ x.y }}",
+      "{{ {'a': 1} }}",
+    ]) {
+      expect(compileFast(source), source).toBeUndefined();
     }
   });
 });
