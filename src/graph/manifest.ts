@@ -98,9 +98,11 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
   const nameFor = (config: NodeConfig, name: string, file: string): RelationName => {
     const hooks = hooksForNaming(file);
     const node = { name, config };
-    const schema = String(engine.callMacro('generate_schema_name', [config.schema ?? null, node], hooks)).trim();
-    const identifier = String(engine.callMacro('generate_alias_name', [config.alias ?? null, node], hooks)).trim();
-    const db = String(engine.callMacro('generate_database_name', [config.database ?? null, node], hooks)).trim();
+    const named = (kind: 'schema' | 'alias' | 'database', macro: string, custom: unknown) =>
+      (engine.defaultName(kind, custom, name) ?? String(engine.callMacro(macro, [custom ?? null, node], hooks))).trim();
+    const schema = named('schema', 'generate_schema_name', config.schema);
+    const identifier = named('alias', 'generate_alias_name', config.alias);
+    const db = named('database', 'generate_database_name', config.database);
     return { database: db || database, schema: schema || target.schema, identifier: identifier || name };
   };
 

@@ -3,6 +3,31 @@ import path from 'node:path';
 
 /** Files under `dir` (relative to `root`, with forward slashes) ending in one of `exts`, sorted. */
 export function listFiles(root: string, dir: string, exts: readonly string[]): string[] {
+  return filterByExtension(walkFiles(root, dir), exts);
+}
+
+/**
+ * A `listFiles` that walks each folder once: loading a project asks the model folder for its
+ * .sql, .yml and .md files, and a large project's tree is not worth reading three times.
+ */
+export function fileLister(root: string): (dir: string, exts: readonly string[]) => string[] {
+  const walked = new Map<string, string[]>();
+  return (dir, exts) => {
+    let all = walked.get(dir);
+    if (!all) walked.set(dir, (all = walkFiles(root, dir)));
+    return filterByExtension(all, exts);
+  };
+}
+
+function filterByExtension(files: string[], exts: readonly string[]): string[] {
+  return files.filter((f) => {
+    const lower = f.toLowerCase();
+    return exts.some((x) => lower.endsWith(x));
+  });
+}
+
+/** Every file under `dir` except hidden ones and node_modules, relative to `root`, in name order. */
+function walkFiles(root: string, dir: string): string[] {
   const out: string[] = [];
   const start = path.resolve(root, dir);
   try {
@@ -16,7 +41,7 @@ export function listFiles(root: string, dir: string, exts: readonly string[]): s
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
       const child = path.join(abs, e.name);
       if (e.isDirectory()) walk(child);
-      else if (exts.some((x) => e.name.toLowerCase().endsWith(x))) out.push(toPosix(path.relative(root, child)));
+      else out.push(toPosix(path.relative(root, child)));
     }
   };
   walk(start);

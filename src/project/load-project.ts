@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ProjectError, throwIfAny } from '../errors.js';
-import { listFiles, stem } from './files.js';
+import { fileLister, stem } from './files.js';
 import { validateConfigTree, type ConfigTree } from './folder-config.js';
 import { issuesToErrors, projectFileSchema, propertiesFileSchema, validateYaml, type ProjectFile, type PropertiesFile } from './schemas.js';
 import { parseCliVars } from './vars.js';
@@ -84,19 +84,20 @@ export function loadProject(opts: LoadOptions = {}): Project {
   const errors: ProjectError[] = [];
   const cliVars = parseCliVars(opts.vars);
 
-  const models = readSqlFiles(dir, config['model-paths']);
-  const macroFiles = readSqlFiles(dir, config['macro-paths']);
-  const testSql = readSqlFiles(dir, config['test-paths']);
+  const listFiles = fileLister(dir);
+  const models = readSqlFiles(dir, config['model-paths'], listFiles);
+  const macroFiles = readSqlFiles(dir, config['macro-paths'], listFiles);
+  const testSql = readSqlFiles(dir, config['test-paths'], listFiles);
   // Custom generic tests may live in tests/generic/: they are macros, not singular tests.
   const singularTests = testSql.filter((t) => !isGenericTestFile(t.source));
   macroFiles.push(...testSql.filter((t) => isGenericTestFile(t.source)));
 
-  const seeds = config['seed-paths'].flatMap((p) => listFiles(dir, p, ['.csv'])).map((f) => ({ file: f, name: stem(f) }));
+  const seeds = config['seed-paths'].flatMap((p) => listFiles(p, ['.csv'])).map((f) => ({ file: f, name: stem(f) }));
 
   const yamlPaths = [...new Set([...config['model-paths'], ...config['seed-paths'], ...config['test-paths'], ...config['macro-paths']])];
   const properties: PropertiesYaml[] = [];
   for (const p of yamlPaths) {
-    for (const f of listFiles(dir, p, ['.yml', '.yaml'])) {
+    for (const f of listFiles(p, ['.yml', '.yaml'])) {
       try {
         const y = parseYaml(f, readFileSync(path.join(dir, f), 'utf8'));
         if (y.data === null) continue;
@@ -110,7 +111,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
     }
   }
   const docFiles = [...new Set([...config['model-paths'], ...(config['docs-paths'] ?? [])])]
-    .flatMap((p) => listFiles(dir, p, ['.md']))
+    .flatMap((p) => listFiles(p, ['.md']))
     .map((f) => ({ file: f, source: readFileSync(path.join(dir, f), 'utf8') }));
 
   checkDuplicates(models, 'model', errors);
@@ -151,9 +152,9 @@ export function loadProject(opts: LoadOptions = {}): Project {
   };
 }
 
-function readSqlFiles(dir: string, paths: readonly string[]): SqlFile[] {
+function readSqlFiles(dir: string, paths: readonly string[], listFiles: ReturnType<typeof fileLister>): SqlFile[] {
   return paths
-    .flatMap((p) => listFiles(dir, p, ['.sql']))
+    .flatMap((p) => listFiles(p, ['.sql']))
     .map((f) => ({ file: f, name: stem(f), source: readFileSync(path.join(dir, f), 'utf8') }));
 }
 

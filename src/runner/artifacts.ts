@@ -20,10 +20,11 @@ function metadata(kind: 'manifest' | 'run-results') {
 }
 
 /** Writes JSON via a temporary file and a rename, so readers never see half a file. */
-export function writeJsonAtomic(file: string, value: unknown): void {
+/** Writes JSON through a temporary file; `compact` for large artifacts (dbt's manifest is compact too). */
+export function writeJsonAtomic(file: string, value: unknown, opts: { compact?: boolean } = {}): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(redactDeep(value), null, 2)}\n`);
+  writeFileSync(tmp, `${JSON.stringify(redactDeep(value), null, opts.compact ? undefined : 2)}\n`);
   renameSync(tmp, file);
 }
 
@@ -86,7 +87,7 @@ export function writeManifest(manifest: Manifest): string {
     macros: Object.fromEntries([...manifest.engine.macros.values()].filter((m) => !m.file.startsWith('<')).map((m) => [`macro.${manifest.project.name}.${m.name}`, { name: m.name, original_file_path: m.file }])),
     parent_map: parentMap,
     child_map: childMap,
-  });
+  }, { compact: true });
   return file;
 }
 

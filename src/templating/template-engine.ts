@@ -172,6 +172,30 @@ export class TemplateEngine {
     return this.macros.has(name);
   }
 
+  /**
+   * dbt's default relation naming (generate_schema_name, generate_alias_name,
+   * generate_database_name), computed directly while the project has overridden none of the
+   * macros involved: the text rendering the built-in macro gives, without three renders per node.
+   * Undefined when a project macro decides, or the value is not a plain string.
+   */
+  defaultName(kind: 'schema' | 'alias' | 'database', custom: unknown, nodeName: string): string | undefined {
+    const builtin = (name: string) => this.macros.get(name)?.file === BUILTIN_MACROS_FILE;
+    if (custom !== null && custom !== undefined && typeof custom !== 'string') return undefined;
+    // What `{% if custom %}{{ custom | trim }}…` prints: nunjucks' trim is JavaScript's.
+    const given = custom ? custom.trim() : undefined;
+    switch (kind) {
+      case 'schema':
+        if (!builtin('generate_schema_name') || !builtin('default__generate_schema_name') || this.macros.has(`${this.target.type}__generate_schema_name`)) return undefined;
+        return given === undefined ? String(this.target.schema) : `${this.target.schema}_${given}`;
+      case 'alias':
+        if (!builtin('generate_alias_name')) return undefined;
+        return given ?? nodeName;
+      case 'database':
+        if (!builtin('generate_database_name')) return undefined;
+        return given ?? String(this.target.database);
+    }
+  }
+
   /** Calls a macro by name from engine code (e.g. generate_schema_name), returning its text or value. */
   callMacro(name: string, args: unknown[], hooks: RenderHooks): unknown {
     const fn = this.env.getGlobal(name) as (...a: unknown[]) => unknown;

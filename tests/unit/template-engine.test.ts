@@ -96,6 +96,27 @@ describe('template engine', () => {
   });
 });
 
+describe('default relation naming', () => {
+  it('gives what the built-in generate_*_name macros render, until a project overrides them', () => {
+    for (const dialect of [duckDbDialect, snowflakeDialect]) {
+      const e = engine(dialect);
+      const h = hooks('models/m.sql', '');
+      for (const custom of [null, undefined, '', ' ', 'sales', '  padded\t']) {
+        const node = { name: 'orders', config: {} };
+        for (const [kind, macro] of [['schema', 'generate_schema_name'], ['alias', 'generate_alias_name'], ['database', 'generate_database_name']] as const) {
+          expect(e.defaultName(kind, custom, 'orders'), `${kind} ${JSON.stringify(custom)}`).toBe(String(e.callMacro(macro, [custom ?? null, node], h)));
+        }
+      }
+      expect(e.defaultName('schema', 42, 'orders')).toBeUndefined();
+      e.loadMacroSource('macros/s.sql', `{% macro ${dialect.type}__generate_schema_name(c, node) %}x{% endmacro %}`);
+      expect(e.defaultName('schema', 'sales', 'orders')).toBeUndefined();
+      expect(e.defaultName('alias', 'a', 'orders')).toBe('a');
+      e.loadMacroSource('macros/a.sql', '{% macro generate_alias_name(c, node) %}x{% endmacro %}');
+      expect(e.defaultName('alias', 'a', 'orders')).toBeUndefined();
+    }
+  });
+});
+
 describe('the fast path renders exactly as nunjucks does', () => {
   const corpus = [
     "select * from {{ ref('a') }} join {{ ref(\"b\") }} using (id)",
