@@ -6,7 +6,7 @@ import { ProjectError, positionOf, throwIfAny } from '../errors.js';
 import { configFromTree, mergeConfig, asList } from '../project/folder-config.js';
 import type { Project } from '../project/load-project.js';
 import type { TargetConfig } from '../project/profiles.js';
-import { MATERIALIZATIONS, nodeConfigSchema, type ColumnDefinition, type ModelProperties, type NodeConfig } from '../project/schemas.js';
+import { MATERIALIZATIONS, parseNodeConfig, type ColumnDefinition, type ModelProperties, type NodeConfig } from '../project/schemas.js';
 import { TemplateEngine, type RenderHooks, type TargetInfo } from '../templating/template-engine.js';
 import { unsupportedConfigWarning } from '../project/unsupported.js';
 import { didYouMean } from '../util.js';
@@ -211,9 +211,9 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
       ref: recorded.ref,
       source_: recorded.source_,
       config: (values) => {
-        const r = nodeConfigSchema.safeParse(values);
+        const r = parseNodeConfig(values as Record<string, unknown>);
         if (!r.success) {
-          const issue = r.error.issues[0]!;
+          const issue = r.issues[0]!;
           const key = String(issue.path[0] ?? '');
           const at = /\bconfig\s*\(/.exec(m.source);
           const given = JSON.stringify((values as Record<string, unknown>)[key]);

@@ -84,6 +84,23 @@ export const nodeConfigSchema = z.looseObject({
 });
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 
+/**
+ * `nodeConfigSchema.safeParse` for a `config()` call, key by key: the same verdict and value (the
+ * schema is a loose object of optional fields, without defaults or object-wide checks), without
+ * running all fifty known fields for the one or two a model sets. Issues carry the key in their path.
+ */
+export function parseNodeConfig(values: Record<string, unknown>): { success: true; data: NodeConfig } | { success: false; issues: z.core.$ZodIssue[] } {
+  const shape = nodeConfigSchema.shape as Record<string, z.ZodType>;
+  const data: Record<string, unknown> = { ...values };
+  for (const key of Object.keys(values)) {
+    if (!Object.hasOwn(shape, key)) continue;
+    const r = shape[key]!.safeParse(values[key]);
+    if (!r.success) return { success: false, issues: r.error.issues.map((i) => ({ ...i, path: [key, ...i.path] })) };
+    data[key] = r.data;
+  }
+  return { success: true, data: data as NodeConfig };
+}
+
 /** Config keys known to the engine; anything else in a folder config with `+` is a typo. */
 export const KNOWN_CONFIG_KEYS = new Set(Object.keys(nodeConfigSchema.shape));
 

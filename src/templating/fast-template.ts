@@ -37,7 +37,11 @@ export interface FastTemplate {
   readonly names: string[];
 }
 
-class Unsupported extends Error {}
+/** Thrown to leave a template to nunjucks; not an Error, so throwing it captures no stack. */
+class Unsupported {}
+
+/** The characters nunjucks' lexer skips between tokens (fewer than JavaScript's `\s`). */
+const isSpace = (c: number) => c === 32 || c === 10 || c === 9 || c === 13 || c === 0xa0;
 
 const IDENT = /[A-Za-z_][A-Za-z0-9_]*/y;
 const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
@@ -46,7 +50,7 @@ const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 function parseExpression(src: string): Expr {
   let i = 0;
   const ws = () => {
-    while (i < src.length && /\s/.test(src[i]!)) i++;
+    while (i < src.length && isSpace(src.charCodeAt(i))) i++;
   };
   const ident = (): string => {
     IDENT.lastIndex = i;
@@ -145,7 +149,7 @@ function parseExpression(src: string): Expr {
       let isKw = false;
       if (kw) {
         let j = IDENT.lastIndex;
-        while (j < src.length && /\s/.test(src[j]!)) j++;
+        while (j < src.length && isSpace(src.charCodeAt(j))) j++;
         if (src[j] === '=' && src[j + 1] !== '=') {
           i = j + 1;
           kwargs.push([kw[0], value()]);
@@ -198,14 +202,14 @@ function parseExpression(src: string): Expr {
   const compare = (): Expr => {
     const left = operand();
     ws();
-    const m = /^(===|!==|==|!=|<=|>=|<|>)/.exec(src.slice(i, i + 3));
-    if (!m) return left;
-    i += m[0].length;
+    const op = compareOpAt(src, i);
+    if (!op) return left;
+    i += op.length;
     const right = operand();
     ws();
     // Chained comparisons (`a < b < c`) mean something else in JavaScript than in Python.
-    if (/^(==|!=|<|>)/.test(src.slice(i, i + 2))) throw new Unsupported();
-    return { kind: 'cmp', op: m[0] as CompareOp, left, right };
+    if (compareOpAt(src, i)) throw new Unsupported();
+    return { kind: 'cmp', op, left, right };
   };
   const operand = (): Expr => {
     ws();
@@ -224,6 +228,21 @@ function parseExpression(src: string): Expr {
   if (i !== src.length) throw new Unsupported();
   return e;
 }
+
+function isBlank(text: string): boolean {
+  for (let k = 0; k < text.length; k++) if (!isSpace(text.charCodeAt(k))) return false;
+  return true;
+}
+
+function compareOpAt(src: string, i: number): CompareOp | undefined {
+  const c = src[i];
+  if (c !== '=' && c !== '!' && c !== '<' && c !== '>') return undefined;
+  for (const op of COMPARE_OPS) if (src.startsWith(op, i)) return op;
+  return undefined;
+}
+
+/** Longest first, so `===` is not read as `==` followed by `=`. */
+const COMPARE_OPS: readonly CompareOp[] = ['===', '!==', '==', '!=', '<=', '>=', '<', '>'];
 
 /** Words nunjucks reads as operators or statements, never as names. */
 const RESERVED = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else', 'elif', 'elseif']);
@@ -323,10 +342,10 @@ export function compileFast(source: string): FastTemplate | undefined {
       if (body.includes('{') || body.includes('}')) return undefined;
       flush();
       if (kind === '{') {
-        current.push({ expr: parseExpression(body.trim()), offset: start });
+        current.push({ expr: parseExpression(body), offset: start });
         continue;
       }
-      const tag = /^\s*([A-Za-z_]+)\b\s*([\s\S]*?)\s*$/.exec(body);
+      const tag = /^[ \n\t\r\u00a0]*([A-Za-z_]+)(?![A-Za-z0-9_])([\s\S]*)$/.exec(body);
       if (!tag) return undefined;
       const [, name, rest] = tag as unknown as [string, string, string];
       const top = open[open.length - 1];
@@ -339,10 +358,10 @@ export function compileFast(source: string): FastTemplate | undefined {
         const branch = { cond: parseExpression(rest), offset: start, body: [] as Part[] };
         top.part.branches.push(branch);
         current = branch.body;
-      } else if (name === 'else' && rest === '' && top && !top.part.otherwise) {
+      } else if (name === 'else' && isBlank(rest) && top && !top.part.otherwise) {
         top.part.otherwise = [];
         current = top.part.otherwise;
-      } else if (name === 'endif' && rest === '' && top) {
+      } else if (name === 'endif' && isBlank(rest) && top) {
         open.pop();
         current = top.parent;
       } else return undefined;
