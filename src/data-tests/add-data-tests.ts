@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Dialect, RelationName } from '../adapters/dialect.js';
 import { ProjectError, type SourceLocation } from '../errors.js';
+import { safeParseFast } from '../fast-accept.js';
 import type { Node, RefCall, SourceNode, TestNode } from '../graph/nodes.js';
 import { recordRefs } from '../graph/record-refs.js';
 import { asList, configFromTree, mergeConfig } from '../project/folder-config.js';
@@ -293,7 +294,7 @@ function singularTest(ctx: DataTestContext, t: { file: string; name: string; sou
     config = mergeConfig(base, values);
   });
   if (!rendered) return undefined;
-  const checked = testConfigSchema.safeParse(pickTestConfig(config));
+  const checked = safeParseFast(testConfigSchema, pickTestConfig(config));
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
     const at = /\bconfig\s*\(/.exec(t.source);
@@ -471,7 +472,7 @@ function checkBuiltinArgs(name: string, args: Record<string, unknown>): { arg: s
 /** Test configs from project.yml's `data_tests:` are checked like a test's own. */
 function checkFolderConfig(ctx: DataTestContext, base: NodeConfig, decl: TestDeclaration): boolean {
   const picked = pickTestConfig(base);
-  const r = testConfigSchema.safeParse(picked);
+  const r = safeParseFast(testConfigSchema, picked);
   if (r.success) return false;
   const { project } = ctx;
   for (const issue of r.error.issues) {

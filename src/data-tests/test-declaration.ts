@@ -1,4 +1,5 @@
 import { z } from '../zod.js';
+import { safeParseFast } from '../fast-accept.js';
 import { ProjectError, type SourceLocation } from '../errors.js';
 import type { YamlFile, YamlPath } from '../project/yaml-file.js';
 import { didYouMean, isPlainObject } from '../util.js';
@@ -131,7 +132,7 @@ export function parseTestEntry(entry: unknown, yaml: YamlFile, path: YamlPath): 
     }
   }
   delete args.config;
-  const parsed = testConfigSchema.safeParse(rawConfig);
+  const parsed = safeParseFast(testConfigSchema, rawConfig);
   let config: TestConfig = {};
   if (parsed.success) config = parsed.data;
   else {

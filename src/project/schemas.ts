@@ -1,4 +1,5 @@
 import { z } from '../zod.js';
+import { safeParseFast } from '../fast-accept.js';
 import { ProjectError } from '../errors.js';
 import { didYouMean } from '../util.js';
 import type { YamlFile, YamlPath } from './yaml-file.js';
@@ -187,7 +188,7 @@ export function validateYaml<S extends z.ZodType>(
   data: unknown = yaml.data,
   basePath: YamlPath = [],
 ): { value?: z.infer<S>; errors: ProjectError[] } {
-  const result = schema.safeParse(data);
+  const result = safeParseFast(schema, data);
   if (result.success) return { value: result.data, errors: [] };
   return { errors: issuesToErrors(result.error.issues, yaml, basePath) };
 }
