@@ -63,6 +63,13 @@ function parseExpression(src: string): Expr {
     ws();
     const c = src[i];
     if (c === "'" || c === '"') {
+      const close = src.indexOf(c, i + 1);
+      // The common case, no backslash: one slice.
+      if (close !== -1 && src.lastIndexOf('\\', close) < i) {
+        const value = src.slice(i + 1, close);
+        i = close + 1;
+        return { kind: 'lit', value };
+      }
       let out = '';
       i++;
       while (i < src.length && src[i] !== c) {
