@@ -50,6 +50,9 @@ await build({
   define: { 'import.meta.url': '__modelImportMetaUrl' },
   banner: { js: 'var __modelImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   plugins: [precompilePlugin],
+  // The bundle runs as a vm.Script (for the code cache), where a real import() has no loader:
+  // lazily loaded clients (snowflake-sdk, DuckDB in the emulator) become require() calls.
+  supported: { 'dynamic-import': false },
   // MODEL_BUNDLE_MINIFY=0 keeps names readable in CPU profiles.
   minify: process.env.MODEL_BUNDLE_MINIFY !== '0',
   // No keepNames: it wraps every function the bundle creates in a defineProperty call, which cost
