@@ -4,7 +4,7 @@
  * whole calendar days from the date of last_order_ts to the date of the reference moment.
  * Ranges are inclusive; a rule without max is open.
  */
-import { answerKey, type Answer, type SegmentRule } from './answer-cache.js';
+import { answerKey, type Answer, type AnswerRow, type SegmentRule } from './answer-cache.js';
 import { ApiError } from './api-error.js';
 import type { VoucherAnswer, VoucherRequest } from './schemas.js';
 import { utcDay } from './timestamp.js';
@@ -25,8 +25,8 @@ function describeRanges(rules: readonly SegmentRule[]): string {
   return rules.map((r) => (r.max === null ? `${r.min} or more` : `${r.min}..${r.max}`)).join(', ');
 }
 
-/** The answer for a validated request, or an ApiError (404) saying why there is none. */
-export function lookupVoucher(answer: Answer, request: VoucherRequest, nowMs: number): VoucherAnswer {
+/** The customer's segment rule and its row of the answer, or an ApiError (404) saying why there is none. */
+function findSegment(answer: Answer, request: VoucherRequest, nowMs: number): AnswerRow {
   const country = request.country_code.trim().toLowerCase();
   if (!answer.countries.has(country)) {
     throw new ApiError(
@@ -64,5 +64,29 @@ export function lookupVoucher(answer: Answer, request: VoucherRequest, nowMs: nu
   if (!row) {
     throw new ApiError(404, 'segment_without_data', `${type} '${rule.segmentName}' has no data in the pipeline's answer: no voucher of the source fell in it`);
   }
-  return { voucher_amount: row.voucherAmount, segment_type: type, segment_name: row.segmentName, customer_id: request.customer_id };
+  return row;
+}
+
+/** The answer for a validated request, or an ApiError (404) saying why there is none. */
+export function lookupVoucher(answer: Answer, request: VoucherRequest, nowMs: number): VoucherAnswer {
+  const row = findSegment(answer, request, nowMs);
+  return { voucher_amount: row.voucherAmount, segment_type: request.segment_name, segment_name: row.segmentName, customer_id: request.customer_id };
+}
+
+/**
+ * Each row's answer as JSON text up to the customer id, made once per row: rows belong to one
+ * loaded answer and never change (a pipeline run swaps in a new answer with new rows).
+ */
+const answerHeads = new WeakMap<AnswerRow, string>();
+
+/** `JSON.stringify(lookupVoucher(...))`, without building and serializing the object each time. */
+export function lookupVoucherJson(answer: Answer, request: VoucherRequest, nowMs: number): string {
+  const row = findSegment(answer, request, nowMs);
+  let head = answerHeads.get(row);
+  if (head === undefined) {
+    // The key order of lookupVoucher's object; a row's segment type is the request's (it is part of the row's key).
+    head = `{"voucher_amount":${JSON.stringify(row.voucherAmount)},"segment_type":${JSON.stringify(row.segmentType)},"segment_name":${JSON.stringify(row.segmentName)},"customer_id":`;
+    answerHeads.set(row, head);
+  }
+  return `${head}${JSON.stringify(request.customer_id)}}`;
 }

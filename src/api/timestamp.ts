@@ -12,7 +12,6 @@ export interface WallTimestamp {
   ms: number;
 }
 
-const PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 const DAY_MS = 86_400_000;
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -35,28 +34,86 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146097 + doe - 719468;
 }
 
-/** The timestamp, or undefined when the text is not a real date and time in an accepted form. */
+const ZERO = 48;
+const DASH = 45;
+const COLON = 58;
+const DOT = 46;
+const PLUS = 43;
+const SPACE = 32;
+const T = 84;
+const Z = 90;
+
+/** The value of two ASCII digits at `i`, or -1 (also past the end: charCodeAt gives NaN). */
+function twoDigits(text: string, i: number): number {
+  const a = text.charCodeAt(i) - ZERO;
+  const b = text.charCodeAt(i + 1) - ZERO;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * The timestamp, or undefined when the text is not a real date and time in an accepted form:
+ * exactly `YYYY-MM-DD([T ]hh:mm(:ss(.f{1,9})?)?(Z|±hh(:?mm)?)?)?`, nothing before or after.
+ * Read character by character rather than with a regular expression: this runs up to three
+ * times per /getVoucher/ request. The fraction is truncated to milliseconds.
+ */
 export function parseTimestamp(text: string): WallTimestamp | undefined {
-  const m = PATTERN.exec(text);
-  if (!m) return undefined;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const dayOfMonth = Number(m[3]);
-  const hour = m[4] === undefined ? 0 : Number(m[4]);
-  const minute = m[5] === undefined ? 0 : Number(m[5]);
-  const second = m[6] === undefined ? 0 : Number(m[6]);
-  const fraction = m[7] === undefined ? 0 : Number(`0.${m[7]}`);
+  const len = text.length;
+  if (len < 10 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH) return undefined;
+  const hi = twoDigits(text, 0);
+  const lo = twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const dayOfMonth = twoDigits(text, 8);
+  if (hi < 0 || lo < 0 || month < 0 || dayOfMonth < 0) return undefined;
+  const year = hi * 100 + lo;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let millis = 0;
+  let i = 10;
+  if (i < len) {
+    const sep = text.charCodeAt(i);
+    if (sep !== T && sep !== SPACE) return undefined;
+    hour = twoDigits(text, i + 1);
+    minute = twoDigits(text, i + 4);
+    if (hour < 0 || text.charCodeAt(i + 3) !== COLON || minute < 0) return undefined;
+    i += 6;
+    if (text.charCodeAt(i) === COLON) {
+      second = twoDigits(text, i + 1);
+      if (second < 0) return undefined;
+      i += 3;
+      if (text.charCodeAt(i) === DOT) {
+        const start = ++i;
+        for (let c = text.charCodeAt(i) - ZERO; c >= 0 && c <= 9; c = text.charCodeAt(++i) - ZERO) {
+          if (i - start < 3) millis = millis * 10 + c;
+        }
+        const digits = i - start;
+        if (digits < 1 || digits > 9) return undefined;
+        if (digits === 1) millis *= 100;
+        else if (digits === 2) millis *= 10;
+      }
+    }
+    if (i < len) {
+      // The offset: Z, ±hh, ±hhmm or ±hh:mm; checked, but it does not move the date (see above).
+      const sign = text.charCodeAt(i);
+      if (sign === Z) i += 1;
+      else if (sign === PLUS || sign === DASH) {
+        const oh = twoDigits(text, i + 1);
+        if (oh < 0 || oh > 23) return undefined;
+        i += 3;
+        if (i < len) {
+          if (text.charCodeAt(i) === COLON) i += 1;
+          const om = twoDigits(text, i);
+          if (om < 0 || om > 59) return undefined;
+          i += 2;
+        }
+      } else return undefined;
+    }
+    if (i !== len) return undefined;
+  }
   if (year < 1 || month < 1 || month > 12 || dayOfMonth < 1 || dayOfMonth > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
-  const offset = m[8];
-  if (offset && offset !== 'Z') {
-    const oh = Number(offset.slice(1, 3));
-    const om = offset.length > 3 ? Number(offset.slice(-2)) : 0;
-    if (oh > 23 || om > 59) return undefined;
-  }
   const day = daysFromCivil(year, month, dayOfMonth);
-  const ms = day * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + Math.floor(fraction * 1000);
-  return { day, ms };
+  return { day, ms: day * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + millis };
 }
 
 /** Days since 1970-01-01 of an instant's UTC date. */

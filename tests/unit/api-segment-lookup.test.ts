@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { answerKey, type Answer, type AnswerRow, type SegmentRule } from '../../src/api/answer-cache.js';
 import { ApiError } from '../../src/api/api-error.js';
 import { normalizeRequest, voucherRequestSchema } from '../../src/api/schemas.js';
-import { daysSinceLastOrder, lookupVoucher, matchRule } from '../../src/api/segment-lookup.js';
+import { daysSinceLastOrder, lookupVoucher, lookupVoucherJson, matchRule } from '../../src/api/segment-lookup.js';
 import { parseTimestamp } from '../../src/api/timestamp.js';
 
 /** The rules of DOMAIN.md, as the seed holds them. */
@@ -90,6 +91,39 @@ describe('lookupVoucher', () => {
     expect(lookupError({ segment_name: 'recency_segment', last_order_ts: '2018-07-20' })).toMatchObject({ code: 'no_segment' });
     expect(lookupError({ segment_name: 'recency_segment' })).toMatchObject({ code: 'no_segment', extra: { field: 'last_order_ts' } });
     expect(lookupError({ total_orders: 2 }, answer(['1-4']))).toMatchObject({ statusCode: 404, code: 'segment_without_data' });
+  });
+});
+
+describe('lookupVoucherJson', () => {
+  /** The outcome of a lookup as text: the answer's JSON, or the error's status, code and message. */
+  const outcome = (f: () => unknown) => {
+    try {
+      const r = f();
+      return typeof r === 'string' ? r : JSON.stringify(r);
+    } catch (e) {
+      const err = e as ApiError;
+      return `${err.statusCode} ${JSON.stringify(err.toJSON())}`;
+    }
+  };
+
+  it('is JSON.stringify of lookupVoucher, answers and errors alike, for any customer id', () => {
+    const a = answer(['121-180']);
+    fc.assert(
+      fc.property(
+        fc.record({
+          customer_id: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string({ minLength: 1, maxLength: 200 }), fc.constantFrom('"quoted"\\', '\u2028', 'ü', -0, 1e21)),
+          country_code: fc.constantFrom('Peru', ' latvia ', 'China'),
+          total_orders: fc.integer({ min: 1, max: 40 }),
+          segment_name: fc.constantFrom('frequent_segment', 'recency_segment'),
+          last_order_ts: fc.option(fc.date({ min: new Date('2017-01-01T00:00:00Z'), max: new Date('2018-08-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString())),
+        }),
+        (fields) => {
+          const r = request(fields);
+          expect(outcome(() => lookupVoucherJson(a, r, NOW))).toBe(outcome(() => lookupVoucher(a, r, NOW)));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 
