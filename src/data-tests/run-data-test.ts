@@ -100,6 +100,15 @@ export async function runDataTest(ctx: ExecutionContext, n: Node, conn: Connecti
     if (!Number.isFinite(failures)) failures = 0;
     if (failures > 0) sample = await conn.execute(`select * from ${from} dbt_internal_test limit ${Math.min(SAMPLE_ROWS, s.limit ?? SAMPLE_ROWS)}`);
   } catch (e) {
+    // The usual reason on a fresh target: what the test reads was never built. Say so plainly.
+    const unbuilt = await unbuiltParents(manifest, conn, node);
+    if (unbuilt.length) {
+      const names = unbuilt.map((p) => `${p.name} (${manifest.dialect.qualify(p.relation!)})`).join(', ');
+      throw new ProjectError('database', `test ${node.name}: ${unbuilt.length === 1 ? 'what it tests is' : 'what it tests are'} not built yet: ${names}`, {
+        location: node.location,
+        hint: `run \`model build\` first (for just these and what they read: \`model build -s ${unbuilt.map((p) => `+${p.name}`).join(' ')}\`)`,
+      });
+    }
     const msg = redact(e instanceof Error ? e.message : String(e));
     throw new ProjectError('database', `test ${node.name}: ${msg}`, { location: node.location, hint: `the compiled SQL is in ${compiledPath}` });
   }
@@ -186,3 +195,27 @@ export async function preflightDataTests(manifest: Manifest, adapter: Adapter, n
   throwIfAny(errors);
 }
 
+/**
+ * The models, seeds and sources a test reads whose relations are not in the warehouse (asked on
+ * the test's own connection). Empty when they all exist, or when the warehouse cannot say.
+ */
+async function unbuiltParents(manifest: Manifest, conn: Connection, node: TestNode): Promise<Node[]> {
+  const listed = new Map<string, Set<string> | undefined>();
+  const out: Node[] = [];
+  for (const id of node.dependsOn) {
+    const parent = manifest.nodes.get(id);
+    if (!parent?.relation || (parent.resourceType === 'model' && parent.materialized === 'ephemeral')) continue;
+    const { database, schema, identifier } = parent.relation;
+    const key = `${database}.${schema}`;
+    if (!listed.has(key)) {
+      const names = await conn
+        .execute(manifest.dialect.listRelationsSql(database, schema))
+        .then((r) => new Set(r.rows.map((row) => String(row[0]).toLowerCase())))
+        .catch(() => undefined);
+      listed.set(key, names);
+    }
+    const names = listed.get(key);
+    if (names && !names.has(identifier.toLowerCase())) out.push(parent);
+  }
+  return out;
+}

@@ -231,6 +231,20 @@ models:
     expect(t.code).toBe(1);
   });
 
+  it('says what is not built yet when tests run before the build', async () => {
+    const dir = shop({});
+    const t = await runModel(['test', '-s', 'orders'], { cwd: dir });
+    expect(t.code).toBe(1);
+    const out = t.stdout + t.stderr;
+    expect(out).toMatch(/test unique_orders_id: what it tests is not built yet: orders \("[^"]+"\."[^"]+"\."orders"\)/);
+    expect(out).toContain('run `model build` first (for just these and what they read: `model build -s +orders`)');
+    expect(out).not.toMatch(/Catalog Error/);
+    // Once built, the same command runs the tests for real.
+    expect((await runModel(['build'], { cwd: dir })).code).toBe(1);
+    const again = await runModel(['test', '-s', 'orders'], { cwd: dir });
+    expect(again.stdout + again.stderr).not.toMatch(/not built yet/);
+  });
+
   it('stops a build before the downstream table, which keeps its previous content', async () => {
     const good = ORDERS.filter((o) => o.amount !== null && o.amount > 0);
     const dir = shop({ 'models/schema.yml': 'version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: amount\n        data_tests: [not_null]\n', 'tests/no_big_returns.sql': 'select 1 where false\n' });
