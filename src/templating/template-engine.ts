@@ -589,7 +589,6 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** dbt's `{% test name(...) %}` blocks are macros named `test_<name>`; keep line numbers intact. */
 /**
  * Compiles a template to the JavaScript nunjucks would generate for it in this engine's
  * environment (for `scripts/bundle.mjs`, which precompiles the built-in macro files).
@@ -603,6 +602,7 @@ export function compileTemplateToCode(file: string, source: string): { source: s
   return { source: text, code: compiler.compile(text, e.asyncFilters, e.extensionsList, file, e.opts) };
 }
 
+/** dbt's `{% test name(...) %}` blocks are macros named `test_<name>`; keep line numbers intact. */
 function preprocess(source: string): string {
   return source
     // `{% set ns.attr = value %}` (namespace attributes), which nunjucks cannot parse.
