@@ -17,7 +17,8 @@ type Expr =
   | { kind: 'call'; callee: string[]; args: Expr[]; kwargs: [string, Expr][] }
   | { kind: 'not'; expr: Expr }
   | { kind: 'and' | 'or'; left: Expr; right: Expr }
-  | { kind: 'cmp'; op: CompareOp; left: Expr; right: Expr; grouped?: true };
+  | { kind: 'cmp'; op: CompareOp; left: Expr; right: Expr; grouped?: true }
+  | { kind: 'concat'; left: Expr; right: Expr; grouped?: true };
 
 type CompareOp = '==' | '===' | '!=' | '!==' | '<' | '>' | '<=' | '>=';
 
@@ -27,12 +28,21 @@ interface IfPart {
   otherwise: Part[] | undefined;
 }
 
-/** Text, an expression with the offset of its `{{` in the source (for error positions), or an if. */
-type Part = string | { expr: Expr; offset: number } | IfPart;
+/** `{% set name = value %}`. */
+interface SetPart {
+  assign: string;
+  value: Expr;
+  offset: number;
+}
+
+/** Text, an expression with the offset of its `{{` in the source (for error positions), an if, or a set. */
+type Part = string | { expr: Expr; offset: number } | IfPart | SetPart;
 
 export interface FastTemplate {
   readonly fast: true;
   readonly parts: Part[];
+  /** Whether the template has `{% set %}`: renders then keep the set values. */
+  readonly assigns: boolean;
   /** Every name the template looks up, checked before anything is called. */
   readonly names: string[];
 }
@@ -98,7 +108,7 @@ function parseExpression(src: string): Expr {
         return { kind: 'list', items };
       }
       for (;;) {
-        items.push(value());
+        items.push(or());
         ws();
         if (src[i] === ',') {
           i++;
@@ -159,13 +169,13 @@ function parseExpression(src: string): Expr {
         while (j < src.length && isSpace(src.charCodeAt(j))) j++;
         if (src[j] === '=' && src[j + 1] !== '=') {
           i = j + 1;
-          kwargs.push([kw[0], value()]);
+          kwargs.push([kw[0], or()]);
           isKw = true;
         }
       }
       if (!isKw) {
         if (kwargs.length) throw new Unsupported();
-        args.push(value());
+        args.push(or());
       }
       ws();
       if (src[i] === ',') {
@@ -201,22 +211,32 @@ function parseExpression(src: string): Expr {
   const not = (): Expr => {
     if (!keyword('not')) return compare();
     const expr = not();
-    // nunjucks prints `not a == b` as JavaScript's `!a == b`, which compares `!a`: leave that
-    // surprise to nunjucks itself rather than imitate it.
-    if (expr.kind === 'cmp' && !expr.grouped) throw new Unsupported();
+    // nunjucks prints `not a == b` as JavaScript's `!a == b`, which compares `!a` (and
+    // `not a ~ b` as `!a + "" + b`): leave those surprises to nunjucks rather than imitate them.
+    if ((expr.kind === 'cmp' || expr.kind === 'concat') && !expr.grouped) throw new Unsupported();
     return { kind: 'not', expr };
   };
   const compare = (): Expr => {
-    const left = operand();
+    const left = concat();
     ws();
     const op = compareOpAt(src, i);
     if (!op) return left;
     i += op.length;
-    const right = operand();
+    const right = concat();
     ws();
     // Chained comparisons (`a < b < c`) mean something else in JavaScript than in Python.
     if (compareOpAt(src, i)) throw new Unsupported();
     return { kind: 'cmp', op, left, right };
+  };
+  // `a ~ b`: nunjucks prints it as JavaScript's `a + "" + b`.
+  const concat = (): Expr => {
+    let left = operand();
+    for (;;) {
+      ws();
+      if (src[i] !== '~') return left;
+      i++;
+      left = { kind: 'concat', left, right: operand() };
+    }
   };
   const operand = (): Expr => {
     ws();
@@ -226,7 +246,7 @@ function parseExpression(src: string): Expr {
       ws();
       if (src[i] !== ')') throw new Unsupported();
       i++;
-      return e.kind === 'cmp' ? { ...e, grouped: true } : e;
+      return e.kind === 'cmp' || e.kind === 'concat' ? { ...e, grouped: true } : e;
     }
     return value();
   };
@@ -273,9 +293,48 @@ function collectNames(e: Expr, into: Set<string>): void {
     case 'and':
     case 'or':
     case 'cmp':
+    case 'concat':
       collectNames(e.left, into);
       collectNames(e.right, into);
       break;
+  }
+}
+
+/** The first name of every call in the template (what must resolve to a function). */
+function collectCallees(parts: Part[], into: Set<string>): void {
+  const inExpr = (e: Expr): void => {
+    switch (e.kind) {
+      case 'call':
+        into.add(e.callee[0]!);
+        e.args.forEach(inExpr);
+        for (const [, v] of e.kwargs) inExpr(v);
+        break;
+      case 'list':
+        e.items.forEach(inExpr);
+        break;
+      case 'not':
+        inExpr(e.expr);
+        break;
+      case 'and':
+      case 'or':
+      case 'cmp':
+      case 'concat':
+        inExpr(e.left);
+        inExpr(e.right);
+        break;
+    }
+  };
+  for (const p of parts) {
+    if (typeof p === 'string') continue;
+    if ('expr' in p) inExpr(p.expr);
+    else if ('assign' in p) inExpr(p.value);
+    else {
+      for (const b of p.branches) {
+        inExpr(b.cond);
+        collectCallees(b.body, into);
+      }
+      if (p.otherwise) collectCallees(p.otherwise, into);
+    }
   }
 }
 
@@ -283,6 +342,7 @@ function collectPartNames(parts: Part[], into: Set<string>): void {
   for (const p of parts) {
     if (typeof p === 'string') continue;
     if ('expr' in p) collectNames(p.expr, into);
+    else if ('assign' in p) collectNames(p.value, into);
     else {
       for (const b of p.branches) {
         collectNames(b.cond, into);
@@ -299,6 +359,8 @@ export function compileFast(source: string): FastTemplate | undefined {
   /** The list parts go into now, and the ifs that are open around it. */
   let current = root;
   const open: { part: IfPart; parent: Part[] }[] = [];
+  /** Names the template sets: they are looked up in the template first, as in nunjucks' frame. */
+  const assigned = new Set<string>();
   let text = '';
   let i = 0;
   let trimNext = false;
@@ -371,6 +433,12 @@ export function compileFast(source: string): FastTemplate | undefined {
       } else if (name === 'endif' && isBlank(rest) && top) {
         open.pop();
         current = top.parent;
+      } else if (name === 'set') {
+        // Only `{% set name = value %}`: no block sets, tuples or attributes.
+        const m = /^[ \n\t\r\u00a0]*([A-Za-z_][A-Za-z0-9_]*)[ \n\t\r\u00a0]*=(?!=)([\s\S]*)$/.exec(rest);
+        if (!m || RESERVED.has(m[1]!)) return undefined;
+        current.push({ assign: m[1]!, value: parseExpression(m[2]!), offset: start });
+        assigned.add(m[1]!);
       } else return undefined;
     }
   } catch (e) {
@@ -379,9 +447,16 @@ export function compileFast(source: string): FastTemplate | undefined {
   }
   if (open.length) return undefined;
   flush();
+  // A set name that is also called: whether the call sees the global or the value is for
+  // nunjucks to say (and its error to word), not this path.
+  if (assigned.size) {
+    const callees = new Set<string>();
+    collectCallees(root, callees);
+    for (const n of assigned) if (callees.has(n)) return undefined;
+  }
   const names = new Set<string>();
   collectPartNames(root, names);
-  return { fast: true, parts: root, names: [...names] };
+  return { fast: true, parts: root, names: [...names], assigns: assigned.size > 0 };
 }
 
 export type Lookup = (name: string) => unknown;
@@ -395,6 +470,7 @@ function partsResolve(parts: Part[], lookup: Lookup): boolean {
   return parts.every((p) => {
     if (typeof p === 'string') return true;
     if ('expr' in p) return callablesResolve(p.expr, lookup);
+    if ('assign' in p) return callablesResolve(p.value, lookup);
     return p.branches.every((b) => callablesResolve(b.cond, lookup) && partsResolve(b.body, lookup)) && (!p.otherwise || partsResolve(p.otherwise, lookup));
   });
 }
@@ -414,6 +490,7 @@ function callablesResolve(e: Expr, lookup: Lookup): boolean {
     case 'and':
     case 'or':
     case 'cmp':
+    case 'concat':
       return callablesResolve(e.left, lookup) && callablesResolve(e.right, lookup);
     default:
       return true;
@@ -448,6 +525,8 @@ function evaluate(e: Expr, lookup: Lookup, makeKwargs: MakeKwargs): unknown {
       return evaluate(e.left, lookup, makeKwargs) && evaluate(e.right, lookup, makeKwargs);
     case 'or':
       return evaluate(e.left, lookup, makeKwargs) || evaluate(e.right, lookup, makeKwargs);
+    case 'concat':
+      return (evaluate(e.left, lookup, makeKwargs) as string) + '' + (evaluate(e.right, lookup, makeKwargs) as string);
     case 'cmp': {
       const a = evaluate(e.left, lookup, makeKwargs) as number;
       const b = evaluate(e.right, lookup, makeKwargs) as number;
@@ -477,14 +556,24 @@ function evaluate(e: Expr, lookup: Lookup, makeKwargs: MakeKwargs): unknown {
 
 /** Renders like nunjucks does: null and undefined print as nothing, everything else as text. */
 export function renderFast(t: FastTemplate, lookup: Lookup, makeKwargs: MakeKwargs): string {
-  return renderParts(t.parts, lookup, makeKwargs);
+  if (!t.assigns) return renderParts(t.parts, lookup, makeKwargs, undefined);
+  const locals = new Map<string, unknown>();
+  return renderParts(t.parts, (name) => (locals.has(name) ? locals.get(name) : lookup(name)), makeKwargs, locals);
 }
 
-function renderParts(parts: Part[], lookup: Lookup, makeKwargs: MakeKwargs): string {
+function renderParts(parts: Part[], lookup: Lookup, makeKwargs: MakeKwargs, locals: Map<string, unknown> | undefined): string {
   let out = '';
   for (const p of parts) {
     if (typeof p === 'string') out += p;
-    else if ('expr' in p) {
+    else if ('assign' in p) {
+      let v: unknown;
+      try {
+        v = evaluate(p.value, lookup, makeKwargs);
+      } catch (e) {
+        throw new FastRenderError(e, p.offset);
+      }
+      locals!.set(p.assign, v);
+    } else if ('expr' in p) {
       let v: unknown;
       try {
         v = evaluate(p.expr, lookup, makeKwargs);
@@ -506,7 +595,7 @@ function renderParts(parts: Part[], lookup: Lookup, makeKwargs: MakeKwargs): str
           break;
         }
       }
-      if (taken) out += renderParts(taken, lookup, makeKwargs);
+      if (taken) out += renderParts(taken, lookup, makeKwargs, locals);
     }
   }
   return out;

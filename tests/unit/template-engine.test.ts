@@ -132,6 +132,8 @@ describe('the fast path renders exactly as nunjucks does', () => {
     "{% if var('n') >= 7 and (var('list') or false) %}a{% endif %}{% if var('n') != '7' or mac(1) %}b{% endif %}{% if var('n') === '7' %}c{% elseif var('n') !== 7 %}d{% endif %}",
     "a\n  {%- if true -%}\n  b {% if none %}x{% else %}{% if 1 < 2 %}{{ ref('n') }}{% endif %}{% endif %}\n  {%- endif %}\n c {%- if False %}{% endif -%} d",
     "{% if mac('') %}a macro's output is an object, always true{% endif %}{% if undefined_name %}x{% endif %}",
+    "{{ mac('a' ~ var('n'), k=1 == 1) }} {{ [1 ~ 2, var('n') > 3] }} {{ mac(not none, k=(1 ~ 2)) }}",
+    "{%- set countries = var('list') -%}\nselect {{ literal(countries) }}, {{ 'a' ~ var('n') ~ none }}{% if var('n') %}{% set late = 1 %}{% endif %}{{ late }}",
   ];
   const e = engine(duckDbDialect, { n: 7, list: ['a', 'b'] });
   e.loadMacroSource('macros/mac.sql', "{% macro mac(a, k='d') %}[{{ a }}|{{ k }}]{% endmacro %}");
@@ -146,7 +148,8 @@ describe('the fast path renders exactly as nunjucks does', () => {
   it('prints what nunjucks prints for generated if/elif/else templates', () => {
     const literal = fc.oneof(
       fc.constantFrom('0', '1', '5', '7', '-1', '2.5', "'7'", "''", "'a'", 'true', 'false', 'none', 'True', '[]'),
-      fc.constantFrom("var('n')", "var('missing', none)", "var('list')", 'unknown_name', "mac('')", 'is_incremental()'),
+      fc.constantFrom("var('n')", "var('missing', none)", "var('list')", 'unknown_name', "mac('')", 'is_incremental()', 'v', 'w'),
+      fc.tuple(fc.constantFrom("'a'", '1', 'v', "var('n')", 'none'), fc.constantFrom("'b'", '2', 'w', "mac(1)")).map(([a, b]) => `${a} ~ ${b}`),
     );
     const cond: fc.Arbitrary<string> = fc.letrec<{ c: string }>((tie) => ({
       c: fc.oneof(
@@ -156,12 +159,16 @@ describe('the fast path renders exactly as nunjucks does', () => {
         tie('c').map((x) => `not ${x}`),
         fc.tuple(tie('c'), fc.constantFrom('and', 'or'), tie('c')).map(([a, op, b]) => `${a} ${op} ${b}`),
         tie('c').map((x) => `(${x})`),
+        fc.tuple(tie('c'), fc.option(tie('c'))).map(([a, k]) => (k === null ? `mac(${a})` : `mac(${a}, k=${k})`)),
+        fc.tuple(tie('c'), tie('c')).map(([a, b]) => `[${a}, ${b}]`),
       ),
     })).c;
     const space = fc.constantFrom(' ', '  ', '\t', '\n', '\u00a0', '\u2003', '\r\n');
     const open = fc.constantFrom('{%', '{%-');
     const close = fc.constantFrom('%}', '-%}');
-    const text = fc.constantFrom('', 'x', ' y ', '\n  z\n', '{{ var("n") }}', "{{- ref('r') }}", " {{ mac(1) -}} ", '{# c #}', ' {#- c -#} ');
+    const plain = fc.constantFrom('', 'x', ' y ', '\n  z\n', '{{ var("n") }}', "{{- ref('r') }}", " {{ mac(1) -}} ", '{# c #}', ' {#- c -#} ', '{{ v }}', "{{ w ~ '|' }}");
+    const assignment = fc.tuple(open, fc.constantFrom('v', 'w'), cond, close).map(([o, name, c, cl]) => `${o} set ${name} = ${c} ${cl}`);
+    const text = fc.oneof(plain, assignment);
     const block: fc.Arbitrary<string> = fc.letrec<{ b: string }>((tie) => ({
       b: fc.oneof(
         { depthSize: 'small' },
@@ -195,15 +202,17 @@ describe('the fast path renders exactly as nunjucks does', () => {
   it('leaves statements, filters and operators to nunjucks', () => {
     for (const source of [
       "{% for x in [1] %}1{% endfor %}",
-      "{% set x = 1 %}",
       "{% if x in [1] %}1{% endif %}",
       "{% if x is defined %}1{% endif %}",
       "{% if 1 < 2 < 3 %}1{% endif %}",
       "{% if x %}1",
       "{% if x %}1{% else %}2{% else %}3{% endif %}",
       "{% if x + 1 %}1{% endif %}",
+      "{% set ref = 1 %}{{ ref('a') }}",
+      "{% set x %}block{% endset %}",
+      "{% set a, b = 1, 2 %}",
+      "{% set x == 1 %}",
       "{{ x | upper }}",
-      "{{ a ~ b }}",
       "{{ x.y }}",
       "{{ {'a': 1} }}",
     ]) {
