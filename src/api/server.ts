@@ -186,6 +186,17 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
   const policy = accessPolicy(host, opts.token);
   const now = opts.now ?? Date.now;
   const logDestination = opts.logStream ? undefined : pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  // That destination holds up to 4 KiB before it writes: flush it every second, so a quiet
+  // server's request lines still reach stdout promptly.
+  const logFlush = logDestination
+    ? setInterval(() => {
+        try {
+          logDestination.flush();
+        } catch {
+          // closed meanwhile
+        }
+      }, 1000).unref()
+    : undefined;
   // The hot route is answered before Fastify's request machinery (see voucher-fast-path.ts);
   // everything else, and any request the fast path does not take, goes to Fastify.
   const fastPath: { handler?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean } = {};
@@ -252,6 +263,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
   });
   const fastLines = requestLines(app.log);
   app.addHook('onClose', async () => {
+    clearInterval(logFlush);
     fastLines?.flush();
     logDestination?.flushSync();
   });

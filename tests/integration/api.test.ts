@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, type VoucherServer } from '../../src/api/server.js';
 import { ProjectError } from '../../src/errors.js';
-import { copyShippedProject, queryDuckDb, runModel } from '../helpers/project.js';
+import { spawn } from 'node:child_process';
+import { copyShippedProject, MODEL_BIN, queryDuckDb, runModel } from '../helpers/project.js';
 
 const TOKEN = 'integration-test-token-7f3a9c2e51b04d86';
 
@@ -353,6 +354,33 @@ describe('running the pipeline through the API', () => {
       expect(api.logs.lines.join('\n')).not.toContain(TOKEN);
     } finally {
       await api.server.app.close();
+    }
+  });
+
+  it('writes a quiet server\'s request lines to stdout within seconds, not only at close', async () => {
+    const child = spawn(process.execPath, [MODEL_BIN, 'serve', '--port', '0'], { cwd: copyShippedProject(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const until = async (ok: () => boolean, what: string) => {
+      for (let waited = 0; !ok(); waited += 50) {
+        if (waited > 15_000) throw new Error(`timed out waiting for ${what}: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      await until(() => /serving the voucher API on (http:\/\/\S+)/.test(stderr), 'the server');
+      const base = /serving the voucher API on (http:\/\/\S+)/.exec(stderr)![1]!.replace(/ .*/, '');
+      const r = await post(base, '/getVoucher/', customer());
+      expect([200, 404, 503]).toContain(r.status);
+      // One short line is far below the 4 KiB the async destination holds: only the timed flush writes it.
+      await until(() => stdout.includes('"msg":"request"'), 'the request line');
+      const line = JSON.parse(stdout.split('\n').find((l) => l.includes('"msg":"request"'))!) as Record<string, unknown>;
+      expect(line).toMatchObject({ method: 'POST', url: '/getVoucher/', status: r.status });
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('close', r));
     }
   });
 
