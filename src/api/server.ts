@@ -201,10 +201,15 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
   // everything else, and any request the fast path does not take, goes to Fastify.
   const fastPath: { handler?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean } = {};
   const app = Fastify({
-    serverFactory: (handler) =>
-      http.createServer((req, res) => {
+    serverFactory: (handler) => {
+      const server = http.createServer((req, res) => {
         if (!fastPath.handler?.(req, res)) handler(req, res);
-      }),
+      });
+      // What Fastify sets on a server it makes itself: idle keep-alive connections outlive a load
+      // balancer's usual 60 s idle timeout, so callers do not hit a connection closed under them.
+      server.keepAliveTimeout = 72_000;
+      return server;
+    },
     logger:
       opts.logLevel === false
         ? false

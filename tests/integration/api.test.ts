@@ -357,6 +357,15 @@ describe('running the pipeline through the API', () => {
     }
   });
 
+  it('keeps idle connections open longer than a load balancer\'s usual 60 s, as Fastify would', async () => {
+    const api = await start(copyShippedProject());
+    try {
+      expect(api.server.app.server.keepAliveTimeout).toBe(72_000);
+    } finally {
+      await api.server.app.close();
+    }
+  });
+
   it('writes a quiet server\'s request lines to stdout within seconds, not only at close', async () => {
     const child = spawn(process.execPath, [MODEL_BIN, 'serve', '--port', '0'], { cwd: copyShippedProject(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
