@@ -96,10 +96,9 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
   }
 
   const nameFor = (config: NodeConfig, name: string, file: string): RelationName => {
-    const hooks = hooksForNaming(file);
     const node = { name, config };
     const named = (kind: 'schema' | 'alias' | 'database', macro: string, custom: unknown) =>
-      (engine.defaultName(kind, custom, name) ?? String(engine.callMacro(macro, [custom ?? null, node], hooks))).trim();
+      (engine.defaultName(kind, custom, name) ?? String(engine.callMacro(macro, [custom ?? null, node], hooksForNaming(file)))).trim();
     const schema = named('schema', 'generate_schema_name', config.schema);
     const identifier = named('alias', 'generate_alias_name', config.alias);
     const db = named('database', 'generate_database_name', config.database);

@@ -43,8 +43,6 @@ export interface FastTemplate {
   readonly parts: Part[];
   /** Whether the template has `{% set %}`: renders then keep the set values. */
   readonly assigns: boolean;
-  /** Every name the template looks up, checked before anything is called. */
-  readonly names: string[];
 }
 
 /** Thrown to leave a template to nunjucks; not an Error, so throwing it captures no stack. */
@@ -274,32 +272,6 @@ const COMPARE_OPS: readonly CompareOp[] = ['===', '!==', '==', '!=', '<=', '>=',
 /** Words nunjucks reads as operators or statements, never as names. */
 const RESERVED = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else', 'elif', 'elseif']);
 
-function collectNames(e: Expr, into: Set<string>): void {
-  switch (e.kind) {
-    case 'name':
-      into.add(e.path[0]!);
-      break;
-    case 'call':
-      into.add(e.callee[0]!);
-      for (const a of e.args) collectNames(a, into);
-      for (const [, v] of e.kwargs) collectNames(v, into);
-      break;
-    case 'list':
-      for (const x of e.items) collectNames(x, into);
-      break;
-    case 'not':
-      collectNames(e.expr, into);
-      break;
-    case 'and':
-    case 'or':
-    case 'cmp':
-    case 'concat':
-      collectNames(e.left, into);
-      collectNames(e.right, into);
-      break;
-  }
-}
-
 /** The first name of every call in the template (what must resolve to a function). */
 function collectCallees(parts: Part[], into: Set<string>): void {
   const inExpr = (e: Expr): void => {
@@ -334,21 +306,6 @@ function collectCallees(parts: Part[], into: Set<string>): void {
         collectCallees(b.body, into);
       }
       if (p.otherwise) collectCallees(p.otherwise, into);
-    }
-  }
-}
-
-function collectPartNames(parts: Part[], into: Set<string>): void {
-  for (const p of parts) {
-    if (typeof p === 'string') continue;
-    if ('expr' in p) collectNames(p.expr, into);
-    else if ('assign' in p) collectNames(p.value, into);
-    else {
-      for (const b of p.branches) {
-        collectNames(b.cond, into);
-        collectPartNames(b.body, into);
-      }
-      if (p.otherwise) collectPartNames(p.otherwise, into);
     }
   }
 }
@@ -454,9 +411,7 @@ export function compileFast(source: string): FastTemplate | undefined {
     collectCallees(root, callees);
     for (const n of assigned) if (callees.has(n)) return undefined;
   }
-  const names = new Set<string>();
-  collectPartNames(root, names);
-  return { fast: true, parts: root, names: [...names], assigns: assigned.size > 0 };
+  return { fast: true, parts: root, assigns: assigned.size > 0 };
 }
 
 export type Lookup = (name: string) => unknown;
