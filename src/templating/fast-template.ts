@@ -54,8 +54,49 @@ const isSpace = (c: number) => c === 32 || c === 10 || c === 9 || c === 13 || c 
 const IDENT = /[A-Za-z_][A-Za-z0-9_]*/y;
 const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 
+/**
+ * `name('text', …)`: the commonest expression by far (ref, source, var, macro calls), matched
+ * whole by one regular expression; arguments are quoted text without backslashes.
+ */
+const SIMPLE_CALL = /^[ \n\t\r\u00a0]*([A-Za-z_][A-Za-z0-9_]*)[ \n\t\r\u00a0]*\(((?:[ \n\t\r\u00a0]*(?:'[^'\\]*'|"[^"\\]*")[ \n\t\r\u00a0]*,)*[ \n\t\r\u00a0]*(?:'[^'\\]*'|"[^"\\]*"))[ \n\t\r\u00a0]*\)[ \n\t\r\u00a0]*$/;
+const QUOTED = /'([^'\\]*)'|"([^"\\]*)"/g;
+
+/**
+ * Expressions already parsed, by their text: a project repeats the same few (`config(...)`, a
+ * macro call, a ref to a popular model) across hundreds of files. Parsed expressions are never
+ * changed afterwards, so they can be shared; null marks one beyond the subset.
+ */
+const parsedExpressions = new Map<string, Expr | null>();
+
 /** Parses one `{{ … }}` expression body; throws Unsupported for anything beyond the subset. */
 function parseExpression(src: string): Expr {
+  let e = parsedExpressions.get(src);
+  if (e === undefined) {
+    try {
+      e = parseSimpleCall(src) ?? parseFullExpression(src);
+    } catch (x) {
+      if (!(x instanceof Unsupported)) throw x;
+      e = null;
+    }
+    parsedExpressions.set(src, e);
+  }
+  if (e === null) throw new Unsupported();
+  return e;
+}
+
+function parseSimpleCall(src: string): Expr | undefined {
+  const m = SIMPLE_CALL.exec(src);
+  if (!m) return undefined;
+  const name = m[1]!;
+  if (RESERVED.has(name) || LITERAL_NAMES.has(name)) return undefined;
+  const args: Expr[] = [];
+  for (const q of m[2]!.matchAll(QUOTED)) args.push({ kind: 'lit', value: q[1] ?? q[2] });
+  return { kind: 'call', callee: [name], args, kwargs: [] };
+}
+
+const LITERAL_NAMES = new Set(['true', 'True', 'false', 'False', 'none', 'None']);
+
+function parseFullExpression(src: string): Expr {
   let i = 0;
   const ws = () => {
     while (i < src.length && isSpace(src.charCodeAt(i))) i++;
