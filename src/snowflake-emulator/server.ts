@@ -12,6 +12,7 @@ import { encodeResult, fixedColumn, textColumn, type RowSet, type RowType } from
 import {
   ARRAY_BINDS_TABLE,
   arrayInsertAsSelect,
+  DEFAULT_TIMEZONE,
   NO_DATABASE_CATALOG,
   normalizeIdentifier,
   SESSION_SETUP_SQL,
@@ -176,7 +177,7 @@ const sqlError = (code: string, sqlState: string, message: string): SqlError =>
 
 /** Parameters every answer carries; the SDK reads its conversions from them. */
 const BASE_PARAMETERS: Record<string, string | number | boolean> = {
-  TIMEZONE: 'UTC',
+  TIMEZONE: DEFAULT_TIMEZONE,
   TIMESTAMP_OUTPUT_FORMAT: 'YYYY-MM-DD HH24:MI:SS.FF3 TZHTZM',
   TIMESTAMP_NTZ_OUTPUT_FORMAT: 'YYYY-MM-DD HH24:MI:SS.FF3',
   TIMESTAMP_LTZ_OUTPUT_FORMAT: '',
@@ -434,7 +435,10 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
         session.params.set(name, typedParameter(value));
       }
     }
-    for (const name of tr.unsetParameters ?? []) session.params.delete(name);
+    for (const name of tr.unsetParameters ?? []) {
+      session.params.delete(name);
+      if (name === 'TIMEZONE') await session.conn.run(`SET TimeZone = '${DEFAULT_TIMEZONE}'`);
+    }
 
     if (tr.duckdb.length === 0) return statusAnswer(tr.status ?? 'Statement executed successfully.', tr.statementTypeId ?? STATEMENT_TYPE.scl);
 
