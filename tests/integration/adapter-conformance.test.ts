@@ -278,6 +278,34 @@ where batch <= {{ var('batch') }}
         ]);
       });
     });
+
+    it('gives the same answers from the cross-database macros (date differences, the current UTC time)', async () => {
+      const ts = (text: string) => `"cast('${text}' as " ~ type_timestamp() ~ ")"`;
+      const dir = writeProject({
+        'project.yml': 'name: p\nprofile: p\n',
+        'profiles.yml': harness.profiles(),
+        'models/cross_db.sql': `select
+  {{ datediff("cast('2024-01-07' as date)", "cast('2024-01-08' as date)", 'week') }} as week_crossed,
+  {{ datediff("cast('2024-01-01' as date)", "cast('2024-01-07' as date)", 'week') }} as week_same,
+  {{ datediff("cast('2024-01-31' as date)", "cast('2024-02-01' as date)", 'month') }} as month_crossed,
+  {{ datediff(${ts('2018-07-31 23:00:00')}, ${ts('2018-08-01 01:00:00')}, 'day') }} as day_crossed,
+  {{ current_timestamp() }} as built_at
+`,
+      });
+      const { summary, session } = await execute('build', { projectDir: dir });
+      expect(summary.results.filter((r) => r.status !== 'success').map((r) => r.message)).toEqual([]);
+      const a = await connect(session);
+      try {
+        const node = session.manifest.nodes.get(session.manifest.byName.get('cross_db')!)!;
+        const [row] = await rows(a, `select week_crossed, week_same, month_crossed, day_crossed, built_at from ${a.dialect.qualify(node.relation!)}`);
+        expect(row!.slice(0, 4)).toEqual([1, 0, 1, 1]);
+        // UTC whatever the session's time zone (the emulator starts in Snowflake's America/Los_Angeles).
+        const builtAt = Date.parse(`${String(row![4]).replace(' ', 'T')}Z`);
+        expect(Math.abs(builtAt - Date.now())).toBeLessThan(5 * 60_000);
+      } finally {
+        await a.close();
+      }
+    });
   });
 }
 
