@@ -248,6 +248,8 @@ where batch <= {{ var('batch') }}
           'models/inc_append.sql': model('append', false),
           'models/inc_merge.sql': model('merge', true),
           'models/inc_delete_insert.sql': model('delete+insert', true),
+          // A quoted mixed-case column: Snowflake stores it as written, so it must be quoted again when read back.
+          'models/inc_quoted.sql': model('merge', true).replace('select id, label from', 'select id, label as "Label" from'),
         });
       });
 
@@ -271,6 +273,13 @@ where batch <= {{ var('batch') }}
         ];
         expect(await read(session, 'inc_merge')).toEqual(upserted);
         expect(await read(session, 'inc_delete_insert')).toEqual(upserted);
+        const a = await connect(session);
+        try {
+          const node = session.manifest.nodes.get(session.manifest.byName.get('inc_quoted')!)!;
+          expect(await rows(a, `select id, "Label" from ${a.dialect.qualify(node.relation!)} order by id`)).toEqual(upserted);
+        } finally {
+          await a.close();
+        }
         session = await build(1, true);
         expect(await read(session, 'inc_append')).toEqual([
           [1, 'a'],
