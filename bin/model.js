@@ -33,6 +33,9 @@ const script = new vm.Script(`(function (exports, require, module, __filename, _
 const mod = { exports: {} };
 script.runInThisContext()(mod.exports, createRequire(bundle), mod, bundle, path.dirname(bundle));
 process.exitCode = await mod.exports.runCli(process.argv);
+// A failed command has nothing left to do, but a client library may still wait on a socket (a
+// Snowflake login that never got an answer): exit shortly even then. Unref'd, so it never delays.
+if (process.exitCode) setTimeout(() => process.exit(), 500).unref();
 if (!cachedData || script.cachedDataRejected) {
   try {
     const tmp = `${cacheFile}.${process.pid}.tmp`;
