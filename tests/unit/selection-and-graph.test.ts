@@ -43,6 +43,15 @@ describe('selection', () => {
     expect(names(selectNodes(m, { select: ['+report,path:models/staging'] }))).toEqual(['stg_customers', 'stg_orders']);
     expect(names(selectNodes(m, { select: ['+report'], exclude: ['tag:nightly', 'customers'] }))).toEqual(['orders', 'report', 'stg_customers']);
   });
+  it('selects by the leading parts of the fqn, as dbt does for a bare or fqn: selector', () => {
+    expect(names(selectNodes(m, { select: ['shop.staging'] }))).toEqual(['stg_customers', 'stg_orders']);
+    expect(names(selectNodes(m, { select: ['fqn:shop.marts'] }))).toEqual(['orders', 'report']);
+    expect(names(selectNodes(m, { select: ['shop.marts.rep*'] }))).toEqual(['report']);
+    expect(names(selectNodes(m, { select: ['shop'] }))).toEqual(['customers', 'orders', 'report', 'stg_customers', 'stg_orders']);
+    expect(names(selectNodes(m, { select: ['stg_*'] }))).toEqual(['stg_customers', 'stg_orders']);
+    // A folder name alone is not an fqn prefix (the project's name comes first).
+    expect(selectNodes(m, { select: ['staging'] }).size).toBe(0);
+  });
   it('warns when a selector matches nothing and rejects unknown methods', () => {
     const warnings: string[] = [];
     expect(selectNodes(m, { select: ['nothing_here'] }, warnings).size).toBe(0);
