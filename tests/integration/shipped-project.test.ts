@@ -137,6 +137,14 @@ describe('the shipped segmentation project on DuckDB', () => {
     const manifest = JSON.parse(readFileSync(path.join(dir, 'target', 'manifest.json'), 'utf8'));
     expect(manifest.nodes['model.segmentation.segments_derived'].depends_on.nodes).toEqual(['model.segmentation.voucher_segments']);
     expect(manifest.sources['source.segmentation.raw.old_voucher_data'].schema).toBe('dh_raw');
+    // dbt's paths: below the model, seed or test path; a generic test's is its generated file.
+    const derived = manifest.nodes['model.segmentation.segments_derived'];
+    expect([derived.path, derived.original_file_path]).toEqual(['prod/segments_derived.sql', 'models/prod/segments_derived.sql']);
+    expect(derived.refs).toEqual([{ name: 'voucher_segments', package: null, version: null }]);
+    expect(manifest.nodes['seed.segmentation.rules_for_segments'].path).toBe('rules_for_segments.csv');
+    expect(manifest.nodes['test.segmentation.rules_no_overlapping_ranges'].path).toBe('rules_no_overlapping_ranges.sql');
+    const notNull = Object.values(manifest.nodes as Record<string, { name: string; path: string; original_file_path: string }>).find((n) => n.name === 'not_null_segments_derived_segment_type')!;
+    expect([notNull.path, notNull.original_file_path]).toEqual(['not_null_segments_derived_segment_type.sql', 'models/prod/prod.yml']);
   });
 
   it('answers with other countries and a fixed reference date through --vars', async () => {
