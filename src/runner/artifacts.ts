@@ -126,8 +126,9 @@ export function writeRunResults(manifest: Manifest, summary: RunSummary, args: R
       thread_id: r.threadId,
       execution_time: (r.completedAt.getTime() - r.startedAt.getTime()) / 1000,
       adapter_response: r.rows !== undefined ? { rows_affected: r.rows } : {},
-      message: r.message,
-      failures: r.failures ?? null,
+      // As dbt: a passing test has no message and 0 failures, even when rows under its thresholds came back.
+      message: r.status === 'pass' ? null : r.message,
+      failures: r.status === 'pass' ? 0 : (r.failures ?? null),
       compiled: r.compiledSql !== undefined,
       compiled_code: r.compiledSql ?? null,
       relation_name: r.relationName ?? null,

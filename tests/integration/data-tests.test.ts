@@ -207,6 +207,26 @@ models:
     expect(stored.map((s) => Number(s.from_field))).toEqual([7, 9]);
   });
 
+  it('records a test under its thresholds as dbt does: pass, 0 failures, no message', async () => {
+    const dir = shop({
+      'models/schema.yml': `version: 2
+models:
+  - name: orders
+    columns:
+      - name: amount
+        data_tests:
+          - not_null: {config: {warn_if: ">5", error_if: ">5"}}
+`,
+      'tests/no_big_returns.sql': "{{ config(warn_if='>1', error_if='>1') }}\nselect * from {{ ref('orders') }} where status = 'returned' and amount > 1\n",
+    });
+    const r = await runModel(['build'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const results = JSON.parse(readFileSync(path.join(dir, 'target', 'run_results.json'), 'utf8')).results as { unique_id: string; status: string; failures: number; message: string | null }[];
+    const tests = results.filter((x) => x.unique_id.startsWith('test.'));
+    expect(tests).toHaveLength(2);
+    for (const t of tests) expect(t).toMatchObject({ status: 'pass', failures: 0, message: null });
+  });
+
   it('exits 0 when only warnings fail, and 1 when an error-severity test fails', async () => {
     const dir = shop({
       'models/schema.yml': `version: 2
