@@ -18,9 +18,10 @@ with typed as (
 counted as (
     select
         *,
-        -- A whole number of orders; anything else ('', NULL, 'abc', 4.5) counts as missing.
-        case when total_orders_number = floor(total_orders_number)
-            then cast(total_orders_number as integer) end as total_orders
+        -- A whole number of orders; anything else ('', NULL, 'abc', 4.5, or beyond a 64-bit
+        -- integer) counts as missing. Large counts are data, not a reason for the build to fail.
+        case when total_orders_number = floor(total_orders_number) and abs(total_orders_number) < 9e18
+            then cast(total_orders_number as {{ type_bigint() }}) end as total_orders
     from typed
 )
 

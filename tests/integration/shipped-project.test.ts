@@ -41,7 +41,7 @@ async function expectedAnswers(file: string, countries: string[], reference?: st
         and not coalesce(last_ts < first_ts, false)
     ),
     m as (
-      select amount, cast(orders as integer) as orders, date_diff('day', cast(last_ts as date), (select d from ref)) as days from clean
+      select amount, cast(orders as bigint) as orders, date_diff('day', cast(last_ts as date), (select d from ref)) as days from clean
     ),
     seg as (
       select 'frequent_segment' as t,
@@ -172,7 +172,7 @@ describe('the shipped segmentation project on DuckDB', () => {
     }
   });
 
-  it('answers from unrounded amounts and honours blanks, case, spaces and bucket edges on an awkward file', async () => {
+  it('answers from unrounded amounts and honours blanks, case, spaces, bucket edges and odd counts on an awkward file', async () => {
     // Amounts 1.234 and 1.231 are different amounts: rounded to cents they would merge into one
     // mode of 4 instead of 1.234 counted 3 times.
     const file = path.join(dir, 'awkward.csv');
@@ -199,6 +199,9 @@ describe('the shipped segmentation project on DuckDB', () => {
       '2018-07-30 10:00:00,Latvia,2018-06-01,2018-01-01 00:00:00,4.0,99.0',
       '2015-07-30 10:00:00,China,2018-06-01,2018-01-01 00:00:00,4.0,99.0',
       '2018-07-30 10:00:00,,2018-06-01,2018-01-01 00:00:00,4.0,99.0',
+      // Counts no bucket holds: in no frequent segment, still in a recency one; the build goes on.
+      '2018-07-30 10:00:00,Peru,2018-06-20,2018-01-01 00:00:00,3000000000.0,3.0',
+      '2018-07-30 10:00:00,Peru,2018-06-20,2018-01-01 00:00:00,-2.0,3.0',
     ].join('\n') + '\n');
     const r = await runModel(['build', '--vars', JSON.stringify({ vouchers_path: file })], { cwd: dir });
     expect(r.code).toBe(0);
