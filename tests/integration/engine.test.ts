@@ -86,6 +86,7 @@ describe('configuration', () => {
     expect(a.relation).toBe('shop.main_marts.a');
     expect(b.config.materialized).toBe('view');
     expect(b.relation).toBe('shop.main_marts.bee');
+    expect(b).toMatchObject({ alias: 'bee', package_name: 'shop', unique_id: 'model.shop.b', depends_on: { macros: [], nodes: [] } });
     const sel = await runModel(['ls', '-s', 'tag:hourly', '--output', 'name'], { cwd: dir });
     expect(sel.stdout.trim()).toBe('a');
   });
