@@ -79,6 +79,8 @@ describe('graph checks', () => {
       const err = e as ProjectError;
       expect(err.message).toMatch(/dependency cycle: (a -> b -> c -> a|b -> c -> a -> b|c -> a -> b -> c)/);
       for (const f of ['models/a.sql', 'models/b.sql', 'models/c.sql']) expect(err.hint).toContain(f);
+      // It points at the ref() that closes the cycle, with its line.
+      expect(err.headline).toMatch(/^models\/a\.sql:1:\d+: error \[graph\]/);
     }
   });
   it('collects every error before stopping', () => {
