@@ -10,8 +10,9 @@ with typed as (
         {{ safe_cast('last_order_ts', type_timestamp()) }} as last_order_ts,
         {{ safe_cast('first_order_ts', type_timestamp()) }} as first_order_ts,
         {{ safe_cast("nullif(trim(cast(total_orders as " ~ type_string() ~ ")), '')", type_float()) }} as total_orders_number,
-        -- A double, as in the file: rounding (to cents, say) would merge distinct amounts and change the mode.
-        {{ safe_cast('voucher_amount', type_float()) }} as voucher_amount
+        -- A double, as in the file: rounding (to cents, say) would merge distinct amounts and change
+        -- the mode. NaN, pandas' mark for a missing value, is a missing amount, not an amount.
+        nullif({{ safe_cast('voucher_amount', type_float()) }}, cast('NaN' as {{ type_float() }})) as voucher_amount
     from {{ source('raw', 'old_voucher_data') }}
 ),
 

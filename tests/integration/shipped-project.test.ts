@@ -29,7 +29,7 @@ async function expectedAnswers(file: string, countries: string[], reference?: st
              try_cast(last_order_ts as timestamp) as last_ts,
              try_cast(first_order_ts as timestamp) as first_ts,
              try_cast(nullif(trim(cast(total_orders as varchar)), '') as double) as orders,
-             cast(voucher_amount as double) as amount
+             nullif(cast(voucher_amount as double), 'NaN'::double) as amount
       from raw
     ),
     ref as (select ${reference ? `date '${reference}'` : 'cast(max(ts) as date)'} as d ${reference ? '' : 'from typed'}),
@@ -202,11 +202,16 @@ describe('the shipped segmentation project on DuckDB', () => {
       // Counts no bucket holds: in no frequent segment, still in a recency one; the build goes on.
       '2018-07-30 10:00:00,Peru,2018-06-20,2018-01-01 00:00:00,3000000000.0,3.0',
       '2018-07-30 10:00:00,Peru,2018-06-20,2018-01-01 00:00:00,-2.0,3.0',
+      // NaN (pandas' missing value) is no amount: counted, these three would be 1-4's mode.
+      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,2.0,NaN',
+      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,2.0,NaN',
+      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,2.0,NaN',
     ].join('\n') + '\n');
     const r = await runModel(['build', '--vars', JSON.stringify({ vouchers_path: file })], { cwd: dir });
     expect(r.code).toBe(0);
     const actual = await actualAnswers(db);
     expect(actual).toEqual(await expectedAnswers(file, ['Peru']));
+    expect(actual.find((a) => a.segment_name === '1-4')).toMatchObject({ voucher_amount: 5, voucher_count: 2 });
     expect(actual.find((a) => a.segment_name === '14-37')).toEqual({
       segment_type: 'frequent_segment', segment_name: '14-37', voucher_amount: 1.234, voucher_count: 3, segment_rows: 5,
     });
