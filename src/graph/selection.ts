@@ -2,7 +2,7 @@ import { ProjectError } from '../errors.js';
 import type { Manifest } from './manifest.js';
 import type { Node } from './nodes.js';
 
-const METHODS = ['tag', 'path', 'resource_type', 'source', 'config.materialized', 'test_type', 'fqn', 'package', 'file', 'unique_id'] as const;
+const METHODS = ['tag', 'path', 'resource_type', 'source', 'config.materialized', 'test_type', 'test_name', 'fqn', 'package', 'file', 'unique_id'] as const;
 
 interface Atom {
   method: string;
@@ -75,6 +75,9 @@ function matches(node: Node, atom: Atom, manifest: Manifest): boolean {
       return node.config.materialized === value;
     case 'test_type':
       return node.resourceType === 'test' && node.testType === value;
+    case 'test_name':
+      // dbt: the generic test's name (`unique`, `accepted_values`), not the node's generated name.
+      return node.resourceType === 'test' && node.testMetadata !== undefined && glob(value).test(node.testMetadata.name);
     case 'fqn':
       return matchesFqn(node, value);
     case 'package':

@@ -52,6 +52,18 @@ describe('selection', () => {
     // A folder name alone is not an fqn prefix (the project's name comes first).
     expect(selectNodes(m, { select: ['staging'] }).size).toBe(0);
   });
+  it('selects tests by test_type and by the generic test name, as dbt does', () => {
+    const t = manifestOf({
+      ...SHOP,
+      'models/marts/orders.yml': 'version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n',
+      'tests/no_orders.sql': "select * from {{ ref('orders') }} where false",
+    });
+    const testNames = (select: string) => [...selectNodes(t, { select: [select] })].map((id) => t.nodes.get(id)!.name).sort();
+    expect(testNames('test_name:unique')).toEqual(['unique_orders_id']);
+    expect(testNames('test_name:not_*')).toEqual(['not_null_orders_id']);
+    expect(testNames('test_type:singular')).toEqual(['no_orders']);
+    expect(testNames('test_type:generic')).toEqual(['not_null_orders_id', 'unique_orders_id']);
+  });
   it('warns when a selector matches nothing and rejects unknown methods', () => {
     const warnings: string[] = [];
     expect(selectNodes(m, { select: ['nothing_here'] }, warnings).size).toBe(0);
