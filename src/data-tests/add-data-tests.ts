@@ -343,9 +343,20 @@ function singularTest(ctx: DataTestContext, t: { file: string; name: string; sou
   return node;
 }
 
+/**
+ * Whether a test keeps its failing rows, as dbt decides it: `store_failures_as` (table or view)
+ * wins over `store_failures`, and `ephemeral` keeps nothing.
+ */
+export function storesFailuresAs(config: NodeConfig): 'table' | 'view' | undefined {
+  const as = (config as { store_failures_as?: string | null }).store_failures_as;
+  if (as === 'table' || as === 'view') return as;
+  if (as === 'ephemeral') return undefined;
+  return config.store_failures === true ? 'table' : undefined;
+}
+
 /** Where `store_failures` keeps a test's failing rows: the audit schema, named after the test. */
 function auditRelation(ctx: DataTestContext, node: TestNode): RelationName | undefined {
-  if (node.config.store_failures !== true) return undefined;
+  if (!storesFailuresAs(node.config)) return undefined;
   const config = { ...node.config, schema: node.config.schema ?? AUDIT_SCHEMA };
   try {
     const rel = ctx.nameFor(config, node.config.alias ?? node.name, node.file);

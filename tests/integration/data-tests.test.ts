@@ -227,6 +227,31 @@ models:
     for (const t of tests) expect(t).toMatchObject({ status: 'pass', failures: 0, message: null });
   });
 
+  it('keeps failing rows as store_failures_as says: a view, a table, or nothing for ephemeral', async () => {
+    const schema = (idAs: string) => `version: 2
+models:
+  - name: orders
+    columns:
+      - name: id
+        data_tests:
+          - unique: {config: {store_failures_as: ${idAs}}}
+      - name: amount
+        data_tests:
+          - not_null: {config: {store_failures: true, store_failures_as: ephemeral}}
+`;
+    const dir = shop({ 'models/schema.yml': schema('view'), 'tests/no_big_returns.sql': 'select 1 as x where false\n' });
+    const relations = () =>
+      queryDuckDb(path.join(dir, 'target', 'shop.duckdb'), "select table_name, table_type from information_schema.tables where table_schema = 'main_dbt_test__audit' order by 1");
+    const r = await runModel(['build'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(await relations()).toEqual([{ table_name: 'unique_orders_id', table_type: 'VIEW' }]);
+    writeFileSync(path.join(dir, 'models', 'schema.yml'), schema('table'));
+    const t = await runModel(['test'], { cwd: dir });
+    expect(t.code).toBe(1);
+    expect(t.stdout).toContain('failing rows stored in "shop"."main_dbt_test__audit"."unique_orders_id"');
+    expect(await relations()).toEqual([{ table_name: 'unique_orders_id', table_type: 'BASE TABLE' }]);
+  });
+
   it('exits 0 when only warnings fail, and 1 when an error-severity test fails', async () => {
     const dir = shop({
       'models/schema.yml': `version: 2
