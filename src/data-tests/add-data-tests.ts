@@ -209,6 +209,16 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
     args.column_name = column.quote ? ctx.dialect.quoteIdentifier(column.name) : column.name;
     argPaths.column_name = [...decl.path.slice(0, -2), 'name'];
   }
+  // As dbt (Jinja) does: an argument the test macro does not take is a mistake, not a no-op.
+  const signature = engine.macros.get(macro)?.signature;
+  if (signature && !signature.acceptsAny) {
+    for (const k of Object.keys(decl.kwargs)) {
+      if (!signature.params.includes(k)) {
+        const takes = signature.params.filter((p) => p !== 'model');
+        return err(`test '${decl.name}' takes no argument '${k}'`, argPaths[k] ?? decl.path, didYouMean(k, takes) ?? `its arguments: ${takes.join(', ') || 'none'}`);
+      }
+    }
+  }
   const problem = checkBuiltinArgs(decl.name, args);
   if (problem) return err(`test '${decl.name}': ${problem.message}`, argPaths[problem.arg] ?? decl.path);
 

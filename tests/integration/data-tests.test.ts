@@ -315,6 +315,7 @@ describe('mistakes in test declarations stop the run before any query', () => {
     ['a column the seed lacks', '      - name: idd\n        data_tests: [unique]\n', /models\/schema\.yml:5:\d+: error \[project\]: column 'idd' is not a column of seed 'customers'/],
     ['a ref to nothing', "      - name: id\n        data_tests:\n          - relationships: {to: \"ref('nobody')\", field: id}\n", /models\/schema\.yml:7:\d+: error \[project\]: ref\('nobody'\) matches no model or seed/],
     ['a YAML mistake', '      - name: id\n        data_tests: [unique\n', /models\/schema\.yml:\d+:\d+: error \[yaml\]: invalid YAML/],
+    ['an argument the test does not take', '      - name: id\n        data_tests:\n          - accepted_values: {values: [1], qoute: false}\n', /models\/schema\.yml:7:\d+: error \[project\]: test 'accepted_values' takes no argument 'qoute'[\s\S]*did you mean 'quote'\?/],
   ];
   for (const [what, columns, message] of cases) {
     it(`reports ${what} at its line, exit 2`, async () => {
