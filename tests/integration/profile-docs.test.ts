@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { serveDocs } from '../../src/index.js';
-import { REAL_DATA, REPO_ROOT, copyShippedProject, hasRealData, queryDuckDb, runModel } from '../helpers/project.js';
+import { MODEL_BIN, REAL_DATA, REPO_ROOT, copyShippedProject, hasRealData, queryDuckDb, runModel } from '../helpers/project.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -126,6 +127,10 @@ describe('model profile and model docs on the shipped project', () => {
     expect(unknown.stderr).toContain("no model, seed or source named 'clean_voucher'");
     expect(unknown.stderr).toContain('clean_vouchers');
     expect(unknown.stderr).not.toMatch(/\n\s+at /);
+    // A reader that stops early closes the pipe: no stack, a clean exit.
+    const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${MODEL_BIN}" profile raw.old_voucher_data | true`], { cwd: dir, encoding: 'utf8' });
+    expect(piped.stderr).toBe('');
+    expect(piped.status).toBe(0);
     const missing = await runModel(['profile', 'dh_stage.nope'], { cwd: dir });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('"dh_database"."dh_stage"."nope" does not exist');
