@@ -36,6 +36,9 @@ const mod = { exports: {} };
 script.runInThisContext()(mod.exports, require('node:module').createRequire(bundle), mod, bundle, path.dirname(bundle));
 mod.exports.runCli(process.argv).then((code) => {
   process.exitCode = code;
+  // A failed command has nothing left to do, but a client library may still wait on a socket (a
+  // Snowflake login that never got an answer): exit shortly even then. Unref'd, so it never delays.
+  if (code) setTimeout(() => process.exit(), 500).unref();
   if (!cachedData || script.cachedDataRejected) {
     try {
       const tmp = `${cacheFile}.${process.pid}.tmp`;

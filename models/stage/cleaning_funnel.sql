@@ -13,7 +13,7 @@ with totals as (
     from {{ ref('vouchers_checked') }}
 )
 
-select 0 as step, 'raw rows' as rule, cast(null as bigint) as rows_removed, rows_in as rows_failing_alone, rows_in as rows_remaining from totals
+select 0 as step, 'raw rows' as rule, cast(null as bigint) as rows_removed, cast(null as bigint) as rows_failing_alone, rows_in as rows_remaining from totals
 union all
 select 1, 'country not selected', removed_country, removed_country, rows_in - removed_country from totals
 union all

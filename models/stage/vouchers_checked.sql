@@ -10,16 +10,19 @@ with typed as (
         {{ safe_cast('last_order_ts', type_timestamp()) }} as last_order_ts,
         {{ safe_cast('first_order_ts', type_timestamp()) }} as first_order_ts,
         {{ safe_cast("nullif(trim(cast(total_orders as " ~ type_string() ~ ")), '')", type_float()) }} as total_orders_number,
-        cast({{ safe_cast('voucher_amount', 'decimal(18, 2)') }} as decimal(18, 2)) as voucher_amount
+        -- A double, as in the file: rounding (to cents, say) would merge distinct amounts and change
+        -- the mode. NaN, pandas' mark for a missing value, is a missing amount, not an amount.
+        nullif({{ safe_cast('voucher_amount', type_float()) }}, cast('NaN' as {{ type_float() }})) as voucher_amount
     from {{ source('raw', 'old_voucher_data') }}
 ),
 
 counted as (
     select
         *,
-        -- A whole number of orders; anything else ('', NULL, 'abc', 4.5) counts as missing.
-        case when total_orders_number = floor(total_orders_number)
-            then cast(total_orders_number as integer) end as total_orders
+        -- A whole number of orders; anything else ('', NULL, 'abc', 4.5, or beyond a 64-bit
+        -- integer) counts as missing. Large counts are data, not a reason for the build to fail.
+        case when total_orders_number = floor(total_orders_number) and abs(total_orders_number) < 9e18
+            then cast(total_orders_number as {{ type_bigint() }}) end as total_orders
     from typed
 )
 

@@ -28,7 +28,7 @@ export interface Dialect {
   drop(rel: RelationName, type: RelationType): string;
   /**
    * Inserts a query's rows into an existing table, matching columns by name. `columns` are the
-   * table's columns, for warehouses without INSERT … BY NAME.
+   * table's columns as the catalog stores them, for warehouses without INSERT … BY NAME.
    */
   insertByName(rel: RelationName, sql: string, columns?: string[]): string;
   /** Deletes the rows of `target` whose `keys` match a row of `staged`. */
@@ -61,14 +61,25 @@ export function sqlLiteral(dialect: Dialect, value: unknown): string {
   return dialect.stringLiteral(String(value));
 }
 
-/** MERGE INTO as DuckDB and Snowflake both write it. */
-export function mergeStatement(dialect: Dialect, target: RelationName, staged: RelationName, keys: string[], columns: string[]): string {
+/**
+ * MERGE INTO as DuckDB and Snowflake both write it. `keys` are names from the project; `columns`
+ * are the table's, as the catalog stores them, quoted by `quoteColumn`.
+ */
+export function mergeStatement(
+  dialect: Dialect,
+  target: RelationName,
+  staged: RelationName,
+  keys: string[],
+  columns: string[],
+  quoteColumn: (c: string) => string = (c) => dialect.quoteIdentifier(c),
+): string {
   const q = (c: string) => dialect.quoteIdentifier(c);
+  const qc = quoteColumn;
   const on = keys.map((k) => `existing_rows.${q(k)} = new_rows.${q(k)}`).join(' and ');
   const keySet = new Set(keys.map((k) => k.toLowerCase()));
   const updated = columns.filter((c) => !keySet.has(c.toLowerCase()));
   const lines = [`merge into ${dialect.qualify(target)} as existing_rows`, `using ${dialect.qualify(staged)} as new_rows`, `on ${on}`];
-  if (updated.length) lines.push(`when matched then update set ${updated.map((c) => `${q(c)} = new_rows.${q(c)}`).join(', ')}`);
-  lines.push(`when not matched then insert (${columns.map(q).join(', ')}) values (${columns.map((c) => `new_rows.${q(c)}`).join(', ')})`);
+  if (updated.length) lines.push(`when matched then update set ${updated.map((c) => `${qc(c)} = new_rows.${qc(c)}`).join(', ')}`);
+  lines.push(`when not matched then insert (${columns.map(qc).join(', ')}) values (${columns.map((c) => `new_rows.${qc(c)}`).join(', ')})`);
   return lines.join('\n');
 }

@@ -3,10 +3,22 @@ import { ENGINE_VERSION } from '../runner/artifacts.js';
 import { CliReporter } from './reporter.js';
 import { COMMANDS } from './commands/index.js';
 
+/**
+ * A reader that stops early (`model profile x | head`) closes the pipe: stop quietly, as Unix
+ * tools do, rather than print a stack for the write that found it closed.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(0);
+  });
+}
+
 /** Runs the CLI and returns its exit code: 0 ok, 1 a node or test failed, 2 usage or project error. */
 export async function runCli(argv: string[], io: { out?: NodeJS.WritableStream; err?: NodeJS.WritableStream } = {}): Promise<number> {
   const out = (io.out ?? process.stdout) as NodeJS.WriteStream;
   const err = (io.err ?? process.stderr) as NodeJS.WriteStream;
+  if (!io.out) quietOnClosedPipe(process.stdout);
   const reporter = new CliReporter(out, err);
   const program = new Command('model')
     .description('A fast engine for dbt-style SQL modeling projects')

@@ -209,6 +209,16 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
     args.column_name = column.quote ? ctx.dialect.quoteIdentifier(column.name) : column.name;
     argPaths.column_name = [...decl.path.slice(0, -2), 'name'];
   }
+  // As dbt (Jinja) does: an argument the test macro does not take is a mistake, not a no-op.
+  const signature = engine.macros.get(macro)?.signature;
+  if (signature && !signature.acceptsAny) {
+    for (const k of Object.keys(decl.kwargs)) {
+      if (!signature.params.includes(k)) {
+        const takes = signature.params.filter((p) => p !== 'model');
+        return err(`test '${decl.name}' takes no argument '${k}'`, argPaths[k] ?? decl.path, didYouMean(k, takes) ?? `its arguments: ${takes.join(', ') || 'none'}`);
+      }
+    }
+  }
   const problem = checkBuiltinArgs(decl.name, args);
   if (problem) return err(`test '${decl.name}': ${problem.message}`, argPaths[problem.arg] ?? decl.path);
 
@@ -343,9 +353,20 @@ function singularTest(ctx: DataTestContext, t: { file: string; name: string; sou
   return node;
 }
 
+/**
+ * Whether a test keeps its failing rows, as dbt decides it: `store_failures_as` (table or view)
+ * wins over `store_failures`, and `ephemeral` keeps nothing.
+ */
+export function storesFailuresAs(config: NodeConfig): 'table' | 'view' | undefined {
+  const as = (config as { store_failures_as?: string | null }).store_failures_as;
+  if (as === 'table' || as === 'view') return as;
+  if (as === 'ephemeral') return undefined;
+  return config.store_failures === true ? 'table' : undefined;
+}
+
 /** Where `store_failures` keeps a test's failing rows: the audit schema, named after the test. */
 function auditRelation(ctx: DataTestContext, node: TestNode): RelationName | undefined {
-  if (node.config.store_failures !== true) return undefined;
+  if (!storesFailuresAs(node.config)) return undefined;
   const config = { ...node.config, schema: node.config.schema ?? AUDIT_SCHEMA };
   try {
     const rel = ctx.nameFor(config, node.config.alias ?? node.name, node.file);

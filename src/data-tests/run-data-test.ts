@@ -9,7 +9,7 @@ import type { ExecutionContext } from '../runner/execute.js';
 import type { NodeResult } from '../runner/results.js';
 import { redact } from '../secrets.js';
 import { didYouMean } from '../util.js';
-import { testSqlFile } from './add-data-tests.js';
+import { storesFailuresAs, testSqlFile } from './add-data-tests.js';
 import { DEFAULT_THRESHOLD, parseThreshold, testStatus, type Threshold } from './thresholds.js';
 
 /** How many failing rows a result shows inline. */
@@ -21,7 +21,7 @@ interface TestSettings {
   errorIf: Threshold;
   limit: number | null;
   failCalc: string;
-  storeFailures: boolean;
+  storeFailures: 'table' | 'view' | undefined;
 }
 
 function settingsOf(node: TestNode): TestSettings {
@@ -38,7 +38,7 @@ function settingsOf(node: TestNode): TestSettings {
     errorIf: threshold(c.error_if),
     limit: c.limit ?? null,
     failCalc: c.fail_calc ?? 'count(*)',
-    storeFailures: c.store_failures === true && node.relation !== undefined,
+    storeFailures: node.relation !== undefined ? storesFailuresAs(c) : undefined,
   };
 }
 
@@ -85,8 +85,16 @@ export async function runDataTest(ctx: ExecutionContext, n: Node, conn: Connecti
   let from = `(\n${body}\n)`;
   let stored: string | undefined;
   if (s.storeFailures) {
-    statements.push(dialect.createTableAs(node.relation!, body));
-    stored = dialect.qualify(node.relation!);
+    const rel = node.relation!;
+    // A relation of the other kind left by an earlier run (table <-> view) is dropped first.
+    const other = s.storeFailures === 'table' ? 'view' : 'table';
+    const existing = await conn
+      .execute(dialect.listRelationsSql(rel.database, rel.schema))
+      .then((r) => r.rows.find((row) => String(row[0]).toLowerCase() === rel.identifier.toLowerCase())?.[1])
+      .catch(() => undefined);
+    if (existing === other) statements.push(dialect.drop(rel, other));
+    statements.push(s.storeFailures === 'view' ? dialect.createViewAs(rel, body) : dialect.createTableAs(rel, body));
+    stored = dialect.qualify(rel);
     from = stored;
   }
   const countSql = `select ${s.failCalc} as failures from ${from} dbt_internal_test`;

@@ -9,7 +9,9 @@ import { issuesToErrors } from '../project/schemas.js';
  * `config: {meta: {chart: {...}}}`: so the engine charts any project's models, not just ours.
  * - `bar`: one bar per row, `x` the label, `y` the length; `group` splits bars into panels.
  * - `funnel`: rows left after each step (`y`), with what each step removed (`removed`);
- *   the page checks that every step's rows equal the previous step's minus what it removed.
+ *   the page checks that every step's rows equal the previous step's minus what it removed,
+ *   and, given `rows_in` / `rows_out` (relations named as `model profile` takes them), that the
+ *   first step's rows equal the row count of `rows_in` and the last step's that of `rows_out`.
  */
 export const chartSpecSchema = z.strictObject({
   type: z.enum(['bar', 'funnel']),
@@ -18,6 +20,8 @@ export const chartSpecSchema = z.strictObject({
   y: z.string().min(1),
   group: z.string().min(1).optional(),
   removed: z.string().min(1).optional(),
+  rows_in: z.string().min(1).optional(),
+  rows_out: z.string().min(1).optional(),
   /** Columns to order the rows by (ascending). */
   order_by: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
   /** More columns to print beside each bar. */
@@ -26,13 +30,20 @@ export const chartSpecSchema = z.strictObject({
 export type ChartSpec = z.infer<typeof chartSpecSchema>;
 
 /** The chart a node declares, validated; a mistake points at the YAML (or the model file). */
-export function chartSpecOf(node: Node, project: Project): { spec?: ChartSpec; error?: ProjectError } {
+export function chartSpecOf(node: Node, project: Project, knowsRelation?: (name: string) => string | undefined): { spec?: ChartSpec; error?: ProjectError } {
   const meta = node.config.meta;
   if (!meta || meta.chart === undefined) return {};
   const r = chartSpecSchema.safeParse(meta.chart);
   if (r.success) {
     if (r.data.type === 'funnel' && !r.data.removed) {
       return { error: locatedError(node, project, 'meta.chart: a funnel needs `removed`, the column with the rows each step removed', ['removed']) };
+    }
+    for (const key of ['rows_in', 'rows_out'] as const) {
+      const name = r.data[key];
+      if (name === undefined) continue;
+      if (r.data.type !== 'funnel') return { error: locatedError(node, project, `meta.chart: \`${key}\` is for funnels`, [key]) };
+      const problem = knowsRelation?.(name);
+      if (problem) return { error: locatedError(node, project, `meta.chart.${key}: ${problem}`, [key]) };
     }
     return { spec: r.data };
   }

@@ -16,7 +16,7 @@ import { redact, redactDeep } from '../secrets.js';
 import { chartColumns, chartSpecOf, orderColumns, type ChartSpec } from './chart-spec.js';
 import { parseDocBlocks } from './doc-blocks.js';
 import { renderSiteHtml } from './site-html.js';
-import { buildSiteData, funnelCheck, runResultsSchema, type RunResultsFile, type SiteChart, type SiteData, type SiteProfile } from './site-data.js';
+import { buildSiteData, funnelCheck, runResultsSchema, type FunnelCheck, type FunnelEnd, type RunResultsFile, type SiteChart, type SiteData, type SiteProfile } from './site-data.js';
 
 export interface DocsOptions extends CommonOptions {
   /** Leave the warehouse alone: no column types, profiles or charts. */
@@ -48,8 +48,17 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<DocsResult> 
 
   const { blocks, errors } = parseDocBlocks(project.docFiles);
   const specs = new Map<string, ChartSpec>();
+  const knowsRelation = (name: string): string | undefined => {
+    try {
+      resolveRelation(session, name);
+      return undefined;
+    } catch (e) {
+      if (e instanceof ProjectError) return e.hint ? `${e.message} (${e.hint})` : e.message;
+      throw e;
+    }
+  };
   for (const node of manifest.nodes.values()) {
-    const { spec, error } = chartSpecOf(node, project);
+    const { spec, error } = chartSpecOf(node, project, knowsRelation);
     if (error) errors.push(error);
     if (spec) specs.set(node.uniqueId, spec);
   }
@@ -200,7 +209,19 @@ async function readWarehouse(
     const result = await adapter.withConnection((c) => c.execute(sql));
     // Rows keyed by the spec's own spelling of each column.
     const rows = result.rows.map((r) => Object.fromEntries(chartColumns(spec).map((name, i) => [name, (r[i] ?? null) as Scalar])));
-    charts.push({ ...base, rows, note: rows.length ? null : `${node.name} has no rows`, check: spec.type === 'funnel' ? funnelCheck(rows, spec) : null });
+    let check: FunnelCheck | null = null;
+    if (spec.type === 'funnel') {
+      // The relations the funnel starts and ends at, counted on their own.
+      const count = async (name: string | undefined): Promise<FunnelEnd | undefined> => {
+        if (name === undefined) return undefined;
+        const { relation } = resolveRelation(session, name);
+        if (!(await exists(relation))) return { name, rows: null };
+        const r = await adapter.withConnection((c) => c.execute(`select count(*) from ${d.qualify(relation)}`));
+        return { name, rows: Number(r.rows[0]?.[0] ?? 0) };
+      };
+      check = funnelCheck(rows, spec, { rowsIn: await count(spec.rows_in), rowsOut: await count(spec.rows_out) });
+    }
+    charts.push({ ...base, rows, note: rows.length ? null : `${node.name} has no rows`, check });
   }
   return { catalog, profiles, charts };
 }

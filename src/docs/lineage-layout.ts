@@ -60,8 +60,12 @@ export function layoutLineage(nodes: LayoutInput[], edges: { from: string; to: s
     to: e.w,
     points: ((g.edge(e) as { points?: { x: number; y: number }[] }).points ?? []).map((pt) => ({ x: round(pt.x), y: round(pt.y) })),
   }));
+  // dagre may route an edge a little outside the box it reports: the picture holds both.
   const graph = g.graph();
-  return { width: Math.ceil(graph.width ?? 0), height: Math.ceil(graph.height ?? 0), nodes: placed, edges: placedEdges };
+  const points = placedEdges.flatMap((e) => e.points);
+  const width = Math.max(graph.width ?? 0, ...points.map((pt) => pt.x + MARGIN));
+  const height = Math.max(graph.height ?? 0, ...points.map((pt) => pt.y + MARGIN));
+  return { width: Math.ceil(width), height: Math.ceil(height), nodes: placed, edges: placedEdges };
 }
 
 function round(n: number): number {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { ProjectError } from '../errors.js';
@@ -23,6 +23,23 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
+/**
+ * The file a request path names: only a regular file inside the docs folder, of a type served
+ * here; never a path that climbs out of it, and nothing for a path that is not valid URL
+ * encoding (which would otherwise throw and stop the server).
+ */
+function fileFor(root: string, url: string): string | undefined {
+  let rel: string;
+  try {
+    rel = decodeURIComponent(new URL(url, 'http://127.0.0.1').pathname).replace(/^\/+/, '') || 'index.html';
+  } catch {
+    return undefined;
+  }
+  const file = path.resolve(root, rel);
+  if (!file.startsWith(root + path.sep) || !TYPES[path.extname(file)] || !existsSync(file) || !statSync(file).isFile()) return undefined;
+  return file;
+}
+
 /** `model docs serve`: serves target/docs on 127.0.0.1 only (never another interface). */
 export async function serveDocs(opts: ServeOptions = {}): Promise<DocsServer> {
   const project = loadProject({ projectDir: opts.projectDir });
@@ -37,11 +54,8 @@ export async function serveDocs(opts: ServeOptions = {}): Promise<DocsServer> {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const rel = decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html';
-    const file = path.resolve(root, rel);
-    // Only files inside the docs folder, never a path that climbs out of it.
-    if (!file.startsWith(root + path.sep) || !existsSync(file) || !TYPES[path.extname(file)]) {
+    const file = fileFor(root, req.url ?? '/');
+    if (!file) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
       return;
     }

@@ -46,6 +46,8 @@ export interface SiteNode {
   id: string;
   type: ResourceType;
   name: string;
+  /** The name drawn in the lineage: tests by what they check, e.g. `not_null(amount)`. */
+  label: string;
   file: string;
   description: string;
   materialized: string | null;
@@ -112,6 +114,19 @@ export interface SiteInput {
   notes?: string[];
 }
 
+const LABEL_MAX = 34;
+
+/**
+ * A short lineage label: a generic test's generated name repeats its model, which the edge
+ * already shows, so it is drawn as `test(column)`; a name the project chose is kept.
+ */
+export function lineageLabel(node: Node, name: string): string {
+  let label = name;
+  const meta = node.resourceType === 'test' ? node.testMetadata : undefined;
+  if (node.resourceType === 'test' && meta && name.startsWith(`${meta.name}_`)) label = node.columnName ? `${meta.name}(${node.columnName})` : meta.name;
+  return label.length > LABEL_MAX ? `${label.slice(0, LABEL_MAX - 1)}…` : label;
+}
+
 function testsOf(manifest: Manifest, node: Node): Node[] {
   return [...manifest.nodes.values()].filter(
     (t) => t.resourceType === 'test' && (t.attachedNode ? t.attachedNode === node.uniqueId : t.dependsOn.includes(node.uniqueId)),
@@ -147,10 +162,12 @@ export function buildSiteData(input: SiteInput): SiteData {
       const result = results.get(node.uniqueId);
       let rawSql: string | null = null;
       if (node.resourceType === 'model' || node.resourceType === 'test') rawSql = node.rawSql;
+      const name = node.resourceType === 'source' ? `${node.sourceName}.${node.tableName}` : node.name;
       return {
         id: node.uniqueId,
         type: node.resourceType,
-        name: node.resourceType === 'source' ? `${node.sourceName}.${node.tableName}` : node.name,
+        name,
+        label: lineageLabel(node, name),
         file: node.file,
         description: node.description,
         materialized: node.resourceType === 'model' ? node.materialized : node.resourceType === 'seed' ? 'seed' : null,
@@ -171,7 +188,7 @@ export function buildSiteData(input: SiteInput): SiteData {
       };
     });
   const layout = layoutLineage(
-    nodes.map((n) => ({ id: n.id, label: n.name, small: n.type === 'test' })),
+    nodes.map((n) => ({ id: n.id, label: n.label, small: n.type === 'test' })),
     nodes.flatMap((n) => n.parents.map((p) => ({ from: p, to: n.id }))),
   );
   return {
@@ -191,8 +208,18 @@ export function buildSiteData(input: SiteInput): SiteData {
   };
 }
 
-/** A funnel adds up when every step's rows equal the previous step's minus what that step removed. */
-export function funnelCheck(rows: Record<string, Scalar>[], spec: ChartSpec): FunnelCheck {
+/** A relation a funnel starts or ends at, and its row count (null when it is not built). */
+export interface FunnelEnd {
+  name: string;
+  rows: number | null;
+}
+
+/**
+ * A funnel adds up when every step's rows equal the previous step's minus what that step
+ * removed, and, when given, the first step's rows are the rows of `rowsIn` and the last step's
+ * the rows of `rowsOut`.
+ */
+export function funnelCheck(rows: Record<string, Scalar>[], spec: ChartSpec, ends: { rowsIn?: FunnelEnd; rowsOut?: FunnelEnd } = {}): FunnelCheck {
   if (!spec.removed) return { ok: false, message: 'the chart names no `removed` column' };
   if (rows.length === 0) return { ok: false, message: 'the funnel has no rows' };
   for (let i = 1; i < rows.length; i++) {
@@ -205,5 +232,15 @@ export function funnelCheck(rows: Record<string, Scalar>[], spec: ChartSpec): Fu
   }
   const first = Number(rows[0]![spec.y]);
   const last = Number(rows[rows.length - 1]![spec.y]);
-  return { ok: true, message: `${first} rows in − ${first - last} removed = ${last} rows left` };
+  for (const [end, value, what] of [
+    [ends.rowsIn, first, 'rows in'],
+    [ends.rowsOut, last, 'rows left'],
+  ] as const) {
+    if (!end) continue;
+    if (end.rows === null) return { ok: false, message: `${end.name} is not built, so the ${what} cannot be checked against it` };
+    if (end.rows !== value) return { ok: false, message: `${value} ${what}, but ${end.name} has ${end.rows} rows` };
+  }
+  const inOf = ends.rowsIn ? ` (= ${ends.rowsIn.name})` : '';
+  const outOf = ends.rowsOut ? ` (= ${ends.rowsOut.name})` : '';
+  return { ok: true, message: `${first} rows in${inOf} − ${first - last} removed = ${last} rows left${outOf}` };
 }

@@ -382,11 +382,12 @@ function checkCycles(graph: Graph, nodes: Map<string, Node>): void {
       const first = members[0]!;
       const last = members[members.length - 1]!;
       const path = [...members, first].map((n) => n.name).join(' -> ');
-      // Point at the reference that closes the cycle: where the last member reads the first.
-      const source = 'rawSql' in last ? last.rawSql : undefined;
-      const at = source !== undefined ? findCall(source, 'ref', first.name) : undefined;
+      // Point at the reference that closes the cycle: the path follows the data, so the first
+      // member reads the last.
+      const source = 'rawSql' in first ? first.rawSql : undefined;
+      const at = source !== undefined ? findCall(source, 'ref', last.name) : undefined;
       return new ProjectError('graph', `dependency cycle: ${path}`, {
-        location: { file: last.file, ...(at ?? {}) },
+        location: { file: first.file, ...(at ?? {}) },
         source,
         hint: `the models in the cycle: ${members.map((n) => `${n.name} (${n.file})`).join(', ')}; one of them must stop referring to another`,
       });

@@ -2,7 +2,7 @@ import { ProjectError } from '../errors.js';
 import type { Manifest } from './manifest.js';
 import type { Node } from './nodes.js';
 
-const METHODS = ['tag', 'path', 'resource_type', 'source', 'config.materialized', 'test_type', 'fqn', 'package', 'file', 'unique_id'] as const;
+const METHODS = ['tag', 'path', 'resource_type', 'source', 'config.materialized', 'test_type', 'test_name', 'fqn', 'package', 'file', 'unique_id'] as const;
 
 interface Atom {
   method: string;
@@ -56,11 +56,8 @@ function matches(node: Node, atom: Atom, manifest: Manifest): boolean {
   switch (method) {
     case '': {
       if (value.includes('/') || value.endsWith('.sql') || value.endsWith('.csv')) return matchesPath(node, value);
-      const re = glob(value);
-      if (re.test(node.name)) return true;
-      if (node.resourceType === 'source' && re.test(`${(node as { sourceName: string }).sourceName}.${node.name}`)) return true;
-      // dbt: a dotted selector matches the fqn (`project.folder.model`).
-      return value.includes('.') && glob(value).test(node.fqn.join('.'));
+      if (node.resourceType === 'source' && glob(value).test(`${(node as { sourceName: string }).sourceName}.${node.name}`)) return true;
+      return matchesFqn(node, value);
     }
     case 'tag':
       return node.tags.some((t) => glob(value).test(t));
@@ -78,8 +75,11 @@ function matches(node: Node, atom: Atom, manifest: Manifest): boolean {
       return node.config.materialized === value;
     case 'test_type':
       return node.resourceType === 'test' && node.testType === value;
+    case 'test_name':
+      // dbt: the generic test's name (`unique`, `accepted_values`), not the node's generated name.
+      return node.resourceType === 'test' && node.testMetadata !== undefined && glob(value).test(node.testMetadata.name);
     case 'fqn':
-      return glob(value).test(node.fqn.join('.')) || node.fqn.slice(0, value.split('.').length).join('.') === value;
+      return matchesFqn(node, value);
     case 'package':
       return node.packageName === value || value === manifest.project.name;
     case 'unique_id':
@@ -87,6 +87,17 @@ function matches(node: Node, atom: Atom, manifest: Manifest): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * dbt's fqn method (the default): the node's name, or the leading parts of its fqn, so that
+ * `shop` selects the whole project and `shop.staging` a folder (`*` matches within one part).
+ */
+function matchesFqn(node: Node, value: string): boolean {
+  if (glob(value).test(node.name)) return true;
+  const parts = value.split('.');
+  const fqn = node.fqn.flatMap((p) => p.split('.'));
+  return parts.length <= fqn.length && parts.every((p, i) => glob(p).test(fqn[i]!));
 }
 
 function matchesPath(node: Node, value: string): boolean {

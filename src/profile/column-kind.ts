@@ -1,5 +1,5 @@
 /** How a column is profiled, from its warehouse type name (DuckDB's or Snowflake's). */
-export type ColumnKind = 'integer' | 'number' | 'timestamp' | 'date' | 'text' | 'boolean' | 'other';
+export type ColumnKind = 'integer' | 'number' | 'timestamp' | 'date' | 'text' | 'boolean' | 'scalar' | 'other';
 
 export function columnKind(type: string): ColumnKind {
   const t = type.trim().toUpperCase();
@@ -11,6 +11,8 @@ export function columnKind(type: string): ColumnKind {
   if (/^(TIMESTAMP|DATETIME)/.test(t)) return 'timestamp';
   if (/^(VARCHAR|TEXT|STRING|CHAR|CHARACTER|BPCHAR|NVARCHAR|NCHAR)\b/.test(t)) return 'text';
   if (/^(BOOLEAN|BOOL)$/.test(t)) return 'boolean';
+  // Ordered values with no histogram: times of day, UUIDs.
+  if (/^(TIME|TIMETZ|TIME WITH TIME ZONE|UUID)$/.test(t) || /^TIME\s*\(\d+\)$/.test(t)) return 'scalar';
   return 'other';
 }
 

@@ -1,8 +1,10 @@
 /**
- * The SQL of a profile, as pure functions: one aggregate pass for counts, nulls, distinct
- * values, min/max/mean, then one GROUPING SETS pass for every column's most frequent values and
- * histogram bins. Portable SQL (count, min, max, avg, grouping sets, row_number); what differs
- * between warehouses (date differences, the float type) comes in through `ProfileSql`.
+ * The SQL of a profile, as pure functions: one aggregate pass for counts, nulls, min/max/mean
+ * (the ranges that histogram bins need), then one GROUPING SETS pass that counts every column's
+ * values and histogram bins, and from those groups gives the distinct counts and the most
+ * frequent values. Portable SQL (count, min, max, avg, grouping sets, order by/limit in derived
+ * tables); what differs between warehouses (date differences, the float type) comes in through
+ * `ProfileSql`.
  */
 import type { ColumnInfo, QueryResult } from '../adapters/adapter.js';
 import { columnKind, hasHistogram, isScalar, type ColumnKind } from './column-kind.js';
@@ -21,7 +23,11 @@ export interface ProfileSettings {
   topValues: number;
   /** Histogram bins for numeric and time columns (at most). */
   bins: number;
-  /** `approx` uses approx_count_distinct, faster on very large tables. */
+  /**
+   * Distinct counts come exact from the values pass, which groups every value anyway; with
+   * `topValues: 0` there is no such pass and the aggregate pass counts them, approximately
+   * (approx_count_distinct) when this is `approx`.
+   */
   distinct: 'exact' | 'approx';
 }
 
@@ -58,11 +64,13 @@ function summaryFields(columns: ColumnInfo[], sql: ProfileSql, settings: Profile
     const kind = columnKind(c.type);
     fields.push({ column: i, key: 'nonNull', sql: `count(${col})` });
     if (!isScalar(kind)) return;
-    fields.push({ column: i, key: 'distinct', sql: settings.distinct === 'approx' ? `approx_count_distinct(${col})` : `count(distinct ${col})` });
-    if (kind !== 'boolean') {
-      fields.push({ column: i, key: 'min', sql: `min(${col})` });
-      fields.push({ column: i, key: 'max', sql: `max(${col})` });
+    if (settings.topValues === 0) {
+      fields.push({ column: i, key: 'distinct', sql: settings.distinct === 'approx' ? `approx_count_distinct(${col})` : `count(distinct ${col})` });
     }
+    // Not every warehouse takes min/max of a boolean: compare them as 0 and 1.
+    const ordered = kind === 'boolean' ? `case when ${col} then 1 when not ${col} then 0 end` : col;
+    fields.push({ column: i, key: 'min', sql: `min(${ordered})` });
+    fields.push({ column: i, key: 'max', sql: `max(${ordered})` });
     if (kind === 'integer' || kind === 'number') fields.push({ column: i, key: 'mean', sql: `avg(cast(${col} as ${sql.floatType}))` });
     if (kind === 'text') fields.push({ column: i, key: 'blanks', sql: `sum(case when trim(${col}) = '' then 1 else 0 end)` });
     if (kind === 'timestamp' || kind === 'date') fields.push({ column: i, key: 'span', sql: sql.diff(kind === 'date' ? 'day' : 'second', `min(${col})`, `max(${col})`) });
@@ -94,14 +102,17 @@ export function parseSummary(result: QueryResult, columns: ColumnInfo[], sql: Pr
   summaryFields(columns, sql, settings).forEach((f, i) => {
     const v = row[i + 1] as Scalar | undefined;
     const target = out[f.column]!;
-    if (f.key === 'min' || f.key === 'max') target[f.key] = v ?? null;
+    if (f.key === 'min' || f.key === 'max') target[f.key] = v === null || v === undefined ? null : target.kind === 'boolean' ? Number(v) === 1 : v;
     else if (f.key === 'nonNull') target.nonNull = Number(v ?? 0);
     else target[f.key] = v === null || v === undefined ? null : Number(v);
   });
   return { rows: Number(row[0] ?? 0), columns: out };
 }
 
-/** How a column's values fall into histogram bins: bin = floor((measure - start) / width). */
+/**
+ * How a column's values fall into histogram bins: bin = floor((measure - start) / width), the
+ * column's maximum in the last bin. Every bin is [start, end) but the last, [start, max].
+ */
 export interface BinPlan {
   /** SQL of the measured value: the number itself, or time units since the column's minimum. */
   measure: string;
@@ -118,7 +129,12 @@ export function binPlan(summary: ColumnSummary, sql: ProfileSql, bins: number): 
     if (summary.span === null) return undefined;
     const unit = summary.kind === 'date' ? 'day' : 'second';
     const from = `cast(${sql.stringLiteral(String(summary.min))} as ${summary.type})`;
-    return { ...wholeBins(0, summary.span, bins), measure: `cast(${sql.diff(unit, from, col)} as ${sql.floatType})`, unit };
+    const measure = `cast(${sql.diff(unit, from, col)} as ${sql.floatType})`;
+    // Days are few and whole, one bin per day when they fit; seconds are many, so the span is
+    // cut in equal whole-second parts whose edges do not drift from round times.
+    if (unit === 'day') return { ...wholeBins(0, summary.span, bins), measure, unit };
+    const width = Math.max(1, Math.ceil(summary.span / bins));
+    return { measure, start: 0, width, count: Math.max(1, Math.ceil(summary.span / width)), unit };
   }
   const lo = Number(summary.min);
   const hi = Number(summary.max);
@@ -173,19 +189,31 @@ export function planValueSets(summaries: ColumnSummary[], sql: ProfileSql, setti
 
 /**
  * One scan for a group of sets: GROUPING SETS count each column's values (or bins) on their
- * own; NULL groups are dropped (nulls are counted by the summary); top values are ranked by
- * count, ties broken by the value so the answer is stable; bins are all kept.
- * Output columns: set_id, one column per set, n.
+ * own; NULL groups are dropped (nulls are counted by the summary). Each column's groups give
+ * its distinct count and, ranked by count with ties broken by the value (so the answer is
+ * stable), its most frequent values; bins are all kept. The ranking is a top-n per column
+ * (order by/limit), not a window over every group: on near-unique columns that sort would cost
+ * more than the scan.
+ * Output columns: set_id, one column per set, n, distinct_values (top sets only).
  */
 export function valuesQuery(relationSql: string, columns: ColumnInfo[], sets: ValueSet[], sql: ProfileSql, settings: ProfileSettings = DEFAULT_SETTINGS): string {
   const names = sets.map((_, i) => `v${i}`);
   const base = sets.map((s, i) => `${setExpression(s, columns, sql)} as ${names[i]}`).join(',\n    ');
   const setId = `case ${names.map((n, i) => `when grouping(${n}) = 0 then ${i}`).join(' ')} end`;
   const nullGroup = names.map((n) => `(grouping(${n}) = 0 and ${n} is null)`).join(' or ');
-  const topIds = sets.flatMap((s, i) => (s.kind === 'top' ? [i] : []));
-  const keep = topIds.length
-    ? `set_id not in (${topIds.join(', ')}) or value_rank <= ${Math.max(0, Math.floor(settings.topValues))}`
-    : 'true';
+  const picked = `set_id, ${names.join(', ')}, n`;
+  const top = Math.max(1, Math.floor(settings.topValues));
+  const parts = sets.map((s, i) =>
+    s.kind === 'top'
+      ? `select * from (
+  select ${picked}, (select count(*) from grouped where set_id = ${i}) as distinct_values
+  from grouped
+  where set_id = ${i}
+  order by n desc, ${names[i]}
+  limit ${top}
+) as top_${i}`
+      : `select ${picked}, cast(null as bigint) as distinct_values from grouped where set_id = ${i}`,
+  );
   return `with base as (
   select
     ${base}
@@ -197,14 +225,12 @@ grouped as (
   group by grouping sets (${names.map((n) => `(${n})`).join(', ')})
   having not (${nullGroup})
 ),
-ranked as (
-  select *, row_number() over (partition by set_id order by n desc, ${names.join(', ')}) as value_rank
-  from grouped
+picked as (
+${parts.join('\nunion all\n')}
 )
-select set_id, ${names.join(', ')}, n
-from ranked
-where ${keep}
-order by set_id, value_rank`;
+select ${picked}, distinct_values
+from picked
+order by set_id, n desc, ${names.join(', ')}`;
 }
 
 export interface TopValue {
@@ -219,17 +245,23 @@ export interface HistogramBin {
   count: number;
 }
 
-/** Reads a values query's rows into each set's top values or complete list of bins (empty bins included). */
-export function parseValues(result: QueryResult, sets: ValueSet[], summaries: ColumnSummary[]): { top: Map<number, TopValue[]>; bins: Map<number, HistogramBin[]> } {
+/** Reads a values query's rows into each set's top values and distinct count, or complete list of bins (empty bins included). */
+export function parseValues(
+  result: QueryResult,
+  sets: ValueSet[],
+  summaries: ColumnSummary[],
+): { top: Map<number, TopValue[]>; distinct: Map<number, number>; bins: Map<number, HistogramBin[]> } {
   const top = new Map<number, TopValue[]>();
+  const distinct = new Map<number, number>();
   const counts = new Map<number, Map<number, number>>();
   for (const row of result.rows) {
     const id = Number(row[0]);
     const set = sets[id];
     if (!set) continue;
     const value = row[id + 1] as Scalar;
-    const n = Number(row[row.length - 1]);
+    const n = Number(row[sets.length + 1]);
     if (set.kind === 'top') {
+      distinct.set(set.column, Number(row[sets.length + 2]));
       const list = top.get(set.column) ?? [];
       list.push({ value, count: n });
       top.set(set.column, list);
@@ -243,6 +275,7 @@ export function parseValues(result: QueryResult, sets: ValueSet[], summaries: Co
   for (const set of sets) {
     if (set.kind === 'top') {
       if (!top.has(set.column)) top.set(set.column, []);
+      if (!distinct.has(set.column)) distinct.set(set.column, 0);
       continue;
     }
     const p = set.plan!;
@@ -253,12 +286,17 @@ export function parseValues(result: QueryResult, sets: ValueSet[], summaries: Co
       set.column,
       Array.from({ length: p.count }, (_, k) => ({
         start: edge(p.start + k * p.width),
-        end: edge(k === p.count - 1 && p.unit === 'value' && summary.kind === 'number' ? Number(summary.max) : p.start + (k + 1) * p.width),
+        end: k === p.count - 1 ? lastEdge(summary) : edge(p.start + (k + 1) * p.width),
         count: m.get(k) ?? 0,
       })),
     );
   }
-  return { top, bins };
+  return { top, distinct, bins };
+}
+
+/** The last bin ends at the column's maximum, as the warehouse wrote it. */
+function lastEdge(summary: ColumnSummary): number | string {
+  return summary.kind === 'integer' || summary.kind === 'number' ? Number(summary.max) : String(summary.max);
 }
 
 /** Bin edges as the column's own values: numbers, or dates/timestamps counted from the minimum. */

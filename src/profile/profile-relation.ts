@@ -1,4 +1,5 @@
 import type { ColumnInfo, Connection } from '../adapters/adapter.js';
+import { isScalar } from './column-kind.js';
 import {
   DEFAULT_SETTINGS,
   parseSummary,
@@ -36,7 +37,7 @@ export async function describeRelation(conn: Connection, relationSql: string): P
   return r.columns;
 }
 
-/** Profiles one relation: one aggregate scan, then one grouping-sets scan per group of columns. */
+/** Profiles one relation: one aggregate scan, then one grouping-sets scan per group of (up to 24) value sets. */
 export async function profileRelation(conn: Connection, relationSql: string, sql: ProfileSql, settings: ProfileSettings = DEFAULT_SETTINGS): Promise<RelationProfile> {
   const columns = await describeRelation(conn, relationSql);
   const queries: string[] = [];
@@ -44,6 +45,7 @@ export async function profileRelation(conn: Connection, relationSql: string, sql
   queries.push(summarySql);
   const summary = parseSummary(await conn.execute(summarySql), columns, sql, settings);
   const top = new Map<number, TopValue[]>();
+  const distinct = new Map<number, number>();
   const bins = new Map<number, HistogramBin[]>();
   if (summary.rows > 0) {
     for (const sets of planValueSets(summary.columns, sql, settings)) {
@@ -51,6 +53,7 @@ export async function profileRelation(conn: Connection, relationSql: string, sql
       queries.push(q);
       const parsed = parseValues(await conn.execute(q), sets, summary.columns);
       for (const [k, v] of parsed.top) top.set(k, v);
+      for (const [k, v] of parsed.distinct) distinct.set(k, v);
       for (const [k, v] of parsed.bins) bins.set(k, v);
     }
   }
@@ -59,7 +62,9 @@ export async function profileRelation(conn: Connection, relationSql: string, sql
     rows: summary.rows,
     columns: summary.columns.map((c, i) => {
       const nulls = summary.rows - c.nonNull;
-      return { ...c, nulls, nullShare: summary.rows ? nulls / summary.rows : 0, top: top.get(i) ?? [], histogram: bins.get(i) ?? null };
+      // A column with no value has no values pass: nothing distinct in it.
+      const distinctValues = c.distinct ?? distinct.get(i) ?? (isScalar(c.kind) && c.nonNull === 0 ? 0 : null);
+      return { ...c, distinct: distinctValues, nulls, nullShare: summary.rows ? nulls / summary.rows : 0, top: top.get(i) ?? [], histogram: bins.get(i) ?? null };
     }),
     queries,
   };

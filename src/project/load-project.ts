@@ -138,7 +138,8 @@ export function loadProject(opts: LoadOptions = {}): Project {
     yaml,
     name,
     config,
-    vars: { ...config.vars, ...cliVars },
+    // As dbt: vars under the project's own name are scoped to it and override the global ones.
+    vars: { ...config.vars, ...(isPlainObject(config.vars?.[name]) ? config.vars[name] : {}), ...cliVars },
     cliVars,
     targetDir: path.resolve(dir, config['target-path']),
     models,

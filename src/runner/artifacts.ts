@@ -3,6 +3,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Manifest } from '../graph/manifest.js';
 import type { Node } from '../graph/nodes.js';
+import { shortNameOf } from '../data-tests/add-data-tests.js';
 import { redactDeep } from '../secrets.js';
 import type { RunSummary } from './results.js';
 
@@ -32,6 +33,22 @@ function relationName(manifest: Manifest, node: Node): string | null {
   return node.relation ? manifest.dialect.qualify(node.relation) : null;
 }
 
+/**
+ * dbt's `path`: a model's, seed's or singular test's file below the model, seed or test path
+ * that holds it; a generic test's generated file name; a source's properties file as it is.
+ */
+function dbtPath(manifest: Manifest, node: Node): string {
+  if (node.resourceType === 'source') return node.file;
+  if (node.resourceType === 'test' && node.testType === 'generic') return `${shortNameOf(node)}.sql`;
+  const c = manifest.project.config;
+  const roots = node.resourceType === 'model' ? c['model-paths'] : node.resourceType === 'seed' ? c['seed-paths'] : c['test-paths'];
+  for (const root of roots) {
+    const prefix = `${root.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '')}/`;
+    if (node.file.startsWith(prefix)) return node.file.slice(prefix.length);
+  }
+  return node.file;
+}
+
 export function nodeToJson(manifest: Manifest, node: Node): Record<string, unknown> {
   const base: Record<string, unknown> = {
     unique_id: node.uniqueId,
@@ -39,7 +56,7 @@ export function nodeToJson(manifest: Manifest, node: Node): Record<string, unkno
     name: node.name,
     package_name: node.packageName,
     original_file_path: node.file,
-    path: node.file,
+    path: dbtPath(manifest, node),
     fqn: node.fqn,
     description: node.description,
     columns: Object.fromEntries(node.columns.map((c) => [c.name, { name: c.name, description: c.description ?? '', data_type: c.data_type ?? null, meta: c.meta ?? {} }])),
@@ -52,6 +69,13 @@ export function nodeToJson(manifest: Manifest, node: Node): Record<string, unkno
     relation_name: relationName(manifest, node),
     patch_path: node.patchFile ?? null,
   };
+  if (node.resourceType === 'model' || node.resourceType === 'test') {
+    Object.assign(base, {
+      language: 'sql',
+      refs: node.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: null })),
+      sources: node.sources,
+    });
+  }
   if (node.resourceType === 'model') base.raw_code = node.rawSql;
   if (node.resourceType === 'source') {
     Object.assign(base, { source_name: node.sourceName, identifier: node.relation.identifier, external: node.external ?? null });
@@ -102,8 +126,9 @@ export function writeRunResults(manifest: Manifest, summary: RunSummary, args: R
       thread_id: r.threadId,
       execution_time: (r.completedAt.getTime() - r.startedAt.getTime()) / 1000,
       adapter_response: r.rows !== undefined ? { rows_affected: r.rows } : {},
-      message: r.message,
-      failures: r.failures ?? null,
+      // As dbt: a passing test has no message and 0 failures, even when rows under its thresholds came back.
+      message: r.status === 'pass' ? null : r.message,
+      failures: r.status === 'pass' ? 0 : (r.failures ?? null),
       compiled: r.compiledSql !== undefined,
       compiled_code: r.compiledSql ?? null,
       relation_name: r.relationName ?? null,

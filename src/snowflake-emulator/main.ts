@@ -1,5 +1,6 @@
-// CLI: npm run snowflake-emulator -- [--port N] [--host H] [--user U] [--password P]
+// CLI: npm run snowflake-emulator -- [--port N] [--host H] [--user U] [--password P] [--public-key FILE]
 
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_USERS, startSnowflakeEmulator } from './server.js';
 
@@ -11,12 +12,14 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     user: { type: 'string', default: defaultUser },
     password: { type: 'string', default: process.env.SNOWFLAKE_EMULATOR_PASSWORD ?? defaultPassword },
+    'public-key': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help) {
-  console.log('Usage: snowflake-emulator [--port N] [--host 127.0.0.1] [--user NAME] [--password SECRET]');
+  console.log('Usage: snowflake-emulator [--port N] [--host 127.0.0.1] [--user NAME] [--password SECRET] [--public-key FILE]');
+  console.log('  --public-key: the user\'s RSA public key (PEM), for key-pair (SNOWFLAKE_JWT) logins');
   process.exit(0);
 }
 
@@ -26,9 +29,19 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
-const emulator = await startSnowflakeEmulator({ port, host: values.host, users: { [values.user]: values.password } });
+let publicKeys: Record<string, string> | undefined;
+if (values['public-key']) {
+  try {
+    publicKeys = { [values.user]: readFileSync(values['public-key'], 'utf8') };
+  } catch {
+    console.error(`Cannot read --public-key ${values['public-key']}`);
+    process.exit(2);
+  }
+}
+
+const emulator = await startSnowflakeEmulator({ port, host: values.host, users: { [values.user]: values.password }, publicKeys });
 console.log(`Snowflake emulator listening on ${emulator.url}`);
-console.log(`User: ${values.user} (password from --password, SNOWFLAKE_EMULATOR_PASSWORD or the default)`);
+console.log(`User: ${values.user} (password from --password, SNOWFLAKE_EMULATOR_PASSWORD or the default${publicKeys ? '; key pair from --public-key' : ''})`);
 
 let stopping = false;
 const stop = (signal: string): void => {

@@ -3,7 +3,7 @@
 // Snowflake session gets its own DuckDB connection (own USE context, temp
 // tables and macros) on one shared instance.
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, randomUUID, verify, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -12,6 +12,7 @@ import { encodeResult, fixedColumn, textColumn, type RowSet, type RowType } from
 import {
   ARRAY_BINDS_TABLE,
   arrayInsertAsSelect,
+  DEFAULT_TIMEZONE,
   NO_DATABASE_CATALOG,
   normalizeIdentifier,
   SESSION_SETUP_SQL,
@@ -80,10 +81,46 @@ export interface SnowflakeEmulatorOptions {
   host?: string;
   /** user -> password; user names match case-insensitively, as in Snowflake */
   users?: Record<string, string>;
+  /** user -> RSA public key (PEM) for key-pair (SNOWFLAKE_JWT) logins, as ALTER USER … SET RSA_PUBLIC_KEY */
+  publicKeys?: Record<string, string>;
   faults?: FaultPlan;
 }
 
 export const DEFAULT_USERS: Readonly<Record<string, string>> = { model: 'model-password' };
+
+/** `SHA256:<base64>` of a public key's DER form: the fingerprint a key-pair JWT names its key by. */
+function keyFingerprint(key: KeyObject): string {
+  return `SHA256:${createHash('sha256').update(key.export({ format: 'der', type: 'spki' })).digest('base64')}`;
+}
+
+/**
+ * Checks a key-pair login token as Snowflake does: an RS256 JWT signed by the user's registered
+ * key, issued as `<ACCOUNT>.<USER>.<key fingerprint>` for subject `<ACCOUNT>.<USER>`, not expired.
+ * Returns what is wrong, or undefined when the token is good.
+ */
+export function checkLoginJwt(token: string, account: string, user: string, key: KeyObject, now = Date.now()): string | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return 'not a JWT';
+  const [header, payload, signature] = parts as [string, string, string];
+  let head: { alg?: unknown };
+  let claims: { iss?: unknown; sub?: unknown; exp?: unknown; iat?: unknown };
+  try {
+    head = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return 'undecodable JWT';
+  }
+  if (head.alg !== 'RS256') return `algorithm ${String(head.alg)} instead of RS256`;
+  if (!verify('sha256', Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, 'base64url'))) return 'bad signature';
+  const subject = `${account.toUpperCase()}.${user.toUpperCase()}`;
+  if (claims.sub !== subject) return 'wrong subject';
+  if (claims.iss !== `${subject}.${keyFingerprint(key)}`) return 'wrong issuer';
+  // The Node driver writes times in milliseconds, other drivers in seconds: accept both.
+  const ms = (v: unknown): number => (typeof v === 'number' ? (v > 1e11 ? v : v * 1000) : NaN);
+  if (!(ms(claims.exp) > now)) return 'expired';
+  if (!(ms(claims.iat) <= now + 60_000)) return 'issued in the future';
+  return undefined;
+}
 
 interface SnowflakeError {
   code: string;
@@ -140,7 +177,7 @@ const sqlError = (code: string, sqlState: string, message: string): SqlError =>
 
 /** Parameters every answer carries; the SDK reads its conversions from them. */
 const BASE_PARAMETERS: Record<string, string | number | boolean> = {
-  TIMEZONE: 'UTC',
+  TIMEZONE: DEFAULT_TIMEZONE,
   TIMESTAMP_OUTPUT_FORMAT: 'YYYY-MM-DD HH24:MI:SS.FF3 TZHTZM',
   TIMESTAMP_NTZ_OUTPUT_FORMAT: 'YYYY-MM-DD HH24:MI:SS.FF3',
   TIMESTAMP_LTZ_OUTPUT_FORMAT: '',
@@ -170,6 +207,7 @@ const MAX_STORED_RESULTS = 1000;
 export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}): Promise<SnowflakeEmulator> {
   const host = opts.host ?? '127.0.0.1';
   const users = new Map(Object.entries(opts.users ?? DEFAULT_USERS).map(([u, p]) => [u.toUpperCase(), p]));
+  const publicKeys = new Map(Object.entries(opts.publicKeys ?? {}).map(([u, pem]) => [u.toUpperCase(), createPublicKey(pem)]));
   let faults: FaultPlan = { ...(opts.faults ?? {}) };
 
   const instance = await DuckDBInstance.create(':memory:');
@@ -397,7 +435,10 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
         session.params.set(name, typedParameter(value));
       }
     }
-    for (const name of tr.unsetParameters ?? []) session.params.delete(name);
+    for (const name of tr.unsetParameters ?? []) {
+      session.params.delete(name);
+      if (name === 'TIMEZONE') await session.conn.run(`SET TimeZone = '${DEFAULT_TIMEZONE}'`);
+    }
 
     if (tr.duckdb.length === 0) return statusAnswer(tr.status ?? 'Statement executed successfully.', tr.statementTypeId ?? STATEMENT_TYPE.scl);
 
@@ -497,15 +538,23 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
   async function handleLogin(url: URL, body: Record<string, unknown>): Promise<unknown> {
     const data = (body.data ?? {}) as Record<string, unknown>;
     const user = String(data.LOGIN_NAME ?? '');
-    const expected = users.get(user.toUpperCase());
-    if (expected === undefined || expected !== data.PASSWORD) {
-      stats.failedLogins++;
-      return {
-        success: false,
-        code: '390100',
-        message: 'Incorrect username or password was specified.',
-        data: { nextAction: 'RETRY_LOGIN', authnMethod: 'USERNAME_PASSWORD', loginName: user },
-      };
+    if (String(data.AUTHENTICATOR ?? '').toUpperCase() === 'SNOWFLAKE_JWT') {
+      const key = publicKeys.get(user.toUpperCase());
+      if (!key || checkLoginJwt(String(data.TOKEN ?? ''), String(data.ACCOUNT_NAME ?? ''), user, key) !== undefined) {
+        stats.failedLogins++;
+        return { success: false, code: '390144', message: 'JWT token is invalid.', data: { nextAction: 'RETRY_LOGIN', authnMethod: 'JWT', loginName: user } };
+      }
+    } else {
+      const expected = users.get(user.toUpperCase());
+      if (expected === undefined || expected !== data.PASSWORD) {
+        stats.failedLogins++;
+        return {
+          success: false,
+          code: '390100',
+          message: 'Incorrect username or password was specified.',
+          data: { nextAction: 'RETRY_LOGIN', authnMethod: 'USERNAME_PASSWORD', loginName: user },
+        };
+      }
     }
     const conn = await instance.connect();
     for (const sql of SESSION_SETUP_SQL) await conn.run(sql);

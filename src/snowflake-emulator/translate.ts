@@ -522,6 +522,9 @@ const DATE_PART_FUNCTIONS = new Set([
   'DATEADD', 'DATEDIFF', 'TIMEADD', 'TIMEDIFF', 'TIMESTAMPADD', 'TIMESTAMPDIFF', 'DATE_TRUNC', 'DATE_PART',
 ]);
 
+/** Spellings of the week date part. */
+const WEEK_PARTS = new Set(['WEEK', 'W', 'WK', 'WEEKOFYEAR', 'WOY', 'WY', 'WEEKS']);
+
 /** Niladic functions Snowflake writes with parentheses; DuckDB takes them bare. */
 const BARE_FUNCTIONS = new Set(['CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME', 'LOCALTIMESTAMP', 'LOCALTIME']);
 
@@ -619,6 +622,8 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
     if (DATE_PART_FUNCTIONS.has(word) && opAt(k + 1, '(') && sig[k + 2]?.kind === 'word' && opAt(k + 3, ',')) {
       const part = sig[k + 2]!;
       out.set(part, quoteString(part.text.toLowerCase()));
+      // Snowflake counts week boundaries crossed (weeks start on Monday); DuckDB counts whole 7-day spans.
+      if ((word === 'DATEDIFF' || word === 'TIMESTAMPDIFF') && WEEK_PARTS.has(part.text.toUpperCase())) out.set(t, 'SF_DATEDIFF_WEEK');
       continue;
     }
 
@@ -722,8 +727,11 @@ function findTypePositions(sig: Token[], columnListAt: number, isAlter: boolean)
 // ---------------------------------------------------------------------------
 // Snowflake functions emulated as DuckDB macros, created in each session.
 
+/** Snowflake's default TIMEZONE parameter: sessions start in it unless the account sets another. */
+export const DEFAULT_TIMEZONE = 'America/Los_Angeles';
+
 export const SESSION_SETUP_SQL: string[] = [
-  `SET TimeZone = 'UTC'`,
+  `SET TimeZone = '${DEFAULT_TIMEZONE}'`,
   snowflakeDataTypeMacro,
   `CREATE OR REPLACE TEMP MACRO IFF(condition, if_true, if_false) AS CASE WHEN condition THEN if_true ELSE if_false END`,
   `CREATE OR REPLACE TEMP MACRO NVL(value, fallback) AS COALESCE(value, fallback)`,
@@ -738,6 +746,9 @@ export const SESSION_SETUP_SQL: string[] = [
   `CREATE OR REPLACE TEMP MACRO TRY_PARSE_JSON(text) AS TRY_CAST(text AS JSON)`,
   `CREATE OR REPLACE TEMP MACRO DATEADD(part, amount, value) AS value + CAST(amount || ' ' || part AS INTERVAL)`,
   `CREATE OR REPLACE TEMP MACRO TIMESTAMPADD(part, amount, value) AS value + CAST(amount || ' ' || part AS INTERVAL)`,
+  `CREATE OR REPLACE TEMP MACRO SF_DATEDIFF_WEEK(part, a, b) AS datediff('week', date_trunc('week', a), date_trunc('week', b))`,
+  // The two-argument form: the instant as wall-clock time in that zone (a TIMESTAMP_TZ in Snowflake).
+  `CREATE OR REPLACE TEMP MACRO CONVERT_TIMEZONE(target_tz, value) AS timezone(target_tz, value)`,
   `CREATE OR REPLACE TEMP MACRO SYSDATE() AS CAST(timezone('UTC', current_timestamp) AS TIMESTAMP)`,
   `CREATE OR REPLACE TEMP MACRO GETDATE() AS current_timestamp`,
   `CREATE OR REPLACE TEMP MACRO SF_INFORMATION_SCHEMA_TABLES(db) AS TABLE

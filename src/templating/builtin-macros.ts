@@ -2,12 +2,15 @@
  * Cross-database macros, dispatched on the target type the way dbt's `adapter.dispatch` does.
  * A project overrides any of them by defining a macro of the same name (e.g. `duckdb__datediff`).
  * Signatures follow dbt's, so `{{ dbt.datediff(a, b, 'day') }}` and `{{ datediff(a, b, 'day') }}` both work.
+ * Both targets give the same answer: datediff counts boundaries crossed (weeks start on Monday, as
+ * Snowflake's default WEEK_START), and current_timestamp() is the UTC wall-clock time whatever the
+ * session's time zone (Snowflake's default is America/Los_Angeles).
  */
 export const BUILTIN_MACROS_FILE = '<builtin>/cross_database.sql';
 
 export const BUILTIN_MACROS = String.raw`
 {% macro datediff(first_date, second_date, datepart) %}{{ adapter.dispatch('datediff')(first_date, second_date, datepart) }}{% endmacro %}
-{% macro default__datediff(first_date, second_date, datepart) %}datediff('{{ datepart }}', {{ first_date }}, {{ second_date }}){% endmacro %}
+{% macro default__datediff(first_date, second_date, datepart) %}{% if datepart | lower == 'week' %}datediff('week', date_trunc('week', {{ first_date }}), date_trunc('week', {{ second_date }})){% else %}datediff('{{ datepart }}', {{ first_date }}, {{ second_date }}){% endif %}{% endmacro %}
 {% macro snowflake__datediff(first_date, second_date, datepart) %}datediff({{ datepart }}, {{ first_date }}, {{ second_date }}){% endmacro %}
 
 {% macro dateadd(datepart, interval, from_date_or_timestamp) %}{{ adapter.dispatch('dateadd')(datepart, interval, from_date_or_timestamp) }}{% endmacro %}
@@ -19,8 +22,8 @@ export const BUILTIN_MACROS = String.raw`
 {% macro snowflake__safe_cast(field, type) %}try_cast(cast({{ field }} as varchar) as {{ type }}){% endmacro %}
 
 {% macro current_timestamp() %}{{ adapter.dispatch('current_timestamp')() }}{% endmacro %}
-{% macro default__current_timestamp() %}cast(current_timestamp as timestamp){% endmacro %}
-{% macro snowflake__current_timestamp() %}cast(current_timestamp() as timestamp_ntz){% endmacro %}
+{% macro default__current_timestamp() %}cast(timezone('UTC', current_timestamp) as timestamp){% endmacro %}
+{% macro snowflake__current_timestamp() %}cast(convert_timezone('UTC', current_timestamp()) as timestamp_ntz){% endmacro %}
 
 {% macro date_trunc(datepart, date) %}date_trunc('{{ datepart }}', {{ date }}){% endmacro %}
 {% macro cast(field, type) %}cast({{ field }} as {{ type }}){% endmacro %}

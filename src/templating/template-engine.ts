@@ -6,6 +6,7 @@ import { isSecretName, registerSecret } from '../secrets.js';
 import { didYouMean, isPlainObject } from '../util.js';
 import type { QueryResult } from '../adapters/adapter.js';
 import { BUILTIN_MACROS, BUILTIN_MACROS_FILE } from './builtin-macros.js';
+import { macroSignatures, type MacroSignature } from './macro-signatures.js';
 import { agateTable, statementResult } from './query-table.js';
 import { canRenderFast, compileFast, FastRenderError, renderFast, type FastTemplate } from './fast-template.js';
 import { PRECOMPILED } from './precompiled.js';
@@ -69,6 +70,8 @@ class MacroReturn {
 export interface MacroInfo {
   name: string;
   file: string;
+  /** Its parameters, when the `{% macro %}` tag could be read. */
+  signature?: MacroSignature;
 }
 
 /**
@@ -160,9 +163,10 @@ export class TemplateEngine {
     } finally {
       this.current = previous;
     }
+    const signatures = macroSignatures(preprocess(source));
     for (const [name, fn] of Object.entries(exported)) {
       if (typeof fn !== 'function') continue;
-      const info = { name, file };
+      const info: MacroInfo = { name, file, signature: signatures.get(name) };
       this.macros.set(name, info);
       this.env.addGlobal(name, this.wrapMacro(info, fn as (...a: unknown[]) => unknown));
     }

@@ -248,6 +248,8 @@ where batch <= {{ var('batch') }}
           'models/inc_append.sql': model('append', false),
           'models/inc_merge.sql': model('merge', true),
           'models/inc_delete_insert.sql': model('delete+insert', true),
+          // A quoted mixed-case column: Snowflake stores it as written, so it must be quoted again when read back.
+          'models/inc_quoted.sql': model('merge', true).replace('select id, label from', 'select id, label as "Label" from'),
         });
       });
 
@@ -271,12 +273,47 @@ where batch <= {{ var('batch') }}
         ];
         expect(await read(session, 'inc_merge')).toEqual(upserted);
         expect(await read(session, 'inc_delete_insert')).toEqual(upserted);
+        const a = await connect(session);
+        try {
+          const node = session.manifest.nodes.get(session.manifest.byName.get('inc_quoted')!)!;
+          expect(await rows(a, `select id, "Label" from ${a.dialect.qualify(node.relation!)} order by id`)).toEqual(upserted);
+        } finally {
+          await a.close();
+        }
         session = await build(1, true);
         expect(await read(session, 'inc_append')).toEqual([
           [1, 'a'],
           [2, 'b'],
         ]);
       });
+    });
+
+    it('gives the same answers from the cross-database macros (date differences, the current UTC time)', async () => {
+      const ts = (text: string) => `"cast('${text}' as " ~ type_timestamp() ~ ")"`;
+      const dir = writeProject({
+        'project.yml': 'name: p\nprofile: p\n',
+        'profiles.yml': harness.profiles(),
+        'models/cross_db.sql': `select
+  {{ datediff("cast('2024-01-07' as date)", "cast('2024-01-08' as date)", 'week') }} as week_crossed,
+  {{ datediff("cast('2024-01-01' as date)", "cast('2024-01-07' as date)", 'week') }} as week_same,
+  {{ datediff("cast('2024-01-31' as date)", "cast('2024-02-01' as date)", 'month') }} as month_crossed,
+  {{ datediff(${ts('2018-07-31 23:00:00')}, ${ts('2018-08-01 01:00:00')}, 'day') }} as day_crossed,
+  {{ current_timestamp() }} as built_at
+`,
+      });
+      const { summary, session } = await execute('build', { projectDir: dir });
+      expect(summary.results.filter((r) => r.status !== 'success').map((r) => r.message)).toEqual([]);
+      const a = await connect(session);
+      try {
+        const node = session.manifest.nodes.get(session.manifest.byName.get('cross_db')!)!;
+        const [row] = await rows(a, `select week_crossed, week_same, month_crossed, day_crossed, built_at from ${a.dialect.qualify(node.relation!)}`);
+        expect(row!.slice(0, 4)).toEqual([1, 0, 1, 1]);
+        // UTC whatever the session's time zone (the emulator starts in Snowflake's America/Los_Angeles).
+        const builtAt = Date.parse(`${String(row![4]).replace(' ', 'T')}Z`);
+        expect(Math.abs(builtAt - Date.now())).toBeLessThan(5 * 60_000);
+      } finally {
+        await a.close();
+      }
     });
   });
 }

@@ -207,6 +207,51 @@ models:
     expect(stored.map((s) => Number(s.from_field))).toEqual([7, 9]);
   });
 
+  it('records a test under its thresholds as dbt does: pass, 0 failures, no message', async () => {
+    const dir = shop({
+      'models/schema.yml': `version: 2
+models:
+  - name: orders
+    columns:
+      - name: amount
+        data_tests:
+          - not_null: {config: {warn_if: ">5", error_if: ">5"}}
+`,
+      'tests/no_big_returns.sql': "{{ config(warn_if='>1', error_if='>1') }}\nselect * from {{ ref('orders') }} where status = 'returned' and amount > 1\n",
+    });
+    const r = await runModel(['build'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const results = JSON.parse(readFileSync(path.join(dir, 'target', 'run_results.json'), 'utf8')).results as { unique_id: string; status: string; failures: number; message: string | null }[];
+    const tests = results.filter((x) => x.unique_id.startsWith('test.'));
+    expect(tests).toHaveLength(2);
+    for (const t of tests) expect(t).toMatchObject({ status: 'pass', failures: 0, message: null });
+  });
+
+  it('keeps failing rows as store_failures_as says: a view, a table, or nothing for ephemeral', async () => {
+    const schema = (idAs: string) => `version: 2
+models:
+  - name: orders
+    columns:
+      - name: id
+        data_tests:
+          - unique: {config: {store_failures_as: ${idAs}}}
+      - name: amount
+        data_tests:
+          - not_null: {config: {store_failures: true, store_failures_as: ephemeral}}
+`;
+    const dir = shop({ 'models/schema.yml': schema('view'), 'tests/no_big_returns.sql': 'select 1 as x where false\n' });
+    const relations = () =>
+      queryDuckDb(path.join(dir, 'target', 'shop.duckdb'), "select table_name, table_type from information_schema.tables where table_schema = 'main_dbt_test__audit' order by 1");
+    const r = await runModel(['build'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(await relations()).toEqual([{ table_name: 'unique_orders_id', table_type: 'VIEW' }]);
+    writeFileSync(path.join(dir, 'models', 'schema.yml'), schema('table'));
+    const t = await runModel(['test'], { cwd: dir });
+    expect(t.code).toBe(1);
+    expect(t.stdout).toContain('failing rows stored in "shop"."main_dbt_test__audit"."unique_orders_id"');
+    expect(await relations()).toEqual([{ table_name: 'unique_orders_id', table_type: 'BASE TABLE' }]);
+  });
+
   it('exits 0 when only warnings fail, and 1 when an error-severity test fails', async () => {
     const dir = shop({
       'models/schema.yml': `version: 2
@@ -270,6 +315,7 @@ describe('mistakes in test declarations stop the run before any query', () => {
     ['a column the seed lacks', '      - name: idd\n        data_tests: [unique]\n', /models\/schema\.yml:5:\d+: error \[project\]: column 'idd' is not a column of seed 'customers'/],
     ['a ref to nothing', "      - name: id\n        data_tests:\n          - relationships: {to: \"ref('nobody')\", field: id}\n", /models\/schema\.yml:7:\d+: error \[project\]: ref\('nobody'\) matches no model or seed/],
     ['a YAML mistake', '      - name: id\n        data_tests: [unique\n', /models\/schema\.yml:\d+:\d+: error \[yaml\]: invalid YAML/],
+    ['an argument the test does not take', '      - name: id\n        data_tests:\n          - accepted_values: {values: [1], qoute: false}\n', /models\/schema\.yml:7:\d+: error \[project\]: test 'accepted_values' takes no argument 'qoute'[\s\S]*did you mean 'quote'\?/],
   ];
   for (const [what, columns, message] of cases) {
     it(`reports ${what} at its line, exit 2`, async () => {

@@ -21,6 +21,8 @@ describe('materializations', () => {
     const second = await runModel(['build'], { cwd: dir });
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/incremental model main\.appended \.+ \[INSERT \(1 rows\)/);
+    // The closing list does not pass the run's count off as the table's size.
+    expect(second.stdout).toContain('shop.main.appended (1 rows added or updated)');
     const q = (t: string) => queryDuckDb(dbOf(dir), `select id, v from shop.main.${t} order by id, v`);
     expect(await q('merged')).toEqual([{ id: 1, v: 'a' }, { id: 2, v: 'B' }, { id: 3, v: 'c' }]);
     expect(await q('appended')).toEqual([{ id: 1, v: 'a' }, { id: 2, v: 'b' }, { id: 3, v: 'c' }]);
@@ -84,6 +86,7 @@ describe('configuration', () => {
     expect(a.relation).toBe('shop.main_marts.a');
     expect(b.config.materialized).toBe('view');
     expect(b.relation).toBe('shop.main_marts.bee');
+    expect(b).toMatchObject({ alias: 'bee', package_name: 'shop', unique_id: 'model.shop.b', depends_on: { macros: [], nodes: [] } });
     const sel = await runModel(['ls', '-s', 'tag:hourly', '--output', 'name'], { cwd: dir });
     expect(sel.stdout.trim()).toBe('a');
   });

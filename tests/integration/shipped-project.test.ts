@@ -20,15 +20,16 @@ async function expectedAnswers(file: string, countries: string[], reference?: st
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   const list = countries.map((c) => `'${c.toLowerCase()}'`).join(', ');
+  const reader = file.endsWith('.csv') ? `read_csv('${file}')` : `read_parquet('${file}')`;
   const sql = `
-    with raw as (select * from read_parquet('${file}')),
+    with raw as (select * from ${reader}),
     typed as (
       select try_cast("timestamp" as timestamp) as ts,
              lower(trim(country_code)) as country,
              try_cast(last_order_ts as timestamp) as last_ts,
              try_cast(first_order_ts as timestamp) as first_ts,
-             try_cast(nullif(trim(total_orders), '') as double) as orders,
-             voucher_amount as amount
+             try_cast(nullif(trim(cast(total_orders as varchar)), '') as double) as orders,
+             nullif(cast(voucher_amount as double), 'NaN'::double) as amount
       from raw
     ),
     ref as (select ${reference ? `date '${reference}'` : 'cast(max(ts) as date)'} as d ${reference ? '' : 'from typed'}),
@@ -40,7 +41,7 @@ async function expectedAnswers(file: string, countries: string[], reference?: st
         and not coalesce(last_ts < first_ts, false)
     ),
     m as (
-      select amount, cast(orders as integer) as orders, date_diff('day', cast(last_ts as date), (select d from ref)) as days from clean
+      select amount, cast(orders as bigint) as orders, date_diff('day', cast(last_ts as date), (select d from ref)) as days from clean
     ),
     seg as (
       select 'frequent_segment' as t,
@@ -136,6 +137,14 @@ describe('the shipped segmentation project on DuckDB', () => {
     const manifest = JSON.parse(readFileSync(path.join(dir, 'target', 'manifest.json'), 'utf8'));
     expect(manifest.nodes['model.segmentation.segments_derived'].depends_on.nodes).toEqual(['model.segmentation.voucher_segments']);
     expect(manifest.sources['source.segmentation.raw.old_voucher_data'].schema).toBe('dh_raw');
+    // dbt's paths: below the model, seed or test path; a generic test's is its generated file.
+    const derived = manifest.nodes['model.segmentation.segments_derived'];
+    expect([derived.path, derived.original_file_path]).toEqual(['prod/segments_derived.sql', 'models/prod/segments_derived.sql']);
+    expect(derived.refs).toEqual([{ name: 'voucher_segments', package: null, version: null }]);
+    expect(manifest.nodes['seed.segmentation.rules_for_segments'].path).toBe('rules_for_segments.csv');
+    expect(manifest.nodes['test.segmentation.rules_no_overlapping_ranges'].path).toBe('rules_no_overlapping_ranges.sql');
+    const notNull = Object.values(manifest.nodes as Record<string, { name: string; path: string; original_file_path: string }>).find((n) => n.name === 'not_null_segments_derived_segment_type')!;
+    expect([notNull.path, notNull.original_file_path]).toEqual(['not_null_segments_derived_segment_type.sql', 'models/prod/prod.yml']);
   });
 
   it('answers with other countries and a fixed reference date through --vars', async () => {
@@ -161,6 +170,51 @@ describe('the shipped segmentation project on DuckDB', () => {
     } finally {
       writeFileSync(rules, original);
     }
+  });
+
+  it('answers from unrounded amounts and honours blanks, case, spaces, bucket edges and odd counts on an awkward file', async () => {
+    // Amounts 1.234 and 1.231 are different amounts: rounded to cents they would merge into one
+    // mode of 4 instead of 1.234 counted 3 times.
+    const file = path.join(dir, 'awkward.csv');
+    writeFileSync(file, [
+      'timestamp,country_code,last_order_ts,first_order_ts,total_orders,voucher_amount',
+      '2018-07-31 20:44:28.78,Peru,2018-06-01,2018-01-01 00:00:00,4.0,10.0',
+      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,4.0,5.0',
+      '2018-07-30 10:00:00, peru ,2018-06-01,2018-01-01 00:00:00,1.0,5.0',
+      '2018-07-30 10:00:00,PERU,2018-06-01,2018-01-01 00:00:00,2.0,10.0',
+      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,,10.0',
+      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,  ,10.0',
+      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,3.0,',
+      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,0.0,7.0',
+      '2018-07-30 10:00:00,Peru,,,0.0,7.0',
+      '2018-07-30 10:00:00,Peru,2018-01-01,2018-06-01 00:00:00,5.0,7.0',
+      '2018-07-30 10:00:00,Peru,2018-06-01,2018-06-01 00:00:00,5.0,7.5',
+      '2018-07-30 10:00:00,Peru,2018-07-01,2018-06-01 00:00:00,13.0,7.5',
+      '2018-07-30 10:00:00,Peru,2018-07-02,2018-06-01 00:00:00,14.0,7.5',
+      '2018-07-30 10:00:00,Peru,2018-03-03,2018-01-01 00:00:00,37.0,1.234',
+      '2018-07-30 10:00:00,Peru,2018-03-02,2018-01-01 00:00:00,38.0,1.231',
+      '2018-07-30 10:00:00,Peru,2018-02-01,2018-01-01 00:00:00,37.0,1.231',
+      '2018-07-30 10:00:00,Peru,2018-01-31,2018-01-01 00:00:00,37.0,1.234',
+      '2018-07-30 10:00:00,Peru,2018-07-15,2018-01-01 00:00:00,37.0,1.234',
+      '2018-07-30 10:00:00,Latvia,2018-06-01,2018-01-01 00:00:00,4.0,99.0',
+      '2015-07-30 10:00:00,China,2018-06-01,2018-01-01 00:00:00,4.0,99.0',
+      '2018-07-30 10:00:00,,2018-06-01,2018-01-01 00:00:00,4.0,99.0',
+      // Counts no bucket holds: in no frequent segment, still in a recency one; the build goes on.
+      '2018-07-30 10:00:00,Peru,2018-06-20,2018-01-01 00:00:00,3000000000.0,3.0',
+      '2018-07-30 10:00:00,Peru,2018-06-20,2018-01-01 00:00:00,-2.0,3.0',
+      // NaN (pandas' missing value) is no amount: counted, these three would be 1-4's mode.
+      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,2.0,NaN',
+      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,2.0,NaN',
+      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,2.0,NaN',
+    ].join('\n') + '\n');
+    const r = await runModel(['build', '--vars', JSON.stringify({ vouchers_path: file })], { cwd: dir });
+    expect(r.code).toBe(0);
+    const actual = await actualAnswers(db);
+    expect(actual).toEqual(await expectedAnswers(file, ['Peru']));
+    expect(actual.find((a) => a.segment_name === '1-4')).toMatchObject({ voucher_amount: 5, voucher_count: 2 });
+    expect(actual.find((a) => a.segment_name === '14-37')).toEqual({
+      segment_type: 'frequent_segment', segment_name: '14-37', voucher_amount: 1.234, voucher_count: 3, segment_rows: 5,
+    });
   });
 
   it.runIf(hasRealData)('builds the real 285,570-row extract with the independent answer', async () => {

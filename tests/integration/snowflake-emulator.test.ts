@@ -356,7 +356,16 @@ describe('types', () => {
       AS_TEXT: '12',
       ARR: [1, 2],
     });
-    expect((rows[0]!.LTZ as Date).getTime()).toBe(Date.UTC(2024, 4, 6, 7, 8, 9));
+    // Read in the session's TIMEZONE, Snowflake's default America/Los_Angeles (PDT, UTC-7, in May).
+    expect((rows[0]!.LTZ as Date).getTime()).toBe(Date.UTC(2024, 4, 6, 14, 8, 9));
+  });
+
+  it("starts sessions in Snowflake's default time zone and follows ALTER SESSION SET/UNSET TIMEZONE", async () => {
+    const ltz = async () => ((await exec(conn, `select '2024-05-06 07:08:09'::timestamp_ltz as ltz`)).rows[0]!.LTZ as Date).getTime();
+    await exec(conn, `alter session set timezone = 'UTC'`);
+    expect(await ltz()).toBe(Date.UTC(2024, 4, 6, 7, 8, 9));
+    await exec(conn, 'alter session unset timezone');
+    expect(await ltz()).toBe(Date.UTC(2024, 4, 6, 14, 8, 9));
   });
 
   it('upper-cases unquoted identifiers and keeps quoted ones', async () => {

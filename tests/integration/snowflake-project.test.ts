@@ -1,6 +1,7 @@
 // The shipped project built with `--target snowflake` (the real CLI and snowflake-sdk, against the
 // loopback emulator) gives the same dh_prod.segments_derived as the DuckDB build.
 
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,5 +112,32 @@ describe('the shipped project on Snowflake', () => {
     const output = result.stderr + result.stdout;
     expect(output).toContain(`cannot reach Snowflake at ${url}`);
     expect(output).not.toContain(PASSWORD);
+  });
+
+  it('gives up on an endpoint that accepts connections but never answers after login_timeout, and exits', async () => {
+    // A firewall that drops packets looks like this: the client waits for an answer that never comes.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    const profiles = path.join(project, 'profiles-silent');
+    mkdirSync(profiles, { recursive: true });
+    const shipped = readFileSync(path.join(project, 'profiles.yml'), 'utf8');
+    writeFileSync(path.join(profiles, 'profiles.yml'), shipped.replace('type: snowflake\n', 'type: snowflake\n      login_timeout: 2\n'));
+    try {
+      const started = Date.now();
+      const result = await runModel(['build', '--target', 'snowflake', '--profiles-dir', profiles], { cwd: project, env: env({ SNOWFLAKE_ACCESS_URL: url }) });
+      const seconds = (Date.now() - started) / 1000;
+      const output = result.stderr + result.stdout;
+      expect(output).toContain(`cannot reach Snowflake at ${url}`);
+      expect(output).toContain('no answer within 2 s');
+      expect(output).not.toContain(PASSWORD);
+      expect(result.code).toBe(2);
+      // The process ends soon after the message, not when the client's own request timeout (90 s) fires.
+      expect(seconds).toBeLessThan(12);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Node } from '../../src/graph/nodes.js';
 import { configFromTree, mergeConfig } from '../../src/project/folder-config.js';
+import { loadProject } from '../../src/project/load-project.js';
 import { unsupportedConfigWarning, unsupportedProjectKeys } from '../../src/project/unsupported.js';
 import { hookTexts } from '../../src/runner/hooks.js';
 import { writeProject } from '../helpers/project.js';
@@ -13,6 +14,12 @@ describe('dbt project settings', () => {
     expect(hookTexts(merged['post-hook'])).toEqual(['grant a', 'grant b', 'grant c', 'grant d']);
     expect(hookTexts(merged['pre-hook'])).toEqual(['set x']);
     expect(merged).not.toHaveProperty('post_hook');
+  });
+
+  it("reads vars scoped under the project's name over the global ones, and --vars over both", () => {
+    const dir = writeProject({ 'dbt_project.yml': 'name: shop\nvars:\n  top: 1\n  scoped: 0\n  shop:\n    scoped: 2\n  other_package:\n    scoped: 9\n' });
+    expect(loadProject({ projectDir: dir }).vars).toMatchObject({ top: 1, scoped: 2 });
+    expect(loadProject({ projectDir: dir, vars: '{scoped: 5}' }).vars).toMatchObject({ top: 1, scoped: 5 });
   });
 
   it('lists project keys it cannot honour, skipping bookkeeping keys and empty folders', () => {

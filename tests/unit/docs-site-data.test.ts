@@ -160,6 +160,57 @@ describe('manifest to site data', () => {
     expect(error!.headline).toMatch(/^models\/props\.yml:7:\d+: error \[project\]: 'models\[0\]\.config\.meta\.chart\.type': must be one of "bar", "funnel"/);
   });
 
+  it('labels tests in the lineage by what they check, keeping names the project chose', async () => {
+    const dir = project({
+      ...files,
+      'models/tests.yml': [
+        'version: 2',
+        'models:',
+        '  - name: a',
+        '    data_tests:',
+        '      - unique_combination_of_columns_is_a_long_test_name_indeed',
+        '    columns:',
+        '      - name: id',
+        '        data_tests:',
+        '          - not_null',
+        '          - accepted_values: {values: [1, 2], name: a_ids_are_known}',
+      ].join('\n'),
+      'macros/t.sql': '{% test unique_combination_of_columns_is_a_long_test_name_indeed(model) %}select 1 where false{% endtest %}',
+    });
+    const session = await openProject({ projectDir: dir });
+    const data = buildSiteData({ manifest: session.manifest, generatedAt: 'now', compiled: new Map() });
+    const labels = Object.fromEntries(data.nodes.filter((n) => n.type === 'test').map((n) => [n.name, n.label]));
+    expect(labels).toEqual({
+      not_null_a_id: 'not_null(id)',
+      a_ids_are_known: 'a_ids_are_known',
+      unique_combination_of_columns_is_a_long_test_name_indeed_a_: 'unique_combination_of_columns_is_…',
+    });
+    // The layout is sized by the short labels.
+    const placed = new Map(data.layout.nodes.map((n) => [n.id, n]));
+    for (const n of data.nodes.filter((x) => x.type === 'test')) expect(placed.get(n.id)!.width).toBeLessThan(260);
+  });
+
+  it("checks a funnel's first and last steps against the row counts of rows_in and rows_out", async () => {
+    const spec = { type: 'funnel' as const, x: 'step', y: 'n', removed: 'gone' };
+    const rows = [
+      { step: 'in', n: 10, gone: null },
+      { step: 'a', n: 7, gone: 3 },
+    ];
+    expect(funnelCheck(rows, spec, { rowsIn: { name: 'raw.t', rows: 10 }, rowsOut: { name: 'clean', rows: 7 } })).toEqual({
+      ok: true,
+      message: '10 rows in (= raw.t) − 3 removed = 7 rows left (= clean)',
+    });
+    expect(funnelCheck(rows, spec, { rowsIn: { name: 'raw.t', rows: 11 } })).toEqual({ ok: false, message: '10 rows in, but raw.t has 11 rows' });
+    expect(funnelCheck(rows, spec, { rowsOut: { name: 'clean', rows: 6 } })).toEqual({ ok: false, message: '7 rows left, but clean has 6 rows' });
+    expect(funnelCheck(rows, spec, { rowsOut: { name: 'clean', rows: null } })).toMatchObject({ ok: false, message: 'clean is not built, so the rows left cannot be checked against it' });
+
+    const named = project({ ...files, 'models/props.yml': files['models/props.yml'].replace('removed: gone}', 'removed: gone, rows_in: raw.events, rows_out: nope}') });
+    const session = await openProject({ projectDir: named });
+    const known = (name: string) => (['raw.events', 'a'].includes(name) ? undefined : `no model, seed or source named '${name}'`);
+    const { error } = chartSpecOf(session.manifest.nodes.get('model.p.b')!, session.project, known);
+    expect(error!.headline).toMatch(/^models\/props\.yml:7:\d+: error \[project\]: meta\.chart\.rows_out: no model, seed or source named 'nope'/);
+  });
+
   it('embeds the payload so no text can close the script element', async () => {
     expect(jsonForScript({ s: '</script><!-- & \u2028' })).not.toMatch(/<|>|&|\u2028/);
     const session = await openProject({ projectDir: project(files) });

@@ -99,3 +99,18 @@ for (const target of ['duckdb', 'snowflake']) {
     }
   });
 }
+
+describe('Snowflake: column names read back from the catalog', () => {
+  it('are quoted exactly when the bare name would fold to another spelling', async () => {
+    const { snowflakeDialect } = await import('../../src/adapters/snowflake/snowflake-dialect.js');
+    const rel = { database: 'dh_database', schema: 'analytics', identifier: 'items' };
+    const staged = tempRelation(rel, '__model_incr');
+    // As information_schema gives them: plain names upper-case, quoted ones as written.
+    const columns = ['ID', 'Label', 'select', 'ORDER'];
+    expect(snowflakeDialect.insertByName(rel, 'select 1', columns)).toContain('(ID, "Label", "select", "ORDER")');
+    const merge = snowflakeDialect.merge(rel, staged, ['id'], columns);
+    expect(merge).toContain('on existing_rows.id = new_rows.id');
+    expect(merge).toContain('update set "Label" = new_rows."Label", "select" = new_rows."select", "ORDER" = new_rows."ORDER"');
+    expect(merge).toContain('insert (ID, "Label", "select", "ORDER") values (new_rows.ID, new_rows."Label", new_rows."select", new_rows."ORDER")');
+  });
+});

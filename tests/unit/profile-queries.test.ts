@@ -29,8 +29,12 @@ describe('profile query building', () => {
     const sql = summaryQuery('t', [{ name: 'a', type: 'INTEGER' }, { name: 'b b', type: 'VARCHAR' }], duckSql);
     expect(sql.match(/\bfrom\b/g)).toHaveLength(1);
     expect(sql).toContain('count(*) as row_count');
-    expect(sql).toContain('count(distinct "b b")');
     expect(sql).toContain(`sum(case when trim("b b") = '' then 1 else 0 end)`);
+    // Distinct values come from the values pass, which groups every value anyway...
+    expect(sql).not.toContain('distinct');
+    // ...unless no top values are asked for.
+    expect(summaryQuery('t', [{ name: 'b b', type: 'VARCHAR' }], duckSql, { topValues: 0, bins: 5, distinct: 'exact' })).toContain('count(distinct "b b")');
+    expect(summaryQuery('t', [{ name: 'b', type: 'VARCHAR' }], duckSql, { topValues: 0, bins: 5, distinct: 'approx' })).toContain('approx_count_distinct("b")');
   });
 
   it('puts whole numbers in whole-width bins, one per value when the range is small', () => {
@@ -43,7 +47,8 @@ describe('profile query building', () => {
 
   it('measures time columns from their minimum', () => {
     const plan = binPlan(summary({ kind: 'timestamp', type: 'TIMESTAMP', min: '2018-01-01 00:00:00', max: '2018-01-02 00:00:00', span: 86_400 }), duckSql, 24)!;
-    expect(plan).toMatchObject({ unit: 'second', start: 0, width: 3601, count: 24 });
+    // Whole-second bins that keep to round times: a day in 24 hours.
+    expect(plan).toMatchObject({ unit: 'second', start: 0, width: 3600, count: 24 });
     expect(plan.measure).toContain(`datediff('second', cast('2018-01-01 00:00:00' as TIMESTAMP), "x")`);
     expect(parseTime('2018-07-31 20:44:28.78')).toBe(Date.UTC(2018, 6, 31, 20, 44, 28, 780));
     expect(parseTime('2018-07-31 20:44:28+02')).toBe(Date.UTC(2018, 6, 31, 18, 44, 28));
@@ -59,6 +64,9 @@ describe('profile query building', () => {
     const sql = valuesQuery('t', cols.map((c) => ({ name: c.name, type: c.type })), groups[0]!, duckSql);
     expect(sql).toContain('group by grouping sets');
     expect(sql.match(/\bfrom t\b/g)).toHaveLength(1);
+    // Top values by a per-column top-n, not a window over every group.
+    expect(sql).not.toContain(' over (');
+    expect(sql.match(/order by n desc, v\d+\n\s*limit 5/g)).toHaveLength(12);
   });
 });
 
@@ -135,6 +143,60 @@ describe('profiling a relation on DuckDB', () => {
     expect(day.histogram![0]).toMatchObject({ start: '2018-01-01', end: '2018-01-02' });
     const id = p.columns.find((c) => c.name === 'id')!;
     expect(id.histogram!.map((b) => b.count)).toEqual(Array(10).fill(100));
+  });
+
+  it('bins time and number columns into contiguous bins that end at the maximum', async () => {
+    await adapter.withConnection((c) =>
+      c.execute(`create table memory.main.odd as
+        select
+          timestamp '2018-01-01 00:00:00.5' + to_microseconds(range * 1234567) as "seen at",
+          cast(range / 7.0 as decimal(12, 3)) as "it's ""dec""",
+          range * 3 as n,
+          cast(null as integer) as nothing,
+          range % 3 = 0 as flag,
+          time '10:00:00' + to_seconds(range % 4) as t
+        from range(100)`),
+    );
+    const p = await adapter.withConnection((c) => profileRelation(c, 'memory.main.odd', sql, { topValues: 3, bins: 20, distinct: 'exact' }));
+    const col = (name: string) => p.columns.find((c) => c.name === name)!;
+    const checks: [string, string, (v: unknown) => number][] = [
+      ['seen at', 'epoch_ms("seen at")', (v) => parseTime(String(v))!],
+      [`it's "dec"`, `cast("it's ""dec""" as double)`, Number],
+      ['n', 'cast(n as double)', Number],
+    ];
+    for (const [name, expr, toNumber] of checks) {
+      const c = col(name);
+      const h = c.histogram!;
+      // Contiguous, starting at or before the minimum, the last bin ending at the maximum.
+      expect(toNumber(h[0]!.start), name).toBeLessThanOrEqual(toNumber(c.min));
+      expect(h.at(-1)!.end, name).toEqual(c.max);
+      for (let i = 1; i < h.length; i++) expect(h[i]!.start, name).toEqual(h[i - 1]!.end);
+      // Recounted independently from the edges: [start, end), the last bin [start, end].
+      const values = await adapter.withConnection((conn) => conn.execute(`select ${expr} from memory.main.odd`));
+      const counts = h.map(() => 0);
+      for (const [v] of values.rows) {
+        const x = Number(v);
+        const k = h.findIndex((b, i) => x >= toNumber(b.start) && (x < toNumber(b.end) || (i === h.length - 1 && x <= toNumber(b.end))));
+        expect(k, `${name} ${x}`).toBeGreaterThanOrEqual(0);
+        counts[k]!++;
+      }
+      expect(h.map((b) => b.count), name).toEqual(counts);
+    }
+    expect(col('seen at').histogram![0]!.start).toBe('2018-01-01 00:00:00');
+    expect(col('n')).toMatchObject({ min: 0, max: 297, distinct: 100 });
+    expect(col('nothing')).toMatchObject({ nulls: 100, nullShare: 1, distinct: 0, min: null, max: null, top: [], histogram: null });
+    expect(col('flag')).toMatchObject({ kind: 'boolean', min: false, max: true, distinct: 2, top: [{ value: false, count: 66 }, { value: true, count: 34 }] });
+    expect(col('t')).toMatchObject({ kind: 'scalar', min: '10:00:00', max: '10:00:03', distinct: 4, histogram: null });
+    expect(col('t').top).toEqual([{ value: '10:00:00', count: 25 }, { value: '10:00:01', count: 25 }, { value: '10:00:02', count: 25 }]);
+  });
+
+  it('counts distinct values in the aggregate pass when no top values are asked for', async () => {
+    const exact = await adapter.withConnection((c) => profileRelation(c, relation, sql, { topValues: 0, bins: 10, distinct: 'exact' }));
+    const withTop = await adapter.withConnection((c) => profileRelation(c, relation, sql));
+    expect(exact.columns.map((c) => c.distinct)).toEqual(withTop.columns.map((c) => c.distinct));
+    expect(exact.columns.every((c) => c.top.length === 0)).toBe(true);
+    const approx = await adapter.withConnection((c) => profileRelation(c, relation, sql, { topValues: 0, bins: 10, distinct: 'approx' }));
+    expect(approx.columns.find((c) => c.name === 'even')!.distinct).toBe(2);
   });
 
   it('profiles an empty relation without a values pass', async () => {

@@ -43,6 +43,27 @@ describe('selection', () => {
     expect(names(selectNodes(m, { select: ['+report,path:models/staging'] }))).toEqual(['stg_customers', 'stg_orders']);
     expect(names(selectNodes(m, { select: ['+report'], exclude: ['tag:nightly', 'customers'] }))).toEqual(['orders', 'report', 'stg_customers']);
   });
+  it('selects by the leading parts of the fqn, as dbt does for a bare or fqn: selector', () => {
+    expect(names(selectNodes(m, { select: ['shop.staging'] }))).toEqual(['stg_customers', 'stg_orders']);
+    expect(names(selectNodes(m, { select: ['fqn:shop.marts'] }))).toEqual(['orders', 'report']);
+    expect(names(selectNodes(m, { select: ['shop.marts.rep*'] }))).toEqual(['report']);
+    expect(names(selectNodes(m, { select: ['shop'] }))).toEqual(['customers', 'orders', 'report', 'stg_customers', 'stg_orders']);
+    expect(names(selectNodes(m, { select: ['stg_*'] }))).toEqual(['stg_customers', 'stg_orders']);
+    // A folder name alone is not an fqn prefix (the project's name comes first).
+    expect(selectNodes(m, { select: ['staging'] }).size).toBe(0);
+  });
+  it('selects tests by test_type and by the generic test name, as dbt does', () => {
+    const t = manifestOf({
+      ...SHOP,
+      'models/marts/orders.yml': 'version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n',
+      'tests/no_orders.sql': "select * from {{ ref('orders') }} where false",
+    });
+    const testNames = (select: string) => [...selectNodes(t, { select: [select] })].map((id) => t.nodes.get(id)!.name).sort();
+    expect(testNames('test_name:unique')).toEqual(['unique_orders_id']);
+    expect(testNames('test_name:not_*')).toEqual(['not_null_orders_id']);
+    expect(testNames('test_type:singular')).toEqual(['no_orders']);
+    expect(testNames('test_type:generic')).toEqual(['not_null_orders_id', 'unique_orders_id']);
+  });
   it('warns when a selector matches nothing and rejects unknown methods', () => {
     const warnings: string[] = [];
     expect(selectNodes(m, { select: ['nothing_here'] }, warnings).size).toBe(0);
@@ -70,6 +91,8 @@ describe('graph checks', () => {
       const err = e as ProjectError;
       expect(err.message).toMatch(/dependency cycle: (a -> b -> c -> a|b -> c -> a -> b|c -> a -> b -> c)/);
       for (const f of ['models/a.sql', 'models/b.sql', 'models/c.sql']) expect(err.hint).toContain(f);
+      // It points at the ref() that closes the cycle, with its line.
+      expect(err.headline).toMatch(/^models\/a\.sql:1:\d+: error \[graph\]/);
     }
   });
   it('collects every error before stopping', () => {

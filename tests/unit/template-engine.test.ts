@@ -6,6 +6,7 @@ import { ProjectError } from '../../src/errors.js';
 import { CompiledTemplate, TemplateEngine, type RenderHooks } from '../../src/templating/template-engine.js';
 import fc from 'fast-check';
 import { compileFast } from '../../src/templating/fast-template.js';
+import { macroSignatures } from '../../src/templating/macro-signatures.js';
 
 function engine(dialect: Dialect = duckDbDialect, vars: Record<string, unknown> = {}) {
   return new TemplateEngine(vars, { name: 'dev', type: dialect.type, schema: 'main', database: 'db', threads: 1, profile_name: 'p' }, dialect, { log: () => undefined });
@@ -93,6 +94,18 @@ describe('template engine', () => {
     } catch (err) {
       expect((err as ProjectError).hint).toMatch(/'materialization' is a Jinja feature this engine does not support/);
     }
+  });
+});
+
+describe('macro signatures', () => {
+  it('reads parameter names past defaults holding commas, brackets and quotes', () => {
+    const sigs = macroSignatures(
+      "{% macro test_a(model, column_name, values=['x,y', \"b)\"], opts={'k': (1, 2)}) %}select 1{% endmacro %}\n" +
+        '{%- macro b() -%}{{ kwargs }}{%- endmacro %}\n{% macro c(x, y=f(1, 2)) %}{% endmacro %}',
+    );
+    expect(sigs.get('test_a')).toEqual({ params: ['model', 'column_name', 'values', 'opts'], acceptsAny: false });
+    expect(sigs.get('b')).toEqual({ params: [], acceptsAny: true });
+    expect(sigs.get('c')).toEqual({ params: ['x', 'y'], acceptsAny: false });
   });
 });
 

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Column, Connection as SdkConnection, ConnectionOptions, RowStatement, SnowflakeError } from 'snowflake-sdk';
@@ -177,6 +178,23 @@ function snowflakeTypeOf(duckType: string): { type: string; select: (col: string
   return { type: 'VARCHAR', select: asText };
 }
 
+/**
+ * The private key as unencrypted PKCS#8 PEM, decrypted here so that a wrong passphrase is reported
+ * as such (the driver would only pass on OpenSSL's "bad decrypt").
+ */
+function decryptedKey(pem: string, passphrase: string | undefined, what: string): string {
+  const fail = (why: string) => new ProjectError('connection', `cannot use the private key (${what}): ${why}`, { location: { file: 'profiles.yml' } });
+  if (!passphrase && /ENCRYPTED/.test(pem)) throw fail('it is encrypted and the target sets no private_key_passphrase');
+  try {
+    const key = createPrivateKey({ key: pem, format: 'pem', ...(passphrase ? { passphrase } : {}) }).export({ format: 'pem', type: 'pkcs8' }).toString();
+    registerSecret(key);
+    return key;
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? '';
+    throw fail(code === 'ERR_OSSL_BAD_DECRYPT' ? 'private_key_passphrase does not decrypt it' : 'it is not a PEM private key (PKCS#8, as `openssl pkcs8` writes it)');
+  }
+}
+
 export class SnowflakeAdapter implements Adapter {
   readonly type = 'snowflake' as const;
   readonly dialect = snowflakeDialect;
@@ -216,7 +234,9 @@ export class SnowflakeAdapter implements Adapter {
       application: 'model',
       // A login that fails is reported at once instead of retried for minutes.
       sfRetryMaxLoginRetries: 1,
-      timeout: t.login_timeout * 1000,
+      // No `timeout` here: it bounds every HTTP request, and Snowflake holds a query request open
+      // for up to ~45 s before answering "still running", so a short one would fail long queries.
+      // The login is bounded by login_timeout below instead.
       representNullAsStringNull: false,
       arrayBindingThreshold: BINDS_PER_INSERT * 2,
     };
@@ -234,20 +254,24 @@ export class SnowflakeAdapter implements Adapter {
       options.password = t.password;
     } else if (authenticator === 'SNOWFLAKE_JWT') {
       options.authenticator = 'SNOWFLAKE_JWT';
-      if (t.private_key) options.privateKey = t.private_key;
-      else if (t.private_key_path) {
+      let pem: string;
+      let what: string;
+      if (t.private_key) {
+        pem = t.private_key;
+        what = 'private_key';
+      } else if (t.private_key_path) {
         const file = path.resolve(this.projectDir, t.private_key_path);
+        what = `private_key_path ${t.private_key_path}`;
         try {
-          const key = readFileSync(file, 'utf8');
-          registerSecret(key);
-          options.privateKey = key;
+          pem = readFileSync(file, 'utf8');
         } catch {
           throw new ProjectError('connection', `cannot read the private key file ${t.private_key_path}`, { location: where });
         }
       } else {
         throw new ProjectError('connection', `target '${t.name}' uses key-pair authentication but sets neither private_key_path nor private_key`, { location: where });
       }
-      if (t.private_key_passphrase) options.privateKeyPass = t.private_key_passphrase;
+      registerSecret(pem);
+      options.privateKey = decryptedKey(pem, t.private_key_passphrase, what);
     } else {
       throw new ProjectError('connection', `target '${t.name}': authenticator '${t.authenticator}' is not supported`, {
         location: where,
@@ -270,7 +294,12 @@ export class SnowflakeAdapter implements Adapter {
         }),
       ]);
     } catch (e) {
-      if (raw.isUp()) raw.destroy(() => undefined);
+      // A login still in flight (no answer yet) is queued for logout, should it succeed later.
+      try {
+        raw.destroy(() => undefined);
+      } catch {
+        // never connected: nothing to log out of
+      }
       throw this.loginError(e as SnowflakeError);
     } finally {
       clearTimeout(timer);
@@ -293,7 +322,8 @@ export class SnowflakeAdapter implements Adapter {
         hint: 'check the credentials the target reads (SNOWFLAKE_USER, SNOWFLAKE_PASSWORD or the private key)',
       });
     }
-    if (code === 'TIMEOUT' || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|socket hang up|Network error/i.test(detail) || code === '401001') {
+    // 401001: no connection; 401002: the request failed (no route, or an HTTP error status).
+    if (code === 'TIMEOUT' || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|socket hang up|Network error/i.test(detail) || code === '401001' || code === '401002') {
       return new ProjectError('connection', redact(`cannot reach Snowflake at ${this.endpoint} (${who}): ${detail}`), {
         hint: 'check the account name, SNOWFLAKE_ACCESS_URL and the network',
       });

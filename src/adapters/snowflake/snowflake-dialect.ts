@@ -35,6 +35,14 @@ export function storedName(id: string): string {
   return SIMPLE.test(id) ? id.toUpperCase() : id;
 }
 
+/**
+ * A name read back from the catalog (information_schema), which holds the exact stored spelling:
+ * bare only when the bare form folds to that same spelling, quoted otherwise (`"Label"`, `"select"`).
+ */
+function quoteStored(name: string): string {
+  return /^[A-Z_][A-Z0-9_$]*$/.test(name) && !RESERVED.has(name.toLowerCase()) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
 function literal(s: string): string {
   // Snowflake reads backslash escapes inside '…', so both quote and backslash are escaped.
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
@@ -67,7 +75,7 @@ export const snowflakeDialect: Dialect = {
   insertByName(rel, sql, columns) {
     // Snowflake has no INSERT … BY NAME: name the table's columns and select them by name.
     if (!columns?.length) return `insert into ${this.qualify(rel)} select * from (\n${sql}\n)`;
-    const cols = columns.map(quote).join(', ');
+    const cols = columns.map(quoteStored).join(', ');
     return `insert into ${this.qualify(rel)} (${cols})\nselect ${cols} from (\n${sql}\n)`;
   },
   deleteMatching(target, staged, keys) {
@@ -76,7 +84,7 @@ export const snowflakeDialect: Dialect = {
     return `delete from ${t} using ${s}\nwhere ${keys.map((k) => `${t}.${quote(k)} = ${s}.${quote(k)}`).join(' and ')}`;
   },
   merge(target, staged, keys, columns) {
-    return mergeStatement(this, target, staged, keys, columns);
+    return mergeStatement(this, target, staged, keys, columns, quoteStored);
   },
   listColumnsSql(rel: RelationName) {
     return `select column_name as name, data_type as type

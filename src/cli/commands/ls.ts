@@ -17,12 +17,16 @@ export function registerLs(program: Command, { reporter }: CliContext): void {
         else if (flags.output === 'json') {
           reporter.print(
             JSON.stringify({
-              unique_id: n.uniqueId,
+              // dbt's keys, then where the node's relation lives.
               name: n.name,
               resource_type: n.resourceType,
+              package_name: n.packageName,
               original_file_path: n.file,
-              depends_on: n.dependsOn,
+              unique_id: n.uniqueId,
+              alias: n.relation?.identifier ?? null,
               config: n.config,
+              tags: n.tags,
+              depends_on: { macros: [], nodes: n.dependsOn },
               relation: n.relation ? `${n.relation.database}.${n.relation.schema}.${n.relation.identifier}` : null,
             }),
           );

@@ -19,7 +19,7 @@ export function registerProfile(program: Command, { reporter }: CliContext): voi
     .argument('<relation>', 'a model or seed, a source as source_name.table_name (raw.old_voucher_data), or schema.table')
     .option('--top <n>', 'most frequent values to show per column', '5')
     .option('--bins <n>', 'histogram bins for numeric and time columns', '20')
-    .option('--approx', 'count distinct values approximately (faster on very large tables)')
+    .option('--approx', 'with --top 0, count distinct values approximately (faster on very large tables)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (relation: string, flags: Omit<CommonFlags, 'select'> & { top: string; bins: string; approx?: boolean; format: 'table' | 'json' }) => {
       const { profile: p } = await profile({

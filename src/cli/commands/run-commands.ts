@@ -47,6 +47,9 @@ function printWhereResultsAre(reporter: CliReporter, session: Session, results: 
   reporter.print(`Final models, in ${where}:`);
   for (const r of leaves) {
     const rel = r.node.relation!;
-    reporter.print(`  ${rel.database}.${rel.schema}.${rel.identifier}${r.rows !== undefined ? ` (${r.rows} rows)` : ''}   see: npx model show ${r.node.name}${flags ? ` ${flags}` : ''}`);
+    // An incremental run's count is of the rows it added or changed, not of the table.
+    const added = r.node.resourceType === 'model' && r.node.materialized === 'incremental' && !r.message.startsWith('CREATE');
+    const rows = r.rows === undefined ? '' : added ? ` (${r.rows} rows added or updated)` : ` (${r.rows} rows)`;
+    reporter.print(`  ${rel.database}.${rel.schema}.${rel.identifier}${rows}   see: npx model show ${r.node.name}${flags ? ` ${flags}` : ''}`);
   }
 }

@@ -88,7 +88,7 @@
     const g = s('g', { class: 'node ' + n.type, 'data-id': n.id, 'data-name': n.name, 'data-type': n.type, transform: 'translate(' + pos.x + ',' + pos.y + ')', tabindex: 0 }, [
       s('title', { text: n.type + ' ' + n.name + (n.status ? ' · ' + n.status : '') }),
       s('rect', { width: pos.width, height: pos.height, fill: COLORS[n.type], stroke: 'rgba(0,0,0,0.15)' }),
-      s('text', { x: pos.width / 2, y: pos.height / 2 + 4, 'text-anchor': 'middle', text: n.name }),
+      s('text', { x: pos.width / 2, y: pos.height / 2 + 4, 'text-anchor': 'middle', text: n.label || n.name }),
       n.status ? s('circle', { cx: pos.width - 7, cy: 7, r: 4, fill: n.status === 'success' || n.status === 'pass' ? '#7ee2b0' : n.status === 'warn' ? '#ffd27a' : n.status === 'skipped' ? '#d0d4db' : '#ff8c8c', stroke: '#fff' }) : null,
     ]);
     g.addEventListener('keydown', (ev) => {
@@ -323,17 +323,20 @@
   }
   function histogram(bins, name) {
     const width = 320;
+    const top = 14;
     const height = 96;
     const max = Math.max(1, ...bins.map((b) => b.count));
     const bw = width / bins.length;
-    const g = s('svg', { viewBox: '0 0 ' + width + ' ' + (height + 16), class: 'histogram', role: 'img', 'aria-label': 'histogram of ' + name });
+    const g = s('svg', { viewBox: '0 0 ' + width + ' ' + (top + height + 16), class: 'histogram', role: 'img', 'aria-label': 'histogram of ' + name });
+    // The scale, above the bars so that no bar hides it.
+    g.appendChild(s('text', { x: 0, y: 10, 'font-size': 9.5, fill: '#5d6776', text: 'histogram · tallest bin ' + NUM.format(max) + ' rows' }));
     bins.forEach((b, i) => {
       const hh = (b.count / max) * height;
-      g.appendChild(s('rect', { class: 'bar', x: i * bw + 0.5, y: height - hh, width: Math.max(bw - 1, 0.5), height: Math.max(hh, b.count ? 1 : 0), fill: 'var(--bar)' }, s('title', { text: fmt(b.start) + ' – ' + fmt(b.end) + ': ' + NUM.format(b.count) })));
+      g.appendChild(s('rect', { class: 'bar', x: i * bw + 0.5, y: top + height - hh, width: Math.max(bw - 1, 0.5), height: Math.max(hh, b.count ? 1 : 0), fill: 'var(--bar)' }, s('title', { text: fmt(b.start) + ' – ' + fmt(b.end) + ': ' + NUM.format(b.count) })));
     });
-    g.appendChild(s('line', { x1: 0, x2: width, y1: height + 0.5, y2: height + 0.5, stroke: '#9aa5b5' }));
-    g.appendChild(s('text', { x: 0, y: height + 13, 'font-size': 10, fill: '#5d6776', text: fmt(bins[0].start) }));
-    g.appendChild(s('text', { x: width, y: height + 13, 'font-size': 10, fill: '#5d6776', 'text-anchor': 'end', text: fmt(bins[bins.length - 1].end) }));
+    g.appendChild(s('line', { x1: 0, x2: width, y1: top + height + 0.5, y2: top + height + 0.5, stroke: '#9aa5b5' }));
+    g.appendChild(s('text', { x: 0, y: top + height + 13, 'font-size': 10, fill: '#5d6776', text: fmt(bins[0].start) }));
+    g.appendChild(s('text', { x: width, y: top + height + 13, 'font-size': 10, fill: '#5d6776', 'text-anchor': 'end', text: fmt(bins[bins.length - 1].end) }));
     return g;
   }
   function renderProfile(sp) {

@@ -6,7 +6,7 @@ select
     datediff(day, cast(seen_at as date), cast('2018-08-01' as date)) as days,
     dateadd(day, 7, day) as next_week,
     cast(label as varchar) as label,
-    cast(current_timestamp() as timestamp_ntz) as built_at,
+    cast(convert_timezone('UTC', current_timestamp()) as timestamp_ntz) as built_at,
     'it''s' as quoted
 from dh_database.analytics.items
 );
