@@ -12,7 +12,7 @@ import { selectNodes } from './graph/selection.js';
 import { loadProject, type Project } from './project/load-project.js';
 import { resolveTarget, type TargetConfig } from './project/profiles.js';
 import { writeManifest, writeRunResults } from './runner/artifacts.js';
-import { writeTargetFile } from './runner/target-files.js';
+import { writeTargetFileAsync } from './runner/target-files.js';
 import { executeNodes, registerExecutor } from './runner/execute.js';
 import { silentReporter, type Reporter } from './runner/reporter.js';
 import type { RunSummary } from './runner/results.js';
@@ -96,17 +96,19 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
   const session = await openProject(opts);
   const nodes = select(session, opts, ['model', 'test'], opts.reporter);
   const files: CompiledFile[] = [];
+  const writes: Promise<void>[] = [];
   const { project } = session;
+  const compiledDir = path.join(path.relative(project.dir, project.targetDir), 'compiled', project.name);
   for (const node of nodes) {
     if (node.resourceType !== 'model' && node.resourceType !== 'test') continue;
     const { sql } = compileNode(session.manifest, node);
     const file = node.resourceType === 'test' ? testSqlFile(node) : node.file;
-    const rel = path.join(path.relative(project.dir, project.targetDir), 'compiled', project.name, file);
-    const abs = path.join(project.dir, rel);
-    writeTargetFile(abs, sql);
+    const rel = path.join(compiledDir, file);
+    writes.push(writeTargetFileAsync(path.join(project.dir, rel), sql));
     files.push({ node, sql, path: rel.split(path.sep).join('/') });
   }
   writeManifest(session.manifest);
+  await Promise.all(writes);
   return { session, files };
 }
 
