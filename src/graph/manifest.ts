@@ -56,7 +56,7 @@ export function targetDatabase(target: TargetConfig): string {
  */
 export function buildManifest(project: Project, target: TargetConfig, dialect: Dialect, opts: { log?: (m: string) => void } = {}): Manifest {
   const database = targetDatabase(target);
-  const engine = new TemplateEngine(project.vars, targetInfo(target, database), dialect, { log: opts.log });
+  const engine = new TemplateEngine(project.vars, targetInfo(target, database), dialect, { log: opts.log, project: { name: project.name, file: project.file } });
   const errors: ProjectError[] = [];
   const warnings = [...project.warnings];
   const collect = (fn: () => void): void => {

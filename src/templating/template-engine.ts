@@ -1,15 +1,18 @@
 import nunjucks from 'nunjucks';
 import type { Dialect } from '../adapters/dialect.js';
 import { sqlLiteral } from '../adapters/dialect.js';
+import { Relation } from '../adapters/relation.js';
 import { ProjectError, positionOf, type SourceLocation } from '../errors.js';
 import { isSecretName, registerSecret } from '../secrets.js';
 import { didYouMean, isPlainObject } from '../util.js';
 import type { QueryResult } from '../adapters/adapter.js';
 import { BUILTIN_MACROS, BUILTIN_MACROS_FILE } from './builtin-macros.js';
 import { macroSignatures, type MacroSignature } from './macro-signatures.js';
-import { agateTable, statementResult } from './query-table.js';
+import { agateTable, relationColumn, statementResult } from './query-table.js';
 import { canRenderFast, compileFast, FastRenderError, renderFast, type FastTemplate } from './fast-template.js';
 import { PRECOMPILED } from './precompiled.js';
+import { datetimeModule, PY_CLASS, PyDateTime } from './py-datetime.js';
+import { INVOCATION_ID } from '../invocation.js';
 
 /** A compiled template: the fast path when the template allows it, else nunjucks (compiled on first need). */
 export class CompiledTemplate {
@@ -25,6 +28,7 @@ const makeKeywordArgs = (nunjucks as unknown as { runtime: { makeKeywordArgs(o: 
 
 nunjucks.installJinjaCompat();
 installStringMethods();
+installMacroReturn();
 
 /** What the node being rendered answers to `ref()`, `config()`, `this`, … */
 export interface RenderHooks {
@@ -64,6 +68,8 @@ interface NunjucksEnvInternals {
 
 /** Thrown by `return()` inside a macro and caught by the macro's wrapper: dbt's early return. */
 class MacroReturn {
+  /** What the compiled macros check (see installMacroReturn). */
+  readonly macroReturn = true;
   constructor(readonly value: unknown) {}
 }
 
@@ -86,14 +92,17 @@ export class TemplateEngine {
   /** The first user-facing error thrown during a render, kept because nunjucks re-wraps errors. */
   private pending: { error: ProjectError; chain: MacroInfo[] } | undefined;
   private readonly log: (msg: string) => void;
+  /** The project's name (dbt's `project_name`) and file, when rendering a project's templates. */
+  private readonly project: { name: string; file: string } | undefined;
 
   constructor(
     private readonly vars: Record<string, unknown>,
     readonly target: TargetInfo,
     readonly dialect: Dialect,
-    opts: { log?: (msg: string) => void } = {},
+    opts: { log?: (msg: string) => void; project?: { name: string; file: string } } = {},
   ) {
     this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
+    this.project = opts.project;
     this.env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
     this.env.addExtension('DoExtension', new DoExtension());
     this.installGlobals();
@@ -302,7 +311,10 @@ export class TemplateEngine {
       const at = new RegExp(`\\b${escapeRe(root!)}\\s*${member ? `\\.\\s*${escapeRe(member)}` : ''}\\s*\\(`).exec(source);
       if (at && location.line === undefined) location = { file, ...positionOf(source, at.index) };
       const known = (this.env as unknown as { globals: Record<string, unknown> }).globals;
-      if (member && !(root! in known)) {
+      if (member && (root === 'adapter' || root === 'api' || root === 'dbt') && root in known) {
+        message = `'${name}()' is not supported by this engine`;
+        hint = root === 'adapter' ? 'supported: adapter.dispatch, adapter.quote, adapter.get_columns_in_relation, adapter.get_relation' : undefined;
+      } else if (member && !(root! in known)) {
         message = `'${name}()' is not defined: '${root}' is not a macro namespace of this project`;
         hint = 'dbt packages (packages.yml) are not installed here: copy the macros you need into a macro path and call them by name';
       } else {
@@ -358,7 +370,7 @@ export class TemplateEngine {
       if (fallback !== undefined) return fallback;
       return engine.fail(`var '${name}' is not set and has no default`, {
         needle: new RegExp(`\\bvar\\s*\\(\\s*['"]${escapeRe(name)}['"]`),
-        hint: `set it under 'vars:' in project.yml, or pass --vars '{${name}: ...}'`,
+        hint: `set it under 'vars:' in ${engine.project?.file ?? 'project.yml'}, or pass --vars '{${name}: ...}'`,
       });
     };
     g.env_var = (name: unknown, fallback?: unknown) => {
@@ -378,14 +390,17 @@ export class TemplateEngine {
     Object.defineProperty(g, 'this', { get: () => (engine.current ? engine.current.thisRelation() : undefined), enumerable: true });
     Object.defineProperty(g, 'execute', { get: () => engine.current?.execute ?? false, enumerable: true });
     g.target = this.target;
-    g.project_name = this.target.profile_name;
+    g.project_name = this.project?.name ?? this.target.profile_name;
+    g.run_started_at = new PyDateTime(Date.now(), true);
+    g.invocation_id = INVOCATION_ID;
     g.adapter = {
       dispatch: (name: string, _namespace?: string) => engine.dispatch(name),
       quote: (id: string) => engine.dialect.quoteIdentifier(id),
       type: () => engine.target.type,
     };
     const dbt: Record<string, unknown> = {};
-    for (const name of ['datediff', 'dateadd', 'safe_cast', 'current_timestamp', 'date_trunc', 'type_string', 'type_timestamp', 'type_int', 'type_bigint', 'type_float', 'type_numeric', 'type_boolean', 'concat', 'cast']) {
+    for (const name of ['datediff', 'dateadd', 'safe_cast', 'current_timestamp', 'date_trunc', 'type_string', 'type_timestamp', 'type_int', 'type_bigint', 'type_float', 'type_numeric', 'type_boolean', 'concat', 'cast',
+      'hash', 'split_part', 'position', 'right', 'length', 'replace', 'escape_single_quotes', 'cast_bool_to_text', 'any_value', 'bool_or', 'listagg', 'except', 'intersect']) {
       Object.defineProperty(dbt, name, { get: () => engine.env.getGlobal(name), enumerable: true });
     }
     dbt.string_literal = (v: unknown) => engine.dialect.stringLiteral(String(v));
@@ -433,6 +448,38 @@ export class TemplateEngine {
       const r = runQuery(sql);
       return r === null ? null : agateTable(r);
     });
+    // dbt's introspection, answered like run_query(): a relation's columns (dbt_utils.star and
+    // friends use it), and whether a relation exists.
+    const adapter = g.adapter as Record<string, unknown>;
+    adapter.get_columns_in_relation = engine.guard((relation: unknown) => {
+      if (!(relation instanceof Relation)) return engine.fail('adapter.get_columns_in_relation() takes a relation, e.g. ref(\'x\') or source(\'s\', \'t\') (not an ephemeral model)');
+      const r = runQuery(`select * from ${String(relation)} where 1 = 0`, 'adapter.get_columns_in_relation()');
+      return (r?.columns ?? []).map((c) => relationColumn(c.name, c.type, (id) => engine.dialect.quoteIdentifier(id)));
+    });
+    adapter.get_relation = engine.guard((...args: unknown[]) => {
+      const last = args[args.length - 1];
+      const kw = isPlainObject(last) && '__keywords' in last ? stripKwargs(args.pop()) : {};
+      const [database, schema, identifier] = [args[0] ?? kw.database, args[1] ?? kw.schema, args[2] ?? kw.identifier].map((v) => String(v ?? ''));
+      const lit = (v: string) => engine.dialect.stringLiteral(v.toLowerCase());
+      const r = runQuery(
+        `select table_catalog, table_schema, table_name from information_schema.tables where lower(table_catalog) = ${lit(database!)} and lower(table_schema) = ${lit(schema!)} and lower(table_name) = ${lit(identifier!)}`,
+        'adapter.get_relation()',
+      );
+      const row = r?.rows[0];
+      return row ? new Relation(String(row[0]), String(row[1]), String(row[2]), engine.dialect) : null;
+    });
+    g.load_relation = engine.guard((relation: unknown) => {
+      if (!(relation instanceof Relation)) return null;
+      return (adapter.get_relation as (...a: unknown[]) => unknown)(relation.database, relation.schema, relation.identifier);
+    });
+    g.api = {
+      Relation: {
+        create: (kwargs?: unknown) => {
+          const k = stripKwargs(kwargs);
+          return new Relation(String(k.database ?? engine.target.database), String(k.schema ?? engine.target.schema), String(k.identifier ?? ''), engine.dialect);
+        },
+      },
+    };
     const statements = new WeakMap<RenderHooks, Map<string, ReturnType<typeof statementResult>>>();
     // `{% call statement('name', fetch_result=True) %}sql{% endcall %}`, then `load_result('name')`.
     g.statement = engine.guard((...args: unknown[]) => {
@@ -460,7 +507,7 @@ export class TemplateEngine {
     };
     const asMatch = (m: RegExpExecArray | null) => (m ? { group: (i = 0) => m[i] ?? null, groups: () => m.slice(1), toString: () => m[0] } : null);
     g.modules = {
-      datetime: { date: { today: () => new Date().toISOString().slice(0, 10) } },
+      datetime: datetimeModule(),
       // Python's `re` as dbt exposes it, for validating vars and names in macros.
       re: {
         match: (p: unknown, s: unknown) => asMatch(pyRegex(`^(?:${String(p)})`).exec(String(s))),
@@ -629,6 +676,27 @@ class DoExtension {
   }
 }
 
+/**
+ * `return()` leaves a macro by throwing. Each compiled macro catches it itself: a macro calling
+ * another of the same file calls it directly, not through the engine's wrapper, so without this the
+ * value would end the caller too. The throw also skips the line nunjucks ends each macro with to
+ * give the caller its variables back (`frame = callerFrame`), so that is moved into a `finally`.
+ */
+function installMacroReturn(): void {
+  const compiler = (nunjucks as unknown as { compiler: { compile: (...a: unknown[]) => string } }).compiler;
+  const original = compiler.compile;
+  const open = /var callerFrame = frame;\n/g;
+  const close = /frame = (?:callerFrame|frame\.pop\(\));\nreturn new runtime\.SafeString\((t_\d+)\);/g;
+  compiler.compile = (...args: unknown[]) => {
+    const code = original(...args);
+    const opens = code.match(open)?.length ?? 0;
+    if (opens === 0 || opens !== (code.match(close)?.length ?? 0)) return code;
+    return code
+      .replace(open, 'var callerFrame = frame;\ntry {\n')
+      .replace(close, '} catch (e) { if (e && e.macroReturn === true) return e.value; throw e; } finally { frame = callerFrame; }\nreturn new runtime.SafeString($1);');
+  };
+}
+
 /** Python string methods that dbt Jinja uses (`"x".upper()`, `.split(',')`, …). */
 function installStringMethods(): void {
   const runtime = (nunjucks as unknown as { runtime: { memberLookup: (o: unknown, v: unknown) => unknown } }).runtime;
@@ -664,6 +732,10 @@ function installStringMethods(): void {
       // A slice (`x[1:3]`): Python gives a string back for a string.
       const out = (original as (...a: unknown[]) => unknown)(...args);
       return typeof obj === 'string' && Array.isArray(out) ? out.join('') : out;
+    }
+    // nunjucks wraps a function member in a closure, which would lose a Python class's attributes.
+    if (obj !== null && typeof obj === 'object' && typeof val === 'string' && typeof (obj as Record<string, unknown>)[val] === 'function' && PY_CLASS in ((obj as Record<string, object>)[val] as object)) {
+      return (obj as Record<string, unknown>)[val];
     }
     // An object's own methods (a run_query table's `columns[0].values()`) win over Python's dict methods.
     if (isPlainObject(obj) && typeof val === 'string' && Object.prototype.hasOwnProperty.call(obj, val) && typeof obj[val] === 'function') {
