@@ -78,6 +78,7 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
 
   // Descriptions, columns and config from properties files.
   const modelProps = new Map<string, { props: ModelProperties; file: string; index: number; key: 'models' | 'seeds' }>();
+  const versioned = new Map<string, { versions: { v: string; model: string }[]; latest: string; file: string; index: number }>();
   for (const { yaml, value } of project.properties) {
     for (const key of ['models', 'seeds'] as const) {
       (value[key] ?? []).forEach((props, index) => {
@@ -91,6 +92,13 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
           );
         }
         modelProps.set(props.name, { props, file: yaml.file, index, key });
+        if (key === 'models' && props.versions?.length) {
+          // Each version is its own model file; the properties describe every one of them.
+          const versions = props.versions.map((v) => ({ v: String(v.v), model: v.defined_in ?? `${props.name}_v${v.v}` }));
+          const latest = props.latest_version !== undefined ? String(props.latest_version) : versions.map((v) => v.v).sort((a, b) => Number(a) - Number(b) || a.localeCompare(b)).pop()!;
+          versioned.set(props.name, { versions, latest, file: yaml.file, index });
+          for (const v of versions) if (!modelProps.has(v.model)) modelProps.set(v.model, { props, file: yaml.file, index, key });
+        }
       });
     }
   }
@@ -275,6 +283,26 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
     };
     nodes.set(uniqueId, node);
     byName.set(m.name, uniqueId);
+  }
+
+  // A versioned model answers to its name (the latest version) and to `<name>_v<v>` (ref(name, v=…)).
+  for (const [name, ver] of versioned) {
+    for (const v of ver.versions) {
+      const id = byName.get(v.model);
+      if (!id) {
+        const yaml = project.properties.find((x) => x.yaml.file === ver.file)!.yaml;
+        errors.push(
+          new ProjectError('project', `version ${v.v} of model '${name}' has no model file named ${v.model}.sql`, {
+            location: yaml.locate(['models', ver.index, 'versions']),
+            hint: `name the file ${name}_v${v.v}.sql, or point to it with 'defined_in:'`,
+            source: yaml.source,
+          }),
+        );
+        continue;
+      }
+      if (!byName.has(`${name}_v${v.v}`)) byName.set(`${name}_v${v.v}`, id);
+      if (v.v === ver.latest && !byName.has(name)) byName.set(name, id);
+    }
   }
 
   // Properties that describe nothing are likely typos.

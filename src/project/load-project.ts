@@ -5,7 +5,7 @@ import { fileLister, stem } from './files.js';
 import { validateConfigTree, type ConfigTree } from './folder-config.js';
 import { issuesToErrors, projectFileSchema, propertiesFileSchema, validateYaml, type ProjectFile, type PropertiesFile } from './schemas.js';
 import { parseCliVars } from './vars.js';
-import { unsupportedProjectKeys } from './unsupported.js';
+import { unsupportedProjectKeys, unusedPropertiesWarning } from './unsupported.js';
 import { parseYaml, type YamlFile } from './yaml-file.js';
 import { isPlainObject } from '../util.js';
 
@@ -110,6 +110,8 @@ export function loadProject(opts: LoadOptions = {}): Project {
       }
     }
   }
+  const unused = unusedPropertiesWarning(properties.map((p) => ({ file: p.yaml.file, data: p.yaml.data })));
+  if (unused) warnings.push(unused);
   const docFiles = [...new Set([...config['model-paths'], ...(config['docs-paths'] ?? [])])]
     .flatMap((p) => listFiles(p, ['.md']))
     .map((f) => ({ file: f, source: readFileSync(path.join(dir, f), 'utf8') }));

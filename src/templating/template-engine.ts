@@ -336,6 +336,13 @@ export class TemplateEngine {
     const g = (this.env as unknown as { globals: Record<string, unknown> }).globals;
     const engine = this;
     g.ref = (...args: string[]) => {
+      // ref('model', v=2): a model version is the model `<name>_v<version>`.
+      const last = args[args.length - 1] as unknown;
+      if (isPlainObject(last) && '__keywords' in last) {
+        const { v, version } = stripKwargs(args.pop());
+        const which = v ?? version;
+        if (which !== undefined && which !== null && typeof args[args.length - 1] === 'string') args[args.length - 1] = `${args[args.length - 1]}_v${String(which)}`;
+      }
       if (args.length === 0 || args.some((a) => typeof a !== 'string')) {
         return engine.fail('ref() takes a model or seed name as a string', { needle: /\bref\s*\(/ });
       }
