@@ -31,6 +31,8 @@ export function agateTable(result: QueryResult | undefined) {
     column_types: result?.columns.map((c) => c.type) ?? [],
     print_table: () => '',
     length: rows.length,
+    /** `{% for row in run_query(...) %}` walks the rows, as an agate table does. */
+    [Symbol.iterator]: () => rows[Symbol.iterator](),
   };
 }
 

@@ -1,3 +1,4 @@
+import jsYaml from 'js-yaml';
 import nunjucks from 'nunjucks';
 import type { Dialect } from '../adapters/dialect.js';
 import { sqlLiteral } from '../adapters/dialect.js';
@@ -29,6 +30,7 @@ const makeKeywordArgs = (nunjucks as unknown as { runtime: { makeKeywordArgs(o: 
 nunjucks.installJinjaCompat();
 installStringMethods();
 installMacroReturn();
+installPythonOperators();
 
 /** What the node being rendered answers to `ref()`, `config()`, `this`, … */
 export interface RenderHooks {
@@ -535,6 +537,14 @@ export class TemplateEngine {
     };
     g.tojson = (v: unknown) => JSON.stringify(v);
     g.fromjson = (s: string) => JSON.parse(s) as unknown;
+    g.fromyaml = engine.guard((s: unknown) => {
+      try {
+        return jsYaml.load(String(s)) ?? null;
+      } catch (e) {
+        return engine.fail(`fromyaml(): ${(e as Error).message.split('\n')[0]}`);
+      }
+    });
+    g.toyaml = (v: unknown) => jsYaml.dump(v);
   }
 
   private dispatch(name: string): (...a: unknown[]) => unknown {
@@ -595,16 +605,7 @@ function jinjaFilters(env: nunjucks.Environment): Record<string, (...a: any[]) =
     min: (v: unknown) => items(v).reduce((a, b) => ((b as number) < (a as number) ? b : a)),
     max: (v: unknown) => items(v).reduce((a, b) => ((b as number) > (a as number) ? b : a)),
     // Python's `'%s and %s' | format(a, b)`.
-    format: (fmt: unknown, ...args: unknown[]) => {
-      let i = 0;
-      return String(fmt).replace(/%(\.\d+)?([sdif%])/g, (_m, prec: string | undefined, c: string) => {
-        if (c === '%') return '%';
-        const v = args[i++];
-        if (c === 'd' || c === 'i') return String(Math.trunc(Number(v)));
-        if (c === 'f') return Number(v).toFixed(prec ? Number(prec.slice(1)) : 6);
-        return String(v);
-      });
-    },
+    format: (fmt: unknown, ...args: unknown[]) => percentFormat(fmt, args),
     count: (v: unknown) => (typeof v === 'string' ? v.length : items(v).length),
     d: env.getFilter('default') as (...a: unknown[]) => unknown,
     items: (v: unknown) => (isPlainObject(v) ? Object.entries(v) : []),
@@ -702,6 +703,55 @@ function installMacroReturn(): void {
       .replace(open, 'var callerFrame = frame;\ntry {\n')
       .replace(close, '} catch (e) { if (e && e.macroReturn === true) return e.value; throw e; } finally { frame = callerFrame; }\nreturn new runtime.SafeString($1);');
   };
+}
+
+/** Python's `'%s and %.2f' % (a, b)` formatting. */
+function percentFormat(fmt: unknown, args: unknown[]): string {
+  let i = 0;
+  return String(fmt).replace(/%(\.\d+)?([sdif%])/g, (_m, prec: string | undefined, c: string) => {
+    if (c === '%') return '%';
+    const v = args[i++];
+    if (c === 'd' || c === 'i') return String(Math.trunc(Number(v)));
+    if (c === 'f') return Number(v).toFixed(prec ? Number(prec.slice(1)) : 6);
+    return String(v);
+  });
+}
+
+/**
+ * Python semantics nunjucks' JavaScript output lacks: `'%s' % x` formats (JavaScript gives NaN),
+ * `'-' * 3` repeats, `(a, b)` is a tuple, and `{% for k in some_dict %}` walks the keys (nunjucks walks nothing).
+ */
+function installPythonOperators(): void {
+  const n = nunjucks as unknown as {
+    compiler: { Compiler: { prototype: Record<string, unknown> }; compile: (...a: unknown[]) => string };
+    runtime: Record<string, unknown>;
+  };
+  n.runtime.pyMod = (a: unknown, b: unknown) => (typeof a === 'string' ? percentFormat(a, Array.isArray(b) ? b : [b]) : (a as number) % (b as number));
+  n.runtime.pyMul = (a: unknown, b: unknown) =>
+    typeof a === 'string' && typeof b === 'number' ? a.repeat(Math.max(0, b)) : typeof b === 'string' && typeof a === 'number' ? b.repeat(Math.max(0, a)) : (a as number) * (b as number);
+  n.runtime.pyKeys = (v: unknown) => (isPlainObject(v) ? Object.keys(v) : v);
+  const asCall = (fn: string) =>
+    function (this: { _emit(s: string): void; compile(node: unknown, frame: unknown): void }, node: { left: unknown; right: unknown }, frame: unknown) {
+      this._emit(`runtime.${fn}(`);
+      this.compile(node.left, frame);
+      this._emit(', ');
+      this.compile(node.right, frame);
+      this._emit(')');
+    };
+  n.compiler.Compiler.prototype.compileMod = asCall('pyMod');
+  n.compiler.Compiler.prototype.compileMul = asCall('pyMul');
+  // A tuple `(a, b)` is a list, not JavaScript's comma operator (which keeps only `b`).
+  n.compiler.Compiler.prototype.compileGroup = function (
+    this: { _compileAggregate(node: unknown, frame: unknown, open: string, close: string): void },
+    node: { children: unknown[] },
+    frame: unknown,
+  ) {
+    this._compileAggregate(node, frame, node.children.length > 1 ? '[' : '(', node.children.length > 1 ? ']' : ')');
+  };
+  // A one-variable loop is the only one that reads `.length` right after fromIterator.
+  const oneVarLoop = /(t_\d+) = runtime\.fromIterator\(\1\);\nvar (t_\d+) = \1\.length;/g;
+  const original = n.compiler.compile;
+  n.compiler.compile = (...args: unknown[]) => original(...args).replace(oneVarLoop, '$1 = runtime.pyKeys(runtime.fromIterator($1));\nvar $2 = $1.length;');
 }
 
 /** Python string methods that dbt Jinja uses (`"x".upper()`, `.split(',')`, …). */
