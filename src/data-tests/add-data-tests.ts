@@ -200,7 +200,12 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
   const macro = `test_${decl.name}`;
   if (!engine.hasMacro(macro)) {
     const known = [...engine.macros.keys()].filter((n) => n.startsWith('test_')).map((n) => n.slice(5));
-    return err(`unknown test '${decl.namespace ? `${decl.namespace}.` : ''}${decl.name}'`, decl.path, didYouMean(decl.name, known) ?? `known tests: ${known.sort().join(', ')}; a custom one is a {% test ${decl.name}(model, column_name) %} block in macros/ or tests/generic/`);
+    const custom = `a custom one is a {% test ${decl.name}(model, column_name) %} block in macros/ or tests/generic/`;
+    if (decl.namespace && decl.namespace !== project.name) {
+      // A package's test: packages are not installed, but a local test of the same name answers to it.
+      return err(`unknown test '${decl.namespace}.${decl.name}': the dbt package '${decl.namespace}' is not installed here (packages.yml is not supported)`, decl.path, `copy the test into this project: ${custom}`);
+    }
+    return err(`unknown test '${decl.namespace ? `${decl.namespace}.` : ''}${decl.name}'`, decl.path, didYouMean(decl.name, known) ?? `known tests: ${known.sort().join(', ')}; ${custom}`);
   }
 
   const args: Record<string, unknown> = { ...decl.kwargs };

@@ -306,8 +306,10 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
   }
 
   // Properties that describe nothing are likely typos.
+  const files = new Set([...project.models.map((m) => m.name), ...project.seeds.map((x) => x.name)]);
   for (const [name, p] of modelProps) {
-    if (!byName.has(name)) {
+    // A disabled model's properties are quiet, as in dbt.
+    if (!byName.has(name) && !files.has(name)) {
       const yaml = project.properties.find((x) => x.yaml.file === p.file)!.yaml;
       warnings.push(
         `${yaml.file}:${yaml.locate([p.key, p.index, 'name']).line}: '${name}' is described but no ${p.key === 'models' ? 'model' : 'seed'} has that name` +
