@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -496,6 +497,159 @@ describe('dbt Jinja, hooks and sources', () => {
     const r = await runModel(['run', '--project-dir', dir], { cwd: dir });
     expect(r.code).not.toBe(0);
     expect(out(r)).toMatch(/dbt_project\.yml: error \[database\]: on-run-start in dbt_project\.yml failed: .*no_such_table/);
+  });
+});
+
+// ---- what local copies of dbt_utils-style macros and everyday dbt Jinja lean on
+
+const UTILS: Record<string, string> = {
+  'dbt_project.yml': `name: utils
+config-version: 2
+vars:
+  region: global
+  utils:
+    region: emea
+models:
+  utils:
+    legacy:
+      +enabled: false
+`,
+  'seeds/people.csv': 'id,first_name,email\n1,Ann,ann@example.com\n2,Bo,\n',
+  // As dbt_utils writes them: star() calls a macro of the same file that returns early.
+  'macros/utils.sql': `{%- macro generate_surrogate_key(field_list) -%}
+{%- set fields = [] -%}
+{%- for field in field_list -%}
+    {%- do fields.append("coalesce(cast(" ~ field ~ " as " ~ dbt.type_string() ~ "), '_null_')") -%}
+    {%- if not loop.last %}{%- do fields.append("'-'") -%}{%- endif -%}
+{%- endfor -%}
+{{ dbt.hash(dbt.concat(fields)) }}
+{%- endmacro -%}
+
+{% macro get_filtered_columns_in_relation(from, except=[]) -%}
+    {%- if not execute -%}{{ return('') }}{% endif %}
+    {%- set include_cols = [] %}
+    {%- set except = except | map("lower") | list %}
+    {%- for col in adapter.get_columns_in_relation(from) -%}
+        {%- if col.column | lower not in except -%}{% do include_cols.append(col.column) %}{%- endif %}
+    {%- endfor %}
+    {{ return(include_cols) }}
+{%- endmacro %}
+
+{% macro star(from, except=[], prefix='', quote_identifiers=True) -%}
+    {%- set cols = get_filtered_columns_in_relation(from, except) -%}
+    {%- if cols | length <= 0 -%}*{%- else -%}
+        {%- for col in cols %}
+            {%- if quote_identifiers -%}{{ adapter.quote(col) }}{%- if prefix != '' %} as {{ adapter.quote(prefix ~ col) }}{%- endif -%}
+            {%- else -%}{{ col }}{%- endif -%}
+            {%- if not loop.last %}, {% endif -%}
+        {%- endfor -%}
+    {%- endif %}
+{%- endmacro %}
+`,
+  'models/legacy/old.sql': 'select 1 as x\n',
+  'models/dim_v1.sql': "select 1 as version\n",
+  'models/dim_v2.sql': "select 2 as version\n",
+  'models/wide.sql': `{{ config(materialized='table') }}
+{%- set d = {'b': 2, 'a': 1} -%}
+{%- set people = run_query('select first_name from ' ~ ref('people') ~ ' order by 1') -%}
+select
+    {{ generate_surrogate_key(['id', 'email']) }} as person_key,
+    {{ star(ref('people'), except=['EMAIL'], prefix='p_') }},
+    '{{ var("region") }}' as region,
+    '{{ project_name }}' as project,
+    '{{ invocation_id }}' as invocation,
+    '{{ run_started_at }}' as started,
+    '{{ run_started_at.strftime("%Y-%m-%d") }}' as started_day,
+    '{{ modules.datetime.datetime.strptime("2024-03-01", "%Y-%m-%d").strftime("%d/%m/%Y %a") }}' as parsed,
+    '{{ modules.datetime.date(2024, 2, 29).isoformat() }}' as leap_day,
+    '{{ "%s-%s" % ("x", 7) }}{{ "=" * 3 }}' as formatted,
+    '{% for k in d %}{{ k }}{% endfor %}' as dict_keys,
+    '{% for row in people %}{{ row[0] }}{% if not loop.last %},{% endif %}{% endfor %}' as names,
+    {{ fromyaml("n: 4").n }} as from_yaml,
+    (select max(version) from {{ ref('dim') }}) as latest_dim,
+    (select max(version) from {{ ref('dim', v=1) }}) as first_dim
+from {{ ref('people') }}
+`,
+  'models/schema.yml': `version: 2
+models:
+  - name: dim
+    latest_version: 2
+    versions:
+      - v: 1
+      - v: 2
+  - name: old
+    columns:
+      - name: x
+        data_tests: [not_null]
+unit_tests:
+  - name: wide_keys
+    model: wide
+    given: []
+    expect: {rows: []}
+semantic_models:
+  - name: people
+    model: ref('wide')
+exposures:
+  - name: report
+    type: dashboard
+    owner: {name: Jo}
+`,
+};
+
+describe('dbt_utils-style macros and everyday dbt Jinja', () => {
+  it('renders local dbt_utils-style macros, introspection, run metadata and Python-isms as dbt does', async () => {
+    const dir = writeProject(UTILS);
+    const r = await runModel(['build', '--project-dir', dir], { cwd: dir });
+    const text = out(r);
+    expect(r.code, text).toBe(0);
+    // Properties that build nothing here are named once; exposures (documentation only) and a disabled model's properties are quiet.
+    const props = text.split('\n').filter((l) => l.includes('properties not supported'));
+    expect(props).toHaveLength(1);
+    expect(props[0]).toMatch(/unit_tests \(unit tests are not run; models\/schema\.yml\)/);
+    expect(props[0]).toMatch(/semantic_models/);
+    expect(props[0]).not.toMatch(/exposures/);
+    expect(text).not.toMatch(/'old' is described/);
+
+    const db = path.join(dir, 'target', 'utils.duckdb');
+    const rows = await queryDuckDb(db, 'select * exclude (latest_dim, first_dim, from_yaml), latest_dim::int as latest_dim, first_dim::int as first_dim, from_yaml::int as from_yaml from main.wide order by p_id');
+    const runResults = JSON.parse(readFileSync(path.join(dir, 'target', 'run_results.json'), 'utf8')) as { metadata: { invocation_id: string } };
+    const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+    const started = String(rows[0]!.started);
+    // Python's str() of an aware datetime.
+    expect(started).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/);
+    expect(Math.abs(Date.parse(started.replace(' ', 'T')) - Date.now())).toBeLessThan(120_000);
+    const common = {
+      region: 'emea',
+      project: 'utils',
+      invocation: runResults.metadata.invocation_id,
+      started,
+      started_day: started.slice(0, 10),
+      parsed: '01/03/2024 Fri',
+      leap_day: '2024-02-29',
+      formatted: 'x-7===',
+      dict_keys: 'ba',
+      names: 'Ann,Bo',
+      latest_dim: 2,
+      first_dim: 1,
+      from_yaml: 4,
+    };
+    expect(rows).toEqual([
+      { person_key: md5('1-ann@example.com'), p_id: 1, p_first_name: 'Ann', ...common },
+      { person_key: md5('2-_null_'), p_id: 2, p_first_name: 'Bo', ...common },
+    ]);
+    const compiled = readFileSync(path.join(dir, 'target', 'compiled', 'utils', 'models', 'wide.sql'), 'utf8');
+    expect(compiled).toContain('"id" as "p_id", "first_name" as "p_first_name"');
+  });
+
+  it('a package test names the package that is not installed', async () => {
+    const dir = writeProject({
+      'dbt_project.yml': 'name: pkg\n',
+      'models/m.sql': 'select 1 as id\n',
+      'models/schema.yml': 'version: 2\nmodels:\n  - name: m\n    data_tests:\n      - dbt_utils.unique_combination_of_columns:\n          combination_of_columns: [id]\n',
+    });
+    const r = await runModel(['build', '--project-dir', dir], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(out(r)).toMatch(/models\/schema\.yml:5:\d+: error \[project\]: unknown test 'dbt_utils\.unique_combination_of_columns': the dbt package 'dbt_utils' is not installed/);
   });
 });
 
