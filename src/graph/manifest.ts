@@ -372,7 +372,9 @@ export function resolveDependencies(
     ctx.errors.push(
       new ProjectError('graph', `ref('${ref.name}') matches no model or seed`, {
         location: loc,
-        hint: didYouMean(ref.name, ctx.byName.keys()),
+        hint: ctx.project.snapshotNames.includes(ref.name)
+          ? `'${ref.name}' is a snapshot, and snapshots are not supported: build it as an incremental model with unique_key`
+          : didYouMean(ref.name, ctx.byName.keys()),
         source: loc.file === node.file ? source : undefined,
       }),
     );

@@ -39,6 +39,8 @@ export interface Project {
   singularTests: SqlFile[];
   docFiles: { file: string; source: string }[];
   properties: PropertiesYaml[];
+  /** Names of the `{% snapshot %}` blocks under the snapshot paths (not built: named in errors that ref them). */
+  snapshotNames: string[];
   folderConfig: { models: ConfigTree; seeds: ConfigTree; dataTests: ConfigTree; sources: ConfigTree };
   warnings: string[];
 }
@@ -116,6 +118,10 @@ export function loadProject(opts: LoadOptions = {}): Project {
     .flatMap((p) => listFiles(p, ['.md']))
     .map((f) => ({ file: f, source: readFileSync(path.join(dir, f), 'utf8') }));
 
+  const snapshotNames = readSqlFiles(dir, (config['snapshot-paths'] ?? ['snapshots']).filter((p) => existsSync(path.join(dir, p))), listFiles).flatMap((f) =>
+    [...f.source.matchAll(/\{%-?\s*snapshot\s+(\w+)/g)].map((m) => m[1]!),
+  );
+
   checkDuplicates(models, 'model', errors);
   checkDuplicates(seeds, 'seed', errors);
   for (const s of seeds) {
@@ -150,6 +156,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
     singularTests,
     docFiles,
     properties,
+    snapshotNames,
     folderConfig,
     warnings,
   };
