@@ -642,6 +642,8 @@ const UNSUPPORTED_TAGS: Record<string, string> = {
   snapshot: 'snapshots are not supported; an incremental model with unique_key covers the simple cases',
   docs: "doc blocks belong in .md files under a model path",
   call: 'only {% call statement(...) %} and calls to macros that use caller() are supported',
+  break: 'loop controls are not supported; wrap the loop body in {% if %} or filter the list first (| select, | reject)',
+  continue: 'loop controls are not supported; wrap the loop body in {% if %} or filter the list first (| select, | reject)',
 };
 
 function escapeRe(s: string): string {

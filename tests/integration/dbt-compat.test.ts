@@ -695,11 +695,15 @@ models:
     ['{% snapshot s %}select 1{% endsnapshot %}', 2, /unknown block tag: snapshot/, /snapshots are not supported/],
     ["{{ dbt_utils.star(ref('other')) }}", 2, /'dbt_utils\.star\(\)' is not defined/, /dbt packages/],
     ['{{ cents_to_dolars(1) }}', 2, /'cents_to_dolars\(\)' is not a macro or function/, /did you mean 'cents_to_dollars'/],
+    ['{% for x in [1] %}{% break %}{% endfor %}', 2, /unknown block tag: break/, /loop controls are not supported/],
+    ["{{ ref('snap') }}", 2, /ref\('snap'\) matches no model or seed/, /'snap' is a snapshot, and snapshots are not supported/],
+    ["{{ adapter.get_partitions_metadata('t') }}", 2, /'adapter\.get_partitions_metadata\(\)' is not supported/, /supported: adapter\.dispatch/],
   ])('names file, line and feature: %s', async (line, lineNo, message, hint) => {
     const dir = writeProject({
       'dbt_project.yml': 'name: bad\n',
       'macros/m.sql': '{% macro cents_to_dollars(c) %}{{ c }} / 100{% endmacro %}\n',
       'models/other.sql': 'select 1 as x\n',
+      'snapshots/snap.sql': "{% snapshot snap %}{{ config(unique_key='x', strategy='check', check_cols='all') }}select 1 as x{% endsnapshot %}\n",
       'models/bad.sql': `select 1 as x\n${line}\n`,
     });
     const r = await runModel(['compile', '--project-dir', dir], { cwd: dir });
