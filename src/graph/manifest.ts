@@ -3,7 +3,7 @@ import type { Dialect, RelationName } from '../adapters/dialect.js';
 import { Relation } from '../adapters/relation.js';
 import { addDataTests, installDataTestMacros } from '../data-tests/add-data-tests.js';
 import { ProjectError, positionOf, throwIfAny } from '../errors.js';
-import { configFromTree, mergeConfig, asList } from '../project/folder-config.js';
+import { configFromTree, mergeConfig, asList, renderConfigTree, validateConfigTree, type ConfigTree } from '../project/folder-config.js';
 import type { Project } from '../project/load-project.js';
 import type { TargetConfig } from '../project/profiles.js';
 import { MATERIALIZATIONS, parseNodeConfig, type ColumnDefinition, type ModelProperties, type NodeConfig } from '../project/schemas.js';
@@ -70,6 +70,8 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
 
   installDataTestMacros(engine);
   for (const m of project.macroFiles) collect(() => engine.loadMacroSource(m.file, m.source));
+  throwIfAny(errors);
+  project = withRenderedFolderConfig(project, engine, errors);
   throwIfAny(errors);
 
   const nodes = new Map<string, Node>();
@@ -353,6 +355,38 @@ function hooksForNaming(file: string): RenderHooks {
     thisRelation: () => undefined,
     isIncremental: () => false,
   };
+}
+
+/** The project with the Jinja in its folder configs rendered (`+schema: "{{ env_var('X') }}"`), and checked again. */
+function withRenderedFolderConfig(project: Project, engine: TemplateEngine, errors: ProjectError[]): Project {
+  const fc = project.folderConfig;
+  if (!JSON.stringify(fc).match(/\{\{|\{%/)) return project;
+  const render = (tree: ConfigTree, section: string): ConfigTree => {
+    try {
+      const out = renderConfigTree(tree, (text, at) => {
+        try {
+          return engine.renderString(text, project.file);
+        } catch (e) {
+          if (!(e instanceof ProjectError)) throw e;
+          // Positioned at the YAML value, not at the line of the one-line template.
+          throw new ProjectError(e.kind, e.message, { location: project.yaml.locate([section, ...at]), hint: e.hint, source: project.yaml.source });
+        }
+      });
+      errors.push(...validateConfigTree(out, section, project.name, project.yaml, [], project.file === 'dbt_project.yml'));
+      return out;
+    } catch (e) {
+      if (e instanceof ProjectError) errors.push(e);
+      else throw e;
+      return tree;
+    }
+  };
+  const folderConfig = {
+    models: render(fc.models, 'models'),
+    seeds: render(fc.seeds, 'seeds'),
+    dataTests: render(fc.dataTests, project.config.data_tests ? 'data_tests' : 'tests'),
+    sources: render(fc.sources, 'sources'),
+  };
+  return { ...project, folderConfig };
 }
 
 export function resolveDependencies(

@@ -375,7 +375,11 @@ export class TemplateEngine {
     g.config = config;
     g.var = (name: unknown, fallback?: unknown) => {
       if (typeof name !== 'string') return engine.fail('var() takes a var name as a string');
-      if (Object.prototype.hasOwnProperty.call(engine.vars, name)) return engine.vars[name];
+      if (Object.prototype.hasOwnProperty.call(engine.vars, name)) {
+        const v = engine.vars[name];
+        // dbt renders a var's Jinja when it is read (`start: "{{ env_var('START', '2020-01-01') }}"`).
+        return typeof v === 'string' && (v.includes('{{') || v.includes('{%')) ? engine.renderString(v, engine.project?.file ?? 'project.yml') : v;
+      }
       if (fallback !== undefined) return fallback;
       return engine.fail(`var '${name}' is not set and has no default`, {
         needle: new RegExp(`\\bvar\\s*\\(\\s*['"]${escapeRe(name)}['"]`),

@@ -509,11 +509,18 @@ vars:
   region: global
   utils:
     region: emea
+  started: "{{ env_var('UTILS_START', '2020-01-01') }}"
 models:
   utils:
     legacy:
       +enabled: false
+    marts:
+      +schema: "{{ 'mart' if target.name == 'dev' else 'prod' }}"
+      +enabled: "{{ target.name == 'dev' }}"
+      +materialized: table
+      +post-hook: "create or replace view {{ this.schema }}.after_{{ this.name }} as select 1 as ok"
 `,
+  'models/marts/mart_a.sql': "select '{{ var(\"started\") }}' as started\n",
   'seeds/people.csv': 'id,first_name,email\n1,Ann,ann@example.com\n2,Bo,\n',
   // As dbt_utils writes them: star() calls a macro of the same file that returns early.
   'macros/utils.sql': `{%- macro generate_surrogate_key(field_list) -%}
@@ -599,7 +606,7 @@ exposures:
 describe('dbt_utils-style macros and everyday dbt Jinja', () => {
   it('renders local dbt_utils-style macros, introspection, run metadata and Python-isms as dbt does', async () => {
     const dir = writeProject(UTILS);
-    const r = await runModel(['build', '--project-dir', dir], { cwd: dir });
+    const r = await runModel(['build', '--project-dir', dir], { cwd: dir, env: { UTILS_START: '2021-05-05' } });
     const text = out(r);
     expect(r.code, text).toBe(0);
     // Properties that build nothing here are named once; exposures (documentation only) and a disabled model's properties are quiet.
@@ -637,6 +644,9 @@ describe('dbt_utils-style macros and everyday dbt Jinja', () => {
       { person_key: md5('1-ann@example.com'), p_id: 1, p_first_name: 'Ann', ...common },
       { person_key: md5('2-_null_'), p_id: 2, p_first_name: 'Bo', ...common },
     ]);
+    // Jinja in dbt_project.yml: folder configs rendered with the target (hooks left for run time), vars when read.
+    expect(await queryDuckDb(db, 'select started from main_mart.mart_a')).toEqual([{ started: '2021-05-05' }]);
+    expect(await queryDuckDb(db, 'select ok::int as ok from main_mart.after_mart_a')).toEqual([{ ok: 1 }]);
     const compiled = readFileSync(path.join(dir, 'target', 'compiled', 'utils', 'models', 'wide.sql'), 'utf8');
     expect(compiled).toContain('"id" as "p_id", "first_name" as "p_first_name"');
   });
