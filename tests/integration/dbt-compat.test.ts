@@ -724,6 +724,17 @@ models:
     expect(text).toMatch(hint);
   });
 
+  it('a test on a source table that is not there says the source is missing, not unbuilt', async () => {
+    const dir = writeProject({
+      'dbt_project.yml': 'name: src\n',
+      'models/sources.yml': 'version: 2\nsources:\n  - name: shop\n    schema: landing\n    tables:\n      - name: orders\n        columns:\n          - name: id\n            data_tests: [unique]\n',
+    });
+    const r = await runModel(['build', '--project-dir', dir], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(out(r)).toMatch(/models\/sources\.yml:9:\d+: error \[database\]: test source_unique_shop_orders_id: source shop\.orders \("src"\."landing"\."orders"\) does not exist/);
+    expect(out(r)).toMatch(/sources are read, not built/);
+  });
+
   it('run_query outside run/build says why', async () => {
     const dir = writeProject({
       'dbt_project.yml': 'name: rq\n',
