@@ -183,6 +183,11 @@ export class TemplateEngine {
     }
   }
 
+  /** The file being rendered, if any. */
+  get currentFile(): string | undefined {
+    return this.current?.file;
+  }
+
   hasMacro(name: string): boolean {
     return this.macros.has(name);
   }

@@ -510,6 +510,8 @@ vars:
   utils:
     region: emea
   started: "{{ env_var('UTILS_START', '2020-01-01') }}"
+  checked_ids: [1, 2]
+  min_checked_id: 1
 models:
   utils:
     legacy:
@@ -554,6 +556,7 @@ models:
 {%- endmacro %}
 `,
   'models/legacy/old.sql': 'select 1 as x\n',
+  'models/checked.sql': "select 1 as id, null as note union all select 2, 'x'\n",
   'models/dim_v1.sql': "select 1 as version\n",
   'models/dim_v2.sql': "select 2 as version\n",
   'models/wide.sql': `{{ config(materialized='table') }}
@@ -588,6 +591,21 @@ models:
     columns:
       - name: x
         data_tests: [not_null]
+  - name: checked
+    columns:
+      - name: id
+        data_tests:
+          - accepted_values:
+              values: "{{ var('checked_ids') }}"
+              quote: false
+          - relationships:
+              to: "{{ ref('checked') }}"
+              field: id
+      - name: note
+        data_tests:
+          - not_null:
+              config:
+                where: "id > {{ var('min_checked_id') }}"
 unit_tests:
   - name: wide_keys
     model: wide
@@ -616,6 +634,10 @@ describe('dbt_utils-style macros and everyday dbt Jinja', () => {
     expect(props[0]).toMatch(/semantic_models/);
     expect(props[0]).not.toMatch(/exposures/);
     expect(text).not.toMatch(/'old' is described/);
+    // Test arguments and configs with Jinja: a lone {{ }} passes its value (a list here), `where` is rendered.
+    for (const t of ['accepted_values_checked_id__False___var_checked_ids_', 'relationships_checked_id__id___ref_checked_', 'not_null_checked_note']) {
+      expect(text).toMatch(new RegExp(`PASS test ${t} `));
+    }
 
     const db = path.join(dir, 'target', 'utils.duckdb');
     const rows = await queryDuckDb(db, 'select * exclude (latest_dim, first_dim, from_yaml), latest_dim::int as latest_dim, first_dim::int as first_dim, from_yaml::int as from_yaml from main.wide order by p_id');
