@@ -127,6 +127,7 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
           return;
         }
         const config = mergeConfig(configFromTree(project.folderConfig.sources, [project.name, src.name, table.name]), mergeConfig(src.config ?? {}, table.config ?? {}));
+        if (config.enabled === false) return;
         let external: SourceNode['external'];
         if (table.external) {
           let loc = table.external.location;
@@ -389,6 +390,10 @@ function withRenderedFolderConfig(project: Project, engine: TemplateEngine, erro
   return { ...project, folderConfig };
 }
 
+function sourceDeclared(project: Project, sourceName: string, tableName: string): boolean {
+  return project.properties.some(({ value }) => (value.sources ?? []).some((src) => src.name === sourceName && src.tables.some((t) => t.name === tableName)));
+}
+
 export function resolveDependencies(
   node: ModelNode | TestNode,
   ctx: { byName: Map<string, string>; sourcesByName: Map<string, string>; project: Project; errors: ProjectError[] },
@@ -422,7 +427,7 @@ export function resolveDependencies(
     const at = findCall(source, 'source', s);
     const loc = node.resourceType === 'test' && !at ? node.location : { file: node.file, ...(at ?? {}) };
     ctx.errors.push(
-      new ProjectError('graph', `source('${s}', '${t}') is not defined in any properties file`, {
+      new ProjectError('graph', `source('${s}', '${t}') ${sourceDeclared(ctx.project, s, t) ? 'is disabled (enabled: false)' : 'is not defined in any properties file'}`, {
         location: loc,
         hint: didYouMean(`${s}.${t}`, ctx.sourcesByName.keys()) ?? "declare it under 'sources:' in a .yml file beside the models",
         source: loc.file === node.file ? source : undefined,

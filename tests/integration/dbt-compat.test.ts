@@ -489,6 +489,22 @@ describe('dbt Jinja, hooks and sources', () => {
     expect(await queryDuckDb(db, 'select id::int as id from main.big_events order by id')).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
   });
 
+  it('a source disabled in dbt_project.yml or its properties is left out, with its tests', async () => {
+    const dir = writeProject({
+      'dbt_project.yml': 'name: off\nsources:\n  off:\n    legacy:\n      +enabled: false\n',
+      'models/sources.yml':
+        'version: 2\nsources:\n  - name: legacy\n    tables:\n      - name: t\n        columns:\n          - name: id\n            data_tests: [unique]\n  - name: other\n    config:\n      enabled: false\n    tables:\n      - name: u\n  - name: live\n    tables:\n      - name: v\n',
+      'models/m.sql': 'select 1 as x\n',
+    });
+    const ls = await runModel(['ls', '--project-dir', dir], { cwd: dir });
+    expect(ls.code, out(ls)).toBe(0);
+    expect(ls.stdout.trim().split('\n').sort()).toEqual(['off.m', 'source:off.live.v']);
+    writeProject({ 'models/n.sql': "select * from {{ source('legacy', 't') }}\n" }, dir);
+    const r = await runModel(['compile', '--project-dir', dir], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(out(r)).toMatch(/models\/n\.sql:1:\d+: error \[graph\]: source\('legacy', 't'\) is disabled \(enabled: false\)/);
+  });
+
   it('a failing hook names itself and stops the run', async () => {
     const dir = writeProject({
       'dbt_project.yml': 'name: hooks\non-run-start: "select * from no_such_table"\n',
