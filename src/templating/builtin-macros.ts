@@ -65,6 +65,7 @@ export const BUILTIN_MACROS = String.raw`
 
 {% macro generate_schema_name(custom_schema_name, node) %}{{ adapter.dispatch('generate_schema_name')(custom_schema_name, node) }}{% endmacro %}
 {% macro default__generate_schema_name(custom_schema_name, node) %}{% if custom_schema_name %}{{ target.schema }}_{{ custom_schema_name | trim }}{% else %}{{ target.schema }}{% endif %}{% endmacro %}
+{% macro generate_schema_name_for_env(custom_schema_name, node) %}{% if target.name == 'prod' and custom_schema_name %}{{ custom_schema_name | trim }}{% else %}{{ target.schema }}{% endif %}{% endmacro %}
 {% macro generate_alias_name(custom_alias_name, node) %}{% if custom_alias_name %}{{ custom_alias_name | trim }}{% else %}{{ node.name }}{% endif %}{% endmacro %}
 {% macro generate_database_name(custom_database_name, node) %}{% if custom_database_name %}{{ custom_database_name | trim }}{% else %}{{ target.database }}{% endif %}{% endmacro %}
 `;
