@@ -105,8 +105,9 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
     }
   }
 
-  const nameFor = (config: NodeConfig, name: string, file: string): RelationName => {
-    const node = { name, config };
+  const nameFor = (config: NodeConfig, name: string, file: string, resourceType: 'model' | 'seed' | 'test' = 'model'): RelationName => {
+    // What dbt's generate_*_name macros see of the node (projects branch on `node.resource_type`).
+    const node = { name, config, resource_type: resourceType, package_name: project.name, original_file_path: file, path: file, unique_id: `${resourceType}.${project.name}.${name}` };
     const named = (kind: 'schema' | 'alias' | 'database', macro: string, custom: unknown) =>
       (engine.defaultName(kind, custom, name) ?? String(engine.callMacro(macro, [custom ?? null, node], hooksForNaming(file)))).trim();
     const schema = named('schema', 'generate_schema_name', config.schema);
@@ -173,7 +174,7 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
     const uniqueId = `seed.${project.name}.${s.name}`;
     let relation: RelationName | undefined;
     collect(() => {
-      relation = nameFor(config, s.name, s.file);
+      relation = nameFor(config, s.name, s.file, 'seed');
     });
     const node: SeedNode = {
       uniqueId,
@@ -325,7 +326,7 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
   if (configWarning) warnings.push(configWarning);
 
   // Generic tests from the properties files, and singular tests.
-  addDataTests({ project, target, dialect, database, engine, nodes, byName, sourcesByName, errors, nameFor: (c, n, f) => nameFor(c, n, f) });
+  addDataTests({ project, target, dialect, database, engine, nodes, byName, sourcesByName, errors, nameFor: (c, n, f) => nameFor(c, n, f, 'test') });
 
   // Resolve refs and sources into edges.
   for (const node of nodes.values()) {

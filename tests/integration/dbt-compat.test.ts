@@ -505,6 +505,29 @@ describe('dbt Jinja, hooks and sources', () => {
     expect(out(r)).toMatch(/models\/n\.sql:1:\d+: error \[graph\]: source\('legacy', 't'\) is disabled \(enabled: false\)/);
   });
 
+  it('generate_schema_name sees the node as dbt passes it (resource_type, unique_id)', async () => {
+    const dir = writeProject({
+      'dbt_project.yml': 'name: naming\nseeds:\n  naming:\n    +schema: raw\nmodels:\n  naming:\n    +schema: marts\n',
+      // As the current jaffle-shop writes it: seeds in a global `raw` schema, models in the target schema.
+      'macros/generate_schema_name.sql': `{% macro generate_schema_name(custom_schema_name, node) %}
+    {% if node.resource_type == 'seed' %}{{ custom_schema_name | trim }}
+    {% elif custom_schema_name is none %}{{ target.schema }}
+    {% elif target.name == "prod" %}{{ target.schema }}_{{ custom_schema_name | trim }}
+    {% else %}{{ target.schema }}{% endif %}
+{% endmacro %}
+`,
+      'seeds/raw_customers.csv': 'id\n1\n',
+      'models/customers.sql': "select *, '{{ this.schema }}' as s from {{ ref('raw_customers') }}\n",
+    });
+    const r = await runModel(['build', '--project-dir', dir], { cwd: dir });
+    expect(r.code, out(r)).toBe(0);
+    const db = path.join(dir, 'target', 'naming.duckdb');
+    expect(await queryDuckDb(db, "select table_schema, table_name from information_schema.tables where table_name in ('raw_customers', 'customers') order by 2")).toEqual([
+      { table_schema: 'main', table_name: 'customers' },
+      { table_schema: 'raw', table_name: 'raw_customers' },
+    ]);
+  });
+
   it('a failing hook names itself and stops the run', async () => {
     const dir = writeProject({
       'dbt_project.yml': 'name: hooks\non-run-start: "select * from no_such_table"\n',
