@@ -69,6 +69,16 @@ export function loadProject(opts: LoadOptions = {}): Project {
   const warnings: string[] = [];
   let data = yaml.data ?? {};
   const isDbt = file === 'dbt_project.yml';
+  if (isPlainObject(data) && file === 'dbt_project.yml') {
+    // dbt before 1.0 named two paths differently; older classic projects still carry those names.
+    const keys: Record<string, unknown> = data;
+    for (const [old, now] of [['source-paths', 'model-paths'], ['data-paths', 'seed-paths']] as const) {
+      if (old in keys && !(now in keys)) {
+        keys[now] = keys[old];
+        delete keys[old];
+      }
+    }
+  }
   if (isPlainObject(data)) {
     // Say once which keys cannot be honoured; a dbt project's unknown keys are dropped, not errors.
     const warning = unsupportedProjectKeys(file, data, dir);

@@ -528,6 +528,18 @@ describe('dbt Jinja, hooks and sources', () => {
     ]);
   });
 
+  it("reads dbt 0.x's source-paths and data-paths as model-paths and seed-paths", async () => {
+    const dir = writeProject({
+      'dbt_project.yml': 'name: old\nsource-paths: ["src"]\ndata-paths: ["data"]\n',
+      'data/s.csv': 'a\n1\n',
+      'src/m.sql': "select a * 2 as b from {{ ref('s') }}\n",
+    });
+    const r = await runModel(['build', '--project-dir', dir], { cwd: dir });
+    expect(r.code, out(r)).toBe(0);
+    expect(out(r)).not.toMatch(/warning/);
+    expect(await queryDuckDb(path.join(dir, 'target', 'old.duckdb'), 'select b::int as b from main.m')).toEqual([{ b: 2 }]);
+  });
+
   it('a failing hook names itself and stops the run', async () => {
     const dir = writeProject({
       'dbt_project.yml': 'name: hooks\non-run-start: "select * from no_such_table"\n',
