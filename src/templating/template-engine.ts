@@ -107,6 +107,7 @@ export class TemplateEngine {
     this.project = opts.project;
     this.env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
     this.env.addExtension('DoExtension', new DoExtension());
+    this.env.addExtension('LoopControls', new LoopControlsExtension());
     this.installGlobals();
     this.installFilters();
     this.loadMacroSource(BUILTIN_MACROS_FILE, BUILTIN_MACROS);
@@ -651,8 +652,6 @@ const UNSUPPORTED_TAGS: Record<string, string> = {
   snapshot: 'snapshots are not supported; an incremental model with unique_key covers the simple cases',
   docs: "doc blocks belong in .md files under a model path",
   call: 'only {% call statement(...) %} and calls to macros that use caller() are supported',
-  break: 'loop controls are not supported; wrap the loop body in {% if %} or filter the list first (| select, | reject)',
-  continue: 'loop controls are not supported; wrap the loop body in {% if %} or filter the list first (| select, | reject)',
 };
 
 function escapeRe(s: string): string {
@@ -730,7 +729,7 @@ function percentFormat(fmt: unknown, args: unknown[]): string {
 
 /**
  * Python semantics nunjucks' JavaScript output lacks: `'%s' % x` formats (JavaScript gives NaN),
- * `'-' * 3` repeats, `(a, b)` is a tuple, and `{% for k in some_dict %}` walks the keys (nunjucks walks nothing).
+ * `'-' * 3` repeats, `(a, b)` is a tuple, `{% break %}`/`{% continue %}` work, and `{% for k in some_dict %}` walks the keys (nunjucks walks nothing).
  */
 function installPythonOperators(): void {
   const n = nunjucks as unknown as {
@@ -761,8 +760,29 @@ function installPythonOperators(): void {
   };
   // A one-variable loop is the only one that reads `.length` right after fromIterator.
   const oneVarLoop = /(t_\d+) = runtime\.fromIterator\(\1\);\nvar (t_\d+) = \1\.length;/g;
+  // `{% break %}` / `{% continue %}` (Jinja's loopcontrols, which dbt enables) become the JavaScript statements.
+  const loopControl = /[\w$]+ \+= runtime\.suppressValue\(env\.getExtension\("LoopControls"\)\["(break|continue)"\]\(context,?\)[^;\n]*\);/g;
   const original = n.compiler.compile;
-  n.compiler.compile = (...args: unknown[]) => original(...args).replace(oneVarLoop, '$1 = runtime.pyKeys(runtime.fromIterator($1));\nvar $2 = $1.length;');
+  n.compiler.compile = (...args: unknown[]) =>
+    original(...args)
+      .replace(oneVarLoop, '$1 = runtime.pyKeys(runtime.fromIterator($1));\nvar $2 = $1.length;')
+      .replace(loopControl, '$1;');
+}
+
+/** `{% break %}` and `{% continue %}`: parsed here, turned into JavaScript's in the compiled code (see installPythonOperators). */
+class LoopControlsExtension {
+  tags = ['break', 'continue'];
+  parse(parser: any, nodes: any): unknown {
+    const tok = parser.nextToken();
+    parser.advanceAfterBlockEnd(tok.value);
+    return new nodes.CallExtension(this, tok.value, null, []);
+  }
+  break(): string {
+    return '';
+  }
+  continue(): string {
+    return '';
+  }
 }
 
 /** Python string methods that dbt Jinja uses (`"x".upper()`, `.split(',')`, …). */

@@ -625,6 +625,7 @@ select
     '{{ modules.datetime.date(2024, 2, 29).isoformat() }}' as leap_day,
     '{{ "%s-%s" % ("x", 7) }}{{ "=" * 3 }}' as formatted,
     '{% for k in d %}{{ k }}{% endfor %}' as dict_keys,
+    '{% for x in [1, 2, 3, 4] %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 4 %}{% break %}{% endif %}{{ x }}{% endfor %}' as loop_controls,
     '{% for row in people %}{{ row[0] }}{% if not loop.last %},{% endif %}{% endfor %}' as names,
     {{ fromyaml("n: 4").n }} as from_yaml,
     (select max(version) from {{ ref('dim') }}) as latest_dim,
@@ -708,6 +709,7 @@ describe('dbt_utils-style macros and everyday dbt Jinja', () => {
       leap_day: '2024-02-29',
       formatted: 'x-7===',
       dict_keys: 'ba',
+      loop_controls: '13',
       names: 'Ann,Bo',
       latest_dim: 2,
       first_dim: 1,
@@ -778,7 +780,6 @@ models:
     ['{% snapshot s %}select 1{% endsnapshot %}', 2, /unknown block tag: snapshot/, /snapshots are not supported/],
     ["{{ dbt_utils.star(ref('other')) }}", 2, /'dbt_utils\.star\(\)' is not defined/, /dbt packages/],
     ['{{ cents_to_dolars(1) }}', 2, /'cents_to_dolars\(\)' is not a macro or function/, /did you mean 'cents_to_dollars'/],
-    ['{% for x in [1] %}{% break %}{% endfor %}', 2, /unknown block tag: break/, /loop controls are not supported/],
     ["{{ ref('snap') }}", 2, /ref\('snap'\) matches no model or seed/, /'snap' is a snapshot, and snapshots are not supported/],
     ["{{ adapter.get_partitions_metadata('t') }}", 2, /'adapter\.get_partitions_metadata\(\)' is not supported/, /supported: adapter\.dispatch/],
   ])('names file, line and feature: %s', async (line, lineNo, message, hint) => {
