@@ -36,6 +36,13 @@ export const AUDIT_SCHEMA = 'dbt_test__audit';
 /** Strings that dbt renders as Jinja expressions when passed to a test: `ref('x')`, `source('a', 'b')`, … */
 const LOOKS_LIKE_CALL = /^\s*(env_var|ref|var|source|doc)\s*\(.+\)\s*$/s;
 
+/** The expression of an argument that is one `{{ … }}` and nothing else: passed as its value, as dbt renders natively (`values: "{{ var('statuses') }}"` is a list). */
+function singleExpression(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const m = /^\s*\{\{-?([\s\S]*?)-?\}\}\s*$/.exec(v);
+  return m && !/\{\{|\}\}|\{%|%\}/.test(m[1]!) ? m[1]!.trim() : undefined;
+}
+
 /**
  * Loads the built-in generic tests and `get_where_subquery` before the project's macros, so
  * that a project can override them.
@@ -44,7 +51,9 @@ export function installDataTestMacros(engine: TemplateEngine): void {
   engine.loadMacroSource(DATA_TEST_MACROS_FILE, DATA_TEST_MACROS);
   engine.env.addGlobal('get_where_subquery', (relation: unknown) => {
     const config = engine.env.getGlobal('config') as { get(k: string, f: unknown): unknown };
-    const where = config.get('where', null);
+    let where = config.get('where', null);
+    // dbt renders the Jinja in a test's `where` (`id > {{ var('min_id') }}`).
+    if (typeof where === 'string' && /\{\{|\{%/.test(where)) where = engine.renderString(where, engine.currentFile ?? 'where');
     return typeof where === 'string' && where.trim() ? `(select * from ${String(relation)} where ${where}) dbt_subquery` : relation;
   });
 }
@@ -200,7 +209,12 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
   const macro = `test_${decl.name}`;
   if (!engine.hasMacro(macro)) {
     const known = [...engine.macros.keys()].filter((n) => n.startsWith('test_')).map((n) => n.slice(5));
-    return err(`unknown test '${decl.namespace ? `${decl.namespace}.` : ''}${decl.name}'`, decl.path, didYouMean(decl.name, known) ?? `known tests: ${known.sort().join(', ')}; a custom one is a {% test ${decl.name}(model, column_name) %} block in macros/ or tests/generic/`);
+    const custom = `a custom one is a {% test ${decl.name}(model, column_name) %} block in macros/ or tests/generic/`;
+    if (decl.namespace && decl.namespace !== project.name) {
+      // A package's test: packages are not installed, but a local test of the same name answers to it.
+      return err(`unknown test '${decl.namespace}.${decl.name}': the dbt package '${decl.namespace}' is not installed here (packages.yml is not supported)`, decl.path, `copy the test into this project: ${custom}`);
+    }
+    return err(`unknown test '${decl.namespace ? `${decl.namespace}.` : ''}${decl.name}'`, decl.path, didYouMean(decl.name, known) ?? `known tests: ${known.sort().join(', ')}; ${custom}`);
   }
 
   const args: Record<string, unknown> = { ...decl.kwargs };
@@ -243,6 +257,7 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
   for (const [k, v] of Object.entries(args)) {
     const templated = typeof v === 'string' && k !== 'column_name';
     if (templated && LOOKS_LIKE_CALL.test(v)) callArgs.push(`${k}=${v.trim()}`);
+    else if (templated && singleExpression(v) !== undefined) callArgs.push(`${k}=(${singleExpression(v)})`);
     else {
       if (templated && /\{\{|\{%/.test(v)) prelude.push(`{% set ${kwargContextName(k)} %}${v}{% endset %}`);
       callArgs.push(`${k}=${kwargContextName(k)}`);
@@ -469,7 +484,7 @@ function checkBuiltinArgs(name: string, args: Record<string, unknown>): { arg: s
   if (needsColumn.includes(name) && typeof args.column_name !== 'string') {
     return { arg: 'column_name', message: 'needs a column: declare it under a column, or give column_name' };
   }
-  if (name === 'accepted_values') {
+  if (name === 'accepted_values' && singleExpression(args.values) === undefined) {
     const values = args.values;
     if (!Array.isArray(values) || values.length === 0) return { arg: 'values', message: 'values must be a non-empty list, e.g. values: [placed, shipped]' };
     if (values.some((v) => v !== null && typeof v === 'object')) return { arg: 'values', message: 'values must be plain values (text, numbers, true/false)' };
@@ -481,7 +496,7 @@ function checkBuiltinArgs(name: string, args: Record<string, unknown>): { arg: s
   }
   if (name === 'relationships') {
     if (typeof args.to !== 'string' || !args.to.trim()) return { arg: 'to', message: "needs 'to', the parent model, e.g. to: ref('customers')" };
-    if (!LOOKS_LIKE_CALL.test(args.to)) return { arg: 'to', message: `'to' must be ref('model') or source('source', 'table'), got ${JSON.stringify(args.to)}` };
+    if (!LOOKS_LIKE_CALL.test(args.to) && singleExpression(args.to) === undefined) return { arg: 'to', message: `'to' must be ref('model') or source('source', 'table'), got ${JSON.stringify(args.to)}` };
     if (typeof args.field !== 'string' || !args.field.trim()) return { arg: 'field', message: "needs 'field', the parent's column, e.g. field: id" };
   }
   if (name === 'expression_is_true' && (typeof args.expression !== 'string' || !args.expression.trim())) {

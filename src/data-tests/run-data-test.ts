@@ -110,6 +110,14 @@ export async function runDataTest(ctx: ExecutionContext, n: Node, conn: Connecti
   } catch (e) {
     // The usual reason on a fresh target: what the test reads was never built. Say so plainly.
     const unbuilt = await unbuiltParents(manifest, conn, node);
+    const missingSources = unbuilt.filter((p) => p.resourceType === 'source');
+    if (missingSources.length) {
+      const names = missingSources.map((p) => `source ${p.fqn.slice(1).join('.')} (${manifest.dialect.qualify(p.relation!)})`).join(', ');
+      throw new ProjectError('database', `test ${node.name}: ${names} does not exist in the warehouse`, {
+        location: node.location,
+        hint: 'sources are read, not built: load the table first (an on-run-start hook can), or declare `external: {location: …}` on the source table',
+      });
+    }
     if (unbuilt.length) {
       const names = unbuilt.map((p) => `${p.name} (${manifest.dialect.qualify(p.relation!)})`).join(', ');
       throw new ProjectError('database', `test ${node.name}: ${unbuilt.length === 1 ? 'what it tests is' : 'what it tests are'} not built yet: ${names}`, {

@@ -3,7 +3,7 @@ import type { Dialect, RelationName } from '../adapters/dialect.js';
 import { Relation } from '../adapters/relation.js';
 import { addDataTests, installDataTestMacros } from '../data-tests/add-data-tests.js';
 import { ProjectError, positionOf, throwIfAny } from '../errors.js';
-import { configFromTree, mergeConfig, asList } from '../project/folder-config.js';
+import { configFromTree, mergeConfig, asList, renderConfigTree, validateConfigTree, type ConfigTree } from '../project/folder-config.js';
 import type { Project } from '../project/load-project.js';
 import type { TargetConfig } from '../project/profiles.js';
 import { MATERIALIZATIONS, parseNodeConfig, type ColumnDefinition, type ModelProperties, type NodeConfig } from '../project/schemas.js';
@@ -56,7 +56,7 @@ export function targetDatabase(target: TargetConfig): string {
  */
 export function buildManifest(project: Project, target: TargetConfig, dialect: Dialect, opts: { log?: (m: string) => void } = {}): Manifest {
   const database = targetDatabase(target);
-  const engine = new TemplateEngine(project.vars, targetInfo(target, database), dialect, { log: opts.log });
+  const engine = new TemplateEngine(project.vars, targetInfo(target, database), dialect, { log: opts.log, project: { name: project.name, file: project.file } });
   const errors: ProjectError[] = [];
   const warnings = [...project.warnings];
   const collect = (fn: () => void): void => {
@@ -71,6 +71,8 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
   installDataTestMacros(engine);
   for (const m of project.macroFiles) collect(() => engine.loadMacroSource(m.file, m.source));
   throwIfAny(errors);
+  project = withRenderedFolderConfig(project, engine, errors);
+  throwIfAny(errors);
 
   const nodes = new Map<string, Node>();
   const byName = new Map<string, string>();
@@ -78,6 +80,7 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
 
   // Descriptions, columns and config from properties files.
   const modelProps = new Map<string, { props: ModelProperties; file: string; index: number; key: 'models' | 'seeds' }>();
+  const versioned = new Map<string, { versions: { v: string; model: string }[]; latest: string; file: string; index: number }>();
   for (const { yaml, value } of project.properties) {
     for (const key of ['models', 'seeds'] as const) {
       (value[key] ?? []).forEach((props, index) => {
@@ -91,12 +94,20 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
           );
         }
         modelProps.set(props.name, { props, file: yaml.file, index, key });
+        if (key === 'models' && props.versions?.length) {
+          // Each version is its own model file; the properties describe every one of them.
+          const versions = props.versions.map((v) => ({ v: String(v.v), model: v.defined_in ?? `${props.name}_v${v.v}` }));
+          const latest = props.latest_version !== undefined ? String(props.latest_version) : versions.map((v) => v.v).sort((a, b) => Number(a) - Number(b) || a.localeCompare(b)).pop()!;
+          versioned.set(props.name, { versions, latest, file: yaml.file, index });
+          for (const v of versions) if (!modelProps.has(v.model)) modelProps.set(v.model, { props, file: yaml.file, index, key });
+        }
       });
     }
   }
 
-  const nameFor = (config: NodeConfig, name: string, file: string): RelationName => {
-    const node = { name, config };
+  const nameFor = (config: NodeConfig, name: string, file: string, resourceType: 'model' | 'seed' | 'test' = 'model'): RelationName => {
+    // What dbt's generate_*_name macros see of the node (projects branch on `node.resource_type`).
+    const node = { name, config, resource_type: resourceType, package_name: project.name, original_file_path: file, path: file, unique_id: `${resourceType}.${project.name}.${name}` };
     const named = (kind: 'schema' | 'alias' | 'database', macro: string, custom: unknown) =>
       (engine.defaultName(kind, custom, name) ?? String(engine.callMacro(macro, [custom ?? null, node], hooksForNaming(file)))).trim();
     const schema = named('schema', 'generate_schema_name', config.schema);
@@ -117,6 +128,7 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
           return;
         }
         const config = mergeConfig(configFromTree(project.folderConfig.sources, [project.name, src.name, table.name]), mergeConfig(src.config ?? {}, table.config ?? {}));
+        if (config.enabled === false) return;
         let external: SourceNode['external'];
         if (table.external) {
           let loc = table.external.location;
@@ -162,7 +174,7 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
     const uniqueId = `seed.${project.name}.${s.name}`;
     let relation: RelationName | undefined;
     collect(() => {
-      relation = nameFor(config, s.name, s.file);
+      relation = nameFor(config, s.name, s.file, 'seed');
     });
     const node: SeedNode = {
       uniqueId,
@@ -277,9 +289,31 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
     byName.set(m.name, uniqueId);
   }
 
+  // A versioned model answers to its name (the latest version) and to `<name>_v<v>` (ref(name, v=…)).
+  for (const [name, ver] of versioned) {
+    for (const v of ver.versions) {
+      const id = byName.get(v.model);
+      if (!id) {
+        const yaml = project.properties.find((x) => x.yaml.file === ver.file)!.yaml;
+        errors.push(
+          new ProjectError('project', `version ${v.v} of model '${name}' has no model file named ${v.model}.sql`, {
+            location: yaml.locate(['models', ver.index, 'versions']),
+            hint: `name the file ${name}_v${v.v}.sql, or point to it with 'defined_in:'`,
+            source: yaml.source,
+          }),
+        );
+        continue;
+      }
+      if (!byName.has(`${name}_v${v.v}`)) byName.set(`${name}_v${v.v}`, id);
+      if (v.v === ver.latest && !byName.has(name)) byName.set(name, id);
+    }
+  }
+
   // Properties that describe nothing are likely typos.
+  const files = new Set([...project.models.map((m) => m.name), ...project.seeds.map((x) => x.name)]);
   for (const [name, p] of modelProps) {
-    if (!byName.has(name)) {
+    // A disabled model's properties are quiet, as in dbt.
+    if (!byName.has(name) && !files.has(name)) {
       const yaml = project.properties.find((x) => x.yaml.file === p.file)!.yaml;
       warnings.push(
         `${yaml.file}:${yaml.locate([p.key, p.index, 'name']).line}: '${name}' is described but no ${p.key === 'models' ? 'model' : 'seed'} has that name` +
@@ -292,7 +326,7 @@ export function buildManifest(project: Project, target: TargetConfig, dialect: D
   if (configWarning) warnings.push(configWarning);
 
   // Generic tests from the properties files, and singular tests.
-  addDataTests({ project, target, dialect, database, engine, nodes, byName, sourcesByName, errors, nameFor: (c, n, f) => nameFor(c, n, f) });
+  addDataTests({ project, target, dialect, database, engine, nodes, byName, sourcesByName, errors, nameFor: (c, n, f) => nameFor(c, n, f, 'test') });
 
   // Resolve refs and sources into edges.
   for (const node of nodes.values()) {
@@ -325,6 +359,42 @@ function hooksForNaming(file: string): RenderHooks {
   };
 }
 
+/** The project with the Jinja in its folder configs rendered (`+schema: "{{ env_var('X') }}"`), and checked again. */
+function withRenderedFolderConfig(project: Project, engine: TemplateEngine, errors: ProjectError[]): Project {
+  const fc = project.folderConfig;
+  if (!JSON.stringify(fc).match(/\{\{|\{%/)) return project;
+  const render = (tree: ConfigTree, section: string): ConfigTree => {
+    try {
+      const out = renderConfigTree(tree, (text, at) => {
+        try {
+          return engine.renderString(text, project.file);
+        } catch (e) {
+          if (!(e instanceof ProjectError)) throw e;
+          // Positioned at the YAML value, not at the line of the one-line template.
+          throw new ProjectError(e.kind, e.message, { location: project.yaml.locate([section, ...at]), hint: e.hint, source: project.yaml.source });
+        }
+      });
+      errors.push(...validateConfigTree(out, section, project.name, project.yaml, [], project.file === 'dbt_project.yml'));
+      return out;
+    } catch (e) {
+      if (e instanceof ProjectError) errors.push(e);
+      else throw e;
+      return tree;
+    }
+  };
+  const folderConfig = {
+    models: render(fc.models, 'models'),
+    seeds: render(fc.seeds, 'seeds'),
+    dataTests: render(fc.dataTests, project.config.data_tests ? 'data_tests' : 'tests'),
+    sources: render(fc.sources, 'sources'),
+  };
+  return { ...project, folderConfig };
+}
+
+function sourceDeclared(project: Project, sourceName: string, tableName: string): boolean {
+  return project.properties.some(({ value }) => (value.sources ?? []).some((src) => src.name === sourceName && src.tables.some((t) => t.name === tableName)));
+}
+
 export function resolveDependencies(
   node: ModelNode | TestNode,
   ctx: { byName: Map<string, string>; sourcesByName: Map<string, string>; project: Project; errors: ProjectError[] },
@@ -342,7 +412,9 @@ export function resolveDependencies(
     ctx.errors.push(
       new ProjectError('graph', `ref('${ref.name}') matches no model or seed`, {
         location: loc,
-        hint: didYouMean(ref.name, ctx.byName.keys()),
+        hint: ctx.project.snapshotNames.includes(ref.name)
+          ? `'${ref.name}' is a snapshot, and snapshots are not supported: build it as an incremental model with unique_key`
+          : didYouMean(ref.name, ctx.byName.keys()),
         source: loc.file === node.file ? source : undefined,
       }),
     );
@@ -356,7 +428,7 @@ export function resolveDependencies(
     const at = findCall(source, 'source', s);
     const loc = node.resourceType === 'test' && !at ? node.location : { file: node.file, ...(at ?? {}) };
     ctx.errors.push(
-      new ProjectError('graph', `source('${s}', '${t}') is not defined in any properties file`, {
+      new ProjectError('graph', `source('${s}', '${t}') ${sourceDeclared(ctx.project, s, t) ? 'is disabled (enabled: false)' : 'is not defined in any properties file'}`, {
         location: loc,
         hint: didYouMean(`${s}.${t}`, ctx.sourcesByName.keys()) ?? "declare it under 'sources:' in a .yml file beside the models",
         source: loc.file === node.file ? source : undefined,

@@ -52,6 +52,8 @@ export function validateConfigTree(
           );
           continue;
         }
+        // Jinja (`"{{ target.name == 'prod' }}"`) is checked once rendered (see renderConfigTree).
+        if (hasJinja(v)) continue;
         const r = field.safeParse(v);
         if (!r.success) {
           errors.push(
@@ -89,6 +91,32 @@ export function validateConfigTree(
   };
   if (tree) walk(tree, [section]);
   return errors;
+}
+
+export function hasJinja(v: unknown): boolean {
+  return typeof v === 'string' && (v.includes('{{') || v.includes('{%'));
+}
+
+const LATE_RENDERED = new Set(['pre-hook', 'post-hook', 'pre_hook', 'post_hook']);
+
+/**
+ * Renders the Jinja in a config tree's values, as dbt renders dbt_project.yml: hooks are left for
+ * run time, and a value that renders to `True`/`False`/`None` becomes that value (dbt renders natively).
+ */
+export function renderConfigTree(tree: ConfigTree, render: (text: string, at: YamlPath) => string): ConfigTree {
+  const walk = (v: unknown, key: string, at: YamlPath): unknown => {
+    if (LATE_RENDERED.has(key.replace(/^\+/, ''))) return v;
+    if (hasJinja(v)) {
+      const text = render(v as string, at).trim();
+      if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
+      if (text === 'None' || text === 'none') return null;
+      return text;
+    }
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, key, [...at, i]));
+    if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k, [...at, k])]));
+    return v;
+  };
+  return walk(tree, '', []) as ConfigTree;
 }
 
 /** Merges configs along a node's path: the more specific folder wins, tags add up. */

@@ -5,7 +5,7 @@ import { fileLister, stem } from './files.js';
 import { validateConfigTree, type ConfigTree } from './folder-config.js';
 import { issuesToErrors, projectFileSchema, propertiesFileSchema, validateYaml, type ProjectFile, type PropertiesFile } from './schemas.js';
 import { parseCliVars } from './vars.js';
-import { unsupportedProjectKeys } from './unsupported.js';
+import { unsupportedProjectKeys, unusedPropertiesWarning } from './unsupported.js';
 import { parseYaml, type YamlFile } from './yaml-file.js';
 import { isPlainObject } from '../util.js';
 
@@ -39,6 +39,8 @@ export interface Project {
   singularTests: SqlFile[];
   docFiles: { file: string; source: string }[];
   properties: PropertiesYaml[];
+  /** Names of the `{% snapshot %}` blocks under the snapshot paths (not built: named in errors that ref them). */
+  snapshotNames: string[];
   folderConfig: { models: ConfigTree; seeds: ConfigTree; dataTests: ConfigTree; sources: ConfigTree };
   warnings: string[];
 }
@@ -67,6 +69,16 @@ export function loadProject(opts: LoadOptions = {}): Project {
   const warnings: string[] = [];
   let data = yaml.data ?? {};
   const isDbt = file === 'dbt_project.yml';
+  if (isPlainObject(data) && file === 'dbt_project.yml') {
+    // dbt before 1.0 named two paths differently; older classic projects still carry those names.
+    const keys: Record<string, unknown> = data;
+    for (const [old, now] of [['source-paths', 'model-paths'], ['data-paths', 'seed-paths']] as const) {
+      if (old in keys && !(now in keys)) {
+        keys[now] = keys[old];
+        delete keys[old];
+      }
+    }
+  }
   if (isPlainObject(data)) {
     // Say once which keys cannot be honoured; a dbt project's unknown keys are dropped, not errors.
     const warning = unsupportedProjectKeys(file, data, dir);
@@ -110,9 +122,15 @@ export function loadProject(opts: LoadOptions = {}): Project {
       }
     }
   }
+  const unused = unusedPropertiesWarning(properties.map((p) => ({ file: p.yaml.file, data: p.yaml.data })));
+  if (unused) warnings.push(unused);
   const docFiles = [...new Set([...config['model-paths'], ...(config['docs-paths'] ?? [])])]
     .flatMap((p) => listFiles(p, ['.md']))
     .map((f) => ({ file: f, source: readFileSync(path.join(dir, f), 'utf8') }));
+
+  const snapshotNames = readSqlFiles(dir, (config['snapshot-paths'] ?? ['snapshots']).filter((p) => existsSync(path.join(dir, p))), listFiles).flatMap((f) =>
+    [...f.source.matchAll(/\{%-?\s*snapshot\s+(\w+)/g)].map((m) => m[1]!),
+  );
 
   checkDuplicates(models, 'model', errors);
   checkDuplicates(seeds, 'seed', errors);
@@ -148,6 +166,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
     singularTests,
     docFiles,
     properties,
+    snapshotNames,
     folderConfig,
     warnings,
   };

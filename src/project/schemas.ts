@@ -159,6 +159,9 @@ const modelProperties = z.looseObject({
   meta: z.record(z.string(), z.unknown()).optional(),
   docs: z.record(z.string(), z.unknown()).optional(),
   tags: stringList.optional(),
+  /** dbt's model versions: each version is the model `<name>_v<v>` (or `defined_in`). */
+  versions: z.array(z.looseObject({ v: z.union([z.number(), z.string()]), defined_in: z.string().min(1).optional() })).optional(),
+  latest_version: z.union([z.number(), z.string()]).optional(),
 });
 
 /** A dbt-style properties file (`schema.yml`): models, seeds, sources. */

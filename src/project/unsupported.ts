@@ -79,3 +79,29 @@ export function unsupportedConfigWarning(nodes: Iterable<Node>): string | undefi
   const list = [...byKey].map(([k, names]) => `${k} (${names.length > 3 ? `${names.length} nodes` : names.join(', ')})`);
   return `these configs are not supported and have no effect: ${list.join(', ')}`;
 }
+
+/** Properties-file sections that are read and acted on, or that only document (as in dbt, where they build nothing). */
+const USED_PROPERTY_KEYS = new Set(['version', 'models', 'seeds', 'sources', 'macros', 'exposures', 'groups']);
+const UNUSED_PROPERTY_KEYS: Record<string, string> = {
+  unit_tests: 'unit tests are not run',
+  snapshots: 'snapshots are not supported',
+  analyses: 'analyses are not compiled',
+  metrics: 'the semantic layer is not supported',
+  semantic_models: 'the semantic layer is not supported',
+  saved_queries: 'the semantic layer is not supported',
+};
+
+/** One warning naming the properties-file sections that have no effect here, with the files that hold them. */
+export function unusedPropertiesWarning(files: { file: string; data: unknown }[]): string | undefined {
+  const byKey = new Map<string, string[]>();
+  for (const { file, data } of files) {
+    if (!isPlainObject(data)) continue;
+    for (const key of Object.keys(data)) {
+      if (USED_PROPERTY_KEYS.has(key)) continue;
+      byKey.set(key, [...(byKey.get(key) ?? []), file]);
+    }
+  }
+  if (byKey.size === 0) return undefined;
+  const list = [...byKey].map(([k, files]) => `${k} (${UNUSED_PROPERTY_KEYS[k] ? `${UNUSED_PROPERTY_KEYS[k]}; ` : ''}${files.join(', ')})`);
+  return `properties not supported, so ignored: ${list.join(', ')}`;
+}

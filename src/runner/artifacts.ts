@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Manifest } from '../graph/manifest.js';
+import { INVOCATION_ID } from '../invocation.js';
 import type { Node } from '../graph/nodes.js';
 import { shortNameOf } from '../data-tests/add-data-tests.js';
 import { redactDeep } from '../secrets.js';
 import type { RunSummary } from './results.js';
 
 export const ENGINE_VERSION = '0.1.0';
-const invocationId = randomUUID();
 
 function metadata(kind: 'manifest' | 'run-results') {
   return {
@@ -16,7 +15,7 @@ function metadata(kind: 'manifest' | 'run-results') {
     dbt_version: ENGINE_VERSION,
     generator: `model ${ENGINE_VERSION}`,
     generated_at: new Date().toISOString(),
-    invocation_id: invocationId,
+    invocation_id: INVOCATION_ID,
   };
 }
 

@@ -45,9 +45,27 @@ export const BUILTIN_MACROS = String.raw`
 {% macro type_boolean() %}boolean{% endmacro %}
 
 {% macro concat(fields) %}({{ fields | join(' || ') }}){% endmacro %}
+{% macro hash(field) %}md5(cast({{ field }} as {{ type_string() }})){% endmacro %}
+{% macro split_part(string_text, delimiter_text, part_number) %}split_part({{ string_text }}, {{ delimiter_text }}, {{ part_number }}){% endmacro %}
+{% macro position(substring_text, string_text) %}position({{ substring_text }} in {{ string_text }}){% endmacro %}
+{% macro right(string_text, length_expression) %}right({{ string_text }}, {{ length_expression }}){% endmacro %}
+{% macro length(expression) %}length({{ expression }}){% endmacro %}
+{% macro replace(field, old_chars, new_chars) %}replace({{ field }}, {{ old_chars }}, {{ new_chars }}){% endmacro %}
+{% macro escape_single_quotes(expression) %}{{ expression | replace("'", "''") }}{% endmacro %}
+{% macro cast_bool_to_text(field) %}cast({{ field }} as {{ type_string() }}){% endmacro %}
+{% macro any_value(expression) %}any_value({{ expression }}){% endmacro %}
+{% macro bool_or(expression) %}{{ adapter.dispatch('bool_or')(expression) }}{% endmacro %}
+{% macro default__bool_or(expression) %}bool_or({{ expression }}){% endmacro %}
+{% macro snowflake__bool_or(expression) %}boolor_agg({{ expression }}){% endmacro %}
+{% macro listagg(measure, delimiter_text="','", order_by_clause=none, limit_num=none) %}{{ adapter.dispatch('listagg')(measure, delimiter_text, order_by_clause, limit_num) }}{% endmacro %}
+{% macro default__listagg(measure, delimiter_text, order_by_clause, limit_num) %}{% if limit_num %}{{ exceptions.raise_compiler_error('listagg(): limit_num is not supported') }}{% endif %}string_agg({{ measure }}, {{ delimiter_text }}{% if order_by_clause %} {{ order_by_clause }}{% endif %}){% endmacro %}
+{% macro snowflake__listagg(measure, delimiter_text, order_by_clause, limit_num) %}{% if limit_num %}{{ exceptions.raise_compiler_error('listagg(): limit_num is not supported') }}{% endif %}listagg({{ measure }}, {{ delimiter_text }}){% if order_by_clause %} within group ({{ order_by_clause }}){% endif %}{% endmacro %}
+{% macro except() %}except{% endmacro %}
+{% macro intersect() %}intersect{% endmacro %}
 
 {% macro generate_schema_name(custom_schema_name, node) %}{{ adapter.dispatch('generate_schema_name')(custom_schema_name, node) }}{% endmacro %}
 {% macro default__generate_schema_name(custom_schema_name, node) %}{% if custom_schema_name %}{{ target.schema }}_{{ custom_schema_name | trim }}{% else %}{{ target.schema }}{% endif %}{% endmacro %}
+{% macro generate_schema_name_for_env(custom_schema_name, node) %}{% if target.name == 'prod' and custom_schema_name %}{{ custom_schema_name | trim }}{% else %}{{ target.schema }}{% endif %}{% endmacro %}
 {% macro generate_alias_name(custom_alias_name, node) %}{% if custom_alias_name %}{{ custom_alias_name | trim }}{% else %}{{ node.name }}{% endif %}{% endmacro %}
 {% macro generate_database_name(custom_database_name, node) %}{% if custom_database_name %}{{ custom_database_name | trim }}{% else %}{{ target.database }}{% endif %}{% endmacro %}
 `;

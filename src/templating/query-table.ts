@@ -31,6 +31,8 @@ export function agateTable(result: QueryResult | undefined) {
     column_types: result?.columns.map((c) => c.type) ?? [],
     print_table: () => '',
     length: rows.length,
+    /** `{% for row in run_query(...) %}` walks the rows, as an agate table does. */
+    [Symbol.iterator]: () => rows[Symbol.iterator](),
   };
 }
 
@@ -38,4 +40,27 @@ export function agateTable(result: QueryResult | undefined) {
 export function statementResult(result: QueryResult | undefined) {
   const table = agateTable(result);
   return { response: { rows_affected: result?.rowsAffected ?? table.rows.length, code: 'OK' }, data: table.rows, table };
+}
+
+/** A column as dbt's `adapter.get_columns_in_relation()` gives it (`name`, `data_type`, `is_string()`, …). */
+export function relationColumn(name: string, dataType: string, quote: (id: string) => string) {
+  const t = dataType.toLowerCase();
+  const isInteger = /^(tiny|small|big|huge|u?)int|^integer|^long|^short/.test(t);
+  const isFloat = /^(double|float|real)/.test(t);
+  const isNumeric = /^(decimal|numeric|number)/.test(t);
+  const isString = /^(varchar|char|text|string|character)/.test(t);
+  return {
+    name,
+    column: name,
+    quoted: quote(name),
+    data_type: dataType,
+    dtype: dataType,
+    is_string: () => isString,
+    is_integer: () => isInteger,
+    is_float: () => isFloat,
+    is_numeric: () => isNumeric,
+    is_number: () => isInteger || isFloat || isNumeric,
+    string_size: () => Number(/\((\d+)\)/.exec(dataType)?.[1] ?? 256),
+    toString: () => `<Column ${name} (${dataType})>`,
+  };
 }

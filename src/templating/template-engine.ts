@@ -1,15 +1,19 @@
+import jsYaml from 'js-yaml';
 import nunjucks from 'nunjucks';
 import type { Dialect } from '../adapters/dialect.js';
 import { sqlLiteral } from '../adapters/dialect.js';
+import { Relation } from '../adapters/relation.js';
 import { ProjectError, positionOf, type SourceLocation } from '../errors.js';
 import { isSecretName, registerSecret } from '../secrets.js';
 import { didYouMean, isPlainObject } from '../util.js';
 import type { QueryResult } from '../adapters/adapter.js';
 import { BUILTIN_MACROS, BUILTIN_MACROS_FILE } from './builtin-macros.js';
 import { macroSignatures, type MacroSignature } from './macro-signatures.js';
-import { agateTable, statementResult } from './query-table.js';
+import { agateTable, relationColumn, statementResult } from './query-table.js';
 import { canRenderFast, compileFast, FastRenderError, renderFast, type FastTemplate } from './fast-template.js';
 import { PRECOMPILED } from './precompiled.js';
+import { datetimeModule, PY_CLASS, PyDateTime } from './py-datetime.js';
+import { INVOCATION_ID } from '../invocation.js';
 
 /** A compiled template: the fast path when the template allows it, else nunjucks (compiled on first need). */
 export class CompiledTemplate {
@@ -25,6 +29,8 @@ const makeKeywordArgs = (nunjucks as unknown as { runtime: { makeKeywordArgs(o: 
 
 nunjucks.installJinjaCompat();
 installStringMethods();
+installMacroReturn();
+installPythonOperators();
 
 /** What the node being rendered answers to `ref()`, `config()`, `this`, … */
 export interface RenderHooks {
@@ -64,6 +70,8 @@ interface NunjucksEnvInternals {
 
 /** Thrown by `return()` inside a macro and caught by the macro's wrapper: dbt's early return. */
 class MacroReturn {
+  /** What the compiled macros check (see installMacroReturn). */
+  readonly macroReturn = true;
   constructor(readonly value: unknown) {}
 }
 
@@ -86,16 +94,20 @@ export class TemplateEngine {
   /** The first user-facing error thrown during a render, kept because nunjucks re-wraps errors. */
   private pending: { error: ProjectError; chain: MacroInfo[] } | undefined;
   private readonly log: (msg: string) => void;
+  /** The project's name (dbt's `project_name`) and file, when rendering a project's templates. */
+  private readonly project: { name: string; file: string } | undefined;
 
   constructor(
     private readonly vars: Record<string, unknown>,
     readonly target: TargetInfo,
     readonly dialect: Dialect,
-    opts: { log?: (msg: string) => void } = {},
+    opts: { log?: (msg: string) => void; project?: { name: string; file: string } } = {},
   ) {
     this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
+    this.project = opts.project;
     this.env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
     this.env.addExtension('DoExtension', new DoExtension());
+    this.env.addExtension('LoopControls', new LoopControlsExtension());
     this.installGlobals();
     this.installFilters();
     this.loadMacroSource(BUILTIN_MACROS_FILE, BUILTIN_MACROS);
@@ -170,6 +182,11 @@ export class TemplateEngine {
       this.macros.set(name, info);
       this.env.addGlobal(name, this.wrapMacro(info, fn as (...a: unknown[]) => unknown));
     }
+  }
+
+  /** The file being rendered, if any. */
+  get currentFile(): string | undefined {
+    return this.current?.file;
   }
 
   hasMacro(name: string): boolean {
@@ -302,7 +319,10 @@ export class TemplateEngine {
       const at = new RegExp(`\\b${escapeRe(root!)}\\s*${member ? `\\.\\s*${escapeRe(member)}` : ''}\\s*\\(`).exec(source);
       if (at && location.line === undefined) location = { file, ...positionOf(source, at.index) };
       const known = (this.env as unknown as { globals: Record<string, unknown> }).globals;
-      if (member && !(root! in known)) {
+      if (member && (root === 'adapter' || root === 'api' || root === 'dbt') && root in known) {
+        message = `'${name}()' is not supported by this engine`;
+        hint = root === 'adapter' ? 'supported: adapter.dispatch, adapter.quote, adapter.get_columns_in_relation, adapter.get_relation' : undefined;
+      } else if (member && !(root! in known)) {
         message = `'${name}()' is not defined: '${root}' is not a macro namespace of this project`;
         hint = 'dbt packages (packages.yml) are not installed here: copy the macros you need into a macro path and call them by name';
       } else {
@@ -324,6 +344,13 @@ export class TemplateEngine {
     const g = (this.env as unknown as { globals: Record<string, unknown> }).globals;
     const engine = this;
     g.ref = (...args: string[]) => {
+      // ref('model', v=2): a model version is the model `<name>_v<version>`.
+      const last = args[args.length - 1] as unknown;
+      if (isPlainObject(last) && '__keywords' in last) {
+        const { v, version } = stripKwargs(args.pop());
+        const which = v ?? version;
+        if (which !== undefined && which !== null && typeof args[args.length - 1] === 'string') args[args.length - 1] = `${args[args.length - 1]}_v${String(which)}`;
+      }
       if (args.length === 0 || args.some((a) => typeof a !== 'string')) {
         return engine.fail('ref() takes a model or seed name as a string', { needle: /\bref\s*\(/ });
       }
@@ -354,11 +381,15 @@ export class TemplateEngine {
     g.config = config;
     g.var = (name: unknown, fallback?: unknown) => {
       if (typeof name !== 'string') return engine.fail('var() takes a var name as a string');
-      if (Object.prototype.hasOwnProperty.call(engine.vars, name)) return engine.vars[name];
+      if (Object.prototype.hasOwnProperty.call(engine.vars, name)) {
+        const v = engine.vars[name];
+        // dbt renders a var's Jinja when it is read (`start: "{{ env_var('START', '2020-01-01') }}"`).
+        return typeof v === 'string' && (v.includes('{{') || v.includes('{%')) ? engine.renderString(v, engine.project?.file ?? 'project.yml') : v;
+      }
       if (fallback !== undefined) return fallback;
       return engine.fail(`var '${name}' is not set and has no default`, {
         needle: new RegExp(`\\bvar\\s*\\(\\s*['"]${escapeRe(name)}['"]`),
-        hint: `set it under 'vars:' in project.yml, or pass --vars '{${name}: ...}'`,
+        hint: `set it under 'vars:' in ${engine.project?.file ?? 'project.yml'}, or pass --vars '{${name}: ...}'`,
       });
     };
     g.env_var = (name: unknown, fallback?: unknown) => {
@@ -378,14 +409,17 @@ export class TemplateEngine {
     Object.defineProperty(g, 'this', { get: () => (engine.current ? engine.current.thisRelation() : undefined), enumerable: true });
     Object.defineProperty(g, 'execute', { get: () => engine.current?.execute ?? false, enumerable: true });
     g.target = this.target;
-    g.project_name = this.target.profile_name;
+    g.project_name = this.project?.name ?? this.target.profile_name;
+    g.run_started_at = new PyDateTime(Date.now(), true);
+    g.invocation_id = INVOCATION_ID;
     g.adapter = {
       dispatch: (name: string, _namespace?: string) => engine.dispatch(name),
       quote: (id: string) => engine.dialect.quoteIdentifier(id),
       type: () => engine.target.type,
     };
     const dbt: Record<string, unknown> = {};
-    for (const name of ['datediff', 'dateadd', 'safe_cast', 'current_timestamp', 'date_trunc', 'type_string', 'type_timestamp', 'type_int', 'type_bigint', 'type_float', 'type_numeric', 'type_boolean', 'concat', 'cast']) {
+    for (const name of ['datediff', 'dateadd', 'safe_cast', 'current_timestamp', 'date_trunc', 'type_string', 'type_timestamp', 'type_int', 'type_bigint', 'type_float', 'type_numeric', 'type_boolean', 'concat', 'cast',
+      'hash', 'split_part', 'position', 'right', 'length', 'replace', 'escape_single_quotes', 'cast_bool_to_text', 'any_value', 'bool_or', 'listagg', 'except', 'intersect']) {
       Object.defineProperty(dbt, name, { get: () => engine.env.getGlobal(name), enumerable: true });
     }
     dbt.string_literal = (v: unknown) => engine.dialect.stringLiteral(String(v));
@@ -433,6 +467,38 @@ export class TemplateEngine {
       const r = runQuery(sql);
       return r === null ? null : agateTable(r);
     });
+    // dbt's introspection, answered like run_query(): a relation's columns (dbt_utils.star and
+    // friends use it), and whether a relation exists.
+    const adapter = g.adapter as Record<string, unknown>;
+    adapter.get_columns_in_relation = engine.guard((relation: unknown) => {
+      if (!(relation instanceof Relation)) return engine.fail('adapter.get_columns_in_relation() takes a relation, e.g. ref(\'x\') or source(\'s\', \'t\') (not an ephemeral model)');
+      const r = runQuery(`select * from ${String(relation)} where 1 = 0`, 'adapter.get_columns_in_relation()');
+      return (r?.columns ?? []).map((c) => relationColumn(c.name, c.type, (id) => engine.dialect.quoteIdentifier(id)));
+    });
+    adapter.get_relation = engine.guard((...args: unknown[]) => {
+      const last = args[args.length - 1];
+      const kw = isPlainObject(last) && '__keywords' in last ? stripKwargs(args.pop()) : {};
+      const [database, schema, identifier] = [args[0] ?? kw.database, args[1] ?? kw.schema, args[2] ?? kw.identifier].map((v) => String(v ?? ''));
+      const lit = (v: string) => engine.dialect.stringLiteral(v.toLowerCase());
+      const r = runQuery(
+        `select table_catalog, table_schema, table_name from information_schema.tables where lower(table_catalog) = ${lit(database!)} and lower(table_schema) = ${lit(schema!)} and lower(table_name) = ${lit(identifier!)}`,
+        'adapter.get_relation()',
+      );
+      const row = r?.rows[0];
+      return row ? new Relation(String(row[0]), String(row[1]), String(row[2]), engine.dialect) : null;
+    });
+    g.load_relation = engine.guard((relation: unknown) => {
+      if (!(relation instanceof Relation)) return null;
+      return (adapter.get_relation as (...a: unknown[]) => unknown)(relation.database, relation.schema, relation.identifier);
+    });
+    g.api = {
+      Relation: {
+        create: (kwargs?: unknown) => {
+          const k = stripKwargs(kwargs);
+          return new Relation(String(k.database ?? engine.target.database), String(k.schema ?? engine.target.schema), String(k.identifier ?? ''), engine.dialect);
+        },
+      },
+    };
     const statements = new WeakMap<RenderHooks, Map<string, ReturnType<typeof statementResult>>>();
     // `{% call statement('name', fetch_result=True) %}sql{% endcall %}`, then `load_result('name')`.
     g.statement = engine.guard((...args: unknown[]) => {
@@ -460,7 +526,7 @@ export class TemplateEngine {
     };
     const asMatch = (m: RegExpExecArray | null) => (m ? { group: (i = 0) => m[i] ?? null, groups: () => m.slice(1), toString: () => m[0] } : null);
     g.modules = {
-      datetime: { date: { today: () => new Date().toISOString().slice(0, 10) } },
+      datetime: datetimeModule(),
       // Python's `re` as dbt exposes it, for validating vars and names in macros.
       re: {
         match: (p: unknown, s: unknown) => asMatch(pyRegex(`^(?:${String(p)})`).exec(String(s))),
@@ -481,6 +547,14 @@ export class TemplateEngine {
     };
     g.tojson = (v: unknown) => JSON.stringify(v);
     g.fromjson = (s: string) => JSON.parse(s) as unknown;
+    g.fromyaml = engine.guard((s: unknown) => {
+      try {
+        return jsYaml.load(String(s)) ?? null;
+      } catch (e) {
+        return engine.fail(`fromyaml(): ${(e as Error).message.split('\n')[0]}`);
+      }
+    });
+    g.toyaml = (v: unknown) => jsYaml.dump(v);
   }
 
   private dispatch(name: string): (...a: unknown[]) => unknown {
@@ -541,16 +615,7 @@ function jinjaFilters(env: nunjucks.Environment): Record<string, (...a: any[]) =
     min: (v: unknown) => items(v).reduce((a, b) => ((b as number) < (a as number) ? b : a)),
     max: (v: unknown) => items(v).reduce((a, b) => ((b as number) > (a as number) ? b : a)),
     // Python's `'%s and %s' | format(a, b)`.
-    format: (fmt: unknown, ...args: unknown[]) => {
-      let i = 0;
-      return String(fmt).replace(/%(\.\d+)?([sdif%])/g, (_m, prec: string | undefined, c: string) => {
-        if (c === '%') return '%';
-        const v = args[i++];
-        if (c === 'd' || c === 'i') return String(Math.trunc(Number(v)));
-        if (c === 'f') return Number(v).toFixed(prec ? Number(prec.slice(1)) : 6);
-        return String(v);
-      });
-    },
+    format: (fmt: unknown, ...args: unknown[]) => percentFormat(fmt, args),
     count: (v: unknown) => (typeof v === 'string' ? v.length : items(v).length),
     d: env.getFilter('default') as (...a: unknown[]) => unknown,
     items: (v: unknown) => (isPlainObject(v) ? Object.entries(v) : []),
@@ -629,6 +694,97 @@ class DoExtension {
   }
 }
 
+/**
+ * `return()` leaves a macro by throwing. Each compiled macro catches it itself: a macro calling
+ * another of the same file calls it directly, not through the engine's wrapper, so without this the
+ * value would end the caller too. The throw also skips the line nunjucks ends each macro with to
+ * give the caller its variables back (`frame = callerFrame`), so that is moved into a `finally`.
+ */
+function installMacroReturn(): void {
+  const compiler = (nunjucks as unknown as { compiler: { compile: (...a: unknown[]) => string } }).compiler;
+  const original = compiler.compile;
+  const open = /var callerFrame = frame;\n/g;
+  const close = /frame = (?:callerFrame|frame\.pop\(\));\nreturn new runtime\.SafeString\((t_\d+)\);/g;
+  compiler.compile = (...args: unknown[]) => {
+    const code = original(...args);
+    const opens = code.match(open)?.length ?? 0;
+    if (opens === 0 || opens !== (code.match(close)?.length ?? 0)) return code;
+    return code
+      .replace(open, 'var callerFrame = frame;\ntry {\n')
+      .replace(close, '} catch (e) { if (e && e.macroReturn === true) return e.value; throw e; } finally { frame = callerFrame; }\nreturn new runtime.SafeString($1);');
+  };
+}
+
+/** Python's `'%s and %.2f' % (a, b)` formatting. */
+function percentFormat(fmt: unknown, args: unknown[]): string {
+  let i = 0;
+  return String(fmt).replace(/%(\.\d+)?([sdif%])/g, (_m, prec: string | undefined, c: string) => {
+    if (c === '%') return '%';
+    const v = args[i++];
+    if (c === 'd' || c === 'i') return String(Math.trunc(Number(v)));
+    if (c === 'f') return Number(v).toFixed(prec ? Number(prec.slice(1)) : 6);
+    return String(v);
+  });
+}
+
+/**
+ * Python semantics nunjucks' JavaScript output lacks: `'%s' % x` formats (JavaScript gives NaN),
+ * `'-' * 3` repeats, `(a, b)` is a tuple, `{% break %}`/`{% continue %}` work, and `{% for k in some_dict %}` walks the keys (nunjucks walks nothing).
+ */
+function installPythonOperators(): void {
+  const n = nunjucks as unknown as {
+    compiler: { Compiler: { prototype: Record<string, unknown> }; compile: (...a: unknown[]) => string };
+    runtime: Record<string, unknown>;
+  };
+  n.runtime.pyMod = (a: unknown, b: unknown) => (typeof a === 'string' ? percentFormat(a, Array.isArray(b) ? b : [b]) : (a as number) % (b as number));
+  n.runtime.pyMul = (a: unknown, b: unknown) =>
+    typeof a === 'string' && typeof b === 'number' ? a.repeat(Math.max(0, b)) : typeof b === 'string' && typeof a === 'number' ? b.repeat(Math.max(0, a)) : (a as number) * (b as number);
+  n.runtime.pyKeys = (v: unknown) => (isPlainObject(v) ? Object.keys(v) : v);
+  const asCall = (fn: string) =>
+    function (this: { _emit(s: string): void; compile(node: unknown, frame: unknown): void }, node: { left: unknown; right: unknown }, frame: unknown) {
+      this._emit(`runtime.${fn}(`);
+      this.compile(node.left, frame);
+      this._emit(', ');
+      this.compile(node.right, frame);
+      this._emit(')');
+    };
+  n.compiler.Compiler.prototype.compileMod = asCall('pyMod');
+  n.compiler.Compiler.prototype.compileMul = asCall('pyMul');
+  // A tuple `(a, b)` is a list, not JavaScript's comma operator (which keeps only `b`).
+  n.compiler.Compiler.prototype.compileGroup = function (
+    this: { _compileAggregate(node: unknown, frame: unknown, open: string, close: string): void },
+    node: { children: unknown[] },
+    frame: unknown,
+  ) {
+    this._compileAggregate(node, frame, node.children.length > 1 ? '[' : '(', node.children.length > 1 ? ']' : ')');
+  };
+  // A one-variable loop is the only one that reads `.length` right after fromIterator.
+  const oneVarLoop = /(t_\d+) = runtime\.fromIterator\(\1\);\nvar (t_\d+) = \1\.length;/g;
+  // `{% break %}` / `{% continue %}` (Jinja's loopcontrols, which dbt enables) become the JavaScript statements.
+  const loopControl = /[\w$]+ \+= runtime\.suppressValue\(env\.getExtension\("LoopControls"\)\["(break|continue)"\]\(context,?\)[^;\n]*\);/g;
+  const original = n.compiler.compile;
+  n.compiler.compile = (...args: unknown[]) =>
+    original(...args)
+      .replace(oneVarLoop, '$1 = runtime.pyKeys(runtime.fromIterator($1));\nvar $2 = $1.length;')
+      .replace(loopControl, '$1;');
+}
+
+/** `{% break %}` and `{% continue %}`: parsed here, turned into JavaScript's in the compiled code (see installPythonOperators). */
+class LoopControlsExtension {
+  tags = ['break', 'continue'];
+  parse(parser: any, nodes: any): unknown {
+    const tok = parser.nextToken();
+    parser.advanceAfterBlockEnd(tok.value);
+    return new nodes.CallExtension(this, tok.value, null, []);
+  }
+  break(): string {
+    return '';
+  }
+  continue(): string {
+    return '';
+  }
+}
+
 /** Python string methods that dbt Jinja uses (`"x".upper()`, `.split(',')`, …). */
 function installStringMethods(): void {
   const runtime = (nunjucks as unknown as { runtime: { memberLookup: (o: unknown, v: unknown) => unknown } }).runtime;
@@ -664,6 +820,10 @@ function installStringMethods(): void {
       // A slice (`x[1:3]`): Python gives a string back for a string.
       const out = (original as (...a: unknown[]) => unknown)(...args);
       return typeof obj === 'string' && Array.isArray(out) ? out.join('') : out;
+    }
+    // nunjucks wraps a function member in a closure, which would lose a Python class's attributes.
+    if (obj !== null && typeof obj === 'object' && typeof val === 'string' && typeof (obj as Record<string, unknown>)[val] === 'function' && PY_CLASS in ((obj as Record<string, object>)[val] as object)) {
+      return (obj as Record<string, unknown>)[val];
     }
     // An object's own methods (a run_query table's `columns[0].values()`) win over Python's dict methods.
     if (isPlainObject(obj) && typeof val === 'string' && Object.prototype.hasOwnProperty.call(obj, val) && typeof obj[val] === 'function') {

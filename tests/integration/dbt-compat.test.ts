@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -488,6 +489,57 @@ describe('dbt Jinja, hooks and sources', () => {
     expect(await queryDuckDb(db, 'select id::int as id from main.big_events order by id')).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
   });
 
+  it('a source disabled in dbt_project.yml or its properties is left out, with its tests', async () => {
+    const dir = writeProject({
+      'dbt_project.yml': 'name: off\nsources:\n  off:\n    legacy:\n      +enabled: false\n',
+      'models/sources.yml':
+        'version: 2\nsources:\n  - name: legacy\n    tables:\n      - name: t\n        columns:\n          - name: id\n            data_tests: [unique]\n  - name: other\n    config:\n      enabled: false\n    tables:\n      - name: u\n  - name: live\n    tables:\n      - name: v\n',
+      'models/m.sql': 'select 1 as x\n',
+    });
+    const ls = await runModel(['ls', '--project-dir', dir], { cwd: dir });
+    expect(ls.code, out(ls)).toBe(0);
+    expect(ls.stdout.trim().split('\n').sort()).toEqual(['off.m', 'source:off.live.v']);
+    writeProject({ 'models/n.sql': "select * from {{ source('legacy', 't') }}\n" }, dir);
+    const r = await runModel(['compile', '--project-dir', dir], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(out(r)).toMatch(/models\/n\.sql:1:\d+: error \[graph\]: source\('legacy', 't'\) is disabled \(enabled: false\)/);
+  });
+
+  it('generate_schema_name sees the node as dbt passes it (resource_type, unique_id)', async () => {
+    const dir = writeProject({
+      'dbt_project.yml': 'name: naming\nseeds:\n  naming:\n    +schema: raw\nmodels:\n  naming:\n    +schema: marts\n',
+      // As the current jaffle-shop writes it: seeds in a global `raw` schema, models in the target schema.
+      'macros/generate_schema_name.sql': `{% macro generate_schema_name(custom_schema_name, node) %}
+    {% if node.resource_type == 'seed' %}{{ custom_schema_name | trim }}
+    {% elif custom_schema_name is none %}{{ target.schema }}
+    {% elif target.name == "prod" %}{{ target.schema }}_{{ custom_schema_name | trim }}
+    {% else %}{{ target.schema }}{% endif %}
+{% endmacro %}
+`,
+      'seeds/raw_customers.csv': 'id\n1\n',
+      'models/customers.sql': "select *, '{{ this.schema }}' as s from {{ ref('raw_customers') }}\n",
+    });
+    const r = await runModel(['build', '--project-dir', dir], { cwd: dir });
+    expect(r.code, out(r)).toBe(0);
+    const db = path.join(dir, 'target', 'naming.duckdb');
+    expect(await queryDuckDb(db, "select table_schema, table_name from information_schema.tables where table_name in ('raw_customers', 'customers') order by 2")).toEqual([
+      { table_schema: 'main', table_name: 'customers' },
+      { table_schema: 'raw', table_name: 'raw_customers' },
+    ]);
+  });
+
+  it("reads dbt 0.x's source-paths and data-paths as model-paths and seed-paths", async () => {
+    const dir = writeProject({
+      'dbt_project.yml': 'name: old\nsource-paths: ["src"]\ndata-paths: ["data"]\n',
+      'data/s.csv': 'a\n1\n',
+      'src/m.sql': "select a * 2 as b from {{ ref('s') }}\n",
+    });
+    const r = await runModel(['build', '--project-dir', dir], { cwd: dir });
+    expect(r.code, out(r)).toBe(0);
+    expect(out(r)).not.toMatch(/warning/);
+    expect(await queryDuckDb(path.join(dir, 'target', 'old.duckdb'), 'select b::int as b from main.m')).toEqual([{ b: 2 }]);
+  });
+
   it('a failing hook names itself and stops the run', async () => {
     const dir = writeProject({
       'dbt_project.yml': 'name: hooks\non-run-start: "select * from no_such_table"\n',
@@ -496,6 +548,193 @@ describe('dbt Jinja, hooks and sources', () => {
     const r = await runModel(['run', '--project-dir', dir], { cwd: dir });
     expect(r.code).not.toBe(0);
     expect(out(r)).toMatch(/dbt_project\.yml: error \[database\]: on-run-start in dbt_project\.yml failed: .*no_such_table/);
+  });
+});
+
+// ---- what local copies of dbt_utils-style macros and everyday dbt Jinja lean on
+
+const UTILS: Record<string, string> = {
+  'dbt_project.yml': `name: utils
+config-version: 2
+vars:
+  region: global
+  utils:
+    region: emea
+  started: "{{ env_var('UTILS_START', '2020-01-01') }}"
+  checked_ids: [1, 2]
+  min_checked_id: 1
+models:
+  utils:
+    legacy:
+      +enabled: false
+    marts:
+      +schema: "{{ 'mart' if target.name == 'dev' else 'prod' }}"
+      +enabled: "{{ target.name == 'dev' }}"
+      +materialized: table
+      +post-hook: "create or replace view {{ this.schema }}.after_{{ this.name }} as select 1 as ok"
+`,
+  'models/marts/mart_a.sql': "select '{{ var(\"started\") }}' as started\n",
+  'seeds/people.csv': 'id,first_name,email\n1,Ann,ann@example.com\n2,Bo,\n',
+  // As dbt_utils writes them: star() calls a macro of the same file that returns early.
+  'macros/utils.sql': `{%- macro generate_surrogate_key(field_list) -%}
+{%- set fields = [] -%}
+{%- for field in field_list -%}
+    {%- do fields.append("coalesce(cast(" ~ field ~ " as " ~ dbt.type_string() ~ "), '_null_')") -%}
+    {%- if not loop.last %}{%- do fields.append("'-'") -%}{%- endif -%}
+{%- endfor -%}
+{{ dbt.hash(dbt.concat(fields)) }}
+{%- endmacro -%}
+
+{% macro get_filtered_columns_in_relation(from, except=[]) -%}
+    {%- if not execute -%}{{ return('') }}{% endif %}
+    {%- set include_cols = [] %}
+    {%- set except = except | map("lower") | list %}
+    {%- for col in adapter.get_columns_in_relation(from) -%}
+        {%- if col.column | lower not in except -%}{% do include_cols.append(col.column) %}{%- endif %}
+    {%- endfor %}
+    {{ return(include_cols) }}
+{%- endmacro %}
+
+{% macro star(from, except=[], prefix='', quote_identifiers=True) -%}
+    {%- set cols = get_filtered_columns_in_relation(from, except) -%}
+    {%- if cols | length <= 0 -%}*{%- else -%}
+        {%- for col in cols %}
+            {%- if quote_identifiers -%}{{ adapter.quote(col) }}{%- if prefix != '' %} as {{ adapter.quote(prefix ~ col) }}{%- endif -%}
+            {%- else -%}{{ col }}{%- endif -%}
+            {%- if not loop.last %}, {% endif -%}
+        {%- endfor -%}
+    {%- endif %}
+{%- endmacro %}
+`,
+  'models/legacy/old.sql': 'select 1 as x\n',
+  'models/checked.sql': "select 1 as id, null as note union all select 2, 'x'\n",
+  'models/dim_v1.sql': "select 1 as version\n",
+  'models/dim_v2.sql': "select 2 as version\n",
+  'models/wide.sql': `{{ config(materialized='table') }}
+{%- set d = {'b': 2, 'a': 1} -%}
+{%- set people = run_query('select first_name from ' ~ ref('people') ~ ' order by 1') -%}
+select
+    {{ generate_surrogate_key(['id', 'email']) }} as person_key,
+    {{ star(ref('people'), except=['EMAIL'], prefix='p_') }},
+    '{{ var("region") }}' as region,
+    '{{ project_name }}' as project,
+    '{{ invocation_id }}' as invocation,
+    '{{ run_started_at }}' as started,
+    '{{ run_started_at.strftime("%Y-%m-%d") }}' as started_day,
+    '{{ modules.datetime.datetime.strptime("2024-03-01", "%Y-%m-%d").strftime("%d/%m/%Y %a") }}' as parsed,
+    '{{ modules.datetime.date(2024, 2, 29).isoformat() }}' as leap_day,
+    '{{ "%s-%s" % ("x", 7) }}{{ "=" * 3 }}' as formatted,
+    '{% for k in d %}{{ k }}{% endfor %}' as dict_keys,
+    '{% for x in [1, 2, 3, 4] %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 4 %}{% break %}{% endif %}{{ x }}{% endfor %}' as loop_controls,
+    '{% for row in people %}{{ row[0] }}{% if not loop.last %},{% endif %}{% endfor %}' as names,
+    {{ fromyaml("n: 4").n }} as from_yaml,
+    (select max(version) from {{ ref('dim') }}) as latest_dim,
+    (select max(version) from {{ ref('dim', v=1) }}) as first_dim
+from {{ ref('people') }}
+`,
+  'models/schema.yml': `version: 2
+models:
+  - name: dim
+    latest_version: 2
+    versions:
+      - v: 1
+      - v: 2
+  - name: old
+    columns:
+      - name: x
+        data_tests: [not_null]
+  - name: checked
+    columns:
+      - name: id
+        data_tests:
+          - accepted_values:
+              values: "{{ var('checked_ids') }}"
+              quote: false
+          - relationships:
+              to: "{{ ref('checked') }}"
+              field: id
+      - name: note
+        data_tests:
+          - not_null:
+              config:
+                where: "id > {{ var('min_checked_id') }}"
+unit_tests:
+  - name: wide_keys
+    model: wide
+    given: []
+    expect: {rows: []}
+semantic_models:
+  - name: people
+    model: ref('wide')
+exposures:
+  - name: report
+    type: dashboard
+    owner: {name: Jo}
+`,
+};
+
+describe('dbt_utils-style macros and everyday dbt Jinja', () => {
+  it('renders local dbt_utils-style macros, introspection, run metadata and Python-isms as dbt does', async () => {
+    const dir = writeProject(UTILS);
+    const r = await runModel(['build', '--project-dir', dir], { cwd: dir, env: { UTILS_START: '2021-05-05' } });
+    const text = out(r);
+    expect(r.code, text).toBe(0);
+    // Properties that build nothing here are named once; exposures (documentation only) and a disabled model's properties are quiet.
+    const props = text.split('\n').filter((l) => l.includes('properties not supported'));
+    expect(props).toHaveLength(1);
+    expect(props[0]).toMatch(/unit_tests \(unit tests are not run; models\/schema\.yml\)/);
+    expect(props[0]).toMatch(/semantic_models/);
+    expect(props[0]).not.toMatch(/exposures/);
+    expect(text).not.toMatch(/'old' is described/);
+    // Test arguments and configs with Jinja: a lone {{ }} passes its value (a list here), `where` is rendered.
+    for (const t of ['accepted_values_checked_id__False___var_checked_ids_', 'relationships_checked_id__id___ref_checked_', 'not_null_checked_note']) {
+      expect(text).toMatch(new RegExp(`PASS test ${t} `));
+    }
+
+    const db = path.join(dir, 'target', 'utils.duckdb');
+    const rows = await queryDuckDb(db, 'select * exclude (latest_dim, first_dim, from_yaml), latest_dim::int as latest_dim, first_dim::int as first_dim, from_yaml::int as from_yaml from main.wide order by p_id');
+    const runResults = JSON.parse(readFileSync(path.join(dir, 'target', 'run_results.json'), 'utf8')) as { metadata: { invocation_id: string } };
+    const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+    const started = String(rows[0]!.started);
+    // Python's str() of an aware datetime.
+    expect(started).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/);
+    expect(Math.abs(Date.parse(started.replace(' ', 'T')) - Date.now())).toBeLessThan(120_000);
+    const common = {
+      region: 'emea',
+      project: 'utils',
+      invocation: runResults.metadata.invocation_id,
+      started,
+      started_day: started.slice(0, 10),
+      parsed: '01/03/2024 Fri',
+      leap_day: '2024-02-29',
+      formatted: 'x-7===',
+      dict_keys: 'ba',
+      loop_controls: '13',
+      names: 'Ann,Bo',
+      latest_dim: 2,
+      first_dim: 1,
+      from_yaml: 4,
+    };
+    expect(rows).toEqual([
+      { person_key: md5('1-ann@example.com'), p_id: 1, p_first_name: 'Ann', ...common },
+      { person_key: md5('2-_null_'), p_id: 2, p_first_name: 'Bo', ...common },
+    ]);
+    // Jinja in dbt_project.yml: folder configs rendered with the target (hooks left for run time), vars when read.
+    expect(await queryDuckDb(db, 'select started from main_mart.mart_a')).toEqual([{ started: '2021-05-05' }]);
+    expect(await queryDuckDb(db, 'select ok::int as ok from main_mart.after_mart_a')).toEqual([{ ok: 1 }]);
+    const compiled = readFileSync(path.join(dir, 'target', 'compiled', 'utils', 'models', 'wide.sql'), 'utf8');
+    expect(compiled).toContain('"id" as "p_id", "first_name" as "p_first_name"');
+  });
+
+  it('a package test names the package that is not installed', async () => {
+    const dir = writeProject({
+      'dbt_project.yml': 'name: pkg\n',
+      'models/m.sql': 'select 1 as id\n',
+      'models/schema.yml': 'version: 2\nmodels:\n  - name: m\n    data_tests:\n      - dbt_utils.unique_combination_of_columns:\n          combination_of_columns: [id]\n',
+    });
+    const r = await runModel(['build', '--project-dir', dir], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(out(r)).toMatch(/models\/schema\.yml:5:\d+: error \[project\]: unknown test 'dbt_utils\.unique_combination_of_columns': the dbt package 'dbt_utils' is not installed/);
   });
 });
 
@@ -541,11 +780,14 @@ models:
     ['{% snapshot s %}select 1{% endsnapshot %}', 2, /unknown block tag: snapshot/, /snapshots are not supported/],
     ["{{ dbt_utils.star(ref('other')) }}", 2, /'dbt_utils\.star\(\)' is not defined/, /dbt packages/],
     ['{{ cents_to_dolars(1) }}', 2, /'cents_to_dolars\(\)' is not a macro or function/, /did you mean 'cents_to_dollars'/],
+    ["{{ ref('snap') }}", 2, /ref\('snap'\) matches no model or seed/, /'snap' is a snapshot, and snapshots are not supported/],
+    ["{{ adapter.get_partitions_metadata('t') }}", 2, /'adapter\.get_partitions_metadata\(\)' is not supported/, /supported: adapter\.dispatch/],
   ])('names file, line and feature: %s', async (line, lineNo, message, hint) => {
     const dir = writeProject({
       'dbt_project.yml': 'name: bad\n',
       'macros/m.sql': '{% macro cents_to_dollars(c) %}{{ c }} / 100{% endmacro %}\n',
       'models/other.sql': 'select 1 as x\n',
+      'snapshots/snap.sql': "{% snapshot snap %}{{ config(unique_key='x', strategy='check', check_cols='all') }}select 1 as x{% endsnapshot %}\n",
       'models/bad.sql': `select 1 as x\n${line}\n`,
     });
     const r = await runModel(['compile', '--project-dir', dir], { cwd: dir });
@@ -554,6 +796,17 @@ models:
     expect(text).toContain(`models/bad.sql:${lineNo}:`);
     expect(text).toMatch(message);
     expect(text).toMatch(hint);
+  });
+
+  it('a test on a source table that is not there says the source is missing, not unbuilt', async () => {
+    const dir = writeProject({
+      'dbt_project.yml': 'name: src\n',
+      'models/sources.yml': 'version: 2\nsources:\n  - name: shop\n    schema: landing\n    tables:\n      - name: orders\n        columns:\n          - name: id\n            data_tests: [unique]\n',
+    });
+    const r = await runModel(['build', '--project-dir', dir], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(out(r)).toMatch(/models\/sources\.yml:9:\d+: error \[database\]: test source_unique_shop_orders_id: source shop\.orders \("src"\."landing"\."orders"\) does not exist/);
+    expect(out(r)).toMatch(/sources are read, not built/);
   });
 
   it('run_query outside run/build says why', async () => {

@@ -38,6 +38,17 @@ describe('template engine', () => {
     expect(render(engine(duckDbDialect), "{{ dateadd('day', 3, 'd') }}")).toBe('(d + interval (3) day)');
   });
 
+  it("has dbt's other cross-database macros and generate_schema_name_for_env", () => {
+    const e = engine();
+    expect(render(e, "{{ dbt.hash('x') }}|{{ dbt.split_part('s', \"','\", 2) }}|{{ dbt.listagg('n', \"','\", 'order by n') }}|{{ dbt.bool_or('b') }}|{{ dbt.escape_single_quotes(\"it's\") }}|{{ dbt.except() }}")).toBe(
+      "md5(cast(x as varchar))|split_part(s, ',', 2)|string_agg(n, ',' order by n)|bool_or(b)|it''s|except",
+    );
+    expect(render(engine(snowflakeDialect), "{{ dbt.listagg('n', \"','\", 'order by n') }}|{{ dbt.bool_or('b') }}")).toBe("listagg(n, ',') within group (order by n)|boolor_agg(b)");
+    expect(render(e, "{{ generate_schema_name_for_env('finance', none) }}")).toBe('main');
+    const prod = new TemplateEngine({}, { name: 'prod', type: 'duckdb', schema: 'main', database: 'db', threads: 1, profile_name: 'p' }, duckDbDialect, { log: () => undefined });
+    expect(render(prod, "{{ generate_schema_name_for_env('finance', none) }}|{{ generate_schema_name_for_env(none, none) }}")).toBe('finance|main');
+  });
+
   it('lets a project macro override a dispatched implementation', () => {
     const e = engine();
     e.loadMacroSource('macros/over.sql', "{% macro duckdb__datediff(a, b, part) %}my_diff({{ a }}, {{ b }}){% endmacro %}");
