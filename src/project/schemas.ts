@@ -212,8 +212,10 @@ export function issuesToErrors(issues: z.core.$ZodIssue[], yaml: YamlFile, baseP
       continue;
     }
     const field = p.length ? `'${dotted(p)}'` : 'the file';
+    // A password or key of the wrong type is not shown, neither in the message nor in a code frame.
+    const secret = isSecretName(String(p[p.length - 1] ?? ''));
     errors.push(
-      new ProjectError('project', `${field}: ${describeIssue(issue, isSecretName(String(p[p.length - 1] ?? '')))}`, { location: yaml.locate(p), source: yaml.source }),
+      new ProjectError('project', `${field}: ${describeIssue(issue, secret)}`, { location: yaml.locate(p), source: secret ? undefined : yaml.source }),
     );
   }
   return errors;
