@@ -101,6 +101,8 @@ describe('secrets appear in no output', () => {
       DBT_ENV_SECRET_API_KEY: SECRET,
       MY_API_TOKEN: SECRET,
       MODEL_SECRET_QUOTED: QUOTED,
+      // Every DuckDB statement and its binds, appended here: grepped with the rest of target/.
+      MODEL_SQL_LOG: path.join(dir, 'target', 'sql-log.jsonl'),
       SNOWFLAKE_ACCOUNT: 'emulator',
       SNOWFLAKE_USER: 'model',
       SNOWFLAKE_PASSWORD,
@@ -138,6 +140,8 @@ describe('secrets appear in no output', () => {
     expect(written.some((f) => f.endsWith('run_results.json'))).toBe(true);
     expect(written.some((f) => f.endsWith('manifest.json'))).toBe(true);
     expect(written.some((f) => f.includes(`${path.sep}compiled${path.sep}`))).toBe(true);
+    expect(written.some((f) => f.endsWith('sql-log.jsonl'))).toBe(true);
+    expect(written.some((f) => f.endsWith(path.join('docs', 'index.html')))).toBe(true);
     for (const f of written) {
       const text = readFileSync(f, 'latin1');
       for (const s of planted) expect(text, f).not.toContain(s);
