@@ -53,7 +53,8 @@ export function safeParseFast<S extends z.ZodType>(schema: S, data: unknown): z.
   let check = compiled.get(schema);
   if (!check) compiled.set(schema, (check = build(schema as unknown as Schema)));
   if (check(data) === YES) return { success: true, data: data as z.output<S> };
-  return schema.safeParse(data);
+  // The input is kept on each issue so a message can say what was found instead of what was expected only.
+  return schema.safeParse(data, { reportInput: true });
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => {

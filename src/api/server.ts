@@ -169,7 +169,11 @@ function toErrorAnswer(error: unknown): ApiError {
 /** A project or warehouse problem during a pipeline run, without SQL or paths. */
 function pipelineError(error: unknown): ApiError {
   if (error instanceof ProjectError && error.kind === 'connection') {
-    return new ApiError(503, 'warehouse_busy', 'the warehouse is in use by another process (DuckDB allows one writer); try again when it has finished');
+    // Only the lock means "busy": a refused login or an unreachable warehouse is said as such.
+    if (/\bis in use\b|another build is writing/.test(error.message)) {
+      return new ApiError(503, 'warehouse_busy', 'the warehouse is in use by another process (DuckDB allows one writer); try again when it has finished');
+    }
+    return new ApiError(503, 'warehouse_unavailable', redact(error.headline));
   }
   if (error instanceof ProjectError && error.kind !== 'database') return new ApiError(500, 'project_error', redact(error.headline));
   if (error instanceof ProjectErrors) return new ApiError(500, 'project_error', redact(error.errors.map((x) => x.headline).join('\n')));

@@ -88,7 +88,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
       data = Object.fromEntries(Object.entries(data).filter(([k]) => known.has(k)));
     }
   }
-  const parsed = projectFileSchema.safeParse(data);
+  const parsed = projectFileSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) throwIfAny(issuesToErrors(parsed.error.issues, yaml));
   const config = parsed.data as ProjectFile;
   const name = config.name;

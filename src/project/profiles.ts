@@ -126,7 +126,7 @@ export function resolveTarget(project: Project, opts: TargetOptions = {}): { tar
     });
   }
   const rendered = renderProfileValues(raw, yaml, [profileName, 'outputs', targetName], project.vars);
-  const parsed = targetSchema.safeParse(rendered);
+  const parsed = targetSchema.safeParse(rendered, { reportInput: true });
   if (!parsed.success) throwIfAny(issuesToErrors(parsed.error.issues, yaml, [profileName, 'outputs', targetName]));
   const target = { ...(parsed.data as z.infer<typeof targetSchema>), name: targetName, profileName } as TargetConfig;
   if (opts.threads !== undefined) target.threads = opts.threads;

@@ -2,6 +2,7 @@ import { z } from '../zod.js';
 import { safeParseFast } from '../fast-accept.js';
 import { ProjectError } from '../errors.js';
 import { didYouMean } from '../util.js';
+import { isSecretName } from '../secrets.js';
 import type { YamlFile, YamlPath } from './yaml-file.js';
 
 const stringList = z.union([z.string(), z.array(z.string())]);
@@ -214,8 +215,10 @@ export function issuesToErrors(issues: z.core.$ZodIssue[], yaml: YamlFile, baseP
       continue;
     }
     const field = p.length ? `'${dotted(p)}'` : 'the file';
+    // A password or key of the wrong type is not shown, neither in the message nor in a code frame.
+    const secret = isSecretName(String(p[p.length - 1] ?? ''));
     errors.push(
-      new ProjectError('project', `${field}: ${describeIssue(issue)}`, { location: yaml.locate(p), source: yaml.source }),
+      new ProjectError('project', `${field}: ${describeIssue(issue, secret)}`, { location: yaml.locate(p), source: secret ? undefined : yaml.source }),
     );
   }
   return errors;
@@ -226,9 +229,11 @@ function knownKeysAt(issue: z.core.$ZodIssue): string[] | undefined {
   return issue.path.length === 0 ? Object.keys(projectFileSchema.shape) : undefined;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** `secret`: the field holds a password or key, so its value is never shown. */
+function describeIssue(issue: z.core.$ZodIssue, secret: boolean): string {
   if (issue.code === 'invalid_type') {
-    return `expected ${issue.expected}${issue.input === undefined ? ', but it is missing' : `, got ${typeName(issue.input)}`}`;
+    const got = secret ? '' : `, got ${typeName(issue.input)}`;
+    return `expected ${issue.expected}${issue.input === undefined ? ', but it is missing' : got}`;
   }
   if (issue.code === 'invalid_value') {
     return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;

@@ -11,6 +11,7 @@ import { planModel } from '../materializations/plan.js';
 import { redact } from '../secrets.js';
 import { parseCsv } from '../seeds/csv.js';
 import { typeSeed } from '../seeds/seed-types.js';
+import { findRaggedRow } from '../sources/csv-diagnosis.js';
 import { resolveExternalFile } from '../sources/external-file.js';
 import { runNodeHooks, runProjectHooks } from './hooks.js';
 import { ReadyQueue } from './ready-queue.js';
@@ -358,6 +359,26 @@ async function runSeed(ctx: ExecutionContext, node: SeedNode, conn: Connection):
   return { message: `INSERT ${rows}`, rows, relationName: ctx.adapter.dialect.qualify(rel) };
 }
 
+/**
+ * A CSV data file whose rows do not fit its header, as `file:line` and what is wrong: DuckDB either
+ * says so with a line number, or (when the first rows are already ragged) guesses other columns.
+ */
+async function csvRowError(e: unknown, file: string, shown: string): Promise<ProjectError | undefined> {
+  const hint = 'fix or remove that row (values holding the delimiter must be quoted). Nothing was replaced.';
+  if (e instanceof ColumnMismatchError) {
+    const ragged = await findRaggedRow(file).catch(() => undefined);
+    if (!ragged) return undefined;
+    return new ProjectError('source', `row has ${ragged.values} values but the header has ${ragged.columns} columns`, { location: { file: shown, line: ragged.line }, hint });
+  }
+  const text = e instanceof Error ? e.message : String(e);
+  const m = /CSV Error on Line: (\d+)\s*\n(?:Original Line: ([^\n]*)\n)?([^\n]*)/.exec(text);
+  if (!m) return undefined;
+  const counts = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(m[3]!);
+  const what = counts ? `row has ${counts[2]} values but the header has ${counts[1]} columns` : m[3]!.trim() || 'this row cannot be read as CSV';
+  const row = m[2] === undefined ? '' : `the row: ${m[2].length > 200 ? `${m[2].slice(0, 200)}…` : m[2]}; `;
+  return new ProjectError('source', redact(what), { location: { file: shown, line: Number(m[1]) }, hint: redact(`${row}${hint}`) });
+}
+
 async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: Connection): Promise<Partial<NodeResult>> {
   const project = ctx.manifest.project;
   const file = await resolveExternalFile(node, {
@@ -369,6 +390,11 @@ async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: 
   try {
     loaded = await ctx.adapter.loadFile(conn, node.relation, file, node.columns.map((c) => c.name));
   } catch (e) {
+    const shown = path.relative(process.cwd(), file.path) || file.path;
+    if (file.format === 'csv') {
+      const bad = await csvRowError(e, file.path, shown);
+      if (bad) throw bad;
+    }
     if (e instanceof ColumnMismatchError) {
       throw new ProjectError('source', `${path.relative(process.cwd(), file.path) || file.path} does not have the columns source '${node.sourceName}.${node.tableName}' declares: missing ${e.missing.join(', ')}`, {
         location: node.location,

@@ -50,6 +50,8 @@ export interface EmulatorStats {
   /** statements answered with a SQL error */
   errors: number;
   faultsInjected: number;
+  /** abort requests that stopped a running statement */
+  cancelled: number;
 }
 
 export interface StatementLogEntry {
@@ -159,6 +161,8 @@ interface Session {
   queue: Promise<unknown>;
   /** requestId -> queryId: a retried request gets the first answer instead of running twice */
   requests: Map<string, string>;
+  /** the query request running now, which an abort request can stop */
+  running?: { requestId: string | null; queryId: string; aborted: boolean };
 }
 
 interface Bind {
@@ -226,6 +230,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     statements: 0,
     errors: 0,
     faultsInjected: 0,
+    cancelled: 0,
   };
   const statementLog: StatementLogEntry[] = [];
   const sessions = new Map<string, Session>();
@@ -635,20 +640,30 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 
   async function runQuery(session: Session, body: Record<string, unknown>, requestId: string | null): Promise<unknown> {
     stats.queries++;
-    const sqlText = String(body.sqlText ?? '');
-    const requestParams = (body.parameters ?? {}) as Record<string, unknown>;
-    const bindings = body.bindings as Record<string, Bind> | undefined;
     const queryId = randomUUID();
     if (requestId) {
       session.requests.set(requestId, queryId);
       if (session.requests.size > MAX_STORED_RESULTS) session.requests.delete(session.requests.keys().next().value!);
     }
+    const running = (session.running = { requestId, queryId, aborted: false });
+    try {
+      return await runStatements(session, body, queryId, running);
+    } finally {
+      session.running = undefined;
+    }
+  }
+
+  async function runStatements(session: Session, body: Record<string, unknown>, queryId: string, running: { aborted: boolean }): Promise<unknown> {
+    const sqlText = String(body.sqlText ?? '');
+    const requestParams = (body.parameters ?? {}) as Record<string, unknown>;
+    const bindings = body.bindings as Record<string, Bind> | undefined;
     const log = (sql: string, error?: SnowflakeError): void => {
       stats.statements++;
       if (error) stats.errors++;
       statementLog.push({ sessionId: session.id, sql, ok: !error, ...(error ? { code: error.code } : {}) });
     };
     const fail = (error: SnowflakeError): unknown => {
+      if (running.aborted) error = { code: '000604', sqlState: '57014', message: 'SQL execution canceled' };
       storeResult(queryId, { sessionId: session.id, error });
       return errorBody(queryId, error);
     };
@@ -715,6 +730,17 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       log(tr.source, sf);
       return fail(sf);
     }
+  }
+
+  /** Stops the session's running statement when it is the one named (by query id or request id). */
+  function abort(session: Session, queryId: string | undefined, requestId: unknown): unknown {
+    const running = session.running;
+    if (running && !running.aborted && (queryId ? running.queryId === queryId : requestId !== undefined && running.requestId === String(requestId))) {
+      running.aborted = true;
+      stats.cancelled++;
+      session.conn.interrupt();
+    }
+    return ok;
   }
 
   function resultById(session: Session, queryId: string): unknown {
@@ -784,7 +810,8 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     }
     if (req.method === 'POST' && path === '/telemetry/send') return [200, ok];
     if (req.method === 'POST' && path === '/queries/v1/query-request') return [200, await handleQuery(session, body, url.searchParams.get('requestId'))];
-    if (req.method === 'POST' && /^\/queries\/(v1|[^/]+)\/abort-request$/.test(path)) return [200, ok];
+    const abortMatch = /^\/queries\/(v1|[^/]+)\/abort-request$/.exec(path);
+    if (req.method === 'POST' && abortMatch) return [200, abort(session, abortMatch[1] === 'v1' ? undefined : abortMatch[1], body.requestId)];
 
     const resultMatch = /^\/queries\/([^/]+)\/result$/.exec(path);
     if (req.method === 'GET' && resultMatch) return [200, resultById(session, resultMatch[1]!)];

@@ -34,6 +34,12 @@ export async function resolveExternalFile(node: SourceNode, ctx: ResolveContext)
   if (st.isDirectory()) throw new ProjectError('source', `${label}: ${ext.location} is a folder, not a data file`, where);
   if (st.size === 0) throw new ProjectError('source', `${label}: the data file ${ext.location} is empty (0 bytes)`, where);
   const format = ext.format ?? sniffFormat(file);
+  if (format === 'csv' && !ext.format && /\.parquet(\.\w+)?$/i.test(file)) {
+    throw new ProjectError('source', `${label}: ${ext.location} is not a Parquet file (it does not start with the bytes PAR1)`, {
+      ...where,
+      hint: 'check that the file was written as Parquet, or give a .csv file',
+    });
+  }
   if (format === 'parquet') checkParquet(file, st.size, label, ext.location, node);
   return { path: file, format };
 }

@@ -14,6 +14,7 @@ import { canRenderFast, compileFast, FastRenderError, renderFast, type FastTempl
 import { PRECOMPILED } from './precompiled.js';
 import { datetimeModule, PY_CLASS, PyDateTime } from './py-datetime.js';
 import { INVOCATION_ID } from '../invocation.js';
+import { unclosedBlock } from './unclosed-block.js';
 
 /** A compiled template: the fast path when the template allows it, else nunjucks (compiled on first need). */
 export class CompiledTemplate {
@@ -311,6 +312,22 @@ export class TemplateEngine {
     if (phase === 'parse') message = `template syntax error: ${message}`;
     const tag = /unknown block tag: (\w+)/.exec(message)?.[1];
     let hint = tag ? `'${tag}' is a Jinja feature this engine does not support${UNSUPPORTED_TAGS[tag] ? `: ${UNSUPPORTED_TAGS[tag]}` : ''}` : undefined;
+    // A block left open: nunjucks reports the end of the file without a line, or the next `end…` tag.
+    if (phase === 'parse' && (/end of file/.test(message) || tag?.startsWith('end'))) {
+      const lineStart = location.line === undefined ? source.length : source.split('\n').slice(0, location.line - 1).join('\n').length;
+      const open = unclosedBlock(source, lineStart);
+      if (open && open.tag !== tag?.slice(3)) {
+        const at = positionOf(source, open.offset);
+        if (location.line === undefined) {
+          location = { file, ...at };
+          message = `template syntax error: {% ${open.tag} %} is never closed: the file ends before {% end${open.tag} %}`;
+        } else {
+          hint = `{% ${open.tag} %} at line ${at.line} is not closed before this tag`;
+        }
+      } else if (location.line === undefined) {
+        location = { file, ...positionOf(source, source.length) };
+      }
+    }
     // nunjucks gives no position for a call to something undefined: find the name in the source.
     const uncallable = /Unable to call `([A-Za-z_]\w*)(?:\["(\w+)"\])?`, which is undefined or falsey/.exec(message);
     if (uncallable) {

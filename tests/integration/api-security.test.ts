@@ -2,7 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, type VoucherServer } from '../../src/api/server.js';
-import { copyShippedProject, queryDuckDb, runModel } from '../helpers/project.js';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { REPO_ROOT, copyShippedProject, queryDuckDb, runModel } from '../helpers/project.js';
 
 // The API's access rules and limits, over real sockets on loopback.
 const TOKEN = 'security-test-token-5e1d0b7c93a2f4e6';
@@ -64,6 +66,27 @@ describe('API access rules and limits', () => {
       const r = await post(base, '/getVoucher/', customer({ customer_id: 'x'.repeat(20_000) }));
       expect(r.status).toBe(413);
       expect(JSON.parse(r.text).error.code).toBe('body_too_large');
+      // Without a Content-Length (chunked), on both routes: refused once past the limit, not read whole.
+      for (const route of ['/getVoucher/', '/runPipeline/']) {
+        const chunked = await new Promise<{ status?: number; text: string }>((resolve) => {
+          const req = http.request(`${base}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode, text }));
+          });
+          req.on('error', () => resolve({ text: 'connection closed' }));
+          const chunk = 'x'.repeat(64 * 1024);
+          let sent = 0;
+          const more = (): void => {
+            while (sent < 16 && req.write(chunk)) sent++;
+            if (sent < 16) req.once('drain', () => (sent++, more()));
+            else req.end();
+          };
+          more();
+        });
+        expect(chunked.status, `${route}: ${chunked.text}`).toBe(413);
+        expect(JSON.parse(chunked.text).error.code).toBe('body_too_large');
+      }
     } finally {
       await server.app.close();
     }
@@ -103,6 +126,31 @@ describe('API access rules and limits', () => {
       await server.app.close();
     }
     expect((await queryDuckDb(db, 'select count(*) as n from dh_database.dh_prod.segments_derived'))[0]!.n).toBe('8');
+  });
+
+  it('a pipeline run while another process holds the DuckDB file answers 503 warehouse_busy; answers keep coming', async () => {
+    const server = await buildServer({ projectDir: dir, logLevel: false });
+    const db = path.join(dir, 'target', 'dh_database.duckdb');
+    const holderScript = `
+      const { DuckDBInstance } = await import(${JSON.stringify(path.join(REPO_ROOT, 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js'))});
+      const db = await DuckDBInstance.create(${JSON.stringify(db)});
+      await db.connect();
+      console.log('holding');
+      setInterval(() => {}, 1000);`;
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', holderScript], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const base = await listen(server);
+      await new Promise<void>((resolve) => holder.stdout.on('data', (d: Buffer) => d.toString().includes('holding') && resolve()));
+      const r = await post(base, '/runPipeline/', '');
+      expect(r.status, r.text).toBe(503);
+      expect(JSON.parse(r.text).error.code).toBe('warehouse_busy');
+      expect(r.text).not.toMatch(/\n\s+at |select |duckdb-adapter/i);
+      expect((await post(base, '/getVoucher/', customer())).status).toBe(200);
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((r) => holder.on('close', r));
+      await server.app.close();
+    }
   });
 
   it('keeps planted secrets out of every HTTP answer and log line', async () => {

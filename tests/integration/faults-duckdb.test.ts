@@ -45,21 +45,26 @@ beforeAll(async () => {
 
 describe('faults on DuckDB', () => {
   it('SIGKILL at random points: every table is the old or the new one, whole; the next build just works', async () => {
+    let duringWrites = 0;
     for (let i = 0; i < 8; i++) {
       const v = i % 2 ? 'a' : 'b';
-      const delay = Math.floor(rng() * buildMs);
       const run = startModel(['build', ...vars(v)], { cwd: dir });
+      // Half the kills land anywhere in the run (start-up included), half once nodes are writing.
+      if (i % 2) await run.waitFor(/START/);
+      const delay = Math.floor(rng() * (i % 2 ? buildMs / 2 : buildMs));
       await new Promise((r) => setTimeout(r, delay));
       run.child.kill('SIGKILL');
-      await run.done;
-      await expectOldOrNew(`kill #${i} after ${delay} ms`);
+      const r = await run.done;
+      if (r.signal === 'SIGKILL' && /START/.test(r.stdout)) duringWrites++;
+      await expectOldOrNew(`kill #${i} after ${delay} ms${i % 2 ? ' from the first START' : ''}`);
     }
+    expect(duringWrites, 'kills that landed while nodes were running').toBeGreaterThanOrEqual(2);
     const r = await runModel(['build', ...vars('a')], { cwd: dir });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(await snapshot()).toEqual(versions.a);
   }, 150_000);
 
-  it('Ctrl-C stops starting nodes, cancels the running query, exits 130 and says what was and was not done', async () => {
+  it.each([['SIGINT', 'Ctrl-C'], ['SIGTERM', 'docker stop']] as const)('%s (%s) stops starting nodes, cancels the running query, exits 130 and says what was and was not done', async (signal, _why) => {
     const project = writeProject({
       'project.yml': 'name: slow\nprofile: slow\n',
       'profiles.yml': 'slow:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/slow.duckdb\n      threads: 1\n',
@@ -74,7 +79,7 @@ describe('faults on DuckDB', () => {
     const run = startModel(['run', '--vars', '{n: 100000000000}', '-s', 'a_quick', 'slow+'], { cwd: project });
     await run.waitFor(/START table model main\.slow/);
     await new Promise((r) => setTimeout(r, 300));
-    run.child.kill('SIGINT');
+    run.child.kill(signal);
     const r = await run.done;
     expect(r.code, r.stdout + r.stderr).toBe(130);
     expect(r.stderr).toMatch(/Interrupted: cancelling running queries, starting nothing new/);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateVouchers } from '../../src/datagen/generate-vouchers.js';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '../../src/snowflake-emulator/server.js';
 import { expectNoCrash, faultSeed, fingerprints, prng, startModel, tempLeftovers, type Fingerprints } from '../helpers/faults.js';
-import { copyShippedProject, runModel } from '../helpers/project.js';
+import { copyShippedProject, runModel, writeProject } from '../helpers/project.js';
 
 const SCHEMAS = ['DH_RAW', 'DH_STAGE', 'DH_PROD'];
 const PASSWORD = 'model-password';
@@ -65,15 +65,20 @@ afterAll(async () => {
 
 describe('faults on Snowflake (emulator)', () => {
   it('SIGKILL at random points: every table is the old or the new one, whole; the next build cleans up and works', async () => {
+    let duringWrites = 0;
     for (let i = 0; i < 5; i++) {
       const v = i % 2 ? 'a' : 'b';
-      const delay = Math.floor(rng() * buildMs);
       const run = startModel(args(v), { cwd: dir, env: env() });
+      // Some kills land anywhere in the run (start-up and login included), some once nodes are writing.
+      if (i % 2 === 0) await run.waitFor(/START/);
+      const delay = Math.floor(rng() * (i % 2 === 0 ? buildMs / 2 : buildMs));
       await new Promise((r) => setTimeout(r, delay));
       run.child.kill('SIGKILL');
-      await run.done;
-      await expectOldOrNew(`kill #${i} after ${delay} ms`);
+      const r = await run.done;
+      if (r.signal === 'SIGKILL' && /START/.test(r.stdout)) duringWrites++;
+      await expectOldOrNew(`kill #${i} after ${delay} ms${i % 2 === 0 ? ' from the first START' : ''}`);
     }
+    expect(duringWrites, 'kills that landed while nodes were running').toBeGreaterThanOrEqual(2);
     // The last kill may have left its lock and temp tables: the next build takes the stale lock and drops them.
     const r = await build('a');
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -91,12 +96,39 @@ describe('faults on Snowflake (emulator)', () => {
     expect(r.stdout).toMatch(/not started \(\d+\): .*segments_derived/);
     expect(expectNoCrash(r)).toBeUndefined();
     await expectOldOrNew('after Ctrl-C');
+    expect(await leftovers()).toEqual([]);
     // The lock was released on the way out: the next build does not wait for it.
     const next = await build('a', { MODEL_LOCK_TIMEOUT: '0' });
     expect(next.code, next.stdout + next.stderr).toBe(0);
     expect(next.stderr).not.toMatch(/Waiting for another build/);
     expect(await snapshot()).toEqual(versions.a);
     expect(await leftovers()).toEqual([]);
+  });
+
+  it('Ctrl-C cancels the statement running in Snowflake: exit 130 at once, the previous table kept', async () => {
+    const project = writeProject({
+      'project.yml': 'name: slow\nprofile: slow\n',
+      'profiles.yml': `slow:\n  target: sf\n  outputs:\n    sf:\n      type: snowflake\n      account: emulator\n      user: model\n      password: ${PASSWORD}\n      access_url: ${emulator.url}\n      database: slow_db\n      schema: public\n      threads: 1\n`,
+      // Summing 10^11 rows runs for many minutes unless the emulator really stops the statement.
+      'models/slow.sql': "{{ config(materialized='table') }}select sum(i) as s from range({{ var('n', 10) }}) as t(i)",
+      'models/after_slow.sql': "{{ config(materialized='table') }}select s from {{ ref('slow') }}",
+    });
+    const first = await runModel(['run'], { cwd: project });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const cancelledBefore = emulator.stats.cancelled;
+    const run = startModel(['run', '--vars', '{n: 100000000000}'], { cwd: project });
+    await run.waitFor(/START table model public\.slow/);
+    await new Promise((r) => setTimeout(r, 500));
+    const t0 = Date.now();
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(r.code, r.stdout + r.stderr).toBe(130);
+    expect(r.stdout).toMatch(/cancelled while running, previous tables kept \(1\): slow/);
+    expect(r.stdout).toMatch(/not started \(1\): after_slow/);
+    expect(emulator.stats.cancelled).toBe(cancelledBefore + 1);
+    expect(await emulator.query('select s from SLOW_DB.PUBLIC.SLOW')).toEqual([{ S: 45 }]);
+    expect(await tempLeftovers((sql) => emulator.query(sql), 'SLOW_DB')).toEqual([]);
   });
 
   it('5xx answers and dropped connections are retried; no row is written twice', async () => {

@@ -33,7 +33,7 @@ function mutate(dir: string): string {
   const rel = path.relative(dir, file);
   const text = readFileSync(file, 'utf8');
   const at = Math.floor(rng() * (text.length + 1));
-  switch (Math.floor(rng() * 7)) {
+  switch (Math.floor(rng() * 8)) {
     case 0:
       writeFileSync(file, text.slice(0, at));
       return `truncated ${rel} at ${at}`;
@@ -69,6 +69,24 @@ function mutate(dir: string): string {
       rows[r] = pick(['a,b', 'x,y,z,w,v', '"unterminated,1,2,3', 'recency_segment,0-30,zero,30', '', ',,,']);
       writeFileSync(csv, rows.join('\n'));
       return `rewrote row ${r} of ${path.relative(dir, csv)} to ${rows[r]}`;
+    }
+    case 6: {
+      // What editors and other tools do to files: a BOM, CRLF, tabs, a duplicated line, a header-only
+      // or duplicated-column CSV, a quoted newline.
+      const lines = text.split('\n');
+      const line = Math.floor(rng() * lines.length);
+      const variants: [string, () => string][] = [
+        ['BOM', () => `\uFEFF${text}`],
+        ['CRLF', () => text.replace(/\n/g, '\r\n')],
+        ['tab indentation', () => text.replace(/^ {2}/gm, '\t')],
+        [`duplicated line ${line + 1}`, () => [...lines.slice(0, line + 1), ...lines.slice(line)].join('\n')],
+        ['header only', () => `${lines[0]}\n`],
+        ['duplicated first column', () => lines.map((l) => `${l.split(',')[0]},${l}`).join('\n')],
+        ['quoted newline', () => text.replace(/,([^,\n]*)\n/, ',"$1\nsecond line"\n')],
+      ];
+      const [what, edit] = pick(variants);
+      writeFileSync(file, edit());
+      return `${what} in ${rel}`;
     }
     default: {
       // Swap two characters that matter to parsers.

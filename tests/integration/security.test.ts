@@ -69,6 +69,12 @@ describe('values never reach SQL unquoted', () => {
 describe('secrets appear in no output', () => {
   const SECRET = 'pl4nted-S3CRET-value-9f8e7d';
   const SNOWFLAKE_PASSWORD = 'pl4nted-SF-password-1a2b3c';
+  // A secret with a quote, a double quote and a backslash: files hold it escaped (JSON, SQL literals).
+  const QUOTED = `pl4nted-qu"o't\\ed-5c6d7e`;
+  const forms = (s: string) => {
+    const sql = s.replace(/'/g, "''");
+    return [...new Set([s, sql, sql.replace(/\\/g, '\\\\')].flatMap((f) => [f, JSON.stringify(f).slice(1, -1)]))];
+  };
   let dir: string;
   const outputs: CliResult[] = [];
   let emulator: SnowflakeEmulator;
@@ -84,6 +90,7 @@ describe('secrets appear in no output', () => {
     );
     writeFileSync(path.join(dir, 'models', 'prod', 'fails_with_secret.sql'), "select '{{ env_var('MY_API_TOKEN') }}' as t from no_such_table_here");
     appendFileSync(path.join(dir, 'project.yml'), "\nquery-comment: \"{{ env_var('MY_API_TOKEN') }}\"\n");
+    writeFileSync(path.join(dir, 'models', 'prod', 'quoted_secret.sql'), "select {{ literal(env_var('MODEL_SECRET_QUOTED')) }} as k\n-- {{ env_var('MODEL_SECRET_QUOTED') }}\n");
   });
   afterAll(async () => {
     await emulator?.close();
@@ -93,6 +100,9 @@ describe('secrets appear in no output', () => {
     const env = {
       DBT_ENV_SECRET_API_KEY: SECRET,
       MY_API_TOKEN: SECRET,
+      MODEL_SECRET_QUOTED: QUOTED,
+      // Every DuckDB statement and its binds, appended here: grepped with the rest of target/.
+      MODEL_SQL_LOG: path.join(dir, 'target', 'sql-log.jsonl'),
       SNOWFLAKE_ACCOUNT: 'emulator',
       SNOWFLAKE_USER: 'model',
       SNOWFLAKE_PASSWORD,
@@ -118,8 +128,10 @@ describe('secrets appear in no output', () => {
     expect((await run(['build', '--target', 'snowflake', '--exclude', 'fails_with_secret'])).code).toBe(0);
     expect((await run(['debug', '--target', 'snowflake'], { SNOWFLAKE_PASSWORD: `${SNOWFLAKE_PASSWORD}-wrong` })).code).not.toBe(0);
 
+    expect((await run(['show', 'quoted_secret', '--format', 'json'])).code).toBe(0);
+    const planted = [SECRET, SNOWFLAKE_PASSWORD, ...forms(QUOTED)];
     for (const r of outputs) {
-      for (const s of [SECRET, SNOWFLAKE_PASSWORD]) {
+      for (const s of planted) {
         expect(r.stdout).not.toContain(s);
         expect(r.stderr).not.toContain(s);
       }
@@ -128,10 +140,11 @@ describe('secrets appear in no output', () => {
     expect(written.some((f) => f.endsWith('run_results.json'))).toBe(true);
     expect(written.some((f) => f.endsWith('manifest.json'))).toBe(true);
     expect(written.some((f) => f.includes(`${path.sep}compiled${path.sep}`))).toBe(true);
+    expect(written.some((f) => f.endsWith('sql-log.jsonl'))).toBe(true);
+    expect(written.some((f) => f.endsWith(path.join('docs', 'index.html')))).toBe(true);
     for (const f of written) {
       const text = readFileSync(f, 'latin1');
-      expect(text, f).not.toContain(SECRET);
-      expect(text, f).not.toContain(SNOWFLAKE_PASSWORD);
+      for (const s of planted) expect(text, f).not.toContain(s);
     }
   });
 });
