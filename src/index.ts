@@ -12,7 +12,7 @@ import { selectNodes } from './graph/selection.js';
 import { loadProject, type Project } from './project/load-project.js';
 import { resolveTarget, type TargetConfig } from './project/profiles.js';
 import { writeManifest, writeRunResults } from './runner/artifacts.js';
-import { writeTargetFileAsync } from './runner/target-files.js';
+import { writeTargetFile } from './runner/target-files.js';
 import { executeNodes, registerExecutor } from './runner/execute.js';
 import { silentReporter, type Reporter } from './runner/reporter.js';
 import type { RunSummary } from './runner/results.js';
@@ -96,7 +96,6 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
   const session = await openProject(opts);
   const nodes = select(session, opts, ['model', 'test'], opts.reporter);
   const files: CompiledFile[] = [];
-  const writes: Promise<void>[] = [];
   const { project } = session;
   const compiledDir = path.join(path.relative(project.dir, project.targetDir), 'compiled', project.name);
   for (const node of nodes) {
@@ -104,11 +103,10 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
     const { sql } = compileNode(session.manifest, node);
     const file = node.resourceType === 'test' ? testSqlFile(node) : node.file;
     const rel = path.join(compiledDir, file);
-    writes.push(writeTargetFileAsync(path.join(project.dir, rel), sql));
+    writeTargetFile(path.join(project.dir, rel), sql);
     files.push({ node, sql, path: rel.split(path.sep).join('/') });
   }
   writeManifest(session.manifest);
-  await Promise.all(writes);
   return { session, files };
 }
 

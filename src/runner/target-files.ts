@@ -1,4 +1,4 @@
-import { mkdirSync, readFile, readFileSync, writeFile, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { redact } from '../secrets.js';
 
@@ -31,33 +31,3 @@ export function writeTargetFile(abs: string, text: string): void {
   }
 }
 
-/**
- * `writeTargetFile` with the reading and writing done on libuv's thread pool, so a command that
- * writes a thousand compiled files keeps rendering while another core does the file system
- * calls. Await every returned promise before reporting the files written.
- */
-export function writeTargetFileAsync(abs: string, text: string): Promise<void> {
-  const content = `${redact(text)}\n`;
-  const dir = path.dirname(abs);
-  if (!madeDirs.has(dir)) {
-    mkdirSync(dir, { recursive: true });
-    madeDirs.add(dir);
-  }
-  return new Promise((resolve, reject) => {
-    readFile(abs, 'utf8', (_, existing) => {
-      if (existing === content) return resolve();
-      writeFile(abs, content, (e) => {
-        if (!e) return resolve();
-        // The folder went away since this process made it (`model clean` while a server runs).
-        if (e.code !== 'ENOENT') return reject(e);
-        try {
-          mkdirSync(dir, { recursive: true });
-          writeFileSync(abs, content);
-          resolve();
-        } catch (again) {
-          reject(again);
-        }
-      });
-    });
-  });
-}
