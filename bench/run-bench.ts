@@ -243,7 +243,13 @@ function machine() {
   };
 }
 
-function markdown(results: { machine: ReturnType<typeof machine>; date: string; runs: number; compile?: CompileFigure[]; build?: BuildFigure[]; api?: unknown }): string {
+type Kept = Partial<Record<'compile' | 'build', { date: string; runs: number }>>;
+
+function markdown(results: { machine: ReturnType<typeof machine>; date: string; runs: number; compile?: CompileFigure[]; build?: BuildFigure[]; api?: unknown; kept?: Kept }): string {
+  const keptNote = (section: 'compile' | 'build'): string[] => {
+    const k = results.kept?.[section];
+    return k ? [`(Not measured in this run: these figures are from ${k.date}, each the median of ${k.runs} runs.)`, ''] : [];
+  };
   const m = results.machine;
   const lines = [
     '# Benchmarks',
@@ -253,7 +259,7 @@ function markdown(results: { machine: ReturnType<typeof machine>; date: string; 
     '',
   ];
   if (results.compile) {
-    lines.push('## `model compile`', '', '| project | models | model compile (s) | Dataform compile (s) | speed-up |', '| --- | ---: | ---: | ---: | ---: |');
+    lines.push('## `model compile`', '', ...keptNote('compile'), '| project | models | model compile (s) | Dataform compile (s) | speed-up |', '| --- | ---: | ---: | ---: | ---: |');
     for (const f of results.compile) {
       lines.push(`| ${f.project} | ${f.models} | ${f.seconds.toFixed(3)} | ${f.dataformSeconds?.toFixed(3) ?? 'n/a'} | ${f.speedupVsDataform ? `${f.speedupVsDataform.toFixed(1)}x` : 'n/a'} |`);
     }
@@ -263,6 +269,7 @@ function markdown(results: { machine: ReturnType<typeof machine>; date: string; 
     lines.push(
       '## `model build` of the shipped project',
       '',
+      ...keptNote('build'),
       '| rows | model build (s) | peak RSS (MiB) | same SQL, direct DuckDB (s) | direct peak RSS (MiB) | ratio |',
       '| ---: | ---: | ---: | ---: | ---: | ---: |',
     );
@@ -282,6 +289,15 @@ async function main(): Promise<void> {
   if (args.only.has('compile')) results.compile = await benchCompile(args);
   if (args.only.has('build')) results.build = await benchBuild(args);
   if (args.only.has('api')) results.api = await benchApi(args);
+  // A section not measured this time keeps its figures from the previous results file, with
+  // the date and run count they were measured with.
+  const previousResults = existsSync(args.resultsFile) ? (JSON.parse(readFileSync(args.resultsFile, 'utf8')) as typeof results) : undefined;
+  for (const section of ['compile', 'build'] as const) {
+    const old = previousResults?.[section];
+    if (results[section] || !old) continue;
+    (results as Record<string, unknown>)[section] = old;
+    results.kept = { ...results.kept, [section]: previousResults.kept?.[section] ?? { date: previousResults.date, runs: previousResults.runs } };
+  }
   mkdirSync(path.dirname(args.resultsFile), { recursive: true });
   writeFileSync(args.resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   // The API section is api-bench.ts's own: keep it when rewriting the rest.

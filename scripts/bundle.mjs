@@ -35,6 +35,36 @@ const precompilePlugin = {
   },
 };
 
+/**
+ * zod's namespace object carries every one of its ~50 message locales (a quarter of the bundle,
+ * all parsed and set up at every start); the engine speaks English, the default zod registers
+ * itself, so the bundle keeps only that one.
+ */
+const englishOnlyZodPlugin = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({ contents: 'export { default as en } from "./en.js";\n', loader: 'js' }));
+  },
+};
+
+/**
+ * commander loads node:child_process (and with it net, dgram and streams) at start-up for its
+ * executable subcommands, which this CLI does not have: it gets a stand-in that loads the real
+ * module on the first spawn.
+ */
+const lazyChildProcessPlugin = {
+  name: 'lazy-child-process-for-commander',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
+      contents: 'let real;\nmodule.exports = { spawn: (...args) => (real ??= require("node:child_process")).spawn(...args) };\n',
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
@@ -49,7 +79,7 @@ await build({
   // built from import.meta.url resolve the same in both.
   define: { 'import.meta.url': '__modelImportMetaUrl' },
   banner: { js: 'var __modelImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-  plugins: [precompilePlugin],
+  plugins: [precompilePlugin, englishOnlyZodPlugin, lazyChildProcessPlugin],
   // The bundle runs as a vm.Script (for the code cache), where a real import() has no loader:
   // lazily loaded clients (snowflake-sdk, DuckDB in the emulator) become require() calls.
   supported: { 'dynamic-import': false },

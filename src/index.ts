@@ -97,13 +97,13 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
   const nodes = select(session, opts, ['model', 'test'], opts.reporter);
   const files: CompiledFile[] = [];
   const { project } = session;
+  const compiledDir = path.join(path.relative(project.dir, project.targetDir), 'compiled', project.name);
   for (const node of nodes) {
     if (node.resourceType !== 'model' && node.resourceType !== 'test') continue;
     const { sql } = compileNode(session.manifest, node);
     const file = node.resourceType === 'test' ? testSqlFile(node) : node.file;
-    const rel = path.join(path.relative(project.dir, project.targetDir), 'compiled', project.name, file);
-    const abs = path.join(project.dir, rel);
-    writeTargetFile(abs, sql);
+    const rel = path.join(compiledDir, file);
+    writeTargetFile(path.join(project.dir, rel), sql);
     files.push({ node, sql, path: rel.split(path.sep).join('/') });
   }
   writeManifest(session.manifest);

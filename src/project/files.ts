@@ -35,16 +35,18 @@ function walkFiles(root: string, dir: string): string[] {
   } catch {
     return out;
   }
-  const walk = (abs: string): void => {
+  // Relative names are built by joining names to the folder's own relative name: the same as
+  // path.relative for each file, without resolving every path again.
+  const walk = (abs: string, rel: string): void => {
     const entries = readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
-      const child = path.join(abs, e.name);
-      if (e.isDirectory()) walk(child);
-      else out.push(toPosix(path.relative(root, child)));
+      const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(path.join(abs, e.name), childRel);
+      else out.push(childRel);
     }
   };
-  walk(start);
+  walk(start, toPosix(path.relative(root, start)));
   return out;
 }
 

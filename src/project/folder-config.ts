@@ -139,13 +139,14 @@ export function configFromTree(tree: ConfigTree | null | undefined, fqn: readonl
 
 export function mergeConfig(base: NodeConfig, over: NodeConfig): NodeConfig {
   const out: NodeConfig = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    if (v === undefined) continue;
+  for (const k in over) {
+    const v = over[k];
+    if (v === undefined || !Object.hasOwn(over, k)) continue;
     if (k === 'tags') {
       out.tags = [...asList(base.tags), ...asList(v as string | string[])];
-    } else if (HOOK_KEYS[k]) {
+    } else if (Object.hasOwn(HOOK_KEYS, k)) {
       // dbt's hooks add up: the project's run first, then the folder's, then the model's own.
-      const key = HOOK_KEYS[k];
+      const key = HOOK_KEYS[k]!;
       out[key] = [...asList(out[key] as HookConfig | undefined), ...asList(v as HookConfig)];
       if (key !== k) delete out[k];
     } else if ((k === 'meta' || k === 'column_types') && isPlainObject(v) && isPlainObject(base[k])) {
@@ -154,7 +155,8 @@ export function mergeConfig(base: NodeConfig, over: NodeConfig): NodeConfig {
       out[k] = v;
     }
   }
-  if (out.tags) out.tags = [...new Set(asList(out.tags))];
+  const tags = out.tags;
+  if (tags && !(Array.isArray(tags) && tags.length < 2)) out.tags = [...new Set(asList(tags))];
   return out;
 }
 

@@ -96,7 +96,7 @@ export function parseNodeConfig(values: Record<string, unknown>): { success: tru
   const data: Record<string, unknown> = { ...values };
   for (const key of Object.keys(values)) {
     if (!Object.hasOwn(shape, key)) continue;
-    const r = shape[key]!.safeParse(values[key]);
+    const r = safeParseFast(shape[key]!, values[key]);
     if (!r.success) return { success: false, issues: r.error.issues.map((i) => ({ ...i, path: [key, ...i.path] })) };
     data[key] = r.data;
   }

@@ -30,3 +30,4 @@ export function writeTargetFile(abs: string, text: string): void {
     writeFileSync(abs, content);
   }
 }
+

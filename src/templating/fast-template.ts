@@ -43,6 +43,8 @@ export interface FastTemplate {
   readonly parts: Part[];
   /** Whether the template has `{% set %}`: renders then keep the set values. */
   readonly assigns: boolean;
+  /** Each distinct name the template calls (`ref`, `adapter.dispatch`), once. */
+  readonly callees: readonly (readonly string[])[];
 }
 
 /** Thrown to leave a template to nunjucks; not an Error, so throwing it captures no stack. */
@@ -54,8 +56,49 @@ const isSpace = (c: number) => c === 32 || c === 10 || c === 9 || c === 13 || c 
 const IDENT = /[A-Za-z_][A-Za-z0-9_]*/y;
 const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 
+/**
+ * `name('text', …)`: the commonest expression by far (ref, source, var, macro calls), matched
+ * whole by one regular expression; arguments are quoted text without backslashes.
+ */
+const SIMPLE_CALL = /^[ \n\t\r\u00a0]*([A-Za-z_][A-Za-z0-9_]*)[ \n\t\r\u00a0]*\(((?:[ \n\t\r\u00a0]*(?:'[^'\\]*'|"[^"\\]*")[ \n\t\r\u00a0]*,)*[ \n\t\r\u00a0]*(?:'[^'\\]*'|"[^"\\]*"))[ \n\t\r\u00a0]*\)[ \n\t\r\u00a0]*$/;
+const QUOTED = /'([^'\\]*)'|"([^"\\]*)"/g;
+
+/**
+ * Expressions already parsed, by their text: a project repeats the same few (`config(...)`, a
+ * macro call, a ref to a popular model) across hundreds of files. Parsed expressions are never
+ * changed afterwards, so they can be shared; null marks one beyond the subset.
+ */
+const parsedExpressions = new Map<string, Expr | null>();
+
 /** Parses one `{{ … }}` expression body; throws Unsupported for anything beyond the subset. */
 function parseExpression(src: string): Expr {
+  let e = parsedExpressions.get(src);
+  if (e === undefined) {
+    try {
+      e = parseSimpleCall(src) ?? parseFullExpression(src);
+    } catch (x) {
+      if (!(x instanceof Unsupported)) throw x;
+      e = null;
+    }
+    parsedExpressions.set(src, e);
+  }
+  if (e === null) throw new Unsupported();
+  return e;
+}
+
+function parseSimpleCall(src: string): Expr | undefined {
+  const m = SIMPLE_CALL.exec(src);
+  if (!m) return undefined;
+  const name = m[1]!;
+  if (RESERVED.has(name) || LITERAL_NAMES.has(name)) return undefined;
+  const args: Expr[] = [];
+  for (const q of m[2]!.matchAll(QUOTED)) args.push({ kind: 'lit', value: q[1] ?? q[2] });
+  return { kind: 'call', callee: [name], args, kwargs: [] };
+}
+
+const LITERAL_NAMES = new Set(['true', 'True', 'false', 'False', 'none', 'None']);
+
+function parseFullExpression(src: string): Expr {
   let i = 0;
   const ws = () => {
     while (i < src.length && isSpace(src.charCodeAt(i))) i++;
@@ -272,12 +315,12 @@ const COMPARE_OPS: readonly CompareOp[] = ['===', '!==', '==', '!=', '<=', '>=',
 /** Words nunjucks reads as operators or statements, never as names. */
 const RESERVED = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else', 'elif', 'elseif']);
 
-/** The first name of every call in the template (what must resolve to a function). */
-function collectCallees(parts: Part[], into: Set<string>): void {
+/** Every name the template calls, by its dotted text (what must resolve to a function). */
+function collectCallees(parts: Part[], into: Map<string, string[]>): void {
   const inExpr = (e: Expr): void => {
     switch (e.kind) {
       case 'call':
-        into.add(e.callee[0]!);
+        into.set(e.callee.join('.'), e.callee);
         e.args.forEach(inExpr);
         for (const [, v] of e.kwargs) inExpr(v);
         break;
@@ -404,52 +447,24 @@ export function compileFast(source: string): FastTemplate | undefined {
   }
   if (open.length) return undefined;
   flush();
+  const callees = new Map<string, string[]>();
+  collectCallees(root, callees);
   // A set name that is also called: whether the call sees the global or the value is for
   // nunjucks to say (and its error to word), not this path.
-  if (assigned.size) {
-    const callees = new Set<string>();
-    collectCallees(root, callees);
-    for (const n of assigned) if (callees.has(n)) return undefined;
-  }
-  return { fast: true, parts: root, assigns: assigned.size > 0 };
+  for (const path of callees.values()) if (assigned.has(path[0]!)) return undefined;
+  return { fast: true, parts: root, assigns: assigned.size > 0, callees: [...callees.values()] };
 }
 
 export type Lookup = (name: string) => unknown;
 
 /** Whether every name the template calls resolves, so rendering will not need nunjucks' errors. */
 export function canRenderFast(t: FastTemplate, lookup: Lookup): boolean {
-  return partsResolve(t.parts, lookup);
-}
-
-function partsResolve(parts: Part[], lookup: Lookup): boolean {
-  return parts.every((p) => {
-    if (typeof p === 'string') return true;
-    if ('expr' in p) return callablesResolve(p.expr, lookup);
-    if ('assign' in p) return callablesResolve(p.value, lookup);
-    return p.branches.every((b) => callablesResolve(b.cond, lookup) && partsResolve(b.body, lookup)) && (!p.otherwise || partsResolve(p.otherwise, lookup));
-  });
-}
-
-function callablesResolve(e: Expr, lookup: Lookup): boolean {
-  switch (e.kind) {
-    case 'call': {
-      let fn: unknown = lookup(e.callee[0]!);
-      for (const k of e.callee.slice(1)) fn = fn === null || fn === undefined ? undefined : (fn as Record<string, unknown>)[k];
-      if (typeof fn !== 'function') return false;
-      return e.args.every((a) => callablesResolve(a, lookup)) && e.kwargs.every(([, v]) => callablesResolve(v, lookup));
-    }
-    case 'list':
-      return e.items.every((x) => callablesResolve(x, lookup));
-    case 'not':
-      return callablesResolve(e.expr, lookup);
-    case 'and':
-    case 'or':
-    case 'cmp':
-    case 'concat':
-      return callablesResolve(e.left, lookup) && callablesResolve(e.right, lookup);
-    default:
-      return true;
+  for (const path of t.callees) {
+    let fn: unknown = lookup(path[0]!);
+    for (let k = 1; k < path.length; k++) fn = fn === null || fn === undefined ? undefined : (fn as Record<string, unknown>)[path[k]!];
+    if (typeof fn !== 'function') return false;
   }
+  return true;
 }
 
 type MakeKwargs = (o: Record<string, unknown>) => unknown;
