@@ -550,7 +550,9 @@ function renderParts(parts: Part[], lookup: Lookup, makeKwargs: MakeKwargs, loca
       } catch (e) {
         throw new FastRenderError(e, p.offset);
       }
-      if (v !== null && v !== undefined) out += v;
+      // What nunjucks' ensureDefined does with throwOnUndefined (see the engine).
+      if (v === undefined) throw new FastRenderError(new Error(UNDEFINED_OUTPUT_MESSAGE), p.offset);
+      if (v !== null) out += v;
     } else {
       let taken = p.otherwise;
       for (const b of p.branches) {
@@ -572,6 +574,9 @@ function renderParts(parts: Part[], lookup: Lookup, makeKwargs: MakeKwargs, loca
 }
 
 /** An error thrown while rendering an expression, with where that expression starts. */
+/** The message of a printed undefined value, matched by the engine (dbt's StrictUndefined). */
+export const UNDEFINED_OUTPUT_MESSAGE = 'the printed value is undefined';
+
 export class FastRenderError extends Error {
   constructor(
     readonly inner: unknown,

@@ -10,7 +10,7 @@ import type { QueryResult } from '../adapters/adapter.js';
 import { BUILTIN_MACROS, BUILTIN_MACROS_FILE } from './builtin-macros.js';
 import { macroSignatures, type MacroSignature } from './macro-signatures.js';
 import { agateTable, relationColumn, statementResult } from './query-table.js';
-import { canRenderFast, compileFast, FastRenderError, renderFast, type FastTemplate } from './fast-template.js';
+import { canRenderFast, compileFast, FastRenderError, renderFast, UNDEFINED_OUTPUT_MESSAGE, type FastTemplate } from './fast-template.js';
 import { PRECOMPILED } from './precompiled.js';
 import { datetimeModule, PY_CLASS, PyDateTime } from './py-datetime.js';
 import { INVOCATION_ID } from '../invocation.js';
@@ -31,6 +31,7 @@ const makeKeywordArgs = (nunjucks as unknown as { runtime: { makeKeywordArgs(o: 
 nunjucks.installJinjaCompat();
 installStringMethods();
 installMacroReturn();
+installStrictOutput();
 installPythonOperators();
 
 /** What the node being rendered answers to `ref()`, `config()`, `this`, … */
@@ -90,6 +91,8 @@ export interface MacroInfo {
 export class TemplateEngine {
   readonly env: nunjucks.Environment;
   readonly macros = new Map<string, MacroInfo>();
+  /** Each macro file's text, to quote the expression when one prints an undefined value. */
+  private readonly macroSources = new Map<string, string>();
   private current: RenderHooks | undefined;
   private callStack: MacroInfo[] = [];
   /** The first user-facing error thrown during a render, kept because nunjucks re-wraps errors. */
@@ -106,7 +109,7 @@ export class TemplateEngine {
   ) {
     this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
     this.project = opts.project;
-    this.env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
+    this.env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
     this.env.addExtension('DoExtension', new DoExtension());
     this.env.addExtension('LoopControls', new LoopControlsExtension());
     this.installGlobals();
@@ -162,6 +165,7 @@ export class TemplateEngine {
   }
 
   loadMacroSource(file: string, source: string): void {
+    this.macroSources.set(file, source);
     const template = this.compileNunjucks(file, source);
     let exported: Record<string, unknown> = {};
     const previous = this.current;
@@ -277,12 +281,23 @@ export class TemplateEngine {
 
   private asProjectError(e: unknown): ProjectError {
     if (e instanceof ProjectError) return e;
+    const macro = this.callStack[this.callStack.length - 1];
+    const at = undefinedAt(e);
+    if (at && macro) {
+      // The innermost macro printed it: point at the expression in the macro's own file.
+      const source = this.macroSources.get(macro.file) ?? '';
+      return undefinedOutputError(macro.file, source, offsetOf(source, at.line, at.column), true);
+    }
     return new ProjectError('template', e instanceof Error ? e.message : String(e), {
       location: this.current ? { file: this.current.file } : undefined,
     });
   }
 
   private toProjectError(e: unknown, file: string, source: string, phase: 'parse' | 'render'): ProjectError {
+    if (e instanceof FastRenderError && e.inner instanceof Error && e.inner.message === UNDEFINED_OUTPUT && !this.pending) {
+      this.pending = undefined;
+      return undefinedOutputError(file, source, e.offset);
+    }
     if (e instanceof FastRenderError) {
       // Same message as nunjucks would give, positioned at the expression that failed.
       const pos = positionOf(source, e.offset);
@@ -308,6 +323,10 @@ export class TemplateEngine {
       const via = chain.length ? ` (in ${chain.map((c) => `macro '${c.name}' of ${c.file}`).join(' ← ')})` : '';
       const loc = inner.location?.line !== undefined && inner.location.file === file ? inner.location : location;
       return new ProjectError(inner.kind, `${inner.message}${via}`, { location: loc, hint: inner.hint, source });
+    }
+    if (phase === 'render' && message.includes(UNDEFINED_OUTPUT)) {
+      // nunjucks' message carries the 1-based line and column that installStrictOutput gave it.
+      return undefinedOutputError(file, source, m ? offsetOf(source, Number(m[2]), Number(m[3]) - 1) : source.length);
     }
     if (phase === 'parse') message = `template syntax error: ${message}`;
     const tag = /unknown block tag: (\w+)/.exec(message)?.[1];
@@ -680,7 +699,7 @@ function escapeRe(s: string): string {
  * environment (for `scripts/bundle.mjs`, which precompiles the built-in macro files).
  */
 export function compileTemplateToCode(file: string, source: string): { source: string; code: string } {
-  const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
+  const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
   env.addExtension('DoExtension', new DoExtension());
   const text = preprocess(source);
   const compiler = (nunjucks as unknown as { compiler: { compile(src: string, asyncFilters: unknown, extensions: unknown, name: string, opts: unknown): string } }).compiler;
@@ -717,6 +736,60 @@ class DoExtension {
  * value would end the caller too. The throw also skips the line nunjucks ends each macro with to
  * give the caller its variables back (`frame = callerFrame`), so that is moved into a `finally`.
  */
+/**
+ * dbt renders with Jinja's StrictUndefined: `{{ partiion }}` (a typo) or `{{ x.missing }}` is a
+ * compile error, not an empty string. nunjucks calls ensureDefined on every printed value when
+ * throwOnUndefined is set; it throws here for undefined only (a None prints as nothing, as before).
+ */
+const UNDEFINED_OUTPUT = UNDEFINED_OUTPUT_MESSAGE;
+
+function installStrictOutput(): void {
+  const n = nunjucks as unknown as {
+    runtime: { ensureDefined: (v: unknown, lineno: number, colno: number) => unknown };
+    lib: { TemplateError: new (message: string, lineno: number, colno: number) => Error };
+  };
+  n.runtime.ensureDefined = (value, lineno, colno) => {
+    if (value === undefined) {
+      // 1-based numbers keep nunjucks from re-wrapping it (it does so when lineno is 0) with the
+      // position of another statement; where it is, exactly, travels beside.
+      const error = new n.lib.TemplateError(UNDEFINED_OUTPUT, lineno + 1, colno + 1);
+      throw Object.assign(error, { undefinedAt: { line: lineno + 1, column: colno } });
+    }
+    return value;
+  };
+}
+
+/** Where nunjucks printed an undefined value (1-based line, 0-based column), if that is the error. */
+function undefinedAt(e: unknown): { line: number; column: number } | undefined {
+  return (e as { undefinedAt?: { line: number; column: number } } | null)?.undefinedAt;
+}
+
+/** Offset of a 1-based line and 0-based column in `source`. */
+function offsetOf(source: string, line: number, column: number): number {
+  let offset = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = source.indexOf('\n', offset);
+    if (nl === -1) return source.length;
+    offset = nl + 1;
+  }
+  return Math.min(source.length, offset + column);
+}
+
+/** "'partiion' is undefined", at the `{{ … }}` around `offset`. */
+function undefinedOutputError(file: string, source: string, offset: number, sayWhere = false): ProjectError {
+  const open = source.lastIndexOf('{{', offset + 1);
+  const close = open === -1 ? -1 : source.indexOf('}}', open + 2);
+  const expr = open === -1 || close === -1 ? undefined : source.slice(open + 2, close).replace(/^-/, '').replace(/-$/, '').trim();
+  const position = positionOf(source, open === -1 ? offset : open);
+  // Inside a macro the error is shown at the model's call: say where in the macro file it is.
+  const where = sayWhere ? ` at ${file}:${position.line}` : '';
+  return new ProjectError('template', `${expr ? `'${expr}'` : 'a printed value'} is undefined${where}`, {
+    location: { file, ...position },
+    hint: "a name that is not set (a typo, or a {% set %} of another file) or an attribute the value does not have; `{{ x | default('') }}` prints nothing instead, and `{% if x is defined %}` tests for it",
+    source,
+  });
+}
+
 function installMacroReturn(): void {
   const compiler = (nunjucks as unknown as { compiler: { compile: (...a: unknown[]) => string } }).compiler;
   const original = compiler.compile;
