@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { MODEL_BIN, queryDuckDb, type CliResult } from './project.js';
+import path from 'node:path';
+import { MODEL_BIN, queryDuckDb, REPO_ROOT, type CliResult } from './project.js';
 
 /** A small seeded PRNG (mulberry32): a failing fault test replays with the printed seed. */
 export function prng(seed: number): () => number {
@@ -116,4 +117,31 @@ export function expectNoCrash(r: CliResult): string | undefined {
   const all = r.stdout + r.stderr;
   if (/internal error/.test(all) || /\n\s+at .+:\d+:\d+\)?\n/.test(all)) return all;
   return undefined;
+}
+
+/** Another process holding a DuckDB file open, as a second build or a server would; resolves once it holds it. */
+export async function holdDuckDbFile(file: string): Promise<{ pid: number; release(): Promise<void> }> {
+  const script = `
+    const { DuckDBInstance } = await import(${JSON.stringify(path.join(REPO_ROOT, 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js'))});
+    const db = await DuckDBInstance.create(${JSON.stringify(file)});
+    await db.connect();
+    console.log('holding');
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const release = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const closed = new Promise((r) => child.on('close', r));
+    child.kill('SIGKILL');
+    await closed;
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => d.toString().includes('holding') && resolve());
+      child.on('exit', (code) => reject(new Error(`the process meant to hold ${file} exited (${code}) first`)));
+    });
+  } catch (e) {
+    await release();
+    throw e;
+  }
+  return { pid: child.pid!, release };
 }

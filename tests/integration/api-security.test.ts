@@ -2,9 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, type VoucherServer } from '../../src/api/server.js';
-import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { REPO_ROOT, copyShippedProject, queryDuckDb, runModel } from '../helpers/project.js';
+import { copyShippedProject, queryDuckDb, runModel } from '../helpers/project.js';
+import { holdDuckDbFile } from '../helpers/faults.js';
 
 // The API's access rules and limits, over real sockets on loopback.
 const TOKEN = 'security-test-token-5e1d0b7c93a2f4e6';
@@ -131,24 +131,16 @@ describe('API access rules and limits', () => {
   it('a pipeline run while another process holds the DuckDB file answers 503 warehouse_busy; answers keep coming', async () => {
     const server = await buildServer({ projectDir: dir, logLevel: false });
     const db = path.join(dir, 'target', 'dh_database.duckdb');
-    const holderScript = `
-      const { DuckDBInstance } = await import(${JSON.stringify(path.join(REPO_ROOT, 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js'))});
-      const db = await DuckDBInstance.create(${JSON.stringify(db)});
-      await db.connect();
-      console.log('holding');
-      setInterval(() => {}, 1000);`;
-    const holder = spawn(process.execPath, ['--input-type=module', '-e', holderScript], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = await holdDuckDbFile(db);
     try {
       const base = await listen(server);
-      await new Promise<void>((resolve) => holder.stdout.on('data', (d: Buffer) => d.toString().includes('holding') && resolve()));
       const r = await post(base, '/runPipeline/', '');
       expect(r.status, r.text).toBe(503);
       expect(JSON.parse(r.text).error.code).toBe('warehouse_busy');
       expect(r.text).not.toMatch(/\n\s+at |select |duckdb-adapter/i);
       expect((await post(base, '/getVoucher/', customer())).status).toBe(200);
     } finally {
-      holder.kill('SIGKILL');
-      await new Promise((r) => holder.on('close', r));
+      await holder.release();
       await server.app.close();
     }
   });

@@ -1,13 +1,12 @@
 // Faults done for real on DuckDB: SIGKILL at random points, Ctrl-C, a model failing mid-query,
 // the database file held by another process, two builds at once.
 
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateVouchers } from '../../src/datagen/generate-vouchers.js';
-import { duckQuery, withDuckDb, expectNoCrash, faultSeed, fingerprints, prng, startModel, tempLeftovers, type Fingerprints } from '../helpers/faults.js';
-import { REPO_ROOT, copyShippedProject, runModel, writeProject } from '../helpers/project.js';
+import { duckQuery, withDuckDb, expectNoCrash, faultSeed, fingerprints, holdDuckDbFile, prng, startModel, tempLeftovers, type Fingerprints } from '../helpers/faults.js';
+import { copyShippedProject, runModel, writeProject } from '../helpers/project.js';
 
 const SCHEMAS = ['dh_raw', 'dh_stage', 'dh_prod'];
 const rng = prng(faultSeed());
@@ -131,15 +130,8 @@ describe('faults on DuckDB', () => {
   });
 
   it('the database file held by another process: the message names the file, the PID and the command', async () => {
-    const holderScript = `
-      const { DuckDBInstance } = await import(${JSON.stringify(path.join(REPO_ROOT, 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js'))});
-      const db = await DuckDBInstance.create(${JSON.stringify(db)});
-      await db.connect();
-      console.log('holding');
-      setInterval(() => {}, 1000);`;
-    const holder = spawn(process.execPath, ['--input-type=module', '-e', holderScript], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = await holdDuckDbFile(db);
     try {
-      await new Promise<void>((resolve) => holder.stdout.on('data', (d: Buffer) => d.toString().includes('holding') && resolve()));
       const before = await snapshot().catch(() => undefined);
       const r = await runModel(['build', ...vars('b')], { cwd: dir });
       expect(r.code).toBe(2);
@@ -149,8 +141,7 @@ describe('faults on DuckDB', () => {
       expect(expectNoCrash(r)).toBeUndefined();
       expect(before).toBeUndefined(); // even readers are refused while a writer holds the file
     } finally {
-      holder.kill('SIGKILL');
-      await new Promise((r) => holder.on('close', r));
+      await holder.release();
     }
     expect(await snapshot()).toEqual(versions.a);
   });
