@@ -57,7 +57,8 @@ export function safeParseFast<S extends z.ZodType>(schema: S, data: unknown): z.
   return schema.safeParse(data, { reportInput: true });
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => {
+/** What zod's object schemas accept: a plain object literal (stricter than util's isPlainObject). */
+const isObjectLiteral = (v: unknown): v is Record<string, unknown> => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v) as unknown;
   return proto === Object.prototype || proto === null;
@@ -130,7 +131,7 @@ function build(schema: Schema): Check {
       if (def.keyType!._zod.def.type !== 'string' || (def.keyType!._zod.def.checks ?? []).length) return always(UNKNOWN);
       const value = build(def.valueType!);
       return withChecks((v) => {
-        if (!isPlainObject(v)) return typeof v === 'object' && v !== null ? UNKNOWN : NO;
+        if (!isObjectLiteral(v)) return typeof v === 'object' && v !== null ? UNKNOWN : NO;
         let verdict: Verdict = YES;
         for (const k of Object.keys(v)) {
           const r = value(v[k]);
@@ -151,7 +152,7 @@ function build(schema: Schema): Check {
         if (def.catchall._zod.def.type !== 'never') return always(UNKNOWN);
       }
       return withChecks((v) => {
-        if (!isPlainObject(v)) return typeof v === 'object' && v !== null && !Array.isArray(v) ? UNKNOWN : NO;
+        if (!isObjectLiteral(v)) return typeof v === 'object' && v !== null && !Array.isArray(v) ? UNKNOWN : NO;
         let verdict: Verdict = YES;
         for (const [k, check] of fields) {
           const r = check(v[k]);

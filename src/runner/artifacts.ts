@@ -19,8 +19,10 @@ function metadata(kind: 'manifest' | 'run-results') {
   };
 }
 
-/** Writes JSON via a temporary file and a rename, so readers never see half a file. */
-/** Writes JSON through a temporary file; `compact` for large artifacts (dbt's manifest is compact too). */
+/**
+ * Writes JSON via a temporary file and a rename, so readers never see half a file; `compact` for
+ * large artifacts (dbt's manifest is compact too).
+ */
 export function writeJsonAtomic(file: string, value: unknown, opts: { compact?: boolean } = {}): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;

@@ -396,7 +396,7 @@ async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: 
       if (bad) throw bad;
     }
     if (e instanceof ColumnMismatchError) {
-      throw new ProjectError('source', `${path.relative(process.cwd(), file.path) || file.path} does not have the columns source '${node.sourceName}.${node.tableName}' declares: missing ${e.missing.join(', ')}`, {
+      throw new ProjectError('source', `${shown} does not have the columns source '${node.sourceName}.${node.tableName}' declares: missing ${e.missing.join(', ')}`, {
         location: node.location,
         hint: `the file has: ${e.found.join(', ')}. Nothing was replaced.`,
       });
