@@ -15,7 +15,7 @@ const load = (rel) => import(pathToFileURL(path.join(dist, rel)).href);
 
 const { compileTemplateToCode } = await load('templating/template-engine.js');
 const { BUILTIN_MACROS, BUILTIN_MACROS_FILE } = await load('templating/builtin-macros.js');
-const { DATA_TEST_MACROS, DATA_TEST_MACROS_FILE } = await load('data-tests/builtin-tests.js');
+const { DATA_TEST_MACROS, DATA_TEST_MACROS_FILE } = await load('parse/data-tests/builtin-tests.js');
 
 const precompiled = [
   [BUILTIN_MACROS_FILE, BUILTIN_MACROS],

@@ -1,6 +1,6 @@
 import type { TargetConfig } from '../project/profiles.js';
-import type { Adapter } from './adapter.js';
-import type { Dialect } from './dialect.js';
+import type { Adapter } from '../warehouse/adapter.js';
+import type { Dialect } from '../warehouse/dialect.js';
 import { duckDbDialect } from './duckdb/duckdb-dialect.js';
 
 /** The pure SQL dialect of a target: available without connecting (compile, docs). */

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RelationName } from '../adapters/dialect.js';
+import type { RelationName } from '../warehouse/dialect.js';
 import { connect, ProjectError, type Session } from '../index.js';
 import { SEGMENT_TYPES } from './schemas.js';
 

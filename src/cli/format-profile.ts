@@ -1,4 +1,4 @@
-import type { NamedProfile } from '../index.js';
+import type { NamedProfile } from '../tasks/profile.js';
 import { formatRows } from './format.js';
 
 const int = new Intl.NumberFormat('en-US');

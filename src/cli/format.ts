@@ -1,4 +1,4 @@
-import type { QueryOutput } from '../index.js';
+import type { QueryOutput } from '../tasks/show.js';
 
 export type OutputFormat = 'table' | 'json' | 'csv';
 

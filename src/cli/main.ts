@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ENGINE_VERSION } from '../runner/artifacts.js';
+import { ENGINE_VERSION } from '../execute/artifacts.js';
 import { CliReporter } from './reporter.js';
 import { COMMANDS } from './commands/index.js';
 

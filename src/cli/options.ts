@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ProjectError } from '../errors.js';
-import type { RunOptions } from '../index.js';
+import { ProjectError } from '../core/errors.js';
+import type { RunOptions } from '../tasks/session.js';
 import type { CliReporter } from './reporter.js';
 
 /** What every command's action receives besides its flags. */

@@ -1,8 +1,8 @@
-import { isUserError, ProjectError, ProjectErrors } from '../errors.js';
-import type { Node } from '../graph/nodes.js';
-import type { Reporter } from '../runner/reporter.js';
-import { countByStatus, INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from '../runner/results.js';
-import { redact } from '../secrets.js';
+import { isUserError, ProjectError, ProjectErrors } from '../core/errors.js';
+import type { Node } from '../parse/nodes.js';
+import type { Reporter } from '../execute/reporter.js';
+import { countByStatus, INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from '../execute/results.js';
+import { redact } from '../core/secrets.js';
 
 type Stream = { write(s: string): unknown; isTTY?: boolean };
 

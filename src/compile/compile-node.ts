@@ -1,11 +1,11 @@
-import type { RelationName } from '../adapters/dialect.js';
-import { CteReference, Relation, relationKey } from '../adapters/relation.js';
-import { InternalError, ProjectError } from '../errors.js';
-import type { Manifest } from '../graph/manifest.js';
-import type { ModelNode, Node, SourceNode, TestNode } from '../graph/nodes.js';
+import type { RelationName } from '../warehouse/dialect.js';
+import { CteReference, Relation, relationKey } from '../warehouse/relation.js';
+import { InternalError, ProjectError } from '../core/errors.js';
+import type { Manifest } from '../parse/manifest.js';
+import type { ModelNode, Node, SourceNode, TestNode } from '../parse/nodes.js';
 import type { RenderHooks } from '../templating/template-engine.js';
-import { kwargContextName } from '../data-tests/add-data-tests.js';
-import type { QueryCache } from './run-queries.js';
+import { kwargContextName } from '../parse/data-tests/add-data-tests.js';
+import type { QueryCache } from './query-cache.js';
 
 export interface CompileContext {
   /** Relations that exist in the warehouse (lower-cased `db.schema.name`), for `is_incremental()`. */

@@ -1,32 +1,13 @@
-import type { Connection, QueryResult } from '../adapters/adapter.js';
-import { ProjectError } from '../errors.js';
-import type { Manifest } from '../graph/manifest.js';
-import type { ModelNode, TestNode } from '../graph/nodes.js';
-import { redact } from '../secrets.js';
+import type { Connection, QueryResult } from '../warehouse/adapter.js';
+import { ProjectError } from '../core/errors.js';
+import type { Manifest } from '../parse/manifest.js';
+import type { ModelNode, TestNode } from '../parse/nodes.js';
+import { redact } from '../core/secrets.js';
 import { compileNode, type CompileContext, type CompiledNode } from './compile-node.js';
+import { QueryCache } from './query-cache.js';
 
 /** Renders pass until every query a template asked for has an answer (queries that depend on answers). */
 const MAX_PASSES = 8;
-
-/**
- * Answers to the queries a render makes (`run_query()`, `{% call statement %}`), by SQL text.
- * Rendering is synchronous, so a render that asks for an unknown query gets an empty result,
- * is discarded, and runs again once the query has been run on the warehouse.
- */
-export class QueryCache {
-  private readonly answers = new Map<string, QueryResult>();
-  missing: string[] = [];
-
-  lookup(sql: string): QueryResult | undefined {
-    const hit = this.answers.get(sql);
-    if (!hit && !this.missing.includes(sql)) this.missing.push(sql);
-    return hit;
-  }
-
-  set(sql: string, result: QueryResult): void {
-    this.answers.set(sql, result);
-  }
-}
 
 /** compileNode, with `run_query()` answered from the warehouse over `conn`. */
 export async function compileWithQueries(

@@ -1,6 +1,6 @@
-import { z } from '../zod.js';
-import { ProjectError } from '../errors.js';
-import type { Node } from '../graph/nodes.js';
+import { z } from '../core/zod.js';
+import { ProjectError } from '../core/errors.js';
+import type { Node } from '../parse/nodes.js';
 import type { Project } from '../project/load-project.js';
 import { issuesToErrors } from '../project/schemas.js';
 

@@ -2,10 +2,10 @@
  * What the docs page shows, as one JSON payload: built from the manifest, the last
  * run_results.json, the warehouse catalog, profiles and chart rows. Pure: no I/O here.
  */
-import { z } from '../zod.js';
-import type { ColumnInfo } from '../adapters/adapter.js';
-import type { Manifest } from '../graph/manifest.js';
-import type { Node, ResourceType } from '../graph/nodes.js';
+import { z } from '../core/zod.js';
+import type { ColumnInfo } from '../warehouse/adapter.js';
+import type { Manifest } from '../parse/manifest.js';
+import type { Node, ResourceType } from '../parse/nodes.js';
 import type { RelationProfile } from '../profile/profile-relation.js';
 import type { Scalar } from '../profile/profile-queries.js';
 import type { ChartSpec } from './chart-spec.js';

@@ -1,6 +1,6 @@
-import { ProjectError } from '../errors.js';
-import type { Manifest } from './manifest.js';
-import type { Node } from './nodes.js';
+import { ProjectError } from '../core/errors.js';
+import type { Manifest } from '../parse/manifest.js';
+import type { Node } from '../parse/nodes.js';
 
 const METHODS = ['tag', 'path', 'resource_type', 'source', 'config.materialized', 'test_type', 'test_name', 'fqn', 'package', 'file', 'unique_id'] as const;
 

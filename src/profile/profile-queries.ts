@@ -6,7 +6,7 @@
  * tables); what differs between warehouses (date differences, the float type) comes in through
  * `ProfileSql`.
  */
-import type { ColumnInfo, QueryResult } from '../adapters/adapter.js';
+import type { ColumnInfo, QueryResult } from '../warehouse/adapter.js';
 import { columnKind, hasHistogram, isScalar, type ColumnKind } from './column-kind.js';
 
 export interface ProfileSql {

@@ -1,4 +1,4 @@
-import type { ColumnInfo, Connection } from '../adapters/adapter.js';
+import type { ColumnInfo, Connection } from '../warehouse/adapter.js';
 import { isScalar } from './column-kind.js';
 import {
   DEFAULT_SETTINGS,

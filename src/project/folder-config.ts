@@ -1,5 +1,5 @@
-import { ProjectError } from '../errors.js';
-import { didYouMean, isPlainObject } from '../util.js';
+import { ProjectError } from '../core/errors.js';
+import { didYouMean, isPlainObject } from '../core/util.js';
 import { KNOWN_CONFIG_KEYS, nodeConfigSchema, type HookConfig, type NodeConfig } from './schemas.js';
 import type { YamlFile, YamlPath } from './yaml-file.js';
 

@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ProjectError, throwIfAny } from '../errors.js';
+import { ProjectError, throwIfAny } from '../core/errors.js';
 import { fileLister, stem } from './files.js';
 import { validateConfigTree, type ConfigTree } from './folder-config.js';
 import { issuesToErrors, projectFileSchema, propertiesFileSchema, validateYaml, type ProjectFile, type PropertiesFile } from './schemas.js';
 import { parseCliVars } from './vars.js';
 import { unsupportedProjectKeys, unusedPropertiesWarning } from './unsupported.js';
 import { parseYaml, type YamlFile } from './yaml-file.js';
-import { isPlainObject } from '../util.js';
+import { isPlainObject } from '../core/util.js';
 
 export interface SqlFile {
   /** Path relative to the project directory, with forward slashes. */

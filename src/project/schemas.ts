@@ -1,8 +1,8 @@
-import { z } from '../zod.js';
-import { safeParseFast } from '../fast-accept.js';
-import { ProjectError } from '../errors.js';
-import { didYouMean } from '../util.js';
-import { isSecretName } from '../secrets.js';
+import { z } from '../core/zod.js';
+import { safeParseFast } from '../core/fast-accept.js';
+import { ProjectError } from '../core/errors.js';
+import { didYouMean } from '../core/util.js';
+import { isSecretName } from '../core/secrets.js';
 import type { YamlFile, YamlPath } from './yaml-file.js';
 
 const stringList = z.union([z.string(), z.array(z.string())]);

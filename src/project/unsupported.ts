@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Node } from '../graph/nodes.js';
-import { isPlainObject } from '../util.js';
+import { isPlainObject } from '../core/util.js';
 import { listFiles } from './files.js';
 
 /** Project keys that mean nothing here (dbt's own bookkeeping): accepted silently. */
@@ -66,7 +65,7 @@ function isNoOp(key: string, value: unknown): boolean {
 }
 
 /** One warning naming each config some model or seed sets that has no effect here, with who sets it. */
-export function unsupportedConfigWarning(nodes: Iterable<Node>): string | undefined {
+export function unsupportedConfigWarning(nodes: Iterable<{ resourceType: string; name: string; config: object }>): string | undefined {
   const byKey = new Map<string, string[]>();
   for (const node of nodes) {
     if (node.resourceType !== 'model' && node.resourceType !== 'seed') continue;

@@ -1,6 +1,6 @@
 import jsYaml from 'js-yaml';
-import { ProjectError } from '../errors.js';
-import { isPlainObject } from '../util.js';
+import { ProjectError } from '../core/errors.js';
+import { isPlainObject } from '../core/util.js';
 
 /** Parses `--vars '<YAML or JSON>'` into a mapping, or says clearly why it is not one. */
 export function parseCliVars(text: string | undefined): Record<string, unknown> {

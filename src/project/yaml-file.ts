@@ -12,7 +12,7 @@ import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 const requireYaml = createRequire(import.meta.url);
 let yamlLib: typeof import('yaml') | undefined;
 const yamlPkg = (): typeof import('yaml') => (yamlLib ??= requireYaml('yaml') as typeof import('yaml'));
-import { ProjectError, type SourceLocation } from '../errors.js';
+import { ProjectError, type SourceLocation } from '../core/errors.js';
 
 export type YamlPath = ReadonlyArray<string | number>;
 

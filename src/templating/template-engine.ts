@@ -1,19 +1,19 @@
 import jsYaml from 'js-yaml';
 import nunjucks from 'nunjucks';
-import type { Dialect } from '../adapters/dialect.js';
-import { sqlLiteral } from '../adapters/dialect.js';
-import { Relation } from '../adapters/relation.js';
-import { ProjectError, positionOf, type SourceLocation } from '../errors.js';
-import { isSecretName, registerSecret } from '../secrets.js';
-import { didYouMean, isPlainObject } from '../util.js';
-import type { QueryResult } from '../adapters/adapter.js';
+import type { Dialect } from '../warehouse/dialect.js';
+import { sqlLiteral } from '../warehouse/dialect.js';
+import { Relation } from '../warehouse/relation.js';
+import { ProjectError, positionOf, type SourceLocation } from '../core/errors.js';
+import { isSecretName, registerSecret } from '../core/secrets.js';
+import { didYouMean, isPlainObject } from '../core/util.js';
+import type { QueryResult } from '../warehouse/adapter.js';
 import { BUILTIN_MACROS, BUILTIN_MACROS_FILE } from './builtin-macros.js';
 import { macroSignatures, type MacroSignature } from './macro-signatures.js';
 import { agateTable, relationColumn, statementResult } from './query-table.js';
 import { canRenderFast, compileFast, FastRenderError, renderFast, UNDEFINED_OUTPUT_MESSAGE, type FastTemplate } from './fast-template.js';
 import { PRECOMPILED } from './precompiled.js';
 import { datetimeModule, PY_CLASS, PyDateTime } from './py-datetime.js';
-import { INVOCATION_ID } from '../invocation.js';
+import { INVOCATION_ID } from '../core/invocation.js';
 import { unclosedBlock } from './unclosed-block.js';
 
 /** A compiled template: the fast path when the template allows it, else nunjucks (compiled on first need). */

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, type VoucherServer } from '../../src/api/server.js';
-import { ProjectError } from '../../src/errors.js';
+import { ProjectError } from '../../src/core/errors.js';
 import { spawn } from 'node:child_process';
 import { copyShippedProject, MODEL_BIN, queryDuckDb, runModel } from '../helpers/project.js';
 

@@ -6,9 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Adapter } from '../../src/adapters/adapter.js';
+import type { Adapter } from '../../src/warehouse/adapter.js';
 import { createAdapter } from '../../src/adapters/create-adapter.js';
-import { ProjectError } from '../../src/errors.js';
+import { ProjectError } from '../../src/core/errors.js';
 import { snowflakeTargetSchema, type TargetConfig } from '../../src/project/profiles.js';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '../../src/snowflake-emulator/server.js';
 

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { testConfigSchema } from '../../src/data-tests/test-declaration.js';
-import { safeParseFast } from '../../src/fast-accept.js';
+import { testConfigSchema } from '../../src/parse/data-tests/test-declaration.js';
+import { safeParseFast } from '../../src/core/fast-accept.js';
 import { nodeConfigSchema, projectFileSchema, propertiesFileSchema } from '../../src/project/schemas.js';
-import { z } from '../../src/zod.js';
+import { z } from '../../src/core/zod.js';
 
 /** YAML-shaped values, biased towards what these schemas expect so that both verdicts occur. */
 const scalar = fc.oneof(

@@ -4,13 +4,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RelationType } from '../../src/adapters/dialect.js';
+import type { RelationType } from '../../src/warehouse/dialect.js';
 import { compileNode } from '../../src/compile/compile-node.js';
-import type { ModelNode, SeedNode } from '../../src/graph/nodes.js';
+import type { ModelNode, SeedNode } from '../../src/parse/nodes.js';
 import { openProject, type Session } from '../../src/index.js';
-import { planModel, tempRelation } from '../../src/materializations/plan.js';
-import { parseCsv } from '../../src/seeds/csv.js';
-import { typeSeed } from '../../src/seeds/seed-types.js';
+import { planModel, tempRelation } from '../../src/plan/plan-model.js';
+import { parseCsv } from '../../src/project/csv.js';
+import { typeSeed } from '../../src/plan/seed-types.js';
 import { REPO_ROOT, writeProject } from '../helpers/project.js';
 
 const GOLDEN = path.join(REPO_ROOT, 'tests', 'golden');

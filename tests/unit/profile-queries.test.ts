@@ -3,7 +3,7 @@ import { connect, openProject, type Adapter } from '../../src/index.js';
 import { columnKind } from '../../src/profile/column-kind.js';
 import { binPlan, parseTime, summaryQuery, valuesQuery, planValueSets, type ColumnSummary, type ProfileSql } from '../../src/profile/profile-queries.js';
 import { profileRelation } from '../../src/profile/profile-relation.js';
-import { profileSqlFor } from '../../src/profile/run-profile.js';
+import { profileSqlFor } from '../../src/tasks/profile.js';
 import { writeProject } from '../helpers/project.js';
 
 const duckSql: ProfileSql = {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { duckDbDialect } from '../../src/adapters/duckdb/duckdb-dialect.js';
 import { snowflakeDialect } from '../../src/adapters/snowflake/snowflake-dialect.js';
-import type { Dialect } from '../../src/adapters/dialect.js';
-import { ProjectError } from '../../src/errors.js';
+import type { Dialect } from '../../src/warehouse/dialect.js';
+import { ProjectError } from '../../src/core/errors.js';
 import { CompiledTemplate, TemplateEngine, type RenderHooks } from '../../src/templating/template-engine.js';
 import fc from 'fast-check';
 import { compileFast } from '../../src/templating/fast-template.js';

@@ -2,11 +2,11 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { ProjectError } from '../../errors.js';
-import { redact } from '../../secrets.js';
+import { ProjectError } from '../../core/errors.js';
+import { redact } from '../../core/secrets.js';
 import type { DuckDbTarget } from '../../project/profiles.js';
-import { ColumnMismatchError, missingColumns, type Adapter, type ColumnInfo, type Connection, type ExternalFile, type QueryResult, type SeedColumn } from '../adapter.js';
-import type { RelationName, RelationType } from '../dialect.js';
+import { ColumnMismatchError, missingColumns, type Adapter, type ColumnInfo, type Connection, type ExternalFile, type QueryResult, type SeedColumn } from '../../warehouse/adapter.js';
+import type { RelationName, RelationType } from '../../warehouse/dialect.js';
 import { Pool } from '../pool.js';
 import { duckDbDialect } from './duckdb-dialect.js';
 

@@ -1,7 +1,7 @@
 import os from 'node:os';
-import { ProjectError } from '../../errors.js';
-import type { Connection } from '../adapter.js';
-import type { RelationName } from '../dialect.js';
+import { ProjectError } from '../../core/errors.js';
+import type { Connection } from '../../warehouse/adapter.js';
+import type { RelationName } from '../../warehouse/dialect.js';
 import { snowflakeDialect as d } from './snowflake-dialect.js';
 
 export interface BuildLockOptions {

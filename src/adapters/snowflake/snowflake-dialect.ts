@@ -1,4 +1,4 @@
-import { mergeStatement, type Dialect, type RelationName, type SeedType } from '../dialect.js';
+import { mergeStatement, type Dialect, type RelationName, type SeedType } from '../../warehouse/dialect.js';
 
 const SEED_TYPES: Record<SeedType, string> = {
   integer: 'INTEGER',

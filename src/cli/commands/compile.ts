@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { compile } from '../../index.js';
+import { compile } from '../../tasks/compile.js';
 import { common, selection, toOptions, type CliContext, type CommonFlags } from '../options.js';
 
 export function registerCompile(program: Command, { reporter }: CliContext): void {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { connect, openProject } from '../../index.js';
+import { connect, openProject } from '../../tasks/session.js';
 import { loadProject } from '../../project/load-project.js';
 import { resolveTarget } from '../../project/profiles.js';
 import { common, toOptions, type CliContext, type CommonFlags } from '../options.js';

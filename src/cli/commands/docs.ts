@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ProjectError } from '../../errors.js';
-import { generateDocs, serveDocs } from '../../index.js';
+import { ProjectError } from '../../core/errors.js';
 import { common, toOptions, type CliContext, type CommonFlags } from '../options.js';
 
 export function registerDocs(program: Command, { reporter }: CliContext): void {
@@ -10,6 +9,7 @@ export function registerDocs(program: Command, { reporter }: CliContext): void {
     .option('--no-data', 'do not read the warehouse (no column types, profiles or charts)')
     .option('--profile <relation...>', 'profile these relations too, besides the sources')
     .action(async (flags: Omit<CommonFlags, 'select'> & { data: boolean; profile?: string[] }) => {
+      const { generateDocs } = await import('../../tasks/docs.js');
       const { file, data } = await generateDocs({ ...toOptions(flags, reporter), noData: !flags.data, profile: flags.profile });
       for (const note of data.notes) reporter.info(note);
       reporter.print(`Wrote ${path.relative(process.cwd(), file) || file} (${data.nodes.length} nodes, ${data.profiles.length} profile${data.profiles.length === 1 ? '' : 's'}, ${data.charts.filter((c) => c.rows).length} of ${data.charts.length} charts with data).`);
@@ -23,6 +23,7 @@ export function registerDocs(program: Command, { reporter }: CliContext): void {
     .action(async (flags: { projectDir?: string; port: string }) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port)) throw new ProjectError('usage', `--port must be a whole number, got '${flags.port}'`);
+      const { serveDocs } = await import('../../tasks/serve-docs.js');
       const server = await serveDocs({ projectDir: flags.projectDir, port });
       reporter.print(`Serving the docs at ${server.url} (Ctrl-C to stop)`);
       await new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import type { Node } from '../../graph/nodes.js';
-import { openProject, select } from '../../index.js';
+import type { Node } from '../../parse/nodes.js';
+import { openProject, select } from '../../tasks/session.js';
 import { common, selection, toOptions, type CliContext, type CommonFlags } from '../options.js';
 
 export function registerLs(program: Command, { reporter }: CliContext): void {

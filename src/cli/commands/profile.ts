@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
-import { ProjectError } from '../../errors.js';
-import { profile } from '../../index.js';
+import { ProjectError } from '../../core/errors.js';
 import { formatProfileTable } from '../format-profile.js';
 import { common, toOptions, type CliContext, type CommonFlags } from '../options.js';
 
@@ -22,7 +21,8 @@ export function registerProfile(program: Command, { reporter }: CliContext): voi
     .option('--approx', 'with --top 0, count distinct values approximately (faster on very large tables)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (relation: string, flags: Omit<CommonFlags, 'select'> & { top: string; bins: string; approx?: boolean; format: 'table' | 'json' }) => {
-      const { profile: p } = await profile({
+      const { runProfile } = await import('../../tasks/profile.js');
+      const { profile: p } = await runProfile({
         ...toOptions(flags, reporter),
         relation,
         topValues: whole('--top', flags.top),

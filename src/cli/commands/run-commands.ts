@@ -1,6 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { execute, exitCodeOf, writeJUnit, type NodeResult, type Session } from '../../index.js';
+import { writeJUnit } from '../../execute/junit.js';
+import { exitCodeOf, type NodeResult } from '../../execute/results.js';
+import { execute } from '../../tasks/execute.js';
+import type { Session } from '../../tasks/session.js';
 import { common, selection, toOptions, withInterrupts, type CliContext, type CommonFlags } from '../options.js';
 import type { CliReporter } from '../reporter.js';
 

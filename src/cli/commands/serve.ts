@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { ProjectError } from '../../errors.js';
-import { registerSecret } from '../../secrets.js';
+import { ProjectError } from '../../core/errors.js';
+import { registerSecret } from '../../core/secrets.js';
 import { common, toOptions, type CliContext, type CommonFlags } from '../options.js';
 
 interface ServeFlags extends CommonFlags {

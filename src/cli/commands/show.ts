@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
-import { ProjectError } from '../../errors.js';
-import { show } from '../../index.js';
+import { ProjectError } from '../../core/errors.js';
 import { formatRows, type OutputFormat } from '../format.js';
 import { common, toOptions, type CliContext, type CommonFlags } from '../options.js';
 
@@ -16,6 +15,7 @@ export function registerShow(program: Command, { reporter }: CliContext): void {
       if (!name && flags.inline === undefined) throw new ProjectError('usage', 'name a model (model show segments_derived) or pass --inline "<sql>"');
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 0) throw new ProjectError('usage', `--limit must be a whole number, got '${flags.limit}'`);
+      const { show } = await import('../../tasks/show.js');
       const { output } = await show({ ...toOptions({ ...flags, select: undefined }, reporter), model: name, inline: flags.inline, limit });
       reporter.print(formatRows(output, flags.format));
     });

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { execute, exitCodeOf, writeJUnit } from '../../index.js';
+import { exitCodeOf } from '../../execute/results.js';
+import { writeJUnit } from '../../execute/junit.js';
+import { execute } from '../../tasks/execute.js';
 import { common, selection, toOptions, withInterrupts, type CliContext, type CommonFlags } from '../options.js';
 
 /** `model test`: runs the data tests of the selected models; exit 1 when an error-severity test fails. */

@@ -1,0 +1,141 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Manifest } from '../parse/manifest.js';
+import { INVOCATION_ID } from '../core/invocation.js';
+import type { Node } from '../parse/nodes.js';
+import { shortNameOf } from '../parse/data-tests/add-data-tests.js';
+import { redactDeep } from '../core/secrets.js';
+import type { RunSummary } from './results.js';
+
+export const ENGINE_VERSION = '0.1.0';
+
+function metadata(kind: 'manifest' | 'run-results') {
+  return {
+    dbt_schema_version: `https://schemas.getdbt.com/dbt/${kind}/${kind === 'manifest' ? 'v12' : 'v6'}.json`,
+    dbt_version: ENGINE_VERSION,
+    generator: `model ${ENGINE_VERSION}`,
+    generated_at: new Date().toISOString(),
+    invocation_id: INVOCATION_ID,
+  };
+}
+
+/**
+ * Writes JSON via a temporary file and a rename, so readers never see half a file; `compact` for
+ * large artifacts (dbt's manifest is compact too).
+ */
+export function writeJsonAtomic(file: string, value: unknown, opts: { compact?: boolean } = {}): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(redactDeep(value), null, opts.compact ? undefined : 2)}\n`);
+  renameSync(tmp, file);
+}
+
+function relationName(manifest: Manifest, node: Node): string | null {
+  return node.relation ? manifest.dialect.qualify(node.relation) : null;
+}
+
+/**
+ * dbt's `path`: a model's, seed's or singular test's file below the model, seed or test path
+ * that holds it; a generic test's generated file name; a source's properties file as it is.
+ */
+function dbtPath(manifest: Manifest, node: Node): string {
+  if (node.resourceType === 'source') return node.file;
+  if (node.resourceType === 'test' && node.testType === 'generic') return `${shortNameOf(node)}.sql`;
+  const c = manifest.project.config;
+  const roots = node.resourceType === 'model' ? c['model-paths'] : node.resourceType === 'seed' ? c['seed-paths'] : c['test-paths'];
+  for (const root of roots) {
+    const prefix = `${root.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '')}/`;
+    if (node.file.startsWith(prefix)) return node.file.slice(prefix.length);
+  }
+  return node.file;
+}
+
+export function nodeToJson(manifest: Manifest, node: Node): Record<string, unknown> {
+  const base: Record<string, unknown> = {
+    unique_id: node.uniqueId,
+    resource_type: node.resourceType,
+    name: node.name,
+    package_name: node.packageName,
+    original_file_path: node.file,
+    path: dbtPath(manifest, node),
+    fqn: node.fqn,
+    description: node.description,
+    columns: Object.fromEntries(node.columns.map((c) => [c.name, { name: c.name, description: c.description ?? '', data_type: c.data_type ?? null, meta: c.meta ?? {} }])),
+    config: node.config,
+    tags: node.tags,
+    depends_on: { nodes: node.dependsOn, macros: [] },
+    database: node.relation?.database ?? null,
+    schema: node.relation?.schema ?? null,
+    alias: node.relation?.identifier ?? null,
+    relation_name: relationName(manifest, node),
+    patch_path: node.patchFile ?? null,
+  };
+  if (node.resourceType === 'model' || node.resourceType === 'test') {
+    Object.assign(base, {
+      language: 'sql',
+      refs: node.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: null })),
+      sources: node.sources,
+    });
+  }
+  if (node.resourceType === 'model') base.raw_code = node.rawSql;
+  if (node.resourceType === 'source') {
+    Object.assign(base, { source_name: node.sourceName, identifier: node.relation.identifier, external: node.external ?? null });
+  }
+  if (node.resourceType === 'test') {
+    Object.assign(base, {
+      raw_code: node.rawSql,
+      test_metadata: node.testMetadata ?? null,
+      attached_node: node.attachedNode ?? null,
+      column_name: node.columnName ?? null,
+    });
+  }
+  return base;
+}
+
+export function writeManifest(manifest: Manifest): string {
+  const nodes: Record<string, unknown> = {};
+  const sources: Record<string, unknown> = {};
+  for (const node of manifest.nodes.values()) {
+    (node.resourceType === 'source' ? sources : nodes)[node.uniqueId] = nodeToJson(manifest, node);
+  }
+  const parentMap: Record<string, string[]> = {};
+  const childMap: Record<string, string[]> = {};
+  for (const id of manifest.nodes.keys()) {
+    parentMap[id] = [...(manifest.graph.predecessors(id) ?? [])].sort();
+    childMap[id] = [...(manifest.graph.successors(id) ?? [])].sort();
+  }
+  const file = path.join(manifest.project.targetDir, 'manifest.json');
+  writeJsonAtomic(file, {
+    metadata: { ...metadata('manifest'), project_name: manifest.project.name, adapter_type: manifest.target.type },
+    nodes,
+    sources,
+    macros: Object.fromEntries([...manifest.engine.macros.values()].filter((m) => !m.file.startsWith('<')).map((m) => [`macro.${manifest.project.name}.${m.name}`, { name: m.name, original_file_path: m.file }])),
+    parent_map: parentMap,
+    child_map: childMap,
+  }, { compact: true });
+  return file;
+}
+
+export function writeRunResults(manifest: Manifest, summary: RunSummary, args: Record<string, unknown>): string {
+  const file = path.join(manifest.project.targetDir, 'run_results.json');
+  writeJsonAtomic(file, {
+    metadata: metadata('run-results'),
+    results: summary.results.map((r) => ({
+      unique_id: r.node.uniqueId,
+      status: r.status,
+      timing: [{ name: 'execute', started_at: r.startedAt.toISOString(), completed_at: r.completedAt.toISOString() }],
+      thread_id: r.threadId,
+      execution_time: (r.completedAt.getTime() - r.startedAt.getTime()) / 1000,
+      adapter_response: r.rows !== undefined ? { rows_affected: r.rows } : {},
+      // As dbt: a passing test has no message and 0 failures, even when rows under its thresholds came back.
+      message: r.status === 'pass' ? null : r.message,
+      failures: r.status === 'pass' ? 0 : (r.failures ?? null),
+      compiled: r.compiledSql !== undefined,
+      compiled_code: r.compiledSql ?? null,
+      relation_name: r.relationName ?? null,
+    })),
+    elapsed_time: summary.elapsedSeconds,
+    args,
+  });
+  return file;
+}

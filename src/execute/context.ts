@@ -1,0 +1,28 @@
+import type { Manifest } from '../parse/manifest.js';
+import type { Node } from '../parse/nodes.js';
+import type { Adapter, Connection } from '../warehouse/adapter.js';
+import type { RelationType } from '../warehouse/dialect.js';
+import type { Reporter } from './reporter.js';
+import type { NodeResult } from './results.js';
+
+export interface ExecuteOptions {
+  threads: number;
+  failFast: boolean;
+  fullRefresh: boolean;
+  reporter: Reporter;
+  signal?: AbortSignal;
+}
+
+/** How one kind of node is run. */
+export type NodeExecutor = (ctx: ExecutionContext, node: Node, conn: Connection) => Promise<Partial<NodeResult>>;
+
+export interface ExecutionContext {
+  manifest: Manifest;
+  adapter: Adapter;
+  options: ExecuteOptions;
+  /** Relations known to exist, by lower-cased `db.schema.name`. */
+  existing: Map<string, RelationType>;
+  /** Results so far, by unique id (tests read their model's). */
+  results: Map<string, NodeResult>;
+}
+

@@ -1,0 +1,392 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ColumnMismatchError, type Adapter, type Connection } from '../warehouse/adapter.js';
+import type { RelationName, RelationType } from '../warehouse/dialect.js';
+import { relationKey } from '../warehouse/relation.js';
+import { compileWithQueries } from '../compile/run-queries.js';
+import { ProjectError } from '../core/errors.js';
+import type { Manifest } from '../parse/manifest.js';
+import { isExecutable, type ModelNode, type Node, type SeedNode, type SourceNode } from '../parse/nodes.js';
+import { planModel } from '../plan/plan-model.js';
+import { redact } from '../core/secrets.js';
+import { parseCsv } from '../project/csv.js';
+import { typeSeed } from '../plan/seed-types.js';
+import { findRaggedRow } from './csv-diagnosis.js';
+import { resolveExternalFile } from './external-file.js';
+import { runNodeHooks, runProjectHooks } from './hooks.js';
+import { ReadyQueue } from '../graph/ready-queue.js';
+import { writeNodeSql } from '../core/target-files.js';
+import type { ExecuteOptions, ExecutionContext, NodeExecutor } from './context.js';
+import { runDataTest } from './run-data-test.js';
+import { INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from './results.js';
+
+/** How each kind of node is run. */
+const executors: Record<Node['resourceType'], NodeExecutor> = {
+  model: (ctx, node, conn) => runModel(ctx, node as ModelNode, conn),
+  seed: (ctx, node, conn) => runSeed(ctx, node as SeedNode, conn),
+  source: (ctx, node, conn) => runExternalSource(ctx, node as SourceNode, conn),
+  test: runDataTest,
+};
+
+/**
+ * Runs the given nodes in dependency order on `threads` connections. A failed node's
+ * descendants are skipped; everything else goes on (or stops, with --fail-fast).
+ */
+export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: string[], options: ExecuteOptions): Promise<RunSummary> {
+  const startedAt = new Date();
+  const runSet = new Set(ids.filter((id) => isExecutable(manifest.nodes.get(id)!)));
+  const upstream = runDependencies(manifest, runSet);
+  const downstream = new Map<string, string[]>();
+  for (const [id, ups] of upstream) {
+    for (const u of ups) {
+      const list = downstream.get(u);
+      if (list) list.push(id);
+      else downstream.set(u, [id]);
+    }
+  }
+
+  const ctx: ExecutionContext = { manifest, adapter, options, existing: new Map(), results: new Map() };
+  try {
+    await prepareSchemas(ctx, runSet);
+  } catch (e) {
+    // The warehouse failed before any node ran (network, rights): a clear message, not a stack.
+    if (e instanceof ProjectError) throw e;
+    throw new ProjectError('connection', `preparing the schemas failed, nothing was run: ${redact(e instanceof Error ? e.message : String(e))}`);
+  }
+  await runProjectHooks(ctx, 'on-run-start');
+
+  const order = topoOrder(manifest, runSet);
+  const remaining = new Map([...upstream].map(([id, ups]) => [id, ups.size]));
+  // Ready tests first, so a model's tests run right after it; otherwise graph order.
+  const position = new Map(order.map((id, i) => [id, i]));
+  const ready = new ReadyQueue((id) => (manifest.nodes.get(id)!.resourceType === 'test' ? 0 : order.length) + position.get(id)!);
+  for (const id of order) if (remaining.get(id) === 0) ready.push(id);
+  const total = runSet.size;
+  let index = 0;
+  let stopping = false;
+  let interrupted = false;
+  const results: NodeResult[] = [];
+
+  const finish = (result: NodeResult, idx: number) => {
+    results.push(result);
+    ctx.results.set(result.node.uniqueId, result);
+    options.reporter.nodeFinished(result, idx, total);
+    const failed = result.status === 'error' || (result.status === 'fail' && result.node.resourceType === 'test');
+    if (failed) {
+      if (options.failFast) stopping = true;
+      skipDescendants(result.node.uniqueId, result);
+    }
+    for (const child of downstream.get(result.node.uniqueId) ?? []) {
+      const left = remaining.get(child)! - 1;
+      remaining.set(child, left);
+      if (left === 0 && !ctx.results.has(child)) ready.push(child);
+    }
+  };
+
+  const skipDescendants = (id: string, cause: NodeResult) => {
+    const stack = [...(downstream.get(id) ?? [])];
+    while (stack.length) {
+      const d = stack.pop()!;
+      if (ctx.results.has(d)) continue;
+      const node = manifest.nodes.get(d)!;
+      const now = new Date();
+      const what = cause.node.resourceType === 'test' ? `test ${cause.node.name} failed` : `${cause.node.resourceType} ${cause.node.name} failed`;
+      const skipped: NodeResult = { node, status: 'skipped', message: `skipped: upstream ${what}`, startedAt: now, completedAt: now, threadId: 'main' };
+      results.push(skipped);
+      ctx.results.set(d, skipped);
+      options.reporter.nodeFinished(skipped, ++index, total);
+      stack.push(...(downstream.get(d) ?? []));
+    }
+  };
+
+  const onAbort = () => {
+    interrupted = true;
+    stopping = true;
+    void adapter.cancelAll();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+
+  const running = new Set<string>();
+  let waiters: (() => void)[] = [];
+  const wakeAll = () => {
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
+  };
+  const worker = async (threadNo: number) => {
+    for (;;) {
+      if (stopping) return;
+      const id = ready.shift();
+      if (id === undefined) {
+        // Nothing ready: done if nothing runs either, else wait for a running node to finish.
+        if (running.size === 0) return;
+        await new Promise<void>((r) => waiters.push(r));
+        continue;
+      }
+      running.add(id);
+      const node = manifest.nodes.get(id)!;
+      const idx = ++index;
+      options.reporter.nodeStarted(node, idx, total);
+      const result = await runOne(ctx, node, `Thread-${threadNo}`);
+      running.delete(id);
+      finish(result, idx);
+      wakeAll();
+    }
+  };
+  const threads = Math.max(1, Math.min(options.threads, total || 1));
+  await Promise.all(Array.from({ length: threads }, (_, i) => worker(i + 1).finally(wakeAll)));
+  options.signal?.removeEventListener('abort', onAbort);
+
+  for (const id of order) {
+    if (ctx.results.has(id)) continue;
+    const node = manifest.nodes.get(id)!;
+    const now = new Date();
+    const message = interrupted ? 'skipped: interrupted before it started' : 'skipped: --fail-fast stopped the run after a failure';
+    const r: NodeResult = { node, status: 'skipped', message, startedAt: now, completedAt: now, threadId: 'main' };
+    results.push(r);
+    ctx.results.set(id, r);
+  }
+  // dbt runs on-run-end after failures too, though not after Ctrl-C.
+  if (!interrupted) await runProjectHooks(ctx, 'on-run-end', results);
+  const summary: RunSummary = {
+    results,
+    startedAt,
+    elapsedSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    interrupted,
+  };
+  options.reporter.runFinished?.(summary);
+  return summary;
+}
+
+async function runOne(ctx: ExecutionContext, node: Node, threadId: string): Promise<NodeResult> {
+  const startedAt = new Date();
+  const executor = executors[node.resourceType];
+  try {
+    if (!executor) throw new Error(`no executor for ${node.resourceType}`);
+    const partial = await ctx.adapter.withConnection(async (conn) => {
+      await conn.setQueryTag(`model:${node.uniqueId}`);
+      return executor(ctx, node, conn);
+    });
+    return { node, status: 'success', message: '', startedAt, completedAt: new Date(), threadId, ...partial };
+  } catch (e) {
+    // Ctrl-C cancelled its query: say so instead of the database's "Interrupted!" text.
+    const error = ctx.options.signal?.aborted
+      ? new ProjectError('database', `${INTERRUPTED_MESSAGE}; nothing it wrote was kept`, { location: { file: node.file } })
+      : toNodeError(e, node);
+    return { node, status: 'error', message: error.message, error, startedAt, completedAt: new Date(), threadId };
+  }
+}
+
+/** Temporary relations the materializations build aside; one found before a run is a leftover of a killed run. */
+const TEMP_SUFFIXES = ['__model_tmp', '__model_incr'];
+
+function toNodeError(e: unknown, node: Node): ProjectError {
+  if (e instanceof ProjectError) return e;
+  const raw = redact(e instanceof Error ? e.message : String(e));
+  return new ProjectError('database', raw, { location: { file: node.file } });
+}
+
+/** For each node to run, the nodes it must wait for: nearest run-set ancestors, looking through the rest. */
+function runDependencies(manifest: Manifest, runSet: Set<string>): Map<string, Set<string>> {
+  const memo = new Map<string, Set<string>>();
+  const reach = (id: string): Set<string> => {
+    const cached = memo.get(id);
+    if (cached) return cached;
+    const out = new Set<string>();
+    memo.set(id, out);
+    for (const p of manifest.graph.predecessors(id) ?? []) {
+      if (runSet.has(p)) out.add(p);
+      else for (const q of reach(p)) out.add(q);
+    }
+    return out;
+  };
+  const deps = new Map([...runSet].map((id) => [id, reach(id)]));
+  addTestGates(manifest, runSet, deps);
+  return deps;
+}
+
+/**
+ * dbt's build order: a data test runs right after the nodes it reads, and a node downstream of
+ * all of them waits for it, so a failing test skips what would be built from bad data. A test
+ * gates a node only when every node the test reads is upstream of it, which keeps the order acyclic.
+ */
+function addTestGates(manifest: Manifest, runSet: Set<string>, deps: Map<string, Set<string>>): void {
+  const tests = [...runSet].map((id) => manifest.nodes.get(id)!).filter((n) => n.resourceType === 'test' && n.dependsOn.length > 0);
+  if (!tests.length) return;
+  const ancestors = new Map<string, Set<string>>();
+  const ancestorsOf = (id: string): Set<string> => {
+    let out = ancestors.get(id);
+    if (out) return out;
+    out = new Set();
+    ancestors.set(id, out);
+    for (const p of manifest.graph.predecessors(id) ?? []) {
+      out.add(p);
+      for (const a of ancestorsOf(p)) out.add(a);
+    }
+    return out;
+  };
+  for (const id of runSet) {
+    if (manifest.nodes.get(id)!.resourceType === 'test') continue;
+    const up = ancestorsOf(id);
+    for (const t of tests) {
+      if (t.dependsOn.every((d) => up.has(d))) deps.get(id)!.add(t.uniqueId);
+    }
+  }
+}
+
+function topoOrder(manifest: Manifest, runSet: Set<string>): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (id: string) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    for (const p of [...(manifest.graph.predecessors(id) ?? [])].sort()) visit(p);
+    if (runSet.has(id)) out.push(id);
+  };
+  for (const id of [...runSet].sort()) visit(id);
+  return out;
+}
+
+async function prepareSchemas(ctx: ExecutionContext, runSet: Set<string>): Promise<void> {
+  const schemas = new Map<string, { database: string; schema: string }>();
+  for (const id of runSet) {
+    const rel = ctx.manifest.nodes.get(id)!.relation;
+    if (rel) schemas.set(`${rel.database}.${rel.schema}`.toLowerCase(), { database: rel.database, schema: rel.schema });
+  }
+  for (const { database, schema } of schemas.values()) {
+    await ctx.adapter.ensureSchema(database, schema);
+    const rels = await ctx.adapter.listRelations(database, schema);
+    for (const [name, type] of rels) {
+      const rel = { database, schema, identifier: name };
+      // Only this run writes here (file lock or build lock), so a temp relation is a killed run's leftover.
+      if (TEMP_SUFFIXES.some((s) => name.endsWith(s))) {
+        await ctx.adapter.withConnection((c) => c.execute(ctx.adapter.dialect.drop(rel, type)));
+        continue;
+      }
+      ctx.existing.set(relationKey(rel), type);
+    }
+  }
+}
+
+function writeTargetFile(ctx: ExecutionContext, kind: 'compiled' | 'run', node: Node, sql: string): string {
+  return writeNodeSql(ctx.manifest.project, kind, node.file.replace(/\.(csv|ya?ml)$/, '.sql'), sql);
+}
+
+async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection): Promise<Partial<NodeResult>> {
+  const rel = node.relation!;
+  const key = relationKey(rel);
+  const compiled = await compileWithQueries(ctx.manifest, node, { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, log: (m) => ctx.options.reporter.info(m) }, conn);
+  const compiledPath = writeTargetFile(ctx, 'compiled', node, compiled.sql);
+  const existing = ctx.existing.get(key) ?? null;
+  const columns = node.materialized === 'incremental' && existing === 'table' ? await tableColumns(ctx, conn, rel) : undefined;
+  const plan = planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns });
+  writeTargetFile(ctx, 'run', node, plan.statements.join(';\n\n'));
+  await runNodeHooks(ctx, node, 'pre-hook', conn);
+  let results;
+  try {
+    results = plan.atomic ? await conn.executeAtomic(plan.statements) : await runEach(conn, plan.statements);
+  } catch (e) {
+    const msg = redact(e instanceof Error ? e.message : String(e));
+    throw new ProjectError('database', msg, { location: { file: node.file }, hint: `the compiled SQL is in ${compiledPath}` });
+  }
+  const type: RelationType = node.materialized === 'view' ? 'view' : 'table';
+  ctx.existing.set(key, type);
+  await runNodeHooks(ctx, node, 'post-hook', conn);
+  const rows = plan.rowsFrom !== undefined ? results[plan.rowsFrom]?.rowsAffected : undefined;
+  const verb = node.materialized === 'view' ? 'CREATE VIEW' : node.materialized === 'incremental' && !plan.fullBuild ? 'INSERT' : 'CREATE TABLE';
+  return {
+    message: rows !== undefined ? `${verb} (${rows} rows)` : verb,
+    rows,
+    compiledSql: compiled.sql,
+    compiledPath,
+    relationName: ctx.adapter.dialect.qualify(rel),
+  };
+}
+
+/** An existing table's column names, in order, as the warehouse stores them. */
+async function tableColumns(ctx: ExecutionContext, conn: Connection, rel: RelationName): Promise<string[]> {
+  const r = await conn.execute(ctx.adapter.dialect.listColumnsSql(rel));
+  return r.rows.map((row) => String(row[0]));
+}
+
+async function runEach(conn: Connection, statements: string[]) {
+  const out = [];
+  for (const s of statements) out.push(await conn.execute(s));
+  return out;
+}
+
+async function runSeed(ctx: ExecutionContext, node: SeedNode, conn: Connection): Promise<Partial<NodeResult>> {
+  const abs = path.join(ctx.manifest.project.dir, node.file);
+  const table = parseCsv(readFileSync(abs, 'utf8'), node.file, node.config.delimiter ?? ',');
+  const typed = typeSeed(table, node.file, ctx.adapter.dialect, node.config.column_types ?? {});
+  const rel = node.relation!;
+  await runNodeHooks(ctx, node, 'pre-hook', conn);
+  let rows: number;
+  try {
+    rows = await ctx.adapter.loadSeed(conn, rel, typed.columns, typed.rows);
+  } catch (e) {
+    const msg = redact(e instanceof Error ? e.message : String(e));
+    throw new ProjectError('seed', `loading the seed failed: ${msg}`, { location: { file: node.file } });
+  }
+  ctx.existing.set(relationKey(rel), 'table');
+  await runNodeHooks(ctx, node, 'post-hook', conn);
+  return { message: `INSERT ${rows}`, rows, relationName: ctx.adapter.dialect.qualify(rel) };
+}
+
+/**
+ * A CSV data file whose rows do not fit its header, as `file:line` and what is wrong: DuckDB either
+ * says so with a line number, or (when the first rows are already ragged) guesses other columns.
+ */
+async function csvRowError(e: unknown, file: string, shown: string): Promise<ProjectError | undefined> {
+  const hint = 'fix or remove that row (values holding the delimiter must be quoted). Nothing was replaced.';
+  if (e instanceof ColumnMismatchError) {
+    const ragged = await findRaggedRow(file).catch(() => undefined);
+    if (!ragged) return undefined;
+    return new ProjectError('source', `row has ${ragged.values} values but the header has ${ragged.columns} columns`, { location: { file: shown, line: ragged.line }, hint });
+  }
+  const text = e instanceof Error ? e.message : String(e);
+  const m = /CSV Error on Line: (\d+)\s*\n(?:Original Line: ([^\n]*)\n)?([^\n]*)/.exec(text);
+  if (!m) return undefined;
+  const counts = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(m[3]!);
+  const what = counts ? `row has ${counts[2]} values but the header has ${counts[1]} columns` : m[3]!.trim() || 'this row cannot be read as CSV';
+  const row = m[2] === undefined ? '' : `the row: ${m[2].length > 200 ? `${m[2].slice(0, 200)}…` : m[2]}; `;
+  return new ProjectError('source', redact(what), { location: { file: shown, line: Number(m[1]) }, hint: redact(`${row}${hint}`) });
+}
+
+async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: Connection): Promise<Partial<NodeResult>> {
+  const project = ctx.manifest.project;
+  const file = await resolveExternalFile(node, {
+    projectDir: project.dir,
+    cacheDir: path.join(project.targetDir, 'cache'),
+    progress: (m) => ctx.options.reporter.info(m),
+  });
+  let loaded;
+  try {
+    loaded = await ctx.adapter.loadFile(conn, node.relation, file, node.columns.map((c) => c.name));
+  } catch (e) {
+    const shown = path.relative(process.cwd(), file.path) || file.path;
+    if (file.format === 'csv') {
+      const bad = await csvRowError(e, file.path, shown);
+      if (bad) throw bad;
+    }
+    if (e instanceof ColumnMismatchError) {
+      throw new ProjectError('source', `${shown} does not have the columns source '${node.sourceName}.${node.tableName}' declares: missing ${e.missing.join(', ')}`, {
+        location: node.location,
+        hint: `the file has: ${e.found.join(', ')}. Nothing was replaced.`,
+      });
+    }
+    const msg = redact(e instanceof Error ? e.message : String(e));
+    throw new ProjectError('source', `loading ${path.relative(process.cwd(), file.path) || file.path} into source '${node.sourceName}.${node.tableName}' failed: ${msg}`, {
+      location: node.location,
+    });
+  }
+  ctx.existing.set(relationKey(node.relation), 'table');
+  return {
+    message: `LOAD ${loaded.rows} rows from ${path.basename(file.path)}`,
+    rows: loaded.rows,
+    relationName: ctx.adapter.dialect.qualify(node.relation),
+  };
+}
+
+export type { ExecuteOptions, ExecutionContext, RelationName };

@@ -1,0 +1,106 @@
+import type { Connection } from '../warehouse/adapter.js';
+import { compileWithQueries } from '../compile/run-queries.js';
+import { ProjectError } from '../core/errors.js';
+import type { Manifest } from '../parse/manifest.js';
+import type { ModelNode, SeedNode } from '../parse/nodes.js';
+import { asList } from '../project/folder-config.js';
+import type { HookConfig } from '../project/schemas.js';
+import { redact } from '../core/secrets.js';
+import type { ExecutionContext } from './context.js';
+import type { NodeResult } from './results.js';
+
+type NodeHook = 'pre-hook' | 'post-hook';
+type ProjectHook = 'on-run-start' | 'on-run-end';
+
+/** The SQL texts of a hook config: a string, `{sql: …}`, or a list of either. */
+export function hookTexts(value: HookConfig | undefined): string[] {
+  return asList(value)
+    .map((h) => (typeof h === 'string' ? h : h.sql))
+    .filter((t) => t.trim() !== '');
+}
+
+/** A hook's text as a model-shaped node, so it renders with the node's `this`, refs and config. */
+function hookNode(manifest: Manifest, base: Partial<ModelNode> & Pick<ModelNode, 'uniqueId' | 'name' | 'file'>, text: string, label: string): ModelNode {
+  let template;
+  try {
+    template = manifest.engine.compile(base.file, text);
+  } catch (e) {
+    throw relabel(e, label, base.file, text);
+  }
+  return {
+    resourceType: 'model',
+    packageName: manifest.project.name,
+    fqn: [manifest.project.name, base.name],
+    config: {},
+    tags: [],
+    description: '',
+    columns: [],
+    dependsOn: [],
+    materialized: 'table',
+    refs: [],
+    sources: [],
+    ...base,
+    rawSql: text,
+    template,
+  };
+}
+
+function relabel(e: unknown, label: string, file: string, text: string): unknown {
+  if (!(e instanceof ProjectError)) return e;
+  // Lines inside a hook's text do not match the file it came from: name the hook instead.
+  return new ProjectError(e.kind, `${label}: ${e.message}`, { location: { file }, hint: e.hint ?? `the hook is: ${text.trim()}` });
+}
+
+async function runHook(manifest: Manifest, ctx: ExecutionContext, node: ModelNode, label: string, conn: Connection, extra?: Record<string, unknown>): Promise<void> {
+  let sql: string;
+  try {
+    sql = (await compileWithQueries(manifest, node, { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, extra, log: (m) => ctx.options.reporter.info(m) }, conn)).sql;
+  } catch (e) {
+    throw relabel(e, label, node.file, node.rawSql);
+  }
+  if (!sql.trim()) return;
+  try {
+    await conn.execute(sql);
+  } catch (e) {
+    const msg = redact(e instanceof Error ? e.message : String(e));
+    throw new ProjectError('database', `${label} failed: ${msg}`, { location: { file: node.file }, hint: `the hook's SQL was:\n${redact(sql)}` });
+  }
+}
+
+/** Runs a model's or seed's `pre-hook`s or `post-hook`s on its own connection, in order. */
+export async function runNodeHooks(ctx: ExecutionContext, node: ModelNode | SeedNode, which: NodeHook, conn: Connection): Promise<void> {
+  const texts = hookTexts(node.config[which] as HookConfig | undefined);
+  for (const [i, text] of texts.entries()) {
+    const base = { ...(node as ModelNode), materialized: node.resourceType === 'model' ? node.materialized : 'table' } as ModelNode;
+    const label = `${which}${texts.length > 1 ? ` #${i + 1}` : ''} of ${node.resourceType} ${node.name}`;
+    await runHook(ctx.manifest, ctx, hookNode(ctx.manifest, base, text, label), label, conn);
+  }
+}
+
+/** Runs the project's `on-run-start` or `on-run-end` hooks once, in order; `results` feeds on-run-end. */
+export async function runProjectHooks(ctx: ExecutionContext, which: ProjectHook, results: NodeResult[] = []): Promise<void> {
+  const { manifest } = ctx;
+  const project = manifest.project;
+  const texts = hookTexts(project.config[which] as HookConfig | undefined);
+  if (!texts.length) return;
+  ctx.options.reporter.info(`Running ${texts.length} ${which} hook${texts.length === 1 ? '' : 's'}`);
+  const relations = results.map((r) => r.node.relation).filter((r) => r !== undefined);
+  const extra = {
+    schemas: [...new Set(relations.map((r) => r.schema))],
+    database_schemas: [...new Map(relations.map((r) => [`${r.database}.${r.schema}`, [r.database, r.schema]])).values()],
+    results: results.map((r) => ({
+      node: { unique_id: r.node.uniqueId, name: r.node.name, resource_type: r.node.resourceType },
+      status: r.status,
+      message: r.message,
+      failures: r.failures ?? null,
+      execution_time: (r.completedAt.getTime() - r.startedAt.getTime()) / 1000,
+    })),
+  };
+  await ctx.adapter.withConnection(async (conn) => {
+    for (const [i, text] of texts.entries()) {
+      const name = `${project.name}-${which}-${i}`;
+      const label = `${which}${texts.length > 1 ? ` #${i + 1}` : ''} in ${project.file}`;
+      await runHook(manifest, ctx, hookNode(manifest, { uniqueId: `operation.${project.name}.${name}`, name, file: project.file }, text, label), label, conn, extra);
+    }
+  });
+}

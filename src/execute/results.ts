@@ -1,0 +1,48 @@
+import type { ProjectError } from '../core/errors.js';
+import type { Node } from '../parse/nodes.js';
+
+export type NodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn';
+
+export interface NodeResult {
+  node: Node;
+  status: NodeStatus;
+  /** One line: what happened ("CREATE TABLE (8 rows)", the database's error, why skipped). */
+  message: string;
+  rows?: number;
+  /** For data tests: how many rows broke the assertion. */
+  failures?: number;
+  startedAt: Date;
+  completedAt: Date;
+  threadId: string;
+  compiledSql?: string;
+  /** Compiled SQL written under target/compiled/, relative to the project. */
+  compiledPath?: string;
+  relationName?: string;
+  /** The user-facing error, with its location, when status is error. */
+  error?: ProjectError;
+  /** Extra lines to show under the node's result (failing rows, hints). */
+  details?: string[];
+}
+
+export interface RunSummary {
+  results: NodeResult[];
+  startedAt: Date;
+  elapsedSeconds: number;
+  /** True when Ctrl-C stopped the run. */
+  interrupted: boolean;
+}
+
+/** The message of a node whose query was cancelled by an interrupt (the reporter lists these apart). */
+export const INTERRUPTED_MESSAGE = 'cancelled by an interrupt while running';
+
+/** Exit status CI can gate on: 0 all good (warnings allowed), 1 something failed. */
+export function exitCodeOf(summary: RunSummary): number {
+  if (summary.interrupted) return 130;
+  return summary.results.some((r) => r.status === 'error' || r.status === 'fail') ? 1 : 0;
+}
+
+export function countByStatus(results: NodeResult[]): Record<NodeStatus, number> {
+  const out: Record<NodeStatus, number> = { success: 0, error: 0, skipped: 0, pass: 0, fail: 0, warn: 0 };
+  for (const r of results) out[r.status]++;
+  return out;
+}

@@ -1,0 +1,20 @@
+import type { Manifest } from '../parse/manifest.js';
+import { selectNodes, type SelectionOptions } from './selection.js';
+
+/**
+ * dbt's "eager" indirect selection: selecting a model selects the tests that read it, and
+ * excluding a model excludes its tests. `-s test_type:…` or a test's name selects tests directly.
+ */
+export function withIndirectTests(manifest: Manifest, opts: SelectionOptions, warnings: string[] = []): Set<string> {
+  const addTests = (ids: Set<string>) => {
+    for (const node of manifest.nodes.values()) {
+      if (node.resourceType === 'test' && node.dependsOn.some((d) => ids.has(d))) ids.add(node.uniqueId);
+    }
+    return ids;
+  };
+  const selected = opts.select?.length ? addTests(selectNodes(manifest, { select: opts.select }, warnings)) : new Set(manifest.nodes.keys());
+  if (opts.exclude?.length) {
+    for (const id of addTests(selectNodes(manifest, { select: opts.exclude }, warnings))) selected.delete(id);
+  }
+  return selected;
+}

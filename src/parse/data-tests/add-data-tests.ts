@@ -1,0 +1,547 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Dialect, RelationName } from '../../warehouse/dialect.js';
+import { ProjectError, type SourceLocation } from '../../core/errors.js';
+import { safeParseFast } from '../../core/fast-accept.js';
+import type { Node, RefCall, SourceNode, TestNode } from '../nodes.js';
+import { recordRefs } from '../record-refs.js';
+import { asList, configFromTree, mergeConfig } from '../../project/folder-config.js';
+import type { Project } from '../../project/load-project.js';
+import type { TargetConfig } from '../../project/profiles.js';
+import type { ColumnDefinition, NodeConfig } from '../../project/schemas.js';
+import type { YamlFile, YamlPath } from '../../project/yaml-file.js';
+import type { RenderHooks, TemplateEngine } from '../../templating/template-engine.js';
+import { didYouMean } from '../../core/util.js';
+import { DATA_TEST_MACROS, DATA_TEST_MACROS_FILE } from './builtin-tests.js';
+import { parseTestEntry, testConfigSchema, type TestDeclaration } from './test-declaration.js';
+import { genericTestUniqueId, syntheticTestNames } from './test-names.js';
+
+export interface DataTestContext {
+  project: Project;
+  target: TargetConfig;
+  dialect: Dialect;
+  database: string;
+  engine: TemplateEngine;
+  nodes: Map<string, Node>;
+  byName: Map<string, string>;
+  sourcesByName: Map<string, string>;
+  errors: ProjectError[];
+  /** The relation a node of this config and name gets (generate_schema_name, …). */
+  nameFor(config: NodeConfig, name: string, file: string): RelationName;
+}
+
+/** dbt's default schema for stored test failures, passed through generate_schema_name. */
+export const AUDIT_SCHEMA = 'dbt_test__audit';
+
+/** Strings that dbt renders as Jinja expressions when passed to a test: `ref('x')`, `source('a', 'b')`, … */
+const LOOKS_LIKE_CALL = /^\s*(env_var|ref|var|source|doc)\s*\(.+\)\s*$/s;
+
+/** The expression of an argument that is one `{{ … }}` and nothing else: passed as its value, as dbt renders natively (`values: "{{ var('statuses') }}"` is a list). */
+function singleExpression(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const m = /^\s*\{\{-?([\s\S]*?)-?\}\}\s*$/.exec(v);
+  return m && !/\{\{|\}\}|\{%|%\}/.test(m[1]!) ? m[1]!.trim() : undefined;
+}
+
+/**
+ * Loads the built-in generic tests and `get_where_subquery` before the project's macros, so
+ * that a project can override them.
+ */
+export function installDataTestMacros(engine: TemplateEngine): void {
+  engine.loadMacroSource(DATA_TEST_MACROS_FILE, DATA_TEST_MACROS);
+  engine.env.addGlobal('get_where_subquery', (relation: unknown) => {
+    const config = engine.env.getGlobal('config') as { get(k: string, f: unknown): unknown };
+    let where = config.get('where', null);
+    // dbt renders the Jinja in a test's `where` (`id > {{ var('min_id') }}`).
+    if (typeof where === 'string' && /\{\{|\{%/.test(where)) where = engine.renderString(where, engine.currentFile ?? 'where');
+    return typeof where === 'string' && where.trim() ? `(select * from ${String(relation)} where ${where}) dbt_subquery` : relation;
+  });
+}
+
+/** The context names a generic test's arguments are passed under (never shadowing a global). */
+export function kwargContextName(name: string): string {
+  return `__dbt_test_kwarg_${name}`;
+}
+
+interface Target {
+  kind: 'model' | 'seed' | 'source';
+  name: string;
+  /** Name used in generated test names (`orders`, or `raw_orders` for a source table). */
+  testTargetName: string;
+  uniqueId: string;
+  /** The Jinja expression of the tested relation. */
+  expression: string;
+  yaml: YamlFile;
+  /** YAML path of the target's entry. */
+  path: YamlPath;
+  tags: string[];
+}
+
+/** Turns the test declarations of every properties file, and every singular test, into test nodes. */
+export function addDataTests(ctx: DataTestContext): void {
+  const { project, errors } = ctx;
+  const seen = new Map<string, SourceLocation>();
+  const add = (node: TestNode) => {
+    const prev = seen.get(node.uniqueId);
+    if (prev) {
+      errors.push(
+        new ProjectError('project', `test '${node.name}' is declared twice (first at ${prev.file}${prev.line ? `:${prev.line}` : ''})`, {
+          location: node.location,
+          hint: "give one of them its own name with 'name:'",
+        }),
+      );
+      return;
+    }
+    seen.set(node.uniqueId, node.location);
+    ctx.nodes.set(node.uniqueId, node);
+  };
+
+  const definedModels = new Set([...project.models.map((m) => m.name), ...project.seeds.map((s) => s.name)]);
+  for (const { yaml, value } of project.properties) {
+    for (const key of ['models', 'seeds'] as const) {
+      (value[key] ?? []).forEach((props, index) => {
+        const targetPath = [key, index];
+        const hasTests = (props.data_tests ?? props.tests ?? []).length > 0 || (props.columns ?? []).some((c) => (c.data_tests ?? c.tests ?? []).length > 0);
+        if (!hasTests) return;
+        const id = ctx.byName.get(props.name);
+        const node = id ? ctx.nodes.get(id) : undefined;
+        if (!node || (key === 'seeds') !== (node.resourceType === 'seed')) {
+          // A disabled model keeps its tests quiet, as in dbt; a name nothing has is a mistake.
+          if (definedModels.has(props.name) && !node) return;
+          errors.push(
+            new ProjectError('project', `tests are declared for '${props.name}', but no ${key === 'models' ? 'model' : 'seed'} has that name`, {
+              location: yaml.locate([...targetPath, 'name']),
+              source: yaml.source,
+              hint: didYouMean(props.name, [...ctx.byName.keys()]),
+            }),
+          );
+          return;
+        }
+        const target: Target = {
+          kind: node.resourceType === 'seed' ? 'seed' : 'model',
+          name: props.name,
+          testTargetName: props.name,
+          uniqueId: node.uniqueId,
+          expression: `ref(${pyQuote(props.name)})`,
+          yaml,
+          path: targetPath,
+          tags: asList(props.tags),
+        };
+        const seedColumns = node.resourceType === 'seed' ? seedHeader(project, node.file, node.config.delimiter ?? ',') : undefined;
+        addTargetTests(ctx, target, props, add, seedColumns);
+      });
+    }
+    (value.sources ?? []).forEach((src, si) => {
+      src.tables.forEach((table, ti) => {
+        const id = ctx.sourcesByName.get(`${src.name}.${table.name}`);
+        if (!id) return;
+        const target: Target = {
+          kind: 'source',
+          name: `${src.name}.${table.name}`,
+          testTargetName: `${src.name}_${table.name}`,
+          uniqueId: id,
+          expression: `source(${pyQuote(src.name)}, ${pyQuote(table.name)})`,
+          yaml,
+          path: ['sources', si, 'tables', ti],
+          tags: [...asList(src.tags), ...asList(table.tags)],
+        };
+        addTargetTests(ctx, target, table, add);
+      });
+    });
+  }
+
+  for (const t of project.singularTests) {
+    const node = singularTest(ctx, t);
+    if (node) add(node);
+  }
+}
+
+function addTargetTests(
+  ctx: DataTestContext,
+  target: Target,
+  props: { data_tests?: unknown[]; tests?: unknown[]; columns?: ColumnDefinition[] },
+  add: (n: TestNode) => void,
+  knownColumns?: string[],
+): void {
+  const { yaml } = target;
+  const listOf = (p: { data_tests?: unknown[]; tests?: unknown[] }, at: YamlPath): { entries: unknown[]; key: string } => {
+    if (p.data_tests && p.tests) {
+      ctx.errors.push(new ProjectError('project', "both 'data_tests' and 'tests' are given; use one ('tests' is the older name)", { location: yaml.locate([...at, 'tests']), source: yaml.source }));
+    }
+    return p.data_tests ? { entries: p.data_tests, key: 'data_tests' } : { entries: p.tests ?? [], key: 'tests' };
+  };
+  const model = listOf(props, target.path);
+  model.entries.forEach((entry, i) => {
+    const node = genericTest(ctx, target, entry, [...target.path, model.key, i]);
+    if (node) add(node);
+  });
+  (props.columns ?? []).forEach((column, ci) => {
+    const colPath = [...target.path, 'columns', ci];
+    const list = listOf(column, colPath);
+    if (list.entries.length && knownColumns && !knownColumns.some((c) => c.toLowerCase() === column.name.toLowerCase())) {
+      ctx.errors.push(
+        new ProjectError('project', `column '${column.name}' is not a column of ${target.kind} '${target.name}'`, {
+          location: yaml.locate([...colPath, 'name']),
+          source: yaml.source,
+          hint: didYouMean(column.name, knownColumns) ?? `its columns: ${knownColumns.join(', ')}`,
+        }),
+      );
+      return;
+    }
+    list.entries.forEach((entry, i) => {
+      const node = genericTest(ctx, target, entry, [...colPath, list.key, i], column);
+      if (node) add(node);
+    });
+  });
+}
+
+function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: YamlPath, column?: ColumnDefinition): TestNode | undefined {
+  const { project, engine, yaml } = { ...ctx, yaml: target.yaml };
+  const decl = parseTestEntry(entry, yaml, at);
+  if (Array.isArray(decl)) {
+    ctx.errors.push(...decl);
+    return undefined;
+  }
+  const err = (message: string, p: YamlPath = decl.path, hint?: string) => {
+    ctx.errors.push(new ProjectError('project', message, { location: yaml.locate(p), source: yaml.source, hint }));
+    return undefined;
+  };
+  const macro = `test_${decl.name}`;
+  if (!engine.hasMacro(macro)) {
+    const known = [...engine.macros.keys()].filter((n) => n.startsWith('test_')).map((n) => n.slice(5));
+    const custom = `a custom one is a {% test ${decl.name}(model, column_name) %} block in macros/ or tests/generic/`;
+    if (decl.namespace && decl.namespace !== project.name) {
+      // A package's test: packages are not installed, but a local test of the same name answers to it.
+      return err(`unknown test '${decl.namespace}.${decl.name}': the dbt package '${decl.namespace}' is not installed here (packages.yml is not supported)`, decl.path, `copy the test into this project: ${custom}`);
+    }
+    return err(`unknown test '${decl.namespace ? `${decl.namespace}.` : ''}${decl.name}'`, decl.path, didYouMean(decl.name, known) ?? `known tests: ${known.sort().join(', ')}; ${custom}`);
+  }
+
+  const args: Record<string, unknown> = { ...decl.kwargs };
+  const argPaths: Record<string, YamlPath> = { ...decl.kwargPaths };
+  if (column) {
+    args.column_name = column.quote ? ctx.dialect.quoteIdentifier(column.name) : column.name;
+    argPaths.column_name = [...decl.path.slice(0, -2), 'name'];
+  }
+  // As dbt (Jinja) does: an argument the test macro does not take is a mistake, not a no-op.
+  const signature = engine.macros.get(macro)?.signature;
+  if (signature && !signature.acceptsAny) {
+    for (const k of Object.keys(decl.kwargs)) {
+      if (!signature.params.includes(k)) {
+        const takes = signature.params.filter((p) => p !== 'model');
+        return err(`test '${decl.name}' takes no argument '${k}'`, argPaths[k] ?? decl.path, didYouMean(k, takes) ?? `its arguments: ${takes.join(', ') || 'none'}`);
+      }
+    }
+  }
+  const problem = checkBuiltinArgs(decl.name, args);
+  if (problem) return err(`test '${decl.name}': ${problem.message}`, argPaths[problem.arg] ?? decl.path);
+
+  let testType = target.kind === 'source' ? `source_${decl.name}` : decl.name;
+  if (decl.namespace) testType = `${decl.namespace}_${testType}`;
+  const names = decl.customName ? { shortName: decl.customName, fullName: decl.customName } : syntheticTestNames(testType, target.testTargetName, args);
+  const kwargs = { ...args, model: `{{ get_where_subquery(${target.expression}) }}` };
+  const testMetadata = { name: decl.name, kwargs, ...(decl.namespace ? { namespace: decl.namespace } : {}) };
+  const uniqueId = genericTestUniqueId(project.name, names.fullName, testMetadata);
+
+  const dirs = path.posix.dirname(yaml.file).split('/').slice(1);
+  const fqn = [project.name, ...dirs, names.fullName];
+  const base = configFromTree(project.folderConfig.dataTests, fqn);
+  let config = mergeConfig(base, decl.config as NodeConfig);
+  const folderProblem = checkFolderConfig(ctx, base, decl);
+  if (folderProblem) return undefined;
+
+  // The call: arguments from the context, ref()/source() strings as expressions, as dbt renders them.
+  // Text with {{ }} in it is rendered first, as dbt renders string arguments.
+  const callArgs = [`model=get_where_subquery(${target.expression})`];
+  const prelude: string[] = [];
+  for (const [k, v] of Object.entries(args)) {
+    const templated = typeof v === 'string' && k !== 'column_name';
+    if (templated && LOOKS_LIKE_CALL.test(v)) callArgs.push(`${k}=${v.trim()}`);
+    else if (templated && singleExpression(v) !== undefined) callArgs.push(`${k}=(${singleExpression(v)})`);
+    else {
+      if (templated && /\{\{|\{%/.test(v)) prelude.push(`{% set ${kwargContextName(k)} %}${v}{% endset %}`);
+      callArgs.push(`${k}=${kwargContextName(k)}`);
+    }
+  }
+  const rawSql = `${prelude.join('')}{{ ${macro}(${callArgs.join(', ')}) }}`;
+  const location = decl.location;
+  const rendered = parseRender(ctx, rawSql, yaml.file, location, yaml.source, args, (values) => {
+    config = mergeConfig(mergeConfig(base, values), decl.config as NodeConfig);
+  });
+  if (!rendered) return undefined;
+  if (config.enabled === false) return undefined;
+
+  // Every ref()/source() the test reads must exist; say so at the argument that names it.
+  const missing = missingDependencies(ctx, rendered.refs, rendered.sources);
+  if (missing.length) {
+    for (const m of missing) {
+      const argKey = Object.keys(args).find((k) => typeof args[k] === 'string' && (args[k] as string).includes(m.needle));
+      err(m.message, argKey ? argPaths[argKey] : decl.path, m.hint);
+    }
+    return undefined;
+  }
+
+  if (names.shortName !== names.fullName && !config.alias) config = { ...config, alias: names.shortName };
+  const node: TestNode = {
+    uniqueId,
+    resourceType: 'test',
+    name: names.fullName,
+    packageName: project.name,
+    file: yaml.file,
+    fqn,
+    config: { ...config, materialized: 'test' },
+    tags: [...new Set([...asList(config.tags), ...target.tags, ...asList((column as { tags?: string | string[] } | undefined)?.tags)])],
+    description: decl.description ?? '',
+    columns: [],
+    dependsOn: [],
+    rawSql,
+    template: rendered.template,
+    testType: 'generic',
+    testMetadata,
+    attachedNode: target.uniqueId,
+    columnName: column?.name,
+    location,
+    refs: rendered.refs,
+    sources: rendered.sources,
+  };
+  node.relation = auditRelation(ctx, node);
+  return node;
+}
+
+function singularTest(ctx: DataTestContext, t: { file: string; name: string; source: string }): TestNode | undefined {
+  const { project } = ctx;
+  const dirs = t.file.split('/').slice(1, -1);
+  const fqn = [project.name, ...dirs, t.name];
+  const base = configFromTree(project.folderConfig.dataTests, fqn);
+  let config = base;
+  const location = { file: t.file, line: 1 };
+  const rendered = parseRender(ctx, t.source, t.file, location, t.source, {}, (values) => {
+    config = mergeConfig(base, values);
+  });
+  if (!rendered) return undefined;
+  const checked = safeParseFast(testConfigSchema, pickTestConfig(config));
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    const at = /\bconfig\s*\(/.exec(t.source);
+    ctx.errors.push(
+      new ProjectError('project', `test config '${String(issue.path[0] ?? '')}': ${issue.message}`, {
+        location: at ? { file: t.file, line: t.source.slice(0, at.index).split('\n').length } : project.yaml.locate([project.config.data_tests ? 'data_tests' : 'tests']),
+        source: at ? t.source : undefined,
+      }),
+    );
+    return undefined;
+  }
+  config = { ...config, ...checked.data } as NodeConfig;
+  if (config.enabled === false) return undefined;
+  const missing = missingDependencies(ctx, rendered.refs, rendered.sources);
+  for (const m of missing) {
+    const at = rendered.source.indexOf(m.needle);
+    ctx.errors.push(
+      new ProjectError('graph', m.message, {
+        location: at >= 0 ? { file: t.file, line: t.source.slice(0, at).split('\n').length } : location,
+        source: t.source,
+        hint: m.hint,
+      }),
+    );
+  }
+  if (missing.length) return undefined;
+  const node: TestNode = {
+    uniqueId: `test.${project.name}.${t.name}`,
+    resourceType: 'test',
+    name: t.name,
+    packageName: project.name,
+    file: t.file,
+    fqn,
+    config: { ...config, materialized: 'test' },
+    tags: asList(config.tags),
+    description: '',
+    columns: [],
+    dependsOn: [],
+    rawSql: t.source,
+    template: rendered.template,
+    testType: 'singular',
+    location,
+    refs: rendered.refs,
+    sources: rendered.sources,
+  };
+  node.relation = auditRelation(ctx, node);
+  return node;
+}
+
+/**
+ * Whether a test keeps its failing rows, as dbt decides it: `store_failures_as` (table or view)
+ * wins over `store_failures`, and `ephemeral` keeps nothing.
+ */
+export function storesFailuresAs(config: NodeConfig): 'table' | 'view' | undefined {
+  const as = (config as { store_failures_as?: string | null }).store_failures_as;
+  if (as === 'table' || as === 'view') return as;
+  if (as === 'ephemeral') return undefined;
+  return config.store_failures === true ? 'table' : undefined;
+}
+
+/** Where `store_failures` keeps a test's failing rows: the audit schema, named after the test. */
+function auditRelation(ctx: DataTestContext, node: TestNode): RelationName | undefined {
+  if (!storesFailuresAs(node.config)) return undefined;
+  const config = { ...node.config, schema: node.config.schema ?? AUDIT_SCHEMA };
+  try {
+    const rel = ctx.nameFor(config, node.config.alias ?? node.name, node.file);
+    return { ...rel, identifier: node.config.alias ?? shortNameOf(node) };
+  } catch (e) {
+    if (e instanceof ProjectError) ctx.errors.push(e);
+    else throw e;
+    return undefined;
+  }
+}
+
+/** The test's name as files and tables see it: the generated short name, or its alias. */
+export function shortNameOf(node: TestNode): string {
+  return node.config.alias ?? node.name;
+}
+
+/** The test's compiled SQL path below `target/compiled/<project>/`, as dbt lays it out. */
+export function testSqlFile(node: TestNode): string {
+  return node.testType === 'generic' ? `${node.file}/${shortNameOf(node)}.sql` : node.file;
+}
+
+interface Rendered {
+  template: NonNullable<TestNode['template']>;
+  refs: RefCall[];
+  sources: [string, string][];
+  source: string;
+}
+
+/** The parse render of a test: learns its refs, sources and config() calls. */
+function parseRender(
+  ctx: DataTestContext,
+  source: string,
+  file: string,
+  location: SourceLocation,
+  fileSource: string,
+  kwargs: Record<string, unknown>,
+  onConfig: (values: NodeConfig) => void,
+): Rendered | undefined {
+  const { engine, dialect, database, target } = ctx;
+  const generated = source !== fileSource;
+  const relocate = (e: unknown): undefined => {
+    if (!(e instanceof ProjectError)) throw e;
+    // Errors in a generated call point at the YAML entry; errors in a macro file keep theirs.
+    const keep = !generated || (e.location && e.location.file !== file);
+    ctx.errors.push(keep ? e : new ProjectError(e.kind, e.message, { location, source: fileSource, hint: e.hint }));
+    return undefined;
+  };
+  let template: Rendered['template'];
+  try {
+    template = engine.compile(file, source);
+  } catch (e) {
+    return relocate(e);
+  }
+  const recorded = recordRefs({
+    database,
+    schema: target.schema,
+    dialect,
+    sourceRelation: (s, t) => {
+      const id = ctx.sourcesByName.get(`${s}.${t}`);
+      return id ? (ctx.nodes.get(id) as SourceNode).relation : undefined;
+    },
+  });
+  const { refs, sources } = recorded;
+  const hooks: RenderHooks = {
+    file,
+    source,
+    execute: false,
+    extra: { ...Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [kwargContextName(k), v])) },
+    ref: recorded.ref,
+    source_: recorded.source_,
+    config: (values) => onConfig(values as NodeConfig),
+    configGet: () => null,
+    thisRelation: () => undefined,
+    isIncremental: () => false,
+  };
+  try {
+    engine.render(template, hooks);
+  } catch (e) {
+    return relocate(e);
+  }
+  return { template, refs, sources, source };
+}
+
+function missingDependencies(ctx: DataTestContext, refs: RefCall[], sources: [string, string][]): { message: string; needle: string; hint?: string }[] {
+  const out: { message: string; needle: string; hint?: string }[] = [];
+  for (const r of refs) {
+    if (!ctx.byName.has(r.name)) out.push({ message: `ref('${r.name}') matches no model or seed`, needle: r.name, hint: didYouMean(r.name, ctx.byName.keys()) });
+  }
+  for (const [s, t] of sources) {
+    if (!ctx.sourcesByName.has(`${s}.${t}`)) {
+      out.push({ message: `source('${s}', '${t}') is not defined in any properties file`, needle: t, hint: didYouMean(`${s}.${t}`, ctx.sourcesByName.keys()) });
+    }
+  }
+  return out;
+}
+
+/** Arguments the built-in tests need, checked before any query so a mistake names its line. */
+function checkBuiltinArgs(name: string, args: Record<string, unknown>): { arg: string; message: string } | undefined {
+  const needsColumn = ['not_null', 'unique', 'accepted_values', 'relationships'];
+  if (needsColumn.includes(name) && typeof args.column_name !== 'string') {
+    return { arg: 'column_name', message: 'needs a column: declare it under a column, or give column_name' };
+  }
+  if (name === 'accepted_values' && singleExpression(args.values) === undefined) {
+    const values = args.values;
+    if (!Array.isArray(values) || values.length === 0) return { arg: 'values', message: 'values must be a non-empty list, e.g. values: [placed, shipped]' };
+    if (values.some((v) => v !== null && typeof v === 'object')) return { arg: 'values', message: 'values must be plain values (text, numbers, true/false)' };
+    if ('quote' in args && typeof args.quote !== 'boolean') return { arg: 'quote', message: 'quote must be true or false' };
+    if (args.quote === false) {
+      const bad = values.find((v) => !(typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && /^\s*(-?\d+(\.\d+)?|true|false|null)\s*$/i.test(v))));
+      if (bad !== undefined) return { arg: 'values', message: `with quote: false the values go into SQL as they are, so they must be numbers or true/false; ${JSON.stringify(bad)} is not (remove quote: false to compare text)` };
+    }
+  }
+  if (name === 'relationships') {
+    if (typeof args.to !== 'string' || !args.to.trim()) return { arg: 'to', message: "needs 'to', the parent model, e.g. to: ref('customers')" };
+    if (!LOOKS_LIKE_CALL.test(args.to) && singleExpression(args.to) === undefined) return { arg: 'to', message: `'to' must be ref('model') or source('source', 'table'), got ${JSON.stringify(args.to)}` };
+    if (typeof args.field !== 'string' || !args.field.trim()) return { arg: 'field', message: "needs 'field', the parent's column, e.g. field: id" };
+  }
+  if (name === 'expression_is_true' && (typeof args.expression !== 'string' || !args.expression.trim())) {
+    return { arg: 'expression', message: "needs 'expression', a SQL condition every row must meet, e.g. expression: \"amount > 0\"" };
+  }
+  return undefined;
+}
+
+/** Test configs from project.yml's `data_tests:` are checked like a test's own. */
+function checkFolderConfig(ctx: DataTestContext, base: NodeConfig, decl: TestDeclaration): boolean {
+  const picked = pickTestConfig(base);
+  const r = safeParseFast(testConfigSchema, picked);
+  if (r.success) return false;
+  const { project } = ctx;
+  for (const issue of r.error.issues) {
+    const key = String(issue.path[0] ?? '');
+    if (key in decl.config) continue;
+    ctx.errors.push(
+      new ProjectError('project', `data_tests config '${key}': ${issue.message}`, {
+        location: project.yaml.locate([project.config.data_tests ? 'data_tests' : 'tests']),
+        source: project.yaml.source,
+      }),
+    );
+    return true;
+  }
+  return false;
+}
+
+function pickTestConfig(config: NodeConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(testConfigSchema.shape)) if ((config as Record<string, unknown>)[k] !== undefined) out[k] = (config as Record<string, unknown>)[k];
+  return out;
+}
+
+function pyQuote(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** A seed's column names from its CSV header, so a test on a missing column fails before any query. */
+function seedHeader(project: Project, file: string, delimiter: string): string[] | undefined {
+  try {
+    const first = readFileSync(path.join(project.dir, file), 'utf8').split(/\r?\n/, 1)[0] ?? '';
+    return first.split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1')).filter(Boolean);
+  } catch {
+    return undefined;
+  }
+}
+

@@ -1,0 +1,82 @@
+import type { RelationName } from '../warehouse/dialect.js';
+import type { SourceLocation } from '../core/errors.js';
+import type { ColumnDefinition, NodeConfig } from '../project/schemas.js';
+import type { CompiledTemplate } from '../templating/template-engine.js';
+
+export type ResourceType = 'model' | 'seed' | 'source' | 'test';
+export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
+
+interface BaseNode {
+  /** dbt's id: `model.<project>.<name>`, `seed.<project>.<name>`, `source.<project>.<source>.<table>`. */
+  uniqueId: string;
+  resourceType: ResourceType;
+  name: string;
+  packageName: string;
+  /** The file that defines the node, relative to the project. */
+  file: string;
+  fqn: string[];
+  config: NodeConfig;
+  tags: string[];
+  description: string;
+  columns: ColumnDefinition[];
+  /** Unique ids of the nodes this one reads. */
+  dependsOn: string[];
+  /** Where its warehouse object lives (none for ephemeral models and tests). */
+  relation?: RelationName;
+  /** The properties YAML that describes it, if any. */
+  patchFile?: string;
+}
+
+export interface RefCall {
+  name: string;
+  package?: string;
+}
+
+export interface ModelNode extends BaseNode {
+  resourceType: 'model';
+  materialized: Materialization;
+  rawSql: string;
+  template: CompiledTemplate;
+  refs: RefCall[];
+  sources: [string, string][];
+}
+
+export interface SeedNode extends BaseNode {
+  resourceType: 'seed';
+}
+
+export interface SourceNode extends BaseNode {
+  resourceType: 'source';
+  sourceName: string;
+  tableName: string;
+  relation: RelationName;
+  /** A file the engine loads into the source's table (Parquet or CSV, path or URL). */
+  external?: { location: string; format?: 'parquet' | 'csv' };
+  location: SourceLocation;
+}
+
+export type TestSeverity = 'error' | 'warn';
+
+export interface TestNode extends BaseNode {
+  resourceType: 'test';
+  testType: 'generic' | 'singular';
+  /** The failing-rows query, rendered in the parse pass when it needs no warehouse state. */
+  rawSql: string;
+  template?: CompiledTemplate;
+  /** For generic tests: the test macro, its arguments and the node/column it is attached to. */
+  testMetadata?: { name: string; kwargs: Record<string, unknown>; namespace?: string };
+  attachedNode?: string;
+  columnName?: string;
+  location: SourceLocation;
+  refs: RefCall[];
+  sources: [string, string][];
+}
+
+export type Node = ModelNode | SeedNode | SourceNode | TestNode;
+
+/** Whether running the node does warehouse work (as opposed to a plain source or an ephemeral model). */
+export function isExecutable(node: Node): boolean {
+  if (node.resourceType === 'source') return node.external !== undefined;
+  if (node.resourceType === 'model') return node.materialized !== 'ephemeral';
+  return true;
+}

@@ -1,0 +1,84 @@
+import type { Dialect, RelationName, RelationType } from '../warehouse/dialect.js';
+import type { ModelNode } from '../parse/nodes.js';
+import { asList } from '../project/folder-config.js';
+
+/** What executing one model means: statements to run, and whether they form one atomic unit. */
+export interface Plan {
+  statements: string[];
+  atomic: boolean;
+  /** Index of the statement whose row count is the node's "rows" figure. */
+  rowsFrom?: number;
+  /** Set when the plan is a full (re)build of an incremental model. */
+  fullBuild?: boolean;
+}
+
+export interface PlanContext {
+  /** The type of the relation already in the warehouse at the node's name, if any. */
+  existing: RelationType | null;
+  fullRefresh: boolean;
+  /**
+   * The existing table's columns, in order: what an incremental run inserts and merges (the
+   * runner reads them for an incremental model whose table exists).
+   */
+  columns?: string[];
+}
+
+export function tempRelation(rel: RelationName, suffix = '__model_tmp'): RelationName {
+  return { ...rel, identifier: `${rel.identifier}${suffix}` };
+}
+
+/**
+ * Materializations as pure functions of (node, compiled SQL, dialect, warehouse state).
+ * Tables are built under a temporary name and swapped in, so readers never see a missing or
+ * half-built table and a failure leaves the previous one in place.
+ */
+export function planModel(node: ModelNode, sql: string, dialect: Dialect, ctx: PlanContext): Plan {
+  const rel = node.relation!;
+  switch (node.materialized) {
+    case 'view': {
+      const statements: string[] = [];
+      if (ctx.existing === 'table') statements.push(dialect.drop(rel, 'table'));
+      statements.push(dialect.createViewAs(rel, sql));
+      return { statements, atomic: statements.length > 1 };
+    }
+    case 'table':
+      return planTable(rel, sql, dialect, ctx.existing);
+    case 'incremental': {
+      const fullRefresh = ctx.fullRefresh && node.config.full_refresh !== false;
+      if (ctx.existing !== 'table' || fullRefresh || node.config.full_refresh === true) {
+        return { ...planTable(rel, sql, dialect, ctx.existing), fullBuild: true };
+      }
+      return planIncremental(node, rel, sql, dialect, ctx.columns);
+    }
+    case 'ephemeral':
+      return { statements: [], atomic: false };
+  }
+}
+
+function planTable(rel: RelationName, sql: string, dialect: Dialect, existing: RelationType | null): Plan {
+  const tmp = tempRelation(rel);
+  return {
+    statements: [dialect.createTableAs(tmp, sql), ...dialect.swapTable(tmp, rel, existing)],
+    atomic: true,
+    rowsFrom: 0,
+  };
+}
+
+function planIncremental(node: ModelNode, rel: RelationName, sql: string, dialect: Dialect, columns: string[] | undefined): Plan {
+  const keys = asList(node.config.unique_key);
+  const strategy = node.config.incremental_strategy ?? (keys.length ? 'merge' : 'append');
+  if (strategy === 'append' || keys.length === 0) {
+    return { statements: [dialect.insertByName(rel, sql, columns)], atomic: false, rowsFrom: 0 };
+  }
+  const staged = tempRelation(rel, '__model_incr');
+  const write =
+    strategy === 'merge' && columns?.length
+      ? [dialect.merge(rel, staged, keys, columns)]
+      : // delete+insert: replace the rows whose key arrives again.
+        [dialect.deleteMatching(rel, staged, keys), dialect.insertByName(rel, `select * from ${dialect.qualify(staged)}`, columns)];
+  return {
+    statements: [dialect.createTableAs(staged, sql), ...write, dialect.drop(staged, 'table')],
+    atomic: true,
+    rowsFrom: write.length,
+  };
+}

@@ -1,0 +1,60 @@
+import { writeManifest, writeRunResults } from '../execute/artifacts.js';
+import { executeNodes } from '../execute/execute-nodes.js';
+import { silentReporter } from '../execute/reporter.js';
+import type { RunSummary } from '../execute/results.js';
+import { preflightDataTests } from '../execute/run-data-test.js';
+import type { ResourceType } from '../parse/nodes.js';
+import { connect, openProject, select, type RunOptions, type Session } from './session.js';
+
+export type ExecuteCommand = 'seed' | 'run' | 'build' | 'test';
+
+const COMMAND_TYPES: Record<ExecuteCommand, ResourceType[]> = {
+  seed: ['seed'],
+  run: ['model', 'source'],
+  build: ['seed', 'source', 'model', 'test'],
+  test: ['test'],
+};
+
+/** `model seed`, `model run`, `model build`, `model test`: executes the selected nodes and writes the artifacts. */
+export async function execute(command: ExecuteCommand, opts: RunOptions = {}, existing?: Session): Promise<{ session: Session; summary: RunSummary }> {
+  const reporter = opts.reporter ?? silentReporter;
+  const session = existing ?? (await openProject(opts));
+  const nodes = select(session, opts, COMMAND_TYPES[command], reporter);
+  writeManifest(session.manifest);
+  const adapter = await connect(session);
+  let summary: RunSummary;
+  try {
+    // Never two writers on one target: seed, run and build take the write lock (tests only read).
+    if (command !== 'test') await adapter.lockForWrites?.((m) => reporter.info(m));
+    // Tests of models built earlier: a misspelt column stops the run before any test query.
+    if (command === 'test') await preflightDataTests(session.manifest, adapter, nodes);
+    summary = await executeNodes(
+      session.manifest,
+      adapter,
+      nodes.map((n) => n.uniqueId),
+      {
+        threads: session.target.threads,
+        failFast: opts.failFast ?? false,
+        fullRefresh: opts.fullRefresh ?? false,
+        reporter,
+        signal: opts.signal,
+      },
+    );
+  } finally {
+    await adapter.close();
+  }
+  writeRunResults(session.manifest, summary, {
+    which: command,
+    select: opts.select ?? [],
+    exclude: opts.exclude ?? [],
+    target: session.target.name,
+    full_refresh: opts.fullRefresh ?? false,
+    vars: session.project.cliVars,
+  });
+  return { session, summary };
+}
+
+export const seed = (opts?: RunOptions) => execute('seed', opts);
+export const run = (opts?: RunOptions) => execute('run', opts);
+export const build = (opts?: RunOptions) => execute('build', opts);
+export const test = (opts?: RunOptions) => execute('test', opts);

@@ -1,0 +1,93 @@
+import { compileNode } from '../compile/compile-node.js';
+import { ProjectError, throwIfAny } from '../core/errors.js';
+import { resolveDependencies } from '../parse/manifest.js';
+import type { ModelNode } from '../parse/nodes.js';
+import { connect, openProject, type CommonOptions, type Session } from './session.js';
+import { didYouMean } from '../core/util.js';
+
+export interface QueryOutput {
+  columns: { name: string; type: string }[];
+  rows: unknown[][];
+}
+
+/** `model show`: a model's query (as dbt does, not its table) or inline SQL, limited. */
+export async function show(
+  opts: CommonOptions & { model?: string; inline?: string; limit?: number },
+): Promise<{ session: Session; output: QueryOutput; sql: string }> {
+  const session = await openProject(opts);
+  const { manifest } = session;
+  let node: ModelNode;
+  if (opts.inline !== undefined) {
+    node = inlineNode(session, opts.inline);
+  } else {
+    const id = opts.model ? manifest.byName.get(opts.model) : undefined;
+    const found = id ? manifest.nodes.get(id) : undefined;
+    if (!found || (found.resourceType !== 'model' && found.resourceType !== 'seed')) {
+      throw new ProjectError('usage', `no model or seed named '${opts.model ?? ''}'`, { hint: didYouMean(opts.model ?? '', manifest.byName.keys()) });
+    }
+    if (found.resourceType === 'seed') {
+      node = inlineNode(session, `select * from {{ ref('${found.name}') }}`);
+    } else node = found;
+  }
+  const limit = opts.limit ?? 10;
+  if (!Number.isInteger(limit) || limit < 0) throw new ProjectError('usage', '--limit must be a whole number of rows');
+  const { sql } = compileNode(manifest, node);
+  const limited = `select * from (\n${sql}\n) as model_show limit ${limit}`;
+  const adapter = await connect(session);
+  try {
+    const result = await adapter.withConnection((c) => c.execute(limited));
+    return { session, output: { columns: result.columns, rows: result.rows }, sql };
+  } catch (e) {
+    throw new ProjectError('database', e instanceof Error ? e.message : String(e), {
+      location: { file: node.file },
+      hint: opts.inline === undefined ? 'the model reads tables that must exist: run `model build` first' : undefined,
+    });
+  } finally {
+    await adapter.close();
+  }
+}
+
+function inlineNode(session: Session, sqlText: string): ModelNode {
+  const { manifest } = session;
+  const file = '<inline>';
+  const template = manifest.engine.compile(file, sqlText);
+  const node: ModelNode = {
+    uniqueId: `sql_operation.${session.project.name}.inline`,
+    resourceType: 'model',
+    name: 'inline',
+    packageName: session.project.name,
+    file,
+    fqn: [session.project.name, 'inline'],
+    config: { materialized: 'ephemeral' },
+    tags: [],
+    description: '',
+    columns: [],
+    dependsOn: [],
+    materialized: 'ephemeral',
+    rawSql: sqlText,
+    template,
+    refs: [],
+    sources: [],
+  };
+  manifest.engine.render(template, {
+    file,
+    source: sqlText,
+    execute: false,
+    ref: (args) => {
+      node.refs.push({ name: args[args.length - 1]! });
+      return '';
+    },
+    source_: (s, t) => {
+      node.sources.push([s, t]);
+      return '';
+    },
+    config: () => undefined,
+    configGet: (_k, f) => f,
+    thisRelation: () => undefined,
+    isIncremental: () => false,
+  });
+  const errors: ProjectError[] = [];
+  resolveDependencies(node, { byName: manifest.byName, sourcesByName: manifest.sourcesByName, project: session.project, errors });
+  throwIfAny(errors);
+  return node;
+}
