@@ -3,7 +3,7 @@ import { CteReference, Relation, relationKey } from '../warehouse/relation.js';
 import { InternalError, ProjectError } from '../core/errors.js';
 import type { Manifest } from '../parse/manifest.js';
 import type { ModelNode, Node, SourceNode, TestNode } from '../parse/nodes.js';
-import type { RenderHooks } from '../templating/template-engine.js';
+import { inertHooks } from '../templating/render-hooks.js';
 import { kwargContextName } from '../parse/data-tests/add-data-tests.js';
 import type { QueryCache } from './query-cache.js';
 
@@ -43,9 +43,7 @@ function renderWithCtes(
   if (!node.template) return node.rawSql;
   const dialect = manifest.dialect;
   const rel = (r: RelationName) => new Relation(r.database, r.schema, r.identifier, dialect);
-  const hooks: RenderHooks = {
-    file: node.file,
-    source: node.rawSql,
+  const hooks = inertHooks(node.file, node.rawSql, {
     execute: true,
     extra: node.resourceType === 'test' || ctx.extra ? { ...(node.resourceType === 'test' ? testContext(manifest, node) : {}), ...ctx.extra } : undefined,
     runQuery: ctx.queries ? (sql) => ctx.queries!.lookup(sql) : undefined,
@@ -73,7 +71,6 @@ function renderWithCtes(
       if (!id) throw new ProjectError('graph', `source('${s}', '${t}') is not defined`, { location: { file: node.file } });
       return rel((manifest.nodes.get(id) as SourceNode).relation);
     },
-    config: () => undefined,
     configGet: (key, fallback) => (node.config as Record<string, unknown>)[key] ?? fallback,
     thisRelation: () => (node.relation ? rel(node.relation) : undefined),
     isIncremental: () =>
@@ -83,7 +80,7 @@ function renderWithCtes(
       node.config.full_refresh !== true &&
       !!node.relation &&
       !!ctx.existing?.has(relationKey(node.relation)),
-  };
+  });
   return manifest.engine.render(node.template, hooks).trim().replace(/;\s*$/, '');
 }
 

@@ -2,7 +2,7 @@ import type { Connection } from '../warehouse/adapter.js';
 import { compileWithQueries } from '../compile/run-queries.js';
 import { ProjectError } from '../core/errors.js';
 import type { Manifest } from '../parse/manifest.js';
-import type { ModelNode, SeedNode } from '../parse/nodes.js';
+import { standInModel, type ModelNode, type SeedNode } from '../parse/nodes.js';
 import { asList } from '../project/folder-config.js';
 import type { HookConfig } from '../project/schemas.js';
 import { redact } from '../core/secrets.js';
@@ -27,22 +27,7 @@ function hookNode(manifest: Manifest, base: Partial<ModelNode> & Pick<ModelNode,
   } catch (e) {
     throw relabel(e, label, base.file, text);
   }
-  return {
-    resourceType: 'model',
-    packageName: manifest.project.name,
-    fqn: [manifest.project.name, base.name],
-    config: {},
-    tags: [],
-    description: '',
-    columns: [],
-    dependsOn: [],
-    materialized: 'table',
-    refs: [],
-    sources: [],
-    ...base,
-    rawSql: text,
-    template,
-  };
+  return standInModel(manifest.project.name, { ...base, rawSql: text, template });
 }
 
 function relabel(e: unknown, label: string, file: string, text: string): unknown {

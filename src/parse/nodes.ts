@@ -80,3 +80,27 @@ export function isExecutable(node: Node): boolean {
   if (node.resourceType === 'model') return node.materialized !== 'ephemeral';
   return true;
 }
+
+/**
+ * A model-shaped node for SQL that is not a model file (inline `show` SQL, a hook's text), so it
+ * renders and compiles like one. `base` gives at least its id, name and file, and may override the rest.
+ */
+export function standInModel(
+  projectName: string,
+  base: Partial<ModelNode> & Pick<ModelNode, 'uniqueId' | 'name' | 'file' | 'rawSql' | 'template'>,
+): ModelNode {
+  return {
+    resourceType: 'model',
+    packageName: projectName,
+    fqn: [projectName, base.name],
+    config: {},
+    tags: [],
+    description: '',
+    columns: [],
+    dependsOn: [],
+    materialized: 'table',
+    refs: [],
+    sources: [],
+    ...base,
+  };
+}

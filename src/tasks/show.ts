@@ -1,7 +1,8 @@
 import { compileNode } from '../compile/compile-node.js';
 import { ProjectError, throwIfAny } from '../core/errors.js';
-import { resolveDependencies } from '../parse/manifest.js';
-import type { ModelNode } from '../parse/nodes.js';
+import { resolveDependencies } from '../graph/dependencies.js';
+import { standInModel, type ModelNode } from '../parse/nodes.js';
+import { inertHooks } from '../templating/render-hooks.js';
 import { connect, openProject, type CommonOptions, type Session } from './session.js';
 import { didYouMean } from '../core/util.js';
 
@@ -51,41 +52,28 @@ function inlineNode(session: Session, sqlText: string): ModelNode {
   const { manifest } = session;
   const file = '<inline>';
   const template = manifest.engine.compile(file, sqlText);
-  const node: ModelNode = {
+  const node = standInModel(session.project.name, {
     uniqueId: `sql_operation.${session.project.name}.inline`,
-    resourceType: 'model',
     name: 'inline',
-    packageName: session.project.name,
     file,
-    fqn: [session.project.name, 'inline'],
     config: { materialized: 'ephemeral' },
-    tags: [],
-    description: '',
-    columns: [],
-    dependsOn: [],
     materialized: 'ephemeral',
     rawSql: sqlText,
     template,
-    refs: [],
-    sources: [],
-  };
-  manifest.engine.render(template, {
-    file,
-    source: sqlText,
-    execute: false,
-    ref: (args) => {
-      node.refs.push({ name: args[args.length - 1]! });
-      return '';
-    },
-    source_: (s, t) => {
-      node.sources.push([s, t]);
-      return '';
-    },
-    config: () => undefined,
-    configGet: (_k, f) => f,
-    thisRelation: () => undefined,
-    isIncremental: () => false,
   });
+  manifest.engine.render(
+    template,
+    inertHooks(file, sqlText, {
+      ref: (args) => {
+        node.refs.push({ name: args[args.length - 1]! });
+        return '';
+      },
+      source_: (s, t) => {
+        node.sources.push([s, t]);
+        return '';
+      },
+    }),
+  );
   const errors: ProjectError[] = [];
   resolveDependencies(node, { byName: manifest.byName, sourcesByName: manifest.sourcesByName, project: session.project, errors });
   throwIfAny(errors);

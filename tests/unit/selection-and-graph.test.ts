@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { duckDbDialect } from '../../src/adapters/duckdb/duckdb-dialect.js';
 import { injectCtes } from '../../src/compile/compile-node.js';
 import { ProjectError, ProjectErrors } from '../../src/core/errors.js';
-import { buildManifest } from '../../src/parse/manifest.js';
+import { buildManifest } from '../../src/graph/build-manifest.js';
 import { selectNodes } from '../../src/graph/selection.js';
 import { loadProject } from '../../src/project/load-project.js';
 import { resolveTarget } from '../../src/project/profiles.js';

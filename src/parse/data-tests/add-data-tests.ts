@@ -10,25 +10,18 @@ import type { Project } from '../../project/load-project.js';
 import type { TargetConfig } from '../../project/profiles.js';
 import type { ColumnDefinition, NodeConfig } from '../../project/schemas.js';
 import type { YamlFile, YamlPath } from '../../project/yaml-file.js';
-import type { RenderHooks, TemplateEngine } from '../../templating/template-engine.js';
+import { inertHooks } from '../../templating/render-hooks.js';
+import type { ParseContext } from '../parse-context.js';
+import type { TemplateEngine } from '../../templating/template-engine.js';
 import { didYouMean } from '../../core/util.js';
 import { DATA_TEST_MACROS, DATA_TEST_MACROS_FILE } from './builtin-tests.js';
 import { parseTestEntry, testConfigSchema, type TestDeclaration } from './test-declaration.js';
 import { genericTestUniqueId, syntheticTestNames } from './test-names.js';
 
-export interface DataTestContext {
-  project: Project;
-  target: TargetConfig;
-  dialect: Dialect;
-  database: string;
-  engine: TemplateEngine;
-  nodes: Map<string, Node>;
-  byName: Map<string, string>;
-  sourcesByName: Map<string, string>;
-  errors: ProjectError[];
-  /** The relation a node of this config and name gets (generate_schema_name, …). */
+/** The parse context, with relation names for tests (generate_*_name sees `resource_type: test`). */
+export type DataTestContext = Omit<ParseContext, 'nameFor'> & {
   nameFor(config: NodeConfig, name: string, file: string): RelationName;
-}
+};
 
 /** dbt's default schema for stored test failures, passed through generate_schema_name. */
 export const AUDIT_SCHEMA = 'dbt_test__audit';
@@ -445,18 +438,13 @@ function parseRender(
     },
   });
   const { refs, sources } = recorded;
-  const hooks: RenderHooks = {
-    file,
-    source,
-    execute: false,
+  const hooks = inertHooks(file, source, {
     extra: { ...Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [kwargContextName(k), v])) },
     ref: recorded.ref,
     source_: recorded.source_,
     config: (values) => onConfig(values as NodeConfig),
     configGet: () => null,
-    thisRelation: () => undefined,
-    isIncremental: () => false,
-  };
+  });
   try {
     engine.render(template, hooks);
   } catch (e) {

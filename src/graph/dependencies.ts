@@ -1,0 +1,60 @@
+import { positionOf, ProjectError } from '../core/errors.js';
+import { didYouMean } from '../core/util.js';
+import type { ModelNode, TestNode } from '../parse/nodes.js';
+import type { Project } from '../project/load-project.js';
+
+function sourceDeclared(project: Project, sourceName: string, tableName: string): boolean {
+  return project.properties.some(({ value }) => (value.sources ?? []).some((src) => src.name === sourceName && src.tables.some((t) => t.name === tableName)));
+}
+
+/** Turns a node's recorded `ref()` and `source()` calls into `dependsOn`, with an error for each that matches nothing. */
+export function resolveDependencies(
+  node: ModelNode | TestNode,
+  ctx: { byName: Map<string, string>; sourcesByName: Map<string, string>; project: Project; errors: ProjectError[] },
+): void {
+  const deps = new Set<string>();
+  const source = node.rawSql;
+  for (const ref of node.refs) {
+    const id = ctx.byName.get(ref.name);
+    if (id && (!ref.package || ref.package === ctx.project.name)) {
+      deps.add(id);
+      continue;
+    }
+    const at = findCall(source, 'ref', ref.name);
+    const loc = node.resourceType === 'test' && !at ? node.location : { file: node.file, ...(at ?? {}) };
+    ctx.errors.push(
+      new ProjectError('graph', `ref('${ref.name}') matches no model or seed`, {
+        location: loc,
+        hint: ctx.project.snapshotNames.includes(ref.name)
+          ? `'${ref.name}' is a snapshot, and snapshots are not supported: build it as an incremental model with unique_key`
+          : didYouMean(ref.name, ctx.byName.keys()),
+        source: loc.file === node.file ? source : undefined,
+      }),
+    );
+  }
+  for (const [s, t] of node.sources) {
+    const id = ctx.sourcesByName.get(`${s}.${t}`);
+    if (id) {
+      deps.add(id);
+      continue;
+    }
+    const at = findCall(source, 'source', s);
+    const loc = node.resourceType === 'test' && !at ? node.location : { file: node.file, ...(at ?? {}) };
+    ctx.errors.push(
+      new ProjectError('graph', `source('${s}', '${t}') ${sourceDeclared(ctx.project, s, t) ? 'is disabled (enabled: false)' : 'is not defined in any properties file'}`, {
+        location: loc,
+        hint: didYouMean(`${s}.${t}`, ctx.sourcesByName.keys()) ?? "declare it under 'sources:' in a .yml file beside the models",
+        source: loc.file === node.file ? source : undefined,
+      }),
+    );
+  }
+  node.dependsOn = [...deps];
+}
+
+/** Line and column of `fn('name'` in a template's source, for errors about that call. */
+export function findCall(source: string, fn: string, firstArg: string): { line: number; column: number } | undefined {
+  const re = new RegExp(`\\b${fn}\\s*\\(\\s*(?:['"][^'"]*['"]\\s*,\\s*)?['"]${firstArg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]`);
+  const m = re.exec(source);
+  return m ? positionOf(source, m.index) : undefined;
+}
+

@@ -1,0 +1,103 @@
+import { ProjectError, positionOf } from '../core/errors.js';
+import { asList, configFromTree, mergeConfig } from '../project/folder-config.js';
+import { MATERIALIZATIONS, parseNodeConfig, type ColumnDefinition } from '../project/schemas.js';
+import { inertHooks } from '../templating/render-hooks.js';
+import type { RelationName } from '../warehouse/dialect.js';
+import { Relation } from '../warehouse/relation.js';
+import type { Materialization, ModelNode, SourceNode } from './nodes.js';
+import { collectInto, type ParseContext } from './parse-context.js';
+import type { DescribedNode } from './properties.js';
+import { recordRefs } from './record-refs.js';
+
+/** Models: each file is rendered once (dbt's parse render) to learn its refs, sources and config. */
+export function parseModels(ctx: ParseContext, described: Map<string, DescribedNode>): void {
+  const { project, target, dialect, database, engine, errors, nodes, byName, sourcesByName } = ctx;
+  for (const m of project.models) {
+    const fqn = [project.name, ...m.file.split('/').slice(1, -1), m.name];
+    const props = described.get(m.name);
+    let config = mergeConfig(configFromTree(project.folderConfig.models, fqn), props?.props.config ?? {});
+    const recorded = recordRefs({
+      database,
+      schema: target.schema,
+      dialect,
+      sourceRelation: (s, t) => {
+        const id = sourcesByName.get(`${s}.${t}`);
+        return id ? (nodes.get(id) as SourceNode).relation : undefined;
+      },
+    });
+    const { refs, sources } = recorded;
+    let template: ModelNode['template'] | undefined;
+    collectInto(errors, () => {
+      template = engine.compile(m.file, m.source);
+    });
+    if (!template) continue;
+    const hooks = inertHooks(m.file, m.source, {
+      ref: recorded.ref,
+      source_: recorded.source_,
+      config: (values) => {
+        const r = parseNodeConfig(values as Record<string, unknown>);
+        if (!r.success) {
+          const issue = r.issues[0]!;
+          const key = String(issue.path[0] ?? '');
+          const at = /\bconfig\s*\(/.exec(m.source);
+          const given = JSON.stringify((values as Record<string, unknown>)[key]);
+          const detail =
+            key === 'materialized'
+              ? `must be one of ${MATERIALIZATIONS.join(', ')}`
+              : issue.code === 'invalid_value'
+                ? `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
+                : issue.message;
+          throw new ProjectError('template', `config(${key}=${given}): ${detail}`, {
+            location: at ? { file: m.file, ...positionOf(m.source, at.index) } : { file: m.file },
+            source: m.source,
+          });
+        }
+        config = mergeConfig(config, r.data);
+      },
+      configGet: (key, fallback) => (config as Record<string, unknown>)[key] ?? fallback,
+      thisRelation: () => new Relation(database, config.schema ?? target.schema, config.alias ?? m.name, dialect),
+    });
+    collectInto(errors, () => {
+      engine.render(template!, hooks);
+    });
+    if (config.enabled === false) continue;
+    const materialized = (config.materialized ?? 'view') as Materialization;
+    if (!['view', 'table', 'incremental', 'ephemeral'].includes(materialized)) {
+      errors.push(
+        new ProjectError('project', `materialized '${materialized}' is not one of view, table, incremental, ephemeral`, {
+          location: { file: m.file },
+        }),
+      );
+      continue;
+    }
+    const uniqueId = `model.${project.name}.${m.name}`;
+    let relation: RelationName | undefined;
+    if (materialized !== 'ephemeral') {
+      collectInto(errors, () => {
+        relation = ctx.nameFor(config, m.name, m.file);
+      });
+    }
+    const node: ModelNode = {
+      uniqueId,
+      resourceType: 'model',
+      name: m.name,
+      packageName: project.name,
+      file: m.file,
+      fqn,
+      config: { ...config, materialized },
+      tags: asList(config.tags),
+      description: props?.props.description ?? '',
+      columns: (props?.props.columns ?? []) as ColumnDefinition[],
+      dependsOn: [],
+      relation,
+      patchFile: props?.file,
+      materialized,
+      rawSql: m.source,
+      template,
+      refs,
+      sources,
+    };
+    nodes.set(uniqueId, node);
+    byName.set(m.name, uniqueId);
+  }
+}

@@ -1,0 +1,37 @@
+import { ProjectError } from '../core/errors.js';
+import type { Project } from '../project/load-project.js';
+import type { TargetConfig } from '../project/profiles.js';
+import type { NodeConfig } from '../project/schemas.js';
+import type { TemplateEngine } from '../templating/template-engine.js';
+import type { Dialect, RelationName } from '../warehouse/dialect.js';
+import type { Node } from './nodes.js';
+
+/** What every resource parser reads and adds to: the project, the template engine, and the nodes so far. */
+export interface ParseContext {
+  project: Project;
+  target: TargetConfig;
+  dialect: Dialect;
+  /** The relations' database name (DuckDB catalog or Snowflake database). */
+  database: string;
+  engine: TemplateEngine;
+  nodes: Map<string, Node>;
+  /** model/seed name -> unique id, for ref(). */
+  byName: Map<string, string>;
+  /** `source.table` -> unique id. */
+  sourcesByName: Map<string, string>;
+  /** Every error found so far: parsing goes on after one, so all of them are reported at once. */
+  errors: ProjectError[];
+  warnings: string[];
+  /** The relation a node of this config and name gets, through generate_schema_name and friends. */
+  nameFor(config: NodeConfig, name: string, file: string, resourceType?: 'model' | 'seed' | 'test'): RelationName;
+}
+
+/** Runs `fn`, keeping a project error for the report instead of stopping. */
+export function collectInto(errors: ProjectError[], fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ProjectError) errors.push(e);
+    else throw e;
+  }
+}

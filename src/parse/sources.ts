@@ -1,0 +1,56 @@
+import { ProjectError } from '../core/errors.js';
+import { asList, configFromTree, mergeConfig } from '../project/folder-config.js';
+import type { SourceNode } from './nodes.js';
+import { collectInto, type ParseContext } from './parse-context.js';
+
+/** Source tables from the properties files' `sources:` (including tables loaded from files). */
+export function parseSources(ctx: ParseContext): void {
+  const { project, engine, errors, nodes, sourcesByName, database } = ctx;
+  for (const { yaml, value } of project.properties) {
+    (value.sources ?? []).forEach((src, si) => {
+      src.tables.forEach((table, ti) => {
+        const uniqueId = `source.${project.name}.${src.name}.${table.name}`;
+        const key = `${src.name}.${table.name}`;
+        const location = yaml.locate(['sources', si, 'tables', ti, 'name']);
+        if (sourcesByName.has(key)) {
+          errors.push(new ProjectError('project', `source '${key}' is defined twice`, { location, source: yaml.source }));
+          return;
+        }
+        const config = mergeConfig(configFromTree(project.folderConfig.sources, [project.name, src.name, table.name]), mergeConfig(src.config ?? {}, table.config ?? {}));
+        if (config.enabled === false) return;
+        let external: SourceNode['external'];
+        if (table.external) {
+          let loc = table.external.location;
+          collectInto(errors, () => {
+            loc = engine.renderString(loc, yaml.file);
+          });
+          external = { location: loc, format: table.external.format };
+        }
+        const node: SourceNode = {
+          uniqueId,
+          resourceType: 'source',
+          name: table.name,
+          packageName: project.name,
+          file: yaml.file,
+          fqn: [project.name, src.name, table.name],
+          config,
+          tags: [...asList(src.tags), ...asList(table.tags), ...asList(config.tags)],
+          description: table.description ?? src.description ?? '',
+          columns: table.columns ?? [],
+          dependsOn: [],
+          sourceName: src.name,
+          tableName: table.name,
+          relation: {
+            database: src.database ?? database,
+            schema: src.schema ?? src.name,
+            identifier: table.identifier ?? table.name,
+          },
+          external,
+          location,
+        };
+        nodes.set(uniqueId, node);
+        sourcesByName.set(key, uniqueId);
+      });
+    });
+  }
+}
