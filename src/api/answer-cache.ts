@@ -114,7 +114,7 @@ export type LoadResult = { answer: Omit<Answer, 'version'> } | { missing: string
 export async function loadAnswer(session: Session, builtAt?: string): Promise<LoadResult> {
   const answerRelation = relationOf(session, 'segments_derived');
   const rulesRelation = relationOf(session, 'rules_for_segments');
-  const dialect = session.manifest.dialect;
+  const dialect = session.dialect;
   const adapter = await connect(session);
   try {
     for (const rel of [answerRelation, rulesRelation]) {

@@ -1,13 +1,16 @@
 import type { RelationName } from '../warehouse/dialect.js';
 import { CteReference, Relation, relationKey } from '../warehouse/relation.js';
 import { InternalError, ProjectError } from '../core/errors.js';
-import type { Manifest } from '../parse/manifest.js';
+import type { Workspace } from '../graph/workspace.js';
 import type { ModelNode, Node, SourceNode, TestNode } from '../parse/nodes.js';
 import { inertHooks } from '../templating/render-hooks.js';
+import type { CompiledTemplate } from '../templating/template-engine.js';
 import { kwargContextName } from '../parse/data-tests/add-data-tests.js';
 import type { QueryCache } from './query-cache.js';
 
 export interface CompileContext {
+  /** The template of the node asked for, when it is not one of the workspace's (a hook's text, inline SQL). */
+  template?: CompiledTemplate;
   /** Relations that exist in the warehouse (lower-cased `db.schema.name`), for `is_incremental()`. */
   existing?: Set<string>;
   fullRefresh?: boolean;
@@ -26,39 +29,39 @@ export interface CompiledNode {
 }
 
 /** The compile pass: renders one node with its real relations, ephemeral models inlined as CTEs. */
-export function compileNode(manifest: Manifest, node: ModelNode | TestNode, ctx: CompileContext = {}): CompiledNode {
+export function compileNode(ws: Workspace, node: ModelNode | TestNode, ctx: CompileContext = {}): CompiledNode {
   const ctes = new Map<string, string>();
-  const sql = renderWithCtes(manifest, node, ctx, ctes, []);
+  const sql = renderWithCtes(ws, node, ctx, ctes, []);
   const list = [...ctes.entries()].map(([name, body]) => `${name} as (\n${body}\n)`);
   return { sql: list.length ? injectCtes(sql, list) : sql, ctes: [...ctes.keys()] };
 }
 
 function renderWithCtes(
-  manifest: Manifest,
+  ws: Workspace,
   node: ModelNode | TestNode,
   ctx: CompileContext,
   ctes: Map<string, string>,
   stack: string[],
 ): string {
-  if (!node.template) return node.rawSql;
-  const dialect = manifest.dialect;
+  const template = ctx.template ?? ws.templates.get(node.uniqueId) ?? ws.engine.compile(node.file, node.rawSql);
+  const dialect = ws.dialect;
   const rel = (r: RelationName) => new Relation(r.database, r.schema, r.identifier, dialect);
   const hooks = inertHooks(node.file, node.rawSql, {
     execute: true,
-    extra: node.resourceType === 'test' || ctx.extra ? { ...(node.resourceType === 'test' ? testContext(manifest, node) : {}), ...ctx.extra } : undefined,
+    extra: node.resourceType === 'test' || ctx.extra ? { ...(node.resourceType === 'test' ? testContext(ws, node) : {}), ...ctx.extra } : undefined,
     runQuery: ctx.queries ? (sql) => ctx.queries!.lookup(sql) : undefined,
     log: ctx.log,
     ref: (args) => {
       const name = args[args.length - 1]!;
-      const id = manifest.byName.get(name);
-      const target = id ? manifest.nodes.get(id) : undefined;
+      const id = ws.manifest.byName.get(name);
+      const target = id ? ws.manifest.nodes.get(id) : undefined;
       if (!target) throw new ProjectError('graph', `ref('${name}') matches no model or seed`, { location: { file: node.file } });
       if (target.resourceType === 'model' && target.materialized === 'ephemeral') {
         const cteName = `__dbt__cte__${target.name}`;
         if (!ctes.has(cteName)) {
           if (stack.includes(target.uniqueId)) throw new InternalError(`ephemeral cycle at ${target.uniqueId}`);
           // Dependencies of the ephemeral model come first, so each CTE only sees earlier ones.
-          const body = renderWithCtes(manifest, target, ctx, ctes, [...stack, target.uniqueId]);
+          const body = renderWithCtes(ws, target, { ...ctx, template: undefined }, ctes, [...stack, target.uniqueId]);
           ctes.set(cteName, body);
         }
         return new CteReference(cteName);
@@ -67,9 +70,9 @@ function renderWithCtes(
       return rel(target.relation);
     },
     source_: (s, t) => {
-      const id = manifest.sourcesByName.get(`${s}.${t}`);
+      const id = ws.manifest.sourcesByName.get(`${s}.${t}`);
       if (!id) throw new ProjectError('graph', `source('${s}', '${t}') is not defined`, { location: { file: node.file } });
-      return rel((manifest.nodes.get(id) as SourceNode).relation);
+      return rel((ws.manifest.nodes.get(id) as SourceNode).relation);
     },
     configGet: (key, fallback) => (node.config as Record<string, unknown>)[key] ?? fallback,
     thisRelation: () => (node.relation ? rel(node.relation) : undefined),
@@ -81,16 +84,16 @@ function renderWithCtes(
       !!node.relation &&
       !!ctx.existing?.has(relationKey(node.relation)),
   });
-  return manifest.engine.render(node.template, hooks).trim().replace(/;\s*$/, '');
+  return ws.engine.render(template, hooks).trim().replace(/;\s*$/, '');
 }
 
-function testContext(manifest: Manifest, node: TestNode): Record<string, unknown> {
+function testContext(ws: Workspace, node: TestNode): Record<string, unknown> {
   const kwargs = node.testMetadata?.kwargs ?? {};
   // Arguments under names of their own, so that none can shadow a global such as config or ref.
   const out: Record<string, unknown> = Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [kwargContextName(k), v]));
   if (node.attachedNode) {
-    const attached = manifest.nodes.get(node.attachedNode) as Node | undefined;
-    if (attached?.relation) out.model = new Relation(attached.relation.database, attached.relation.schema, attached.relation.identifier, manifest.dialect);
+    const attached = ws.manifest.nodes.get(node.attachedNode) as Node | undefined;
+    if (attached?.relation) out.model = new Relation(attached.relation.database, attached.relation.schema, attached.relation.identifier, ws.dialect);
   }
   if (node.columnName !== undefined) out.column_name = node.columnName;
   return out;

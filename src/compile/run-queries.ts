@@ -1,6 +1,6 @@
 import type { Connection, QueryResult } from '../warehouse/adapter.js';
 import { ProjectError } from '../core/errors.js';
-import type { Manifest } from '../parse/manifest.js';
+import type { Workspace } from '../graph/workspace.js';
 import type { ModelNode, TestNode } from '../parse/nodes.js';
 import { redact } from '../core/secrets.js';
 import { compileNode, type CompileContext, type CompiledNode } from './compile-node.js';
@@ -11,7 +11,7 @@ const MAX_PASSES = 8;
 
 /** compileNode, with `run_query()` answered from the warehouse over `conn`. */
 export async function compileWithQueries(
-  manifest: Manifest,
+  ws: Workspace,
   node: ModelNode | TestNode,
   ctx: CompileContext,
   conn: Connection,
@@ -23,7 +23,7 @@ export async function compileWithQueries(
     let error: unknown;
     const logs: string[] = [];
     try {
-      compiled = compileNode(manifest, node, { ...ctx, queries: cache, log: (m) => logs.push(m) });
+      compiled = compileNode(ws, node, { ...ctx, queries: cache, log: (m) => logs.push(m) });
     } catch (e) {
       error = e;
     }

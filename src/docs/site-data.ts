@@ -4,7 +4,7 @@
  */
 import { z } from '../core/zod.js';
 import type { ColumnInfo } from '../warehouse/adapter.js';
-import type { Manifest } from '../parse/manifest.js';
+import type { Workspace } from '../graph/workspace.js';
 import type { Node, ResourceType } from '../parse/nodes.js';
 import type { RelationProfile } from '../profile/profile-relation.js';
 import type { Scalar } from '../profile/profile-queries.js';
@@ -101,7 +101,7 @@ export interface SiteData {
 }
 
 export interface SiteInput {
-  manifest: Manifest;
+  workspace: Workspace;
   generatedAt: string;
   overview?: string;
   /** Compiled SQL (or why it could not compile) per unique id. */
@@ -127,19 +127,19 @@ export function lineageLabel(node: Node, name: string): string {
   return label.length > LABEL_MAX ? `${label.slice(0, LABEL_MAX - 1)}…` : label;
 }
 
-function testsOf(manifest: Manifest, node: Node): Node[] {
-  return [...manifest.nodes.values()].filter(
+function testsOf(ws: Workspace, node: Node): Node[] {
+  return [...ws.manifest.nodes.values()].filter(
     (t) => t.resourceType === 'test' && (t.attachedNode ? t.attachedNode === node.uniqueId : t.dependsOn.includes(node.uniqueId)),
   );
 }
 
 export function buildSiteData(input: SiteInput): SiteData {
-  const { manifest } = input;
+  const { workspace: ws } = input;
   const results = new Map((input.runResults?.results ?? []).map((r) => [r.unique_id, r]));
-  const nodes: SiteNode[] = [...manifest.nodes.values()]
+  const nodes: SiteNode[] = [...ws.manifest.nodes.values()]
     .sort((a, b) => a.uniqueId.localeCompare(b.uniqueId))
     .map((node) => {
-      const tests: SiteTest[] = testsOf(manifest, node).map((t) => ({
+      const tests: SiteTest[] = testsOf(ws, node).map((t) => ({
         id: t.uniqueId,
         name: t.name,
         column: t.resourceType === 'test' ? (t.columnName ?? null) : null,
@@ -171,7 +171,7 @@ export function buildSiteData(input: SiteInput): SiteData {
         file: node.file,
         description: node.description,
         materialized: node.resourceType === 'model' ? node.materialized : node.resourceType === 'seed' ? 'seed' : null,
-        relation: node.relation ? manifest.dialect.qualify(node.relation) : null,
+        relation: node.relation ? ws.dialect.qualify(node.relation) : null,
         built: input.catalog ? input.catalog.has(node.uniqueId) : null,
         columns,
         config: node.config as Record<string, unknown>,
@@ -183,8 +183,8 @@ export function buildSiteData(input: SiteInput): SiteData {
         status: result?.status ?? null,
         message: result?.message ?? null,
         executionTime: result?.execution_time ?? null,
-        parents: [...(manifest.graph.predecessors(node.uniqueId) ?? [])].sort(),
-        children: [...(manifest.graph.successors(node.uniqueId) ?? [])].sort(),
+        parents: [...(ws.graph.predecessors(node.uniqueId) ?? [])].sort(),
+        children: [...(ws.graph.successors(node.uniqueId) ?? [])].sort(),
       };
     });
   const layout = layoutLineage(
@@ -193,9 +193,9 @@ export function buildSiteData(input: SiteInput): SiteData {
   );
   return {
     project: {
-      name: manifest.project.name,
-      target: manifest.target.name,
-      adapter: manifest.target.type,
+      name: ws.project.name,
+      target: ws.target.name,
+      adapter: ws.target.type,
       generatedAt: input.generatedAt,
       runAt: input.runResults?.metadata?.generated_at ?? null,
       overview: input.overview ?? '',

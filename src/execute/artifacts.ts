@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Manifest } from '../parse/manifest.js';
+import type { Workspace } from '../graph/workspace.js';
 import { INVOCATION_ID } from '../core/invocation.js';
 import type { Node } from '../parse/nodes.js';
 import { shortNameOf } from '../parse/data-tests/add-data-tests.js';
@@ -30,18 +30,18 @@ export function writeJsonAtomic(file: string, value: unknown, opts: { compact?: 
   renameSync(tmp, file);
 }
 
-function relationName(manifest: Manifest, node: Node): string | null {
-  return node.relation ? manifest.dialect.qualify(node.relation) : null;
+function relationName(ws: Workspace, node: Node): string | null {
+  return node.relation ? ws.dialect.qualify(node.relation) : null;
 }
 
 /**
  * dbt's `path`: a model's, seed's or singular test's file below the model, seed or test path
  * that holds it; a generic test's generated file name; a source's properties file as it is.
  */
-function dbtPath(manifest: Manifest, node: Node): string {
+function dbtPath(ws: Workspace, node: Node): string {
   if (node.resourceType === 'source') return node.file;
   if (node.resourceType === 'test' && node.testType === 'generic') return `${shortNameOf(node)}.sql`;
-  const c = manifest.project.config;
+  const c = ws.project.config;
   const roots = node.resourceType === 'model' ? c['model-paths'] : node.resourceType === 'seed' ? c['seed-paths'] : c['test-paths'];
   for (const root of roots) {
     const prefix = `${root.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '')}/`;
@@ -50,14 +50,14 @@ function dbtPath(manifest: Manifest, node: Node): string {
   return node.file;
 }
 
-export function nodeToJson(manifest: Manifest, node: Node): Record<string, unknown> {
+export function nodeToJson(ws: Workspace, node: Node): Record<string, unknown> {
   const base: Record<string, unknown> = {
     unique_id: node.uniqueId,
     resource_type: node.resourceType,
     name: node.name,
     package_name: node.packageName,
     original_file_path: node.file,
-    path: dbtPath(manifest, node),
+    path: dbtPath(ws, node),
     fqn: node.fqn,
     description: node.description,
     columns: Object.fromEntries(node.columns.map((c) => [c.name, { name: c.name, description: c.description ?? '', data_type: c.data_type ?? null, meta: c.meta ?? {} }])),
@@ -67,7 +67,7 @@ export function nodeToJson(manifest: Manifest, node: Node): Record<string, unkno
     database: node.relation?.database ?? null,
     schema: node.relation?.schema ?? null,
     alias: node.relation?.identifier ?? null,
-    relation_name: relationName(manifest, node),
+    relation_name: relationName(ws, node),
     patch_path: node.patchFile ?? null,
   };
   if (node.resourceType === 'model' || node.resourceType === 'test') {
@@ -92,32 +92,32 @@ export function nodeToJson(manifest: Manifest, node: Node): Record<string, unkno
   return base;
 }
 
-export function writeManifest(manifest: Manifest): string {
+export function writeManifest(ws: Workspace): string {
   const nodes: Record<string, unknown> = {};
   const sources: Record<string, unknown> = {};
-  for (const node of manifest.nodes.values()) {
-    (node.resourceType === 'source' ? sources : nodes)[node.uniqueId] = nodeToJson(manifest, node);
+  for (const node of ws.manifest.nodes.values()) {
+    (node.resourceType === 'source' ? sources : nodes)[node.uniqueId] = nodeToJson(ws, node);
   }
   const parentMap: Record<string, string[]> = {};
   const childMap: Record<string, string[]> = {};
-  for (const id of manifest.nodes.keys()) {
-    parentMap[id] = [...(manifest.graph.predecessors(id) ?? [])].sort();
-    childMap[id] = [...(manifest.graph.successors(id) ?? [])].sort();
+  for (const id of ws.manifest.nodes.keys()) {
+    parentMap[id] = [...(ws.graph.predecessors(id) ?? [])].sort();
+    childMap[id] = [...(ws.graph.successors(id) ?? [])].sort();
   }
-  const file = path.join(manifest.project.targetDir, 'manifest.json');
+  const file = path.join(ws.project.targetDir, 'manifest.json');
   writeJsonAtomic(file, {
-    metadata: { ...metadata('manifest'), project_name: manifest.project.name, adapter_type: manifest.target.type },
+    metadata: { ...metadata('manifest'), project_name: ws.project.name, adapter_type: ws.target.type },
     nodes,
     sources,
-    macros: Object.fromEntries([...manifest.engine.macros.values()].filter((m) => !m.file.startsWith('<')).map((m) => [`macro.${manifest.project.name}.${m.name}`, { name: m.name, original_file_path: m.file }])),
+    macros: Object.fromEntries(ws.manifest.macros.map((m) => [`macro.${ws.project.name}.${m.name}`, { name: m.name, original_file_path: m.file }])),
     parent_map: parentMap,
     child_map: childMap,
   }, { compact: true });
   return file;
 }
 
-export function writeRunResults(manifest: Manifest, summary: RunSummary, args: Record<string, unknown>): string {
-  const file = path.join(manifest.project.targetDir, 'run_results.json');
+export function writeRunResults(ws: Workspace, summary: RunSummary, args: Record<string, unknown>): string {
+  const file = path.join(ws.project.targetDir, 'run_results.json');
   writeJsonAtomic(file, {
     metadata: metadata('run-results'),
     results: summary.results.map((r) => ({

@@ -1,4 +1,4 @@
-import type { Manifest } from '../parse/manifest.js';
+import type { Workspace } from '../graph/workspace.js';
 import type { Node } from '../parse/nodes.js';
 import type { Adapter, Connection } from '../warehouse/adapter.js';
 import type { RelationType } from '../warehouse/dialect.js';
@@ -17,7 +17,7 @@ export interface ExecuteOptions {
 export type NodeExecutor = (ctx: ExecutionContext, node: Node, conn: Connection) => Promise<Partial<NodeResult>>;
 
 export interface ExecutionContext {
-  manifest: Manifest;
+  ws: Workspace;
   adapter: Adapter;
   options: ExecuteOptions;
   /** Relations known to exist, by lower-cased `db.schema.name`. */

@@ -5,7 +5,7 @@ import type { RelationName, RelationType } from '../warehouse/dialect.js';
 import { relationKey } from '../warehouse/relation.js';
 import { compileWithQueries } from '../compile/run-queries.js';
 import { ProjectError } from '../core/errors.js';
-import type { Manifest } from '../parse/manifest.js';
+import type { Workspace } from '../graph/workspace.js';
 import { isExecutable, type ModelNode, type Node, type SeedNode, type SourceNode } from '../parse/nodes.js';
 import { planModel } from '../plan/plan-model.js';
 import { redact } from '../core/secrets.js';
@@ -32,10 +32,10 @@ const executors: Record<Node['resourceType'], NodeExecutor> = {
  * Runs the given nodes in dependency order on `threads` connections. A failed node's
  * descendants are skipped; everything else goes on (or stops, with --fail-fast).
  */
-export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: string[], options: ExecuteOptions): Promise<RunSummary> {
+export async function executeNodes(ws: Workspace, adapter: Adapter, ids: string[], options: ExecuteOptions): Promise<RunSummary> {
   const startedAt = new Date();
-  const runSet = new Set(ids.filter((id) => isExecutable(manifest.nodes.get(id)!)));
-  const upstream = runDependencies(manifest, runSet);
+  const runSet = new Set(ids.filter((id) => isExecutable(ws.manifest.nodes.get(id)!)));
+  const upstream = runDependencies(ws, runSet);
   const downstream = new Map<string, string[]>();
   for (const [id, ups] of upstream) {
     for (const u of ups) {
@@ -45,7 +45,7 @@ export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: st
     }
   }
 
-  const ctx: ExecutionContext = { manifest, adapter, options, existing: new Map(), results: new Map() };
+  const ctx: ExecutionContext = { ws, adapter, options, existing: new Map(), results: new Map() };
   try {
     await prepareSchemas(ctx, runSet);
   } catch (e) {
@@ -55,11 +55,11 @@ export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: st
   }
   await runProjectHooks(ctx, 'on-run-start');
 
-  const order = topoOrder(manifest, runSet);
+  const order = topoOrder(ws, runSet);
   const remaining = new Map([...upstream].map(([id, ups]) => [id, ups.size]));
   // Ready tests first, so a model's tests run right after it; otherwise graph order.
   const position = new Map(order.map((id, i) => [id, i]));
-  const ready = new ReadyQueue((id) => (manifest.nodes.get(id)!.resourceType === 'test' ? 0 : order.length) + position.get(id)!);
+  const ready = new ReadyQueue((id) => (ws.manifest.nodes.get(id)!.resourceType === 'test' ? 0 : order.length) + position.get(id)!);
   for (const id of order) if (remaining.get(id) === 0) ready.push(id);
   const total = runSet.size;
   let index = 0;
@@ -88,7 +88,7 @@ export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: st
     while (stack.length) {
       const d = stack.pop()!;
       if (ctx.results.has(d)) continue;
-      const node = manifest.nodes.get(d)!;
+      const node = ws.manifest.nodes.get(d)!;
       const now = new Date();
       const what = cause.node.resourceType === 'test' ? `test ${cause.node.name} failed` : `${cause.node.resourceType} ${cause.node.name} failed`;
       const skipped: NodeResult = { node, status: 'skipped', message: `skipped: upstream ${what}`, startedAt: now, completedAt: now, threadId: 'main' };
@@ -125,7 +125,7 @@ export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: st
         continue;
       }
       running.add(id);
-      const node = manifest.nodes.get(id)!;
+      const node = ws.manifest.nodes.get(id)!;
       const idx = ++index;
       options.reporter.nodeStarted(node, idx, total);
       const result = await runOne(ctx, node, `Thread-${threadNo}`);
@@ -140,7 +140,7 @@ export async function executeNodes(manifest: Manifest, adapter: Adapter, ids: st
 
   for (const id of order) {
     if (ctx.results.has(id)) continue;
-    const node = manifest.nodes.get(id)!;
+    const node = ws.manifest.nodes.get(id)!;
     const now = new Date();
     const message = interrupted ? 'skipped: interrupted before it started' : 'skipped: --fail-fast stopped the run after a failure';
     const r: NodeResult = { node, status: 'skipped', message, startedAt: now, completedAt: now, threadId: 'main' };
@@ -188,21 +188,21 @@ function toNodeError(e: unknown, node: Node): ProjectError {
 }
 
 /** For each node to run, the nodes it must wait for: nearest run-set ancestors, looking through the rest. */
-function runDependencies(manifest: Manifest, runSet: Set<string>): Map<string, Set<string>> {
+function runDependencies(ws: Workspace, runSet: Set<string>): Map<string, Set<string>> {
   const memo = new Map<string, Set<string>>();
   const reach = (id: string): Set<string> => {
     const cached = memo.get(id);
     if (cached) return cached;
     const out = new Set<string>();
     memo.set(id, out);
-    for (const p of manifest.graph.predecessors(id) ?? []) {
+    for (const p of ws.graph.predecessors(id) ?? []) {
       if (runSet.has(p)) out.add(p);
       else for (const q of reach(p)) out.add(q);
     }
     return out;
   };
   const deps = new Map([...runSet].map((id) => [id, reach(id)]));
-  addTestGates(manifest, runSet, deps);
+  addTestGates(ws, runSet, deps);
   return deps;
 }
 
@@ -211,8 +211,8 @@ function runDependencies(manifest: Manifest, runSet: Set<string>): Map<string, S
  * all of them waits for it, so a failing test skips what would be built from bad data. A test
  * gates a node only when every node the test reads is upstream of it, which keeps the order acyclic.
  */
-function addTestGates(manifest: Manifest, runSet: Set<string>, deps: Map<string, Set<string>>): void {
-  const tests = [...runSet].map((id) => manifest.nodes.get(id)!).filter((n) => n.resourceType === 'test' && n.dependsOn.length > 0);
+function addTestGates(ws: Workspace, runSet: Set<string>, deps: Map<string, Set<string>>): void {
+  const tests = [...runSet].map((id) => ws.manifest.nodes.get(id)!).filter((n) => n.resourceType === 'test' && n.dependsOn.length > 0);
   if (!tests.length) return;
   const ancestors = new Map<string, Set<string>>();
   const ancestorsOf = (id: string): Set<string> => {
@@ -220,14 +220,14 @@ function addTestGates(manifest: Manifest, runSet: Set<string>, deps: Map<string,
     if (out) return out;
     out = new Set();
     ancestors.set(id, out);
-    for (const p of manifest.graph.predecessors(id) ?? []) {
+    for (const p of ws.graph.predecessors(id) ?? []) {
       out.add(p);
       for (const a of ancestorsOf(p)) out.add(a);
     }
     return out;
   };
   for (const id of runSet) {
-    if (manifest.nodes.get(id)!.resourceType === 'test') continue;
+    if (ws.manifest.nodes.get(id)!.resourceType === 'test') continue;
     const up = ancestorsOf(id);
     for (const t of tests) {
       if (t.dependsOn.every((d) => up.has(d))) deps.get(id)!.add(t.uniqueId);
@@ -235,13 +235,13 @@ function addTestGates(manifest: Manifest, runSet: Set<string>, deps: Map<string,
   }
 }
 
-function topoOrder(manifest: Manifest, runSet: Set<string>): string[] {
+function topoOrder(ws: Workspace, runSet: Set<string>): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   const visit = (id: string) => {
     if (seen.has(id)) return;
     seen.add(id);
-    for (const p of [...(manifest.graph.predecessors(id) ?? [])].sort()) visit(p);
+    for (const p of [...(ws.graph.predecessors(id) ?? [])].sort()) visit(p);
     if (runSet.has(id)) out.push(id);
   };
   for (const id of [...runSet].sort()) visit(id);
@@ -251,7 +251,7 @@ function topoOrder(manifest: Manifest, runSet: Set<string>): string[] {
 async function prepareSchemas(ctx: ExecutionContext, runSet: Set<string>): Promise<void> {
   const schemas = new Map<string, { database: string; schema: string }>();
   for (const id of runSet) {
-    const rel = ctx.manifest.nodes.get(id)!.relation;
+    const rel = ctx.ws.manifest.nodes.get(id)!.relation;
     if (rel) schemas.set(`${rel.database}.${rel.schema}`.toLowerCase(), { database: rel.database, schema: rel.schema });
   }
   for (const { database, schema } of schemas.values()) {
@@ -270,13 +270,13 @@ async function prepareSchemas(ctx: ExecutionContext, runSet: Set<string>): Promi
 }
 
 function writeTargetFile(ctx: ExecutionContext, kind: 'compiled' | 'run', node: Node, sql: string): string {
-  return writeNodeSql(ctx.manifest.project, kind, node.file.replace(/\.(csv|ya?ml)$/, '.sql'), sql);
+  return writeNodeSql(ctx.ws.project, kind, node.file.replace(/\.(csv|ya?ml)$/, '.sql'), sql);
 }
 
 async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection): Promise<Partial<NodeResult>> {
   const rel = node.relation!;
   const key = relationKey(rel);
-  const compiled = await compileWithQueries(ctx.manifest, node, { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, log: (m) => ctx.options.reporter.info(m) }, conn);
+  const compiled = await compileWithQueries(ctx.ws, node, { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, log: (m) => ctx.options.reporter.info(m) }, conn);
   const compiledPath = writeTargetFile(ctx, 'compiled', node, compiled.sql);
   const existing = ctx.existing.get(key) ?? null;
   const columns = node.materialized === 'incremental' && existing === 'table' ? await tableColumns(ctx, conn, rel) : undefined;
@@ -317,7 +317,7 @@ async function runEach(conn: Connection, statements: string[]) {
 }
 
 async function runSeed(ctx: ExecutionContext, node: SeedNode, conn: Connection): Promise<Partial<NodeResult>> {
-  const abs = path.join(ctx.manifest.project.dir, node.file);
+  const abs = path.join(ctx.ws.project.dir, node.file);
   const table = parseCsv(readFileSync(abs, 'utf8'), node.file, node.config.delimiter ?? ',');
   const typed = typeSeed(table, node.file, ctx.adapter.dialect, node.config.column_types ?? {});
   const rel = node.relation!;
@@ -355,7 +355,7 @@ async function csvRowError(e: unknown, file: string, shown: string): Promise<Pro
 }
 
 async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: Connection): Promise<Partial<NodeResult>> {
-  const project = ctx.manifest.project;
+  const project = ctx.ws.project;
   const file = await resolveExternalFile(node, {
     projectDir: project.dir,
     cacheDir: path.join(project.targetDir, 'cache'),

@@ -1,8 +1,9 @@
 import type { Connection } from '../warehouse/adapter.js';
 import { compileWithQueries } from '../compile/run-queries.js';
 import { ProjectError } from '../core/errors.js';
-import type { Manifest } from '../parse/manifest.js';
+import type { Workspace } from '../graph/workspace.js';
 import { standInModel, type ModelNode, type SeedNode } from '../parse/nodes.js';
+import type { CompiledTemplate } from '../templating/template-engine.js';
 import { asList } from '../project/folder-config.js';
 import type { HookConfig } from '../project/schemas.js';
 import { redact } from '../core/secrets.js';
@@ -20,14 +21,19 @@ export function hookTexts(value: HookConfig | undefined): string[] {
 }
 
 /** A hook's text as a model-shaped node, so it renders with the node's `this`, refs and config. */
-function hookNode(manifest: Manifest, base: Partial<ModelNode> & Pick<ModelNode, 'uniqueId' | 'name' | 'file'>, text: string, label: string): ModelNode {
-  let template;
+function hookNode(
+  ws: Workspace,
+  base: Partial<ModelNode> & Pick<ModelNode, 'uniqueId' | 'name' | 'file'>,
+  text: string,
+  label: string,
+): { node: ModelNode; template: CompiledTemplate } {
+  let template: CompiledTemplate;
   try {
-    template = manifest.engine.compile(base.file, text);
+    template = ws.engine.compile(base.file, text);
   } catch (e) {
     throw relabel(e, label, base.file, text);
   }
-  return standInModel(manifest.project.name, { ...base, rawSql: text, template });
+  return { node: standInModel(ws.project.name, { ...base, rawSql: text }), template };
 }
 
 function relabel(e: unknown, label: string, file: string, text: string): unknown {
@@ -36,10 +42,17 @@ function relabel(e: unknown, label: string, file: string, text: string): unknown
   return new ProjectError(e.kind, `${label}: ${e.message}`, { location: { file }, hint: e.hint ?? `the hook is: ${text.trim()}` });
 }
 
-async function runHook(manifest: Manifest, ctx: ExecutionContext, node: ModelNode, label: string, conn: Connection, extra?: Record<string, unknown>): Promise<void> {
+async function runHook(
+  ws: Workspace,
+  ctx: ExecutionContext,
+  { node, template }: { node: ModelNode; template: CompiledTemplate },
+  label: string,
+  conn: Connection,
+  extra?: Record<string, unknown>,
+): Promise<void> {
   let sql: string;
   try {
-    sql = (await compileWithQueries(manifest, node, { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, extra, log: (m) => ctx.options.reporter.info(m) }, conn)).sql;
+    sql = (await compileWithQueries(ws, node, { template, existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, extra, log: (m) => ctx.options.reporter.info(m) }, conn)).sql;
   } catch (e) {
     throw relabel(e, label, node.file, node.rawSql);
   }
@@ -58,14 +71,14 @@ export async function runNodeHooks(ctx: ExecutionContext, node: ModelNode | Seed
   for (const [i, text] of texts.entries()) {
     const base = { ...(node as ModelNode), materialized: node.resourceType === 'model' ? node.materialized : 'table' } as ModelNode;
     const label = `${which}${texts.length > 1 ? ` #${i + 1}` : ''} of ${node.resourceType} ${node.name}`;
-    await runHook(ctx.manifest, ctx, hookNode(ctx.manifest, base, text, label), label, conn);
+    await runHook(ctx.ws, ctx, hookNode(ctx.ws, base, text, label), label, conn);
   }
 }
 
 /** Runs the project's `on-run-start` or `on-run-end` hooks once, in order; `results` feeds on-run-end. */
 export async function runProjectHooks(ctx: ExecutionContext, which: ProjectHook, results: NodeResult[] = []): Promise<void> {
-  const { manifest } = ctx;
-  const project = manifest.project;
+  const { ws } = ctx;
+  const project = ws.project;
   const texts = hookTexts(project.config[which] as HookConfig | undefined);
   if (!texts.length) return;
   ctx.options.reporter.info(`Running ${texts.length} ${which} hook${texts.length === 1 ? '' : 's'}`);
@@ -85,7 +98,7 @@ export async function runProjectHooks(ctx: ExecutionContext, which: ProjectHook,
     for (const [i, text] of texts.entries()) {
       const name = `${project.name}-${which}-${i}`;
       const label = `${which}${texts.length > 1 ? ` #${i + 1}` : ''} in ${project.file}`;
-      await runHook(manifest, ctx, hookNode(manifest, { uniqueId: `operation.${project.name}.${name}`, name, file: project.file }, text, label), label, conn, extra);
+      await runHook(ws, ctx, hookNode(ws, { uniqueId: `operation.${project.name}.${name}`, name, file: project.file }, text, label), label, conn, extra);
     }
   });
 }

@@ -1,7 +1,7 @@
 import type { Adapter, Connection, QueryResult } from '../warehouse/adapter.js';
 import { compileNode } from '../compile/compile-node.js';
 import { ProjectError, throwIfAny } from '../core/errors.js';
-import type { Manifest } from '../parse/manifest.js';
+import type { Workspace } from '../graph/workspace.js';
 import type { Node, TestNode } from '../parse/nodes.js';
 import type { ExecutionContext } from './context.js';
 import type { NodeResult } from './results.js';
@@ -46,8 +46,8 @@ function where(node: TestNode): string {
   return `${l.file}${l.line !== undefined ? `:${l.line}` : ''}`;
 }
 
-function writeTestSql(manifest: Manifest, kind: 'compiled' | 'run', node: TestNode, sql: string): string {
-  return writeNodeSql(manifest.project, kind, testSqlFile(node), sql);
+function writeTestSql(ws: Workspace, kind: 'compiled' | 'run', node: TestNode, sql: string): string {
+  return writeNodeSql(ws.project, kind, testSqlFile(node), sql);
 }
 
 /** Errors while compiling a generic test point at its YAML entry, not at the generated call. */
@@ -61,16 +61,16 @@ function relocate(e: unknown, node: TestNode): unknown {
 /** Runs one data test: counts its failing rows, keeps a few to show (and all, with store_failures). */
 export async function runDataTest(ctx: ExecutionContext, n: Node, conn: Connection): Promise<Partial<NodeResult>> {
   const node = n as TestNode;
-  const { manifest } = ctx;
+  const { ws } = ctx;
   const dialect = ctx.adapter.dialect;
   let sql: string;
   try {
-    sql = compileNode(manifest, node).sql;
+    sql = compileNode(ws, node).sql;
   } catch (e) {
     throw relocate(e, node);
   }
-  const compiledPath = writeTestSql(manifest, 'compiled', node, sql);
-  const missing = await missingColumn(manifest, conn, node);
+  const compiledPath = writeTestSql(ws, 'compiled', node, sql);
+  const missing = await missingColumn(ws, conn, node);
   if (missing) throw missing;
 
   const s = settingsOf(node);
@@ -92,7 +92,7 @@ export async function runDataTest(ctx: ExecutionContext, n: Node, conn: Connecti
     from = stored;
   }
   const countSql = `select ${s.failCalc} as failures from ${from} dbt_internal_test`;
-  writeTestSql(manifest, 'run', node, [...statements, countSql].join(';\n\n'));
+  writeTestSql(ws, 'run', node, [...statements, countSql].join(';\n\n'));
   let failures: number;
   let sample: QueryResult | undefined;
   try {
@@ -103,17 +103,17 @@ export async function runDataTest(ctx: ExecutionContext, n: Node, conn: Connecti
     if (failures > 0) sample = await conn.execute(`select * from ${from} dbt_internal_test limit ${Math.min(SAMPLE_ROWS, s.limit ?? SAMPLE_ROWS)}`);
   } catch (e) {
     // The usual reason on a fresh target: what the test reads was never built. Say so plainly.
-    const unbuilt = await unbuiltParents(manifest, conn, node);
+    const unbuilt = await unbuiltParents(ws, conn, node);
     const missingSources = unbuilt.filter((p) => p.resourceType === 'source');
     if (missingSources.length) {
-      const names = missingSources.map((p) => `source ${p.fqn.slice(1).join('.')} (${manifest.dialect.qualify(p.relation!)})`).join(', ');
+      const names = missingSources.map((p) => `source ${p.fqn.slice(1).join('.')} (${ws.dialect.qualify(p.relation!)})`).join(', ');
       throw new ProjectError('database', `test ${node.name}: ${names} does not exist in the warehouse`, {
         location: node.location,
         hint: 'sources are read, not built: load the table first (an on-run-start hook can), or declare `external: {location: …}` on the source table',
       });
     }
     if (unbuilt.length) {
-      const names = unbuilt.map((p) => `${p.name} (${manifest.dialect.qualify(p.relation!)})`).join(', ');
+      const names = unbuilt.map((p) => `${p.name} (${ws.dialect.qualify(p.relation!)})`).join(', ');
       throw new ProjectError('database', `test ${node.name}: ${unbuilt.length === 1 ? 'what it tests is' : 'what it tests are'} not built yet: ${names}`, {
         location: node.location,
         hint: `run \`model build\` first (for just these and what they read: \`model build -s ${unbuilt.map((p) => `+${p.name}`).join(' ')}\`)`,
@@ -166,15 +166,15 @@ const PLAIN_COLUMN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
  * A test on a column that its model does not have gives an error at the YAML line that declares
  * it, instead of the warehouse's message about the generated query.
  */
-async function missingColumn(manifest: Manifest, conn: Connection, node: TestNode): Promise<ProjectError | undefined> {
+async function missingColumn(ws: Workspace, conn: Connection, node: TestNode): Promise<ProjectError | undefined> {
   if (node.columnName === undefined || !node.attachedNode) return undefined;
   const col = node.columnName.replace(/^"(.*)"$/, '$1');
   if (!PLAIN_COLUMN.test(col)) return undefined;
-  const attached = manifest.nodes.get(node.attachedNode);
+  const attached = ws.manifest.nodes.get(node.attachedNode);
   if (!attached?.relation) return undefined;
   let columns: string[];
   try {
-    const r = await conn.execute(`select * from ${manifest.dialect.qualify(attached.relation)} limit 0`);
+    const r = await conn.execute(`select * from ${ws.dialect.qualify(attached.relation)} limit 0`);
     columns = r.columns.map((c) => c.name);
   } catch {
     // Not built yet: the test's own query reports that.
@@ -191,13 +191,13 @@ async function missingColumn(manifest: Manifest, conn: Connection, node: TestNod
  * Before `model test` runs anything: every tested column must exist in the relations already
  * built, so a misspelt column stops the run with its YAML line and nothing half-run.
  */
-export async function preflightDataTests(manifest: Manifest, adapter: Adapter, nodes: Node[]): Promise<void> {
+export async function preflightDataTests(ws: Workspace, adapter: Adapter, nodes: Node[]): Promise<void> {
   const tests = nodes.filter((n): n is TestNode => n.resourceType === 'test');
   if (!tests.length) return;
   const errors = await adapter.withConnection(async (conn) => {
     const out: ProjectError[] = [];
     for (const t of tests) {
-      const e = await missingColumn(manifest, conn, t);
+      const e = await missingColumn(ws, conn, t);
       if (e) out.push(e);
     }
     return out;
@@ -209,17 +209,17 @@ export async function preflightDataTests(manifest: Manifest, adapter: Adapter, n
  * The models, seeds and sources a test reads whose relations are not in the warehouse (asked on
  * the test's own connection). Empty when they all exist, or when the warehouse cannot say.
  */
-async function unbuiltParents(manifest: Manifest, conn: Connection, node: TestNode): Promise<Node[]> {
+async function unbuiltParents(ws: Workspace, conn: Connection, node: TestNode): Promise<Node[]> {
   const listed = new Map<string, Set<string> | undefined>();
   const out: Node[] = [];
   for (const id of node.dependsOn) {
-    const parent = manifest.nodes.get(id);
+    const parent = ws.manifest.nodes.get(id);
     if (!parent?.relation || (parent.resourceType === 'model' && parent.materialized === 'ephemeral')) continue;
     const { database, schema, identifier } = parent.relation;
     const key = `${database}.${schema}`;
     if (!listed.has(key)) {
       const names = await conn
-        .execute(manifest.dialect.listRelationsSql(database, schema))
+        .execute(ws.dialect.listRelationsSql(database, schema))
         .then((r) => new Set(r.rows.map((row) => String(row[0]).toLowerCase())))
         .catch(() => undefined);
       listed.set(key, names);

@@ -1,5 +1,5 @@
 import { ProjectError } from '../core/errors.js';
-import type { Manifest } from '../parse/manifest.js';
+import type { Workspace } from './workspace.js';
 import type { Node } from '../parse/nodes.js';
 
 const METHODS = ['tag', 'path', 'resource_type', 'source', 'config.materialized', 'test_type', 'test_name', 'fqn', 'package', 'file', 'unique_id'] as const;
@@ -51,7 +51,7 @@ function glob(pattern: string): RegExp {
   return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
 }
 
-function matches(node: Node, atom: Atom, manifest: Manifest): boolean {
+function matches(node: Node, atom: Atom, ws: Workspace): boolean {
   const { method, value } = atom;
   switch (method) {
     case '': {
@@ -81,7 +81,7 @@ function matches(node: Node, atom: Atom, manifest: Manifest): boolean {
     case 'fqn':
       return matchesFqn(node, value);
     case 'package':
-      return node.packageName === value || value === manifest.project.name;
+      return node.packageName === value || value === ws.project.name;
     case 'unique_id':
       return node.uniqueId === value;
     default:
@@ -106,12 +106,12 @@ function matchesPath(node: Node, value: string): boolean {
   return node.file === v || node.file.startsWith(`${v}/`);
 }
 
-function walk(manifest: Manifest, start: string, dir: 'up' | 'down', depth: number, into: Set<string>): void {
+function walk(ws: Workspace, start: string, dir: 'up' | 'down', depth: number, into: Set<string>): void {
   let frontier = [start];
   for (let d = 0; d < depth && frontier.length; d++) {
     const next: string[] = [];
     for (const id of frontier) {
-      const neighbours = (dir === 'up' ? manifest.graph.predecessors(id) : manifest.graph.successors(id)) ?? [];
+      const neighbours = (dir === 'up' ? ws.graph.predecessors(id) : ws.graph.successors(id)) ?? [];
       for (const n of neighbours) {
         if (!into.has(n)) {
           into.add(n);
@@ -123,26 +123,26 @@ function walk(manifest: Manifest, start: string, dir: 'up' | 'down', depth: numb
   }
 }
 
-function selectAtom(manifest: Manifest, raw: string): Set<string> {
+function selectAtom(ws: Workspace, raw: string): Set<string> {
   const atom = parseAtom(raw);
   const out = new Set<string>();
-  for (const node of manifest.nodes.values()) if (matches(node, atom, manifest)) out.add(node.uniqueId);
+  for (const node of ws.manifest.nodes.values()) if (matches(node, atom, ws)) out.add(node.uniqueId);
   const base = [...out];
   for (const id of base) {
-    if (atom.parents) walk(manifest, id, 'up', atom.parents, out);
-    if (atom.children || atom.at) walk(manifest, id, 'down', atom.at ? Infinity : atom.children, out);
+    if (atom.parents) walk(ws, id, 'up', atom.parents, out);
+    if (atom.children || atom.at) walk(ws, id, 'down', atom.at ? Infinity : atom.children, out);
   }
   if (atom.at) {
-    for (const id of [...out]) walk(manifest, id, 'up', Infinity, out);
+    for (const id of [...out]) walk(ws, id, 'up', Infinity, out);
   }
   return out;
 }
 
 /** One selector argument: space-separated union of comma-separated intersections. */
-function selectExpression(manifest: Manifest, exprs: string[], warnings: string[]): Set<string> {
+function selectExpression(ws: Workspace, exprs: string[], warnings: string[]): Set<string> {
   const out = new Set<string>();
   for (const expr of exprs.flatMap((e) => e.split(/\s+/)).filter(Boolean)) {
-    const parts = expr.split(',').map((p) => selectAtom(manifest, p));
+    const parts = expr.split(',').map((p) => selectAtom(ws, p));
     let acc = parts[0]!;
     for (const p of parts.slice(1)) acc = new Set([...acc].filter((x) => p.has(x)));
     if (acc.size === 0) warnings.push(`the selector '${expr}' matched nothing`);
@@ -157,10 +157,10 @@ export interface SelectionOptions {
 }
 
 /** dbt's node selection: `name`, `+name`, `name+`, `tag:`, `path:`, … and `--exclude`. */
-export function selectNodes(manifest: Manifest, opts: SelectionOptions, warnings: string[] = []): Set<string> {
-  const selected = opts.select?.length ? selectExpression(manifest, opts.select, warnings) : new Set(manifest.nodes.keys());
+export function selectNodes(ws: Workspace, opts: SelectionOptions, warnings: string[] = []): Set<string> {
+  const selected = opts.select?.length ? selectExpression(ws, opts.select, warnings) : new Set(ws.manifest.nodes.keys());
   if (opts.exclude?.length) {
-    for (const id of selectExpression(manifest, opts.exclude, warnings)) selected.delete(id);
+    for (const id of selectExpression(ws, opts.exclude, warnings)) selected.delete(id);
   }
   return selected;
 }

@@ -1,9 +1,8 @@
-import type { Graph } from '@dagrejs/graphlib';
 import { ProjectError, throwIfAny } from '../core/errors.js';
 import type { Project } from '../project/load-project.js';
 import type { TargetConfig } from '../project/profiles.js';
 import { unsupportedConfigWarning } from '../project/unsupported.js';
-import { TemplateEngine, type TargetInfo } from '../templating/template-engine.js';
+import { TemplateEngine, type CompiledTemplate, type TargetInfo } from '../templating/template-engine.js';
 import type { Dialect } from '../warehouse/dialect.js';
 import { addDataTests } from './data-tests/add-data-tests.js';
 import { renderDescriptions } from './descriptions.js';
@@ -16,19 +15,32 @@ import { relationNamer } from './relation-names.js';
 import { parseSeeds } from './seeds.js';
 import { parseSources } from './sources.js';
 
+/**
+ * What parsing produces: plain, serialisable data (no functions, no class instances; Maps and
+ * arrays only, so `structuredClone` and `v8.serialize` round-trip it), which is what a parse cache
+ * can store. The live pieces a compile needs (the template engine, compiled templates, the DAG)
+ * are built beside it: see `Workspace` in graph/workspace.ts.
+ */
 export interface Manifest {
-  project: Project;
-  target: TargetConfig;
-  dialect: Dialect;
-  engine: TemplateEngine;
+  projectName: string;
   nodes: Map<string, Node>;
-  /** Parent -> child edges between unique ids. */
-  graph: Graph;
   /** model/seed name -> unique id, for ref(). */
   byName: Map<string, string>;
   /** `source.table` -> unique id. */
   sourcesByName: Map<string, string>;
+  /** The project's macros (the engine's own left out), in the order they were loaded. */
+  macros: { name: string; file: string }[];
   warnings: string[];
+}
+
+/** What parsing produces: the manifest, and the live engine and compiled templates it was parsed with. */
+export interface ParseResult {
+  manifest: Manifest;
+  /** The project, with the Jinja in its folder configs rendered. */
+  project: Project;
+  engine: TemplateEngine;
+  templates: Map<string, CompiledTemplate>;
+  errors: ProjectError[];
 }
 
 export function targetInfo(target: TargetConfig, database: string): TargetInfo {
@@ -53,9 +65,6 @@ export function targetDatabase(target: TargetConfig): string {
 }
 
 
-/** What parsing produces: every node with its config, refs and sources, before the refs are linked into a graph. */
-export type ParsedProject = Omit<Manifest, 'graph'>;
-
 /**
  * The parse pass: one parser per resource type (macros, properties, sources, seeds, models, data
  * tests), in the order they depend on each other. Collects every error; the graph layer adds the
@@ -63,7 +72,7 @@ export type ParsedProject = Omit<Manifest, 'graph'>;
  * run reports them all. Throws at once only when the macros or folder configs are broken, since
  * every later render depends on them.
  */
-export function parseProject(project: Project, target: TargetConfig, dialect: Dialect, opts: { log?: (m: string) => void } = {}): { parsed: ParsedProject; errors: ProjectError[] } {
+export function parseProject(project: Project, target: TargetConfig, dialect: Dialect, opts: { log?: (m: string) => void } = {}): ParseResult {
   const database = targetDatabase(target);
   const engine = new TemplateEngine(project.vars, targetInfo(target, database), dialect, { log: opts.log, project: { name: project.name, file: project.file } });
   const errors: ProjectError[] = [];
@@ -82,6 +91,7 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
     nodes: new Map<string, Node>(),
     byName: new Map<string, string>(),
     sourcesByName: new Map<string, string>(),
+    templates: new Map<string, CompiledTemplate>(),
     errors,
     warnings,
     nameFor: relationNamer(project, target, engine, database),
@@ -97,11 +107,12 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
   // Generic tests from the properties files, and singular tests.
   addDataTests({ ...ctx, nameFor: (c, n, f) => ctx.nameFor(c, n, f, 'test') });
 
-  const { nodes, byName, sourcesByName } = ctx;
-  return { parsed: { project, target, dialect, engine, nodes, byName, sourcesByName, warnings }, errors };
+  const { nodes, byName, sourcesByName, templates } = ctx;
+  const macros = [...engine.macros.values()].filter((m) => !m.file.startsWith('<')).map((m) => ({ name: m.name, file: m.file }));
+  return { manifest: { projectName: project.name, nodes, byName, sourcesByName, macros, warnings }, project, engine, templates, errors };
 }
 
 /** Descriptions may call doc('name') on the project's {% docs %} blocks: rendered once every node is known. */
-export function describe(parsed: ParsedProject): ProjectError[] {
-  return renderDescriptions(parsed.project, parsed.engine, parsed.nodes);
+export function describe(parsed: ParseResult): ProjectError[] {
+  return renderDescriptions(parsed.project, parsed.engine, parsed.manifest.nodes);
 }

@@ -2,6 +2,7 @@ import { ProjectError, positionOf } from '../core/errors.js';
 import { asList, configFromTree, mergeConfig } from '../project/folder-config.js';
 import { MATERIALIZATIONS, parseNodeConfig, type ColumnDefinition } from '../project/schemas.js';
 import { inertHooks } from '../templating/render-hooks.js';
+import type { CompiledTemplate } from '../templating/template-engine.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import { Relation } from '../warehouse/relation.js';
 import type { Materialization, ModelNode, SourceNode } from './nodes.js';
@@ -26,7 +27,7 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
       },
     });
     const { refs, sources } = recorded;
-    let template: ModelNode['template'] | undefined;
+    let template: CompiledTemplate | undefined;
     collectInto(errors, () => {
       template = engine.compile(m.file, m.source);
     });
@@ -93,11 +94,11 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
       patchFile: props?.file,
       materialized,
       rawSql: m.source,
-      template,
       refs,
       sources,
     };
     nodes.set(uniqueId, node);
+    ctx.templates.set(uniqueId, template);
     byName.set(m.name, uniqueId);
   }
 }

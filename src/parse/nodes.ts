@@ -1,7 +1,6 @@
 import type { RelationName } from '../warehouse/dialect.js';
 import type { SourceLocation } from '../core/errors.js';
 import type { ColumnDefinition, NodeConfig } from '../project/schemas.js';
-import type { CompiledTemplate } from '../templating/template-engine.js';
 
 export type ResourceType = 'model' | 'seed' | 'source' | 'test';
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
@@ -36,7 +35,6 @@ export interface ModelNode extends BaseNode {
   resourceType: 'model';
   materialized: Materialization;
   rawSql: string;
-  template: CompiledTemplate;
   refs: RefCall[];
   sources: [string, string][];
 }
@@ -62,7 +60,6 @@ export interface TestNode extends BaseNode {
   testType: 'generic' | 'singular';
   /** The failing-rows query, rendered in the parse pass when it needs no warehouse state. */
   rawSql: string;
-  template?: CompiledTemplate;
   /** For generic tests: the test macro, its arguments and the node/column it is attached to. */
   testMetadata?: { name: string; kwargs: Record<string, unknown>; namespace?: string };
   attachedNode?: string;
@@ -87,7 +84,7 @@ export function isExecutable(node: Node): boolean {
  */
 export function standInModel(
   projectName: string,
-  base: Partial<ModelNode> & Pick<ModelNode, 'uniqueId' | 'name' | 'file' | 'rawSql' | 'template'>,
+  base: Partial<ModelNode> & Pick<ModelNode, 'uniqueId' | 'name' | 'file' | 'rawSql'>,
 ): ModelNode {
   return {
     resourceType: 'model',

@@ -2,7 +2,7 @@ import { ProjectError } from '../core/errors.js';
 import type { Project } from '../project/load-project.js';
 import type { TargetConfig } from '../project/profiles.js';
 import type { NodeConfig } from '../project/schemas.js';
-import type { TemplateEngine } from '../templating/template-engine.js';
+import type { CompiledTemplate, TemplateEngine } from '../templating/template-engine.js';
 import type { Dialect, RelationName } from '../warehouse/dialect.js';
 import type { Node } from './nodes.js';
 
@@ -20,6 +20,8 @@ export interface ParseContext {
   /** `source.table` -> unique id. */
   sourcesByName: Map<string, string>;
   /** Every error found so far: parsing goes on after one, so all of them are reported at once. */
+  /** The compiled template of each model and test, by unique id: live objects, kept beside the manifest, not in it. */
+  templates: Map<string, CompiledTemplate>;
   errors: ProjectError[];
   warnings: string[];
   /** The relation a node of this config and name gets, through generate_schema_name and friends. */

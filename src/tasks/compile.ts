@@ -19,10 +19,10 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
   const { project } = session;
   for (const node of nodes) {
     if (node.resourceType !== 'model' && node.resourceType !== 'test') continue;
-    const { sql } = compileNode(session.manifest, node);
+    const { sql } = compileNode(session, node);
     const file = node.resourceType === 'test' ? testSqlFile(node) : node.file;
     files.push({ node, sql, path: writeNodeSql(project, 'compiled', file, sql) });
   }
-  writeManifest(session.manifest);
+  writeManifest(session);
   return { session, files };
 }

@@ -4,7 +4,7 @@ import type { Adapter, ColumnInfo } from '../warehouse/adapter.js';
 import type { RelationName, RelationType } from '../warehouse/dialect.js';
 import { compileNode } from '../compile/compile-node.js';
 import { ProjectError, ProjectErrors, throwIfAny } from '../core/errors.js';
-import type { Manifest } from '../parse/manifest.js';
+import type { Workspace } from '../graph/workspace.js';
 import { connect, openProject, type CommonOptions, type Session } from './session.js';
 import { describeRelation } from '../profile/profile-relation.js';
 import { DEFAULT_SETTINGS, type Scalar } from '../profile/profile-queries.js';
@@ -67,7 +67,7 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<DocsResult> 
   for (const node of manifest.nodes.values()) {
     if (node.resourceType !== 'model' && node.resourceType !== 'test') continue;
     try {
-      compiled.set(node.uniqueId, { sql: redact(compileNode(manifest, node).sql) });
+      compiled.set(node.uniqueId, { sql: redact(compileNode(session, node).sql) });
     } catch (e) {
       if (!(e instanceof ProjectError) && !(e instanceof ProjectErrors)) throw e;
       compiled.set(node.uniqueId, { error: e instanceof ProjectError ? e.headline : e.message });
@@ -75,10 +75,10 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<DocsResult> 
   }
 
   const notes: string[] = [];
-  const runResults = readRunResults(manifest, notes);
+  const runResults = readRunResults(session, notes);
   let catalog: Map<string, ColumnInfo[]> | undefined;
   let profiles: SiteProfile[] = [];
-  let charts: SiteChart[] = chartsWithout(manifest, specs, opts.noData ? 'the warehouse was not read (--no-data)' : NOT_BUILT);
+  let charts: SiteChart[] = chartsWithout(session, specs, opts.noData ? 'the warehouse was not read (--no-data)' : NOT_BUILT);
 
   if (!opts.noData) {
     let adapter: Adapter | undefined;
@@ -101,7 +101,7 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<DocsResult> 
 
   const data = redactDeep(
     buildSiteData({
-      manifest,
+      workspace: session,
       generatedAt: new Date().toISOString(),
       overview: blocks.get('__overview__')?.text,
       compiled,
@@ -116,12 +116,12 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<DocsResult> 
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'index.html');
   writeFileSync(file, renderSiteHtml(data));
-  writeManifest(manifest);
+  writeManifest(session);
   return { session, file, data };
 }
 
-function readRunResults(manifest: Manifest, notes: string[]): RunResultsFile | undefined {
-  const file = path.join(manifest.project.targetDir, 'run_results.json');
+function readRunResults(ws: Workspace, notes: string[]): RunResultsFile | undefined {
+  const file = path.join(ws.project.targetDir, 'run_results.json');
   if (!existsSync(file)) {
     notes.push('No run_results.json yet: statuses appear after `model build`.');
     return undefined;
@@ -132,17 +132,17 @@ function readRunResults(manifest: Manifest, notes: string[]): RunResultsFile | u
   } catch {
     // An unreadable file is reported below, like an invalid one.
   }
-  notes.push(`${path.relative(manifest.project.dir, file)} could not be read: statuses are left out.`);
+  notes.push(`${path.relative(ws.project.dir, file)} could not be read: statuses are left out.`);
   return undefined;
 }
 
-function chartBase(manifest: Manifest, id: string, spec: ChartSpec): Omit<SiteChart, 'rows' | 'note' | 'check'> {
+function chartBase(manifest: Workspace['manifest'], id: string, spec: ChartSpec): Omit<SiteChart, 'rows' | 'note' | 'check'> {
   const node = manifest.nodes.get(id)!;
   return { id, name: node.name, title: spec.title ?? node.name, description: node.description, spec };
 }
 
-function chartsWithout(manifest: Manifest, specs: Map<string, ChartSpec>, note: string): SiteChart[] {
-  return [...specs].map(([id, spec]) => ({ ...chartBase(manifest, id, spec), rows: null, note, check: null }));
+function chartsWithout(ws: Workspace, specs: Map<string, ChartSpec>, note: string): SiteChart[] {
+  return [...specs].map(([id, spec]) => ({ ...chartBase(ws.manifest, id, spec), rows: null, note, check: null }));
 }
 
 async function readWarehouse(
@@ -152,7 +152,7 @@ async function readWarehouse(
   extraProfiles: string[],
 ): Promise<{ catalog: Map<string, ColumnInfo[]>; profiles: SiteProfile[]; charts: SiteChart[] }> {
   const { manifest } = session;
-  const d = manifest.dialect;
+  const d = session.dialect;
   const schemas = new Map<string, Map<string, RelationType>>();
   const exists = async (rel: RelationName): Promise<boolean> => {
     const key = `${rel.database}.${rel.schema}`.toLowerCase();
@@ -183,7 +183,7 @@ async function readWarehouse(
     wanted.push({ name, relation, id: uniqueId });
   }
   for (const w of wanted) {
-    const profile = await profileOn(adapter, manifest, w.relation, DEFAULT_SETTINGS);
+    const profile = await profileOn(adapter, session, w.relation, DEFAULT_SETTINGS);
     profiles.push({ id: w.id, name: w.name, profile });
   }
 

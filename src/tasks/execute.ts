@@ -20,16 +20,16 @@ export async function execute(command: ExecuteCommand, opts: RunOptions = {}, ex
   const reporter = opts.reporter ?? silentReporter;
   const session = existing ?? (await openProject(opts));
   const nodes = select(session, opts, COMMAND_TYPES[command], reporter);
-  writeManifest(session.manifest);
+  writeManifest(session);
   const adapter = await connect(session);
   let summary: RunSummary;
   try {
     // Never two writers on one target: seed, run and build take the write lock (tests only read).
     if (command !== 'test') await adapter.lockForWrites?.((m) => reporter.info(m));
     // Tests of models built earlier: a misspelt column stops the run before any test query.
-    if (command === 'test') await preflightDataTests(session.manifest, adapter, nodes);
+    if (command === 'test') await preflightDataTests(session, adapter, nodes);
     summary = await executeNodes(
-      session.manifest,
+      session,
       adapter,
       nodes.map((n) => n.uniqueId),
       {
@@ -43,7 +43,7 @@ export async function execute(command: ExecuteCommand, opts: RunOptions = {}, ex
   } finally {
     await adapter.close();
   }
-  writeRunResults(session.manifest, summary, {
+  writeRunResults(session, summary, {
     which: command,
     select: opts.select ?? [],
     exclude: opts.exclude ?? [],

@@ -1,7 +1,7 @@
 import type { Adapter } from '../warehouse/adapter.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import { ProjectError } from '../core/errors.js';
-import type { Manifest } from '../parse/manifest.js';
+import type { Workspace } from '../graph/workspace.js';
 import { connect, openProject, type CommonOptions, type Session } from './session.js';
 import { didYouMean } from '../core/util.js';
 import { DEFAULT_SETTINGS, type ProfileSettings, type ProfileSql } from '../profile/profile-queries.js';
@@ -19,8 +19,8 @@ export interface NamedProfile extends RelationProfile {
 }
 
 /** The warehouse-specific bits of the profile SQL, through the project's cross-database macros. */
-export function profileSqlFor(manifest: Manifest): ProfileSql {
-  const { engine, dialect } = manifest;
+export function profileSqlFor(ws: Workspace): ProfileSql {
+  const { engine, dialect } = ws;
   const floatType = engine.renderString('{{ type_float() }}', '<profile>').trim();
   return {
     quote: (id) => dialect.quoteIdentifier(id),
@@ -58,9 +58,9 @@ export async function relationExists(adapter: Adapter, rel: RelationName): Promi
 }
 
 /** Profiles a built relation on an open adapter. */
-export async function profileOn(adapter: Adapter, manifest: Manifest, rel: RelationName, settings: ProfileSettings): Promise<RelationProfile> {
-  const relationSql = manifest.dialect.qualify(rel);
-  return adapter.withConnection((conn) => profileRelation(conn, relationSql, profileSqlFor(manifest), settings));
+export async function profileOn(adapter: Adapter, ws: Workspace, rel: RelationName, settings: ProfileSettings): Promise<RelationProfile> {
+  const relationSql = ws.dialect.qualify(rel);
+  return adapter.withConnection((conn) => profileRelation(conn, relationSql, profileSqlFor(ws), settings));
 }
 
 export function settingsFrom(opts: Partial<ProfileSettings>): ProfileSettings {
@@ -78,11 +78,11 @@ export async function runProfile(opts: ProfileOptions): Promise<{ session: Sessi
   const adapter = await connect(session);
   try {
     if (!(await relationExists(adapter, relation))) {
-      throw new ProjectError('database', `${session.manifest.dialect.qualify(relation)} does not exist`, {
+      throw new ProjectError('database', `${session.dialect.qualify(relation)} does not exist`, {
         hint: uniqueId ? 'run `model build` first' : 'check the schema and table name, or run `model build` first',
       });
     }
-    const profile = await profileOn(adapter, session.manifest, relation, settings);
+    const profile = await profileOn(adapter, session, relation, settings);
     return { session, profile: { ...profile, name: opts.relation, uniqueId } };
   } catch (e) {
     if (e instanceof ProjectError) throw e;

@@ -6,11 +6,10 @@ import { createAdapter, dialectFor } from '../adapters/create-adapter.js';
 import { silentReporter, type Reporter } from '../execute/reporter.js';
 import { withIndirectTests } from '../graph/select-tests.js';
 import { selectNodes } from '../graph/selection.js';
-import { buildManifest } from '../graph/build-manifest.js';
-import { targetDatabase, type Manifest } from '../parse/manifest.js';
+import { buildWorkspace, type Workspace } from '../graph/workspace.js';
 import type { Node, ResourceType } from '../parse/nodes.js';
-import { loadProject, type Project } from '../project/load-project.js';
-import { resolveTarget, type TargetConfig } from '../project/profiles.js';
+import { loadProject } from '../project/load-project.js';
+import { resolveTarget } from '../project/profiles.js';
 import type { Adapter } from '../warehouse/adapter.js';
 
 export interface CommonOptions {
@@ -34,12 +33,8 @@ export interface RunOptions extends CommonOptions, SelectOptions {
   signal?: AbortSignal;
 }
 
-export interface Session {
-  project: Project;
-  target: TargetConfig;
-  manifest: Manifest;
-  /** The relations' database name (DuckDB catalog or Snowflake database). */
-  database: string;
+/** An opened project: the parsed workspace (manifest, engine, DAG) and the warnings found on the way. */
+export interface Session extends Workspace {
   warnings: string[];
 }
 
@@ -50,15 +45,15 @@ export async function openProject(opts: CommonOptions = {}): Promise<Session> {
   const { target, note } = resolveTarget(project, { target: opts.target, profilesDir: opts.profilesDir, threads: opts.threads });
   if (note) reporter.info(note);
   const dialect = await dialectFor(target);
-  const manifest = buildManifest(project, target, dialect, { log: (m) => reporter.info(m) });
-  for (const w of manifest.warnings) reporter.warn(w);
-  return { project, target, manifest, database: targetDatabase(target), warnings: manifest.warnings };
+  const workspace = buildWorkspace(project, target, dialect, { log: (m) => reporter.info(m) });
+  for (const w of workspace.manifest.warnings) reporter.warn(w);
+  return { ...workspace, warnings: workspace.manifest.warnings };
 }
 
 /** The selected nodes of the given types (`--select` / `--exclude`; tests follow the models they test). */
 export function select(session: Session, opts: SelectOptions, types: ResourceType[], reporter: Reporter = silentReporter): Node[] {
   const warnings: string[] = [];
-  const ids = types.includes('test') ? withIndirectTests(session.manifest, opts, warnings) : selectNodes(session.manifest, opts, warnings);
+  const ids = types.includes('test') ? withIndirectTests(session, opts, warnings) : selectNodes(session, opts, warnings);
   for (const w of warnings) reporter.warn(w);
   return [...ids].map((id) => session.manifest.nodes.get(id)!).filter((n) => types.includes(n.resourceType));
 }

@@ -3,6 +3,7 @@ import { ProjectError, throwIfAny } from '../core/errors.js';
 import { resolveDependencies } from '../graph/dependencies.js';
 import { standInModel, type ModelNode } from '../parse/nodes.js';
 import { inertHooks } from '../templating/render-hooks.js';
+import type { CompiledTemplate } from '../templating/template-engine.js';
 import { connect, openProject, type CommonOptions, type Session } from './session.js';
 import { didYouMean } from '../core/util.js';
 
@@ -18,8 +19,9 @@ export async function show(
   const session = await openProject(opts);
   const { manifest } = session;
   let node: ModelNode;
+  let template: CompiledTemplate | undefined;
   if (opts.inline !== undefined) {
-    node = inlineNode(session, opts.inline);
+    ({ node, template } = inlineNode(session, opts.inline));
   } else {
     const id = opts.model ? manifest.byName.get(opts.model) : undefined;
     const found = id ? manifest.nodes.get(id) : undefined;
@@ -27,12 +29,12 @@ export async function show(
       throw new ProjectError('usage', `no model or seed named '${opts.model ?? ''}'`, { hint: didYouMean(opts.model ?? '', manifest.byName.keys()) });
     }
     if (found.resourceType === 'seed') {
-      node = inlineNode(session, `select * from {{ ref('${found.name}') }}`);
+      ({ node, template } = inlineNode(session, `select * from {{ ref('${found.name}') }}`));
     } else node = found;
   }
   const limit = opts.limit ?? 10;
   if (!Number.isInteger(limit) || limit < 0) throw new ProjectError('usage', '--limit must be a whole number of rows');
-  const { sql } = compileNode(manifest, node);
+  const { sql } = compileNode(session, node, { template });
   const limited = `select * from (\n${sql}\n) as model_show limit ${limit}`;
   const adapter = await connect(session);
   try {
@@ -48,10 +50,10 @@ export async function show(
   }
 }
 
-function inlineNode(session: Session, sqlText: string): ModelNode {
+function inlineNode(session: Session, sqlText: string): { node: ModelNode; template: CompiledTemplate } {
   const { manifest } = session;
   const file = '<inline>';
-  const template = manifest.engine.compile(file, sqlText);
+  const template = session.engine.compile(file, sqlText);
   const node = standInModel(session.project.name, {
     uniqueId: `sql_operation.${session.project.name}.inline`,
     name: 'inline',
@@ -59,9 +61,8 @@ function inlineNode(session: Session, sqlText: string): ModelNode {
     config: { materialized: 'ephemeral' },
     materialized: 'ephemeral',
     rawSql: sqlText,
-    template,
   });
-  manifest.engine.render(
+  session.engine.render(
     template,
     inertHooks(file, sqlText, {
       ref: (args) => {
@@ -77,5 +78,5 @@ function inlineNode(session: Session, sqlText: string): ModelNode {
   const errors: ProjectError[] = [];
   resolveDependencies(node, { byName: manifest.byName, sourcesByName: manifest.sourcesByName, project: session.project, errors });
   throwIfAny(errors);
-  return node;
+  return { node, template };
 }

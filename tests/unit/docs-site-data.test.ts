@@ -101,7 +101,7 @@ describe('manifest to site data', () => {
   it('carries every node with its lineage, SQL, statuses and a layout with no overlap', async () => {
     const session = await openProject({ projectDir: project(files) });
     const data = buildSiteData({
-      manifest: session.manifest,
+      workspace: session,
       generatedAt: '2020-01-01T00:00:00.000Z',
       compiled: new Map([['model.p.b', { sql: 'select count(*) as n from "memory"."main"."a"' }]]),
       runResults: { results: [{ unique_id: 'model.p.b', status: 'success', message: 'CREATE TABLE (1 rows)', execution_time: 0.5 }] },
@@ -178,7 +178,7 @@ describe('manifest to site data', () => {
       'macros/t.sql': '{% test unique_combination_of_columns_is_a_long_test_name_indeed(model) %}select 1 where false{% endtest %}',
     });
     const session = await openProject({ projectDir: dir });
-    const data = buildSiteData({ manifest: session.manifest, generatedAt: 'now', compiled: new Map() });
+    const data = buildSiteData({ workspace: session, generatedAt: 'now', compiled: new Map() });
     const labels = Object.fromEntries(data.nodes.filter((n) => n.type === 'test').map((n) => [n.name, n.label]));
     expect(labels).toEqual({
       not_null_a_id: 'not_null(id)',
@@ -214,7 +214,7 @@ describe('manifest to site data', () => {
   it('embeds the payload so no text can close the script element', async () => {
     expect(jsonForScript({ s: '</script><!-- & \u2028' })).not.toMatch(/<|>|&|\u2028/);
     const session = await openProject({ projectDir: project(files) });
-    const data = buildSiteData({ manifest: session.manifest, generatedAt: 'now', compiled: new Map() });
+    const data = buildSiteData({ workspace: session, generatedAt: 'now', compiled: new Map() });
     data.nodes[0]!.description = '</script><script>alert(1)</script>';
     const html = renderSiteHtml(data);
     expect(html.match(/<\/script>/g)).toHaveLength(2);

@@ -56,18 +56,18 @@ from {{ ref('items') }}
 
 function emitted(session: Session): Record<string, string> {
   const { manifest } = session;
-  const dialect = manifest.engine.dialect;
+  const dialect = session.engine.dialect;
   const model = (name: string) => manifest.nodes.get(manifest.byName.get(name)!) as ModelNode;
   const plan = (name: string, existing: RelationType | null, columns?: string[]) => {
     const node = model(name);
-    return planModel(node, compileNode(manifest, node).sql, dialect, { existing, fullRefresh: false, columns }).statements;
+    return planModel(node, compileNode(session, node).sql, dialect, { existing, fullRefresh: false, columns }).statements;
   };
   const columns = ['ID', 'LABEL'];
   const seed = manifest.nodes.get(manifest.byName.get('items')!) as SeedNode;
   const typed = typeSeed(parseCsv(SEED, seed.file, ','), seed.file, dialect);
   const tmp = tempRelation(seed.relation!);
   const out: Record<string, string[]> = {
-    compiled: [compileNode(manifest, model('items_table')).sql, compileNode(manifest, model('items_view')).sql],
+    compiled: [compileNode(session, model('items_table')).sql, compileNode(session, model('items_view')).sql],
     view: plan('items_view', null),
     view_over_table: plan('items_view', 'table'),
     table: plan('items_table', null),

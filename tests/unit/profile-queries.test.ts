@@ -81,7 +81,7 @@ describe('profiling a relation on DuckDB', () => {
       'profiles.yml': 'p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: ":memory:"\n      threads: 1\n',
     });
     const session = await openProject({ projectDir: dir });
-    sql = profileSqlFor(session.manifest);
+    sql = profileSqlFor(session);
     adapter = await connect(session);
     await adapter.withConnection(async (c) => {
       await c.execute(`create table ${relation} as

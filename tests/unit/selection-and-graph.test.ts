@@ -2,17 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { duckDbDialect } from '../../src/adapters/duckdb/duckdb-dialect.js';
 import { injectCtes } from '../../src/compile/compile-node.js';
 import { ProjectError, ProjectErrors } from '../../src/core/errors.js';
-import { buildManifest } from '../../src/graph/build-manifest.js';
+import { buildWorkspace } from '../../src/graph/workspace.js';
 import { selectNodes } from '../../src/graph/selection.js';
 import { loadProject } from '../../src/project/load-project.js';
 import { resolveTarget } from '../../src/project/profiles.js';
 import { writeProject } from '../helpers/project.js';
 
-function manifestOf(files: Record<string, string>) {
+function workspaceOf(files: Record<string, string>) {
   const dir = writeProject({ 'project.yml': 'name: shop\n', ...files });
   const project = loadProject({ projectDir: dir });
   const { target } = resolveTarget(project);
-  return buildManifest(project, target, duckDbDialect);
+  return buildWorkspace(project, target, duckDbDialect);
 }
 
 const SHOP = {
@@ -28,7 +28,7 @@ function names(ids: Set<string>): string[] {
 }
 
 describe('selection', () => {
-  const m = manifestOf(SHOP);
+  const m = workspaceOf(SHOP);
   it('selects by name, ancestors and descendants', () => {
     expect(names(selectNodes(m, { select: ['orders'] }))).toEqual(['orders']);
     expect(names(selectNodes(m, { select: ['+orders'] }))).toEqual(['customers', 'orders', 'stg_customers', 'stg_orders']);
@@ -53,12 +53,12 @@ describe('selection', () => {
     expect(selectNodes(m, { select: ['staging'] }).size).toBe(0);
   });
   it('selects tests by test_type and by the generic test name, as dbt does', () => {
-    const t = manifestOf({
+    const t = workspaceOf({
       ...SHOP,
       'models/marts/orders.yml': 'version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n',
       'tests/no_orders.sql': "select * from {{ ref('orders') }} where false",
     });
-    const testNames = (select: string) => [...selectNodes(t, { select: [select] })].map((id) => t.nodes.get(id)!.name).sort();
+    const testNames = (select: string) => [...selectNodes(t, { select: [select] })].map((id) => t.manifest.nodes.get(id)!.name).sort();
     expect(testNames('test_name:unique')).toEqual(['unique_orders_id']);
     expect(testNames('test_name:not_*')).toEqual(['not_null_orders_id']);
     expect(testNames('test_type:singular')).toEqual(['no_orders']);
@@ -75,7 +75,7 @@ describe('selection', () => {
 describe('graph checks', () => {
   it('names file, line and the closest name for a ref to nothing', () => {
     try {
-      manifestOf({ 'models/a.sql': 'select 1 as x', 'models/b.sql': "select *\nfrom {{ ref('aa') }}" });
+      workspaceOf({ 'models/a.sql': 'select 1 as x', 'models/b.sql': "select *\nfrom {{ ref('aa') }}" });
       throw new Error('expected an error');
     } catch (e) {
       expect(e).toBeInstanceOf(ProjectError);
@@ -85,7 +85,7 @@ describe('graph checks', () => {
   });
   it('reports a cycle with every member and its file', () => {
     try {
-      manifestOf({ 'models/a.sql': "select * from {{ ref('c') }}", 'models/b.sql': "select * from {{ ref('a') }}", 'models/c.sql': "select * from {{ ref('b') }}" });
+      workspaceOf({ 'models/a.sql': "select * from {{ ref('c') }}", 'models/b.sql': "select * from {{ ref('a') }}", 'models/c.sql': "select * from {{ ref('b') }}" });
       throw new Error('expected an error');
     } catch (e) {
       const err = e as ProjectError;
@@ -97,7 +97,7 @@ describe('graph checks', () => {
   });
   it('collects every error before stopping', () => {
     try {
-      manifestOf({ 'models/a.sql': "select * from {{ ref('x') }}", 'models/b.sql': "select * from {{ ref('y') }}" });
+      workspaceOf({ 'models/a.sql': "select * from {{ ref('x') }}", 'models/b.sql': "select * from {{ ref('y') }}" });
       throw new Error('expected errors');
     } catch (e) {
       expect(e).toBeInstanceOf(ProjectErrors);

@@ -37,7 +37,7 @@ function printWhereResultsAre(reporter: CliReporter, session: Session, results: 
       r.status === 'success' &&
       r.node.resourceType === 'model' &&
       r.node.relation &&
-      !(session.manifest.graph.successors(r.node.uniqueId) ?? []).some((c) => ran.has(c) && !c.startsWith('test.')),
+      !(session.graph.successors(r.node.uniqueId) ?? []).some((c) => ran.has(c) && !c.startsWith('test.')),
   );
   if (!leaves.length) return;
   const t = session.target;

@@ -12,11 +12,14 @@ import type { ColumnDefinition, NodeConfig } from '../../project/schemas.js';
 import type { YamlFile, YamlPath } from '../../project/yaml-file.js';
 import { inertHooks } from '../../templating/render-hooks.js';
 import type { ParseContext } from '../parse-context.js';
-import type { TemplateEngine } from '../../templating/template-engine.js';
+import type { CompiledTemplate, TemplateEngine } from '../../templating/template-engine.js';
 import { didYouMean } from '../../core/util.js';
 import { DATA_TEST_MACROS, DATA_TEST_MACROS_FILE } from './builtin-tests.js';
 import { parseTestEntry, testConfigSchema, type TestDeclaration } from './test-declaration.js';
 import { genericTestUniqueId, syntheticTestNames } from './test-names.js';
+
+/** Each test node's compiled template, until the node is accepted (a duplicate id is refused). */
+const compiledTemplates = new WeakMap<TestNode, CompiledTemplate>();
 
 /** The parse context, with relation names for tests (generate_*_name sees `resource_type: test`). */
 export type DataTestContext = Omit<ParseContext, 'nameFor'> & {
@@ -87,6 +90,7 @@ export function addDataTests(ctx: DataTestContext): void {
     }
     seen.set(node.uniqueId, node.location);
     ctx.nodes.set(node.uniqueId, node);
+    ctx.templates.set(node.uniqueId, compiledTemplates.get(node)!);
   };
 
   const definedModels = new Set([...project.models.map((m) => m.name), ...project.seeds.map((s) => s.name)]);
@@ -288,7 +292,6 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
     columns: [],
     dependsOn: [],
     rawSql,
-    template: rendered.template,
     testType: 'generic',
     testMetadata,
     attachedNode: target.uniqueId,
@@ -298,6 +301,7 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
     sources: rendered.sources,
   };
   node.relation = auditRelation(ctx, node);
+  compiledTemplates.set(node, rendered.template);
   return node;
 }
 
@@ -351,13 +355,13 @@ function singularTest(ctx: DataTestContext, t: { file: string; name: string; sou
     columns: [],
     dependsOn: [],
     rawSql: t.source,
-    template: rendered.template,
     testType: 'singular',
     location,
     refs: rendered.refs,
     sources: rendered.sources,
   };
   node.relation = auditRelation(ctx, node);
+  compiledTemplates.set(node, rendered.template);
   return node;
 }
 
@@ -397,7 +401,7 @@ export function testSqlFile(node: TestNode): string {
 }
 
 interface Rendered {
-  template: NonNullable<TestNode['template']>;
+  template: CompiledTemplate;
   refs: RefCall[];
   sources: [string, string][];
   source: string;
