@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { duckDbDialect } from '../../src/adapters/duckdb/duckdb-dialect.js';
-import { ProjectError } from '../../src/core/errors.js';
-import { parseCsv } from '../../src/project/csv.js';
-import { inferType, typeSeed } from '../../src/plan/seed-types.js';
+import { duckDbDialect } from '../../../src/adapters/duckdb/duckdb-dialect.js';
+import { ProjectError } from '../../../src/core/errors.js';
+import { parseCsv } from '../../../src/project/csv.js';
+import { inferType, typeSeed } from '../../../src/plan/seed-types.js';
 
 function errorOf(fn: () => unknown): ProjectError {
   try {

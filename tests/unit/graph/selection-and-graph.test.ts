@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { duckDbDialect } from '../../src/adapters/duckdb/duckdb-dialect.js';
-import { injectCtes } from '../../src/compile/compile-node.js';
-import { ProjectError, ProjectErrors } from '../../src/core/errors.js';
-import { buildWorkspace } from '../../src/graph/workspace.js';
-import { selectNodes } from '../../src/graph/selection.js';
-import { loadProject } from '../../src/project/load-project.js';
-import { resolveTarget } from '../../src/project/profiles.js';
-import { writeProject } from '../helpers/project.js';
+import { duckDbDialect } from '../../../src/adapters/duckdb/duckdb-dialect.js';
+import { injectCtes } from '../../../src/compile/compile-node.js';
+import { ProjectError, ProjectErrors } from '../../../src/core/errors.js';
+import { buildWorkspace } from '../../../src/graph/workspace.js';
+import { selectNodes } from '../../../src/graph/selection.js';
+import { loadProject } from '../../../src/project/load-project.js';
+import { resolveTarget } from '../../../src/project/profiles.js';
+import { writeProject } from '../../helpers/project.js';
 
 function workspaceOf(files: Record<string, string>) {
   const dir = writeProject({ 'project.yml': 'name: shop\n', ...files });

@@ -1,17 +1,17 @@
 // The SQL each dialect emits for a fixed project, compared with tests/golden/<dialect>/*.sql.
-// After an intended change, rewrite them with: UPDATE_GOLDEN=1 npx vitest run tests/unit/golden-sql.test.ts
+// After an intended change, rewrite them with: UPDATE_GOLDEN=1 npx vitest run tests/unit/plan/golden-sql.test.ts
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RelationType } from '../../src/warehouse/dialect.js';
-import { compileNode } from '../../src/compile/compile-node.js';
-import type { ModelNode, SeedNode } from '../../src/parse/nodes.js';
-import { openProject, type Session } from '../../src/index.js';
-import { planModel, tempRelation } from '../../src/plan/plan-model.js';
-import { parseCsv } from '../../src/project/csv.js';
-import { typeSeed } from '../../src/plan/seed-types.js';
-import { REPO_ROOT, writeProject } from '../helpers/project.js';
+import type { RelationType } from '../../../src/warehouse/dialect.js';
+import { compileNode } from '../../../src/compile/compile-node.js';
+import type { ModelNode, SeedNode } from '../../../src/parse/nodes.js';
+import { openProject, type Session } from '../../../src/index.js';
+import { planModel, tempRelation } from '../../../src/plan/plan-model.js';
+import { parseCsv } from '../../../src/project/csv.js';
+import { typeSeed } from '../../../src/plan/seed-types.js';
+import { REPO_ROOT, writeProject } from '../../helpers/project.js';
 
 const GOLDEN = path.join(REPO_ROOT, 'tests', 'golden');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -102,7 +102,7 @@ for (const target of ['duckdb', 'snowflake']) {
 
 describe('Snowflake: column names read back from the catalog', () => {
   it('are quoted exactly when the bare name would fold to another spelling', async () => {
-    const { snowflakeDialect } = await import('../../src/adapters/snowflake/snowflake-dialect.js');
+    const { snowflakeDialect } = await import('../../../src/adapters/snowflake/snowflake-dialect.js');
     const rel = { database: 'dh_database', schema: 'analytics', identifier: 'items' };
     const staged = tempRelation(rel, '__model_incr');
     // As information_schema gives them: plain names upper-case, quoted ones as written.

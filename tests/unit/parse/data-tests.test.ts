@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { junitXml, xmlEscape } from '../../src/execute/junit.js';
-import { parseTestEntry } from '../../src/parse/data-tests/test-declaration.js';
-import { genericTestUniqueId, md5, pyRepr, syntheticTestNames } from '../../src/parse/data-tests/test-names.js';
-import { holds, parseThreshold, testStatus, type Threshold } from '../../src/parse/data-tests/thresholds.js';
-import { ProjectError } from '../../src/core/errors.js';
-import type { Node } from '../../src/parse/nodes.js';
-import { parseYaml } from '../../src/project/yaml-file.js';
-import type { RunSummary } from '../../src/execute/results.js';
+import { junitXml, xmlEscape } from '../../../src/execute/junit.js';
+import { parseTestEntry } from '../../../src/parse/data-tests/test-declaration.js';
+import { genericTestUniqueId, md5, pyRepr, syntheticTestNames } from '../../../src/parse/data-tests/test-names.js';
+import { holds, parseThreshold, testStatus, type Threshold } from '../../../src/parse/data-tests/thresholds.js';
+import { ProjectError } from '../../../src/core/errors.js';
+import type { Node } from '../../../src/parse/nodes.js';
+import { parseYaml } from '../../../src/project/yaml-file.js';
+import type { RunSummary } from '../../../src/execute/results.js';
 
 describe('dbt test names', () => {
   it('names built-in tests as dbt does', () => {

@@ -1,7 +1,7 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { NetworkGuardError, takeNetworkViolations } from '../setup/network-guard.js';
+import { NetworkGuardError, takeNetworkViolations } from './network-guard.js';
 
 describe('network guard', () => {
   it('blocks a non-loopback connect before the socket starts connecting', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact, redactDeep, registerSecret } from '../../src/core/secrets.js';
+import { redact, redactDeep, registerSecret } from '../../../src/core/secrets.js';
 
 describe('secret redaction', () => {
   it('redacts a secret as written, JSON-escaped and SQL-quoted', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Node } from '../../src/parse/nodes.js';
-import { configFromTree, mergeConfig } from '../../src/project/folder-config.js';
-import { loadProject } from '../../src/project/load-project.js';
-import { unsupportedConfigWarning, unsupportedProjectKeys } from '../../src/project/unsupported.js';
-import { hookTexts } from '../../src/execute/hooks.js';
-import { writeProject } from '../helpers/project.js';
+import type { Node } from '../../../src/parse/nodes.js';
+import { configFromTree, mergeConfig } from '../../../src/project/folder-config.js';
+import { loadProject } from '../../../src/project/load-project.js';
+import { unsupportedConfigWarning, unsupportedProjectKeys } from '../../../src/project/unsupported.js';
+import { hookTexts } from '../../../src/execute/hooks.js';
+import { writeProject } from '../../helpers/project.js';
 
 describe('dbt project settings', () => {
   it('adds hooks up from project to folder to model, in both spellings', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ProjectError, ProjectErrors, openProject } from '../../src/index.js';
-import { chartSpecOf } from '../../src/docs/chart-spec.js';
-import { parseDocBlocks } from '../../src/parse/doc-blocks.js';
-import { buildSiteData, funnelCheck } from '../../src/docs/site-data.js';
-import { jsonForScript, renderSiteHtml } from '../../src/docs/site-html.js';
-import { writeProject } from '../helpers/project.js';
+import { ProjectError, ProjectErrors, openProject } from '../../../src/index.js';
+import { chartSpecOf } from '../../../src/docs/chart-spec.js';
+import { parseDocBlocks } from '../../../src/parse/doc-blocks.js';
+import { buildSiteData, funnelCheck } from '../../../src/docs/site-data.js';
+import { jsonForScript, renderSiteHtml } from '../../../src/docs/site-html.js';
+import { writeProject } from '../../helpers/project.js';
 
 const PROFILES = 'p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: ":memory:"\n';
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, openProject, type Adapter } from '../../src/index.js';
-import { columnKind } from '../../src/profile/column-kind.js';
-import { binPlan, parseTime, summaryQuery, valuesQuery, planValueSets, type ColumnSummary, type ProfileSql } from '../../src/profile/profile-queries.js';
-import { profileRelation } from '../../src/profile/profile-relation.js';
-import { profileSqlFor } from '../../src/tasks/profile.js';
-import { writeProject } from '../helpers/project.js';
+import { connect, openProject, type Adapter } from '../../../src/index.js';
+import { columnKind } from '../../../src/profile/column-kind.js';
+import { binPlan, parseTime, summaryQuery, valuesQuery, planValueSets, type ColumnSummary, type ProfileSql } from '../../../src/profile/profile-queries.js';
+import { profileRelation } from '../../../src/profile/profile-relation.js';
+import { profileSqlFor } from '../../../src/tasks/profile.js';
+import { writeProject } from '../../helpers/project.js';
 
 const duckSql: ProfileSql = {
   quote: (id) => `"${id.replace(/"/g, '""')}"`,

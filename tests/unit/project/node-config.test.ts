@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nodeConfigSchema, parseNodeConfig } from '../../src/project/schemas.js';
+import { nodeConfigSchema, parseNodeConfig } from '../../../src/project/schemas.js';
 
 describe('parseNodeConfig', () => {
   it('gives the verdict and value of the whole schema, for any config() call', () => {
