@@ -7,6 +7,8 @@ WORKDIR /app
 ENV NODE_ENV=production \
     NO_COLOR=1
 
+# .dockerignore keeps packages/ out (the Snowflake emulator workspace, a test tool): npm ci then
+# installs the root package alone and skips the missing workspace's lock entries.
 COPY . .
 # npm ci runs `prepare`, which compiles the engine to dist/ (TypeScript is a dev dependency).
 RUN npm ci --include=dev \

@@ -11,7 +11,7 @@ import { createAdapter } from '../../src/adapters/create-adapter.js';
 import type { RelationName, SeedType } from '../../src/warehouse/dialect.js';
 import { connect, execute, type Session } from '../../src/index.js';
 import { duckDbTargetSchema, snowflakeTargetSchema, type TargetConfig } from '../../src/project/profiles.js';
-import { startSnowflakeEmulator, type SnowflakeEmulator } from '../../src/snowflake-emulator/server.js';
+import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
 import { writeProject } from '../helpers/project.js';
 
 const PASSWORD = 'model-password';

@@ -3,7 +3,7 @@
 import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSnowflakeEmulator, type SnowflakeEmulator } from '../../src/snowflake-emulator/server.js';
+import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
 import { copyShippedProject, queryDuckDb, runModel, type CliResult } from '../helpers/project.js';
 
 const NASTY = [`'; drop table dh_database.dh_prod.segments_derived; --`, `x' or '1'='1`, `O'Higgins /* comment */ -- tail`, `a\\'; select 1; --`];

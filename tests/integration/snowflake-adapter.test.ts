@@ -10,7 +10,7 @@ import type { Adapter } from '../../src/warehouse/adapter.js';
 import { createAdapter } from '../../src/adapters/create-adapter.js';
 import { ProjectError } from '../../src/core/errors.js';
 import { snowflakeTargetSchema, type TargetConfig } from '../../src/project/profiles.js';
-import { startSnowflakeEmulator, type SnowflakeEmulator } from '../../src/snowflake-emulator/server.js';
+import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
 
 const PASSPHRASE = 'key-passphrase-9731';
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'model-sf-adapter-'));

@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSnowflakeEmulator, type SnowflakeEmulator } from '../../src/snowflake-emulator/server.js';
+import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
 import { copyShippedProject, queryDuckDb, runModel } from '../helpers/project.js';
 
 const PASSWORD = 'model-password';

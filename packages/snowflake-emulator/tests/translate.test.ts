@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arrayInsertAsSelect, translate, TranslationError, type Translation } from '../../src/snowflake-emulator/translate.js';
+import { arrayInsertAsSelect, translate, TranslationError, type Translation } from '../src/translate.js';
 
 function one(sql: string): Translation {
   const result = translate(sql);

@@ -3,7 +3,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, ConnectionOptions, RowStatement, SnowflakeError } from 'snowflake-sdk';
-import { startSnowflakeEmulator, type SnowflakeEmulator } from '../../src/snowflake-emulator/server.js';
+import { startSnowflakeEmulator, type SnowflakeEmulator } from '../src/server.js';
 
 type SnowflakeSdk = typeof import('snowflake-sdk');
 
