@@ -1,5 +1,7 @@
 /**
- * The engine's layer rules, checked by `npm test` (`npm run lint:layers`).
+ * The engine's layer rules, checked by `npm test` (`npm run lint:layers`), and the line between the
+ * engine (src/) and the segmentation app (app/): the app uses the engine's public API, src/index.ts,
+ * and adds commands to its CLI through src/cli/main.ts; the engine never imports the app.
  *
  * `src/` is a stack of layers. A module may import its own layer and the layers below it,
  * never one above; type-only imports count the same. The order, lowest first, with what each holds
@@ -44,9 +46,9 @@ module.exports = {
     ...layerRules,
     {
       name: 'no-circular',
-      comment: 'no import circle between files (type-only imports included)',
+      comment: 'no import circle between files, in the engine or the app (type-only imports included)',
       severity: 'error',
-      from: { path: '^src/' },
+      from: { path: '^(src|app)/' },
       to: { circular: true },
     },
     {
@@ -55,6 +57,34 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/' },
       to: { path: '^src/index\\.ts$' },
+    },
+    {
+      name: 'app-uses-the-public-api',
+      comment: 'app/ imports from src/ only the public API (src/index.ts) and the CLI extension point (src/cli/main.ts)',
+      severity: 'error',
+      from: { path: '^app/' },
+      to: { path: '^src/', pathNot: '^src/(index|cli/main)\\.ts$' },
+    },
+    {
+      name: 'engine-does-not-import-the-app',
+      comment: 'nothing under src/ imports app/: the engine knows nothing of the projects it runs',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^app/' },
+    },
+    {
+      name: 'test-infrastructure-apart',
+      comment: 'the Snowflake emulator (packages/) and the engine never import each other: it is a test instrument',
+      severity: 'error',
+      from: { path: '^packages/' },
+      to: { path: '^(src|app)/' },
+    },
+    {
+      name: 'no-test-infrastructure-in-products',
+      comment: 'the engine and the app never import the Snowflake emulator (only tests do)',
+      severity: 'error',
+      from: { path: '^(src|app)/' },
+      to: { path: '^packages/' },
     },
     {
       name: 'no-stray-top-level-files',

@@ -136,7 +136,7 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('build first: npm run build');
+  if (!existsSync(path.join(ROOT, 'dist', 'bundle', 'model.cjs'))) throw new Error('build first: npm run build');
   const project = mkdtempSync(path.join(os.tmpdir(), 'model-bench-api-'));
   for (const entry of ['project.yml', 'profiles.yml', 'models', 'seeds', 'macros', 'data']) cpSync(path.join(ROOT, entry), path.join(project, entry), { recursive: true });
   const build = spawn(process.execPath, [MODEL_BIN, 'build', '--project-dir', project], { stdio: 'ignore' });
@@ -255,7 +255,7 @@ function writeSection(s: Summary, machine: { cpus: number; cpuModel: string; nod
     `Per round, API / bare requests/s ranged ${s.throughputRatioMin.toFixed(2)}-${s.throughputRatioMax.toFixed(2)}${Math.abs(s.throughputRatio - 0.7) < 0.05 ? ': the median is close enough to the target that a run can land on either side of it' : ''}.`,
     '',
     `For scale: a minimal Fastify route reaches ${s.fastifyMinimalRatio.toFixed(2)} of the bare server here, and the API ${(s.apiRps / s.fastifyMinimalRps).toFixed(2)} of that route.`,
-    '`/getVoucher/` is answered ahead of Fastify (`src/api/voucher-fast-path.ts`), and its own work per request is a few microseconds',
+    '`/getVoucher/` is answered ahead of Fastify (`app/api/voucher-fast-path.ts`), and its own work per request is a few microseconds',
     'beyond what the bare server does (JSON.parse, answer JSON): a hand-written check of well-formed bodies (`fastVoucherRequest`; the zod',
     'schema, still the contract, runs only when a body is wrong, so every 422 is unchanged; a property test holds the two equal), one',
     'character-level parse per timestamp, the answer JSON made once per answer row, and the request log line built as text and handed',

@@ -18,7 +18,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateVouchers } from '../src/datagen/generate-vouchers.js';
+import { generateVouchers } from '../app/datagen/generate-vouchers.js';
 import { shapeFor, writeDataformProject, writeModelProject } from './generate-project.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -284,7 +284,7 @@ function markdown(results: { machine: ReturnType<typeof machine>; date: string; 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   mkdirSync(OUT, { recursive: true });
-  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('build first: npm run build');
+  if (!existsSync(path.join(ROOT, 'dist', 'bundle', 'model.cjs'))) throw new Error('build first: npm run build');
   const results: Parameters<typeof markdown>[0] = { machine: machine(), date: new Date().toISOString().slice(0, 10), runs: args.runs };
   if (args.only.has('compile')) results.compile = await benchCompile(args);
   if (args.only.has('build')) results.build = await benchBuild(args);

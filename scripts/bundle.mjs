@@ -1,7 +1,8 @@
-// Bundles the compiled CLI (dist/) into one CommonJS file, dist/bundle/model.cjs: one module
-// instead of hundreds of files cuts Node's start-up by a few hundred milliseconds, and a single
-// classic script can be loaded with a V8 code cache (see bin/model.js), which ES modules cannot
-// on Node 20. Native and lazily loaded clients stay external. The engine's own macro files are
+// Bundles the compiled CLI into one CommonJS file, dist/bundle/model.cjs. tsc puts the engine in
+// dist/src/ and the segmentation app in dist/app/; the entry is the app's dist/app/main.js (the
+// engine's CLI plus the app's `model serve`). One module instead of hundreds of files cuts Node's
+// start-up by a few hundred milliseconds, and a single classic script can be loaded with a V8 code
+// cache (see bin/model.js), which ES modules cannot on Node 20. Native and lazily loaded clients stay external. The engine's own macro files are
 // compiled to JavaScript here, once, instead of on every start.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,9 +14,9 @@ import { build } from 'esbuild';
 const dist = path.resolve('dist');
 const load = (rel) => import(pathToFileURL(path.join(dist, rel)).href);
 
-const { compileTemplateToCode } = await load('templating/template-engine.js');
-const { BUILTIN_MACROS, BUILTIN_MACROS_FILE } = await load('templating/builtin-macros.js');
-const { DATA_TEST_MACROS, DATA_TEST_MACROS_FILE } = await load('parse/data-tests/builtin-tests.js');
+const { compileTemplateToCode } = await load('src/templating/template-engine.js');
+const { BUILTIN_MACROS, BUILTIN_MACROS_FILE } = await load('src/templating/builtin-macros.js');
+const { DATA_TEST_MACROS, DATA_TEST_MACROS_FILE } = await load('src/parse/data-tests/builtin-tests.js');
 
 const precompiled = [
   [BUILTIN_MACROS_FILE, BUILTIN_MACROS],
@@ -26,11 +27,11 @@ const precompiled = [
 });
 const precompiledModule = `export const PRECOMPILED = [\n${precompiled.join('\n')}\n];\n`;
 
-/** Replaces the empty dist/templating/precompiled.js with the compiled built-in macros. */
+/** Replaces the empty dist/src/templating/precompiled.js with the compiled built-in macros. */
 const precompilePlugin = {
   name: 'precompiled-templates',
   setup(b) {
-    const target = path.join(dist, 'templating', 'precompiled.js');
+    const target = path.join(dist, 'src', 'templating', 'precompiled.js');
     b.onLoad({ filter: /precompiled\.js$/ }, (args) => (path.resolve(args.path) === target ? { contents: precompiledModule, loader: 'js' } : undefined));
   },
 };
@@ -68,15 +69,16 @@ const lazyChildProcessPlugin = {
 rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
-  entryPoints: ['dist/cli/main.js'],
+  entryPoints: ['dist/app/main.js'],
   outfile: 'dist/bundle/model.cjs',
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
   external: ['@duckdb/node-api', 'snowflake-sdk', 'chokidar', 'fsevents', 'playwright-core', 'fastify', '@fastify/*', 'pino'],
-  // The bundle sits at dist/bundle/, two folders below the root like dist/<module>/, so paths
-  // built from import.meta.url resolve the same in both.
+  // The bundle sits at dist/bundle/, two folders below the root like src/<layer>/, so paths built
+  // from import.meta.url (src/docs/site-html.ts) resolve the same from the sources and the bundle.
+  // (tsc's unbundled dist/src/<layer>/ is three folders down: it is bundled, not run.)
   define: { 'import.meta.url': '__modelImportMetaUrl' },
   banner: { js: 'var __modelImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   plugins: [precompilePlugin, englishOnlyZodPlugin, lazyChildProcessPlugin],

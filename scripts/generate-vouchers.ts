@@ -1,5 +1,5 @@
 /**
- * Generates synthetic raw voucher data (see src/datagen/generate-vouchers.ts).
+ * Generates synthetic raw voucher data (see app/datagen/generate-vouchers.ts).
  *
  *   npm run generate -- --rows N --out file.parquet [--seed S] [--memory-limit 1GB] [--threads T]
  *
@@ -18,7 +18,7 @@ import {
   generateVouchers,
   validateOptions,
   type GenerateResult,
-} from '../src/datagen/generate-vouchers.js';
+} from '../app/datagen/generate-vouchers.js';
 
 const USAGE = `usage: npm run generate -- --rows N --out FILE [--seed S] [--memory-limit 1GB] [--threads T] [--quiet]
 

@@ -1,7 +1,26 @@
+/**
+ * The CLI's entry and its public surface: `runCli`, and what a command added from outside the
+ * engine needs (the segmentation app adds `model serve` this way; see app/main.ts). Outside
+ * src/, import the CLI only from this file.
+ */
 import { Command, CommanderError } from 'commander';
 import { ENGINE_VERSION } from '../execute/artifacts.js';
 import { CliReporter } from './reporter.js';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS, type CliCommand } from './commands/index.js';
+
+export type { CliCommand } from './commands/index.js';
+export { common, toOptions } from './options.js';
+export type { CliContext, CommonFlags } from './options.js';
+export type { CliReporter } from './reporter.js';
+
+export interface CliOptions {
+  /** Where output goes (default stdout). */
+  out?: NodeJS.WritableStream;
+  /** Where messages and errors go (default stderr). */
+  err?: NodeJS.WritableStream;
+  /** Commands to add after the engine's own, each registered as they are (`program.command(...)`). */
+  commands?: readonly CliCommand[];
+}
 
 /**
  * A reader that stops early (`model profile x | head`) closes the pipe: stop quietly, as Unix
@@ -15,7 +34,7 @@ function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
 }
 
 /** Runs the CLI and returns its exit code: 0 ok, 1 a node or test failed, 2 usage or project error. */
-export async function runCli(argv: string[], io: { out?: NodeJS.WritableStream; err?: NodeJS.WritableStream } = {}): Promise<number> {
+export async function runCli(argv: string[], io: CliOptions = {}): Promise<number> {
   const out = (io.out ?? process.stdout) as NodeJS.WriteStream;
   const err = (io.err ?? process.stderr) as NodeJS.WriteStream;
   if (!io.out) quietOnClosedPipe(process.stdout);
@@ -36,7 +55,7 @@ export async function runCli(argv: string[], io: { out?: NodeJS.WritableStream; 
       code = c;
     },
   };
-  for (const register of COMMANDS) register(program, ctx);
+  for (const register of [...COMMANDS, ...(io.commands ?? [])]) register(program, ctx);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { SiteData } from './site-data.js';
 
-/** The page's own script and styles; the same relative path works from src/docs and dist/docs. */
+/** The page's own script and styles; the same relative path works from src/docs and from the bundle (dist/bundle). */
 function clientAsset(name: string): string {
   return readFileSync(new URL(`../../src/docs/client/${name}`, import.meta.url), 'utf8');
 }

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildServer, type VoucherServer } from '../../src/api/server.js';
+import { buildServer, type VoucherServer } from '../../app/api/server.js';
 import http from 'node:http';
 import { copyShippedProject, queryDuckDb, runModel } from '../helpers/project.js';
 import { holdDuckDbFile } from '../helpers/faults.js';

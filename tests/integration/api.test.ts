@@ -1,9 +1,9 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer, type VoucherServer } from '../../src/api/server.js';
+import { buildServer, type VoucherServer } from '../../app/api/server.js';
 import { ProjectError } from '../../src/core/errors.js';
 import { spawn } from 'node:child_process';
 import { copyShippedProject, MODEL_BIN, queryDuckDb, runModel } from '../helpers/project.js';
@@ -422,5 +422,66 @@ describe('running the pipeline through the API', () => {
     } finally {
       await api.server.app.close();
     }
+  });
+});
+
+describe('the relations the API serves, named in project config', () => {
+  /** The shipped project with its `voucher_api` var lines replaced by `vars` (YAML lines, indented two spaces). */
+  function withApiVar(dir: string, vars: string): void {
+    const file = path.join(dir, 'project.yml');
+    const text = readFileSync(file, 'utf8');
+    const shipped = '  voucher_api:\n    answer: segments_derived\n    rules: rules_for_segments\n';
+    expect(text).toContain(shipped);
+    writeFileSync(file, text.replace(shipped, vars));
+  }
+
+  it('answers from the model and rules the voucher_api var names, not from segments_derived', async () => {
+    const dir = copyShippedProject();
+    // Rules from a model over the seed with one bucket renamed, and an answer of 777 for every rule.
+    writeFileSync(
+      path.join(dir, 'models', 'prod', 'renamed_rules.sql'),
+      "select segment_type, case when segment_name = '61-90' then 'two_to_three_months' else segment_name end as segment_name, min_value, max_value\nfrom {{ ref('rules_for_segments') }}\n",
+    );
+    writeFileSync(
+      path.join(dir, 'models', 'prod', 'flat_answer.sql'),
+      "select segment_type, segment_name, 777 as voucher_amount, 1 as voucher_count, 1 as segment_rows from {{ ref('renamed_rules') }}\n",
+    );
+    withApiVar(dir, '  voucher_api:\n    answer: flat_answer\n    rules: renamed_rules\n');
+    const built = await runModel(['build'], { cwd: dir });
+    expect(built.code, built.stderr).toBe(0);
+    const api = await start(dir);
+    try {
+      const health = (await (await fetch(`${api.base}/health`)).json()) as Record<string, any>;
+      expect(health.answer).toMatchObject({ loaded: true, rows: 8 });
+      // built_at comes from run_results.json, for the configured answer model.
+      expect(health.answer.built_at).toEqual(expect.any(String));
+      const r = await post(api.base, '/getVoucher/', customer());
+      expect(r.status).toBe(200);
+      expect(r.json).toEqual({ voucher_amount: 777, segment_type: 'recency_segment', segment_name: 'two_to_three_months', customer_id: 123 });
+      // /runPipeline/ reloads from the configured model too.
+      const run = await post(api.base, '/runPipeline/', '');
+      expect(run.json).toMatchObject({ status: 'success', answer: { reloaded: true, rows: 8 } });
+    } finally {
+      await api.server.app.close();
+    }
+  });
+
+  it('refuses to start, naming project.yml and the var, when the var is missing or names no model or seed', async () => {
+    const missing = copyShippedProject();
+    withApiVar(missing, '');
+    const noVar = buildServer({ projectDir: missing, host: '127.0.0.1', logLevel: false });
+    await expect(noVar).rejects.toThrow(ProjectError);
+    await expect(noVar).rejects.toMatchObject({ headline: expect.stringMatching(/^project\.yml: error \[project\]: the var 'voucher_api\.answer' is not set/) });
+
+    const unknown = copyShippedProject();
+    withApiVar(unknown, '  voucher_api:\n    answer: segments_derived\n    rules: no_such_rules\n');
+    await expect(buildServer({ projectDir: unknown, host: '127.0.0.1', logLevel: false })).rejects.toMatchObject({
+      headline: expect.stringMatching(/^project\.yml: error \[project\]: the var 'voucher_api\.rules' names 'no_such_rules', but the project has no model or seed/),
+    });
+
+    // The CLI says the same, and exits 2 like any project error.
+    const cli = await runModel(['serve', '--port', '0'], { cwd: missing });
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toMatch(/project\.yml: error \[project\]: the var 'voucher_api\.answer' is not set[\s\S]*hint: add under vars: in project\.yml: voucher_api: \{answer: segments_derived, rules: rules_for_segments\}/);
   });
 });

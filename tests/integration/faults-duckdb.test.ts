@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateVouchers } from '../../src/datagen/generate-vouchers.js';
+import { generateVouchers } from '../../app/datagen/generate-vouchers.js';
 import { duckQuery, withDuckDb, expectNoCrash, faultSeed, fingerprints, holdDuckDbFile, prng, startModel, tempLeftovers, type Fingerprints } from '../helpers/faults.js';
 import { copyShippedProject, runModel, writeProject } from '../helpers/project.js';
 

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateVouchers } from '../../src/datagen/generate-vouchers.js';
+import { generateVouchers } from '../../app/datagen/generate-vouchers.js';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
 import { expectNoCrash, faultSeed, fingerprints, prng, startModel, tempLeftovers, type Fingerprints } from '../helpers/faults.js';
 import { copyShippedProject, runModel, writeProject } from '../helpers/project.js';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateVouchers } from '../../src/datagen/generate-vouchers.js';
+import { generateVouchers } from '../../app/datagen/generate-vouchers.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 // CI keeps the real extract next to the repo; REAL_VOUCHERS_FILE lets a worktree elsewhere use it.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accessPolicy, bearerMatches, isLoopback } from '../../src/api/access.js';
+import { accessPolicy, bearerMatches, isLoopback } from '../../app/api/access.js';
 import { ProjectError } from '../../src/core/errors.js';
 
 const TOKEN = 'a-long-enough-test-token-0123456789';

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fastVoucherRequest, normalizeRequest, voucherRequestSchema } from '../../src/api/schemas.js';
+import { fastVoucherRequest, normalizeRequest, voucherRequestSchema } from '../../app/api/schemas.js';
 import { timestampText, validTimestampText } from '../helpers/timestamps.js';
 
 const ABSENT = Symbol('absent');

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseTimestamp } from '../../src/api/timestamp.js';
+import { parseTimestamp } from '../../app/api/timestamp.js';
 import { timestampText, validTimestampText } from '../helpers/timestamps.js';
 
 /** The grammar as a regular expression (the parser's former implementation), with the same calendar checks. */

@@ -7,12 +7,14 @@ import { registerDocs } from './docs.js';
 import { registerLs } from './ls.js';
 import { registerProfile } from './profile.js';
 import { registerRunCommands } from './run-commands.js';
-import { registerServe } from './serve.js';
 import { registerShow } from './show.js';
 import { registerTest } from './test.js';
 
-/** Every command, one file each; add a new one here. */
-export const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
+/** Registers one command on the program. */
+export type CliCommand = (program: Command, ctx: CliContext) => void;
+
+/** Every command of the engine, one file each; add a new one here. Commands from outside the engine come through `runCli`'s `commands`. */
+export const COMMANDS: CliCommand[] = [
   registerRunCommands,
   registerTest,
   registerCompile,
@@ -22,5 +24,4 @@ export const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
   registerDocs,
   registerClean,
   registerDebug,
-  registerServe,
 ];

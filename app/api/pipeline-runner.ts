@@ -2,8 +2,8 @@
  * Runs the pipeline (the same build as `model build`) in the server's process, one run at a time,
  * then reloads the answer. Readers keep the previous answer until the new one is read whole.
  */
-import { countByStatus, execute, exitCodeOf, openProject, type CommonOptions, type NodeResult, type Reporter, type RunSummary } from '../index.js';
-import { loadAnswer, type AnswerCache } from './answer-cache.js';
+import { countByStatus, execute, exitCodeOf, openProject, type CommonOptions, type NodeResult, type Reporter, type RunSummary } from '../../src/index.js';
+import { loadAnswer, servedRelations, type AnswerCache } from './answer-cache.js';
 import { ApiError } from './api-error.js';
 import type { PipelineAnswer } from './schemas.js';
 
@@ -61,7 +61,7 @@ export class PipelineRunner {
     const started = Date.now();
     this.log.info({}, 'pipeline started');
     const { session, summary } = await execute('build', { ...this.options, reporter: logReporter(this.log) });
-    const answerNode = session.manifest.byName.get('segments_derived');
+    const answerNode = servedRelations(session).answer.uniqueId;
     const answerResult = summary.results.find((r) => r.node.uniqueId === answerNode);
     let reloaded = false;
     // Reload only when the answer table was rebuilt: otherwise the warehouse still holds the old one.

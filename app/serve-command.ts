@@ -1,7 +1,10 @@
+/**
+ * `model serve`, the segmentation app's command: added to the engine's CLI through `runCli`'s
+ * `commands` (app/main.ts), so the engine never imports the app.
+ */
 import { Option, type Command } from 'commander';
-import { ProjectError } from '../../core/errors.js';
-import { registerSecret } from '../../core/secrets.js';
-import { common, toOptions, type CliContext, type CommonFlags } from '../options.js';
+import { ProjectError, registerSecret } from '../src/index.js';
+import { common, toOptions, type CliContext, type CommonFlags } from '../src/cli/main.js';
 
 interface ServeFlags extends CommonFlags {
   host: string;
@@ -32,7 +35,7 @@ export function registerServe(program: Command, { reporter }: CliContext): void 
       const token = process.env.MODEL_API_TOKEN;
       registerSecret(token);
       // Loaded here, not at start-up: Fastify and its plugins would cost every other command.
-      const { buildServer } = await import('../../api/server.js');
+      const { buildServer } = await import('./api/server.js');
       const { app, cache, runner } = await buildServer({
         projectDir: opts.projectDir,
         target: opts.target,

@@ -1,13 +1,13 @@
 /**
- * The answer the API serves, held in memory: the segment rules, `segments_derived` and the
- * countries the pipeline covered. Read from the warehouse once (open, read, close: DuckDB lets
- * one process hold the file), then swapped whole after each pipeline run, so a request never
- * waits on the warehouse and never sees half of an answer.
+ * The answer the API serves, held in memory: the segment rules, the answer table and the
+ * countries the pipeline covered. Which seed and model those are is project config (the
+ * `voucher_api` var in project.yml), not code. Read from the warehouse once (open, read, close:
+ * DuckDB lets one process hold the file), then swapped whole after each pipeline run, so a
+ * request never waits on the warehouse and never sees half of an answer.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RelationName } from '../warehouse/dialect.js';
-import { connect, ProjectError, type Session } from '../index.js';
+import { connect, ProjectError, type RelationName, type Session } from '../../src/index.js';
 import { SEGMENT_TYPES } from './schemas.js';
 
 export interface SegmentRule {
@@ -29,7 +29,7 @@ export interface AnswerRow {
 export interface Answer {
   /** Per segment type, its rules by ascending min. */
   rules: Map<string, SegmentRule[]>;
-  /** `segments_derived` keyed by `type \0 name`. */
+  /** The answer table (`voucher_api.answer`, segments_derived in the shipped project) keyed by `type \0 name`. */
   rows: Map<string, AnswerRow>;
   /** The pipeline's countries, trimmed and lower-cased. */
   countries: Set<string>;
@@ -69,15 +69,51 @@ export class AnswerCache {
   }
 }
 
-function relationOf(session: Session, name: string): RelationName {
-  const id = session.manifest.byName.get(name);
-  const node = id ? session.manifest.nodes.get(id) : undefined;
-  if (!node?.relation) {
-    throw new ProjectError('project', `the project has no model or seed named '${name}', which the API serves from`, {
-      hint: 'the API serves the segmentation project: segments_derived (the answer) and rules_for_segments (the seed)',
+/** The project var naming the relations the API serves: `vars: voucher_api: {answer, rules}` in project.yml. */
+export const API_VAR = 'voucher_api';
+const API_VAR_EXAMPLE = `${API_VAR}: {answer: segments_derived, rules: rules_for_segments}`;
+
+/** A model or seed the API reads, as the project names it. */
+export interface ServedNode {
+  /** The name in the project (`voucher_api.answer` or `.rules`). */
+  name: string;
+  uniqueId: string;
+  relation: RelationName;
+}
+
+/** The two relations the API serves: the answer table and the segment rules. */
+export interface ServedRelations {
+  answer: ServedNode;
+  rules: ServedNode;
+}
+
+/**
+ * Reads `voucher_api.answer` and `voucher_api.rules` from the session's project vars (project.yml,
+ * or `--vars`) and finds the model or seed each names; a ProjectError naming the file and the var
+ * when one is missing or names nothing the API can read.
+ */
+export function servedRelations(session: Session): ServedRelations {
+  const file = session.project.file;
+  const config = session.project.vars[API_VAR];
+  const missing = (what: string) =>
+    new ProjectError('project', `the var '${API_VAR}.${what}' is not set: the API needs it to know which model or seed to serve from`, {
+      location: { file },
+      hint: `add under vars: in ${file}: ${API_VAR_EXAMPLE}`,
     });
-  }
-  return node.relation;
+  const find = (key: 'answer' | 'rules'): ServedNode => {
+    const name = config !== null && typeof config === 'object' && !Array.isArray(config) ? (config as Record<string, unknown>)[key] : undefined;
+    if (typeof name !== 'string' || name.trim() === '') throw missing(key);
+    const uniqueId = session.manifest.byName.get(name);
+    const node = uniqueId ? session.manifest.nodes.get(uniqueId) : undefined;
+    if (!uniqueId || !node?.relation || (node.resourceType !== 'model' && node.resourceType !== 'seed')) {
+      throw new ProjectError('project', `the var '${API_VAR}.${key}' names '${name}', but the project has no model or seed of that name for the API to serve from`, {
+        location: { file },
+        hint: `name a model or seed of the project (an ephemeral model has no table to read), e.g. ${API_VAR_EXAMPLE}`,
+      });
+    }
+    return { name, uniqueId, relation: node.relation };
+  };
+  return { answer: find('answer'), rules: find('rules') };
 }
 
 /** The `countries` var as the pipeline's `selected_countries()` macro reads it. */
@@ -91,13 +127,12 @@ function num(v: unknown): number {
   return typeof v === 'number' ? v : Number(v);
 }
 
-/** When the last `model build` finished segments_derived, from target/run_results.json, if it says. */
-function builtAtFromArtifacts(session: Session): string | null {
+/** When the last `model build` finished the answer table, from target/run_results.json, if it says. */
+function builtAtFromArtifacts(session: Session, id: string): string | null {
   try {
     const runResults = JSON.parse(readFileSync(path.join(session.project.targetDir, 'run_results.json'), 'utf8')) as {
       results?: { unique_id?: string; status?: string; timing?: { completed_at?: string }[] }[];
     };
-    const id = session.manifest.byName.get('segments_derived');
     const r = runResults.results?.find((x) => x.unique_id === id && x.status === 'success');
     return r?.timing?.[0]?.completed_at ?? null;
   } catch {
@@ -112,8 +147,9 @@ export type LoadResult = { answer: Omit<Answer, 'version'> } | { missing: string
  * warehouse errors (a locked file) are thrown as ProjectError.
  */
 export async function loadAnswer(session: Session, builtAt?: string): Promise<LoadResult> {
-  const answerRelation = relationOf(session, 'segments_derived');
-  const rulesRelation = relationOf(session, 'rules_for_segments');
+  const served = servedRelations(session);
+  const answerRelation = served.answer.relation;
+  const rulesRelation = served.rules.relation;
   const dialect = session.dialect;
   const adapter = await connect(session);
   try {
@@ -153,7 +189,7 @@ export async function loadAnswer(session: Session, builtAt?: string): Promise<Lo
         rows,
         countries: new Set(countryNames.map((c) => c.toLowerCase())),
         countryNames,
-        builtAt: builtAt ?? builtAtFromArtifacts(session),
+        builtAt: builtAt ?? builtAtFromArtifacts(session, served.answer.uniqueId),
         loadedAt: new Date().toISOString(),
       },
     };

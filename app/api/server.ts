@@ -8,8 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import http from 'node:http';
 import pino from 'pino';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { isUserError, ProjectError, ProjectErrors, type CommonOptions } from '../index.js';
-import { redact } from '../core/secrets.js';
+import { ENGINE_VERSION, isUserError, ProjectError, ProjectErrors, redact, type CommonOptions } from '../../src/index.js';
 import { accessPolicy, bearerMatches } from './access.js';
 import { AnswerCache, type Answer } from './answer-cache.js';
 import { ApiError } from './api-error.js';
@@ -31,8 +30,7 @@ import {
   type VoucherRequest,
 } from './schemas.js';
 import { lookupVoucher, lookupVoucherJson } from './segment-lookup.js';
-import { ENGINE_VERSION } from '../execute/artifacts.js';
-import { z } from '../core/zod.js';
+import { z } from 'zod';
 
 export interface ServerOptions extends Omit<CommonOptions, 'reporter'> {
   /** The address the server will listen on: decides whether a token is required. */

@@ -2,7 +2,7 @@
  * The API's request and answer shapes, as zod schemas: they validate requests, type the code
  * (`z.infer`) and are published as the OpenAPI document (`z.toJSONSchema`).
  */
-import { z } from '../core/zod.js';
+import { z } from 'zod';
 import { parseTimestamp, type WallTimestamp } from './timestamp.js';
 
 /** The segment types the pipeline measures: total_orders and days since last order. */
