@@ -1,6 +1,8 @@
 /**
- * A fast path for the most common model shapes: text with `{{ call(...) }}` expressions (ref,
- * source, config, var, macro calls with literal arguments), comments, and
+ * The fast tier of templating: template-engine.ts tries compileFast on every template and hands
+ * nunjucks only what this tier declines (or, at render time, a call canRenderFast cannot resolve).
+ * It covers the most common model shapes: text with `{{ call(...) }}` expressions (ref, source,
+ * config, var, macro calls with literal arguments), comments, `{% set name = … %}`, and
  * `{% if %}…{% elif %}…{% else %}…{% endif %}` on conditions made of those with comparisons,
  * `and`, `or`, `not` and parentheses (`{% if is_incremental() %}`, `{% if var('x') > 1 %}`).
  * Such templates skip nunjucks' lexer, parser and code generation, which dominate parse time on
@@ -9,6 +11,8 @@
  * (other statements, filters, arithmetic, attribute access) returns undefined from
  * `compileFast`, and nunjucks handles the template as usual.
  */
+
+import { UNDEFINED_OUTPUT_MESSAGE } from './undefined-output-error.js';
 
 type Expr =
   | { kind: 'lit'; value: unknown }
@@ -56,11 +60,17 @@ const isSpace = (c: number) => c === 32 || c === 10 || c === 9 || c === 13 || c 
 const IDENT = /[A-Za-z_][A-Za-z0-9_]*/y;
 const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 
+/** Source text of regular expressions: what isSpace accepts, and quoted text without backslashes. */
+const SPACES = '[ \\n\\t\\r\\u00a0]*';
+const QUOTED_TEXT = `(?:'[^'\\\\]*'|"[^"\\\\]*")`;
+
 /**
  * `name('text', …)`: the commonest expression by far (ref, source, var, macro calls), matched
  * whole by one regular expression; arguments are quoted text without backslashes.
  */
-const SIMPLE_CALL = /^[ \n\t\r\u00a0]*([A-Za-z_][A-Za-z0-9_]*)[ \n\t\r\u00a0]*\(((?:[ \n\t\r\u00a0]*(?:'[^'\\]*'|"[^"\\]*")[ \n\t\r\u00a0]*,)*[ \n\t\r\u00a0]*(?:'[^'\\]*'|"[^"\\]*"))[ \n\t\r\u00a0]*\)[ \n\t\r\u00a0]*$/;
+const SIMPLE_CALL = new RegExp(
+  `^${SPACES}([A-Za-z_][A-Za-z0-9_]*)${SPACES}\\(((?:${SPACES}${QUOTED_TEXT}${SPACES},)*${SPACES}${QUOTED_TEXT})${SPACES}\\)${SPACES}$`,
+);
 const QUOTED = /'([^'\\]*)'|"([^"\\]*)"/g;
 
 /**
@@ -550,7 +560,7 @@ function renderParts(parts: Part[], lookup: Lookup, makeKwargs: MakeKwargs, loca
       } catch (e) {
         throw new FastRenderError(e, p.offset);
       }
-      // What nunjucks' ensureDefined does with throwOnUndefined (see the engine).
+      // What nunjucks' ensureDefined does with throwOnUndefined (the strict-output patch).
       if (v === undefined) throw new FastRenderError(new Error(UNDEFINED_OUTPUT_MESSAGE), p.offset);
       if (v !== null) out += v;
     } else {
@@ -574,9 +584,6 @@ function renderParts(parts: Part[], lookup: Lookup, makeKwargs: MakeKwargs, loca
 }
 
 /** An error thrown while rendering an expression, with where that expression starts. */
-/** The message of a printed undefined value, matched by the engine (dbt's StrictUndefined). */
-export const UNDEFINED_OUTPUT_MESSAGE = 'the printed value is undefined';
-
 export class FastRenderError extends Error {
   constructor(
     readonly inner: unknown,

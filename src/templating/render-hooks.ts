@@ -1,4 +1,33 @@
-import type { RenderHooks } from './template-engine.js';
+import { ProjectError } from '../core/errors.js';
+import type { QueryResult } from '../warehouse/adapter.js';
+
+/** What the node being rendered answers to `ref()`, `config()`, `this`, … */
+export interface RenderHooks {
+  file: string;
+  source: string;
+  ref(args: string[]): unknown;
+  source_(sourceName: string, tableName: string): unknown;
+  config(values: Record<string, unknown>): void;
+  configGet(key: string, fallback: unknown): unknown;
+  thisRelation(): unknown;
+  isIncremental(): boolean;
+  /** False while parsing (dbt's `execute`): queries are not run, only recorded. */
+  execute: boolean;
+  /** Extra names for this render only (e.g. a generic test's `model`, `column_name`). */
+  extra?: Record<string, unknown>;
+  /** Answers `run_query()`: the result, or undefined while the query has not run yet (see compile/run-queries.ts). */
+  runQuery?(sql: string): QueryResult | undefined;
+  /** Where `log()` goes for this render (renders that are redone keep quiet until the last). */
+  log?(msg: string): void;
+}
+
+/** Hooks for a render outside any node (macro files, profiles, property values): no ref(), source(), this. */
+export function minimalHooks(file: string, source: string): RenderHooks {
+  const nope = (what: string) => () => {
+    throw new ProjectError('template', `${what} cannot be used here`, { location: { file } });
+  };
+  return inertHooks(file, source, { ref: nope('ref()'), source_: nope('source()') });
+}
 
 /**
  * Render callbacks that record and resolve nothing: `ref()` and `source()` give nothing back,

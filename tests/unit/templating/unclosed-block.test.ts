@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unclosedBlock } from '../../src/templating/unclosed-block.js';
+import { unclosedBlock } from '../../../src/templating/unclosed-block.js';
 
 describe('unclosedBlock', () => {
   it('finds the innermost block left open', () => {

@@ -1,4 +1,4 @@
-import type { QueryResult } from '../warehouse/adapter.js';
+import type { QueryResult } from '../../warehouse/adapter.js';
 
 /** Sets a name on an array without shadowing what arrays already have (`length`, `map`, …). */
 function nameItems<T>(items: T[], names: string[]): T[] {

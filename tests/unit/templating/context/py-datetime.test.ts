@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { datetimeModule, PyDateTime } from '../../src/templating/py-datetime.js';
+import { datetimeModule, PyDateTime } from '../../../../src/templating/context/py-datetime.js';
 
 const dt = datetimeModule() as {
   datetime: ((...a: unknown[]) => PyDateTime) & { strptime(s: string, f: string): PyDateTime; fromisoformat(s: string): PyDateTime };

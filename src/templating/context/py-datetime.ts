@@ -7,6 +7,8 @@
  * operator overloading): use `d.add(...)`-free SQL instead, e.g. `dateadd`.
  */
 
+import { PY_CLASS } from '../nunjucks-patches.js';
+
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
@@ -95,7 +97,15 @@ export class PyDateTime {
   replace(...args: unknown[]): PyDateTime {
     const [, kw] = splitKwargs(args);
     const f = (k: string, v: number) => (typeof kw[k] === 'number' ? (kw[k] as number) : v);
-    const ms = Date.UTC(f('year', this.year), f('month', this.month) - 1, f('day', this.day), f('hour', this.hour), f('minute', this.minute), f('second', this.second), f('microsecond', this.microsecond) / 1000);
+    const ms = Date.UTC(
+      f('year', this.year),
+      f('month', this.month) - 1,
+      f('day', this.day),
+      f('hour', this.hour),
+      f('minute', this.minute),
+      f('second', this.second),
+      f('microsecond', this.microsecond) / 1000,
+    );
     return new PyDateTime(ms, 'tzinfo' in kw ? kw.tzinfo !== null && kw.tzinfo !== undefined : this.utc, this.dateOnly);
   }
   astimezone(): PyDateTime {
@@ -148,7 +158,17 @@ export class PyDateTime {
 function strptime(text: string, format: string): PyDateTime {
   const fields: Record<string, number> = { Y: 1900, m: 1, d: 1, H: 0, M: 0, S: 0, f: 0 };
   const order: string[] = [];
-  const widths: Record<string, string> = { Y: '\\d{4}', y: '\\d{2}', m: '\\d{1,2}', d: '\\d{1,2}', H: '\\d{1,2}', M: '\\d{1,2}', S: '\\d{1,2}', f: '\\d{1,6}', j: '\\d{1,3}' };
+  const widths: Record<string, string> = {
+    Y: '\\d{4}',
+    y: '\\d{2}',
+    m: '\\d{1,2}',
+    d: '\\d{1,2}',
+    H: '\\d{1,2}',
+    M: '\\d{1,2}',
+    S: '\\d{1,2}',
+    f: '\\d{1,6}',
+    j: '\\d{1,3}',
+  };
   const pattern = String(format).replace(/%([a-zA-Z%])|([.*+?^${}()|[\]\\])/g, (_m, c: string | undefined, special: string | undefined) => {
     if (special) return `\\${special}`;
     if (c === '%') return '%';
@@ -176,9 +196,7 @@ function localNow(): number {
   return Date.UTC(now.getFullYear(), now.getMonth(), now.getDate(), now.getHours(), now.getMinutes(), now.getSeconds(), now.getMilliseconds());
 }
 
-/** Marks a function that also carries attributes (a Python class: `datetime(...)`, `datetime.now()`). */
-export const PY_CLASS = Symbol('python class');
-
+/** A function that is also a Python class: member lookup keeps its attributes (see PY_CLASS). */
 function pyClass<F extends (...a: never[]) => unknown, M extends object>(fn: F, methods: M): F & M {
   return Object.assign(fn, methods, { [PY_CLASS]: true });
 }
@@ -191,7 +209,16 @@ export function datetimeModule(): Record<string, unknown> {
     (...args: unknown[]) => {
       const [a, kw] = splitKwargs(args);
       const get = (i: number, k: string, d: number) => num(a[i] ?? kw[k], d);
-      return new PyDateTime(Date.UTC(get(0, 'year', 1), get(1, 'month', 1) - 1, get(2, 'day', 1), get(3, 'hour', 0), get(4, 'minute', 0), get(5, 'second', 0), get(6, 'microsecond', 0) / 1000), kw.tzinfo !== undefined && kw.tzinfo !== null);
+      const ms = Date.UTC(
+        get(0, 'year', 1),
+        get(1, 'month', 1) - 1,
+        get(2, 'day', 1),
+        get(3, 'hour', 0),
+        get(4, 'minute', 0),
+        get(5, 'second', 0),
+        get(6, 'microsecond', 0) / 1000,
+      );
+      return new PyDateTime(ms, kw.tzinfo !== undefined && kw.tzinfo !== null);
     },
     {
       now: (tz?: unknown) => (tz ? new PyDateTime(Date.now(), true) : new PyDateTime(localNow(), false)),
@@ -214,7 +241,14 @@ export function datetimeModule(): Record<string, unknown> {
   const timedelta = (...args: unknown[]) => {
     const [a, kw] = splitKwargs(args);
     const v = (i: number, k: string) => num(a[i] ?? kw[k], 0);
-    const ms = v(0, 'days') * 86_400_000 + v(1, 'seconds') * 1000 + v(2, 'microseconds') / 1000 + v(3, 'milliseconds') + v(4, 'minutes') * 60_000 + v(5, 'hours') * 3_600_000 + v(6, 'weeks') * 7 * 86_400_000;
+    const ms =
+      v(0, 'days') * 86_400_000 +
+      v(1, 'seconds') * 1000 +
+      v(2, 'microseconds') / 1000 +
+      v(3, 'milliseconds') +
+      v(4, 'minutes') * 60_000 +
+      v(5, 'hours') * 3_600_000 +
+      v(6, 'weeks') * 7 * 86_400_000;
     return new PyTimedelta(ms);
   };
   return { datetime, date, timedelta, timezone: { utc: 'UTC' } };

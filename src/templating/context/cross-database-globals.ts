@@ -1,0 +1,45 @@
+import { sqlLiteral } from '../../warehouse/dialect.js';
+import type { ContextHost } from './context-host.js';
+
+/** The cross-database macros reachable as `dbt.<name>` (builtin-macros.ts defines them). */
+const DBT_NAMESPACE_MACROS = [
+  'datediff', 'dateadd', 'safe_cast', 'current_timestamp', 'date_trunc', 'type_string', 'type_timestamp', 'type_int', 'type_bigint', 'type_float',
+  'type_numeric', 'type_boolean', 'concat', 'cast', 'hash', 'split_part', 'position', 'right', 'length', 'replace', 'escape_single_quotes',
+  'cast_bool_to_text', 'any_value', 'bool_or', 'listagg', 'except', 'intersect',
+];
+
+/**
+ * What varies with the warehouse: `adapter.dispatch()` (a macro by target type), `adapter.quote()`,
+ * `adapter.type()`, the `dbt.*` cross-database macros, and SQL literals (`literal()`, `string_literal()`).
+ * The introspection half of `adapter` is in introspection-globals.ts.
+ */
+export function crossDatabaseGlobals(host: ContextHost): Record<string, unknown> & { adapter: Record<string, unknown> } {
+  const dispatch = (name: string): ((...a: unknown[]) => unknown) => {
+    const candidates = [`${host.target.type}__${name}`, `default__${name}`];
+    for (const c of candidates) {
+      if (host.hasMacro(c)) return host.env.getGlobal(c) as (...a: unknown[]) => unknown;
+    }
+    return host.fail(`adapter.dispatch('${name}') found no macro named ${candidates.join(' or ')}`);
+  };
+  const dbt: Record<string, unknown> = {};
+  // Getters: a project macro of the same name, loaded later, replaces the built-in one.
+  for (const name of DBT_NAMESPACE_MACROS) Object.defineProperty(dbt, name, { get: () => host.env.getGlobal(name), enumerable: true });
+  dbt.string_literal = (v: unknown) => host.dialect.stringLiteral(String(v));
+  return {
+    adapter: {
+      dispatch: (name: string, _namespace?: string) => dispatch(name),
+      quote: (id: string) => host.dialect.quoteIdentifier(id),
+      type: () => host.target.type,
+    },
+    dbt,
+    string_literal: dbt.string_literal,
+    /** Any value (string, number, bool, list) as SQL literal text, quoted and escaped. */
+    literal: (v: unknown) => {
+      try {
+        return sqlLiteral(host.dialect, v);
+      } catch (e) {
+        return host.fail(`literal(): ${(e as Error).message}`);
+      }
+    },
+  };
+}

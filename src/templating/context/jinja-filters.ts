@@ -1,0 +1,47 @@
+import type nunjucks from 'nunjucks';
+import { isPlainObject } from '../../core/util.js';
+import type { Dialect } from '../../warehouse/dialect.js';
+import { sqlLiteral } from '../../warehouse/dialect.js';
+import { getTest, popKwargs } from '../nunjucks-patches.js';
+import { percentFormat } from './percent-format.js';
+
+/** dbt's filters (`as_bool`, `literal`, …) and the Jinja filters dbt projects use that nunjucks lacks or reads differently. */
+export function jinjaFilters(env: nunjucks.Environment, dialect: Dialect): Record<string, (...a: any[]) => unknown> {
+  // `attribute='a.0.b'`: a dotted path, numbers indexing lists.
+  const step = (v: unknown, k: string): unknown =>
+    v === null || v === undefined ? undefined : (v as Record<string, unknown>)[/^\d+$/.test(k) && Array.isArray(v) ? Number(k) : k];
+  const attr = (item: unknown, path: string): unknown => String(path).split('.').reduce<unknown>(step, item);
+  const test = (name: unknown, args: unknown[]) => {
+    if (name === undefined) return (v: unknown) => !!v;
+    const t = getTest(env, String(name));
+    if (!t) throw new Error(`no test named '${String(name)}'`);
+    return (v: unknown) => t.call({}, v, ...args);
+  };
+  // What Jinja iterates: a list, nothing for none, a dict's keys, any other iterable's items.
+  const items = (v: unknown): unknown[] =>
+    Array.isArray(v) ? v : v === null || v === undefined ? [] : isPlainObject(v) ? Object.keys(v) : [...(v as Iterable<unknown>)];
+  return {
+    as_bool: (v: unknown) => v === true || v === 'true' || v === 'True',
+    as_number: (v: unknown) => Number(v),
+    as_text: (v: unknown) => String(v),
+    tojson: (v: unknown) => JSON.stringify(v),
+    literal: (v: unknown) => sqlLiteral(dialect, v),
+    unique: (v: unknown) => [...new Set(items(v))],
+    map: (v: unknown, ...args: unknown[]) => {
+      const k = popKwargs(args);
+      if (k.attribute !== undefined) return items(v).map((x) => attr(x, String(k.attribute)) ?? k.default);
+      const [name, ...rest] = args;
+      const f = env.getFilter(String(name)) as (...a: unknown[]) => unknown;
+      return items(v).map((x) => f(x, ...rest));
+    },
+    selectattr: (v: unknown, path: string, name?: unknown, ...args: unknown[]) => items(v).filter((x) => test(name, args)(attr(x, path))),
+    rejectattr: (v: unknown, path: string, name?: unknown, ...args: unknown[]) => items(v).filter((x) => !test(name, args)(attr(x, path))),
+    min: (v: unknown) => items(v).reduce((a, b) => ((b as number) < (a as number) ? b : a)),
+    max: (v: unknown) => items(v).reduce((a, b) => ((b as number) > (a as number) ? b : a)),
+    // Python's `'%s and %s' | format(a, b)`.
+    format: (fmt: unknown, ...args: unknown[]) => percentFormat(fmt, args),
+    count: (v: unknown) => (typeof v === 'string' ? v.length : items(v).length),
+    d: env.getFilter('default') as (...a: unknown[]) => unknown,
+    items: (v: unknown) => (isPlainObject(v) ? Object.entries(v) : []),
+  };
+}

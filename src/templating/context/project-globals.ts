@@ -1,0 +1,82 @@
+import { INVOCATION_ID } from '../../core/invocation.js';
+import { isSecretName, registerSecret } from '../../core/secrets.js';
+import { isPlainObject } from '../../core/util.js';
+import { escapeRe } from '../escape-re.js';
+import { stripKwargs } from '../nunjucks-patches.js';
+import type { ContextHost } from './context-host.js';
+import { PyDateTime } from './py-datetime.js';
+
+/**
+ * The project and the node being rendered: `config()`, `var()`, `env_var()`, `is_incremental()`,
+ * `target`, `project_name`, `run_started_at`, `invocation_id`, and `log()` / `print()` / `exceptions`.
+ */
+export function projectGlobals(host: ContextHost): Record<string, unknown> {
+  const config = host.guard((values?: unknown) => {
+    if (values !== undefined && !isPlainObject(values)) {
+      return host.fail('config() takes named arguments, e.g. config(materialized="table")', { needle: /\bconfig\s*\(/ });
+    }
+    host.hooks().config(stripKwargs(values ?? {}));
+    return '';
+  });
+  Object.assign(config, {
+    get: (key: string, fallback?: unknown) => host.hooks().configGet(key, fallback ?? null),
+    require: (key: string) => {
+      const v = host.hooks().configGet(key, undefined);
+      if (v === undefined) return host.fail(`config '${key}' is required here`);
+      return v;
+    },
+    set: (key: string, value: unknown) => host.hooks().config({ [key]: value }),
+  });
+  const projectFile = host.project?.file ?? 'project.yml';
+  return {
+    config,
+    var: (name: unknown, fallback?: unknown) => {
+      if (typeof name !== 'string') return host.fail('var() takes a var name as a string');
+      if (Object.prototype.hasOwnProperty.call(host.vars, name)) {
+        const v = host.vars[name];
+        // dbt renders a var's Jinja when it is read (`start: "{{ env_var('START', '2020-01-01') }}"`).
+        return typeof v === 'string' && (v.includes('{{') || v.includes('{%')) ? host.renderString(v, projectFile) : v;
+      }
+      if (fallback !== undefined) return fallback;
+      return host.fail(`var '${name}' is not set and has no default`, {
+        needle: new RegExp(`\\bvar\\s*\\(\\s*['"]${escapeRe(name)}['"]`),
+        hint: `set it under 'vars:' in ${projectFile}, or pass --vars '{${name}: ...}'`,
+      });
+    },
+    env_var: (name: unknown, fallback?: unknown) => {
+      if (typeof name !== 'string') return host.fail('env_var() takes an environment variable name as a string');
+      const v = process.env[name];
+      if (v !== undefined) {
+        if (isSecretName(name)) registerSecret(v);
+        return v;
+      }
+      if (fallback !== undefined) return fallback;
+      return host.fail(`environment variable '${name}' is not set and has no default`, {
+        needle: new RegExp(`\\benv_var\\s*\\(\\s*['"]${escapeRe(name)}['"]`),
+        hint: `export ${name}=… before running, or give a default: env_var('${name}', 'value')`,
+      });
+    },
+    is_incremental: host.guard(() => host.hooks().isIncremental()),
+    target: host.target,
+    project_name: host.project?.name ?? host.target.profile_name,
+    run_started_at: new PyDateTime(Date.now(), true),
+    invocation_id: INVOCATION_ID,
+    // Quiet while parsing (dbt's `execute` is false then) unless `info=True`.
+    log: (msg: unknown, info?: boolean) => {
+      const current = host.current();
+      if (info || current?.execute) (current?.log ?? host.log)(String(msg));
+      return '';
+    },
+    print: (msg: unknown) => {
+      host.log(String(msg));
+      return '';
+    },
+    exceptions: {
+      raise_compiler_error: (msg: unknown) => host.fail(String(msg)),
+      warn: (msg: unknown) => {
+        host.log(`warning: ${String(msg)}`);
+        return '';
+      },
+    },
+  };
+}
