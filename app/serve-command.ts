@@ -24,13 +24,17 @@ export function registerServe(program: Command, { reporter }: CliContext): void 
     .option('--rate-limit <n>', '/getVoucher/ requests per minute per client address (0: no limit)', '0')
     .option('--pipeline-rate-limit <n>', '/runPipeline/ requests per minute per client address', '10')
     .addOption(
-      new Option('--log-level <level>', 'JSON log lines on stdout at this level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      new Option('--log-level <level>', 'JSON log lines on stdout at this level')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info'),
     )
     .action(async (flags: ServeFlags) => {
       const port = Number(flags.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ProjectError('usage', `--port must be a whole number from 0 to 65535, got '${flags.port}'`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new ProjectError('usage', `--port must be a whole number from 0 to 65535, got '${flags.port}'`);
       const limits = [flags.rateLimit, flags.pipelineRateLimit].map(Number);
-      if (limits.some((n) => !Number.isInteger(n) || n < 0)) throw new ProjectError('usage', '--rate-limit and --pipeline-rate-limit take a whole number of requests per minute (0: no limit)');
+      if (limits.some((n) => !Number.isInteger(n) || n < 0))
+        throw new ProjectError('usage', '--rate-limit and --pipeline-rate-limit take a whole number of requests per minute (0: no limit)');
       const opts = toOptions(flags, reporter);
       const token = process.env.MODEL_API_TOKEN;
       registerSecret(token);
@@ -51,7 +55,9 @@ export function registerServe(program: Command, { reporter }: CliContext): void 
       const address = await app.listen({ host: flags.host, port });
       const loaded = cache.answer;
       reporter.info(`serving the voucher API on ${address} (docs: ${address}/docs)`);
-      reporter.info(loaded ? `answer loaded: ${loaded.rows.size} segments, countries ${loaded.countryNames.join(', ')}` : `no answer loaded yet: ${cache.problem ?? ''}`);
+      reporter.info(
+        loaded ? `answer loaded: ${loaded.rows.size} segments, countries ${loaded.countryNames.join(', ')}` : `no answer loaded yet: ${cache.problem ?? ''}`,
+      );
       if (flags.build) {
         runner.run().then(
           (s) => reporter.info(`startup build: ${s.status} in ${s.duration_seconds}s`),

@@ -72,10 +72,40 @@ process.stderr.write('listening on ' + address + '\\n');
 
 /** Requests the API answers 200, over both segment types (the bare server parses them and echoes customer_id). */
 const BODIES = [
-  { customer_id: 123, country_code: 'Peru', last_order_ts: '2018-05-03 00:00:00', first_order_ts: '2017-05-03 00:00:00', total_orders: 15, segment_name: 'recency_segment', reference_ts: '2018-07-31 00:00:00' },
-  { customer_id: 'c-77', country_code: 'peru', last_order_ts: '2018-01-03', first_order_ts: '2016-05-03 10:00:00', total_orders: '4.0', segment_name: 'frequent_segment' },
-  { customer_id: 9, country_code: ' Peru ', last_order_ts: '2018-04-20T08:00:00Z', first_order_ts: null, total_orders: 7, segment_name: 'recency_segment', reference_ts: '2018-07-31' },
-  { customer_id: 10, country_code: 'Peru', last_order_ts: '2018-06-20 08:00:00', first_order_ts: '2018-06-01', total_orders: '30', segment_name: 'frequent_segment' },
+  {
+    customer_id: 123,
+    country_code: 'Peru',
+    last_order_ts: '2018-05-03 00:00:00',
+    first_order_ts: '2017-05-03 00:00:00',
+    total_orders: 15,
+    segment_name: 'recency_segment',
+    reference_ts: '2018-07-31 00:00:00',
+  },
+  {
+    customer_id: 'c-77',
+    country_code: 'peru',
+    last_order_ts: '2018-01-03',
+    first_order_ts: '2016-05-03 10:00:00',
+    total_orders: '4.0',
+    segment_name: 'frequent_segment',
+  },
+  {
+    customer_id: 9,
+    country_code: ' Peru ',
+    last_order_ts: '2018-04-20T08:00:00Z',
+    first_order_ts: null,
+    total_orders: 7,
+    segment_name: 'recency_segment',
+    reference_ts: '2018-07-31',
+  },
+  {
+    customer_id: 10,
+    country_code: 'Peru',
+    last_order_ts: '2018-06-20 08:00:00',
+    first_order_ts: '2018-06-01',
+    total_orders: '30',
+    segment_name: 'frequent_segment',
+  },
 ];
 
 function startServer(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
@@ -138,7 +168,8 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   if (!existsSync(path.join(ROOT, 'dist', 'bundle', 'model.cjs'))) throw new Error('build first: npm run build');
   const project = mkdtempSync(path.join(os.tmpdir(), 'model-bench-api-'));
-  for (const entry of ['project.yml', 'profiles.yml', 'models', 'seeds', 'macros', 'data']) cpSync(path.join(ROOT, entry), path.join(project, entry), { recursive: true });
+  for (const entry of ['project.yml', 'profiles.yml', 'models', 'seeds', 'macros', 'data'])
+    cpSync(path.join(ROOT, entry), path.join(project, entry), { recursive: true });
   const build = spawn(process.execPath, [MODEL_BIN, 'build', '--project-dir', project], { stdio: 'ignore' });
   const code = await new Promise<number | null>((resolve) => build.on('exit', resolve));
   if (code !== 0) throw new Error(`model build failed (${code})`);

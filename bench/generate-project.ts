@@ -71,7 +71,17 @@ export function writeModelProject(dir: string, shape: ProjectShape): void {
     layers.set(layer, [...(layers.get(layer) ?? []), name(i)]);
   }
   for (const [layer, names] of layers) {
-    const yml = ['version: 2', 'models:', ...names.flatMap((n) => [`  - name: ${n}`, `    description: Model ${n} of layer ${layer}`, '    columns:', '      - name: id', '        description: The key'])];
+    const yml = [
+      'version: 2',
+      'models:',
+      ...names.flatMap((n) => [
+        `  - name: ${n}`,
+        `    description: Model ${n} of layer ${layer}`,
+        '    columns:',
+        '      - name: id',
+        '        description: The key',
+      ]),
+    ];
     writeFileSync(path.join(dir, 'models', `layer_${layer}`, 'schema.yml'), `${yml.join('\n')}\n`);
   }
 }
@@ -81,7 +91,10 @@ export function writeDataformProject(dir: string, shape: ProjectShape): void {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.join(dir, 'definitions'), { recursive: true });
   mkdirSync(path.join(dir, 'includes'), { recursive: true });
-  writeFileSync(path.join(dir, 'workflow_settings.yaml'), 'defaultProject: bench\ndefaultLocation: US\ndefaultDataset: bench\ndefaultAssertionDataset: bench_assertions\ndataformCoreVersion: 3.0.0\nvars:\n  factor: "3"\n');
+  writeFileSync(
+    path.join(dir, 'workflow_settings.yaml'),
+    'defaultProject: bench\ndefaultLocation: US\ndefaultDataset: bench\ndefaultAssertionDataset: bench_assertions\ndataformCoreVersion: 3.0.0\nvars:\n  factor: "3"\n',
+  );
   writeFileSync(
     path.join(dir, 'includes', 'helpers.js'),
     "function scaled(col) { return `(${col} * ${dataform.projectConfig.vars.factor})`; }\nfunction label_of(col) { return `case when ${col} > 10 then 'big' else 'small' end`; }\nmodule.exports = { scaled, label_of };\n",

@@ -163,7 +163,9 @@ async function benchCompile(args: Args): Promise<CompileFigure[]> {
       fig.speedupVsDataform = theirs.median / ours.median;
     }
     figures.push(fig);
-    log(`compile ${n} models: ${ours.median.toFixed(3)} s${fig.dataformSeconds ? `; dataform ${fig.dataformSeconds.toFixed(3)} s (${fig.speedupVsDataform!.toFixed(1)}x)` : ''}`);
+    log(
+      `compile ${n} models: ${ours.median.toFixed(3)} s${fig.dataformSeconds ? `; dataform ${fig.dataformSeconds.toFixed(3)} s (${fig.speedupVsDataform!.toFixed(1)}x)` : ''}`,
+    );
   }
   return figures;
 }
@@ -208,7 +210,9 @@ async function benchBuild(args: Args): Promise<BuildFigure[]> {
       statements,
     };
     figures.push(fig);
-    log(`build ${rows} rows: ${ours.median.toFixed(2)} s (peak ${ours.maxRssMiB?.toFixed(0) ?? '?'} MiB); direct DuckDB ${direct.median.toFixed(2)} s; ratio ${fig.ratioToDirect.toFixed(2)}`);
+    log(
+      `build ${rows} rows: ${ours.median.toFixed(2)} s (peak ${ours.maxRssMiB?.toFixed(0) ?? '?'} MiB); direct DuckDB ${direct.median.toFixed(2)} s; ratio ${fig.ratioToDirect.toFixed(2)}`,
+    );
   }
   return figures;
 }
@@ -245,7 +249,15 @@ function machine() {
 
 type Kept = Partial<Record<'compile' | 'build', { date: string; runs: number }>>;
 
-function markdown(results: { machine: ReturnType<typeof machine>; date: string; runs: number; compile?: CompileFigure[]; build?: BuildFigure[]; api?: unknown; kept?: Kept }): string {
+function markdown(results: {
+  machine: ReturnType<typeof machine>;
+  date: string;
+  runs: number;
+  compile?: CompileFigure[];
+  build?: BuildFigure[];
+  api?: unknown;
+  kept?: Kept;
+}): string {
   const keptNote = (section: 'compile' | 'build'): string[] => {
     const k = results.kept?.[section];
     return k ? [`(Not measured in this run: these figures are from ${k.date}, each the median of ${k.runs} runs.)`, ''] : [];
@@ -259,9 +271,17 @@ function markdown(results: { machine: ReturnType<typeof machine>; date: string; 
     '',
   ];
   if (results.compile) {
-    lines.push('## `model compile`', '', ...keptNote('compile'), '| project | models | model compile (s) | Dataform compile (s) | speed-up |', '| --- | ---: | ---: | ---: | ---: |');
+    lines.push(
+      '## `model compile`',
+      '',
+      ...keptNote('compile'),
+      '| project | models | model compile (s) | Dataform compile (s) | speed-up |',
+      '| --- | ---: | ---: | ---: | ---: |',
+    );
     for (const f of results.compile) {
-      lines.push(`| ${f.project} | ${f.models} | ${f.seconds.toFixed(3)} | ${f.dataformSeconds?.toFixed(3) ?? 'n/a'} | ${f.speedupVsDataform ? `${f.speedupVsDataform.toFixed(1)}x` : 'n/a'} |`);
+      lines.push(
+        `| ${f.project} | ${f.models} | ${f.seconds.toFixed(3)} | ${f.dataformSeconds?.toFixed(3) ?? 'n/a'} | ${f.speedupVsDataform ? `${f.speedupVsDataform.toFixed(1)}x` : 'n/a'} |`,
+      );
     }
     lines.push('', 'Targets: shipped project under 0.25 s; 1,000 models under 1 s; 10,000 under 8 s; at least 10x faster than Dataform.', '');
   }
@@ -274,9 +294,15 @@ function markdown(results: { machine: ReturnType<typeof machine>; date: string; 
       '| ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const f of results.build) {
-      lines.push(`| ${f.rows.toLocaleString('en-US')} | ${f.seconds.toFixed(2)} | ${f.maxRssMiB?.toFixed(0) ?? 'n/a'} | ${f.directSeconds.toFixed(2)} | ${f.directMaxRssMiB?.toFixed(0) ?? 'n/a'} | ${f.ratioToDirect.toFixed(2)} |`);
+      lines.push(
+        `| ${f.rows.toLocaleString('en-US')} | ${f.seconds.toFixed(2)} | ${f.maxRssMiB?.toFixed(0) ?? 'n/a'} | ${f.directSeconds.toFixed(2)} | ${f.directMaxRssMiB?.toFixed(0) ?? 'n/a'} | ${f.ratioToDirect.toFixed(2)} |`,
+      );
     }
-    lines.push('', 'The direct figure replays every statement the build ran (captured with `MODEL_SQL_LOG`) on a fresh database from a plain script: the floor for this engine. Targets: within 1.2x of it at 10M rows; 50M rows under 3 GiB peak RSS.', '');
+    lines.push(
+      '',
+      'The direct figure replays every statement the build ran (captured with `MODEL_SQL_LOG`) on a fresh database from a plain script: the floor for this engine. Targets: within 1.2x of it at 10M rows; 50M rows under 3 GiB peak RSS.',
+      '',
+    );
   }
   return lines.join('\n');
 }

@@ -86,8 +86,7 @@ async function main(argv: string[]): Promise<number> {
       ...(quiet
         ? {}
         : {
-            onProgress: ({ bytes, seconds }) =>
-              process.stderr.write(`  ... ${mb(bytes)} written after ${seconds.toFixed(0)} s\n`),
+            onProgress: ({ bytes, seconds }) => process.stderr.write(`  ... ${mb(bytes)} written after ${seconds.toFixed(0)} s\n`),
           }),
     });
   } catch (err) {

@@ -106,10 +106,14 @@ export function servedRelations(session: Session): ServedRelations {
     const uniqueId = session.manifest.byName.get(name);
     const node = uniqueId ? session.manifest.nodes.get(uniqueId) : undefined;
     if (!uniqueId || !node?.relation || (node.resourceType !== 'model' && node.resourceType !== 'seed')) {
-      throw new ProjectError('project', `the var '${API_VAR}.${key}' names '${name}', but the project has no model or seed of that name for the API to serve from`, {
-        location: { file },
-        hint: `name a model or seed of the project (an ephemeral model has no table to read), e.g. ${API_VAR_EXAMPLE}`,
-      });
+      throw new ProjectError(
+        'project',
+        `the var '${API_VAR}.${key}' names '${name}', but the project has no model or seed of that name for the API to serve from`,
+        {
+          location: { file },
+          hint: `name a model or seed of the project (an ephemeral model has no table to read), e.g. ${API_VAR_EXAMPLE}`,
+        },
+      );
     }
     return { name, uniqueId, relation: node.relation };
   };
@@ -168,7 +172,12 @@ export async function loadAnswer(session: Session, builtAt?: string): Promise<Lo
     for (const [segmentType, segmentName, min, max] of rulesResult.rows) {
       if (min === null || min === undefined) continue;
       const list = rules.get(String(segmentType)) ?? [];
-      list.push({ segmentType: String(segmentType), segmentName: String(segmentName), min: num(min), max: max === null || max === undefined ? null : num(max) });
+      list.push({
+        segmentType: String(segmentType),
+        segmentName: String(segmentName),
+        min: num(min),
+        max: max === null || max === undefined ? null : num(max),
+      });
       rules.set(String(segmentType), list);
     }
     const rows = new Map<string, AnswerRow>();

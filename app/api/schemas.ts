@@ -82,7 +82,10 @@ export const voucherRequestSchema = z
     segment_name: z
       .enum(SEGMENT_TYPES, { error: `must be one of ${SEGMENT_TYPES.join(', ')} (the segment type to use)` })
       .meta({ description: 'the segment *type* to use', examples: ['recency_segment'] }),
-    reference_ts: timestampField(`the moment "days since last order" is counted to (${TIMESTAMP_HELP}); default: the request's time, in UTC`, '2018-07-31 00:00:00'),
+    reference_ts: timestampField(
+      `the moment "days since last order" is counted to (${TIMESTAMP_HELP}); default: the request's time, in UTC`,
+      '2018-07-31 00:00:00',
+    ),
   })
   .superRefine(
     (r, ctx) => {
@@ -110,9 +113,14 @@ export const voucherRequestSchema = z
       const last = stamps.last_order_ts;
       const first = stamps.first_order_ts;
       if (orders === 0 && (last || first)) {
-        issue('total_orders', 'zero_orders_with_order_timestamps', 'is 0 while last_order_ts or first_order_ts is set: a customer with order timestamps has orders');
+        issue(
+          'total_orders',
+          'zero_orders_with_order_timestamps',
+          'is 0 while last_order_ts or first_order_ts is set: a customer with order timestamps has orders',
+        );
       }
-      if (last && first && last.ms < first.ms) issue('last_order_ts', 'last_order_before_first_order', 'is before first_order_ts: the last order cannot come before the first');
+      if (last && first && last.ms < first.ms)
+        issue('last_order_ts', 'last_order_before_first_order', 'is before first_order_ts: the last order cannot come before the first');
     },
     { when: () => true },
   );

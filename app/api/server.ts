@@ -128,7 +128,10 @@ const JSON_ERROR_CODES: Record<number, string> = {
 };
 
 /** A failed zod parse as a 422 naming each field and the rule it breaks. */
-function validationError(body: unknown, issues: readonly { path: PropertyKey[]; code?: string; message: string; params?: Record<string, unknown> }[]): ApiError {
+function validationError(
+  body: unknown,
+  issues: readonly { path: PropertyKey[]; code?: string; message: string; params?: Record<string, unknown> }[],
+): ApiError {
   const list = issues.map((issue) => {
     const field = issue.path.map(String).join('.') || 'body';
     const given = issue.path.length === 1 && body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[String(issue.path[0])] : body;
@@ -158,7 +161,13 @@ function toErrorAnswer(error: unknown): ApiError {
   if (status >= 400 && status < 500) {
     const code = JSON_ERROR_CODES[status] ?? 'bad_request';
     const message =
-      status === 400 ? 'the body is not valid JSON' : status === 413 ? 'the body is too large' : status === 415 ? 'unsupported Content-Type: send application/json' : 'bad request';
+      status === 400
+        ? 'the body is not valid JSON'
+        : status === 413
+          ? 'the body is too large'
+          : status === 415
+            ? 'unsupported Content-Type: send application/json'
+            : 'bad request';
     return new ApiError(status, code, message);
   }
   return new ApiError(500, 'internal_error', 'internal error: see the server log');
@@ -319,7 +328,11 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
   const loadedAnswer = (): Answer => {
     const answer = cache.answer;
     if (!answer) {
-      throw new ApiError(503, 'answer_not_loaded', `no answer loaded: run the pipeline first (POST /runPipeline/ or \`model build\`)${cache.problem ? `; ${cache.problem}` : ''}`);
+      throw new ApiError(
+        503,
+        'answer_not_loaded',
+        `no answer loaded: run the pipeline first (POST /runPipeline/ or \`model build\`)${cache.problem ? `; ${cache.problem}` : ''}`,
+      );
     }
     return answer;
   };
@@ -362,8 +375,16 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
     {
       schema: {
         summary: 'Run the pipeline (model build) and reload the answer',
-        description: 'Same build as `model build`, in the server process. 409 while a run is in progress. Off loopback it needs Authorization: Bearer <MODEL_API_TOKEN>.',
-        response: { 200: jsonSchemaOf(pipelineAnswerSchema, 'output'), 401: errorSchema, 409: errorSchema, 429: errorSchema, 500: errorSchema, 503: errorSchema },
+        description:
+          'Same build as `model build`, in the server process. 409 while a run is in progress. Off loopback it needs Authorization: Bearer <MODEL_API_TOKEN>.',
+        response: {
+          200: jsonSchemaOf(pipelineAnswerSchema, 'output'),
+          401: errorSchema,
+          409: errorSchema,
+          429: errorSchema,
+          500: errorSchema,
+          503: errorSchema,
+        },
         ...(policy.token ? { security: [{ bearer: [] }] } : {}),
       },
     },
@@ -385,21 +406,25 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
     },
   );
 
-  app.get('/health', { schema: { summary: 'Whether an answer is loaded', response: { 200: jsonSchemaOf(healthAnswerSchema, 'output') } } }, async (): Promise<HealthAnswer> => {
-    const a = cache.answer;
-    return {
-      status: a ? 'ok' : 'not_loaded',
-      answer: {
-        loaded: a !== undefined,
-        rows: a ? a.rows.size : null,
-        built_at: a?.builtAt ?? null,
-        loaded_at: a?.loadedAt ?? null,
-        countries: a?.countryNames ?? [],
-        problem: cache.problem,
-      },
-      pipeline: { running: runner.isRunning },
-    };
-  });
+  app.get(
+    '/health',
+    { schema: { summary: 'Whether an answer is loaded', response: { 200: jsonSchemaOf(healthAnswerSchema, 'output') } } },
+    async (): Promise<HealthAnswer> => {
+      const a = cache.answer;
+      return {
+        status: a ? 'ok' : 'not_loaded',
+        answer: {
+          loaded: a !== undefined,
+          rows: a ? a.rows.size : null,
+          built_at: a?.builtAt ?? null,
+          loaded_at: a?.loadedAt ?? null,
+          countries: a?.countryNames ?? [],
+          problem: cache.problem,
+        },
+        pipeline: { running: runner.isRunning },
+      };
+    },
+  );
 
   try {
     await runner.reload();

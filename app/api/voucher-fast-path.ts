@@ -41,7 +41,16 @@ export function voucherFastPath(deps: FastPathDeps): (req: IncomingMessage, res:
   const { bodyLimit, limiter, log } = deps;
 
   /** Sends the answer and writes its log line. */
-  const finish = (req: IncomingMessage, res: ServerResponse, started: number, id: number, status: number, payload: string, version?: string, retryAfter?: string) => {
+  const finish = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    started: number,
+    id: number,
+    status: number,
+    payload: string,
+    version?: string,
+    retryAfter?: string,
+  ) => {
     // Headers as a flat list: no object shapes to build per request (writeHead takes either).
     const length = String(Buffer.byteLength(payload));
     if (retryAfter !== undefined) res.writeHead(status, ['content-type', CONTENT_TYPE, 'content-length', length, 'retry-after', retryAfter]);

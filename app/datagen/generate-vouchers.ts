@@ -229,9 +229,9 @@ export function buildVoucherSelect(rows: number, seed: number = DEFAULT_SEED): s
     S.recencyBucket,
     RECENCY_BUCKETS.map((b, idx) => [String(idx), b.weight] as const),
   );
-  const recencyDays = `(CASE rb ${RECENCY_BUCKETS.map(
-    (b, idx) => `WHEN ${idx} THEN ${b.lo} + floor(${S.recencyValue} * ${b.hi - b.lo + 1})::INTEGER`,
-  ).join(' ')} END)`;
+  const recencyDays = `(CASE rb ${RECENCY_BUCKETS.map((b, idx) => `WHEN ${idx} THEN ${b.lo} + floor(${S.recencyValue} * ${b.hi - b.lo + 1})::INTEGER`).join(
+    ' ',
+  )} END)`;
 
   const freqAmount = `(CASE ${Object.entries(SEGMENT_AMOUNTS.frequent_segment)
     .map(([name, amt]) => `WHEN fseg = ${sqlString(name)} THEN ${amt}`)
@@ -249,7 +249,10 @@ export function buildVoucherSelect(rows: number, seed: number = DEFAULT_SEED): s
 WITH draws AS (
   SELECT
     i,
-    ${weighted(S.country, COUNTRIES.map(([c, w]) => [sqlString(c), w] as const))} AS country_code,
+    ${weighted(
+      S.country,
+      COUNTRIES.map(([c, w]) => [sqlString(c), w] as const),
+    )} AS country_code,
     ${ordersBucket} AS ob,
     ${recencyBucket} AS rb
   FROM range(${rows}) AS t(i)

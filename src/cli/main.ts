@@ -67,4 +67,3 @@ export async function runCli(argv: string[], io: CliOptions = {}): Promise<numbe
   }
   return code;
 }
-

@@ -1,4 +1,4 @@
-import { isUserError, ProjectError, ProjectErrors } from '../core/errors.js';
+import { isUserError, type ProjectError, ProjectErrors } from '../core/errors.js';
 import type { Node } from '../parse/nodes.js';
 import type { Reporter } from '../execute/reporter.js';
 import { countByStatus, INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from '../execute/results.js';
@@ -112,7 +112,9 @@ export class CliReporter implements Reporter {
       const errors = reported.filter((p) => p.status !== 'warn').length;
       const warns = reported.length - errors;
       this.print();
-      this.print(`${errors ? this.paint(31, `Completed with ${errors} error${errors === 1 ? '' : 's'}`) : this.paint(33, 'Completed with warnings')} and ${warns} warning${warns === 1 ? '' : 's'}:`);
+      this.print(
+        `${errors ? this.paint(31, `Completed with ${errors} error${errors === 1 ? '' : 's'}`) : this.paint(33, 'Completed with warnings')} and ${warns} warning${warns === 1 ? '' : 's'}:`,
+      );
       for (const p of reported) {
         this.print();
         const kind = p.status === 'warn' ? 'Warning' : p.status === 'fail' ? 'Failure' : 'Error';
@@ -125,9 +127,7 @@ export class CliReporter implements Reporter {
       this.print(this.paint(32, 'Completed successfully'));
     }
     this.print();
-    this.print(
-      `Done. PASS=${c.success + c.pass} WARN=${c.warn} ERROR=${c.error + c.fail} SKIP=${c.skipped} TOTAL=${summary.results.length}`,
-    );
+    this.print(`Done. PASS=${c.success + c.pass} WARN=${c.warn} ERROR=${c.error + c.fail} SKIP=${c.skipped} TOTAL=${summary.results.length}`);
   }
 
   /** After Ctrl-C: what was done, what was cancelled while running, what never started. */

@@ -36,13 +36,7 @@ export function compileNode(ws: Workspace, node: ModelNode | TestNode, ctx: Comp
   return { sql: list.length ? injectCtes(sql, list) : sql, ctes: [...ctes.keys()] };
 }
 
-function renderWithCtes(
-  ws: Workspace,
-  node: ModelNode | TestNode,
-  ctx: CompileContext,
-  ctes: Map<string, string>,
-  stack: string[],
-): string {
+function renderWithCtes(ws: Workspace, node: ModelNode | TestNode, ctx: CompileContext, ctes: Map<string, string>, stack: string[]): string {
   const template = ctx.template ?? ws.templates.get(node.uniqueId) ?? ws.engine.compile(node.file, node.rawSql);
   const dialect = ws.dialect;
   const rel = (r: RelationName) => new Relation(r.database, r.schema, r.identifier, dialect);

@@ -1,4 +1,4 @@
-import type { Connection, QueryResult } from '../warehouse/adapter.js';
+import type { Connection } from '../warehouse/adapter.js';
 import { ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
 import type { ModelNode, TestNode } from '../parse/nodes.js';
@@ -10,12 +10,7 @@ import { QueryCache } from './query-cache.js';
 const MAX_PASSES = 8;
 
 /** compileNode, with `run_query()` answered from the warehouse over `conn`. */
-export async function compileWithQueries(
-  ws: Workspace,
-  node: ModelNode | TestNode,
-  ctx: CompileContext,
-  conn: Connection,
-): Promise<CompiledNode> {
+export async function compileWithQueries(ws: Workspace, node: ModelNode | TestNode, ctx: CompileContext, conn: Connection): Promise<CompiledNode> {
   const cache = new QueryCache();
   for (let pass = 1; ; pass++) {
     cache.missing = [];

@@ -6,18 +6,7 @@ export interface SourceLocation {
   column?: number;
 }
 
-export type ErrorKind =
-  | 'project'
-  | 'yaml'
-  | 'template'
-  | 'graph'
-  | 'seed'
-  | 'source'
-  | 'database'
-  | 'connection'
-  | 'usage'
-  | 'selection'
-  | 'vars';
+export type ErrorKind = 'project' | 'yaml' | 'template' | 'graph' | 'seed' | 'source' | 'database' | 'connection' | 'usage' | 'selection' | 'vars';
 
 /** A mistake in the user's project or command line: printed without a stack. */
 export class ProjectError extends Error {
@@ -27,20 +16,13 @@ export class ProjectError extends Error {
   /** A few numbered lines of source around the location, when known. */
   readonly frame: string | undefined;
 
-  constructor(
-    kind: ErrorKind,
-    message: string,
-    opts: { location?: SourceLocation; hint?: string; source?: string } = {},
-  ) {
+  constructor(kind: ErrorKind, message: string, opts: { location?: SourceLocation; hint?: string; source?: string } = {}) {
     super(message);
     this.name = 'ProjectError';
     this.kind = kind;
     this.location = opts.location;
     this.hint = opts.hint;
-    this.frame =
-      opts.source !== undefined && opts.location?.line !== undefined
-        ? codeFrame(opts.source, opts.location.line, opts.location.column)
-        : undefined;
+    this.frame = opts.source !== undefined && opts.location?.line !== undefined ? codeFrame(opts.source, opts.location.line, opts.location.column) : undefined;
   }
 
   /** `file:line:col: error [kind]: message` */

@@ -31,7 +31,6 @@ export function writeTargetFile(abs: string, text: string): void {
   }
 }
 
-
 /** What a target/ path is made of: the project folder, its target-path and its name. */
 export interface TargetDirs {
   dir: string;

@@ -50,7 +50,11 @@ export function chartSpecOf(node: Node, project: Project, knowsRelation?: (name:
   const props = node.patchFile ? project.properties.find((p) => p.yaml.file === node.patchFile) : undefined;
   const base = props ? propertiesPath(props.value, node) : undefined;
   if (props && base) return { error: issuesToErrors(r.error.issues, props.yaml, [...base, 'config', 'meta', 'chart'])[0]! };
-  return { error: new ProjectError('project', `meta.chart of ${node.name}: ${r.error.issues[0]?.message ?? 'invalid'}`, { location: { file: node.patchFile ?? node.file } }) };
+  return {
+    error: new ProjectError('project', `meta.chart of ${node.name}: ${r.error.issues[0]?.message ?? 'invalid'}`, {
+      location: { file: node.patchFile ?? node.file },
+    }),
+  };
 }
 
 function locatedError(node: Node, project: Project, message: string, sub: string[]): ProjectError {

@@ -25,7 +25,8 @@ function escapeHtml(s: string): string {
  * forbids every fetch, so the page provably works from disk with no network.
  */
 export function renderSiteHtml(data: SiteData): string {
-  const csp = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'";
+  const csp =
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'";
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -60,7 +60,9 @@ export function nodeToJson(ws: Workspace, node: Node): Record<string, unknown> {
     path: dbtPath(ws, node),
     fqn: node.fqn,
     description: node.description,
-    columns: Object.fromEntries(node.columns.map((c) => [c.name, { name: c.name, description: c.description ?? '', data_type: c.data_type ?? null, meta: c.meta ?? {} }])),
+    columns: Object.fromEntries(
+      node.columns.map((c) => [c.name, { name: c.name, description: c.description ?? '', data_type: c.data_type ?? null, meta: c.meta ?? {} }]),
+    ),
     config: node.config,
     tags: node.tags,
     depends_on: { nodes: node.dependsOn, macros: [] },
@@ -105,14 +107,18 @@ export function writeManifest(ws: Workspace): string {
     childMap[id] = [...(ws.graph.successors(id) ?? [])].sort();
   }
   const file = path.join(ws.project.targetDir, 'manifest.json');
-  writeJsonAtomic(file, {
-    metadata: { ...metadata('manifest'), project_name: ws.project.name, adapter_type: ws.target.type },
-    nodes,
-    sources,
-    macros: Object.fromEntries(ws.manifest.macros.map((m) => [`macro.${ws.project.name}.${m.name}`, { name: m.name, original_file_path: m.file }])),
-    parent_map: parentMap,
-    child_map: childMap,
-  }, { compact: true });
+  writeJsonAtomic(
+    file,
+    {
+      metadata: { ...metadata('manifest'), project_name: ws.project.name, adapter_type: ws.target.type },
+      nodes,
+      sources,
+      macros: Object.fromEntries(ws.manifest.macros.map((m) => [`macro.${ws.project.name}.${m.name}`, { name: m.name, original_file_path: m.file }])),
+      parent_map: parentMap,
+      child_map: childMap,
+    },
+    { compact: true },
+  );
   return file;
 }
 

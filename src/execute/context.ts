@@ -25,4 +25,3 @@ export interface ExecutionContext {
   /** Results so far, by unique id (tests read their model's). */
   results: Map<string, NodeResult>;
 }
-

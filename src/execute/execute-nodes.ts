@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ColumnMismatchError, type Adapter, type Connection } from '../warehouse/adapter.js';
+import { ColumnMismatchError, type Adapter, type Connection, type QueryResult } from '../warehouse/adapter.js';
 import type { RelationName, RelationType } from '../warehouse/dialect.js';
 import { relationKey } from '../warehouse/relation.js';
 import { compileWithQueries } from '../compile/run-queries.js';
@@ -276,14 +276,19 @@ function writeTargetFile(ctx: ExecutionContext, kind: 'compiled' | 'run', node: 
 async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection): Promise<Partial<NodeResult>> {
   const rel = node.relation!;
   const key = relationKey(rel);
-  const compiled = await compileWithQueries(ctx.ws, node, { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, log: (m) => ctx.options.reporter.info(m) }, conn);
+  const compiled = await compileWithQueries(
+    ctx.ws,
+    node,
+    { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, log: (m) => ctx.options.reporter.info(m) },
+    conn,
+  );
   const compiledPath = writeTargetFile(ctx, 'compiled', node, compiled.sql);
   const existing = ctx.existing.get(key) ?? null;
   const columns = node.materialized === 'incremental' && existing === 'table' ? await tableColumns(ctx, conn, rel) : undefined;
   const plan = planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns });
   writeTargetFile(ctx, 'run', node, plan.statements.join(';\n\n'));
   await runNodeHooks(ctx, node, 'pre-hook', conn);
-  let results;
+  let results: QueryResult[];
   try {
     results = plan.atomic ? await conn.executeAtomic(plan.statements) : await runEach(conn, plan.statements);
   } catch (e) {
@@ -343,7 +348,10 @@ async function csvRowError(e: unknown, file: string, shown: string): Promise<Pro
   if (e instanceof ColumnMismatchError) {
     const ragged = await findRaggedRow(file).catch(() => undefined);
     if (!ragged) return undefined;
-    return new ProjectError('source', `row has ${ragged.values} values but the header has ${ragged.columns} columns`, { location: { file: shown, line: ragged.line }, hint });
+    return new ProjectError('source', `row has ${ragged.values} values but the header has ${ragged.columns} columns`, {
+      location: { file: shown, line: ragged.line },
+      hint,
+    });
   }
   const text = e instanceof Error ? e.message : String(e);
   const m = /CSV Error on Line: (\d+)\s*\n(?:Original Line: ([^\n]*)\n)?([^\n]*)/.exec(text);
@@ -361,9 +369,14 @@ async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: 
     cacheDir: path.join(project.targetDir, 'cache'),
     progress: (m) => ctx.options.reporter.info(m),
   });
-  let loaded;
+  let loaded: Awaited<ReturnType<Adapter['loadFile']>>;
   try {
-    loaded = await ctx.adapter.loadFile(conn, node.relation, file, node.columns.map((c) => c.name));
+    loaded = await ctx.adapter.loadFile(
+      conn,
+      node.relation,
+      file,
+      node.columns.map((c) => c.name),
+    );
   } catch (e) {
     const shown = path.relative(process.cwd(), file.path) || file.path;
     if (file.format === 'csv') {
@@ -371,15 +384,23 @@ async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: 
       if (bad) throw bad;
     }
     if (e instanceof ColumnMismatchError) {
-      throw new ProjectError('source', `${shown} does not have the columns source '${node.sourceName}.${node.tableName}' declares: missing ${e.missing.join(', ')}`, {
-        location: node.location,
-        hint: `the file has: ${e.found.join(', ')}. Nothing was replaced.`,
-      });
+      throw new ProjectError(
+        'source',
+        `${shown} does not have the columns source '${node.sourceName}.${node.tableName}' declares: missing ${e.missing.join(', ')}`,
+        {
+          location: node.location,
+          hint: `the file has: ${e.found.join(', ')}. Nothing was replaced.`,
+        },
+      );
     }
     const msg = redact(e instanceof Error ? e.message : String(e));
-    throw new ProjectError('source', `loading ${path.relative(process.cwd(), file.path) || file.path} into source '${node.sourceName}.${node.tableName}' failed: ${msg}`, {
-      location: node.location,
-    });
+    throw new ProjectError(
+      'source',
+      `loading ${path.relative(process.cwd(), file.path) || file.path} into source '${node.sourceName}.${node.tableName}' failed: ${msg}`,
+      {
+        location: node.location,
+      },
+    );
   }
   ctx.existing.set(relationKey(node.relation), 'table');
   return {

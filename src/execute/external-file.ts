@@ -27,7 +27,7 @@ export async function resolveExternalFile(node: SourceNode, ctx: ResolveContext)
   if (!existsSync(file)) {
     throw new ProjectError('source', `${label}: the data file ${ext.location} does not exist (looked at ${file})`, {
       ...where,
-      hint: 'check the path; relative paths are read from the project folder. With the shipped project: --vars \'{vouchers_path: path/to/file.parquet}\'',
+      hint: "check the path; relative paths are read from the project folder. With the shipped project: --vars '{vouchers_path: path/to/file.parquet}'",
     });
   }
   const st = statSync(file);
@@ -83,9 +83,13 @@ async function download(url: string, ctx: ResolveContext, node: SourceNode): Pro
   try {
     response = await fetch(url, { redirect: 'follow' });
   } catch (e) {
-    throw new ProjectError('source', `cannot download ${redactUrl(url)}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, {
-      location: node.location,
-    });
+    throw new ProjectError(
+      'source',
+      `cannot download ${redactUrl(url)}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`,
+      {
+        location: node.location,
+      },
+    );
   }
   if (!response.ok || !response.body) {
     throw new ProjectError('source', `cannot download ${redactUrl(url)}: HTTP ${response.status} ${response.statusText}`, { location: node.location });

@@ -52,7 +52,14 @@ async function runHook(
 ): Promise<void> {
   let sql: string;
   try {
-    sql = (await compileWithQueries(ws, node, { template, existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, extra, log: (m) => ctx.options.reporter.info(m) }, conn)).sql;
+    sql = (
+      await compileWithQueries(
+        ws,
+        node,
+        { template, existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, extra, log: (m) => ctx.options.reporter.info(m) },
+        conn,
+      )
+    ).sql;
   } catch (e) {
     throw relabel(e, label, node.file, node.rawSql);
   }

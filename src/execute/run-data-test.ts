@@ -133,7 +133,7 @@ export async function runDataTest(ctx: ExecutionContext, n: Node, conn: Connecti
     details.push(`declared at ${where(node)}`);
     details.push(`compiled SQL: ${compiledPath}`);
     if (stored) details.push(`failing rows stored in ${stored}`);
-    if (sample && sample.rows.length) {
+    if (sample?.rows.length) {
       const shown = sample.rows.length;
       details.push(failures > shown ? `first ${shown} failing rows:` : `failing rows:`);
       details.push(...formatTable(sample));

@@ -41,11 +41,15 @@ export function resolveDependencies(
     const at = findCall(source, 'source', s);
     const loc = node.resourceType === 'test' && !at ? node.location : { file: node.file, ...(at ?? {}) };
     ctx.errors.push(
-      new ProjectError('graph', `source('${s}', '${t}') ${sourceDeclared(ctx.project, s, t) ? 'is disabled (enabled: false)' : 'is not defined in any properties file'}`, {
-        location: loc,
-        hint: didYouMean(`${s}.${t}`, ctx.sourcesByName.keys()) ?? "declare it under 'sources:' in a .yml file beside the models",
-        source: loc.file === node.file ? source : undefined,
-      }),
+      new ProjectError(
+        'graph',
+        `source('${s}', '${t}') ${sourceDeclared(ctx.project, s, t) ? 'is disabled (enabled: false)' : 'is not defined in any properties file'}`,
+        {
+          location: loc,
+          hint: didYouMean(`${s}.${t}`, ctx.sourcesByName.keys()) ?? "declare it under 'sources:' in a .yml file beside the models",
+          source: loc.file === node.file ? source : undefined,
+        },
+      ),
     );
   }
   node.dependsOn = [...deps];
@@ -57,4 +61,3 @@ export function findCall(source: string, fn: string, firstArg: string): { line: 
   const m = re.exec(source);
   return m ? positionOf(source, m.index) : undefined;
 }
-

@@ -70,7 +70,9 @@ export function renderDescription(text: string, blocks: Map<string, DocBlock>, e
     if (!block.text.includes('{{') && !block.text.includes('{%')) return block.text;
     // A block may itself call doc(); a block that reaches itself is a mistake.
     if (stack.includes(name)) {
-      throw new ProjectError('project', `docs block '${name}' includes itself: ${[...stack, name].join(' -> ')}`, { location: { file: block.file, line: block.line } });
+      throw new ProjectError('project', `docs block '${name}' includes itself: ${[...stack, name].join(' -> ')}`, {
+        location: { file: block.file, line: block.line },
+      });
     }
     stack.push(name);
     try {
@@ -91,7 +93,9 @@ export function renderDescription(text: string, blocks: Map<string, DocBlock>, e
     throw new ProjectError('project', `doc('${unknown}') matches no {% docs ${unknown} %} block in the project's .md files`, {
       location,
       source: yaml.source,
-      hint: didYouMean(unknown, blocks.keys()) ?? (blocks.size ? `known docs blocks: ${[...blocks.keys()].sort().join(', ')}` : 'write one in a .md file under models/'),
+      hint:
+        didYouMean(unknown, blocks.keys()) ??
+        (blocks.size ? `known docs blocks: ${[...blocks.keys()].sort().join(', ')}` : 'write one in a .md file under models/'),
     });
   }
   return out.trim();

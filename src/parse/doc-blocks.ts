@@ -22,7 +22,9 @@ export function parseDocBlocks(files: { file: string; source: string }[]): { blo
       const name = m[1]!;
       const { line, column } = positionOf(source, m.index);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-        errors.push(new ProjectError('project', `docs block name '${name}' must be letters, digits and underscores`, { location: { file, line, column }, source }));
+        errors.push(
+          new ProjectError('project', `docs block name '${name}' must be letters, digits and underscores`, { location: { file, line, column }, source }),
+        );
         continue;
       }
       const prev = blocks.get(name);

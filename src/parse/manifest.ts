@@ -1,4 +1,4 @@
-import { ProjectError, throwIfAny } from '../core/errors.js';
+import { type ProjectError, throwIfAny } from '../core/errors.js';
 import type { Project } from '../project/load-project.js';
 import type { TargetConfig } from '../project/profiles.js';
 import { unsupportedConfigWarning } from '../project/unsupported.js';
@@ -64,7 +64,6 @@ export function targetDatabase(target: TargetConfig): string {
   return base.replace(/\..*$/, '').replace(/[^A-Za-z0-9_]/g, '_') || 'main';
 }
 
-
 /**
  * The parse pass: one parser per resource type (macros, properties, sources, seeds, models, data
  * tests), in the order they depend on each other. Collects every error; the graph layer adds the
@@ -74,7 +73,10 @@ export function targetDatabase(target: TargetConfig): string {
  */
 export function parseProject(project: Project, target: TargetConfig, dialect: Dialect, opts: { log?: (m: string) => void } = {}): ParseResult {
   const database = targetDatabase(target);
-  const engine = new TemplateEngine(project.vars, targetInfo(target, database), dialect, { log: opts.log, project: { name: project.name, file: project.file } });
+  const engine = new TemplateEngine(project.vars, targetInfo(target, database), dialect, {
+    log: opts.log,
+    project: { name: project.name, file: project.file },
+  });
   const errors: ProjectError[] = [];
   const warnings = [...project.warnings];
 

@@ -82,10 +82,7 @@ export function isExecutable(node: Node): boolean {
  * A model-shaped node for SQL that is not a model file (inline `show` SQL, a hook's text), so it
  * renders and compiles like one. `base` gives at least its id, name and file, and may override the rest.
  */
-export function standInModel(
-  projectName: string,
-  base: Partial<ModelNode> & Pick<ModelNode, 'uniqueId' | 'name' | 'file' | 'rawSql'>,
-): ModelNode {
+export function standInModel(projectName: string, base: Partial<ModelNode> & Pick<ModelNode, 'uniqueId' | 'name' | 'file' | 'rawSql'>): ModelNode {
   return {
     resourceType: 'model',
     packageName: projectName,

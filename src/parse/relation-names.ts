@@ -12,7 +12,15 @@ import type { RelationName } from '../warehouse/dialect.js';
 export function relationNamer(project: Project, target: TargetConfig, engine: TemplateEngine, database: string) {
   return (config: NodeConfig, name: string, file: string, resourceType: 'model' | 'seed' | 'test' = 'model'): RelationName => {
     // What dbt's generate_*_name macros see of the node (projects branch on `node.resource_type`).
-    const node = { name, config, resource_type: resourceType, package_name: project.name, original_file_path: file, path: file, unique_id: `${resourceType}.${project.name}.${name}` };
+    const node = {
+      name,
+      config,
+      resource_type: resourceType,
+      package_name: project.name,
+      original_file_path: file,
+      path: file,
+      unique_id: `${resourceType}.${project.name}.${name}`,
+    };
     const named = (kind: 'schema' | 'alias' | 'database', macro: string, custom: unknown) =>
       (engine.defaultName(kind, custom, name) ?? String(engine.callMacro(macro, [custom ?? null, node], inertHooks(file)))).trim();
     const schema = named('schema', 'generate_schema_name', config.schema);

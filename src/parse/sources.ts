@@ -16,7 +16,10 @@ export function parseSources(ctx: ParseContext): void {
           errors.push(new ProjectError('project', `source '${key}' is defined twice`, { location, source: yaml.source }));
           return;
         }
-        const config = mergeConfig(configFromTree(project.folderConfig.sources, [project.name, src.name, table.name]), mergeConfig(src.config ?? {}, table.config ?? {}));
+        const config = mergeConfig(
+          configFromTree(project.folderConfig.sources, [project.name, src.name, table.name]),
+          mergeConfig(src.config ?? {}, table.config ?? {}),
+        );
         if (config.enabled === false) return;
         let external: SourceNode['external'];
         if (table.external) {

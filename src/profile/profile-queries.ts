@@ -73,7 +73,8 @@ function summaryFields(columns: ColumnInfo[], sql: ProfileSql, settings: Profile
     fields.push({ column: i, key: 'max', sql: `max(${ordered})` });
     if (kind === 'integer' || kind === 'number') fields.push({ column: i, key: 'mean', sql: `avg(cast(${col} as ${sql.floatType}))` });
     if (kind === 'text') fields.push({ column: i, key: 'blanks', sql: `sum(case when trim(${col}) = '' then 1 else 0 end)` });
-    if (kind === 'timestamp' || kind === 'date') fields.push({ column: i, key: 'span', sql: sql.diff(kind === 'date' ? 'day' : 'second', `min(${col})`, `max(${col})`) });
+    if (kind === 'timestamp' || kind === 'date')
+      fields.push({ column: i, key: 'span', sql: sql.diff(kind === 'date' ? 'day' : 'second', `min(${col})`, `max(${col})`) });
   });
   return fields;
 }
@@ -85,7 +86,12 @@ export function summaryQuery(relationSql: string, columns: ColumnInfo[], sql: Pr
   return `select\n  ${select.join(',\n  ')}\nfrom ${relationSql}`;
 }
 
-export function parseSummary(result: QueryResult, columns: ColumnInfo[], sql: ProfileSql, settings: ProfileSettings = DEFAULT_SETTINGS): { rows: number; columns: ColumnSummary[] } {
+export function parseSummary(
+  result: QueryResult,
+  columns: ColumnInfo[],
+  sql: ProfileSql,
+  settings: ProfileSettings = DEFAULT_SETTINGS,
+): { rows: number; columns: ColumnSummary[] } {
   const row = result.rows[0] ?? [];
   const out: ColumnSummary[] = columns.map((c) => ({
     name: c.name,
@@ -196,7 +202,13 @@ export function planValueSets(summaries: ColumnSummary[], sql: ProfileSql, setti
  * more than the scan.
  * Output columns: set_id, one column per set, n, distinct_values (top sets only).
  */
-export function valuesQuery(relationSql: string, columns: ColumnInfo[], sets: ValueSet[], sql: ProfileSql, settings: ProfileSettings = DEFAULT_SETTINGS): string {
+export function valuesQuery(
+  relationSql: string,
+  columns: ColumnInfo[],
+  sets: ValueSet[],
+  sql: ProfileSql,
+  settings: ProfileSettings = DEFAULT_SETTINGS,
+): string {
   const names = sets.map((_, i) => `v${i}`);
   const base = sets.map((s, i) => `${setExpression(s, columns, sql)} as ${names[i]}`).join(',\n    ');
   const setId = `case ${names.map((n, i) => `when grouping(${n}) = 0 then ${i}`).join(' ')} end`;

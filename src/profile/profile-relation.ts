@@ -38,7 +38,12 @@ export async function describeRelation(conn: Connection, relationSql: string): P
 }
 
 /** Profiles one relation: one aggregate scan, then one grouping-sets scan per group of (up to 24) value sets. */
-export async function profileRelation(conn: Connection, relationSql: string, sql: ProfileSql, settings: ProfileSettings = DEFAULT_SETTINGS): Promise<RelationProfile> {
+export async function profileRelation(
+  conn: Connection,
+  relationSql: string,
+  sql: ProfileSql,
+  settings: ProfileSettings = DEFAULT_SETTINGS,
+): Promise<RelationProfile> {
   const columns = await describeRelation(conn, relationSql);
   const queries: string[] = [];
   const summarySql = summaryQuery(relationSql, columns, sql, settings);
@@ -64,7 +69,14 @@ export async function profileRelation(conn: Connection, relationSql: string, sql
       const nulls = summary.rows - c.nonNull;
       // A column with no value has no values pass: nothing distinct in it.
       const distinctValues = c.distinct ?? distinct.get(i) ?? (isScalar(c.kind) && c.nonNull === 0 ? 0 : null);
-      return { ...c, distinct: distinctValues, nulls, nullShare: summary.rows ? nulls / summary.rows : 0, top: top.get(i) ?? [], histogram: bins.get(i) ?? null };
+      return {
+        ...c,
+        distinct: distinctValues,
+        nulls,
+        nullShare: summary.rows ? nulls / summary.rows : 0,
+        top: top.get(i) ?? [],
+        histogram: bins.get(i) ?? null,
+      };
     }),
     queries,
   };

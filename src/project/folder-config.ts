@@ -11,9 +11,29 @@ export type ConfigTree = Record<string, unknown>;
  * named in one warning when a node carries them (see unsupported-config.ts).
  */
 export const DBT_UNHONOURED_CONFIGS = new Set([
-  'bind', 'on_configuration_change', 'sql_header', 'access', 'group', 'docs_show', 'event_time', 'batch_size', 'lookback',
-  'begin', 'concurrent_batches', 'copy_grants', 'secure', 'snowflake_warehouse', 'automatic_clustering', 'file_format',
-  'location_root', 'external_location', 'packages', 'database_role', 'target_lag', 'refresh_mode', 'initialize',
+  'bind',
+  'on_configuration_change',
+  'sql_header',
+  'access',
+  'group',
+  'docs_show',
+  'event_time',
+  'batch_size',
+  'lookback',
+  'begin',
+  'concurrent_batches',
+  'copy_grants',
+  'secure',
+  'snowflake_warehouse',
+  'automatic_clustering',
+  'file_format',
+  'location_root',
+  'external_location',
+  'packages',
+  'database_role',
+  'target_lag',
+  'refresh_mode',
+  'initialize',
 ]);
 
 function configKey(key: string, value: unknown): string | undefined {

@@ -72,7 +72,10 @@ export function loadProject(opts: LoadOptions = {}): Project {
   if (isPlainObject(data) && file === 'dbt_project.yml') {
     // dbt before 1.0 named two paths differently; older classic projects still carry those names.
     const keys: Record<string, unknown> = data;
-    for (const [old, now] of [['source-paths', 'model-paths'], ['data-paths', 'seed-paths']] as const) {
+    for (const [old, now] of [
+      ['source-paths', 'model-paths'],
+      ['data-paths', 'seed-paths'],
+    ] as const) {
       if (old in keys && !(now in keys)) {
         keys[now] = keys[old];
         delete keys[old];
@@ -128,9 +131,11 @@ export function loadProject(opts: LoadOptions = {}): Project {
     .flatMap((p) => listFiles(p, ['.md']))
     .map((f) => ({ file: f, source: readFileSync(path.join(dir, f), 'utf8') }));
 
-  const snapshotNames = readSqlFiles(dir, (config['snapshot-paths'] ?? ['snapshots']).filter((p) => existsSync(path.join(dir, p))), listFiles).flatMap((f) =>
-    [...f.source.matchAll(/\{%-?\s*snapshot\s+(\w+)/g)].map((m) => m[1]!),
-  );
+  const snapshotNames = readSqlFiles(
+    dir,
+    (config['snapshot-paths'] ?? ['snapshots']).filter((p) => existsSync(path.join(dir, p))),
+    listFiles,
+  ).flatMap((f) => [...f.source.matchAll(/\{%-?\s*snapshot\s+(\w+)/g)].map((m) => m[1]!));
 
   checkDuplicates(models, 'model', errors);
   checkDuplicates(seeds, 'seed', errors);
@@ -173,9 +178,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
 }
 
 function readSqlFiles(dir: string, paths: readonly string[], listFiles: ReturnType<typeof fileLister>): SqlFile[] {
-  return paths
-    .flatMap((p) => listFiles(p, ['.sql']))
-    .map((f) => ({ file: f, name: stem(f), source: readFileSync(path.join(dir, f), 'utf8') }));
+  return paths.flatMap((p) => listFiles(p, ['.sql'])).map((f) => ({ file: f, name: stem(f), source: readFileSync(path.join(dir, f), 'utf8') }));
 }
 
 function isGenericTestFile(source: string): boolean {

@@ -19,7 +19,10 @@ export const duckDbTargetSchema = z.strictObject({
   /** Database file, relative to the project directory; ':memory:' for a throwaway database. */
   path: z.string().min(1).optional(),
   /** Catalog name; defaults to the file name without extension. */
-  database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  database: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .optional(),
   schema: z.string().min(1).default('main'),
   threads: threads.default(4),
   /** DuckDB's own settings: memory_limit, threads, temp_directory, preserve_insertion_order, … */
@@ -183,7 +186,11 @@ function renderProfileValues(value: unknown, yaml: YamlFile, p: (string | number
       } catch (e) {
         if (thrown) throw thrown;
         const inner = e instanceof ProjectError ? e : undefined;
-        const message = inner?.message ?? String((e as Error).message).replace(/^Template render error:[^\n]*\n\s*/, '').replace(/^Error:\s*/, '');
+        const message =
+          inner?.message ??
+          String((e as Error).message)
+            .replace(/^Template render error:[^\n]*\n\s*/, '')
+            .replace(/^Error:\s*/, '');
         throw new ProjectError('project', message, { location: yaml.locate(p), hint: inner?.hint, source: yaml.source });
       }
     }

@@ -8,8 +8,20 @@ export const PROJECT_KEYS_WITHOUT_EFFECT = new Set(['name', 'profile', 'require-
 
 /** Project keys that are read and acted on. */
 const HONOURED_PROJECT_KEYS = new Set([
-  'model-paths', 'seed-paths', 'macro-paths', 'test-paths', 'docs-paths', 'target-path', 'vars',
-  'models', 'seeds', 'sources', 'data_tests', 'tests', 'on-run-start', 'on-run-end',
+  'model-paths',
+  'seed-paths',
+  'macro-paths',
+  'test-paths',
+  'docs-paths',
+  'target-path',
+  'vars',
+  'models',
+  'seeds',
+  'sources',
+  'data_tests',
+  'tests',
+  'on-run-start',
+  'on-run-end',
 ]);
 
 /** Folders whose contents this engine does not build: worth a warning only when they hold files. */
@@ -49,10 +61,31 @@ export function unsupportedProjectKeys(file: string, data: Record<string, unknow
 
 /** Node configs acted on; any other config a model or seed carries has no effect. */
 const HONOURED_CONFIGS = new Set([
-  'enabled', 'materialized', 'schema', 'database', 'alias', 'tags', 'unique_key', 'incremental_strategy', 'full_refresh',
-  'column_types', 'delimiter', 'pre-hook', 'post-hook', 'meta', 'docs', 'transient',
+  'enabled',
+  'materialized',
+  'schema',
+  'database',
+  'alias',
+  'tags',
+  'unique_key',
+  'incremental_strategy',
+  'full_refresh',
+  'column_types',
+  'delimiter',
+  'pre-hook',
+  'post-hook',
+  'meta',
+  'docs',
+  'transient',
   // data test configs (a folder may set them for its models' tests)
-  'severity', 'warn_if', 'error_if', 'where', 'limit', 'store_failures', 'store_failures_as', 'fail_calc',
+  'severity',
+  'warn_if',
+  'error_if',
+  'where',
+  'limit',
+  'store_failures',
+  'store_failures_as',
+  'fail_calc',
 ]);
 
 /** Values that ask for nothing (dbt's defaults), so ignoring them changes nothing. */

@@ -15,7 +15,17 @@ import { redact, redactDeep } from '../core/secrets.js';
 import { chartColumns, chartSpecOf, orderColumns, type ChartSpec } from '../docs/chart-spec.js';
 import { parseDocBlocks } from '../parse/doc-blocks.js';
 import { renderSiteHtml } from '../docs/site-html.js';
-import { buildSiteData, funnelCheck, runResultsSchema, type FunnelCheck, type FunnelEnd, type RunResultsFile, type SiteChart, type SiteData, type SiteProfile } from '../docs/site-data.js';
+import {
+  buildSiteData,
+  funnelCheck,
+  runResultsSchema,
+  type FunnelCheck,
+  type FunnelEnd,
+  type RunResultsFile,
+  type SiteChart,
+  type SiteData,
+  type SiteProfile,
+} from '../docs/site-data.js';
 
 export interface DocsOptions extends CommonOptions {
   /** Leave the warehouse alone: no column types, profiles or charts. */
@@ -175,7 +185,8 @@ async function readWarehouse(
   const profiles: SiteProfile[] = [];
   const wanted: { name: string; relation: RelationName; id: string | null }[] = [];
   for (const node of manifest.nodes.values()) {
-    if (node.resourceType === 'source' && catalog.has(node.uniqueId)) wanted.push({ name: `${node.sourceName}.${node.tableName}`, relation: node.relation, id: node.uniqueId });
+    if (node.resourceType === 'source' && catalog.has(node.uniqueId))
+      wanted.push({ name: `${node.sourceName}.${node.tableName}`, relation: node.relation, id: node.uniqueId });
   }
   for (const name of extraProfiles) {
     const { relation, uniqueId } = resolveRelation(session, name);

@@ -47,7 +47,9 @@ export function resolveRelation(session: Session, name: string): { relation: Rel
   if (parts.length === 2 && parts.every(Boolean)) return { relation: { database: session.database, schema: parts[0]!, identifier: parts[1]! }, uniqueId: null };
   if (parts.length === 3 && parts.every(Boolean)) return { relation: { database: parts[0]!, schema: parts[1]!, identifier: parts[2]! }, uniqueId: null };
   throw new ProjectError('usage', `no model, seed or source named '${name}'`, {
-    hint: didYouMean(name, [...manifest.byName.keys(), ...manifest.sourcesByName.keys()]) ?? 'name a model or seed, a source as source_name.table_name, or a relation as schema.table',
+    hint:
+      didYouMean(name, [...manifest.byName.keys(), ...manifest.sourcesByName.keys()]) ??
+      'name a model or seed, a source as source_name.table_name, or a relation as schema.table',
   });
 }
 
@@ -66,7 +68,8 @@ export async function profileOn(adapter: Adapter, ws: Workspace, rel: RelationNa
 export function settingsFrom(opts: Partial<ProfileSettings>): ProfileSettings {
   const s = { ...DEFAULT_SETTINGS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as ProfileSettings;
   if (!Number.isInteger(s.topValues) || s.topValues < 0) throw new ProjectError('usage', `--top must be a whole number from 0, got '${s.topValues}'`);
-  if (!Number.isInteger(s.bins) || s.bins < 1 || s.bins > 1000) throw new ProjectError('usage', `--bins must be a whole number from 1 to 1000, got '${s.bins}'`);
+  if (!Number.isInteger(s.bins) || s.bins < 1 || s.bins > 1000)
+    throw new ProjectError('usage', `--bins must be a whole number from 1 to 1000, got '${s.bins}'`);
   return s;
 }
 

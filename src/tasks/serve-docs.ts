@@ -60,7 +60,12 @@ export async function serveDocs(opts: ServeOptions = {}): Promise<DocsServer> {
       return;
     }
     const body = readFileSync(file);
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)]!, 'content-length': body.length, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    res.writeHead(200, {
+      'content-type': TYPES[path.extname(file)]!,
+      'content-length': body.length,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
   await new Promise<void>((resolve, reject) => {

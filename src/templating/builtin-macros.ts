@@ -8,6 +8,7 @@
  */
 export const BUILTIN_MACROS_FILE = '<builtin>/cross_database.sql';
 
+// biome-ignore lint/complexity/noUselessStringRaw: Jinja pasted as written; raw keeps any backslash a macro gains later
 export const BUILTIN_MACROS = String.raw`
 {% macro datediff(first_date, second_date, datepart) %}{{ adapter.dispatch('datediff')(first_date, second_date, datepart) }}{% endmacro %}
 {% macro default__datediff(first_date, second_date, datepart) %}{% if datepart | lower == 'week' %}datediff('week', date_trunc('week', {{ first_date }}), date_trunc('week', {{ second_date }})){% else %}datediff('{{ datepart }}', {{ first_date }}, {{ second_date }}){% endif %}{% endmacro %}

@@ -488,7 +488,7 @@ function evaluate(e: Expr, lookup: Lookup, makeKwargs: MakeKwargs): unknown {
     case 'name':
       return lookup(e.path[0]!);
     case 'call': {
-      let target: unknown = undefined;
+      let target: unknown;
       let fn: unknown = lookup(e.callee[0]!);
       for (const k of e.callee.slice(1)) {
         target = fn;
@@ -506,18 +506,19 @@ function evaluate(e: Expr, lookup: Lookup, makeKwargs: MakeKwargs): unknown {
     case 'or':
       return evaluate(e.left, lookup, makeKwargs) || evaluate(e.right, lookup, makeKwargs);
     case 'concat':
+      // biome-ignore lint/style/useTemplate: `+ ''` converts as nunjucks' compiled `~` does (a template literal converts differently)
       return (evaluate(e.left, lookup, makeKwargs) as string) + '' + (evaluate(e.right, lookup, makeKwargs) as string);
     case 'cmp': {
       const a = evaluate(e.left, lookup, makeKwargs) as number;
       const b = evaluate(e.right, lookup, makeKwargs) as number;
       switch (e.op) {
         case '==':
-          // eslint-disable-next-line eqeqeq
+          // biome-ignore lint/suspicious/noDoubleEquals: Jinja's == in nunjucks compares loosely, and this tier must give what nunjucks gives
           return a == b;
         case '===':
           return a === b;
         case '!=':
-          // eslint-disable-next-line eqeqeq
+          // biome-ignore lint/suspicious/noDoubleEquals: as == above
           return a != b;
         case '!==':
           return a !== b;

@@ -18,7 +18,9 @@ export function macroSignatures(source: string): Map<string, MacroSignature> {
     const start = m.index + m[0].length;
     const end = closingParen(source, start);
     if (end < 0) continue;
-    const params = splitTopLevel(source.slice(start, end)).map((p) => p.split('=')[0]!.trim()).filter(Boolean);
+    const params = splitTopLevel(source.slice(start, end))
+      .map((p) => p.split('=')[0]!.trim())
+      .filter(Boolean);
     if (!params.every((p) => /^\w+$/.test(p))) continue;
     const bodyEnd = source.indexOf('endmacro', end);
     const body = source.slice(end, bodyEnd < 0 ? undefined : bodyEnd);

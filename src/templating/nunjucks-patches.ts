@@ -164,7 +164,7 @@ export const PY_CLASS = Symbol('python class');
 /** Attribute and index lookups as Python does them: string methods, string slices, negative indexes. */
 function installPythonMemberLookup(): void {
   const original = internals.runtime.memberLookup;
-  const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+  const hasOwn = (o: object, k: string) => Object.hasOwn(o, k);
   internals.runtime.memberLookup = (...args: unknown[]) => {
     const [obj, val] = args;
     if (args.length === 4) {

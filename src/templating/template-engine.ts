@@ -289,7 +289,10 @@ export class TemplateEngine {
       location = { file, line, column: Number(m[3]) };
       message = m[4]!.trim().replace(/^Error:\s*/, '');
     } else {
-      message = message.replace(/^\([^)]*\)\s*/, '').trim().replace(/^Error:\s*/, '');
+      message = message
+        .replace(/^\([^)]*\)\s*/, '')
+        .trim()
+        .replace(/^Error:\s*/, '');
     }
     if (pending) {
       const inner = pending.error;
@@ -307,7 +310,13 @@ export class TemplateEngine {
     let hint = tag ? `'${tag}' is a Jinja feature this engine does not support${UNSUPPORTED_TAGS[tag] ? `: ${UNSUPPORTED_TAGS[tag]}` : ''}` : undefined;
     // A block left open: nunjucks reports the end of the file without a line, or the next `end…` tag.
     if (phase === 'parse' && (/end of file/.test(message) || tag?.startsWith('end'))) {
-      const lineStart = location.line === undefined ? source.length : source.split('\n').slice(0, location.line - 1).join('\n').length;
+      const lineStart =
+        location.line === undefined
+          ? source.length
+          : source
+              .split('\n')
+              .slice(0, location.line - 1)
+              .join('\n').length;
       const open = unclosedBlock(source, lineStart);
       if (open && open.tag !== tag?.slice(3)) {
         const at = positionOf(source, open.offset);
@@ -337,7 +346,10 @@ export class TemplateEngine {
         hint = 'dbt packages (packages.yml) are not installed here: copy the macros you need into a macro path and call them by name';
       } else {
         message = `'${name}()' is not a macro or function`;
-        hint = didYouMean(member ?? root!, [...this.macros.keys()].filter((m) => !m.includes('__')));
+        hint = didYouMean(
+          member ?? root!,
+          [...this.macros.keys()].filter((m) => !m.includes('__')),
+        );
       }
     }
     return new ProjectError('template', message, { location, source: location.line !== undefined ? source : undefined, hint });
@@ -388,7 +400,7 @@ export class TemplateEngine {
 const UNSUPPORTED_TAGS: Record<string, string> = {
   materialization: 'custom materializations are not supported; use view, table, incremental or ephemeral',
   snapshot: 'snapshots are not supported; an incremental model with unique_key covers the simple cases',
-  docs: "doc blocks belong in .md files under a model path",
+  docs: 'doc blocks belong in .md files under a model path',
   call: 'only {% call statement(...) %} and calls to macros that use caller() are supported',
 };
 

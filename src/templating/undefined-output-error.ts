@@ -10,7 +10,14 @@ export const UNDEFINED_OUTPUT_MESSAGE = 'the printed value is undefined';
 export function undefinedOutputError(file: string, source: string, offset: number, sayWhere = false): ProjectError {
   const open = source.lastIndexOf('{{', offset + 1);
   const close = open === -1 ? -1 : source.indexOf('}}', open + 2);
-  const expr = open === -1 || close === -1 ? undefined : source.slice(open + 2, close).replace(/^-/, '').replace(/-$/, '').trim();
+  const expr =
+    open === -1 || close === -1
+      ? undefined
+      : source
+          .slice(open + 2, close)
+          .replace(/^-/, '')
+          .replace(/-$/, '')
+          .trim();
   const position = positionOf(source, open === -1 ? offset : open);
   // Inside a macro the error is shown at the model's call: say where in the macro file it is.
   const where = sayWhere ? ` at ${file}:${position.line}` : '';

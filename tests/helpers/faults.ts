@@ -95,7 +95,10 @@ export async function tempLeftovers(query: Query, database: string): Promise<str
   return rows.map((r) => String(r.n));
 }
 
-export const duckQuery = (file: string): Query => (sql) => queryDuckDb(file, sql);
+export const duckQuery =
+  (file: string): Query =>
+  (sql) =>
+    queryDuckDb(file, sql);
 
 /** Runs `fn` with queries on one read-only open of a DuckDB file (opening is the slow part). */
 export async function withDuckDb<T>(file: string, fn: (query: Query) => Promise<T>): Promise<T> {

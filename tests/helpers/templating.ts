@@ -4,7 +4,9 @@ import { TemplateEngine, type RenderHooks } from '../../src/templating/template-
 
 /** An engine for target `dev` of `dialect`, quiet. */
 export function engine(dialect: Dialect = duckDbDialect, vars: Record<string, unknown> = {}) {
-  return new TemplateEngine(vars, { name: 'dev', type: dialect.type, schema: 'main', database: 'db', threads: 1, profile_name: 'p' }, dialect, { log: () => undefined });
+  return new TemplateEngine(vars, { name: 'dev', type: dialect.type, schema: 'main', database: 'db', threads: 1, profile_name: 'p' }, dialect, {
+    log: () => undefined,
+  });
 }
 
 /** Render hooks that answer ref(), source() and this with fixed text. */

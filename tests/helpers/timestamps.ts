@@ -14,9 +14,9 @@ const date = fc
 const offset = fc.oneof(
   fc.constant(''),
   fc.constantFrom('Z', 'z', '+', '-', '+1', '+05:', '+05:3', '+0530x'),
-  fc.tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 25 }), fc.constantFrom('', ':', '!'), fc.option(fc.integer({ min: 0, max: 61 }))).map(
-    ([sign, h, sep, m]) => `${sign}${pad(h, 2)}${m === null ? '' : `${sep}${pad(m, 2)}`}`,
-  ),
+  fc
+    .tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 25 }), fc.constantFrom('', ':', '!'), fc.option(fc.integer({ min: 0, max: 61 })))
+    .map(([sign, h, sep, m]) => `${sign}${pad(h, 2)}${m === null ? '' : `${sep}${pad(m, 2)}`}`),
 );
 
 const time = fc
@@ -28,7 +28,9 @@ const time = fc
     fc.option(fc.stringMatching(/^\d{0,11}$/)),
     offset,
   )
-  .map(([sep, h, mi, s, fraction, off]) => `${sep}${pad(h, 2)}:${pad(mi, 2)}${s === null ? '' : `:${pad(s, 2)}${fraction === null ? '' : `.${fraction}`}`}${off}`);
+  .map(
+    ([sep, h, mi, s, fraction, off]) => `${sep}${pad(h, 2)}:${pad(mi, 2)}${s === null ? '' : `:${pad(s, 2)}${fraction === null ? '' : `.${fraction}`}`}${off}`,
+  );
 
 /** A date, with a time part most of the time, sometimes damaged by one replaced or added character. */
 export const timestampText: fc.Arbitrary<string> = fc

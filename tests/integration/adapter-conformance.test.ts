@@ -36,14 +36,26 @@ afterAll(async () => {
 
 const duckdb: Harness = {
   database: 'conformance',
-  target: () => ({ ...duckDbTargetSchema.parse({ type: 'duckdb', path: path.join(scratch, 'conformance.duckdb'), schema: 'main' }), name: 'dev', profileName: 'p' }),
+  target: () => ({
+    ...duckDbTargetSchema.parse({ type: 'duckdb', path: path.join(scratch, 'conformance.duckdb'), schema: 'main' }),
+    name: 'dev',
+    profileName: 'p',
+  }),
   profiles: () => `p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/project.duckdb\n      schema: conf\n`,
 };
 
 const snowflake: Harness = {
   database: 'conformance_db',
   target: () => ({
-    ...snowflakeTargetSchema.parse({ type: 'snowflake', account: 'emulator', user: 'model', password: PASSWORD, access_url: emulator!.url, database: 'conformance_db', schema: 'public' }),
+    ...snowflakeTargetSchema.parse({
+      type: 'snowflake',
+      account: 'emulator',
+      user: 'model',
+      password: PASSWORD,
+      access_url: emulator!.url,
+      database: 'conformance_db',
+      schema: 'public',
+    }),
     name: 'sf',
     profileName: 'p',
   }),
@@ -108,7 +120,20 @@ function conformance(name: string, harness: Harness): void {
     });
 
     it('binds values as data, whatever they contain', async () => {
-      const values = ["O'Brien", 'a; drop table x; --', '/* not a comment */ -- nor this', 'ünïcødé ✓ 日本語', 'back\\slash \\n', '', 42, -7, 3.5, true, false, null];
+      const values = [
+        "O'Brien",
+        'a; drop table x; --',
+        '/* not a comment */ -- nor this',
+        'ünïcødé ✓ 日本語',
+        'back\\slash \\n',
+        '',
+        42,
+        -7,
+        3.5,
+        true,
+        false,
+        null,
+      ];
       const sql = `select ${values.map(() => '?').join(', ')}`;
       expect(await rows(adapter, sql, values)).toEqual([values]);
     });

@@ -69,17 +69,25 @@ describe('API access rules and limits', () => {
       // Without a Content-Length (chunked), on both routes: refused once past the limit, not read whole.
       for (const route of ['/getVoucher/', '/runPipeline/']) {
         const chunked = await new Promise<{ status?: number; text: string }>((resolve) => {
-          const req = http.request(`${base}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-            let text = '';
-            res.on('data', (d: Buffer) => (text += d.toString()));
-            res.on('end', () => resolve({ status: res.statusCode, text }));
-          });
+          const req = http.request(
+            `${base}${route}`,
+            { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+            (res) => {
+              let text = '';
+              res.on('data', (d: Buffer) => (text += d.toString()));
+              res.on('end', () => resolve({ status: res.statusCode, text }));
+            },
+          );
           req.on('error', () => resolve({ text: 'connection closed' }));
           const chunk = 'x'.repeat(64 * 1024);
           let sent = 0;
           const more = (): void => {
             while (sent < 16 && req.write(chunk)) sent++;
-            if (sent < 16) req.once('drain', () => (sent++, more()));
+            if (sent < 16)
+              req.once('drain', () => {
+                sent++;
+                more();
+              });
             else req.end();
           };
           more();
@@ -168,7 +176,10 @@ describe('API access rules and limits', () => {
       expect(run.status).toBe(500);
       bodies.push(run.text);
       for (const route of ['/getVoucher/', '/health', '/docs/json']) {
-        const res = await fetch(`${base}${route}`, route === '/getVoucher/' ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: customer() } : {});
+        const res = await fetch(
+          `${base}${route}`,
+          route === '/getVoucher/' ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: customer() } : {},
+        );
         bodies.push(await res.text());
       }
       for (const text of [...bodies, logs.join('')]) expect(text).not.toContain(SECRET);

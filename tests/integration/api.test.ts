@@ -74,22 +74,49 @@ describe('the voucher API on the built shipped project', () => {
       const r = await post(api.base, route, customer());
       expect(r.status).toBe(200);
       // 2018-05-03 to 2018-07-31 is 89 days: 61-90.
-      expect(r.json).toEqual({ voucher_amount: answers.get('recency_segment/61-90'), segment_type: 'recency_segment', segment_name: '61-90', customer_id: 123 });
+      expect(r.json).toEqual({
+        voucher_amount: answers.get('recency_segment/61-90'),
+        segment_type: 'recency_segment',
+        segment_name: '61-90',
+        customer_id: 123,
+      });
     }
     // curl -d without a Content-Type header sends x-www-form-urlencoded: the JSON is read anyway.
-    const form = await post(api.base, '/getVoucher/', customer({ segment_name: 'frequent_segment', customer_id: 'c-9' }), { 'content-type': 'application/x-www-form-urlencoded' });
-    expect(form.json).toEqual({ voucher_amount: answers.get('frequent_segment/14-37'), segment_type: 'frequent_segment', segment_name: '14-37', customer_id: 'c-9' });
+    const form = await post(api.base, '/getVoucher/', customer({ segment_name: 'frequent_segment', customer_id: 'c-9' }), {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(form.json).toEqual({
+      voucher_amount: answers.get('frequent_segment/14-37'),
+      segment_type: 'frequent_segment',
+      segment_name: '14-37',
+      customer_id: 'c-9',
+    });
   });
 
   it('puts every bucket of DOMAIN.md at its bounds (inclusive ranges, open 180+)', async () => {
-    const frequent: [number, string][] = [[1, '1-4'], [4, '1-4'], [5, '5-13'], [13, '5-13'], [14, '14-37'], [37, '14-37']];
+    const frequent: [number, string][] = [
+      [1, '1-4'],
+      [4, '1-4'],
+      [5, '5-13'],
+      [13, '5-13'],
+      [14, '14-37'],
+      [37, '14-37'],
+    ];
     for (const [orders, name] of frequent) {
-      const r = await post(api.base, '/getVoucher/', customer({ segment_name: 'frequent_segment', total_orders: String(orders) + '.0' }));
+      const r = await post(api.base, '/getVoucher/', customer({ segment_name: 'frequent_segment', total_orders: `${String(orders)}.0` }));
       expect(r.json, `${orders} orders`).toMatchObject({ segment_name: name, voucher_amount: answers.get(`frequent_segment/${name}`) });
     }
     const recency: [string, string][] = [
-      ['2018-07-01', '30-60'], ['2018-06-01', '30-60'], ['2018-05-31', '61-90'], ['2018-05-02', '61-90'], ['2018-05-01', '91-120'],
-      ['2018-04-02', '91-120'], ['2018-04-01', '121-180'], ['2018-02-01', '121-180'], ['2018-01-31', '180+'], ['2015-01-01', '180+'],
+      ['2018-07-01', '30-60'],
+      ['2018-06-01', '30-60'],
+      ['2018-05-31', '61-90'],
+      ['2018-05-02', '61-90'],
+      ['2018-05-01', '91-120'],
+      ['2018-04-02', '91-120'],
+      ['2018-04-01', '121-180'],
+      ['2018-02-01', '121-180'],
+      ['2018-01-31', '180+'],
+      ['2015-01-01', '180+'],
     ];
     for (const [last, name] of recency) {
       const r = await post(api.base, '/getVoucher/', customer({ last_order_ts: `${last} 23:59:59`, first_order_ts: '2014-01-01', total_orders: 3 }));
@@ -127,8 +154,18 @@ describe('the voucher API on the built shipped project', () => {
     const bucket = (t: string, v: number): string | undefined => {
       const ranges: [string, number, number][] =
         t === 'frequent_segment'
-          ? [['1-4', 1, 4], ['5-13', 5, 13], ['14-37', 14, 37]]
-          : [['30-60', 30, 60], ['61-90', 61, 90], ['91-120', 91, 120], ['121-180', 121, 180], ['180+', 181, Infinity]];
+          ? [
+              ['1-4', 1, 4],
+              ['5-13', 5, 13],
+              ['14-37', 14, 37],
+            ]
+          : [
+              ['30-60', 30, 60],
+              ['61-90', 61, 90],
+              ['91-120', 91, 120],
+              ['121-180', 121, 180],
+              ['180+', 181, Infinity],
+            ];
       return ranges.find(([, lo, hi]) => v >= lo && v <= hi)?.[0];
     };
     let matched = 0;
@@ -149,7 +186,12 @@ describe('the voucher API on the built shipped project', () => {
           expect(r.status, JSON.stringify(body)).toBe(404);
           expect(r.json.error.code).toBe('no_segment');
         } else {
-          expect(r.json, JSON.stringify(body)).toEqual({ voucher_amount: answers.get(`${type}/${expected}`), segment_type: type, segment_name: expected, customer_id: i });
+          expect(r.json, JSON.stringify(body)).toEqual({
+            voucher_amount: answers.get(`${type}/${expected}`),
+            segment_type: type,
+            segment_name: expected,
+            customer_id: i,
+          });
           matched++;
         }
       }
@@ -239,7 +281,19 @@ describe('the voucher API on the built shipped project', () => {
       fc.string(),
       fc.integer(),
       fc.double(),
-      fc.constantFrom('2018-05-03 00:00:00', '2018-02-30', '2018-05-03T10:00:00Z', '', '4.0', '1e400', '-0', 'recency_segment', 'frequent_segment', 'Peru', null),
+      fc.constantFrom(
+        '2018-05-03 00:00:00',
+        '2018-02-30',
+        '2018-05-03T10:00:00Z',
+        '',
+        '4.0',
+        '1e400',
+        '-0',
+        'recency_segment',
+        'frequent_segment',
+        'Peru',
+        null,
+      ),
     );
     const keys = ['customer_id', 'country_code', 'last_order_ts', 'first_order_ts', 'total_orders', 'segment_name', 'reference_ts'] as const;
     const body = fc.oneof(
@@ -248,7 +302,13 @@ describe('the voucher API on the built shipped project', () => {
       fc.string(),
       fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('latin1')),
     );
-    const contentType = fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', 'application/json; charset=utf-8');
+    const contentType = fc.constantFrom(
+      'application/json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/octet-stream',
+      'application/json; charset=utf-8',
+    );
     await fc.assert(
       fc.asyncProperty(body, contentType, fc.constantFrom('/getVoucher/', '/getVoucher'), async (text, type, route) => {
         const res = await fetch(`${api.base}${route}`, { method: 'POST', headers: { 'content-type': type }, body: text });
@@ -312,7 +372,10 @@ describe('running the pipeline through the API', () => {
       const duringRun: { version: string | null; code: string }[] = [];
       let sawRunning = false;
       while (!done) {
-        const [r, health] = await Promise.all([post(api.base, '/getVoucher/', probe), fetch(`${api.base}/health`).then((h) => h.json() as Promise<Record<string, any>>)]);
+        const [r, health] = await Promise.all([
+          post(api.base, '/getVoucher/', probe),
+          fetch(`${api.base}/health`).then((h) => h.json() as Promise<Record<string, any>>),
+        ]);
         if (!done) duringRun.push({ version: r.headers.get('x-answer-version'), code: r.json.error.code });
         if (health.pipeline.running) sawRunning = true;
       }
@@ -357,7 +420,7 @@ describe('running the pipeline through the API', () => {
     }
   });
 
-  it('keeps idle connections open longer than a load balancer\'s usual 60 s, as Fastify would', async () => {
+  it("keeps idle connections open longer than a load balancer's usual 60 s, as Fastify would", async () => {
     const api = await start(copyShippedProject());
     try {
       expect(api.server.app.server.keepAliveTimeout).toBe(72_000);
@@ -366,7 +429,7 @@ describe('running the pipeline through the API', () => {
     }
   });
 
-  it('writes a quiet server\'s request lines to stdout within seconds, not only at close', async () => {
+  it("writes a quiet server's request lines to stdout within seconds, not only at close", async () => {
     const child = spawn(process.execPath, [MODEL_BIN, 'serve', '--port', '0'], { cwd: copyShippedProject(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -415,7 +478,11 @@ describe('running the pipeline through the API', () => {
     try {
       const r = await post(api.base, '/runPipeline/', '');
       expect(r.status).toBe(500);
-      expect(r.json).toMatchObject({ status: 'error', failed: [{ node: 'model.segmentation.segment_coverage', status: 'error' }], answer: { reloaded: true, rows: 8 } });
+      expect(r.json).toMatchObject({
+        status: 'error',
+        failed: [{ node: 'model.segmentation.segment_coverage', status: 'error' }],
+        answer: { reloaded: true, rows: 8 },
+      });
       expect(r.text).not.toMatch(/no_such_column|select /i);
       expect(api.logs.lines.join('\n')).toMatch(/segment_coverage.*no_such_column/);
       expect((await post(api.base, '/getVoucher/', customer())).status).toBe(200);
@@ -471,17 +538,23 @@ describe('the relations the API serves, named in project config', () => {
     withApiVar(missing, '');
     const noVar = buildServer({ projectDir: missing, host: '127.0.0.1', logLevel: false });
     await expect(noVar).rejects.toThrow(ProjectError);
-    await expect(noVar).rejects.toMatchObject({ headline: expect.stringMatching(/^project\.yml: error \[project\]: the var 'voucher_api\.answer' is not set/) });
+    await expect(noVar).rejects.toMatchObject({
+      headline: expect.stringMatching(/^project\.yml: error \[project\]: the var 'voucher_api\.answer' is not set/),
+    });
 
     const unknown = copyShippedProject();
     withApiVar(unknown, '  voucher_api:\n    answer: segments_derived\n    rules: no_such_rules\n');
     await expect(buildServer({ projectDir: unknown, host: '127.0.0.1', logLevel: false })).rejects.toMatchObject({
-      headline: expect.stringMatching(/^project\.yml: error \[project\]: the var 'voucher_api\.rules' names 'no_such_rules', but the project has no model or seed/),
+      headline: expect.stringMatching(
+        /^project\.yml: error \[project\]: the var 'voucher_api\.rules' names 'no_such_rules', but the project has no model or seed/,
+      ),
     });
 
     // The CLI says the same, and exits 2 like any project error.
     const cli = await runModel(['serve', '--port', '0'], { cwd: missing });
     expect(cli.code).toBe(2);
-    expect(cli.stderr).toMatch(/project\.yml: error \[project\]: the var 'voucher_api\.answer' is not set[\s\S]*hint: add under vars: in project\.yml: voucher_api: \{answer: segments_derived, rules: rules_for_segments\}/);
+    expect(cli.stderr).toMatch(
+      /project\.yml: error \[project\]: the var 'voucher_api\.answer' is not set[\s\S]*hint: add under vars: in project\.yml: voucher_api: \{answer: segments_derived, rules: rules_for_segments\}/,
+    );
   });
 });

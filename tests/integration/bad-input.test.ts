@@ -68,7 +68,9 @@ describe('bad input is reported with file and line, and loses nothing', () => {
     const dir = freshCopy();
     const r = await runModel(['build', '--vars', '{vouchers_path: data/nope.parquet}'], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/models\/raw\/sources\.yml:\d+:\d+: error \[source\]: source 'raw\.old_voucher_data': the data file data\/nope\.parquet does not exist/);
+    expect(r.stdout).toMatch(
+      /models\/raw\/sources\.yml:\d+:\d+: error \[source\]: source 'raw\.old_voucher_data': the data file data\/nope\.parquet does not exist/,
+    );
     await expectNothingLost(dir);
   });
 
@@ -86,7 +88,9 @@ describe('bad input is reported with file and line, and loses nothing', () => {
     expect(cut.stdout).toMatch(/data\/cut\.parquet is not a complete Parquet file/);
     const wrong = await runModel(['build', '--vars', '{vouchers_path: data/wrong.csv}'], { cwd: dir });
     expect(wrong.code).toBe(1);
-    expect(wrong.stdout).toMatch(/models\/raw\/sources\.yml:\d+:\d+: error \[source\]: .*wrong\.csv does not have the columns source 'raw\.old_voucher_data' declares: missing last_order_ts, first_order_ts, total_orders, voucher_amount/);
+    expect(wrong.stdout).toMatch(
+      /models\/raw\/sources\.yml:\d+:\d+: error \[source\]: .*wrong\.csv does not have the columns source 'raw\.old_voucher_data' declares: missing last_order_ts, first_order_ts, total_orders, voucher_amount/,
+    );
     await expectNothingLost(dir);
   });
 
@@ -96,12 +100,17 @@ describe('bad input is reported with file and line, and loses nothing', () => {
     const row = '2018-01-01,Peru,2018-01-01,2017-01-01,3,10\n';
     writeFileSync(path.join(dir, 'data', 'text.parquet'), 'hello, this is not parquet\n');
     // Ragged from the first rows (DuckDB's sniffer then reads one column), with a quoted newline before it.
-    writeFileSync(path.join(dir, 'data', 'early.csv'), `${header}${row}2018-01-01,"Pe\nru",2018-01-01,2017-01-01,3,10\n${row}${row.replace('10\n', '10,extra\n')}`);
+    writeFileSync(
+      path.join(dir, 'data', 'early.csv'),
+      `${header}${row}2018-01-01,"Pe\nru",2018-01-01,2017-01-01,3,10\n${row}${row.replace('10\n', '10,extra\n')}`,
+    );
     // Ragged far past the sniffer's sample: DuckDB stops at the row.
     writeFileSync(path.join(dir, 'data', 'late.csv'), `${header}${row.repeat(30_000)}${row.replace('10\n', '10,extra\n')}${row.repeat(10)}`);
     const text = await runModel(['build', '--vars', '{vouchers_path: data/text.parquet}'], { cwd: dir });
     expect(text.code).toBe(1);
-    expect(text.stdout).toMatch(/models\/raw\/sources\.yml:\d+:\d+: error \[source\]: source 'raw\.old_voucher_data': data\/text\.parquet is not a Parquet file/);
+    expect(text.stdout).toMatch(
+      /models\/raw\/sources\.yml:\d+:\d+: error \[source\]: source 'raw\.old_voucher_data': data\/text\.parquet is not a Parquet file/,
+    );
     const early = await runModel(['build', '--vars', '{vouchers_path: data/early.csv}'], { cwd: dir });
     expect(early.code).toBe(1);
     expect(early.stdout).toMatch(/^\s*data\/early\.csv:6: error \[source\]: row has 7 values but the header has 6 columns$/m);
@@ -130,26 +139,44 @@ describe('bad input is reported with file and line, and loses nothing', () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ 'project.yml': 'name: segmentation\nmodel-paths: [models\n' }, /^project\.yml:\d+:\d+: error \[yaml\]: invalid YAML/m],
       [{ 'project.yml': 'name: segmentation\nmodels_path: [models]\n' }, /^project\.yml:2:1: error \[project\]: unknown key 'models_path'/m],
-      [{ 'models/prod/extra.sql': "select * from {{ ref('segment_derived') }}" }, /^models\/prod\/extra\.sql:1:18: error \[graph\]: ref\('segment_derived'\) matches no model or seed\n[\s\S]*hint: did you mean 'segments_derived'\?/m],
+      [
+        { 'models/prod/extra.sql': "select * from {{ ref('segment_derived') }}" },
+        /^models\/prod\/extra\.sql:1:18: error \[graph\]: ref\('segment_derived'\) matches no model or seed\n[\s\S]*hint: did you mean 'segments_derived'\?/m,
+      ],
       [{ 'macros/broken.sql': '{% macro broken() %}\n{{ oops( }}\n{% endmacro %}' }, /^macros\/broken\.sql:2:\d+: error \[template\]: template syntax error/m],
       // A block never closed: nunjucks stops at the end of the file; the message points at the block.
-      [{ 'macros/unclosed.sql': '{% macro unclosed() %}\n  {% for x in [1] %}\nselect 1\n' }, /^macros\/unclosed\.sql:2:3: error \[template\]: template syntax error: \{% for %\} is never closed: the file ends before \{% endfor %\}/m],
-      [{ 'models/stage/open_if.sql': 'select 1\n{% if true %}\n, 2\n' }, /^models\/stage\/open_if\.sql:2:1: error \[template\]: template syntax error: \{% if %\} is never closed/m],
+      [
+        { 'macros/unclosed.sql': '{% macro unclosed() %}\n  {% for x in [1] %}\nselect 1\n' },
+        /^macros\/unclosed\.sql:2:3: error \[template\]: template syntax error: \{% for %\} is never closed: the file ends before \{% endfor %\}/m,
+      ],
+      [
+        { 'models/stage/open_if.sql': 'select 1\n{% if true %}\n, 2\n' },
+        /^models\/stage\/open_if\.sql:2:1: error \[template\]: template syntax error: \{% if %\} is never closed/m,
+      ],
       [
         { 'macros/stray_end.sql': '{% macro stray() %}\n{% for x in [1] %}\nselect 1\n{% endmacro %}\n' },
         /^macros\/stray_end\.sql:4:\d+: error \[template\]: template syntax error: unknown block tag: endmacro[\s\S]*hint: \{% for %\} at line 2 is not closed before this tag/m,
       ],
       // A value of the wrong type is shown as found.
       [
-        { 'profiles.yml': 'segmentation:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/dh_database.duckdb\n      threads: four\n' },
+        {
+          'profiles.yml':
+            'segmentation:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/dh_database.duckdb\n      threads: four\n',
+        },
         /^profiles\.yml:7:7: error \[project\]: 'segmentation\.outputs\.dev\.threads': expected number, got string "four"/m,
       ],
       // …except a password's, which no message or code frame shows.
       [
-        { 'profiles.yml': 'segmentation:\n  target: sf\n  outputs:\n    sf:\n      type: snowflake\n      account: a\n      user: u\n      password: 987654321\n      database: d\n      schema: s\n' },
+        {
+          'profiles.yml':
+            'segmentation:\n  target: sf\n  outputs:\n    sf:\n      type: snowflake\n      account: a\n      user: u\n      password: 987654321\n      database: d\n      schema: s\n',
+        },
         /^profiles\.yml:8:7: error \[project\]: 'segmentation\.outputs\.sf\.password': expected string\n(?![\s\S]*987654321)/m,
       ],
-      [{ 'project.yml': 'name: segmentation\nprofile: segmentation\nvars: 5\n' }, /^project\.yml:3:1: error \[project\]: 'vars': expected record, got number 5/m],
+      [
+        { 'project.yml': 'name: segmentation\nprofile: segmentation\nvars: 5\n' },
+        /^project\.yml:3:1: error \[project\]: 'vars': expected record, got number 5/m,
+      ],
       [
         {
           'macros/chain_outer.sql': '{% macro chain_outer() %}\n  {{ chain_inner(5) }}\n{% endmacro %}\n',
@@ -158,7 +185,10 @@ describe('bad input is reported with file and line, and loses nothing', () => {
         },
         /^models\/stage\/uses_chain\.sql:2:1: error \[template\]: inner failed on 5 \(in macro 'chain_outer' of macros\/chain_outer\.sql ← macro 'chain_inner' of macros\/chain_inner\.sql\)/m,
       ],
-      [{ 'models/stage/loop_a.sql': "select * from {{ ref('loop_b') }}", 'models/stage/loop_b.sql': "select * from {{ ref('loop_a') }}" }, /error \[graph\]: dependency cycle: loop_a -> loop_b -> loop_a[\s\S]*loop_a \(models\/stage\/loop_a\.sql\), loop_b \(models\/stage\/loop_b\.sql\)/],
+      [
+        { 'models/stage/loop_a.sql': "select * from {{ ref('loop_b') }}", 'models/stage/loop_b.sql': "select * from {{ ref('loop_a') }}" },
+        /error \[graph\]: dependency cycle: loop_a -> loop_b -> loop_a[\s\S]*loop_a \(models\/stage\/loop_a\.sql\), loop_b \(models\/stage\/loop_b\.sql\)/,
+      ],
     ];
     for (const [files, pattern] of cases) {
       const dir = freshCopy();
@@ -175,7 +205,9 @@ describe('bad input is reported with file and line, and loses nothing', () => {
     const dir = freshCopy();
     const r = await runModel(['build', '--vars', '{countries: 5}'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^models\/stage\/vouchers_checked\.sql:\d+:\d+: error \[template\]: var 'countries' must be a non-empty list of country names, e\.g\. \[Peru, Latvia\]; got 5 \(in macro 'selected_countries' of macros\/segmentation\.sql\)/m);
+    expect(r.stderr).toMatch(
+      /^models\/stage\/vouchers_checked\.sql:\d+:\d+: error \[template\]: var 'countries' must be a non-empty list of country names, e\.g\. \[Peru, Latvia\]; got 5 \(in macro 'selected_countries' of macros\/segmentation\.sql\)/m,
+    );
     const d = await runModel(['build', '--vars', '{recency_reference_date: "yesterday"}'], { cwd: dir });
     expect(d.code).toBe(2);
     expect(d.stderr).toMatch(/var 'recency_reference_date' must be a date such as 2018-08-01; got "yesterday"/);

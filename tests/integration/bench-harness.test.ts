@@ -13,7 +13,22 @@ describe('the benchmark harness', () => {
     const markdown = path.join(dir, 'BENCHMARKS.md');
     const r = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'bench/run-bench.ts', '--quick', '--only', 'compile,build', '--models', '20', '--rows', '5k', '--results', results, '--markdown', markdown],
+      [
+        '--import',
+        'tsx',
+        'bench/run-bench.ts',
+        '--quick',
+        '--only',
+        'compile,build',
+        '--models',
+        '20',
+        '--rows',
+        '5k',
+        '--results',
+        results,
+        '--markdown',
+        markdown,
+      ],
       { cwd: REPO_ROOT, encoding: 'utf8', timeout: 240_000 },
     );
     expect(r.status, r.stderr).toBe(0);

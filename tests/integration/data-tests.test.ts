@@ -23,7 +23,8 @@ const CUSTOMERS = [1, 2, 3];
 const ACCEPTED = ['placed', 'shipped', 'returned'];
 
 const csv = (rows: Order[]) =>
-  ['id,customer_id,status,amount', ...rows.map((r) => [r.id, r.customer_id ?? '', `"${r.status.replace(/"/g, '""')}"`, r.amount ?? ''].join(','))].join('\n') + '\n';
+  ['id,customer_id,status,amount', ...rows.map((r) => [r.id, r.customer_id ?? '', `"${r.status.replace(/"/g, '""')}"`, r.amount ?? ''].join(','))].join('\n') +
+  '\n';
 
 /** dbt's semantics, computed independently of the engine. */
 function expectedFailures(rows: Order[]): Record<string, number> {
@@ -33,7 +34,7 @@ function expectedFailures(rows: Order[]): Record<string, number> {
     not_null_orders_amount: rows.filter((r) => r.amount === null).length,
     unique_orders_id: [...ids.values()].filter((n) => n > 1).length,
     // accepted_values counts distinct bad values; NULL is not checked.
-    [`accepted_values_orders_status__placed__shipped__returned`]: new Set(rows.map((r) => r.status).filter((s) => !ACCEPTED.includes(s))).size,
+    accepted_values_orders_status__placed__shipped__returned: new Set(rows.map((r) => r.status).filter((s) => !ACCEPTED.includes(s))).size,
     relationships_orders_customer_id__id__ref_customers_: rows.filter((r) => r.customer_id !== null && !CUSTOMERS.includes(r.customer_id)).length,
     expression_is_true_orders_amount_0: rows.filter((r) => r.amount !== null && !(r.amount > 0)).length,
     positive_orders_amount: rows.filter((r) => r.amount !== null && r.amount <= 0).length,
@@ -130,13 +131,23 @@ describe('data tests on a dbt-style project', () => {
     const xml = readFileSync(path.join(dir, 'target', 'junit.xml'), 'utf8');
     expect(xml).toContain(`failures="${Object.keys(expected).length}"`);
     expect(xml).toContain('skipped="1"');
-    expect(xml).toMatch(/<testcase name="unique_orders_id" classname="test\.shop" file="models\/schema\.yml" time="[\d.]+">\n\s+<failure message="Got 1 result, configured to fail if != 0 \(1 failing row\)"/);
+    expect(xml).toMatch(
+      /<testcase name="unique_orders_id" classname="test\.shop" file="models\/schema\.yml" time="[\d.]+">\n\s+<failure message="Got 1 result, configured to fail if != 0 \(1 failing row\)"/,
+    );
     // The status value with a quote is escaped in the report.
     expect(xml).toContain('it&apos;s odd');
   });
 
   it('passes with exit 0 on clean data, and `model test -s` runs only the selected tests', async () => {
-    const clean = ORDERS.filter((o) => o.amount !== null && o.amount > 0 && ACCEPTED.includes(o.status) && o.customer_id !== null && CUSTOMERS.includes(o.customer_id) && o.status !== 'returned');
+    const clean = ORDERS.filter(
+      (o) =>
+        o.amount !== null &&
+        o.amount > 0 &&
+        ACCEPTED.includes(o.status) &&
+        o.customer_id !== null &&
+        CUSTOMERS.includes(o.customer_id) &&
+        o.status !== 'returned',
+    );
     const dir = shop({ 'seeds/raw_orders.csv': csv(clean) });
     const r = await runModel(['build'], { cwd: dir });
     expect(r.code).toBe(0);
@@ -144,7 +155,15 @@ describe('data tests on a dbt-style project', () => {
 
     const one = await runModel(['test', '-s', 'orders', '--exclude', 'test_type:singular'], { cwd: dir });
     expect(one.code).toBe(0);
-    expect(runResults(dir).map((x) => x.unique_id.split('.')[2]).sort()).toEqual(Object.keys(expectedFailures(ORDERS)).filter((n) => n !== 'no_big_returns').sort());
+    expect(
+      runResults(dir)
+        .map((x) => x.unique_id.split('.')[2])
+        .sort(),
+    ).toEqual(
+      Object.keys(expectedFailures(ORDERS))
+        .filter((n) => n !== 'no_big_returns')
+        .sort(),
+    );
     const singular = await runModel(['test', '-s', 'test_type:singular'], { cwd: dir });
     expect(singular.code).toBe(0);
     expect(runResults(dir).map((x) => x.unique_id)).toEqual(['test.shop.no_big_returns']);
@@ -203,7 +222,10 @@ models:
     expect(rel).toMatchObject({ status: 'fail', failures: 2 });
     expect(b.code).toBe(1);
     expect(b.stdout).toContain('failing rows stored in "shop"."main_dbt_test__audit"."relationships_orders_customer_id__id__ref_customers_"');
-    const stored = await queryDuckDb(path.join(dir, 'target', 'shop.duckdb'), 'select from_field from shop.main_dbt_test__audit.relationships_orders_customer_id__id__ref_customers_ order by 1');
+    const stored = await queryDuckDb(
+      path.join(dir, 'target', 'shop.duckdb'),
+      'select from_field from shop.main_dbt_test__audit.relationships_orders_customer_id__id__ref_customers_ order by 1',
+    );
     expect(stored.map((s) => Number(s.from_field))).toEqual([7, 9]);
   });
 
@@ -221,7 +243,12 @@ models:
     });
     const r = await runModel(['build'], { cwd: dir });
     expect(r.code).toBe(0);
-    const results = JSON.parse(readFileSync(path.join(dir, 'target', 'run_results.json'), 'utf8')).results as { unique_id: string; status: string; failures: number; message: string | null }[];
+    const results = JSON.parse(readFileSync(path.join(dir, 'target', 'run_results.json'), 'utf8')).results as {
+      unique_id: string;
+      status: string;
+      failures: number;
+      message: string | null;
+    }[];
     const tests = results.filter((x) => x.unique_id.startsWith('test.'));
     expect(tests).toHaveLength(2);
     for (const t of tests) expect(t).toMatchObject({ status: 'pass', failures: 0, message: null });
@@ -241,7 +268,10 @@ models:
 `;
     const dir = shop({ 'models/schema.yml': schema('view'), 'tests/no_big_returns.sql': 'select 1 as x where false\n' });
     const relations = () =>
-      queryDuckDb(path.join(dir, 'target', 'shop.duckdb'), "select table_name, table_type from information_schema.tables where table_schema = 'main_dbt_test__audit' order by 1");
+      queryDuckDb(
+        path.join(dir, 'target', 'shop.duckdb'),
+        "select table_name, table_type from information_schema.tables where table_schema = 'main_dbt_test__audit' order by 1",
+      );
     const r = await runModel(['build'], { cwd: dir });
     expect(r.code).toBe(1);
     expect(await relations()).toEqual([{ table_name: 'unique_orders_id', table_type: 'VIEW' }]);
@@ -292,13 +322,19 @@ models:
 
   it('stops a build before the downstream table, which keeps its previous content', async () => {
     const good = ORDERS.filter((o) => o.amount !== null && o.amount > 0);
-    const dir = shop({ 'models/schema.yml': 'version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: amount\n        data_tests: [not_null]\n', 'tests/no_big_returns.sql': 'select 1 where false\n' });
+    const dir = shop({
+      'models/schema.yml': 'version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: amount\n        data_tests: [not_null]\n',
+      'tests/no_big_returns.sql': 'select 1 where false\n',
+    });
     writeFileSync(path.join(dir, 'seeds', 'raw_orders.csv'), csv(good));
     expect((await runModel(['build'], { cwd: dir })).code).toBe(0);
     const db = path.join(dir, 'target', 'shop.duckdb');
     const before = await queryDuckDb(db, 'select id from shop.main.big_orders order by id');
     expect(before.length).toBeGreaterThan(0);
-    writeFileSync(path.join(dir, 'seeds', 'raw_orders.csv'), csv([...good, { id: 99, customer_id: 1, status: 'placed', amount: null }, { id: 98, customer_id: 1, status: 'placed', amount: 500 }]));
+    writeFileSync(
+      path.join(dir, 'seeds', 'raw_orders.csv'),
+      csv([...good, { id: 99, customer_id: 1, status: 'placed', amount: null }, { id: 98, customer_id: 1, status: 'placed', amount: 500 }]),
+    );
     const r = await runModel(['build'], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/SKIP table model main\.big_orders/);
@@ -310,12 +346,32 @@ models:
 
 describe('mistakes in test declarations stop the run before any query', () => {
   const cases: [string, string, RegExp][] = [
-    ['an unknown test', '      - name: id\n        data_tests: [uniqe]\n', /models\/schema\.yml:6:\d+: error \[project\]: unknown test 'uniqe'[\s\S]*did you mean 'unique'\?/],
-    ['a malformed threshold', '      - name: id\n        data_tests:\n          - unique: {config: {error_if: "lots"}}\n', /models\/schema\.yml:7:\d+: error \[project\]: test config 'error_if': must be a comparison/],
-    ['a column the seed lacks', '      - name: idd\n        data_tests: [unique]\n', /models\/schema\.yml:5:\d+: error \[project\]: column 'idd' is not a column of seed 'customers'/],
-    ['a ref to nothing', "      - name: id\n        data_tests:\n          - relationships: {to: \"ref('nobody')\", field: id}\n", /models\/schema\.yml:7:\d+: error \[project\]: ref\('nobody'\) matches no model or seed/],
+    [
+      'an unknown test',
+      '      - name: id\n        data_tests: [uniqe]\n',
+      /models\/schema\.yml:6:\d+: error \[project\]: unknown test 'uniqe'[\s\S]*did you mean 'unique'\?/,
+    ],
+    [
+      'a malformed threshold',
+      '      - name: id\n        data_tests:\n          - unique: {config: {error_if: "lots"}}\n',
+      /models\/schema\.yml:7:\d+: error \[project\]: test config 'error_if': must be a comparison/,
+    ],
+    [
+      'a column the seed lacks',
+      '      - name: idd\n        data_tests: [unique]\n',
+      /models\/schema\.yml:5:\d+: error \[project\]: column 'idd' is not a column of seed 'customers'/,
+    ],
+    [
+      'a ref to nothing',
+      '      - name: id\n        data_tests:\n          - relationships: {to: "ref(\'nobody\')", field: id}\n',
+      /models\/schema\.yml:7:\d+: error \[project\]: ref\('nobody'\) matches no model or seed/,
+    ],
     ['a YAML mistake', '      - name: id\n        data_tests: [unique\n', /models\/schema\.yml:\d+:\d+: error \[yaml\]: invalid YAML/],
-    ['an argument the test does not take', '      - name: id\n        data_tests:\n          - accepted_values: {values: [1], qoute: false}\n', /models\/schema\.yml:7:\d+: error \[project\]: test 'accepted_values' takes no argument 'qoute'[\s\S]*did you mean 'quote'\?/],
+    [
+      'an argument the test does not take',
+      '      - name: id\n        data_tests:\n          - accepted_values: {values: [1], qoute: false}\n',
+      /models\/schema\.yml:7:\d+: error \[project\]: test 'accepted_values' takes no argument 'qoute'[\s\S]*did you mean 'quote'\?/,
+    ],
   ];
   for (const [what, columns, message] of cases) {
     it(`reports ${what} at its line, exit 2`, async () => {
@@ -331,13 +387,20 @@ describe('mistakes in test declarations stop the run before any query', () => {
   it('reports tests on a model that does not exist, and on a column the built model lacks', async () => {
     const dir = shop({ 'models/schema.yml': 'version: 2\nmodels:\n  - name: ordres\n    columns:\n      - name: id\n        data_tests: [unique]\n' });
     const r = await runModel(['build'], { cwd: dir });
-    expect(r.stderr).toMatch(/models\/schema\.yml:3:\d+: error \[project\]: tests are declared for 'ordres', but no model has that name[\s\S]*did you mean 'orders'\?/);
+    expect(r.stderr).toMatch(
+      /models\/schema\.yml:3:\d+: error \[project\]: tests are declared for 'ordres', but no model has that name[\s\S]*did you mean 'orders'\?/,
+    );
     expect(r.code).toBe(2);
 
-    writeFileSync(path.join(dir, 'models', 'schema.yml'), 'version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: amout\n        data_tests: [not_null]\n');
+    writeFileSync(
+      path.join(dir, 'models', 'schema.yml'),
+      'version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: amout\n        data_tests: [not_null]\n',
+    );
     expect((await runModel(['build', '--exclude', 'test_type:generic'], { cwd: dir })).code).toBe(1);
     const t = await runModel(['test'], { cwd: dir });
-    expect(t.stderr).toMatch(/models\/schema\.yml:6:\d+: error \[project\]: test not_null_orders_amout: column 'amout' is not a column of model 'orders'[\s\S]*did you mean 'amount'\?/);
+    expect(t.stderr).toMatch(
+      /models\/schema\.yml:6:\d+: error \[project\]: test not_null_orders_amout: column 'amout' is not a column of model 'orders'[\s\S]*did you mean 'amount'\?/,
+    );
     expect(t.code).toBe(2);
   });
 });

@@ -34,14 +34,16 @@ const METHODS = ['card', 'voucher', 'transfer', 'gift'];
 
 function csv(rows: Record<string, string | number>[]): string {
   const cols = Object.keys(rows[0]!);
-  return [cols.join(','), ...rows.map((r) => cols.map((c) => r[c]).join(','))].join('\n') + '\n';
+  return `${[cols.join(','), ...rows.map((r) => cols.map((c) => r[c]).join(','))].join('\n')}\n`;
 }
 
 /** What dbt produces for `orders`, computed here in plain JS. */
 function expectedOrders() {
   return ORDERS.map((o) => {
     const pays = PAYMENTS.filter((p) => p.order_id === o.id);
-    const byMethod = Object.fromEntries(METHODS.map((m) => [`${m}_amount`, pays.length ? pays.filter((p) => p.payment_method === m).reduce((s, p) => s + p.amount / 100, 0) : null]));
+    const byMethod = Object.fromEntries(
+      METHODS.map((m) => [`${m}_amount`, pays.length ? pays.filter((p) => p.payment_method === m).reduce((s, p) => s + p.amount / 100, 0) : null]),
+    );
     return {
       order_id: o.id,
       customer_id: o.user_id,
@@ -319,8 +321,17 @@ describe('a classic dbt project runs unchanged on the embedded DuckDB', () => {
 
     // dbt's node ids in the manifest.
     const manifest = JSON.parse(readFileSync(path.join(dir, 'target', 'manifest.json'), 'utf8')) as { nodes: Record<string, unknown> };
-    for (const id of ['model.bakery.orders', 'model.bakery.customers', 'model.bakery.stg_orders', 'seed.bakery.raw_payments', 'test.bakery.unique_customers_customer_id']) {
-      expect(Object.keys(manifest.nodes).some((k) => k === id || k.startsWith(`${id}.`)), id).toBe(true);
+    for (const id of [
+      'model.bakery.orders',
+      'model.bakery.customers',
+      'model.bakery.stg_orders',
+      'seed.bakery.raw_payments',
+      'test.bakery.unique_customers_customer_id',
+    ]) {
+      expect(
+        Object.keys(manifest.nodes).some((k) => k === id || k.startsWith(`${id}.`)),
+        id,
+      ).toBe(true);
     }
     // doc() in a description is replaced by its {% docs %} block.
     const ordersNode = manifest.nodes['model.bakery.orders'] as { columns: Record<string, { description: string }> };
@@ -456,7 +467,10 @@ describe('dbt Jinja, hooks and sources', () => {
     });
     expect(pivot).toEqual(expected);
 
-    const [bits] = await queryDuckDb(db, 'select * exclude (n_words, total, payment_rows, min_amount), n_words::int as n_words, total::int as total, payment_rows::int as payment_rows, min_amount::int as min_amount from main.jinja_bits');
+    const [bits] = await queryDuckDb(
+      db,
+      'select * exclude (n_words, total, payment_rows, min_amount), n_words::int as n_words, total::int as total, payment_rows::int as payment_rows, min_amount::int as min_amount from main.jinja_bits',
+    );
     expect(bits).toEqual({
       joined: 'alpha|beta|gamma',
       replaced: 'A_B',
@@ -522,7 +536,9 @@ describe('dbt Jinja, hooks and sources', () => {
     const r = await runModel(['build', '--project-dir', dir], { cwd: dir });
     expect(r.code, out(r)).toBe(0);
     const db = path.join(dir, 'target', 'naming.duckdb');
-    expect(await queryDuckDb(db, "select table_schema, table_name from information_schema.tables where table_name in ('raw_customers', 'customers') order by 2")).toEqual([
+    expect(
+      await queryDuckDb(db, "select table_schema, table_name from information_schema.tables where table_name in ('raw_customers', 'customers') order by 2"),
+    ).toEqual([
       { table_schema: 'main', table_name: 'customers' },
       { table_schema: 'raw', table_name: 'raw_customers' },
     ]);
@@ -573,7 +589,7 @@ models:
       +materialized: table
       +post-hook: "create or replace view {{ this.schema }}.after_{{ this.name }} as select 1 as ok"
 `,
-  'models/marts/mart_a.sql': "select '{{ var(\"started\") }}' as started\n",
+  'models/marts/mart_a.sql': 'select \'{{ var("started") }}\' as started\n',
   'seeds/people.csv': 'id,first_name,email\n1,Ann,ann@example.com\n2,Bo,\n',
   // As dbt_utils writes them: star() calls a macro of the same file that returns early.
   'macros/utils.sql': `{%- macro generate_surrogate_key(field_list) -%}
@@ -608,8 +624,8 @@ models:
 `,
   'models/legacy/old.sql': 'select 1 as x\n',
   'models/checked.sql': "select 1 as id, null as note union all select 2, 'x'\n",
-  'models/dim_v1.sql': "select 1 as version\n",
-  'models/dim_v2.sql': "select 2 as version\n",
+  'models/dim_v1.sql': 'select 1 as version\n',
+  'models/dim_v2.sql': 'select 2 as version\n',
   'models/wide.sql': `{{ config(materialized='table') }}
 {%- set d = {'b': 2, 'a': 1} -%}
 {%- set people = run_query('select first_name from ' ~ ref('people') ~ ' order by 1') -%}
@@ -692,7 +708,10 @@ describe('dbt_utils-style macros and everyday dbt Jinja', () => {
     }
 
     const db = path.join(dir, 'target', 'utils.duckdb');
-    const rows = await queryDuckDb(db, 'select * exclude (latest_dim, first_dim, from_yaml), latest_dim::int as latest_dim, first_dim::int as first_dim, from_yaml::int as from_yaml from main.wide order by p_id');
+    const rows = await queryDuckDb(
+      db,
+      'select * exclude (latest_dim, first_dim, from_yaml), latest_dim::int as latest_dim, first_dim::int as first_dim, from_yaml::int as from_yaml from main.wide order by p_id',
+    );
     const runResults = JSON.parse(readFileSync(path.join(dir, 'target', 'run_results.json'), 'utf8')) as { metadata: { invocation_id: string } };
     const md5 = (s: string) => createHash('md5').update(s).digest('hex');
     const started = String(rows[0]!.started);
@@ -730,11 +749,14 @@ describe('dbt_utils-style macros and everyday dbt Jinja', () => {
     const dir = writeProject({
       'dbt_project.yml': 'name: pkg\n',
       'models/m.sql': 'select 1 as id\n',
-      'models/schema.yml': 'version: 2\nmodels:\n  - name: m\n    data_tests:\n      - dbt_utils.unique_combination_of_columns:\n          combination_of_columns: [id]\n',
+      'models/schema.yml':
+        'version: 2\nmodels:\n  - name: m\n    data_tests:\n      - dbt_utils.unique_combination_of_columns:\n          combination_of_columns: [id]\n',
     });
     const r = await runModel(['build', '--project-dir', dir], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(out(r)).toMatch(/models\/schema\.yml:5:\d+: error \[project\]: unknown test 'dbt_utils\.unique_combination_of_columns': the dbt package 'dbt_utils' is not installed/);
+    expect(out(r)).toMatch(
+      /models\/schema\.yml:5:\d+: error \[project\]: unknown test 'dbt_utils\.unique_combination_of_columns': the dbt package 'dbt_utils' is not installed/,
+    );
   });
 });
 
@@ -801,11 +823,14 @@ models:
   it('a test on a source table that is not there says the source is missing, not unbuilt', async () => {
     const dir = writeProject({
       'dbt_project.yml': 'name: src\n',
-      'models/sources.yml': 'version: 2\nsources:\n  - name: shop\n    schema: landing\n    tables:\n      - name: orders\n        columns:\n          - name: id\n            data_tests: [unique]\n',
+      'models/sources.yml':
+        'version: 2\nsources:\n  - name: shop\n    schema: landing\n    tables:\n      - name: orders\n        columns:\n          - name: id\n            data_tests: [unique]\n',
     });
     const r = await runModel(['build', '--project-dir', dir], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(out(r)).toMatch(/models\/sources\.yml:9:\d+: error \[database\]: test source_unique_shop_orders_id: source shop\.orders \("src"\."landing"\."orders"\) does not exist/);
+    expect(out(r)).toMatch(
+      /models\/sources\.yml:9:\d+: error \[database\]: test source_unique_shop_orders_id: source shop\.orders \("src"\."landing"\."orders"\) does not exist/,
+    );
     expect(out(r)).toMatch(/sources are read, not built/);
   });
 

@@ -12,9 +12,12 @@ describe('materializations', () => {
     const dir = writeProject({
       'project.yml': 'name: shop\n',
       'seeds/src.csv': 'id,v\n1,a\n2,b\n',
-      'models/merged.sql': "{{ config(materialized='incremental', unique_key='id') }}\nselect id, v from {{ ref('src') }}\n{% if is_incremental() %}where id >= (select max(id) from {{ this }}){% endif %}",
-      'models/appended.sql': "{{ config(materialized='incremental') }}\nselect id, v from {{ ref('src') }}\n{% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}",
-      'models/deleted.sql': "{{ config(materialized='incremental', unique_key=['id'], incremental_strategy='delete+insert') }}\nselect id, v from {{ ref('src') }}",
+      'models/merged.sql':
+        "{{ config(materialized='incremental', unique_key='id') }}\nselect id, v from {{ ref('src') }}\n{% if is_incremental() %}where id >= (select max(id) from {{ this }}){% endif %}",
+      'models/appended.sql':
+        "{{ config(materialized='incremental') }}\nselect id, v from {{ ref('src') }}\n{% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}",
+      'models/deleted.sql':
+        "{{ config(materialized='incremental', unique_key=['id'], incremental_strategy='delete+insert') }}\nselect id, v from {{ ref('src') }}",
     });
     expect((await runModel(['build'], { cwd: dir })).code).toBe(0);
     writeFileSync(path.join(dir, 'seeds', 'src.csv'), 'id,v\n1,a\n2,B\n3,c\n');
@@ -24,9 +27,21 @@ describe('materializations', () => {
     // The closing list does not pass the run's count off as the table's size.
     expect(second.stdout).toContain('shop.main.appended (1 rows added or updated)');
     const q = (t: string) => queryDuckDb(dbOf(dir), `select id, v from shop.main.${t} order by id, v`);
-    expect(await q('merged')).toEqual([{ id: 1, v: 'a' }, { id: 2, v: 'B' }, { id: 3, v: 'c' }]);
-    expect(await q('appended')).toEqual([{ id: 1, v: 'a' }, { id: 2, v: 'b' }, { id: 3, v: 'c' }]);
-    expect(await q('deleted')).toEqual([{ id: 1, v: 'a' }, { id: 2, v: 'B' }, { id: 3, v: 'c' }]);
+    expect(await q('merged')).toEqual([
+      { id: 1, v: 'a' },
+      { id: 2, v: 'B' },
+      { id: 3, v: 'c' },
+    ]);
+    expect(await q('appended')).toEqual([
+      { id: 1, v: 'a' },
+      { id: 2, v: 'b' },
+      { id: 3, v: 'c' },
+    ]);
+    expect(await q('deleted')).toEqual([
+      { id: 1, v: 'a' },
+      { id: 2, v: 'B' },
+      { id: 3, v: 'c' },
+    ]);
     writeFileSync(path.join(dir, 'seeds', 'src.csv'), 'id,v\n7,z\n');
     expect((await runModel(['build', '--full-refresh'], { cwd: dir })).code).toBe(0);
     expect(await q('appended')).toEqual([{ id: 7, v: 'z' }]);
@@ -63,22 +78,19 @@ describe('materializations', () => {
 describe('configuration', () => {
   it('applies folder config, property-file config and config() in dbt precedence, and dbt schema naming', async () => {
     const dir = writeProject({
-      'project.yml': [
-        'name: shop',
-        'models:',
-        '  shop:',
-        '    +materialized: table',
-        '    marts:',
-        '      +schema: marts',
-        '      +tags: [nightly]',
-      ].join('\n'),
+      'project.yml': ['name: shop', 'models:', '  shop:', '    +materialized: table', '    marts:', '      +schema: marts', '      +tags: [nightly]'].join(
+        '\n',
+      ),
       'models/marts/a.sql': 'select 1 as x',
       'models/marts/b.sql': "{{ config(materialized='view', alias='bee') }} select 2 as x",
       'models/marts/props.yml': 'version: 2\nmodels:\n  - name: a\n    config:\n      tags: [hourly]\n',
     });
     const r = await runModel(['ls', '--output', 'json'], { cwd: dir });
     expect(r.code).toBe(0);
-    const nodes = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const nodes = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const a = nodes.find((n) => n.name === 'a');
     const b = nodes.find((n) => n.name === 'b');
     expect(a.config.materialized).toBe('table');
@@ -94,7 +106,8 @@ describe('configuration', () => {
   it('reads targets from profiles.yml with env_var(), and --target picks one', async () => {
     const dir = writeProject({
       'project.yml': 'name: shop\nprofile: p\n',
-      'profiles.yml': "p:\n  target: one\n  outputs:\n    one:\n      type: duckdb\n      path: \"{{ env_var('SHOP_DB_DIR') }}/one.duckdb\"\n    two:\n      type: duckdb\n      path: two.duckdb\n      threads: 1\n",
+      'profiles.yml':
+        'p:\n  target: one\n  outputs:\n    one:\n      type: duckdb\n      path: "{{ env_var(\'SHOP_DB_DIR\') }}/one.duckdb"\n    two:\n      type: duckdb\n      path: two.duckdb\n      threads: 1\n',
       'models/m.sql': 'select 1 as x',
     });
     const one = await runModel(['run'], { cwd: dir, env: { SHOP_DB_DIR: 'dbs' } });
@@ -157,7 +170,10 @@ describe('running', () => {
     const dir = writeProject({ 'project.yml': 'name: shop\n', 'seeds/people.csv': 'id,name\n1,"Smith, Ann"\n2,Bo\n' });
     expect((await runModel(['seed'], { cwd: dir })).code).toBe(0);
     const json = await runModel(['show', 'people', '--format', 'json'], { cwd: dir });
-    expect(JSON.parse(json.stdout)).toEqual([{ id: 1, name: 'Smith, Ann' }, { id: 2, name: 'Bo' }]);
+    expect(JSON.parse(json.stdout)).toEqual([
+      { id: 1, name: 'Smith, Ann' },
+      { id: 2, name: 'Bo' },
+    ]);
     const csv = await runModel(['show', '--inline', "select name from {{ ref('people') }} order by id", '--format', 'csv', '--limit', '1'], { cwd: dir });
     expect(csv.stdout.trim()).toBe('name\n"Smith, Ann"');
     const table = await runModel(['show', 'people'], { cwd: dir });
@@ -174,7 +190,7 @@ describe('running', () => {
   it('loads a CSV file source untouched, and a source downloaded over http once, with progress', async () => {
     const csv = 'a,b\n1,x\n,y\n';
     let hits = 0;
-    const server = createServer((req, res) => {
+    const server = createServer((_req, res) => {
       hits++;
       res.writeHead(200, { 'content-type': 'text/csv', 'content-length': Buffer.byteLength(csv) });
       res.end(csv);
@@ -183,14 +199,18 @@ describe('running', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/files/data.csv`;
     try {
       const dir = writeProject({
-        'project.yml': "name: shop\nvars:\n  path: data.csv\n",
+        'project.yml': 'name: shop\nvars:\n  path: data.csv\n',
         'data.csv': csv,
-        'models/sources.yml': "version: 2\nsources:\n  - name: landing\n    schema: raw\n    tables:\n      - name: things\n        external:\n          location: \"{{ var('path') }}\"\n",
+        'models/sources.yml':
+          'version: 2\nsources:\n  - name: landing\n    schema: raw\n    tables:\n      - name: things\n        external:\n          location: "{{ var(\'path\') }}"\n',
         'models/m.sql': "select count(*) as n, count(a) as a from {{ source('landing', 'things') }}",
       });
       const local = await runModel(['run'], { cwd: dir });
       expect(local.code).toBe(0);
-      expect(await queryDuckDb(dbOf(dir), 'select * from shop.raw.things')).toEqual([{ a: '1', b: 'x' }, { a: null, b: 'y' }]);
+      expect(await queryDuckDb(dbOf(dir), 'select * from shop.raw.things')).toEqual([
+        { a: '1', b: 'x' },
+        { a: null, b: 'y' },
+      ]);
       const remote = await runModel(['run', '--vars', JSON.stringify({ path: url })], { cwd: dir });
       expect(remote.code).toBe(0);
       expect(remote.stderr).toContain(`Downloading ${url}`);

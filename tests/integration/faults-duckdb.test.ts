@@ -5,7 +5,18 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateVouchers } from '../../app/datagen/generate-vouchers.js';
-import { duckQuery, withDuckDb, expectNoCrash, faultSeed, fingerprints, holdDuckDbFile, prng, startModel, tempLeftovers, type Fingerprints } from '../helpers/faults.js';
+import {
+  duckQuery,
+  withDuckDb,
+  expectNoCrash,
+  faultSeed,
+  fingerprints,
+  holdDuckDbFile,
+  prng,
+  startModel,
+  tempLeftovers,
+  type Fingerprints,
+} from '../helpers/faults.js';
 import { copyShippedProject, runModel, writeProject } from '../helpers/project.js';
 
 const SCHEMAS = ['dh_raw', 'dh_stage', 'dh_prod'];
@@ -63,7 +74,10 @@ describe('faults on DuckDB', () => {
     expect(await snapshot()).toEqual(versions.a);
   }, 150_000);
 
-  it.each([['SIGINT', 'Ctrl-C'], ['SIGTERM', 'docker stop']] as const)('%s (%s) stops starting nodes, cancels the running query, exits 130 and says what was and was not done', async (signal, _why) => {
+  it.each([
+    ['SIGINT', 'Ctrl-C'],
+    ['SIGTERM', 'docker stop'],
+  ] as const)('%s (%s) stops starting nodes, cancels the running query, exits 130 and says what was and was not done', async (signal, _why) => {
     const project = writeProject({
       'project.yml': 'name: slow\nprofile: slow\n',
       'profiles.yml': 'slow:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/slow.duckdb\n      threads: 1\n',
@@ -114,7 +128,8 @@ describe('faults on DuckDB', () => {
       'project.yml': 'name: halfway\nprofile: halfway\n',
       'profiles.yml': 'halfway:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/h.duckdb\n',
       // Row 50,000 does not cast: the query dies part-way through writing its result.
-      'models/numbers.sql': "{{ config(materialized='table') }}select cast(case when i = {{ var('bad_row', -1) }} then 'not a number' else cast(i as varchar) end as integer) as n from range(100000) as t(i)",
+      'models/numbers.sql':
+        "{{ config(materialized='table') }}select cast(case when i = {{ var('bad_row', -1) }} then 'not a number' else cast(i as varchar) end as integer) as n from range(100000) as t(i)",
       'models/total.sql': "{{ config(materialized='table') }}select sum(n) as total from {{ ref('numbers') }}",
     });
     expect((await runModel(['run'], { cwd: project })).code).toBe(0);
@@ -162,4 +177,3 @@ describe('faults on DuckDB', () => {
     expect(await tempLeftovers(duckQuery(db), 'dh_database')).toEqual([]);
   });
 });
-

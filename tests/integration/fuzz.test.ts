@@ -22,9 +22,37 @@ function filesOf(dir: string, exts: RegExp): string[] {
     .filter((f) => statSync(f).isFile() && exts.test(f) && !f.includes(`${path.sep}target${path.sep}`) && !f.includes(`${path.sep}data${path.sep}`));
 }
 
-const BAD_JINJA = ['{{ oops( }}', '{% if %}', '{% endif %}', "{{ ref('nothing_here') }}", '{{ undefined_thing.attr.deeper }}', '{{ var() }}', "{{ env_var('NOT_SET_ANYWHERE_X') }}", '{% macro %}', '{{ 1 / 0 }}', "{{ exceptions.raise_compiler_error('boom') }}", '{% for x in 5 %}{{ x }}{% endfor %}', "{{ source('raw', 'nope') }}", '{{ config(materialized=42) }}', '{{ this.nope() }}', "{{ adapter.dispatch('nope')() }}"];
+const BAD_JINJA = [
+  '{{ oops( }}',
+  '{% if %}',
+  '{% endif %}',
+  "{{ ref('nothing_here') }}",
+  '{{ undefined_thing.attr.deeper }}',
+  '{{ var() }}',
+  "{{ env_var('NOT_SET_ANYWHERE_X') }}",
+  '{% macro %}',
+  '{{ 1 / 0 }}',
+  "{{ exceptions.raise_compiler_error('boom') }}",
+  '{% for x in 5 %}{{ x }}{% endfor %}',
+  "{{ source('raw', 'nope') }}",
+  '{{ config(materialized=42) }}',
+  '{{ this.nope() }}',
+  "{{ adapter.dispatch('nope')() }}",
+];
 const BAD_YAML = [': :', '[', '{a: ', '\t- x', 'version: [', 'models: 5', '  - name: {{', 'unknown_key: 1', '"unterminated', '- - -', '&a *b'];
-const BAD_VARS = ['{countries: 5}', '{countries: [1, 2]}', '{countries: []}', '{countries: {a: 1}}', '{recency_reference_date: [1]}', '{recency_reference_date: "nope"}', '{vouchers_path: 5}', '{', '[1, 2]', 'null', "{countries: [\"'; drop table x; --\"]}"];
+const BAD_VARS = [
+  '{countries: 5}',
+  '{countries: [1, 2]}',
+  '{countries: []}',
+  '{countries: {a: 1}}',
+  '{recency_reference_date: [1]}',
+  '{recency_reference_date: "nope"}',
+  '{vouchers_path: 5}',
+  '{',
+  '[1, 2]',
+  'null',
+  '{countries: ["\'; drop table x; --"]}',
+];
 
 /** One random mutation of the project in `dir`; returns what it did, for the failure message. */
 function mutate(dir: string): string {

@@ -11,8 +11,7 @@ import { generateVouchers } from '../../app/datagen/generate-vouchers.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 // CI keeps the real extract next to the repo; REAL_VOUCHERS_FILE lets a worktree elsewhere use it.
-const REAL_FILE =
-  process.env.REAL_VOUCHERS_FILE ?? path.resolve(repoRoot, '..', 'shared', 'data', 'vouchers_2018.parquet.gzip');
+const REAL_FILE = process.env.REAL_VOUCHERS_FILE ?? path.resolve(repoRoot, '..', 'shared', 'data', 'vouchers_2018.parquet.gzip');
 const HAS_REAL = existsSync(REAL_FILE);
 const SAMPLE = path.join(repoRoot, 'data', 'vouchers_sample.parquet');
 
@@ -38,10 +37,7 @@ const REAL_RATES_FALLBACK: Rates = {
   latvia: 0.2189,
   peru: 0.1573,
 };
-type Rates = Record<
-  'blank' | 'zero' | 'nullAmount' | 'yearsBefore' | 'over37' | 'china' | 'australia' | 'latvia' | 'peru',
-  number
->;
+type Rates = Record<'blank' | 'zero' | 'nullAmount' | 'yearsBefore' | 'over37' | 'china' | 'australia' | 'latvia' | 'peru', number>;
 
 const ROWS = 50_000;
 const CSV_ROWS = 5_000;
@@ -151,9 +147,7 @@ describe('generated voucher data', () => {
       peru: 0.015,
     };
     for (const key of Object.keys(tolerance) as (keyof Rates)[]) {
-      expect(Math.abs(gen[key] - real[key]), `${key}: generated ${gen[key]} vs real ${real[key]}`).toBeLessThan(
-        tolerance[key],
-      );
+      expect(Math.abs(gen[key] - real[key]), `${key}: generated ${gen[key]} vs real ${real[key]}`).toBeLessThan(tolerance[key]);
     }
   });
 
@@ -185,9 +179,7 @@ describe('generated voucher data', () => {
 
   it('uses exactly the real set of voucher amounts', async () => {
     const amounts = async (p: string) =>
-      (await rows(`SELECT DISTINCT voucher_amount AS a FROM read_parquet(${q(p)}) WHERE voucher_amount IS NOT NULL ORDER BY 1`)).map(
-        (r) => num(r.a),
-      );
+      (await rows(`SELECT DISTINCT voucher_amount AS a FROM read_parquet(${q(p)}) WHERE voucher_amount IS NOT NULL ORDER BY 1`)).map((r) => num(r.a));
     expect(await amounts(file('a.parquet'))).toEqual(HAS_REAL ? await amounts(REAL_FILE) : REAL_AMOUNTS);
   });
 

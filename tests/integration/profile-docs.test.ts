@@ -153,7 +153,15 @@ describe('model profile and model docs on the shipped project', () => {
       profiles: { name: string; profile: { rows: number } }[];
     };
     const models = data.nodes.filter((n) => n.type === 'model');
-    expect(models.map((m) => m.name).sort()).toEqual(['clean_vouchers', 'cleaning_funnel', 'recency_reference', 'segment_coverage', 'segments_derived', 'voucher_segments', 'vouchers_checked']);
+    expect(models.map((m) => m.name).sort()).toEqual([
+      'clean_vouchers',
+      'cleaning_funnel',
+      'recency_reference',
+      'segment_coverage',
+      'segments_derived',
+      'voucher_segments',
+      'vouchers_checked',
+    ]);
     for (const m of models) {
       expect(m.description, m.name).not.toBe('');
       expect(m.description, m.name).not.toContain('{{');
@@ -162,7 +170,10 @@ describe('model profile and model docs on the shipped project', () => {
     }
     const funnel = data.charts.find((c) => c.name === 'cleaning_funnel')!;
     const clean = Number((await queryDuckDb(db, 'select count(*) as n from dh_database.dh_stage.clean_vouchers'))[0]!.n);
-    expect(funnel.check).toEqual({ ok: true, message: `20000 rows in (= raw.old_voucher_data) − ${20000 - clean} removed = ${clean} rows left (= clean_vouchers)` });
+    expect(funnel.check).toEqual({
+      ok: true,
+      message: `20000 rows in (= raw.old_voucher_data) − ${20000 - clean} removed = ${clean} rows left (= clean_vouchers)`,
+    });
     expect(data.charts.find((c) => c.name === 'segments_derived')!.rows).toHaveLength(8);
     expect(data.profiles.map((p) => [p.name, p.profile.rows])).toEqual([['raw.old_voucher_data', 20000]]);
 
@@ -186,7 +197,16 @@ describe('model profile and model docs on the shipped project', () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -207,7 +227,15 @@ describe('model profile and model docs on the shipped project', () => {
       await page.waitForSelector('body[data-ready="true"]');
 
       const names = await page.$$eval('#lineage-graph g.node', (gs) => gs.map((g) => `${g.getAttribute('data-type')}:${g.getAttribute('data-name')}`));
-      for (const m of ['clean_vouchers', 'cleaning_funnel', 'recency_reference', 'segment_coverage', 'segments_derived', 'voucher_segments', 'vouchers_checked']) {
+      for (const m of [
+        'clean_vouchers',
+        'cleaning_funnel',
+        'recency_reference',
+        'segment_coverage',
+        'segments_derived',
+        'voucher_segments',
+        'vouchers_checked',
+      ]) {
         expect(names).toContain(`model:${m}`);
       }
       expect(names).toContain('source:raw.old_voucher_data');

@@ -89,8 +89,11 @@ describe('secrets appear in no output', () => {
       "select count(*) as n from {{ ref('segments_derived') }} where '{{ env_var('DBT_ENV_SECRET_API_KEY') }}' <> ''",
     );
     writeFileSync(path.join(dir, 'models', 'prod', 'fails_with_secret.sql'), "select '{{ env_var('MY_API_TOKEN') }}' as t from no_such_table_here");
-    appendFileSync(path.join(dir, 'project.yml'), "\nquery-comment: \"{{ env_var('MY_API_TOKEN') }}\"\n");
-    writeFileSync(path.join(dir, 'models', 'prod', 'quoted_secret.sql'), "select {{ literal(env_var('MODEL_SECRET_QUOTED')) }} as k\n-- {{ env_var('MODEL_SECRET_QUOTED') }}\n");
+    appendFileSync(path.join(dir, 'project.yml'), '\nquery-comment: "{{ env_var(\'MY_API_TOKEN\') }}"\n');
+    writeFileSync(
+      path.join(dir, 'models', 'prod', 'quoted_secret.sql'),
+      "select {{ literal(env_var('MODEL_SECRET_QUOTED')) }} as k\n-- {{ env_var('MODEL_SECRET_QUOTED') }}\n",
+    );
   });
   afterAll(async () => {
     await emulator?.close();

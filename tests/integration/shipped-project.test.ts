@@ -98,17 +98,36 @@ describe('the shipped segmentation project on DuckDB', () => {
   });
 
   it('has exactly the DOMAIN columns in dh_prod.segments_derived', async () => {
-    const cols = await queryDuckDb(db, "select column_name from information_schema.columns where table_schema = 'dh_prod' and table_name = 'segments_derived' order by ordinal_position");
-    expect(cols.map((c) => c.column_name)).toEqual(['segment_type', 'segment_name', 'min_value', 'max_value', 'voucher_amount', 'voucher_count', 'segment_rows']);
+    const cols = await queryDuckDb(
+      db,
+      "select column_name from information_schema.columns where table_schema = 'dh_prod' and table_name = 'segments_derived' order by ordinal_position",
+    );
+    expect(cols.map((c) => c.column_name)).toEqual([
+      'segment_type',
+      'segment_name',
+      'min_value',
+      'max_value',
+      'voucher_amount',
+      'voucher_count',
+      'segment_rows',
+    ]);
   });
 
   it('keeps the raw table a faithful copy of the file', async () => {
     const raw = await queryDuckDb(db, 'select count(*) as n from dh_database.dh_raw.old_voucher_data');
     const file = await queryDuckDb(db, `select count(*) as n from read_parquet('${path.join(dir, 'data', 'vouchers_sample.parquet')}')`);
     expect(raw[0]!.n).toEqual(file[0]!.n);
-    const types = await queryDuckDb(db, "select column_name, data_type from information_schema.columns where table_schema = 'dh_raw' and table_name = 'old_voucher_data' order by ordinal_position");
+    const types = await queryDuckDb(
+      db,
+      "select column_name, data_type from information_schema.columns where table_schema = 'dh_raw' and table_name = 'old_voucher_data' order by ordinal_position",
+    );
     expect(types.map((t) => `${t.column_name}:${t.data_type}`)).toEqual([
-      'timestamp:VARCHAR', 'country_code:VARCHAR', 'last_order_ts:VARCHAR', 'first_order_ts:TIMESTAMP', 'total_orders:VARCHAR', 'voucher_amount:DOUBLE',
+      'timestamp:VARCHAR',
+      'country_code:VARCHAR',
+      'last_order_ts:VARCHAR',
+      'first_order_ts:TIMESTAMP',
+      'total_orders:VARCHAR',
+      'voucher_amount:DOUBLE',
     ]);
   });
 
@@ -143,7 +162,9 @@ describe('the shipped segmentation project on DuckDB', () => {
     expect(derived.refs).toEqual([{ name: 'voucher_segments', package: null, version: null }]);
     expect(manifest.nodes['seed.segmentation.rules_for_segments'].path).toBe('rules_for_segments.csv');
     expect(manifest.nodes['test.segmentation.rules_no_overlapping_ranges'].path).toBe('rules_no_overlapping_ranges.sql');
-    const notNull = Object.values(manifest.nodes as Record<string, { name: string; path: string; original_file_path: string }>).find((n) => n.name === 'not_null_segments_derived_segment_type')!;
+    const notNull = Object.values(manifest.nodes as Record<string, { name: string; path: string; original_file_path: string }>).find(
+      (n) => n.name === 'not_null_segments_derived_segment_type',
+    )!;
     expect([notNull.path, notNull.original_file_path]).toEqual(['not_null_segments_derived_segment_type.sql', 'models/prod/prod.yml']);
   });
 
@@ -176,44 +197,51 @@ describe('the shipped segmentation project on DuckDB', () => {
     // Amounts 1.234 and 1.231 are different amounts: rounded to cents they would merge into one
     // mode of 4 instead of 1.234 counted 3 times.
     const file = path.join(dir, 'awkward.csv');
-    writeFileSync(file, [
-      'timestamp,country_code,last_order_ts,first_order_ts,total_orders,voucher_amount',
-      '2018-07-31 20:44:28.78,Peru,2018-06-01,2018-01-01 00:00:00,4.0,10.0',
-      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,4.0,5.0',
-      '2018-07-30 10:00:00, peru ,2018-06-01,2018-01-01 00:00:00,1.0,5.0',
-      '2018-07-30 10:00:00,PERU,2018-06-01,2018-01-01 00:00:00,2.0,10.0',
-      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,,10.0',
-      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,  ,10.0',
-      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,3.0,',
-      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,0.0,7.0',
-      '2018-07-30 10:00:00,Peru,,,0.0,7.0',
-      '2018-07-30 10:00:00,Peru,2018-01-01,2018-06-01 00:00:00,5.0,7.0',
-      '2018-07-30 10:00:00,Peru,2018-06-01,2018-06-01 00:00:00,5.0,7.5',
-      '2018-07-30 10:00:00,Peru,2018-07-01,2018-06-01 00:00:00,13.0,7.5',
-      '2018-07-30 10:00:00,Peru,2018-07-02,2018-06-01 00:00:00,14.0,7.5',
-      '2018-07-30 10:00:00,Peru,2018-03-03,2018-01-01 00:00:00,37.0,1.234',
-      '2018-07-30 10:00:00,Peru,2018-03-02,2018-01-01 00:00:00,38.0,1.231',
-      '2018-07-30 10:00:00,Peru,2018-02-01,2018-01-01 00:00:00,37.0,1.231',
-      '2018-07-30 10:00:00,Peru,2018-01-31,2018-01-01 00:00:00,37.0,1.234',
-      '2018-07-30 10:00:00,Peru,2018-07-15,2018-01-01 00:00:00,37.0,1.234',
-      '2018-07-30 10:00:00,Latvia,2018-06-01,2018-01-01 00:00:00,4.0,99.0',
-      '2015-07-30 10:00:00,China,2018-06-01,2018-01-01 00:00:00,4.0,99.0',
-      '2018-07-30 10:00:00,,2018-06-01,2018-01-01 00:00:00,4.0,99.0',
-      // Counts no bucket holds: in no frequent segment, still in a recency one; the build goes on.
-      '2018-07-30 10:00:00,Peru,2018-06-20,2018-01-01 00:00:00,3000000000.0,3.0',
-      '2018-07-30 10:00:00,Peru,2018-06-20,2018-01-01 00:00:00,-2.0,3.0',
-      // NaN (pandas' missing value) is no amount: counted, these three would be 1-4's mode.
-      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,2.0,NaN',
-      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,2.0,NaN',
-      '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,2.0,NaN',
-    ].join('\n') + '\n');
+    writeFileSync(
+      file,
+      `${[
+        'timestamp,country_code,last_order_ts,first_order_ts,total_orders,voucher_amount',
+        '2018-07-31 20:44:28.78,Peru,2018-06-01,2018-01-01 00:00:00,4.0,10.0',
+        '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,4.0,5.0',
+        '2018-07-30 10:00:00, peru ,2018-06-01,2018-01-01 00:00:00,1.0,5.0',
+        '2018-07-30 10:00:00,PERU,2018-06-01,2018-01-01 00:00:00,2.0,10.0',
+        '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,,10.0',
+        '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,  ,10.0',
+        '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,3.0,',
+        '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,0.0,7.0',
+        '2018-07-30 10:00:00,Peru,,,0.0,7.0',
+        '2018-07-30 10:00:00,Peru,2018-01-01,2018-06-01 00:00:00,5.0,7.0',
+        '2018-07-30 10:00:00,Peru,2018-06-01,2018-06-01 00:00:00,5.0,7.5',
+        '2018-07-30 10:00:00,Peru,2018-07-01,2018-06-01 00:00:00,13.0,7.5',
+        '2018-07-30 10:00:00,Peru,2018-07-02,2018-06-01 00:00:00,14.0,7.5',
+        '2018-07-30 10:00:00,Peru,2018-03-03,2018-01-01 00:00:00,37.0,1.234',
+        '2018-07-30 10:00:00,Peru,2018-03-02,2018-01-01 00:00:00,38.0,1.231',
+        '2018-07-30 10:00:00,Peru,2018-02-01,2018-01-01 00:00:00,37.0,1.231',
+        '2018-07-30 10:00:00,Peru,2018-01-31,2018-01-01 00:00:00,37.0,1.234',
+        '2018-07-30 10:00:00,Peru,2018-07-15,2018-01-01 00:00:00,37.0,1.234',
+        '2018-07-30 10:00:00,Latvia,2018-06-01,2018-01-01 00:00:00,4.0,99.0',
+        '2015-07-30 10:00:00,China,2018-06-01,2018-01-01 00:00:00,4.0,99.0',
+        '2018-07-30 10:00:00,,2018-06-01,2018-01-01 00:00:00,4.0,99.0',
+        // Counts no bucket holds: in no frequent segment, still in a recency one; the build goes on.
+        '2018-07-30 10:00:00,Peru,2018-06-20,2018-01-01 00:00:00,3000000000.0,3.0',
+        '2018-07-30 10:00:00,Peru,2018-06-20,2018-01-01 00:00:00,-2.0,3.0',
+        // NaN (pandas' missing value) is no amount: counted, these three would be 1-4's mode.
+        '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,2.0,NaN',
+        '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,2.0,NaN',
+        '2018-07-30 10:00:00,Peru,2018-06-01,2018-01-01 00:00:00,2.0,NaN',
+      ].join('\n')}\n`,
+    );
     const r = await runModel(['build', '--vars', JSON.stringify({ vouchers_path: file })], { cwd: dir });
     expect(r.code).toBe(0);
     const actual = await actualAnswers(db);
     expect(actual).toEqual(await expectedAnswers(file, ['Peru']));
     expect(actual.find((a) => a.segment_name === '1-4')).toMatchObject({ voucher_amount: 5, voucher_count: 2 });
     expect(actual.find((a) => a.segment_name === '14-37')).toEqual({
-      segment_type: 'frequent_segment', segment_name: '14-37', voucher_amount: 1.234, voucher_count: 3, segment_rows: 5,
+      segment_type: 'frequent_segment',
+      segment_name: '14-37',
+      voucher_amount: 1.234,
+      voucher_count: 3,
+      segment_rows: 5,
     });
   });
 

@@ -24,7 +24,13 @@ function answer(withoutData: string[] = []): Answer {
   RULES.forEach((r, i) => {
     rules.set(r.segmentType, [...(rules.get(r.segmentType) ?? []), r]);
     if (!withoutData.includes(r.segmentName)) {
-      rows.set(answerKey(r.segmentType, r.segmentName), { segmentType: r.segmentType, segmentName: r.segmentName, voucherAmount: 1000 + i, voucherCount: 1, segmentRows: 1 });
+      rows.set(answerKey(r.segmentType, r.segmentName), {
+        segmentType: r.segmentType,
+        segmentName: r.segmentName,
+        voucherAmount: 1000 + i,
+        voucherCount: 1,
+        segmentRows: 1,
+      });
     }
   });
   return { rules, rows, countries: new Set(['peru', 'latvia']), countryNames: ['Peru', 'Latvia'], builtAt: null, loadedAt: '', version: 1 };
@@ -50,12 +56,31 @@ describe('segment rules', () => {
   it('ranges are inclusive and an empty max is open', () => {
     const recency = RULES.filter((r) => r.segmentType === 'recency_segment');
     const cases: [number, string | undefined][] = [
-      [29, undefined], [30, '30-60'], [60, '30-60'], [61, '61-90'], [90, '61-90'], [91, '91-120'],
-      [120, '91-120'], [121, '121-180'], [180, '121-180'], [181, '180+'], [5000, '180+'], [-3, undefined],
+      [29, undefined],
+      [30, '30-60'],
+      [60, '30-60'],
+      [61, '61-90'],
+      [90, '61-90'],
+      [91, '91-120'],
+      [120, '91-120'],
+      [121, '121-180'],
+      [180, '121-180'],
+      [181, '180+'],
+      [5000, '180+'],
+      [-3, undefined],
     ];
     for (const [days, name] of cases) expect(matchRule(recency, days)?.segmentName, `${days} days`).toBe(name);
     const frequent = RULES.filter((r) => r.segmentType === 'frequent_segment');
-    const orders: [number, string | undefined][] = [[0, undefined], [1, '1-4'], [4, '1-4'], [5, '5-13'], [13, '5-13'], [14, '14-37'], [37, '14-37'], [38, undefined]];
+    const orders: [number, string | undefined][] = [
+      [0, undefined],
+      [1, '1-4'],
+      [4, '1-4'],
+      [5, '5-13'],
+      [13, '5-13'],
+      [14, '14-37'],
+      [37, '14-37'],
+      [38, undefined],
+    ];
     for (const [n, name] of orders) expect(matchRule(frequent, n)?.segmentName, `${n} orders`).toBe(name);
   });
 
@@ -78,7 +103,9 @@ describe('lookupVoucher', () => {
       segment_name: '5-13',
       customer_id: 'abc',
     });
-    expect(lookupVoucher(answer(), request({ segment_name: 'recency_segment', last_order_ts: '2018-05-03 12:00:00', country_code: '  LATVIA ' }), NOW)).toMatchObject({
+    expect(
+      lookupVoucher(answer(), request({ segment_name: 'recency_segment', last_order_ts: '2018-05-03 12:00:00', country_code: '  LATVIA ' }), NOW),
+    ).toMatchObject({
       segment_name: '61-90',
       voucher_amount: 1004,
     });
@@ -111,11 +138,18 @@ describe('lookupVoucherJson', () => {
     fc.assert(
       fc.property(
         fc.record({
-          customer_id: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string({ minLength: 1, maxLength: 200 }), fc.constantFrom('"quoted"\\', '\u2028', 'ü', -0, 1e21)),
+          customer_id: fc.oneof(
+            fc.integer(),
+            fc.double({ noNaN: true, noDefaultInfinity: true }),
+            fc.string({ minLength: 1, maxLength: 200 }),
+            fc.constantFrom('"quoted"\\', '\u2028', 'ü', -0, 1e21),
+          ),
           country_code: fc.constantFrom('Peru', ' latvia ', 'China'),
           total_orders: fc.integer({ min: 1, max: 40 }),
           segment_name: fc.constantFrom('frequent_segment', 'recency_segment'),
-          last_order_ts: fc.option(fc.date({ min: new Date('2017-01-01T00:00:00Z'), max: new Date('2018-08-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString())),
+          last_order_ts: fc.option(
+            fc.date({ min: new Date('2017-01-01T00:00:00Z'), max: new Date('2018-08-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+          ),
         }),
         (fields) => {
           const r = request(fields);
@@ -147,7 +181,9 @@ describe('request validation', () => {
     expect(issues({ total_orders: -1 })).toEqual([{ field: 'total_orders', rule: 'whole_number' }]);
     expect(issues({ total_orders: '' })).toEqual([{ field: 'total_orders', rule: 'required' }]);
     expect(issues({ total_orders: 0, last_order_ts: '2018-01-01' })).toEqual([{ field: 'total_orders', rule: 'zero_orders_with_order_timestamps' }]);
-    expect(issues({ last_order_ts: '2018-01-01', first_order_ts: '2018-01-01 00:00:01' })).toEqual([{ field: 'last_order_ts', rule: 'last_order_before_first_order' }]);
+    expect(issues({ last_order_ts: '2018-01-01', first_order_ts: '2018-01-01 00:00:01' })).toEqual([
+      { field: 'last_order_ts', rule: 'last_order_before_first_order' },
+    ]);
   });
 
   it('parses timestamps strictly', () => {

@@ -3,15 +3,15 @@
 // client how to decode it.
 
 import {
-  DuckDBBlobValue,
-  DuckDBDateValue,
+  type DuckDBBlobValue,
+  type DuckDBDateValue,
   DuckDBDecimalType,
-  DuckDBTimestampMillisecondsValue,
-  DuckDBTimestampNanosecondsValue,
-  DuckDBTimestampSecondsValue,
-  DuckDBTimestampTZValue,
-  DuckDBTimestampValue,
-  DuckDBTimeValue,
+  type DuckDBTimestampMillisecondsValue,
+  type DuckDBTimestampNanosecondsValue,
+  type DuckDBTimestampSecondsValue,
+  type DuckDBTimestampTZValue,
+  type DuckDBTimestampValue,
+  type DuckDBTimeValue,
   DuckDBTypeId,
   type DuckDBResultReader,
   type DuckDBType,
@@ -55,8 +55,7 @@ function rowType(name: string, type: string, extra: Partial<RowType> = {}): RowT
 }
 
 export const fixedColumn = (name: string): RowType => rowType(name, 'fixed', { precision: 38, scale: 0 });
-export const textColumn = (name: string): RowType =>
-  rowType(name, 'text', { length: MAX_TEXT, byteLength: MAX_TEXT });
+export const textColumn = (name: string): RowType => rowType(name, 'text', { length: MAX_TEXT, byteLength: MAX_TEXT });
 
 /**
  * Exact signed decimal "<seconds>.<9-digit fraction>" from a count of
@@ -84,13 +83,7 @@ const INTEGER_TYPES = new Set<DuckDBTypeId>([
   DuckDBTypeId.BIGNUM,
 ]);
 
-const NESTED_TYPES = new Set<DuckDBTypeId>([
-  DuckDBTypeId.LIST,
-  DuckDBTypeId.STRUCT,
-  DuckDBTypeId.MAP,
-  DuckDBTypeId.ARRAY,
-  DuckDBTypeId.UNION,
-]);
+const NESTED_TYPES = new Set<DuckDBTypeId>([DuckDBTypeId.LIST, DuckDBTypeId.STRUCT, DuckDBTypeId.MAP, DuckDBTypeId.ARRAY, DuckDBTypeId.UNION]);
 
 type Encoder = (value: DuckDBValue, json: () => unknown) => string;
 
@@ -128,9 +121,7 @@ function columnCodec(name: string, type: DuckDBType): { rowtype: RowType; encode
     case DuckDBTypeId.TIMESTAMP_MS:
       return timestamp('timestamp_ntz', (v) => epochText((v as DuckDBTimestampMillisecondsValue).millis, 1000n));
     case DuckDBTypeId.TIMESTAMP_NS:
-      return timestamp('timestamp_ntz', (v) =>
-        epochText((v as DuckDBTimestampNanosecondsValue).nanos, 1_000_000_000n),
-      );
+      return timestamp('timestamp_ntz', (v) => epochText((v as DuckDBTimestampNanosecondsValue).nanos, 1_000_000_000n));
     case DuckDBTypeId.TIMESTAMP_TZ:
       return timestamp('timestamp_ltz', (v) => epochText((v as DuckDBTimestampTZValue).micros, 1_000_000n));
     case DuckDBTypeId.TIME:
@@ -138,7 +129,10 @@ function columnCodec(name: string, type: DuckDBType): { rowtype: RowType; encode
     case DuckDBTypeId.BLOB:
       return {
         rowtype: rowType(name, 'binary', { length: MAX_BINARY, byteLength: MAX_BINARY }),
-        encode: (v) => Buffer.from((v as DuckDBBlobValue).bytes).toString('hex').toUpperCase(),
+        encode: (v) =>
+          Buffer.from((v as DuckDBBlobValue).bytes)
+            .toString('hex')
+            .toUpperCase(),
       };
   }
   if (id === DuckDBTypeId.VARCHAR && type.alias?.toUpperCase() === 'JSON') {
@@ -162,10 +156,7 @@ export function snowflakeColumnName(name: string, quotedNames: ReadonlySet<strin
   return PLAIN_LOWER_IDENTIFIER.test(name) && !quotedNames.has(name) ? name.toUpperCase() : name;
 }
 
-export function encodeResult(
-  reader: DuckDBResultReader,
-  quotedNames: ReadonlySet<string>,
-): { rowtype: RowType[]; rowset: RowSet } {
+export function encodeResult(reader: DuckDBResultReader, quotedNames: ReadonlySet<string>): { rowtype: RowType[]; rowset: RowSet } {
   const names = reader.columnNames();
   const codecs = reader.columnTypes().map((type, i) => columnCodec(snowflakeColumnName(names[i]!, quotedNames), type));
   const rows = reader.getRows();

@@ -19,7 +19,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log('Usage: snowflake-emulator [--port N] [--host 127.0.0.1] [--user NAME] [--password SECRET] [--public-key FILE]');
-  console.log('  --public-key: the user\'s RSA public key (PEM), for key-pair (SNOWFLAKE_JWT) logins');
+  console.log("  --public-key: the user's RSA public key (PEM), for key-pair (SNOWFLAKE_JWT) logins");
   process.exit(0);
 }
 

@@ -92,7 +92,9 @@ export const DEFAULT_USERS: Readonly<Record<string, string>> = { model: 'model-p
 
 /** `SHA256:<base64>` of a public key's DER form: the fingerprint a key-pair JWT names its key by. */
 function keyFingerprint(key: KeyObject): string {
-  return `SHA256:${createHash('sha256').update(key.export({ format: 'der', type: 'spki' })).digest('base64')}`;
+  return `SHA256:${createHash('sha256')
+    .update(key.export({ format: 'der', type: 'spki' }))
+    .digest('base64')}`;
 }
 
 /**
@@ -176,8 +178,7 @@ class SqlError extends Error {
   }
 }
 
-const sqlError = (code: string, sqlState: string, message: string): SqlError =>
-  new SqlError({ code, sqlState, message });
+const sqlError = (code: string, sqlState: string, message: string): SqlError => new SqlError({ code, sqlState, message });
 
 /** Parameters every answer carries; the SDK reads its conversions from them. */
 const BASE_PARAMETERS: Record<string, string | number | boolean> = {
@@ -241,19 +242,18 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 
   /** Actual DuckDB name of a database, matched case-insensitively. */
   async function findDatabase(name: string): Promise<string | undefined> {
-    const reader = await adminConn.runAndReadAll(
-      'SELECT database_name FROM duckdb_databases() WHERE lower(database_name) = lower($1) AND NOT internal',
-      [name],
-    );
+    const reader = await adminConn.runAndReadAll('SELECT database_name FROM duckdb_databases() WHERE lower(database_name) = lower($1) AND NOT internal', [
+      name,
+    ]);
     const found = reader.getRows()[0]?.[0];
     return typeof found === 'string' && found !== NO_DATABASE_CATALOG ? found : undefined;
   }
 
   async function findSchema(database: string, schema: string): Promise<string | undefined> {
-    const reader = await adminConn.runAndReadAll(
-      'SELECT schema_name FROM duckdb_schemas() WHERE database_name = $1 AND lower(schema_name) = lower($2)',
-      [database, schema],
-    );
+    const reader = await adminConn.runAndReadAll('SELECT schema_name FROM duckdb_schemas() WHERE database_name = $1 AND lower(schema_name) = lower($2)', [
+      database,
+      schema,
+    ]);
     const found = reader.getRows()[0]?.[0];
     return typeof found === 'string' ? found : undefined;
   }
@@ -296,9 +296,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       return [ordered.map((b) => bindValue(b.type, Array.isArray(b.value) ? null : b.value))];
     }
     const count = first.value.length;
-    return Array.from({ length: count }, (_, row) =>
-      ordered.map((b) => bindValue(b.type, Array.isArray(b.value) ? (b.value[row] ?? null) : b.value)),
-    );
+    return Array.from({ length: count }, (_, row) => ordered.map((b) => bindValue(b.type, Array.isArray(b.value) ? (b.value[row] ?? null) : b.value)));
   }
 
   function statusAnswer(message: string, statementTypeId: number): Answer {
@@ -352,7 +350,11 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
    * An array-bound INSERT … VALUES run as one INSERT … SELECT from a staging table filled by
    * DuckDB's appender: fast for any number of rows. Undefined when the statement is not of that shape.
    */
-  async function runArrayInsert(session: Session, source: string, bindings: Record<string, Bind>): Promise<{ reader: DuckDBResultReader; changed: number } | undefined> {
+  async function runArrayInsert(
+    session: Session,
+    source: string,
+    bindings: Record<string, Bind>,
+  ): Promise<{ reader: DuckDBResultReader; changed: number } | undefined> {
     const ordered = Object.entries(bindings)
       .sort(([a], [b]) => Number(a) - Number(b))
       .map(([, bind]) => bind);
@@ -578,9 +580,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       warehouse: param('warehouse'),
       role: param('roleName'),
       conn,
-      params: new Map(
-        Object.entries((data.SESSION_PARAMETERS ?? {}) as Record<string, unknown>).map(([k, v]) => [k.toUpperCase(), typedParameter(v)]),
-      ),
+      params: new Map(Object.entries((data.SESSION_PARAMETERS ?? {}) as Record<string, unknown>).map(([k, v]) => [k.toUpperCase(), typedParameter(v)])),
       inTransaction: false,
       queue: Promise.resolve(),
       requests: new Map(),
@@ -760,9 +760,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       code: null,
       message: null,
       data: {
-        queries: stored
-          ? [{ id: queryId, status, state: status, errorCode: stored.error?.code, errorMessage: stored.error?.message }]
-          : [],
+        queries: stored ? [{ id: queryId, status, state: status, errorCode: stored.error?.code, errorMessage: stored.error?.message }] : [],
       },
     };
   }
@@ -902,11 +900,9 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     },
     async query(sql: string): Promise<Record<string, unknown>[]> {
       const reader = await adminConn.runAndReadAll(sql);
-      return reader.getRowObjectsJS().map((row) =>
-        Object.fromEntries(
-          Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' && Number.isSafeInteger(Number(v)) ? Number(v) : v]),
-        ),
-      );
+      return reader
+        .getRowObjectsJS()
+        .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' && Number.isSafeInteger(Number(v)) ? Number(v) : v])));
     },
     setFaults(plan: FaultPlan): void {
       faults = { ...plan };
@@ -933,8 +929,7 @@ function toSnowflakeError(error: unknown): SnowflakeError {
   const firstLine = text.split('\n')[0]!;
   const compile = (detail: string): string => `SQL compilation error:\n${detail}`;
   const missing =
-    /(Table|View|Schema|Catalog)(?: with name)? "?([^"!\s]+)"? does not exist/i.exec(firstLine) ??
-    /(Catalog) "([^"]+)" does not exist/.exec(firstLine);
+    /(Table|View|Schema|Catalog)(?: with name)? "?([^"!\s]+)"? does not exist/i.exec(firstLine) ?? /(Catalog) "([^"]+)" does not exist/.exec(firstLine);
   if (missing) {
     const kind = missing[1]!.toLowerCase();
     const label = kind === 'catalog' ? 'Database' : kind === 'schema' ? 'Schema' : 'Object';

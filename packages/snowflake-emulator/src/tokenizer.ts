@@ -26,8 +26,7 @@ export class SqlSyntaxError extends Error {}
 const OPERATORS = ['->>', '::', '||', '<=', '>=', '<>', '!=', '=>', '->', '**'];
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
-const isWordStart = (c: string | undefined): boolean =>
-  c !== undefined && (/[A-Za-z_]/.test(c) || c.charCodeAt(0) > 127);
+const isWordStart = (c: string | undefined): boolean => c !== undefined && (/[A-Za-z_]/.test(c) || c.charCodeAt(0) > 127);
 const isWordPart = (c: string | undefined): boolean => isWordStart(c) || isDigit(c) || c === '$';
 
 // Snowflake single-quoted strings accept backslash escapes as well as ''.

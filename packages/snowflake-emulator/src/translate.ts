@@ -6,15 +6,7 @@
 // resolves names case-insensitively, so this only changes how new objects are
 // named (and hence what information_schema and result column names show).
 
-import {
-  isSignificant,
-  quoteIdent,
-  quoteString,
-  splitStatements,
-  SqlSyntaxError,
-  tokenize,
-  type Token,
-} from './tokenizer.js';
+import { isSignificant, quoteIdent, quoteString, splitStatements, SqlSyntaxError, tokenize, type Token } from './tokenizer.js';
 
 /** DuckDB catalog a session sits in when it has no usable current database. */
 export const NO_DATABASE_CATALOG = 'EMULATOR_NO_CURRENT_DATABASE';
@@ -71,10 +63,8 @@ export class TranslationError extends Error {
   }
 }
 
-const syntaxError = (detail: string): TranslationError =>
-  new TranslationError(`SQL compilation error:\nsyntax error: ${detail}`, '001003', '42000');
-const unsupported = (what: string): TranslationError =>
-  new TranslationError(`Unsupported feature '${what}' (not emulated).`, '002000', '0A000');
+const syntaxError = (detail: string): TranslationError => new TranslationError(`SQL compilation error:\nsyntax error: ${detail}`, '001003', '42000');
+const unsupported = (what: string): TranslationError => new TranslationError(`Unsupported feature '${what}' (not emulated).`, '002000', '0A000');
 
 /** Splits Snowflake SQL into statements and translates each. */
 export function translate(sql: string): Translation[] {
@@ -146,7 +136,10 @@ class Statement {
     return t.kind === 'string' ? (t.value ?? '') : t.text;
   }
   source(): string {
-    return this.tokens.map((t) => t.text).join('').trim();
+    return this.tokens
+      .map((t) => t.text)
+      .join('')
+      .trim();
   }
 }
 
@@ -391,8 +384,7 @@ function parseShowTail(stmt: Statement): { like?: string; scope: Scope } {
   return { like, scope };
 }
 
-const literalOr = (value: string | undefined, fallback: string): string =>
-  value === undefined || value === '' ? fallback : quoteString(value);
+const literalOr = (value: string | undefined, fallback: string): string => (value === undefined || value === '' ? fallback : quoteString(value));
 
 const internalCatalogList = INTERNAL_CATALOGS.map(quoteString).join(', ');
 
@@ -434,8 +426,7 @@ function translateShow(stmt: Statement): Translation {
       const tables =
         `SELECT table_name AS name, database_name, schema_name, CASE WHEN temporary THEN 'TEMPORARY' ELSE 'TABLE' END AS kind, ` +
         `comment, estimated_size AS row_count FROM duckdb_tables()`;
-      const views =
-        `SELECT view_name, database_name, schema_name, 'VIEW', comment, NULL FROM duckdb_views() WHERE NOT internal`;
+      const views = `SELECT view_name, database_name, schema_name, 'VIEW', comment, NULL FROM duckdb_views() WHERE NOT internal`;
       const source = what === 'TABLES' ? tables : what === 'VIEWS' ? views : `${tables} UNION ALL ${views}`;
       sql =
         `SELECT NULL::TIMESTAMPTZ AS "created_on", name AS "name", database_name AS "database_name", ` +
@@ -452,9 +443,26 @@ function translateShow(stmt: Statement): Translation {
 
 // SHOW output columns are lower-case in Snowflake.
 const showColumns = [
-  'created_on', 'name', 'is_default', 'is_current', 'origin', 'owner', 'comment', 'options',
-  'retention_time', 'kind', 'database_name', 'schema_name', 'cluster_by', 'rows', 'bytes',
-  'type', 'null?', 'default', 'primary key', 'unique key',
+  'created_on',
+  'name',
+  'is_default',
+  'is_current',
+  'origin',
+  'owner',
+  'comment',
+  'options',
+  'retention_time',
+  'kind',
+  'database_name',
+  'schema_name',
+  'cluster_by',
+  'rows',
+  'bytes',
+  'type',
+  'null?',
+  'default',
+  'primary key',
+  'unique key',
 ];
 
 const schemaNameSql = `CASE WHEN schema_name = 'information_schema' THEN 'INFORMATION_SCHEMA' ELSE schema_name END`;
@@ -518,9 +526,7 @@ interface GenericOptions {
 }
 
 /** Functions whose first argument is a bare date part in Snowflake. */
-const DATE_PART_FUNCTIONS = new Set([
-  'DATEADD', 'DATEDIFF', 'TIMEADD', 'TIMEDIFF', 'TIMESTAMPADD', 'TIMESTAMPDIFF', 'DATE_TRUNC', 'DATE_PART',
-]);
+const DATE_PART_FUNCTIONS = new Set(['DATEADD', 'DATEDIFF', 'TIMEADD', 'TIMEDIFF', 'TIMESTAMPADD', 'TIMESTAMPDIFF', 'DATE_TRUNC', 'DATE_PART']);
 
 /** Spellings of the week date part. */
 const WEEK_PARTS = new Set(['WEEK', 'W', 'WK', 'WEEKOFYEAR', 'WOY', 'WY', 'WEEKS']);
@@ -532,9 +538,35 @@ const INFORMATION_SCHEMA_VIEWS = new Set(['TABLES', 'COLUMNS', 'SCHEMATA', 'VIEW
 
 /** Words that may follow a table reference without being its alias. */
 const CLAUSE_WORDS = new Set([
-  'WHERE', 'GROUP', 'ORDER', 'HAVING', 'LIMIT', 'OFFSET', 'QUALIFY', 'WINDOW', 'UNION', 'INTERSECT', 'EXCEPT',
-  'MINUS', 'JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'CROSS', 'NATURAL', 'ON', 'USING', 'LATERAL', 'FETCH',
-  'SAMPLE', 'TABLESAMPLE', 'ASOF', 'POSITIONAL', 'ANTI', 'SEMI',
+  'WHERE',
+  'GROUP',
+  'ORDER',
+  'HAVING',
+  'LIMIT',
+  'OFFSET',
+  'QUALIFY',
+  'WINDOW',
+  'UNION',
+  'INTERSECT',
+  'EXCEPT',
+  'MINUS',
+  'JOIN',
+  'INNER',
+  'LEFT',
+  'RIGHT',
+  'FULL',
+  'CROSS',
+  'NATURAL',
+  'ON',
+  'USING',
+  'LATERAL',
+  'FETCH',
+  'SAMPLE',
+  'TABLESAMPLE',
+  'ASOF',
+  'POSITIONAL',
+  'ANTI',
+  'SEMI',
 ]);
 
 type TypeRewrite = { to: string; dropArgs?: boolean; defaultArgs?: string };
@@ -652,8 +684,7 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
         drop(sig[k - 1]);
       }
       const next = sig[k + 3];
-      const hasAlias =
-        (next?.kind === 'word' && !CLAUSE_WORDS.has(next.text.toUpperCase())) || next?.kind === 'quoted';
+      const hasAlias = (next?.kind === 'word' && !CLAUSE_WORDS.has(next.text.toUpperCase())) || next?.kind === 'quoted';
       out.set(t, `SF_INFORMATION_SCHEMA_${view}(${db})${hasAlias ? '' : ` AS ${view}`}`);
       drop(sig[k + 1]);
       drop(sig[k + 2]);
@@ -822,9 +853,10 @@ export function arrayInsertAsSelect(sql: string, params: number): string | undef
   if (!positional && markers.some((t) => t.text === '?')) return undefined;
   if (positional && markers.length !== params) return undefined;
   let next = 0;
-  const columns = inner
-    .map((t) => (t.kind === 'param' ? quoteIdent(`B${positional ? ++next : Number(t.text.slice(1))}`) : t.text))
+  const columns = inner.map((t) => (t.kind === 'param' ? quoteIdent(`B${positional ? ++next : Number(t.text.slice(1))}`) : t.text)).join('');
+  const head = stmt
+    .slice(0, values)
+    .map((t) => t.text)
     .join('');
-  const head = stmt.slice(0, values).map((t) => t.text).join('');
   return `${head}SELECT ${columns} FROM "temp"."main".${quoteIdent(ARRAY_BINDS_TABLE)}`;
 }

@@ -203,10 +203,7 @@ describe('DDL', () => {
 
   it('lists objects through information_schema and SHOW', async () => {
     await exec(conn, 'create or replace table listed (id number(10,0), name varchar, amount number(12,2), loaded_at timestamp_ntz)');
-    const tables = await exec(
-      conn,
-      "select table_schema, table_name, table_type from analytics.information_schema.tables where table_name = 'LISTED'",
-    );
+    const tables = await exec(conn, "select table_schema, table_name, table_type from analytics.information_schema.tables where table_name = 'LISTED'");
     expect(tables.rows).toEqual([{ TABLE_SCHEMA: 'PUBLIC', TABLE_NAME: 'LISTED', TABLE_TYPE: 'BASE TABLE' }]);
     const columns = await exec(
       conn,
@@ -219,9 +216,7 @@ describe('DDL', () => {
       { COLUMN_NAME: 'LOADED_AT', DATA_TYPE: 'TIMESTAMP_NTZ', NUMERIC_PRECISION: null, NUMERIC_SCALE: null },
     ]);
     const shown = await exec(conn, "show tables like 'list%' in schema analytics.public");
-    expect(shown.rows.map((r) => [r.name, r.database_name, r.schema_name, r.kind])).toEqual([
-      ['LISTED', 'ANALYTICS', 'PUBLIC', 'TABLE'],
-    ]);
+    expect(shown.rows.map((r) => [r.name, r.database_name, r.schema_name, r.kind])).toEqual([['LISTED', 'ANALYTICS', 'PUBLIC', 'TABLE']]);
     const described = await exec(conn, 'describe table listed');
     expect(described.rows.map((r) => [r.name, r.type])).toEqual([
       ['ID', 'NUMBER(10,0)'],

@@ -17,9 +17,7 @@ describe('translate: DDL', () => {
     expect(duck('create or replace transient table analytics.public.foo copy grants as (select 1 as a)')).toBe(
       'CREATE OR REPLACE  TABLE ANALYTICS.PUBLIC.FOO   AS (SELECT 1 AS A)',
     );
-    expect(duck('CREATE TRANSIENT TABLE IF NOT EXISTS foo (a int)')).toBe(
-      'CREATE  TABLE IF NOT EXISTS FOO (A BIGINT)',
-    );
+    expect(duck('CREATE TRANSIENT TABLE IF NOT EXISTS foo (a int)')).toBe('CREATE  TABLE IF NOT EXISTS FOO (A BIGINT)');
     expect(one('create table foo (a int)')).toMatchObject({
       status: 'Table FOO successfully created.',
       createTarget: { kind: 'TABLE', parts: 1 },
@@ -118,25 +116,21 @@ describe('translate: expressions', () => {
     expect(duck("select table_name from analytics.information_schema.tables where table_schema = 'PUBLIC'")).toBe(
       "SELECT TABLE_NAME FROM SF_INFORMATION_SCHEMA_TABLES('ANALYTICS') AS TABLES WHERE TABLE_SCHEMA = 'PUBLIC'",
     );
-    expect(duck('select * from information_schema.columns c')).toBe(
-      'SELECT * FROM SF_INFORMATION_SCHEMA_COLUMNS(current_database()) C',
-    );
-    expect(duck('select * from "raw".information_schema.schemata')).toBe(
-      "SELECT * FROM SF_INFORMATION_SCHEMA_SCHEMATA('raw') AS SCHEMATA",
-    );
+    expect(duck('select * from information_schema.columns c')).toBe('SELECT * FROM SF_INFORMATION_SCHEMA_COLUMNS(current_database()) C');
+    expect(duck('select * from "raw".information_schema.schemata')).toBe("SELECT * FROM SF_INFORMATION_SCHEMA_SCHEMATA('raw') AS SCHEMATA");
   });
 });
 
 describe('translate: literals and comments are never rewritten', () => {
   it('keeps keywords inside strings, quoted identifiers and comments', () => {
     const sql =
-      "select 'create or replace transient table x; alter table a swap with b :1 ? datediff(day, a, b)' as \"number\" " +
+      'select \'create or replace transient table x; alter table a swap with b :1 ? datediff(day, a, b)\' as "number" ' +
       '-- alter session set x = 1; number(3)\n' +
       "from t /* timestamp_ntz ; */ where s = 'use warehouse w'";
     const result = translate(sql);
     expect(result).toHaveLength(1);
     expect(result[0]!.duckdb[0]).toBe(
-      "SELECT 'create or replace transient table x; alter table a swap with b :1 ? datediff(day, a, b)' AS \"number\" " +
+      'SELECT \'create or replace transient table x; alter table a swap with b :1 ? datediff(day, a, b)\' AS "number" ' +
         '-- alter session set x = 1; number(3)\n' +
         "FROM T /* timestamp_ntz ; */ WHERE S = 'use warehouse w'",
     );
@@ -144,9 +138,7 @@ describe('translate: literals and comments are never rewritten', () => {
   });
 
   it('re-encodes Snowflake escapes and $$ strings as standard literals', () => {
-    expect(duck("select 'it\\'s', 'a''b', 'tab\\there', $$dollar 'quoted'$$")).toBe(
-      "SELECT 'it''s', 'a''b', 'tab\there', 'dollar ''quoted'''",
-    );
+    expect(duck("select 'it\\'s', 'a''b', 'tab\\there', $$dollar 'quoted'$$")).toBe("SELECT 'it''s', 'a''b', 'tab\there', 'dollar ''quoted'''");
   });
 
   it('turns // comments into -- comments (// is integer division in DuckDB)', () => {

@@ -5,7 +5,16 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ProjectError } from '../../core/errors.js';
 import { redact } from '../../core/secrets.js';
 import type { DuckDbTarget } from '../../project/profiles.js';
-import { ColumnMismatchError, missingColumns, type Adapter, type ColumnInfo, type Connection, type ExternalFile, type QueryResult, type SeedColumn } from '../../warehouse/adapter.js';
+import {
+  ColumnMismatchError,
+  missingColumns,
+  type Adapter,
+  type ColumnInfo,
+  type Connection,
+  type ExternalFile,
+  type QueryResult,
+  type SeedColumn,
+} from '../../warehouse/adapter.js';
 import type { RelationName, RelationType } from '../../warehouse/dialect.js';
 import { Pool } from '../pool.js';
 import { duckDbDialect } from './duckdb-dialect.js';
@@ -58,7 +67,7 @@ class DuckDbConnection implements Connection {
   constructor(readonly raw: DuckDBConnection) {}
 
   private log(sql: string, binds?: unknown[]): void {
-    if (sqlLog) appendFileSync(sqlLog, `${redact(JSON.stringify(binds && binds.length ? { c: this.id, sql, binds } : { c: this.id, sql }))}\n`);
+    if (sqlLog) appendFileSync(sqlLog, `${redact(JSON.stringify(binds?.length ? { c: this.id, sql, binds } : { c: this.id, sql }))}\n`);
   }
 
   /** Transaction control, logged like any statement. */
@@ -69,7 +78,7 @@ class DuckDbConnection implements Connection {
 
   async execute(sql: string, binds?: (string | number | boolean | null)[]): Promise<QueryResult> {
     this.log(sql, binds);
-    const reader = await this.raw.runAndReadAll(sql, binds && binds.length ? binds : undefined);
+    const reader = await this.raw.runAndReadAll(sql, binds?.length ? binds : undefined);
     const names = reader.columnNames();
     const types = reader.columnTypes().map((t) => t.toString());
     const rows = normaliseRows(types, reader.getRowsJson() as unknown[][]);
@@ -159,9 +168,13 @@ export class DuckDbAdapter implements Adapter {
     const lock = /Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(msg);
     if (lock) {
       const pid = lock[2]!;
-      return new ProjectError('connection', `the database file ${this.file} is in use: another build or server holds it (PID ${pid}: ${commandOf(pid) ?? lock[1]})`, {
-        hint: 'DuckDB allows one process per file, so this run stopped before writing anything; run it again when the other one has finished, or stop that one',
-      });
+      return new ProjectError(
+        'connection',
+        `the database file ${this.file} is in use: another build or server holds it (PID ${pid}: ${commandOf(pid) ?? lock[1]})`,
+        {
+          hint: 'DuckDB allows one process per file, so this run stopped before writing anything; run it again when the other one has finished, or stop that one',
+        },
+      );
     }
     if (/Could not set lock/.test(msg)) {
       return new ProjectError('connection', `the database file ${this.file} is locked by another process`, {
@@ -230,8 +243,15 @@ export class DuckDbAdapter implements Adapter {
       const created = await c.execute(d.createTableAs(tmp, `select * from ${reader}`));
       const described = await c.execute(`describe ${d.qualify(tmp)}`);
       const columns = described.rows.map((r) => ({ name: String(r[0]), type: String(r[1]) }));
-      const missing = missingColumns(expectedColumns, columns.map((col) => col.name));
-      if (missing.length) throw new ColumnMismatchError(missing, columns.map((col) => col.name));
+      const missing = missingColumns(
+        expectedColumns,
+        columns.map((col) => col.name),
+      );
+      if (missing.length)
+        throw new ColumnMismatchError(
+          missing,
+          columns.map((col) => col.name),
+        );
       for (const s of d.swapTable(tmp, relation, existing)) await c.execute(s);
       await c.control('commit');
       return { rows: created.rowsAffected ?? 0, columns };

@@ -47,7 +47,9 @@ export class BuildLock {
     await conn.execute(d.createSchema(this.table.database, this.table.schema));
     await conn.execute(`create transient table if not exists ${this.name} (lock_name varchar, holder varchar, heartbeat_ms number(38,0))`);
     // Two first builds may both insert the row: harmless, the UPDATE below takes every copy at once.
-    await conn.execute(`insert into ${this.name} (lock_name, holder, heartbeat_ms) select 'build', null, null where not exists (select 1 from ${this.name} where lock_name = 'build')`);
+    await conn.execute(
+      `insert into ${this.name} (lock_name, holder, heartbeat_ms) select 'build', null, null where not exists (select 1 from ${this.name} where lock_name = 'build')`,
+    );
     const deadline = Date.now() + this.opts.waitSeconds * 1000;
     let announced = false;
     for (;;) {
@@ -62,10 +64,14 @@ export class BuildLock {
       if ((taken.rowsAffected ?? 0) > 0) break;
       const other = await this.currentHolder();
       if (Date.now() >= deadline) {
-        throw new ProjectError('connection', `another build is writing to ${this.table.database}.${this.table.schema} (lock held by ${other ?? 'an unknown build'}); waited ${this.opts.waitSeconds} s`, {
-          location: { file: 'profiles.yml' },
-          hint: `run again when it has finished; a killed build's lock is released ${this.opts.staleSeconds} s after its last heartbeat (lock_timeout and lock_stale_after in the target)`,
-        });
+        throw new ProjectError(
+          'connection',
+          `another build is writing to ${this.table.database}.${this.table.schema} (lock held by ${other ?? 'an unknown build'}); waited ${this.opts.waitSeconds} s`,
+          {
+            location: { file: 'profiles.yml' },
+            hint: `run again when it has finished; a killed build's lock is released ${this.opts.staleSeconds} s after its last heartbeat (lock_timeout and lock_stale_after in the target)`,
+          },
+        );
       }
       // No holder on record: the other build released the lock between the two statements (or the
       // UPDATE lost a write conflict). Try again at once rather than announcing a wait.
@@ -105,6 +111,8 @@ export class BuildLock {
   async release(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.conn.execute(`update ${this.name} set holder = null, heartbeat_ms = null where lock_name = 'build' and holder = ?`, [this.holder]).catch(() => undefined);
+    await this.conn
+      .execute(`update ${this.name} set holder = null, heartbeat_ms = null where lock_name = 'build' and holder = ?`, [this.holder])
+      .catch(() => undefined);
   }
 }

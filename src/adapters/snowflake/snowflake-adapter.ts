@@ -5,7 +5,16 @@ import type { Column, Connection as SdkConnection, ConnectionOptions, RowStateme
 import { ProjectError } from '../../core/errors.js';
 import type { SnowflakeTarget } from '../../project/profiles.js';
 import { redact, registerSecret } from '../../core/secrets.js';
-import { ColumnMismatchError, missingColumns, type Adapter, type ColumnInfo, type Connection, type ExternalFile, type QueryResult, type SeedColumn } from '../../warehouse/adapter.js';
+import {
+  ColumnMismatchError,
+  missingColumns,
+  type Adapter,
+  type ColumnInfo,
+  type Connection,
+  type ExternalFile,
+  type QueryResult,
+  type SeedColumn,
+} from '../../warehouse/adapter.js';
 import type { RelationName, RelationType } from '../../warehouse/dialect.js';
 import { Pool } from '../pool.js';
 import { BuildLock } from './build-lock.js';
@@ -101,7 +110,7 @@ class SnowflakeConnection implements Connection {
     return new Promise((resolve, reject) => {
       this.running = this.raw.execute({
         sqlText: sql,
-        ...(binds && binds.length ? { binds: binds as never } : {}),
+        ...(binds?.length ? { binds: binds as never } : {}),
         rowMode: 'array',
         // Numbers and dates arrive as text and are normalised here: no float rounding, no time zones.
         fetchAsString: ['Number', 'Date', 'JSON'],
@@ -147,7 +156,9 @@ class SnowflakeConnection implements Connection {
   async setQueryTag(tag: string | undefined): Promise<void> {
     const full = [this.baseTag, tag].filter(Boolean).join(' ') || undefined;
     if (full === this.tag) return;
-    await this.execute(full === undefined ? 'alter session unset query_tag' : `alter session set query_tag = ${snowflakeDialect.stringLiteral(full.slice(0, 2000))}`);
+    await this.execute(
+      full === undefined ? 'alter session unset query_tag' : `alter session set query_tag = ${snowflakeDialect.stringLiteral(full.slice(0, 2000))}`,
+    );
     this.tag = full;
   }
 
@@ -186,12 +197,16 @@ function decryptedKey(pem: string, passphrase: string | undefined, what: string)
   const fail = (why: string) => new ProjectError('connection', `cannot use the private key (${what}): ${why}`, { location: { file: 'profiles.yml' } });
   if (!passphrase && /ENCRYPTED/.test(pem)) throw fail('it is encrypted and the target sets no private_key_passphrase');
   try {
-    const key = createPrivateKey({ key: pem, format: 'pem', ...(passphrase ? { passphrase } : {}) }).export({ format: 'pem', type: 'pkcs8' }).toString();
+    const key = createPrivateKey({ key: pem, format: 'pem', ...(passphrase ? { passphrase } : {}) })
+      .export({ format: 'pem', type: 'pkcs8' })
+      .toString();
     registerSecret(key);
     return key;
   } catch (e) {
     const code = (e as { code?: string }).code ?? '';
-    throw fail(code === 'ERR_OSSL_BAD_DECRYPT' ? 'private_key_passphrase does not decrypt it' : 'it is not a PEM private key (PKCS#8, as `openssl pkcs8` writes it)');
+    throw fail(
+      code === 'ERR_OSSL_BAD_DECRYPT' ? 'private_key_passphrase does not decrypt it' : 'it is not a PEM private key (PKCS#8, as `openssl pkcs8` writes it)',
+    );
   }
 }
 
@@ -248,7 +263,7 @@ export class SnowflakeAdapter implements Adapter {
       if (!t.password) {
         throw new ProjectError('connection', `target '${t.name}' has no password (nor private_key_path for key-pair authentication)`, {
           location: where,
-          hint: "set password: \"{{ env_var('SNOWFLAKE_PASSWORD') }}\" or private_key_path in the target",
+          hint: 'set password: "{{ env_var(\'SNOWFLAKE_PASSWORD\') }}" or private_key_path in the target',
         });
       }
       options.password = t.password;
@@ -268,7 +283,9 @@ export class SnowflakeAdapter implements Adapter {
           throw new ProjectError('connection', `cannot read the private key file ${t.private_key_path}`, { location: where });
         }
       } else {
-        throw new ProjectError('connection', `target '${t.name}' uses key-pair authentication but sets neither private_key_path nor private_key`, { location: where });
+        throw new ProjectError('connection', `target '${t.name}' uses key-pair authentication but sets neither private_key_path nor private_key`, {
+          location: where,
+        });
       }
       registerSecret(pem);
       options.privateKey = decryptedKey(pem, t.private_key_passphrase, what);
@@ -323,7 +340,12 @@ export class SnowflakeAdapter implements Adapter {
       });
     }
     // 401001: no connection; 401002: the request failed (no route, or an HTTP error status).
-    if (code === 'TIMEOUT' || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|socket hang up|Network error/i.test(detail) || code === '401001' || code === '401002') {
+    if (
+      code === 'TIMEOUT' ||
+      /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|socket hang up|Network error/i.test(detail) ||
+      code === '401001' ||
+      code === '401002'
+    ) {
       return new ProjectError('connection', redact(`cannot reach Snowflake at ${this.endpoint} (${who}): ${detail}`), {
         hint: 'check the account name, SNOWFLAKE_ACCESS_URL and the network',
       });
@@ -364,9 +386,13 @@ export class SnowflakeAdapter implements Adapter {
     } catch (e) {
       await conn.destroy();
       if (e instanceof ProjectError) throw e;
-      throw new ProjectError('connection', redact(`cannot take the build lock in ${this.database}.${this.target.schema}: ${e instanceof Error ? e.message : String(e)}`), {
-        hint: 'the user needs the right to create and update a table in that schema',
-      });
+      throw new ProjectError(
+        'connection',
+        redact(`cannot take the build lock in ${this.database}.${this.target.schema}: ${e instanceof Error ? e.message : String(e)}`),
+        {
+          hint: 'the user needs the right to create and update a table in that schema',
+        },
+      );
     }
     this.lock = { lock, conn };
   }
@@ -384,9 +410,13 @@ export class SnowflakeAdapter implements Adapter {
   async withConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
     if (!this.pool) throw new Error('adapter is not open');
     if (this.lockLost) {
-      throw new ProjectError('connection', `another build took over the build lock of ${this.database}.${this.target.schema} (this one stalled longer than lock_stale_after, ${this.target.lock_stale_after} s); stopped writing`, {
-        hint: 'raise lock_stale_after in the target if builds stall that long',
-      });
+      throw new ProjectError(
+        'connection',
+        `another build took over the build lock of ${this.database}.${this.target.schema} (this one stalled longer than lock_stale_after, ${this.target.lock_stale_after} s); stopped writing`,
+        {
+          hint: 'raise lock_stale_after in the target if builds stall that long',
+        },
+      );
     }
     return this.pool.use(fn);
   }

@@ -8,7 +8,9 @@ export function registerCompile(program: Command, { reporter }: CliContext): voi
       const started = Date.now();
       const { files, session } = await compile(toOptions(flags, reporter));
       for (const f of files) reporter.print(`compiled ${f.node.name} -> ${f.path}`);
-      reporter.print(`Compiled ${files.length} node${files.length === 1 ? '' : 's'} of '${session.project.name}' in ${((Date.now() - started) / 1000).toFixed(2)}s.`);
+      reporter.print(
+        `Compiled ${files.length} node${files.length === 1 ? '' : 's'} of '${session.project.name}' in ${((Date.now() - started) / 1000).toFixed(2)}s.`,
+      );
     },
   );
 }

@@ -12,7 +12,9 @@ export function registerDocs(program: Command, { reporter }: CliContext): void {
       const { generateDocs } = await import('../../tasks/docs.js');
       const { file, data } = await generateDocs({ ...toOptions(flags, reporter), noData: !flags.data, profile: flags.profile });
       for (const note of data.notes) reporter.info(note);
-      reporter.print(`Wrote ${path.relative(process.cwd(), file) || file} (${data.nodes.length} nodes, ${data.profiles.length} profile${data.profiles.length === 1 ? '' : 's'}, ${data.charts.filter((c) => c.rows).length} of ${data.charts.length} charts with data).`);
+      reporter.print(
+        `Wrote ${path.relative(process.cwd(), file) || file} (${data.nodes.length} nodes, ${data.profiles.length} profile${data.profiles.length === 1 ? '' : 's'}, ${data.charts.filter((c) => c.rows).length} of ${data.charts.length} charts with data).`,
+      );
       reporter.print('Open it in a browser, or run `model docs serve`.');
     });
   docs

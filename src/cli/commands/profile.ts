@@ -10,11 +10,7 @@ function whole(flag: string, v: string): number {
 }
 
 export function registerProfile(program: Command, { reporter }: CliContext): void {
-  common(
-    program
-      .command('profile')
-      .description('profile a built relation: rows, and per column nulls, distinct values, min/max, top values, a histogram'),
-  )
+  common(program.command('profile').description('profile a built relation: rows, and per column nulls, distinct values, min/max, top values, a histogram'))
     .argument('<relation>', 'a model or seed, a source as source_name.table_name (raw.old_voucher_data), or schema.table')
     .option('--top <n>', 'most frequent values to show per column', '5')
     .option('--bins <n>', 'histogram bins for numeric and time columns', '20')

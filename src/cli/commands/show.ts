@@ -10,13 +10,15 @@ export function registerShow(program: Command, { reporter }: CliContext): void {
     .option('--inline <sql>', "SQL to run, with {{ ref('…') }} and other Jinja")
     .option('--limit <n>', 'rows to show', '10')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
-    .action(async (model: string | undefined, flags: Omit<CommonFlags, 'select'> & { inline?: string; limit: string; format: OutputFormat; select?: string }) => {
-      const name = model ?? flags.select;
-      if (!name && flags.inline === undefined) throw new ProjectError('usage', 'name a model (model show segments_derived) or pass --inline "<sql>"');
-      const limit = Number(flags.limit);
-      if (!Number.isInteger(limit) || limit < 0) throw new ProjectError('usage', `--limit must be a whole number, got '${flags.limit}'`);
-      const { show } = await import('../../tasks/show.js');
-      const { output } = await show({ ...toOptions({ ...flags, select: undefined }, reporter), model: name, inline: flags.inline, limit });
-      reporter.print(formatRows(output, flags.format));
-    });
+    .action(
+      async (model: string | undefined, flags: Omit<CommonFlags, 'select'> & { inline?: string; limit: string; format: OutputFormat; select?: string }) => {
+        const name = model ?? flags.select;
+        if (!name && flags.inline === undefined) throw new ProjectError('usage', 'name a model (model show segments_derived) or pass --inline "<sql>"');
+        const limit = Number(flags.limit);
+        if (!Number.isInteger(limit) || limit < 0) throw new ProjectError('usage', `--limit must be a whole number, got '${flags.limit}'`);
+        const { show } = await import('../../tasks/show.js');
+        const { output } = await show({ ...toOptions({ ...flags, select: undefined }, reporter), model: name, inline: flags.inline, limit });
+        reporter.print(formatRows(output, flags.format));
+      },
+    );
 }

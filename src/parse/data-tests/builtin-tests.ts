@@ -6,6 +6,7 @@
  */
 export const DATA_TEST_MACROS_FILE = '<builtin>/data_tests.sql';
 
+// biome-ignore lint/complexity/noUselessStringRaw: Jinja pasted as written; raw keeps any backslash a macro gains later
 export const DATA_TEST_MACROS = String.raw`
 {% macro test_not_null(model, column_name) %}{{ adapter.dispatch('test_not_null')(model, column_name) }}{% endmacro %}
 {% macro default__test_not_null(model, column_name) %}

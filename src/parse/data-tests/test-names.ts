@@ -66,13 +66,21 @@ function hashable(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(hashable);
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(o).sort().map((k) => [k, hashable(o[k])]));
+    return Object.fromEntries(
+      Object.keys(o)
+        .sort()
+        .map((k) => [k, hashable(o[k])]),
+    );
   }
   return pyStr(v);
 }
 
 /** `test.<project>.<name>.<last 10 hex of md5(name + repr(metadata))>`, as dbt computes it. */
-export function genericTestUniqueId(project: string, fullName: string, metadata: { name: string; namespace?: string; kwargs: Record<string, unknown> }): string {
+export function genericTestUniqueId(
+  project: string,
+  fullName: string,
+  metadata: { name: string; namespace?: string; kwargs: Record<string, unknown> },
+): string {
   const md = { namespace: metadata.namespace ?? null, name: metadata.name, kwargs: metadata.kwargs };
   const hash = md5(`${fullName}${pyRepr(hashable(md))}`).slice(-10);
   return `test.${project}.${fullName}.${hash}`;

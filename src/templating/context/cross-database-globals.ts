@@ -3,9 +3,33 @@ import type { ContextHost } from './context-host.js';
 
 /** The cross-database macros reachable as `dbt.<name>` (builtin-macros.ts defines them). */
 const DBT_NAMESPACE_MACROS = [
-  'datediff', 'dateadd', 'safe_cast', 'current_timestamp', 'date_trunc', 'type_string', 'type_timestamp', 'type_int', 'type_bigint', 'type_float',
-  'type_numeric', 'type_boolean', 'concat', 'cast', 'hash', 'split_part', 'position', 'right', 'length', 'replace', 'escape_single_quotes',
-  'cast_bool_to_text', 'any_value', 'bool_or', 'listagg', 'except', 'intersect',
+  'datediff',
+  'dateadd',
+  'safe_cast',
+  'current_timestamp',
+  'date_trunc',
+  'type_string',
+  'type_timestamp',
+  'type_int',
+  'type_bigint',
+  'type_float',
+  'type_numeric',
+  'type_boolean',
+  'concat',
+  'cast',
+  'hash',
+  'split_part',
+  'position',
+  'right',
+  'length',
+  'replace',
+  'escape_single_quotes',
+  'cast_bool_to_text',
+  'any_value',
+  'bool_or',
+  'listagg',
+  'except',
+  'intersect',
 ];
 
 /**

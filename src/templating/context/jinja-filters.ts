@@ -6,6 +6,7 @@ import { getTest, popKwargs } from '../nunjucks-patches.js';
 import { percentFormat } from './percent-format.js';
 
 /** dbt's filters (`as_bool`, `literal`, …) and the Jinja filters dbt projects use that nunjucks lacks or reads differently. */
+// biome-ignore lint/suspicious/noExplicitAny: nunjucks calls filters with whatever the template passes; each filter checks its own
 export function jinjaFilters(env: nunjucks.Environment, dialect: Dialect): Record<string, (...a: any[]) => unknown> {
   // `attribute='a.0.b'`: a dotted path, numbers indexing lists.
   const step = (v: unknown, k: string): unknown =>
@@ -36,7 +37,9 @@ export function jinjaFilters(env: nunjucks.Environment, dialect: Dialect): Recor
     },
     selectattr: (v: unknown, path: string, name?: unknown, ...args: unknown[]) => items(v).filter((x) => test(name, args)(attr(x, path))),
     rejectattr: (v: unknown, path: string, name?: unknown, ...args: unknown[]) => items(v).filter((x) => !test(name, args)(attr(x, path))),
+    // biome-ignore lint/complexity/useMathMinMax: Jinja's min and max also compare strings, which Math.min cannot
     min: (v: unknown) => items(v).reduce((a, b) => ((b as number) < (a as number) ? b : a)),
+    // biome-ignore lint/complexity/useMathMinMax: as min
     max: (v: unknown) => items(v).reduce((a, b) => ((b as number) > (a as number) ? b : a)),
     // Python's `'%s and %s' | format(a, b)`.
     format: (fmt: unknown, ...args: unknown[]) => percentFormat(fmt, args),

@@ -32,7 +32,7 @@ export function projectGlobals(host: ContextHost): Record<string, unknown> {
     config,
     var: (name: unknown, fallback?: unknown) => {
       if (typeof name !== 'string') return host.fail('var() takes a var name as a string');
-      if (Object.prototype.hasOwnProperty.call(host.vars, name)) {
+      if (Object.hasOwn(host.vars, name)) {
         const v = host.vars[name];
         // dbt renders a var's Jinja when it is read (`start: "{{ env_var('START', '2020-01-01') }}"`).
         return typeof v === 'string' && (v.includes('{{') || v.includes('{%')) ? host.renderString(v, projectFile) : v;

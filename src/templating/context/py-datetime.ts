@@ -123,26 +123,46 @@ export class PyDateTime {
   strftime(format: string): string {
     return String(format).replace(/%([a-zA-Z%])/g, (m, c: string) => {
       switch (c) {
-        case 'Y': return pad(this.year, 4);
-        case 'y': return pad(this.year % 100);
-        case 'm': return pad(this.month);
-        case 'd': return pad(this.day);
-        case 'H': return pad(this.hour);
-        case 'I': return pad(this.hour % 12 || 12);
-        case 'p': return this.hour < 12 ? 'AM' : 'PM';
-        case 'M': return pad(this.minute);
-        case 'S': return pad(this.second);
-        case 'f': return pad(this.microsecond, 6);
-        case 'j': return pad(Math.floor((Date.UTC(this.year, this.month - 1, this.day) - Date.UTC(this.year, 0, 1)) / 86_400_000) + 1, 3);
-        case 'a': return DAY_NAMES[this.weekday()]!.slice(0, 3);
-        case 'A': return DAY_NAMES[this.weekday()]!;
-        case 'b': return MONTH_NAMES[this.month - 1]!.slice(0, 3);
-        case 'B': return MONTH_NAMES[this.month - 1]!;
-        case 'w': return String(this.d.getUTCDay());
-        case 'z': return this.utc ? '+0000' : '';
-        case 'Z': return this.utc ? 'UTC' : '';
-        case '%': return '%';
-        default: return m;
+        case 'Y':
+          return pad(this.year, 4);
+        case 'y':
+          return pad(this.year % 100);
+        case 'm':
+          return pad(this.month);
+        case 'd':
+          return pad(this.day);
+        case 'H':
+          return pad(this.hour);
+        case 'I':
+          return pad(this.hour % 12 || 12);
+        case 'p':
+          return this.hour < 12 ? 'AM' : 'PM';
+        case 'M':
+          return pad(this.minute);
+        case 'S':
+          return pad(this.second);
+        case 'f':
+          return pad(this.microsecond, 6);
+        case 'j':
+          return pad(Math.floor((Date.UTC(this.year, this.month - 1, this.day) - Date.UTC(this.year, 0, 1)) / 86_400_000) + 1, 3);
+        case 'a':
+          return DAY_NAMES[this.weekday()]!.slice(0, 3);
+        case 'A':
+          return DAY_NAMES[this.weekday()]!;
+        case 'b':
+          return MONTH_NAMES[this.month - 1]!.slice(0, 3);
+        case 'B':
+          return MONTH_NAMES[this.month - 1]!;
+        case 'w':
+          return String(this.d.getUTCDay());
+        case 'z':
+          return this.utc ? '+0000' : '';
+        case 'Z':
+          return this.utc ? 'UTC' : '';
+        case '%':
+          return '%';
+        default:
+          return m;
       }
     });
   }

@@ -4,6 +4,7 @@ import { escapeRe } from '../escape-re.js';
  * Python string methods dbt Jinja uses (`"x".upper()`, `.split(',')`, …), by name; the patched
  * member lookup (nunjucks-patches.ts) offers them on every string.
  */
+// biome-ignore lint/suspicious/noExplicitAny: methods take what the template passes, as Python's do
 export const pythonStringMethods: Readonly<Record<string, (s: string, ...a: any[]) => unknown>> = {
   upper: (s) => s.toUpperCase(),
   lower: (s) => s.toLowerCase(),

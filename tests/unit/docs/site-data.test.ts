@@ -45,13 +45,13 @@ describe('docs blocks and doc()', () => {
         'version: 2',
         'models:',
         '  - name: m',
-        "    description: \"{{ doc('m_doc') }}\"",
+        '    description: "{{ doc(\'m_doc\') }}"',
         '    columns:',
         '      - name: a',
-        "        description: \"Column a: {{ doc('rules') }}\"",
+        '        description: "Column a: {{ doc(\'rules\') }}"',
         'sources:',
         '  - name: raw',
-        "    description: \"{{ doc('rules') }}\"",
+        '    description: "{{ doc(\'rules\') }}"',
         '    tables:',
         '      - name: t',
       ].join('\n'),
@@ -67,7 +67,7 @@ describe('docs blocks and doc()', () => {
     const dir = project({
       'models/m.sql': 'select 1 as a',
       'models/docs.md': '{% docs rules %}The rules.{% enddocs %}\n',
-      'models/props.yml': "version: 2\nmodels:\n  - name: m\n    description: \"{{ doc('rulez') }}\"\n",
+      'models/props.yml': 'version: 2\nmodels:\n  - name: m\n    description: "{{ doc(\'rulez\') }}"\n',
     });
     const errors = await openError(dir);
     expect(errors).toHaveLength(1);
@@ -105,7 +105,15 @@ describe('manifest to site data', () => {
       generatedAt: '2020-01-01T00:00:00.000Z',
       compiled: new Map([['model.p.b', { sql: 'select count(*) as n from "memory"."main"."a"' }]]),
       runResults: { results: [{ unique_id: 'model.p.b', status: 'success', message: 'CREATE TABLE (1 rows)', execution_time: 0.5 }] },
-      catalog: new Map([['model.p.b', [{ name: 'n', type: 'BIGINT' }, { name: 'extra', type: 'VARCHAR' }]]]),
+      catalog: new Map([
+        [
+          'model.p.b',
+          [
+            { name: 'n', type: 'BIGINT' },
+            { name: 'extra', type: 'VARCHAR' },
+          ],
+        ],
+      ]),
     });
     expect(data.nodes.map((n) => n.name).sort()).toEqual(['a', 'b', 'c', 'd', 'raw.events', 's']);
     const b = data.nodes.find((n) => n.name === 'b')!;
@@ -202,9 +210,15 @@ describe('manifest to site data', () => {
     });
     expect(funnelCheck(rows, spec, { rowsIn: { name: 'raw.t', rows: 11 } })).toEqual({ ok: false, message: '10 rows in, but raw.t has 11 rows' });
     expect(funnelCheck(rows, spec, { rowsOut: { name: 'clean', rows: 6 } })).toEqual({ ok: false, message: '7 rows left, but clean has 6 rows' });
-    expect(funnelCheck(rows, spec, { rowsOut: { name: 'clean', rows: null } })).toMatchObject({ ok: false, message: 'clean is not built, so the rows left cannot be checked against it' });
+    expect(funnelCheck(rows, spec, { rowsOut: { name: 'clean', rows: null } })).toMatchObject({
+      ok: false,
+      message: 'clean is not built, so the rows left cannot be checked against it',
+    });
 
-    const named = project({ ...files, 'models/props.yml': files['models/props.yml'].replace('removed: gone}', 'removed: gone, rows_in: raw.events, rows_out: nope}') });
+    const named = project({
+      ...files,
+      'models/props.yml': files['models/props.yml'].replace('removed: gone}', 'removed: gone, rows_in: raw.events, rows_out: nope}'),
+    });
     const session = await openProject({ projectDir: named });
     const known = (name: string) => (['raw.events', 'a'].includes(name) ? undefined : `no model, seed or source named '${name}'`);
     const { error } = chartSpecOf(session.manifest.nodes.get('model.p.b')!, session.project, known);

@@ -85,7 +85,11 @@ describe('graph checks', () => {
   });
   it('reports a cycle with every member and its file', () => {
     try {
-      workspaceOf({ 'models/a.sql': "select * from {{ ref('c') }}", 'models/b.sql': "select * from {{ ref('a') }}", 'models/c.sql': "select * from {{ ref('b') }}" });
+      workspaceOf({
+        'models/a.sql': "select * from {{ ref('c') }}",
+        'models/b.sql': "select * from {{ ref('a') }}",
+        'models/c.sql': "select * from {{ ref('b') }}",
+      });
       throw new Error('expected an error');
     } catch (e) {
       const err = e as ProjectError;
@@ -109,6 +113,8 @@ describe('graph checks', () => {
 describe('ephemeral CTE injection', () => {
   it('prepends a WITH, or merges into the query’s own WITH after leading comments', () => {
     expect(injectCtes('select 1', ['a as (select 2)'])).toBe('with a as (select 2)\nselect 1');
-    expect(injectCtes('-- note\nWITH x as (select 1) select * from x', ['a as (select 2)'])).toBe('-- note\nWITH a as (select 2),\nx as (select 1) select * from x');
+    expect(injectCtes('-- note\nWITH x as (select 1) select * from x', ['a as (select 2)'])).toBe(
+      '-- note\nWITH a as (select 2),\nx as (select 1) select * from x',
+    );
   });
 });

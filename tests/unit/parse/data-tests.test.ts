@@ -3,7 +3,7 @@ import { junitXml, xmlEscape } from '../../../src/execute/junit.js';
 import { parseTestEntry } from '../../../src/parse/data-tests/test-declaration.js';
 import { genericTestUniqueId, md5, pyRepr, syntheticTestNames } from '../../../src/parse/data-tests/test-names.js';
 import { holds, parseThreshold, testStatus, type Threshold } from '../../../src/parse/data-tests/thresholds.js';
-import { ProjectError } from '../../../src/core/errors.js';
+import type { ProjectError } from '../../../src/core/errors.js';
 import type { Node } from '../../../src/parse/nodes.js';
 import { parseYaml } from '../../../src/project/yaml-file.js';
 import type { RunSummary } from '../../../src/execute/results.js';
@@ -20,7 +20,9 @@ describe('dbt test names', () => {
       'relationships_orders_customer_id__id__ref_customers_',
     );
     // Python's str() of booleans; the model argument never counts.
-    expect(syntheticTestNames('accepted_values', 'o', { column_name: 'n', values: [1, 2], quote: false, model: 'x' }).fullName).toBe('accepted_values_o_n__False__1__2');
+    expect(syntheticTestNames('accepted_values', 'o', { column_name: 'n', values: [1, 2], quote: false, model: 'x' }).fullName).toBe(
+      'accepted_values_o_n__False__1__2',
+    );
   });
 
   it('truncates names of 64 characters or more with an md5, as dbt does', () => {
@@ -37,7 +39,9 @@ describe('dbt test names', () => {
       `{'kwargs': {'column_name': 'id', 'model': "{{ get_where_subquery(ref('orders')) }}"}, 'name': 'unique', 'namespace': 'None'}`,
     );
     const id = genericTestUniqueId('shop', 'unique_orders_id', { name: 'unique', kwargs });
-    const hash = md5(`unique_orders_id{'kwargs': {'column_name': 'id', 'model': "{{ get_where_subquery(ref('orders')) }}"}, 'name': 'unique', 'namespace': 'None'}`).slice(-10);
+    const hash = md5(
+      `unique_orders_id{'kwargs': {'column_name': 'id', 'model': "{{ get_where_subquery(ref('orders')) }}"}, 'name': 'unique', 'namespace': 'None'}`,
+    ).slice(-10);
     expect(id).toBe(`test.shop.unique_orders_id.${hash}`);
   });
 });
@@ -133,7 +137,13 @@ describe('JUnit XML', () => {
       threadId: 't',
     });
     const summary: RunSummary = {
-      results: [r('ok', 'pass', 'PASS'), r('bad', 'fail', 'Got 2 results', ['| a<b |']), r('broken', 'error', 'boom & bust'), r('later', 'skipped', 'skipped'), r('meh', 'warn', 'Got 2')],
+      results: [
+        r('ok', 'pass', 'PASS'),
+        r('bad', 'fail', 'Got 2 results', ['| a<b |']),
+        r('broken', 'error', 'boom & bust'),
+        r('later', 'skipped', 'skipped'),
+        r('meh', 'warn', 'Got 2'),
+      ],
       startedAt: at,
       elapsedSeconds: 1,
       interrupted: false,

@@ -50,7 +50,8 @@ select
 from {{ ref('items') }}
 `,
   'models/items_merge.sql': "{{ config(materialized='incremental', unique_key='id') }}\nselect id, label from {{ ref('items') }}\n",
-  'models/items_delete_insert.sql': "{{ config(materialized='incremental', unique_key=['id', 'label'], incremental_strategy='delete+insert') }}\nselect id, label from {{ ref('items') }}\n",
+  'models/items_delete_insert.sql':
+    "{{ config(materialized='incremental', unique_key=['id', 'label'], incremental_strategy='delete+insert') }}\nselect id, label from {{ ref('items') }}\n",
   'models/items_append.sql': "{{ config(materialized='incremental') }}\nselect id, label from {{ ref('items') }}\n",
 });
 

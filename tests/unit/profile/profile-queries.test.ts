@@ -26,7 +26,14 @@ describe('profile query building', () => {
   });
 
   it('reads every column in one aggregate scan', () => {
-    const sql = summaryQuery('t', [{ name: 'a', type: 'INTEGER' }, { name: 'b b', type: 'VARCHAR' }], duckSql);
+    const sql = summaryQuery(
+      't',
+      [
+        { name: 'a', type: 'INTEGER' },
+        { name: 'b b', type: 'VARCHAR' },
+      ],
+      duckSql,
+    );
     expect(sql.match(/\bfrom\b/g)).toHaveLength(1);
     expect(sql).toContain('count(*) as row_count');
     expect(sql).toContain(`sum(case when trim("b b") = '' then 1 else 0 end)`);
@@ -61,7 +68,12 @@ describe('profile query building', () => {
     const groups = planValueSets(cols, duckSql, { topValues: 5, bins: 10, distinct: 'exact' }, 24);
     expect(groups.flat()).toHaveLength(60);
     expect(groups.map((g) => g.length)).toEqual([24, 24, 12]);
-    const sql = valuesQuery('t', cols.map((c) => ({ name: c.name, type: c.type })), groups[0]!, duckSql);
+    const sql = valuesQuery(
+      't',
+      cols.map((c) => ({ name: c.name, type: c.type })),
+      groups[0]!,
+      duckSql,
+    );
     expect(sql).toContain('group by grouping sets');
     expect(sql.match(/\bfrom t\b/g)).toHaveLength(1);
     // Top values by a per-column top-n, not a window over every group.
@@ -127,7 +139,10 @@ describe('profiling a relation on DuckDB', () => {
     );
     expect(name.top).toEqual(expected.rows.map((r) => ({ value: r[0], count: Number(r[1]) })));
     const even = p.columns.find((c) => c.name === 'even')!;
-    expect(even.top).toEqual([{ value: false, count: 500 }, { value: true, count: 500 }]);
+    expect(even.top).toEqual([
+      { value: false, count: 500 },
+      { value: true, count: 500 },
+    ]);
   });
 
   it('bins every non-null value of numeric and time columns exactly once', async () => {
@@ -135,7 +150,10 @@ describe('profiling a relation on DuckDB', () => {
     for (const name of ['id', 'amount', 'seen_at', 'day']) {
       const col = p.columns.find((c) => c.name === name)!;
       expect(col.histogram, name).not.toBeNull();
-      expect(col.histogram!.reduce((a, b) => a + b.count, 0), name).toBe(1000 - col.nulls);
+      expect(
+        col.histogram!.reduce((a, b) => a + b.count, 0),
+        name,
+      ).toBe(1000 - col.nulls);
     }
     const day = p.columns.find((c) => c.name === 'day')!;
     // Ten days, ten bins of one day each, a hundred rows in each.
@@ -180,14 +198,30 @@ describe('profiling a relation on DuckDB', () => {
         expect(k, `${name} ${x}`).toBeGreaterThanOrEqual(0);
         counts[k]!++;
       }
-      expect(h.map((b) => b.count), name).toEqual(counts);
+      expect(
+        h.map((b) => b.count),
+        name,
+      ).toEqual(counts);
     }
     expect(col('seen at').histogram![0]!.start).toBe('2018-01-01 00:00:00');
     expect(col('n')).toMatchObject({ min: 0, max: 297, distinct: 100 });
     expect(col('nothing')).toMatchObject({ nulls: 100, nullShare: 1, distinct: 0, min: null, max: null, top: [], histogram: null });
-    expect(col('flag')).toMatchObject({ kind: 'boolean', min: false, max: true, distinct: 2, top: [{ value: false, count: 66 }, { value: true, count: 34 }] });
+    expect(col('flag')).toMatchObject({
+      kind: 'boolean',
+      min: false,
+      max: true,
+      distinct: 2,
+      top: [
+        { value: false, count: 66 },
+        { value: true, count: 34 },
+      ],
+    });
     expect(col('t')).toMatchObject({ kind: 'scalar', min: '10:00:00', max: '10:00:03', distinct: 4, histogram: null });
-    expect(col('t').top).toEqual([{ value: '10:00:00', count: 25 }, { value: '10:00:01', count: 25 }, { value: '10:00:02', count: 25 }]);
+    expect(col('t').top).toEqual([
+      { value: '10:00:00', count: 25 },
+      { value: '10:00:01', count: 25 },
+      { value: '10:00:02', count: 25 },
+    ]);
   });
 
   it('counts distinct values in the aggregate pass when no top values are asked for', async () => {
@@ -204,6 +238,9 @@ describe('profiling a relation on DuckDB', () => {
     const p = await adapter.withConnection((c) => profileRelation(c, 'memory.main.nothing', sql));
     expect(p.rows).toBe(0);
     expect(p.queries).toHaveLength(1);
-    expect(p.columns.map((c) => [c.name, c.nulls, c.nullShare, c.top.length])).toEqual([['a', 0, 0, 0], ['b', 0, 0, 0]]);
+    expect(p.columns.map((c) => [c.name, c.nulls, c.nullShare, c.top.length])).toEqual([
+      ['a', 0, 0, 0],
+      ['b', 0, 0, 0],
+    ]);
   });
 });

@@ -24,7 +24,16 @@ describe('dbt project settings', () => {
 
   it('lists project keys it cannot honour, skipping bookkeeping keys and empty folders', () => {
     const dir = writeProject({ 'snapshots/s.sql': 'select 1\n' });
-    const data = { name: 'p', profile: 'p', 'config-version': 2, 'clean-targets': ['target'], 'analysis-paths': ['analyses'], quoting: {}, 'on-run-start': 'x', 'restrict-access': true };
+    const data = {
+      name: 'p',
+      profile: 'p',
+      'config-version': 2,
+      'clean-targets': ['target'],
+      'analysis-paths': ['analyses'],
+      quoting: {},
+      'on-run-start': 'x',
+      'restrict-access': true,
+    };
     expect(unsupportedProjectKeys('dbt_project.yml', data, dir)).toBe(
       'dbt_project.yml: not supported, so ignored: quoting, restrict-access, snapshots/ (snapshots are not supported)',
     );

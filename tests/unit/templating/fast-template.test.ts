@@ -8,7 +8,7 @@ import { engine, hooks } from '../../helpers/templating.js';
 
 describe('the fast path renders exactly as nunjucks does', () => {
   const corpus = [
-    "select * from {{ ref('a') }} join {{ ref(\"b\") }} using (id)",
+    'select * from {{ ref(\'a\') }} join {{ ref("b") }} using (id)',
     "{{ config(materialized='table', tags=['x', 'y'], unique_key=\"id\") }}\nselect 1",
     "select {{ var('n') }} as n, {{ var('missing', 'dflt') }} as d, {{ var('list') }} as l",
     "select\n  {{- ref('a') -}}\n  , x {# a comment #} from t {#- trimmed -#}\n  where 1",
@@ -16,7 +16,7 @@ describe('the fast path renders exactly as nunjucks does', () => {
     "select '{' || x || '}' from {{ this }} -- { not a tag",
     `{{ none }}{{ True }}{{ 3.5 }}{{ -2 }}{{ [1, 'two', [3]] }}{{ literal("it's") }}`,
     "{{ mac(1, k='v') }} and {{ mac('x') }}",
-    "select 1 {% if is_incremental() %}where x > (select max(x) from {{ this }}){% endif %}",
+    'select 1 {% if is_incremental() %}where x > (select max(x) from {{ this }}){% endif %}',
     "{% if var('n') > 5 %}big{% elif var('n') == 5 %}five{% else %}small{% endif %} {% if not var('missing', none) %}none{% endif %}",
     "{% if var('n') >= 7 and (var('list') or false) %}a{% endif %}{% if var('n') != '7' or mac(1) %}b{% endif %}{% if var('n') === '7' %}c{% elseif var('n') !== 7 %}d{% endif %}",
     "a\n  {%- if true -%}\n  b {% if none %}x{% else %}{% if 1 < 2 %}{{ ref('n') }}{% endif %}{% endif %}\n  {%- endif %}\n c {%- if False %}{% endif -%} d",
@@ -38,7 +38,7 @@ describe('the fast path renders exactly as nunjucks does', () => {
     const literal = fc.oneof(
       fc.constantFrom('0', '1', '5', '7', '-1', '2.5', "'7'", "''", "'a'", 'true', 'false', 'none', 'True', '[]'),
       fc.constantFrom("var('n')", "var('missing', none)", "var('list')", 'unknown_name', "mac('')", 'is_incremental()', 'v', 'w'),
-      fc.tuple(fc.constantFrom("'a'", '1', 'v', "var('n')", 'none'), fc.constantFrom("'b'", '2', 'w', "mac(1)")).map(([a, b]) => `${a} ~ ${b}`),
+      fc.tuple(fc.constantFrom("'a'", '1', 'v', "var('n')", 'none'), fc.constantFrom("'b'", '2', 'w', 'mac(1)')).map(([a, b]) => `${a} ~ ${b}`),
     );
     const cond: fc.Arbitrary<string> = fc.letrec<{ c: string }>((tie) => ({
       c: fc.oneof(
@@ -55,7 +55,19 @@ describe('the fast path renders exactly as nunjucks does', () => {
     const space = fc.constantFrom(' ', '  ', '\t', '\n', '\u00a0', '\u2003', '\r\n');
     const open = fc.constantFrom('{%', '{%-');
     const close = fc.constantFrom('%}', '-%}');
-    const plain = fc.constantFrom('', 'x', ' y ', '\n  z\n', '{{ var("n") }}', "{{- ref('r') }}", " {{ mac(1) -}} ", '{# c #}', ' {#- c -#} ', '{{ v }}', "{{ w ~ '|' }}");
+    const plain = fc.constantFrom(
+      '',
+      'x',
+      ' y ',
+      '\n  z\n',
+      '{{ var("n") }}',
+      "{{- ref('r') }}",
+      ' {{ mac(1) -}} ',
+      '{# c #}',
+      ' {#- c -#} ',
+      '{{ v }}',
+      "{{ w ~ '|' }}",
+    );
     const assignment = fc.tuple(open, fc.constantFrom('v', 'w'), cond, close).map(([o, name, c, cl]) => `${o} set ${name} = ${c} ${cl}`);
     const text = fc.oneof(plain, assignment);
     const block: fc.Arbitrary<string> = fc.letrec<{ b: string }>((tie) => ({
@@ -63,9 +75,21 @@ describe('the fast path renders exactly as nunjucks does', () => {
         { depthSize: 'small' },
         text,
         fc
-          .tuple(open, cond, close, tie('b'), fc.array(fc.tuple(open, cond, close, tie('b')), { maxLength: 2 }), fc.option(fc.tuple(open, close, tie('b'))), open, close, text, space)
-          .map(([o, c, cl, body, elifs, other, eo, ec, after, sp]) =>
-            `${o}${sp}if ${c}${sp}${cl}${body}${elifs.map(([o2, c2, cl2, b2]) => `${o2} elif ${c2} ${cl2}${b2}`).join('')}${other ? `${other[0]} else ${other[1]}${other[2]}` : ''}${eo} endif ${ec}${after}`,
+          .tuple(
+            open,
+            cond,
+            close,
+            tie('b'),
+            fc.array(fc.tuple(open, cond, close, tie('b')), { maxLength: 2 }),
+            fc.option(fc.tuple(open, close, tie('b'))),
+            open,
+            close,
+            text,
+            space,
+          )
+          .map(
+            ([o, c, cl, body, elifs, other, eo, ec, after, sp]) =>
+              `${o}${sp}if ${c}${sp}${cl}${body}${elifs.map(([o2, c2, cl2, b2]) => `${o2} elif ${c2} ${cl2}${b2}`).join('')}${other ? `${other[0]} else ${other[1]}${other[2]}` : ''}${eo} endif ${ec}${after}`,
           ),
         fc.tuple(tie('b'), tie('b')).map(([a, b]) => a + b),
       ),
@@ -100,19 +124,19 @@ describe('the fast path renders exactly as nunjucks does', () => {
 
   it('leaves statements, filters and operators to nunjucks', () => {
     for (const source of [
-      "{% for x in [1] %}1{% endfor %}",
-      "{% if x in [1] %}1{% endif %}",
-      "{% if x is defined %}1{% endif %}",
-      "{% if 1 < 2 < 3 %}1{% endif %}",
-      "{% if x %}1",
-      "{% if x %}1{% else %}2{% else %}3{% endif %}",
-      "{% if x + 1 %}1{% endif %}",
+      '{% for x in [1] %}1{% endfor %}',
+      '{% if x in [1] %}1{% endif %}',
+      '{% if x is defined %}1{% endif %}',
+      '{% if 1 < 2 < 3 %}1{% endif %}',
+      '{% if x %}1',
+      '{% if x %}1{% else %}2{% else %}3{% endif %}',
+      '{% if x + 1 %}1{% endif %}',
       "{% set ref = 1 %}{{ ref('a') }}",
-      "{% set x %}block{% endset %}",
-      "{% set a, b = 1, 2 %}",
-      "{% set x == 1 %}",
-      "{{ x | upper }}",
-      "{{ x.y }}",
+      '{% set x %}block{% endset %}',
+      '{% set a, b = 1, 2 %}',
+      '{% set x == 1 %}',
+      '{{ x | upper }}',
+      '{{ x.y }}',
       "{{ {'a': 1} }}",
     ]) {
       expect(compileFast(source), source).toBeUndefined();

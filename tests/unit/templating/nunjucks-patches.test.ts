@@ -78,12 +78,16 @@ describe('each change to nunjucks', () => {
   patchTest('jinja-compat', 'True/False/None, slices, and list and dict methods', () => {
     expect(render('{{ True }}|{{ None === none }}|{{ [1, 2, 3][1:] | join }}'), broke('jinja-compat', 'Python literals and list slices')).toBe('true|true|23');
     // `{% set ns.x = … %}` becomes a dict update (the namespace-set patch).
-    const out = render("{% set d = {'a': 1} %}{% set l = [] %}{% if d.update({'b': 2}) %}{% endif %}{% if l.append(d.items() | length) %}{% endif %}{{ l[0] }}");
+    const out = render(
+      "{% set d = {'a': 1} %}{% set l = [] %}{% if d.update({'b': 2}) %}{% endif %}{% if l.append(d.items() | length) %}{% endif %}{{ l[0] }}",
+    );
     expect(out, broke('jinja-compat', 'dict.update(), dict.items() and list.append()')).toBe('2');
   });
 
   patchTest('python-member-lookup', "Python's string methods on strings", () => {
-    expect(render("{{ 'a,b'.split(',') | join('|') }} {{ ' x '.strip() }}{{ 'abc'.upper() }}"), broke('python-member-lookup', 'string methods')).toBe('a|b xABC');
+    expect(render("{{ 'a,b'.split(',') | join('|') }} {{ ' x '.strip() }}{{ 'abc'.upper() }}"), broke('python-member-lookup', 'string methods')).toBe(
+      'a|b xABC',
+    );
   });
 
   // Slices are jinja-compat's; this patch makes a string's slice a string.
@@ -102,12 +106,13 @@ describe('each change to nunjucks', () => {
 
   patchTest('python-member-lookup', 'a Python class keeps its attributes', () => {
     const cls = Object.assign(() => 'constructed', { now: () => 'now', [PY_CLASS]: true });
-    expect(render('{{ m.cls() }} {{ m.cls.now() }}', { m: { cls } }), broke('python-member-lookup', "a class's attributes (modules.datetime.datetime.now())")).toBe(
-      'constructed now',
-    );
+    expect(
+      render('{{ m.cls() }} {{ m.cls.now() }}', { m: { cls } }),
+      broke('python-member-lookup', "a class's attributes (modules.datetime.datetime.now())"),
+    ).toBe('constructed now');
   });
 
-  patchTest('macro-return', 'return() ends only the macro that called it, and restores the caller\'s frame', () => {
+  patchTest('macro-return', "return() ends only the macro that called it, and restores the caller's frame", () => {
     const source =
       "{% macro inner() %}{{ return('in') }}never{% endmacro %}{% macro outer() %}{% set v = inner() %}[{{ v }}]{% endmacro %}" +
       "{% set a = 'top' %}{{ outer() }}{{ a }}";
@@ -129,7 +134,9 @@ describe('each change to nunjucks', () => {
     expect(message, broke('strict-output', 'printing an undefined name must throw')).toContain(UNDEFINED_OUTPUT_MESSAGE);
     const m = /\[Line (\d+), Column (\d+)\]/.exec(message);
     const printed = source.indexOf('{{ nope');
-    expect(m && source.lastIndexOf('{{', offsetOf(source, Number(m[1]), Number(m[2]) - 1) + 1), broke('strict-output', 'the position of `{{ nope }}`')).toBe(printed);
+    expect(m && source.lastIndexOf('{{', offsetOf(source, Number(m[1]), Number(m[2]) - 1) + 1), broke('strict-output', 'the position of `{{ nope }}`')).toBe(
+      printed,
+    );
     // Inside a macro (where the engine's wrapper catches it, before nunjucks re-wraps): the exact place travels beside.
     const macros = '{% macro m() %}\n  {{ nope }}{% endmacro %}';
     const exported = templateExports(new nunjucks.Template(macros, createEnvironment(), 'macros.sql', true));
@@ -141,12 +148,14 @@ describe('each change to nunjucks', () => {
     }
     const at = undefinedAt(error);
     expect(at, broke('strict-output', 'the error thrown in a macro must carry where the value was printed')).toBeDefined();
-    expect(macros.lastIndexOf('{{', offsetOf(macros, at!.line, at!.column) + 1), broke('strict-output', 'the position in the macro')).toBe(macros.indexOf('{{ nope'));
+    expect(macros.lastIndexOf('{{', offsetOf(macros, at!.line, at!.column) + 1), broke('strict-output', 'the position in the macro')).toBe(
+      macros.indexOf('{{ nope'),
+    );
     expect(render('a{{ none }}b'), broke('strict-output', 'none prints nothing')).toBe('ab');
   });
 
   patchTest('percent-operator', "`'%s' % x` formats a string; `%` on numbers is the remainder", () => {
-    expect(code("{{ a % b }}"), broke('percent-operator', 'the compiler no longer emits runtime.pyMod')).toContain('runtime.pyMod(');
+    expect(code('{{ a % b }}'), broke('percent-operator', 'the compiler no longer emits runtime.pyMod')).toContain('runtime.pyMod(');
     expect(render("{{ '%s-%d' % ['a', 2.7] }}|{{ '%s!' % 'x' }}|{{ 7 % 3 }}"), broke('percent-operator', 'Python string formatting')).toBe('a-2|x!|1');
   });
 
@@ -159,8 +168,13 @@ describe('each change to nunjucks', () => {
   });
 
   patchTest('dict-loops', '`{% for k in dict %}` walks the keys', () => {
-    expect(code("{% for k in d %}{{ k }}{% endfor %}"), broke('dict-loops', 'the compiled loop no longer has the shape the rewrite matches')).toContain('runtime.pyKeys(');
-    expect(render("{% for k in {'a': 1, 'b': 2} %}{{ k }}{% endfor %}|{% for x in [1, 2] %}{{ x }}{% endfor %}"), broke('dict-loops', 'looping over a dict')).toBe('ab|12');
+    expect(code('{% for k in d %}{{ k }}{% endfor %}'), broke('dict-loops', 'the compiled loop no longer has the shape the rewrite matches')).toContain(
+      'runtime.pyKeys(',
+    );
+    expect(
+      render("{% for k in {'a': 1, 'b': 2} %}{{ k }}{% endfor %}|{% for x in [1, 2] %}{{ x }}{% endfor %}"),
+      broke('dict-loops', 'looping over a dict'),
+    ).toBe('ab|12');
   });
 
   patchTest('do-tag', '`{% do expr %}` runs the expression and prints nothing', () => {
@@ -171,7 +185,9 @@ describe('each change to nunjucks', () => {
 
   patchTest('loop-controls', '`{% break %}` and `{% continue %}` leave or skip a loop turn', () => {
     const source = '{% for i in [1, 2, 3, 4] %}{% if i == 2 %}{% continue %}{% endif %}{% if i == 4 %}{% break %}{% endif %}{{ i }}{% endfor %}';
-    expect(code(source), broke('loop-controls', 'the compiled tags no longer have the shape the rewrite matches')).not.toContain('getExtension("LoopControls")');
+    expect(code(source), broke('loop-controls', 'the compiled tags no longer have the shape the rewrite matches')).not.toContain(
+      'getExtension("LoopControls")',
+    );
     expect(render(source), broke('loop-controls', 'break and continue')).toBe('13');
   });
 
@@ -183,14 +199,19 @@ describe('each change to nunjucks', () => {
 
   patchTest('test-blocks', "dbt's `{% test name() %}` block is the macro `test_name`", () => {
     const source = '{% test positive(model, column_name) %}\nselect {{ column_name }}\n{%- endtest %}{{ test_positive(1, "c") }}';
-    expect(preprocess(source), broke('test-blocks', 'the rewrite')).toBe('{% macro test_positive(model, column_name) %}\nselect {{ column_name }}\n{%- endmacro %}{{ test_positive(1, "c") }}');
+    expect(preprocess(source), broke('test-blocks', 'the rewrite')).toBe(
+      '{% macro test_positive(model, column_name) %}\nselect {{ column_name }}\n{%- endmacro %}{{ test_positive(1, "c") }}',
+    );
     expect(render(preprocess(source)), broke('test-blocks', 'a test block is a macro')).toBe('\nselect c');
   });
 
   it('has a test above for every patch in NUNJUCKS_PATCHES', () => {
     const untested = NUNJUCKS_PATCHES.map((p) => p.name).filter((name) => !tested.has(name));
     expect(untested, 'each patch in src/templating/nunjucks-patches.ts needs a patchTest here').toEqual([]);
-    expect([...tested].filter((name) => !NUNJUCKS_PATCHES.some((p) => p.name === name)), 'a patchTest names a patch that does not exist').toEqual([]);
+    expect(
+      [...tested].filter((name) => !NUNJUCKS_PATCHES.some((p) => p.name === name)),
+      'a patchTest names a patch that does not exist',
+    ).toEqual([]);
   });
 });
 
@@ -214,7 +235,7 @@ describe('the nunjucks internals the engine reads', () => {
   it('compiled code can be turned back into a template (precompiled built-in macros)', () => {
     const env = createEnvironment();
     // What scripts/bundle.mjs writes: the code as the body of a function returning the template object.
-    const obj = new Function(compileToCode(env, "{{ 1 + 1 }}{{ x }}", 'p.sql'))() as Record<string, unknown>;
+    const obj = new Function(compileToCode(env, '{{ 1 + 1 }}{{ x }}', 'p.sql'))() as Record<string, unknown>;
     expect(templateFromCode(obj, env, 'p.sql').render({ x: 'y' }), brokeInternal("compiler.compile or Template({ type: 'code' })")).toBe('2y');
   });
 

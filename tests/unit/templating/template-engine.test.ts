@@ -15,23 +15,30 @@ describe('template engine', () => {
 
   it("has dbt's other cross-database macros and generate_schema_name_for_env", () => {
     const e = engine();
-    expect(render(e, "{{ dbt.hash('x') }}|{{ dbt.split_part('s', \"','\", 2) }}|{{ dbt.listagg('n', \"','\", 'order by n') }}|{{ dbt.bool_or('b') }}|{{ dbt.escape_single_quotes(\"it's\") }}|{{ dbt.except() }}")).toBe(
-      "md5(cast(x as varchar))|split_part(s, ',', 2)|string_agg(n, ',' order by n)|bool_or(b)|it''s|except",
+    expect(
+      render(
+        e,
+        "{{ dbt.hash('x') }}|{{ dbt.split_part('s', \"','\", 2) }}|{{ dbt.listagg('n', \"','\", 'order by n') }}|{{ dbt.bool_or('b') }}|{{ dbt.escape_single_quotes(\"it's\") }}|{{ dbt.except() }}",
+      ),
+    ).toBe("md5(cast(x as varchar))|split_part(s, ',', 2)|string_agg(n, ',' order by n)|bool_or(b)|it''s|except");
+    expect(render(engine(snowflakeDialect), "{{ dbt.listagg('n', \"','\", 'order by n') }}|{{ dbt.bool_or('b') }}")).toBe(
+      "listagg(n, ',') within group (order by n)|boolor_agg(b)",
     );
-    expect(render(engine(snowflakeDialect), "{{ dbt.listagg('n', \"','\", 'order by n') }}|{{ dbt.bool_or('b') }}")).toBe("listagg(n, ',') within group (order by n)|boolor_agg(b)");
     expect(render(e, "{{ generate_schema_name_for_env('finance', none) }}")).toBe('main');
-    const prod = new TemplateEngine({}, { name: 'prod', type: 'duckdb', schema: 'main', database: 'db', threads: 1, profile_name: 'p' }, duckDbDialect, { log: () => undefined });
+    const prod = new TemplateEngine({}, { name: 'prod', type: 'duckdb', schema: 'main', database: 'db', threads: 1, profile_name: 'p' }, duckDbDialect, {
+      log: () => undefined,
+    });
     expect(render(prod, "{{ generate_schema_name_for_env('finance', none) }}|{{ generate_schema_name_for_env(none, none) }}")).toBe('finance|main');
   });
 
   it('lets a project macro override a dispatched implementation', () => {
     const e = engine();
-    e.loadMacroSource('macros/over.sql', "{% macro duckdb__datediff(a, b, part) %}my_diff({{ a }}, {{ b }}){% endmacro %}");
+    e.loadMacroSource('macros/over.sql', '{% macro duckdb__datediff(a, b, part) %}my_diff({{ a }}, {{ b }}){% endmacro %}');
     expect(render(e, "{{ datediff('x', 'y', 'day') }}")).toBe('my_diff(x, y)');
   });
 
   it('renders literals safely for each dialect', () => {
-    expect(render(engine(duckDbDialect), "{{ literal(\"it's; -- x\") }}")).toBe("'it''s; -- x'");
+    expect(render(engine(duckDbDialect), '{{ literal("it\'s; -- x") }}')).toBe("'it''s; -- x'");
     expect(render(engine(snowflakeDialect), "{{ literal('a\\\\b') }}")).toBe("'a\\\\b'");
     expect(render(engine(duckDbDialect, { c: ['Peru', "O'Hara"] }), "{{ literal(var('c')) }}")).toBe("'Peru', 'O''Hara'");
   });
@@ -114,7 +121,11 @@ describe('default relation naming', () => {
       const h = hooks('models/m.sql', '');
       for (const custom of [null, undefined, '', ' ', 'sales', '  padded\t']) {
         const node = { name: 'orders', config: {} };
-        for (const [kind, macro] of [['schema', 'generate_schema_name'], ['alias', 'generate_alias_name'], ['database', 'generate_database_name']] as const) {
+        for (const [kind, macro] of [
+          ['schema', 'generate_schema_name'],
+          ['alias', 'generate_alias_name'],
+          ['database', 'generate_database_name'],
+        ] as const) {
           expect(e.defaultName(kind, custom, 'orders'), `${kind} ${JSON.stringify(custom)}`).toBe(String(e.callMacro(macro, [custom ?? null, node], h)));
         }
       }
@@ -140,7 +151,8 @@ describe('dbt Jinja', () => {
 
   it('supports namespace() and {% set ns.attr = … %} without shifting line numbers', () => {
     const e = engine();
-    const src = '{% set ns = namespace(n=0, seen=false) %}{% for x in [1, 2, 3] %}{% set ns.n = ns.n + x %}{%- set ns.seen = true -%}{% endfor %}{{ ns.n }} {{ ns.seen }}';
+    const src =
+      '{% set ns = namespace(n=0, seen=false) %}{% for x in [1, 2, 3] %}{% set ns.n = ns.n + x %}{%- set ns.seen = true -%}{% endfor %}{{ ns.n }} {{ ns.seen }}';
     expect(render(e, src)).toBe('6 true');
     try {
       render(e, "{% set ns = namespace(a=1) %}\n{% set ns.a = 2 %}\n{{ var('nope') }}");
@@ -163,7 +175,9 @@ describe('dbt Jinja', () => {
       ...hooks('models/m.sql', src),
       runQuery: (sql: string) => {
         asked.push(sql);
-        return sql === 'select 2' ? { columns: [{ name: 'c', type: 'INTEGER' }], rows: [[7]] } : { columns: [{ name: 'v', type: 'VARCHAR' }], rows: [['a'], ['b']] };
+        return sql === 'select 2'
+          ? { columns: [{ name: 'c', type: 'INTEGER' }], rows: [[7]] }
+          : { columns: [{ name: 'v', type: 'VARCHAR' }], rows: [['a'], ['b']] };
       },
     };
     expect(e.render(e.compile('models/m.sql', src), h)).toBe('a|b 7 b');
