@@ -1,7 +1,7 @@
 import { alg, Graph } from '@dagrejs/graphlib';
 import { throwIfAny, ProjectError } from '../core/errors.js';
 import type { Node } from '../parse/nodes.js';
-import { findCall } from './dependencies.js';
+import { callSite } from '../templating/call-sites.js';
 
 /** The DAG of the nodes (parent -> child edges between unique ids); throws if it has a cycle. */
 export function buildDag(nodes: Map<string, Node>): Graph {
@@ -24,7 +24,7 @@ function checkCycles(graph: Graph, nodes: Map<string, Node>): void {
       // Point at the reference that closes the cycle: the path follows the data, so the first
       // member reads the last.
       const source = 'rawSql' in first ? first.rawSql : undefined;
-      const at = source !== undefined ? findCall(source, 'ref', last.name) : undefined;
+      const at = source !== undefined ? callSite(source, 'ref', last.name) : undefined;
       return new ProjectError('graph', `dependency cycle: ${path}`, {
         location: { file: first.file, ...(at ?? {}) },
         source,

@@ -1,5 +1,6 @@
-import { positionOf, ProjectError } from '../core/errors.js';
+import { ProjectError } from '../core/errors.js';
 import { didYouMean } from '../core/util.js';
+import { callSite } from '../templating/call-sites.js';
 import type { ModelNode, TestNode } from '../parse/nodes.js';
 import type { Project } from '../project/load-project.js';
 
@@ -20,7 +21,7 @@ export function resolveDependencies(
       deps.add(id);
       continue;
     }
-    const at = findCall(source, 'ref', ref.name);
+    const at = callSite(source, 'ref', ref.name);
     const loc = node.resourceType === 'test' && !at ? node.location : { file: node.file, ...(at ?? {}) };
     ctx.errors.push(
       new ProjectError('graph', `ref('${ref.name}') matches no model or seed`, {
@@ -38,7 +39,7 @@ export function resolveDependencies(
       deps.add(id);
       continue;
     }
-    const at = findCall(source, 'source', s);
+    const at = callSite(source, 'source', s);
     const loc = node.resourceType === 'test' && !at ? node.location : { file: node.file, ...(at ?? {}) };
     ctx.errors.push(
       new ProjectError(
@@ -53,11 +54,4 @@ export function resolveDependencies(
     );
   }
   node.dependsOn = [...deps];
-}
-
-/** Line and column of `fn('name'` in a template's source, for errors about that call. */
-export function findCall(source: string, fn: string, firstArg: string): { line: number; column: number } | undefined {
-  const re = new RegExp(`\\b${fn}\\s*\\(\\s*(?:['"][^'"]*['"]\\s*,\\s*)?['"]${firstArg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]`);
-  const m = re.exec(source);
-  return m ? positionOf(source, m.index) : undefined;
 }

@@ -1,6 +1,7 @@
-import { ProjectError, positionOf } from '../core/errors.js';
+import { ProjectError } from '../core/errors.js';
 import { asList, configFromTree, mergeConfig } from '../project/folder-config.js';
 import { MATERIALIZATIONS, parseNodeConfig, type ColumnDefinition } from '../project/schemas.js';
+import { callSite } from '../templating/call-sites.js';
 import { inertHooks } from '../templating/render-hooks.js';
 import type { CompiledTemplate } from '../templating/template-engine.js';
 import type { RelationName } from '../warehouse/dialect.js';
@@ -40,7 +41,7 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
         if (!r.success) {
           const issue = r.issues[0]!;
           const key = String(issue.path[0] ?? '');
-          const at = /\bconfig\s*\(/.exec(m.source);
+          const at = callSite(m.source, 'config');
           const given = JSON.stringify((values as Record<string, unknown>)[key]);
           const detail =
             key === 'materialized'
@@ -49,7 +50,7 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
                 ? `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
                 : issue.message;
           throw new ProjectError('template', `config(${key}=${given}): ${detail}`, {
-            location: at ? { file: m.file, ...positionOf(m.source, at.index) } : { file: m.file },
+            location: { file: m.file, ...at },
             source: m.source,
           });
         }
