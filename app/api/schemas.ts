@@ -179,7 +179,7 @@ export function normalizeRequest(body: VoucherRequestBody): VoucherRequest {
  * schema, which says what is wrong. So this only ever decides a yes: every refusal, and its 422
  * naming field and rule, still comes from the schema, which stays the contract (and the OpenAPI
  * document). It must accept exactly what the schema accepts and read it the same way:
- * tests/unit/api-fast-request.test.ts compares the two on random bodies. Change them together.
+ * tests/unit/app/api/fast-request.test.ts compares the two on random bodies. Change them together.
  */
 export function fastVoucherRequest(body: unknown): VoucherRequest | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;

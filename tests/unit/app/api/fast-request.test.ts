@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fastVoucherRequest, normalizeRequest, voucherRequestSchema } from '../../app/api/schemas.js';
-import { timestampText, validTimestampText } from '../helpers/timestamps.js';
+import { fastVoucherRequest, normalizeRequest, voucherRequestSchema } from '../../../../app/api/schemas.js';
+import { timestampText, validTimestampText } from '../../../helpers/timestamps.js';
 
 const ABSENT = Symbol('absent');
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseTimestamp } from '../../app/api/timestamp.js';
-import { timestampText, validTimestampText } from '../helpers/timestamps.js';
+import { parseTimestamp } from '../../../../app/api/timestamp.js';
+import { timestampText, validTimestampText } from '../../../helpers/timestamps.js';
 
 /** The grammar as a regular expression (the parser's former implementation), with the same calendar checks. */
 const PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;

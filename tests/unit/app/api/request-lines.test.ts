@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { requestLines } from '../../app/api/server.js';
+import { requestLines } from '../../../../app/api/server.js';
 
 class Sink extends Writable {
   text = '';

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { answerKey, type Answer, type AnswerRow, type SegmentRule } from '../../app/api/answer-cache.js';
-import { ApiError } from '../../app/api/api-error.js';
-import { normalizeRequest, voucherRequestSchema } from '../../app/api/schemas.js';
-import { daysSinceLastOrder, lookupVoucher, lookupVoucherJson, matchRule } from '../../app/api/segment-lookup.js';
-import { parseTimestamp } from '../../app/api/timestamp.js';
+import { answerKey, type Answer, type AnswerRow, type SegmentRule } from '../../../../app/api/answer-cache.js';
+import { ApiError } from '../../../../app/api/api-error.js';
+import { normalizeRequest, voucherRequestSchema } from '../../../../app/api/schemas.js';
+import { daysSinceLastOrder, lookupVoucher, lookupVoucherJson, matchRule } from '../../../../app/api/segment-lookup.js';
+import { parseTimestamp } from '../../../../app/api/timestamp.js';
 
 /** The rules of DOMAIN.md, as the seed holds them. */
 const RULES: SegmentRule[] = [

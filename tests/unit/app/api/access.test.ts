@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accessPolicy, bearerMatches, isLoopback } from '../../app/api/access.js';
-import { ProjectError } from '../../src/core/errors.js';
+import { accessPolicy, bearerMatches, isLoopback } from '../../../../app/api/access.js';
+import { ProjectError } from '../../../../src/core/errors.js';
 
 const TOKEN = 'a-long-enough-test-token-0123456789';
 
