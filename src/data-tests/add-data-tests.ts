@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Dialect, RelationName } from '../adapters/dialect.js';
 import { ProjectError, type SourceLocation } from '../errors.js';
-import { safeParseFast } from '../fast-accept.js';
 import type { Node, RefCall, SourceNode, TestNode } from '../graph/nodes.js';
 import { recordRefs } from '../graph/record-refs.js';
 import { asList, configFromTree, mergeConfig } from '../project/folder-config.js';
@@ -12,6 +11,7 @@ import type { ColumnDefinition, NodeConfig } from '../project/schemas.js';
 import type { YamlFile, YamlPath } from '../project/yaml-file.js';
 import type { RenderHooks, TemplateEngine } from '../templating/template-engine.js';
 import { didYouMean } from '../util.js';
+import { safeParseRemembered } from '../zod.js';
 import { DATA_TEST_MACROS, DATA_TEST_MACROS_FILE } from './builtin-tests.js';
 import { parseTestEntry, testConfigSchema, type TestDeclaration } from './test-declaration.js';
 import { genericTestUniqueId, syntheticTestNames } from './test-names.js';
@@ -196,7 +196,8 @@ function addTargetTests(
 }
 
 function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: YamlPath, column?: ColumnDefinition): TestNode | undefined {
-  const { project, engine, yaml } = { ...ctx, yaml: target.yaml };
+  const { project, engine } = ctx;
+  const yaml = target.yaml;
   const decl = parseTestEntry(entry, yaml, at);
   if (Array.isArray(decl)) {
     ctx.errors.push(...decl);
@@ -319,7 +320,7 @@ function singularTest(ctx: DataTestContext, t: { file: string; name: string; sou
     config = mergeConfig(base, values);
   });
   if (!rendered) return undefined;
-  const checked = safeParseFast(testConfigSchema, pickTestConfig(config));
+  const checked = safeParseRemembered(testConfigSchema, pickTestConfig(config));
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
     const at = /\bconfig\s*\(/.exec(t.source);
@@ -508,7 +509,7 @@ function checkBuiltinArgs(name: string, args: Record<string, unknown>): { arg: s
 /** Test configs from project.yml's `data_tests:` are checked like a test's own. */
 function checkFolderConfig(ctx: DataTestContext, base: NodeConfig, decl: TestDeclaration): boolean {
   const picked = pickTestConfig(base);
-  const r = safeParseFast(testConfigSchema, picked);
+  const r = safeParseRemembered(testConfigSchema, picked);
   if (r.success) return false;
   const { project } = ctx;
   for (const issue of r.error.issues) {

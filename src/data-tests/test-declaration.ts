@@ -1,5 +1,4 @@
-import { z } from '../zod.js';
-import { safeParseFast } from '../fast-accept.js';
+import { safeParseRemembered, z } from '../zod.js';
 import { ProjectError, type SourceLocation } from '../errors.js';
 import type { YamlFile, YamlPath } from '../project/yaml-file.js';
 import { didYouMean, isPlainObject } from '../util.js';
@@ -132,7 +131,7 @@ export function parseTestEntry(entry: unknown, yaml: YamlFile, path: YamlPath): 
     }
   }
   delete args.config;
-  const parsed = safeParseFast(testConfigSchema, rawConfig);
+  const parsed = safeParseRemembered(testConfigSchema, rawConfig);
   let config: TestConfig = {};
   if (parsed.success) config = parsed.data;
   else {

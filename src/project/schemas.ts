@@ -1,5 +1,4 @@
-import { z } from '../zod.js';
-import { safeParseFast } from '../fast-accept.js';
+import { safeParseRemembered, z } from '../zod.js';
 import { ProjectError } from '../errors.js';
 import { didYouMean } from '../util.js';
 import { isSecretName } from '../secrets.js';
@@ -96,7 +95,7 @@ export function parseNodeConfig(values: Record<string, unknown>): { success: tru
   const data: Record<string, unknown> = { ...values };
   for (const key of Object.keys(values)) {
     if (!Object.hasOwn(shape, key)) continue;
-    const r = safeParseFast(shape[key]!, values[key]);
+    const r = safeParseRemembered(shape[key]!, values[key]);
     if (!r.success) return { success: false, issues: r.error.issues.map((i) => ({ ...i, path: [key, ...i.path] })) };
     data[key] = r.data;
   }
@@ -192,7 +191,7 @@ export function validateYaml<S extends z.ZodType>(
   data: unknown = yaml.data,
   basePath: YamlPath = [],
 ): { value?: z.infer<S>; errors: ProjectError[] } {
-  const result = safeParseFast(schema, data);
+  const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return { value: result.data, errors: [] };
   return { errors: issuesToErrors(result.error.issues, yaml, basePath) };
 }
