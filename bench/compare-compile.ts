@@ -1,71 +1,127 @@
 /**
- * Cold `model compile` of the same generated project by two builds of the engine, interleaved
- * run by run so both see the same machine load: the check that a refactor did not slow compiling.
+ * A/B timing of `model compile` on one project: several variants (builds, or the same build with
+ * other environment variables), run interleaved round by round so that the machine's drift hits
+ * every variant alike, each run a new process (cold). Reports, per variant, the median wall time
+ * and the median CPU time (user + sys of the compile process, measured by the process itself at
+ * exit, microsecond resolution), and each median's ratio to the first variant's.
  *
- *   npx tsx bench/compare-compile.ts --base /path/to/other/checkout [--models 1000] [--runs 15]
+ *   tsx bench/compare-compile.ts --project DIR [--runs 21] [--warmup 2] [--json out.json] \
+ *     --variant before=/path/to/old/bin/model.js --variant after=bin/model.js[,ENV=value...]
  *
- * Each checkout must be built (`npm run build`). Prints wall and CPU (user+sys) medians per build.
- * A measurement, not a test: it asserts nothing.
+ * A variant is `label=MODEL_JS`, optionally followed by `,NAME=value` environment settings.
+ * It asserts nothing: figures belong in BENCHMARKS.md, not in tests.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { shapeFor, writeModelProject } from './generate-project.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name: string, fallback?: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : fallback;
+interface Variant {
+  label: string;
+  modelJs: string;
+  env: Record<string, string>;
+}
+
+interface Sample {
+  wall: number;
+  cpu: number;
+  user: number;
+  sys: number;
+}
+
+const argv = process.argv.slice(2);
+const get = (flag: string) => {
+  const i = argv.indexOf(flag);
+  return i === -1 ? undefined : argv[i + 1];
 };
-const base = arg('--base');
-if (!base) {
-  process.stderr.write('usage: tsx bench/compare-compile.ts --base DIR [--models N] [--runs N]\n');
+const project = get('--project');
+const runs = Number(get('--runs') ?? '21');
+const warmup = Number(get('--warmup') ?? '2');
+const variants: Variant[] = argv.flatMap((a, i) => {
+  if (a !== '--variant') return [];
+  const spec = argv[i + 1]!;
+  const eq = spec.indexOf('=');
+  const [modelJs, ...envs] = spec.slice(eq + 1).split(',');
+  return [
+    {
+      label: spec.slice(0, eq),
+      modelJs: path.resolve(modelJs!),
+      env: Object.fromEntries(envs.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+    },
+  ];
+});
+if (!project || variants.length === 0 || !(runs > 0)) {
+  process.stderr.write('usage: tsx bench/compare-compile.ts --project DIR [--runs N] [--warmup N] [--json FILE] --variant label=bin/model.js[,ENV=v] ...\n');
   process.exit(2);
 }
-const models = Number(arg('--models', '1000'));
-const runs = Number(arg('--runs', '15'));
-const builds = { base: path.resolve(base), this: ROOT };
 
-/** GNU time, for the child's CPU seconds (Debian's `time` package); without it only wall time is shown. */
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-const work = mkdtempSync(path.join(os.tmpdir(), 'model-compare-'));
+// The compile process writes its own CPU time when it exits (uv_getrusage: all its threads).
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'model-compare-'));
+const preload = path.join(scratch, 'cpu-at-exit.cjs');
+writeFileSync(
+  preload,
+  "process.on('exit', () => { const u = process.cpuUsage(); require('node:fs').writeFileSync(process.env.MODEL_BENCH_CPU_FILE, u.user + ' ' + u.system); });\n",
+);
+
+function once(v: Variant): Promise<Sample> {
+  const cpuFile = path.join(scratch, 'cpu');
+  rmSync(cpuFile, { force: true });
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['-r', preload, v.modelJs, 'compile', '--project-dir', project!], {
+      env: { ...process.env, NO_COLOR: '1', ...v.env, MODEL_BENCH_CPU_FILE: cpuFile },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wall = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) return reject(new Error(`${v.label} exited ${code}: ${stderr.slice(-2000)}`));
+      const [user, sys] = readFileSync(cpuFile, 'utf8')
+        .split(' ')
+        .map((x) => Number(x) / 1e6) as [number, number];
+      resolve({ wall, cpu: user + sys, user, sys });
+    });
+  });
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-try {
-  const samples: Record<string, { wall: number[]; cpu: number[] }> = {};
-  for (const [name, dir] of Object.entries(builds)) {
-    const project = path.join(work, name);
-    writeModelProject(project, shapeFor(models));
-    // One unmeasured run per build: the code cache and the target/ files exist for the timed ones.
-    execFileSync(process.execPath, [path.join(dir, 'bin', 'model.js'), 'compile', '--project-dir', project], { stdio: 'ignore' });
-    samples[name] = { wall: [], cpu: [] };
+const samples = new Map<string, Sample[]>(variants.map((v) => [v.label, []]));
+for (let r = 0; r < warmup + runs; r++) {
+  // Rotate the order each round so no variant always runs first after a pause.
+  for (let k = 0; k < variants.length; k++) {
+    const v = variants[(r + k) % variants.length]!;
+    const s = await once(v);
+    if (r >= warmup) samples.get(v.label)!.push(s);
   }
-  for (let r = 0; r < runs; r++) {
-    for (const [name, dir] of Object.entries(builds)) {
-      // `time -f` gives the child's own CPU seconds; wall is measured around the spawn.
-      const start = process.hrtime.bigint();
-      const command = [process.execPath, path.join(dir, 'bin', 'model.js'), 'compile', '--project-dir', path.join(work, name)];
-      const out = TIME ? spawnSync(TIME, ['-f', '%U %S', ...command], { encoding: 'utf8' }) : spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
-      const wall = Number(process.hrtime.bigint() - start) / 1e9;
-      samples[name]!.wall.push(wall);
-      if (TIME) {
-        const [user, sys] = out.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-        samples[name]!.cpu.push(user! + sys!);
-      }
-    }
-  }
-  for (const [name, s] of Object.entries(samples)) {
-    const cpu = s.cpu.length ? `, cpu median ${median(s.cpu).toFixed(3)} s` : '';
-    process.stdout.write(`${name.padEnd(5)} ${builds[name as keyof typeof builds]}: wall median ${median(s.wall).toFixed(3)} s${cpu} (${runs} runs, ${models} models)\n`);
-  }
-  const ratio = median(samples.this!.wall) / median(samples.base!.wall);
-  const cpuRatio = TIME ? `; cpu: ${(median(samples.this!.cpu) / median(samples.base!.cpu)).toFixed(3)}x` : '';
-  process.stdout.write(`this / base wall: ${ratio.toFixed(3)}x${cpuRatio}\n`);
-} finally {
-  rmSync(work, { recursive: true, force: true });
 }
+rmSync(scratch, { recursive: true, force: true });
+
+const rows = variants.map((v) => {
+  const xs = samples.get(v.label)!;
+  return {
+    label: v.label,
+    wall: median(xs.map((s) => s.wall)),
+    cpu: median(xs.map((s) => s.cpu)),
+    user: median(xs.map((s) => s.user)),
+    sys: median(xs.map((s) => s.sys)),
+    wallRange: [Math.min(...xs.map((s) => s.wall)), Math.max(...xs.map((s) => s.wall))],
+    samples: xs,
+  };
+});
+const base = rows[0]!;
+process.stdout.write(`${project}: ${runs} interleaved runs per variant (after ${warmup} warm-up rounds), medians\n`);
+process.stdout.write('variant | wall (s) | wall vs first | CPU user+sys (s) | CPU vs first | user | sys | wall min-max\n');
+for (const r of rows) {
+  process.stdout.write(
+    `${r.label} | ${r.wall.toFixed(3)} | ${(r.wall / base.wall).toFixed(3)} | ${r.cpu.toFixed(3)} | ${(r.cpu / base.cpu).toFixed(3)} | ${r.user.toFixed(3)} | ${r.sys.toFixed(3)} | ${r.wallRange[0]!.toFixed(3)}-${r.wallRange[1]!.toFixed(3)}\n`,
+  );
+}
+const json = get('--json');
+if (json) writeFileSync(json, `${JSON.stringify({ project, runs, warmup, node: process.version, rows }, null, 2)}\n`);

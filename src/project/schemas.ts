@@ -1,5 +1,4 @@
-import { z } from '../core/zod.js';
-import { safeParseFast } from '../core/fast-accept.js';
+import { safeParseRemembered, z } from '../core/zod.js';
 import { ProjectError } from '../core/errors.js';
 import { didYouMean } from '../core/util.js';
 import { isSecretName } from '../core/secrets.js';
@@ -14,9 +13,7 @@ export type HookConfig = z.infer<typeof hooks>;
 
 /** `project.yml`: dbt's `dbt_project.yml` keys, strictly (a typo is an error, not a silent default). */
 export const projectFileSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be letters, digits and underscores, not starting with a digit'),
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be letters, digits and underscores, not starting with a digit'),
   version: z.union([z.string(), z.number()]).optional(),
   'config-version': z.number().optional(),
   profile: z.string().optional(),
@@ -32,7 +29,10 @@ export const projectFileSchema = z.strictObject({
   'target-path': z.string().min(1).default('target'),
   'clean-targets': z.array(z.string()).optional(),
   'packages-install-path': z.string().optional(),
-  vars: z.record(z.string(), z.unknown()).nullish().transform((v) => v ?? {}),
+  vars: z
+    .record(z.string(), z.unknown())
+    .nullish()
+    .transform((v) => v ?? {}),
   models: z.record(z.string(), z.unknown()).nullish(),
   seeds: z.record(z.string(), z.unknown()).nullish(),
   sources: z.record(z.string(), z.unknown()).nullish(),
@@ -96,7 +96,7 @@ export function parseNodeConfig(values: Record<string, unknown>): { success: tru
   const data: Record<string, unknown> = { ...values };
   for (const key of Object.keys(values)) {
     if (!Object.hasOwn(shape, key)) continue;
-    const r = safeParseFast(shape[key]!, values[key]);
+    const r = safeParseRemembered(shape[key]!, values[key]);
     if (!r.success) return { success: false, issues: r.error.issues.map((i) => ({ ...i, path: [key, ...i.path] })) };
     data[key] = r.data;
   }
@@ -192,7 +192,7 @@ export function validateYaml<S extends z.ZodType>(
   data: unknown = yaml.data,
   basePath: YamlPath = [],
 ): { value?: z.infer<S>; errors: ProjectError[] } {
-  const result = safeParseFast(schema, data);
+  const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return { value: result.data, errors: [] };
   return { errors: issuesToErrors(result.error.issues, yaml, basePath) };
 }
@@ -249,5 +249,8 @@ function typeName(v: unknown): string {
 }
 
 export function dotted(p: YamlPath): string {
-  return p.map((s) => (typeof s === 'number' ? `[${s}]` : s)).join('.').replace(/\.\[/g, '[');
+  return p
+    .map((s) => (typeof s === 'number' ? `[${s}]` : s))
+    .join('.')
+    .replace(/\.\[/g, '[');
 }

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import jsYaml from 'js-yaml';
-import { fastYaml } from './fast-yaml.js';
 import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 
 /**
@@ -26,15 +25,14 @@ export interface YamlFile {
 }
 
 /**
- * Parses YAML for its data (the plain shape by `fastYaml`, the rest by js-yaml), and builds the position-keeping document of the
+ * Parses YAML for its data with js-yaml (fast), and builds the position-keeping document of the
  * `yaml` package only when a location is asked for: most files never need one, and on large
  * projects that document costs most of the load time.
  */
 export function parseYaml(file: string, source: string): YamlFile {
   let data: unknown;
   try {
-    const simple = fastYaml(source);
-    data = simple !== undefined ? simple : (jsYaml.load(source, { schema: jsYaml.CORE_SCHEMA, filename: file }) ?? null);
+    data = jsYaml.load(source, { schema: jsYaml.CORE_SCHEMA, filename: file }) ?? null;
   } catch {
     // Let the `yaml` package say what is wrong (or read what js-yaml would not).
     return parseWithPositions(file, source);

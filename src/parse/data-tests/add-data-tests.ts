@@ -1,19 +1,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Dialect, RelationName } from '../../warehouse/dialect.js';
+import type { RelationName } from '../../warehouse/dialect.js';
 import { ProjectError, type SourceLocation } from '../../core/errors.js';
-import { safeParseFast } from '../../core/fast-accept.js';
-import type { Node, RefCall, SourceNode, TestNode } from '../nodes.js';
+import type { RefCall, SourceNode, TestNode } from '../nodes.js';
 import { recordRefs } from '../record-refs.js';
 import { asList, configFromTree, mergeConfig } from '../../project/folder-config.js';
 import type { Project } from '../../project/load-project.js';
-import type { TargetConfig } from '../../project/profiles.js';
 import type { ColumnDefinition, NodeConfig } from '../../project/schemas.js';
 import type { YamlFile, YamlPath } from '../../project/yaml-file.js';
 import { inertHooks } from '../../templating/render-hooks.js';
 import type { ParseContext } from '../parse-context.js';
 import type { CompiledTemplate, TemplateEngine } from '../../templating/template-engine.js';
 import { didYouMean } from '../../core/util.js';
+import { safeParseRemembered } from '../../core/zod.js';
 import { DATA_TEST_MACROS, DATA_TEST_MACROS_FILE } from './builtin-tests.js';
 import { parseTestEntry, testConfigSchema, type TestDeclaration } from './test-declaration.js';
 import { genericTestUniqueId, syntheticTestNames } from './test-names.js';
@@ -163,7 +162,12 @@ function addTargetTests(
   const { yaml } = target;
   const listOf = (p: { data_tests?: unknown[]; tests?: unknown[] }, at: YamlPath): { entries: unknown[]; key: string } => {
     if (p.data_tests && p.tests) {
-      ctx.errors.push(new ProjectError('project', "both 'data_tests' and 'tests' are given; use one ('tests' is the older name)", { location: yaml.locate([...at, 'tests']), source: yaml.source }));
+      ctx.errors.push(
+        new ProjectError('project', "both 'data_tests' and 'tests' are given; use one ('tests' is the older name)", {
+          location: yaml.locate([...at, 'tests']),
+          source: yaml.source,
+        }),
+      );
     }
     return p.data_tests ? { entries: p.data_tests, key: 'data_tests' } : { entries: p.tests ?? [], key: 'tests' };
   };
@@ -193,7 +197,8 @@ function addTargetTests(
 }
 
 function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: YamlPath, column?: ColumnDefinition): TestNode | undefined {
-  const { project, engine, yaml } = { ...ctx, yaml: target.yaml };
+  const { project, engine } = ctx;
+  const yaml = target.yaml;
   const decl = parseTestEntry(entry, yaml, at);
   if (Array.isArray(decl)) {
     ctx.errors.push(...decl);
@@ -209,9 +214,17 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
     const custom = `a custom one is a {% test ${decl.name}(model, column_name) %} block in macros/ or tests/generic/`;
     if (decl.namespace && decl.namespace !== project.name) {
       // A package's test: packages are not installed, but a local test of the same name answers to it.
-      return err(`unknown test '${decl.namespace}.${decl.name}': the dbt package '${decl.namespace}' is not installed here (packages.yml is not supported)`, decl.path, `copy the test into this project: ${custom}`);
+      return err(
+        `unknown test '${decl.namespace}.${decl.name}': the dbt package '${decl.namespace}' is not installed here (packages.yml is not supported)`,
+        decl.path,
+        `copy the test into this project: ${custom}`,
+      );
     }
-    return err(`unknown test '${decl.namespace ? `${decl.namespace}.` : ''}${decl.name}'`, decl.path, didYouMean(decl.name, known) ?? `known tests: ${known.sort().join(', ')}; ${custom}`);
+    return err(
+      `unknown test '${decl.namespace ? `${decl.namespace}.` : ''}${decl.name}'`,
+      decl.path,
+      didYouMean(decl.name, known) ?? `known tests: ${known.sort().join(', ')}; ${custom}`,
+    );
   }
 
   const args: Record<string, unknown> = { ...decl.kwargs };
@@ -226,7 +239,11 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
     for (const k of Object.keys(decl.kwargs)) {
       if (!signature.params.includes(k)) {
         const takes = signature.params.filter((p) => p !== 'model');
-        return err(`test '${decl.name}' takes no argument '${k}'`, argPaths[k] ?? decl.path, didYouMean(k, takes) ?? `its arguments: ${takes.join(', ') || 'none'}`);
+        return err(
+          `test '${decl.name}' takes no argument '${k}'`,
+          argPaths[k] ?? decl.path,
+          didYouMean(k, takes) ?? `its arguments: ${takes.join(', ') || 'none'}`,
+        );
       }
     }
   }
@@ -316,13 +333,15 @@ function singularTest(ctx: DataTestContext, t: { file: string; name: string; sou
     config = mergeConfig(base, values);
   });
   if (!rendered) return undefined;
-  const checked = safeParseFast(testConfigSchema, pickTestConfig(config));
+  const checked = safeParseRemembered(testConfigSchema, pickTestConfig(config));
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
     const at = /\bconfig\s*\(/.exec(t.source);
     ctx.errors.push(
       new ProjectError('project', `test config '${String(issue.path[0] ?? '')}': ${issue.message}`, {
-        location: at ? { file: t.file, line: t.source.slice(0, at.index).split('\n').length } : project.yaml.locate([project.config.data_tests ? 'data_tests' : 'tests']),
+        location: at
+          ? { file: t.file, line: t.source.slice(0, at.index).split('\n').length }
+          : project.yaml.locate([project.config.data_tests ? 'data_tests' : 'tests']),
         source: at ? t.source : undefined,
       }),
     );
@@ -460,7 +479,8 @@ function parseRender(
 function missingDependencies(ctx: DataTestContext, refs: RefCall[], sources: [string, string][]): { message: string; needle: string; hint?: string }[] {
   const out: { message: string; needle: string; hint?: string }[] = [];
   for (const r of refs) {
-    if (!ctx.byName.has(r.name)) out.push({ message: `ref('${r.name}') matches no model or seed`, needle: r.name, hint: didYouMean(r.name, ctx.byName.keys()) });
+    if (!ctx.byName.has(r.name))
+      out.push({ message: `ref('${r.name}') matches no model or seed`, needle: r.name, hint: didYouMean(r.name, ctx.byName.keys()) });
   }
   for (const [s, t] of sources) {
     if (!ctx.sourcesByName.has(`${s}.${t}`)) {
@@ -482,17 +502,24 @@ function checkBuiltinArgs(name: string, args: Record<string, unknown>): { arg: s
     if (values.some((v) => v !== null && typeof v === 'object')) return { arg: 'values', message: 'values must be plain values (text, numbers, true/false)' };
     if ('quote' in args && typeof args.quote !== 'boolean') return { arg: 'quote', message: 'quote must be true or false' };
     if (args.quote === false) {
-      const bad = values.find((v) => !(typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && /^\s*(-?\d+(\.\d+)?|true|false|null)\s*$/i.test(v))));
-      if (bad !== undefined) return { arg: 'values', message: `with quote: false the values go into SQL as they are, so they must be numbers or true/false; ${JSON.stringify(bad)} is not (remove quote: false to compare text)` };
+      const bad = values.find(
+        (v) => !(typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && /^\s*(-?\d+(\.\d+)?|true|false|null)\s*$/i.test(v))),
+      );
+      if (bad !== undefined)
+        return {
+          arg: 'values',
+          message: `with quote: false the values go into SQL as they are, so they must be numbers or true/false; ${JSON.stringify(bad)} is not (remove quote: false to compare text)`,
+        };
     }
   }
   if (name === 'relationships') {
     if (typeof args.to !== 'string' || !args.to.trim()) return { arg: 'to', message: "needs 'to', the parent model, e.g. to: ref('customers')" };
-    if (!LOOKS_LIKE_CALL.test(args.to) && singleExpression(args.to) === undefined) return { arg: 'to', message: `'to' must be ref('model') or source('source', 'table'), got ${JSON.stringify(args.to)}` };
+    if (!LOOKS_LIKE_CALL.test(args.to) && singleExpression(args.to) === undefined)
+      return { arg: 'to', message: `'to' must be ref('model') or source('source', 'table'), got ${JSON.stringify(args.to)}` };
     if (typeof args.field !== 'string' || !args.field.trim()) return { arg: 'field', message: "needs 'field', the parent's column, e.g. field: id" };
   }
   if (name === 'expression_is_true' && (typeof args.expression !== 'string' || !args.expression.trim())) {
-    return { arg: 'expression', message: "needs 'expression', a SQL condition every row must meet, e.g. expression: \"amount > 0\"" };
+    return { arg: 'expression', message: 'needs \'expression\', a SQL condition every row must meet, e.g. expression: "amount > 0"' };
   }
   return undefined;
 }
@@ -500,7 +527,7 @@ function checkBuiltinArgs(name: string, args: Record<string, unknown>): { arg: s
 /** Test configs from project.yml's `data_tests:` are checked like a test's own. */
 function checkFolderConfig(ctx: DataTestContext, base: NodeConfig, decl: TestDeclaration): boolean {
   const picked = pickTestConfig(base);
-  const r = safeParseFast(testConfigSchema, picked);
+  const r = safeParseRemembered(testConfigSchema, picked);
   if (r.success) return false;
   const { project } = ctx;
   for (const issue of r.error.issues) {
@@ -519,7 +546,8 @@ function checkFolderConfig(ctx: DataTestContext, base: NodeConfig, decl: TestDec
 
 function pickTestConfig(config: NodeConfig): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(testConfigSchema.shape)) if ((config as Record<string, unknown>)[k] !== undefined) out[k] = (config as Record<string, unknown>)[k];
+  for (const k of Object.keys(testConfigSchema.shape))
+    if ((config as Record<string, unknown>)[k] !== undefined) out[k] = (config as Record<string, unknown>)[k];
   return out;
 }
 
@@ -531,9 +559,11 @@ function pyQuote(s: string): string {
 function seedHeader(project: Project, file: string, delimiter: string): string[] | undefined {
   try {
     const first = readFileSync(path.join(project.dir, file), 'utf8').split(/\r?\n/, 1)[0] ?? '';
-    return first.split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1')).filter(Boolean);
+    return first
+      .split(delimiter)
+      .map((c) => c.trim().replace(/^"(.*)"$/, '$1'))
+      .filter(Boolean);
   } catch {
     return undefined;
   }
 }
-

@@ -1,5 +1,4 @@
-import { z } from '../../core/zod.js';
-import { safeParseFast } from '../../core/fast-accept.js';
+import { safeParseRemembered, z } from '../../core/zod.js';
 import { ProjectError, type SourceLocation } from '../../core/errors.js';
 import type { YamlFile, YamlPath } from '../../project/yaml-file.js';
 import { didYouMean, isPlainObject } from '../../core/util.js';
@@ -94,7 +93,11 @@ export function parseTestEntry(entry: unknown, yaml: YamlFile, path: YamlPath): 
       const keys = Object.keys(entry);
       if (keys.length !== 1) {
         return [
-          err(`a test entry must have exactly one key, the test's name (found ${keys.map((k) => `'${k}'`).join(', ')})`, path, 'indent the arguments under the test name, e.g. "- accepted_values:\\n    values: [a, b]"'),
+          err(
+            `a test entry must have exactly one key, the test's name (found ${keys.map((k) => `'${k}'`).join(', ')})`,
+            path,
+            'indent the arguments under the test name, e.g. "- accepted_values:\\n    values: [a, b]"',
+          ),
         ];
       }
       testName = keys[0]!;
@@ -132,14 +135,16 @@ export function parseTestEntry(entry: unknown, yaml: YamlFile, path: YamlPath): 
     }
   }
   delete args.config;
-  const parsed = safeParseFast(testConfigSchema, rawConfig);
+  const parsed = safeParseRemembered(testConfigSchema, rawConfig);
   let config: TestConfig = {};
   if (parsed.success) config = parsed.data;
   else {
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys') {
         for (const k of issue.keys) {
-          errors.push(err(`unknown test config '${k}'`, configPaths[k] ?? argsPath, didYouMean(k, TEST_CONFIG_KEYS) ?? `test configs: ${TEST_CONFIG_KEYS.join(', ')}`));
+          errors.push(
+            err(`unknown test config '${k}'`, configPaths[k] ?? argsPath, didYouMean(k, TEST_CONFIG_KEYS) ?? `test configs: ${TEST_CONFIG_KEYS.join(', ')}`),
+          );
         }
         continue;
       }
@@ -150,7 +155,8 @@ export function parseTestEntry(entry: unknown, yaml: YamlFile, path: YamlPath): 
 
   let customName: string | undefined;
   if ('name' in args) {
-    if (typeof args.name !== 'string' || !/^[A-Za-z0-9_]+$/.test(args.name)) errors.push(err('a test name must be letters, digits and underscores', [...argsPath, 'name']));
+    if (typeof args.name !== 'string' || !/^[A-Za-z0-9_]+$/.test(args.name))
+      errors.push(err('a test name must be letters, digits and underscores', [...argsPath, 'name']));
     else customName = args.name;
     delete args.name;
   }
