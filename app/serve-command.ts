@@ -3,7 +3,6 @@
  * `commands` (app/main.ts), so the engine never imports the app.
  */
 import { Option, type Command } from 'commander';
-import { ProjectError, registerSecret } from '../src/index.js';
 import { common, toOptions, type CliContext, type CommonFlags } from '../src/cli/main.js';
 
 interface ServeFlags extends CommonFlags {
@@ -29,6 +28,9 @@ export function registerServe(program: Command, { reporter }: CliContext): void 
         .default('info'),
     )
     .action(async (flags: ServeFlags) => {
+      // The engine's API is loaded here, not at start-up: it carries every task (the docs site's
+      // layout library too), which would cost every other command.
+      const { ProjectError, registerSecret } = await import('../src/index.js');
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new ProjectError('usage', `--port must be a whole number from 0 to 65535, got '${flags.port}'`);

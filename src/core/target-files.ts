@@ -44,7 +44,16 @@ export interface TargetDirs {
  * The one place the layout of target/compiled and target/run is decided.
  */
 export function writeNodeSql(project: TargetDirs, kind: 'compiled' | 'run', file: string, sql: string): string {
-  const abs = path.join(project.targetDir, kind, project.name, file);
-  writeTargetFile(abs, sql);
-  return path.relative(project.dir, abs).split(path.sep).join('/');
+  // One path.relative per folder, not per file: on a large project this runs thousands of times.
+  const key = `${project.dir}\0${project.targetDir}\0${kind}\0${project.name}`;
+  let folder = nodeSqlFolders.get(key);
+  if (folder === undefined) {
+    folder = path.join(path.relative(project.dir, project.targetDir), kind, project.name);
+    nodeSqlFolders.set(key, folder);
+  }
+  const rel = path.join(folder, file);
+  writeTargetFile(path.join(project.dir, rel), sql);
+  return path.sep === '/' ? rel : rel.split(path.sep).join('/');
 }
+
+const nodeSqlFolders = new Map<string, string>();
