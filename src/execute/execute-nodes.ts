@@ -409,5 +409,3 @@ async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: 
     relationName: ctx.adapter.dialect.qualify(node.relation),
   };
 }
-
-export type { ExecuteOptions, ExecutionContext, RelationName };

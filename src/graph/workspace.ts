@@ -1,6 +1,6 @@
 import type { Graph } from '@dagrejs/graphlib';
 import { throwIfAny } from '../core/errors.js';
-import { describe, parseProject, targetDatabase, type Manifest } from '../parse/manifest.js';
+import { parseProject, renderNodeDescriptions, targetDatabase, type Manifest } from '../parse/manifest.js';
 import type { Project } from '../project/load-project.js';
 import type { TargetConfig } from '../project/profiles.js';
 import type { CompiledTemplate, TemplateEngine } from '../templating/template-engine.js';
@@ -38,7 +38,7 @@ export function buildWorkspace(project: Project, target: TargetConfig, dialect: 
     if (node.resourceType !== 'model' && node.resourceType !== 'test') continue;
     resolveDependencies(node, { byName: manifest.byName, sourcesByName: manifest.sourcesByName, project: parsed.project, errors });
   }
-  errors.push(...describe(parsed));
+  errors.push(...renderNodeDescriptions(parsed));
   throwIfAny(errors);
   const graph = buildDag(manifest.nodes);
   return { project: parsed.project, target, dialect, database: targetDatabase(target), manifest, engine: parsed.engine, templates: parsed.templates, graph };

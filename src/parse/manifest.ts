@@ -67,7 +67,7 @@ export function targetDatabase(target: TargetConfig): string {
 /**
  * The parse pass: one parser per resource type (macros, properties, sources, seeds, models, data
  * tests), in the order they depend on each other. Collects every error; the graph layer adds the
- * ref checks and the descriptions' `doc()` errors (`describe`) before anything is thrown, so one
+ * ref checks and the descriptions' `doc()` errors (`renderNodeDescriptions`) before anything is thrown, so one
  * run reports them all. Throws at once only when the macros or folder configs are broken, since
  * every later render depends on them.
  */
@@ -95,7 +95,6 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
     sourcesByName: new Map<string, string>(),
     templates: new Map<string, CompiledTemplate>(),
     errors,
-    warnings,
     nameFor: relationNamer(project, target, engine, database),
   };
   const properties = parseNodeProperties(project, errors);
@@ -115,6 +114,6 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
 }
 
 /** Descriptions may call doc('name') on the project's {% docs %} blocks: rendered once every node is known. */
-export function describe(parsed: ParseResult): ProjectError[] {
+export function renderNodeDescriptions(parsed: ParseResult): ProjectError[] {
   return renderDescriptions(parsed.project, parsed.engine, parsed.manifest.nodes);
 }
