@@ -6,6 +6,7 @@ import type { ModelNode, Node, SourceNode, TestNode } from '../parse/nodes.js';
 import { inertHooks } from '../templating/render-hooks.js';
 import type { CompiledTemplate } from '../templating/template-engine.js';
 import { kwargContextName } from '../parse/data-tests/add-data-tests.js';
+import { lookupRef } from '../parse/ref-lookup.js';
 import type { QueryCache } from './query-cache.js';
 
 export interface CompileContext {
@@ -41,13 +42,14 @@ function renderWithCtes(ws: Workspace, node: ModelNode | TestNode, ctx: CompileC
   const dialect = ws.dialect;
   const rel = (r: RelationName) => new Relation(r.database, r.schema, r.identifier, dialect);
   const hooks = inertHooks(node.file, node.rawSql, {
+    packageName: node.packageName,
     execute: true,
     extra: node.resourceType === 'test' || ctx.extra ? { ...(node.resourceType === 'test' ? testContext(ws, node) : {}), ...ctx.extra } : undefined,
     runQuery: ctx.queries ? (sql) => ctx.queries!.lookup(sql) : undefined,
     log: ctx.log,
     ref: (args) => {
       const name = args[args.length - 1]!;
-      const id = ws.manifest.byName.get(name);
+      const id = lookupRef(ws.manifest.byName, name, args.length > 1 ? args[0] : undefined, node.packageName);
       const target = id ? ws.manifest.nodes.get(id) : undefined;
       if (!target) throw new ProjectError('graph', `ref('${name}') matches no model or seed`, { location: { file: node.file } });
       if (target.resourceType === 'model' && target.materialized === 'ephemeral') {

@@ -113,7 +113,12 @@ export function writeManifest(ws: Workspace): string {
       metadata: { ...metadata('manifest'), project_name: ws.project.name, adapter_type: ws.target.type },
       nodes,
       sources,
-      macros: Object.fromEntries(ws.manifest.macros.map((m) => [`macro.${ws.project.name}.${m.name}`, { name: m.name, original_file_path: m.file }])),
+      macros: Object.fromEntries(
+        ws.manifest.macros.map((m) => [
+          `macro.${m.package ?? ws.project.name}.${m.name}`,
+          { name: m.name, package_name: m.package ?? ws.project.name, original_file_path: m.file },
+        ]),
+      ),
       parent_map: parentMap,
       child_map: childMap,
     },
