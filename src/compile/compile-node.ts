@@ -71,7 +71,12 @@ function renderWithCtes(ws: Workspace, node: ModelNode | TestNode, ctx: CompileC
       return rel((ws.manifest.nodes.get(id) as SourceNode).relation);
     },
     configGet: (key, fallback) => (node.config as Record<string, unknown>)[key] ?? fallback,
-    thisRelation: () => (node.relation ? rel(node.relation) : undefined),
+    thisRelation: () => {
+      if (!node.relation) return undefined;
+      const r = rel(node.relation);
+      if (node.resourceType === 'model') r.type = node.materialized === 'view' ? 'view' : 'table';
+      return r;
+    },
     isIncremental: () =>
       node.resourceType === 'model' &&
       node.materialized === 'incremental' &&

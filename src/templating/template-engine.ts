@@ -12,6 +12,7 @@ import { BUILTIN_MACROS, BUILTIN_MACROS_FILE } from './builtin-macros.js';
 import type { ContextHost } from './context/context-host.js';
 import { crossDatabaseGlobals } from './context/cross-database-globals.js';
 import { introspectionGlobals } from './context/introspection-globals.js';
+import { packageGlobals } from './context/package-globals.js';
 import { jinjaFilters } from './context/jinja-filters.js';
 import { jinjaTests } from './context/jinja-tests.js';
 import { projectGlobals } from './context/project-globals.js';
@@ -474,7 +475,10 @@ export class TemplateEngine {
     for (const part of [relationGlobals(host), projectGlobals(host), crossDatabase, introspection, pythonGlobals(host), { return: returnFromMacro }]) {
       Object.defineProperties(globals, Object.getOwnPropertyDescriptors(part));
     }
-    globals.adapter = { ...crossDatabase.adapter, ...introspection.adapter };
+    const forPackages = packageGlobals(host);
+    Object.assign(globals, forPackages.globals);
+    globals.adapter = { ...crossDatabase.adapter, ...introspection.adapter, ...forPackages.adapter };
+    globals.modules = { ...(globals.modules as Record<string, unknown>), ...forPackages.modules };
     for (const [name, fn] of Object.entries(jinjaFilters(this.env, this.dialect))) this.env.addFilter(name, fn);
     for (const [name, fn] of Object.entries(jinjaTests)) addTest(this.env, name, fn);
   }

@@ -32,7 +32,11 @@ function sqlHelpers(version: string): Files {
     'dbt_project.yml': `name: sql_helpers\nversion: "${version}"\nrequire-dbt-version: [">=1.3.0", "<2.0.0"]\n`,
     'macros/columns.sql': `
 {% macro select_all_but(relation, except=[]) %}{{ return(adapter.dispatch('select_all_but', 'sql_helpers')(relation, except)) }}{% endmacro %}
+{% macro _check_relation(relation, caller_name) %}
+  {%- if execute and relation.name is none -%}{%- do exceptions.raise_compiler_error(caller_name ~ ' takes a relation, got ' ~ relation) -%}{%- endif -%}
+{% endmacro %}
 {% macro default__select_all_but(relation, except) %}
+  {%- do sql_helpers._check_relation(relation, 'select_all_but') -%}
   {%- if not execute -%}{{ return('*') }}{%- endif -%}
   {%- set kept = [] -%}
   {%- for col in adapter.get_columns_in_relation(relation) -%}
