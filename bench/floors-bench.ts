@@ -153,7 +153,9 @@ async function benchCompile() {
     ratioCpu: pairedRatio(compile, node, 'cpu'),
     target: 1.6,
   };
-  log(`compile: node ${result.node.wall.toFixed(3)} s, compile ${result.compile.wall.toFixed(3)} s, ratio ${result.ratioWall.toFixed(2)} (cpu ${result.ratioCpu.toFixed(2)})`);
+  log(
+    `compile: node ${result.node.wall.toFixed(3)} s, compile ${result.compile.wall.toFixed(3)} s, ratio ${result.ratioWall.toFixed(2)} (cpu ${result.ratioCpu.toFixed(2)})`,
+  );
   return result;
 }
 
@@ -170,7 +172,11 @@ async function benchBuild(rows: number) {
   const plainDir = path.join(OUT, 'floors-plain');
   mkdirSync(plainDir, { recursive: true });
   const plainDb = path.join(plainDir, 'dh_database.duckdb');
-  const logs = { seed: path.join(OUT, `floors-seed-${rows}.jsonl`), run: path.join(OUT, `floors-run-${rows}.jsonl`), build: path.join(OUT, `floors-build-${rows}.jsonl`) };
+  const logs = {
+    seed: path.join(OUT, `floors-seed-${rows}.jsonl`),
+    run: path.join(OUT, `floors-run-${rows}.jsonl`),
+    build: path.join(OUT, `floors-build-${rows}.jsonl`),
+  };
   for (const f of Object.values(logs)) rmSync(f, { force: true });
   const model = (cmd: string, sqlLog?: string) => timed(process.execPath, [MODEL, cmd, ...vars], { cwd: dir, env: sqlLog ? { MODEL_SQL_LOG: sqlLog } : {} });
   // The statements each command sends, captured once, for the plain replays.
@@ -267,7 +273,8 @@ function writeSection(text: string): void {
   const block = `${begin}\n${text}\n${end}`;
   const i = existing.indexOf(begin);
   const j = existing.indexOf(end);
-  const next = i >= 0 && j > i ? `${existing.slice(0, i)}${block}${existing.slice(j + end.length)}` : `${existing.trimEnd()}\n\n## Floors (issue 18)\n\n${block}\n`;
+  const next =
+    i >= 0 && j > i ? `${existing.slice(0, i)}${block}${existing.slice(j + end.length)}` : `${existing.trimEnd()}\n\n## Floors (issue 18)\n\n${block}\n`;
   writeFileSync(MARKDOWN, next);
 }
 

@@ -61,16 +61,26 @@ const conn = await instance.connect();
 await conn.run(`attach '${dbFile.replace(/'/g, "''")}' as "${database}"`);
 await conn.run(`use "${database}"`);
 let count = 0;
+/** Seconds per kind of statement, printed at the end: where a build's warehouse time goes. */
+const spent = { load: 0, model: 0, test: 0, other: 0 };
+const kind = (sql) =>
+  /read_parquet|read_csv|^insert /.test(sql) ? 'load' : /failures from/.test(sql) ? 'test' : /^create or replace (table|view)/.test(sql) ? 'model' : 'other';
 for (const unit of units) {
   for (const s of unit) {
     if (BOOKKEEPING.some((re) => re.test(s.sql))) continue;
     const sql = s.sql.replace(TMP, '"$1"');
+    const started = performance.now();
     // Tests and other queries are read to the end, as a script would read their answer.
     if (/^\s*(select|with)\b/i.test(sql)) await conn.runAndReadAll(sql, s.binds);
     else await conn.run(sql, s.binds);
+    spent[kind(sql)] += (performance.now() - started) / 1000;
     count++;
   }
 }
 conn.closeSync();
 instance.closeSync();
-process.stdout.write(`ran ${count} statements\n`);
+process.stdout.write(
+  `ran ${count} statements; seconds: ${Object.entries(spent)
+    .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+    .join(', ')}\n`,
+);
