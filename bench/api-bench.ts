@@ -337,7 +337,7 @@ function writeSection(s: Summary, machine: { cpus: number; cpuModel: string; nod
   if (start < 0) next = `${existing.trimEnd()}\n\n${section}`;
   else {
     const end = existing.indexOf('\n## ', start + 1);
-    next = `${existing.slice(0, start)}${section}${end < 0 ? '' : existing.slice(end + 1)}`;
+    next = `${existing.slice(0, start)}${section}${end < 0 ? '' : `\n${existing.slice(end + 1)}`}`;
   }
   writeFileSync(file, next);
 }
