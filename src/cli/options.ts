@@ -19,6 +19,9 @@ export interface CommonFlags {
   exclude?: string[];
   fullRefresh?: boolean;
   failFast?: boolean;
+  state?: string;
+  defer?: boolean;
+  favorState?: boolean;
 }
 
 /** Options every project command takes. */
@@ -35,7 +38,10 @@ export function common(cmd: Command): Command {
 export function selection(cmd: Command): Command {
   return cmd
     .option('-s, --select <selector...>', 'nodes to include: name, +name, name+, tag:x, path:models/stage, …')
-    .option('--exclude <selector...>', 'nodes to leave out');
+    .option('--exclude <selector...>', 'nodes to leave out')
+    .option('--state <dir>', "an earlier run's artifacts (manifest.json, run_results.json) for state:modified, state:new, result:<status> and --defer")
+    .option('--defer', "read unselected parents that this target has not built from the --state manifest's relations")
+    .option('--favor-state', 'with --defer: read the --state relations even where this target has built the parent');
 }
 
 export function toOptions(flags: CommonFlags, reporter: CliReporter): RunOptions {
@@ -54,6 +60,9 @@ export function toOptions(flags: CommonFlags, reporter: CliReporter): RunOptions
     exclude: flags.exclude,
     fullRefresh: flags.fullRefresh,
     failFast: flags.failFast,
+    state: flags.state,
+    defer: flags.defer || process.env.DBT_DEFER === '1' || process.env.DBT_DEFER === 'true' || undefined,
+    favorState: flags.favorState || process.env.DBT_FAVOR_STATE === '1' || process.env.DBT_FAVOR_STATE === 'true' || undefined,
     reporter,
   };
 }

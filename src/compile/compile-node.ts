@@ -60,8 +60,9 @@ function renderWithCtes(ws: Workspace, node: ModelNode | TestNode, ctx: CompileC
         }
         return new CteReference(cteName);
       }
-      if (!target.relation) throw new InternalError(`${target.uniqueId} has no relation`);
-      return rel(target.relation);
+      const relation = ws.deferred?.get(target.uniqueId) ?? target.relation;
+      if (!relation) throw new InternalError(`${target.uniqueId} has no relation`);
+      return rel(relation);
     },
     source_: (s, t) => {
       const id = ws.manifest.sourcesByName.get(`${s}.${t}`);

@@ -4,7 +4,7 @@ import { parseProject, renderNodeDescriptions, targetDatabase, type Manifest } f
 import type { Project } from '../project/load-project.js';
 import type { TargetConfig } from '../project/profiles.js';
 import type { CompiledTemplate, TemplateEngine } from '../templating/template-engine.js';
-import type { Dialect } from '../warehouse/dialect.js';
+import type { Dialect, RelationName } from '../warehouse/dialect.js';
 import { buildDag } from './dag.js';
 import { resolveDependencies } from './dependencies.js';
 
@@ -25,6 +25,11 @@ export interface Workspace {
   templates: Map<string, CompiledTemplate>;
   /** Parent -> child edges between unique ids. */
   graph: Graph;
+  /**
+   * Relations that refs to these nodes read instead of the nodes' own (`--defer`: unselected
+   * nodes this target has not built, read from the production run's manifest).
+   */
+  deferred?: Map<string, RelationName>;
 }
 
 /**

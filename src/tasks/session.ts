@@ -3,6 +3,7 @@
  * nodes, connect to the warehouse. The CLI, the REST API, docs and profile all start here.
  */
 import { createAdapter, dialectFor } from '../adapters/create-adapter.js';
+import { ProjectError } from '../core/errors.js';
 import { silentReporter, type Reporter } from '../execute/reporter.js';
 import { withIndirectTests } from '../graph/select-tests.js';
 import { selectNodes } from '../graph/selection.js';
@@ -11,6 +12,8 @@ import type { Node, ResourceType } from '../parse/nodes.js';
 import { loadProject } from '../project/load-project.js';
 import { resolveTarget } from '../project/profiles.js';
 import type { Adapter } from '../warehouse/adapter.js';
+import type { PreviousState } from '../graph/previous-state.js';
+import { loadPreviousState } from './previous-state.js';
 
 export interface CommonOptions {
   projectDir?: string;
@@ -25,6 +28,12 @@ export interface CommonOptions {
 export interface SelectOptions {
   select?: string[];
   exclude?: string[];
+  /** A folder with an earlier run's manifest.json (and run_results.json), for `state:` and `result:` selectors and `--defer`; `DBT_STATE` when not given. */
+  state?: string;
+  /** Refs to unselected nodes that this target has not built read the relations of the `state` manifest instead (dbt's `--defer`). */
+  defer?: boolean;
+  /** With `defer`: read the state's relation even where this target has one (dbt's `--favor-state`). */
+  favorState?: boolean;
 }
 
 export interface RunOptions extends CommonOptions, SelectOptions {
@@ -36,6 +45,8 @@ export interface RunOptions extends CommonOptions, SelectOptions {
 /** An opened project: the parsed workspace (manifest, engine, DAG) and the warnings found on the way. */
 export interface Session extends Workspace {
   warnings: string[];
+  /** The `--state` artifacts, once read. */
+  previousState?: PreviousState;
 }
 
 /** Loads, validates and parses a project for a target: every project error surfaces here, before any warehouse call. */
@@ -53,9 +64,21 @@ export async function openProject(opts: CommonOptions = {}): Promise<Session> {
 /** The selected nodes of the given types (`--select` / `--exclude`; tests follow the models they test). */
 export function select(session: Session, opts: SelectOptions, types: ResourceType[], reporter: Reporter = silentReporter): Node[] {
   const warnings: string[] = [];
-  const ids = types.includes('test') ? withIndirectTests(session, opts, warnings) : selectNodes(session, opts, warnings);
+  const sel = { select: opts.select, exclude: opts.exclude, state: previousState(session, opts) };
+  const ids = types.includes('test') ? withIndirectTests(session, sel, warnings) : selectNodes(session, sel, warnings);
   for (const w of warnings) reporter.warn(w);
   return [...ids].map((id) => session.manifest.nodes.get(id)!).filter((n) => types.includes(n.resourceType));
+}
+
+/** The earlier run's artifacts named by `--state` (or `DBT_STATE`), read once per session; none when neither is given. */
+export function previousState(session: Session, opts: SelectOptions): PreviousState | undefined {
+  const dir = opts.state ?? process.env.DBT_STATE;
+  if (!dir) {
+    if (opts.defer) throw new ProjectError('usage', "--defer needs --state <folder with the earlier run's manifest.json>", { hint: 'or set DBT_STATE' });
+    return undefined;
+  }
+  session.previousState ??= loadPreviousState(dir, session.project.dir);
+  return session.previousState;
 }
 
 /** An open adapter for the session's target; the caller closes it. */

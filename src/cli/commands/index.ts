@@ -6,6 +6,7 @@ import { registerDebug } from './debug.js';
 import { registerDocs } from './docs.js';
 import { registerLs } from './ls.js';
 import { registerProfile } from './profile.js';
+import { registerRetry } from './retry.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerShow } from './show.js';
 import { registerTest } from './test.js';
@@ -16,6 +17,7 @@ export type CliCommand = (program: Command, ctx: CliContext) => void;
 /** Every command of the engine, one file each; add a new one here. Commands from outside the engine come through `runCli`'s `commands`. */
 export const COMMANDS: CliCommand[] = [
   registerRunCommands,
+  registerRetry,
   registerTest,
   registerCompile,
   registerLs,

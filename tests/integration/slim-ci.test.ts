@@ -1,0 +1,166 @@
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { queryDuckDb, runModel, writeProject } from '../helpers/project.js';
+
+// Slim CI as dbt documents it ("About state", "Defer", "retry"): a production run's artifacts
+// are the --state; a CI run selects state:modified+ and defers unbuilt parents to production's
+// relations. Selector semantics follow dbt-core's core/dbt/graph/selector_methods.py
+// (StateSelectorMethod, ResultSelectorMethod); retry follows core/dbt/task/retry.py.
+
+const PROFILES = `shop:
+  target: prod
+  outputs:
+    prod:
+      type: duckdb
+      path: target/prod.duckdb
+      threads: 2
+    ci:
+      type: duckdb
+      path: target/ci.duckdb
+      threads: 2
+      attach:
+        - path: target/prod.duckdb
+          read_only: true
+`;
+
+function shop(): string {
+  return writeProject({
+    'dbt_project.yml': "name: shop\nversion: '1.0'\nprofile: shop\nmodels:\n  shop:\n    +materialized: table\n    staging:\n      +materialized: view\n",
+    'profiles.yml': PROFILES,
+    'seeds/raw_orders.csv': 'id,customer_id,amount_cents\n1,1,1000\n2,1,250\n3,2,700\n',
+    'macros/money.sql': '{% macro cents_to_dollars(col) %}({{ col }} / 100.0){% endmacro %}\n',
+    'models/staging/stg_orders.sql': "select id, customer_id, {{ cents_to_dollars('amount_cents') }} as amount from {{ ref('raw_orders') }}\n",
+    'models/orders.sql': "select id, customer_id, amount from {{ ref('stg_orders') }}\n",
+    'models/customers.sql': "select customer_id, count(*) as n from {{ ref('stg_orders') }} group by 1\n",
+    'models/report.sql': "select sum(amount) as total from {{ ref('orders') }}\n",
+    'models/schema.yml': 'version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n',
+  });
+}
+
+/** Keeps a run's artifacts, as a CI job keeps production's. */
+function keepState(dir: string, into: string): string {
+  const state = path.join(dir, into);
+  mkdirSync(state, { recursive: true });
+  for (const f of ['manifest.json', 'run_results.json']) cpSync(path.join(dir, 'target', f), path.join(state, f));
+  return state;
+}
+
+function ranIds(dir: string): string[] {
+  const rr = JSON.parse(readFileSync(path.join(dir, 'target', 'run_results.json'), 'utf8')) as { results: { unique_id: string; status: string }[] };
+  return rr.results.map((r) => `${r.unique_id}=${r.status}`).sort();
+}
+
+/** The models a selection picks (ls adds the tests on them, as dbt's indirect selection does). */
+const ls = async (dir: string, ...args: string[]) => {
+  const r = await runModel(['ls', '--project-dir', dir, ...(args.includes('--resource-type') ? [] : ['--resource-type', 'model']), ...args]);
+  expect(r.stderr).not.toMatch(/error/i);
+  return r.stdout.trim().split('\n').filter(Boolean).sort();
+};
+
+describe('slim CI: state:modified, --defer, retry', () => {
+  it('a CI run after editing one model builds just that model and its children, reading the rest from production', async () => {
+    const dir = shop();
+    const prod = await runModel(['build', '--project-dir', dir]);
+    expect(prod.code, prod.stderr).toBe(0);
+    keepState(dir, 'prod-state');
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'target', 'manifest.json'), 'utf8'));
+    expect(manifest.nodes['model.shop.orders'].checksum.name).toBe('sha256');
+    expect(manifest.nodes['model.shop.stg_orders'].depends_on.macros).toEqual(['macro.shop.cents_to_dollars']);
+    expect(manifest.macros['macro.shop.cents_to_dollars'].macro_sql).toContain('/ 100.0');
+    for (const key of ['docs', 'exposures', 'groups', 'disabled', 'selectors', 'unit_tests', 'semantic_models', 'saved_queries', 'group_map']) {
+      expect(manifest).toHaveProperty(key);
+    }
+
+    // Nothing changed yet: nothing is modified.
+    expect(await ls(dir, '-s', 'state:modified', '--state', 'prod-state')).toEqual([]);
+
+    writeFileSync(path.join(dir, 'models', 'orders.sql'), "select id, customer_id, amount * 2 as amount from {{ ref('stg_orders') }}\n");
+    expect(await ls(dir, '-s', 'state:modified', '--state', 'prod-state')).toEqual(['shop.orders']);
+    expect(await ls(dir, '-s', 'state:modified.body', '--state', 'prod-state')).toEqual(['shop.orders']);
+    expect(await ls(dir, '-s', 'state:modified.configs', '--state', 'prod-state')).toEqual([]);
+
+    const ci = await runModel(['build', '--project-dir', dir, '--target', 'ci', '-s', 'state:modified+', '--defer', '--state', 'prod-state']);
+    expect(ci.code, ci.stderr + ci.stdout).toBe(0);
+    // Only the edited model, its child and the tests on it ran.
+    expect(ranIds(dir)).toEqual([
+      'model.shop.orders=success',
+      'model.shop.report=success',
+      expect.stringMatching(/^test\.shop\.not_null_orders_id.*=pass$/),
+      expect.stringMatching(/^test\.shop\.unique_orders_id.*=pass$/),
+    ]);
+    // The unbuilt parent was read from production's relation.
+    const compiled = readFileSync(path.join(dir, 'target', 'compiled', 'shop', 'models', 'orders.sql'), 'utf8');
+    expect(compiled).toContain('"prod"."main"."stg_orders"');
+    const total = await queryDuckDb(path.join(dir, 'target', 'ci.duckdb'), 'select total from ci.main.report');
+    expect(Number(total[0]!.total)).toBeCloseTo(39);
+    const tables = await queryDuckDb(
+      path.join(dir, 'target', 'ci.duckdb'),
+      "select table_name from information_schema.tables where table_catalog = 'ci' order by 1",
+    );
+    expect(tables.map((t) => t.table_name)).toEqual(['orders', 'report']);
+  });
+
+  it('state:modified follows macros, configs and relations; state:new finds added nodes; result: reads run_results', async () => {
+    const dir = shop();
+    expect((await runModel(['build', '--project-dir', dir])).code).toBe(0);
+    keepState(dir, 'prod-state');
+
+    writeFileSync(path.join(dir, 'macros', 'money.sql'), '{% macro cents_to_dollars(col) %}({{ col }} / 100.00){% endmacro %}\n');
+    expect(await ls(dir, '-s', 'state:modified', '--state', 'prod-state')).toEqual(['shop.staging.stg_orders']);
+    expect(await ls(dir, '-s', 'state:modified.macros', '--state', 'prod-state')).toEqual(['shop.staging.stg_orders']);
+    expect(await ls(dir, '-s', 'state:modified.body', '--state', 'prod-state')).toEqual([]);
+
+    writeFileSync(path.join(dir, 'models', 'customers.sql'), "{{ config(alias='clients') }}\nselect 1 as customer_id\n");
+    expect(await ls(dir, '-s', 'state:modified.relation', '--state', 'prod-state')).toEqual(['shop.customers']);
+    expect(await ls(dir, '-s', 'state:modified.configs', '--state', 'prod-state')).toEqual(['shop.customers']);
+
+    writeFileSync(path.join(dir, 'models', 'brand_new.sql'), 'select 1 as x\n');
+    expect(await ls(dir, '-s', 'state:new', '--state', 'prod-state')).toEqual(['shop.brand_new']);
+
+    expect(await ls(dir, '-s', 'result:success', '--state', 'prod-state', '--resource-type', 'seed')).toEqual(['shop.raw_orders']);
+    // dbt's file method takes a file name; test_type:data is dbt's old name for singular.
+    expect(await ls(dir, '-s', 'file:orders.sql')).toEqual(['shop.orders']);
+    expect(await ls(dir, '-s', 'test_type:schema', '--resource-type', 'test')).toHaveLength(2);
+
+    const noState = await runModel(['ls', '--project-dir', dir, '-s', 'state:modified']);
+    expect(noState.code).toBe(2);
+    expect(noState.stderr).toContain('no --state folder was given');
+    const missing = await runModel(['ls', '--project-dir', dir, '-s', 'state:modified', '--state', 'nowhere']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--state: the folder .*nowhere does not exist/);
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('retry after a planted failure runs just the failed node and its skipped children', async () => {
+    const dir = shop();
+    writeFileSync(path.join(dir, 'models', 'orders.sql'), "select id, customer_id, amount, no_such_column from {{ ref('stg_orders') }}\n");
+    const first = await runModel(['build', '--project-dir', dir]);
+    expect(first.code).toBe(1);
+    const before = ranIds(dir);
+    expect(before).toContain('model.shop.orders=error');
+    expect(before).toContain('model.shop.report=skipped');
+    expect(before).toContain('model.shop.customers=success');
+
+    writeFileSync(path.join(dir, 'models', 'orders.sql'), "select id, customer_id, amount from {{ ref('stg_orders') }}\n");
+    const again = await runModel(['retry', '--project-dir', dir]);
+    expect(again.code, again.stderr + again.stdout).toBe(0);
+    expect(ranIds(dir)).toEqual([
+      'model.shop.orders=success',
+      'model.shop.report=success',
+      expect.stringMatching(/^test\.shop\.not_null_orders_id.*=pass$/),
+      expect.stringMatching(/^test\.shop\.unique_orders_id.*=pass$/),
+    ]);
+
+    const nothing = await runModel(['retry', '--project-dir', dir]);
+    expect(nothing.code).toBe(0);
+    expect(nothing.stdout).toContain('Nothing to retry');
+  });
+
+  it('retry without an earlier run says so', async () => {
+    const dir = shop();
+    const r = await runModel(['retry', '--project-dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('there is no earlier run to retry');
+  });
+});
