@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { queryDuckDb, runModel, writeProject } from '../helpers/project.js';
+import { copyShippedProject, queryDuckDb, runModel, writeProject } from '../helpers/project.js';
 
 // Slim CI as dbt documents it ("About state", "Defer", "retry"): a production run's artifacts
 // are the --state; a CI run selects state:modified+ and defers unbuilt parents to production's
@@ -162,5 +162,65 @@ describe('slim CI: state:modified, --defer, retry', () => {
     const r = await runModel(['retry', '--project-dir', dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('there is no earlier run to retry');
+  });
+});
+
+describe('profiles.yml is found where dbt looks for it', () => {
+  // dbt's order (docs "About profiles.yml"): --profiles-dir, DBT_PROFILES_DIR, the project folder, ~/.dbt/.
+  const project = () =>
+    writeProject({
+      'dbt_project.yml': "name: p\nversion: '1.0'\nprofile: p\n",
+      'models/m.sql': 'select 1 as x\n',
+    });
+  const profile = (file: string) => `p:\n  target: t\n  outputs:\n    t:\n      type: duckdb\n      path: ${file}\n`;
+
+  it('reads DBT_PROFILES_DIR, then ~/.dbt/, and model debug names the file it used', async () => {
+    const dir = project();
+    const home = writeProject({ '.dbt/profiles.yml': profile('from_home.duckdb') });
+    const envDir = writeProject({ 'profiles.yml': profile('from_env.duckdb') });
+
+    const fromHome = await runModel(['debug', '--project-dir', dir], { env: { HOME: home, DBT_PROFILES_DIR: undefined } });
+    expect(fromHome.code, fromHome.stderr).toBe(0);
+    expect(fromHome.stdout).toContain(`profiles: ${path.join(home, '.dbt', 'profiles.yml')}`);
+    expect(fromHome.stdout).toContain('from_home.duckdb');
+
+    const fromEnv = await runModel(['debug', '--project-dir', dir], { env: { HOME: home, DBT_PROFILES_DIR: envDir } });
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    expect(fromEnv.stdout).toContain(`profiles: ${path.join(envDir, 'profiles.yml')}`);
+
+    // The project folder comes after DBT_PROFILES_DIR and before ~/.dbt/.
+    writeFileSync(path.join(dir, 'profiles.yml'), profile('from_project.duckdb'));
+    const fromProject = await runModel(['debug', '--project-dir', dir], { env: { HOME: home, DBT_PROFILES_DIR: undefined } });
+    expect(fromProject.stdout).toContain(`profiles: ${path.join(dir, 'profiles.yml')}`);
+  });
+});
+
+describe('the README slim CI recipe on the shipped project', () => {
+  it('a second run after editing one model builds only that model and its children, deferring to the first run', async () => {
+    const dir = copyShippedProject();
+    const first = await runModel(['build', '--project-dir', dir]);
+    expect(first.code, first.stderr).toBe(0);
+    mkdirSync(path.join(dir, 'prod-state'));
+    for (const f of ['manifest.json', 'run_results.json', 'dh_database.duckdb']) cpSync(path.join(dir, 'target', f), path.join(dir, 'prod-state', f));
+
+    const edited = path.join(dir, 'models', 'stage', 'voucher_segments.sql');
+    writeFileSync(edited, `${readFileSync(edited, 'utf8')}\n-- edited in a pull request\n`);
+    const ci = await runModel(['build', '--project-dir', dir, '--target', 'ci', '-s', 'state:modified+', '--defer', '--state', 'prod-state']);
+    expect(ci.code, ci.stderr + ci.stdout).toBe(0);
+
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'target', 'manifest.json'), 'utf8')) as { child_map: Record<string, string[]> };
+    const expected = new Set<string>();
+    const walk = (id: string) => {
+      if (expected.has(id)) return;
+      expected.add(id);
+      for (const c of manifest.child_map[id] ?? []) walk(c);
+    };
+    walk('model.segmentation.voucher_segments');
+    const ran = ranIds(dir).map((r) => r.slice(0, r.lastIndexOf('=')));
+    expect(ran.sort()).toEqual([...expected].sort());
+    expect(ranIds(dir).every((r) => /=(success|pass|warn)$/.test(r))).toBe(true);
+    // The answer the CI build made equals production's.
+    const answer = (file: string, db: string) => queryDuckDb(file, `select * from ${db}.dh_prod.segments_derived order by all`);
+    expect(await answer(path.join(dir, 'target', 'ci.duckdb'), 'ci')).toEqual(await answer(path.join(dir, 'prod-state', 'dh_database.duckdb'), 'dh_database'));
   });
 });
