@@ -224,3 +224,59 @@ describe('the README slim CI recipe on the shipped project', () => {
     expect(await answer(path.join(dir, 'target', 'ci.duckdb'), 'ci')).toEqual(await answer(path.join(dir, 'prod-state', 'dh_database.duckdb'), 'dh_database'));
   });
 });
+
+describe('logging flags as dbt has them', () => {
+  const proj = () =>
+    writeProject({
+      'dbt_project.yml': "name: p\nversion: '1.0'\n",
+      'models/m.sql': 'select 1 as x\n',
+      'models/bad.sql': "select * from {{ ref('m') }} where nope\n",
+    });
+
+  // dbt-core core/dbt/events/types.py: event names and codes; the envelope is dbt's structured log ("info" + "data").
+  it("--log-format json prints one JSON object per line with dbt's event names, codes and fields", async () => {
+    const dir = proj();
+    const r = await runModel(['build', '--project-dir', dir, '--log-format', 'json']);
+    expect(r.code).toBe(1);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { info: Record<string, unknown>; data: Record<string, unknown> });
+    for (const e of events) {
+      expect(Object.keys(e.info).sort()).toEqual(['category', 'code', 'extra', 'invocation_id', 'level', 'msg', 'name', 'pid', 'thread', 'ts']);
+    }
+    const byName = (n: string) => events.filter((e) => e.info.name === n);
+    expect(byName('LogStartLine').map((e) => e.info.code)).toEqual(['Q011', 'Q011']);
+    const results = byName('LogModelResult');
+    expect(results.map((e) => [(e.data.node_info as { unique_id: string }).unique_id, e.data.status, e.info.level]).sort()).toEqual([
+      ['model.p.bad', 'error', 'error'],
+      ['model.p.m', 'success', 'info'],
+    ]);
+    expect(byName('StatsLine')[0]!.data.stats).toEqual({ error: 1, pass: 1, skip: 0, total: 2, warn: 0 });
+    // Debug events only at --debug.
+    expect(byName('NodeStart')).toEqual([]);
+    const debug = await runModel(['--debug', 'run', '--project-dir', dir, '--log-format=json', '-s', 'm']);
+    expect(debug.stdout.split('\n').filter((l) => l.includes('"NodeStart"'))).toHaveLength(1);
+
+    const bad = await runModel(['build', '--project-dir', dir, '--log-format', 'xml']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--log-format must be text or json, got 'xml'");
+  });
+
+  it('-q prints errors only (and what the command lists); --log-level warn hides progress', async () => {
+    const dir = proj();
+    const q = await runModel(['build', '-q', '--project-dir', dir]);
+    expect(q.code).toBe(1);
+    expect(q.stdout).not.toContain('START');
+    expect(q.stdout).not.toContain('OK view model');
+    expect(q.stdout).toContain('Error in model bad (models/bad.sql)');
+    expect(q.stderr).not.toContain('No profiles.yml');
+    const ls = await runModel(['-q', 'ls', '--project-dir', dir]);
+    expect(ls.stdout.trim().split('\n').sort()).toEqual(['p.bad', 'p.m']);
+    const warn = await runModel(['run', '--project-dir', dir, '--log-level', 'warn', '-s', 'm']);
+    expect(warn.code).toBe(0);
+    expect(warn.stdout).not.toContain('START');
+    const env = await runModel(['run', '--project-dir', dir, '-s', 'm'], { env: { DBT_QUIET: 'true' } });
+    expect(env.stdout).not.toContain('START');
+  });
+});
