@@ -1,0 +1,399 @@
+// What makes the emulator as strict as Snowflake where DuckDB alone is not: case-sensitive
+// quoted names, Snowflake's function list and syntax, TRY_CAST on strings only, Snowflake's
+// division scale, and the rules the server applies around a statement (nondeterministic MERGE,
+// a warehouse for queries). Pure: no I/O.
+
+import { SNOWFLAKE_FUNCTIONS } from './snowflake-functions.js';
+import { raiseSql, syntaxError, TranslationError } from './sql-error.js';
+import { isSignificant, quoteIdent, type Token } from './tokenizer.js';
+
+// ---------------------------------------------------------------------------
+// Names. DuckDB resolves names case-insensitively, even quoted ones; Snowflake folds unquoted
+// names to upper case and matches quoted ones exactly. Every lower-case letter of a name is
+// stored behind a private-use marker, so names that differ only in case stay distinct for DuckDB
+// (`"foo"` is stored as `\uE000f\uE000o\uE000o` and no longer matches `FOO`). Names are decoded
+// wherever they leave the emulator: result columns, SHOW/DESCRIBE/INFORMATION_SCHEMA, errors.
+
+export const NAME_MARK = '\uE000';
+
+/** The DuckDB name of a Snowflake name (as resolved: unquoted already upper-cased). */
+export function encodeName(name: string): string {
+  let out = '';
+  for (const c of name) out += c !== c.toUpperCase() ? NAME_MARK + c : c;
+  return out;
+}
+
+export const decodeName = (name: string): string => name.replaceAll(NAME_MARK, '');
+
+export const quoteName = (name: string): string => quoteIdent(encodeName(name));
+
+/** DuckDB SQL decoding a name column. */
+export const decodeNameSql = (expr: string): string => `replace(${expr}, chr(${NAME_MARK.codePointAt(0)}), '')`;
+
+// ---------------------------------------------------------------------------
+// Functions and syntax
+
+/** Words that can stand before '(' without being a function call. */
+const KEYWORDS = new Set(
+  `ALL AND ANY AS ASC AT BEFORE BETWEEN BY CHANGES CHECK CLUSTER COMMENT CONSTRAINT CUBE DEFAULT DELETE DESC DISTINCT
+  ELSE END ESCAPE EXCEPT EXCLUDE EXISTS FILTER FOREIGN FROM FULL GRANTS GROUP HAVING IF IN INNER INTERSECT INTO IS JOIN
+  KEY LATERAL LIMIT MATCH_CONDITION MATCH_RECOGNIZE MINUS NOT NULLS ON OR ORDER OUTER OVER PARTITION PIVOT PRIMARY
+  QUALIFY RECURSIVE REFERENCES RENAME RETURN RETURNS ROLLUP SAMPLE SELECT SET SETS SOME TABLE TABLESAMPLE THEN TO UNION
+  UNIQUE UNPIVOT UPDATE USING VALUES VIEW WHEN WHERE WINDOW WITH WITHIN IDENTIFIER`.split(/\s+/),
+);
+
+/** Snowflake data type names: `NUMBER(10,2)` is a type, `DATE(x)`/`TIME(x)`/`CHAR(n)` are conversions. */
+export const TYPE_NAMES = new Set(
+  `NUMBER NUMERIC DECIMAL DEC INT INTEGER BIGINT SMALLINT TINYINT BYTEINT FLOAT FLOAT4 FLOAT8 DOUBLE REAL VARCHAR CHAR
+  CHARACTER NCHAR NVARCHAR NVARCHAR2 STRING TEXT BINARY VARBINARY BOOLEAN DATE DATETIME TIME TIMESTAMP TIMESTAMP_NTZ
+  TIMESTAMP_LTZ TIMESTAMP_TZ VARIANT OBJECT ARRAY GEOGRAPHY GEOMETRY VECTOR`.split(/\s+/),
+);
+
+/** Words after which `name(` names a table or a column list, not a function. */
+const NAME_CONTEXT = new Set(['INTO', 'TABLE', 'VIEW', 'EXISTS', 'REFERENCES', 'AS', 'WITH', 'FUNCTION', 'PROCEDURE', 'KEY']);
+
+/** Statement heads DuckDB takes that Snowflake has no such command for. */
+const DUCKDB_STATEMENTS = new Set([
+  'FROM',
+  'PRAGMA',
+  'ATTACH',
+  'DETACH',
+  'INSTALL',
+  'LOAD',
+  'FORCE',
+  'CHECKPOINT',
+  'EXPORT',
+  'IMPORT',
+  'SUMMARIZE',
+  'VACUUM',
+  'PIVOT',
+  'UNPIVOT',
+  'RESET',
+  'UPDATE EXTENSIONS',
+]);
+
+/** Where each token starts, as Snowflake reports it: line (1-based) and position (0-based). */
+function positions(tokens: Token[]): Map<Token, { line: number; pos: number }> {
+  const at = new Map<Token, { line: number; pos: number }>();
+  let line = 1;
+  let pos = 0;
+  for (const t of tokens) {
+    at.set(t, { line, pos });
+    for (const c of t.text) {
+      if (c === '\n') {
+        line++;
+        pos = 0;
+      } else pos++;
+    }
+  }
+  return at;
+}
+
+/**
+ * Rejects what Snowflake rejects before DuckDB sees it: calls of functions Snowflake does not
+ * have (002140), and DuckDB-only syntax (001003).
+ */
+export function checkSnowflakeSql(tokens: Token[]): void {
+  const sig = tokens.filter(isSignificant);
+  const word = (k: number): string | undefined => (sig[k]?.kind === 'word' ? sig[k]!.text.toUpperCase() : undefined);
+  const op = (k: number, text: string): boolean => sig[k]?.kind === 'op' && sig[k]!.text === text;
+  let where: Map<Token, { line: number; pos: number }> | undefined;
+  const unexpected = (k: number, text = sig[k]!.text): TranslationError => {
+    where ??= positions(tokens);
+    const p = where.get(sig[k]!)!;
+    return syntaxError(`line ${p.line} at position ${p.pos} unexpected '${text}'.`);
+  };
+
+  const head = word(0);
+  if (head && (DUCKDB_STATEMENTS.has(head) || DUCKDB_STATEMENTS.has(`${head} ${word(1)}`))) throw unexpected(0);
+  if (head === 'INSERT' && word(1) === 'OR') throw unexpected(1);
+  if (head === 'SELECT' && word(1) === 'DISTINCT' && word(2) === 'ON') throw unexpected(2);
+
+  for (let k = 0; k < sig.length; k++) {
+    const t = sig[k]!;
+    if (t.kind === 'op') {
+      // DuckDB's named arguments (`a := 1`) and JSON operator: Snowflake writes `=>` and `:`/GET_PATH.
+      if (t.text === ':' && op(k + 1, '=')) throw unexpected(k, ':=');
+      if (t.text === '->>') throw unexpected(k);
+      continue;
+    }
+    const w = word(k);
+    if (w === undefined) continue;
+    if ((w === 'ANTI' || w === 'SEMI' || w === 'POSITIONAL') && word(k + 1) === 'JOIN') throw unexpected(k);
+    if (w === 'USING' && word(k + 1) === 'SAMPLE') throw unexpected(k + 1);
+    if (w === 'RETURNING' || (w === 'ON' && word(k + 1) === 'CONFLICT')) throw unexpected(k);
+    if (!op(k + 1, '(') || KEYWORDS.has(w) || TYPE_NAMES.has(w) || SNOWFLAKE_FUNCTIONS.has(w)) continue;
+    const before = sig[k - 1];
+    // Qualified (a user function or a table) or after a name (an alias with a column list).
+    if (before && (before.text === '.' || before.text === ')' || before.kind === 'quoted')) continue;
+    if (before?.kind === 'word' && (NAME_CONTEXT.has(before.text.toUpperCase()) || !KEYWORDS.has(before.text.toUpperCase()))) continue;
+    // A CTE's column list: `name (a, b) AS (`.
+    if (word(closing(sig, k + 1) + 1) === 'AS') continue;
+    throw new TranslationError(`SQL compilation error:\nUnknown function ${w}`, '002140', '42601');
+  }
+}
+
+/** Index of the ')' matching the '(' at k (the last index when unbalanced). */
+function closing(sig: Token[], k: number): number {
+  let depth = 0;
+  for (let j = k; j < sig.length; j++) {
+    const t = sig[j]!;
+    if (t.kind !== 'op') continue;
+    if (t.text === '(' || t.text === '[') depth++;
+    else if ((t.text === ')' || t.text === ']') && --depth === 0) return j;
+  }
+  return sig.length - 1;
+}
+
+/** Index of the '(' or '[' matching the ')' or ']' at k (-1 when unbalanced). */
+function opening(sig: Token[], k: number): number {
+  let depth = 0;
+  for (let j = k; j >= 0; j--) {
+    const t = sig[j]!;
+    if (t.kind !== 'op') continue;
+    if (t.text === ')' || t.text === ']') depth++;
+    else if ((t.text === '(' || t.text === '[') && --depth === 0) return j;
+  }
+  return -1;
+}
+
+// ---------------------------------------------------------------------------
+// Rewrites inside expressions, applied by translate.ts's token rewriter as text put before or
+// after tokens.
+
+export interface Wraps {
+  before: Map<Token, string>;
+  after: Map<Token, string>;
+  replace: Map<Token, string>;
+}
+
+const prepend = (m: Map<Token, string>, t: Token, text: string): void => {
+  m.set(t, text + (m.get(t) ?? ''));
+};
+const append = (m: Map<Token, string>, t: Token, text: string): void => {
+  m.set(t, (m.get(t) ?? '') + text);
+};
+
+const isWordish = (t: Token | undefined): boolean => t?.kind === 'word' || t?.kind === 'quoted';
+const isValue = (t: Token | undefined): boolean => t?.kind === 'number' || t?.kind === 'string' || t?.kind === 'param';
+
+/** Start of the operand (primary with its `::type` casts and qualifiers) that ends at index `end`; -1 if none. */
+function operandStart(sig: Token[], end: number): number {
+  let k = end;
+  const t = sig[k];
+  if (!t) return -1;
+  if (t.kind === 'op' && (t.text === ')' || t.text === ']')) {
+    k = opening(sig, k);
+    if (k < 0) return -1;
+    const fn = sig[k - 1];
+    if (isWordish(fn) && !KEYWORDS.has(fn!.text.toUpperCase())) {
+      k--;
+      // `f(...) OVER (...)`: the window belongs to the call before it.
+    } else if (fn?.kind === 'word' && fn.text.toUpperCase() === 'OVER' && sig[k - 2]?.text === ')') {
+      return operandStart(sig, k - 2);
+    }
+  } else if (t.kind === 'word' && t.text.toUpperCase() === 'END') {
+    let depth = 0;
+    for (; k >= 0; k--) {
+      const w = sig[k]!.kind === 'word' ? sig[k]!.text.toUpperCase() : '';
+      if (w === 'END') depth++;
+      else if (w === 'CASE' && --depth === 0) break;
+    }
+    if (k < 0) return -1;
+  } else if (isWordish(t)) {
+    if (t.kind === 'word' && KEYWORDS.has(t.text.toUpperCase())) return -1;
+  } else if (!isValue(t)) return -1;
+  // Qualified names and path steps: a.b.c
+  while (sig[k - 1]?.text === '.' && isWordish(sig[k - 2])) k -= 2;
+  // `x::TYPE`: the cast applies to the operand before it.
+  if (sig[k - 1]?.text === '::') return operandStart(sig, k - 2);
+  return k;
+}
+
+/** End of the operand that starts at index `start` (after a unary sign); -1 if none. */
+function operandEnd(sig: Token[], start: number): number {
+  let k = start;
+  while (sig[k]?.kind === 'op' && (sig[k]!.text === '-' || sig[k]!.text === '+')) k++;
+  const t = sig[k];
+  if (!t) return -1;
+  if (t.kind === 'op' && (t.text === '(' || t.text === '[')) k = closing(sig, k);
+  else if (t.kind === 'word' && t.text.toUpperCase() === 'CASE') {
+    let depth = 0;
+    for (; k < sig.length; k++) {
+      const w = sig[k]!.kind === 'word' ? sig[k]!.text.toUpperCase() : '';
+      if (w === 'CASE') depth++;
+      else if (w === 'END' && --depth === 0) break;
+    }
+  } else if (t.kind === 'word' && t.text.toUpperCase() === 'INTERVAL' && sig[k + 1]?.kind === 'string') k++;
+  else if (isWordish(t)) {
+    if (t.kind === 'word' && KEYWORDS.has(t.text.toUpperCase())) return -1;
+    while (sig[k + 1]?.text === '.' && isWordish(sig[k + 2])) k += 2;
+    if (sig[k + 1]?.text === '(') {
+      k = closing(sig, k + 1);
+      if (sig[k + 1]?.kind === 'word' && sig[k + 1]!.text.toUpperCase() === 'OVER' && sig[k + 2]?.text === '(') k = closing(sig, k + 2);
+    }
+  } else if (!isValue(t)) return -1;
+  // Casts after the operand: x::NUMBER(10,2)
+  while (sig[k + 1]?.text === '::' && sig[k + 2]?.kind === 'word') {
+    k += 2;
+    if (sig[k + 1]?.text === '(') k = closing(sig, k + 1);
+  }
+  return k;
+}
+
+/**
+ * `a / b` becomes `SF_DIV(a, b)`: Snowflake's division of fixed-point numbers has scale
+ * max(S1, min(S1 + 6, 12)) and fails on a zero divisor; DuckDB's `/` gives a DOUBLE (and
+ * Infinity). A chain `a * b / c` divides the whole left-hand term, as `*`, `/` and `%` bind
+ * equally and from the left.
+ */
+export function rewriteDivisions(sig: Token[], wraps: Wraps): void {
+  for (let k = 1; k < sig.length - 1; k++) {
+    const t = sig[k]!;
+    if (t.kind !== 'op' || t.text !== '/') continue;
+    let start = operandStart(sig, k - 1);
+    const end = operandEnd(sig, k + 1);
+    if (start < 0 || end < 0) continue;
+    for (;;) {
+      const o = sig[start - 1];
+      if (o?.kind !== 'op' || !['*', '/', '%'].includes(o.text)) break;
+      const next = operandStart(sig, start - 2);
+      if (next < 0) break;
+      start = next;
+    }
+    prepend(wraps.before, sig[start]!, 'SF_DIV(');
+    wraps.replace.set(t, ',');
+    append(wraps.after, sig[end]!, ')');
+  }
+}
+
+/** `TRY_CAST(x AS t)` checks that x is a string, as Snowflake only takes strings there. */
+export function wrapTryCastInputs(sig: Token[], wraps: Wraps): void {
+  for (let k = 0; k < sig.length - 2; k++) {
+    if (sig[k]!.kind !== 'word' || sig[k]!.text.toUpperCase() !== 'TRY_CAST' || sig[k + 1]!.text !== '(') continue;
+    const end = closing(sig, k + 1);
+    let depth = 0;
+    for (let j = k + 2; j < end; j++) {
+      const x = sig[j]!;
+      if (x.kind === 'op' && (x.text === '(' || x.text === '[')) depth++;
+      else if (x.kind === 'op' && (x.text === ')' || x.text === ']')) depth--;
+      else if (depth === 0 && x.kind === 'word' && x.text.toUpperCase() === 'AS' && j > k + 2) {
+        prepend(wraps.before, sig[k + 2]!, 'SF_TRY_CAST_INPUT(');
+        append(wraps.after, sig[j - 1]!, ')');
+        break;
+      }
+    }
+  }
+}
+
+/** Snowflake's date parts for DATEADD, by alias (see "Supported date and time parts"). */
+const DATE_PARTS: Record<string, string> = {};
+const TIME_PARTS: Record<string, string> = {};
+for (const [canonical, aliases] of Object.entries({
+  year: 'Y YY YYY YYYY YR YEARS YRS',
+  quarter: 'Q QTR QTRS QUARTERS',
+  month: 'MM MON MONS MONTHS',
+  week: 'W WK WEEKOFYEAR WOY WY WEEKS',
+  day: 'D DD DAYS DAYOFMONTH',
+})) {
+  for (const a of [canonical.toUpperCase(), ...aliases.split(' ')]) DATE_PARTS[a] = canonical;
+}
+for (const [canonical, aliases] of Object.entries({
+  hour: 'H HH HR HOURS HRS',
+  minute: 'M MI MIN MINUTES MINS',
+  second: 'S SEC SECONDS SECS',
+  millisecond: 'MS MSEC MILLISECONDS',
+  microsecond: 'US USEC MICROSECONDS',
+  nanosecond: 'NS NSEC NANOSEC NSECOND NANOSECONDS NANOSECS NSECONDS',
+})) {
+  for (const a of [canonical.toUpperCase(), ...aliases.split(' ')]) TIME_PARTS[a] = canonical;
+}
+
+/**
+ * DATEADD/TIMESTAMPADD with a known part: a date part keeps a DATE a DATE, a time part makes it a
+ * TIMESTAMP_NTZ (per the DATEADD page). Returns the macro and the canonical part, or undefined.
+ */
+export function dateAddPart(part: string): { macro: string; part: string } | undefined {
+  const upper = part.toUpperCase();
+  if (DATE_PARTS[upper]) return { macro: 'SF_DATEADD_DATE_PART', part: DATE_PARTS[upper]! };
+  if (TIME_PARTS[upper]) return { macro: 'SF_DATEADD_TIME_PART', part: TIME_PARTS[upper]! };
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------
+// Session setup: the macros the rewrites call, and Snowflake's NULL order.
+
+const NUMERIC = `('TINYINT','SMALLINT','INTEGER','BIGINT','HUGEINT','UTINYINT','USMALLINT','UINTEGER','UBIGINT')`;
+
+export const STRICT_SESSION_SQL: string[] = [
+  // ORDER BY: NULLs sort as the largest value (NULLS LAST ascending, NULLS FIRST descending).
+  `SET default_null_order = 'nulls_last_on_asc_first_on_desc'`,
+  // The value in DOUBLE, typed as Snowflake types it: a DOUBLE when either side is one, else a
+  // NUMBER with scale max(S1, min(S1 + 6, 12)) (DuckDB's decimal rules build that type: a product
+  // adds scales, round() to 12 caps it, a sum takes the larger).
+  `CREATE OR REPLACE TEMP MACRO SF_DIV(a, b) AS cast_to_type(
+     CASE WHEN b = 0 THEN ${raiseSql('100051', '22012', "'Division by zero'")} ELSE CAST(a AS DOUBLE) / CAST(b AS DOUBLE) END,
+     round(a * 1.000000, 12) + a * 0 + round(b, 0) * 0)`,
+  `CREATE OR REPLACE TEMP MACRO SF_TYPE_NAME(t) AS CASE WHEN t IN ${NUMERIC} THEN 'NUMBER(38,0)'
+     WHEN t LIKE 'DECIMAL%' THEN replace(t, 'DECIMAL', 'NUMBER') WHEN t IN ('DOUBLE', 'FLOAT') THEN 'FLOAT'
+     WHEN t = 'TIMESTAMP' THEN 'TIMESTAMP_NTZ(9)' WHEN t = 'TIMESTAMP WITH TIME ZONE' THEN 'TIMESTAMP_LTZ(9)'
+     WHEN t = 'JSON' THEN 'VARIANT' ELSE t END`,
+  `CREATE OR REPLACE TEMP MACRO SF_TRY_CAST_INPUT(x) AS CASE WHEN typeof(x) IN ('VARCHAR', 'NULL') THEN x
+     ELSE ${raiseSql('001044', '42P13', `'SQL compilation error:\nInvalid argument types for function ''TRY_CAST'': (' || SF_TYPE_NAME(typeof(x)) || ')'`)} END`,
+  `CREATE OR REPLACE TEMP MACRO SF_DATEADD_DATE_PART(part, amount, value) AS cast_to_type(value + CAST(amount || ' ' || part AS INTERVAL), value)`,
+  `CREATE OR REPLACE TEMP MACRO SF_DATEADD_TIME_PART(part, amount, value) AS value + CAST(amount || ' ' || part AS INTERVAL)`,
+  `CREATE OR REPLACE TEMP MACRO SF_DATE_TRUNC(part, value) AS cast_to_type(date_trunc(part, value), value)`,
+];
+
+// ---------------------------------------------------------------------------
+// MERGE: two source rows joined to one target row that a WHEN MATCHED clause updates or deletes
+// is an error while ERROR_ON_NONDETERMINISTIC_MERGE is TRUE (the default).
+
+/**
+ * The Snowflake query that counts target rows joined to more than one source row, or undefined
+ * when the MERGE has no WHEN MATCHED clause (inserts alone are deterministic).
+ */
+export function mergeDuplicateQuery(tokens: Token[]): string | undefined {
+  const sig = tokens.filter(isSignificant);
+  const word = (k: number): string => (sig[k]?.kind === 'word' ? sig[k]!.text.toUpperCase() : '');
+  let depth = 0;
+  let using = -1;
+  let on = -1;
+  let when = -1;
+  let matched = false;
+  for (let k = 2; k < sig.length; k++) {
+    const t = sig[k]!;
+    if (t.kind === 'op' && t.text === '(') depth++;
+    else if (t.kind === 'op' && t.text === ')') depth--;
+    if (depth !== 0) continue;
+    if (word(k) === 'USING' && using < 0) using = k;
+    else if (word(k) === 'ON' && using >= 0 && on < 0) on = k;
+    else if (word(k) === 'WHEN' && on >= 0) {
+      if (when < 0) when = k;
+      if (word(k + 1) === 'MATCHED') matched = true;
+    }
+  }
+  if (word(1) !== 'INTO' || using < 0 || on < 0 || when < 0 || !matched) return undefined;
+  const text = (from: number, to: number): string =>
+    tokens
+      .slice(tokens.indexOf(sig[from]!), tokens.indexOf(sig[to]!))
+      .map((t) => t.text)
+      .join('');
+  const targetAlias = sig[using - 1]!.text;
+  return (
+    `SELECT COUNT(*) FROM (SELECT ${targetAlias}.ROWID FROM ${text(2, using)} JOIN ${text(using + 1, on)} ON ${text(on + 1, when)} ` +
+    `GROUP BY ${targetAlias}.ROWID HAVING COUNT(*) > 1)`
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Warehouses: a query or DML statement needs one; DDL, SHOW, USE and constant SELECTs do not.
+
+export function needsWarehouse(tokens: Token[]): boolean {
+  const words = tokens.filter((t) => t.kind === 'word').map((t) => t.text.toUpperCase());
+  const head = words[0];
+  if (head === 'INSERT' || head === 'UPDATE' || head === 'DELETE' || head === 'MERGE' || head === 'COPY') return true;
+  if (head === 'SELECT' || head === 'WITH') return words.includes('FROM');
+  if (head === 'CREATE') return words.includes('SELECT') && words.includes('FROM') && !words.includes('VIEW');
+  return false;
+}
