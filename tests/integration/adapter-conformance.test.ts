@@ -53,6 +53,7 @@ const snowflake: Harness = {
       user: 'model',
       password: PASSWORD,
       access_url: emulator!.url,
+      warehouse: 'compute_wh',
       database: 'conformance_db',
       schema: 'public',
     }),
@@ -60,7 +61,7 @@ const snowflake: Harness = {
     profileName: 'p',
   }),
   profiles: () =>
-    `p:\n  target: sf\n  outputs:\n    sf:\n      type: snowflake\n      account: emulator\n      user: model\n      password: ${PASSWORD}\n      access_url: ${emulator!.url}\n      database: project_db\n      schema: conf\n      threads: 2\n`,
+    `p:\n  target: sf\n  outputs:\n    sf:\n      type: snowflake\n      account: emulator\n      user: model\n      password: ${PASSWORD}\n      access_url: ${emulator!.url}\n      warehouse: compute_wh\n      database: project_db\n      schema: conf\n      threads: 2\n`,
 };
 
 const rows = (a: Adapter, sql: string, binds?: (string | number | boolean | null)[]) => a.withConnection((c) => c.execute(sql, binds)).then((r) => r.rows);

@@ -17,6 +17,8 @@ const env = (overrides: Record<string, string> = {}) => ({
   SNOWFLAKE_USER: 'model',
   SNOWFLAKE_PASSWORD: PASSWORD,
   SNOWFLAKE_ACCESS_URL: emulator.url,
+  // A session needs a warehouse to run queries (Snowflake error 000606).
+  SNOWFLAKE_WAREHOUSE: 'COMPUTE_WH',
   ...overrides,
 });
 
