@@ -11,6 +11,7 @@ import { createAdapter } from '../../src/adapters/create-adapter.js';
 import type { RelationName, SeedType } from '../../src/warehouse/dialect.js';
 import { connect, execute, type Session } from '../../src/index.js';
 import { duckDbTargetSchema, snowflakeTargetSchema, type TargetConfig } from '../../src/project/profiles.js';
+import { snowflakeGrammarFailures } from '../helpers/snowflake-grammar.js';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
 import { writeProject } from '../helpers/project.js';
 
@@ -346,3 +347,13 @@ where batch <= {{ var('batch') }}
 
 conformance('duckdb', duckdb);
 conformance('snowflake', snowflake);
+
+// Runs last (tests run in file order): everything the Snowflake adapter sent above, and the
+// emulator ran, must also parse with an independent Snowflake grammar (tests/helpers/snowflake-grammar.ts).
+describe('the statements the Snowflake adapter sent', () => {
+  it('all parse with sqlparser-rs’s Snowflake dialect', async () => {
+    const sent = emulator!.statementLog.filter((e) => e.ok).map((e) => e.sql);
+    expect(sent.length).toBeGreaterThan(50);
+    expect(await snowflakeGrammarFailures(sent)).toEqual([]);
+  });
+});
