@@ -286,6 +286,78 @@ export function wrapTryCastInputs(sig: Token[], wraps: Wraps): void {
   }
 }
 
+/**
+ * `(VALUES (…), (…))` without a column list: Snowflake names the columns COLUMN1, COLUMN2, …
+ * (DuckDB: col0, col1, …).
+ */
+export function nameValuesColumns(sig: Token[], wraps: Wraps): void {
+  for (let k = 0; k < sig.length - 2; k++) {
+    if (sig[k]!.text !== '(' || sig[k + 1]!.kind !== 'word' || sig[k + 1]!.text.toUpperCase() !== 'VALUES' || sig[k + 2]!.text !== '(') continue;
+    const firstRowEnd = closing(sig, k + 2);
+    let columns = 1;
+    for (let j = k + 3, depth = 0; j < firstRowEnd; j++) {
+      const t = sig[j]!;
+      if (t.kind === 'op' && (t.text === '(' || t.text === '[')) depth++;
+      else if (t.kind === 'op' && (t.text === ')' || t.text === ']')) depth--;
+      else if (depth === 0 && t.kind === 'op' && t.text === ',') columns++;
+    }
+    const end = closing(sig, k);
+    const list = `(${Array.from({ length: columns }, (_, i) => `COLUMN${i + 1}`).join(', ')})`;
+    let alias = end + 1;
+    if (sig[alias]?.kind === 'word' && sig[alias]!.text.toUpperCase() === 'AS') alias++;
+    const named = isWordish(sig[alias]) && !(sig[alias]!.kind === 'word' && KEYWORDS.has(sig[alias]!.text.toUpperCase()));
+    if (named && sig[alias + 1]?.text === '(') continue;
+    if (named) append(wraps.after, sig[alias]!, list);
+    else append(wraps.after, sig[end]!, ` AS VALUES_${k}${list}`);
+  }
+}
+
+/** `LISTAGG(x, d) WITHIN GROUP (ORDER BY y)` becomes DuckDB's `LISTAGG(x, d ORDER BY y)`. */
+export function moveWithinGroup(sig: Token[], wraps: Wraps): void {
+  for (let k = 0; k < sig.length - 3; k++) {
+    const t = sig[k]!;
+    if (t.kind !== 'word' || t.text.toUpperCase() !== 'WITHIN' || sig[k + 1]?.text.toUpperCase() !== 'GROUP' || sig[k + 2]?.text !== '(') continue;
+    const call = sig[k - 1];
+    if (call?.text !== ')') continue;
+    const fn = sig[opening(sig, k - 1) - 1];
+    if (!fn || !['LISTAGG', 'ARRAY_AGG', 'ARRAYAGG'].includes(fn.text.toUpperCase())) continue;
+    wraps.replace.set(call, ' ');
+    wraps.replace.set(t, '');
+    wraps.replace.set(sig[k + 1]!, '');
+    wraps.replace.set(sig[k + 2]!, '');
+  }
+}
+
+/**
+ * `CAST(x AS VARCHAR(n))` fails on a longer string and `TRY_CAST` gives NULL (the TRY_CAST page's
+ * example: 'ABCD' AS CHAR(2) is NULL); DuckDB ignores the length.
+ */
+export function checkCastLengths(sig: Token[], wraps: Wraps): void {
+  for (let k = 0; k < sig.length - 2; k++) {
+    const fn = sig[k]!.kind === 'word' ? sig[k]!.text.toUpperCase() : '';
+    if ((fn !== 'CAST' && fn !== 'TRY_CAST') || sig[k + 1]!.text !== '(') continue;
+    const end = closing(sig, k + 1);
+    const type = sig[end - 4];
+    if (
+      sig[end - 5]?.text.toUpperCase() !== 'AS' ||
+      !type ||
+      !LENGTH_TYPE_NAMES.has(type.text.toUpperCase()) ||
+      sig[end - 3]?.text !== '(' ||
+      sig[end - 2]?.kind !== 'number' ||
+      sig[end - 1]?.text !== ')'
+    ) {
+      continue;
+    }
+    // CAST(x AS VARCHAR(5)) -> SF_CAST_VARCHAR(CAST(x AS VARCHAR), 5)
+    prepend(wraps.before, sig[k]!, fn === 'CAST' ? 'SF_CAST_VARCHAR(' : 'SF_TRY_CAST_VARCHAR(');
+    wraps.replace.set(type, 'VARCHAR');
+    for (const j of [end - 3, end - 2, end - 1]) wraps.replace.set(sig[j]!, '');
+    append(wraps.after, sig[end]!, `, ${sig[end - 2]!.text})`);
+  }
+}
+
+const LENGTH_TYPE_NAMES = new Set(['VARCHAR', 'STRING', 'TEXT', 'CHAR', 'CHARACTER', 'NCHAR', 'NVARCHAR', 'NVARCHAR2']);
+
 /** Snowflake's date parts for DATEADD, by alias (see "Supported date and time parts"). */
 const DATE_PARTS: Record<string, string> = {};
 const TIME_PARTS: Record<string, string> = {};
@@ -342,6 +414,9 @@ export const STRICT_SESSION_SQL: string[] = [
      ELSE ${raiseSql('001044', '42P13', `'SQL compilation error:\nInvalid argument types for function ''TRY_CAST'': (' || SF_TYPE_NAME(typeof(x)) || ')'`)} END`,
   `CREATE OR REPLACE TEMP MACRO SF_DATEADD_DATE_PART(part, amount, value) AS cast_to_type(value + CAST(amount || ' ' || part AS INTERVAL), value)`,
   `CREATE OR REPLACE TEMP MACRO SF_DATEADD_TIME_PART(part, amount, value) AS value + CAST(amount || ' ' || part AS INTERVAL)`,
+  `CREATE OR REPLACE TEMP MACRO SF_CAST_VARCHAR(value, n) AS CASE WHEN length(value) > n
+     THEN ${raiseSql('100074', '22000', "'String ''' || value || ''' is too long and would be truncated'")} ELSE value END`,
+  `CREATE OR REPLACE TEMP MACRO SF_TRY_CAST_VARCHAR(value, n) AS CASE WHEN length(value) > n THEN NULL ELSE value END`,
   `CREATE OR REPLACE TEMP MACRO SF_DATE_TRUNC(part, value) AS cast_to_type(date_trunc(part, value), value)`,
 ];
 

@@ -8,11 +8,14 @@
 
 import { raiseSql, syntaxError, TranslationError } from './sql-error.js';
 import {
+  checkCastLengths,
   checkSnowflakeSql,
   dateAddPart,
   decodeNameSql,
   encodeName,
   mergeDuplicateQuery,
+  moveWithinGroup,
+  nameValuesColumns,
   needsWarehouse,
   quoteName,
   rewriteDivisions,
@@ -670,6 +673,9 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
   const wraps: Wraps = { before: new Map(), after: new Map(), replace: out };
   wrapTryCastInputs(sig, wraps);
   rewriteDivisions(sig, wraps);
+  nameValuesColumns(sig, wraps);
+  moveWithinGroup(sig, wraps);
+  checkCastLengths(sig, wraps);
 
   for (let k = 0; k < sig.length; k++) {
     const t = sig[k]!;
@@ -846,7 +852,11 @@ export const SESSION_SETUP_SQL: string[] = [
   `CREATE OR REPLACE TEMP MACRO TIMESTAMPADD(part, amount, value) AS value + CAST(amount || ' ' || part AS INTERVAL)`,
   `CREATE OR REPLACE TEMP MACRO SF_DATEDIFF_WEEK(part, a, b) AS datediff('week', date_trunc('week', a), date_trunc('week', b))`,
   // The two-argument form: the instant as wall-clock time in that zone (a TIMESTAMP_TZ in Snowflake).
-  `CREATE OR REPLACE TEMP MACRO CONVERT_TIMEZONE(target_tz, value) AS timezone(target_tz, value)`,
+  `CREATE OR REPLACE TEMP MACRO CONVERT_TIMEZONE(target_tz, value) AS timezone(target_tz, value),
+     (source_tz, target_tz, value) AS timezone(target_tz, timezone(source_tz, CAST(value AS TIMESTAMP)))`,
+  `CREATE OR REPLACE TEMP MACRO TO_DATE(value) AS CAST(value AS DATE)`,
+  `CREATE OR REPLACE TEMP MACRO BOOLOR_AGG(value) AS bool_or(CAST(value AS BOOLEAN))`,
+  `CREATE OR REPLACE TEMP MACRO BOOLAND_AGG(value) AS bool_and(CAST(value AS BOOLEAN))`,
   `CREATE OR REPLACE TEMP MACRO SYSDATE() AS CAST(timezone('UTC', current_timestamp) AS TIMESTAMP)`,
   `CREATE OR REPLACE TEMP MACRO GETDATE() AS current_timestamp`,
   `CREATE OR REPLACE TEMP MACRO SF_INFORMATION_SCHEMA_TABLES(db) AS TABLE
