@@ -13,9 +13,10 @@ let ready: Promise<void> | undefined;
  */
 export const GRAMMAR_GAPS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
   {
-    // https://docs.snowflake.com/en/sql-reference/sql/show-objects (LIKE … IN SCHEMA db.schema)
-    pattern: /^show\s+(terse\s+)?objects\s+in\s+schema\s/i,
-    reason: 'sqlparser-rs has no SHOW OBJECTS',
+    // PUT file://<path> @<stage>[/<path>] [AUTO_COMPRESS|SOURCE_COMPRESSION|PARALLEL|OVERWRITE = …]
+    // https://docs.snowflake.com/en/sql-reference/sql/put. Checked here by its documented shape instead.
+    pattern: /^put\s+('file:\/\/[^']+'|file:\/\/\S+)\s+'?@[^\s']+'?(\s+(auto_compress|source_compression|parallel|overwrite)\s*=\s*\w+)*$/i,
+    reason: 'sqlparser-rs 0.62 has no PUT statement',
   },
 ];
 

@@ -29,4 +29,10 @@ describe('the grammar check itself', () => {
     const failures = await snowflakeGrammarFailures(['from t select a', 'select 1 +', 'select a from t']);
     expect(failures.map((f) => f.sql)).toEqual(['from t select a', 'select 1 +']);
   });
+
+  it('lets through the reviewed grammar gaps in their documented shape only', async () => {
+    const put = "put 'file:///tmp/part 1.parquet' @db.s.stage/load auto_compress = false overwrite = true parallel = 4";
+    const failures = await snowflakeGrammarFailures([put, 'put file:///tmp/x.csv', 'put file:///tmp/x.csv @s junk']);
+    expect(failures.map((f) => f.sql)).toEqual(['put file:///tmp/x.csv', 'put file:///tmp/x.csv @s junk']);
+  });
 });
