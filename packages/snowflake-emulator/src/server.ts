@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
 import { encodeResult, fixedColumn, textColumn, type RowSet, type RowType } from './encode.js';
 import { RAISED_ERROR } from './sql-error.js';
-import { decodeName, encodeName } from './strict.js';
+import { decodeName, encodeName, tryCastInputError } from './strict.js';
 import { SNOWFLAKE_FUNCTIONS } from './snowflake-functions.js';
 import {
   ARRAY_BINDS_TABLE,
@@ -938,6 +938,8 @@ function toSnowflakeError(error: unknown): SnowflakeError {
   if (error instanceof TranslationError) return { code: error.code, sqlState: error.sqlState, message: decodeName(error.message) };
   const text = decodeName(error instanceof Error ? error.message : String(error));
   // The last match: a failed CHECK quotes its expression (with the marker text) before the error it raised.
+  const tryCast = tryCastInputError(text);
+  if (tryCast) return { code: tryCast.code, sqlState: tryCast.sqlState, message: tryCast.message };
   const raised = [...text.matchAll(RAISED_ERROR)].at(-1);
   if (raised) return { code: raised[1]!, sqlState: raised[2]!, message: raised[3]! };
   // A value with more digits than NUMBER(p,s) takes (a string that is no number stays 100038).

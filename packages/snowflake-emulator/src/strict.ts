@@ -356,6 +356,20 @@ export function checkCastLengths(sig: Token[], wraps: Wraps): void {
   }
 }
 
+/** `x::VARCHAR(n)` fails on a longer string, as CAST does. */
+export function checkCastOperatorLengths(sig: Token[], wraps: Wraps): void {
+  for (let k = 1; k < sig.length - 4; k++) {
+    if (sig[k]!.text !== '::' || !LENGTH_TYPE_NAMES.has(sig[k + 1]!.text.toUpperCase())) continue;
+    if (sig[k + 2]!.text !== '(' || sig[k + 3]!.kind !== 'number' || sig[k + 4]!.text !== ')') continue;
+    const start = operandStart(sig, k - 1);
+    if (start < 0) continue;
+    prepend(wraps.before, sig[start]!, 'SF_CAST_VARCHAR(');
+    wraps.replace.set(sig[k + 1]!, 'VARCHAR');
+    for (const j of [k + 2, k + 3, k + 4]) wraps.replace.set(sig[j]!, '');
+    append(wraps.after, sig[k + 4]!, `, ${sig[k + 3]!.text})`);
+  }
+}
+
 const LENGTH_TYPE_NAMES = new Set(['VARCHAR', 'STRING', 'TEXT', 'CHAR', 'CHARACTER', 'NCHAR', 'NVARCHAR', 'NVARCHAR2']);
 
 /** Snowflake's date parts for DATEADD, by alias (see "Supported date and time parts"). */
@@ -395,8 +409,6 @@ export function dateAddPart(part: string): { macro: string; part: string } | und
 // ---------------------------------------------------------------------------
 // Session setup: the macros the rewrites call, and Snowflake's NULL order.
 
-const NUMERIC = `('TINYINT','SMALLINT','INTEGER','BIGINT','HUGEINT','UTINYINT','USMALLINT','UINTEGER','UBIGINT')`;
-
 export const STRICT_SESSION_SQL: string[] = [
   // ORDER BY: NULLs sort as the largest value (NULLS LAST ascending, NULLS FIRST descending).
   `SET default_null_order = 'nulls_last_on_asc_first_on_desc'`,
@@ -406,12 +418,9 @@ export const STRICT_SESSION_SQL: string[] = [
   `CREATE OR REPLACE TEMP MACRO SF_DIV(a, b) AS cast_to_type(
      CASE WHEN b = 0 THEN ${raiseSql('100051', '22012', "'Division by zero'")} ELSE CAST(a AS DOUBLE) / CAST(b AS DOUBLE) END,
      round(a * 1.000000, 12) + a * 0 + round(b, 0) * 0)`,
-  `CREATE OR REPLACE TEMP MACRO SF_TYPE_NAME(t) AS CASE WHEN t IN ${NUMERIC} THEN 'NUMBER(38,0)'
-     WHEN t LIKE 'DECIMAL%' THEN replace(t, 'DECIMAL', 'NUMBER') WHEN t IN ('DOUBLE', 'FLOAT') THEN 'FLOAT'
-     WHEN t = 'TIMESTAMP' THEN 'TIMESTAMP_NTZ(9)' WHEN t = 'TIMESTAMP WITH TIME ZONE' THEN 'TIMESTAMP_LTZ(9)'
-     WHEN t = 'JSON' THEN 'VARIANT' ELSE t END`,
-  `CREATE OR REPLACE TEMP MACRO SF_TRY_CAST_INPUT(x) AS CASE WHEN typeof(x) IN ('VARCHAR', 'NULL') THEN x
-     ELSE ${raiseSql('001044', '42P13', `'SQL compilation error:\nInvalid argument types for function ''TRY_CAST'': (' || SF_TYPE_NAME(typeof(x)) || ')'`)} END`,
+  // Bound, not run: DuckDB's suffix() takes only strings, so any other input type fails while the
+  // statement compiles (see tryCastInputError), even over an empty table.
+  `CREATE OR REPLACE TEMP MACRO SF_TRY_CAST_INPUT(x) AS CASE WHEN suffix(x, '') IS NULL THEN x ELSE x END`,
   `CREATE OR REPLACE TEMP MACRO SF_DATEADD_DATE_PART(part, amount, value) AS cast_to_type(value + CAST(amount || ' ' || part AS INTERVAL), value)`,
   `CREATE OR REPLACE TEMP MACRO SF_DATEADD_TIME_PART(part, amount, value) AS value + CAST(amount || ' ' || part AS INTERVAL)`,
   `CREATE OR REPLACE TEMP MACRO SF_CAST_VARCHAR(value, n) AS CASE WHEN length(value) > n
@@ -419,6 +428,24 @@ export const STRICT_SESSION_SQL: string[] = [
   `CREATE OR REPLACE TEMP MACRO SF_TRY_CAST_VARCHAR(value, n) AS CASE WHEN length(value) > n THEN NULL ELSE value END`,
   `CREATE OR REPLACE TEMP MACRO SF_DATE_TRUNC(part, value) AS cast_to_type(date_trunc(part, value), value)`,
 ];
+
+/** The Snowflake error for a TRY_CAST of a non-string, from DuckDB's binder error for SF_TRY_CAST_INPUT. */
+export function tryCastInputError(duckdbMessage: string): TranslationError | undefined {
+  const match = /No function matches the given name and argument types 'suffix\((.+), STRING_LITERAL\)'/.exec(duckdbMessage);
+  if (!match) return undefined;
+  return new TranslationError(`SQL compilation error:\nInvalid argument types for function 'TRY_CAST': (${snowflakeTypeName(match[1]!)})`, '001044', '42P13');
+}
+
+/** Snowflake's name for a DuckDB type, as error messages show it. */
+function snowflakeTypeName(duckdbType: string): string {
+  if (/^(TINY|SMALL|BIG|HUGE|U?)INT(EGER)?$|^U(TINY|SMALL|BIG|HUGE)INT$/.test(duckdbType)) return 'NUMBER(38,0)';
+  if (duckdbType.startsWith('DECIMAL')) return duckdbType.replace('DECIMAL', 'NUMBER');
+  if (duckdbType === 'DOUBLE' || duckdbType === 'FLOAT') return 'FLOAT';
+  if (duckdbType === 'TIMESTAMP') return 'TIMESTAMP_NTZ(9)';
+  if (duckdbType === 'TIMESTAMP WITH TIME ZONE') return 'TIMESTAMP_LTZ(9)';
+  if (duckdbType === 'BLOB') return 'BINARY';
+  return duckdbType;
+}
 
 // ---------------------------------------------------------------------------
 // MERGE: two source rows joined to one target row that a WHEN MATCHED clause updates or deletes
@@ -434,8 +461,7 @@ export function mergeDuplicateQuery(tokens: Token[]): string | undefined {
   let depth = 0;
   let using = -1;
   let on = -1;
-  let when = -1;
-  let matched = false;
+  const whens: number[] = [];
   for (let k = 2; k < sig.length; k++) {
     const t = sig[k]!;
     if (t.kind === 'op' && t.text === '(') depth++;
@@ -443,21 +469,35 @@ export function mergeDuplicateQuery(tokens: Token[]): string | undefined {
     if (depth !== 0) continue;
     if (word(k) === 'USING' && using < 0) using = k;
     else if (word(k) === 'ON' && using >= 0 && on < 0) on = k;
-    else if (word(k) === 'WHEN' && on >= 0) {
-      if (when < 0) when = k;
-      if (word(k + 1) === 'MATCHED') matched = true;
-    }
+    else if (word(k) === 'WHEN' && on >= 0) whens.push(k);
   }
-  if (word(1) !== 'INTO' || using < 0 || on < 0 || when < 0 || !matched) return undefined;
+  if (word(1) !== 'INTO' || using < 0 || on < 0 || whens.length === 0) return undefined;
   const text = (from: number, to: number): string =>
     tokens
-      .slice(tokens.indexOf(sig[from]!), tokens.indexOf(sig[to]!))
+      .slice(tokens.indexOf(sig[from]!), to < sig.length ? tokens.indexOf(sig[to]!) : tokens.length)
       .map((t) => t.text)
       .join('');
+  // Rows some WHEN MATCHED clause acts on: its AND predicate, or every joined row.
+  const predicates: string[] = [];
+  for (const k of whens) {
+    if (word(k + 1) !== 'MATCHED') continue;
+    if (word(k + 2) !== 'AND') {
+      predicates.push('TRUE');
+      break;
+    }
+    let then = k + 3;
+    for (let d = 0; then < sig.length; then++) {
+      if (sig[then]!.text === '(') d++;
+      else if (sig[then]!.text === ')') d--;
+      else if (d === 0 && word(then) === 'THEN') break;
+    }
+    predicates.push(`(${text(k + 3, then).trim()})`);
+  }
+  if (predicates.length === 0) return undefined;
   const targetAlias = sig[using - 1]!.text;
   return (
-    `SELECT COUNT(*) FROM (SELECT ${targetAlias}.ROWID FROM ${text(2, using)} JOIN ${text(using + 1, on)} ON ${text(on + 1, when)} ` +
-    `GROUP BY ${targetAlias}.ROWID HAVING COUNT(*) > 1)`
+    `SELECT COUNT(*) FROM (SELECT ${targetAlias}.ROWID FROM ${text(2, using)} JOIN ${text(using + 1, on)} ON ${text(on + 1, whens[0]!)} ` +
+    `WHERE ${predicates.join(' OR ')} GROUP BY ${targetAlias}.ROWID HAVING COUNT(*) > 1)`
   );
 }
 

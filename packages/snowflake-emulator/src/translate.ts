@@ -9,6 +9,7 @@
 import { raiseSql, syntaxError, TranslationError } from './sql-error.js';
 import {
   checkCastLengths,
+  checkCastOperatorLengths,
   checkSnowflakeSql,
   dateAddPart,
   decodeNameSql,
@@ -676,6 +677,7 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
   nameValuesColumns(sig, wraps);
   moveWithinGroup(sig, wraps);
   checkCastLengths(sig, wraps);
+  checkCastOperatorLengths(sig, wraps);
 
   for (let k = 0; k < sig.length; k++) {
     const t = sig[k]!;

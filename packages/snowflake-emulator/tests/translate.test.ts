@@ -186,3 +186,65 @@ describe('arrayInsertAsSelect', () => {
     expect(arrayInsertAsSelect("insert into t values (?, '?')", 2)).toBeUndefined();
   });
 });
+
+describe('translate: strict checks', () => {
+  const code = (sql: string): string | undefined => {
+    try {
+      translate(sql);
+      return undefined;
+    } catch (error) {
+      return (error as TranslationError).code;
+    }
+  };
+
+  it('takes names followed by parentheses that are not function calls', () => {
+    for (const sql of [
+      'with c (a) as (select 1) select * from c',
+      'with b as (select 1), c (a) as (select 2) select * from c',
+      'select * from (values (1, 2)) v(a, b)',
+      'select * from (values (1)) as v (a)',
+      'insert into t (a, b) values (1, 2)',
+      'insert into db.s.t(a) select 1',
+      'create table if not exists t (a int, b varchar(3))',
+      'create view v (a) as select 1',
+      'select * from t, lateral flatten(input => t.v) f',
+      'select * from table(generator(rowcount => 3))',
+      'select my_db.s.my_udf(1)',
+      'select count(*) from t where a in (1, 2) and exists (select 1)',
+      'merge into t using s on t.a = s.a when not matched then insert (a) values (s.a)',
+      "select listagg(a, ',') within group (order by a) from t",
+      'select * exclude (a) from t',
+    ]) {
+      expect(code(sql), sql).toBeUndefined();
+    }
+  });
+
+  it('refuses calls of functions Snowflake lacks and DuckDB-only syntax', () => {
+    expect(code('select list_value(1)')).toBe('002140');
+    expect(code('select a, struct_pack(x := 1) from t')).toBe('002140');
+    expect(code("select * from read_csv('x.csv')")).toBe('002140');
+    expect(code('select x from t where columns(*) > 1')).toBe('002140');
+    expect(code('select iff(a := 1, 2, 3)')).toBe('001003');
+    expect(code('select * from a anti join b using (x)')).toBe('001003');
+    expect(code('insert or replace into t values (1)')).toBe('001003');
+    expect(code('create macro m(a) as a')).toBe('001003');
+  });
+
+  it('wraps divisions whole-term, left to right', () => {
+    expect(duck('select a * b / c / 2, abs(x) / (y + 1), -d / e::number(10,2), sum(v) over (partition by k) / 2 from t')).toBe(
+      'SELECT SF_DIV(SF_DIV(A * B , C) , 2), SF_DIV(ABS(X) , (Y + 1)), -SF_DIV(D , E::DECIMAL(10,2)), SF_DIV(SUM(V) OVER (PARTITION BY K) , 2) FROM T',
+    );
+  });
+
+  it('checks MERGE duplicates only for the rows a WHEN MATCHED clause acts on', () => {
+    const t = one('merge into t using s on t.a = s.a when matched and s.op = 1 then delete when not matched then insert (a) values (s.a)');
+    expect(t.mergeCheck).toContain('WHERE (S.OP = 1) GROUP BY T.ROWID HAVING COUNT(*) > 1');
+    expect(one('merge into t using s on t.a = s.a when not matched then insert (a) values (s.a)').mergeCheck).toBeUndefined();
+  });
+
+  it('checks the length of casts to VARCHAR(n)', () => {
+    expect(duck('select cast(a as varchar(3)), b::varchar(2), try_cast(c as char(1)) from t')).toBe(
+      'SELECT SF_CAST_VARCHAR(CAST(A AS VARCHAR), 3), SF_CAST_VARCHAR(B::VARCHAR, 2), SF_TRY_CAST_VARCHAR(TRY_CAST(SF_TRY_CAST_INPUT(C) AS VARCHAR), 1) FROM T',
+    );
+  });
+});
