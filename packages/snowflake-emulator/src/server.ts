@@ -306,6 +306,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 
   /** Builds the Snowflake answer from the last DuckDB result of a statement. */
   function answerFrom(reader: DuckDBResultReader, changed: number, tr: Translation): Answer {
+    if (tr.statusAnswer) return statusAnswer(tr.status ?? 'Statement executed successfully.', tr.statementTypeId ?? STATEMENT_TYPE.ddl);
     const quoted = new Set(tr.quotedNames);
     switch (reader.statementType) {
       case 2: // INSERT

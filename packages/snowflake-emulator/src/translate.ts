@@ -69,6 +69,8 @@ export interface Translation {
   unsetParameters?: string[];
   /** names written in double quotes: result columns keep their case */
   quotedNames: string[];
+  /** answer with `status` even though the last DuckDB statement is DML (CTAS run as CREATE + INSERT) */
+  statusAnswer?: boolean;
   /** needs a running warehouse (queries and DML); see strict.ts */
   needsWarehouse?: boolean;
   /** MERGE: DuckDB query counting target rows matched by more than one source row (ERROR_ON_NONDETERMINISTIC_MERGE) */
@@ -353,8 +355,10 @@ function translateCreate(stmt: Statement): Translation {
     throw unsupported(`CREATE ${objectKind}`);
   }
 
+  const nameAt = stmt.pos;
   const name = stmt.name();
-  const result = generic(stmt, { dropped, columnListAt: objectKind === 'TABLE' && stmt.isOp('(') ? stmt.pos : -1 });
+  const columnListAt = objectKind === 'TABLE' && stmt.isOp('(') ? stmt.pos : -1;
+  const result = withColumnsAsSelect(stmt, nameAt, columnListAt) ?? generic(stmt, { dropped, columnListAt });
   result.statementTypeId = STATEMENT_TYPE.ddl;
   if (objectKind === 'SCHEMA') {
     result.createTarget = { kind: 'SCHEMA', parts: name.length };
@@ -368,6 +372,30 @@ function translateCreate(stmt: Statement): Translation {
     result.status = 'Statement executed successfully.';
   }
   return result;
+}
+
+/**
+ * `CREATE TABLE t (a VARCHAR(5), …) AS SELECT …`: the columns as declared (lengths enforced), then
+ * the rows, in one transaction. DuckDB has no CTAS with a column list.
+ */
+function withColumnsAsSelect(stmt: Statement, nameAt: number, columnListAt: number): Translation | undefined {
+  if (columnListAt < 0) return undefined;
+  const { sig, tokens } = stmt;
+  let close = columnListAt;
+  for (let depth = 0; close < sig.length; close++) {
+    if (sig[close]!.text === '(') depth++;
+    else if (sig[close]!.text === ')' && --depth === 0) break;
+  }
+  if (sig[close + 1]?.kind !== 'word' || sig[close + 1]!.text.toUpperCase() !== 'AS') return undefined;
+  const text = (from: number, to: number): string =>
+    tokens
+      .slice(from, to)
+      .map((t) => t.text)
+      .join('');
+  const at = (k: number): number => tokens.indexOf(sig[k]!);
+  const create = translate(text(0, at(close) + 1))[0]!;
+  const insert = translate(`INSERT INTO ${text(at(nameAt), at(columnListAt))} ${text(at(close + 1) + 1, tokens.length)}`)[0]!;
+  return { ...create, source: stmt.source(), duckdb: [...create.duckdb, ...insert.duckdb], atomic: true, statusAnswer: true };
 }
 
 function translateDropDatabase(stmt: Statement): Translation {

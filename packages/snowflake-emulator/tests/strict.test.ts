@@ -139,6 +139,16 @@ describe('VARCHAR(n) and NUMBER(p,s) on insert', () => {
     expect((await failure(conn, "select cast('abcdef' as varchar(3))")).code).toBe('100074');
   });
 
+  // CREATE TABLE … (columns) AS SELECT: "CREATE TABLE … AS SELECT (also referred to as CTAS)"
+  // with a column list, https://docs.snowflake.com/en/sql-reference/sql/create-table
+  it('enforces the declared columns of a CTAS', async () => {
+    const { rows } = await exec(conn, "create or replace table ctas (c varchar(5), n number(3,1)) as select 'abc', 1.25");
+    expect(rows).toEqual([{ status: 'Table CTAS successfully created.' }]);
+    expect((await exec(conn, 'select c, n from ctas')).rows).toEqual([{ C: 'abc', N: 1.3 }]);
+    expect((await failure(conn, "create or replace table ctas (c varchar(5)) as select 'abcdefghijkl'")).code).toBe('100074');
+    expect((await exec(conn, 'select c from ctas')).rows).toEqual([{ C: 'abc' }]);
+  });
+
   // NUMBER(p,s): at most p digits, s after the point ("Numeric data types",
   // https://docs.snowflake.com/en/sql-reference/data-types-numeric).
   it('refuses a number with more digits than the column', async () => {
