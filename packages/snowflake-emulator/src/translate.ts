@@ -540,6 +540,12 @@ const snowflakeDataTypeMacro = `CREATE OR REPLACE TEMP MACRO SF_DATA_TYPE(data_t
   WHEN data_type = 'BLOB' THEN 'BINARY'
   ELSE 'VARIANT' END`;
 
+/** A text column's declared length: from the CHECK that enforces VARCHAR(n) (see varcharLengthCheck), else Snowflake's default. */
+const varcharLengthSql = `coalesce((SELECT max(CAST(regexp_extract(K.expression, 'length\\(.*\\) > (\\d+)\\)', 1) AS BIGINT))
+  FROM duckdb_constraints() K WHERE K.database_name = C.database_name AND K.schema_name = C.schema_name AND K.table_name = C.table_name
+  AND K.constraint_type = 'CHECK' AND list_contains(K.constraint_column_names, C.column_name)
+  AND K.expression LIKE '%is too long and would be truncated%'), 16777216)`;
+
 const isDecimalSql = `data_type LIKE 'DECIMAL%'`;
 const numericPrecisionSql = `CASE WHEN ${isDecimalSql} THEN numeric_precision WHEN (${snowflakeDataTypeSql}) = 'NUMBER' THEN 38 END`;
 const numericScaleSql = `CASE WHEN ${isDecimalSql} THEN numeric_scale WHEN (${snowflakeDataTypeSql}) = 'NUMBER' THEN 0 END`;
@@ -553,7 +559,7 @@ function translateDescribe(stmt: Statement): Translation {
   const database = name.length >= 3 ? quoteString(encodeName(name.at(-3)!)) : 'current_database()';
   const typeText = `CASE (${snowflakeDataTypeSql})
     WHEN 'NUMBER' THEN 'NUMBER(' || (${numericPrecisionSql}) || ',' || (${numericScaleSql}) || ')'
-    WHEN 'TEXT' THEN 'VARCHAR(16777216)'
+    WHEN 'TEXT' THEN 'VARCHAR(' || ${varcharLengthSql} || ')'
     WHEN 'TIMESTAMP_NTZ' THEN 'TIMESTAMP_NTZ(9)'
     WHEN 'TIMESTAMP_LTZ' THEN 'TIMESTAMP_LTZ(9)'
     WHEN 'TIME' THEN 'TIME(9)'
@@ -562,7 +568,7 @@ function translateDescribe(stmt: Statement): Translation {
     `SELECT column_name AS "name", ${typeText} AS "type", 'COLUMN' AS "kind", ` +
     `CASE WHEN is_nullable THEN 'Y' ELSE 'N' END AS "null?", column_default AS "default", ` +
     `'N' AS "primary key", 'N' AS "unique key", NULL AS "check", NULL AS "expression", comment AS "comment", NULL AS "policy name" ` +
-    `FROM duckdb_columns() WHERE database_name = ${database} AND schema_name = ${schema} AND table_name = ${quoteString(encodeName(table))} ` +
+    `FROM duckdb_columns() C WHERE database_name = ${database} AND schema_name = ${schema} AND table_name = ${quoteString(encodeName(table))} ` +
     `ORDER BY column_index`;
   // Probe first so a missing table fails as it does in Snowflake.
   return {
@@ -910,11 +916,11 @@ export const SESSION_SETUP_SQL: string[] = [
       SF_NAME(column_name) AS COLUMN_NAME, column_index AS ORDINAL_POSITION, column_default AS COLUMN_DEFAULT,
       CASE WHEN is_nullable THEN 'YES' ELSE 'NO' END AS IS_NULLABLE,
       ${snowflakeDataTypeSql} AS DATA_TYPE,
-      CASE WHEN data_type = 'VARCHAR' THEN 16777216 END AS CHARACTER_MAXIMUM_LENGTH,
+      CASE WHEN data_type = 'VARCHAR' THEN ${varcharLengthSql} END AS CHARACTER_MAXIMUM_LENGTH,
       ${numericPrecisionSql} AS NUMERIC_PRECISION,
       ${numericScaleSql} AS NUMERIC_SCALE,
       comment AS COMMENT
-    FROM duckdb_columns() WHERE database_name = db AND schema_name <> 'main'`,
+    FROM duckdb_columns() C WHERE database_name = db AND schema_name <> 'main'`,
 ];
 
 /** Where an array-bound INSERT's rows are staged (see `arrayInsertAsSelect`). */

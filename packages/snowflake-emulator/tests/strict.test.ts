@@ -135,6 +135,14 @@ describe('VARCHAR(n) and NUMBER(p,s) on insert', () => {
     expect(error.message).toBe("String 'abcdefghijkl' is too long and would be truncated");
     expect((await exec(conn, 'select count(*) as n from accounts')).rows).toEqual([{ N: 2 }]);
     await expect(exec(conn, "update accounts set code = 'toolong' where id = 1")).rejects.toMatchObject({ code: '100074' });
+    // The declared length is what DESCRIBE and INFORMATION_SCHEMA report.
+    const described = await exec(conn, 'describe table accounts');
+    expect(described.rows.find((r) => r.name === 'CODE')?.type).toBe('VARCHAR(5)');
+    const info = await exec(
+      conn,
+      "select character_maximum_length as n from information_schema.columns where table_name = 'ACCOUNTS' and column_name = 'CODE'",
+    );
+    expect(info.rows).toEqual([{ N: 5 }]);
     // A cast to a shorter VARCHAR(n) fails too (TRY_CAST gives NULL: the TRY_CAST page's 'ABCD' AS CHAR(2)).
     expect((await failure(conn, "select cast('abcdef' as varchar(3))")).code).toBe('100074');
   });
