@@ -127,6 +127,12 @@ describe('aggregate and window functions', () => {
       { G: 'b', S: 5, C: 1, N: 2, M: 5 },
     ]);
   });
+  // AVG of fixed-point numbers has the division scale: the average of 1, 2, 2 is 1.666667
+  // (https://docs.snowflake.com/en/developer-guide/snowpark/reference/python/latest/snowpark/api/snowflake.snowpark.functions.avg).
+  it('AVG', async () => {
+    expect(await column('select avg(column1) from (values (1), (2), (2))')).toEqual([1.666667]);
+    expect(await column('select avg(column1) from (values (1), (3), (10), (1), (3))')).toEqual([3.6]);
+  });
   // https://docs.snowflake.com/en/sql-reference/functions/booland_agg's sibling boolor_agg: TRUE if any value is TRUE.
   it('BOOLOR_AGG (the bool_or macro)', async () => {
     const values = '(1, true), (1, false), (2, false), (2, false), (3, null)';

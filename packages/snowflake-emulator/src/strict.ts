@@ -267,6 +267,21 @@ export function rewriteDivisions(sig: Token[], wraps: Wraps): void {
   }
 }
 
+/**
+ * `AVG(x)` as an aggregate (not a window, not DISTINCT) becomes `SF_AVG(x)`: Snowflake's average of
+ * fixed-point numbers is a NUMBER with the division scale (the average of 1, 2, 2 is 1.666667);
+ * DuckDB's is a DOUBLE.
+ */
+export function rewriteAverages(sig: Token[], wraps: Wraps): void {
+  for (let k = 0; k < sig.length - 2; k++) {
+    if (sig[k]!.kind !== 'word' || sig[k]!.text.toUpperCase() !== 'AVG' || sig[k + 1]!.text !== '(' || sig[k - 1]?.text === '.') continue;
+    if (sig[k + 2]!.kind === 'word' && ['DISTINCT', 'ALL'].includes(sig[k + 2]!.text.toUpperCase())) continue;
+    const end = closing(sig, k + 1);
+    if (sig[end + 1]?.kind === 'word' && sig[end + 1]!.text.toUpperCase() === 'OVER') continue;
+    wraps.replace.set(sig[k]!, 'SF_AVG');
+  }
+}
+
 /** `TRY_CAST(x AS t)` checks that x is a string, as Snowflake only takes strings there. */
 export function wrapTryCastInputs(sig: Token[], wraps: Wraps): void {
   for (let k = 0; k < sig.length - 2; k++) {
@@ -418,6 +433,7 @@ export const STRICT_SESSION_SQL: string[] = [
   `CREATE OR REPLACE TEMP MACRO SF_DIV(a, b) AS cast_to_type(
      CASE WHEN b = 0 THEN ${raiseSql('100051', '22012', "'Division by zero'")} ELSE CAST(a AS DOUBLE) / CAST(b AS DOUBLE) END,
      round(a * 1.000000, 12) + a * 0 + round(b, 0) * 0)`,
+  `CREATE OR REPLACE TEMP MACRO SF_AVG(x) AS cast_to_type(avg(x), any_value(round(x * 1.000000, 12) + x * 0))`,
   // Bound, not run: DuckDB's suffix() takes only strings, so any other input type fails while the
   // statement compiles (see tryCastInputError), even over an empty table.
   `CREATE OR REPLACE TEMP MACRO SF_TRY_CAST_INPUT(x) AS CASE WHEN suffix(x, '') IS NULL THEN x ELSE x END`,

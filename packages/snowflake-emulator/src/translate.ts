@@ -19,6 +19,7 @@ import {
   nameValuesColumns,
   needsWarehouse,
   quoteName,
+  rewriteAverages,
   rewriteDivisions,
   STRICT_SESSION_SQL,
   wrapTryCastInputs,
@@ -708,6 +709,7 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
   const wraps: Wraps = { before: new Map(), after: new Map(), replace: out };
   wrapTryCastInputs(sig, wraps);
   rewriteDivisions(sig, wraps);
+  rewriteAverages(sig, wraps);
   nameValuesColumns(sig, wraps);
   moveWithinGroup(sig, wraps);
   checkCastLengths(sig, wraps);
