@@ -49,6 +49,12 @@ export const TYPE_NAMES = new Set(
   TIMESTAMP_LTZ TIMESTAMP_TZ VARIANT OBJECT ARRAY GEOGRAPHY GEOMETRY VECTOR`.split(/\s+/),
 );
 
+/**
+ * Snowflake functions whose DuckDB namesake means something else and that no macro emulates:
+ * refused rather than answered wrongly (DuckDB's DECODE decodes a BLOB, its HASH is another hash).
+ */
+const NOT_EMULATED = new Set(['DECODE', 'HASH', 'HASH_AGG']);
+
 /** Words after which `name(` names a table or a column list, not a function. */
 const NAME_CONTEXT = new Set(['INTO', 'TABLE', 'VIEW', 'EXISTS', 'REFERENCES', 'AS', 'WITH', 'FUNCTION', 'PROCEDURE', 'KEY']);
 
@@ -122,6 +128,9 @@ export function checkSnowflakeSql(tokens: Token[]): void {
     if ((w === 'ANTI' || w === 'SEMI' || w === 'POSITIONAL') && word(k + 1) === 'JOIN') throw unexpected(k);
     if (w === 'USING' && word(k + 1) === 'SAMPLE') throw unexpected(k + 1);
     if (w === 'RETURNING' || (w === 'ON' && word(k + 1) === 'CONFLICT')) throw unexpected(k);
+    if (op(k + 1, '(') && NOT_EMULATED.has(w) && sig[k - 1]?.text !== '.') {
+      throw new TranslationError(`Unsupported feature 'function ${w}' (not emulated).`, '002000', '0A000');
+    }
     if (!op(k + 1, '(') || KEYWORDS.has(w) || TYPE_NAMES.has(w) || SNOWFLAKE_FUNCTIONS.has(w)) continue;
     const before = sig[k - 1];
     // Qualified (a user function or a table) or after a name (an alias with a column list).
@@ -282,6 +291,59 @@ export function rewriteAverages(sig: Token[], wraps: Wraps): void {
   }
 }
 
+/** Functions DuckDB has under the same name with other semantics, renamed to their emulation. */
+const SEMANTIC_RENAMES: Record<string, string> = {
+  // Snowflake: NULL when any argument is NULL; DuckDB ignores NULLs (as the *_IGNORE_NULLS forms do).
+  GREATEST: 'SF_GREATEST',
+  LEAST: 'SF_LEAST',
+  GREATEST_IGNORE_NULLS: 'greatest',
+  LEAST_IGNORE_NULLS: 'least',
+  // Snowflake: three-letter names ('Mar', 'Tue'); DuckDB: full names.
+  MONTHNAME: 'SF_MONTHNAME',
+  DAYNAME: 'SF_DAYNAME',
+  // Snowflake replaces every match; DuckDB only the first unless told 'g'.
+  REGEXP_REPLACE: 'SF_REGEXP_REPLACE',
+  // Snowflake matches the whole subject.
+  REGEXP_LIKE: 'regexp_full_match',
+  RLIKE: 'regexp_full_match',
+};
+
+/**
+ * Calls whose DuckDB namesake differs: CONCAT is NULL when any argument is (DuckDB's skips NULLs),
+ * so it becomes `(a || b || …)`; GREATEST/LEAST take their arguments as a list; others are renamed
+ * to an emulation (see SEMANTIC_RENAMES).
+ */
+export function rewriteFunctionSemantics(sig: Token[], wraps: Wraps): void {
+  for (let k = 0; k < sig.length - 1; k++) {
+    const t = sig[k]!;
+    if (t.kind !== 'word' || sig[k + 1]!.text !== '(' || sig[k - 1]?.text === '.') continue;
+    const w = t.text.toUpperCase();
+    const end = closing(sig, k + 1);
+    if (w === 'CONCAT') {
+      wraps.replace.set(t, '');
+      for (const comma of topLevelCommas(sig, k + 1, end)) wraps.replace.set(comma, ' ||');
+    } else if (SEMANTIC_RENAMES[w]) {
+      wraps.replace.set(t, SEMANTIC_RENAMES[w]!);
+      if (w === 'GREATEST' || w === 'LEAST') {
+        append(wraps.after, sig[k + 1]!, '[');
+        prepend(wraps.before, sig[end]!, ']');
+      }
+    }
+  }
+}
+
+function topLevelCommas(sig: Token[], open: number, end: number): Token[] {
+  const commas: Token[] = [];
+  for (let j = open + 1, depth = 0; j < end; j++) {
+    const t = sig[j]!;
+    if (t.kind !== 'op') continue;
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') depth--;
+    else if (depth === 0 && t.text === ',') commas.push(t);
+  }
+  return commas;
+}
+
 /** `TRY_CAST(x AS t)` checks that x is a string, as Snowflake only takes strings there. */
 export function wrapTryCastInputs(sig: Token[], wraps: Wraps): void {
   for (let k = 0; k < sig.length - 2; k++) {
@@ -433,6 +495,11 @@ export const STRICT_SESSION_SQL: string[] = [
   `CREATE OR REPLACE TEMP MACRO SF_DIV(a, b) AS cast_to_type(
      CASE WHEN b = 0 THEN ${raiseSql('100051', '22012', "'Division by zero'")} ELSE CAST(a AS DOUBLE) / CAST(b AS DOUBLE) END,
      round(a * 1.000000, 12) + a * 0 + round(b, 0) * 0)`,
+  `CREATE OR REPLACE TEMP MACRO SF_GREATEST(l) AS CASE WHEN list_bool_or(list_transform(l, x -> x IS NULL)) THEN NULL ELSE list_max(l) END`,
+  `CREATE OR REPLACE TEMP MACRO SF_LEAST(l) AS CASE WHEN list_bool_or(list_transform(l, x -> x IS NULL)) THEN NULL ELSE list_min(l) END`,
+  `CREATE OR REPLACE TEMP MACRO SF_MONTHNAME(d) AS strftime(d, '%b')`,
+  `CREATE OR REPLACE TEMP MACRO SF_DAYNAME(d) AS strftime(d, '%a')`,
+  `CREATE OR REPLACE TEMP MACRO SF_REGEXP_REPLACE(s, p) AS regexp_replace(s, p, '', 'g'), (s, p, r) AS regexp_replace(s, p, r, 'g')`,
   `CREATE OR REPLACE TEMP MACRO SF_AVG(x) AS cast_to_type(avg(x), any_value(round(x * 1.000000, 12) + x * 0))`,
   // Bound, not run: DuckDB's suffix() takes only strings, so any other input type fails while the
   // statement compiles (see tryCastInputError), even over an empty table.

@@ -21,6 +21,7 @@ import {
   quoteName,
   rewriteAverages,
   rewriteDivisions,
+  rewriteFunctionSemantics,
   STRICT_SESSION_SQL,
   wrapTryCastInputs,
   type Wraps,
@@ -710,6 +711,7 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
   wrapTryCastInputs(sig, wraps);
   rewriteDivisions(sig, wraps);
   rewriteAverages(sig, wraps);
+  rewriteFunctionSemantics(sig, wraps);
   nameValuesColumns(sig, wraps);
   moveWithinGroup(sig, wraps);
   checkCastLengths(sig, wraps);

@@ -104,6 +104,23 @@ describe('only Snowflake functions and syntax', () => {
     expect((await failure(conn, 'pragma version')).code).toBe('001003');
   });
 
+  // CONCAT: "If any of the arguments is a NULL, the function returns NULL"
+  // (https://docs.snowflake.com/en/sql-reference/functions/concat); GREATEST/LEAST likewise
+  // (https://docs.snowflake.com/en/sql-reference/functions/greatest); MONTHNAME/DAYNAME give
+  // three-letter names (https://docs.snowflake.com/en/sql-reference/functions/monthname);
+  // REGEXP_REPLACE replaces every match (https://docs.snowflake.com/en/sql-reference/functions/regexp_replace);
+  // REGEXP_LIKE matches the whole subject (https://docs.snowflake.com/en/sql-reference/functions/regexp_like).
+  it('answers functions whose DuckDB namesake differs as Snowflake does', async () => {
+    const { rows } = await exec(
+      conn,
+      "select concat('a', null) as c1, concat('a', 'b', 'c') as c2, greatest(1, null, 2) as g1, greatest(1, 3, 2) as g2, least(2, 1.5) as l, " +
+        "monthname('2024-03-05'::date) as m, dayname('2024-03-05'::date) as d, regexp_replace('a-b-c', '-') as r1, " +
+        "regexp_replace('a-b-c', '-', '+') as r2, regexp_like('abc', 'b') as x1, regexp_like('abc', 'a.c') as x2",
+    );
+    expect(rows).toEqual([{ C1: null, C2: 'abc', G1: null, G2: 3, L: 1.5, M: 'Mar', D: 'Tue', R1: 'abc', R2: 'a+b+c', X1: false, X2: true }]);
+    expect((await failure(conn, "select decode(1, 1, 'one', 'other')")).code).toBe('002000');
+  });
+
   it('still runs the Snowflake functions it emulates', async () => {
     const { rows } = await exec(conn, "select iff(true, 'y', 'n') as a, nvl(null, 2) as b, zeroifnull(null) as c, div0(1, 0) as d");
     expect(rows).toEqual([{ A: 'y', B: 2, C: 0, D: 0 }]);
