@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
 import { copyShippedProject, queryDuckDb, runModel } from '../helpers/project.js';
+import { snowflakeGrammarFailures } from '../helpers/snowflake-grammar.js';
 
 const PASSWORD = 'model-password';
 let emulator: SnowflakeEmulator;
@@ -17,6 +18,8 @@ const env = (overrides: Record<string, string> = {}) => ({
   SNOWFLAKE_USER: 'model',
   SNOWFLAKE_PASSWORD: PASSWORD,
   SNOWFLAKE_ACCESS_URL: emulator.url,
+  // A session needs a warehouse to run queries (Snowflake error 000606).
+  SNOWFLAKE_WAREHOUSE: 'COMPUTE_WH',
   ...overrides,
 });
 
@@ -139,5 +142,12 @@ describe('the shipped project on Snowflake', () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => silent.close(() => r()));
     }
+  });
+
+  // Last: every statement the CLI sent above and the emulator ran parses with an independent grammar.
+  it('sent only statements that parse with sqlparser-rs’s Snowflake dialect', async () => {
+    const sent = emulator.statementLog.filter((e) => e.ok).map((e) => e.sql);
+    expect(sent.length).toBeGreaterThan(20);
+    expect(await snowflakeGrammarFailures(sent)).toEqual([]);
   });
 });
