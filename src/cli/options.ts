@@ -19,6 +19,7 @@ export interface CommonFlags {
   exclude?: string[];
   fullRefresh?: boolean;
   failFast?: boolean;
+  strictUndefined?: boolean;
 }
 
 /** Options every project command takes. */
@@ -28,7 +29,8 @@ export function common(cmd: Command): Command {
     .option('-t, --target <name>', 'the target (output) of the profile to use')
     .option('--vars <yaml>', "project vars as YAML or JSON, e.g. '{countries: [Peru]}'")
     .option('--profiles-dir <dir>', 'the folder holding profiles.yml')
-    .option('--threads <n>', 'how many nodes to run at once');
+    .option('--threads <n>', 'how many nodes to run at once')
+    .option('--strict-undefined', "printing an undefined name, attribute or key is an error, not a warning and '' as in dbt");
 }
 
 /** dbt's node selection flags. */
@@ -54,6 +56,7 @@ export function toOptions(flags: CommonFlags, reporter: CliReporter): RunOptions
     exclude: flags.exclude,
     fullRefresh: flags.fullRefresh,
     failFast: flags.failFast,
+    strictUndefined: flags.strictUndefined,
     reporter,
   };
 }

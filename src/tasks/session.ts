@@ -19,6 +19,8 @@ export interface CommonOptions {
   target?: string;
   profilesDir?: string;
   threads?: number;
+  /** Printing an undefined value is an error, not a warning (`--strict-undefined`). */
+  strictUndefined?: boolean;
   reporter?: Reporter;
 }
 
@@ -45,7 +47,11 @@ export async function openProject(opts: CommonOptions = {}): Promise<Session> {
   const { target, note } = resolveTarget(project, { target: opts.target, profilesDir: opts.profilesDir, threads: opts.threads });
   if (note) reporter.info(note);
   const dialect = await dialectFor(target);
-  const workspace = buildWorkspace(project, target, dialect, { log: (m) => reporter.info(m) });
+  const workspace = buildWorkspace(project, target, dialect, {
+    log: (m) => reporter.info(m),
+    warn: (m) => reporter.warn(m),
+    strictUndefined: opts.strictUndefined,
+  });
   for (const w of workspace.manifest.warnings) reporter.warn(w);
   return { ...workspace, warnings: workspace.manifest.warnings };
 }
