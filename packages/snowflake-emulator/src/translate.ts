@@ -768,6 +768,9 @@ export const SESSION_SETUP_SQL: string[] = [
   `CREATE OR REPLACE TEMP MACRO NVL(value, fallback) AS COALESCE(value, fallback)`,
   `CREATE OR REPLACE TEMP MACRO NVL2(value, if_not_null, if_null) AS CASE WHEN value IS NOT NULL THEN if_not_null ELSE if_null END`,
   `CREATE OR REPLACE TEMP MACRO ZEROIFNULL(value) AS COALESCE(value, 0)`,
+  // BOOLOR_AGG / BOOLAND_AGG: Snowflake's names for the boolean aggregates (docs: BOOLOR_AGG).
+  `CREATE OR REPLACE TEMP MACRO BOOLOR_AGG(value) AS bool_or(value)`,
+  `CREATE OR REPLACE TEMP MACRO BOOLAND_AGG(value) AS bool_and(value)`,
   `CREATE OR REPLACE TEMP MACRO DIV0(dividend, divisor) AS CASE WHEN divisor = 0 THEN 0 ELSE dividend / divisor END`,
   `CREATE OR REPLACE TEMP MACRO TO_TIMESTAMP_NTZ(value) AS CAST(value AS TIMESTAMP)`,
   `CREATE OR REPLACE TEMP MACRO TO_NUMBER(value) AS CAST(value AS DECIMAL(38,0))`,
