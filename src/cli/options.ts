@@ -16,6 +16,8 @@ export interface CommonFlags {
   profilesDir?: string;
   threads?: string;
   select?: string[];
+  /** `-m/--models`: dbt's older name of --select. */
+  models?: string[];
   exclude?: string[];
   fullRefresh?: boolean;
   failFast?: boolean;
@@ -37,6 +39,7 @@ export function common(cmd: Command): Command {
 export function selection(cmd: Command): Command {
   return cmd
     .option('-s, --select <selector...>', 'nodes to include: name, +name, name+, tag:x, path:models/stage, …')
+    .option('-m, --models <selector...>', "the same as --select (dbt's older name)")
     .option('--exclude <selector...>', 'nodes to leave out');
 }
 
@@ -52,7 +55,7 @@ export function toOptions(flags: CommonFlags, reporter: CliReporter): RunOptions
     vars: flags.vars,
     profilesDir: flags.profilesDir,
     threads,
-    select: flags.select,
+    select: flags.select || flags.models ? [...(flags.select ?? []), ...(flags.models ?? [])] : undefined,
     exclude: flags.exclude,
     fullRefresh: flags.fullRefresh,
     failFast: flags.failFast,

@@ -112,3 +112,27 @@ end
 {% endmacro %}
 `,
 };
+
+/** Each relation in the target schema and whether it is a table or a view (dbt.tests.util check_relation_types). */
+export async function relationTypes(dir: string, target: Target): Promise<Record<string, string>> {
+  const rows =
+    target === 'duckdb'
+      ? await query(
+          dir,
+          target,
+          "select lower(table_name) as name, case when table_type = 'VIEW' then 'view' else 'table' end as type from information_schema.tables where table_schema = 'main'",
+        )
+      : await query(
+          dir,
+          target,
+          "select lower(table_name) as name, 'table' as type from duckdb_tables() where database_name = 'SUITE_DB' and schema_name = 'PUBLIC' union all select lower(view_name), 'view' from duckdb_views() where database_name = 'SUITE_DB' and schema_name = 'PUBLIC'",
+        );
+  // model_build_lock: the engine's own lock table on Snowflake, not a project relation.
+  return Object.fromEntries(rows.filter((r) => r.name !== 'model_build_lock').map((r) => [String(r.name), String(r.type)]));
+}
+
+/** The rows of each relation, sorted, are the same (dbt.tests.util check_relations_equal). */
+export async function relationRows(dir: string, target: Target, name: string): Promise<string[]> {
+  const rows = await query(dir, target, `select * from ${schemaOf(target)}.${name}`);
+  return rows.map((r) => JSON.stringify(r)).sort();
+}
