@@ -24,4 +24,6 @@ export interface ExecutionContext {
   existing: Map<string, RelationType>;
   /** Results so far, by unique id (tests read their model's). */
   results: Map<string, NodeResult>;
+  /** The worker running the node (`Thread-1`): dbt's `thread_id` in its templates. */
+  threadId?: string;
 }

@@ -166,7 +166,7 @@ async function runOne(ctx: ExecutionContext, node: Node, threadId: string): Prom
     if (!executor) throw new Error(`no executor for ${node.resourceType}`);
     const partial = await ctx.adapter.withConnection(async (conn) => {
       await conn.setQueryTag(`model:${node.uniqueId}`);
-      return executor(ctx, node, conn);
+      return executor({ ...ctx, threadId }, node, conn);
     });
     return { node, status: 'success', message: '', startedAt, completedAt: new Date(), threadId, ...partial };
   } catch (e) {
@@ -279,7 +279,12 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   const compiled = await compileWithQueries(
     ctx.ws,
     node,
-    { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, log: (m) => ctx.options.reporter.info(m) },
+    {
+      existing: new Set(ctx.existing.keys()),
+      fullRefresh: ctx.options.fullRefresh,
+      extra: ctx.threadId ? { thread_id: ctx.threadId } : undefined,
+      log: (m) => ctx.options.reporter.info(m),
+    },
     conn,
   );
   const compiledPath = writeTargetFile(ctx, 'compiled', node, compiled.sql);

@@ -37,6 +37,19 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
       ref: recorded.ref,
       source_: recorded.source_,
       config: (values) => {
+        // dbt rejects a hook given under both its spellings in one config() (hooks/test_model_hooks.py BaseDuplicateHooksInConfigs).
+        for (const [a, b] of [
+          ['pre_hook', 'pre-hook'],
+          ['post_hook', 'post-hook'],
+        ] as const) {
+          if (a in (values as object) && b in (values as object)) {
+            throw new ProjectError('template', `config() sets both '${a}' and '${b}', which are the same config`, {
+              location: { file: m.file, ...callSite(m.source, 'config') },
+              source: m.source,
+              hint: `keep one of them (put every hook in one list under '${b}')`,
+            });
+          }
+        }
         const r = parseNodeConfig(values as Record<string, unknown>);
         if (!r.success) {
           const issue = r.issues[0]!;
@@ -62,6 +75,18 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
     collectInto(errors, () => {
       engine.render(template!, hooks);
     });
+    // A hook's ref() is a dependency too, as in dbt (hooks/test_model_hooks.py BaseHookRefs); hooks render again at run time, where their errors are reported.
+    for (const which of ['pre-hook', 'post-hook'] as const) {
+      for (const h of asList(config[which] as unknown)) {
+        const text = typeof h === 'string' ? h : ((h as { sql?: unknown } | null)?.sql ?? '');
+        if (typeof text !== 'string' || !/\bref\s*\(/.test(text)) continue;
+        try {
+          engine.render(engine.compile(m.file, text), { ...hooks, source: text, config: () => undefined });
+        } catch {
+          // Reported when the hook runs.
+        }
+      }
+    }
     if (config.enabled === false) continue;
     const materialized = (config.materialized ?? 'view') as Materialization;
     if (!['view', 'table', 'incremental', 'ephemeral'].includes(materialized)) {

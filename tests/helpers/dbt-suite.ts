@@ -50,8 +50,8 @@ export async function stopEmulator(): Promise<void> {
 }
 
 /** Runs `model <args>` in the project on the target. */
-export async function dbt(dir: string, target: Target, args: string[]): Promise<CliResult> {
-  const env: Record<string, string> = {};
+export async function dbt(dir: string, target: Target, args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+  const env: Record<string, string> = { ...extraEnv };
   if (target === 'snowflake') {
     const e = await suiteEmulator();
     Object.assign(env, { SNOWFLAKE_PASSWORD: 'model-password', SNOWFLAKE_ACCESS_URL: e.url });
