@@ -22,6 +22,8 @@ export interface CommonFlags {
   fullRefresh?: boolean;
   failFast?: boolean;
   strictUndefined?: boolean;
+  storeFailures?: boolean;
+  empty?: boolean;
 }
 
 /** Options every project command takes. */
@@ -60,6 +62,8 @@ export function toOptions(flags: CommonFlags, reporter: CliReporter): RunOptions
     fullRefresh: flags.fullRefresh,
     failFast: flags.failFast,
     strictUndefined: flags.strictUndefined,
+    storeFailures: flags.storeFailures,
+    empty: flags.empty,
     reporter,
   };
 }

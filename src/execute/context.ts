@@ -9,6 +9,8 @@ export interface ExecuteOptions {
   threads: number;
   failFast: boolean;
   fullRefresh: boolean;
+  /** `--empty`: models read no rows from their refs and sources. */
+  empty?: boolean;
   reporter: Reporter;
   signal?: AbortSignal;
 }

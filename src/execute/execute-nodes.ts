@@ -282,6 +282,7 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
     {
       existing: new Set(ctx.existing.keys()),
       fullRefresh: ctx.options.fullRefresh,
+      empty: ctx.options.empty,
       extra: ctx.threadId ? { thread_id: ctx.threadId } : undefined,
       log: (m) => ctx.options.reporter.info(m),
     },
@@ -293,6 +294,9 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   const plan = planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns });
   writeTargetFile(ctx, 'run', node, plan.statements.join(';\n\n'));
   await runNodeHooks(ctx, node, 'pre-hook', conn);
+  // config(sql_header=…) or {% call set_sql_header(config) %}: run before the model's statements, on its connection.
+  const header = typeof node.config.sql_header === 'string' ? node.config.sql_header.trim().replace(/;\s*$/, '') : '';
+  if (header) await conn.execute(header);
   let results: QueryResult[];
   try {
     results = plan.atomic ? await conn.executeAtomic(plan.statements) : await runEach(conn, plan.statements);

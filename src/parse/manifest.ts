@@ -13,6 +13,7 @@ import type { ParseContext } from './parse-context.js';
 import { nameVersionedModels, parseNodeProperties, undescribedWarnings } from './properties.js';
 import { relationNamer } from './relation-names.js';
 import { parseSeeds } from './seeds.js';
+import { relationClashes } from './relation-clashes.js';
 import { parseSources } from './sources.js';
 
 /**
@@ -111,6 +112,7 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
   parseSeeds(ctx, properties.byName);
   parseModels(ctx, properties.byName);
   nameVersionedModels(project, properties.versioned, ctx.byName, errors);
+  errors.push(...relationClashes(ctx.nodes.values()));
   warnings.push(...undescribedWarnings(project, properties.byName, ctx.byName));
   const configWarning = unsupportedConfigWarning(ctx.nodes.values());
   if (configWarning) warnings.push(configWarning);

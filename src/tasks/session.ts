@@ -21,6 +21,8 @@ export interface CommonOptions {
   threads?: number;
   /** Printing an undefined value is an error, not a warning (`--strict-undefined`). */
   strictUndefined?: boolean;
+  /** `--store-failures`: tests keep their failing rows, unless their config says otherwise (dbt's flag). */
+  storeFailures?: boolean;
   reporter?: Reporter;
 }
 
@@ -31,6 +33,8 @@ export interface SelectOptions {
 
 export interface RunOptions extends CommonOptions, SelectOptions {
   fullRefresh?: boolean;
+  /** `--empty`: every ref() and source() a model reads gives no rows (schemas only). */
+  empty?: boolean;
   failFast?: boolean;
   signal?: AbortSignal;
 }
@@ -44,6 +48,8 @@ export interface Session extends Workspace {
 export async function openProject(opts: CommonOptions = {}): Promise<Session> {
   const reporter = opts.reporter ?? silentReporter;
   const project = loadProject({ projectDir: opts.projectDir, vars: opts.vars });
+  // The flag is the default a test's own store_failures config overrides, as in dbt.
+  if (opts.storeFailures) project.folderConfig.dataTests = { store_failures: true, ...project.folderConfig.dataTests };
   const { target, note } = resolveTarget(project, { target: opts.target, profilesDir: opts.profilesDir, threads: opts.threads });
   if (note) reporter.info(note);
   const dialect = await dialectFor(target);

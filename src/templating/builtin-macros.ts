@@ -116,7 +116,7 @@ filtered as (
 select * from filtered
 {% endmacro %}
 
-{% macro set_sql_header(config) %}{{ config.set('sql_header', caller()) }}{% endmacro %}
+{% macro set_sql_header(config) %}{{ config.set('sql_header', caller() ~ '') }}{% endmacro %}
 {% macro current_timestamp_backcompat() %}{{ current_timestamp() }}{% endmacro %}
 {% macro current_timestamp_in_utc_backcompat() %}{{ current_timestamp() }}{% endmacro %}
 
