@@ -187,6 +187,24 @@ models:
       expect(types.map((t) => String(t.t))).toEqual([expect.stringMatching(/varchar|text/), expect.stringMatching(/varchar|text/)]);
     });
 
+    // dbt records a compile error as the node's result (run_results.json `error`, its children `skipped`) and runs the rest.
+    it('a compile error in one model is its result; its children are skipped, the rest run', async () => {
+      const dir = suiteProject({
+        'models/bad.sql': '{{ not_a_macro() }}\nselect 1 as id\n',
+        'models/child.sql': "select * from {{ ref('bad') }}\n",
+        'models/good.sql': 'select 2 as id\n',
+      });
+      const run = await dbt(dir, target, ['run']);
+      expect(run.code).toBe(1);
+      expect(run.stdout + run.stderr).toMatch(/models\/bad\.sql:1:4: error \[template\]: 'not_a_macro\(\)' is not a macro or function/);
+      const r = runResults(dir);
+      expect([r.get('model.suite.bad')?.status, r.get('model.suite.child')?.status, r.get('model.suite.good')?.status]).toEqual([
+        'error',
+        'skipped',
+        'success',
+      ]);
+    });
+
     // ephemeral/test_ephemeral.py BaseEphemeralMulti: ephemeral models on ephemeral models, inlined as CTEs; `this` in an ephemeral model is its CTE.
     it('ephemeral/test_ephemeral.py BaseEphemeralMulti', async () => {
       const dir = suiteProject({
