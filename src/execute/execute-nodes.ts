@@ -338,7 +338,8 @@ async function runSeed(ctx: ExecutionContext, node: SeedNode, conn: Connection):
   await runNodeHooks(ctx, node, 'pre-hook', conn);
   let rows: number;
   try {
-    rows = await ctx.adapter.loadSeed(conn, rel, typed.columns, typed.rows);
+    // `--empty`: the table with the seed's columns and types, and no rows (as dbt's seed --empty).
+    rows = await ctx.adapter.loadSeed(conn, rel, typed.columns, ctx.options.empty ? [] : typed.rows);
   } catch (e) {
     const msg = redact(e instanceof Error ? e.message : String(e));
     throw new ProjectError('seed', `loading the seed failed: ${msg}`, { location: { file: node.file } });

@@ -136,6 +136,23 @@ models:
       expect(await query(dir, target, `select count(*) as num_rows from ${schemaOf(target)}.model`)).toEqual([{ num_rows: 0 }]);
     });
 
+    // empty/test_empty.py BaseTestEmptySeedFlag: seed --empty makes the table with its types and no rows; a full seed fits into it; build --empty runs seed and model.
+    it('empty/test_empty.py BaseTestEmptySeedFlag', async () => {
+      const dir = suiteProject({
+        'seeds/raw_seed.csv': 'id,name,amount,is_active,created_at\n1,alice,10.50,true,2024-01-01 00:00:00\n2,bob,20.75,false,2024-01-02 00:00:00\n',
+        'models/model.sql': "select * from {{ ref('raw_seed') }}\n",
+      });
+      const count = async () => (await query(dir, target, `select count(*) as n from ${schemaOf(target)}.raw_seed`))[0];
+      expect((await dbt(dir, target, ['seed', '--empty'])).code).toBe(0);
+      expect(await count()).toEqual({ n: 0 });
+      expect((await dbt(dir, target, ['seed', '--full-refresh'])).code).toBe(0);
+      expect(await count()).toEqual({ n: 2 });
+      const build = await dbt(dir, target, ['build', '--empty']);
+      expect(build.code, out(build)).toBe(0);
+      expect(await count()).toEqual({ n: 0 });
+      expect(runResults(dir).size).toBe(2);
+    });
+
     // store_test_failures_tests/basic.py StoreTestFailuresAsGeneric-style: --store-failures keeps failing rows in the audit schema.
     it('store_test_failures_tests/test_store_test_failures.py BaseStoreTestFailures (--store-failures)', async () => {
       const dir = suiteProject({
