@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ENGINE_VERSION } from '../execute/artifacts.js';
+import { setInvocation } from '../core/invocation.js';
 import { CliReporter } from './reporter.js';
 import { JsonLogReporter } from './json-log-reporter.js';
 import { takeGlobalFlags } from './global-flags.js';
@@ -71,6 +72,19 @@ export async function runCli(argv: string[], io: CliOptions = {}): Promise<numbe
     },
   };
   for (const register of [...COMMANDS, ...(io.commands ?? [])]) register(program, ctx);
+  // dbt's `flags` in templates: the command and the flags it was given.
+  program.hook('preAction', (_program, action) => {
+    const o = action.opts() as { fullRefresh?: boolean; storeFailures?: boolean; empty?: boolean; failFast?: boolean; threads?: string };
+    const which = action.parent && action.parent !== program ? `${action.parent.name()} ${action.name()}` : action.name();
+    setInvocation({
+      which: which === 'docs generate' ? 'generate' : which,
+      fullRefresh: o.fullRefresh === true,
+      storeFailures: o.storeFailures === true,
+      empty: o.empty === true,
+      failFast: o.failFast === true,
+      threads: o.threads === undefined ? undefined : Number(o.threads),
+    });
+  });
   try {
     await program.parseAsync(globals.argv);
   } catch (e) {

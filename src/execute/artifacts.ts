@@ -11,9 +11,12 @@ import { projectMacroSources, type MacroSource } from '../parse/macro-dependenci
 
 export const ENGINE_VERSION = '0.1.0';
 
-function metadata(kind: 'manifest' | 'run-results') {
+const SCHEMA_VERSIONS = { manifest: 'v12', 'run-results': 'v6', catalog: 'v1' } as const;
+
+/** The `metadata` block dbt's artifacts open with. */
+export function metadata(kind: keyof typeof SCHEMA_VERSIONS) {
   return {
-    dbt_schema_version: `https://schemas.getdbt.com/dbt/${kind}/${kind === 'manifest' ? 'v12' : 'v6'}.json`,
+    dbt_schema_version: `https://schemas.getdbt.com/dbt/${kind}/${SCHEMA_VERSIONS[kind]}.json`,
     dbt_version: ENGINE_VERSION,
     generator: `model ${ENGINE_VERSION}`,
     generated_at: new Date().toISOString(),

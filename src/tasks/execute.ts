@@ -39,6 +39,7 @@ export async function execute(command: ExecuteCommand, opts: RunOptions = {}, ex
         threads: session.target.threads,
         failFast: opts.failFast ?? false,
         fullRefresh: opts.fullRefresh ?? false,
+        empty: opts.empty,
         reporter,
         signal: opts.signal,
       },

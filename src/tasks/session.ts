@@ -22,6 +22,10 @@ export interface CommonOptions {
   target?: string;
   profilesDir?: string;
   threads?: number;
+  /** Printing an undefined value is an error, not a warning (`--strict-undefined`). */
+  strictUndefined?: boolean;
+  /** `--store-failures`: tests keep their failing rows, unless their config says otherwise (dbt's flag). */
+  storeFailures?: boolean;
   reporter?: Reporter;
 }
 
@@ -38,6 +42,8 @@ export interface SelectOptions {
 
 export interface RunOptions extends CommonOptions, SelectOptions {
   fullRefresh?: boolean;
+  /** `--empty`: every ref() and source() a model reads gives no rows (schemas only). */
+  empty?: boolean;
   failFast?: boolean;
   signal?: AbortSignal;
 }
@@ -53,10 +59,16 @@ export interface Session extends Workspace {
 export async function openProject(opts: CommonOptions = {}): Promise<Session> {
   const reporter = opts.reporter ?? silentReporter;
   const project = loadProject({ projectDir: opts.projectDir, vars: opts.vars });
+  // The flag is the default a test's own store_failures config overrides, as in dbt.
+  if (opts.storeFailures) project.folderConfig.dataTests = { store_failures: true, ...project.folderConfig.dataTests };
   const { target, note } = resolveTarget(project, { target: opts.target, profilesDir: opts.profilesDir, threads: opts.threads });
   if (note) reporter.info(note);
   const dialect = await dialectFor(target);
-  const workspace = buildWorkspace(project, target, dialect, { log: (m) => reporter.info(m) });
+  const workspace = buildWorkspace(project, target, dialect, {
+    log: (m) => reporter.info(m),
+    warn: (m) => reporter.warn(m),
+    strictUndefined: opts.strictUndefined,
+  });
   for (const w of workspace.manifest.warnings) reporter.warn(w);
   return { ...workspace, warnings: workspace.manifest.warnings };
 }

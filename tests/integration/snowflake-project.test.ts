@@ -79,7 +79,7 @@ describe('the shipped project on Snowflake', () => {
   });
 
   it('shows the answer with `model show --target snowflake`', async () => {
-    const shown = await runModel(['show', '--target', 'snowflake', 'segments_derived', '--format', 'json'], { cwd: project, env: env() });
+    const shown = await runModel(['show', '--target', 'snowflake', 'segments_derived', '--format', 'json', '--limit', '-1'], { cwd: project, env: env() });
     expect(shown.code, shown.stderr).toBe(0);
     const rows = JSON.parse(shown.stdout) as Record<string, unknown>[];
     const onDuckDb = await queryDuckDb(path.join(project, 'target', 'dh_database.duckdb'), 'select * from dh_prod.segments_derived');

@@ -5,6 +5,7 @@ import { registerCompile } from './compile.js';
 import { registerDebug } from './debug.js';
 import { registerDocs } from './docs.js';
 import { registerLs } from './ls.js';
+import { registerParse } from './parse.js';
 import { registerProfile } from './profile.js';
 import { registerRetry } from './retry.js';
 import { registerRunCommands } from './run-commands.js';
@@ -26,4 +27,5 @@ export const COMMANDS: CliCommand[] = [
   registerDocs,
   registerClean,
   registerDebug,
+  registerParse,
 ];
