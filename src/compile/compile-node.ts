@@ -2,7 +2,7 @@ import type { RelationName } from '../warehouse/dialect.js';
 import { CteReference, Relation, relationKey } from '../warehouse/relation.js';
 import { InternalError, ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
-import type { ModelNode, Node, SourceNode, TestNode } from '../parse/nodes.js';
+import type { ModelNode, Node, SourceNode, SqlNode, TestNode } from '../parse/nodes.js';
 import { inertHooks } from '../templating/render-hooks.js';
 import type { CompiledTemplate } from '../templating/template-engine.js';
 import { kwargContextName } from '../parse/data-tests/add-data-tests.js';
@@ -29,14 +29,14 @@ export interface CompiledNode {
 }
 
 /** The compile pass: renders one node with its real relations, ephemeral models inlined as CTEs. */
-export function compileNode(ws: Workspace, node: ModelNode | TestNode, ctx: CompileContext = {}): CompiledNode {
+export function compileNode(ws: Workspace, node: SqlNode, ctx: CompileContext = {}): CompiledNode {
   const ctes = new Map<string, string>();
   const sql = renderWithCtes(ws, node, ctx, ctes, []);
   const list = [...ctes.entries()].map(([name, body]) => `${name} as (\n${body}\n)`);
   return { sql: list.length ? injectCtes(sql, list) : sql, ctes: [...ctes.keys()] };
 }
 
-function renderWithCtes(ws: Workspace, node: ModelNode | TestNode, ctx: CompileContext, ctes: Map<string, string>, stack: string[]): string {
+function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes: Map<string, string>, stack: string[]): string {
   const template = ctx.template ?? ws.templates.get(node.uniqueId) ?? ws.engine.compile(node.file, node.rawSql);
   const dialect = ws.dialect;
   const rel = (r: RelationName) => new Relation(r.database, r.schema, r.identifier, dialect);

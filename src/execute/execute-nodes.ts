@@ -6,7 +6,7 @@ import { relationKey } from '../warehouse/relation.js';
 import { compileWithQueries } from '../compile/run-queries.js';
 import { ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
-import { isExecutable, type ModelNode, type Node, type SeedNode, type SourceNode } from '../parse/nodes.js';
+import { isExecutable, type ModelNode, type Node, type SeedNode, type SnapshotNode, type SourceNode } from '../parse/nodes.js';
 import { planModel } from '../plan/plan-model.js';
 import { redact } from '../core/secrets.js';
 import { parseCsv } from '../project/csv.js';
@@ -18,12 +18,14 @@ import { ReadyQueue } from '../graph/ready-queue.js';
 import { writeNodeSql } from '../core/target-files.js';
 import type { ExecuteOptions, ExecutionContext, NodeExecutor } from './context.js';
 import { runDataTest } from './run-data-test.js';
+import { runSnapshot } from './run-snapshot.js';
 import { INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from './results.js';
 
 /** How each kind of node is run. */
 const executors: Record<Node['resourceType'], NodeExecutor> = {
   model: (ctx, node, conn) => runModel(ctx, node as ModelNode, conn),
   seed: (ctx, node, conn) => runSeed(ctx, node as SeedNode, conn),
+  snapshot: (ctx, node, conn) => runSnapshot(ctx, node as SnapshotNode, conn),
   source: (ctx, node, conn) => runExternalSource(ctx, node as SourceNode, conn),
   test: runDataTest,
 };
@@ -179,7 +181,7 @@ async function runOne(ctx: ExecutionContext, node: Node, threadId: string): Prom
 }
 
 /** Temporary relations the materializations build aside; one found before a run is a leftover of a killed run. */
-const TEMP_SUFFIXES = ['__model_tmp', '__model_incr'];
+const TEMP_SUFFIXES = ['__model_tmp', '__model_incr', '__model_snap'];
 
 function toNodeError(e: unknown, node: Node): ProjectError {
   if (e instanceof ProjectError) return e;

@@ -13,6 +13,7 @@ import type { ParseContext } from './parse-context.js';
 import { nameVersionedModels, parseNodeProperties, undescribedWarnings } from './properties.js';
 import { relationNamer } from './relation-names.js';
 import { parseSeeds } from './seeds.js';
+import { parseSnapshots } from './snapshots.js';
 import { parseSources } from './sources.js';
 
 /**
@@ -101,6 +102,7 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
   parseSources(ctx);
   parseSeeds(ctx, properties.byName);
   parseModels(ctx, properties.byName);
+  parseSnapshots(ctx);
   nameVersionedModels(project, properties.versioned, ctx.byName, errors);
   warnings.push(...undescribedWarnings(project, properties.byName, ctx.byName));
   const configWarning = unsupportedConfigWarning(ctx.nodes.values());

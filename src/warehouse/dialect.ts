@@ -37,6 +37,15 @@ export interface Dialect {
   merge(target: RelationName, staged: RelationName, keys: string[], columns: string[]): string;
   /** A SELECT of one relation's columns as (name, type), in order. */
   listColumnsSql(rel: RelationName): string;
+  /** Like `listColumnsSql`, with each type complete enough to declare a column with (precision, scale). */
+  listColumnTypesSql(rel: RelationName): string;
+  /** A column name read back from the catalog, quoted so it names that exact column. */
+  quoteColumn(name: string): string;
+  addColumn(rel: RelationName, column: string, type: string): string;
+  dropColumn(rel: RelationName, column: string): string;
+  alterColumnType(rel: RelationName, column: string, type: string): string;
+  /** dbt's snapshot_get_time(): the current UTC time as a timestamp without time zone. */
+  readonly snapshotTime: string;
   /** Statements that put the freshly built `tmp` table in place of `target`, atomically for readers. */
   swapTable(tmp: RelationName, target: RelationName, existing: RelationType | null): string[];
   /** Whether `swapTable` (and other multi-statement work) must be wrapped in BEGIN/COMMIT to be atomic. */

@@ -60,6 +60,23 @@ order by ordinal_position`;
     out.push(`alter table ${this.qualify(tmp)} rename to ${this.quoteIdentifier(target.identifier)}`);
     return out;
   },
+  listColumnTypesSql(rel) {
+    return this.listColumnsSql(rel);
+  },
+  quoteColumn(name) {
+    return this.quoteIdentifier(name);
+  },
+  addColumn(rel, column, type) {
+    return `alter table ${this.qualify(rel)} add column ${this.quoteIdentifier(column)} ${type}`;
+  },
+  dropColumn(rel, column) {
+    return `alter table ${this.qualify(rel)} drop column ${this.quoteIdentifier(column)}`;
+  },
+  alterColumnType(rel, column, type) {
+    return `alter table ${this.qualify(rel)} alter column ${this.quoteIdentifier(column)} set data type ${type}`;
+  },
+  // dbt-duckdb's snapshot_get_time is the local now(); UTC here, as current_timestamp() is.
+  snapshotTime: "cast(timezone('UTC', current_timestamp) as timestamp)",
   seedColumnType(t) {
     return SEED_TYPES[t];
   },
