@@ -7,7 +7,8 @@ import { compileWithQueries } from '../compile/run-queries.js';
 import { ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
 import { isExecutable, type ModelNode, type Node, type SeedNode, type SnapshotNode, type SourceNode } from '../parse/nodes.js';
-import { planModel } from '../plan/plan-model.js';
+import { incrementalStrategy, needsStaging, planIncrementalWrite } from '../plan/plan-incremental.js';
+import { planModel, tempRelation, type Plan } from '../plan/plan-model.js';
 import { redact } from '../core/secrets.js';
 import { parseCsv } from '../project/csv.js';
 import { typeSeed } from '../plan/seed-types.js';
@@ -286,14 +287,16 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   );
   const compiledPath = writeTargetFile(ctx, 'compiled', node, compiled.sql);
   const existing = ctx.existing.get(key) ?? null;
-  const columns = node.materialized === 'incremental' && existing === 'table' ? await tableColumns(ctx, conn, rel) : undefined;
-  const plan = planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns });
-  writeTargetFile(ctx, 'run', node, plan.statements.join(';\n\n'));
-  await runNodeHooks(ctx, node, 'pre-hook', conn);
+  const staged = await stagedIncremental(ctx, node, conn, compiled.sql, existing);
+  const columns = node.materialized === 'incremental' && existing === 'table' && !staged ? await tableColumns(ctx, conn, rel) : undefined;
+  const plan = staged ?? planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns });
+  writeTargetFile(ctx, 'run', node, [...(staged?.before ?? []), ...plan.statements].join(';\n\n'));
+  if (!staged) await runNodeHooks(ctx, node, 'pre-hook', conn);
   let results: QueryResult[];
   try {
     results = plan.atomic ? await conn.executeAtomic(plan.statements) : await runEach(conn, plan.statements);
   } catch (e) {
+    if (staged) await conn.execute(ctx.adapter.dialect.drop(staged.staging, 'table')).catch(() => undefined);
     const msg = redact(e instanceof Error ? e.message : String(e));
     throw new ProjectError('database', msg, { location: { file: node.file }, hint: `the compiled SQL is in ${compiledPath}` });
   }
@@ -309,6 +312,41 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
     compiledPath,
     relationName: ctx.adapter.dialect.qualify(rel),
   };
+}
+
+/**
+ * An incremental run that compares columns or matches keys: pre-hooks, then the new rows built into
+ * a staging table, then the plan that changes the table (schema change, write, staging dropped).
+ * Undefined when the run is a full build or a plain append.
+ */
+async function stagedIncremental(
+  ctx: ExecutionContext,
+  node: ModelNode,
+  conn: Connection,
+  sql: string,
+  existing: RelationType | null,
+): Promise<(Plan & { before: string[]; staging: RelationName }) | undefined> {
+  if (node.materialized !== 'incremental' || existing !== 'table') return undefined;
+  if ((ctx.options.fullRefresh && node.config.full_refresh !== false) || node.config.full_refresh === true) return undefined;
+  const d = ctx.adapter.dialect;
+  const strategy = incrementalStrategy(node, d);
+  if (!needsStaging(node, strategy)) return undefined;
+  const rel = node.relation!;
+  const staging = tempRelation(rel, '__model_incr');
+  await runNodeHooks(ctx, node, 'pre-hook', conn);
+  const create = d.createTableAs(staging, sql);
+  const columnsOf = async (r: RelationName) =>
+    (await conn.execute(d.listColumnTypesSql(r))).rows.map((row) => ({ name: String(row[0]), type: String(row[1]) }));
+  try {
+    const target = await columnsOf(rel);
+    await conn.execute(create);
+    const plan = planIncrementalWrite(node, d, strategy, staging, target, await columnsOf(staging));
+    return { ...plan, before: [create], staging };
+  } catch (e) {
+    await conn.execute(d.drop(staging, 'table')).catch(() => undefined);
+    if (e instanceof ProjectError) throw e;
+    throw new ProjectError('database', redact(e instanceof Error ? e.message : String(e)), { location: { file: node.file } });
+  }
 }
 
 /** An existing table's column names, in order, as the warehouse stores them. */

@@ -1,6 +1,6 @@
 import type { Dialect, RelationName, RelationType } from '../warehouse/dialect.js';
 import type { ModelNode } from '../parse/nodes.js';
-import { asList } from '../project/folder-config.js';
+import { incrementalStrategy, needsStaging, planIncrementalWrite } from './plan-incremental.js';
 
 /** What executing one model means: statements to run, and whether they form one atomic unit. */
 export interface Plan {
@@ -65,20 +65,11 @@ function planTable(rel: RelationName, sql: string, dialect: Dialect, existing: R
 }
 
 function planIncremental(node: ModelNode, rel: RelationName, sql: string, dialect: Dialect, columns: string[] | undefined): Plan {
-  const keys = asList(node.config.unique_key);
-  const strategy = node.config.incremental_strategy ?? (keys.length ? 'merge' : 'append');
-  if (strategy === 'append' || keys.length === 0) {
-    return { statements: [dialect.insertByName(rel, sql, columns)], atomic: false, rowsFrom: 0 };
-  }
-  const staged = tempRelation(rel, '__model_incr');
-  const write =
-    strategy === 'merge' && columns?.length
-      ? [dialect.merge(rel, staged, keys, columns)]
-      : // delete+insert: replace the rows whose key arrives again.
-        [dialect.deleteMatching(rel, staged, keys), dialect.insertByName(rel, `select * from ${dialect.qualify(staged)}`, columns)];
-  return {
-    statements: [dialect.createTableAs(staged, sql), ...write, dialect.drop(staged, 'table')],
-    atomic: true,
-    rowsFrom: write.length,
-  };
+  const strategy = incrementalStrategy(node, dialect);
+  if (!needsStaging(node, strategy)) return { statements: [dialect.insertByName(rel, sql, columns)], atomic: false, rowsFrom: 0 };
+  // Without the warehouse's answer, the new rows are taken to have the table's columns.
+  const cols = (columns ?? []).map((name) => ({ name, type: '' }));
+  const staging = tempRelation(rel, '__model_incr');
+  const write = planIncrementalWrite(node, dialect, strategy, staging, cols, cols);
+  return { statements: [dialect.createTableAs(staging, sql), ...write.statements], atomic: true, rowsFrom: (write.rowsFrom ?? 0) + 1 };
 }

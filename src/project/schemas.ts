@@ -62,6 +62,8 @@ export const nodeConfigSchema = z.looseObject({
   incremental_strategy: z.string().min(1).nullish(),
   on_schema_change: z.enum(['ignore', 'fail', 'append_new_columns', 'sync_all_columns']).nullish(),
   incremental_predicates: stringList.nullish(),
+  /** dbt's older name for incremental_predicates. */
+  predicates: stringList.nullish(),
   merge_update_columns: z.array(z.string()).nullish(),
   merge_exclude_columns: z.array(z.string()).nullish(),
   // snapshots

@@ -72,6 +72,7 @@ const HONOURED_CONFIGS = new Set([
   'incremental_strategy',
   'on_schema_change',
   'incremental_predicates',
+  'predicates',
   'merge_update_columns',
   'merge_exclude_columns',
   // snapshots

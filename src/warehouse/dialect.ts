@@ -31,8 +31,8 @@ export interface Dialect {
    * table's columns as the catalog stores them, for warehouses without INSERT … BY NAME.
    */
   insertByName(rel: RelationName, sql: string, columns?: string[]): string;
-  /** Deletes the rows of `target` whose `keys` match a row of `staged`. */
-  deleteMatching(target: RelationName, staged: RelationName, keys: string[]): string;
+  /** Deletes the rows of `target` whose `keys` match a row of `staged` (and that meet every one of `predicates`, SQL on the target's columns). */
+  deleteMatching(target: RelationName, staged: RelationName, keys: string[], predicates?: string[]): string;
   /** MERGE of `staged` into `target` on `keys`: matched rows updated, the rest inserted. */
   merge(target: RelationName, staged: RelationName, keys: string[], columns: string[]): string;
   /** A SELECT of one relation's columns as (name, type), in order. */

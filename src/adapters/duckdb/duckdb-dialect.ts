@@ -41,9 +41,10 @@ export const duckDbDialect: Dialect = {
   insertByName(rel, sql) {
     return `insert into ${this.qualify(rel)} by name (\n${sql}\n)`;
   },
-  deleteMatching(target, staged, keys) {
+  deleteMatching(target, staged, keys, predicates = []) {
     const on = keys.map((k) => `existing_rows.${this.quoteIdentifier(k)} = new_rows.${this.quoteIdentifier(k)}`).join(' and ');
-    return `delete from ${this.qualify(target)} as existing_rows where exists (select 1 from ${this.qualify(staged)} as new_rows where ${on})`;
+    const extra = predicates.map((p) => ` and (${p})`).join('');
+    return `delete from ${this.qualify(target)} as existing_rows where exists (select 1 from ${this.qualify(staged)} as new_rows where ${on})${extra}`;
   },
   merge(target, staged, keys, columns) {
     return mergeStatement(this, target, staged, keys, columns);

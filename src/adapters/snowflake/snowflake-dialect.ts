@@ -78,10 +78,11 @@ export const snowflakeDialect: Dialect = {
     const cols = columns.map(quoteStored).join(', ');
     return `insert into ${this.qualify(rel)} (${cols})\nselect ${cols} from (\n${sql}\n)`;
   },
-  deleteMatching(target, staged, keys) {
-    const t = this.qualify(target);
-    const s = this.qualify(staged);
-    return `delete from ${t} using ${s}\nwhere ${keys.map((k) => `${t}.${quote(k)} = ${s}.${quote(k)}`).join(' and ')}`;
+  deleteMatching(target, staged, keys, predicates = []) {
+    // dbt's get_delete_insert_merge_sql: the target's own columns stay unqualified for the predicates.
+    const list = keys.map(quote).join(', ');
+    const extra = predicates.map((p) => `\nand (${p})`).join('');
+    return `delete from ${this.qualify(target)}\nwhere (${list}) in (select distinct ${list} from ${this.qualify(staged)})${extra}`;
   },
   merge(target, staged, keys, columns) {
     return mergeStatement(this, target, staged, keys, columns, quoteStored);
