@@ -2,7 +2,7 @@ import type { RelationName } from '../warehouse/dialect.js';
 import { CteReference, Relation, relationKey } from '../warehouse/relation.js';
 import { InternalError, ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
-import type { ModelNode, Node, SourceNode, SqlNode, TestNode } from '../parse/nodes.js';
+import type { Node, SourceNode, SqlNode, TestNode } from '../parse/nodes.js';
 import { inertHooks } from '../templating/render-hooks.js';
 import type { CompiledTemplate } from '../templating/template-engine.js';
 import { kwargContextName } from '../parse/data-tests/add-data-tests.js';
