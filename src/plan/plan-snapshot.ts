@@ -252,7 +252,7 @@ export function checkSnapshotTarget(node: SnapshotNode, dialect: Dialect, target
   const needed = [names.dbt_valid_from, names.dbt_valid_to, names.dbt_scd_id, names.dbt_updated_at];
   const missing = needed.filter((n) => !targetColumns.some((t) => same(t.name, n)));
   if (missing.length) {
-    throw new ProjectError('project', `the table ${dialect.qualify(node.relation)} is not a snapshot of '${node.name}': it lacks ${missing.join(', ')}`, {
+    throw new ProjectError('project', `snapshot target is missing configured columns: ${dialect.qualify(node.relation)} has no ${missing.join(', ')}`, {
       location: { file: node.file },
       hint: 'a table of that name that no snapshot built is in the way; drop or rename it (or set snapshot_meta_column_names to the names it uses)',
     });
