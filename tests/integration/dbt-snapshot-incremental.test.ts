@@ -249,7 +249,7 @@ ${expected('cast(null as timestamp)')}`);
       const check = 'select dbt_valid_to, dbt_scd_id, dbt_is_deleted from {schema}.snapshot_actual where id = 1';
       await p.sql('delete from {schema}.seed where id = 1');
       await p.ok('snapshot');
-      let rows = await p.sql(check);
+      const rows = await p.sql(check);
       expect(rows).toHaveLength(2);
       expect(rows.filter((r) => r[0] === null && r[1] !== null && r[2] === 'True')).toHaveLength(1);
       expect(rows.filter((r) => r[0] !== null && r[1] !== null && r[2] === 'False')).toHaveLength(1);
@@ -373,3 +373,250 @@ describe('snapshot errors', () => {
     expect(first?.hint).toMatch(hint);
   });
 });
+
+// --- incremental/ -------------------------------------------------------------------------------
+
+const visitsSeed = `state,county,city,last_visit_date
+CT,Hartford,Hartford,2020-09-23
+MA,Suffolk,Boston,2020-02-12
+NJ,Mercer,Trenton,2022-01-01
+NY,Kings,Brooklyn,2021-04-02
+NY,New York,Manhattan,2021-04-01
+PA,Philadelphia,Philadelphia,2021-05-21
+CO,Denver,,2021-06-18
+`;
+const keyed = (
+  key: string,
+  columns = 'state as state, county as county, city as city, last_visit_date as last_visit_date',
+) => `{{ config(materialized='incremental', unique_key=${key}) }}
+select ${columns}
+from {{ ref('seed') }}
+{% if is_incremental() %}
+    where last_visit_date > (select max(last_visit_date) from {{ this }})
+{% endif %}
+`;
+const overwritten = `{{ config(materialized='table') }}
+select 'CT' as state, 'Hartford' as county, 'Hartford' as city, cast('2022-02-14' as date) as last_visit_date
+union all select 'MA', 'Suffolk', 'Boston', cast('2020-02-12' as date)
+union all select 'NJ', 'Mercer', 'Trenton', cast('2022-01-01' as date)
+union all select 'NY', 'Kings', 'Brooklyn', cast('2021-04-02' as date)
+union all select 'NY', 'New York', 'Manhattan', cast('2021-04-01' as date)
+union all select 'PA', 'Philadelphia', 'Philadelphia', cast('2021-05-21' as date)
+union all select 'CO', 'Denver', null, cast('2021-06-18' as date)
+`;
+const duplicateInsert = "insert into {schema}.seed (state, county, city, last_visit_date) values ('CT', 'Hartford', 'Hartford', cast('2022-02-14' as date))";
+const addNewRows = `insert into {schema}.seed (state, county, city, last_visit_date) values ('WA', 'King', 'Seattle', cast('2022-02-01' as date));
+insert into {schema}.seed (state, county, city, last_visit_date) values ('CA', 'Los Angeles', 'Los Angeles', cast('2022-02-01' as date))`;
+
+const schemaChangeModelA = `{{ config(materialized='table') }}
+with source_data as (
+    select 1 as id, 'aaa' as field1, 'bbb' as field2, 111 as field3, 'TTT' as field4
+    union all select 2 as id, 'ccc' as field1, 'ddd' as field2, 222 as field3, 'UUU' as field4
+    union all select 3 as id, 'eee' as field1, 'fff' as field2, 333 as field3, 'VVV' as field4
+    union all select 4 as id, 'ggg' as field1, 'hhh' as field2, 444 as field3, 'WWW' as field4
+    union all select 5 as id, 'iii' as field1, 'jjj' as field2, 555 as field3, 'XXX' as field4
+    union all select 6 as id, 'kkk' as field1, 'lll' as field2, 666 as field3, 'YYY' as field4
+)
+select id, field1, field2, field3, field4 from source_data
+`;
+/** An incremental model on model_a: the first run selects `first` from ids 1-3, later runs `later` from the rest. */
+const onSchemaChange = (mode: string, first: string, later: string) => `{{ config(materialized='incremental', unique_key='id', on_schema_change='${mode}') }}
+{% set string_type = dbt.type_string() %}
+with source_data as (select * from {{ ref('model_a') }})
+{% if is_incremental() %}
+select id, ${later} from source_data where id not in (select id from {{ this }})
+{% else %}
+select id, ${first} from source_data where id <= 3
+{% endif %}
+`;
+const str = (c: string) => `cast(${c} as {{ string_type }}) as ${c}`;
+const laterStr = (c: string) => `cast(case when id <= 3 then null else ${c} end as {{ string_type }}) as ${c}`;
+const targetModel = (cols: string) => `{{ config(materialized='table') }}
+{% set string_type = dbt.type_string() %}
+select id, ${cols} from {{ ref('model_a') }}
+`;
+
+const threeRows = `{% if not is_incremental() %}
+select 1 as id, 'hello' as msg, 'blue' as color
+union all select 2 as id, 'goodbye' as msg, 'red' as color
+{% else %}
+select 1 as id, 'hey' as msg, 'blue' as color
+union all select 2 as id, 'yo' as msg, 'green' as color
+union all select 3 as id, 'anyway' as msg, 'purple' as color
+{% endif %}
+`;
+
+for (const target of targets) {
+  describe(`incremental on ${target.name}`, () => {
+    // test_incremental_unique_id.py, BaseIncrementalUniqueKey: each case seeds, builds the model from
+    // scratch, changes the seed, runs the model once more and compares it with the expected relation.
+    const cases: [string, string, string, string, number][] = [
+      ['test__empty_unique_key_list', 'empty_unique_key_list', keyed('[]', '*'), 'seed', 9],
+      [
+        'test__no_unique_keys',
+        'no_unique_key',
+        "{{ config(materialized='incremental') }}\nselect * from {{ ref('seed') }}\n{% if is_incremental() %}where last_visit_date > (select max(last_visit_date) from {{ this }}){% endif %}\n",
+        'seed',
+        9,
+      ],
+      ['test__empty_str_unique_key', 'empty_str_unique_key', keyed("''", '*'), 'seed', 9],
+      ['test__one_unique_key', 'str_unique_key', keyed("'state'"), 'one_str__overwrite', 8],
+      ['test__unary_unique_key_list', 'unary_unique_key_list', keyed("['state']"), 'unique_key_list__inplace_overwrite', 8],
+      ['test__duplicated_unary_unique_key_list', 'duplicated_unary_unique_key_list', keyed("['state', 'state']"), 'unique_key_list__inplace_overwrite', 8],
+      ['test__trinary_unique_key_list', 'trinary_unique_key_list', keyed("['state', 'county', 'city']"), 'unique_key_list__inplace_overwrite', 8],
+      ['test__trinary_unique_key_list_no_update', 'nontyped_trinary_unique_key_list', keyed("['state', 'county', 'city']"), 'seed', 9],
+    ];
+    it.each(cases)('%s', async (_name, model, sql, expected, seedRows) => {
+      const p = new TestProject(target, {
+        'seeds/seed.csv': visitsSeed,
+        [`models/${model}.sql`]: sql,
+        'models/expected/one_str__overwrite.sql': overwritten,
+        'models/expected/unique_key_list__inplace_overwrite.sql': overwritten,
+      });
+      expect(await p.ok('seed', { select: ['seed'], fullRefresh: true })).toHaveLength(1);
+      expect(await p.ok('run', { select: [model], fullRefresh: true })).toHaveLength(1);
+      await p.sql(seedRows === 9 ? addNewRows : duplicateInsert);
+      expect(await p.sql('select * from {schema}.seed')).toHaveLength(seedRows);
+      expect(await p.ok('run', { select: [model] })).toHaveLength(1);
+      if (expected !== 'seed') expect(await p.ok('run', { select: [expected] })).toHaveLength(1);
+      await p.expectSame(model, expected);
+    });
+
+    // test_incremental_unique_id.py: test__bad_unique_key, test__bad_unique_key_list
+    it.each([
+      ['not_found_unique_key', keyed("'thisisnotacolumn'", '*')],
+      ['not_found_unique_key_list', "{{ config(materialized='incremental', unique_key=['state', 'thisisnotacolumn']) }}\nselect * from {{ ref('seed') }}\n"],
+    ])('test__bad_unique_key: %s is an error naming the column', async (model, sql) => {
+      const p = new TestProject(target, { 'seeds/seed.csv': visitsSeed, [`models/${model}.sql`]: sql });
+      await p.ok('seed', { fullRefresh: true });
+      await p.ok('run', { select: [model], fullRefresh: true });
+      const [result] = await p.run('run', { select: [model] });
+      expect(result!.status).toBe('error');
+      expect(result!.message.toLowerCase()).toContain('thisisnotacolumn');
+      expect(result!.error?.headline).toMatch(new RegExp(`^models/${model}\\.sql`));
+    });
+
+    // test_incremental_on_schema_change.py, BaseIncrementalOnSchemaChange: run twice, compare with the target model
+    const schemaCases: [string, string, string, string][] = [
+      ['test_run_incremental_ignore', 'incremental_ignore', onSchemaChange('ignore', 'field1, field2', 'field1, field2, field3, field4'), 'field1, field2'],
+      [
+        'test_run_incremental_append_new_columns',
+        'incremental_append_new_columns',
+        onSchemaChange('append_new_columns', `${str('field1')}, ${str('field2')}`, ['field1', 'field2', 'field3', 'field4'].map(str).join(', ')),
+        `${str('field1')}, ${str('field2')}, ${laterStr('field3')}, ${laterStr('field4')}`,
+      ],
+      [
+        'test_run_incremental_append_new_columns_remove_one',
+        'incremental_append_new_columns_remove_one',
+        onSchemaChange('append_new_columns', `${str('field1')}, ${str('field2')}`, ['field1', 'field3', 'field4'].map(str).join(', ')),
+        `${str('field1')}, cast(case when id > 3 then null else field2 end as {{ string_type }}) as field2, ${laterStr('field3')}, ${laterStr('field4')}`,
+      ],
+      [
+        'test_run_incremental_sync_all_columns',
+        'incremental_sync_all_columns',
+        onSchemaChange('sync_all_columns', `${str('field1')}, ${str('field2')}`, ['field1', 'field3', 'field4'].map(str).join(', ')),
+        `${str('field1')}, ${laterStr('field3')}, ${laterStr('field4')}`,
+      ],
+      [
+        'test_run_incremental_sync_remove_only',
+        'incremental_sync_remove_only',
+        onSchemaChange('sync_all_columns', `${str('field1')}, ${str('field2')}`, str('field1')),
+        str('field1'),
+      ],
+    ];
+    it.each(schemaCases)('%s', async (_name, model, sql, targetCols) => {
+      const p = new TestProject(target, {
+        'models/model_a.sql': schemaChangeModelA,
+        [`models/${model}.sql`]: sql,
+        [`models/${model}_target.sql`]: targetModel(targetCols),
+      });
+      const select = [`model_a ${model} ${model}_target`];
+      expect(await p.ok('run', { select })).toHaveLength(3);
+      expect(await p.ok('run', { select })).toHaveLength(3);
+      await p.expectSame(model, `${model}_target`);
+    });
+
+    // test_incremental_on_schema_change.py: test_run_incremental_fail_on_schema_change
+    it('test_run_incremental_fail_on_schema_change: names the columns that differ, changes nothing', async () => {
+      const p = new TestProject(target, {
+        'models/model_a.sql': schemaChangeModelA,
+        'models/incremental_fail.sql': onSchemaChange('fail', 'field1, field3', 'field1, field2').replace('where id not in (select id from {{ this }})', ''),
+      });
+      await p.ok('run');
+      const before = await p.rowsOf('incremental_fail');
+      const results = await p.run('run', { select: ['incremental_fail'] });
+      expect(results[0]!.status).toBe('error');
+      expect(results[0]!.message).toMatch(/new columns: field2; columns gone: field3/i);
+      expect(results[0]!.error?.hint).toMatch(/append_new_columns or sync_all_columns/);
+      expect(results[0]!.error?.headline).toMatch(/^models\/incremental_fail\.sql/);
+      expect(await p.rowsOf('incremental_fail')).toEqual(before);
+    });
+
+    // test_incremental_predicates.py, BaseIncrementalPredicates (delete+insert; and the merge and `predicates` forms dbt-redshift runs)
+    it.each([
+      ['delete+insert', 'incremental_predicates', 'id != 2'],
+      ['delete+insert', 'predicates', 'id != 2'],
+      ['merge', 'incremental_predicates', 'dbt_internal_dest.id != 2'],
+      ['merge', 'predicates', 'dbt_internal_dest.id != 2'],
+    ])('test__incremental_predicates: %s with +%s', async (strategy, key, predicate) => {
+      const p = new TestProject(target, {
+        'project.yml': `name: test\nprofile: p\nmodels:\n  +${key}: ["${predicate}"]\n  +incremental_strategy: ${strategy}\n`,
+        'models/delete_insert_incremental_predicates.sql': `{{ config(materialized='incremental', unique_key='id') }}\n${threeRows}`,
+        'seeds/expected_delete_insert_incremental_predicates.csv': 'id,msg,color\n1,hey,blue\n2,goodbye,red\n2,yo,green\n3,anyway,purple\n',
+      });
+      await p.ok('seed');
+      await p.ok('run');
+      await p.ok('run');
+      await p.expectSame('delete_insert_incremental_predicates', 'expected_delete_insert_incremental_predicates');
+    });
+
+    // test_incremental_merge_exclude_columns.py, BaseMergeExcludeColumns
+    it('test__merge_exclude_columns', async () => {
+      const p = new TestProject(target, {
+        'models/merge_exclude_columns.sql': `{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge', merge_exclude_columns=['msg']) }}\n${threeRows}`,
+        'seeds/expected_merge_exclude_columns.csv': 'id,msg,color\n1,hello,blue\n2,goodbye,green\n3,anyway,purple\n',
+      });
+      await p.ok('seed');
+      await p.ok('run');
+      await p.ok('run');
+      await p.expectSame('merge_exclude_columns', 'expected_merge_exclude_columns');
+    });
+
+    // dbt-adapters merge.sql (get_merge_update_columns): merge_update_columns updates only the columns named
+    it('merge_update_columns updates only the named columns; naming both kinds is an error', async () => {
+      const p = new TestProject(target, {
+        'models/merge_update_columns.sql': `{{ config(materialized='incremental', unique_key='id', merge_update_columns=['color']) }}\n${threeRows}`,
+        'seeds/expected_merge_update_columns.csv': 'id,msg,color\n1,hello,blue\n2,goodbye,green\n3,anyway,purple\n',
+        'models/both.sql': `{{ config(materialized='incremental', unique_key='id', merge_update_columns=['color'], merge_exclude_columns=['msg']) }}\n${threeRows}`,
+      });
+      await p.ok('seed');
+      await p.ok('run');
+      const second = await p.run('run');
+      await p.expectSame('merge_update_columns', 'expected_merge_update_columns');
+      const both = second.find((r) => r.node.name === 'both')!;
+      expect(both.status).toBe('error');
+      expect(both.message).toMatch(/cannot set both merge_update_columns and merge_exclude_columns/);
+    });
+
+    // dbt-adapters base/impl.py (get_incremental_strategy_macro): a built-in strategy the adapter lacks is an error
+    it('refuses a strategy the target does not have, naming the file and the ones it has', async () => {
+      const p = new TestProject(target, {
+        'models/overwrite.sql': `{{ config(materialized='incremental', incremental_strategy='insert_overwrite') }}\nselect 1 as id\n`,
+        'models/unknown.sql': `{{ config(materialized='incremental', incremental_strategy='upsert_please') }}\nselect 1 as id\n`,
+      });
+      await p.ok('run');
+      const results = await p.run('run');
+      const byName = Object.fromEntries(results.map((r) => [r.node.name, r]));
+      expect(byName.unknown!.status).toBe('error');
+      expect(byName.unknown!.error?.headline).toMatch(/^models\/unknown\.sql: error \[project\]: incremental_strategy 'upsert_please' is not a known strategy/);
+      if (target.name === 'duckdb') {
+        expect(byName.overwrite!.message).toMatch(/the incremental strategy 'insert_overwrite' is not valid for this adapter/);
+        expect(byName.overwrite!.error?.hint).toMatch(/append, delete\+insert, merge/);
+      } else {
+        // Snowflake's insert_overwrite replaces every row (dbt-snowflake's get_incremental_insert_overwrite_sql).
+        expect(byName.overwrite!.status).toBe('success');
+        expect(await p.sql('select count(*) from {schema}.overwrite')).toEqual([[1]]);
+      }
+    });
+  });
+}
