@@ -3,6 +3,7 @@ import { ProjectError } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
 import { writeNodeSql } from '../core/target-files.js';
 import type { SnapshotNode } from '../parse/nodes.js';
+import { snapshotSqlFile } from '../parse/snapshots.js';
 import { type CatalogColumn, checkSnapshotTarget, planSnapshotBuild, SnapshotSql, stagingRelation } from '../plan/plan-snapshot.js';
 import type { Connection } from '../warehouse/adapter.js';
 import type { RelationName } from '../warehouse/dialect.js';
@@ -27,7 +28,7 @@ export async function runSnapshot(ctx: ExecutionContext, node: SnapshotNode, con
   const rel = node.relation;
   const key = relationKey(rel);
   const compiled = await compileWithQueries(ctx.ws, node, { existing: new Set(ctx.existing.keys()), log: (m) => ctx.options.reporter.info(m) }, conn);
-  const compiledPath = writeNodeSql(ctx.ws.project, 'compiled', node.file.replace(/\.ya?ml$/, '.sql'), compiled.sql);
+  const compiledPath = writeNodeSql(ctx.ws.project, 'compiled', snapshotSqlFile(node), compiled.sql);
   const existing = ctx.existing.get(key) ?? null;
   const fail = (e: unknown): never => {
     if (e instanceof ProjectError) throw e;
@@ -41,7 +42,7 @@ export async function runSnapshot(ctx: ExecutionContext, node: SnapshotNode, con
   let verb: string;
   if (existing !== 'table') {
     const plan = planSnapshotBuild(node, compiled.sql, d, existing);
-    writeNodeSql(ctx.ws.project, 'run', node.file.replace(/\.ya?ml$/, '.sql'), plan.statements.join(';\n\n'));
+    writeNodeSql(ctx.ws.project, 'run', snapshotSqlFile(node), plan.statements.join(';\n\n'));
     const results = await conn.executeAtomic(plan.statements).catch(fail);
     rows = results[0]?.rowsAffected;
     verb = 'SELECT';
@@ -62,7 +63,7 @@ export async function runSnapshot(ctx: ExecutionContext, node: SnapshotNode, con
       stagingColumns = await catalogColumns(ctx, conn, staging);
       const apply = [...snap.applyStatements(stagingColumns, targetColumns), d.drop(staging, 'table')];
       statements.push(...apply);
-      writeNodeSql(ctx.ws.project, 'run', node.file.replace(/\.ya?ml$/, '.sql'), statements.join(';\n\n'));
+      writeNodeSql(ctx.ws.project, 'run', snapshotSqlFile(node), statements.join(';\n\n'));
       const results = await conn.executeAtomic(apply);
       rows = results[results.length - 2]?.rowsAffected;
     } catch (e) {

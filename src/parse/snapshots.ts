@@ -252,3 +252,8 @@ export function snapshotSpec(name: string, config: NodeConfig, fail: (message: s
     validToCurrent: config.dbt_valid_to_current ?? undefined,
   };
 }
+
+/** Where a snapshot's SQL goes under target/: its .sql file, or `<name>.sql` beside the YAML that defines it. */
+export function snapshotSqlFile(node: SnapshotNode): string {
+  return /\.ya?ml$/.test(node.file) ? `${node.file.slice(0, node.file.lastIndexOf('/') + 1)}${node.name}.sql` : node.file;
+}

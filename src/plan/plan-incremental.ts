@@ -2,8 +2,8 @@ import { ProjectError } from '../core/errors.js';
 import type { ModelNode } from '../parse/nodes.js';
 import { asList } from '../project/folder-config.js';
 import type { Dialect, RelationName } from '../warehouse/dialect.js';
-import type { Plan } from './plan-model.js';
-import type { CatalogColumn } from './plan-snapshot.js';
+import type { Plan } from './plan.js';
+import type { ColumnInfo as CatalogColumn } from '../warehouse/adapter.js';
 
 export type IncrementalStrategy = 'append' | 'merge' | 'delete+insert' | 'insert_overwrite';
 

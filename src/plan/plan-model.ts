@@ -1,16 +1,7 @@
 import type { Dialect, RelationName, RelationType } from '../warehouse/dialect.js';
+import { type Plan, tempRelation } from './plan.js';
 import type { ModelNode } from '../parse/nodes.js';
 import { incrementalStrategy, needsStaging, planIncrementalWrite } from './plan-incremental.js';
-
-/** What executing one model means: statements to run, and whether they form one atomic unit. */
-export interface Plan {
-  statements: string[];
-  atomic: boolean;
-  /** Index of the statement whose row count is the node's "rows" figure. */
-  rowsFrom?: number;
-  /** Set when the plan is a full (re)build of an incremental model. */
-  fullBuild?: boolean;
-}
 
 export interface PlanContext {
   /** The type of the relation already in the warehouse at the node's name, if any. */
@@ -21,10 +12,6 @@ export interface PlanContext {
    * runner reads them for an incremental model whose table exists).
    */
   columns?: string[];
-}
-
-export function tempRelation(rel: RelationName, suffix = '__model_tmp'): RelationName {
-  return { ...rel, identifier: `${rel.identifier}${suffix}` };
 }
 
 /**

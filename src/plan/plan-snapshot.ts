@@ -1,13 +1,11 @@
 import { ProjectError } from '../core/errors.js';
 import type { SnapshotNode } from '../parse/nodes.js';
+import type { ColumnInfo } from '../warehouse/adapter.js';
 import type { Dialect, RelationType } from '../warehouse/dialect.js';
-import { type Plan, tempRelation } from './plan-model.js';
+import { type Plan, tempRelation } from './plan.js';
 
 /** A column as the warehouse's catalog stores it. */
-export interface CatalogColumn {
-  name: string;
-  type: string;
-}
+export type CatalogColumn = ColumnInfo;
 
 /** Columns of the staging table that are the merge's bookkeeping, never copied into the snapshot. */
 function isBookkeeping(name: string): boolean {
