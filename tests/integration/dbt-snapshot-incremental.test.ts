@@ -620,3 +620,43 @@ for (const target of targets) {
     });
   });
 }
+
+for (const target of targets) {
+  describe(`a failed run keeps the previous table, on ${target.name}`, () => {
+    const leftovers = async (p: TestProject) =>
+      (await p.sql(`select table_name from information_schema.tables where lower(table_schema) = '${p.schema}' and lower(table_name) like '%__model_%'`))
+        .length;
+
+    it('a snapshot whose merge fails leaves its history as it was', async () => {
+      const p = new TestProject(target, {
+        'snapshots/snap.sql': `{% snapshot snap %}{{ config(unique_key='id', strategy='timestamp', updated_at='updated_at') }}
+select 1 as id, {% if var('bad', false) %}'not a number'{% else %}1{% endif %} as v, cast('2024-01-0{{ var("day", 1) }}' as timestamp) as updated_at
+{% endsnapshot %}\n`,
+      });
+      await p.ok('snapshot');
+      const before = await p.rowsOf('snap');
+      const { summary } = await execute('snapshot', { projectDir: p.dir, vars: '{bad: true, day: 2}' });
+      expect(summary.results[0]!.status).toBe('error');
+      expect(summary.results[0]!.error?.headline).toMatch(/^snapshots\/snap\.sql: error \[database\]/);
+      expect(await p.rowsOf('snap')).toEqual(before);
+      expect(await leftovers(p)).toBe(0);
+    });
+
+    it('an incremental write that fails leaves the rows as they were', async () => {
+      const p = new TestProject(target, {
+        'models/inc.sql': `{{ config(materialized='incremental', unique_key='id', on_schema_change='append_new_columns') }}
+{% if is_incremental() %}select 2 as id, 'not a number' as v, 'new' as w{% else %}select 1 as id, 1 as v{% endif %}\n`,
+      });
+      await p.ok('run');
+      const rows = () => p.sql('select id, v from {schema}.inc order by id');
+      const before = await rows();
+      const [result] = await p.run('run');
+      expect(result!.status).toBe('error');
+      expect(await rows()).toEqual(before);
+      expect(await leftovers(p)).toBe(0);
+      // DuckDB rolls the added column back with the failed insert; Snowflake commits DDL at once (as dbt-snowflake does).
+      const columns = await p.sql(`select column_name from information_schema.columns where lower(table_schema) = '${p.schema}' and lower(table_name) = 'inc'`);
+      expect(columns.map((c) => String(c[0]).toLowerCase()).sort()).toEqual(target.name === 'duckdb' ? ['id', 'v'] : ['id', 'v', 'w']);
+    });
+  });
+}
