@@ -660,3 +660,91 @@ select 1 as id, {% if var('bad', false) %}'not a number'{% else %}1{% endif %} a
     });
   });
 }
+
+// basic/files.py's seeds, in a shorter form: `added` is `base` and ten more rows.
+const baseCsv = `id,name,some_date
+1,Easton,1981-05-20T06:46:51
+2,Lillian,1978-09-03T18:10:33
+3,Jeremiah,1982-03-11T03:59:51
+4,Nolan,1976-05-06T20:21:35
+5,Hannah,1982-06-23T05:41:26
+6,Eleanor,1991-08-10T23:12:21
+7,Lily,1971-03-29T14:58:02
+8,Jonathan,1988-02-26T02:55:24
+9,Adrian,1994-02-09T13:14:23
+10,Nora,1976-03-01T16:51:39
+`;
+const addedCsv = `${baseCsv}11,Mateo,2014-09-08T17:04:27
+12,Julian,2000-02-05T11:48:30
+13,Gabriel,2001-07-11T07:32:52
+14,Isaac,2002-11-25T03:22:28
+15,Levi,2009-11-16T11:57:15
+16,Elizabeth,2005-04-10T03:50:11
+17,Grayson,2019-08-07T19:28:17
+18,Dylan,2014-03-02T11:50:41
+19,Jayden,2009-06-07T07:12:49
+20,Luke,2003-12-06T21:42:18
+`;
+const checkColsSnapshot = (name: string, cols: string) => `{% snapshot ${name} %}
+    {{ config(check_cols=${cols}, unique_key='id', strategy='check', target_database=database, target_schema=schema) }}
+    select * from {{ ref(var('seed_name', 'base')) }}
+{% endsnapshot %}
+`;
+
+for (const target of targets) {
+  describe(`basic/ snapshot cases on ${target.name}`, () => {
+    const count = async (p: TestProject, rel: string) => Number((await p.sql(`select count(*) from {schema}.${rel}`))[0]![0]);
+    const snapshot = (p: TestProject, vars?: string) => execute('snapshot', { projectDir: p.dir, vars }).then((r) => r.summary.results);
+
+    // basic/test_snapshot_check_cols.py, BaseSnapshotCheckCols
+    it('test_snapshot_check_cols', async () => {
+      const p = new TestProject(target, {
+        'seeds/base.csv': baseCsv,
+        'seeds/added.csv': addedCsv,
+        'snapshots/cc_all_snapshot.sql': checkColsSnapshot('cc_all_snapshot', "'all'"),
+        'snapshots/cc_date_snapshot.sql': checkColsSnapshot('cc_date_snapshot', "['some_date']"),
+        'snapshots/cc_name_snapshot.sql': checkColsSnapshot('cc_name_snapshot', "['name']"),
+      });
+      expect(await p.ok('seed')).toHaveLength(2);
+      const counts = async () => [await count(p, 'cc_all_snapshot'), await count(p, 'cc_name_snapshot'), await count(p, 'cc_date_snapshot')];
+      const allOk = (rs: NodeResult[]) => expect(rs.map((r) => r.status)).toEqual(['success', 'success', 'success']);
+      allOk(await snapshot(p));
+      expect(await counts()).toEqual([10, 10, 10]);
+      allOk(await snapshot(p, '{seed_name: added}'));
+      expect(await counts()).toEqual([20, 20, 20]);
+      await p.sql("update {schema}.added set some_date = some_date + interval '1 day' where id > 10 and id < 21");
+      allOk(await snapshot(p, '{seed_name: added}'));
+      // cc_name does not compare some_date
+      expect(await counts()).toEqual([30, 20, 30]);
+      await p.sql("update {schema}.added set name = name || '_updated' where id < 11");
+      allOk(await snapshot(p, '{seed_name: added}'));
+      // cc_date does not compare name
+      expect(await counts()).toEqual([40, 30, 30]);
+    });
+
+    // basic/test_snapshot_timestamp.py, BaseSnapshotTimestamp
+    it('test_snapshot_timestamp', async () => {
+      const p = new TestProject(target, {
+        'seeds/base.csv': baseCsv,
+        'seeds/added.csv': addedCsv,
+        'snapshots/ts_snapshot.sql': `{% snapshot ts_snapshot %}
+    {{ config(strategy='timestamp', unique_key='id', updated_at='some_date', target_database=database, target_schema=schema) }}
+    select * from {{ ref(var('seed_name', 'base')) }}
+{% endsnapshot %}
+`,
+      });
+      await p.ok('seed');
+      await snapshot(p);
+      expect(await count(p, 'ts_snapshot')).toBe(10);
+      await snapshot(p, '{seed_name: added}');
+      expect(await count(p, 'ts_snapshot')).toBe(20);
+      await p.sql("update {schema}.added set some_date = some_date + interval '1 day' where id > 10 and id < 21");
+      await snapshot(p, '{seed_name: added}');
+      expect(await count(p, 'ts_snapshot')).toBe(30);
+      // A change without a newer timestamp is not a new version.
+      await p.sql("update {schema}.added set name = name || '_updated' where id < 11");
+      await snapshot(p, '{seed_name: added}');
+      expect(await count(p, 'ts_snapshot')).toBe(30);
+    });
+  });
+}
