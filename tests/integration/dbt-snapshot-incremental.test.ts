@@ -196,9 +196,9 @@ for (const target of targets) {
     it('puts dbt_valid_to_current in the current rows instead of null', async () => {
       const p = new TestProject(target, {
         'snapshots/snapshot.sql': snapshotActual,
-        'models/snapshots.yml': snapshotsYml(`      dbt_valid_to_current: "cast('2099-12-31' as date)"\n${metaNames}`),
+        'models/snapshots.yml': snapshotsYml(`      dbt_valid_to_current: "date('2099-12-31')"\n${metaNames}`),
       });
-      const current = "cast(cast('2099-12-31' as date) as timestamp)";
+      const current = "cast(date('2099-12-31') as timestamp)";
       await p.sql(`${createSeed};\ncreate table {schema}.snapshot_expected (${expectedCols('test')});\n${seedRows};\n${expectedSelect('test', current)}`);
       await p.ok('snapshot');
       const first = await p.sql('select id, test_valid_to from {schema}.snapshot_actual order by id');
@@ -232,11 +232,17 @@ ${expected('cast(null as timestamp)')}`);
       await p.expectSame('snapshot_actual', 'snapshot_expected');
     });
 
-    // new_record_timestamp_mode.py, BaseSnapshotNewRecordTimestampMode
-    it('hard_deletes: new_record records a deletion as a row of its own, and a return as a new version', async () => {
+    // new_record_timestamp_mode.py, BaseSnapshotNewRecordTimestampMode; new_record_check_mode.py,
+    // BaseSnapshotNewRecordCheckMode (the same steps with strategy check, check_cols all). In check
+    // mode the versions' times are the snapshot's time, not updated_at, so the comparison with the
+    // expected table (whose times are updated_at) is made on the timestamp strategy only.
+    it.each([
+      ['timestamp', snapshotsYml('      hard_deletes: new_record\n')],
+      ['check', 'snapshots:\n  - name: snapshot_actual\n    config:\n      strategy: check\n      check_cols: all\n      hard_deletes: new_record\n'],
+    ])('hard_deletes: new_record (%s) records a deletion as a row of its own, and a return as a new version', async (strategy, yml) => {
       const p = new TestProject(target, {
         'snapshots/snapshot.sql': snapshotActual,
-        'models/snapshots.yml': snapshotsYml('      hard_deletes: new_record\n'),
+        'models/snapshots.yml': yml,
         'models/ref_snapshot.sql': "select * from {{ ref('snapshot_actual') }}\n",
       });
       const ex = (where = '') => expectedSelect('dbt', 'cast(null as timestamp)', where, ", 'False' as dbt_is_deleted");
@@ -244,7 +250,8 @@ ${expected('cast(null as timestamp)')}`);
       expect(await p.ok('snapshot')).toHaveLength(1);
       await p.sql(`${invalidate('dbt')};\n${ex('where id >= 4 and id <= 6')}`);
       expect(await p.ok('snapshot')).toHaveLength(1);
-      await p.expectSame('snapshot_actual', 'snapshot_expected');
+      if (strategy === 'timestamp') await p.expectSame('snapshot_actual', 'snapshot_expected');
+      else expect(await p.sql('select * from {schema}.snapshot_actual')).toHaveLength(9);
 
       const check = 'select dbt_valid_to, dbt_scd_id, dbt_is_deleted from {schema}.snapshot_actual where id = 1';
       await p.sql('delete from {schema}.seed where id = 1');
@@ -299,21 +306,22 @@ ${expected('cast(null as timestamp)')}`);
     });
 
     // new_record_dbt_valid_to_current.py, BaseSnapshotNewRecordDbtValidToCurrent
-    it('new_record with dbt_valid_to_current: the deletion row is current with the configured date', async () => {
+    it('new_record with dbt_valid_to_current: a deletion is recorded once, however often the snapshot runs', async () => {
       const p = new TestProject(target, {
-        'snapshots/snapshot.sql': snapshotActual,
-        'models/snapshots.yml': snapshotsYml(`      hard_deletes: new_record\n      dbt_valid_to_current: "cast('2099-12-31' as date)"\n`),
+        'snapshots/snapshot.sql': '{% snapshot snapshot_actual %}\n    select * from {{ target.database }}.{{ target.schema }}.seed\n{% endsnapshot %}\n',
+        'models/snapshots.yml':
+          'snapshots:\n  - name: snapshot_actual\n    config:\n      unique_key: id\n      strategy: check\n      check_cols: all\n      hard_deletes: new_record\n      dbt_valid_to_current: "date(\'9999-12-31\')"\n',
       });
-      await p.sql(`${createSeed};\n${seedRows}`);
+      await p.sql(
+        "create table {schema}.seed (id INTEGER, first_name VARCHAR(50));\ninsert into {schema}.seed (id, first_name) values (1, 'Judith'), (2, 'Arthur')",
+      );
       await p.ok('snapshot');
-      await p.sql('delete from {schema}.seed where id = 3');
+      await p.sql('delete from {schema}.seed where id = 1');
       await p.ok('snapshot');
-      const rows = await p.sql('select dbt_valid_to, dbt_is_deleted from {schema}.snapshot_actual where id = 3 order by dbt_valid_from');
-      expect(rows).toHaveLength(2);
-      expect(String(rows[0]![0]).slice(0, 10)).not.toBe('2099-12-31');
-      expect([String(rows[1]![0]).slice(0, 10), rows[1]![1]]).toEqual(['2099-12-31', 'True']);
       await p.ok('snapshot');
-      expect(await p.sql('select * from {schema}.snapshot_actual where id = 3')).toHaveLength(2);
+      expect(await p.sql("select dbt_scd_id from {schema}.snapshot_actual where id = 1 and dbt_is_deleted = 'True'")).toHaveLength(1);
+      const current = await p.sql("select dbt_valid_to from {schema}.snapshot_actual where id = 1 and dbt_is_deleted = 'True'");
+      expect(String(current[0]![0]).slice(0, 10)).toBe('9999-12-31');
     });
 
     // test_ephemeral_snapshot_hard_deletes.py, BaseSnapshotEphemeralHardDeletes (upstream writes the
@@ -333,6 +341,22 @@ insert into {schema}.src_customers values (1, 'John', 'Doe', 'john.doe@example.c
       expect(await p.sql('select count(*) from {schema}.snapshot_customers')).toEqual([[3]]);
       await p.sql("alter table {schema}.src_customers add column dummy_column VARCHAR(50) default 'dummy_value'");
       expect(await p.ok('snapshot')).toHaveLength(1);
+    });
+
+    // dbt-adapters snapshots/helpers.sql: hard_deletes 'invalidate' (and the older invalidate_hard_deletes: true) closes a deleted row
+    it.each([['hard_deletes: invalidate'], ['invalidate_hard_deletes: true']])('%s closes the current version of a deleted row', async (setting) => {
+      const p = new TestProject(target, {
+        'snapshots/snapshot.sql': snapshotActual,
+        'models/snapshots.yml': snapshotsYml(`      ${setting}\n`),
+      });
+      await p.sql(`${createSeed};\n${seedRows}`);
+      await p.ok('snapshot');
+      await p.sql('delete from {schema}.seed where id = 2');
+      await p.ok('snapshot');
+      await p.ok('snapshot');
+      const rows = await p.sql('select dbt_valid_to is null from {schema}.snapshot_actual where id = 2');
+      expect(rows.map((r) => Boolean(r[0]))).toEqual([false]);
+      expect(await p.sql('select * from {schema}.snapshot_actual where dbt_valid_to is null')).toHaveLength(5);
     });
 
     it('builds snapshots in graph order inside build, is selected by name and resource_type, and ref() reads it', async () => {
