@@ -1,9 +1,16 @@
-import { ProjectError } from '../core/errors.js';
+import { ProjectError, type SourceLocation } from '../core/errors.js';
+import { callSite } from '../templating/call-sites.js';
 import type { ModelNode } from '../parse/nodes.js';
 import { asList } from '../project/folder-config.js';
 import type { Dialect, RelationName } from '../warehouse/dialect.js';
 import type { Plan } from './plan.js';
 import type { ColumnInfo as CatalogColumn } from '../warehouse/adapter.js';
+
+/** Where the model sets `key`: its config() call when the key is written there, else just the file. */
+function configSite(node: ModelNode, key: string): { location: SourceLocation; source?: string } {
+  const at = node.rawSql.includes(key) ? callSite(node.rawSql, 'config') : undefined;
+  return at ? { location: { file: node.file, ...at }, source: node.rawSql } : { location: { file: node.file } };
+}
 
 export type IncrementalStrategy = 'append' | 'merge' | 'delete+insert' | 'insert_overwrite';
 
@@ -38,7 +45,7 @@ export function incrementalStrategy(node: ModelNode, dialect: Dialect): Incremen
       : BUILTIN.includes(asked)
         ? `the incremental strategy '${asked}' is not valid for this adapter (${target})`
         : `incremental_strategy '${asked}' is not a known strategy`;
-  throw new ProjectError('project', message, { location: { file: node.file }, hint: `on ${target} use one of: ${valid.join(', ')}` });
+  throw new ProjectError('project', message, { ...configSite(node, 'incremental_strategy'), hint: `on ${target} use one of: ${valid.join(', ')}` });
 }
 
 /** Whether the new rows are built into a staging table first (to compare columns or match keys). */
@@ -102,7 +109,7 @@ export function planIncrementalWrite(
   for (const k of keys) {
     if (/^[A-Za-z_][A-Za-z0-9_$]*$/.test(k) && !find(staged, k)) {
       throw new ProjectError('project', `unique_key '${k}' is not a column of the model's query`, {
-        location: { file: node.file },
+        ...configSite(node, 'unique_key'),
         hint: `the query returns: ${staged.map((c) => c.name).join(', ')}`,
       });
     }
@@ -114,7 +121,7 @@ export function planIncrementalWrite(
     const changed = ch.added.length > 0 || ch.removed.length > 0 || ch.retyped.length > 0;
     if (changed && onChange === 'fail') {
       throw new ProjectError('project', `the model's columns no longer match its table ${dialect.qualify(rel)}: ${describeChanges(ch)}`, {
-        location: { file: node.file },
+        ...configSite(node, 'on_schema_change'),
         hint: "on_schema_change is 'fail': set it to append_new_columns or sync_all_columns, run with --full-refresh to rebuild the table, or change the table by hand. Nothing was changed.",
       });
     }
@@ -165,7 +172,7 @@ function mergeSql(
   const exclude = node.config.merge_exclude_columns;
   if (include?.length && exclude?.length) {
     throw new ProjectError('project', 'a model cannot set both merge_update_columns and merge_exclude_columns', {
-      location: { file: node.file },
+      ...configSite(node, 'merge_'),
       hint: 'keep the one that is shorter to write: the columns a match updates, or the ones it leaves alone',
     });
   }
@@ -174,7 +181,12 @@ function mergeSql(
   if (include?.length) {
     update = include.map((c) => {
       const found = find(dest, c);
-      if (!found) throw new ProjectError('project', `merge_update_columns names '${c}', which is not a column of the table`, { location: { file: node.file } });
+      if (!found) {
+        throw new ProjectError('project', `merge_update_columns names '${c}', which is not a column of the table`, {
+          ...configSite(node, 'merge_update_columns'),
+          hint: `the table has: ${dest.map((d) => d.name).join(', ')}`,
+        });
+      }
       return dialect.quoteColumn(found.name);
     });
   } else if (exclude?.length) update = dest.filter((c) => !exclude.some((x) => same(x, c.name))).map((c) => dialect.quoteColumn(c.name));

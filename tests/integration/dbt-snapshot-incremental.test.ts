@@ -6,7 +6,7 @@ import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, execute, openProject } from '../../src/index.js';
 import type { NodeResult } from '../../src/execute/results.js';
-import { writeProject } from '../helpers/project.js';
+import { runModel, writeProject } from '../helpers/project.js';
 
 const PASSWORD = 'model-password';
 let emulator: SnowflakeEmulator | undefined;
@@ -375,6 +375,22 @@ insert into {schema}.src_customers values (1, 'John', 'Doe', 'john.doe@example.c
 }
 
 describe('snapshot errors', () => {
+  it('model snapshot runs the snapshots from the command line; a mistake exits 2 with file:line and a hint', async () => {
+    const dir = writeProject({
+      'project.yml': 'name: test\nprofile: p\n',
+      'profiles.yml': targets[0]!.profiles('main'),
+      'snapshots/snap.sql': "{% snapshot snap %}\n{{ config(unique_key='id', strategy='check', check_cols='all') }}\nselect 1 as id\n{% endsnapshot %}\n",
+    });
+    const ok = await runModel(['snapshot'], { cwd: dir });
+    expect(ok.code, ok.stderr + ok.stdout).toBe(0);
+    expect(ok.stdout + ok.stderr).toMatch(/OK snapshot main\.snap \.+ \[SELECT 1/);
+    writeProject({ 'snapshots/snap.sql': "{% snapshot snap %}\n{{ config(strategy='check', check_cols='all') }}\nselect 1 as id\n{% endsnapshot %}\n" }, dir);
+    const bad = await runModel(['snapshot'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/snapshots\/snap\.sql:2:4: error \[project\]: snapshot 'snap' has no unique_key/);
+    expect(bad.stderr).toMatch(/hint: set unique_key/);
+  });
+
   it.each([
     ["{{ config(strategy='timestamp', updated_at='u') }}", /snapshot 'snap' has no unique_key/, /set unique_key/],
     ["{{ config(unique_key='id', updated_at='u') }}", /snapshot 'snap' has no strategy/, /strategy='timestamp'/],
@@ -572,7 +588,7 @@ for (const target of targets) {
       expect(results[0]!.status).toBe('error');
       expect(results[0]!.message).toMatch(/new columns: field2; columns gone: field3/i);
       expect(results[0]!.error?.hint).toMatch(/append_new_columns or sync_all_columns/);
-      expect(results[0]!.error?.headline).toMatch(/^models\/incremental_fail\.sql/);
+      expect(results[0]!.error?.headline).toMatch(/^models\/incremental_fail\.sql:1:4:/);
       expect(await p.rowsOf('incremental_fail')).toEqual(before);
     });
 
@@ -632,7 +648,9 @@ for (const target of targets) {
       const results = await p.run('run');
       const byName = Object.fromEntries(results.map((r) => [r.node.name, r]));
       expect(byName.unknown!.status).toBe('error');
-      expect(byName.unknown!.error?.headline).toMatch(/^models\/unknown\.sql: error \[project\]: incremental_strategy 'upsert_please' is not a known strategy/);
+      expect(byName.unknown!.error?.headline).toMatch(
+        /^models\/unknown\.sql:1:4: error \[project\]: incremental_strategy 'upsert_please' is not a known strategy/,
+      );
       if (target.name === 'duckdb') {
         expect(byName.overwrite!.message).toMatch(/the incremental strategy 'insert_overwrite' is not valid for this adapter/);
         expect(byName.overwrite!.error?.hint).toMatch(/append, delete\+insert, merge/);
