@@ -764,7 +764,8 @@ for (const target of targets) {
       expect(await counts()).toEqual([40, 30, 30]);
     });
 
-    // basic/test_snapshot_timestamp.py, BaseSnapshotTimestamp
+    // basic/test_snapshot_timestamp.py, BaseSnapshotTimestamp: that file could not be read here; basic/files.py's
+    // ts_snapshot with the steps of test_snapshot_check_cols.py, and a name change that is not a new version
     it('test_snapshot_timestamp', async () => {
       const p = new TestProject(target, {
         'seeds/base.csv': baseCsv,
@@ -787,6 +788,60 @@ for (const target of targets) {
       await p.sql("update {schema}.added set name = name || '_updated' where id < 11");
       await snapshot(p, '{seed_name: added}');
       expect(await count(p, 'ts_snapshot')).toBe(30);
+    });
+  });
+}
+
+// incremental/fixtures.py: the special-character variants of BaseIncrementalOnSchemaChange
+// (_MODELS__A_SPECIAL_CHARS, _MODELS__INCREMENTAL_APPEND_NEW_SPECIAL_CHARS, _MODELS__INCREMENTAL_SYNC_ALL_SPECIAL_CHARS)
+const q = (c: string) => `{{ adapter.quote("${c}") }}`;
+const specialA = `{{ config(materialized='table') }}
+with source_data as (
+${[1, 2, 3, 4, 5, 6]
+  .map(
+    (i) =>
+      `    ${i === 1 ? '' : 'union all '}select ${i} as id, 'a${i}' as ${q('field with space')}, 'b${i}' as ${q('select')}, ${i}11 as ${q('field-with-dash')}, 'T${i}' as ${q('field.with.dots')}`,
+  )
+  .join('\n')}
+)
+select id, ${q('field with space')}, ${q('select')}, ${q('field-with-dash')}, ${q('field.with.dots')} from source_data
+`;
+const castQ = (c: string) => `cast(${q(c)} as {{ string_type }}) as ${q(c)}`;
+const laterQ = (c: string) => `cast(case when id <= 3 then null else ${q(c)} end as {{ string_type }}) as ${q(c)}`;
+const specialModel = (mode: string, later: string[]) => `{{ config(materialized='incremental', unique_key='id', on_schema_change='${mode}') }}
+{% set string_type = dbt.type_string() %}
+with source_data as (select * from {{ ref('model_a_special_chars') }})
+{% if is_incremental() %}
+select id, ${later.map(castQ).join(', ')} from source_data where id not in (select id from {{ this }})
+{% else %}
+select id, ${castQ('field with space')}, ${castQ('select')} from source_data where id <= 3
+{% endif %}
+`;
+
+for (const target of targets) {
+  describe(`incremental on_schema_change with quoted column names, on ${target.name}`, () => {
+    it.each([
+      [
+        'append_new_columns',
+        ['field with space', 'select', 'field-with-dash', 'field.with.dots'],
+        `${castQ('field with space')}, ${castQ('select')}, ${laterQ('field-with-dash')}, ${laterQ('field.with.dots')}`,
+      ],
+      [
+        'sync_all_columns',
+        ['field with space', 'field-with-dash', 'field.with.dots'],
+        `${castQ('field with space')}, ${laterQ('field-with-dash')}, ${laterQ('field.with.dots')}`,
+      ],
+    ])('%s', async (mode, later, targetCols) => {
+      const model = `incremental_${mode}_special_chars`;
+      const p = new TestProject(target, {
+        'models/model_a_special_chars.sql': specialA,
+        [`models/${model}.sql`]: specialModel(mode, later),
+        [`models/${model}_target.sql`]: `{{ config(materialized='table') }}\n{% set string_type = dbt.type_string() %}\nselect id, ${targetCols} from {{ ref('model_a_special_chars') }}\n`,
+      });
+      const select = [`model_a_special_chars ${model} ${model}_target`];
+      expect(await p.ok('run', { select })).toHaveLength(3);
+      expect(await p.ok('run', { select })).toHaveLength(3);
+      await p.expectSame(model, `${model}_target`);
     });
   });
 }
