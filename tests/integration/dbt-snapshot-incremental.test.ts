@@ -86,7 +86,7 @@ class TestProject {
 
   async ok(command: 'snapshot' | 'run' | 'seed' | 'build', opts: { select?: string[]; fullRefresh?: boolean } = {}): Promise<NodeResult[]> {
     const results = await this.run(command, opts);
-    expect(results.filter((r) => r.status !== 'success').map((r) => `${r.node.name}: ${r.message}`)).toEqual([]);
+    expect(results.filter((r) => r.status !== 'success' && r.status !== 'pass').map((r) => `${r.node.name}: ${r.message}`)).toEqual([]);
     return results;
   }
 
@@ -357,6 +357,24 @@ insert into {schema}.src_customers values (1, 'John', 'Doe', 'john.doe@example.c
       const rows = await p.sql('select dbt_valid_to is null from {schema}.snapshot_actual where id = 2');
       expect(rows.map((r) => Boolean(r[0]))).toEqual([false]);
       expect(await p.sql('select * from {schema}.snapshot_actual where dbt_valid_to is null')).toHaveLength(5);
+    });
+
+    // dbt runs data tests declared on a snapshot's columns (snapshots: in a properties file)
+    it('runs the data tests a snapshot declares, after it in build', async () => {
+      const p = new TestProject(target, {
+        'seeds/people.csv': 'id,name\n1,a\n2,b\n',
+        'snapshots/people_snap.sql':
+          "{% snapshot people_snap %}{{ config(unique_key='id', strategy='check', check_cols='all') }}select * from {{ ref('people') }}{% endsnapshot %}\n",
+        'snapshots/props.yml':
+          'snapshots:\n  - name: people_snap\n    columns:\n      - name: id\n        data_tests: [not_null]\n      - name: dbt_scd_id\n        data_tests: [unique]\n',
+      });
+      const results = await p.ok('build');
+      expect(results.map((r) => `${r.node.resourceType}:${r.node.name}`)).toEqual([
+        'seed:people',
+        'snapshot:people_snap',
+        'test:not_null_people_snap_id',
+        'test:unique_people_snap_dbt_scd_id',
+      ]);
     });
 
     it('builds snapshots in graph order inside build, is selected by name and resource_type, and ref() reads it', async () => {
