@@ -1,5 +1,5 @@
 import type { RelationName } from '../warehouse/dialect.js';
-import { CteReference, Relation, relationKey } from '../warehouse/relation.js';
+import { BatchFilteredRelation, CteReference, Relation, relationKey } from '../warehouse/relation.js';
 import { InternalError, ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
 import type { Node, SourceNode, SqlNode, TestNode } from '../parse/nodes.js';
@@ -20,6 +20,8 @@ export interface CompileContext {
   queries?: QueryCache;
   /** Where `log()` output goes, instead of the engine's default. */
   log?: (msg: string) => void;
+  /** One batch of a microbatch model: refs and sources with an `event_time` read only this window. */
+  batch?: { start: string; end: string };
 }
 
 export interface CompiledNode {
@@ -40,6 +42,12 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
   const template = ctx.template ?? ws.templates.get(node.uniqueId) ?? ws.engine.compile(node.file, node.rawSql);
   const dialect = ws.dialect;
   const rel = (r: RelationName) => new Relation(r.database, r.schema, r.identifier, dialect);
+  const batched = (target: Node) => {
+    const eventTime = target.config.event_time;
+    return ctx.batch && typeof eventTime === 'string' && target.relation
+      ? new BatchFilteredRelation(target.relation, dialect, eventTime, ctx.batch)
+      : undefined;
+  };
   const hooks = inertHooks(node.file, node.rawSql, {
     execute: true,
     extra: node.resourceType === 'test' || ctx.extra ? { ...(node.resourceType === 'test' ? testContext(ws, node) : {}), ...ctx.extra } : undefined,
@@ -61,12 +69,13 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
         return new CteReference(cteName);
       }
       if (!target.relation) throw new InternalError(`${target.uniqueId} has no relation`);
-      return rel(target.relation);
+      return batched(target) ?? rel(target.relation);
     },
     source_: (s, t) => {
       const id = ws.manifest.sourcesByName.get(`${s}.${t}`);
       if (!id) throw new ProjectError('graph', `source('${s}', '${t}') is not defined`, { location: { file: node.file } });
-      return rel((ws.manifest.nodes.get(id) as SourceNode).relation);
+      const src = ws.manifest.nodes.get(id) as SourceNode;
+      return batched(src) ?? rel(src.relation);
     },
     configGet: (key, fallback) => (node.config as Record<string, unknown>)[key] ?? fallback,
     thisRelation: () => (node.relation ? rel(node.relation) : undefined),

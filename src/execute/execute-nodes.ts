@@ -20,6 +20,7 @@ import { ReadyQueue } from '../graph/ready-queue.js';
 import { writeNodeSql } from '../core/target-files.js';
 import type { ExecuteOptions, ExecutionContext, NodeExecutor } from './context.js';
 import { runDataTest } from './run-data-test.js';
+import { runMicrobatch } from './run-microbatch.js';
 import { runSnapshot } from './run-snapshot.js';
 import { INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from './results.js';
 
@@ -278,6 +279,9 @@ function writeTargetFile(ctx: ExecutionContext, kind: 'compiled' | 'run', node: 
 }
 
 async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection): Promise<Partial<NodeResult>> {
+  if (node.materialized === 'incremental' && node.config.incremental_strategy === 'microbatch' && incrementalStrategy(node, ctx.adapter.dialect)) {
+    return runMicrobatch(ctx, node, conn);
+  }
   const rel = node.relation!;
   const key = relationKey(rel);
   const compiled = await compileWithQueries(

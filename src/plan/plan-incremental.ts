@@ -12,18 +12,15 @@ function configSite(node: ModelNode, key: string): { location: SourceLocation; s
   return at ? { location: { file: node.file, ...at }, source: node.rawSql } : { location: { file: node.file } };
 }
 
-export type IncrementalStrategy = 'append' | 'merge' | 'delete+insert' | 'insert_overwrite';
+export type IncrementalStrategy = 'append' | 'merge' | 'delete+insert' | 'insert_overwrite' | 'microbatch';
 
 /** dbt's built-in strategies (dbt-adapters, base/impl.py `builtin_incremental_strategies`). */
 const BUILTIN = ['append', 'delete+insert', 'merge', 'insert_overwrite', 'microbatch'];
 
-/**
- * The strategies each target takes: dbt-duckdb's (append, delete+insert, merge) and dbt-snowflake's
- * (append, merge, delete+insert, insert_overwrite); microbatch is dbt's on both but not built here.
- */
+/** The strategies each target takes: dbt-duckdb's (append, delete+insert, merge, microbatch) and dbt-snowflake's (and insert_overwrite). */
 const VALID: Record<Dialect['type'], IncrementalStrategy[]> = {
-  duckdb: ['append', 'delete+insert', 'merge'],
-  snowflake: ['append', 'merge', 'delete+insert', 'insert_overwrite'],
+  duckdb: ['append', 'delete+insert', 'merge', 'microbatch'],
+  snowflake: ['append', 'merge', 'delete+insert', 'insert_overwrite', 'microbatch'],
 };
 
 /** The unique_key as a list of column names: a string, a list, or none / '' / [] (no key: rows are appended). */
@@ -39,12 +36,9 @@ export function incrementalStrategy(node: ModelNode, dialect: Dialect): Incremen
   const valid = VALID[dialect.type];
   if ((valid as string[]).includes(asked)) return asked as IncrementalStrategy;
   const target = dialect.type === 'duckdb' ? 'DuckDB' : 'Snowflake';
-  const message =
-    asked === 'microbatch'
-      ? `incremental_strategy 'microbatch' is not supported by this engine yet`
-      : BUILTIN.includes(asked)
-        ? `the incremental strategy '${asked}' is not valid for this adapter (${target})`
-        : `incremental_strategy '${asked}' is not a known strategy`;
+  const message = BUILTIN.includes(asked)
+    ? `the incremental strategy '${asked}' is not valid for this adapter (${target})`
+    : `incremental_strategy '${asked}' is not a known strategy`;
   throw new ProjectError('project', message, { ...configSite(node, 'incremental_strategy'), hint: `on ${target} use one of: ${valid.join(', ')}` });
 }
 
@@ -102,6 +96,7 @@ export function planIncrementalWrite(
   staging: RelationName,
   target: CatalogColumn[],
   staged: CatalogColumn[],
+  window?: BatchWindow,
 ): Plan {
   const rel = node.relation!;
   const onChange = node.config.on_schema_change ?? 'ignore';
@@ -153,6 +148,15 @@ export function planIncrementalWrite(
     case 'merge':
       write.push(mergeSql(node, dialect, rel, staging, keys, dest, predicates));
       break;
+    case 'microbatch': {
+      // The batch replaces the table's rows of its window (dbt's microbatch: delete+insert on event_time).
+      if (!window) throw new ProjectError('project', 'a microbatch write needs its batch window', { location: { file: node.file } });
+      const col = dialect.quoteIdentifier(node.config.event_time!);
+      const at = (v: string) => `cast(${dialect.stringLiteral(v)} as timestamp)`;
+      const extra = predicates.map((p) => ` and (${p})`).join('');
+      write.push(`delete from ${t} where ${col} >= ${at(window.start)} and ${col} < ${at(window.end)}${extra}`, insert);
+      break;
+    }
   }
   return { statements: [...statements, ...write, dialect.drop(staging, 'table')], atomic: true, rowsFrom: statements.length + write.length - 1 };
 }
@@ -200,4 +204,54 @@ function mergeSql(
   if (keys.length && update.length) lines.push(`when matched then update set ${update.map((c) => `${c} = DBT_INTERNAL_SOURCE.${c}`).join(', ')}`);
   lines.push(`when not matched then insert (${quoted.join(', ')}) values (${quoted.map((c) => `DBT_INTERNAL_SOURCE.${c}`).join(', ')})`);
   return lines.join('\n');
+}
+
+export interface BatchWindow {
+  start: string;
+  end: string;
+}
+
+const STEP: Record<'hour' | 'day' | 'month' | 'year', (d: Date, n: number) => Date> = {
+  hour: (d, n) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours() + n)),
+  day: (d, n) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + n)),
+  month: (d, n) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1)),
+  year: (d, n) => new Date(Date.UTC(d.getUTCFullYear() + n, 0, 1)),
+};
+
+const stamp = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
+
+/**
+ * dbt's microbatch batches (dbt-core, MicrobatchBuilder): windows of `batch_size` in UTC, from
+ * `begin` on the first run (or a full refresh), else from `lookback` batches before the current one,
+ * up to `now`; the last batch is the current, partial one.
+ */
+export function microbatchWindows(node: ModelNode, now: Date, incremental: boolean): BatchWindow[] {
+  const c = node.config;
+  const missing = ['event_time', 'batch_size', 'begin'].filter((k) => c[k] === undefined || c[k] === null);
+  if (missing.length) {
+    throw new ProjectError('project', `a microbatch model needs ${missing.join(', ')}`, {
+      ...configSite(node, 'microbatch'),
+      hint: "e.g. config(incremental_strategy='microbatch', event_time='created_at', batch_size='day', begin='2024-01-01')",
+    });
+  }
+  const step = STEP[c.batch_size!];
+  const begin =
+    c.begin instanceof Date
+      ? c.begin
+      : new Date(`${String(c.begin).replace(' ', 'T')}${/[zZ]|[+-]\d\d:?\d\d$/.test(String(c.begin)) || String(c.begin).length <= 10 ? '' : 'Z'}`);
+  if (Number.isNaN(begin.getTime())) {
+    throw new ProjectError('project', `begin '${String(c.begin)}' is not a date or timestamp`, {
+      ...configSite(node, 'begin'),
+      hint: "write it as '2024-01-01' or '2024-01-01 00:00:00'",
+    });
+  }
+  const current = step(now, 0);
+  let start = incremental ? step(current, -(c.lookback ?? 1)) : step(begin, 0);
+  const out: BatchWindow[] = [];
+  while (start <= current) {
+    const end = step(start, 1);
+    out.push({ start: stamp(start), end: stamp(end) });
+    start = end;
+  }
+  return out;
 }

@@ -66,6 +66,12 @@ export const nodeConfigSchema = z.looseObject({
   predicates: stringList.nullish(),
   merge_update_columns: z.array(z.string()).nullish(),
   merge_exclude_columns: z.array(z.string()).nullish(),
+  // microbatch
+  event_time: z.string().min(1).nullish(),
+  batch_size: z.enum(['hour', 'day', 'month', 'year']).nullish(),
+  begin: z.union([z.string().min(1), z.date()]).nullish(),
+  lookback: z.number().int().min(0).nullish(),
+  concurrent_batches: z.boolean().nullish(),
   // snapshots
   strategy: z.string().min(1).nullish(),
   updated_at: z.string().min(1).nullish(),

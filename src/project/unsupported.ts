@@ -75,6 +75,10 @@ const HONOURED_CONFIGS = new Set([
   'predicates',
   'merge_update_columns',
   'merge_exclude_columns',
+  'event_time',
+  'batch_size',
+  'begin',
+  'lookback',
   // snapshots
   'strategy',
   'updated_at',

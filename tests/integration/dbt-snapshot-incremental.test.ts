@@ -863,3 +863,59 @@ for (const target of targets) {
     });
   });
 }
+
+// incremental/test_incremental_microbatch.py, BaseMicrobatch, adapted: upstream freezes the clock at
+// 2020-01-03 13:57; here the input's days are counted back from today (UTC), so the same batches arise.
+const day = (back: number) =>
+  new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() - back)).toISOString().slice(0, 10);
+
+for (const target of targets) {
+  describe(`incremental microbatch on ${target.name}`, () => {
+    it('builds one batch per day from begin, then only the lookback window; refs with event_time read their batch', async () => {
+      const input = (rows: [number, number][]) => `{{ config(materialized='table', event_time='event_time') }}
+${rows.map(([id, back]) => `select ${id} as id, cast('${day(back)} 00:00:00' as timestamp) as event_time`).join('\nunion all\n')}
+`;
+      const p = new TestProject(target, {
+        'models/input_model.sql': input([
+          [1, 2],
+          [2, 1],
+          [3, 0],
+        ]),
+        'models/microbatch_model.sql': `{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='event_time', batch_size='day', begin='${day(3)}') }}
+select * from {{ ref('input_model') }}
+`,
+      });
+      const [, mb] = await p.ok('run');
+      expect(mb!.message).toMatch(/in 4 batches/);
+      expect(await p.sql('select count(*) from {schema}.microbatch_model')).toEqual([[3]]);
+      // The compiled SQL reads the input through the batch's window.
+      expect(mb!.compiledSql).toMatch(/where "?event_time"? >= cast\('\d{4}-\d\d-\d\d 00:00:00' as timestamp\)/i);
+
+      // A late row three days back is outside the lookback (one batch before today's); today's new row is not.
+      p.write({
+        'models/input_model.sql': input([
+          [1, 2],
+          [2, 1],
+          [3, 0],
+          [4, 3],
+          [5, 0],
+        ]),
+      });
+      const [, again] = await p.ok('run');
+      expect(again!.message).toMatch(/in 2 batches/);
+      expect((await p.sql('select id from {schema}.microbatch_model order by id')).map((r) => Number(r[0]))).toEqual([1, 2, 3, 5]);
+      await p.ok('run', { fullRefresh: true });
+      expect((await p.sql('select id from {schema}.microbatch_model order by id')).map((r) => Number(r[0]))).toEqual([1, 2, 3, 4, 5]);
+    });
+
+    it('names what a microbatch model lacks', async () => {
+      const p = new TestProject(target, {
+        'models/mb.sql':
+          "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='t') }}\nselect cast('2024-01-01' as timestamp) as t\n",
+      });
+      const [result] = await p.run('run');
+      expect(result!.status).toBe('error');
+      expect(result!.error?.headline).toMatch(/^models\/mb\.sql:1:4: error \[project\]: a microbatch model needs batch_size, begin/);
+    });
+  });
+}
