@@ -9,6 +9,8 @@ export interface ExecuteOptions {
   threads: number;
   failFast: boolean;
   fullRefresh: boolean;
+  /** Microbatch models build only the batches of this range (--event-time-start/--event-time-end). */
+  eventTime?: { start: Date; end: Date };
   reporter: Reporter;
   signal?: AbortSignal;
 }

@@ -26,7 +26,7 @@ export async function runMicrobatch(ctx: ExecutionContext, node: ModelNode, conn
   const fullRefresh = (ctx.options.fullRefresh && node.config.full_refresh !== false) || node.config.full_refresh === true;
   let existing = ctx.existing.get(key) ?? null;
   let built = existing === 'table' && !fullRefresh;
-  const windows = microbatchWindows(node, new Date(), built);
+  const windows = microbatchWindows(node, new Date(), built, ctx.options.eventTime);
   const columnsOf = async (r: RelationName) =>
     (await conn.execute(d.listColumnTypesSql(r))).rows.map((row) => ({ name: String(row[0]), type: String(row[1]) }));
   await runNodeHooks(ctx, node, 'pre-hook', conn);

@@ -225,7 +225,7 @@ const stamp = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
  * `begin` on the first run (or a full refresh), else from `lookback` batches before the current one,
  * up to `now`; the last batch is the current, partial one.
  */
-export function microbatchWindows(node: ModelNode, now: Date, incremental: boolean): BatchWindow[] {
+export function microbatchWindows(node: ModelNode, now: Date, incremental: boolean, range?: { start: Date; end: Date }): BatchWindow[] {
   const c = node.config;
   const missing = ['event_time', 'batch_size', 'begin'].filter((k) => c[k] === undefined || c[k] === null);
   if (missing.length) {
@@ -246,9 +246,10 @@ export function microbatchWindows(node: ModelNode, now: Date, incremental: boole
     });
   }
   const current = step(now, 0);
-  let start = incremental ? step(current, -(c.lookback ?? 1)) : step(begin, 0);
+  let start = range ? step(range.start, 0) : incremental ? step(current, -(c.lookback ?? 1)) : step(begin, 0);
+  const more = (s: Date) => (range ? s < range.end : s <= current);
   const out: BatchWindow[] = [];
-  while (start <= current) {
+  while (more(start)) {
     const end = step(start, 1);
     out.push({ start: stamp(start), end: stamp(end) });
     start = end;

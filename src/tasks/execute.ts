@@ -37,6 +37,7 @@ export async function execute(command: ExecuteCommand, opts: RunOptions = {}, ex
         threads: session.target.threads,
         failFast: opts.failFast ?? false,
         fullRefresh: opts.fullRefresh ?? false,
+        eventTime: opts.eventTime,
         reporter,
         signal: opts.signal,
       },

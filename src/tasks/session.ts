@@ -29,6 +29,8 @@ export interface SelectOptions {
 
 export interface RunOptions extends CommonOptions, SelectOptions {
   fullRefresh?: boolean;
+  /** Microbatch models: build only the batches from `start` to `end` (dbt's --event-time-start/-end). */
+  eventTime?: { start: Date; end: Date };
   failFast?: boolean;
   signal?: AbortSignal;
 }

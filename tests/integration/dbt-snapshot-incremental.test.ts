@@ -906,6 +906,27 @@ select * from {{ ref('input_model') }}
       expect((await p.sql('select id from {schema}.microbatch_model order by id')).map((r) => Number(r[0]))).toEqual([1, 2, 3, 5]);
       await p.ok('run', { fullRefresh: true });
       expect((await p.sql('select id from {schema}.microbatch_model order by id')).map((r) => Number(r[0]))).toEqual([1, 2, 3, 4, 5]);
+
+      // --event-time-start/--event-time-end: only the batches of that range are rebuilt (the late row is gone from the input now).
+      p.write({
+        'models/input_model.sql': input([
+          [1, 2],
+          [2, 1],
+          [3, 0],
+          [5, 0],
+        ]),
+      });
+      const { summary } = await execute('run', {
+        projectDir: p.dir,
+        eventTime: { start: new Date(`${day(3)}T00:00:00Z`), end: new Date(`${day(2)}T00:00:00Z`) },
+      });
+      expect(summary.results.find((r) => r.node.name === 'microbatch_model')!.message).toMatch(/in 1 batch\)/);
+      expect((await p.sql('select id from {schema}.microbatch_model order by id')).map((r) => Number(r[0]))).toEqual([1, 2, 3, 5]);
+      if (target.name === 'duckdb') {
+        const usage = await runModel(['run', '--event-time-start', '2024-01-01'], { cwd: p.dir });
+        expect(usage.code).toBe(2);
+        expect(usage.stderr).toMatch(/--event-time-start and --event-time-end go together/);
+      }
     });
 
     it('names what a microbatch model lacks', async () => {

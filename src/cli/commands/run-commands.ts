@@ -14,6 +14,11 @@ export function registerRunCommands(program: Command, { reporter, setExitCode }:
     // dbt's snapshot has no --full-refresh: a snapshot's history is never rebuilt.
     if (name !== 'snapshot') cmd.option('--full-refresh', 'rebuild incremental models from scratch');
     cmd.option('-x, --fail-fast', 'stop at the first failure');
+    if (name === 'run' || name === 'build') {
+      cmd
+        .option('--event-time-start <time>', 'microbatch models: build only the batches from this time (UTC), with --event-time-end')
+        .option('--event-time-end <time>', 'microbatch models: build only the batches before this time');
+    }
     if (name === 'build') cmd.option('--junit <file>', 'also write the results as JUnit XML (for CI test reports)');
     cmd.action(async (flags: CommonFlags & { junit?: string }) => {
       const opts = toOptions(flags, reporter);
