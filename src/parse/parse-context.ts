@@ -26,7 +26,7 @@ export interface ParseContext {
   /** Warnings for the run's report (a test declared for a model that does not exist). */
   warnings: string[];
   /** The relation a node of this config and name gets, through generate_schema_name and friends. */
-  nameFor(config: NodeConfig, name: string, file: string, resourceType?: 'model' | 'seed' | 'test'): RelationName;
+  nameFor(config: NodeConfig, name: string, file: string, resourceType?: 'model' | 'seed' | 'snapshot' | 'test'): RelationName;
 }
 
 /** Runs `fn`, keeping a project error for the report instead of stopping. */

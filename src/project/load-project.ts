@@ -41,9 +41,9 @@ export interface Project {
   singularTests: SqlFile[];
   docFiles: { file: string; source: string }[];
   properties: PropertiesYaml[];
-  /** Names of the `{% snapshot %}` blocks under the snapshot paths (not built: named in errors that ref them). */
-  snapshotNames: string[];
-  folderConfig: { models: ConfigTree; seeds: ConfigTree; dataTests: ConfigTree; sources: ConfigTree };
+  /** The .sql files under the snapshot paths (each holds `{% snapshot %}` blocks). */
+  snapshotFiles: SqlFile[];
+  folderConfig: { models: ConfigTree; seeds: ConfigTree; snapshots: ConfigTree; dataTests: ConfigTree; sources: ConfigTree };
   warnings: string[];
   /**
    * What file paths start with: '' for the root project; for an installed package, its folder
@@ -141,7 +141,8 @@ export function loadProjectAt(dir: string, opts: LoadOptions, pkg?: PackageLoad)
 
   const seeds = config['seed-paths'].flatMap((p) => listFiles(p, ['.csv'])).map((f) => ({ file: f, name: stem(f) }));
 
-  const yamlPaths = [...new Set([...config['model-paths'], ...config['seed-paths'], ...config['test-paths'], ...config['macro-paths']])];
+  const snapshotPaths = config['snapshot-paths'] ?? ['snapshots'];
+  const yamlPaths = [...new Set([...config['model-paths'], ...config['seed-paths'], ...config['test-paths'], ...config['macro-paths'], ...snapshotPaths])];
   const properties: PropertiesYaml[] = [];
   for (const p of yamlPaths) {
     for (const f of listFiles(p, ['.yml', '.yaml'])) {
@@ -163,11 +164,7 @@ export function loadProjectAt(dir: string, opts: LoadOptions, pkg?: PackageLoad)
     .flatMap((p) => listFiles(p, ['.md']))
     .map((f) => ({ file: f, source: readFileSync(path.join(rootDir, f), 'utf8') }));
 
-  const snapshotNames = readSqlFiles(
-    rootDir,
-    (config['snapshot-paths'] ?? ['snapshots']).filter((p) => existsSync(path.join(dir, p))),
-    listFiles,
-  ).flatMap((f) => [...f.source.matchAll(/\{%-?\s*snapshot\s+(\w+)/g)].map((m) => m[1]!));
+  const snapshotFiles = readSqlFiles(rootDir, snapshotPaths, listFiles);
 
   checkDuplicates(models, 'model', errors);
   checkDuplicates(seeds, 'seed', errors);
@@ -179,12 +176,14 @@ export function loadProjectAt(dir: string, opts: LoadOptions, pkg?: PackageLoad)
   const folderConfig = {
     models: (config.models ?? {}) as ConfigTree,
     seeds: (config.seeds ?? {}) as ConfigTree,
+    snapshots: (config.snapshots ?? {}) as ConfigTree,
     dataTests: (config.data_tests ?? config.tests ?? {}) as ConfigTree,
     sources: (config.sources ?? {}) as ConfigTree,
   };
   const owners = [name, ...packageNames];
   errors.push(...validateConfigTree(folderConfig.models, 'models', owners, yaml, [], isDbt));
   errors.push(...validateConfigTree(folderConfig.seeds, 'seeds', owners, yaml, [], isDbt));
+  errors.push(...validateConfigTree(folderConfig.snapshots, 'snapshots', owners, yaml, [], isDbt));
   errors.push(...validateConfigTree(folderConfig.dataTests, config.data_tests ? 'data_tests' : 'tests', owners, yaml, [], isDbt));
   throwIfAny(errors);
 
@@ -203,7 +202,7 @@ export function loadProjectAt(dir: string, opts: LoadOptions, pkg?: PackageLoad)
     singularTests,
     docFiles,
     properties,
-    snapshotNames,
+    snapshotFiles,
     folderConfig,
     warnings,
     pathPrefix: prefix,

@@ -4,15 +4,17 @@ import { silentReporter } from '../execute/reporter.js';
 import type { RunSummary } from '../execute/results.js';
 import { preflightDataTests } from '../execute/run-data-test.js';
 import type { ResourceType } from '../parse/nodes.js';
+import { applyDefer } from './defer.js';
 import { connect, openProject, select, type RunOptions, type Session } from './session.js';
 
-export type ExecuteCommand = 'seed' | 'run' | 'build' | 'test';
+export type ExecuteCommand = 'seed' | 'run' | 'build' | 'test' | 'snapshot';
 
 const COMMAND_TYPES: Record<ExecuteCommand, ResourceType[]> = {
   seed: ['seed'],
   run: ['model', 'source'],
-  build: ['seed', 'source', 'model', 'test'],
+  build: ['seed', 'source', 'model', 'snapshot', 'test'],
   test: ['test'],
+  snapshot: ['snapshot'],
 };
 
 /** `model seed`, `model run`, `model build`, `model test`: executes the selected nodes and writes the artifacts. */
@@ -24,6 +26,8 @@ export async function execute(command: ExecuteCommand, opts: RunOptions = {}, ex
   const adapter = await connect(session);
   let summary: RunSummary;
   try {
+    const deferred = await applyDefer(session, opts, new Set(nodes.map((n) => n.uniqueId)), adapter);
+    if (deferred) reporter.info(`Deferring ${deferred} unselected node${deferred === 1 ? '' : 's'} to the relations of ${session.previousState!.dir}`);
     // Never two writers on one target: seed, run and build take the write lock (tests only read).
     if (command !== 'test') await adapter.lockForWrites?.((m) => reporter.info(m));
     // Tests of models built earlier: a misspelt column stops the run before any test query.
@@ -36,6 +40,8 @@ export async function execute(command: ExecuteCommand, opts: RunOptions = {}, ex
         threads: session.target.threads,
         failFast: opts.failFast ?? false,
         fullRefresh: opts.fullRefresh ?? false,
+        empty: opts.empty,
+        eventTime: opts.eventTime,
         reporter,
         signal: opts.signal,
       },
@@ -58,3 +64,4 @@ export const seed = (opts?: RunOptions) => execute('seed', opts);
 export const run = (opts?: RunOptions) => execute('run', opts);
 export const build = (opts?: RunOptions) => execute('build', opts);
 export const test = (opts?: RunOptions) => execute('test', opts);
+export const snapshot = (opts?: RunOptions) => execute('snapshot', opts);

@@ -148,6 +148,7 @@ vars:
       password: "{{ env_var('SNOWFLAKE_PASSWORD') }}"
       access_url: "{{ env_var('SNOWFLAKE_ACCESS_URL') }}"
       database: shop_db
+      warehouse: compute_wh
       schema: public
 `,
     'packages.yml': `packages:
