@@ -449,6 +449,36 @@ describe('a project built with installed packages', () => {
     expect(manifest.nodes['model.date_tools.dim_days']?.package_name).toBe('date_tools');
   });
 
+  // dbt records package macros as macro.<package>.<name> with their macro_sql (core/dbt/parser/macros.py),
+  // so state:modified.macros sees an edit to an installed package's macro (core/dbt/graph/selector_methods.py).
+  it('lists package macros in the manifest and selects what an edited package macro touches', async () => {
+    const r = await runModel(['parse'], { cwd: dir });
+    expect(r.code, out(r)).toBe(0);
+    const state = path.join(dir, 'prod-state');
+    execFileSync('mkdir', ['-p', state]);
+    writeFileSync(path.join(state, 'manifest.json'), readFileSync(path.join(dir, 'target', 'manifest.json')));
+    const manifest = JSON.parse(readFileSync(path.join(state, 'manifest.json'), 'utf8'));
+    const macro = manifest.macros['macro.sql_helpers.default__select_all_but'];
+    expect(macro.macro_sql).toMatch(/^\{% macro default__select_all_but\(relation, except\) %\}/);
+    expect(macro.depends_on.macros).toContain('macro.sql_helpers._check_relation');
+    expect(manifest.nodes['model.shop.orders_trimmed'].depends_on.macros).toContain('macro.sql_helpers.select_all_but');
+
+    const file = path.join(dir, 'dbt_packages', 'sql_helpers', 'macros', 'columns.sql');
+    const original = readFileSync(file, 'utf8');
+    const ls = async () => {
+      const res = await runModel(['ls', '-s', 'state:modified.macros', '--state', 'prod-state', '--resource-type', 'model'], { cwd: dir });
+      expect(res.code, out(res)).toBe(0);
+      return res.stdout.trim().split('\n').filter(Boolean);
+    };
+    try {
+      expect(await ls()).toEqual([]);
+      writeFileSync(file, original.replace("caller_name ~ ' takes a relation, got '", "caller_name ~ ' needs a relation, got '"));
+      expect(await ls()).toEqual(['shop.orders_trimmed']);
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
   it('builds and tests on the Snowflake emulator', async () => {
     let emulator: SnowflakeEmulator | undefined;
     try {
