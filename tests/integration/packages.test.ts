@@ -59,6 +59,18 @@ function sqlHelpers(version: string): Files {
   {%- for row in result.table.rows -%}{%- do out.append(row[0]) -%}{%- endfor -%}
   {{ return(out) }}
 {% endmacro %}
+{#- What dbt_utils' get_relations_by_pattern does: a database-qualified information_schema query,
+    a loop filter, and an empty list that is false. -#}
+{% macro tables_like(pattern, skip=[]) %}
+  {%- call statement('tables_like', fetch_result=True) -%}
+    select table_name from {{ target.database }}.information_schema.tables
+    where lower(table_schema) = lower('{{ target.schema }}') and lower(table_name) like '{{ pattern }}' order by 1
+  {%- endcall -%}
+  {%- set found = [] -%}
+  {%- set result = load_result('tables_like') -%}
+  {%- for row in (result.table.rows if result else []) if (row[0] | lower) not in skip -%}{%- do found.append(row[0] | lower) -%}{%- endfor -%}
+  {{ return(found if found and skip else ['none']) }}
+{% endmacro %}
 `,
     'macros/tests.sql': `
 {% test rowcount_equals(model, compare_model) %}
@@ -181,6 +193,8 @@ select 'shop rule' as origin, * from {{ model }} where not ({{ expression }})
 select {% for s in statuses %}sum(case when status = '{{ s }}' then 1 else 0 end) as n_{{ s }}{{ ', ' if not loop.last }}{% else %}0 as none{% endfor %}
 from {{ ref('orders') }}
 `,
+    'models/seen_tables.sql':
+      "-- depends_on: {{ ref('orders_trimmed') }}\nselect '{{ sql_helpers.tables_like('orders%', skip=['orders']) | join(',') }}' as names\n",
     'models/calendar.sql': "select d.date_day, o.label from {{ ref('date_tools', 'dim_days') }} d cross join {{ ref('day_offsets') }} o\n",
     'models/schema.yml': `version: 2
 models:
@@ -194,6 +208,10 @@ models:
       - name: amount
         data_tests:
           - expectations.expect_between: {min_value: 0, max_value: 100}
+  - name: seen_tables
+    data_tests:
+      - expression_is_true:
+          expression: "names = 'orders_trimmed'"
   - name: no_such_model
     columns:
       - name: id
