@@ -248,11 +248,24 @@ function topoOrder(ws: Workspace, runSet: Set<string>): string[] {
   return out;
 }
 
+function hasGrants(grants: unknown): boolean {
+  return typeof grants === 'object' && grants !== null && Object.values(grants).some((v) => (Array.isArray(v) ? v.length > 0 : Boolean(v)));
+}
+
 async function prepareSchemas(ctx: ExecutionContext, runSet: Set<string>): Promise<void> {
   const schemas = new Map<string, { database: string; schema: string }>();
   for (const id of runSet) {
     const rel = ctx.ws.manifest.nodes.get(id)!.relation;
     if (rel) schemas.set(`${rel.database}.${rel.schema}`.toLowerCase(), { database: rel.database, schema: rel.schema });
+  }
+  if (!ctx.adapter.dialect.grantStatements) {
+    const granted = [...runSet].map((id) => ctx.ws.manifest.nodes.get(id)!).filter((n) => n.resourceType === 'model' && hasGrants(n.config.grants));
+    if (granted.length) {
+      const names = granted.map((n) => n.name).slice(0, 5);
+      ctx.options.reporter.info(
+        `grants: is a no-op on ${ctx.adapter.type} (it has no roles); set on ${names.join(', ')}${granted.length > names.length ? ` and ${granted.length - names.length} more` : ''}`,
+      );
+    }
   }
   for (const { database, schema } of schemas.values()) {
     await ctx.adapter.ensureSchema(database, schema);

@@ -38,15 +38,15 @@ export function planModel(node: ModelNode, sql: string, dialect: Dialect, ctx: P
     case 'view': {
       const statements: string[] = [];
       if (ctx.existing === 'table') statements.push(dialect.drop(rel, 'table'));
-      statements.push(dialect.createViewAs(rel, sql));
+      statements.push(dialect.createViewAs(rel, sql), ...grantsOf(node, rel, 'view', dialect));
       return { statements, atomic: statements.length > 1 };
     }
     case 'table':
-      return planTable(rel, sql, dialect, ctx.existing);
+      return planTable(node, rel, sql, dialect, ctx.existing);
     case 'incremental': {
       const fullRefresh = ctx.fullRefresh && node.config.full_refresh !== false;
       if (ctx.existing !== 'table' || fullRefresh || node.config.full_refresh === true) {
-        return { ...planTable(rel, sql, dialect, ctx.existing), fullBuild: true };
+        return { ...planTable(node, rel, sql, dialect, ctx.existing), fullBuild: true };
       }
       return planIncremental(node, rel, sql, dialect, ctx.columns);
     }
@@ -55,10 +55,28 @@ export function planModel(node: ModelNode, sql: string, dialect: Dialect, ctx: P
   }
 }
 
-function planTable(rel: RelationName, sql: string, dialect: Dialect, existing: RelationType | null): Plan {
+/**
+ * dbt's `grants:` (privilege -> role or roles) as GRANT statements. A rebuilt table is granted
+ * under its temporary name, before the swap: SWAP WITH moves grants with the table, so readers
+ * keep access throughout, and a fresh table has nothing to revoke (dbt-snowflake's
+ * `should_revoke` is false for a replaced relation without copy_grants).
+ */
+export function grantsOf(node: ModelNode, rel: RelationName, type: RelationType, dialect: Dialect): string[] {
+  const raw = node.config.grants;
+  if (!dialect.grantStatements || !raw || typeof raw !== 'object') return [];
+  const grants: Record<string, string[]> = {};
+  for (const [privilege, roles] of Object.entries(raw as Record<string, unknown>)) {
+    const list = asList(roles as string | string[] | undefined).filter((r) => r !== '');
+    if (list.length) grants[privilege] = list;
+  }
+  return dialect.grantStatements(rel, type, grants);
+}
+
+function planTable(node: ModelNode, rel: RelationName, sql: string, dialect: Dialect, existing: RelationType | null): Plan {
   const tmp = tempRelation(rel);
+  const transient = node.config.transient === false ? { transient: false } : {};
   return {
-    statements: [dialect.createTableAs(tmp, sql), ...dialect.swapTable(tmp, rel, existing)],
+    statements: [dialect.createTableAs(tmp, sql, transient), ...grantsOf(node, tmp, 'table', dialect), ...dialect.swapTable(tmp, rel, existing)],
     atomic: true,
     rowsFrom: 0,
   };
@@ -68,7 +86,7 @@ function planIncremental(node: ModelNode, rel: RelationName, sql: string, dialec
   const keys = asList(node.config.unique_key);
   const strategy = node.config.incremental_strategy ?? (keys.length ? 'merge' : 'append');
   if (strategy === 'append' || keys.length === 0) {
-    return { statements: [dialect.insertByName(rel, sql, columns)], atomic: false, rowsFrom: 0 };
+    return { statements: [dialect.insertByName(rel, sql, columns), ...grantsOf(node, rel, 'table', dialect)], atomic: false, rowsFrom: 0 };
   }
   const staged = tempRelation(rel, '__model_incr');
   const write =
@@ -77,7 +95,7 @@ function planIncremental(node: ModelNode, rel: RelationName, sql: string, dialec
       : // delete+insert: replace the rows whose key arrives again.
         [dialect.deleteMatching(rel, staged, keys), dialect.insertByName(rel, `select * from ${dialect.qualify(staged)}`, columns)];
   return {
-    statements: [dialect.createTableAs(staged, sql), ...write, dialect.drop(staged, 'table')],
+    statements: [dialect.createTableAs(staged, sql), ...write, dialect.drop(staged, 'table'), ...grantsOf(node, rel, 'table', dialect)],
     atomic: true,
     rowsFrom: write.length,
   };

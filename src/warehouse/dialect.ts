@@ -23,7 +23,12 @@ export interface Dialect {
   stringLiteral(s: string): string;
   createSchema(database: string, schema: string): string;
   createViewAs(rel: RelationName, sql: string): string;
-  createTableAs(rel: RelationName, sql: string): string;
+  createTableAs(rel: RelationName, sql: string, opts?: { transient?: boolean }): string;
+  /**
+   * GRANT statements giving each privilege to each role on a relation (dbt's `grants:` config,
+   * privilege -> roles). Absent on warehouses without roles: `grants:` is then a no-op.
+   */
+  grantStatements?(rel: RelationName, type: RelationType, grants: Record<string, string[]>): string[];
   createTable(rel: RelationName, columns: { name: string; type: string }[]): string;
   drop(rel: RelationName, type: RelationType): string;
   /**

@@ -3,11 +3,13 @@
 // Snowflake session gets its own DuckDB connection (own USE context, temp
 // tables and macros) on one shared instance.
 
-import { createHash, createPublicKey, randomBytes, randomUUID, verify, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, verify, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
+import { AccessControl, AccessDenied, type CatalogView, type SessionView } from './access-control.js';
+import { checkLogin } from './login.js';
 import { encodeResult, fixedColumn, textColumn, type RowSet, type RowType } from './encode.js';
 import {
   ARRAY_BINDS_TABLE,
@@ -211,8 +213,14 @@ const MAX_STORED_RESULTS = 1000;
 
 export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}): Promise<SnowflakeEmulator> {
   const host = opts.host ?? '127.0.0.1';
-  const users = new Map(Object.entries(opts.users ?? DEFAULT_USERS).map(([u, p]) => [u.toUpperCase(), p]));
-  const publicKeys = new Map(Object.entries(opts.publicKeys ?? {}).map(([u, pem]) => [u.toUpperCase(), createPublicKey(pem)]));
+  // The users given on the command line (or to this function) are administrators (ACCOUNTADMIN).
+  const access = new AccessControl();
+  const admins = new Set([...Object.keys(opts.users ?? DEFAULT_USERS), ...Object.keys(opts.publicKeys ?? {})].map((u) => u.toUpperCase()));
+  for (const name of admins) {
+    const password = Object.entries(opts.users ?? DEFAULT_USERS).find(([u]) => u.toUpperCase() === name)?.[1];
+    const key = Object.entries(opts.publicKeys ?? {}).find(([u]) => u.toUpperCase() === name)?.[1];
+    access.addAdministrator(name, password, key);
+  }
   let faults: FaultPlan = { ...(opts.faults ?? {}) };
 
   const instance = await DuckDBInstance.create(':memory:');
@@ -257,6 +265,30 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     const found = reader.getRows()[0]?.[0];
     return typeof found === 'string' ? found : undefined;
   }
+
+  const catalog: CatalogView = {
+    database: async (name) => (await findDatabase(name)) !== undefined,
+    schema: async (database, schema) => {
+      const db = await findDatabase(database);
+      return db !== undefined && (await findSchema(db, schema)) !== undefined;
+    },
+    relation: async (database, schema, name) => {
+      const db = await findDatabase(database);
+      if (!db) return undefined;
+      const reader = await adminConn.runAndReadAll(
+        'SELECT table_type FROM information_schema.tables WHERE table_catalog = $1 AND lower(table_schema) = lower($2) AND lower(table_name) = lower($3)',
+        [db, schema, name],
+      );
+      const type = reader.getRows()[0]?.[0];
+      return type === undefined ? undefined : type === 'VIEW' ? 'VIEW' : 'TABLE';
+    },
+  };
+  const sessionView = (session: Session): SessionView => ({
+    user: session.user,
+    role: session.role ?? 'PUBLIC',
+    ...(session.database ? { database: session.database } : {}),
+    ...(session.schema ? { schema: session.schema } : {}),
+  });
 
   /** Points the session's DuckDB connection at its current database and schema, if they exist. */
   async function applyContext(session: Session): Promise<void> {
@@ -414,10 +446,21 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       }
     }
 
+    if (tr.access) {
+      const answer = access.run(sessionView(session), tr.source);
+      return { rowtype: answer.columns.map((c) => textColumn(c)), rowset: answer.rows, statementTypeId: STATEMENT_TYPE.ddl };
+    }
+
     if (tr.use) {
       const { database, schema, warehouse, role } = tr.use;
-      if (warehouse !== undefined) session.warehouse = warehouse;
-      if (role !== undefined) session.role = role;
+      if (role !== undefined) {
+        access.useRole(sessionView(session), role);
+        session.role = role;
+      }
+      if (warehouse !== undefined) {
+        access.useWarehouse(sessionView(session), warehouse);
+        session.warehouse = warehouse;
+      }
       if (database !== undefined || schema !== undefined) {
         const db = database ?? session.database;
         const found = db ? await findDatabase(db) : undefined;
@@ -449,6 +492,9 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 
     if (tr.duckdb.length === 0) return statusAnswer(tr.status ?? 'Statement executed successfully.', tr.statementTypeId ?? STATEMENT_TYPE.scl);
 
+    // Privileges are checked before anything runs; ownership and moved grants are recorded after.
+    const record = await access.authorize(sessionView(session), tr.source, catalog);
+
     // Snowflake makes a newly created database or schema the current one.
     let becomesCurrent: { database: string; schema: string } | undefined;
     if (tr.createsContext) {
@@ -477,6 +523,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       const first = tr.source.trim().split(/\s+/)[0]!.toUpperCase();
       session.inTransaction = first === 'BEGIN' || first === 'START';
     }
+    record();
     if (becomesCurrent) {
       session.database = becomesCurrent.database;
       session.schema = becomesCurrent.schema;
@@ -544,24 +591,17 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 
   async function handleLogin(url: URL, body: Record<string, unknown>): Promise<unknown> {
     const data = (body.data ?? {}) as Record<string, unknown>;
-    const user = String(data.LOGIN_NAME ?? '');
-    if (String(data.AUTHENTICATOR ?? '').toUpperCase() === 'SNOWFLAKE_JWT') {
-      const key = publicKeys.get(user.toUpperCase());
-      if (!key || checkLoginJwt(String(data.TOKEN ?? ''), String(data.ACCOUNT_NAME ?? ''), user, key) !== undefined) {
-        stats.failedLogins++;
-        return { success: false, code: '390144', message: 'JWT token is invalid.', data: { nextAction: 'RETRY_LOGIN', authnMethod: 'JWT', loginName: user } };
-      }
-    } else {
-      const expected = users.get(user.toUpperCase());
-      if (expected === undefined || expected !== data.PASSWORD) {
-        stats.failedLogins++;
-        return {
-          success: false,
-          code: '390100',
-          message: 'Incorrect username or password was specified.',
-          data: { nextAction: 'RETRY_LOGIN', authnMethod: 'USERNAME_PASSWORD', loginName: user },
-        };
-      }
+    const user = String(data.LOGIN_NAME ?? '').toUpperCase();
+    const checked = checkLogin(access, data);
+    if ('error' in checked) {
+      stats.failedLogins++;
+      return { success: false, code: checked.code, message: checked.error, data: { nextAction: 'RETRY_LOGIN', authnMethod: checked.method, loginName: user } };
+    }
+    const requestedRole = url.searchParams.get('roleName');
+    const role = access.loginRole(user, requestedRole ? normalizeIdentifier(requestedRole) : undefined, checked.roleRestriction);
+    if ('error' in role) {
+      stats.failedLogins++;
+      return { success: false, code: '390189', message: role.error, data: { nextAction: 'RETRY_LOGIN', loginName: user } };
     }
     const conn = await instance.connect();
     for (const sql of SESSION_SETUP_SQL) await conn.run(sql);
@@ -578,7 +618,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       // A database without an explicit schema starts in PUBLIC.
       schema: param('schemaName') ?? (param('databaseName') ? 'PUBLIC' : undefined),
       warehouse: param('warehouse'),
-      role: param('roleName'),
+      role: role.role,
       conn,
       params: new Map(Object.entries((data.SESSION_PARAMETERS ?? {}) as Record<string, unknown>).map(([k, v]) => [k.toUpperCase(), typedParameter(v)])),
       inTransaction: false,
@@ -923,7 +963,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 // --- DuckDB errors as Snowflake errors ------------------------------------------
 
 function toSnowflakeError(error: unknown): SnowflakeError {
-  if (error instanceof SqlError) return error.sf;
+  if (error instanceof SqlError || error instanceof AccessDenied) return error.sf;
   if (error instanceof TranslationError) return { code: error.code, sqlState: error.sqlState, message: error.message };
   const text = error instanceof Error ? error.message : String(error);
   const firstLine = text.split('\n')[0]!;

@@ -6,6 +6,7 @@
 // resolves names case-insensitively, so this only changes how new objects are
 // named (and hence what information_schema and result column names show).
 
+import { isAccessStatement } from './access-control.js';
 import { isSignificant, quoteIdent, quoteString, splitStatements, SqlSyntaxError, tokenize, type Token } from './tokenizer.js';
 
 /** DuckDB catalog a session sits in when it has no usable current database. */
@@ -51,6 +52,8 @@ export interface Translation {
   unsetParameters?: string[];
   /** names written in double quotes: result columns keep their case */
   quotedNames: string[];
+  /** a statement of the access model (users, roles, grants): answered by access-control.ts */
+  access?: boolean;
 }
 
 export class TranslationError extends Error {
@@ -151,6 +154,7 @@ function base(stmt: Statement): Translation {
 
 function translateStatement(tokens: Token[]): Translation {
   const stmt = new Statement(tokens);
+  if (isAccessStatement(tokens)) return { ...base(stmt), access: true };
   const first = stmt.word();
   switch (first) {
     case 'ALTER':

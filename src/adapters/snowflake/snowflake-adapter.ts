@@ -18,6 +18,7 @@ import {
 import type { RelationName, RelationType } from '../../warehouse/dialect.js';
 import { Pool } from '../pool.js';
 import { BuildLock } from './build-lock.js';
+import { describeMissing, ensureDatabaseAndSchema, missingPrivilege } from './privileges.js';
 import { snowflakeDialect, storedName } from './snowflake-dialect.js';
 
 type Sdk = typeof import('snowflake-sdk');
@@ -88,11 +89,21 @@ function columnType(c: Column): string {
 }
 
 /** The SDK's error as a plain Error with Snowflake's message and code, and no secret. */
-function sqlFailure(err: SnowflakeError, sql: string): Error {
+/** Whose privileges a session uses, and its default database and schema: for messages about missing grants. */
+export interface SessionContext {
+  role: string;
+  database: string;
+  schema: string;
+}
+
+function sqlFailure(err: SnowflakeError, sql: string, session?: SessionContext): Error {
   const code = err.code !== undefined ? ` (${err.code}${err.sqlState ? `, SQL state ${err.sqlState}` : ''})` : '';
   // 4010xx: the request itself failed (network, 5xx) after the SDK's own retries.
   const network = /^4010\d\d$/.test(String(err.code)) ? 'Snowflake did not answer, even after retries: ' : '';
-  const e = new Error(redact(`${network}${err.message}${code}`));
+  const missing = session && missingPrivilege(`${err.code ?? ''} ${err.message}`, sql, session.role, session.database, session.schema);
+  const why = missing ? describeMissing(missing) : undefined;
+  const text = why ? `${why.message}; ${why.hint} (Snowflake: ${String(err.message).replace(/\s+/g, ' ')}${code})` : `${network}${err.message}${code}`;
+  const e = new Error(redact(text));
   (e as Error & { sql?: string }).sql = redact(sql);
   return e;
 }
@@ -104,6 +115,7 @@ class SnowflakeConnection implements Connection {
   constructor(
     readonly raw: SdkConnection,
     private readonly baseTag: string | undefined,
+    private readonly session?: SessionContext,
   ) {}
 
   private run(sql: string, binds?: Bind[] | Bind[][]): Promise<QueryResult> {
@@ -116,7 +128,7 @@ class SnowflakeConnection implements Connection {
         fetchAsString: ['Number', 'Date', 'JSON'],
         complete: (err, stmt, rows) => {
           this.running = undefined;
-          if (err) return reject(sqlFailure(err, sql));
+          if (err) return reject(sqlFailure(err, sql, this.session));
           const cols = stmt.getColumns() ?? [];
           const out = ((rows ?? []) as unknown[][]).map((row) => row.map((v, i) => normaliseValue(cols[i]!, v)));
           const result: QueryResult = { columns: cols.map((c) => ({ name: c.getName(), type: columnType(c) })), rows: out };
@@ -214,7 +226,6 @@ export class SnowflakeAdapter implements Adapter {
   readonly type = 'snowflake' as const;
   readonly dialect = snowflakeDialect;
   private pool: Pool<SnowflakeConnection> | undefined;
-  private readonly ensured = new Set<string>();
   private lock: { lock: BuildLock; conn: SnowflakeConnection } | undefined;
   private lockLost = false;
 
@@ -321,7 +332,11 @@ export class SnowflakeAdapter implements Adapter {
     } finally {
       clearTimeout(timer);
     }
-    const conn = new SnowflakeConnection(raw, this.target.query_tag);
+    const conn = new SnowflakeConnection(raw, this.target.query_tag, {
+      role: this.target.role ?? "the user's default role",
+      database: this.database,
+      schema: this.target.schema,
+    });
     const settings = SESSION_FORMATS.map(([k, v]) => `${k} = '${v}'`);
     if (this.target.query_timeout) settings.push(`statement_timeout_in_seconds = ${this.target.query_timeout}`);
     await conn.execute(`alter session set ${settings.join(', ')}`);
@@ -429,14 +444,8 @@ export class SnowflakeAdapter implements Adapter {
   }
 
   async ensureSchema(database: string, schema: string): Promise<void> {
-    const q = this.dialect.quoteIdentifier;
-    await this.withConnection(async (c) => {
-      if (!this.ensured.has(database.toLowerCase())) {
-        await c.execute(`create database if not exists ${q(database)}`);
-        this.ensured.add(database.toLowerCase());
-      }
-      await c.execute(this.dialect.createSchema(database, schema));
-    });
+    // Only what is missing is created: Snowflake asks for CREATE DATABASE / CREATE SCHEMA even when it exists.
+    await this.withConnection((c) => ensureDatabaseAndSchema(c, database, schema));
   }
 
   private async relationType(conn: Connection, rel: RelationName): Promise<RelationType | null> {
