@@ -28,6 +28,7 @@ export function suiteProject(files: Record<string, string>, projectYml = ''): st
       user: model
       password: "{{ env_var('SNOWFLAKE_PASSWORD') }}"
       access_url: "{{ env_var('SNOWFLAKE_ACCESS_URL') }}"
+      warehouse: compute_wh
       database: suite_db
       schema: public
       threads: 2
