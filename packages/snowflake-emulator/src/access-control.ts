@@ -230,6 +230,11 @@ export class AccessControl {
     return this.effectiveRoles(role).has('ACCOUNTADMIN');
   }
 
+  /** ALTER ACCOUNT needs ACCOUNTADMIN (docs.snowflake.com/en/sql-reference/sql/alter-account). */
+  requireAccountAdmin(session: SessionView): void {
+    if (!this.isAdmin(session.role)) throw insufficient('account', ACCOUNT_NAME);
+  }
+
   private holds(role: string, kind: ObjectKind, name: string, privilege: string): boolean {
     const roles = this.effectiveRoles(role);
     const owner = this.owners.get(`${kind === 'VIEW' ? 'TABLE' : kind}:${name}`);

@@ -9,7 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
 import { AccessControl, AccessDenied, type CatalogView, type SessionView } from './access-control.js';
+import { IdentityProvider, type IdentityOptions } from './identity-provider.js';
+import { applyInputFormats } from './input-formats.js';
 import { checkLogin } from './login.js';
+import { applySessionFunctions } from './session-functions.js';
 import { encodeResult, fixedColumn, textColumn, type RowSet, type RowType } from './encode.js';
 import { RAISED_ERROR } from './sql-error.js';
 import { decodeName, encodeName, tryCastInputError } from './strict.js';
@@ -80,6 +83,8 @@ export interface SnowflakeEmulator {
   query(sql: string): Promise<Record<string, unknown>[]>;
   /** replaces the current fault plan; pass {} to clear it */
   setFaults(plan: FaultPlan): void;
+  /** the OAuth server, SSO identity provider, MFA and workload identity (to issue tokens in tests) */
+  readonly identity: IdentityProvider;
   close(): Promise<void>;
 }
 
@@ -91,6 +96,8 @@ export interface SnowflakeEmulatorOptions {
   /** user -> RSA public key (PEM) for key-pair (SNOWFLAKE_JWT) logins, as ALTER USER … SET RSA_PUBLIC_KEY */
   publicKeys?: Record<string, string>;
   faults?: FaultPlan;
+  /** OAuth clients, MFA enrolment, SSO users and OIDC workload identities */
+  identity?: IdentityOptions;
 }
 
 export const DEFAULT_USERS: Readonly<Record<string, string>> = { model: 'model-password' };
@@ -214,6 +221,9 @@ function typedParameter(value: unknown): string | number | boolean {
 
 const MAX_STORED_RESULTS = 1000;
 
+/** Where readBody keeps a form-encoded body's text. */
+const FORM_BODY = '__form';
+
 export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}): Promise<SnowflakeEmulator> {
   const host = opts.host ?? '127.0.0.1';
   // The users given on the command line (or to this function) are administrators (ACCOUNTADMIN).
@@ -225,6 +235,9 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     access.addAdministrator(name, password, key);
   }
   let faults: FaultPlan = { ...(opts.faults ?? {}) };
+  const identity = new IdentityProvider(opts.identity);
+  /** ALTER ACCOUNT SET: the defaults every session sees until it sets its own */
+  const accountParams = new Map<string, string | number | boolean>();
 
   const instance = await DuckDBInstance.create(':memory:');
   const adminConn = await instance.connect();
@@ -486,6 +499,19 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       }
     }
 
+    if (tr.accountParameters) {
+      access.requireAccountAdmin(sessionView(session));
+      for (const [name, value] of Object.entries(tr.setParameters ?? {})) {
+        if (name === 'TIMEZONE') {
+          await adminConn.run(`SELECT TIMEZONE('${value.replaceAll("'", "''")}', TIMESTAMPTZ '2000-01-01')`).catch(() => {
+            throw sqlError('002011', '22023', `Invalid value [${value}] for parameter 'TIMEZONE'`);
+          });
+        }
+        accountParams.set(name, typedParameter(value));
+      }
+      for (const name of tr.unsetParameters ?? []) accountParams.delete(name);
+      return statusAnswer(tr.status ?? 'Statement executed successfully.', tr.statementTypeId ?? STATEMENT_TYPE.scl);
+    }
     if (tr.setParameters) {
       for (const [name, value] of Object.entries(tr.setParameters)) {
         if (name === 'TIMEZONE') {
@@ -498,7 +524,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     }
     for (const name of tr.unsetParameters ?? []) {
       session.params.delete(name);
-      if (name === 'TIMEZONE') await session.conn.run(`SET TimeZone = '${DEFAULT_TIMEZONE}'`);
+      if (name === 'TIMEZONE') await session.conn.run(`SET TimeZone = '${String(accountParams.get('TIMEZONE') ?? DEFAULT_TIMEZONE).replaceAll("'", "''")}'`);
     }
 
     if (tr.duckdb.length === 0) return statusAnswer(tr.status ?? 'Statement executed successfully.', tr.statementTypeId ?? STATEMENT_TYPE.scl);
@@ -524,8 +550,10 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
         if (batched) return batched;
       }
       let last: { reader: DuckDBResultReader; changed: number } | undefined;
+      const param = (name: string) => String(session.params.get(name) ?? accountParams.get(name) ?? 'AUTO');
+      const formats = { timestamp: param('TIMESTAMP_INPUT_FORMAT'), date: param('DATE_INPUT_FORMAT') };
       for (const [i, sql] of tr.duckdb.entries()) {
-        last = await runDuckDB(session, sql, i === tr.duckdb.length - 1 ? rows : [[]]);
+        last = await runDuckDB(session, applySessionFunctions(applyInputFormats(sql, formats), session), i === tr.duckdb.length - 1 ? rows : [[]]);
       }
       return last!;
     });
@@ -552,6 +580,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 
   function parameters(session: Session, extra?: Record<string, unknown>): { name: string; value: unknown }[] {
     const merged = new Map<string, unknown>(Object.entries(BASE_PARAMETERS));
+    for (const [k, v] of accountParams) merged.set(k, v);
     for (const [k, v] of session.params) merged.set(k, v);
     for (const [k, v] of Object.entries(extra ?? {})) merged.set(k.toUpperCase(), typedParameter(v));
     return [...merged].map(([name, value]) => ({ name, value }));
@@ -602,8 +631,12 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 
   async function handleLogin(url: URL, body: Record<string, unknown>): Promise<unknown> {
     const data = (body.data ?? {}) as Record<string, unknown>;
-    const user = String(data.LOGIN_NAME ?? '').toUpperCase();
-    const checked = checkLogin(access, data);
+    const sessionParams = (data.SESSION_PARAMETERS ?? {}) as Record<string, unknown>;
+    const checked = checkLogin(access, identity, data, {
+      allowMfaCaching: accountParams.get('ALLOW_CLIENT_MFA_CACHING') === true,
+      requestMfaToken: typedParameter(sessionParams.CLIENT_REQUEST_MFA_TOKEN ?? false) === true,
+    });
+    const user = ('error' in checked ? undefined : checked.user) ?? String(data.LOGIN_NAME ?? '').toUpperCase();
     if ('error' in checked) {
       stats.failedLogins++;
       return { success: false, code: checked.code, message: checked.error, data: { nextAction: 'RETRY_LOGIN', authnMethod: checked.method, loginName: user } };
@@ -616,6 +649,8 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     }
     const conn = await instance.connect();
     for (const sql of SESSION_SETUP_SQL) await conn.run(sql);
+    const accountZone = accountParams.get('TIMEZONE');
+    if (accountZone !== undefined) await conn.run(`SET TimeZone = '${String(accountZone).replaceAll("'", "''")}'`);
     const param = (name: string): string | undefined => {
       const value = url.searchParams.get(name);
       return value ? normalizeIdentifier(value) : undefined;
@@ -667,8 +702,8 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
         idToken: null,
         idTokenValidityInSeconds: 0,
         responseData: null,
-        mfaToken: null,
-        mfaTokenValidityInSeconds: 0,
+        mfaToken: checked.mfaToken?.token ?? null,
+        mfaTokenValidityInSeconds: checked.mfaToken?.seconds ?? 0,
       },
     };
   }
@@ -829,9 +864,20 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     return match ? sessions.get(match[1]!) : undefined;
   }
 
-  async function route(req: http.IncomingMessage, url: URL, body: Record<string, unknown>): Promise<[number, unknown]> {
+  async function route(req: http.IncomingMessage, url: URL, body: Record<string, unknown>): Promise<[number, unknown, Record<string, string>?]> {
     const path = url.pathname;
     if (req.method === 'POST' && path === '/session/v1/login-request') return [200, await handleLogin(url, body)];
+    if (req.method === 'POST' && path === '/oauth/token-request') {
+      const [status, reply] = identity.tokenRequest(new URLSearchParams(String(body[FORM_BODY] ?? '')), req.headers.authorization);
+      return [status, reply];
+    }
+    if (req.method === 'POST' && path === '/session/authenticator-request') {
+      return [200, identity.authenticatorRequest((body.data ?? {}) as Record<string, unknown>, `http://${req.headers.host ?? `${host}:${port}`}`)];
+    }
+    if (req.method === 'GET' && (path === '/console/login' || path === '/sso/login')) {
+      const [status, reply, headers] = identity.ssoPage(url);
+      return [status, reply, headers];
+    }
 
     if (req.method === 'POST' && path === '/session/token-request') {
       // Renewal authenticates with the master token.
@@ -892,15 +938,18 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     // The SDK gzips some bodies; trust the magic bytes, not the headers.
     if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) raw = gunzipSync(raw);
     if (raw.length === 0) return {};
+    // The OAuth token endpoint takes a form, as OAuth 2.0 prescribes (RFC 6749 section 4.4.2).
+    if (/application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')) return { [FORM_BODY]: raw.toString('utf8') };
     return JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
   }
 
-  function send(res: http.ServerResponse, status: number, body: unknown): void {
+  function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
     res.end(text);
   }
 
+  let port = 0;
   const server = http.createServer((req, res) => {
     stats.requests++;
     const url = new URL(req.url ?? '/', 'http://emulator');
@@ -922,12 +971,12 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
         send(res, 400, { success: false, code: '400', message: 'Request body is not JSON', data: null });
         return;
       }
-      const [status, reply] = await route(req, url, body);
+      const [status, reply, headers] = await route(req, url, body);
       if (faulty && takeFault('destroyAfterExecute')) {
         req.socket.destroy();
         return;
       }
-      send(res, status, reply);
+      send(res, status, reply, headers);
     })().catch((error: unknown) => {
       // Internal failures answer 200 + success:false: a 5xx would make the SDK retry.
       if (!res.headersSent) send(res, 200, { success: false, code: '000603', message: `Emulator internal error: ${String(error)}`, data: null });
@@ -938,7 +987,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
 
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -958,6 +1007,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     setFaults(plan: FaultPlan): void {
       faults = { ...plan };
     },
+    identity,
     async close(): Promise<void> {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

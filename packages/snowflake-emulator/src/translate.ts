@@ -67,8 +67,9 @@ export interface Translation {
   createsContext?: { database?: string; schema?: string };
   /** CREATE TABLE/VIEW/SCHEMA: how many name parts were given (a session without context needs them all) */
   createTarget?: { kind: 'TABLE' | 'VIEW' | 'SCHEMA'; parts: number };
-  /** ALTER SESSION SET/UNSET */
+  /** ALTER SESSION SET/UNSET (ALTER ACCOUNT when accountParameters) */
   setParameters?: Record<string, string>;
+  accountParameters?: boolean;
   unsetParameters?: string[];
   /** names written in double quotes: result columns keep their case */
   quotedNames: string[];
@@ -218,17 +219,19 @@ function translateChecked(stmt: Statement, first: string | undefined): Translati
 }
 
 function translateAlter(stmt: Statement): Translation {
-  if (stmt.accept('ALTER', 'SESSION')) {
+  const account = stmt.accept('ALTER', 'ACCOUNT');
+  if (account || stmt.accept('ALTER', 'SESSION')) {
     const result: Translation = {
       ...base(stmt),
       status: 'Statement executed successfully.',
       statementTypeId: STATEMENT_TYPE.alterSession,
+      ...(account ? { accountParameters: true } : {}),
     };
     if (stmt.accept('SET')) {
       const params: Record<string, string> = {};
       while (!stmt.atEnd()) {
         const [name] = stmt.name();
-        if (!stmt.isOp('=')) throw syntaxError("expected '=' in ALTER SESSION SET");
+        if (!stmt.isOp('=')) throw syntaxError(`expected '=' in ALTER ${account ? 'ACCOUNT' : 'SESSION'} SET`);
         stmt.pos++;
         params[name!] = stmt.value();
         if (stmt.isOp(',')) stmt.pos++;
