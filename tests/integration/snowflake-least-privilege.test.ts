@@ -140,6 +140,41 @@ describe('a least-privilege transformer role and a key-pair service user', () =>
     expect(asked).toEqual([]);
   });
 
+  it('model debug checks the warehouse, the role, the database and the privileges a build needs, each with its fix', async () => {
+    const ok = await runModel(['debug', '--target', 'snowflake'], { cwd: project, env: env() });
+    expect(ok.code, ok.stderr + ok.stdout).toBe(0);
+    expect(ok.stdout).toMatch(/role: OK \(TRANSFORMER\)/);
+    expect(ok.stdout).toMatch(/warehouse: OK \(TRANSFORMING\)/);
+    expect(ok.stdout).toMatch(/database dh_database: OK/);
+    expect(ok.stdout).toMatch(/schema dh_database\.dh_stage: OK \(CREATE (VIEW|TABLE), CREATE (VIEW|TABLE): held\)/);
+
+    const noWarehouse = await runModel(['debug', '--target', 'snowflake'], { cwd: project, env: { ...env(), SNOWFLAKE_WAREHOUSE: '' } });
+    expect(noWarehouse.code).not.toBe(0);
+    expect(noWarehouse.stdout).toMatch(/warehouse: FAIL \(the session has no warehouse/);
+    expect(noWarehouse.stderr).toMatch(/1 access check failed/);
+
+    const admin = await connect({ username: 'model', password: 'model-password' });
+    await exec(admin, 'revoke create view on schema dh_database.dh_stage from role transformer');
+    try {
+      const missing = await runModel(['debug', '--target', 'snowflake'], { cwd: project, env: env() });
+      expect(missing.code).not.toBe(0);
+      expect(missing.stdout).toMatch(/schema dh_database\.dh_stage: FAIL \(role TRANSFORMER lacks CREATE VIEW\)/);
+      expect(missing.stdout).toContain('fix: grant create view on schema dh_database.dh_stage to role transformer;');
+      expect(missing.stderr).toMatch(/1 access check failed/);
+    } finally {
+      await exec(admin, 'grant create view on schema dh_database.dh_stage to role transformer');
+    }
+    // A warehouse the role may not use leaves the session without one.
+    await exec(admin, 'revoke usage on warehouse transforming from role transformer');
+    try {
+      const unusable = await runModel(['debug', '--target', 'snowflake'], { cwd: project, env: env() });
+      expect(unusable.code).not.toBe(0);
+      expect(unusable.stdout).toContain('fix: grant usage on warehouse transforming to role transformer;');
+    } finally {
+      await exec(admin, 'grant usage on warehouse transforming to role transformer');
+    }
+  });
+
   it('names the missing privilege, the object, the role and the GRANT that fixes it', async () => {
     const admin = await connect({ username: 'model', password: 'model-password' });
     await exec(admin, 'revoke create table on schema dh_database.dh_stage from role transformer');

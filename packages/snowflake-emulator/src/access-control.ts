@@ -619,7 +619,11 @@ export class AccessControl {
         if (!admin && !this.holds(role, 'ACCOUNT', ACCOUNT_NAME, 'CREATE DATABASE')) throw insufficient('account', ACCOUNT_NAME);
         const existed = await catalog.database(db!);
         return () => {
-          if (!existed || replace) this.owners.set(`DATABASE:${db}`, role);
+          if (!existed || replace) {
+            this.owners.set(`DATABASE:${db}`, role);
+            // A new database comes with a PUBLIC schema, owned by the database's owner.
+            this.owners.set(`SCHEMA:${db}.PUBLIC`, role);
+          }
         };
       }
       if (kind === 'SCHEMA') {

@@ -671,6 +671,14 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       queue: Promise.resolve(),
       requests: new Map(),
     };
+    // A warehouse the role may not use is left out, without an error: queries then fail with 000606.
+    if (session.warehouse) {
+      try {
+        access.useWarehouse(sessionView(session), session.warehouse);
+      } catch {
+        session.warehouse = undefined;
+      }
+    }
     await applyContext(session);
     sessions.set(session.token, session);
     stats.logins++;

@@ -3,17 +3,20 @@ import { ProjectError } from '../../core/errors.js';
 import type { SnowflakeTarget } from '../../project/profiles.js';
 import { redact } from '../../core/secrets.js';
 import {
+  type AccessCheck,
   ColumnMismatchError,
   missingColumns,
   type Adapter,
   type ColumnInfo,
   type Connection,
   type ExternalFile,
+  type PlannedWrite,
   type QueryResult,
   type SeedColumn,
 } from '../../warehouse/adapter.js';
 import type { RelationName, RelationType } from '../../warehouse/dialect.js';
 import { Pool } from '../pool.js';
+import { checkBuildAccess } from './access-checks.js';
 import { authOptions } from './auth-options.js';
 import { BuildLock } from './build-lock.js';
 import { describeMissing, ensureDatabaseAndSchema, missingPrivilege } from './privileges.js';
@@ -491,6 +494,13 @@ export class SnowflakeAdapter implements Adapter {
       local.closeSync();
       instance.closeSync();
     }
+  }
+
+  async checkAccess(writes: PlannedWrite[]): Promise<AccessCheck[]> {
+    const t = this.target;
+    return this.withConnection((c) =>
+      checkBuildAccess(c, { role: t.role, warehouse: t.warehouse, user: t.user, database: this.database, schema: t.schema }, writes),
+    );
   }
 
   async cancelAll(): Promise<void> {
