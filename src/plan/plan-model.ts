@@ -2,6 +2,7 @@ import type { Dialect, RelationName, RelationType } from '../warehouse/dialect.j
 import { type Plan, tempRelation } from './plan.js';
 import type { ModelNode } from '../parse/nodes.js';
 import { incrementalStrategy, needsStaging, planIncrementalWrite } from './plan-incremental.js';
+import { asList } from '../project/folder-config.js';
 
 export interface PlanContext {
   /** The type of the relation already in the warehouse at the node's name, if any. */
