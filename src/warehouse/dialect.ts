@@ -29,6 +29,10 @@ export interface Dialect {
    * privilege -> roles). Absent on warehouses without roles: `grants:` is then a no-op.
    */
   grantStatements?(rel: RelationName, type: RelationType, grants: Record<string, string[]>): string[];
+  /** REVOKE statements, the counterpart of grantStatements (dbt's get_revoke_sql). */
+  revokeStatements?(rel: RelationName, type: RelationType, grants: Record<string, string[]>): string[];
+  /** The query listing a relation's grants (columns privilege, granted_to, grantee_name), as dbt's get_show_grant_sql. */
+  showGrantsSql?(rel: RelationName, type: RelationType): string;
   createTable(rel: RelationName, columns: { name: string; type: string }[]): string;
   drop(rel: RelationName, type: RelationType): string;
   /**

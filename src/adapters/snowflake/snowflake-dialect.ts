@@ -73,6 +73,16 @@ export const snowflakeDialect: Dialect = {
     }
     return out;
   },
+  revokeStatements(rel, type, grants) {
+    const out: string[] = [];
+    for (const [privilege, roles] of Object.entries(grants)) {
+      for (const role of roles) out.push(`revoke ${privilege} on ${type} ${this.qualify(rel)} from role ${quote(role)}`);
+    }
+    return out;
+  },
+  showGrantsSql(rel, type) {
+    return `show grants on ${type} ${this.qualify(rel)}`;
+  },
   createTable(rel, columns) {
     const cols = columns.map((c) => `${quote(c.name)} ${c.type}`).join(', ');
     return `create or replace transient table ${this.qualify(rel)} (${cols})`;
