@@ -27,6 +27,8 @@ export interface CommonFlags {
   strictUndefined?: boolean;
   storeFailures?: boolean;
   empty?: boolean;
+  eventTimeStart?: string;
+  eventTimeEnd?: string;
 }
 
 /** Options every project command takes. */
@@ -73,6 +75,7 @@ export function toOptions(flags: CommonFlags, reporter: CliReporter): RunOptions
     strictUndefined: flags.strictUndefined,
     storeFailures: flags.storeFailures,
     empty: flags.empty,
+    eventTime: eventTimeRange(flags),
     reporter,
   };
 }
@@ -95,4 +98,25 @@ export async function withInterrupts<T>(reporter: CliReporter, fn: (signal: Abor
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
+}
+
+/** dbt's --event-time-start / --event-time-end: both or neither, start before end, UTC unless a zone is given. */
+function eventTimeRange(flags: CommonFlags): { start: Date; end: Date } | undefined {
+  if (flags.eventTimeStart === undefined && flags.eventTimeEnd === undefined) return undefined;
+  if (flags.eventTimeStart === undefined || flags.eventTimeEnd === undefined) {
+    throw new ProjectError('usage', '--event-time-start and --event-time-end go together', {
+      hint: "give both, e.g. --event-time-start 2024-01-01 --event-time-end '2024-01-03 12:00:00'",
+    });
+  }
+  const parse = (flag: string, text: string) => {
+    const iso = text.trim().replace(' ', 'T');
+    const d = new Date(/T/.test(iso) && !/([zZ]|[+-]\d\d:?\d\d)$/.test(iso) ? `${iso}Z` : iso);
+    if (Number.isNaN(d.getTime()))
+      throw new ProjectError('usage', `${flag} '${text}' is not a date or timestamp`, { hint: "write it as 2024-01-01 or '2024-01-01 06:00:00'" });
+    return d;
+  };
+  const start = parse('--event-time-start', flags.eventTimeStart);
+  const end = parse('--event-time-end', flags.eventTimeEnd);
+  if (start >= end) throw new ProjectError('usage', '--event-time-start must be before --event-time-end');
+  return { start, end };
 }

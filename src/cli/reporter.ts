@@ -65,6 +65,8 @@ export class CliReporter implements Reporter {
         return `${node.materialized} model ${rel}`;
       case 'seed':
         return `seed file ${rel}`;
+      case 'snapshot':
+        return `snapshot ${rel}`;
       case 'source':
         return `source file ${rel}`;
       case 'test':

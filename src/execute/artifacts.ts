@@ -47,7 +47,14 @@ function dbtPath(ws: Workspace, node: Node): string {
   if (node.resourceType === 'source') return node.file;
   if (node.resourceType === 'test' && node.testType === 'generic') return `${shortNameOf(node)}.sql`;
   const c = ws.project.config;
-  const roots = node.resourceType === 'model' ? c['model-paths'] : node.resourceType === 'seed' ? c['seed-paths'] : c['test-paths'];
+  const roots =
+    node.resourceType === 'model'
+      ? c['model-paths']
+      : node.resourceType === 'seed'
+        ? c['seed-paths']
+        : node.resourceType === 'snapshot'
+          ? (c['snapshot-paths'] ?? ['snapshots'])
+          : c['test-paths'];
   for (const root of roots) {
     const prefix = `${root.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '')}/`;
     if (node.file.startsWith(prefix)) return node.file.slice(prefix.length);
@@ -78,7 +85,7 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
     relation_name: relationName(ws, node),
     patch_path: node.patchFile ?? null,
   };
-  if (node.resourceType === 'model' || node.resourceType === 'test') {
+  if (node.resourceType === 'model' || node.resourceType === 'snapshot' || node.resourceType === 'test') {
     Object.assign(base, {
       language: 'sql',
       refs: node.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: null })),
@@ -86,6 +93,7 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
     });
   }
   if (node.resourceType === 'model') base.raw_code = node.rawSql;
+  if (node.resourceType === 'snapshot') base.raw_code = node.rawSql.trim();
   if (node.resourceType === 'source') {
     Object.assign(base, { source_name: node.sourceName, identifier: node.relation.identifier, external: node.external ?? null });
   }

@@ -14,6 +14,7 @@ import { nameVersionedModels, parseNodeProperties, undescribedWarnings } from '.
 import { relationNamer } from './relation-names.js';
 import { parseSeeds } from './seeds.js';
 import { relationClashes } from './relation-clashes.js';
+import { parseSnapshots } from './snapshots.js';
 import { parseSources } from './sources.js';
 
 /**
@@ -111,6 +112,7 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
   parseSources(ctx);
   parseSeeds(ctx, properties.byName);
   parseModels(ctx, properties.byName);
+  parseSnapshots(ctx);
   nameVersionedModels(project, properties.versioned, ctx.byName, errors);
   errors.push(...relationClashes(ctx.nodes.values()));
   warnings.push(...undescribedWarnings(project, properties.byName, ctx.byName));

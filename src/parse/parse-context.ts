@@ -24,7 +24,7 @@ export interface ParseContext {
   templates: Map<string, CompiledTemplate>;
   errors: ProjectError[];
   /** The relation a node of this config and name gets, through generate_schema_name and friends. */
-  nameFor(config: NodeConfig, name: string, file: string, resourceType?: 'model' | 'seed' | 'test'): RelationName;
+  nameFor(config: NodeConfig, name: string, file: string, resourceType?: 'model' | 'seed' | 'snapshot' | 'test'): RelationName;
 }
 
 /** Runs `fn`, keeping a project error for the report instead of stopping. */

@@ -7,13 +7,14 @@ import type { ResourceType } from '../parse/nodes.js';
 import { applyDefer } from './defer.js';
 import { connect, openProject, select, type RunOptions, type Session } from './session.js';
 
-export type ExecuteCommand = 'seed' | 'run' | 'build' | 'test';
+export type ExecuteCommand = 'seed' | 'run' | 'build' | 'test' | 'snapshot';
 
 const COMMAND_TYPES: Record<ExecuteCommand, ResourceType[]> = {
   seed: ['seed'],
   run: ['model', 'source'],
-  build: ['seed', 'source', 'model', 'test'],
+  build: ['seed', 'source', 'model', 'snapshot', 'test'],
   test: ['test'],
+  snapshot: ['snapshot'],
 };
 
 /** `model seed`, `model run`, `model build`, `model test`: executes the selected nodes and writes the artifacts. */
@@ -40,6 +41,7 @@ export async function execute(command: ExecuteCommand, opts: RunOptions = {}, ex
         failFast: opts.failFast ?? false,
         fullRefresh: opts.fullRefresh ?? false,
         empty: opts.empty,
+        eventTime: opts.eventTime,
         reporter,
         signal: opts.signal,
       },
@@ -62,3 +64,4 @@ export const seed = (opts?: RunOptions) => execute('seed', opts);
 export const run = (opts?: RunOptions) => execute('run', opts);
 export const build = (opts?: RunOptions) => execute('build', opts);
 export const test = (opts?: RunOptions) => execute('test', opts);
+export const snapshot = (opts?: RunOptions) => execute('snapshot', opts);

@@ -44,6 +44,8 @@ export interface RunOptions extends CommonOptions, SelectOptions {
   fullRefresh?: boolean;
   /** `--empty`: every ref() and source() a model reads gives no rows (schemas only). */
   empty?: boolean;
+  /** Microbatch models: build only the batches from `start` to `end` (dbt's --event-time-start/-end). */
+  eventTime?: { start: Date; end: Date };
   failFast?: boolean;
   signal?: AbortSignal;
 }

@@ -435,7 +435,7 @@ export class TemplateEngine {
 /** What to do instead, for dbt block tags this engine does not have. */
 const UNSUPPORTED_TAGS: Record<string, string> = {
   materialization: 'custom materializations are not supported; use view, table, incremental or ephemeral',
-  snapshot: 'snapshots are not supported; an incremental model with unique_key covers the simple cases',
+  snapshot: '{% snapshot %} blocks belong in a .sql file under the snapshot paths (snapshots/)',
   docs: 'doc blocks belong in .md files under a model path',
   call: 'only {% call statement(...) %} and calls to macros that use caller() are supported',
 };
