@@ -23,6 +23,8 @@ export interface ParseContext {
   /** The compiled template of each model and test, by unique id: live objects, kept beside the manifest, not in it. */
   templates: Map<string, CompiledTemplate>;
   errors: ProjectError[];
+  /** Warnings for the run's report (a test declared for a model that does not exist). */
+  warnings: string[];
   /** The relation a node of this config and name gets, through generate_schema_name and friends. */
   nameFor(config: NodeConfig, name: string, file: string, resourceType?: 'model' | 'seed' | 'snapshot' | 'test'): RelationName;
 }
