@@ -19,6 +19,8 @@ export interface CommonFlags {
   exclude?: string[];
   fullRefresh?: boolean;
   failFast?: boolean;
+  /** false with `--no-partial-parse`. */
+  partialParse?: boolean;
 }
 
 /** Options every project command takes. */
@@ -28,7 +30,8 @@ export function common(cmd: Command): Command {
     .option('-t, --target <name>', 'the target (output) of the profile to use')
     .option('--vars <yaml>', "project vars as YAML or JSON, e.g. '{countries: [Peru]}'")
     .option('--profiles-dir <dir>', 'the folder holding profiles.yml')
-    .option('--threads <n>', 'how many nodes to run at once');
+    .option('--threads <n>', 'how many nodes to run at once')
+    .option('--no-partial-parse', 'parse and render every file again, ignoring the parse cache in target/ (also DBT_PARTIAL_PARSE=false)');
 }
 
 /** dbt's node selection flags. */
@@ -54,6 +57,7 @@ export function toOptions(flags: CommonFlags, reporter: CliReporter): RunOptions
     exclude: flags.exclude,
     fullRefresh: flags.fullRefresh,
     failFast: flags.failFast,
+    partialParse: flags.partialParse,
     reporter,
   };
 }

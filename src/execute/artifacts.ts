@@ -7,7 +7,9 @@ import { shortNameOf } from '../parse/data-tests/add-data-tests.js';
 import { redactDeep } from '../core/secrets.js';
 import type { RunSummary } from './results.js';
 
-export const ENGINE_VERSION = '0.1.0';
+import { ENGINE_VERSION } from '../core/engine-version.js';
+
+export { ENGINE_VERSION };
 
 function metadata(kind: 'manifest' | 'run-results') {
   return {

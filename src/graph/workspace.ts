@@ -1,6 +1,7 @@
 import type { Graph } from '@dagrejs/graphlib';
 import { throwIfAny } from '../core/errors.js';
 import { parseProject, renderNodeDescriptions, targetDatabase, type Manifest } from '../parse/manifest.js';
+import type { ParseCache } from '../parse/parse-cache.js';
 import type { Project } from '../project/load-project.js';
 import type { TargetConfig } from '../project/profiles.js';
 import type { CompiledTemplate, TemplateEngine } from '../templating/template-engine.js';
@@ -31,7 +32,12 @@ export interface Workspace {
  * Parses the project and links it into a graph: every `ref()` and `source()` resolved, every
  * error of the project reported together, cycles refused. Nothing here touches a warehouse.
  */
-export function buildWorkspace(project: Project, target: TargetConfig, dialect: Dialect, opts: { log?: (m: string) => void } = {}): Workspace {
+export function buildWorkspace(
+  project: Project,
+  target: TargetConfig,
+  dialect: Dialect,
+  opts: { log?: (m: string) => void; cache?: ParseCache } = {},
+): Workspace {
   const parsed = parseProject(project, target, dialect, opts);
   const { manifest, errors } = parsed;
   for (const node of manifest.nodes.values()) {

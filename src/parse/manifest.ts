@@ -9,6 +9,7 @@ import { renderDescriptions } from './descriptions.js';
 import { parseMacros, withRenderedFolderConfig } from './macros.js';
 import { parseModels } from './models.js';
 import type { Node } from './nodes.js';
+import type { ParseCache } from './parse-cache.js';
 import type { ParseContext } from './parse-context.js';
 import { nameVersionedModels, parseNodeProperties, undescribedWarnings } from './properties.js';
 import { relationNamer } from './relation-names.js';
@@ -71,7 +72,12 @@ export function targetDatabase(target: TargetConfig): string {
  * run reports them all. Throws at once only when the macros or folder configs are broken, since
  * every later render depends on them.
  */
-export function parseProject(project: Project, target: TargetConfig, dialect: Dialect, opts: { log?: (m: string) => void } = {}): ParseResult {
+export function parseProject(
+  project: Project,
+  target: TargetConfig,
+  dialect: Dialect,
+  opts: { log?: (m: string) => void; cache?: ParseCache } = {},
+): ParseResult {
   const database = targetDatabase(target);
   const engine = new TemplateEngine(project.vars, targetInfo(target, database), dialect, {
     log: opts.log,
@@ -83,6 +89,7 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
   parseMacros(project, engine);
   project = withRenderedFolderConfig(project, engine, errors);
   throwIfAny(errors);
+  opts.cache?.begin(project, target, engine);
 
   const ctx: ParseContext = {
     project,
@@ -95,6 +102,7 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
     sourcesByName: new Map<string, string>(),
     templates: new Map<string, CompiledTemplate>(),
     errors,
+    cache: opts.cache,
     nameFor: relationNamer(project, target, engine, database),
   };
   const properties = parseNodeProperties(project, errors);

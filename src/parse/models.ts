@@ -6,7 +6,7 @@ import { inertHooks } from '../templating/render-hooks.js';
 import type { CompiledTemplate } from '../templating/template-engine.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import { Relation } from '../warehouse/relation.js';
-import type { Materialization, ModelNode, SourceNode } from './nodes.js';
+import type { Materialization, ModelNode, RefCall, SourceNode } from './nodes.js';
 import { collectInto, type ParseContext } from './parse-context.js';
 import type { DescribedNode } from './properties.js';
 import { recordRefs } from './record-refs.js';
@@ -18,50 +18,79 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
     const fqn = [project.name, ...m.file.split('/').slice(1, -1), m.name];
     const props = described.get(m.name);
     let config = mergeConfig(configFromTree(project.folderConfig.models, fqn), props?.props.config ?? {});
-    const recorded = recordRefs({
-      database,
-      schema: target.schema,
-      dialect,
-      sourceRelation: (s, t) => {
-        const id = sourcesByName.get(`${s}.${t}`);
-        return id ? (nodes.get(id) as SourceNode).relation : undefined;
-      },
-    });
-    const { refs, sources } = recorded;
+    const sourceRelation = (s: string, t: string) => {
+      const id = sourcesByName.get(`${s}.${t}`);
+      return id ? (nodes.get(id) as SourceNode).relation : undefined;
+    };
+    const cache = ctx.cache;
+    const startConfig = cache ? JSON.stringify(config) : '';
+    const hit = cache?.model(m.file, m.source, startConfig, sourceRelation);
+    let refs: RefCall[];
+    let sources: [string, string][];
+    let relation: RelationName | undefined;
     let template: CompiledTemplate | undefined;
-    collectInto(errors, () => {
-      template = engine.compile(m.file, m.source);
-    });
-    if (!template) continue;
-    const hooks = inertHooks(m.file, m.source, {
-      ref: recorded.ref,
-      source_: recorded.source_,
-      config: (values) => {
-        const r = parseNodeConfig(values as Record<string, unknown>);
-        if (!r.success) {
-          const issue = r.issues[0]!;
-          const key = String(issue.path[0] ?? '');
-          const at = callSite(m.source, 'config');
-          const given = JSON.stringify((values as Record<string, unknown>)[key]);
-          const detail =
-            key === 'materialized'
-              ? `must be one of ${MATERIALIZATIONS.join(', ')}`
-              : issue.code === 'invalid_value'
-                ? `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
-                : issue.message;
-          throw new ProjectError('template', `config(${key}=${given}): ${detail}`, {
-            location: { file: m.file, ...at },
-            source: m.source,
-          });
-        }
-        config = mergeConfig(config, r.data);
-      },
-      configGet: (key, fallback) => (config as Record<string, unknown>)[key] ?? fallback,
-      thisRelation: () => new Relation(database, config.schema ?? target.schema, config.alias ?? m.name, dialect),
-    });
-    collectInto(errors, () => {
-      engine.render(template!, hooks);
-    });
+    const errorsBefore = errors.length;
+    let macroFiles: [string, string][] = [];
+    if (hit) {
+      ({ config, refs, sources, relation } = hit);
+    } else {
+      const recorded = recordRefs({ database, schema: target.schema, dialect, sourceRelation });
+      ({ refs, sources } = recorded);
+      collectInto(errors, () => {
+        template = engine.compile(m.file, m.source);
+      });
+      if (!template) continue;
+      const hooks = inertHooks(m.file, m.source, {
+        ref: recorded.ref,
+        source_: recorded.source_,
+        config: (values) => {
+          const r = parseNodeConfig(values as Record<string, unknown>);
+          if (!r.success) {
+            const issue = r.issues[0]!;
+            const key = String(issue.path[0] ?? '');
+            const at = callSite(m.source, 'config');
+            const given = JSON.stringify((values as Record<string, unknown>)[key]);
+            const detail =
+              key === 'materialized'
+                ? `must be one of ${MATERIALIZATIONS.join(', ')}`
+                : issue.code === 'invalid_value'
+                  ? `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
+                  : issue.message;
+            throw new ProjectError('template', `config(${key}=${given}): ${detail}`, {
+              location: { file: m.file, ...at },
+              source: m.source,
+            });
+          }
+          config = mergeConfig(config, r.data);
+        },
+        configGet: (key, fallback) => (config as Record<string, unknown>)[key] ?? fallback,
+        thisRelation: () => new Relation(database, config.schema ?? target.schema, config.alias ?? m.name, dialect),
+      });
+      const parseRender = () => {
+        collectInto(errors, () => {
+          engine.render(template!, hooks);
+        });
+        const m8n = config.materialized ?? 'view';
+        if (config.enabled === false || m8n === 'ephemeral' || !['view', 'table', 'incremental'].includes(m8n)) return;
+        collectInto(errors, () => {
+          relation = ctx.nameFor(config, m.name, m.file);
+        });
+      };
+      if (cache) macroFiles = cache.traced(engine, parseRender).macroFiles;
+      else parseRender();
+    }
+    if (cache && !hit && errors.length === errorsBefore) {
+      cache.storeModel(m.file, {
+        source: m.source,
+        startConfig,
+        macroFiles,
+        sourceRelations: JSON.stringify(sources.map(([s, t]) => sourceRelation(s, t) ?? null)),
+        config,
+        refs,
+        sources,
+        relation,
+      });
+    }
     if (config.enabled === false) continue;
     const materialized = (config.materialized ?? 'view') as Materialization;
     if (!['view', 'table', 'incremental', 'ephemeral'].includes(materialized)) {
@@ -73,12 +102,6 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
       continue;
     }
     const uniqueId = `model.${project.name}.${m.name}`;
-    let relation: RelationName | undefined;
-    if (materialized !== 'ephemeral') {
-      collectInto(errors, () => {
-        relation = ctx.nameFor(config, m.name, m.file);
-      });
-    }
     const node: ModelNode = {
       uniqueId,
       resourceType: 'model',
@@ -99,7 +122,7 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
       sources,
     };
     nodes.set(uniqueId, node);
-    ctx.templates.set(uniqueId, template);
+    if (template) ctx.templates.set(uniqueId, template);
     byName.set(m.name, uniqueId);
   }
 }

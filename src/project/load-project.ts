@@ -6,7 +6,8 @@ import { validateConfigTree, type ConfigTree } from './folder-config.js';
 import { issuesToErrors, projectFileSchema, propertiesFileSchema, validateYaml, type ProjectFile, type PropertiesFile } from './schemas.js';
 import { parseCliVars } from './vars.js';
 import { unsupportedProjectKeys, unusedPropertiesWarning } from './unsupported.js';
-import { parseYaml, type YamlFile } from './yaml-file.js';
+import { parseYaml, yamlFileOf, type YamlFile } from './yaml-file.js';
+import type { FileSnapshot } from './file-snapshot.js';
 import { isPlainObject } from '../core/util.js';
 
 export interface SqlFile {
@@ -49,12 +50,42 @@ export interface LoadOptions {
   projectDir?: string;
   /** `--vars` text (YAML or JSON). */
   vars?: string;
+  /** The parse cache's view of the files: reads through it, and reuses properties files validated by a previous run. */
+  cache?: LoadCache;
+}
+
+/** A properties file as validated by an earlier run: its text, its data and the checked value. */
+export interface CachedProperties {
+  source: string;
+  data: unknown;
+  value: PropertiesFile;
+}
+
+export interface LoadCache {
+  files: FileSnapshot;
+  /** Properties files validated by the previous run, by path. */
+  properties: ReadonlyMap<string, CachedProperties>;
+  /** Filled with this run's properties files that validated without an error. */
+  nextProperties: Map<string, CachedProperties>;
 }
 
 const PROJECT_FILES = ['project.yml', 'dbt_project.yml'] as const;
 
 export function findProjectFile(dir: string): string | undefined {
   return PROJECT_FILES.find((f) => existsSync(path.join(dir, f)));
+}
+
+/** The target folder a project writes to (its `target-path`), read without validating the project; 'target' when it cannot be read. */
+export function projectTargetDir(projectDir: string): string {
+  const dir = path.resolve(projectDir);
+  const file = findProjectFile(dir);
+  let targetPath: unknown;
+  try {
+    if (file) targetPath = (parseYaml(file, readFileSync(path.join(dir, file), 'utf8')).data as Record<string, unknown> | null)?.['target-path'];
+  } catch {
+    // loadProject reports it.
+  }
+  return path.resolve(dir, typeof targetPath === 'string' && targetPath ? targetPath : 'target');
 }
 
 export function loadProject(opts: LoadOptions = {}): Project {
@@ -65,7 +96,9 @@ export function loadProject(opts: LoadOptions = {}): Project {
       hint: 'run the command inside a project folder, or pass --project-dir <folder>',
     });
   }
-  const yaml = parseYaml(file, readFileSync(path.join(dir, file), 'utf8'));
+  const cache = opts.cache;
+  const read = cache ? (rel: string) => cache.files.read(rel) : (rel: string) => readFileSync(path.join(dir, rel), 'utf8');
+  const yaml = parseYaml(file, read(file));
   const warnings: string[] = [];
   let data = yaml.data ?? {};
   const isDbt = file === 'dbt_project.yml';
@@ -100,9 +133,9 @@ export function loadProject(opts: LoadOptions = {}): Project {
   const cliVars = parseCliVars(opts.vars);
 
   const listFiles = fileLister(dir);
-  const models = readSqlFiles(dir, config['model-paths'], listFiles);
-  const macroFiles = readSqlFiles(dir, config['macro-paths'], listFiles);
-  const testSql = readSqlFiles(dir, config['test-paths'], listFiles);
+  const models = readSqlFiles(read, config['model-paths'], listFiles);
+  const macroFiles = readSqlFiles(read, config['macro-paths'], listFiles);
+  const testSql = readSqlFiles(read, config['test-paths'], listFiles);
   // Custom generic tests may live in tests/generic/: they are macros, not singular tests.
   const singularTests = testSql.filter((t) => !isGenericTestFile(t.source));
   macroFiles.push(...testSql.filter((t) => isGenericTestFile(t.source)));
@@ -114,10 +147,18 @@ export function loadProject(opts: LoadOptions = {}): Project {
   for (const p of yamlPaths) {
     for (const f of listFiles(p, ['.yml', '.yaml'])) {
       try {
-        const y = parseYaml(f, readFileSync(path.join(dir, f), 'utf8'));
+        const source = read(f);
+        const hit = cache?.properties.get(f);
+        if (hit && hit.source === source) {
+          properties.push({ yaml: yamlFileOf(f, source, hit.data), value: hit.value });
+          cache!.nextProperties.set(f, hit);
+          continue;
+        }
+        const y = parseYaml(f, source);
         if (y.data === null) continue;
         const r = validateYaml(propertiesFileSchema, y);
         if (r.value) properties.push({ yaml: y, value: r.value });
+        if (r.value && !r.errors.length) cache?.nextProperties.set(f, { source, data: y.data, value: r.value });
         errors.push(...r.errors);
       } catch (e) {
         if (e instanceof ProjectError) errors.push(e);
@@ -129,10 +170,10 @@ export function loadProject(opts: LoadOptions = {}): Project {
   if (unused) warnings.push(unused);
   const docFiles = [...new Set([...config['model-paths'], ...(config['docs-paths'] ?? [])])]
     .flatMap((p) => listFiles(p, ['.md']))
-    .map((f) => ({ file: f, source: readFileSync(path.join(dir, f), 'utf8') }));
+    .map((f) => ({ file: f, source: read(f) }));
 
   const snapshotNames = readSqlFiles(
-    dir,
+    read,
     (config['snapshot-paths'] ?? ['snapshots']).filter((p) => existsSync(path.join(dir, p))),
     listFiles,
   ).flatMap((f) => [...f.source.matchAll(/\{%-?\s*snapshot\s+(\w+)/g)].map((m) => m[1]!));
@@ -177,8 +218,8 @@ export function loadProject(opts: LoadOptions = {}): Project {
   };
 }
 
-function readSqlFiles(dir: string, paths: readonly string[], listFiles: ReturnType<typeof fileLister>): SqlFile[] {
-  return paths.flatMap((p) => listFiles(p, ['.sql'])).map((f) => ({ file: f, name: stem(f), source: readFileSync(path.join(dir, f), 'utf8') }));
+function readSqlFiles(read: (rel: string) => string, paths: readonly string[], listFiles: ReturnType<typeof fileLister>): SqlFile[] {
+  return paths.flatMap((p) => listFiles(p, ['.sql'])).map((f) => ({ file: f, name: stem(f), source: read(f) }));
 }
 
 function isGenericTestFile(source: string): boolean {

@@ -79,6 +79,8 @@ export class TemplateEngine {
   private readonly log: (msg: string) => void;
   /** The project's name (dbt's `project_name`) and file, when rendering a project's templates. */
   private readonly project: { name: string; file: string } | undefined;
+  /** While set, the file of every macro called is added to it (what a parse cache keys a node's render on). */
+  macroTrace: Set<string> | undefined;
 
   constructor(
     private readonly vars: Record<string, unknown>,
@@ -167,6 +169,11 @@ export class TemplateEngine {
     return this.current?.file;
   }
 
+  /** The text of a loaded macro file (the project's or the engine's own). */
+  macroFileSource(file: string): string | undefined {
+    return this.macroSources.get(file);
+  }
+
   hasMacro(name: string): boolean {
     return this.macros.has(name);
   }
@@ -213,6 +220,7 @@ export class TemplateEngine {
 
   private wrapMacro(info: MacroInfo, fn: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
     return (...args: unknown[]) => {
+      this.macroTrace?.add(info.file);
       this.callStack.push(info);
       try {
         return fn(...args);
