@@ -154,6 +154,11 @@ export class ParseCache {
     return new ParseCache(file, projectDir, previous);
   }
 
+  /** The cache of the next run in the same process (watch mode): starts from what `before` kept, without reading the file again. */
+  static after(before: ParseCache, targetDir: string): ParseCache {
+    return new ParseCache(path.join(targetDir, CACHE_FILE), before.files.dir, before.next);
+  }
+
   /** What loadProject reads through. */
   loadCache(): LoadCache {
     return { files: this.files, properties: this.previous?.properties ?? new Map(), nextProperties: this.next.properties };

@@ -18,6 +18,14 @@ export interface CompiledFile {
 export async function compile(opts: CommonOptions & SelectOptions = {}): Promise<{ session: Session; files: CompiledFile[] }> {
   const session = await openProject({ ...opts, keepCacheOpen: true });
   const nodes = select(session, opts, ['model', 'test'], opts.reporter);
+  const files = compileNodes(session, nodes);
+  writeManifest(session);
+  session.cache?.save();
+  return { session, files };
+}
+
+/** Renders nodes to target/compiled/, through the session's parse cache when it has one. */
+export function compileNodes(session: Session, nodes: Node[]): CompiledFile[] {
   const files: CompiledFile[] = [];
   const { project, cache } = session;
   const keys = new Map<string, CompileKey>();
@@ -31,9 +39,7 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
     }
     files.push(compileCached(session, cache, node, file, keys));
   }
-  writeManifest(session);
-  cache?.save();
-  return { session, files };
+  return files;
 }
 
 /** One node through the parse cache: its SQL from the previous run when its key is unchanged, the file left alone when it still holds it. */

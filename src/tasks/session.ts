@@ -26,6 +26,8 @@ export interface CommonOptions {
   partialParse?: boolean;
   /** Keep the cache open in the session, for a caller that saves it later (the compile task, watch mode). */
   keepCacheOpen?: boolean;
+  /** The cache of an earlier session of this process to start from instead of target/ (watch mode). */
+  previousCache?: ParseCache;
 }
 
 export interface SelectOptions {
@@ -50,7 +52,11 @@ export interface Session extends Workspace {
 export async function openProject(opts: CommonOptions = {}): Promise<Session> {
   const reporter = opts.reporter ?? silentReporter;
   const projectDir = path.resolve(opts.projectDir ?? process.cwd());
-  const cache = partialParseEnabled(opts.partialParse) ? ParseCache.open(projectDir, projectTargetDir(projectDir), (m) => reporter.info(m)) : undefined;
+  const cache = !partialParseEnabled(opts.partialParse)
+    ? undefined
+    : opts.previousCache
+      ? ParseCache.after(opts.previousCache, projectTargetDir(projectDir))
+      : ParseCache.open(projectDir, projectTargetDir(projectDir), (m) => reporter.info(m));
   const project = loadProject({ projectDir: opts.projectDir, vars: opts.vars, cache: cache?.loadCache() });
   const { target, note } = resolveTarget(project, { target: opts.target, profilesDir: opts.profilesDir, threads: opts.threads });
   if (note) reporter.info(note);

@@ -6,6 +6,7 @@ import { execute } from '../../tasks/execute.js';
 import type { Session } from '../../tasks/session.js';
 import { common, selection, toOptions, withInterrupts, type CliContext, type CommonFlags } from '../options.js';
 import type { CliReporter } from '../reporter.js';
+import { runWatch, WATCH_HELP } from '../watch-mode.js';
 
 /** `model build`, `model run`, `model seed`. */
 export function registerRunCommands(program: Command, { reporter, setExitCode }: CliContext): void {
@@ -14,8 +15,10 @@ export function registerRunCommands(program: Command, { reporter, setExitCode }:
       .option('--full-refresh', 'rebuild incremental models from scratch')
       .option('-x, --fail-fast', 'stop at the first failure');
     if (name === 'build') cmd.option('--junit <file>', 'also write the results as JUnit XML (for CI test reports)');
-    cmd.action(async (flags: CommonFlags & { junit?: string }) => {
+    if (name !== 'seed') cmd.option('-w, --watch', WATCH_HELP);
+    cmd.action(async (flags: CommonFlags & { junit?: string; watch?: boolean }) => {
       const opts = toOptions(flags, reporter);
+      if (flags.watch && name !== 'seed') return runWatch(name, opts, reporter);
       await withInterrupts(reporter, async (signal) => {
         const { session, summary } = await execute(name, { ...opts, signal });
         printWhereResultsAre(reporter, session, summary.results, flags.target);
