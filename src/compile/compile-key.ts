@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Workspace } from '../graph/workspace.js';
-import type { ModelNode, Node, TestNode } from '../parse/nodes.js';
+import type { Node, SqlNode } from '../parse/nodes.js';
 
 export interface CompileKey {
   /** A hash of everything a compile render of the node reads from the manifest. */
@@ -12,9 +12,9 @@ export interface CompileKey {
 /**
  * What a node's compiled SQL depends on, besides the global inputs (engine, target, vars, macros):
  * the node as parsed (text, config, relation, refs, dependencies), the relation of every node it
- * reads, and, for an ephemeral model it inlines, that model's own key. `memo` holds keys by id.
+ * reads (a deferred one's, under --defer), and, for an ephemeral model it inlines, that model's own key. `memo` holds keys by id.
  */
-export function compileKey(ws: Workspace, node: ModelNode | TestNode, memo: Map<string, CompileKey>): CompileKey {
+export function compileKey(ws: Workspace, node: SqlNode, memo: Map<string, CompileKey>): CompileKey {
   const known = memo.get(node.uniqueId);
   if (known) return known;
   const texts = [node.rawSql];
@@ -26,7 +26,7 @@ export function compileKey(ws: Workspace, node: ModelNode | TestNode, memo: Map<
       const inner = compileKey(ws, dep, memo);
       texts.push(...inner.texts);
       deps.push([id, inner.key]);
-    } else deps.push([id, dep?.relation ?? null]);
+    } else deps.push([id, ws.deferred?.get(id) ?? dep?.relation ?? null]);
   }
   const key = createHash('sha1')
     .update(JSON.stringify([node, deps]))

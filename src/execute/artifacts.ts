@@ -6,14 +6,19 @@ import type { Node } from '../parse/nodes.js';
 import { shortNameOf } from '../parse/data-tests/add-data-tests.js';
 import { redactDeep } from '../core/secrets.js';
 import type { RunSummary } from './results.js';
+import { nodeChecksum, nodeMacroIds } from '../graph/previous-state.js';
+import { projectMacroSources, type MacroSource } from '../parse/macro-dependencies.js';
 
 import { ENGINE_VERSION } from '../core/engine-version.js';
 
 export { ENGINE_VERSION };
 
-function metadata(kind: 'manifest' | 'run-results') {
+const SCHEMA_VERSIONS = { manifest: 'v12', 'run-results': 'v6', catalog: 'v1' } as const;
+
+/** The `metadata` block dbt's artifacts open with. */
+export function metadata(kind: keyof typeof SCHEMA_VERSIONS) {
   return {
-    dbt_schema_version: `https://schemas.getdbt.com/dbt/${kind}/${kind === 'manifest' ? 'v12' : 'v6'}.json`,
+    dbt_schema_version: `https://schemas.getdbt.com/dbt/${kind}/${SCHEMA_VERSIONS[kind]}.json`,
     dbt_version: ENGINE_VERSION,
     generator: `model ${ENGINE_VERSION}`,
     generated_at: new Date().toISOString(),
@@ -44,7 +49,14 @@ function dbtPath(ws: Workspace, node: Node): string {
   if (node.resourceType === 'source') return node.file;
   if (node.resourceType === 'test' && node.testType === 'generic') return `${shortNameOf(node)}.sql`;
   const c = ws.project.config;
-  const roots = node.resourceType === 'model' ? c['model-paths'] : node.resourceType === 'seed' ? c['seed-paths'] : c['test-paths'];
+  const roots =
+    node.resourceType === 'model'
+      ? c['model-paths']
+      : node.resourceType === 'seed'
+        ? c['seed-paths']
+        : node.resourceType === 'snapshot'
+          ? (c['snapshot-paths'] ?? ['snapshots'])
+          : c['test-paths'];
   for (const root of roots) {
     const prefix = `${root.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '')}/`;
     if (node.file.startsWith(prefix)) return node.file.slice(prefix.length);
@@ -52,7 +64,7 @@ function dbtPath(ws: Workspace, node: Node): string {
   return node.file;
 }
 
-export function nodeToJson(ws: Workspace, node: Node): Record<string, unknown> {
+export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string, MacroSource> = new Map()): Record<string, unknown> {
   const base: Record<string, unknown> = {
     unique_id: node.uniqueId,
     resource_type: node.resourceType,
@@ -67,14 +79,15 @@ export function nodeToJson(ws: Workspace, node: Node): Record<string, unknown> {
     ),
     config: node.config,
     tags: node.tags,
-    depends_on: { nodes: node.dependsOn, macros: [] },
+    depends_on: { nodes: node.dependsOn, macros: nodeMacroIds(ws, node, macros) },
+    checksum: nodeChecksum(ws, node),
     database: node.relation?.database ?? null,
     schema: node.relation?.schema ?? null,
     alias: node.relation?.identifier ?? null,
     relation_name: relationName(ws, node),
     patch_path: node.patchFile ?? null,
   };
-  if (node.resourceType === 'model' || node.resourceType === 'test') {
+  if (node.resourceType === 'model' || node.resourceType === 'snapshot' || node.resourceType === 'test') {
     Object.assign(base, {
       language: 'sql',
       refs: node.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: null })),
@@ -82,6 +95,7 @@ export function nodeToJson(ws: Workspace, node: Node): Record<string, unknown> {
     });
   }
   if (node.resourceType === 'model') base.raw_code = node.rawSql;
+  if (node.resourceType === 'snapshot') base.raw_code = node.rawSql.trim();
   if (node.resourceType === 'source') {
     Object.assign(base, { source_name: node.sourceName, identifier: node.relation.identifier, external: node.external ?? null });
   }
@@ -99,8 +113,10 @@ export function nodeToJson(ws: Workspace, node: Node): Record<string, unknown> {
 export function writeManifest(ws: Workspace): string {
   const nodes: Record<string, unknown> = {};
   const sources: Record<string, unknown> = {};
+  const macroSources = projectMacroSources(ws.project);
+  const macros = new Map(macroSources.map((m) => [m.name, m]));
   for (const node of ws.manifest.nodes.values()) {
-    (node.resourceType === 'source' ? sources : nodes)[node.uniqueId] = nodeToJson(ws, node);
+    (node.resourceType === 'source' ? sources : nodes)[node.uniqueId] = nodeToJson(ws, node, macros);
   }
   const parentMap: Record<string, string[]> = {};
   const childMap: Record<string, string[]> = {};
@@ -115,9 +131,37 @@ export function writeManifest(ws: Workspace): string {
       metadata: { ...metadata('manifest'), project_name: ws.project.name, adapter_type: ws.target.type },
       nodes,
       sources,
-      macros: Object.fromEntries(ws.manifest.macros.map((m) => [`macro.${ws.project.name}.${m.name}`, { name: m.name, original_file_path: m.file }])),
+      macros: Object.fromEntries(
+        ws.manifest.macros.map((m) => {
+          const id = `macro.${ws.project.name}.${m.name}`;
+          const src = macros.get(m.name);
+          return [
+            id,
+            {
+              unique_id: id,
+              name: m.name,
+              resource_type: 'macro',
+              package_name: ws.project.name,
+              path: m.file,
+              original_file_path: m.file,
+              macro_sql: src?.sql ?? '',
+              depends_on: { macros: (src?.calls ?? []).map((c) => `macro.${ws.project.name}.${c}`) },
+            },
+          ];
+        }),
+      ),
+      docs: {},
+      exposures: {},
+      metrics: {},
+      groups: {},
+      selectors: {},
+      disabled: {},
       parent_map: parentMap,
       child_map: childMap,
+      group_map: {},
+      saved_queries: {},
+      semantic_models: {},
+      unit_tests: {},
     },
     { compact: true },
   );

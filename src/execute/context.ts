@@ -9,6 +9,10 @@ export interface ExecuteOptions {
   threads: number;
   failFast: boolean;
   fullRefresh: boolean;
+  /** `--empty`: models read no rows from their refs and sources. */
+  empty?: boolean;
+  /** Microbatch models build only the batches of this range (--event-time-start/--event-time-end). */
+  eventTime?: { start: Date; end: Date };
   reporter: Reporter;
   signal?: AbortSignal;
 }
@@ -24,4 +28,6 @@ export interface ExecutionContext {
   existing: Map<string, RelationType>;
   /** Results so far, by unique id (tests read their model's). */
   results: Map<string, NodeResult>;
+  /** The worker running the node (`Thread-1`): dbt's `thread_id` in its templates. */
+  threadId?: string;
 }

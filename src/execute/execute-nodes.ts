@@ -6,8 +6,10 @@ import { relationKey } from '../warehouse/relation.js';
 import { compileWithQueries } from '../compile/run-queries.js';
 import { ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
-import { isExecutable, type ModelNode, type Node, type SeedNode, type SourceNode } from '../parse/nodes.js';
+import { isExecutable, type ModelNode, type Node, type SeedNode, type SnapshotNode, type SourceNode } from '../parse/nodes.js';
+import { incrementalStrategy, needsStaging, planIncrementalWrite } from '../plan/plan-incremental.js';
 import { planModel } from '../plan/plan-model.js';
+import { type Plan, tempRelation } from '../plan/plan.js';
 import { redact } from '../core/secrets.js';
 import { parseCsv } from '../project/csv.js';
 import { typeSeed } from '../plan/seed-types.js';
@@ -18,12 +20,15 @@ import { ReadyQueue } from '../graph/ready-queue.js';
 import { writeNodeSql } from '../core/target-files.js';
 import type { ExecuteOptions, ExecutionContext, NodeExecutor } from './context.js';
 import { runDataTest } from './run-data-test.js';
+import { runMicrobatch } from './run-microbatch.js';
+import { runSnapshot } from './run-snapshot.js';
 import { INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from './results.js';
 
 /** How each kind of node is run. */
 const executors: Record<Node['resourceType'], NodeExecutor> = {
   model: (ctx, node, conn) => runModel(ctx, node as ModelNode, conn),
   seed: (ctx, node, conn) => runSeed(ctx, node as SeedNode, conn),
+  snapshot: (ctx, node, conn) => runSnapshot(ctx, node as SnapshotNode, conn),
   source: (ctx, node, conn) => runExternalSource(ctx, node as SourceNode, conn),
   test: runDataTest,
 };
@@ -166,7 +171,7 @@ async function runOne(ctx: ExecutionContext, node: Node, threadId: string): Prom
     if (!executor) throw new Error(`no executor for ${node.resourceType}`);
     const partial = await ctx.adapter.withConnection(async (conn) => {
       await conn.setQueryTag(`model:${node.uniqueId}`);
-      return executor(ctx, node, conn);
+      return executor({ ...ctx, threadId }, node, conn);
     });
     return { node, status: 'success', message: '', startedAt, completedAt: new Date(), threadId, ...partial };
   } catch (e) {
@@ -179,7 +184,7 @@ async function runOne(ctx: ExecutionContext, node: Node, threadId: string): Prom
 }
 
 /** Temporary relations the materializations build aside; one found before a run is a leftover of a killed run. */
-const TEMP_SUFFIXES = ['__model_tmp', '__model_incr'];
+const TEMP_SUFFIXES = ['__model_tmp', '__model_incr', '__model_snap'];
 
 function toNodeError(e: unknown, node: Node): ProjectError {
   if (e instanceof ProjectError) return e;
@@ -274,24 +279,38 @@ function writeTargetFile(ctx: ExecutionContext, kind: 'compiled' | 'run', node: 
 }
 
 async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection): Promise<Partial<NodeResult>> {
+  if (node.materialized === 'incremental' && node.config.incremental_strategy === 'microbatch' && incrementalStrategy(node, ctx.adapter.dialect)) {
+    return runMicrobatch(ctx, node, conn);
+  }
   const rel = node.relation!;
   const key = relationKey(rel);
   const compiled = await compileWithQueries(
     ctx.ws,
     node,
-    { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, log: (m) => ctx.options.reporter.info(m) },
+    {
+      existing: new Set(ctx.existing.keys()),
+      fullRefresh: ctx.options.fullRefresh,
+      empty: ctx.options.empty,
+      extra: ctx.threadId ? { thread_id: ctx.threadId } : undefined,
+      log: (m) => ctx.options.reporter.info(m),
+    },
     conn,
   );
   const compiledPath = writeTargetFile(ctx, 'compiled', node, compiled.sql);
   const existing = ctx.existing.get(key) ?? null;
-  const columns = node.materialized === 'incremental' && existing === 'table' ? await tableColumns(ctx, conn, rel) : undefined;
-  const plan = planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns });
-  writeTargetFile(ctx, 'run', node, plan.statements.join(';\n\n'));
-  await runNodeHooks(ctx, node, 'pre-hook', conn);
+  const staged = await stagedIncremental(ctx, node, conn, compiled.sql, existing);
+  const columns = node.materialized === 'incremental' && existing === 'table' && !staged ? await tableColumns(ctx, conn, rel) : undefined;
+  const plan = staged ?? planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns });
+  writeTargetFile(ctx, 'run', node, [...(staged?.before ?? []), ...plan.statements].join(';\n\n'));
+  if (!staged) {
+    await runNodeHooks(ctx, node, 'pre-hook', conn);
+    await runSqlHeader(node, conn);
+  }
   let results: QueryResult[];
   try {
     results = plan.atomic ? await conn.executeAtomic(plan.statements) : await runEach(conn, plan.statements);
   } catch (e) {
+    if (staged) await conn.execute(ctx.adapter.dialect.drop(staged.staging, 'table')).catch(() => undefined);
     const msg = redact(e instanceof Error ? e.message : String(e));
     throw new ProjectError('database', msg, { location: { file: node.file }, hint: `the compiled SQL is in ${compiledPath}` });
   }
@@ -307,6 +326,48 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
     compiledPath,
     relationName: ctx.adapter.dialect.qualify(rel),
   };
+}
+
+/**
+ * An incremental run that compares columns or matches keys: pre-hooks, then the new rows built into
+ * a staging table, then the plan that changes the table (schema change, write, staging dropped).
+ * Undefined when the run is a full build or a plain append.
+ */
+async function stagedIncremental(
+  ctx: ExecutionContext,
+  node: ModelNode,
+  conn: Connection,
+  sql: string,
+  existing: RelationType | null,
+): Promise<(Plan & { before: string[]; staging: RelationName }) | undefined> {
+  if (node.materialized !== 'incremental' || existing !== 'table') return undefined;
+  if ((ctx.options.fullRefresh && node.config.full_refresh !== false) || node.config.full_refresh === true) return undefined;
+  const d = ctx.adapter.dialect;
+  const strategy = incrementalStrategy(node, d);
+  if (!needsStaging(node, strategy)) return undefined;
+  const rel = node.relation!;
+  const staging = tempRelation(rel, '__model_incr');
+  await runNodeHooks(ctx, node, 'pre-hook', conn);
+  await runSqlHeader(node, conn);
+  const create = d.createTableAs(staging, sql);
+  const columnsOf = async (r: RelationName) =>
+    (await conn.execute(d.listColumnTypesSql(r))).rows.map((row) => ({ name: String(row[0]), type: String(row[1]) }));
+  try {
+    const target = await columnsOf(rel);
+    await conn.execute(create);
+    const plan = planIncrementalWrite(node, d, strategy, staging, target, await columnsOf(staging));
+    return { ...plan, before: [create], staging };
+  } catch (e) {
+    await conn.execute(d.drop(staging, 'table')).catch(() => undefined);
+    if (e instanceof ProjectError) throw e;
+    throw new ProjectError('database', redact(e instanceof Error ? e.message : String(e)), { location: { file: node.file } });
+  }
+}
+
+/** config(sql_header=…) or {% call set_sql_header(config) %}: runs before the model's statements, on its connection. */
+async function runSqlHeader(node: ModelNode, conn: Connection): Promise<void> {
+  const header = typeof node.config.sql_header === 'string' ? node.config.sql_header.trim().replace(/;\s*$/, '') : '';
+  if (header) await conn.execute(header);
 }
 
 /** An existing table's column names, in order, as the warehouse stores them. */
@@ -329,7 +390,8 @@ async function runSeed(ctx: ExecutionContext, node: SeedNode, conn: Connection):
   await runNodeHooks(ctx, node, 'pre-hook', conn);
   let rows: number;
   try {
-    rows = await ctx.adapter.loadSeed(conn, rel, typed.columns, typed.rows);
+    // `--empty`: the table with the seed's columns and types, and no rows (as dbt's seed --empty).
+    rows = await ctx.adapter.loadSeed(conn, rel, typed.columns, ctx.options.empty ? [] : typed.rows);
   } catch (e) {
     const msg = redact(e instanceof Error ? e.message : String(e));
     throw new ProjectError('seed', `loading the seed failed: ${msg}`, { location: { file: node.file } });

@@ -39,6 +39,7 @@ export function withRenderedFolderConfig(project: Project, engine: TemplateEngin
   const folderConfig = {
     models: render(fc.models, 'models'),
     seeds: render(fc.seeds, 'seeds'),
+    snapshots: render(fc.snapshots, 'snapshots'),
     dataTests: render(fc.dataTests, project.config.data_tests ? 'data_tests' : 'tests'),
     sources: render(fc.sources, 'sources'),
   };

@@ -11,6 +11,9 @@ import { collectInto, type ParseContext } from './parse-context.js';
 import type { DescribedNode } from './properties.js';
 import { recordRefs } from './record-refs.js';
 
+/** The errors dbt's parse-time Undefined swallows (a call or attribute of what is not defined): they surface when the node compiles. */
+const CAPTURED_AT_PARSE = /is not a macro or function|is not a macro namespace of this project|is undefined, so it has no/;
+
 /** Models: each file is rendered once (dbt's parse render) to learn its refs, sources and config. */
 export function parseModels(ctx: ParseContext, described: Map<string, DescribedNode>): void {
   const { project, target, dialect, database, engine, errors, nodes, byName, sourcesByName } = ctx;
@@ -31,6 +34,7 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
     let template: CompiledTemplate | undefined;
     const errorsBefore = errors.length;
     let macroFiles: [string, string][] = [];
+    let cacheable = true;
     if (hit) {
       ({ config, refs, sources, relation } = hit);
     } else {
@@ -44,6 +48,19 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
         ref: recorded.ref,
         source_: recorded.source_,
         config: (values) => {
+          // dbt rejects a hook given under both its spellings in one config() (hooks/test_model_hooks.py BaseDuplicateHooksInConfigs).
+          for (const [a, b] of [
+            ['pre_hook', 'pre-hook'],
+            ['post_hook', 'post-hook'],
+          ] as const) {
+            if (a in (values as object) && b in (values as object)) {
+              throw new ProjectError('template', `config() sets both '${a}' and '${b}', which are the same config`, {
+                location: { file: m.file, ...callSite(m.source, 'config') },
+                source: m.source,
+                hint: `keep one of them (put every hook in one list under '${b}')`,
+              });
+            }
+          }
           const r = parseNodeConfig(values as Record<string, unknown>);
           if (!r.success) {
             const issue = r.issues[0]!;
@@ -67,20 +84,38 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
         thisRelation: () => new Relation(database, config.schema ?? target.schema, config.alias ?? m.name, dialect),
       });
       const parseRender = () => {
-        collectInto(errors, () => {
+        try {
           engine.render(template!, hooks);
-        });
+        } catch (e) {
+          if (!(e instanceof ProjectError)) throw e;
+          // dbt parses with a capturing Undefined: calling a name that is not there does not fail the
+          // parse; the node's compile at run time reports it as that node's error (its children skipped).
+          if (!CAPTURED_AT_PARSE.test(e.message)) errors.push(e);
+        }
+        // A hook's ref() is a dependency too, as in dbt (hooks/test_model_hooks.py BaseHookRefs); hooks render again at run time, where their errors are reported.
+        for (const which of ['pre-hook', 'post-hook'] as const) {
+          for (const h of asList(config[which] as unknown)) {
+            const text = typeof h === 'string' ? h : ((h as { sql?: unknown } | null)?.sql ?? '');
+            if (typeof text !== 'string' || !/\bref\s*\(/.test(text)) continue;
+            try {
+              engine.render(engine.compile(m.file, text), { ...hooks, source: text, config: () => undefined });
+            } catch {
+              // Reported when the hook runs.
+            }
+          }
+        }
         const m8n = config.materialized ?? 'view';
         if (config.enabled === false || m8n === 'ephemeral' || !['view', 'table', 'incremental'].includes(m8n)) return;
         collectInto(errors, () => {
           relation = ctx.nameFor(config, m.name, m.file);
         });
       };
-      if (cache) macroFiles = cache.traced(engine, parseRender).macroFiles;
+      if (cache) ({ macroFiles, cacheable } = cache.traced(engine, parseRender));
       else parseRender();
     }
-    if (cache && !hit && errors.length === errorsBefore) {
-      cache.storeModel(m.file, {
+    if (cache && !hit && cacheable && errors.length === errorsBefore) {
+      const hookTexts = (['pre-hook', 'post-hook'] as const).map((k) => JSON.stringify(config[k] ?? null));
+      cache.storeModel(m.file, hookTexts, {
         source: m.source,
         startConfig,
         macroFiles,

@@ -191,13 +191,18 @@ export class ParseCache {
       [...this.files.records].some(([f, r]) => before?.get(f)?.trusted !== r.trusted);
   }
 
-  /** Runs a render with macro tracing; returns what it returned and the macro files it called. */
-  traced<T>(engine: TemplateEngine, fn: () => T): { value: T; macroFiles: [string, string][] } {
+  /**
+   * Runs a render with macro tracing; returns what it returned, the macro files it called, and whether
+   * it may be cached (not when it printed an undefined value: its warning must come again next run).
+   */
+  traced<T>(engine: TemplateEngine, fn: () => T): { value: T; macroFiles: [string, string][]; cacheable: boolean } {
     const previous = engine.macroTrace;
     const trace = new Set<string>();
     engine.macroTrace = trace;
+    const printsBefore = engine.undefinedPrints;
     try {
-      return { value: fn(), macroFiles: this.withHashes(trace) };
+      const value = fn();
+      return { value, macroFiles: this.withHashes(trace), cacheable: engine.undefinedPrints === printsBefore };
     } finally {
       engine.macroTrace = previous;
       if (previous) for (const f of trace) previous.add(f);
@@ -240,8 +245,9 @@ export class ParseCache {
     return e;
   }
 
-  storeModel(file: string, entry: ModelParseEntry): void {
-    if (!this.cacheable([entry.source], entry.macroFiles)) return;
+  /** Keeps a model's parse; `texts` are other Jinja its render read (its hooks). */
+  storeModel(file: string, texts: string[], entry: ModelParseEntry): void {
+    if (!this.cacheable([entry.source, ...texts], entry.macroFiles)) return;
     this.next.models.set(file, entry);
     this.dirty = true;
   }

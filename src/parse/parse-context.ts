@@ -27,7 +27,7 @@ export interface ParseContext {
   /** The parse cache, when partial parsing is on. */
   cache?: ParseCache;
   /** The relation a node of this config and name gets, through generate_schema_name and friends. */
-  nameFor(config: NodeConfig, name: string, file: string, resourceType?: 'model' | 'seed' | 'test'): RelationName;
+  nameFor(config: NodeConfig, name: string, file: string, resourceType?: 'model' | 'seed' | 'snapshot' | 'test'): RelationName;
 }
 
 /** Runs `fn`, keeping a project error for the report instead of stopping. */

@@ -40,9 +40,9 @@ export interface Project {
   singularTests: SqlFile[];
   docFiles: { file: string; source: string }[];
   properties: PropertiesYaml[];
-  /** Names of the `{% snapshot %}` blocks under the snapshot paths (not built: named in errors that ref them). */
-  snapshotNames: string[];
-  folderConfig: { models: ConfigTree; seeds: ConfigTree; dataTests: ConfigTree; sources: ConfigTree };
+  /** The .sql files under the snapshot paths (each holds `{% snapshot %}` blocks). */
+  snapshotFiles: SqlFile[];
+  folderConfig: { models: ConfigTree; seeds: ConfigTree; snapshots: ConfigTree; dataTests: ConfigTree; sources: ConfigTree };
   warnings: string[];
 }
 
@@ -142,7 +142,8 @@ export function loadProject(opts: LoadOptions = {}): Project {
 
   const seeds = config['seed-paths'].flatMap((p) => listFiles(p, ['.csv'])).map((f) => ({ file: f, name: stem(f) }));
 
-  const yamlPaths = [...new Set([...config['model-paths'], ...config['seed-paths'], ...config['test-paths'], ...config['macro-paths']])];
+  const snapshotPaths = config['snapshot-paths'] ?? ['snapshots'];
+  const yamlPaths = [...new Set([...config['model-paths'], ...config['seed-paths'], ...config['test-paths'], ...config['macro-paths'], ...snapshotPaths])];
   const properties: PropertiesYaml[] = [];
   for (const p of yamlPaths) {
     for (const f of listFiles(p, ['.yml', '.yaml'])) {
@@ -172,11 +173,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
     .flatMap((p) => listFiles(p, ['.md']))
     .map((f) => ({ file: f, source: read(f) }));
 
-  const snapshotNames = readSqlFiles(
-    read,
-    (config['snapshot-paths'] ?? ['snapshots']).filter((p) => existsSync(path.join(dir, p))),
-    listFiles,
-  ).flatMap((f) => [...f.source.matchAll(/\{%-?\s*snapshot\s+(\w+)/g)].map((m) => m[1]!));
+  const snapshotFiles = readSqlFiles(read, snapshotPaths, listFiles);
 
   checkDuplicates(models, 'model', errors);
   checkDuplicates(seeds, 'seed', errors);
@@ -188,11 +185,13 @@ export function loadProject(opts: LoadOptions = {}): Project {
   const folderConfig = {
     models: (config.models ?? {}) as ConfigTree,
     seeds: (config.seeds ?? {}) as ConfigTree,
+    snapshots: (config.snapshots ?? {}) as ConfigTree,
     dataTests: (config.data_tests ?? config.tests ?? {}) as ConfigTree,
     sources: (config.sources ?? {}) as ConfigTree,
   };
   errors.push(...validateConfigTree(folderConfig.models, 'models', name, yaml, [], isDbt));
   errors.push(...validateConfigTree(folderConfig.seeds, 'seeds', name, yaml, [], isDbt));
+  errors.push(...validateConfigTree(folderConfig.snapshots, 'snapshots', name, yaml, [], isDbt));
   errors.push(...validateConfigTree(folderConfig.dataTests, config.data_tests ? 'data_tests' : 'tests', name, yaml, [], isDbt));
   throwIfAny(errors);
 
@@ -212,7 +211,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
     singularTests,
     docFiles,
     properties,
-    snapshotNames,
+    snapshotFiles,
     folderConfig,
     warnings,
   };

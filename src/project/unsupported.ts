@@ -17,6 +17,8 @@ const HONOURED_PROJECT_KEYS = new Set([
   'vars',
   'models',
   'seeds',
+  'snapshots',
+  'snapshot-paths',
   'sources',
   'data_tests',
   'tests',
@@ -27,7 +29,6 @@ const HONOURED_PROJECT_KEYS = new Set([
 /** Folders whose contents this engine does not build: worth a warning only when they hold files. */
 const PATH_KEYS: Record<string, { default?: string; what: string }> = {
   'analysis-paths': { default: 'analyses', what: 'analyses are not compiled' },
-  'snapshot-paths': { default: 'snapshots', what: 'snapshots are not supported' },
   'asset-paths': { what: 'assets are not copied' },
   'packages-install-path': { what: 'packages are not installed' },
 };
@@ -40,6 +41,12 @@ export function unsupportedProjectKeys(file: string, data: Record<string, unknow
   const out: string[] = [];
   for (const key of Object.keys(data)) {
     if (PROJECT_KEYS_WITHOUT_EFFECT.has(key) || HONOURED_PROJECT_KEYS.has(key)) continue;
+    if (key === 'flags' && isPlainObject(data.flags)) {
+      // strict_undefined is this engine's (printing an undefined value is an error); dbt's own flags have no effect.
+      const others = Object.keys(data.flags).filter((k) => k !== 'strict_undefined');
+      if (others.length) out.push(`flags (${others.join(', ')})`);
+      continue;
+    }
     const p = PATH_KEYS[key];
     if (p) {
       const folders = Array.isArray(data[key]) ? (data[key] as unknown[]).map(String) : [String(data[key])];
@@ -69,6 +76,25 @@ const HONOURED_CONFIGS = new Set([
   'tags',
   'unique_key',
   'incremental_strategy',
+  'on_schema_change',
+  'incremental_predicates',
+  'predicates',
+  'merge_update_columns',
+  'merge_exclude_columns',
+  'event_time',
+  'batch_size',
+  'begin',
+  'lookback',
+  // snapshots
+  'strategy',
+  'updated_at',
+  'check_cols',
+  'hard_deletes',
+  'invalidate_hard_deletes',
+  'target_schema',
+  'target_database',
+  'snapshot_meta_column_names',
+  'dbt_valid_to_current',
   'full_refresh',
   'column_types',
   'delimiter',
@@ -101,7 +127,7 @@ function isNoOp(key: string, value: unknown): boolean {
 export function unsupportedConfigWarning(nodes: Iterable<{ resourceType: string; name: string; config: object }>): string | undefined {
   const byKey = new Map<string, string[]>();
   for (const node of nodes) {
-    if (node.resourceType !== 'model' && node.resourceType !== 'seed') continue;
+    if (node.resourceType !== 'model' && node.resourceType !== 'seed' && node.resourceType !== 'snapshot') continue;
     for (const [key, value] of Object.entries(node.config)) {
       if (HONOURED_CONFIGS.has(key) || isNoOp(key, value)) continue;
       byKey.set(key, [...(byKey.get(key) ?? []), node.name]);
@@ -113,10 +139,9 @@ export function unsupportedConfigWarning(nodes: Iterable<{ resourceType: string;
 }
 
 /** Properties-file sections that are read and acted on, or that only document (as in dbt, where they build nothing). */
-const USED_PROPERTY_KEYS = new Set(['version', 'models', 'seeds', 'sources', 'macros', 'exposures', 'groups']);
+const USED_PROPERTY_KEYS = new Set(['version', 'models', 'seeds', 'snapshots', 'sources', 'macros', 'exposures', 'groups']);
 const UNUSED_PROPERTY_KEYS: Record<string, string> = {
   unit_tests: 'unit tests are not run',
-  snapshots: 'snapshots are not supported',
   analyses: 'analyses are not compiled',
   metrics: 'the semantic layer is not supported',
   semantic_models: 'the semantic layer is not supported',

@@ -4,16 +4,18 @@ import { silentReporter } from '../execute/reporter.js';
 import type { RunSummary } from '../execute/results.js';
 import { preflightDataTests } from '../execute/run-data-test.js';
 import type { ResourceType } from '../parse/nodes.js';
+import { applyDefer } from './defer.js';
 import { connect, openProject, select, type RunOptions, type Session } from './session.js';
 
-export type ExecuteCommand = 'seed' | 'run' | 'build' | 'test';
+export type ExecuteCommand = 'seed' | 'run' | 'build' | 'test' | 'snapshot';
 
 /** The resource types each command runs. */
 export const COMMAND_TYPES: Record<ExecuteCommand, ResourceType[]> = {
   seed: ['seed'],
   run: ['model', 'source'],
-  build: ['seed', 'source', 'model', 'test'],
+  build: ['seed', 'source', 'model', 'snapshot', 'test'],
   test: ['test'],
+  snapshot: ['snapshot'],
 };
 
 /**
@@ -34,6 +36,8 @@ export async function execute(
   const adapter = await connect(session);
   let summary: RunSummary;
   try {
+    const deferred = await applyDefer(session, opts, new Set(nodes.map((n) => n.uniqueId)), adapter);
+    if (deferred) reporter.info(`Deferring ${deferred} unselected node${deferred === 1 ? '' : 's'} to the relations of ${session.previousState!.dir}`);
     // Never two writers on one target: seed, run and build take the write lock (tests only read).
     if (command !== 'test') await adapter.lockForWrites?.((m) => reporter.info(m));
     // Tests of models built earlier: a misspelt column stops the run before any test query.
@@ -46,6 +50,8 @@ export async function execute(
         threads: session.target.threads,
         failFast: opts.failFast ?? false,
         fullRefresh: opts.fullRefresh ?? false,
+        empty: opts.empty,
+        eventTime: opts.eventTime,
         reporter,
         signal: opts.signal,
       },
@@ -68,3 +74,4 @@ export const seed = (opts?: RunOptions) => execute('seed', opts);
 export const run = (opts?: RunOptions) => execute('run', opts);
 export const build = (opts?: RunOptions) => execute('build', opts);
 export const test = (opts?: RunOptions) => execute('test', opts);
+export const snapshot = (opts?: RunOptions) => execute('snapshot', opts);

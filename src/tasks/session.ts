@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { createAdapter, dialectFor } from '../adapters/create-adapter.js';
+import { ProjectError } from '../core/errors.js';
 import { silentReporter, type Reporter } from '../execute/reporter.js';
 import { withIndirectTests } from '../graph/select-tests.js';
 import { selectNodes } from '../graph/selection.js';
@@ -13,6 +14,8 @@ import { ParseCache, partialParseEnabled } from '../parse/parse-cache.js';
 import { loadProject, projectTargetDir } from '../project/load-project.js';
 import { resolveTarget } from '../project/profiles.js';
 import type { Adapter } from '../warehouse/adapter.js';
+import type { PreviousState } from '../graph/previous-state.js';
+import { loadPreviousState } from './previous-state.js';
 
 export interface CommonOptions {
   projectDir?: string;
@@ -21,6 +24,10 @@ export interface CommonOptions {
   target?: string;
   profilesDir?: string;
   threads?: number;
+  /** Printing an undefined value is an error, not a warning (`--strict-undefined`). */
+  strictUndefined?: boolean;
+  /** `--store-failures`: tests keep their failing rows, unless their config says otherwise (dbt's flag). */
+  storeFailures?: boolean;
   reporter?: Reporter;
   /** false: no parse cache (`--no-partial-parse`); DBT_PARTIAL_PARSE=false does the same. */
   partialParse?: boolean;
@@ -33,10 +40,20 @@ export interface CommonOptions {
 export interface SelectOptions {
   select?: string[];
   exclude?: string[];
+  /** A folder with an earlier run's manifest.json (and run_results.json), for `state:` and `result:` selectors and `--defer`; `DBT_STATE` when not given. */
+  state?: string;
+  /** Refs to unselected nodes that this target has not built read the relations of the `state` manifest instead (dbt's `--defer`). */
+  defer?: boolean;
+  /** With `defer`: read the state's relation even where this target has one (dbt's `--favor-state`). */
+  favorState?: boolean;
 }
 
 export interface RunOptions extends CommonOptions, SelectOptions {
   fullRefresh?: boolean;
+  /** `--empty`: every ref() and source() a model reads gives no rows (schemas only). */
+  empty?: boolean;
+  /** Microbatch models: build only the batches from `start` to `end` (dbt's --event-time-start/-end). */
+  eventTime?: { start: Date; end: Date };
   failFast?: boolean;
   signal?: AbortSignal;
 }
@@ -46,6 +63,8 @@ export interface Session extends Workspace {
   warnings: string[];
   /** The parse cache this session was opened with, when partial parsing is on. */
   cache?: ParseCache;
+  /** The `--state` artifacts, once read. */
+  previousState?: PreviousState;
 }
 
 /** Loads, validates and parses a project for a target: every project error surfaces here, before any warehouse call. */
@@ -58,10 +77,17 @@ export async function openProject(opts: CommonOptions = {}): Promise<Session> {
       ? ParseCache.after(opts.previousCache, projectTargetDir(projectDir))
       : ParseCache.open(projectDir, projectTargetDir(projectDir), (m) => reporter.info(m));
   const project = loadProject({ projectDir: opts.projectDir, vars: opts.vars, cache: cache?.loadCache() });
+  // The flag is the default a test's own store_failures config overrides, as in dbt.
+  if (opts.storeFailures) project.folderConfig.dataTests = { store_failures: true, ...project.folderConfig.dataTests };
   const { target, note } = resolveTarget(project, { target: opts.target, profilesDir: opts.profilesDir, threads: opts.threads });
   if (note) reporter.info(note);
   const dialect = await dialectFor(target);
-  const workspace = buildWorkspace(project, target, dialect, { log: (m) => reporter.info(m), cache });
+  const workspace = buildWorkspace(project, target, dialect, {
+    log: (m) => reporter.info(m),
+    warn: (m) => reporter.warn(m),
+    strictUndefined: opts.strictUndefined,
+    cache,
+  });
   for (const w of workspace.manifest.warnings) reporter.warn(w);
   if (!opts.keepCacheOpen) cache?.save();
   return { ...workspace, warnings: workspace.manifest.warnings, cache };
@@ -70,9 +96,21 @@ export async function openProject(opts: CommonOptions = {}): Promise<Session> {
 /** The selected nodes of the given types (`--select` / `--exclude`; tests follow the models they test). */
 export function select(session: Session, opts: SelectOptions, types: ResourceType[], reporter: Reporter = silentReporter): Node[] {
   const warnings: string[] = [];
-  const ids = types.includes('test') ? withIndirectTests(session, opts, warnings) : selectNodes(session, opts, warnings);
+  const sel = { select: opts.select, exclude: opts.exclude, state: previousState(session, opts) };
+  const ids = types.includes('test') ? withIndirectTests(session, sel, warnings) : selectNodes(session, sel, warnings);
   for (const w of warnings) reporter.warn(w);
   return [...ids].map((id) => session.manifest.nodes.get(id)!).filter((n) => types.includes(n.resourceType));
+}
+
+/** The earlier run's artifacts named by `--state` (or `DBT_STATE`), read once per session; none when neither is given. */
+export function previousState(session: Session, opts: SelectOptions): PreviousState | undefined {
+  const dir = opts.state ?? process.env.DBT_STATE;
+  if (!dir) {
+    if (opts.defer) throw new ProjectError('usage', "--defer needs --state <folder with the earlier run's manifest.json>", { hint: 'or set DBT_STATE' });
+    return undefined;
+  }
+  session.previousState ??= loadPreviousState(dir, session.project.dir);
+  return session.previousState;
 }
 
 /** An open adapter for the session's target; the caller closes it. */

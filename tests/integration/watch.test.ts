@@ -73,7 +73,11 @@ describe('watch mode', () => {
       'models/priced.sql': "select id, price * 2 as doubled from {{ ref('prices') }}",
       'models/other.sql': 'select 1 as one',
     });
-    const child = spawn(process.execPath, [MODEL_BIN, 'build', '--watch'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MODEL_BIN, 'build', '--watch'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

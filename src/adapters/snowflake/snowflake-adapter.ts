@@ -138,12 +138,28 @@ class SnowflakeConnection implements Connection {
   }
 
   /**
-   * Snowflake commits DDL on its own, so there is no transaction to wrap this in: statements run
+   * Snowflake commits DDL on its own, so there is no transaction to wrap DDL in: statements run
    * in order, and readers are protected by building under a temporary name and swapping it in.
+   * Two or more DML statements in a row (an incremental delete+insert) run in one transaction.
    */
   async executeAtomic(statements: string[]): Promise<QueryResult[]> {
     const out: QueryResult[] = [];
-    for (const s of statements) out.push(await this.execute(s));
+    const isDml = (s: string | undefined) => s !== undefined && /^\s*(insert|update|delete|merge)\b/i.test(s);
+    for (let i = 0; i < statements.length; i++) {
+      if (!isDml(statements[i]) || !isDml(statements[i + 1])) {
+        out.push(await this.execute(statements[i]!));
+        continue;
+      }
+      await this.execute('begin');
+      try {
+        while (isDml(statements[i])) out.push(await this.execute(statements[i++]!));
+        await this.execute('commit');
+      } catch (e) {
+        await this.execute('rollback').catch(() => undefined);
+        throw e;
+      }
+      i--;
+    }
     return out;
   }
 
@@ -386,13 +402,13 @@ export class SnowflakeAdapter implements Adapter {
     } catch (e) {
       await conn.destroy();
       if (e instanceof ProjectError) throw e;
-      throw new ProjectError(
-        'connection',
-        redact(`cannot take the build lock in ${this.database}.${this.target.schema}: ${e instanceof Error ? e.message : String(e)}`),
-        {
-          hint: 'the user needs the right to create and update a table in that schema',
-        },
-      );
+      const message = e instanceof Error ? e.message : String(e);
+      throw new ProjectError('connection', redact(`cannot take the build lock in ${this.database}.${this.target.schema}: ${message}`), {
+        // 000606: the session has no warehouse (none in the target and no DEFAULT_WAREHOUSE for the user).
+        hint: message.includes('(000606,')
+          ? 'set warehouse: in the target (SNOWFLAKE_WAREHOUSE in the shipped profile), or give the user a DEFAULT_WAREHOUSE'
+          : 'the user needs the right to create and update a table in that schema',
+      });
     }
     this.lock = { lock, conn };
   }
