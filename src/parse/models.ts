@@ -113,6 +113,7 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
       if (cache) ({ macroFiles, cacheable } = cache.traced(engine, parseRender));
       else parseRender();
     }
+    if (cache && !hit && !cacheable) cache.refuse();
     if (cache && !hit && cacheable && errors.length === errorsBefore) {
       const hookTexts = (['pre-hook', 'post-hook'] as const).map((k) => JSON.stringify(config[k] ?? null));
       cache.storeModel(m.file, hookTexts, {

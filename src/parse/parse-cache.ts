@@ -76,7 +76,7 @@ function sha1(text: string): string {
 }
 
 /** The running engine's identity: its version and its code file, so a rebuilt engine never reads another build's renders. */
-function engineId(): string {
+export function engineId(): string {
   let file: string | undefined;
   try {
     file = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
@@ -109,6 +109,13 @@ export class ParseCache {
   private readonly next: Store;
   private dirty = false;
   hits = { models: 0, compiled: 0 };
+  /** Set when a render of this run could not be cached (volatile, printed an undefined value, held a secret): the run cannot be replayed either. */
+  volatile = false;
+
+  /** Notes a render that could not be cached. */
+  refuse(): void {
+    this.volatile = true;
+  }
 
   private constructor(
     readonly file: string,
@@ -220,13 +227,15 @@ export class ParseCache {
 
   /** Whether a render reading this text (a model's, or a macro file it called) may be cached. */
   private cacheable(texts: string[], macroFiles: [string, string][]): boolean {
-    if (!this.rendersCacheable) return false;
-    if (texts.some(isVolatile)) return false;
-    for (const [f] of macroFiles) {
-      const source = this.macroSource(f);
-      if (source === undefined || isVolatile(source)) return false;
-    }
-    return true;
+    const ok =
+      this.rendersCacheable &&
+      !texts.some(isVolatile) &&
+      macroFiles.every(([f]) => {
+        const source = this.macroSource(f);
+        return source !== undefined && !isVolatile(source);
+      });
+    if (!ok) this.volatile = true;
+    return ok;
   }
 
   private macroSourceOf: ((file: string) => string | undefined) | undefined;

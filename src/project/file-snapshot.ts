@@ -1,5 +1,6 @@
 import { readFileSync, statSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
+import type { WalkObserver } from './files.js';
 
 /** What a file looked like when it was read: its stat stamp and its text. Plain data, so a parse cache can keep it. */
 export interface FileRecord {
@@ -24,10 +25,21 @@ const RACY_NS = 2_000_000_000n;
  * (size, mtime, ctime, inode) is unchanged and was trusted; ctime moves on every write, even one that
  * restores the mtime. Every other file is read and compared, so `changed` is exact.
  */
-export class FileSnapshot {
+export class FileSnapshot implements WalkObserver {
   readonly records = new Map<string, FileRecord>();
   /** Files read this run whose text differs from the previous run's (or that are new). */
   readonly changed = new Set<string>();
+  /** Absolute paths of the folders walked (some may not exist) and of the files listed in them. */
+  readonly folders = new Set<string>();
+  readonly listed = new Set<string>();
+
+  folder(abs: string): void {
+    this.folders.add(abs);
+  }
+
+  file(abs: string): void {
+    this.listed.add(abs);
+  }
 
   constructor(
     readonly dir: string,

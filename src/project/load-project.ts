@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ProjectError, throwIfAny } from '../core/errors.js';
-import { fileLister, stem } from './files.js';
+import { fileLister, observeWalks, stem } from './files.js';
 import { validateConfigTree, type ConfigTree } from './folder-config.js';
 import { issuesToErrors, projectFileSchema, propertiesFileSchema, validateYaml, type ProjectFile, type PropertiesFile } from './schemas.js';
 import { parseCliVars } from './vars.js';
@@ -89,6 +89,10 @@ export function projectTargetDir(projectDir: string): string {
 }
 
 export function loadProject(opts: LoadOptions = {}): Project {
+  return observeWalks(opts.cache?.files, () => loadFiles(opts));
+}
+
+function loadFiles(opts: LoadOptions): Project {
   const dir = path.resolve(opts.projectDir ?? process.cwd());
   const file = findProjectFile(dir);
   if (!file) {

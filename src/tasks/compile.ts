@@ -61,6 +61,7 @@ function compileCached(session: Session, cache: ParseCache, node: SqlNode, file:
   const { sql } = value;
   // SQL holding a secret stays out of the cache file.
   if (cacheable && redact(sql) === sql) cache.storeCompiled(node.uniqueId, { key, sql, macroFiles }, texts);
+  else cache.refuse();
   writeNodeSql(session.project, 'compiled', file, sql);
   cache.noteWritten(node.uniqueId, abs);
   return { node, sql, path: rel };

@@ -1,9 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../../src/index.js';
 import { CACHE_FILE } from '../../../src/parse/parse-cache.js';
+import { compileOrReplay } from '../../../src/tasks/compile-replay.js';
 import { writeProject } from '../../helpers/project.js';
 
 // The parse cache may never hand back stale SQL: after each random edit (model, macro, properties
@@ -78,4 +79,74 @@ describe('the parse cache', () => {
     expect(again.session.cache?.hits.models).toBe(0);
     expect(notes.join('\n')).toMatch(/partial parse: .*partial_parse\.v8 is unreadable/);
   });
+});
+
+// `model compile` replays the previous compile when nothing it read changed: after each edit the
+// replay must not be used, and once the edit is old enough to trust, the replay must give exactly
+// what a cold compile gives (compiled files and manifest.json, less its metadata).
+describe('the compile replay', () => {
+  const REPLAY_FILES: Record<string, string> = {
+    'project.yml': 'name: r\nvars:\n  n: 2\nmodels:\n  r:\n    +materialized: view\n',
+    'macros/m.sql': '{% macro twice(x) %}({{ x }} * {{ var("n") }}){% endmacro %}',
+    'seeds/s.csv': 'id,v\n1,a\n',
+    'models/a.sql': "select {{ twice('id') }} as id from {{ ref('s') }}",
+    'models/sub/b.sql': "select id from {{ ref('a') }}",
+    'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n    description: first\n    columns:\n      - name: id\n        data_tests: [not_null]\n',
+  };
+  const at = (dir: string, f: string) => path.join(dir, f);
+  const REPLAY_EDITS: Record<string, (dir: string) => void> = {
+    model: edit('models/a.sql', (t) => `${t}\n-- edited`),
+    macro: edit('macros/m.sql', (t) => t.replace('* {{ var("n") }}', '+ {{ var("n") }}')),
+    yaml: edit('models/schema.yml', (t) => t.replace('description: first', 'description: second')),
+    var: edit('project.yml', (t) => t.replace('n: 2', 'n: 5')),
+    seed: edit('seeds/s.csv', (t) => `${t}2,b\n`),
+    newModelInNewFolder: (dir) => writeProject({ 'models/deep/er/c.sql': "select * from {{ ref('a') }}" }, dir),
+    removedModel: (dir) => rmSync(at(dir, 'models/sub/b.sql')),
+    envVar: () => {
+      process.env.PC_REPLAY_ENV = `v${Math.random()}`;
+    },
+    compiledFileEdited: (dir) => writeFileSync(at(dir, 'target/compiled/r/models/a.sql'), 'tampered'),
+    manifestEdited: (dir) => writeFileSync(at(dir, 'target/manifest.json'), '{}'),
+  };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  function snapshot(dir: string) {
+    const out: Record<string, string> = {};
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(path.join(d, e.name));
+        else out[path.relative(dir, path.join(d, e.name))] = readFileSync(path.join(d, e.name), 'utf8');
+      }
+    };
+    walk(at(dir, 'target/compiled'));
+    const { metadata: _, ...manifest } = JSON.parse(readFileSync(at(dir, 'target/manifest.json'), 'utf8'));
+    return { out, manifest };
+  }
+
+  it('is used only when nothing changed, and then gives what a cold compile gives', async () => {
+    const dir = writeProject(REPLAY_FILES);
+    // Stamps from the last two seconds are not trusted (see RACY_MS): let the files age.
+    await sleep(2100);
+    const first = await compileOrReplay({ projectDir: dir });
+    expect(first.replayed).toBe(false);
+    const second = await compileOrReplay({ projectDir: dir });
+    expect(second.replayed).toBe(true);
+    expect(second.files).toEqual(first.files);
+    for (const [name, apply] of Object.entries(REPLAY_EDITS)) {
+      apply(dir);
+      const edited = await compileOrReplay({ projectDir: dir });
+      expect(edited.replayed, `replayed after the ${name} edit`).toBe(false);
+      const afterEdit = snapshot(dir);
+      await sleep(2100);
+      await compileOrReplay({ projectDir: dir });
+      const replayed = await compileOrReplay({ projectDir: dir });
+      expect(replayed.replayed, `replayed once the ${name} edit is old`).toBe(true);
+      expect(replayed.files).toEqual(edited.files);
+      const fromReplay = snapshot(dir);
+      await compile({ projectDir: dir, partialParse: false });
+      const cold = snapshot(dir);
+      expect(fromReplay, name).toEqual(cold);
+      expect(afterEdit, name).toEqual(cold);
+    }
+    delete process.env.PC_REPLAY_ENV;
+  }, 120_000);
 });
