@@ -27,7 +27,7 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
     };
     const cache = ctx.cache;
     const startConfig = cache ? JSON.stringify(config) : '';
-    const hit = cache?.model(m.file, m.source, startConfig, sourceRelation);
+    const hit = cache?.model(m.file, startConfig, sourceRelation);
     let refs: RefCall[];
     let sources: [string, string][];
     let relation: RelationName | undefined;
@@ -116,8 +116,7 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
     if (cache && !hit && !cacheable) cache.refuse();
     if (cache && !hit && cacheable && errors.length === errorsBefore) {
       const hookTexts = (['pre-hook', 'post-hook'] as const).map((k) => JSON.stringify(config[k] ?? null));
-      cache.storeModel(m.file, hookTexts, {
-        source: m.source,
+      cache.storeModel(m.file, [m.source, ...hookTexts], {
         startConfig,
         macroFiles,
         sourceRelations: JSON.stringify(sources.map(([s, t]) => sourceRelation(s, t) ?? null)),

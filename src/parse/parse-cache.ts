@@ -30,10 +30,9 @@ import type { RelationName } from '../warehouse/dialect.js';
 import type { RefCall } from './nodes.js';
 
 export const CACHE_FILE = 'partial_parse.v8';
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface ModelParseEntry {
-  source: string;
   /** JSON of the config the render started from (folder config and properties merged). */
   startConfig: string;
   macroFiles: [file: string, hash: string][];
@@ -216,9 +215,17 @@ export class ParseCache {
     }
   }
 
+  /** One list per distinct set of macro files: v8.serialize writes a shared list once, so thousands of entries cost one. */
+  private readonly macroLists = new Map<string, [string, string][]>();
+
   private withHashes(files: Set<string>): [string, string][] {
     // The engine's own macro files belong to the engine build (the global key), not to a hash here.
-    return [...files].sort().map((f) => [f, this.macroHashes.get(f) ?? 'engine']);
+    const list: [string, string][] = [...files].sort().map((f) => [f, this.macroHashes.get(f) ?? 'engine']);
+    const key = JSON.stringify(list);
+    const known = this.macroLists.get(key);
+    if (known) return known;
+    this.macroLists.set(key, list);
+    return list;
   }
 
   private macrosUnchanged(macroFiles: [string, string][]): boolean {
@@ -243,11 +250,15 @@ export class ParseCache {
     return this.macroSourceOf?.(file);
   }
 
-  /** The previous run's parse of this model, when its text, start config, macros and source relations are unchanged. */
-  model(file: string, source: string, startConfig: string, sourceRelation: (s: string, t: string) => RelationName | undefined): ModelParseEntry | undefined {
+  /**
+   * The previous run's parse of this model, when its text, start config, macros and source relations are unchanged.
+   * An entry was made from the text the same store's file record holds, so an unchanged file means unchanged text.
+   */
+  model(file: string, startConfig: string, sourceRelation: (s: string, t: string) => RelationName | undefined): ModelParseEntry | undefined {
     if (!this.globalMatches || !this.rendersCacheable) return undefined;
     const e = this.previous?.models.get(file);
-    if (!e || e.source !== source || e.startConfig !== startConfig || !this.macrosUnchanged(e.macroFiles)) return undefined;
+    if (!e || !this.files.records.has(file) || this.files.changed.has(file) || e.startConfig !== startConfig || !this.macrosUnchanged(e.macroFiles))
+      return undefined;
     if (JSON.stringify(e.sources.map(([s, t]) => sourceRelation(s, t) ?? null)) !== e.sourceRelations) return undefined;
     this.next.models.set(file, e);
     this.hits.models++;
@@ -256,7 +267,7 @@ export class ParseCache {
 
   /** Keeps a model's parse; `texts` are other Jinja its render read (its hooks). */
   storeModel(file: string, texts: string[], entry: ModelParseEntry): void {
-    if (!this.cacheable([entry.source, ...texts], entry.macroFiles)) return;
+    if (!this.cacheable(texts, entry.macroFiles)) return;
     this.next.models.set(file, entry);
     this.dirty = true;
   }

@@ -152,13 +152,14 @@ export function recordCompile(session: Session, opts: CommonOptions & SelectOpti
     // Files at the top of the project that decide what is read, present or not.
     for (const f of TOP_FILES) inputs.add(path.join(projectDir, f));
   }
-  const outputs = [...files.map((f) => path.resolve(projectDir, f.path)), manifest];
   const stamps: number[] = [];
-  const all = [...inputs, ...outputs];
-  for (const p of all) stampInto(stamps, p);
+  for (const p of inputs) stampInto(stamps, p);
   const now = Date.now();
   // An input's stamp from the last seconds cannot vouch for it: a second write in the same tick would keep it.
-  const racy = stamps.some((v, i) => i < inputs.size * 4 && (i % 4 === 1 || i % 4 === 2) && v > now - RACY_MS);
+  const racy = stamps.some((v, i) => (i % 4 === 1 || i % 4 === 2) && v > now - RACY_MS);
+  const outputs = head && !racy ? [...files.map((f) => path.resolve(projectDir, f.path)), manifest] : [];
+  for (const p of outputs) stampInto(stamps, p);
+  const all = [...inputs, ...outputs];
   try {
     if (!head || racy) {
       writeFileSync(file, '');

@@ -14,6 +14,8 @@ export interface CompiledFile {
   node: Node;
   sql: string;
   path: string;
+  /** The parse cache's key of the node (see compileKey), when it went through the cache. */
+  key?: string;
 }
 
 /** `model compile`: renders the selected models, snapshots and tests to target/compiled/ without touching a warehouse. */
@@ -55,7 +57,7 @@ function compileCached(session: Session, cache: ParseCache, node: SqlNode, file:
       writeNodeSql(session.project, 'compiled', file, hit.sql);
       cache.noteWritten(node.uniqueId, abs);
     }
-    return { node, sql: hit.sql, path: rel };
+    return { node, sql: hit.sql, path: rel, key };
   }
   const { value, macroFiles, cacheable } = cache.traced(session.engine, () => compileNode(session, node));
   const { sql } = value;
@@ -64,5 +66,5 @@ function compileCached(session: Session, cache: ParseCache, node: SqlNode, file:
   else cache.refuse();
   writeNodeSql(session.project, 'compiled', file, sql);
   cache.noteWritten(node.uniqueId, abs);
-  return { node, sql, path: rel };
+  return { node, sql, path: rel, key };
 }

@@ -97,7 +97,7 @@ export async function watchProject(opts: WatchOptions): Promise<void> {
       running = runOnce().finally(() => {
         running = undefined;
       });
-    }, opts.debounceMs ?? 30);
+    }, opts.debounceMs ?? 10);
   };
 
   watcher.onChange = (file) => {
@@ -120,13 +120,13 @@ export async function watchProject(opts: WatchOptions): Promise<void> {
 
 /** A fingerprint of each node's result: the node as parsed, its compiled SQL, and for a seed its file's stamp. */
 function fingerprints(session: Session, nodes: Node[], files: CompiledFile[]): Map<string, string> {
-  const sql = new Map(files.map((f) => [f.node.uniqueId, f.sql]));
+  const compiled = new Map(files.map((f) => [f.node.uniqueId, f]));
   const out = new Map<string, string>();
   for (const n of nodes) {
-    const hash = createHash('sha1')
-      .update(JSON.stringify(n))
-      .update('\0')
-      .update(sql.get(n.uniqueId) ?? '');
+    const f = compiled.get(n.uniqueId);
+    // The compile key already covers the node as parsed and what it reads.
+    const hash = createHash('sha1').update(f?.key ?? JSON.stringify(n));
+    hash.update('\0').update(f?.sql ?? '');
     if (n.resourceType === 'seed') hash.update(fileStamp(path.join(session.project.dir, n.file)));
     out.set(n.uniqueId, hash.digest('hex'));
   }
