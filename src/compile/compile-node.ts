@@ -6,6 +6,7 @@ import type { Node, SourceNode, SqlNode, TestNode } from '../parse/nodes.js';
 import { inertHooks } from '../templating/render-hooks.js';
 import type { CompiledTemplate } from '../templating/template-engine.js';
 import { kwargContextName } from '../parse/data-tests/add-data-tests.js';
+import { lookupRef } from '../parse/ref-lookup.js';
 import type { QueryCache } from './query-cache.js';
 
 export interface CompileContext {
@@ -56,13 +57,14 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
     return ctx.batch && !ctx.empty && typeof eventTime === 'string' ? new BatchFilteredRelation(relation, dialect, eventTime, ctx.batch) : undefined;
   };
   const hooks = inertHooks(node.file, node.rawSql, {
+    packageName: node.packageName,
     execute: true,
     extra: node.resourceType === 'test' || ctx.extra ? { ...(node.resourceType === 'test' ? testContext(ws, node) : {}), ...ctx.extra } : undefined,
     runQuery: ctx.queries ? (sql) => ctx.queries!.lookup(sql) : undefined,
     log: ctx.log,
     ref: (args) => {
       const name = args[args.length - 1]!;
-      const id = ws.manifest.byName.get(name);
+      const id = lookupRef(ws.manifest.byName, name, args.length > 1 ? args[0] : undefined, node.packageName);
       const target = id ? ws.manifest.nodes.get(id) : undefined;
       if (!target) throw new ProjectError('graph', `ref('${name}') matches no model or seed`, { location: { file: node.file } });
       if (target.resourceType === 'model' && target.materialized === 'ephemeral') {
@@ -87,12 +89,13 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
     },
     configGet: (key, fallback) => (node.config as Record<string, unknown>)[key] ?? fallback,
     // Inside an ephemeral model, `this` is the CTE it becomes, as in dbt.
-    thisRelation: () =>
-      node.resourceType === 'model' && node.materialized === 'ephemeral'
-        ? new CteReference(`__dbt__cte__${node.name}`)
-        : node.relation
-          ? rel(node.relation)
-          : undefined,
+    thisRelation: () => {
+      if (node.resourceType === 'model' && node.materialized === 'ephemeral') return new CteReference(`__dbt__cte__${node.name}`);
+      if (!node.relation) return undefined;
+      const r = rel(node.relation);
+      if (node.resourceType === 'model') r.type = node.materialized === 'view' ? 'view' : 'table';
+      return r;
+    },
     isIncremental: () =>
       node.resourceType === 'model' &&
       node.materialized === 'incremental' &&

@@ -133,19 +133,20 @@ export function writeManifest(ws: Workspace): string {
       sources,
       macros: Object.fromEntries(
         ws.manifest.macros.map((m) => {
-          const id = `macro.${ws.project.name}.${m.name}`;
-          const src = macros.get(m.name);
+          const pkg = m.package ?? ws.project.name;
+          const id = `macro.${pkg}.${m.name}`;
+          const src = m.package ? undefined : macros.get(m.name);
           return [
             id,
             {
               unique_id: id,
               name: m.name,
               resource_type: 'macro',
-              package_name: ws.project.name,
+              package_name: pkg,
               path: m.file,
               original_file_path: m.file,
               macro_sql: src?.sql ?? '',
-              depends_on: { macros: (src?.calls ?? []).map((c) => `macro.${ws.project.name}.${c}`) },
+              depends_on: { macros: (src?.calls ?? []).map((c) => `macro.${pkg}.${c}`) },
             },
           ];
         }),

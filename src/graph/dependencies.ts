@@ -2,6 +2,7 @@ import { ProjectError } from '../core/errors.js';
 import { didYouMean } from '../core/util.js';
 import { callSite } from '../templating/call-sites.js';
 import type { ModelNode, SnapshotNode, TestNode } from '../parse/nodes.js';
+import { bareNames, lookupRef } from '../parse/ref-lookup.js';
 import type { Project } from '../project/load-project.js';
 
 function sourceDeclared(project: Project, sourceName: string, tableName: string): boolean {
@@ -16,8 +17,8 @@ export function resolveDependencies(
   const deps = new Set<string>();
   const source = node.rawSql;
   for (const ref of node.refs) {
-    const id = ctx.byName.get(ref.name);
-    if (id && (!ref.package || ref.package === ctx.project.name)) {
+    const id = lookupRef(ctx.byName, ref.name, ref.package, node.packageName);
+    if (id) {
       deps.add(id);
       continue;
     }
@@ -26,7 +27,7 @@ export function resolveDependencies(
     ctx.errors.push(
       new ProjectError('graph', `ref('${ref.name}') matches no model or seed`, {
         location: loc,
-        hint: didYouMean(ref.name, ctx.byName.keys()),
+        hint: didYouMean(ref.name, bareNames(ctx.byName)),
         source: loc.file === node.file ? source : undefined,
       }),
     );

@@ -1,5 +1,6 @@
 import { ProjectError } from '../core/errors.js';
-import { asList, configFromTree, mergeConfig } from '../project/folder-config.js';
+import { asList, mergeConfig } from '../project/folder-config.js';
+import { folderConfigFor, inProject } from '../project/load-project.js';
 import { MATERIALIZATIONS, parseNodeConfig, type ColumnDefinition } from '../project/schemas.js';
 import { callSite } from '../templating/call-sites.js';
 import { inertHooks } from '../templating/render-hooks.js';
@@ -10,6 +11,7 @@ import type { Materialization, ModelNode, RefCall, SourceNode } from './nodes.js
 import { collectInto, type ParseContext } from './parse-context.js';
 import type { DescribedNode } from './properties.js';
 import { recordRefs } from './record-refs.js';
+import { registerName } from './ref-lookup.js';
 
 /** The errors dbt's parse-time Undefined swallows (a call or attribute of what is not defined): they surface when the node compiles. */
 const CAPTURED_AT_PARSE = /is not a macro or function|is not a macro namespace of this project|is undefined, so it has no/;
@@ -18,9 +20,9 @@ const CAPTURED_AT_PARSE = /is not a macro or function|is not a macro namespace o
 export function parseModels(ctx: ParseContext, described: Map<string, DescribedNode>): void {
   const { project, target, dialect, database, engine, errors, nodes, byName, sourcesByName } = ctx;
   for (const m of project.models) {
-    const fqn = [project.name, ...m.file.split('/').slice(1, -1), m.name];
+    const fqn = [project.name, ...inProject(project, m.file).split('/').slice(1, -1), m.name];
     const props = described.get(m.name);
-    let config = mergeConfig(configFromTree(project.folderConfig.models, fqn), props?.props.config ?? {});
+    let config = mergeConfig(folderConfigFor(project, 'models', fqn), props?.props.config ?? {});
     const sourceRelation = (s: string, t: string) => {
       const id = sourcesByName.get(`${s}.${t}`);
       return id ? (nodes.get(id) as SourceNode).relation : undefined;
@@ -45,6 +47,7 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
       });
       if (!template) continue;
       const hooks = inertHooks(m.file, m.source, {
+        packageName: project.name,
         ref: recorded.ref,
         source_: recorded.source_,
         config: (values) => {
@@ -158,6 +161,6 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
     };
     nodes.set(uniqueId, node);
     if (template) ctx.templates.set(uniqueId, template);
-    byName.set(m.name, uniqueId);
+    registerName(byName, project.name, m.name, uniqueId, project.pathPrefix === '');
   }
 }

@@ -3,7 +3,8 @@
  * `target/partial_parse.v8`, and handed back only when everything it depended on is unchanged.
  *
  * - A global key covers what every render may read: the engine's build, the target (hashed: it
- *   may hold secrets), the vars, project.yml's text and the set of macro names and their files.
+ *   may hold secrets), the vars, project.yml's text, the set of macro names and their files, and each
+ *   installed package's dbt_project.yml and vars with package-lock.yml.
  *   Any change to it drops every rendered entry (files and validated properties stay: they are
  *   compared by content).
  * - A model's parse entry is keyed by its file's text and the config it starts from (folder
@@ -23,6 +24,7 @@ import { deserialize, serialize } from 'node:v8';
 import { ENGINE_VERSION } from '../core/engine-version.js';
 import { FileSnapshot, type FileRecord } from '../project/file-snapshot.js';
 import type { CachedProperties, LoadCache, Project } from '../project/load-project.js';
+import { PACKAGE_LOCK_FILE } from '../project/packages-file.js';
 import type { TargetConfig } from '../project/profiles.js';
 import type { NodeConfig } from '../project/schemas.js';
 import type { TemplateEngine } from '../templating/template-engine.js';
@@ -173,8 +175,14 @@ export class ParseCache {
   /** Sets the global key once the project and target are known; rendered entries of another key are dropped. */
   begin(project: Project, target: TargetConfig, engine: TemplateEngine): void {
     this.macroSourceOf = (file) => engine.macroFileSource(file);
-    for (const m of project.macroFiles) this.macroHashes.set(m.file, sha1(m.source));
+    for (const p of [project, ...project.packages]) for (const m of p.macroFiles) this.macroHashes.set(m.file, sha1(m.source));
     const macros = [...engine.macros.values()].map((m) => `${m.name}=${m.file}`).sort();
+    let lock = '';
+    try {
+      lock = readFileSync(path.join(project.dir, PACKAGE_LOCK_FILE), 'utf8');
+    } catch {
+      // No lock: no packages, or packages.yml alone (whose installed files are read as the project's).
+    }
     this.global = sha1(
       JSON.stringify([
         project.file,
@@ -184,6 +192,9 @@ export class ParseCache {
         sha1(JSON.stringify(target)),
         macros,
         [...this.macroHashes.keys()].sort(),
+        // Installed packages: their project files and vars reach every render of theirs; the lock names what is installed.
+        project.packages.map((p) => [p.name, p.file, p.yaml.source, p.vars]),
+        lock,
       ]),
     );
     this.next.global = this.global;

@@ -26,6 +26,8 @@ export interface ParseContext {
   errors: ProjectError[];
   /** The parse cache, when partial parsing is on. */
   cache?: ParseCache;
+  /** Warnings for the run's report (a test declared for a model that does not exist). */
+  warnings: string[];
   /** The relation a node of this config and name gets, through generate_schema_name and friends. */
   nameFor(config: NodeConfig, name: string, file: string, resourceType?: 'model' | 'seed' | 'snapshot' | 'test'): RelationName;
 }

@@ -1,6 +1,6 @@
 import { ProjectError, type SourceLocation } from '../core/errors.js';
-import { asList, configFromTree, mergeConfig } from '../project/folder-config.js';
-import type { SqlFile } from '../project/load-project.js';
+import { asList, mergeConfig } from '../project/folder-config.js';
+import { folderConfigFor, inProject, type SqlFile } from '../project/load-project.js';
 import { parseNodeConfig, type NodeConfig, type SnapshotProperties } from '../project/schemas.js';
 import type { YamlFile } from '../project/yaml-file.js';
 import { callSite } from '../templating/call-sites.js';
@@ -10,6 +10,7 @@ import type { RelationName } from '../warehouse/dialect.js';
 import { Relation } from '../warehouse/relation.js';
 import type { SnapshotNode, SnapshotSpec, SourceNode } from './nodes.js';
 import { collectInto, type ParseContext } from './parse-context.js';
+import { registerName } from './ref-lookup.js';
 import { recordRefs } from './record-refs.js';
 
 /** One snapshot before it is rendered: its SQL template and where it came from. */
@@ -106,8 +107,9 @@ export function parseSnapshots(ctx: ParseContext): void {
   const seen = new Map<string, SnapshotDefinition>();
   for (const def of definitions) {
     const prev = seen.get(def.name);
-    if (prev || ctx.byName.has(def.name)) {
-      const other = prev ? prev.file : ctx.nodes.get(ctx.byName.get(def.name)!)!.file;
+    const clash = ctx.byName.get(`${ctx.project.name}.${def.name}`);
+    if (prev || clash) {
+      const other = prev ? prev.file : ctx.nodes.get(clash!)!.file;
       errors.push(
         new ProjectError('project', `two resources are named '${def.name}': ${other} and this snapshot`, {
           location: def.location,
@@ -123,9 +125,9 @@ export function parseSnapshots(ctx: ParseContext): void {
 
 function parseSnapshot(ctx: ParseContext, def: SnapshotDefinition): void {
   const { project, target, dialect, database, engine, nodes, byName, sourcesByName, errors } = ctx;
-  const dir = def.file.split('/').slice(1, -1);
+  const dir = inProject(project, def.file).split('/').slice(1, -1);
   const fqn = [project.name, ...dir, def.name];
-  let config = mergeConfig(configFromTree(project.folderConfig.snapshots, fqn), (def.props?.value.config ?? {}) as NodeConfig);
+  let config = mergeConfig(folderConfigFor(project, 'snapshots', fqn), (def.props?.value.config ?? {}) as NodeConfig);
   const recorded = recordRefs({
     database,
     schema: target.schema,
@@ -197,7 +199,7 @@ function parseSnapshot(ctx: ParseContext, def: SnapshotDefinition): void {
   };
   nodes.set(uniqueId, node);
   ctx.templates.set(uniqueId, template);
-  byName.set(def.name, uniqueId);
+  registerName(byName, project.name, def.name, uniqueId, project.pathPrefix === '');
 }
 
 const DEFAULT_COLUMN_NAMES: SnapshotSpec['columnNames'] = {

@@ -45,6 +45,11 @@ export function observeWalks<T>(o: WalkObserver | undefined, fn: () => T): T {
   }
 }
 
+/** Reports a folder read outside a walk (one whose entries decide what is loaded) to the current observer. */
+export function noteFolder(abs: string): void {
+  observer?.folder(abs);
+}
+
 /** Every file under `dir` except hidden ones and node_modules, relative to `root`, in name order. */
 function walkFiles(root: string, dir: string): string[] {
   const out: string[] = [];

@@ -44,6 +44,8 @@ export const projectFileSchema = z.strictObject({
   'query-comment': z.unknown().optional(),
   quoting: z.record(z.string(), z.unknown()).optional(),
   flags: z.record(z.string(), z.unknown()).optional(),
+  /** dbt's `dispatch:`: the packages `adapter.dispatch(name, namespace)` searches, in order. */
+  dispatch: z.array(z.strictObject({ macro_namespace: z.string().min(1), search_order: z.array(z.string().min(1)).min(1) })).optional(),
 });
 export type ProjectFile = z.infer<typeof projectFileSchema>;
 

@@ -24,20 +24,21 @@ const HONOURED_PROJECT_KEYS = new Set([
   'tests',
   'on-run-start',
   'on-run-end',
+  'packages-install-path',
+  'dispatch',
 ]);
 
 /** Folders whose contents this engine does not build: worth a warning only when they hold files. */
 const PATH_KEYS: Record<string, { default?: string; what: string }> = {
   'analysis-paths': { default: 'analyses', what: 'analyses are not compiled' },
   'asset-paths': { what: 'assets are not copied' },
-  'packages-install-path': { what: 'packages are not installed' },
 };
 
 /**
  * The project file's keys that cannot be honoured, as one warning (or none): unknown keys,
  * and known ones with no effect here. Path keys count only when their folder has files.
  */
-export function unsupportedProjectKeys(file: string, data: Record<string, unknown>, dir: string): string | undefined {
+export function unsupportedProjectKeys(file: string, data: Record<string, unknown>, dir: string, isRoot = true): string | undefined {
   const out: string[] = [];
   for (const key of Object.keys(data)) {
     if (PROJECT_KEYS_WITHOUT_EFFECT.has(key) || HONOURED_PROJECT_KEYS.has(key)) continue;
@@ -57,11 +58,8 @@ export function unsupportedProjectKeys(file: string, data: Record<string, unknow
   }
   // A snapshots/ or analyses/ folder is read by dbt even when the key is left out.
   for (const [key, p] of Object.entries(PATH_KEYS)) {
-    if (key in data || !p.default) continue;
+    if (key in data || !p.default || !isRoot) continue;
     if (existsSync(path.join(dir, p.default)) && listFiles(dir, p.default, ['.sql']).length > 0) out.push(`${p.default}/ (${p.what})`);
-  }
-  for (const deps of ['packages.yml', 'dependencies.yml']) {
-    if (existsSync(path.join(dir, deps))) out.push(`${deps} (dbt packages are not installed: copy the macros you need into a macro path)`);
   }
   return out.length ? `${file}: not supported, so ignored: ${out.join(', ')}` : undefined;
 }

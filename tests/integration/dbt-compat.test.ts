@@ -770,9 +770,6 @@ analysis-paths: ["analyses"]
 snapshot-paths: ["snapshots"]
 quoting:
   identifier: false
-dispatch:
-  - macro_namespace: dbt_utils
-    search_order: [warned, dbt_utils]
 models:
   warned:
     +persist_docs:
@@ -780,7 +777,6 @@ models:
     +bind: false
     +my_custom_config: 1
 `,
-      'packages.yml': 'packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.1.1\n',
       'snapshots/snap.sql': "{% snapshot snap %}{{ config(unique_key='x', strategy='check', check_cols='all') }}select 1 as x{% endsnapshot %}\n",
       'models/a.sql': "{{ config(grants={'select': ['reporter']}) }}\nselect 1 as x\n",
     });
@@ -789,7 +785,7 @@ models:
     expect(r.code, text).toBe(0);
     const keys = text.split('\n').filter((l) => l.includes('dbt_project.yml: not supported, so ignored'));
     expect(keys).toHaveLength(1);
-    for (const k of ['quoting', 'dispatch', 'packages.yml']) expect(keys[0]).toContain(k);
+    for (const k of ['quoting']) expect(keys[0]).toContain(k);
     expect(keys[0]).not.toContain('snapshot-paths'); // snapshots are built
     expect(keys[0]).not.toContain('analysis-paths'); // an absent folder: nothing is lost
     expect(keys[0]).not.toMatch(/profile|config-version/);

@@ -20,6 +20,11 @@ const FILES: Record<string, string> = {
   'models/c.sql': "{{ config(materialized='ephemeral') }} select {{ other('id') }} as id from {{ ref('b') }}",
   'models/d.sql': "select id, '{{ env_var('PC_TEST_ENV', 'none') }}' as e from {{ ref('c') }}",
   'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n    description: first\n',
+  // An installed package: its macro, model and vars are inputs too.
+  'dbt_packages/pk/dbt_project.yml': 'name: pk\nvars:\n  pv: 1\n',
+  'dbt_packages/pk/macros/pm.sql': '{% macro pkm(x) %}({{ x }} + {{ var("pv") }}){% endmacro %}',
+  'dbt_packages/pk/models/pkmodel.sql': "select {{ pkm('1') }} as v",
+  'models/e.sql': "select v from {{ ref('pkmodel') }}",
 };
 
 type Edit = (dir: string) => void;
@@ -38,6 +43,10 @@ const EDITS: Record<string, Edit> = {
   envVar: () => {
     process.env.PC_TEST_ENV = `v${Math.random()}`;
   },
+  packageMacro: edit('dbt_packages/pk/macros/pm.sql', (t) => t.replace('+', '-')),
+  packageModel: edit('dbt_packages/pk/models/pkmodel.sql', (t) => `${t} -- edited`),
+  packageVar: edit('dbt_packages/pk/dbt_project.yml', (t) => t.replace(/pv: \d+/, (m) => `pv: ${Number(m.slice(4)) + 1}`)),
+  packageLock: (dir) => writeFileSync(path.join(dir, 'package-lock.yml'), `packages: []\nsha1_hash: ${Math.random()}\n`),
   corrupt: (dir) => writeFileSync(path.join(dir, 'target', CACHE_FILE), 'not a cache'),
 };
 
@@ -69,9 +78,9 @@ describe('the parse cache', () => {
     const dir = writeProject(FILES);
     await compile({ projectDir: dir });
     const { session } = await compile({ projectDir: dir });
-    // d reads an env var: never cached; d inlines the ephemeral c, which is cached on its own.
-    expect(session.cache?.hits.models).toBe(3);
-    expect(session.cache?.hits.compiled).toBe(3);
+    // d reads an env var: never cached; d inlines the ephemeral c, which is cached on its own; the package's model and e are.
+    expect(session.cache?.hits.models).toBe(5);
+    expect(session.cache?.hits.compiled).toBe(5);
     writeFileSync(path.join(dir, 'target', CACHE_FILE), 'garbage');
     const notes: string[] = [];
     const reporter = { info: (m: string) => notes.push(m), warn: () => {}, print: () => {} } as never;
@@ -92,6 +101,8 @@ describe('the compile replay', () => {
     'models/a.sql': "select {{ twice('id') }} as id from {{ ref('s') }}",
     'models/sub/b.sql': "select id from {{ ref('a') }}",
     'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n    description: first\n    columns:\n      - name: id\n        data_tests: [not_null]\n',
+    'dbt_packages/pk/dbt_project.yml': 'name: pk\n',
+    'dbt_packages/pk/models/pkm.sql': 'select 1 as p',
   };
   const at = (dir: string, f: string) => path.join(dir, f);
   const REPLAY_EDITS: Record<string, (dir: string) => void> = {
@@ -102,6 +113,8 @@ describe('the compile replay', () => {
     seed: edit('seeds/s.csv', (t) => `${t}2,b\n`),
     newModelInNewFolder: (dir) => writeProject({ 'models/deep/er/c.sql': "select * from {{ ref('a') }}" }, dir),
     removedModel: (dir) => rmSync(at(dir, 'models/sub/b.sql')),
+    packageModel: edit('dbt_packages/pk/models/pkm.sql', (t) => `${t} -- edited`),
+    packageInstalled: (dir) => writeProject({ 'dbt_packages/pk2/dbt_project.yml': 'name: pk2\n', 'dbt_packages/pk2/models/pk2m.sql': 'select 2 as q' }, dir),
     envVar: () => {
       process.env.PC_REPLAY_ENV = `v${Math.random()}`;
     },
