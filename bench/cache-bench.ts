@@ -2,7 +2,7 @@
  * `npm run bench:cache`: the parse cache and watch mode, each figure a ratio measured side by side.
  *
  *   1. `model compile` of a generated project (macros, `{% if %}` blocks, a var), whole process:
- *      cold (no target/), unchanged recompile, and recompile after editing one model, run round
+ *      cold (no target/, with and without the cache), unchanged recompile, and recompile after editing one model, run round
  *      by round interleaved so that the machine's drift hits all three alike; medians and the
  *      median of the per-round ratios to cold.
  *   2. Watch-mode latency: `model compile --watch` on a generated project; one model edited at a
@@ -38,10 +38,10 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function compileOnce(dir: string): Promise<number> {
+function compileOnce(dir: string, extra: string[] = []): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [MODEL, 'compile', '--project-dir', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [MODEL, 'compile', '--project-dir', dir, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => {
       err += d;
@@ -59,20 +59,24 @@ async function cacheRatios() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'model-cache-bench-'));
   writeModelProject(dir, shapeFor(models));
   await compileOnce(dir); // warms the engine's code cache
-  const rows: { cold: number; unchanged: number; edit: number }[] = [];
+  const rows: { coldNoCache: number; cold: number; unchanged: number; edit: number }[] = [];
   for (let r = 0; r < runs; r++) {
+    rmSync(path.join(dir, 'target'), { recursive: true, force: true });
+    // Cold without the cache: what writing the cache and the replay record adds to a cold run.
+    const coldNoCache = await compileOnce(dir, ['--no-partial-parse']);
     rmSync(path.join(dir, 'target'), { recursive: true, force: true });
     const cold = await compileOnce(dir);
     const unchanged = await compileOnce(dir);
     appendFileSync(modelFile(dir, (r * 37) % models), `-- edit ${r}\n`);
     const edit = await compileOnce(dir);
-    rows.push({ cold, unchanged, edit });
-    process.stderr.write(`round ${r + 1}: cold ${cold.toFixed(2)} s, unchanged ${unchanged.toFixed(2)} s, one edit ${edit.toFixed(2)} s\n`);
+    rows.push({ coldNoCache, cold, unchanged, edit });
+    process.stderr.write(`round ${r + 1}: cold without cache ${coldNoCache.toFixed(2)} s, cold ${cold.toFixed(2)} s, unchanged ${unchanged.toFixed(2)} s, one edit ${edit.toFixed(2)} s\n`);
   }
   rmSync(dir, { recursive: true, force: true });
   return {
     models,
     runs,
+    coldNoCache: median(rows.map((x) => x.coldNoCache)),
     cold: median(rows.map((x) => x.cold)),
     unchanged: median(rows.map((x) => x.unchanged)),
     edit: median(rows.map((x) => x.edit)),
@@ -128,7 +132,7 @@ const c = results.cache;
 process.stdout.write(
   [
     `compile of ${c.models} models, ${c.runs} interleaved rounds (medians):`,
-    `  cold ${c.cold.toFixed(2)} s; unchanged ${c.unchanged.toFixed(2)} s (${c.unchangedRatio.toFixed(3)}x cold); one model edited ${c.edit.toFixed(2)} s (${c.editRatio.toFixed(3)}x cold)`,
+    `  cold without cache ${c.coldNoCache.toFixed(2)} s; cold ${c.cold.toFixed(2)} s; unchanged ${c.unchanged.toFixed(2)} s (${c.unchangedRatio.toFixed(3)}x cold); one model edited ${c.edit.toFixed(2)} s (${c.editRatio.toFixed(3)}x cold)`,
     `watch, ${results.watch.models} models, ${results.watch.edits} edits: median ${results.watch.medianMs.toFixed(0)} ms (min ${results.watch.minMs.toFixed(0)}, max ${results.watch.maxMs.toFixed(0)})`,
     `load average ${results.loadavg.map((x) => x.toFixed(1)).join(' ')}`,
     '',
