@@ -12,6 +12,7 @@ import { silentReporter, type Reporter } from '../execute/reporter.js';
 import type { RunSummary } from '../execute/results.js';
 import type { Node } from '../parse/nodes.js';
 import type { ParseCache } from '../parse/parse-cache.js';
+import { packagesInstallPath } from '../project/load-project.js';
 import { compileNodes, type CompiledFile } from './compile.js';
 import { COMMAND_TYPES, execute } from './execute.js';
 import { openProject, select, type RunOptions, type Session } from './session.js';
@@ -154,16 +155,16 @@ function withDescendants(session: Session, touched: Node[]): Set<string> {
   return out;
 }
 
-/** The folders a project reads: each configured path, watched recursively. */
+/** The folders a project reads: each configured path and the installed packages, watched recursively. */
 function watchedPaths(session: Session, profilesDir: string | undefined): string[] {
   const c = session.project.config as Record<string, unknown>;
   const keys = ['model-paths', 'macro-paths', 'seed-paths', 'test-paths', 'docs-paths', 'snapshot-paths', 'analysis-paths'];
-  const dirs = keys.flatMap((k) => (Array.isArray(c[k]) ? (c[k] as string[]) : []));
+  const dirs = [...keys.flatMap((k) => (Array.isArray(c[k]) ? (c[k] as string[]) : [])), packagesInstallPath(session.project.config)];
   return [...new Set([...dirs, ...(profilesDir ? [profilesDir] : [])].map((d) => path.resolve(session.project.dir, d)))];
 }
 
 function defaultPaths(projectDir: string, profilesDir: string | undefined): string[] {
-  return ['models', 'macros', 'seeds', 'tests', 'snapshots', ...(profilesDir ? [profilesDir] : [])].map((d) => path.resolve(projectDir, d));
+  return ['models', 'macros', 'seeds', 'tests', 'snapshots', 'dbt_packages', ...(profilesDir ? [profilesDir] : [])].map((d) => path.resolve(projectDir, d));
 }
 
 /** Names editors and tools write beside a file while saving it, and never a project input. */
