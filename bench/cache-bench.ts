@@ -70,7 +70,9 @@ async function cacheRatios() {
     appendFileSync(modelFile(dir, (r * 37) % models), `-- edit ${r}\n`);
     const edit = await compileOnce(dir);
     rows.push({ coldNoCache, cold, unchanged, edit });
-    process.stderr.write(`round ${r + 1}: cold without cache ${coldNoCache.toFixed(2)} s, cold ${cold.toFixed(2)} s, unchanged ${unchanged.toFixed(2)} s, one edit ${edit.toFixed(2)} s\n`);
+    process.stderr.write(
+      `round ${r + 1}: cold without cache ${coldNoCache.toFixed(2)} s, cold ${cold.toFixed(2)} s, unchanged ${unchanged.toFixed(2)} s, one edit ${edit.toFixed(2)} s\n`,
+    );
   }
   rmSync(dir, { recursive: true, force: true });
   return {
