@@ -8,7 +8,7 @@ import { ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
 import { isExecutable, type ModelNode, type Node, type SeedNode, type SnapshotNode, type SourceNode } from '../parse/nodes.js';
 import { incrementalStrategy, needsStaging, planIncrementalWrite } from '../plan/plan-incremental.js';
-import { planModel } from '../plan/plan-model.js';
+import { grantsOf, planModel } from '../plan/plan-model.js';
 import { type Plan, tempRelation } from '../plan/plan.js';
 import { redact } from '../core/secrets.js';
 import { parseCsv } from '../project/csv.js';
@@ -253,11 +253,24 @@ function topoOrder(ws: Workspace, runSet: Set<string>): string[] {
   return out;
 }
 
+function hasGrants(grants: unknown): boolean {
+  return typeof grants === 'object' && grants !== null && Object.values(grants).some((v) => (Array.isArray(v) ? v.length > 0 : Boolean(v)));
+}
+
 async function prepareSchemas(ctx: ExecutionContext, runSet: Set<string>): Promise<void> {
   const schemas = new Map<string, { database: string; schema: string }>();
   for (const id of runSet) {
     const rel = ctx.ws.manifest.nodes.get(id)!.relation;
     if (rel) schemas.set(`${rel.database}.${rel.schema}`.toLowerCase(), { database: rel.database, schema: rel.schema });
+  }
+  if (!ctx.adapter.dialect.grantStatements) {
+    const granted = [...runSet].map((id) => ctx.ws.manifest.nodes.get(id)!).filter((n) => n.resourceType === 'model' && hasGrants(n.config.grants));
+    if (granted.length) {
+      const names = granted.map((n) => n.name).slice(0, 5);
+      ctx.options.reporter.info(
+        `grants: is a no-op on ${ctx.adapter.type} (it has no roles); set on ${names.join(', ')}${granted.length > names.length ? ` and ${granted.length - names.length} more` : ''}`,
+      );
+    }
   }
   for (const { database, schema } of schemas.values()) {
     await ctx.adapter.ensureSchema(database, schema);
@@ -300,7 +313,10 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   const existing = ctx.existing.get(key) ?? null;
   const staged = await stagedIncremental(ctx, node, conn, compiled.sql, existing);
   const columns = node.materialized === 'incremental' && existing === 'table' && !staged ? await tableColumns(ctx, conn, rel) : undefined;
-  const plan = staged ?? planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns });
+  const currentGrants = await grantsInPlace(ctx, node, conn, existing);
+  const plan = staged
+    ? { ...staged, statements: [...staged.statements, ...grantsOf(node, rel, 'table', ctx.adapter.dialect, currentGrants)] }
+    : planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns, currentGrants });
   writeTargetFile(ctx, 'run', node, [...(staged?.before ?? []), ...plan.statements].join(';\n\n'));
   if (!staged) {
     await runNodeHooks(ctx, node, 'pre-hook', conn);
@@ -368,6 +384,33 @@ async function stagedIncremental(
 async function runSqlHeader(node: ModelNode, conn: Connection): Promise<void> {
   const header = typeof node.config.sql_header === 'string' ? node.config.sql_header.trim().replace(/;\s*$/, '') : '';
   if (header) await conn.execute(header);
+}
+
+/**
+ * The grants an existing table holds now (privilege -> roles; OWNERSHIP and grants to shares or
+ * database roles left out, as dbt-snowflake's standardize_grants_dict does), read only when they
+ * matter: `copy_grants`, or `grants:` on a table kept in place.
+ */
+async function grantsInPlace(
+  ctx: ExecutionContext,
+  node: ModelNode,
+  conn: Connection,
+  existing: RelationType | null,
+): Promise<Record<string, string[]> | undefined> {
+  const dialect = ctx.adapter.dialect;
+  if (!dialect.showGrantsSql || existing !== 'table' || node.materialized === 'view') return undefined;
+  const copy = (node.config as { copy_grants?: unknown }).copy_grants === true;
+  if (!copy && !(node.materialized === 'incremental' && hasGrants(node.config.grants))) return undefined;
+  const r = await conn.execute(dialect.showGrantsSql(node.relation!, 'table'));
+  const col = (name: string) => r.columns.findIndex((c) => c.name.toLowerCase() === name);
+  const [privilege, grantedTo, grantee] = [col('privilege'), col('granted_to'), col('grantee_name')];
+  const out: Record<string, string[]> = {};
+  for (const row of r.rows) {
+    const p = String(row[privilege]).toLowerCase();
+    if (p === 'ownership' || String(row[grantedTo]).toUpperCase() !== 'ROLE') continue;
+    (out[p] ??= []).push(String(row[grantee]).toLowerCase());
+  }
+  return out;
 }
 
 /** An existing table's column names, in order, as the warehouse stores them. */

@@ -71,6 +71,26 @@ export interface Adapter {
   lockForWrites?(log: (message: string) => void): Promise<void>;
   /** Cancels everything running (Ctrl-C). */
   cancelAll(): Promise<void>;
+  /**
+   * `model debug`: whether the session can run a build that writes these relations (warehouse,
+   * role, database, privileges). Absent where the warehouse has no access control (DuckDB).
+   */
+  checkAccess?(writes: PlannedWrite[]): Promise<AccessCheck[]>;
+}
+
+/** A relation a build creates or replaces. */
+export interface PlannedWrite {
+  relation: RelationName;
+  kind: 'table' | 'view';
+}
+
+/** One check of `model debug`: what was checked, whether it holds, and how to fix it when not. */
+export interface AccessCheck {
+  what: string;
+  ok: boolean;
+  detail: string;
+  /** e.g. the GRANT statement an administrator runs */
+  fix?: string;
 }
 
 /** A loaded file lacks columns its source declares. */

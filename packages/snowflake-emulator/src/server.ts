@@ -3,11 +3,16 @@
 // Snowflake session gets its own DuckDB connection (own USE context, temp
 // tables and macros) on one shared instance.
 
-import { createHash, createPublicKey, randomBytes, randomUUID, verify, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, verify, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
+import { AccessControl, AccessDenied, type CatalogView, type SessionView } from './access-control.js';
+import { IdentityProvider, type IdentityOptions } from './identity-provider.js';
+import { applyInputFormats } from './input-formats.js';
+import { checkLogin } from './login.js';
+import { applySessionFunctions } from './session-functions.js';
 import { encodeResult, fixedColumn, textColumn, type RowSet, type RowType } from './encode.js';
 import { RAISED_ERROR } from './sql-error.js';
 import { decodeName, encodeName, tryCastInputError } from './strict.js';
@@ -78,6 +83,8 @@ export interface SnowflakeEmulator {
   query(sql: string): Promise<Record<string, unknown>[]>;
   /** replaces the current fault plan; pass {} to clear it */
   setFaults(plan: FaultPlan): void;
+  /** the OAuth server, SSO identity provider, MFA and workload identity (to issue tokens in tests) */
+  readonly identity: IdentityProvider;
   close(): Promise<void>;
 }
 
@@ -89,6 +96,8 @@ export interface SnowflakeEmulatorOptions {
   /** user -> RSA public key (PEM) for key-pair (SNOWFLAKE_JWT) logins, as ALTER USER … SET RSA_PUBLIC_KEY */
   publicKeys?: Record<string, string>;
   faults?: FaultPlan;
+  /** OAuth clients, MFA enrolment, SSO users and OIDC workload identities */
+  identity?: IdentityOptions;
 }
 
 export const DEFAULT_USERS: Readonly<Record<string, string>> = { model: 'model-password' };
@@ -212,11 +221,23 @@ function typedParameter(value: unknown): string | number | boolean {
 
 const MAX_STORED_RESULTS = 1000;
 
+/** Where readBody keeps a form-encoded body's text. */
+const FORM_BODY = '__form';
+
 export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}): Promise<SnowflakeEmulator> {
   const host = opts.host ?? '127.0.0.1';
-  const users = new Map(Object.entries(opts.users ?? DEFAULT_USERS).map(([u, p]) => [u.toUpperCase(), p]));
-  const publicKeys = new Map(Object.entries(opts.publicKeys ?? {}).map(([u, pem]) => [u.toUpperCase(), createPublicKey(pem)]));
+  // The users given on the command line (or to this function) are administrators (ACCOUNTADMIN).
+  const access = new AccessControl();
+  const admins = new Set([...Object.keys(opts.users ?? DEFAULT_USERS), ...Object.keys(opts.publicKeys ?? {})].map((u) => u.toUpperCase()));
+  for (const name of admins) {
+    const password = Object.entries(opts.users ?? DEFAULT_USERS).find(([u]) => u.toUpperCase() === name)?.[1];
+    const key = Object.entries(opts.publicKeys ?? {}).find(([u]) => u.toUpperCase() === name)?.[1];
+    access.addAdministrator(name, password, key);
+  }
   let faults: FaultPlan = { ...(opts.faults ?? {}) };
+  const identity = new IdentityProvider(opts.identity);
+  /** ALTER ACCOUNT SET: the defaults every session sees until it sets its own */
+  const accountParams = new Map<string, string | number | boolean>();
 
   const instance = await DuckDBInstance.create(':memory:');
   const adminConn = await instance.connect();
@@ -258,6 +279,30 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     const found = reader.getRows()[0]?.[0];
     return typeof found === 'string' ? found : undefined;
   }
+
+  const catalog: CatalogView = {
+    database: async (name) => (await findDatabase(name)) !== undefined,
+    schema: async (database, schema) => {
+      const db = await findDatabase(database);
+      return db !== undefined && (await findSchema(db, schema)) !== undefined;
+    },
+    relation: async (database, schema, name) => {
+      const db = await findDatabase(database);
+      if (!db) return undefined;
+      const reader = await adminConn.runAndReadAll(
+        'SELECT table_type FROM information_schema.tables WHERE table_catalog = $1 AND lower(table_schema) = lower($2) AND lower(table_name) = lower($3)',
+        [db, schema, name],
+      );
+      const type = reader.getRows()[0]?.[0];
+      return type === undefined ? undefined : type === 'VIEW' ? 'VIEW' : 'TABLE';
+    },
+  };
+  const sessionView = (session: Session): SessionView => ({
+    user: session.user,
+    role: session.role ?? 'PUBLIC',
+    ...(session.database ? { database: session.database } : {}),
+    ...(session.schema ? { schema: session.schema } : {}),
+  });
 
   /** Points the session's DuckDB connection at its current database and schema, if they exist. */
   async function applyContext(session: Session): Promise<void> {
@@ -416,6 +461,10 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       }
     }
 
+    if (tr.access) {
+      const answer = access.run(sessionView(session), tr.source);
+      return { rowtype: answer.columns.map((c) => textColumn(c)), rowset: answer.rows, statementTypeId: STATEMENT_TYPE.ddl };
+    }
     // Queries and DML run on a warehouse; DDL, SHOW, USE and constant SELECTs do not.
     if (tr.needsWarehouse && !session.warehouse) {
       throw sqlError('000606', '57P03', "No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command.");
@@ -428,8 +477,14 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 
     if (tr.use) {
       const { database, schema, warehouse, role } = tr.use;
-      if (warehouse !== undefined) session.warehouse = warehouse;
-      if (role !== undefined) session.role = role;
+      if (role !== undefined) {
+        access.useRole(sessionView(session), role);
+        session.role = role;
+      }
+      if (warehouse !== undefined) {
+        access.useWarehouse(sessionView(session), warehouse);
+        session.warehouse = warehouse;
+      }
       if (database !== undefined || schema !== undefined) {
         const db = database ?? session.database;
         const found = db ? await findDatabase(db) : undefined;
@@ -444,6 +499,19 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       }
     }
 
+    if (tr.accountParameters) {
+      access.requireAccountAdmin(sessionView(session));
+      for (const [name, value] of Object.entries(tr.setParameters ?? {})) {
+        if (name === 'TIMEZONE') {
+          await adminConn.run(`SELECT TIMEZONE('${value.replaceAll("'", "''")}', TIMESTAMPTZ '2000-01-01')`).catch(() => {
+            throw sqlError('002011', '22023', `Invalid value [${value}] for parameter 'TIMEZONE'`);
+          });
+        }
+        accountParams.set(name, typedParameter(value));
+      }
+      for (const name of tr.unsetParameters ?? []) accountParams.delete(name);
+      return statusAnswer(tr.status ?? 'Statement executed successfully.', tr.statementTypeId ?? STATEMENT_TYPE.scl);
+    }
     if (tr.setParameters) {
       for (const [name, value] of Object.entries(tr.setParameters)) {
         if (name === 'TIMEZONE') {
@@ -456,10 +524,13 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     }
     for (const name of tr.unsetParameters ?? []) {
       session.params.delete(name);
-      if (name === 'TIMEZONE') await session.conn.run(`SET TimeZone = '${DEFAULT_TIMEZONE}'`);
+      if (name === 'TIMEZONE') await session.conn.run(`SET TimeZone = '${String(accountParams.get('TIMEZONE') ?? DEFAULT_TIMEZONE).replaceAll("'", "''")}'`);
     }
 
     if (tr.duckdb.length === 0) return statusAnswer(tr.status ?? 'Statement executed successfully.', tr.statementTypeId ?? STATEMENT_TYPE.scl);
+
+    // Privileges are checked before anything runs; ownership and moved grants are recorded after.
+    const record = await access.authorize(sessionView(session), tr.source, catalog);
 
     // Snowflake makes a newly created database or schema the current one.
     let becomesCurrent: { database: string; schema: string } | undefined;
@@ -479,8 +550,10 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
         if (batched) return batched;
       }
       let last: { reader: DuckDBResultReader; changed: number } | undefined;
+      const param = (name: string) => String(session.params.get(name) ?? accountParams.get(name) ?? 'AUTO');
+      const formats = { timestamp: param('TIMESTAMP_INPUT_FORMAT'), date: param('DATE_INPUT_FORMAT') };
       for (const [i, sql] of tr.duckdb.entries()) {
-        last = await runDuckDB(session, sql, i === tr.duckdb.length - 1 ? rows : [[]]);
+        last = await runDuckDB(session, applySessionFunctions(applyInputFormats(sql, formats), session), i === tr.duckdb.length - 1 ? rows : [[]]);
       }
       return last!;
     });
@@ -489,6 +562,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       const first = tr.source.trim().split(/\s+/)[0]!.toUpperCase();
       session.inTransaction = first === 'BEGIN' || first === 'START';
     }
+    record();
     if (becomesCurrent) {
       session.database = becomesCurrent.database;
       session.schema = becomesCurrent.schema;
@@ -506,6 +580,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 
   function parameters(session: Session, extra?: Record<string, unknown>): { name: string; value: unknown }[] {
     const merged = new Map<string, unknown>(Object.entries(BASE_PARAMETERS));
+    for (const [k, v] of accountParams) merged.set(k, v);
     for (const [k, v] of session.params) merged.set(k, v);
     for (const [k, v] of Object.entries(extra ?? {})) merged.set(k.toUpperCase(), typedParameter(v));
     return [...merged].map(([name, value]) => ({ name, value }));
@@ -556,27 +631,26 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 
   async function handleLogin(url: URL, body: Record<string, unknown>): Promise<unknown> {
     const data = (body.data ?? {}) as Record<string, unknown>;
-    const user = String(data.LOGIN_NAME ?? '');
-    if (String(data.AUTHENTICATOR ?? '').toUpperCase() === 'SNOWFLAKE_JWT') {
-      const key = publicKeys.get(user.toUpperCase());
-      if (!key || checkLoginJwt(String(data.TOKEN ?? ''), String(data.ACCOUNT_NAME ?? ''), user, key) !== undefined) {
-        stats.failedLogins++;
-        return { success: false, code: '390144', message: 'JWT token is invalid.', data: { nextAction: 'RETRY_LOGIN', authnMethod: 'JWT', loginName: user } };
-      }
-    } else {
-      const expected = users.get(user.toUpperCase());
-      if (expected === undefined || expected !== data.PASSWORD) {
-        stats.failedLogins++;
-        return {
-          success: false,
-          code: '390100',
-          message: 'Incorrect username or password was specified.',
-          data: { nextAction: 'RETRY_LOGIN', authnMethod: 'USERNAME_PASSWORD', loginName: user },
-        };
-      }
+    const sessionParams = (data.SESSION_PARAMETERS ?? {}) as Record<string, unknown>;
+    const checked = checkLogin(access, identity, data, {
+      allowMfaCaching: accountParams.get('ALLOW_CLIENT_MFA_CACHING') === true,
+      requestMfaToken: typedParameter(sessionParams.CLIENT_REQUEST_MFA_TOKEN ?? false) === true,
+    });
+    const user = ('error' in checked ? undefined : checked.user) ?? String(data.LOGIN_NAME ?? '').toUpperCase();
+    if ('error' in checked) {
+      stats.failedLogins++;
+      return { success: false, code: checked.code, message: checked.error, data: { nextAction: 'RETRY_LOGIN', authnMethod: checked.method, loginName: user } };
+    }
+    const requestedRole = url.searchParams.get('roleName');
+    const role = access.loginRole(user, requestedRole ? normalizeIdentifier(requestedRole) : undefined, checked.roleRestriction);
+    if ('error' in role) {
+      stats.failedLogins++;
+      return { success: false, code: '390189', message: role.error, data: { nextAction: 'RETRY_LOGIN', loginName: user } };
     }
     const conn = await instance.connect();
     for (const sql of SESSION_SETUP_SQL) await conn.run(sql);
+    const accountZone = accountParams.get('TIMEZONE');
+    if (accountZone !== undefined) await conn.run(`SET TimeZone = '${String(accountZone).replaceAll("'", "''")}'`);
     const param = (name: string): string | undefined => {
       const value = url.searchParams.get(name);
       return value ? normalizeIdentifier(value) : undefined;
@@ -590,13 +664,21 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       // A database without an explicit schema starts in PUBLIC.
       schema: param('schemaName') ?? (param('databaseName') ? 'PUBLIC' : undefined),
       warehouse: param('warehouse'),
-      role: param('roleName'),
+      role: role.role,
       conn,
       params: new Map(Object.entries((data.SESSION_PARAMETERS ?? {}) as Record<string, unknown>).map(([k, v]) => [k.toUpperCase(), typedParameter(v)])),
       inTransaction: false,
       queue: Promise.resolve(),
       requests: new Map(),
     };
+    // A warehouse the role may not use is left out, without an error: queries then fail with 000606.
+    if (session.warehouse) {
+      try {
+        access.useWarehouse(sessionView(session), session.warehouse);
+      } catch {
+        session.warehouse = undefined;
+      }
+    }
     await applyContext(session);
     sessions.set(session.token, session);
     stats.logins++;
@@ -628,8 +710,8 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
         idToken: null,
         idTokenValidityInSeconds: 0,
         responseData: null,
-        mfaToken: null,
-        mfaTokenValidityInSeconds: 0,
+        mfaToken: checked.mfaToken?.token ?? null,
+        mfaTokenValidityInSeconds: checked.mfaToken?.seconds ?? 0,
       },
     };
   }
@@ -790,9 +872,20 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     return match ? sessions.get(match[1]!) : undefined;
   }
 
-  async function route(req: http.IncomingMessage, url: URL, body: Record<string, unknown>): Promise<[number, unknown]> {
+  async function route(req: http.IncomingMessage, url: URL, body: Record<string, unknown>): Promise<[number, unknown, Record<string, string>?]> {
     const path = url.pathname;
     if (req.method === 'POST' && path === '/session/v1/login-request') return [200, await handleLogin(url, body)];
+    if (req.method === 'POST' && path === '/oauth/token-request') {
+      const [status, reply] = identity.tokenRequest(new URLSearchParams(String(body[FORM_BODY] ?? '')), req.headers.authorization);
+      return [status, reply];
+    }
+    if (req.method === 'POST' && path === '/session/authenticator-request') {
+      return [200, identity.authenticatorRequest((body.data ?? {}) as Record<string, unknown>, `http://${req.headers.host ?? `${host}:${port}`}`)];
+    }
+    if (req.method === 'GET' && (path === '/console/login' || path === '/sso/login')) {
+      const [status, reply, headers] = identity.ssoPage(url);
+      return [status, reply, headers];
+    }
 
     if (req.method === 'POST' && path === '/session/token-request') {
       // Renewal authenticates with the master token.
@@ -853,15 +946,18 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     // The SDK gzips some bodies; trust the magic bytes, not the headers.
     if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) raw = gunzipSync(raw);
     if (raw.length === 0) return {};
+    // The OAuth token endpoint takes a form, as OAuth 2.0 prescribes (RFC 6749 section 4.4.2).
+    if (/application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')) return { [FORM_BODY]: raw.toString('utf8') };
     return JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
   }
 
-  function send(res: http.ServerResponse, status: number, body: unknown): void {
+  function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
     res.end(text);
   }
 
+  let port = 0;
   const server = http.createServer((req, res) => {
     stats.requests++;
     const url = new URL(req.url ?? '/', 'http://emulator');
@@ -883,12 +979,12 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
         send(res, 400, { success: false, code: '400', message: 'Request body is not JSON', data: null });
         return;
       }
-      const [status, reply] = await route(req, url, body);
+      const [status, reply, headers] = await route(req, url, body);
       if (faulty && takeFault('destroyAfterExecute')) {
         req.socket.destroy();
         return;
       }
-      send(res, status, reply);
+      send(res, status, reply, headers);
     })().catch((error: unknown) => {
       // Internal failures answer 200 + success:false: a 5xx would make the SDK retry.
       if (!res.headersSent) send(res, 200, { success: false, code: '000603', message: `Emulator internal error: ${String(error)}`, data: null });
@@ -899,7 +995,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
 
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -919,6 +1015,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     setFaults(plan: FaultPlan): void {
       faults = { ...plan };
     },
+    identity,
     async close(): Promise<void> {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -935,7 +1032,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 // --- DuckDB errors as Snowflake errors ------------------------------------------
 
 function toSnowflakeError(error: unknown): SnowflakeError {
-  if (error instanceof SqlError) return error.sf;
+  if (error instanceof SqlError || error instanceof AccessDenied) return error.sf;
   if (error instanceof TranslationError) return { code: error.code, sqlState: error.sqlState, message: decodeName(error.message) };
   const text = decodeName(error instanceof Error ? error.message : String(error));
   // The last match: a failed CHECK quotes its expression (with the marker text) before the error it raised.

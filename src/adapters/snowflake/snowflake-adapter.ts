@@ -1,23 +1,25 @@
-import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Column, Connection as SdkConnection, ConnectionOptions, RowStatement, SnowflakeError } from 'snowflake-sdk';
 import { ProjectError } from '../../core/errors.js';
 import type { SnowflakeTarget } from '../../project/profiles.js';
-import { redact, registerSecret } from '../../core/secrets.js';
+import { redact } from '../../core/secrets.js';
 import {
+  type AccessCheck,
   ColumnMismatchError,
   missingColumns,
   type Adapter,
   type ColumnInfo,
   type Connection,
   type ExternalFile,
+  type PlannedWrite,
   type QueryResult,
   type SeedColumn,
 } from '../../warehouse/adapter.js';
 import type { RelationName, RelationType } from '../../warehouse/dialect.js';
 import { Pool } from '../pool.js';
+import { checkBuildAccess } from './access-checks.js';
+import { authOptions } from './auth-options.js';
 import { BuildLock } from './build-lock.js';
+import { describeMissing, ensureDatabaseAndSchema, missingPrivilege } from './privileges.js';
 import { snowflakeDialect, storedName } from './snowflake-dialect.js';
 
 type Sdk = typeof import('snowflake-sdk');
@@ -41,8 +43,19 @@ function loadSdk(): Promise<Sdk> {
 /** Bind values per array-bound INSERT: well under the SDK's 100k threshold, above which it stages files with PUT. */
 const BINDS_PER_INSERT = 50_000;
 
-/** Session settings that make result text predictable: the normalisation below relies on them. */
+/**
+ * Session settings pinned at every login, so that an account's or user's own settings cannot change
+ * an answer: the output formats the normalisation below relies on, the input formats string
+ * casts use (a non-AUTO TIMESTAMP_INPUT_FORMAT turns other timestamps into NULL), the time zone
+ * and the week numbering (docs.snowflake.com/en/sql-reference/parameters).
+ */
 const SESSION_FORMATS: [string, string][] = [
+  ['timestamp_input_format', 'AUTO'],
+  ['date_input_format', 'AUTO'],
+  ['time_input_format', 'AUTO'],
+  ['timezone', 'UTC'],
+  ['week_start', '0'],
+  ['week_of_year_policy', '0'],
   ['date_output_format', 'YYYY-MM-DD'],
   ['time_output_format', 'HH24:MI:SS.FF9'],
   ['timestamp_ntz_output_format', 'YYYY-MM-DD HH24:MI:SS.FF9'],
@@ -88,11 +101,21 @@ function columnType(c: Column): string {
 }
 
 /** The SDK's error as a plain Error with Snowflake's message and code, and no secret. */
-function sqlFailure(err: SnowflakeError, sql: string): Error {
+/** Whose privileges a session uses, and its default database and schema: for messages about missing grants. */
+export interface SessionContext {
+  role: string;
+  database: string;
+  schema: string;
+}
+
+function sqlFailure(err: SnowflakeError, sql: string, session?: SessionContext): Error {
   const code = err.code !== undefined ? ` (${err.code}${err.sqlState ? `, SQL state ${err.sqlState}` : ''})` : '';
   // 4010xx: the request itself failed (network, 5xx) after the SDK's own retries.
   const network = /^4010\d\d$/.test(String(err.code)) ? 'Snowflake did not answer, even after retries: ' : '';
-  const e = new Error(redact(`${network}${err.message}${code}`));
+  const missing = session && missingPrivilege(`${err.code ?? ''} ${err.message}`, sql, session.role, session.database, session.schema);
+  const why = missing ? describeMissing(missing) : undefined;
+  const text = why ? `${why.message}; ${why.hint} (Snowflake: ${String(err.message).replace(/\s+/g, ' ')}${code})` : `${network}${err.message}${code}`;
+  const e = new Error(redact(text));
   (e as Error & { sql?: string }).sql = redact(sql);
   return e;
 }
@@ -104,6 +127,7 @@ class SnowflakeConnection implements Connection {
   constructor(
     readonly raw: SdkConnection,
     private readonly baseTag: string | undefined,
+    private readonly session?: SessionContext,
   ) {}
 
   private run(sql: string, binds?: Bind[] | Bind[][]): Promise<QueryResult> {
@@ -116,7 +140,7 @@ class SnowflakeConnection implements Connection {
         fetchAsString: ['Number', 'Date', 'JSON'],
         complete: (err, stmt, rows) => {
           this.running = undefined;
-          if (err) return reject(sqlFailure(err, sql));
+          if (err) return reject(sqlFailure(err, sql, this.session));
           const cols = stmt.getColumns() ?? [];
           const out = ((rows ?? []) as unknown[][]).map((row) => row.map((v, i) => normaliseValue(cols[i]!, v)));
           const result: QueryResult = { columns: cols.map((c) => ({ name: c.getName(), type: columnType(c) })), rows: out };
@@ -205,32 +229,10 @@ function snowflakeTypeOf(duckType: string): { type: string; select: (col: string
   return { type: 'VARCHAR', select: asText };
 }
 
-/**
- * The private key as unencrypted PKCS#8 PEM, decrypted here so that a wrong passphrase is reported
- * as such (the driver would only pass on OpenSSL's "bad decrypt").
- */
-function decryptedKey(pem: string, passphrase: string | undefined, what: string): string {
-  const fail = (why: string) => new ProjectError('connection', `cannot use the private key (${what}): ${why}`, { location: { file: 'profiles.yml' } });
-  if (!passphrase && /ENCRYPTED/.test(pem)) throw fail('it is encrypted and the target sets no private_key_passphrase');
-  try {
-    const key = createPrivateKey({ key: pem, format: 'pem', ...(passphrase ? { passphrase } : {}) })
-      .export({ format: 'pem', type: 'pkcs8' })
-      .toString();
-    registerSecret(key);
-    return key;
-  } catch (e) {
-    const code = (e as { code?: string }).code ?? '';
-    throw fail(
-      code === 'ERR_OSSL_BAD_DECRYPT' ? 'private_key_passphrase does not decrypt it' : 'it is not a PEM private key (PKCS#8, as `openssl pkcs8` writes it)',
-    );
-  }
-}
-
 export class SnowflakeAdapter implements Adapter {
   readonly type = 'snowflake' as const;
   readonly dialect = snowflakeDialect;
   private pool: Pool<SnowflakeConnection> | undefined;
-  private readonly ensured = new Set<string>();
   private lock: { lock: BuildLock; conn: SnowflakeConnection } | undefined;
   private lockLost = false;
 
@@ -256,8 +258,6 @@ export class SnowflakeAdapter implements Adapter {
 
   private async connectionOptions(): Promise<ConnectionOptions> {
     const t = this.target;
-    const authenticator = (t.authenticator ?? (t.private_key || t.private_key_path ? 'SNOWFLAKE_JWT' : 'SNOWFLAKE')).toUpperCase();
-    const where = { file: 'profiles.yml' };
     const options: Record<string, unknown> = {
       account: t.account,
       username: t.user,
@@ -274,43 +274,9 @@ export class SnowflakeAdapter implements Adapter {
     if (t.access_url) options.accessUrl = t.access_url;
     if (t.warehouse) options.warehouse = t.warehouse;
     if (t.role) options.role = t.role;
-    if (t.client_session_keep_alive !== undefined) options.clientSessionKeepAlive = t.client_session_keep_alive;
-    if (authenticator === 'SNOWFLAKE') {
-      if (!t.password) {
-        throw new ProjectError('connection', `target '${t.name}' has no password (nor private_key_path for key-pair authentication)`, {
-          location: where,
-          hint: 'set password: "{{ env_var(\'SNOWFLAKE_PASSWORD\') }}" or private_key_path in the target',
-        });
-      }
-      options.password = t.password;
-    } else if (authenticator === 'SNOWFLAKE_JWT') {
-      options.authenticator = 'SNOWFLAKE_JWT';
-      let pem: string;
-      let what: string;
-      if (t.private_key) {
-        pem = t.private_key;
-        what = 'private_key';
-      } else if (t.private_key_path) {
-        const file = path.resolve(this.projectDir, t.private_key_path);
-        what = `private_key_path ${t.private_key_path}`;
-        try {
-          pem = readFileSync(file, 'utf8');
-        } catch {
-          throw new ProjectError('connection', `cannot read the private key file ${t.private_key_path}`, { location: where });
-        }
-      } else {
-        throw new ProjectError('connection', `target '${t.name}' uses key-pair authentication but sets neither private_key_path nor private_key`, {
-          location: where,
-        });
-      }
-      registerSecret(pem);
-      options.privateKey = decryptedKey(pem, t.private_key_passphrase, what);
-    } else {
-      throw new ProjectError('connection', `target '${t.name}': authenticator '${t.authenticator}' is not supported`, {
-        location: where,
-        hint: 'use a password (authenticator snowflake) or a key pair (snowflake_jwt)',
-      });
-    }
+    // On by default (dbt-snowflake defaults it off): a long build outlives an idle session's four hours otherwise.
+    options.clientSessionKeepAlive = t.client_session_keep_alive ?? true;
+    Object.assign(options, await authOptions(t, this.projectDir, this.endpoint, (m) => process.stderr.write(`${redact(m)}\n`)));
     return options as unknown as ConnectionOptions;
   }
 
@@ -337,9 +303,17 @@ export class SnowflakeAdapter implements Adapter {
     } finally {
       clearTimeout(timer);
     }
-    const conn = new SnowflakeConnection(raw, this.target.query_tag);
-    const settings = SESSION_FORMATS.map(([k, v]) => `${k} = '${v}'`);
-    if (this.target.query_timeout) settings.push(`statement_timeout_in_seconds = ${this.target.query_timeout}`);
+    const conn = new SnowflakeConnection(raw, this.target.query_tag, {
+      role: this.target.role ?? "the user's default role",
+      database: this.database,
+      schema: this.target.schema,
+    });
+    const pinned = new Map(SESSION_FORMATS.map(([k, v]) => [k, /^\d+$/.test(v) ? v : snowflakeDialect.stringLiteral(v)]));
+    if (this.target.query_timeout) pinned.set('statement_timeout_in_seconds', String(this.target.query_timeout));
+    for (const [k, v] of Object.entries(this.target.session_parameters)) {
+      pinned.set(k.toLowerCase(), typeof v === 'string' ? snowflakeDialect.stringLiteral(v) : String(v));
+    }
+    const settings = [...pinned].map(([k, v]) => `${k} = ${v}`);
     await conn.execute(`alter session set ${settings.join(', ')}`);
     await conn.setQueryTag(undefined);
     return conn;
@@ -445,14 +419,8 @@ export class SnowflakeAdapter implements Adapter {
   }
 
   async ensureSchema(database: string, schema: string): Promise<void> {
-    const q = this.dialect.quoteIdentifier;
-    await this.withConnection(async (c) => {
-      if (!this.ensured.has(database.toLowerCase())) {
-        await c.execute(`create database if not exists ${q(database)}`);
-        this.ensured.add(database.toLowerCase());
-      }
-      await c.execute(this.dialect.createSchema(database, schema));
-    });
+    // Only what is missing is created: Snowflake asks for CREATE DATABASE / CREATE SCHEMA even when it exists.
+    await this.withConnection((c) => ensureDatabaseAndSchema(c, database, schema));
   }
 
   private async relationType(conn: Connection, rel: RelationName): Promise<RelationType | null> {
@@ -542,6 +510,13 @@ export class SnowflakeAdapter implements Adapter {
       local.closeSync();
       instance.closeSync();
     }
+  }
+
+  async checkAccess(writes: PlannedWrite[]): Promise<AccessCheck[]> {
+    const t = this.target;
+    return this.withConnection((c) =>
+      checkBuildAccess(c, { role: t.role, warehouse: t.warehouse, user: t.user, database: this.database, schema: t.schema }, writes),
+    );
   }
 
   async cancelAll(): Promise<void> {
