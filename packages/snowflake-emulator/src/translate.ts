@@ -51,6 +51,8 @@ export interface Translation {
   unsetParameters?: string[];
   /** names written in double quotes: result columns keep their case */
   quotedNames: string[];
+  /** a file-staging command, run by stages.ts / copy-into.ts from `source` */
+  stageCommand?: 'ddl' | 'put' | 'list' | 'remove' | 'copy';
 }
 
 export class TranslationError extends Error {
@@ -161,6 +163,7 @@ function translateStatement(tokens: Token[]): Translation {
       return translateCreate(stmt);
     case 'DROP':
       if (stmt.word(1) === 'DATABASE') return translateDropDatabase(stmt);
+      if (stmt.word(1) === 'STAGE' || (stmt.word(1) === 'FILE' && stmt.word(2) === 'FORMAT')) return { ...base(stmt), stageCommand: 'ddl' };
       break;
     case 'SHOW':
       return translateShow(stmt);
@@ -168,12 +171,17 @@ function translateStatement(tokens: Token[]): Translation {
     case 'DESC':
       return translateDescribe(stmt);
     case 'PUT':
-    case 'GET':
+      return { ...base(stmt), stageCommand: 'put' };
     case 'LIST':
+    case 'LS':
+      return { ...base(stmt), stageCommand: 'list' };
     case 'REMOVE':
-      throw unsupported(first);
+    case 'RM':
+      return { ...base(stmt), stageCommand: 'remove' };
     case 'COPY':
-      throw unsupported('COPY INTO');
+      return { ...base(stmt), stageCommand: 'copy' };
+    case 'GET':
+      throw unsupported(first);
     case 'BEGIN':
     case 'START':
     case 'COMMIT':
@@ -316,7 +324,8 @@ function translateCreate(stmt: Statement): Translation {
       createsContext: { database: db!, schema: 'PUBLIC' },
     };
   }
-  if (objectKind === 'STAGE' || objectKind === 'PIPE' || objectKind === 'STREAM' || objectKind === 'TASK') {
+  if (objectKind === 'STAGE' || (objectKind === 'FILE' && stmt.word() === 'FORMAT')) return { ...base(stmt), stageCommand: 'ddl' };
+  if (objectKind === 'PIPE' || objectKind === 'STREAM' || objectKind === 'TASK') {
     throw unsupported(`CREATE ${objectKind}`);
   }
   if (objectKind === 'FILE' || objectKind === 'WAREHOUSE' || objectKind === 'ROLE' || objectKind === 'USER') {
