@@ -5,7 +5,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ENGINE_VERSION } from '../execute/artifacts.js';
+import { setInvocation } from '../core/invocation.js';
 import { CliReporter } from './reporter.js';
+import { JsonLogReporter } from './json-log-reporter.js';
+import { takeGlobalFlags } from './global-flags.js';
 import { COMMANDS, type CliCommand } from './commands/index.js';
 
 export type { CliCommand } from './commands/index.js';
@@ -38,10 +41,23 @@ export async function runCli(argv: string[], io: CliOptions = {}): Promise<numbe
   const out = (io.out ?? process.stdout) as NodeJS.WriteStream;
   const err = (io.err ?? process.stderr) as NodeJS.WriteStream;
   if (!io.out) quietOnClosedPipe(process.stdout);
-  const reporter = new CliReporter(out, err);
+  let globals: ReturnType<typeof takeGlobalFlags>;
+  try {
+    globals = takeGlobalFlags(argv);
+  } catch (e) {
+    return new CliReporter(out, err).fatal(e);
+  }
+  const { logFormat, ...reporterOptions } = globals.flags;
+  const reporter = logFormat === 'json' ? new JsonLogReporter(out, err, reporterOptions) : new CliReporter(out, err, reporterOptions);
   const program = new Command('model')
     .description('A fast engine for dbt-style SQL modeling projects')
     .version(ENGINE_VERSION, '-v, --version')
+    // Taken out of the arguments before parsing (they may stand after the command too); listed here for --help.
+    .option('--log-format <format>', "text, or json: one JSON object per event, with dbt's field names (DBT_LOG_FORMAT)")
+    .option('--log-level <level>', 'debug, info, warn, error or none (DBT_LOG_LEVEL)')
+    .option('-q, --quiet', 'errors only, and what the command prints (DBT_QUIET)')
+    .option('--no-color', 'no colours (NO_COLOR)')
+    .option('-d, --debug', 'log at debug level (DBT_DEBUG)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -56,8 +72,21 @@ export async function runCli(argv: string[], io: CliOptions = {}): Promise<numbe
     },
   };
   for (const register of [...COMMANDS, ...(io.commands ?? [])]) register(program, ctx);
+  // dbt's `flags` in templates: the command and the flags it was given.
+  program.hook('preAction', (_program, action) => {
+    const o = action.opts() as { fullRefresh?: boolean; storeFailures?: boolean; empty?: boolean; failFast?: boolean; threads?: string };
+    const which = action.parent && action.parent !== program ? `${action.parent.name()} ${action.name()}` : action.name();
+    setInvocation({
+      which: which === 'docs generate' ? 'generate' : which,
+      fullRefresh: o.fullRefresh === true,
+      storeFailures: o.storeFailures === true,
+      empty: o.empty === true,
+      failFast: o.failFast === true,
+      threads: o.threads === undefined ? undefined : Number(o.threads),
+    });
+  });
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(globals.argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;

@@ -16,9 +16,17 @@ export interface CommonFlags {
   profilesDir?: string;
   threads?: string;
   select?: string[];
+  /** `-m/--models`: dbt's older name of --select. */
+  models?: string[];
   exclude?: string[];
   fullRefresh?: boolean;
   failFast?: boolean;
+  state?: string;
+  defer?: boolean;
+  favorState?: boolean;
+  strictUndefined?: boolean;
+  storeFailures?: boolean;
+  empty?: boolean;
 }
 
 /** Options every project command takes. */
@@ -28,14 +36,19 @@ export function common(cmd: Command): Command {
     .option('-t, --target <name>', 'the target (output) of the profile to use')
     .option('--vars <yaml>', "project vars as YAML or JSON, e.g. '{countries: [Peru]}'")
     .option('--profiles-dir <dir>', 'the folder holding profiles.yml')
-    .option('--threads <n>', 'how many nodes to run at once');
+    .option('--threads <n>', 'how many nodes to run at once')
+    .option('--strict-undefined', "printing an undefined name, attribute or key is an error, not a warning and '' as in dbt");
 }
 
 /** dbt's node selection flags. */
 export function selection(cmd: Command): Command {
   return cmd
     .option('-s, --select <selector...>', 'nodes to include: name, +name, name+, tag:x, path:models/stage, …')
-    .option('--exclude <selector...>', 'nodes to leave out');
+    .option('-m, --models <selector...>', "the same as --select (dbt's older name)")
+    .option('--exclude <selector...>', 'nodes to leave out')
+    .option('--state <dir>', "an earlier run's artifacts (manifest.json, run_results.json) for state:modified, state:new, result:<status> and --defer")
+    .option('--defer', "read unselected parents that this target has not built from the --state manifest's relations")
+    .option('--favor-state', 'with --defer: read the --state relations even where this target has built the parent');
 }
 
 export function toOptions(flags: CommonFlags, reporter: CliReporter): RunOptions {
@@ -50,10 +63,16 @@ export function toOptions(flags: CommonFlags, reporter: CliReporter): RunOptions
     vars: flags.vars,
     profilesDir: flags.profilesDir,
     threads,
-    select: flags.select,
+    select: flags.select || flags.models ? [...(flags.select ?? []), ...(flags.models ?? [])] : undefined,
     exclude: flags.exclude,
     fullRefresh: flags.fullRefresh,
     failFast: flags.failFast,
+    state: flags.state,
+    defer: flags.defer || process.env.DBT_DEFER === '1' || process.env.DBT_DEFER === 'true' || undefined,
+    favorState: flags.favorState || process.env.DBT_FAVOR_STATE === '1' || process.env.DBT_FAVOR_STATE === 'true' || undefined,
+    strictUndefined: flags.strictUndefined,
+    storeFailures: flags.storeFailures,
+    empty: flags.empty,
     reporter,
   };
 }

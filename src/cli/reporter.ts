@@ -8,18 +8,34 @@ type Stream = { write(s: string): unknown; isTTY?: boolean };
 
 const LINE_WIDTH = 80;
 
+/** dbt's log levels, lowest first; `none` prints no log at all (command output still prints). */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'none'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ReporterOptions {
+  /** `-q/--quiet`: errors only (and what the command prints, such as `ls` or `show` rows). */
+  quiet?: boolean;
+  color?: boolean;
+  level?: LogLevel;
+}
+
 /** Owns all terminal output of the CLI. */
 export class CliReporter implements Reporter {
-  private readonly color: boolean;
+  protected readonly color: boolean;
+  protected readonly level: LogLevel;
   constructor(
-    private readonly out: Stream = process.stdout,
-    private readonly err: Stream = process.stderr,
-    opts: { quiet?: boolean; color?: boolean } = {},
+    protected readonly out: Stream = process.stdout,
+    protected readonly err: Stream = process.stderr,
+    opts: ReporterOptions = {},
   ) {
     this.color = opts.color ?? (!!out.isTTY && !process.env.NO_COLOR);
-    this.quiet = opts.quiet ?? false;
+    this.level = opts.quiet ? 'error' : (opts.level ?? 'info');
   }
-  private readonly quiet: boolean;
+
+  /** Whether a log line of `level` is shown. */
+  protected shows(level: Exclude<LogLevel, 'none'>): boolean {
+    return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(this.level);
+  }
 
   private paint(code: number, s: string): string {
     return this.color ? `\x1b[${code}m${s}\x1b[0m` : s;
@@ -34,14 +50,14 @@ export class CliReporter implements Reporter {
   }
 
   info(message: string): void {
-    if (!this.quiet) this.err.write(`${redact(message)}\n`);
+    if (this.shows('info')) this.err.write(`${redact(message)}\n`);
   }
 
   warn(message: string): void {
-    this.err.write(`${this.paint(33, 'warning')}: ${redact(message)}\n`);
+    if (this.shows('warn')) this.err.write(`${this.paint(33, 'warning')}: ${redact(message)}\n`);
   }
 
-  private describe(node: Node): string {
+  protected describe(node: Node): string {
     const rel = node.relation ? `${node.relation.schema}.${node.relation.identifier}` : node.name;
     switch (node.resourceType) {
       case 'model':
@@ -61,12 +77,12 @@ export class CliReporter implements Reporter {
   }
 
   nodeStarted(node: Node, index: number, total: number): void {
-    if (this.quiet) return;
+    if (!this.shows('info')) return;
     this.print(this.dots(`${this.stamp()}  ${index} of ${total} START ${this.describe(node)}`, '[RUN]'));
   }
 
   nodeFinished(r: NodeResult, index: number, total: number): void {
-    if (this.quiet && r.status !== 'error' && r.status !== 'fail') return;
+    if (!this.shows('info') && r.status !== 'error' && r.status !== 'fail') return;
     const secs = ((r.completedAt.getTime() - r.startedAt.getTime()) / 1000).toFixed(2);
     const what = this.describe(r.node);
     let label: string;
@@ -103,6 +119,15 @@ export class CliReporter implements Reporter {
   runFinished(summary: RunSummary): void {
     const c = countByStatus(summary.results);
     const problems = summary.results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'warn');
+    if (!this.shows('info')) {
+      // Quiet: the failures only, each with its message.
+      for (const p of problems.filter((r) => r.status !== 'warn' || this.shows('warn'))) {
+        this.print(`${p.status === 'warn' ? 'Warning' : p.status === 'fail' ? 'Failure' : 'Error'} in ${p.node.resourceType} ${p.node.name} (${p.node.file})`);
+        if (p.error) this.printError(p.error, '  ', this.out);
+        else this.print(`  ${p.message}`);
+      }
+      return;
+    }
     this.print();
     this.print(`Finished running ${summary.results.length} node${summary.results.length === 1 ? '' : 's'} in ${summary.elapsedSeconds.toFixed(2)}s.`);
     const cancelled = summary.results.filter((r) => r.status === 'error' && r.message.startsWith(INTERRUPTED_MESSAGE));

@@ -1,5 +1,5 @@
 import type { RelationName } from '../warehouse/dialect.js';
-import { CteReference, Relation, relationKey } from '../warehouse/relation.js';
+import { CteReference, EmptyRelation, Relation, relationKey } from '../warehouse/relation.js';
 import { InternalError, ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
 import type { ModelNode, Node, SourceNode, TestNode } from '../parse/nodes.js';
@@ -20,6 +20,8 @@ export interface CompileContext {
   queries?: QueryCache;
   /** Where `log()` output goes, instead of the engine's default. */
   log?: (msg: string) => void;
+  /** `--empty`: every ref() and source() reads no rows (dbt's render_limited). */
+  empty?: boolean;
 }
 
 export interface CompiledNode {
@@ -40,6 +42,7 @@ function renderWithCtes(ws: Workspace, node: ModelNode | TestNode, ctx: CompileC
   const template = ctx.template ?? ws.templates.get(node.uniqueId) ?? ws.engine.compile(node.file, node.rawSql);
   const dialect = ws.dialect;
   const rel = (r: RelationName) => new Relation(r.database, r.schema, r.identifier, dialect);
+  const read = (r: RelationName) => (ctx.empty ? new EmptyRelation(r.database, r.schema, r.identifier, dialect) : rel(r));
   const hooks = inertHooks(node.file, node.rawSql, {
     execute: true,
     extra: node.resourceType === 'test' || ctx.extra ? { ...(node.resourceType === 'test' ? testContext(ws, node) : {}), ...ctx.extra } : undefined,
@@ -60,16 +63,23 @@ function renderWithCtes(ws: Workspace, node: ModelNode | TestNode, ctx: CompileC
         }
         return new CteReference(cteName);
       }
-      if (!target.relation) throw new InternalError(`${target.uniqueId} has no relation`);
-      return rel(target.relation);
+      const relation = ws.deferred?.get(target.uniqueId) ?? target.relation;
+      if (!relation) throw new InternalError(`${target.uniqueId} has no relation`);
+      return read(relation);
     },
     source_: (s, t) => {
       const id = ws.manifest.sourcesByName.get(`${s}.${t}`);
       if (!id) throw new ProjectError('graph', `source('${s}', '${t}') is not defined`, { location: { file: node.file } });
-      return rel((ws.manifest.nodes.get(id) as SourceNode).relation);
+      return read((ws.manifest.nodes.get(id) as SourceNode).relation);
     },
     configGet: (key, fallback) => (node.config as Record<string, unknown>)[key] ?? fallback,
-    thisRelation: () => (node.relation ? rel(node.relation) : undefined),
+    // Inside an ephemeral model, `this` is the CTE it becomes, as in dbt.
+    thisRelation: () =>
+      node.resourceType === 'model' && node.materialized === 'ephemeral'
+        ? new CteReference(`__dbt__cte__${node.name}`)
+        : node.relation
+          ? rel(node.relation)
+          : undefined,
     isIncremental: () =>
       node.resourceType === 'model' &&
       node.materialized === 'incremental' &&

@@ -6,12 +6,17 @@ import type { Node } from '../parse/nodes.js';
 import { shortNameOf } from '../parse/data-tests/add-data-tests.js';
 import { redactDeep } from '../core/secrets.js';
 import type { RunSummary } from './results.js';
+import { nodeChecksum, nodeMacroIds } from '../graph/previous-state.js';
+import { projectMacroSources, type MacroSource } from '../parse/macro-dependencies.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
-function metadata(kind: 'manifest' | 'run-results') {
+const SCHEMA_VERSIONS = { manifest: 'v12', 'run-results': 'v6', catalog: 'v1' } as const;
+
+/** The `metadata` block dbt's artifacts open with. */
+export function metadata(kind: keyof typeof SCHEMA_VERSIONS) {
   return {
-    dbt_schema_version: `https://schemas.getdbt.com/dbt/${kind}/${kind === 'manifest' ? 'v12' : 'v6'}.json`,
+    dbt_schema_version: `https://schemas.getdbt.com/dbt/${kind}/${SCHEMA_VERSIONS[kind]}.json`,
     dbt_version: ENGINE_VERSION,
     generator: `model ${ENGINE_VERSION}`,
     generated_at: new Date().toISOString(),
@@ -50,7 +55,7 @@ function dbtPath(ws: Workspace, node: Node): string {
   return node.file;
 }
 
-export function nodeToJson(ws: Workspace, node: Node): Record<string, unknown> {
+export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string, MacroSource> = new Map()): Record<string, unknown> {
   const base: Record<string, unknown> = {
     unique_id: node.uniqueId,
     resource_type: node.resourceType,
@@ -65,7 +70,8 @@ export function nodeToJson(ws: Workspace, node: Node): Record<string, unknown> {
     ),
     config: node.config,
     tags: node.tags,
-    depends_on: { nodes: node.dependsOn, macros: [] },
+    depends_on: { nodes: node.dependsOn, macros: nodeMacroIds(ws, node, macros) },
+    checksum: nodeChecksum(ws, node),
     database: node.relation?.database ?? null,
     schema: node.relation?.schema ?? null,
     alias: node.relation?.identifier ?? null,
@@ -97,8 +103,10 @@ export function nodeToJson(ws: Workspace, node: Node): Record<string, unknown> {
 export function writeManifest(ws: Workspace): string {
   const nodes: Record<string, unknown> = {};
   const sources: Record<string, unknown> = {};
+  const macroSources = projectMacroSources(ws.project);
+  const macros = new Map(macroSources.map((m) => [m.name, m]));
   for (const node of ws.manifest.nodes.values()) {
-    (node.resourceType === 'source' ? sources : nodes)[node.uniqueId] = nodeToJson(ws, node);
+    (node.resourceType === 'source' ? sources : nodes)[node.uniqueId] = nodeToJson(ws, node, macros);
   }
   const parentMap: Record<string, string[]> = {};
   const childMap: Record<string, string[]> = {};
@@ -113,9 +121,37 @@ export function writeManifest(ws: Workspace): string {
       metadata: { ...metadata('manifest'), project_name: ws.project.name, adapter_type: ws.target.type },
       nodes,
       sources,
-      macros: Object.fromEntries(ws.manifest.macros.map((m) => [`macro.${ws.project.name}.${m.name}`, { name: m.name, original_file_path: m.file }])),
+      macros: Object.fromEntries(
+        ws.manifest.macros.map((m) => {
+          const id = `macro.${ws.project.name}.${m.name}`;
+          const src = macros.get(m.name);
+          return [
+            id,
+            {
+              unique_id: id,
+              name: m.name,
+              resource_type: 'macro',
+              package_name: ws.project.name,
+              path: m.file,
+              original_file_path: m.file,
+              macro_sql: src?.sql ?? '',
+              depends_on: { macros: (src?.calls ?? []).map((c) => `macro.${ws.project.name}.${c}`) },
+            },
+          ];
+        }),
+      ),
+      docs: {},
+      exposures: {},
+      metrics: {},
+      groups: {},
+      selectors: {},
+      disabled: {},
       parent_map: parentMap,
       child_map: childMap,
+      group_map: {},
+      saved_queries: {},
+      semantic_models: {},
+      unit_tests: {},
     },
     { compact: true },
   );

@@ -9,6 +9,8 @@ export interface ExecuteOptions {
   threads: number;
   failFast: boolean;
   fullRefresh: boolean;
+  /** `--empty`: models read no rows from their refs and sources. */
+  empty?: boolean;
   reporter: Reporter;
   signal?: AbortSignal;
 }
@@ -24,4 +26,6 @@ export interface ExecutionContext {
   existing: Map<string, RelationType>;
   /** Results so far, by unique id (tests read their model's). */
   results: Map<string, NodeResult>;
+  /** The worker running the node (`Thread-1`): dbt's `thread_id` in its templates. */
+  threadId?: string;
 }

@@ -166,7 +166,7 @@ async function runOne(ctx: ExecutionContext, node: Node, threadId: string): Prom
     if (!executor) throw new Error(`no executor for ${node.resourceType}`);
     const partial = await ctx.adapter.withConnection(async (conn) => {
       await conn.setQueryTag(`model:${node.uniqueId}`);
-      return executor(ctx, node, conn);
+      return executor({ ...ctx, threadId }, node, conn);
     });
     return { node, status: 'success', message: '', startedAt, completedAt: new Date(), threadId, ...partial };
   } catch (e) {
@@ -279,7 +279,13 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   const compiled = await compileWithQueries(
     ctx.ws,
     node,
-    { existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, log: (m) => ctx.options.reporter.info(m) },
+    {
+      existing: new Set(ctx.existing.keys()),
+      fullRefresh: ctx.options.fullRefresh,
+      empty: ctx.options.empty,
+      extra: ctx.threadId ? { thread_id: ctx.threadId } : undefined,
+      log: (m) => ctx.options.reporter.info(m),
+    },
     conn,
   );
   const compiledPath = writeTargetFile(ctx, 'compiled', node, compiled.sql);
@@ -288,6 +294,9 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   const plan = planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns });
   writeTargetFile(ctx, 'run', node, plan.statements.join(';\n\n'));
   await runNodeHooks(ctx, node, 'pre-hook', conn);
+  // config(sql_header=…) or {% call set_sql_header(config) %}: run before the model's statements, on its connection.
+  const header = typeof node.config.sql_header === 'string' ? node.config.sql_header.trim().replace(/;\s*$/, '') : '';
+  if (header) await conn.execute(header);
   let results: QueryResult[];
   try {
     results = plan.atomic ? await conn.executeAtomic(plan.statements) : await runEach(conn, plan.statements);
@@ -329,7 +338,8 @@ async function runSeed(ctx: ExecutionContext, node: SeedNode, conn: Connection):
   await runNodeHooks(ctx, node, 'pre-hook', conn);
   let rows: number;
   try {
-    rows = await ctx.adapter.loadSeed(conn, rel, typed.columns, typed.rows);
+    // `--empty`: the table with the seed's columns and types, and no rows (as dbt's seed --empty).
+    rows = await ctx.adapter.loadSeed(conn, rel, typed.columns, ctx.options.empty ? [] : typed.rows);
   } catch (e) {
     const msg = redact(e instanceof Error ? e.message : String(e));
     throw new ProjectError('seed', `loading the seed failed: ${msg}`, { location: { file: node.file } });

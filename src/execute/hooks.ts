@@ -56,7 +56,13 @@ async function runHook(
       await compileWithQueries(
         ws,
         node,
-        { template, existing: new Set(ctx.existing.keys()), fullRefresh: ctx.options.fullRefresh, extra, log: (m) => ctx.options.reporter.info(m) },
+        {
+          template,
+          existing: new Set(ctx.existing.keys()),
+          fullRefresh: ctx.options.fullRefresh,
+          extra: ctx.threadId ? { thread_id: ctx.threadId, ...extra } : extra,
+          log: (m) => ctx.options.reporter.info(m),
+        },
         conn,
       )
     ).sql;

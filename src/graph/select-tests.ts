@@ -12,9 +12,9 @@ export function withIndirectTests(ws: Workspace, opts: SelectionOptions, warning
     }
     return ids;
   };
-  const selected = opts.select?.length ? addTests(selectNodes(ws, { select: opts.select }, warnings)) : new Set(ws.manifest.nodes.keys());
+  const selected = opts.select?.length ? addTests(selectNodes(ws, { select: opts.select, state: opts.state }, warnings)) : new Set(ws.manifest.nodes.keys());
   if (opts.exclude?.length) {
-    for (const id of addTests(selectNodes(ws, { select: opts.exclude }, warnings))) selected.delete(id);
+    for (const id of addTests(selectNodes(ws, { select: opts.exclude, state: opts.state }, warnings))) selected.delete(id);
   }
   return selected;
 }

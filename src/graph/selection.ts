@@ -1,8 +1,29 @@
 import { ProjectError } from '../core/errors.js';
 import type { Workspace } from './workspace.js';
 import type { Node } from '../parse/nodes.js';
+import { StateComparison, type PreviousState } from './previous-state.js';
 
-const METHODS = ['tag', 'path', 'resource_type', 'source', 'config.materialized', 'test_type', 'test_name', 'fqn', 'package', 'file', 'unique_id'] as const;
+const METHODS = [
+  'tag',
+  'path',
+  'resource_type',
+  'source',
+  'config.materialized',
+  'test_type',
+  'test_name',
+  'fqn',
+  'package',
+  'file',
+  'unique_id',
+  'state',
+  'result',
+] as const;
+
+/** What one selection works with: the workspace, and the earlier run's state when `--state` gave one. */
+interface SelectionScope {
+  ws: Workspace;
+  state?: StateComparison;
+}
 
 interface Atom {
   method: string;
@@ -56,7 +77,8 @@ function glob(pattern: string): RegExp {
   );
 }
 
-function matches(node: Node, atom: Atom, ws: Workspace): boolean {
+function matches(node: Node, atom: Atom, scope: SelectionScope): boolean {
+  const { ws } = scope;
   const { method, value } = atom;
   switch (method) {
     case '': {
@@ -67,8 +89,10 @@ function matches(node: Node, atom: Atom, ws: Workspace): boolean {
     case 'tag':
       return node.tags.some((t) => glob(value).test(t));
     case 'path':
-    case 'file':
       return matchesPath(node, value);
+    case 'file':
+      // dbt's file method: the file's name (`orders.sql`), or its stem; a path works as well.
+      return value.includes('/') ? matchesPath(node, value) : glob(value).test(baseName(node.file)) || glob(value).test(stemOf(node.file));
     case 'resource_type':
       return node.resourceType === value;
     case 'source': {
@@ -79,7 +103,13 @@ function matches(node: Node, atom: Atom, ws: Workspace): boolean {
     case 'config.materialized':
       return node.config.materialized === value;
     case 'test_type':
-      return node.resourceType === 'test' && node.testType === value;
+      // dbt still takes `schema` and `data` for `generic` and `singular` (selector_methods.py, TestTypeSelectorMethod).
+      if (!TEST_TYPES[value]) throw new ProjectError('selection', `unknown test type 'test_type:${value}'`, { hint: 'use generic or singular' });
+      return node.resourceType === 'test' && node.testType === TEST_TYPES[value];
+    case 'state':
+      return stateOf(scope, atom).matches(node, value);
+    case 'result':
+      return stateOf(scope, atom).resultMatches(node, value);
     case 'test_name':
       // dbt: the generic test's name (`unique`, `accepted_values`), not the node's generated name.
       return node.resourceType === 'test' && node.testMetadata !== undefined && glob(value).test(node.testMetadata.name);
@@ -92,6 +122,27 @@ function matches(node: Node, atom: Atom, ws: Workspace): boolean {
     default:
       return false;
   }
+}
+
+const TEST_TYPES: Record<string, 'generic' | 'singular'> = { generic: 'generic', schema: 'generic', singular: 'singular', data: 'singular' };
+
+function baseName(file: string): string {
+  return file.slice(file.lastIndexOf('/') + 1);
+}
+
+function stemOf(file: string): string {
+  const base = baseName(file);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+function stateOf(scope: SelectionScope, atom: Atom): StateComparison {
+  if (!scope.state) {
+    throw new ProjectError('selection', `'${atom.method}:${atom.value}' compares with an earlier run, but no --state folder was given`, {
+      hint: "pass --state <folder with the earlier run's manifest.json> (or set DBT_STATE)",
+    });
+  }
+  return scope.state;
 }
 
 /**
@@ -128,10 +179,11 @@ function walk(ws: Workspace, start: string, dir: 'up' | 'down', depth: number, i
   }
 }
 
-function selectAtom(ws: Workspace, raw: string): Set<string> {
+function selectAtom(scope: SelectionScope, raw: string): Set<string> {
+  const { ws } = scope;
   const atom = parseAtom(raw);
   const out = new Set<string>();
-  for (const node of ws.manifest.nodes.values()) if (matches(node, atom, ws)) out.add(node.uniqueId);
+  for (const node of ws.manifest.nodes.values()) if (matches(node, atom, scope)) out.add(node.uniqueId);
   const base = [...out];
   for (const id of base) {
     if (atom.parents) walk(ws, id, 'up', atom.parents, out);
@@ -144,10 +196,10 @@ function selectAtom(ws: Workspace, raw: string): Set<string> {
 }
 
 /** One selector argument: space-separated union of comma-separated intersections. */
-function selectExpression(ws: Workspace, exprs: string[], warnings: string[]): Set<string> {
+function selectExpression(scope: SelectionScope, exprs: string[], warnings: string[]): Set<string> {
   const out = new Set<string>();
   for (const expr of exprs.flatMap((e) => e.split(/\s+/)).filter(Boolean)) {
-    const parts = expr.split(',').map((p) => selectAtom(ws, p));
+    const parts = expr.split(',').map((p) => selectAtom(scope, p));
     let acc = parts[0]!;
     for (const p of parts.slice(1)) acc = new Set([...acc].filter((x) => p.has(x)));
     if (acc.size === 0) warnings.push(`the selector '${expr}' matched nothing`);
@@ -159,13 +211,16 @@ function selectExpression(ws: Workspace, exprs: string[], warnings: string[]): S
 export interface SelectionOptions {
   select?: string[];
   exclude?: string[];
+  /** The earlier run's artifacts, for `state:` and `result:` (`--state`). */
+  state?: PreviousState;
 }
 
-/** dbt's node selection: `name`, `+name`, `name+`, `tag:`, `path:`, … and `--exclude`. */
+/** dbt's node selection: `name`, `+name`, `name+`, `tag:`, `path:`, `state:modified`, … and `--exclude`. */
 export function selectNodes(ws: Workspace, opts: SelectionOptions, warnings: string[] = []): Set<string> {
-  const selected = opts.select?.length ? selectExpression(ws, opts.select, warnings) : new Set(ws.manifest.nodes.keys());
+  const scope: SelectionScope = { ws, state: opts.state ? new StateComparison(ws, opts.state) : undefined };
+  const selected = opts.select?.length ? selectExpression(scope, opts.select, warnings) : new Set(ws.manifest.nodes.keys());
   if (opts.exclude?.length) {
-    for (const id of selectExpression(ws, opts.exclude, warnings)) selected.delete(id);
+    for (const id of selectExpression(scope, opts.exclude, warnings)) selected.delete(id);
   }
   return selected;
 }

@@ -1,10 +1,10 @@
 import type { Graph } from '@dagrejs/graphlib';
 import { throwIfAny } from '../core/errors.js';
-import { parseProject, renderNodeDescriptions, targetDatabase, type Manifest } from '../parse/manifest.js';
+import { parseProject, renderNodeDescriptions, targetDatabase, type Manifest, type RenderOptions } from '../parse/manifest.js';
 import type { Project } from '../project/load-project.js';
 import type { TargetConfig } from '../project/profiles.js';
 import type { CompiledTemplate, TemplateEngine } from '../templating/template-engine.js';
-import type { Dialect } from '../warehouse/dialect.js';
+import type { Dialect, RelationName } from '../warehouse/dialect.js';
 import { buildDag } from './dag.js';
 import { resolveDependencies } from './dependencies.js';
 
@@ -25,13 +25,18 @@ export interface Workspace {
   templates: Map<string, CompiledTemplate>;
   /** Parent -> child edges between unique ids. */
   graph: Graph;
+  /**
+   * Relations that refs to these nodes read instead of the nodes' own (`--defer`: unselected
+   * nodes this target has not built, read from the production run's manifest).
+   */
+  deferred?: Map<string, RelationName>;
 }
 
 /**
  * Parses the project and links it into a graph: every `ref()` and `source()` resolved, every
  * error of the project reported together, cycles refused. Nothing here touches a warehouse.
  */
-export function buildWorkspace(project: Project, target: TargetConfig, dialect: Dialect, opts: { log?: (m: string) => void } = {}): Workspace {
+export function buildWorkspace(project: Project, target: TargetConfig, dialect: Dialect, opts: RenderOptions = {}): Workspace {
   const parsed = parseProject(project, target, dialect, opts);
   const { manifest, errors } = parsed;
   for (const node of manifest.nodes.values()) {

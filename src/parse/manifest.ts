@@ -13,6 +13,7 @@ import type { ParseContext } from './parse-context.js';
 import { nameVersionedModels, parseNodeProperties, undescribedWarnings } from './properties.js';
 import { relationNamer } from './relation-names.js';
 import { parseSeeds } from './seeds.js';
+import { relationClashes } from './relation-clashes.js';
 import { parseSources } from './sources.js';
 
 /**
@@ -43,6 +44,13 @@ export interface ParseResult {
   errors: ProjectError[];
 }
 
+/** How templates render: where the engine's log and warnings go; `strictUndefined` (else the project's `flags: {strict_undefined: true}`). */
+export interface RenderOptions {
+  log?: (m: string) => void;
+  warn?: (m: string) => void;
+  strictUndefined?: boolean;
+}
+
 export function targetInfo(target: TargetConfig, database: string): TargetInfo {
   return {
     name: target.name,
@@ -71,10 +79,12 @@ export function targetDatabase(target: TargetConfig): string {
  * run reports them all. Throws at once only when the macros or folder configs are broken, since
  * every later render depends on them.
  */
-export function parseProject(project: Project, target: TargetConfig, dialect: Dialect, opts: { log?: (m: string) => void } = {}): ParseResult {
+export function parseProject(project: Project, target: TargetConfig, dialect: Dialect, opts: RenderOptions = {}): ParseResult {
   const database = targetDatabase(target);
   const engine = new TemplateEngine(project.vars, targetInfo(target, database), dialect, {
     log: opts.log,
+    warn: opts.warn,
+    strictUndefined: opts.strictUndefined ?? project.config.flags?.strict_undefined === true,
     project: { name: project.name, file: project.file },
   });
   const errors: ProjectError[] = [];
@@ -102,6 +112,7 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
   parseSeeds(ctx, properties.byName);
   parseModels(ctx, properties.byName);
   nameVersionedModels(project, properties.versioned, ctx.byName, errors);
+  errors.push(...relationClashes(ctx.nodes.values()));
   warnings.push(...undescribedWarnings(project, properties.byName, ctx.byName));
   const configWarning = unsupportedConfigWarning(ctx.nodes.values());
   if (configWarning) warnings.push(configWarning);

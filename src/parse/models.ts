@@ -12,6 +12,9 @@ import type { DescribedNode } from './properties.js';
 import { recordRefs } from './record-refs.js';
 
 /** Models: each file is rendered once (dbt's parse render) to learn its refs, sources and config. */
+/** The errors dbt's parse-time Undefined swallows (a call or attribute of what is not defined): they surface when the node compiles. */
+const CAPTURED_AT_PARSE = /is not a macro or function|is not a macro namespace of this project|is undefined, so it has no/;
+
 export function parseModels(ctx: ParseContext, described: Map<string, DescribedNode>): void {
   const { project, target, dialect, database, engine, errors, nodes, byName, sourcesByName } = ctx;
   for (const m of project.models) {
@@ -37,6 +40,19 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
       ref: recorded.ref,
       source_: recorded.source_,
       config: (values) => {
+        // dbt rejects a hook given under both its spellings in one config() (hooks/test_model_hooks.py BaseDuplicateHooksInConfigs).
+        for (const [a, b] of [
+          ['pre_hook', 'pre-hook'],
+          ['post_hook', 'post-hook'],
+        ] as const) {
+          if (a in (values as object) && b in (values as object)) {
+            throw new ProjectError('template', `config() sets both '${a}' and '${b}', which are the same config`, {
+              location: { file: m.file, ...callSite(m.source, 'config') },
+              source: m.source,
+              hint: `keep one of them (put every hook in one list under '${b}')`,
+            });
+          }
+        }
         const r = parseNodeConfig(values as Record<string, unknown>);
         if (!r.success) {
           const issue = r.issues[0]!;
@@ -59,9 +75,26 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
       configGet: (key, fallback) => (config as Record<string, unknown>)[key] ?? fallback,
       thisRelation: () => new Relation(database, config.schema ?? target.schema, config.alias ?? m.name, dialect),
     });
-    collectInto(errors, () => {
+    try {
       engine.render(template!, hooks);
-    });
+    } catch (e) {
+      if (!(e instanceof ProjectError)) throw e;
+      // dbt parses with a capturing Undefined: calling a name that is not there does not fail the
+      // parse; the node's compile at run time reports it as that node's error (its children skipped).
+      if (!CAPTURED_AT_PARSE.test(e.message)) errors.push(e);
+    }
+    // A hook's ref() is a dependency too, as in dbt (hooks/test_model_hooks.py BaseHookRefs); hooks render again at run time, where their errors are reported.
+    for (const which of ['pre-hook', 'post-hook'] as const) {
+      for (const h of asList(config[which] as unknown)) {
+        const text = typeof h === 'string' ? h : ((h as { sql?: unknown } | null)?.sql ?? '');
+        if (typeof text !== 'string' || !/\bref\s*\(/.test(text)) continue;
+        try {
+          engine.render(engine.compile(m.file, text), { ...hooks, source: text, config: () => undefined });
+        } catch {
+          // Reported when the hook runs.
+        }
+      }
+    }
     if (config.enabled === false) continue;
     const materialized = (config.materialized ?? 'view') as Materialization;
     if (!['view', 'table', 'incremental', 'ephemeral'].includes(materialized)) {

@@ -1,4 +1,6 @@
+import { ProjectError, positionOf } from '../core/errors.js';
 import { asList, configFromTree, mergeConfig } from '../project/folder-config.js';
+import type { NodeConfig } from '../project/schemas.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import type { SeedNode } from './nodes.js';
 import { collectInto, type ParseContext } from './parse-context.js';
@@ -13,6 +15,7 @@ export function parseSeeds(ctx: ParseContext, described: Map<string, DescribedNo
     const config = mergeConfig(configFromTree(project.folderConfig.seeds, fqn), props?.props.config ?? {});
     if (config.enabled === false) continue;
     const uniqueId = `seed.${project.name}.${s.name}`;
+    seedHookRefError(ctx, s.name, config);
     let relation: RelationName | undefined;
     collectInto(errors, () => {
       relation = ctx.nameFor(config, s.name, s.file, 'seed');
@@ -35,4 +38,28 @@ export function parseSeeds(ctx: ParseContext, described: Map<string, DescribedNo
     nodes.set(uniqueId, node);
     byName.set(s.name, uniqueId);
   }
+}
+
+/** dbt: "Seeds cannot depend on other nodes" (a seed's hook calling ref(), hooks/test_model_hooks.py BaseHooksRefsOnSeeds). */
+function seedHookRefError(ctx: ParseContext, name: string, config: NodeConfig): void {
+  for (const which of ['pre-hook', 'post-hook'] as const) {
+    for (const h of asList(config[which] as unknown)) {
+      const text = typeof h === 'string' ? h : isSqlHook(h) ? h.sql : '';
+      if (!/\{\{[^}]*\bref\s*\(/.test(text)) continue;
+      const { yaml, file } = ctx.project;
+      const at = yaml.source.indexOf(text.trim().slice(0, 40));
+      ctx.errors.push(
+        new ProjectError('project', `seed '${name}': its ${which} calls ref(), but seeds cannot depend on other nodes`, {
+          location: at === -1 ? { file } : { file, ...positionOf(yaml.source, at) },
+          source: at === -1 ? undefined : yaml.source,
+          hint: 'a seed is loaded before any model is built: move the statement to a model, or to on-run-end',
+        }),
+      );
+      return;
+    }
+  }
+}
+
+function isSqlHook(h: unknown): h is { sql: string } {
+  return typeof h === 'object' && h !== null && typeof (h as { sql?: unknown }).sql === 'string';
 }

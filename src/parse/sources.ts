@@ -21,6 +21,24 @@ export function parseSources(ctx: ParseContext): void {
           mergeConfig(src.config ?? {}, table.config ?? {}),
         );
         if (config.enabled === false) return;
+        const rendered = (value: string | null | undefined, at: (string | number)[]): string | undefined => {
+          if (value === null || value === undefined) return undefined;
+          let out = value;
+          collectInto(errors, () => {
+            out = engine.renderString(value, yaml.file).trim();
+          });
+          if (out === '') {
+            errors.push(
+              new ProjectError('project', `source '${key}': ${String(at[at.length - 1])} '${value}' renders to an empty string`, {
+                location: yaml.locate(at),
+                source: yaml.source,
+                hint: 'give a name, or leave the key out to use the default',
+              }),
+            );
+            return undefined;
+          }
+          return out;
+        };
         let external: SourceNode['external'];
         if (table.external) {
           let loc = table.external.location;
@@ -43,10 +61,11 @@ export function parseSources(ctx: ParseContext): void {
           dependsOn: [],
           sourceName: src.name,
           tableName: table.name,
+          // dbt renders Jinja in these (`schema: "{{ target.schema }}"`, `identifier: "{{ var('t', 'x') }}"`).
           relation: {
-            database: src.database ?? database,
-            schema: src.schema ?? src.name,
-            identifier: table.identifier ?? table.name,
+            database: rendered(src.database, ['sources', si, 'database']) ?? database,
+            schema: rendered(src.schema, ['sources', si, 'schema']) ?? src.name,
+            identifier: rendered(table.identifier, ['sources', si, 'tables', ti, 'identifier']) ?? table.name,
           },
           external,
           location,

@@ -28,6 +28,22 @@ export const duckDbTargetSchema = z.strictObject({
   /** DuckDB's own settings: memory_limit, threads, temp_directory, preserve_insertion_order, … */
   settings: z.record(z.string(), settingValue).default({}),
   extensions: z.array(z.string()).default([]),
+  /**
+   * Other DuckDB files attached beside the target's own, as dbt-duckdb's `attach:` does (for
+   * example the production file a CI build defers to). Paths are relative to the project folder.
+   */
+  attach: z
+    .array(
+      z.strictObject({
+        path: z.string().min(1),
+        alias: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+          .optional(),
+        read_only: z.boolean().default(false),
+      }),
+    )
+    .default([]),
 });
 
 /** `env_var('X', '')` gives '' for an unset variable: an empty value means "not set". */
@@ -75,9 +91,19 @@ export interface TargetOptions {
 
 const SECRET_FIELDS = new Set(['password', 'private_key', 'private_key_passphrase', 'token']);
 
-/** Where profiles.yml is looked for, in order. */
+/**
+ * Where profiles.yml is looked for, in dbt's order (`--profiles-dir`, `DBT_PROFILES_DIR`, the
+ * project folder, `~/.dbt/`), with this engine's own `MODEL_PROFILES_DIR` and `~/.model/` beside dbt's.
+ */
 function profileCandidates(project: Project, opts: TargetOptions): string[] {
-  const dirs = [opts.profilesDir, process.env.MODEL_PROFILES_DIR, project.dir, path.join(os.homedir(), '.model')];
+  const dirs = [
+    opts.profilesDir,
+    process.env.DBT_PROFILES_DIR,
+    process.env.MODEL_PROFILES_DIR,
+    project.dir,
+    path.join(os.homedir(), '.dbt'),
+    path.join(os.homedir(), '.model'),
+  ];
   return dirs.filter((d): d is string => !!d).map((d) => path.resolve(d, 'profiles.yml'));
 }
 
@@ -85,9 +111,9 @@ function profileCandidates(project: Project, opts: TargetOptions): string[] {
  * Resolves the target to run against: profiles.yml (dbt's shape) with `env_var()`, or, where
  * there is none, an embedded DuckDB file under the target path.
  */
-export function resolveTarget(project: Project, opts: TargetOptions = {}): { target: TargetConfig; note?: string } {
+export function resolveTarget(project: Project, opts: TargetOptions = {}): { target: TargetConfig; note?: string; file?: string } {
   const profileName = (project.config.profile ?? project.name) as string;
-  const explicitDir = opts.profilesDir ?? process.env.MODEL_PROFILES_DIR;
+  const explicitDir = opts.profilesDir ?? process.env.DBT_PROFILES_DIR ?? process.env.MODEL_PROFILES_DIR;
   const file = profileCandidates(project, opts).find((f) => existsSync(f));
   if (!file) {
     if (explicitDir) {
@@ -134,7 +160,7 @@ export function resolveTarget(project: Project, opts: TargetOptions = {}): { tar
   const target = { ...(parsed.data as z.infer<typeof targetSchema>), name: targetName, profileName } as TargetConfig;
   if (opts.threads !== undefined) target.threads = opts.threads;
   if (target.type === 'duckdb') target.path ??= path.relative(project.dir, path.join(project.targetDir, `${project.name}.duckdb`));
-  return { target };
+  return { target, file };
 }
 
 /** A path as the user would type it: relative when under the working directory, else absolute. */
@@ -153,6 +179,7 @@ function defaultTarget(project: Project, profileName: string, opts: TargetOption
     threads: opts.threads ?? 4,
     settings: {},
     extensions: [],
+    attach: [],
   };
 }
 

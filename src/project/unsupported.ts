@@ -40,6 +40,12 @@ export function unsupportedProjectKeys(file: string, data: Record<string, unknow
   const out: string[] = [];
   for (const key of Object.keys(data)) {
     if (PROJECT_KEYS_WITHOUT_EFFECT.has(key) || HONOURED_PROJECT_KEYS.has(key)) continue;
+    if (key === 'flags' && isPlainObject(data.flags)) {
+      // strict_undefined is this engine's (printing an undefined value is an error); dbt's own flags have no effect.
+      const others = Object.keys(data.flags).filter((k) => k !== 'strict_undefined');
+      if (others.length) out.push(`flags (${others.join(', ')})`);
+      continue;
+    }
     const p = PATH_KEYS[key];
     if (p) {
       const folders = Array.isArray(data[key]) ? (data[key] as unknown[]).map(String) : [String(data[key])];

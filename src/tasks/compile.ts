@@ -3,6 +3,7 @@ import { writeNodeSql } from '../core/target-files.js';
 import { writeManifest } from '../execute/artifacts.js';
 import { testSqlFile } from '../parse/data-tests/add-data-tests.js';
 import type { Node } from '../parse/nodes.js';
+import { applyDefer } from './defer.js';
 import { openProject, select, type CommonOptions, type SelectOptions, type Session } from './session.js';
 
 export interface CompiledFile {
@@ -15,6 +16,7 @@ export interface CompiledFile {
 export async function compile(opts: CommonOptions & SelectOptions = {}): Promise<{ session: Session; files: CompiledFile[] }> {
   const session = await openProject(opts);
   const nodes = select(session, opts, ['model', 'test'], opts.reporter);
+  await applyDefer(session, opts, new Set(nodes.map((n) => n.uniqueId)));
   const files: CompiledFile[] = [];
   const { project } = session;
   for (const node of nodes) {

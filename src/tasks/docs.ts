@@ -10,6 +10,7 @@ import { describeRelation } from '../profile/profile-relation.js';
 import { DEFAULT_SETTINGS, type Scalar } from '../profile/profile-queries.js';
 import { profileOn, resolveRelation } from './profile.js';
 import { writeManifest } from '../execute/artifacts.js';
+import { writeCatalog, type CatalogEntry } from '../execute/catalog-artifact.js';
 import { silentReporter } from '../execute/reporter.js';
 import { redact, redactDeep } from '../core/secrets.js';
 import { chartColumns, chartSpecOf, orderColumns, type ChartSpec } from '../docs/chart-spec.js';
@@ -164,22 +165,29 @@ async function readWarehouse(
   const { manifest } = session;
   const d = session.dialect;
   const schemas = new Map<string, Map<string, RelationType>>();
-  const exists = async (rel: RelationName): Promise<boolean> => {
+  const typeOf = async (rel: RelationName): Promise<RelationType | undefined> => {
     const key = `${rel.database}.${rel.schema}`.toLowerCase();
     let found = schemas.get(key);
     if (!found) {
       found = await adapter.listRelations(rel.database, rel.schema);
       schemas.set(key, found);
     }
-    return found.has(rel.identifier.toLowerCase());
+    return found.get(rel.identifier.toLowerCase());
   };
+  const exists = async (rel: RelationName): Promise<boolean> => (await typeOf(rel)) !== undefined;
 
   const catalog = new Map<string, ColumnInfo[]>();
+  const entries: CatalogEntry[] = [];
   for (const node of manifest.nodes.values()) {
-    if (!node.relation || node.resourceType === 'test' || !(await exists(node.relation))) continue;
+    if (!node.relation || node.resourceType === 'test') continue;
+    const type = await typeOf(node.relation);
+    if (!type) continue;
     const rel = d.qualify(node.relation);
-    catalog.set(node.uniqueId, await adapter.withConnection((c) => describeRelation(c, rel)));
+    const columns = await adapter.withConnection((c) => describeRelation(c, rel));
+    catalog.set(node.uniqueId, columns);
+    entries.push({ node, type, columns });
   }
+  writeCatalog(session, entries);
 
   // The raw data's profile: every built source, then whatever else was asked for.
   const profiles: SiteProfile[] = [];

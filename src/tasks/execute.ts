@@ -4,6 +4,7 @@ import { silentReporter } from '../execute/reporter.js';
 import type { RunSummary } from '../execute/results.js';
 import { preflightDataTests } from '../execute/run-data-test.js';
 import type { ResourceType } from '../parse/nodes.js';
+import { applyDefer } from './defer.js';
 import { connect, openProject, select, type RunOptions, type Session } from './session.js';
 
 export type ExecuteCommand = 'seed' | 'run' | 'build' | 'test';
@@ -24,6 +25,8 @@ export async function execute(command: ExecuteCommand, opts: RunOptions = {}, ex
   const adapter = await connect(session);
   let summary: RunSummary;
   try {
+    const deferred = await applyDefer(session, opts, new Set(nodes.map((n) => n.uniqueId)), adapter);
+    if (deferred) reporter.info(`Deferring ${deferred} unselected node${deferred === 1 ? '' : 's'} to the relations of ${session.previousState!.dir}`);
     // Never two writers on one target: seed, run and build take the write lock (tests only read).
     if (command !== 'test') await adapter.lockForWrites?.((m) => reporter.info(m));
     // Tests of models built earlier: a misspelt column stops the run before any test query.
@@ -36,6 +39,7 @@ export async function execute(command: ExecuteCommand, opts: RunOptions = {}, ex
         threads: session.target.threads,
         failFast: opts.failFast ?? false,
         fullRefresh: opts.fullRefresh ?? false,
+        empty: opts.empty,
         reporter,
         signal: opts.signal,
       },

@@ -3,6 +3,7 @@
  * nodes, connect to the warehouse. The CLI, the REST API, docs and profile all start here.
  */
 import { createAdapter, dialectFor } from '../adapters/create-adapter.js';
+import { ProjectError } from '../core/errors.js';
 import { silentReporter, type Reporter } from '../execute/reporter.js';
 import { withIndirectTests } from '../graph/select-tests.js';
 import { selectNodes } from '../graph/selection.js';
@@ -11,6 +12,8 @@ import type { Node, ResourceType } from '../parse/nodes.js';
 import { loadProject } from '../project/load-project.js';
 import { resolveTarget } from '../project/profiles.js';
 import type { Adapter } from '../warehouse/adapter.js';
+import type { PreviousState } from '../graph/previous-state.js';
+import { loadPreviousState } from './previous-state.js';
 
 export interface CommonOptions {
   projectDir?: string;
@@ -19,16 +22,28 @@ export interface CommonOptions {
   target?: string;
   profilesDir?: string;
   threads?: number;
+  /** Printing an undefined value is an error, not a warning (`--strict-undefined`). */
+  strictUndefined?: boolean;
+  /** `--store-failures`: tests keep their failing rows, unless their config says otherwise (dbt's flag). */
+  storeFailures?: boolean;
   reporter?: Reporter;
 }
 
 export interface SelectOptions {
   select?: string[];
   exclude?: string[];
+  /** A folder with an earlier run's manifest.json (and run_results.json), for `state:` and `result:` selectors and `--defer`; `DBT_STATE` when not given. */
+  state?: string;
+  /** Refs to unselected nodes that this target has not built read the relations of the `state` manifest instead (dbt's `--defer`). */
+  defer?: boolean;
+  /** With `defer`: read the state's relation even where this target has one (dbt's `--favor-state`). */
+  favorState?: boolean;
 }
 
 export interface RunOptions extends CommonOptions, SelectOptions {
   fullRefresh?: boolean;
+  /** `--empty`: every ref() and source() a model reads gives no rows (schemas only). */
+  empty?: boolean;
   failFast?: boolean;
   signal?: AbortSignal;
 }
@@ -36,16 +51,24 @@ export interface RunOptions extends CommonOptions, SelectOptions {
 /** An opened project: the parsed workspace (manifest, engine, DAG) and the warnings found on the way. */
 export interface Session extends Workspace {
   warnings: string[];
+  /** The `--state` artifacts, once read. */
+  previousState?: PreviousState;
 }
 
 /** Loads, validates and parses a project for a target: every project error surfaces here, before any warehouse call. */
 export async function openProject(opts: CommonOptions = {}): Promise<Session> {
   const reporter = opts.reporter ?? silentReporter;
   const project = loadProject({ projectDir: opts.projectDir, vars: opts.vars });
+  // The flag is the default a test's own store_failures config overrides, as in dbt.
+  if (opts.storeFailures) project.folderConfig.dataTests = { store_failures: true, ...project.folderConfig.dataTests };
   const { target, note } = resolveTarget(project, { target: opts.target, profilesDir: opts.profilesDir, threads: opts.threads });
   if (note) reporter.info(note);
   const dialect = await dialectFor(target);
-  const workspace = buildWorkspace(project, target, dialect, { log: (m) => reporter.info(m) });
+  const workspace = buildWorkspace(project, target, dialect, {
+    log: (m) => reporter.info(m),
+    warn: (m) => reporter.warn(m),
+    strictUndefined: opts.strictUndefined,
+  });
   for (const w of workspace.manifest.warnings) reporter.warn(w);
   return { ...workspace, warnings: workspace.manifest.warnings };
 }
@@ -53,9 +76,21 @@ export async function openProject(opts: CommonOptions = {}): Promise<Session> {
 /** The selected nodes of the given types (`--select` / `--exclude`; tests follow the models they test). */
 export function select(session: Session, opts: SelectOptions, types: ResourceType[], reporter: Reporter = silentReporter): Node[] {
   const warnings: string[] = [];
-  const ids = types.includes('test') ? withIndirectTests(session, opts, warnings) : selectNodes(session, opts, warnings);
+  const sel = { select: opts.select, exclude: opts.exclude, state: previousState(session, opts) };
+  const ids = types.includes('test') ? withIndirectTests(session, sel, warnings) : selectNodes(session, sel, warnings);
   for (const w of warnings) reporter.warn(w);
   return [...ids].map((id) => session.manifest.nodes.get(id)!).filter((n) => types.includes(n.resourceType));
+}
+
+/** The earlier run's artifacts named by `--state` (or `DBT_STATE`), read once per session; none when neither is given. */
+export function previousState(session: Session, opts: SelectOptions): PreviousState | undefined {
+  const dir = opts.state ?? process.env.DBT_STATE;
+  if (!dir) {
+    if (opts.defer) throw new ProjectError('usage', "--defer needs --state <folder with the earlier run's manifest.json>", { hint: 'or set DBT_STATE' });
+    return undefined;
+  }
+  session.previousState ??= loadPreviousState(dir, session.project.dir);
+  return session.previousState;
 }
 
 /** An open adapter for the session's target; the caller closes it. */

@@ -32,13 +32,19 @@ export async function show(
       ({ node, template } = inlineNode(session, `select * from {{ ref('${found.name}') }}`));
     } else node = found;
   }
-  const limit = opts.limit ?? 10;
-  if (!Number.isInteger(limit) || limit < 0) throw new ProjectError('usage', '--limit must be a whole number of rows');
+  // dbt show's default is 5 rows; -1 shows them all.
+  const limit = opts.limit ?? 5;
+  if (!Number.isInteger(limit) || limit < -1) throw new ProjectError('usage', '--limit must be a whole number of rows (-1 for all)');
   const { sql } = compileNode(session, node, { template });
-  const limited = `select * from (\n${sql}\n) as model_show limit ${limit}`;
+  const limited = limit === -1 ? sql : `select * from (\n${sql}\n) as model_show limit ${limit}`;
+  // config(sql_header=…) or {% call set_sql_header(config) %}: run first, on the same connection, as dbt does.
+  const header = typeof node.config.sql_header === 'string' ? node.config.sql_header.trim() : '';
   const adapter = await connect(session);
   try {
-    const result = await adapter.withConnection((c) => c.execute(limited));
+    const result = await adapter.withConnection(async (c) => {
+      if (header) await c.execute(header.replace(/;\s*$/, ''));
+      return c.execute(limited);
+    });
     return { session, output: { columns: result.columns, rows: result.rows }, sql };
   } catch (e) {
     throw new ProjectError('database', e instanceof Error ? e.message : String(e), {

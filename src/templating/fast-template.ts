@@ -12,6 +12,7 @@
  * `compileFast`, and nunjucks handles the template as usual.
  */
 
+import { pyStr } from './context/python-repr.js';
 import { UNDEFINED_OUTPUT_MESSAGE } from './undefined-output-error.js';
 
 type Expr =
@@ -535,14 +536,17 @@ function evaluate(e: Expr, lookup: Lookup, makeKwargs: MakeKwargs): unknown {
   }
 }
 
-/** Renders like nunjucks does: null and undefined print as nothing, everything else as text. */
-export function renderFast(t: FastTemplate, lookup: Lookup, makeKwargs: MakeKwargs): string {
-  if (!t.assigns) return renderParts(t.parts, lookup, makeKwargs, undefined);
+/** What printing an undefined value does: true to print nothing (Jinja's default Undefined), false to throw. */
+export type OnUndefined = (offset: number) => boolean;
+
+/** Renders like nunjucks does: null prints as nothing, lists, dicts and booleans as Python prints them. */
+export function renderFast(t: FastTemplate, lookup: Lookup, makeKwargs: MakeKwargs, onUndefined: OnUndefined = () => false): string {
+  if (!t.assigns) return renderParts(t.parts, lookup, makeKwargs, undefined, onUndefined);
   const locals = new Map<string, unknown>();
-  return renderParts(t.parts, (name) => (locals.has(name) ? locals.get(name) : lookup(name)), makeKwargs, locals);
+  return renderParts(t.parts, (name) => (locals.has(name) ? locals.get(name) : lookup(name)), makeKwargs, locals, onUndefined);
 }
 
-function renderParts(parts: Part[], lookup: Lookup, makeKwargs: MakeKwargs, locals: Map<string, unknown> | undefined): string {
+function renderParts(parts: Part[], lookup: Lookup, makeKwargs: MakeKwargs, locals: Map<string, unknown> | undefined, onUndefined: OnUndefined): string {
   let out = '';
   for (const p of parts) {
     if (typeof p === 'string') out += p;
@@ -561,9 +565,10 @@ function renderParts(parts: Part[], lookup: Lookup, makeKwargs: MakeKwargs, loca
       } catch (e) {
         throw new FastRenderError(e, p.offset);
       }
-      // What nunjucks' ensureDefined does with throwOnUndefined (the strict-output patch).
-      if (v === undefined) throw new FastRenderError(new Error(UNDEFINED_OUTPUT_MESSAGE), p.offset);
-      if (v !== null) out += v;
+      // What nunjucks' ensureDefined does with throwOnUndefined (the undefined-output patch).
+      if (v === undefined) {
+        if (!onUndefined(p.offset)) throw new FastRenderError(new Error(UNDEFINED_OUTPUT_MESSAGE), p.offset);
+      } else if (v !== null) out += typeof v === 'string' ? v : pyStr(v);
     } else {
       let taken = p.otherwise;
       for (const b of p.branches) {
@@ -578,7 +583,7 @@ function renderParts(parts: Part[], lookup: Lookup, makeKwargs: MakeKwargs, loca
           break;
         }
       }
-      if (taken) out += renderParts(taken, lookup, makeKwargs, locals);
+      if (taken) out += renderParts(taken, lookup, makeKwargs, locals, onUndefined);
     }
   }
   return out;

@@ -9,6 +9,7 @@
 import nunjucks from 'nunjucks';
 import { isPlainObject } from '../core/util.js';
 import { percentFormat } from './context/percent-format.js';
+import { pyStr } from './context/python-repr.js';
 import { pythonStringMethods } from './context/python-string-methods.js';
 import { UNDEFINED_OUTPUT_MESSAGE } from './undefined-output-error.js';
 
@@ -18,11 +19,18 @@ interface NunjucksInternals {
     memberLookup: (...a: unknown[]) => unknown;
     ensureDefined: (v: unknown, lineno: number, colno: number) => unknown;
     makeKeywordArgs: (o: Record<string, unknown>) => unknown;
+    suppressValue: (v: unknown, autoescape: boolean) => unknown;
+    callWrap: (obj: unknown, name: string, context: unknown, args: unknown[]) => unknown;
+    makeMacro: (argNames: string[], kwargNames: string[], func: (...a: unknown[]) => unknown) => (...a: unknown[]) => unknown;
+    SafeString: new (s: string) => unknown;
   };
   compiler: {
     Compiler: { prototype: Record<string, unknown> };
     compile: (src: string, asyncFilters: unknown, extensions: unknown, name: string, opts: unknown) => string;
   };
+  parser: { Parser: { prototype: Record<string, any> } };
+  lexer: Record<string, string> & { Tokenizer?: unknown };
+  nodes: Record<string, any>;
   lib: { TemplateError: new (message: string, lineno: number, colno: number) => Error };
 }
 
@@ -132,23 +140,79 @@ function installMacroReturn(): void {
   });
 }
 
-// ---- dbt's StrictUndefined --------------------------------------------------------------
+// ---- dbt's Undefined ---------------------------------------------------------------------
 
 /**
- * dbt renders with Jinja's StrictUndefined: `{{ partiion }}` (a typo) or `{{ x.missing }}` is a
- * compile error, not an empty string. nunjucks calls ensureDefined on every printed value when
- * throwOnUndefined is set; it throws here for undefined only (a None prints as nothing, as before).
+ * What printing an undefined value does, for the render in progress: the engine sets it
+ * (withUndefinedOutput). It returns true when the value prints as an empty string (Jinja's default
+ * Undefined, which dbt renders with: the engine warns), false when it is an error (strict mode).
  */
-function installStrictOutput(): void {
+export type UndefinedOutputHandler = (line: number, column: number) => boolean;
+let undefinedOutput: UndefinedOutputHandler | undefined;
+
+/** Runs `fn` with `handler` deciding what printing an undefined value does (renders are synchronous). */
+export function withUndefinedOutput<T>(handler: UndefinedOutputHandler, fn: () => T): T {
+  const previous = undefinedOutput;
+  undefinedOutput = handler;
+  try {
+    return fn();
+  } finally {
+    undefinedOutput = previous;
+  }
+}
+
+/**
+ * dbt renders with Jinja's default Undefined: `{{ target.dbname }}` prints an empty string. nunjucks
+ * calls ensureDefined on every printed value when throwOnUndefined is set; the handler of the render
+ * decides (a warning, or an error in strict mode). A None prints as nothing, as before.
+ */
+function installUndefinedOutput(): void {
   internals.runtime.ensureDefined = (value, lineno, colno) => {
-    if (value === undefined) {
-      // 1-based numbers keep nunjucks from re-wrapping it (it does so when lineno is 0) with the
-      // position of another statement; where it is, exactly, travels beside.
-      const error = new internals.lib.TemplateError(UNDEFINED_OUTPUT_MESSAGE, lineno + 1, colno + 1);
-      throw Object.assign(error, { undefinedAt: { line: lineno + 1, column: colno } });
-    }
-    return value;
+    if (value !== undefined) return value;
+    if (undefinedOutput?.(lineno + 1, colno)) return '';
+    // 1-based numbers keep nunjucks from re-wrapping it (it does so when lineno is 0) with the
+    // position of another statement; where it is, exactly, travels beside.
+    const error = new internals.lib.TemplateError(UNDEFINED_OUTPUT_MESSAGE, lineno + 1, colno + 1);
+    throw Object.assign(error, { undefinedAt: { line: lineno + 1, column: colno } });
   };
+}
+
+/**
+ * Reading an attribute or key of an undefined value is an error naming it (`'x' is undefined`), as
+ * Jinja's Undefined raises on `__getattr__` (nunjucks gives undefined again); of None it gives
+ * undefined, as Jinja does. The callee of a call stays lenient, so calling what is not there keeps
+ * nunjucks' "Unable to call" error, which the engine turns into its own messages.
+ */
+function installUndefinedLookup(): void {
+  const compiler = internals.compiler.Compiler.prototype;
+  const compileFunCall = compiler.compileFunCall as (this: unknown, node: any, frame: unknown) => void;
+  const compileLookupVal = compiler.compileLookupVal as (this: unknown, node: any, frame: unknown) => void;
+  compileNodeAs('compileFunCall', function (this: unknown, node: any, frame) {
+    if (node.name?.typename === 'LookupVal') node.name.callee = true;
+    compileFunCall.call(this, node, frame);
+  });
+  compileNodeAs('compileLookupVal', function (this: any, node: any, frame) {
+    if (node.callee) return compileLookupVal.call(this, node, frame);
+    this._emit(`runtime.pyLookup(${JSON.stringify(this._getNodeName(node.target))}, (`);
+    this._compileExpression(node.target, frame);
+    this._emit('),');
+    this._compileExpression(node.val, frame);
+    this._emit(')');
+  });
+  internals.runtime.pyLookup = (name: string, ...args: unknown[]) => {
+    if (args[0] === undefined)
+      throw new Error(`'${name}' is undefined, so it has no ${typeof args[1] === 'number' ? `item [${args[1]}]` : `attribute '${String(args[1])}'`}`);
+    return internals.runtime.memberLookup(...args);
+  };
+}
+
+/** Printed values as Python prints them: lists, dicts and booleans (`[1, 'a']`, `{'a': True}`). */
+function installPythonOutput(): void {
+  const original = internals.runtime.suppressValue;
+  internals.runtime.suppressValue = (value, autoescape) =>
+    value !== null && (typeof value === 'boolean' || (typeof value === 'object' && !(value instanceof (internals.runtime.SafeString as never))))
+      ? original(pyStr(value), autoescape)
+      : original(value, autoescape);
 }
 
 /** Where nunjucks printed an undefined value (1-based line, 0-based column), if that is the error. */
@@ -193,7 +257,12 @@ function installPythonMemberLookup(): void {
 
 /** `'%s and %s' % (a, b)` formats, as Python's `%` does on a string (JavaScript gives NaN). */
 function installPercentOperator(): void {
-  internals.runtime.pyMod = (a: unknown, b: unknown) => (typeof a === 'string' ? percentFormat(a, Array.isArray(b) ? b : [b]) : (a as number) % (b as number));
+  internals.runtime.pyMod = (a: unknown, b: unknown) => {
+    if (typeof a === 'string') return percentFormat(a, Array.isArray(b) ? b : [b]);
+    // Python's modulo takes the sign of the divisor.
+    const [x, y] = [a as number, b as number];
+    return ((x % y) + y) % y;
+  };
   compileNodeAs('compileMod', binaryAsCall('pyMod'));
 }
 
@@ -210,8 +279,10 @@ function installRepeatOperator(): void {
 /** A tuple `(a, b)` is a list, not JavaScript's comma operator (which keeps only `b`). */
 function installTuples(): void {
   type Compiler = { _compileAggregate(node: unknown, frame: unknown, open: string, close: string): void };
-  compileNodeAs('compileGroup', function (this: Compiler, node: { children: unknown[] }, frame) {
-    this._compileAggregate(node, frame, node.children.length > 1 ? '[' : '(', node.children.length > 1 ? ']' : ')');
+  compileNodeAs('compileGroup', function (this: Compiler, node: { children: unknown[]; trailingComma?: boolean }, frame) {
+    // `(x,)` (a trailing comma, installCallSyntax) is a one-item tuple.
+    const tuple = node.children.length > 1 || node.trailingComma === true;
+    this._compileAggregate(node, frame, tuple ? '[' : '(', tuple ? ']' : ')');
   });
 }
 
@@ -223,16 +294,264 @@ function installDictLoops(): void {
   rewriteCompiledCode((code) => code.replace(oneVarLoop, '$1 = runtime.pyKeys(runtime.fromIterator($1));\nvar $2 = $1.length;'));
 }
 
+// ---- Jinja syntax nunjucks' parser lacks ------------------------------------------------
+
+const VARARGS = Symbol('varargs');
+const DECLARED = Symbol('declared arguments');
+
+/** `*xs` in a call: the list's items become positional arguments (callWrap spreads them). */
+class Splat {
+  constructor(readonly items: unknown) {}
+}
+
+/**
+ * Jinja's call and literal syntax that nunjucks' parser rejects: a trailing comma in a call, a
+ * list or a dict (`config(materialized='table',)`); `*args` and `**kwargs` in a call; a dict key
+ * that is an expression (`{col.column: col}`); `*varargs` and `**kwargs` in a macro's signature
+ * (dropped there: every macro gets `varargs` and `kwargs`, installMacroVarargs).
+ */
+function installCallSyntax(): void {
+  const { lexer, nodes } = internals;
+  const Parser = internals.parser.Parser.prototype;
+  const PySplat = nodes.Pos.extend('PySplat');
+  const closers = new Set([lexer.TOKEN_RIGHT_PAREN, lexer.TOKEN_RIGHT_BRACKET, lexer.TOKEN_RIGHT_CURLY]);
+  let splats = 0;
+
+  Parser.parseSignature = function (this: any, tolerant: boolean, noParens: boolean) {
+    let tok = this.peekToken();
+    if (!noParens && tok.type !== lexer.TOKEN_LEFT_PAREN) {
+      if (tolerant) return null;
+      this.fail('expected arguments', tok.lineno, tok.colno);
+    }
+    if (tok.type === lexer.TOKEN_LEFT_PAREN) tok = this.nextToken();
+    const args = new nodes.NodeList(tok.lineno, tok.colno);
+    const kwargs = new nodes.KeywordArgs(tok.lineno, tok.colno);
+    let first = true;
+    while (true) {
+      tok = this.peekToken();
+      if (!noParens && tok.type === lexer.TOKEN_RIGHT_PAREN) {
+        this.nextToken();
+        break;
+      }
+      if (noParens && tok.type === lexer.TOKEN_BLOCK_END) break;
+      if (!first) {
+        if (!this.skip(lexer.TOKEN_COMMA)) this.fail('parseSignature: expected comma after expression', tok.lineno, tok.colno);
+        const after = this.peekToken();
+        if (!noParens && after.type === lexer.TOKEN_RIGHT_PAREN) {
+          this.nextToken();
+          break;
+        }
+      }
+      first = false;
+      const star = this.peekToken();
+      if (star.type === lexer.TOKEN_OPERATOR && (star.value === '*' || star.value === '**')) {
+        this.nextToken();
+        const value = this.parseExpression();
+        if (star.value === '*') args.addChild(new PySplat(star.lineno, star.colno, value));
+        else kwargs.addChild(new nodes.Pair(star.lineno, star.colno, new nodes.Literal(star.lineno, star.colno, `__pysplat_${splats++}`), value));
+        continue;
+      }
+      const arg = this.parseExpression();
+      if (this.skipValue(lexer.TOKEN_OPERATOR, '=')) kwargs.addChild(new nodes.Pair(arg.lineno, arg.colno, arg, this.parseExpression()));
+      else args.addChild(arg);
+    }
+    if (kwargs.children.length) args.addChild(kwargs);
+    return args;
+  };
+
+  Parser.parseAggregate = function (this: any) {
+    const tok = this.nextToken();
+    let node: any;
+    if (tok.type === lexer.TOKEN_LEFT_PAREN) node = new nodes.Group(tok.lineno, tok.colno);
+    else if (tok.type === lexer.TOKEN_LEFT_BRACKET) node = new nodes.Array(tok.lineno, tok.colno);
+    else if (tok.type === lexer.TOKEN_LEFT_CURLY) node = new nodes.Dict(tok.lineno, tok.colno);
+    else return null;
+    while (true) {
+      if (closers.has(this.peekToken().type)) {
+        this.nextToken();
+        break;
+      }
+      if (node.children.length > 0) {
+        if (!this.skip(lexer.TOKEN_COMMA)) this.fail('parseAggregate: expected comma after expression', tok.lineno, tok.colno);
+        if (closers.has(this.peekToken().type)) {
+          // `(x,)` is a one-item tuple in Python.
+          if (node instanceof nodes.Group) node.trailingComma = true;
+          this.nextToken();
+          break;
+        }
+      }
+      if (node instanceof nodes.Dict) {
+        const key = this.parseExpression();
+        if (!this.skip(lexer.TOKEN_COLON)) this.fail('parseAggregate: expected colon after dict key', tok.lineno, tok.colno);
+        const value = this.parseExpression();
+        node.addChild(new nodes.Pair(key.lineno, key.colno, key, value));
+      } else {
+        node.addChild(this.parseExpression());
+      }
+    }
+    return node;
+  };
+
+  // A macro's `*varargs` / `**kwargs` parameters: nunjucks would read them as expressions; bind their names instead.
+  const parseMacro = Parser.parseMacro as (this: any) => any;
+  Parser.parseMacro = function (this: any) {
+    const node = parseMacro.call(this);
+    const binds: { name: string; from: string }[] = [];
+    node.args.children = node.args.children.filter((arg: any) => {
+      if (arg instanceof PySplat && arg.target instanceof nodes.Symbol) {
+        binds.push({ name: arg.target.value, from: 'varargs' });
+        return false;
+      }
+      if (arg instanceof nodes.KeywordArgs) {
+        arg.children = arg.children.filter((pair: any) => {
+          if (pair.key instanceof nodes.Literal && String(pair.key.value).startsWith('__pysplat_') && pair.value instanceof nodes.Symbol) {
+            binds.push({ name: pair.value.value, from: 'kwargs' });
+            return false;
+          }
+          return true;
+        });
+        return arg.children.length > 0;
+      }
+      return true;
+    });
+    for (const b of binds.filter((x) => x.name !== x.from)) {
+      const target = new nodes.Symbol(node.lineno, node.colno, b.name);
+      node.body.children.unshift(new nodes.Set(node.lineno, node.colno, [target], new nodes.Symbol(node.lineno, node.colno, b.from)));
+    }
+    return node;
+  };
+
+  const compiler = internals.compiler.Compiler.prototype;
+  compileNodeAs('compilePySplat', function (this: any, node: any, frame) {
+    this._emit('runtime.pySplat(');
+    this.compile(node.target, frame);
+    this._emit(')');
+  });
+  internals.runtime.pySplat = (v: unknown) => new Splat(v);
+  const compilePair = compiler.compilePair as (this: any, node: any, frame: unknown) => void;
+  compileNodeAs('compilePair', function (this: any, node: any, frame) {
+    const key = node.key;
+    if (key instanceof nodes.Symbol || (key instanceof nodes.Literal && typeof key.value === 'string')) return compilePair.call(this, node, frame);
+    this._emit('[');
+    this.compile(key, frame);
+    this._emit(']: ');
+    this._compileExpression(node.value, frame);
+  });
+
+  const makeKeywordArgs = internals.runtime.makeKeywordArgs;
+  internals.runtime.makeKeywordArgs = (o: Record<string, unknown>) => {
+    for (const k of Object.keys(o)) {
+      if (!k.startsWith('__pysplat_')) continue;
+      const spread = o[k];
+      delete o[k];
+      if (isPlainObject(spread)) for (const [name, v] of Object.entries(spread)) if (name !== '__keywords') o[name] = v;
+    }
+    return makeKeywordArgs(o);
+  };
+  const callWrap = internals.runtime.callWrap;
+  internals.runtime.callWrap = (obj, name, context, args) => {
+    if (!args.some((a) => a instanceof Splat)) return callWrap(obj, name, context, args);
+    const flat = args.flatMap((a) =>
+      a instanceof Splat ? (Array.isArray(a.items) ? a.items : isPlainObject(a.items) ? Object.keys(a.items) : [a.items]) : [a],
+    );
+    return callWrap(obj, name, context, flat);
+  };
+}
+
+/**
+ * Every Jinja macro has `varargs` (positional arguments beyond its parameters) and `kwargs`
+ * (keyword arguments it does not name); nunjucks drops the first and hides the second.
+ */
+function installMacroVarargs(): void {
+  const makeMacro = internals.runtime.makeMacro;
+  internals.runtime.makeMacro = (argNames, kwargNames, func) => {
+    const declared = new Set([...argNames, ...kwargNames, 'caller']);
+    const inner = makeMacro(argNames, kwargNames, func);
+    return function (this: unknown, ...macroArgs: unknown[]) {
+      const last = macroArgs[macroArgs.length - 1];
+      const hasKw = isKwargs(last);
+      const positional = hasKw ? macroArgs.length - 1 : macroArgs.length;
+      const kw = (hasKw ? last : makeKeywordArgs({})) as Record<string | symbol, unknown>;
+      kw[VARARGS] = macroArgs.slice(argNames.length + kwargNames.length, positional);
+      kw[DECLARED] = declared;
+      return inner.apply(this, hasKw ? macroArgs : [...macroArgs, kw]);
+    };
+  };
+  internals.runtime.macroVarargs = (kw: Record<symbol, unknown> | undefined) => (kw?.[VARARGS] as unknown[] | undefined) ?? [];
+  internals.runtime.macroKwargs = (kw: Record<string | symbol, unknown> | undefined) => {
+    const declared = kw?.[DECLARED] as Set<string> | undefined;
+    return Object.fromEntries(Object.entries(kw ?? {}).filter(([k]) => k !== '__keywords' && !declared?.has(k)));
+  };
+  rewriteCompiledCode((code) =>
+    code.replace(
+      /kwargs = kwargs \|\| \{\};\n/g,
+      'kwargs = kwargs || {};\nframe.set("varargs", runtime.macroVarargs(kwargs));\nframe.set("kwargs", runtime.macroKwargs(kwargs));\n',
+    ),
+  );
+}
+
+/** String literals as Python reads them: `\<newline>` continues the line, unknown escapes (`\d`) keep their backslash. */
+function installPythonStrings(): void {
+  const tokenizer = (internals.lexer as unknown as { lex(src: string, opts: unknown): { constructor: { prototype: Record<string, any> } } }).lex('', {});
+  const proto = tokenizer.constructor.prototype;
+  const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0' };
+  proto._parseString = function (this: any, delimiter: string) {
+    this.forward();
+    let str = '';
+    while (!this.isFinished() && this.current() !== delimiter) {
+      const cur = this.current();
+      if (cur !== '\\') {
+        str += cur;
+        this.forward();
+        continue;
+      }
+      this.forward();
+      const c = this.current();
+      const hex = (n: number) => {
+        const digits = this.str.slice(this.index + 1, this.index + 1 + n);
+        if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(digits)) return undefined;
+        for (let k = 0; k < n; k++) this.forward();
+        return String.fromCodePoint(Number.parseInt(digits, 16));
+      };
+      if (c === '\n') str += '';
+      else if (c in simple) str += simple[c];
+      else if (c === 'x') str += hex(2) ?? '\\x';
+      else if (c === 'u') str += hex(4) ?? '\\u';
+      else if (c === 'U') str += hex(8) ?? '\\U';
+      else str += `\\${c}`;
+      this.forward();
+    }
+    this.forward();
+    return str;
+  };
+}
+
+/** `{% set ns.x %}body{% endset %}` → `{% set __ns_block_N %}body{% endset %}{% do ns.update({'x': __ns_block_N}) %}`. */
+function rewriteNamespaceSetBlocks(source: string): string {
+  if (!/\{%-?\s*set\s+\w+\.\w+\s*-?%\}/.test(source)) return source;
+  let n = 0;
+  return source.replace(/\{%(-?)\s*set\s+(\w+)\.(\w+)\s*(-?)%\}([\s\S]*?)\{%(-?)\s*endset\s*(-?)%\}/g, (_m, a, ns, attr, b, body, c, d) => {
+    const name = `__ns_block_${n++}`;
+    return `{%${a} set ${name} ${b}%}${body}{%${c} endset %}{% do ${ns}.update({'${attr}': ${name}}) ${d}%}`;
+  });
+}
+
 // ---- the list ---------------------------------------------------------------------------
 
 /** In the order they are installed: later ones wrap what earlier ones installed. */
 export const NUNJUCKS_PATCHES: readonly NunjucksPatch[] = [
+  // Before jinja-compat, whose slices wrap this parseAggregate.
+  { name: 'call-syntax', install: installCallSyntax },
   // True/False/None, slices, list and dict methods (`.append()`, `.items()`, `.update()`).
   { name: 'jinja-compat', install: () => nunjucks.installJinjaCompat() },
   // Wraps jinja-compat's memberLookup, so it comes after it.
   { name: 'python-member-lookup', install: installPythonMemberLookup },
   { name: 'macro-return', install: installMacroReturn },
-  { name: 'strict-output', install: installStrictOutput },
+  { name: 'undefined-output', install: installUndefinedOutput },
+  { name: 'undefined-lookup', install: installUndefinedLookup },
+  { name: 'python-output', install: installPythonOutput },
+  { name: 'macro-varargs', install: installMacroVarargs },
+  { name: 'python-strings', install: installPythonStrings },
   { name: 'percent-operator', install: installPercentOperator },
   { name: 'repeat-operator', install: installRepeatOperator },
   { name: 'tuples', install: installTuples },
@@ -241,6 +560,8 @@ export const NUNJUCKS_PATCHES: readonly NunjucksPatch[] = [
   { name: 'loop-controls', install: installLoopControls, extension: { name: 'LoopControls', create: () => new LoopControlsExtension() } },
   // `{% set ns.attr = value %}` (namespace attributes), which nunjucks cannot parse; keeps line numbers.
   { name: 'namespace-set', rewrite: (s) => s.replace(/\{%(-?)\s*set\s+(\w+)\.(\w+)\s*=([^%]*?)(-?)%\}/g, "{%$1 do $2.update({'$3': $4}) $5%}") },
+  // `{% set ns.attr %}…{% endset %}`: captured into a name, then stored on the namespace; keeps line numbers.
+  { name: 'namespace-set-block', rewrite: rewriteNamespaceSetBlocks },
   // dbt's `{% test name(...) %}` blocks are macros named `test_<name>`.
   {
     name: 'test-blocks',

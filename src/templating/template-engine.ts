@@ -33,12 +33,13 @@ import {
   templateExports,
   templateFromCode,
   undefinedAt,
+  withUndefinedOutput,
 } from './nunjucks-patches.js';
 import { PRECOMPILED } from './precompiled.js';
 import { minimalHooks, type RenderHooks } from './render-hooks.js';
 import type { TargetInfo } from './target-info.js';
 import { unclosedBlock } from './unclosed-block.js';
-import { offsetOf, UNDEFINED_OUTPUT_MESSAGE, undefinedOutputError } from './undefined-output-error.js';
+import { offsetOf, UNDEFINED_OUTPUT_MESSAGE, undefinedOutputError, undefinedOutputWarning } from './undefined-output-error.js';
 
 export type { RenderHooks } from './render-hooks.js';
 export type { TargetInfo } from './target-info.js';
@@ -77,17 +78,24 @@ export class TemplateEngine {
   /** The first user-facing error thrown during a render, kept because nunjucks re-wraps errors. */
   private pending: { error: ProjectError; chain: MacroInfo[] } | undefined;
   private readonly log: (msg: string) => void;
+  private readonly warn: (msg: string) => void;
   /** The project's name (dbt's `project_name`) and file, when rendering a project's templates. */
   private readonly project: { name: string; file: string } | undefined;
+  /** Printing an undefined value is an error (`--strict-undefined`), not a warning and an empty string as in dbt. */
+  readonly strictUndefined: boolean;
+  /** The undefined printed values already warned about (a template renders more than once). */
+  private readonly warnedUndefined = new Set<string>();
 
   constructor(
     private readonly vars: Record<string, unknown>,
     readonly target: TargetInfo,
     readonly dialect: Dialect,
-    opts: { log?: (msg: string) => void; project?: { name: string; file: string } } = {},
+    opts: { log?: (msg: string) => void; warn?: (msg: string) => void; project?: { name: string; file: string }; strictUndefined?: boolean } = {},
   ) {
     this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
+    this.warn = opts.warn ?? ((m) => this.log(`warning: ${m}`));
     this.project = opts.project;
+    this.strictUndefined = opts.strictUndefined ?? false;
     this.env = createEnvironment();
     this.installContext();
     this.loadMacroSource(BUILTIN_MACROS_FILE, BUILTIN_MACROS);
@@ -118,14 +126,18 @@ export class TemplateEngine {
     this.current = hooks;
     this.pending = undefined;
     try {
-      const ctx = hooks.extra ?? {};
-      if (template.fast) {
-        const globals = envGlobals(this.env);
-        const lookup = (name: string) => (name in ctx ? ctx[name] : globals[name]);
-        if (canRenderFast(template.fast, lookup)) return renderFast(template.fast, lookup, makeKeywordArgs);
-      }
-      template.nunjucksTemplate ??= this.compileNunjucks(template.file, template.source);
-      return template.nunjucksTemplate.render(ctx);
+      return withUndefinedOutput(this.onUndefinedOutput, () => {
+        const ctx = hooks.extra ?? {};
+        if (template.fast) {
+          const globals = envGlobals(this.env);
+          const lookup = (name: string) => (name in ctx ? ctx[name] : globals[name]);
+          if (canRenderFast(template.fast, lookup)) {
+            return renderFast(template.fast, lookup, makeKeywordArgs, (offset) => this.undefinedPrinted(hooks.file, hooks.source, offset));
+          }
+        }
+        template.nunjucksTemplate ??= this.compileNunjucks(template.file, template.source);
+        return template.nunjucksTemplate.render(ctx);
+      });
     } catch (e) {
       throw this.toProjectError(e, hooks.file, hooks.source, 'render');
     } finally {
@@ -147,7 +159,7 @@ export class TemplateEngine {
     const previous = this.current;
     this.current = minimalHooks(file, source);
     try {
-      exported = templateExports(template);
+      exported = withUndefinedOutput(this.onUndefinedOutput, () => templateExports(template));
     } catch (e) {
       throw this.toProjectError(e, file, source, 'render');
     } finally {
@@ -203,12 +215,36 @@ export class TemplateEngine {
     this.current = hooks;
     this.pending = undefined;
     try {
-      return fn(...args);
+      return withUndefinedOutput(this.onUndefinedOutput, () => fn(...args));
     } catch (e) {
       throw this.toProjectError(e, hooks.file, hooks.source, 'render');
     } finally {
       this.current = previous;
     }
+  }
+
+  /**
+   * nunjucks printed an undefined value at `line`/`column` of the innermost macro being run, or of
+   * the template: an empty string and a warning, as dbt renders (Jinja's default Undefined), or an
+   * error in strict mode (false).
+   */
+  private readonly onUndefinedOutput = (line: number, column: number): boolean => {
+    if (this.strictUndefined) return false;
+    const macro = this.callStack[this.callStack.length - 1];
+    const file = macro ? macro.file : this.current?.file;
+    const source = macro ? this.macroSources.get(macro.file) : this.current?.source;
+    if (file === undefined || source === undefined) return true;
+    return this.undefinedPrinted(file, source, offsetOf(source, line, column));
+  };
+
+  private undefinedPrinted(file: string, source: string, offset: number): boolean {
+    if (this.strictUndefined) return false;
+    const { key, message } = undefinedOutputWarning(file, source, offset);
+    if (!this.warnedUndefined.has(key)) {
+      this.warnedUndefined.add(key);
+      this.warn(message);
+    }
+    return true;
   }
 
   private wrapMacro(info: MacroInfo, fn: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {

@@ -25,6 +25,16 @@ export class Relation implements RelationName {
   }
 }
 
+/**
+ * A relation read with `--empty`: renders as a subquery of no rows with the relation's columns,
+ * as dbt's `render_limited` does (`(select * from x where false limit 0) _dbt_limit_subq_x`).
+ */
+export class EmptyRelation extends Relation {
+  override toString(): string {
+    return `(select * from ${super.toString()} where false limit 0) _dbt_limit_subq_${this.identifier}`;
+  }
+}
+
 /** What `ref()` of an ephemeral model renders as: the name of the CTE that inlines it. */
 export class CteReference {
   constructor(readonly name: string) {}

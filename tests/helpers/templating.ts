@@ -2,10 +2,12 @@ import { duckDbDialect } from '../../src/adapters/duckdb/duckdb-dialect.js';
 import type { Dialect } from '../../src/warehouse/dialect.js';
 import { TemplateEngine, type RenderHooks } from '../../src/templating/template-engine.js';
 
-/** An engine for target `dev` of `dialect`, quiet. */
-export function engine(dialect: Dialect = duckDbDialect, vars: Record<string, unknown> = {}) {
+/** An engine for target `dev` of `dialect`, quiet (its warnings go to `opts.warnings` when given). */
+export function engine(dialect: Dialect = duckDbDialect, vars: Record<string, unknown> = {}, opts: { strictUndefined?: boolean; warnings?: string[] } = {}) {
   return new TemplateEngine(vars, { name: 'dev', type: dialect.type, schema: 'main', database: 'db', threads: 1, profile_name: 'p' }, dialect, {
     log: () => undefined,
+    warn: (m) => opts.warnings?.push(m),
+    strictUndefined: opts.strictUndefined,
   });
 }
 

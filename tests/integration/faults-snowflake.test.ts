@@ -22,6 +22,7 @@ const env = (extra: Record<string, string> = {}) => ({
   SNOWFLAKE_USER: 'model',
   SNOWFLAKE_PASSWORD: PASSWORD,
   SNOWFLAKE_ACCESS_URL: emulator.url,
+  SNOWFLAKE_WAREHOUSE: 'COMPUTE_WH',
   ...extra,
 });
 const args = (v: 'a' | 'b') => ['build', '--target', 'snowflake', '--vars', `{vouchers_path: data/${v}.parquet}`];
@@ -108,7 +109,7 @@ describe('faults on Snowflake (emulator)', () => {
   it('Ctrl-C cancels the statement running in Snowflake: exit 130 at once, the previous table kept', async () => {
     const project = writeProject({
       'project.yml': 'name: slow\nprofile: slow\n',
-      'profiles.yml': `slow:\n  target: sf\n  outputs:\n    sf:\n      type: snowflake\n      account: emulator\n      user: model\n      password: ${PASSWORD}\n      access_url: ${emulator.url}\n      database: slow_db\n      schema: public\n      threads: 1\n`,
+      'profiles.yml': `slow:\n  target: sf\n  outputs:\n    sf:\n      type: snowflake\n      account: emulator\n      user: model\n      password: ${PASSWORD}\n      access_url: ${emulator.url}\n      warehouse: compute_wh\n      database: slow_db\n      schema: public\n      threads: 1\n`,
       // Summing 10^11 rows runs for many minutes unless the emulator really stops the statement.
       'models/slow.sql': "{{ config(materialized='table') }}select sum(i) as s from range({{ var('n', 10) }}) as t(i)",
       'models/after_slow.sql': "{{ config(materialized='table') }}select s from {{ ref('slow') }}",

@@ -56,7 +56,13 @@ describe('values never reach SQL unquoted', () => {
     it('seed values and vars travel as binds or quoted literals', async () => {
       const dir = copyShippedProject();
       writeFileSync(path.join(dir, 'seeds', 'nasty.csv'), `id,label\n${NASTY.map((v, i) => `${i},"${v.replace(/"/g, '""')}"`).join('\n')}\n`);
-      const env = { SNOWFLAKE_ACCOUNT: 'emulator', SNOWFLAKE_USER: 'model', SNOWFLAKE_PASSWORD: 'model-password', SNOWFLAKE_ACCESS_URL: emulator.url };
+      const env = {
+        SNOWFLAKE_ACCOUNT: 'emulator',
+        SNOWFLAKE_USER: 'model',
+        SNOWFLAKE_PASSWORD: 'model-password',
+        SNOWFLAKE_ACCESS_URL: emulator.url,
+        SNOWFLAKE_WAREHOUSE: 'COMPUTE_WH',
+      };
       const r = await runModel(['build', '--target', 'snowflake', '--vars', JSON.stringify({ countries: ['Peru', ...NASTY] })], { cwd: dir, env });
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect((await emulator.query('select label from DH_DATABASE.DH_STAGE.NASTY order by id')).map((x) => x.LABEL)).toEqual(NASTY);
@@ -110,6 +116,7 @@ describe('secrets appear in no output', () => {
       SNOWFLAKE_USER: 'model',
       SNOWFLAKE_PASSWORD,
       SNOWFLAKE_ACCESS_URL: emulator.url,
+      SNOWFLAKE_WAREHOUSE: 'COMPUTE_WH',
     };
     const run = async (args: string[], extra: Record<string, string> = {}) => {
       const r = await runModel(args, { cwd: dir, env: { ...env, ...extra } });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
 import { copyShippedProject, queryDuckDb, runModel } from '../helpers/project.js';
+import { snowflakeGrammarFailures } from '../helpers/snowflake-grammar.js';
 
 const PASSWORD = 'model-password';
 let emulator: SnowflakeEmulator;
@@ -17,6 +18,8 @@ const env = (overrides: Record<string, string> = {}) => ({
   SNOWFLAKE_USER: 'model',
   SNOWFLAKE_PASSWORD: PASSWORD,
   SNOWFLAKE_ACCESS_URL: emulator.url,
+  // A session needs a warehouse to run queries (Snowflake error 000606).
+  SNOWFLAKE_WAREHOUSE: 'COMPUTE_WH',
   ...overrides,
 });
 
@@ -76,7 +79,7 @@ describe('the shipped project on Snowflake', () => {
   });
 
   it('shows the answer with `model show --target snowflake`', async () => {
-    const shown = await runModel(['show', '--target', 'snowflake', 'segments_derived', '--format', 'json'], { cwd: project, env: env() });
+    const shown = await runModel(['show', '--target', 'snowflake', 'segments_derived', '--format', 'json', '--limit', '-1'], { cwd: project, env: env() });
     expect(shown.code, shown.stderr).toBe(0);
     const rows = JSON.parse(shown.stdout) as Record<string, unknown>[];
     const onDuckDb = await queryDuckDb(path.join(project, 'target', 'dh_database.duckdb'), 'select * from dh_prod.segments_derived');
@@ -139,5 +142,12 @@ describe('the shipped project on Snowflake', () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => silent.close(() => r()));
     }
+  });
+
+  // Last: every statement the CLI sent above and the emulator ran parses with an independent grammar.
+  it('sent only statements that parse with sqlparser-rs’s Snowflake dialect', async () => {
+    const sent = emulator.statementLog.filter((e) => e.ok).map((e) => e.sql);
+    expect(sent.length).toBeGreaterThan(20);
+    expect(await snowflakeGrammarFailures(sent)).toEqual([]);
   });
 });

@@ -17,6 +17,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import { decodeName, NAME_MARK } from './strict.js';
 
 export interface RowType {
   name: string;
@@ -141,8 +142,8 @@ function columnCodec(name: string, type: DuckDBType): { rowtype: RowType; encode
   if (NESTED_TYPES.has(id)) {
     return { rowtype: rowType(name, 'variant'), encode: (_v, json) => JSON.stringify(json()) };
   }
-  // VARCHAR, UUID, INTERVAL, ENUM, ...: their text form.
-  return { rowtype: textColumn(name), encode: (v) => String(v) };
+  // VARCHAR, UUID, INTERVAL, ENUM, ...: their text form (names read from the catalog decoded).
+  return { rowtype: textColumn(name), encode: (v) => decodeName(String(v)) };
 }
 
 const PLAIN_LOWER_IDENTIFIER = /^[a-z_][a-z0-9_$]*$/;
@@ -153,6 +154,8 @@ const PLAIN_LOWER_IDENTIFIER = /^[a-z_][a-z0-9_$]*$/;
  * double quotes.
  */
 export function snowflakeColumnName(name: string, quotedNames: ReadonlySet<string>): string {
+  // A name stored with case marks was quoted: it keeps its case (see strict.ts).
+  if (name.includes(NAME_MARK)) return decodeName(name);
   return PLAIN_LOWER_IDENTIFIER.test(name) && !quotedNames.has(name) ? name.toUpperCase() : name;
 }
 

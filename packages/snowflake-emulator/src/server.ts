@@ -14,6 +14,9 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type Du
 import { copyInto } from './copy-into.js';
 import { encodeResult, fixedColumn, textColumn, type RowSet, type RowType } from './encode.js';
 import { StageStore, type StageSession } from './stages.js';
+import { RAISED_ERROR } from './sql-error.js';
+import { decodeName, encodeName, tryCastInputError } from './strict.js';
+import { SNOWFLAKE_FUNCTIONS } from './snowflake-functions.js';
 import {
   ARRAY_BINDS_TABLE,
   arrayInsertAsSelect,
@@ -267,17 +270,15 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 
   /** Actual DuckDB name of a database, matched case-insensitively. */
   async function findDatabase(name: string): Promise<string | undefined> {
-    const reader = await adminConn.runAndReadAll('SELECT database_name FROM duckdb_databases() WHERE lower(database_name) = lower($1) AND NOT internal', [
-      name,
-    ]);
+    const reader = await adminConn.runAndReadAll('SELECT database_name FROM duckdb_databases() WHERE database_name = $1 AND NOT internal', [encodeName(name)]);
     const found = reader.getRows()[0]?.[0];
     return typeof found === 'string' && found !== NO_DATABASE_CATALOG ? found : undefined;
   }
 
   async function findSchema(database: string, schema: string): Promise<string | undefined> {
-    const reader = await adminConn.runAndReadAll('SELECT schema_name FROM duckdb_schemas() WHERE database_name = $1 AND lower(schema_name) = lower($2)', [
+    const reader = await adminConn.runAndReadAll('SELECT schema_name FROM duckdb_schemas() WHERE database_name = $1 AND schema_name = $2', [
       database,
-      schema,
+      encodeName(schema),
     ]);
     const found = reader.getRows()[0]?.[0];
     return typeof found === 'string' ? found : undefined;
@@ -330,6 +331,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 
   /** Builds the Snowflake answer from the last DuckDB result of a statement. */
   function answerFrom(reader: DuckDBResultReader, changed: number, tr: Translation): Answer {
+    if (tr.statusAnswer) return statusAnswer(tr.status ?? 'Statement executed successfully.', tr.statementTypeId ?? STATEMENT_TYPE.ddl);
     const quoted = new Set(tr.quotedNames);
     switch (reader.statementType) {
       case 2: // INSERT
@@ -439,6 +441,16 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       }
     }
 
+    // Queries and DML run on a warehouse; DDL, SHOW, USE and constant SELECTs do not.
+    if (tr.needsWarehouse && !session.warehouse) {
+      throw sqlError('000606', '57P03', "No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command.");
+    }
+    // ERROR_ON_NONDETERMINISTIC_MERGE (default TRUE): one target row matched by two source rows.
+    if (tr.mergeCheck && !bindings && session.params.get('ERROR_ON_NONDETERMINISTIC_MERGE') !== false) {
+      const duplicates = (await session.conn.runAndReadAll(tr.mergeCheck)).getRows()[0]?.[0];
+      if (Number(duplicates) > 0) throw sqlError('100090', '42P18', 'Duplicate row detected during DML action');
+    }
+
     if (tr.stageCommand) {
       const ctx: StageSession = { id: session.id, ...(hasDatabase ? { database: session.database!, schema: session.schema! } : {}) };
       if (tr.stageCommand === 'put') return stages.put(ctx, tr.source);
@@ -459,7 +471,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
         if (schema !== undefined && !(await findSchema(found, schema))) {
           throw sqlError('002043', '02000', 'SQL compilation error:\nObject does not exist, or operation cannot be performed.');
         }
-        session.database = found;
+        session.database = decodeName(found);
         // USE DATABASE picks PUBLIC as Snowflake does.
         session.schema = schema ?? 'PUBLIC';
         await applyContext(session);
@@ -1023,8 +1035,20 @@ class RawBody {
 
 function toSnowflakeError(error: unknown): SnowflakeError {
   if (error instanceof SqlError) return error.sf;
-  if (error instanceof TranslationError) return { code: error.code, sqlState: error.sqlState, message: error.message };
-  const text = error instanceof Error ? error.message : String(error);
+  if (error instanceof TranslationError) return { code: error.code, sqlState: error.sqlState, message: decodeName(error.message) };
+  const text = decodeName(error instanceof Error ? error.message : String(error));
+  // The last match: a failed CHECK quotes its expression (with the marker text) before the error it raised.
+  const tryCast = tryCastInputError(text);
+  if (tryCast) return { code: tryCast.code, sqlState: tryCast.sqlState, message: tryCast.message };
+  const raised = [...text.matchAll(RAISED_ERROR)].at(-1);
+  if (raised) return { code: raised[1]!, sqlState: raised[2]!, message: raised[3]! };
+  // A value with more digits than NUMBER(p,s) takes (a string that is no number stays 100038).
+  const range =
+    /^Conversion Error: (?:Could not cast value (\S+) to DECIMAL|Casting value "([^"]*)" to type DECIMAL\(\d+,\d+\) failed: value is out of range)/.exec(text);
+  if (range) {
+    const value = range[1] ?? range[2] ?? '';
+    return { code: '100039', sqlState: '22003', message: `Numeric value '${value}' is out of range` };
+  }
   const firstLine = text.split('\n')[0]!;
   const compile = (detail: string): string => `SQL compilation error:\n${detail}`;
   const missing =
@@ -1035,8 +1059,10 @@ function toSnowflakeError(error: unknown): SnowflakeError {
     return { code: '002003', sqlState: '42S02', message: compile(`${label} '${missing[2]}' does not exist or not authorized.`) };
   }
   if (/does not exist/.test(firstLine) && /^Catalog Error/.test(firstLine) && /Function/.test(firstLine)) {
-    const name = /name (\w+)/.exec(firstLine)?.[1] ?? '';
-    return { code: '002140', sqlState: '42601', message: compile(`Unknown function ${name.toUpperCase()}`) };
+    const name = (/name (\w+)/.exec(firstLine)?.[1] ?? '').toUpperCase();
+    // A Snowflake function the emulator has no DuckDB counterpart for (unknown ones never get here).
+    if (SNOWFLAKE_FUNCTIONS.has(name)) return { code: '002000', sqlState: '0A000', message: `Unsupported feature 'function ${name}' (not emulated).` };
+    return { code: '002140', sqlState: '42601', message: compile(`Unknown function ${name}`) };
   }
   if (/already exists|already attached/.test(firstLine)) {
     const name = /"([^"]+)"/.exec(firstLine)?.[1] ?? '';

@@ -6,6 +6,26 @@
 // resolves names case-insensitively, so this only changes how new objects are
 // named (and hence what information_schema and result column names show).
 
+import { raiseSql, syntaxError, TranslationError } from './sql-error.js';
+import {
+  checkCastLengths,
+  checkCastOperatorLengths,
+  checkSnowflakeSql,
+  dateAddPart,
+  decodeNameSql,
+  encodeName,
+  mergeDuplicateQuery,
+  moveWithinGroup,
+  nameValuesColumns,
+  needsWarehouse,
+  quoteName,
+  rewriteAverages,
+  rewriteDivisions,
+  rewriteFunctionSemantics,
+  STRICT_SESSION_SQL,
+  wrapTryCastInputs,
+  type Wraps,
+} from './strict.js';
 import { isSignificant, quoteIdent, quoteString, splitStatements, SqlSyntaxError, tokenize, type Token } from './tokenizer.js';
 
 /** DuckDB catalog a session sits in when it has no usable current database. */
@@ -53,19 +73,16 @@ export interface Translation {
   quotedNames: string[];
   /** a file-staging command, run by stages.ts / copy-into.ts from `source` */
   stageCommand?: 'ddl' | 'put' | 'list' | 'remove' | 'copy';
+  /** answer with `status` even though the last DuckDB statement is DML (CTAS run as CREATE + INSERT) */
+  statusAnswer?: boolean;
+  /** needs a running warehouse (queries and DML); see strict.ts */
+  needsWarehouse?: boolean;
+  /** MERGE: DuckDB query counting target rows matched by more than one source row (ERROR_ON_NONDETERMINISTIC_MERGE) */
+  mergeCheck?: string;
 }
 
-export class TranslationError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly sqlState: string,
-  ) {
-    super(message);
-  }
-}
+export { TranslationError } from './sql-error.js';
 
-const syntaxError = (detail: string): TranslationError => new TranslationError(`SQL compilation error:\nsyntax error: ${detail}`, '001003', '42000');
 const unsupported = (what: string): TranslationError => new TranslationError(`Unsupported feature '${what}' (not emulated).`, '002000', '0A000');
 
 /** Splits Snowflake SQL into statements and translates each. */
@@ -145,7 +162,7 @@ class Statement {
   }
 }
 
-const sqlName = (parts: string[]): string => parts.map(quoteIdent).join('.');
+const sqlName = (parts: string[]): string => parts.map(quoteName).join('.');
 
 function base(stmt: Statement): Translation {
   return { source: stmt.source(), duckdb: [], atomic: false, quotedNames: [] };
@@ -154,6 +171,19 @@ function base(stmt: Statement): Translation {
 function translateStatement(tokens: Token[]): Translation {
   const stmt = new Statement(tokens);
   const first = stmt.word();
+  if (first !== 'PUT' && first !== 'GET' && first !== 'LIST' && first !== 'LS' && first !== 'REMOVE' && first !== 'RM' && first !== 'COPY') {
+    checkSnowflakeSql(tokens);
+  }
+  const translation = translateChecked(stmt, first);
+  if (needsWarehouse(tokens)) translation.needsWarehouse = true;
+  if (first === 'MERGE') {
+    const check = mergeDuplicateQuery(tokens);
+    if (check !== undefined) translation.mergeCheck = translate(check)[0]!.duckdb[0]!;
+  }
+  return translation;
+}
+
+function translateChecked(stmt: Statement, first: string | undefined): Translation {
   switch (first) {
     case 'ALTER':
       return translateAlter(stmt);
@@ -230,7 +260,7 @@ function translateAlter(stmt: Statement): Translation {
       if (!sameSchema && table.length === target.length) throw unsupported('RENAME TO another schema');
       return {
         ...base(stmt),
-        duckdb: [`ALTER TABLE ${ifExists ? 'IF EXISTS ' : ''}${sqlName(table)} RENAME TO ${quoteIdent(target.at(-1)!)}`],
+        duckdb: [`ALTER TABLE ${ifExists ? 'IF EXISTS ' : ''}${sqlName(table)} RENAME TO ${quoteName(target.at(-1)!)}`],
         status: 'Statement executed successfully.',
         statementTypeId: STATEMENT_TYPE.ddl,
       };
@@ -253,9 +283,9 @@ function translateSwap(stmt: Statement, a: string[], b: string[], ifExists: bool
   // b may be written unqualified while a is qualified: resolve it in a's schema.
   const bParts = b.length === 1 ? [...a.slice(0, -1), bName] : b;
   const renames = [
-    `ALTER TABLE ${sqlName(a)} RENAME TO ${quoteIdent(temp)}`,
-    `ALTER TABLE ${sqlName(bParts)} RENAME TO ${quoteIdent(aName)}`,
-    `ALTER TABLE ${sqlName(tempParts)} RENAME TO ${quoteIdent(bName)}`,
+    `ALTER TABLE ${sqlName(a)} RENAME TO ${quoteName(temp)}`,
+    `ALTER TABLE ${sqlName(bParts)} RENAME TO ${quoteName(aName)}`,
+    `ALTER TABLE ${sqlName(tempParts)} RENAME TO ${quoteName(bName)}`,
   ];
   // IF EXISTS on a swap only guards the first table.
   const duckdb = ifExists ? [`SELECT 1 FROM ${sqlName(a)} LIMIT 0`, ...renames] : renames;
@@ -306,14 +336,18 @@ function translateCreate(stmt: Statement): Translation {
     } else break;
   }
   const objectKind = stmt.word();
+  // DuckDB-only objects: Snowflake has no CREATE MACRO, TYPE or SECRET.
+  if (objectKind === 'MACRO' || objectKind === 'TYPE' || objectKind === 'SECRET') {
+    throw syntaxError(`line 1 at position ${stmt.source().toUpperCase().indexOf(objectKind)} unexpected '${stmt.sig[stmt.pos]!.text}'.`);
+  }
   stmt.pos++;
   const ifNotExists = stmt.accept('IF', 'NOT', 'EXISTS');
 
   if (objectKind === 'DATABASE') {
     const [db] = stmt.name();
     const statements = orReplace
-      ? [`DETACH DATABASE IF EXISTS ${quoteIdent(db!)}`, `ATTACH ':memory:' AS ${quoteIdent(db!)}`]
-      : [`ATTACH ${ifNotExists ? 'IF NOT EXISTS ' : ''}':memory:' AS ${quoteIdent(db!)}`];
+      ? [`DETACH DATABASE IF EXISTS ${quoteName(db!)}`, `ATTACH ':memory:' AS ${quoteName(db!)}`]
+      : [`ATTACH ${ifNotExists ? 'IF NOT EXISTS ' : ''}':memory:' AS ${quoteName(db!)}`];
     // Every Snowflake database starts with a PUBLIC schema.
     statements.push(`CREATE SCHEMA IF NOT EXISTS ${sqlName([db!, 'PUBLIC'])}`);
     return {
@@ -332,8 +366,10 @@ function translateCreate(stmt: Statement): Translation {
     throw unsupported(`CREATE ${objectKind}`);
   }
 
+  const nameAt = stmt.pos;
   const name = stmt.name();
-  const result = generic(stmt, { dropped, columnListAt: objectKind === 'TABLE' && stmt.isOp('(') ? stmt.pos : -1 });
+  const columnListAt = objectKind === 'TABLE' && stmt.isOp('(') ? stmt.pos : -1;
+  const result = withColumnsAsSelect(stmt, nameAt, columnListAt) ?? generic(stmt, { dropped, columnListAt });
   result.statementTypeId = STATEMENT_TYPE.ddl;
   if (objectKind === 'SCHEMA') {
     result.createTarget = { kind: 'SCHEMA', parts: name.length };
@@ -349,13 +385,37 @@ function translateCreate(stmt: Statement): Translation {
   return result;
 }
 
+/**
+ * `CREATE TABLE t (a VARCHAR(5), …) AS SELECT …`: the columns as declared (lengths enforced), then
+ * the rows, in one transaction. DuckDB has no CTAS with a column list.
+ */
+function withColumnsAsSelect(stmt: Statement, nameAt: number, columnListAt: number): Translation | undefined {
+  if (columnListAt < 0) return undefined;
+  const { sig, tokens } = stmt;
+  let close = columnListAt;
+  for (let depth = 0; close < sig.length; close++) {
+    if (sig[close]!.text === '(') depth++;
+    else if (sig[close]!.text === ')' && --depth === 0) break;
+  }
+  if (sig[close + 1]?.kind !== 'word' || sig[close + 1]!.text.toUpperCase() !== 'AS') return undefined;
+  const text = (from: number, to: number): string =>
+    tokens
+      .slice(from, to)
+      .map((t) => t.text)
+      .join('');
+  const at = (k: number): number => tokens.indexOf(sig[k]!);
+  const create = translate(text(0, at(close) + 1))[0]!;
+  const insert = translate(`INSERT INTO ${text(at(nameAt), at(columnListAt))} ${text(at(close + 1) + 1, tokens.length)}`)[0]!;
+  return { ...create, source: stmt.source(), duckdb: [...create.duckdb, ...insert.duckdb], atomic: true, statusAnswer: true };
+}
+
 function translateDropDatabase(stmt: Statement): Translation {
   stmt.accept('DROP', 'DATABASE');
   const ifExists = stmt.accept('IF', 'EXISTS');
   const [db] = stmt.name();
   return {
     ...base(stmt),
-    duckdb: [`DETACH DATABASE ${ifExists ? 'IF EXISTS ' : ''}${quoteIdent(db!)}`],
+    duckdb: [`DETACH DATABASE ${ifExists ? 'IF EXISTS ' : ''}${quoteName(db!)}`],
     status: `${db} successfully dropped.`,
     statementTypeId: STATEMENT_TYPE.ddl,
   };
@@ -393,7 +453,7 @@ function parseShowTail(stmt: Statement): { like?: string; scope: Scope } {
   return { like, scope };
 }
 
-const literalOr = (value: string | undefined, fallback: string): string => (value === undefined || value === '' ? fallback : quoteString(value));
+const literalOr = (value: string | undefined, fallback: string): string => (value === undefined || value === '' ? fallback : quoteString(encodeName(value)));
 
 const internalCatalogList = INTERNAL_CATALOGS.map(quoteString).join(', ');
 
@@ -411,7 +471,7 @@ function translateShow(stmt: Statement): Translation {
   const what = stmt.word();
   stmt.pos++;
   const { like, scope } = parseShowTail(stmt);
-  const likeFilter = (column: string): string => (like === undefined ? '' : ` AND ${column} ILIKE ${quoteString(like)}`);
+  const likeFilter = (column: string): string => (like === undefined ? '' : ` AND ${decodeNameSql(column)} ILIKE ${quoteString(like)}`);
   let sql: string;
   switch (what) {
     case 'DATABASES':
@@ -491,6 +551,12 @@ const snowflakeDataTypeMacro = `CREATE OR REPLACE TEMP MACRO SF_DATA_TYPE(data_t
   WHEN data_type = 'BLOB' THEN 'BINARY'
   ELSE 'VARIANT' END`;
 
+/** A text column's declared length: from the CHECK that enforces VARCHAR(n) (see varcharLengthCheck), else Snowflake's default. */
+const varcharLengthSql = `coalesce((SELECT max(CAST(regexp_extract(K.expression, 'length\\(.*\\) > (\\d+)\\)', 1) AS BIGINT))
+  FROM duckdb_constraints() K WHERE K.database_name = C.database_name AND K.schema_name = C.schema_name AND K.table_name = C.table_name
+  AND K.constraint_type = 'CHECK' AND list_contains(K.constraint_column_names, C.column_name)
+  AND K.expression LIKE '%is too long and would be truncated%'), 16777216)`;
+
 const isDecimalSql = `data_type LIKE 'DECIMAL%'`;
 const numericPrecisionSql = `CASE WHEN ${isDecimalSql} THEN numeric_precision WHEN (${snowflakeDataTypeSql}) = 'NUMBER' THEN 38 END`;
 const numericScaleSql = `CASE WHEN ${isDecimalSql} THEN numeric_scale WHEN (${snowflakeDataTypeSql}) = 'NUMBER' THEN 0 END`;
@@ -500,11 +566,11 @@ function translateDescribe(stmt: Statement): Translation {
   stmt.accept('TABLE') || stmt.accept('VIEW');
   const name = stmt.name();
   const table = name.at(-1)!;
-  const schema = name.length >= 2 ? quoteString(name.at(-2)!) : 'current_schema()';
-  const database = name.length >= 3 ? quoteString(name.at(-3)!) : 'current_database()';
+  const schema = name.length >= 2 ? quoteString(encodeName(name.at(-2)!)) : 'current_schema()';
+  const database = name.length >= 3 ? quoteString(encodeName(name.at(-3)!)) : 'current_database()';
   const typeText = `CASE (${snowflakeDataTypeSql})
     WHEN 'NUMBER' THEN 'NUMBER(' || (${numericPrecisionSql}) || ',' || (${numericScaleSql}) || ')'
-    WHEN 'TEXT' THEN 'VARCHAR(16777216)'
+    WHEN 'TEXT' THEN 'VARCHAR(' || ${varcharLengthSql} || ')'
     WHEN 'TIMESTAMP_NTZ' THEN 'TIMESTAMP_NTZ(9)'
     WHEN 'TIMESTAMP_LTZ' THEN 'TIMESTAMP_LTZ(9)'
     WHEN 'TIME' THEN 'TIME(9)'
@@ -513,7 +579,7 @@ function translateDescribe(stmt: Statement): Translation {
     `SELECT column_name AS "name", ${typeText} AS "type", 'COLUMN' AS "kind", ` +
     `CASE WHEN is_nullable THEN 'Y' ELSE 'N' END AS "null?", column_default AS "default", ` +
     `'N' AS "primary key", 'N' AS "unique key", NULL AS "check", NULL AS "expression", comment AS "comment", NULL AS "policy name" ` +
-    `FROM duckdb_columns() WHERE database_name = ${database} AND schema_name = ${schema} AND table_name = ${quoteString(table)} ` +
+    `FROM duckdb_columns() C WHERE database_name = ${database} AND schema_name = ${schema} AND table_name = ${quoteString(encodeName(table))} ` +
     `ORDER BY column_index`;
   // Probe first so a missing table fails as it does in Snowflake.
   return {
@@ -536,6 +602,13 @@ interface GenericOptions {
 
 /** Functions whose first argument is a bare date part in Snowflake. */
 const DATE_PART_FUNCTIONS = new Set(['DATEADD', 'DATEDIFF', 'TIMEADD', 'TIMEDIFF', 'TIMESTAMPADD', 'TIMESTAMPDIFF', 'DATE_TRUNC', 'DATE_PART']);
+
+/** String types whose length Snowflake enforces; CHAR without a length is CHAR(1). */
+const LENGTH_TYPES = new Set(['VARCHAR', 'STRING', 'TEXT', 'CHAR', 'CHARACTER', 'NCHAR', 'NVARCHAR', 'NVARCHAR2']);
+
+/** CHECK expression refusing a string longer than a VARCHAR(n) column takes (error 100074). */
+const varcharLengthCheck = (column: string, length: number): string =>
+  `CASE WHEN length(${column}) > ${length} THEN ${raiseSql('100074', '22000', `'String ''' || ${column} || ''' is too long and would be truncated'`)} ELSE TRUE END`;
 
 /** Spellings of the week date part. */
 const WEEK_PARTS = new Set(['WEEK', 'W', 'WK', 'WEEKOFYEAR', 'WOY', 'WY', 'WEEKS']);
@@ -643,6 +716,15 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
 
   const typePositions = findTypePositions(sig, options.columnListAt ?? -1, wordAt(0) === 'ALTER');
   const isCreate = wordAt(0) === 'CREATE';
+  const wraps: Wraps = { before: new Map(), after: new Map(), replace: out };
+  wrapTryCastInputs(sig, wraps);
+  rewriteDivisions(sig, wraps);
+  rewriteAverages(sig, wraps);
+  rewriteFunctionSemantics(sig, wraps);
+  nameValuesColumns(sig, wraps);
+  moveWithinGroup(sig, wraps);
+  checkCastLengths(sig, wraps);
+  checkCastOperatorLengths(sig, wraps);
 
   for (let k = 0; k < sig.length; k++) {
     const t = sig[k]!;
@@ -650,6 +732,20 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
     if (word === undefined) continue;
 
     const rewrite = TYPE_REWRITES[word];
+    const column = typePositions.get(k);
+    if (column !== undefined && column >= 0 && LENGTH_TYPES.has(word)) {
+      // VARCHAR(n) and friends: Snowflake refuses a longer string on INSERT, UPDATE, MERGE and COPY.
+      const hasArgs = opAt(k + 1, '(') && sig[k + 2]?.kind === 'number';
+      const length = hasArgs ? Number(sig[k + 2]!.text) : word === 'CHAR' || word === 'CHARACTER' || word === 'NCHAR' ? 1 : undefined;
+      if (length !== undefined) {
+        const end = hasArgs ? closingParen(k + 1) : k;
+        for (let j = k + 1; j <= end; j++) drop(sig[j]);
+        const name = sig[column]!;
+        const col = name.kind === 'quoted' ? quoteName(name.value ?? '') : quoteName(name.text.toUpperCase());
+        out.set(t, `VARCHAR CHECK (${varcharLengthCheck(col, length)})`);
+        continue;
+      }
+    }
     if (typePositions.has(k) && rewrite) {
       const hasArgs = opAt(k + 1, '(');
       if (hasArgs && rewrite.dropArgs) {
@@ -660,9 +756,18 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
       continue;
     }
 
-    if (DATE_PART_FUNCTIONS.has(word) && opAt(k + 1, '(') && sig[k + 2]?.kind === 'word' && opAt(k + 3, ',')) {
-      const part = sig[k + 2]!;
-      out.set(part, quoteString(part.text.toLowerCase()));
+    const partToken = sig[k + 2];
+    if (DATE_PART_FUNCTIONS.has(word) && opAt(k + 1, '(') && (partToken?.kind === 'word' || partToken?.kind === 'string') && opAt(k + 3, ',')) {
+      const part = partToken;
+      const partName = part.kind === 'string' ? (part.value ?? '') : part.text;
+      out.set(part, quoteString(partName.toLowerCase()));
+      const add = word === 'DATEADD' || word === 'TIMEADD' || word === 'TIMESTAMPADD' ? dateAddPart(partName) : undefined;
+      if (add) {
+        out.set(t, add.macro);
+        out.set(part, quoteString(add.part));
+        continue;
+      }
+      if (word === 'DATE_TRUNC') out.set(t, 'SF_DATE_TRUNC');
       // Snowflake counts week boundaries crossed (weeks start on Monday); DuckDB counts whole 7-day spans.
       if ((word === 'DATEDIFF' || word === 'TIMESTAMPDIFF') && WEEK_PARTS.has(part.text.toUpperCase())) out.set(t, 'SF_DATEDIFF_WEEK');
       continue;
@@ -688,7 +793,7 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
       let db = 'current_database()';
       if (hasDb) {
         const dbToken = sig[k - 2]!;
-        db = quoteString(dbToken.kind === 'quoted' ? (dbToken.value ?? '') : dbToken.text.toUpperCase());
+        db = quoteString(encodeName(dbToken.kind === 'quoted' ? (dbToken.value ?? '') : dbToken.text.toUpperCase()));
         drop(dbToken);
         drop(sig[k - 1]);
       }
@@ -703,7 +808,11 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
 
   const quotedNames = new Set<string>();
   const sql = tokens
-    .map((t) => {
+    .map((t) => (wraps.before.get(t) ?? '') + tokenText(t) + (wraps.after.get(t) ?? ''))
+    .join('')
+    .trim();
+  function tokenText(t: Token): string {
+    {
       const replaced = out.get(t);
       if (replaced !== undefined) return replaced;
       switch (t.kind) {
@@ -713,7 +822,7 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
           return quoteString(t.value ?? '');
         case 'quoted':
           quotedNames.add(t.value ?? '');
-          return quoteIdent(t.value ?? '');
+          return quoteName(t.value ?? '');
         case 'comment':
           return t.text.startsWith('//') ? `--${t.text.slice(2)}` : t.text;
         case 'param':
@@ -721,9 +830,8 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
         default:
           return t.text;
       }
-    })
-    .join('')
-    .trim();
+    }
+  }
   return { ...base(stmt), duckdb: [sql], quotedNames: [...quotedNames] };
 }
 
@@ -732,8 +840,9 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
  * '::', after AS inside CAST(...), after a column name in CREATE TABLE's column
  * list, and after ADD COLUMN name / TYPE in ALTER TABLE.
  */
-function findTypePositions(sig: Token[], columnListAt: number, isAlter: boolean): Set<number> {
-  const positions = new Set<number>();
+function findTypePositions(sig: Token[], columnListAt: number, isAlter: boolean): Map<number, number> {
+  // type index -> index of the column it defines in CREATE TABLE's column list, or -1
+  const positions = new Map<number, number>();
   const stack: Array<'cast' | 'columns' | 'other'> = [];
   const word = (k: number): string | undefined => (sig[k]?.kind === 'word' ? sig[k]!.text.toUpperCase() : undefined);
   const isOp = (k: number, text: string): boolean => sig[k]?.kind === 'op' && sig[k]!.text === text;
@@ -749,16 +858,16 @@ function findTypePositions(sig: Token[], columnListAt: number, isAlter: boolean)
       stack.pop();
       continue;
     }
-    if (isOp(k, '::')) positions.add(k + 1);
-    else if (word(k) === 'AS' && stack.at(-1) === 'cast') positions.add(k + 1);
+    if (isOp(k, '::')) positions.set(k + 1, -1);
+    else if (word(k) === 'AS' && stack.at(-1) === 'cast') positions.set(k + 1, -1);
     else if (stack.at(-1) === 'columns' && isName(k) && (isOp(k - 1, ',') || k - 1 === columnListAt)) {
-      positions.add(k + 1);
-    } else if (isAlter && word(k) === 'TYPE') positions.add(k + 1);
+      positions.set(k + 1, k);
+    } else if (isAlter && word(k) === 'TYPE') positions.set(k + 1, -1);
     else if (isAlter && word(k) === 'ADD') {
       let j = k + 1;
       if (word(j) === 'COLUMN') j++;
       if (word(j) === 'IF' && word(j + 1) === 'NOT' && word(j + 2) === 'EXISTS') j += 3;
-      if (isName(j)) positions.add(j + 1);
+      if (isName(j)) positions.set(j + 1, -1);
     }
   }
   return positions;
@@ -773,50 +882,58 @@ export const DEFAULT_TIMEZONE = 'America/Los_Angeles';
 export const SESSION_SETUP_SQL: string[] = [
   `SET TimeZone = '${DEFAULT_TIMEZONE}'`,
   snowflakeDataTypeMacro,
+  `CREATE OR REPLACE TEMP MACRO SF_NAME(name) AS ${decodeNameSql('name')}`,
+  ...STRICT_SESSION_SQL,
   `CREATE OR REPLACE TEMP MACRO IFF(condition, if_true, if_false) AS CASE WHEN condition THEN if_true ELSE if_false END`,
   `CREATE OR REPLACE TEMP MACRO NVL(value, fallback) AS COALESCE(value, fallback)`,
   `CREATE OR REPLACE TEMP MACRO NVL2(value, if_not_null, if_null) AS CASE WHEN value IS NOT NULL THEN if_not_null ELSE if_null END`,
   `CREATE OR REPLACE TEMP MACRO ZEROIFNULL(value) AS COALESCE(value, 0)`,
-  `CREATE OR REPLACE TEMP MACRO DIV0(dividend, divisor) AS CASE WHEN divisor = 0 THEN 0 ELSE dividend / divisor END`,
+  `CREATE OR REPLACE TEMP MACRO DIV0(dividend, divisor) AS CASE WHEN divisor = 0 THEN 0 ELSE SF_DIV(dividend, divisor) END`,
+  `CREATE OR REPLACE TEMP MACRO DIV0NULL(dividend, divisor) AS CASE WHEN divisor = 0 OR divisor IS NULL THEN 0 ELSE SF_DIV(dividend, divisor) END`,
   `CREATE OR REPLACE TEMP MACRO TO_TIMESTAMP_NTZ(value) AS CAST(value AS TIMESTAMP)`,
   `CREATE OR REPLACE TEMP MACRO TO_NUMBER(value) AS CAST(value AS DECIMAL(38,0))`,
   `CREATE OR REPLACE TEMP MACRO TRY_TO_NUMBER(value) AS TRY_CAST(value AS DECIMAL(38,0))`,
   `CREATE OR REPLACE TEMP MACRO TO_VARCHAR(value) AS CAST(value AS VARCHAR)`,
+  `CREATE OR REPLACE TEMP MACRO TO_CHAR(value) AS CAST(value AS VARCHAR)`,
   `CREATE OR REPLACE TEMP MACRO PARSE_JSON(text) AS CAST(text AS JSON)`,
   `CREATE OR REPLACE TEMP MACRO TRY_PARSE_JSON(text) AS TRY_CAST(text AS JSON)`,
   `CREATE OR REPLACE TEMP MACRO DATEADD(part, amount, value) AS value + CAST(amount || ' ' || part AS INTERVAL)`,
   `CREATE OR REPLACE TEMP MACRO TIMESTAMPADD(part, amount, value) AS value + CAST(amount || ' ' || part AS INTERVAL)`,
   `CREATE OR REPLACE TEMP MACRO SF_DATEDIFF_WEEK(part, a, b) AS datediff('week', date_trunc('week', a), date_trunc('week', b))`,
   // The two-argument form: the instant as wall-clock time in that zone (a TIMESTAMP_TZ in Snowflake).
-  `CREATE OR REPLACE TEMP MACRO CONVERT_TIMEZONE(target_tz, value) AS timezone(target_tz, value)`,
+  `CREATE OR REPLACE TEMP MACRO CONVERT_TIMEZONE(target_tz, value) AS timezone(target_tz, value),
+     (source_tz, target_tz, value) AS timezone(target_tz, timezone(source_tz, CAST(value AS TIMESTAMP)))`,
+  `CREATE OR REPLACE TEMP MACRO TO_DATE(value) AS CAST(value AS DATE)`,
+  `CREATE OR REPLACE TEMP MACRO BOOLOR_AGG(value) AS bool_or(CAST(value AS BOOLEAN))`,
+  `CREATE OR REPLACE TEMP MACRO BOOLAND_AGG(value) AS bool_and(CAST(value AS BOOLEAN))`,
   `CREATE OR REPLACE TEMP MACRO SYSDATE() AS CAST(timezone('UTC', current_timestamp) AS TIMESTAMP)`,
   `CREATE OR REPLACE TEMP MACRO GETDATE() AS current_timestamp`,
   `CREATE OR REPLACE TEMP MACRO SF_INFORMATION_SCHEMA_TABLES(db) AS TABLE
-    SELECT database_name AS TABLE_CATALOG, schema_name AS TABLE_SCHEMA, table_name AS TABLE_NAME,
+    SELECT SF_NAME(database_name) AS TABLE_CATALOG, SF_NAME(schema_name) AS TABLE_SCHEMA, SF_NAME(table_name) AS TABLE_NAME,
       'EMULATOR' AS TABLE_OWNER, 'BASE TABLE' AS TABLE_TYPE, 'NO' AS IS_TRANSIENT,
       estimated_size::BIGINT AS ROW_COUNT, NULL::BIGINT AS BYTES, comment AS COMMENT
     FROM duckdb_tables() WHERE database_name = db AND schema_name <> 'main'
     UNION ALL
-    SELECT database_name, schema_name, view_name, 'EMULATOR', 'VIEW', 'NO', NULL, NULL, comment
+    SELECT SF_NAME(database_name), SF_NAME(schema_name), SF_NAME(view_name), 'EMULATOR', 'VIEW', 'NO', NULL, NULL, comment
     FROM duckdb_views() WHERE database_name = db AND NOT internal AND schema_name <> 'main'`,
   `CREATE OR REPLACE TEMP MACRO SF_INFORMATION_SCHEMA_VIEWS(db) AS TABLE
-    SELECT database_name AS TABLE_CATALOG, schema_name AS TABLE_SCHEMA, view_name AS TABLE_NAME,
+    SELECT SF_NAME(database_name) AS TABLE_CATALOG, SF_NAME(schema_name) AS TABLE_SCHEMA, SF_NAME(view_name) AS TABLE_NAME,
       'EMULATOR' AS TABLE_OWNER, sql AS VIEW_DEFINITION, comment AS COMMENT
     FROM duckdb_views() WHERE database_name = db AND NOT internal AND schema_name <> 'main'`,
   `CREATE OR REPLACE TEMP MACRO SF_INFORMATION_SCHEMA_SCHEMATA(db) AS TABLE
-    SELECT database_name AS CATALOG_NAME, ${schemaNameSql} AS SCHEMA_NAME, 'EMULATOR' AS SCHEMA_OWNER,
+    SELECT SF_NAME(database_name) AS CATALOG_NAME, SF_NAME(${schemaNameSql}) AS SCHEMA_NAME, 'EMULATOR' AS SCHEMA_OWNER,
       'NO' AS IS_TRANSIENT, comment AS COMMENT
     FROM duckdb_schemas() WHERE database_name = db AND schema_name NOT IN ('main', 'pg_catalog')`,
   `CREATE OR REPLACE TEMP MACRO SF_INFORMATION_SCHEMA_COLUMNS(db) AS TABLE
-    SELECT database_name AS TABLE_CATALOG, schema_name AS TABLE_SCHEMA, table_name AS TABLE_NAME,
-      column_name AS COLUMN_NAME, column_index AS ORDINAL_POSITION, column_default AS COLUMN_DEFAULT,
+    SELECT SF_NAME(database_name) AS TABLE_CATALOG, SF_NAME(schema_name) AS TABLE_SCHEMA, SF_NAME(table_name) AS TABLE_NAME,
+      SF_NAME(column_name) AS COLUMN_NAME, column_index AS ORDINAL_POSITION, column_default AS COLUMN_DEFAULT,
       CASE WHEN is_nullable THEN 'YES' ELSE 'NO' END AS IS_NULLABLE,
       ${snowflakeDataTypeSql} AS DATA_TYPE,
-      CASE WHEN data_type = 'VARCHAR' THEN 16777216 END AS CHARACTER_MAXIMUM_LENGTH,
+      CASE WHEN data_type = 'VARCHAR' THEN ${varcharLengthSql} END AS CHARACTER_MAXIMUM_LENGTH,
       ${numericPrecisionSql} AS NUMERIC_PRECISION,
       ${numericScaleSql} AS NUMERIC_SCALE,
       comment AS COMMENT
-    FROM duckdb_columns() WHERE database_name = db AND schema_name <> 'main'`,
+    FROM duckdb_columns() C WHERE database_name = db AND schema_name <> 'main'`,
 ];
 
 /** Where an array-bound INSERT's rows are staged (see `arrayInsertAsSelect`). */
@@ -867,5 +984,5 @@ export function arrayInsertAsSelect(sql: string, params: number): string | undef
     .slice(0, values)
     .map((t) => t.text)
     .join('');
-  return `${head}SELECT ${columns} FROM "temp"."main".${quoteIdent(ARRAY_BINDS_TABLE)}`;
+  return `${head}SELECT ${columns} FROM TEMP.MAIN.${quoteIdent(ARRAY_BINDS_TABLE)}`;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodeName } from '../src/strict.js';
 import { arrayInsertAsSelect, translate, TranslationError, type Translation } from '../src/translate.js';
 
 function one(sql: string): Translation {
@@ -32,10 +33,10 @@ describe('translate: DDL', () => {
       ),
     ).toBe(
       'CREATE TABLE T (ID DECIMAL(38,0) NOT NULL, AMT DECIMAL(38,0), F DOUBLE, G DOUBLE, H DOUBLE PRECISION, ' +
-        'TS TIMESTAMP, L TIMESTAMPTZ, Z TIMESTAMPTZ, V JSON, O JSON, S VARCHAR, "Mixed" VARCHAR, B BLOB)',
+        `TS TIMESTAMP, L TIMESTAMPTZ, Z TIMESTAMPTZ, V JSON, O JSON, S VARCHAR, "${encodeName('Mixed')}" VARCHAR, B BLOB)`,
     );
     expect(duck('select x::number(10,2), cast(y as timestamp_ltz), try_cast(z as float) from t')).toBe(
-      'SELECT X::DECIMAL(10,2), CAST(Y AS TIMESTAMPTZ), TRY_CAST(Z AS DOUBLE) FROM T',
+      'SELECT X::DECIMAL(10,2), CAST(Y AS TIMESTAMPTZ), TRY_CAST(SF_TRY_CAST_INPUT(Z) AS DOUBLE) FROM T',
     );
     expect(duck('alter table t add column n number(5,1)')).toBe('ALTER TABLE T ADD COLUMN N DECIMAL(5,1)');
   });
@@ -101,9 +102,9 @@ describe('translate: expressions', () => {
     expect(duck('select a::int from t')).toBe('SELECT A::BIGINT FROM T');
   });
 
-  it('quotes bare date parts', () => {
-    expect(duck('select datediff(day, a, b), dateadd(month, 1, d), date_trunc(week, d) from t')).toBe(
-      "SELECT DATEDIFF('day', A, B), DATEADD('month', 1, D), DATE_TRUNC('week', D) FROM T",
+  it('quotes bare date parts; DATEADD and DATE_TRUNC keep a DATE a DATE', () => {
+    expect(duck('select datediff(day, a, b), dateadd(month, 1, d), date_trunc(week, d), dateadd(hrs, 1, d) from t')).toBe(
+      "SELECT DATEDIFF('day', A, B), SF_DATEADD_DATE_PART('month', 1, D), SF_DATE_TRUNC('week', D), SF_DATEADD_TIME_PART('hour', 1, D) FROM T",
     );
     expect(duck("select datediff('day', a, b)")).toBe("SELECT DATEDIFF('day', A, B)");
   });
@@ -117,7 +118,7 @@ describe('translate: expressions', () => {
       "SELECT TABLE_NAME FROM SF_INFORMATION_SCHEMA_TABLES('ANALYTICS') AS TABLES WHERE TABLE_SCHEMA = 'PUBLIC'",
     );
     expect(duck('select * from information_schema.columns c')).toBe('SELECT * FROM SF_INFORMATION_SCHEMA_COLUMNS(current_database()) C');
-    expect(duck('select * from "raw".information_schema.schemata')).toBe("SELECT * FROM SF_INFORMATION_SCHEMA_SCHEMATA('raw') AS SCHEMATA");
+    expect(duck('select * from "raw".information_schema.schemata')).toBe(`SELECT * FROM SF_INFORMATION_SCHEMA_SCHEMATA('${encodeName('raw')}') AS SCHEMATA`);
   });
 });
 
@@ -130,7 +131,7 @@ describe('translate: literals and comments are never rewritten', () => {
     const result = translate(sql);
     expect(result).toHaveLength(1);
     expect(result[0]!.duckdb[0]).toBe(
-      'SELECT \'create or replace transient table x; alter table a swap with b :1 ? datediff(day, a, b)\' AS "number" ' +
+      `SELECT 'create or replace transient table x; alter table a swap with b :1 ? datediff(day, a, b)' AS "${encodeName('number')}" ` +
         '-- alter session set x = 1; number(3)\n' +
         "FROM T /* timestamp_ntz ; */ WHERE S = 'use warehouse w'",
     );
@@ -155,7 +156,7 @@ describe('translate: statements', () => {
   it('answers SHOW from the catalog with lower-case column names', () => {
     const t = one("show tables like 'FOO%' in schema analytics.public");
     expect(t.duckdb[0]).toContain("database_name = 'ANALYTICS' AND schema_name = 'PUBLIC'");
-    expect(t.duckdb[0]).toContain("name ILIKE 'FOO%'");
+    expect(t.duckdb[0]).toContain("replace(name, chr(57344), '') ILIKE 'FOO%'");
     expect(t.quotedNames).toContain('name');
   });
 
@@ -176,14 +177,76 @@ describe('translate: statements', () => {
 describe('arrayInsertAsSelect', () => {
   it('reads an array-bound INSERT … VALUES tuple from the staging table', () => {
     expect(arrayInsertAsSelect('insert into db.s.t (a, b) values (?, cast(? as int))', 2)).toBe(
-      'insert into db.s.t (a, b) SELECT "B1", cast("B2" as int) FROM "temp"."main"."__EMULATOR_ARRAY_BINDS"',
+      'insert into db.s.t (a, b) SELECT "B1", cast("B2" as int) FROM TEMP.MAIN."__EMULATOR_ARRAY_BINDS"',
     );
-    expect(arrayInsertAsSelect('insert into t values (:2, :1)', 2)).toBe('insert into t SELECT "B2", "B1" FROM "temp"."main"."__EMULATOR_ARRAY_BINDS"');
+    expect(arrayInsertAsSelect('insert into t values (:2, :1)', 2)).toBe('insert into t SELECT "B2", "B1" FROM TEMP.MAIN."__EMULATOR_ARRAY_BINDS"');
   });
 
   it('leaves other statements alone', () => {
     expect(arrayInsertAsSelect('update t set a = ?', 1)).toBeUndefined();
     expect(arrayInsertAsSelect('insert into t select ? from u', 1)).toBeUndefined();
     expect(arrayInsertAsSelect("insert into t values (?, '?')", 2)).toBeUndefined();
+  });
+});
+
+describe('translate: strict checks', () => {
+  const code = (sql: string): string | undefined => {
+    try {
+      translate(sql);
+      return undefined;
+    } catch (error) {
+      return (error as TranslationError).code;
+    }
+  };
+
+  it('takes names followed by parentheses that are not function calls', () => {
+    for (const sql of [
+      'with c (a) as (select 1) select * from c',
+      'with b as (select 1), c (a) as (select 2) select * from c',
+      'select * from (values (1, 2)) v(a, b)',
+      'select * from (values (1)) as v (a)',
+      'insert into t (a, b) values (1, 2)',
+      'insert into db.s.t(a) select 1',
+      'create table if not exists t (a int, b varchar(3))',
+      'create view v (a) as select 1',
+      'select * from t, lateral flatten(input => t.v) f',
+      'select * from table(generator(rowcount => 3))',
+      'select my_db.s.my_udf(1)',
+      'select count(*) from t where a in (1, 2) and exists (select 1)',
+      'merge into t using s on t.a = s.a when not matched then insert (a) values (s.a)',
+      "select listagg(a, ',') within group (order by a) from t",
+      'select * exclude (a) from t',
+    ]) {
+      expect(code(sql), sql).toBeUndefined();
+    }
+  });
+
+  it('refuses calls of functions Snowflake lacks and DuckDB-only syntax', () => {
+    expect(code('select list_value(1)')).toBe('002140');
+    expect(code('select a, struct_pack(x := 1) from t')).toBe('002140');
+    expect(code("select * from read_csv('x.csv')")).toBe('002140');
+    expect(code('select x from t where columns(*) > 1')).toBe('002140');
+    expect(code('select iff(a := 1, 2, 3)')).toBe('001003');
+    expect(code('select * from a anti join b using (x)')).toBe('001003');
+    expect(code('insert or replace into t values (1)')).toBe('001003');
+    expect(code('create macro m(a) as a')).toBe('001003');
+  });
+
+  it('wraps divisions whole-term, left to right', () => {
+    expect(duck('select a * b / c / 2, abs(x) / (y + 1), -d / e::number(10,2), sum(v) over (partition by k) / 2 from t')).toBe(
+      'SELECT SF_DIV(SF_DIV(A * B , C) , 2), SF_DIV(ABS(X) , (Y + 1)), -SF_DIV(D , E::DECIMAL(10,2)), SF_DIV(SUM(V) OVER (PARTITION BY K) , 2) FROM T',
+    );
+  });
+
+  it('checks MERGE duplicates only for the rows a WHEN MATCHED clause acts on', () => {
+    const t = one('merge into t using s on t.a = s.a when matched and s.op = 1 then delete when not matched then insert (a) values (s.a)');
+    expect(t.mergeCheck).toContain('WHERE (S.OP = 1) GROUP BY T.ROWID HAVING COUNT(*) > 1');
+    expect(one('merge into t using s on t.a = s.a when not matched then insert (a) values (s.a)').mergeCheck).toBeUndefined();
+  });
+
+  it('checks the length of casts to VARCHAR(n)', () => {
+    expect(duck('select cast(a as varchar(3)), b::varchar(2), try_cast(c as char(1)) from t')).toBe(
+      'SELECT SF_CAST_VARCHAR(CAST(A AS VARCHAR), 3), SF_CAST_VARCHAR(B::VARCHAR, 2), SF_TRY_CAST_VARCHAR(TRY_CAST(SF_TRY_CAST_INPUT(C) AS VARCHAR), 1) FROM T',
+    );
   });
 });

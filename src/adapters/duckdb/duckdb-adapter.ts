@@ -117,7 +117,7 @@ export class DuckDbAdapter implements Adapter {
   constructor(
     private readonly target: DuckDbTarget,
     private readonly database: string,
-    projectDir: string,
+    private readonly projectDir: string,
   ) {
     const p = target.path ?? ':memory:';
     this.file = p === ':memory:' ? p : path.resolve(projectDir, p);
@@ -149,6 +149,13 @@ export class DuckDbAdapter implements Adapter {
       for (const ext of this.target.extensions) await boot.run(`load ${duckDbDialect.quoteIdentifier(ext)}`);
       const fileLiteral = duckDbDialect.stringLiteral(this.file);
       await boot.run(`attach if not exists ${fileLiteral} as ${duckDbDialect.quoteIdentifier(this.database)}`);
+      for (const a of this.target.attach) {
+        const file = path.resolve(this.projectDir, a.path);
+        const alias = a.alias ?? path.basename(file).replace(/\.[^.]*$/, '');
+        await boot.run(
+          `attach if not exists ${duckDbDialect.stringLiteral(file)} as ${duckDbDialect.quoteIdentifier(alias)}${a.read_only ? ' (read_only)' : ''}`,
+        );
+      }
       boot.closeSync();
     } catch (e) {
       this.instance?.closeSync();

@@ -386,13 +386,13 @@ export class SnowflakeAdapter implements Adapter {
     } catch (e) {
       await conn.destroy();
       if (e instanceof ProjectError) throw e;
-      throw new ProjectError(
-        'connection',
-        redact(`cannot take the build lock in ${this.database}.${this.target.schema}: ${e instanceof Error ? e.message : String(e)}`),
-        {
-          hint: 'the user needs the right to create and update a table in that schema',
-        },
-      );
+      const message = e instanceof Error ? e.message : String(e);
+      throw new ProjectError('connection', redact(`cannot take the build lock in ${this.database}.${this.target.schema}: ${message}`), {
+        // 000606: the session has no warehouse (none in the target and no DEFAULT_WAREHOUSE for the user).
+        hint: message.includes('(000606,')
+          ? 'set warehouse: in the target (SNOWFLAKE_WAREHOUSE in the shipped profile), or give the user a DEFAULT_WAREHOUSE'
+          : 'the user needs the right to create and update a table in that schema',
+      });
     }
     this.lock = { lock, conn };
   }

@@ -11,7 +11,8 @@ export function registerDebug(program: Command, { reporter }: CliContext): void 
     const project = loadProject({ projectDir: opts.projectDir, vars: opts.vars });
     reporter.print(`project: ${project.name} (${path.join(project.dir, project.file)})`);
     reporter.print(`  models: ${project.models.length}, seeds: ${project.seeds.length}, macro files: ${project.macroFiles.length}`);
-    const { target } = resolveTarget(project, { target: opts.target, profilesDir: opts.profilesDir });
+    const { target, file } = resolveTarget(project, { target: opts.target, profilesDir: opts.profilesDir });
+    reporter.print(`profiles: ${file ?? 'none found (the embedded DuckDB default)'}`);
     reporter.print(`target: ${target.name} (${target.type}), threads ${target.threads}`);
     const session = await openProject(opts);
     reporter.print(`  parsed ${session.manifest.nodes.size} nodes: OK`);

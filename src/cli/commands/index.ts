@@ -5,7 +5,9 @@ import { registerCompile } from './compile.js';
 import { registerDebug } from './debug.js';
 import { registerDocs } from './docs.js';
 import { registerLs } from './ls.js';
+import { registerParse } from './parse.js';
 import { registerProfile } from './profile.js';
+import { registerRetry } from './retry.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerShow } from './show.js';
 import { registerTest } from './test.js';
@@ -16,6 +18,7 @@ export type CliCommand = (program: Command, ctx: CliContext) => void;
 /** Every command of the engine, one file each; add a new one here. Commands from outside the engine come through `runCli`'s `commands`. */
 export const COMMANDS: CliCommand[] = [
   registerRunCommands,
+  registerRetry,
   registerTest,
   registerCompile,
   registerLs,
@@ -24,4 +27,5 @@ export const COMMANDS: CliCommand[] = [
   registerDocs,
   registerClean,
   registerDebug,
+  registerParse,
 ];

@@ -13,6 +13,11 @@ export function registerRunCommands(program: Command, { reporter, setExitCode }:
     const cmd = selection(common(program.command(name).description(description)))
       .option('--full-refresh', 'rebuild incremental models from scratch')
       .option('-x, --fail-fast', 'stop at the first failure');
+    cmd.option(
+      '--empty',
+      'build from no rows: every ref() and source() a model reads gives zero rows, and seeds load no rows (checks SQL and schemas cheaply)',
+    );
+    if (name === 'build') cmd.option('--store-failures', "keep each test's failing rows in a table of the audit schema (unless its config says otherwise)");
     if (name === 'build') cmd.option('--junit <file>', 'also write the results as JUnit XML (for CI test reports)');
     cmd.action(async (flags: CommonFlags & { junit?: string }) => {
       const opts = toOptions(flags, reporter);

@@ -8,6 +8,7 @@ import { common, selection, toOptions, withInterrupts, type CliContext, type Com
 export function registerTest(program: Command, { reporter, setExitCode }: CliContext): void {
   const cmd = selection(common(program.command('test').description('run data tests: each returns the rows that break an assertion')))
     .option('-x, --fail-fast', 'stop at the first failure')
+    .option('--store-failures', "keep each test's failing rows in a table of the audit schema (unless its config says otherwise)")
     .option('--junit <file>', 'also write the results as JUnit XML (for CI test reports)');
   cmd.action(async (flags: CommonFlags & { junit?: string }) => {
     const opts = toOptions(flags, reporter);

@@ -101,7 +101,8 @@ export function addDataTests(ctx: DataTestContext): void {
         if (!hasTests) return;
         const id = ctx.byName.get(props.name);
         const node = id ? ctx.nodes.get(id) : undefined;
-        if (!node || (key === 'seeds') !== (node.resourceType === 'seed')) {
+        // Properties attach by name, as in dbt: a seed's tests may be declared under `models:` (and a model's under `seeds:`).
+        if (!node || (node.resourceType !== 'seed' && node.resourceType !== 'model')) {
           // A disabled model keeps its tests quiet, as in dbt; a name nothing has is a mistake.
           if (definedModels.has(props.name) && !node) return;
           errors.push(
@@ -123,7 +124,9 @@ export function addDataTests(ctx: DataTestContext): void {
           path: targetPath,
           tags: asList(props.tags),
         };
-        const seedColumns = node.resourceType === 'seed' ? seedHeader(project, node.file, node.config.delimiter ?? ',') : undefined;
+        // A seed's columns are its CSV header unless a hook changes the table (a post-hook may add a column): then only the warehouse knows.
+        const hooked = asList(node.config['pre-hook']).length + asList(node.config['post-hook']).length > 0;
+        const seedColumns = node.resourceType === 'seed' && !hooked ? seedHeader(project, node.file, node.config.delimiter ?? ',') : undefined;
         addTargetTests(ctx, target, props, add, seedColumns);
       });
     }

@@ -2,7 +2,7 @@
  * The built-in generic tests, as macros each query of which returns the rows that break the
  * assertion. A project overrides one by defining `test_<name>` (a `{% test %}` block) or
  * `default__test_<name>` / `<adapter>__test_<name>`, as dbt allows.
- * Values from YAML reach SQL through `string_literal`, quoted and escaped.
+ * Values from YAML reach SQL through `escaped_string_literal`, quoted and escaped (dbt's `string_literal` does not escape).
  */
 export const DATA_TEST_MACROS_FILE = '<builtin>/data_tests.sql';
 
@@ -39,7 +39,7 @@ select *
 from all_values
 where value_field not in (
     {%- for value in values -%}
-    {%- if quote %}{{ string_literal(value) }}{% else %}{{ value }}{% endif -%}
+    {%- if quote %}{{ escaped_string_literal(value) }}{% else %}{{ value }}{% endif -%}
     {%- if not loop.last %}, {% endif -%}
     {%- endfor -%}
 )

@@ -30,6 +30,20 @@ const DBT_NAMESPACE_MACROS = [
   'listagg',
   'except',
   'intersect',
+  'array_construct',
+  'array_append',
+  'array_concat',
+  'date',
+  'date_spine',
+  'get_intervals_between',
+  'get_powers_of_two',
+  'generate_series',
+  'last_day',
+  'equals',
+  'set_sql_header',
+  'string_literal',
+  'current_timestamp_backcompat',
+  'current_timestamp_in_utc_backcompat',
 ];
 
 /**
@@ -48,15 +62,17 @@ export function crossDatabaseGlobals(host: ContextHost): Record<string, unknown>
   const dbt: Record<string, unknown> = {};
   // Getters: a project macro of the same name, loaded later, replaces the built-in one.
   for (const name of DBT_NAMESPACE_MACROS) Object.defineProperty(dbt, name, { get: () => host.env.getGlobal(name), enumerable: true });
-  dbt.string_literal = (v: unknown) => host.dialect.stringLiteral(String(v));
   return {
     adapter: {
       dispatch: (name: string, _namespace?: string) => dispatch(name),
       quote: (id: string) => host.dialect.quoteIdentifier(id),
       type: () => host.target.type,
+      // dbt's behaviour flags (`adapter.behavior.<flag>.no_warn`): none is set, so each reads false, as dbt's defaults are.
+      behavior: new Proxy({}, { get: (_t, key) => (typeof key === 'string' ? { setting: false, no_warn: false, toString: () => 'False' } : undefined) }),
     },
     dbt,
-    string_literal: dbt.string_literal,
+    /** A string as a quoted, escaped SQL literal (the built-in accepted_values test; dbt's string_literal does not escape). */
+    escaped_string_literal: (v: unknown) => host.dialect.stringLiteral(String(v)),
     /** Any value (string, number, bool, list) as SQL literal text, quoted and escaped. */
     literal: (v: unknown) => {
       try {

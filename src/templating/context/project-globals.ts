@@ -1,4 +1,4 @@
-import { INVOCATION_ID } from '../../core/invocation.js';
+import { currentInvocation, INVOCATION_ID } from '../../core/invocation.js';
 import { isSecretName, registerSecret } from '../../core/secrets.js';
 import { isPlainObject } from '../../core/util.js';
 import { escapeRe } from '../escape-re.js';
@@ -61,6 +61,8 @@ export function projectGlobals(host: ContextHost): Record<string, unknown> {
     project_name: host.project?.name ?? host.target.profile_name,
     run_started_at: new PyDateTime(Date.now(), true),
     invocation_id: INVOCATION_ID,
+    // The worker running the node (`Thread-1`, as dbt names its threads), given per render; MainThread while parsing.
+    thread_id: 'MainThread',
     // Quiet while parsing (dbt's `execute` is false then) unless `info=True`.
     log: (msg: unknown, info?: boolean) => {
       const current = host.current();
@@ -70,6 +72,40 @@ export function projectGlobals(host: ContextHost): Record<string, unknown> {
     print: (msg: unknown) => {
       host.log(String(msg));
       return '';
+    },
+    // dbt's flags: what the command was run with (dbt's names, upper case).
+    get flags() {
+      const inv = currentInvocation();
+      return {
+        WHICH: inv.which,
+        FULL_REFRESH: inv.fullRefresh,
+        STORE_FAILURES: inv.storeFailures,
+        EMPTY: inv.empty,
+        FAIL_FAST: inv.failFast,
+        THREADS: inv.threads ?? host.target.threads,
+        WARN_ERROR: false,
+        WARN_ERROR_OPTIONS: {},
+        DEBUG: false,
+        QUIET: false,
+        LOG_FORMAT: 'default',
+        USE_COLORS: !process.env.NO_COLOR,
+        PARTIAL_PARSE: true,
+        INTROSPECT: true,
+        STATE: null,
+        DEFER: false,
+        FAVOR_STATE: false,
+        INDIRECT_SELECTION: 'eager',
+        PRINTER_WIDTH: 80,
+        SEND_ANONYMOUS_USAGE_STATS: false,
+        VERSION_CHECK: true,
+        STATIC_PARSER: true,
+        USE_EXPERIMENTAL_PARSER: false,
+        WRITE_JSON: true,
+        CACHE_SELECTED_ONLY: false,
+        POPULATE_CACHE: true,
+        LOG_CACHE_EVENTS: false,
+        STRICT_MODE: false,
+      };
     },
     exceptions: {
       raise_compiler_error: (msg: unknown) => host.fail(String(msg)),

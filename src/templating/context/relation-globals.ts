@@ -1,6 +1,10 @@
 import { Relation } from '../../warehouse/relation.js';
 import { isKwargs, stripKwargs } from '../nunjucks-patches.js';
 import type { ContextHost } from './context-host.js';
+import { relationColumn } from './query-table.js';
+
+/** dbt's Column.TYPE_LABELS: the generic names `api.Column.translate_type` maps (dbt-adapters' base column.py). */
+const TYPE_LABELS: Record<string, string> = { STRING: 'TEXT', TIMESTAMP: 'TIMESTAMP', FLOAT: 'FLOAT', INTEGER: 'INT', BOOLEAN: 'BOOLEAN' };
 
 /** `ref()`, `source()`, `this` and `api.Relation`: the relations a template names. */
 export function relationGlobals(host: ContextHost): Record<string, unknown> {
@@ -25,6 +29,18 @@ export function relationGlobals(host: ContextHost): Record<string, unknown> {
       return host.hooks().source_(sourceName, tableName);
     }),
     api: {
+      // dbt's Column class: its class methods, and columns made by create()/from_description().
+      Column: {
+        translate_type: (dtype: unknown) => TYPE_LABELS[String(dtype).toUpperCase()] ?? String(dtype),
+        string_type: (size: unknown) => (host.target.type === 'snowflake' ? `varchar(${String(size)})` : `character varying(${String(size)})`),
+        numeric_type: (dtype: unknown, precision?: unknown, scale?: unknown) =>
+          precision === null || precision === undefined || scale === null || scale === undefined
+            ? String(dtype)
+            : `${String(dtype)}(${String(precision)},${String(scale)})`,
+        create: (name: unknown, dtype: unknown) =>
+          relationColumn(String(name), TYPE_LABELS[String(dtype).toUpperCase()] ?? String(dtype), (id) => host.dialect.quoteIdentifier(id)),
+        from_description: (name: unknown, rawType: unknown) => relationColumn(String(name), String(rawType), (id) => host.dialect.quoteIdentifier(id)),
+      },
       Relation: {
         create: (kwargs?: unknown) => {
           const k = stripKwargs(kwargs);

@@ -25,6 +25,7 @@ import {
   templateExports,
   templateFromCode,
   undefinedAt,
+  withUndefinedOutput,
 } from '../../../src/templating/nunjucks-patches.js';
 import { offsetOf, UNDEFINED_OUTPUT_MESSAGE } from '../../../src/templating/undefined-output-error.js';
 
@@ -76,7 +77,7 @@ describe('the nunjucks version', () => {
 
 describe('each change to nunjucks', () => {
   patchTest('jinja-compat', 'True/False/None, slices, and list and dict methods', () => {
-    expect(render('{{ True }}|{{ None === none }}|{{ [1, 2, 3][1:] | join }}'), broke('jinja-compat', 'Python literals and list slices')).toBe('true|true|23');
+    expect(render('{{ True }}|{{ None === none }}|{{ [1, 2, 3][1:] | join }}'), broke('jinja-compat', 'Python literals and list slices')).toBe('True|True|23');
     // `{% set ns.x = … %}` becomes a dict update (the namespace-set patch).
     const out = render(
       "{% set d = {'a': 1} %}{% set l = [] %}{% if d.update({'b': 2}) %}{% endif %}{% if l.append(d.items() | length) %}{% endif %}{{ l[0] }}",
@@ -122,7 +123,7 @@ describe('each change to nunjucks', () => {
     expect(env.renderString(source, {}), broke('macro-return', 'a macro called from a macro of the same file')).toBe('[in]top');
   });
 
-  patchTest('strict-output', 'printing an undefined value throws, saying where; none prints nothing', () => {
+  patchTest('undefined-output', 'outside a handler (and in strict mode), printing an undefined value throws, saying where; none prints nothing', () => {
     // Rendered at the top: nunjucks re-wraps the error; its message carries the 1-based line and column.
     const source = 'select 1,\n  {{ nope }}{{ none }}';
     let message = '';
@@ -131,10 +132,10 @@ describe('each change to nunjucks', () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message, broke('strict-output', 'printing an undefined name must throw')).toContain(UNDEFINED_OUTPUT_MESSAGE);
+    expect(message, broke('undefined-output', 'printing an undefined name must throw')).toContain(UNDEFINED_OUTPUT_MESSAGE);
     const m = /\[Line (\d+), Column (\d+)\]/.exec(message);
     const printed = source.indexOf('{{ nope');
-    expect(m && source.lastIndexOf('{{', offsetOf(source, Number(m[1]), Number(m[2]) - 1) + 1), broke('strict-output', 'the position of `{{ nope }}`')).toBe(
+    expect(m && source.lastIndexOf('{{', offsetOf(source, Number(m[1]), Number(m[2]) - 1) + 1), broke('undefined-output', 'the position of `{{ nope }}`')).toBe(
       printed,
     );
     // Inside a macro (where the engine's wrapper catches it, before nunjucks re-wraps): the exact place travels beside.
@@ -147,16 +148,67 @@ describe('each change to nunjucks', () => {
       error = e;
     }
     const at = undefinedAt(error);
-    expect(at, broke('strict-output', 'the error thrown in a macro must carry where the value was printed')).toBeDefined();
-    expect(macros.lastIndexOf('{{', offsetOf(macros, at!.line, at!.column) + 1), broke('strict-output', 'the position in the macro')).toBe(
+    expect(at, broke('undefined-output', 'the error thrown in a macro must carry where the value was printed')).toBeDefined();
+    expect(macros.lastIndexOf('{{', offsetOf(macros, at!.line, at!.column) + 1), broke('undefined-output', 'the position in the macro')).toBe(
       macros.indexOf('{{ nope'),
     );
-    expect(render('a{{ none }}b'), broke('strict-output', 'none prints nothing')).toBe('ab');
+    expect(render('a{{ none }}b'), broke('undefined-output', 'none prints nothing')).toBe('ab');
+  });
+
+  patchTest('undefined-output', 'with a handler that allows it, an undefined value prints an empty string and the handler learns where', () => {
+    const seen: [number, number][] = [];
+    const out = withUndefinedOutput(
+      (line, column) => seen.push([line, column]) > 0,
+      () => render('select 1,\n  {{ nope }}!'),
+    );
+    expect(out, broke('undefined-output', 'an empty string')).toBe('select 1,\n  !');
+    expect(seen, broke('undefined-output', 'the 1-based line and 0-based column')).toEqual([[2, 2]]);
+  });
+
+  patchTest('undefined-lookup', 'an attribute of an undefined name is an error naming it; of none it is undefined; a callee stays lenient', () => {
+    expect(() => render('{{ nope.x }}'), broke('undefined-lookup', 'attribute of undefined')).toThrow(/'nope' is undefined, so it has no attribute 'x'/);
+    expect(
+      withUndefinedOutput(
+        () => true,
+        () => render('[{{ n.x }}]', { n: null }),
+      ),
+      broke('undefined-lookup', 'attribute of none'),
+    ).toBe('[]');
+    expect(() => render('{{ nope.x() }}'), broke('undefined-lookup', 'calling an attribute of undefined')).toThrow(/Unable to call `nope\["x"\]`/);
+  });
+
+  patchTest('python-output', 'lists, dicts and booleans print as Python prints them', () => {
+    expect(render("{{ [1, 'a', none, true] }}|{{ {'k': \"it's\"} }}|{{ false }}|{{ 'plain' }}"), broke('python-output', 'Python printing')).toBe(
+      "[1, 'a', None, True]|{'k': \"it's\"}|False|plain",
+    );
+  });
+
+  patchTest('call-syntax', 'trailing commas, `*args`/`**kwargs` in calls, expression dict keys, `*varargs`/`**kwargs` parameters', () => {
+    const env = createEnvironment();
+    const t = (src: string, ctx: Record<string, unknown> = {}) => env.renderString(src, ctx);
+    expect(t("{{ f(1, 2,) }}|{{ [1, 2,] | length }}|{{ {'a': 1,} | length }}|{{ (1,) | length }}", { f: (a: number, b: number) => a + b })).toBe('3|2|1|1');
+    expect(t("{% set c = {'column': 'k'} %}{{ {c.column: 1}['k'] }}")).toBe('1');
+    expect(t("{% macro m(a, b=2) %}{{ a }}{{ b }}{% endmacro %}{% set kw = {'b': 5} %}{{ m(*[1], **kw) }}")).toBe('15');
+    expect(t('{% macro m(a, *rest, **opts) %}{{ rest | join }}{{ opts.k }}{% endmacro %}{{ m(1, 2, 3, k=4) }}')).toBe('234');
+  });
+
+  patchTest('macro-varargs', 'every macro has `varargs` and `kwargs`', () => {
+    expect(code('{% macro m(a) %}{% endmacro %}'), broke('macro-varargs', 'the compiled macro no longer has the shape the rewrite matches')).toContain(
+      'runtime.macroVarargs(kwargs)',
+    );
+    expect(render("{% macro m(a, b='x') %}{{ a }}{{ b }}{{ varargs | join }}{{ kwargs.c }}{% endmacro %}{{ m(1, 2, 3, c=4) }}")).toBe('1234');
+  });
+
+  patchTest('python-strings', 'string literals as Python reads them', () => {
+    expect(render("{{ 'a\\\nb' }}|{{ '\\d+' }}|{{ 'x\\ty' }}|{{ '\\'' }}|{{ '\\x41' }}")).toBe("ab|\\d+|x\ty|'|A");
   });
 
   patchTest('percent-operator', "`'%s' % x` formats a string; `%` on numbers is the remainder", () => {
     expect(code('{{ a % b }}'), broke('percent-operator', 'the compiler no longer emits runtime.pyMod')).toContain('runtime.pyMod(');
-    expect(render("{{ '%s-%d' % ['a', 2.7] }}|{{ '%s!' % 'x' }}|{{ 7 % 3 }}"), broke('percent-operator', 'Python string formatting')).toBe('a-2|x!|1');
+    expect(render("{{ '%s-%d' % ['a', 2.7] }}|{{ '%s!' % 'x' }}|{{ 7 % 3 }}|{{ -7 % 3 }}"), broke('percent-operator', 'Python string formatting')).toBe(
+      'a-2|x!|1|2',
+    );
+    expect(render("{{ '%03d|%-4s|%5.2f|%+d|%x' % (7, 'ab', 3.14159, 3, 255) }}|{{ '%(k)s' % {'k': 'v'} }}")).toBe('007|ab  | 3.14|+3|ff|v');
   });
 
   patchTest('repeat-operator', "`'-' * 3` repeats a string; `*` on numbers multiplies", () => {
@@ -194,7 +246,13 @@ describe('each change to nunjucks', () => {
   patchTest('namespace-set', '`{% set ns.attr = value %}` updates the namespace, lines kept', () => {
     const source = "{% set ns = {'n': 0} %}\n{% for x in [1, 2] %}{% set ns.n = ns.n + x %}{%- set ns.seen = true -%}{% endfor %}\n{{ ns.n }} {{ ns.seen }}";
     expect(preprocess(source).split('\n').length, broke('namespace-set', 'the rewrite must keep line numbers')).toBe(3);
-    expect(render(preprocess(source)), broke('namespace-set', 'namespace attributes')).toBe('\n\n3 true');
+    expect(render(preprocess(source)), broke('namespace-set', 'namespace attributes')).toBe('\n\n3 True');
+  });
+
+  patchTest('namespace-set-block', '`{% set ns.attr %}…{% endset %}` captures into the namespace, lines kept', () => {
+    const source = "{% set ns = {'x': 1} %}{% set ns.x %}\nhi {{ 1 + 1 }}{% endset %}[{{ ns.x }}]";
+    expect(preprocess(source).split('\n').length, broke('namespace-set-block', 'the rewrite must keep line numbers')).toBe(2);
+    expect(render(preprocess(source)), broke('namespace-set-block', 'the captured text')).toBe('[\nhi 2]');
   });
 
   patchTest('test-blocks', "dbt's `{% test name() %}` block is the macro `test_name`", () => {
@@ -244,7 +302,7 @@ describe('the nunjucks internals the engine reads', () => {
     Object.defineProperty(envGlobals(env), 'late', { get: () => 'read at use', enumerable: true });
     const odd = (v: unknown) => Number(v) % 2 === 1;
     addTest(env, 'odd', odd);
-    expect(env.renderString('{{ late }} {{ 3 is odd }}', {}), brokeInternal('Environment#globals or addTest')).toBe('read at use true');
+    expect(env.renderString('{{ late }} {{ 3 is odd }}', {}), brokeInternal('Environment#globals or addTest')).toBe('read at use True');
     expect(getTest(env, 'odd'), brokeInternal('Environment#getTest')).toBe(odd);
   });
 

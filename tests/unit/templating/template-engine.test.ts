@@ -71,10 +71,35 @@ describe('template engine', () => {
     }
   });
 
-  it("makes printing an undefined name an error at its line, as dbt's StrictUndefined does", () => {
+  // dbt renders with Jinja's default Undefined (dbt-core core/dbt/clients/jinja.py, dbt_common's
+  // get_environment: only parse-time capture swaps the class): an undefined name prints ''.
+  it('prints an undefined name, attribute or key as an empty string with a warning naming file:line and the expression, as dbt renders', () => {
+    const warnings: string[] = [];
+    const e = engine(undefined, {}, { warnings });
+    // The fast path and nunjucks' compiled templates both.
+    expect(render(e, "{% set partiion = 'p' %}\nselect {{ partition }}")).toBe('\nselect ');
+    expect(render(e, 'select 1\n{% for c in [1] %}{{ colum }}{% endfor %}')).toBe('select 1\n');
+    expect(render(e, "select '{{ target.dbname }}', '{{ {'a': 1}['b'] }}'")).toBe("select '', ''");
+    expect(warnings[0]).toMatch(/^models\/m\.sql:2:8: '\{\{ partition \}\}' is undefined and prints as an empty string/);
+    expect(warnings[1]).toMatch(/^models\/m\.sql:2:19: '\{\{ colum \}\}' is undefined/);
+    expect(warnings[2]).toMatch(/^models\/m\.sql:1:9: '\{\{ target\.dbname \}\}' is undefined/);
+    expect(warnings[2]).toMatch(/--strict-undefined/);
+    // Warned once per place, however often it renders.
+    render(e, "{% set partiion = 'p' %}\nselect {{ partition }}");
+    expect(warnings.length).toBe(4);
+    // Inside a macro: the macro's file and line are named.
+    e.loadMacroSource('macros/m.sql', '{% macro m(col) %}\n{{ col }} + {{ offsett }}\n{% endmacro %}');
+    expect(render(e, "select {{ m('a') }}")).toBe('select \na + \n');
+    expect(warnings.at(-1)).toMatch(/^macros\/m\.sql:2:13: '\{\{ offsett \}\}' is undefined/);
+    // Reading an attribute of an undefined name, or calling one, stays an error, as in dbt.
+    expect(() => render(e, 'select {{ nope.attr }}')).toThrow(/'nope' is undefined, so it has no attribute 'attr'/);
+    expect(() => render(e, 'select {{ nope() }}')).toThrow(/'nope\(\)' is not a macro or function/);
+  });
+
+  it('makes printing an undefined name an error at its line in strict mode (--strict-undefined)', () => {
     const fails = (source: string, message: RegExp, line: number) => {
       try {
-        render(engine(), source);
+        render(engine(undefined, {}, { strictUndefined: true }), source);
       } catch (e) {
         expect(e).toBeInstanceOf(ProjectError);
         expect((e as ProjectError).message).toMatch(message);
@@ -88,11 +113,13 @@ describe('template engine', () => {
     fails('select 1\n{% for c in [1] %}{{ colum }}{% endfor %}', /'colum' is undefined/, 2);
     fails('select {{ this.nope }}', /'this.nope' is undefined/, 1);
     // Inside a macro: the macro's file and line are named.
-    const e = engine();
+    const e = engine(undefined, {}, { strictUndefined: true });
     e.loadMacroSource('macros/m.sql', '{% macro m(col) %}\n{{ col }} + {{ offsett }}\n{% endmacro %}');
     expect(() => render(e, "select {{ m('a') }}")).toThrow(/'offsett' is undefined at macros\/m.sql:2/);
     // What dbt allows stays allowed: default, is defined, a none printed as nothing.
-    expect(render(engine(), "{{ nope | default('d') }}{% if nope is defined %}{{ nope }}{% endif %}{{ none }}")).toBe('d');
+    expect(render(engine(undefined, {}, { strictUndefined: true }), "{{ nope | default('d') }}{% if nope is defined %}{{ nope }}{% endif %}{{ none }}")).toBe(
+      'd',
+    );
   });
 
   it('reports a syntax error with its line', () => {
@@ -153,7 +180,7 @@ describe('dbt Jinja', () => {
     const e = engine();
     const src =
       '{% set ns = namespace(n=0, seen=false) %}{% for x in [1, 2, 3] %}{% set ns.n = ns.n + x %}{%- set ns.seen = true -%}{% endfor %}{{ ns.n }} {{ ns.seen }}';
-    expect(render(e, src)).toBe('6 true');
+    expect(render(e, src)).toBe('6 True');
     try {
       render(e, "{% set ns = namespace(a=1) %}\n{% set ns.a = 2 %}\n{{ var('nope') }}");
       throw new Error('expected an error');

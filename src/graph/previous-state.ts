@@ -1,0 +1,223 @@
+/**
+ * Comparison with an earlier run's artifacts (`--state DIR`): the `state:` and `result:` selector
+ * methods and what `--defer` reads. The rules follow dbt-core's `graph/selector_methods.py`
+ * (StateSelectorMethod, ResultSelectorMethod) and the `same_*` checks of `contracts/graph/nodes.py`.
+ */
+import { ProjectError } from '../core/errors.js';
+import { calledMacros, projectMacroSources, type MacroSource } from '../parse/macro-dependencies.js';
+import type { Node } from '../parse/nodes.js';
+import { checksumOf, projectFileChecksum } from '../project/file-checksum.js';
+import type { RelationName } from '../warehouse/dialect.js';
+import type { Workspace } from './workspace.js';
+
+/** A node of the state manifest, as far as comparing needs it (dbt's manifest.json shape). */
+export interface StateNode {
+  unique_id?: string;
+  resource_type?: string;
+  checksum?: { name?: string; checksum?: string };
+  config?: Record<string, unknown>;
+  database?: string | null;
+  schema?: string | null;
+  alias?: string | null;
+  identifier?: string | null;
+  fqn?: string[];
+  description?: string;
+  columns?: Record<string, { name?: string; description?: string; data_type?: string | null }>;
+  depends_on?: { macros?: string[]; nodes?: string[] };
+  contract?: { enforced?: boolean };
+}
+
+export interface StateManifest {
+  nodes: Record<string, StateNode>;
+  sources: Record<string, StateNode>;
+  macros: Record<string, { macro_sql?: string; depends_on?: { macros?: string[] } }>;
+}
+
+/** An earlier run's artifacts: its manifest, and the statuses of its run_results.json when there is one. */
+export interface PreviousState {
+  dir: string;
+  manifest: StateManifest;
+  /** unique id -> status of the earlier run's results. */
+  results?: Map<string, string>;
+}
+
+export const STATE_SELECTORS = [
+  'new',
+  'modified',
+  'modified.body',
+  'modified.configs',
+  'modified.persisted_descriptions',
+  'modified.relation',
+  'modified.macros',
+  'modified.contract',
+] as const;
+
+/** The facts of the current project the state checks compare: computed once per selection. */
+export class StateComparison {
+  private readonly macros: Map<string, MacroSource>;
+  private modifiedMacros?: Set<string>;
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly state: PreviousState,
+  ) {
+    this.macros = new Map(projectMacroSources(ws.project).map((m) => [m.name, m]));
+  }
+
+  previous(node: Node): StateNode | undefined {
+    return this.state.manifest.nodes[node.uniqueId] ?? this.state.manifest.sources[node.uniqueId];
+  }
+
+  /** Whether `node` matches `state:<selector>`. */
+  matches(node: Node, selector: string): boolean {
+    if (!(STATE_SELECTORS as readonly string[]).includes(selector)) {
+      throw new ProjectError('selection', `unknown state selector 'state:${selector}'`, { hint: `use one of: ${STATE_SELECTORS.join(', ')}` });
+    }
+    const old = this.previous(node);
+    if (selector === 'new') return old === undefined;
+    if (selector === 'modified.macros') return this.macrosModified(node);
+    if (!old) return true;
+    switch (selector) {
+      case 'modified.body':
+        return !this.sameBody(node, old);
+      case 'modified.configs':
+        return !sameConfig(node, old);
+      case 'modified.persisted_descriptions':
+        return !samePersistedDescription(node, old);
+      case 'modified.relation':
+        return !sameRelation(node, old);
+      case 'modified.contract':
+        return !sameContract(node, old);
+      default:
+        return (
+          !this.sameBody(node, old) ||
+          !sameConfig(node, old) ||
+          !samePersistedDescription(node, old) ||
+          !sameFqn(node, old) ||
+          !sameRelation(node, old) ||
+          !sameContract(node, old) ||
+          this.macrosModified(node)
+        );
+    }
+  }
+
+  /** The project macros `node` calls, directly, as `macro.<project>.<name>` ids (dbt's `depends_on.macros`). */
+  nodeMacros(node: Node): string[] {
+    return nodeMacroIds(this.ws, node, this.macros);
+  }
+
+  private sameBody(node: Node, old: StateNode): boolean {
+    if (node.resourceType === 'source') return true;
+    return old.checksum?.checksum === nodeChecksum(this.ws, node).checksum;
+  }
+
+  /** dbt: a node is modified through its macros when a macro it calls, directly or through other macros, changed. */
+  private macrosModified(node: Node): boolean {
+    this.modifiedMacros ??= this.changedMacros();
+    if (!this.modifiedMacros.size) return false;
+    const seen = new Set<string>();
+    const stack = this.nodeMacros(node);
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      if (this.modifiedMacros.has(id)) return true;
+      const m = this.macros.get(id.slice(id.lastIndexOf('.') + 1));
+      if (m) stack.push(...m.calls.map((c) => macroId(this.ws, c)));
+    }
+    return false;
+  }
+
+  private changedMacros(): Set<string> {
+    const now = new Map([...this.macros.values()].map((m) => [macroId(this.ws, m.name), m.sql]));
+    const before = this.state.manifest.macros;
+    const changed = new Set<string>();
+    for (const [id, sql] of now) if (before[id]?.macro_sql !== sql) changed.add(id);
+    for (const id of Object.keys(before)) if (id.startsWith(`macro.${this.ws.project.name}.`) && !now.has(id)) changed.add(id);
+    return changed;
+  }
+
+  /** `result:<status>`: the node had that status in the earlier run's run_results.json. */
+  resultMatches(node: Node, status: string): boolean {
+    if (!this.state.results) {
+      throw new ProjectError('selection', `'result:${status}' needs the earlier run's run_results.json in ${this.state.dir}`, {
+        hint: 'copy target/run_results.json of that run into the --state folder',
+      });
+    }
+    return this.state.results.get(node.uniqueId) === status;
+  }
+
+  /** The relation the state manifest names for a node, for `--defer`. */
+  deferredRelation(node: Node): RelationName | undefined {
+    const old = this.state.manifest.nodes[node.uniqueId];
+    const identifier = old?.alias ?? old?.identifier;
+    if (!old?.database || !old.schema || !identifier) return undefined;
+    return { database: old.database, schema: old.schema, identifier };
+  }
+}
+
+function macroId(ws: Workspace, name: string): string {
+  return `macro.${ws.project.name}.${name}`;
+}
+
+/** The project macros a node calls directly, as dbt's `macro.<project>.<name>` ids. */
+export function nodeMacroIds(ws: Workspace, node: Node, macros: ReadonlyMap<string, MacroSource>): string[] {
+  if (node.resourceType !== 'model' && node.resourceType !== 'test') return [];
+  return calledMacros(node.rawSql, new Set(macros.keys())).map((n) => macroId(ws, n));
+}
+
+/** dbt's node `checksum`: of the SQL file for models and tests, of the CSV file for seeds. */
+export function nodeChecksum(ws: Workspace, node: Node): { name: 'sha256'; checksum: string } {
+  if (node.resourceType === 'seed') return projectFileChecksum(ws.project, node.file);
+  if (node.resourceType === 'model' || node.resourceType === 'test') return checksumOf(node.rawSql);
+  return checksumOf('');
+}
+
+/** JSON with sorted keys, so two configs compare by content. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
+}
+
+function sameConfig(node: Node, old: StateNode): boolean {
+  return canonical(node.config ?? {}) === canonical(old.config ?? {});
+}
+
+/**
+ * dbt's `same_database_representation`: the configured `database`, `schema` and `alias`, not the
+ * names they resolve to, which differ between targets (a CI target builds elsewhere than production).
+ */
+function sameRelation(node: Node, old: StateNode): boolean {
+  const now = node.config as Record<string, unknown>;
+  const before = old.config ?? {};
+  return ['database', 'schema', 'alias'].every((k) => canonical(now[k] ?? null) === canonical(before[k] ?? null));
+}
+
+function sameFqn(node: Node, old: StateNode): boolean {
+  return old.fqn === undefined || canonical(node.fqn) === canonical(old.fqn);
+}
+
+/** dbt compares descriptions only where `persist_docs` writes them to the warehouse. */
+function samePersistedDescription(node: Node, old: StateNode): boolean {
+  const persist = ((node.config as Record<string, unknown>).persist_docs ?? {}) as { relation?: boolean; columns?: boolean };
+  if (persist.relation && (node.description ?? '') !== (old.description ?? '')) return false;
+  if (persist.columns) {
+    const now = Object.fromEntries(node.columns.map((c) => [c.name, c.description ?? '']));
+    const before = Object.fromEntries(Object.entries(old.columns ?? {}).map(([k, c]) => [k, c.description ?? '']));
+    if (canonical(now) !== canonical(before)) return false;
+  }
+  return true;
+}
+
+/** dbt: with a contract enforced on either side, the columns' names and types must be the same. */
+function sameContract(node: Node, old: StateNode): boolean {
+  const enforced = (c: unknown) => !!(c as { enforced?: boolean } | undefined)?.enforced;
+  const nowEnforced = enforced((node.config as Record<string, unknown>).contract);
+  const beforeEnforced = enforced(old.config?.contract) || enforced(old.contract);
+  if (!nowEnforced && !beforeEnforced) return true;
+  if (nowEnforced !== beforeEnforced) return false;
+  const now = Object.fromEntries(node.columns.map((c) => [c.name, c.data_type ?? null]));
+  const before = Object.fromEntries(Object.entries(old.columns ?? {}).map(([k, c]) => [k, c.data_type ?? null]));
+  return canonical(now) === canonical(before);
+}

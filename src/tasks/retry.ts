@@ -1,0 +1,71 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ProjectError } from '../core/errors.js';
+import { isPlainObject } from '../core/util.js';
+import type { RunSummary } from '../execute/results.js';
+import { loadProject } from '../project/load-project.js';
+import { execute, type ExecuteCommand } from './execute.js';
+import type { RunOptions, Session } from './session.js';
+
+/** dbt-core's `task/retry.py` RETRYABLE_STATUSES: error, fail, skipped and runtime error. */
+const RETRYABLE = new Set(['error', 'fail', 'skipped', 'runtime error']);
+const COMMANDS = new Set<ExecuteCommand>(['seed', 'run', 'build', 'test']);
+
+export interface RetryPlan {
+  command: ExecuteCommand;
+  uniqueIds: string[];
+  file: string;
+}
+
+/** What `model retry` would run: the last command, over the nodes of its run_results.json that did not succeed. */
+export function planRetry(opts: Pick<RunOptions, 'projectDir' | 'state'> = {}): RetryPlan & { previous: Record<string, unknown> } {
+  const project = loadProject({ projectDir: opts.projectDir });
+  const dir = opts.state ? path.resolve(project.dir, opts.state) : project.targetDir;
+  const file = path.join(dir, 'run_results.json');
+  if (!existsSync(file)) {
+    throw new ProjectError('usage', `there is no earlier run to retry: ${path.relative(process.cwd(), file) || file} does not exist`, {
+      hint: 'retry re-runs what failed in the last seed, run, build or test',
+    });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ProjectError('usage', `${file} is not valid JSON: ${(e as Error).message}`, { location: { file } });
+  }
+  const args = isPlainObject(data) && isPlainObject(data.args) ? data.args : {};
+  const command = String(args.which ?? '') as ExecuteCommand;
+  if (!COMMANDS.has(command)) {
+    throw new ProjectError('usage', `the last run (${file}) was '${args.which ?? 'unknown'}', which retry cannot repeat`, {
+      hint: 'retry repeats seed, run, build and test',
+    });
+  }
+  const results = isPlainObject(data) && Array.isArray(data.results) ? data.results : [];
+  const uniqueIds = results
+    .filter((r): r is { unique_id: string; status: string } => isPlainObject(r) && typeof r.unique_id === 'string' && RETRYABLE.has(String(r.status)))
+    .map((r) => r.unique_id);
+  return { command, uniqueIds, file, previous: args };
+}
+
+/**
+ * `model retry`: runs the last command again, with its target, vars and full-refresh, over the
+ * nodes that failed, errored or were skipped in it (dbt's `retry`). Nothing to retry is success.
+ */
+export async function retry(opts: RunOptions = {}): Promise<{ plan: RetryPlan; session?: Session; summary?: RunSummary }> {
+  const plan = planRetry(opts);
+  if (!plan.uniqueIds.length) return { plan };
+  const prev = plan.previous;
+  const vars = isPlainObject(prev.vars) && Object.keys(prev.vars).length ? JSON.stringify(prev.vars) : undefined;
+  const { session, summary } = await execute(plan.command, {
+    ...opts,
+    target: opts.target ?? (typeof prev.target === 'string' ? prev.target : undefined),
+    vars: opts.vars ?? vars,
+    fullRefresh: opts.fullRefresh ?? prev.full_refresh === true,
+    select: plan.uniqueIds.map((id) => `unique_id:${id}`),
+    exclude: [],
+    // The retried nodes' parents were built by the earlier run: read them where they are.
+    state: undefined,
+    defer: false,
+  });
+  return { plan, session, summary };
+}

@@ -1,0 +1,260 @@
+// Ports of dbt's adapter tests for dbt_show/, aliases/, empty/, store_test_failures_tests/,
+// simple_seed/ and ephemeral/ (dbt-labs/dbt-adapters, dbt-tests-adapter/src/dbt/tests/adapter/), on
+// the embedded DuckDB and the loopback Snowflake emulator. Fixtures are written in the upstream's
+// shape; where an upstream one is Postgres SQL, the comment says what was changed.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dbt, query, relationRows, relationTypes, runResults, schemaOf, stopEmulator, suiteProject, type Target } from '../../helpers/dbt-suite.js';
+
+const out = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
+const SAMPLE_SEED = 'sample_num,sample_bool\n1,true\n2,false\n3,true\n4,false\n5,true\n6,false\n7,true\n';
+
+for (const target of ['duckdb', 'snowflake'] as const satisfies Target[]) {
+  describe(`on ${target}`, () => {
+    afterEach(async () => {
+      if (target === 'snowflake') await stopEmulator();
+    });
+
+    // dbt_show/test_dbt_show.py BaseShowLimit.test_limit: the default 5 rows, --limit 3, --limit -1 for all 7.
+    it('dbt_show/test_dbt_show.py BaseShowLimit', async () => {
+      const dir = suiteProject({
+        'seeds/sample_seed.csv': SAMPLE_SEED,
+        'models/sample_model.sql': "select * from {{ ref('sample_seed') }}\n",
+        'models/ephemeral_model.sql':
+          "{{ config(materialized = 'ephemeral') }}\nselect coalesce(sample_num, 0) + 10 as col_deci from {{ ref('sample_model') }}\n",
+      });
+      expect((await dbt(dir, target, ['build'])).code).toBe(0);
+      const inline = "select col_deci from {{ ref('ephemeral_model') }}";
+      for (const [args, expected] of [
+        [[], 5],
+        [['--limit', '3'], 3],
+        [['--limit', '-1'], 7],
+      ] as const) {
+        const shown = await dbt(dir, target, ['show', '--inline', inline, '--format', 'json', ...args]);
+        expect(shown.code, out(shown)).toBe(0);
+        expect((JSON.parse(shown.stdout) as unknown[]).length).toBe(expected);
+      }
+    });
+
+    // dbt_show/test_dbt_show.py BaseShowSqlHeader: the header (a time zone here, DuckDB's SET; Postgres' in upstream) runs before the query.
+    it.skipIf(target === 'snowflake')('dbt_show/test_dbt_show.py BaseShowSqlHeader', async () => {
+      const dir = suiteProject({
+        'models/sql_header.sql': `{{ config(materialized="table") }}
+{% call set_sql_header(config) %}
+set timezone = '{{ var("timezone", "Europe/Paris") }}';
+{%- endcall %}
+select current_setting('TimeZone') as timezone
+`,
+      });
+      const shown = await dbt(dir, target, ['show', '--select', 'sql_header', '--vars', 'timezone: Asia/Kolkata', '--format', 'json']);
+      expect(shown.code, out(shown)).toBe(0);
+      expect(JSON.parse(shown.stdout)).toEqual([{ timezone: 'Asia/Kolkata' }]);
+      // The header runs before the model is built, too.
+      expect((await dbt(dir, target, ['run', '--vars', 'timezone: Asia/Kolkata'])).code).toBe(0);
+      expect(await query(dir, target, `select * from ${schemaOf(target)}.sql_header`)).toEqual([{ timezone: 'Asia/Kolkata' }]);
+    });
+
+    // aliases/test_aliases.py BaseAliases: alias in config() and in the project file; `this.name` is the alias.
+    it('aliases/test_aliases.py BaseAliases', async () => {
+      const check = (alias: string) =>
+        `{% test expect_value(model, field, value) %}select * from {{ model }} where {{ field }} != '{{ value }}'{% endtest %}`.replace('ALIAS', alias);
+      const dir = suiteProject(
+        {
+          'macros/expect_value.sql': check(''),
+          'models/foo_alias.sql': "{{ config(alias='foo', materialized='table') }}\nselect '{{ this.name }}' as tablename\n",
+          'models/ref_foo_alias.sql':
+            "{{ config(materialized='table') }}\nwith trigger_ref as (select * from {{ ref('foo_alias') }})\nselect '{{ this.name }}' as tablename\n",
+          'models/alias_in_project.sql': "select '{{ this.name }}' as tablename\n",
+          'models/alias_in_project_with_override.sql': "{{ config(alias='override_alias') }}\nselect '{{ this.name }}' as tablename\n",
+          'models/schema.yml': `version: 2
+models:
+  - name: foo_alias
+    data_tests:
+      - expect_value: {field: tablename, value: foo}
+  - name: ref_foo_alias
+    data_tests:
+      - expect_value: {field: tablename, value: ref_foo_alias}
+  - name: alias_in_project
+    data_tests:
+      - expect_value: {field: tablename, value: project_alias}
+  - name: alias_in_project_with_override
+    data_tests:
+      - expect_value: {field: tablename, value: override_alias}
+`,
+        },
+        'models:\n  suite:\n    alias_in_project:\n      alias: project_alias\n    alias_in_project_with_override:\n      alias: project_alias\n',
+      );
+      const run = await dbt(dir, target, ['run']);
+      expect(run.code, out(run)).toBe(0);
+      expect(runResults(dir).size).toBe(4);
+      const test = await dbt(dir, target, ['test']);
+      expect(test.code, out(test)).toBe(0);
+      expect(runResults(dir).size).toBe(4);
+    });
+
+    // aliases/test_aliases.py BaseAliasErrors: two models with the same alias in one schema.
+    it('aliases/test_aliases.py BaseAliasErrors', async () => {
+      const dir = suiteProject({
+        'models/model_a.sql': "{{ config(alias='duped_alias') }}\nselect 1 as id\n",
+        'models/model_b.sql': "{{ config(alias='duped_alias') }}\nselect 1 as id\n",
+      });
+      const run = await dbt(dir, target, ['run']);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toMatch(
+        /models\/model_b\.sql: error \[project\]: model 'model_b' and model 'model_a' \(models\/model_a\.sql\) would both build .*duped_alias/i,
+      );
+    });
+
+    // aliases/test_aliases.py BaseSameAliasDifferentSchemas: the same alias in two schemas is fine.
+    it('aliases/test_aliases.py BaseSameAliasDifferentSchemas', async () => {
+      const dir = suiteProject({
+        'models/model_a.sql': "{{ config(alias='duped_alias', schema='schema_a') }}\nselect 'a' as tablename\n",
+        'models/model_b.sql': "{{ config(alias='duped_alias', schema='schema_b') }}\nselect 'b' as tablename\n",
+        'models/model_c.sql': "{{ config(alias='duped_alias') }}\nselect 'c' as tablename\n",
+      });
+      const run = await dbt(dir, target, ['run']);
+      expect(run.code, out(run)).toBe(0);
+      expect(runResults(dir).size).toBe(3);
+    });
+
+    // empty/test_empty.py BaseTestEmpty.test_run_with_empty: --empty builds the same relations with no rows.
+    it('empty/test_empty.py BaseTestEmpty', async () => {
+      const dir = suiteProject({
+        'seeds/raw_source.csv': 'id,first_name,last_name,email,gender,ip_address\n1,Jack,Hunter,jhunter0@pbs.org,Male,59.80.20.168\n',
+        'models/sources.yml': 'version: 2\nsources:\n  - name: seed_sources\n    schema: "{{ target.schema }}"\n    tables:\n      - name: raw_source\n',
+        'models/model_input.sql': "select * from {{ ref('raw_source') }}\n",
+        'models/ephemeral_model_input.sql': "{{ config(materialized='ephemeral') }}\nselect * from {{ ref('raw_source') }}\n",
+        'models/model.sql':
+          "select * from {{ ref('model_input') }}\nunion all\nselect * from {{ ref('ephemeral_model_input') }}\nunion all\nselect * from {{ source('seed_sources', 'raw_source') }}\n",
+      });
+      expect((await dbt(dir, target, ['seed'])).code).toBe(0);
+      expect((await dbt(dir, target, ['run'])).code).toBe(0);
+      expect(await query(dir, target, `select count(*) as num_rows from ${schemaOf(target)}.model`)).toEqual([{ num_rows: 3 }]);
+      const empty = await dbt(dir, target, ['run', '--empty']);
+      expect(empty.code, out(empty)).toBe(0);
+      expect(await query(dir, target, `select count(*) as num_rows from ${schemaOf(target)}.model`)).toEqual([{ num_rows: 0 }]);
+    });
+
+    // empty/test_empty.py BaseTestEmptySeedFlag: seed --empty makes the table with its types and no rows; a full seed fits into it; build --empty runs seed and model.
+    it('empty/test_empty.py BaseTestEmptySeedFlag', async () => {
+      const dir = suiteProject({
+        'seeds/raw_seed.csv': 'id,name,amount,is_active,created_at\n1,alice,10.50,true,2024-01-01 00:00:00\n2,bob,20.75,false,2024-01-02 00:00:00\n',
+        'models/model.sql': "select * from {{ ref('raw_seed') }}\n",
+      });
+      const count = async () => (await query(dir, target, `select count(*) as n from ${schemaOf(target)}.raw_seed`))[0];
+      expect((await dbt(dir, target, ['seed', '--empty'])).code).toBe(0);
+      expect(await count()).toEqual({ n: 0 });
+      expect((await dbt(dir, target, ['seed', '--full-refresh'])).code).toBe(0);
+      expect(await count()).toEqual({ n: 2 });
+      const build = await dbt(dir, target, ['build', '--empty']);
+      expect(build.code, out(build)).toBe(0);
+      expect(await count()).toEqual({ n: 0 });
+      expect(runResults(dir).size).toBe(2);
+    });
+
+    // store_test_failures_tests/basic.py StoreTestFailuresAsGeneric-style: --store-failures keeps failing rows in the audit schema.
+    it('store_test_failures_tests/test_store_test_failures.py BaseStoreTestFailures (--store-failures)', async () => {
+      const dir = suiteProject({
+        'seeds/people.csv':
+          'id,first_name,last_name,email,gender,ip_address\n1,Jack,Hunter,jhunter0@pbs.org,Male,59.80.20.168\n2,,Walker,kwalker1@ezinearticles.com,Female,194.121.179.35\n3,Gerald,Ryan,gryan2@com.com,,11.3.212.243\n',
+        'models/people_model.sql': "select * from {{ ref('people') }}\n",
+        'models/schema.yml':
+          'version: 2\nmodels:\n  - name: people_model\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n      - name: first_name\n        data_tests: [not_null]\n      - name: gender\n        data_tests:\n          - not_null:\n              config: {store_failures: false}\n',
+      });
+      expect((await dbt(dir, target, ['seed'])).code).toBe(0);
+      expect((await dbt(dir, target, ['run'])).code).toBe(0);
+      const test = await dbt(dir, target, ['test', '--store-failures']);
+      expect(test.code).toBe(1);
+      const statuses = Object.fromEntries([...runResults(dir).values()].map((r) => [r.unique_id.split('.')[2], r.status]));
+      expect(statuses).toEqual({
+        unique_people_model_id: 'pass',
+        not_null_people_model_id: 'pass',
+        not_null_people_model_first_name: 'fail',
+        not_null_people_model_gender: 'fail',
+      });
+      // The failing rows are kept for the tests that store them; a test whose config says false keeps none.
+      const audit = target === 'duckdb' ? 'main_dbt_test__audit' : 'suite_db.public_dbt_test__audit';
+      expect(await query(dir, target, `select first_name from ${audit}.not_null_people_model_first_name`)).toEqual([{ first_name: null }]);
+      expect(Object.keys(await relationTypesIn(dir, target, audit))).not.toContain('not_null_people_model_gender');
+    });
+
+    // simple_seed/test_seed.py SeedConfigBase-style: a seed loads, reloads with --full-refresh, and column_types apply.
+    it('simple_seed/test_seed.py BasicSeedTests + test_seed_type_override.py BaseSimpleSeedColumnOverride', async () => {
+      const dir = suiteProject(
+        {
+          'seeds/seed_expected.csv':
+            'seed_id,first_name,email,ip_address,birthday\n1,Larry,lking0@miitbeian.gov.cn,69.135.206.194,2008-09-12 19:08:31\n2,Larry,lperkins1@toplist.cz,64.210.133.162,1978-05-09 04:15:14\n',
+          'seeds/seed_enabled.csv': 'birthday,seed_id\n2012-03-27,1\n',
+        },
+        'seeds:\n  suite:\n    seed_enabled:\n      +column_types:\n        birthday: varchar\n        seed_id: varchar\n',
+      );
+      const seed = await dbt(dir, target, ['seed']);
+      expect(seed.code, out(seed)).toBe(0);
+      expect(runResults(dir).size).toBe(2);
+      expect(await query(dir, target, `select count(*) as n from ${schemaOf(target)}.seed_expected`)).toEqual([{ n: 2 }]);
+      const again = await dbt(dir, target, ['seed', '--full-refresh']);
+      expect(again.code, out(again)).toBe(0);
+      expect(await query(dir, target, `select count(*) as n from ${schemaOf(target)}.seed_expected`)).toEqual([{ n: 2 }]);
+      const types = await query(
+        dir,
+        target,
+        `select lower(column_name) as c, lower(data_type) as t from information_schema.columns where lower(table_name) = 'seed_enabled' order by 1`,
+      );
+      expect(types.map((t) => String(t.t))).toEqual([expect.stringMatching(/varchar|text/), expect.stringMatching(/varchar|text/)]);
+    });
+
+    // dbt records a compile error as the node's result (run_results.json `error`, its children `skipped`) and runs the rest.
+    it('a compile error in one model is its result; its children are skipped, the rest run', async () => {
+      const dir = suiteProject({
+        'models/bad.sql': '{{ not_a_macro() }}\nselect 1 as id\n',
+        'models/child.sql': "select * from {{ ref('bad') }}\n",
+        'models/good.sql': 'select 2 as id\n',
+      });
+      const run = await dbt(dir, target, ['run']);
+      expect(run.code).toBe(1);
+      expect(run.stdout + run.stderr).toMatch(/models\/bad\.sql:1:4: error \[template\]: 'not_a_macro\(\)' is not a macro or function/);
+      const r = runResults(dir);
+      expect([r.get('model.suite.bad')?.status, r.get('model.suite.child')?.status, r.get('model.suite.good')?.status]).toEqual([
+        'error',
+        'skipped',
+        'success',
+      ]);
+    });
+
+    // ephemeral/test_ephemeral.py BaseEphemeralMulti: ephemeral models on ephemeral models, inlined as CTEs; `this` in an ephemeral model is its CTE.
+    it('ephemeral/test_ephemeral.py BaseEphemeralMulti', async () => {
+      const dir = suiteProject({
+        'seeds/seed.csv': 'id,first_name,last_name\n1,Jack,Hunter\n2,Kathryn,Walker\n3,Gerald,Ryan\n',
+        'models/base/base.sql': "{{ config(materialized='ephemeral') }}\nselect * from {{ ref('seed') }}\n",
+        'models/base/base_copy.sql': "{{ config(materialized='ephemeral') }}\nselect * from {{ ref('base') }} -- {{ this }}\n",
+        'models/dependent.sql': "{{ config(materialized='table') }}\nselect * from {{ ref('base_copy') }}\n",
+        'models/double_dependent.sql': "{{ config(materialized='view') }}\nselect * from {{ ref('base') }}\nunion all\nselect * from {{ ref('base_copy') }}\n",
+      });
+      expect((await dbt(dir, target, ['seed'])).code).toBe(0);
+      const run = await dbt(dir, target, ['run']);
+      expect(run.code, out(run)).toBe(0);
+      expect(runResults(dir).size).toBe(2);
+      expect(await relationRows(dir, target, 'dependent')).toEqual(await relationRows(dir, target, 'seed'));
+      expect((await query(dir, target, `select count(*) as n from ${schemaOf(target)}.double_dependent`))[0]).toEqual({ n: 6 });
+      expect(await relationTypes(dir, target)).toEqual({ seed: 'table', dependent: 'table', double_dependent: 'view' });
+      const compiled = readFileSync(path.join(dir, 'target', 'compiled', 'suite', 'models', 'dependent.sql'), 'utf8');
+      expect(compiled).toContain('__dbt__cte__base_copy');
+      expect(compiled).toContain('-- __dbt__cte__base_copy');
+    });
+  });
+}
+
+/** Relations of another schema (the audit schema), by lower-cased name. */
+async function relationTypesIn(dir: string, target: Target, schema: string): Promise<Record<string, true>> {
+  const [db, sch] = target === 'duckdb' ? [undefined, schema] : schema.split('.');
+  const rows =
+    target === 'duckdb'
+      ? await query(dir, target, `select lower(table_name) as name from information_schema.tables where table_schema = '${sch}'`)
+      : await query(
+          dir,
+          target,
+          `select lower(table_name) as name from duckdb_tables() where lower(database_name) = '${db}' and lower(schema_name) = '${sch}'`,
+        );
+  return Object.fromEntries(rows.map((r) => [String(r.name), true as const]));
+}
