@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ColumnMismatchError, type Adapter, type Connection, type QueryResult } from '../warehouse/adapter.js';
+import { ColumnMismatchError, LoadRowError, type Adapter, type Connection, type QueryResult } from '../warehouse/adapter.js';
 import type { RelationName, RelationType } from '../warehouse/dialect.js';
 import { relationKey } from '../warehouse/relation.js';
 import { compileWithQueries } from '../compile/run-queries.js';
@@ -18,6 +18,7 @@ import { ReadyQueue } from '../graph/ready-queue.js';
 import { writeNodeSql } from '../core/target-files.js';
 import type { ExecuteOptions, ExecutionContext, NodeExecutor } from './context.js';
 import { runDataTest } from './run-data-test.js';
+import { isStagedLocation, runStagedSource } from './staged-source.js';
 import { INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from './results.js';
 
 /** How each kind of node is run. */
@@ -341,6 +342,14 @@ async function runSeed(ctx: ExecutionContext, node: SeedNode, conn: Connection):
     // `--empty`: the table with the seed's columns and types, and no rows (as dbt's seed --empty).
     rows = await ctx.adapter.loadSeed(conn, rel, typed.columns, ctx.options.empty ? [] : typed.rows);
   } catch (e) {
+    if (e instanceof LoadRowError) {
+      // The warehouse refused a value (a column_types the data does not fit): its line and column.
+      const column = table.header.find((h) => h.toLowerCase() === e.column?.toLowerCase()) ?? e.column;
+      throw new ProjectError('seed', redact(`${e.reason}${column ? ` in column '${column}'` : ''}`), {
+        location: { file: node.file, line: table.rows[e.row - 1]?.line },
+        hint: 'the warehouse refused this value while loading the seed; fix it or the column_types. Nothing was replaced.',
+      });
+    }
     const msg = redact(e instanceof Error ? e.message : String(e));
     throw new ProjectError('seed', `loading the seed failed: ${msg}`, { location: { file: node.file } });
   }
@@ -373,6 +382,7 @@ async function csvRowError(e: unknown, file: string, shown: string): Promise<Pro
 }
 
 async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: Connection): Promise<Partial<NodeResult>> {
+  if (isStagedLocation(node.external!.location)) return runStagedSource(ctx, node, conn);
   const project = ctx.ws.project;
   const file = await resolveExternalFile(node, {
     projectDir: project.dir,
@@ -392,6 +402,13 @@ async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: 
     if (file.format === 'csv') {
       const bad = await csvRowError(e, file.path, shown);
       if (bad) throw bad;
+    }
+    if (e instanceof LoadRowError) {
+      // CSV: data row N is on line N + 1 (after the header), as long as no quoted value spans lines.
+      throw new ProjectError('source', redact(`${e.reason}${e.column ? ` in column '${e.column}'` : ''} (row ${e.row} of the file)`), {
+        location: file.format === 'csv' ? { file: shown, line: e.row + 1 } : { file: shown },
+        hint: `Snowflake refused this value while loading source '${node.sourceName}.${node.tableName}'. Nothing was replaced.`,
+      });
     }
     if (e instanceof ColumnMismatchError) {
       throw new ProjectError(

@@ -64,13 +64,14 @@ function rowsLoaded(result: { columns: { name: string }[]; rows: unknown[][] }):
  * line 17, character 5` and `Row 17, column "T"["AMOUNT":6]`. Mapped back to the loaded data's
  * row (part i starts at its firstRow) and column, with Snowflake's reason.
  */
-function copyError(e: unknown, parts: CsvParts): unknown {
+function copyError(e: unknown, parts: CsvParts, columns: SeedColumn[]): unknown {
   const text = e instanceof Error ? e.message : String(e);
   const file = /File '(?:[^']*\/)?(part_\d+\.csv\.gz)'/.exec(text)?.[1];
   const row = /Row (\d+)/.exec(text)?.[1];
   const part = parts.parts.find((p) => p.name === file);
   if (!part || row === undefined) return e;
-  const column = /column "(?:[^"]|"")*"\["((?:[^"]|"")*)":\d+\]/.exec(text)?.[1]?.replace(/""/g, '"');
+  const stored = /column "(?:[^"]|"")*"\["((?:[^"]|"")*)":\d+\]/.exec(text)?.[1]?.replace(/""/g, '"');
+  const column = columns.find((c) => storedName(c.name) === stored)?.name ?? stored;
   const reason = text.split('\n')[0]!.trim();
   return new LoadRowError(reason, part.firstRow + Number(row) - 1, column);
 }
@@ -104,7 +105,7 @@ export async function loadParts(conn: Connection, ctx: StageLoadContext, relatio
       try {
         result = await conn.execute(`copy into ${d.qualify(tmp)} from ${stage} file_format = ${PARTS_FORMAT} on_error = abort_statement purge = true`);
       } catch (e) {
-        throw copyError(e, parts);
+        throw copyError(e, parts, columns);
       }
       return rowsLoaded(result);
     } finally {
@@ -124,7 +125,13 @@ function fileFormatClause(format: string | undefined, dialect: Dialect): string 
  * Loads files already in a stage with COPY INTO, matching columns by name as dbt-external-tables'
  * Snowpipe backfill does (macros/plugins/snowflake/snowpipe/get_copy_sql.sql): no upload.
  */
-export async function loadStagedFiles(conn: Connection, ctx: StageLoadContext, relation: RelationName, files: StagedFiles, columns: SeedColumn[]): Promise<number> {
+export async function loadStagedFiles(
+  conn: Connection,
+  ctx: StageLoadContext,
+  relation: RelationName,
+  files: StagedFiles,
+  columns: SeedColumn[],
+): Promise<number> {
   return replaceTable(conn, ctx, relation, columns, async (tmp) => {
     const d = ctx.dialect;
     const pattern = files.pattern === undefined ? '' : ` pattern = ${d.stringLiteral(files.pattern)}`;
