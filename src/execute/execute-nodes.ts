@@ -381,6 +381,12 @@ async function csvRowError(e: unknown, file: string, shown: string): Promise<Pro
   return new ProjectError('source', redact(what), { location: { file: shown, line: Number(m[1]) }, hint: redact(`${row}${hint}`) });
 }
 
+/** ` (3 parts, 41.2 MB uploaded)` after a load through a stage. */
+function uploadedText(u: { files: number; bytes: number } | undefined): string {
+  if (!u) return '';
+  return ` (${u.files} part${u.files === 1 ? '' : 's'}, ${(u.bytes / 1e6).toFixed(1)} MB uploaded)`;
+}
+
 async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: Connection): Promise<Partial<NodeResult>> {
   if (isStagedLocation(node.external!.location)) return runStagedSource(ctx, node, conn);
   const project = ctx.ws.project;
@@ -431,7 +437,7 @@ async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: 
   }
   ctx.existing.set(relationKey(node.relation), 'table');
   return {
-    message: `LOAD ${loaded.rows} rows from ${path.basename(file.path)}`,
+    message: `LOAD ${loaded.rows} rows from ${path.basename(file.path)}${uploadedText(loaded.uploaded)}`,
     rows: loaded.rows,
     relationName: ctx.adapter.dialect.qualify(node.relation),
   };

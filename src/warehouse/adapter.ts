@@ -73,7 +73,16 @@ export interface Adapter {
    * Replaces `relation` with the untouched contents of a local file, atomically. When the file
    * lacks one of `expectedColumns`, nothing is replaced and a ColumnMismatchError is thrown.
    */
-  loadFile(conn: Connection, relation: RelationName, file: ExternalFile, expectedColumns: string[]): Promise<{ rows: number; columns: ColumnInfo[] }>;
+  loadFile(
+    conn: Connection,
+    relation: RelationName,
+    file: ExternalFile,
+    expectedColumns: string[],
+  ): Promise<{
+    rows: number;
+    columns: ColumnInfo[] /** Files sent to the warehouse's stage, where it has one. */;
+    uploaded?: { files: number; bytes: number };
+  }>;
   /**
    * Replaces `relation` with a table of `columns` filled from files already in a stage, atomically;
    * absent where the warehouse has no stages.

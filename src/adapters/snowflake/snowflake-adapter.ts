@@ -434,11 +434,11 @@ export class SnowflakeAdapter implements Adapter {
     return this.withParts((dir) => loadParts(conn, this.stageContext(), relation, columns, writeRowParts(dir, rows)));
   }
 
-  async loadFile(conn: Connection, relation: RelationName, file: ExternalFile, expectedColumns: string[]): Promise<{ rows: number; columns: ColumnInfo[] }> {
+  async loadFile(conn: Connection, relation: RelationName, file: ExternalFile, expectedColumns: string[]): ReturnType<Adapter['loadFile']> {
     return this.withParts(async (dir) => {
       const { columns, parts } = await writeFileParts(dir, file, expectedColumns);
       const rows = await loadParts(conn, this.stageContext(), relation, columns, parts);
-      return { rows, columns };
+      return { rows, columns, uploaded: { files: parts.parts.length, bytes: parts.parts.reduce((n, p) => n + p.bytes, 0) } };
     });
   }
 
