@@ -44,7 +44,13 @@ async function measure(emulator: SnowflakeEmulator, bin: string, dir: string, fi
   // The build lock's heartbeat counts seconds, not rows.
   const statements = sent.filter((s) => !/^update \S+model_build_lock set heartbeat_ms/i.test(s)).length;
   const uploaded = /(\d+) parts?, ([\d.]+) MB uploaded/.exec(r.stdout);
-  return { statements, heartbeats: sent.length - statements, seconds: r.ms / 1000, parts: uploaded ? Number(uploaded[1]) : 0, mb: uploaded ? Number(uploaded[2]) : 0 };
+  return {
+    statements,
+    heartbeats: sent.length - statements,
+    seconds: r.ms / 1000,
+    parts: uploaded ? Number(uploaded[1]) : 0,
+    mb: uploaded ? Number(uploaded[2]) : 0,
+  };
 }
 
 const emulator = await startSnowflakeEmulator({ port: 0 });
@@ -56,7 +62,10 @@ writeFileSync(
 );
 const models = path.join(dir, 'models');
 mkdirSync(models);
-writeFileSync(path.join(models, 'sources.yml'), "sources:\n  - name: raw\n    tables:\n      - name: vouchers\n        external:\n          location: \"{{ var('events_path') }}\"\n");
+writeFileSync(
+  path.join(models, 'sources.yml'),
+  'sources:\n  - name: raw\n    tables:\n      - name: vouchers\n        external:\n          location: "{{ var(\'events_path\') }}"\n',
+);
 
 const results: Record<string, unknown>[] = [];
 try {
@@ -74,4 +83,7 @@ try {
 } finally {
   await emulator.close();
 }
-writeFileSync(path.join(ROOT, 'bench', 'results-stage-load.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), cpus: os.cpus().length, results }, null, 2)}\n`);
+writeFileSync(
+  path.join(ROOT, 'bench', 'results-stage-load.json'),
+  `${JSON.stringify({ measuredAt: new Date().toISOString(), cpus: os.cpus().length, results }, null, 2)}\n`,
+);

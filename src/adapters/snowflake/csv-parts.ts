@@ -149,12 +149,13 @@ export async function writeFileParts(dir: string, file: ExternalFile, expectedCo
       await local.run(
         `copy (select * from src where rowid >= ${p.firstRow - 1} and rowid < ${p.firstRow - 1 + p.rows}) to '${plain.replace(/'/g, "''")}' (format csv, header false, force_quote *)`,
       );
-      compressing.push(
-        pipeline(createReadStream(plain), createGzip(), createWriteStream(path.join(dir, p.name))).then(() => {
-          rmSync(plain);
-          p.bytes = statSync(path.join(dir, p.name)).size;
-        }),
-      );
+      const done = pipeline(createReadStream(plain), createGzip(), createWriteStream(path.join(dir, p.name))).then(() => {
+        rmSync(plain);
+        p.bytes = statSync(path.join(dir, p.name)).size;
+      });
+      // Awaited below; marked handled now so a failure while the next part is written is not unhandled.
+      done.catch(() => undefined);
+      compressing.push(done);
     }
     await Promise.all(compressing);
     return { columns, parts: { dir, glob: 'part_*.csv.gz', parts, rows } };

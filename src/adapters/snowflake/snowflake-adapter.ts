@@ -5,7 +5,7 @@ import type { Column, Connection as SdkConnection, ConnectionOptions, RowStateme
 import { ProjectError } from '../../core/errors.js';
 import type { SnowflakeTarget } from '../../project/profiles.js';
 import { redact, registerSecret } from '../../core/secrets.js';
-import type { Adapter, ColumnInfo, Connection, ExternalFile, QueryResult, SeedColumn, StagedFiles } from '../../warehouse/adapter.js';
+import type { Adapter, Connection, ExternalFile, QueryResult, SeedColumn, StagedFiles } from '../../warehouse/adapter.js';
 import type { RelationName, RelationType } from '../../warehouse/dialect.js';
 import { Pool } from '../pool.js';
 import { BuildLock } from './build-lock.js';
