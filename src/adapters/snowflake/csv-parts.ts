@@ -106,7 +106,12 @@ function snowflakeTypeOf(duckType: string): { type: string; select: (col: string
  * columns keep their names and get the matching Snowflake types; values are DuckDB's text for them.
  * When the file lacks one of `expectedColumns`, nothing is written and a ColumnMismatchError is thrown.
  */
-export async function writeFileParts(dir: string, file: ExternalFile, expectedColumns: string[]): Promise<{ columns: SeedColumn[]; parts: CsvParts }> {
+export async function writeFileParts(
+  dir: string,
+  file: ExternalFile,
+  expectedColumns: string[],
+  checkCancelled: () => void = () => undefined,
+): Promise<{ columns: SeedColumn[]; parts: CsvParts }> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   // In memory, spilling to the scratch folder when a big input does not fit.
   const scratch = path.join(dir, 'scratch');
@@ -145,6 +150,8 @@ export async function writeFileParts(dir: string, file: ExternalFile, expectedCo
     // times faster than DuckDB's own gzip), the next part being written meanwhile.
     const compressing: Promise<void>[] = [];
     for (const p of parts) {
+      // Ctrl-C stops a big file between parts rather than after all of them.
+      checkCancelled();
       const plain = path.join(dir, p.name.replace(/\.gz$/, ''));
       await local.run(
         `copy (select * from src where rowid >= ${p.firstRow - 1} and rowid < ${p.firstRow - 1 + p.rows}) to '${plain.replace(/'/g, "''")}' (format csv, header false, force_quote *)`,

@@ -436,8 +436,9 @@ export class SnowflakeAdapter implements Adapter {
 
   async loadFile(conn: Connection, relation: RelationName, file: ExternalFile, expectedColumns: string[]): ReturnType<Adapter['loadFile']> {
     return this.withParts(async (dir) => {
-      const { columns, parts } = await writeFileParts(dir, file, expectedColumns);
-      const rows = await loadParts(conn, this.stageContext(), relation, columns, parts);
+      const ctx = this.stageContext();
+      const { columns, parts } = await writeFileParts(dir, file, expectedColumns, ctx.checkCancelled);
+      const rows = await loadParts(conn, ctx, relation, columns, parts);
       return { rows, columns, uploaded: { files: parts.parts.length, bytes: parts.parts.reduce((n, p) => n + p.bytes, 0) } };
     });
   }
