@@ -17,7 +17,7 @@ export { compile } from './tasks/compile.js';
 export type { CompiledFile } from './tasks/compile.js';
 export { generateDocs } from './tasks/docs.js';
 export type { DocsOptions, DocsResult } from './tasks/docs.js';
-export { build, execute, run, seed, test } from './tasks/execute.js';
+export { build, execute, run, seed, snapshot, test } from './tasks/execute.js';
 export type { ExecuteCommand } from './tasks/execute.js';
 export { runProfile as profile } from './tasks/profile.js';
 export type { NamedProfile, ProfileOptions } from './tasks/profile.js';

@@ -17,44 +17,28 @@ type Level = Exclude<LogLevel, 'none'>;
  */
 export class JsonLogReporter extends CliReporter {
   private emit(name: string, code: string, level: Level, msg: string, data: Record<string, unknown> = {}): void {
-    if (!this.shows(level)) return;
-    const event = {
-      info: {
-        name,
-        code,
-        msg: redact(msg),
-        level,
-        invocation_id: INVOCATION_ID,
-        pid: process.pid,
-        thread: 'MainThread',
-        ts: new Date().toISOString(),
-        category: '',
-        extra: {},
-      },
-      data,
+    if (this.shows(level)) this.write(name, code, level, msg, data);
+  }
+
+  private write(name: string, code: string, level: Level, msg: string, data: Record<string, unknown>): void {
+    const info = {
+      name,
+      code,
+      msg: redact(msg),
+      level,
+      invocation_id: INVOCATION_ID,
+      pid: process.pid,
+      thread: 'MainThread',
+      ts: new Date().toISOString(),
+      category: '',
+      extra: {},
     };
-    this.out.write(`${redact(JSON.stringify(event))}\n`);
+    this.out.write(`${redact(JSON.stringify({ info, data }))}\n`);
   }
 
   /** What a command prints (ls lines, show rows, where results are) is dbt's ListCmdOut: shown even when quiet. */
   override print(line = ''): void {
-    if (this.level === 'none') return;
-    const event = {
-      info: {
-        name: 'ListCmdOut',
-        code: 'Z049',
-        msg: redact(line),
-        level: 'info',
-        invocation_id: INVOCATION_ID,
-        pid: process.pid,
-        thread: 'MainThread',
-        ts: new Date().toISOString(),
-        category: '',
-        extra: {},
-      },
-      data: { msg: redact(line) },
-    };
-    this.out.write(`${JSON.stringify(event)}\n`);
+    if (this.level !== 'none') this.write('ListCmdOut', 'Z049', 'info', line, { msg: redact(line) });
   }
 
   override info(message: string): void {

@@ -21,12 +21,16 @@ export interface CommonFlags {
   exclude?: string[];
   fullRefresh?: boolean;
   failFast?: boolean;
+  /** false with `--no-partial-parse`. */
+  partialParse?: boolean;
   state?: string;
   defer?: boolean;
   favorState?: boolean;
   strictUndefined?: boolean;
   storeFailures?: boolean;
   empty?: boolean;
+  eventTimeStart?: string;
+  eventTimeEnd?: string;
 }
 
 /** Options every project command takes. */
@@ -37,7 +41,8 @@ export function common(cmd: Command): Command {
     .option('--vars <yaml>', "project vars as YAML or JSON, e.g. '{countries: [Peru]}'")
     .option('--profiles-dir <dir>', 'the folder holding profiles.yml')
     .option('--threads <n>', 'how many nodes to run at once')
-    .option('--strict-undefined', "printing an undefined name, attribute or key is an error, not a warning and '' as in dbt");
+    .option('--strict-undefined', "printing an undefined name, attribute or key is an error, not a warning and '' as in dbt")
+    .option('--no-partial-parse', 'parse and render every file again, ignoring the parse cache in target/ (also DBT_PARTIAL_PARSE=false)');
 }
 
 /** dbt's node selection flags. */
@@ -67,12 +72,14 @@ export function toOptions(flags: CommonFlags, reporter: CliReporter): RunOptions
     exclude: flags.exclude,
     fullRefresh: flags.fullRefresh,
     failFast: flags.failFast,
+    partialParse: flags.partialParse,
     state: flags.state,
     defer: flags.defer || process.env.DBT_DEFER === '1' || process.env.DBT_DEFER === 'true' || undefined,
     favorState: flags.favorState || process.env.DBT_FAVOR_STATE === '1' || process.env.DBT_FAVOR_STATE === 'true' || undefined,
     strictUndefined: flags.strictUndefined,
     storeFailures: flags.storeFailures,
     empty: flags.empty,
+    eventTime: eventTimeRange(flags),
     reporter,
   };
 }
@@ -95,4 +102,25 @@ export async function withInterrupts<T>(reporter: CliReporter, fn: (signal: Abor
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
+}
+
+/** dbt's --event-time-start / --event-time-end: both or neither, start before end, UTC unless a zone is given. */
+function eventTimeRange(flags: CommonFlags): { start: Date; end: Date } | undefined {
+  if (flags.eventTimeStart === undefined && flags.eventTimeEnd === undefined) return undefined;
+  if (flags.eventTimeStart === undefined || flags.eventTimeEnd === undefined) {
+    throw new ProjectError('usage', '--event-time-start and --event-time-end go together', {
+      hint: "give both, e.g. --event-time-start 2024-01-01 --event-time-end '2024-01-03 12:00:00'",
+    });
+  }
+  const parse = (flag: string, text: string) => {
+    const iso = text.trim().replace(' ', 'T');
+    const d = new Date(/T/.test(iso) && !/([zZ]|[+-]\d\d:?\d\d)$/.test(iso) ? `${iso}Z` : iso);
+    if (Number.isNaN(d.getTime()))
+      throw new ProjectError('usage', `${flag} '${text}' is not a date or timestamp`, { hint: "write it as 2024-01-01 or '2024-01-01 06:00:00'" });
+    return d;
+  };
+  const start = parse('--event-time-start', flags.eventTimeStart);
+  const end = parse('--event-time-end', flags.eventTimeEnd);
+  if (start >= end) throw new ProjectError('usage', '--event-time-start must be before --event-time-end');
+  return { start, end };
 }

@@ -1,11 +1,12 @@
 import type { RelationName } from '../warehouse/dialect.js';
-import { CteReference, EmptyRelation, Relation, relationKey } from '../warehouse/relation.js';
+import { BatchFilteredRelation, CteReference, EmptyRelation, Relation, relationKey } from '../warehouse/relation.js';
 import { InternalError, ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
-import type { ModelNode, Node, SourceNode, TestNode } from '../parse/nodes.js';
+import type { Node, SourceNode, SqlNode, TestNode } from '../parse/nodes.js';
 import { inertHooks } from '../templating/render-hooks.js';
 import type { CompiledTemplate } from '../templating/template-engine.js';
 import { kwargContextName } from '../parse/data-tests/add-data-tests.js';
+import { lookupRef } from '../parse/ref-lookup.js';
 import type { QueryCache } from './query-cache.js';
 
 export interface CompileContext {
@@ -22,6 +23,8 @@ export interface CompileContext {
   log?: (msg: string) => void;
   /** `--empty`: every ref() and source() reads no rows (dbt's render_limited). */
   empty?: boolean;
+  /** One batch of a microbatch model: refs and sources with an `event_time` read only this window. */
+  batch?: { start: string; end: string };
 }
 
 export interface CompiledNode {
@@ -31,26 +34,37 @@ export interface CompiledNode {
 }
 
 /** The compile pass: renders one node with its real relations, ephemeral models inlined as CTEs. */
-export function compileNode(ws: Workspace, node: ModelNode | TestNode, ctx: CompileContext = {}): CompiledNode {
+export function compileNode(ws: Workspace, node: SqlNode, ctx: CompileContext = {}): CompiledNode {
   const ctes = new Map<string, string>();
   const sql = renderWithCtes(ws, node, ctx, ctes, []);
   const list = [...ctes.entries()].map(([name, body]) => `${name} as (\n${body}\n)`);
   return { sql: list.length ? injectCtes(sql, list) : sql, ctes: [...ctes.keys()] };
 }
 
-function renderWithCtes(ws: Workspace, node: ModelNode | TestNode, ctx: CompileContext, ctes: Map<string, string>, stack: string[]): string {
-  const template = ctx.template ?? ws.templates.get(node.uniqueId) ?? ws.engine.compile(node.file, node.rawSql);
+function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes: Map<string, string>, stack: string[]): string {
+  let template = ctx.template ?? ws.templates.get(node.uniqueId);
+  if (!template) {
+    // A node the parse cache answered was never compiled: compiled here once, on first need.
+    template = ws.engine.compile(node.file, node.rawSql);
+    if (ws.manifest.nodes.get(node.uniqueId) === node) ws.templates.set(node.uniqueId, template);
+  }
   const dialect = ws.dialect;
   const rel = (r: RelationName) => new Relation(r.database, r.schema, r.identifier, dialect);
   const read = (r: RelationName) => (ctx.empty ? new EmptyRelation(r.database, r.schema, r.identifier, dialect) : rel(r));
+  // One batch of a microbatch model reads only the window of the parents that have an `event_time`.
+  const batched = (target: Node, relation: RelationName) => {
+    const eventTime = target.config.event_time;
+    return ctx.batch && !ctx.empty && typeof eventTime === 'string' ? new BatchFilteredRelation(relation, dialect, eventTime, ctx.batch) : undefined;
+  };
   const hooks = inertHooks(node.file, node.rawSql, {
+    packageName: node.packageName,
     execute: true,
     extra: node.resourceType === 'test' || ctx.extra ? { ...(node.resourceType === 'test' ? testContext(ws, node) : {}), ...ctx.extra } : undefined,
     runQuery: ctx.queries ? (sql) => ctx.queries!.lookup(sql) : undefined,
     log: ctx.log,
     ref: (args) => {
       const name = args[args.length - 1]!;
-      const id = ws.manifest.byName.get(name);
+      const id = lookupRef(ws.manifest.byName, name, args.length > 1 ? args[0] : undefined, node.packageName);
       const target = id ? ws.manifest.nodes.get(id) : undefined;
       if (!target) throw new ProjectError('graph', `ref('${name}') matches no model or seed`, { location: { file: node.file } });
       if (target.resourceType === 'model' && target.materialized === 'ephemeral') {
@@ -65,21 +79,23 @@ function renderWithCtes(ws: Workspace, node: ModelNode | TestNode, ctx: CompileC
       }
       const relation = ws.deferred?.get(target.uniqueId) ?? target.relation;
       if (!relation) throw new InternalError(`${target.uniqueId} has no relation`);
-      return read(relation);
+      return batched(target, relation) ?? read(relation);
     },
     source_: (s, t) => {
       const id = ws.manifest.sourcesByName.get(`${s}.${t}`);
       if (!id) throw new ProjectError('graph', `source('${s}', '${t}') is not defined`, { location: { file: node.file } });
-      return read((ws.manifest.nodes.get(id) as SourceNode).relation);
+      const src = ws.manifest.nodes.get(id) as SourceNode;
+      return batched(src, src.relation) ?? read(src.relation);
     },
     configGet: (key, fallback) => (node.config as Record<string, unknown>)[key] ?? fallback,
     // Inside an ephemeral model, `this` is the CTE it becomes, as in dbt.
-    thisRelation: () =>
-      node.resourceType === 'model' && node.materialized === 'ephemeral'
-        ? new CteReference(`__dbt__cte__${node.name}`)
-        : node.relation
-          ? rel(node.relation)
-          : undefined,
+    thisRelation: () => {
+      if (node.resourceType === 'model' && node.materialized === 'ephemeral') return new CteReference(`__dbt__cte__${node.name}`);
+      if (!node.relation) return undefined;
+      const r = rel(node.relation);
+      if (node.resourceType === 'model') r.type = node.materialized === 'view' ? 'view' : 'table';
+      return r;
+    },
     isIncremental: () =>
       node.resourceType === 'model' &&
       node.materialized === 'incremental' &&

@@ -1,7 +1,7 @@
 import type { Connection } from '../warehouse/adapter.js';
 import { ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
-import type { ModelNode, TestNode } from '../parse/nodes.js';
+import type { SqlNode } from '../parse/nodes.js';
 import { redact } from '../core/secrets.js';
 import { compileNode, type CompileContext, type CompiledNode } from './compile-node.js';
 import { QueryCache } from './query-cache.js';
@@ -10,7 +10,7 @@ import { QueryCache } from './query-cache.js';
 const MAX_PASSES = 8;
 
 /** compileNode, with `run_query()` answered from the warehouse over `conn`. */
-export async function compileWithQueries(ws: Workspace, node: ModelNode | TestNode, ctx: CompileContext, conn: Connection): Promise<CompiledNode> {
+export async function compileWithQueries(ws: Workspace, node: SqlNode, ctx: CompileContext, conn: Connection): Promise<CompiledNode> {
   const cache = new QueryCache();
   for (let pass = 1; ; pass++) {
     cache.missing = [];

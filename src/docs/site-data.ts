@@ -161,7 +161,7 @@ export function buildSiteData(input: SiteInput): SiteData {
       const compiled = input.compiled.get(node.uniqueId);
       const result = results.get(node.uniqueId);
       let rawSql: string | null = null;
-      if (node.resourceType === 'model' || node.resourceType === 'test') rawSql = node.rawSql;
+      if (node.resourceType === 'model' || node.resourceType === 'snapshot' || node.resourceType === 'test') rawSql = node.rawSql.trim();
       const name = node.resourceType === 'source' ? `${node.sourceName}.${node.tableName}` : node.name;
       return {
         id: node.uniqueId,
@@ -170,7 +170,8 @@ export function buildSiteData(input: SiteInput): SiteData {
         label: lineageLabel(node, name),
         file: node.file,
         description: node.description,
-        materialized: node.resourceType === 'model' ? node.materialized : node.resourceType === 'seed' ? 'seed' : null,
+        materialized:
+          node.resourceType === 'model' ? node.materialized : node.resourceType === 'seed' || node.resourceType === 'snapshot' ? node.resourceType : null,
         relation: node.relation ? ws.dialect.qualify(node.relation) : null,
         built: input.catalog ? input.catalog.has(node.uniqueId) : null,
         columns,

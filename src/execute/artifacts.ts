@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Workspace } from '../graph/workspace.js';
 import { INVOCATION_ID } from '../core/invocation.js';
@@ -9,7 +9,9 @@ import type { RunSummary } from './results.js';
 import { nodeChecksum, nodeMacroIds } from '../graph/previous-state.js';
 import { projectMacroSources, type MacroSource } from '../parse/macro-dependencies.js';
 
-export const ENGINE_VERSION = '0.1.0';
+import { ENGINE_VERSION } from '../core/engine-version.js';
+
+export { ENGINE_VERSION };
 
 const SCHEMA_VERSIONS = { manifest: 'v12', 'run-results': 'v6', catalog: 'v1' } as const;
 
@@ -47,7 +49,14 @@ function dbtPath(ws: Workspace, node: Node): string {
   if (node.resourceType === 'source') return node.file;
   if (node.resourceType === 'test' && node.testType === 'generic') return `${shortNameOf(node)}.sql`;
   const c = ws.project.config;
-  const roots = node.resourceType === 'model' ? c['model-paths'] : node.resourceType === 'seed' ? c['seed-paths'] : c['test-paths'];
+  const roots =
+    node.resourceType === 'model'
+      ? c['model-paths']
+      : node.resourceType === 'seed'
+        ? c['seed-paths']
+        : node.resourceType === 'snapshot'
+          ? (c['snapshot-paths'] ?? ['snapshots'])
+          : c['test-paths'];
   for (const root of roots) {
     const prefix = `${root.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '')}/`;
     if (node.file.startsWith(prefix)) return node.file.slice(prefix.length);
@@ -78,7 +87,7 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
     relation_name: relationName(ws, node),
     patch_path: node.patchFile ?? null,
   };
-  if (node.resourceType === 'model' || node.resourceType === 'test') {
+  if (node.resourceType === 'model' || node.resourceType === 'snapshot' || node.resourceType === 'test') {
     Object.assign(base, {
       language: 'sql',
       refs: node.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: null })),
@@ -86,6 +95,7 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
     });
   }
   if (node.resourceType === 'model') base.raw_code = node.rawSql;
+  if (node.resourceType === 'snapshot') base.raw_code = node.rawSql.trim();
   if (node.resourceType === 'source') {
     Object.assign(base, { source_name: node.sourceName, identifier: node.relation.identifier, external: node.external ?? null });
   }
@@ -123,19 +133,20 @@ export function writeManifest(ws: Workspace): string {
       sources,
       macros: Object.fromEntries(
         ws.manifest.macros.map((m) => {
-          const id = `macro.${ws.project.name}.${m.name}`;
-          const src = macros.get(m.name);
+          const pkg = m.package ?? ws.project.name;
+          const id = `macro.${pkg}.${m.name}`;
+          const src = m.package ? undefined : macros.get(m.name);
           return [
             id,
             {
               unique_id: id,
               name: m.name,
               resource_type: 'macro',
-              package_name: ws.project.name,
+              package_name: pkg,
               path: m.file,
               original_file_path: m.file,
               macro_sql: src?.sql ?? '',
-              depends_on: { macros: (src?.calls ?? []).map((c) => `macro.${ws.project.name}.${c}`) },
+              depends_on: { macros: (src?.calls ?? []).map((c) => `macro.${pkg}.${c}`) },
             },
           ];
         }),
@@ -156,6 +167,45 @@ export function writeManifest(ws: Workspace): string {
     { compact: true },
   );
   return file;
+}
+
+/** The `metadata` block a manifest.json opens with (as JSON text), or undefined when the file does not open with one. */
+export function manifestHead(file: string): string | undefined {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(4096);
+      const text = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+      // The metadata block is flat strings, and a string cannot hold an unescaped quote: the first match is its end.
+      const at = text.indexOf('},"nodes":');
+      return text.startsWith('{"metadata":') && at > 0 ? text.slice(0, at + 1) : undefined;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Gives a manifest.json that opens with `head` this run's metadata (generated_at, invocation_id)
+ * in place: the rest of the file is what this run would write. Only when the new block has the
+ * same length (ISO times and ids do); false when it could not.
+ */
+export function restampManifest(file: string, head: string, fields: { project_name: string; adapter_type: string }): boolean {
+  const next = `{"metadata":${JSON.stringify(redactDeep({ ...metadata('manifest'), ...fields }))}`;
+  if (Buffer.byteLength(next) !== Buffer.byteLength(head)) return false;
+  try {
+    const fd = openSync(file, 'r+');
+    try {
+      writeSync(fd, next, 0, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function writeRunResults(ws: Workspace, summary: RunSummary, args: Record<string, unknown>): string {

@@ -11,6 +11,8 @@ export interface ExecuteOptions {
   fullRefresh: boolean;
   /** `--empty`: models read no rows from their refs and sources. */
   empty?: boolean;
+  /** Microbatch models build only the batches of this range (--event-time-start/--event-time-end). */
+  eventTime?: { start: Date; end: Date };
   reporter: Reporter;
   signal?: AbortSignal;
 }

@@ -6,8 +6,10 @@ import { relationKey } from '../warehouse/relation.js';
 import { compileWithQueries } from '../compile/run-queries.js';
 import { ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
-import { isExecutable, type ModelNode, type Node, type SeedNode, type SourceNode } from '../parse/nodes.js';
+import { isExecutable, type ModelNode, type Node, type SeedNode, type SnapshotNode, type SourceNode } from '../parse/nodes.js';
+import { incrementalStrategy, needsStaging, planIncrementalWrite } from '../plan/plan-incremental.js';
 import { planModel } from '../plan/plan-model.js';
+import { type Plan, tempRelation } from '../plan/plan.js';
 import { redact } from '../core/secrets.js';
 import { parseCsv } from '../project/csv.js';
 import { typeSeed } from '../plan/seed-types.js';
@@ -18,6 +20,8 @@ import { ReadyQueue } from '../graph/ready-queue.js';
 import { writeNodeSql } from '../core/target-files.js';
 import type { ExecuteOptions, ExecutionContext, NodeExecutor } from './context.js';
 import { runDataTest } from './run-data-test.js';
+import { runMicrobatch } from './run-microbatch.js';
+import { runSnapshot } from './run-snapshot.js';
 import { isStagedLocation, runStagedSource } from './staged-source.js';
 import { INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from './results.js';
 
@@ -25,6 +29,7 @@ import { INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from './results
 const executors: Record<Node['resourceType'], NodeExecutor> = {
   model: (ctx, node, conn) => runModel(ctx, node as ModelNode, conn),
   seed: (ctx, node, conn) => runSeed(ctx, node as SeedNode, conn),
+  snapshot: (ctx, node, conn) => runSnapshot(ctx, node as SnapshotNode, conn),
   source: (ctx, node, conn) => runExternalSource(ctx, node as SourceNode, conn),
   test: runDataTest,
 };
@@ -180,7 +185,7 @@ async function runOne(ctx: ExecutionContext, node: Node, threadId: string): Prom
 }
 
 /** Temporary relations the materializations build aside; one found before a run is a leftover of a killed run. */
-const TEMP_SUFFIXES = ['__model_tmp', '__model_incr'];
+const TEMP_SUFFIXES = ['__model_tmp', '__model_incr', '__model_snap'];
 
 function toNodeError(e: unknown, node: Node): ProjectError {
   if (e instanceof ProjectError) return e;
@@ -275,6 +280,9 @@ function writeTargetFile(ctx: ExecutionContext, kind: 'compiled' | 'run', node: 
 }
 
 async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection): Promise<Partial<NodeResult>> {
+  if (node.materialized === 'incremental' && node.config.incremental_strategy === 'microbatch' && incrementalStrategy(node, ctx.adapter.dialect)) {
+    return runMicrobatch(ctx, node, conn);
+  }
   const rel = node.relation!;
   const key = relationKey(rel);
   const compiled = await compileWithQueries(
@@ -291,17 +299,19 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   );
   const compiledPath = writeTargetFile(ctx, 'compiled', node, compiled.sql);
   const existing = ctx.existing.get(key) ?? null;
-  const columns = node.materialized === 'incremental' && existing === 'table' ? await tableColumns(ctx, conn, rel) : undefined;
-  const plan = planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns });
-  writeTargetFile(ctx, 'run', node, plan.statements.join(';\n\n'));
-  await runNodeHooks(ctx, node, 'pre-hook', conn);
-  // config(sql_header=…) or {% call set_sql_header(config) %}: run before the model's statements, on its connection.
-  const header = typeof node.config.sql_header === 'string' ? node.config.sql_header.trim().replace(/;\s*$/, '') : '';
-  if (header) await conn.execute(header);
+  const staged = await stagedIncremental(ctx, node, conn, compiled.sql, existing);
+  const columns = node.materialized === 'incremental' && existing === 'table' && !staged ? await tableColumns(ctx, conn, rel) : undefined;
+  const plan = staged ?? planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns });
+  writeTargetFile(ctx, 'run', node, [...(staged?.before ?? []), ...plan.statements].join(';\n\n'));
+  if (!staged) {
+    await runNodeHooks(ctx, node, 'pre-hook', conn);
+    await runSqlHeader(node, conn);
+  }
   let results: QueryResult[];
   try {
     results = plan.atomic ? await conn.executeAtomic(plan.statements) : await runEach(conn, plan.statements);
   } catch (e) {
+    if (staged) await conn.execute(ctx.adapter.dialect.drop(staged.staging, 'table')).catch(() => undefined);
     const msg = redact(e instanceof Error ? e.message : String(e));
     throw new ProjectError('database', msg, { location: { file: node.file }, hint: `the compiled SQL is in ${compiledPath}` });
   }
@@ -317,6 +327,48 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
     compiledPath,
     relationName: ctx.adapter.dialect.qualify(rel),
   };
+}
+
+/**
+ * An incremental run that compares columns or matches keys: pre-hooks, then the new rows built into
+ * a staging table, then the plan that changes the table (schema change, write, staging dropped).
+ * Undefined when the run is a full build or a plain append.
+ */
+async function stagedIncremental(
+  ctx: ExecutionContext,
+  node: ModelNode,
+  conn: Connection,
+  sql: string,
+  existing: RelationType | null,
+): Promise<(Plan & { before: string[]; staging: RelationName }) | undefined> {
+  if (node.materialized !== 'incremental' || existing !== 'table') return undefined;
+  if ((ctx.options.fullRefresh && node.config.full_refresh !== false) || node.config.full_refresh === true) return undefined;
+  const d = ctx.adapter.dialect;
+  const strategy = incrementalStrategy(node, d);
+  if (!needsStaging(node, strategy)) return undefined;
+  const rel = node.relation!;
+  const staging = tempRelation(rel, '__model_incr');
+  await runNodeHooks(ctx, node, 'pre-hook', conn);
+  await runSqlHeader(node, conn);
+  const create = d.createTableAs(staging, sql);
+  const columnsOf = async (r: RelationName) =>
+    (await conn.execute(d.listColumnTypesSql(r))).rows.map((row) => ({ name: String(row[0]), type: String(row[1]) }));
+  try {
+    const target = await columnsOf(rel);
+    await conn.execute(create);
+    const plan = planIncrementalWrite(node, d, strategy, staging, target, await columnsOf(staging));
+    return { ...plan, before: [create], staging };
+  } catch (e) {
+    await conn.execute(d.drop(staging, 'table')).catch(() => undefined);
+    if (e instanceof ProjectError) throw e;
+    throw new ProjectError('database', redact(e instanceof Error ? e.message : String(e)), { location: { file: node.file } });
+  }
+}
+
+/** config(sql_header=…) or {% call set_sql_header(config) %}: runs before the model's statements, on its connection. */
+async function runSqlHeader(node: ModelNode, conn: Connection): Promise<void> {
+  const header = typeof node.config.sql_header === 'string' ? node.config.sql_header.trim().replace(/;\s*$/, '') : '';
+  if (header) await conn.execute(header);
 }
 
 /** An existing table's column names, in order, as the warehouse stores them. */

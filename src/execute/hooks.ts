@@ -2,7 +2,7 @@ import type { Connection } from '../warehouse/adapter.js';
 import { compileWithQueries } from '../compile/run-queries.js';
 import { ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
-import { standInModel, type ModelNode, type SeedNode } from '../parse/nodes.js';
+import { standInModel, type ModelNode, type SeedNode, type SnapshotNode } from '../parse/nodes.js';
 import type { CompiledTemplate } from '../templating/template-engine.js';
 import { asList } from '../project/folder-config.js';
 import type { HookConfig } from '../project/schemas.js';
@@ -79,7 +79,7 @@ async function runHook(
 }
 
 /** Runs a model's or seed's `pre-hook`s or `post-hook`s on its own connection, in order. */
-export async function runNodeHooks(ctx: ExecutionContext, node: ModelNode | SeedNode, which: NodeHook, conn: Connection): Promise<void> {
+export async function runNodeHooks(ctx: ExecutionContext, node: ModelNode | SeedNode | SnapshotNode, which: NodeHook, conn: Connection): Promise<void> {
   const texts = hookTexts(node.config[which] as HookConfig | undefined);
   for (const [i, text] of texts.entries()) {
     const base = { ...(node as ModelNode), materialized: node.resourceType === 'model' ? node.materialized : 'table' } as ModelNode;

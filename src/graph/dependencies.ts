@@ -1,7 +1,8 @@
 import { ProjectError } from '../core/errors.js';
 import { didYouMean } from '../core/util.js';
 import { callSite } from '../templating/call-sites.js';
-import type { ModelNode, TestNode } from '../parse/nodes.js';
+import type { ModelNode, SnapshotNode, TestNode } from '../parse/nodes.js';
+import { bareNames, lookupRef } from '../parse/ref-lookup.js';
 import type { Project } from '../project/load-project.js';
 
 function sourceDeclared(project: Project, sourceName: string, tableName: string): boolean {
@@ -10,14 +11,14 @@ function sourceDeclared(project: Project, sourceName: string, tableName: string)
 
 /** Turns a node's recorded `ref()` and `source()` calls into `dependsOn`, with an error for each that matches nothing. */
 export function resolveDependencies(
-  node: ModelNode | TestNode,
+  node: ModelNode | SnapshotNode | TestNode,
   ctx: { byName: Map<string, string>; sourcesByName: Map<string, string>; project: Project; errors: ProjectError[] },
 ): void {
   const deps = new Set<string>();
   const source = node.rawSql;
   for (const ref of node.refs) {
-    const id = ctx.byName.get(ref.name);
-    if (id && (!ref.package || ref.package === ctx.project.name)) {
+    const id = lookupRef(ctx.byName, ref.name, ref.package, node.packageName);
+    if (id) {
       deps.add(id);
       continue;
     }
@@ -26,9 +27,7 @@ export function resolveDependencies(
     ctx.errors.push(
       new ProjectError('graph', `ref('${ref.name}') matches no model or seed`, {
         location: loc,
-        hint: ctx.project.snapshotNames.includes(ref.name)
-          ? `'${ref.name}' is a snapshot, and snapshots are not supported: build it as an incremental model with unique_key`
-          : didYouMean(ref.name, ctx.byName.keys()),
+        hint: didYouMean(ref.name, bareNames(ctx.byName)),
         source: loc.file === node.file ? source : undefined,
       }),
     );

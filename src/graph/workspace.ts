@@ -40,7 +40,7 @@ export function buildWorkspace(project: Project, target: TargetConfig, dialect: 
   const parsed = parseProject(project, target, dialect, opts);
   const { manifest, errors } = parsed;
   for (const node of manifest.nodes.values()) {
-    if (node.resourceType !== 'model' && node.resourceType !== 'test') continue;
+    if (node.resourceType !== 'model' && node.resourceType !== 'snapshot' && node.resourceType !== 'test') continue;
     resolveDependencies(node, { byName: manifest.byName, sourcesByName: manifest.sourcesByName, project: parsed.project, errors });
   }
   errors.push(...renderNodeDescriptions(parsed));

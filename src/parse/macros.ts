@@ -10,6 +10,10 @@ export function parseMacros(project: Project, engine: TemplateEngine): void {
   const errors: ProjectError[] = [];
   installDataTestMacros(engine);
   for (const m of project.macroFiles) collectInto(errors, () => engine.loadMacroSource(m.file, m.source));
+  // Installed packages after the root project: a bare macro name is the root project's first.
+  for (const pkg of project.packages) {
+    for (const m of pkg.macroFiles) collectInto(errors, () => engine.loadMacroSource(m.file, m.source, pkg.name));
+  }
   throwIfAny(errors);
 }
 
@@ -28,7 +32,8 @@ export function withRenderedFolderConfig(project: Project, engine: TemplateEngin
           throw new ProjectError(e.kind, e.message, { location: project.yaml.locate([section, ...at]), hint: e.hint, source: project.yaml.source });
         }
       });
-      errors.push(...validateConfigTree(out, section, project.name, project.yaml, [], project.file === 'dbt_project.yml'));
+      const owners = [project.name, ...project.packages.map((p) => p.name)];
+      errors.push(...validateConfigTree(out, section, owners, project.yaml, [], project.file.endsWith('dbt_project.yml')));
       return out;
     } catch (e) {
       if (e instanceof ProjectError) errors.push(e);
@@ -39,6 +44,7 @@ export function withRenderedFolderConfig(project: Project, engine: TemplateEngin
   const folderConfig = {
     models: render(fc.models, 'models'),
     seeds: render(fc.seeds, 'seeds'),
+    snapshots: render(fc.snapshots, 'snapshots'),
     dataTests: render(fc.dataTests, project.config.data_tests ? 'data_tests' : 'tests'),
     sources: render(fc.sources, 'sources'),
   };

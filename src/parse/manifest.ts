@@ -9,11 +9,13 @@ import { renderDescriptions } from './descriptions.js';
 import { parseMacros, withRenderedFolderConfig } from './macros.js';
 import { parseModels } from './models.js';
 import type { Node } from './nodes.js';
+import type { ParseCache } from './parse-cache.js';
 import type { ParseContext } from './parse-context.js';
 import { nameVersionedModels, parseNodeProperties, undescribedWarnings } from './properties.js';
 import { relationNamer } from './relation-names.js';
 import { parseSeeds } from './seeds.js';
 import { relationClashes } from './relation-clashes.js';
+import { parseSnapshots } from './snapshots.js';
 import { parseSources } from './sources.js';
 
 /**
@@ -30,7 +32,7 @@ export interface Manifest {
   /** `source.table` -> unique id. */
   sourcesByName: Map<string, string>;
   /** The project's macros (the engine's own left out), in the order they were loaded. */
-  macros: { name: string; file: string }[];
+  macros: { name: string; file: string; package?: string }[];
   warnings: string[];
 }
 
@@ -49,6 +51,7 @@ export interface RenderOptions {
   log?: (m: string) => void;
   warn?: (m: string) => void;
   strictUndefined?: boolean;
+  cache?: ParseCache;
 }
 
 export function targetInfo(target: TargetConfig, database: string): TargetInfo {
@@ -91,10 +94,15 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
   const warnings = [...project.warnings];
 
   parseMacros(project, engine);
+  engine.configurePackages(new Map(project.packages.map((p) => [p.name, p.vars])), project.config.dispatch ?? []);
   project = withRenderedFolderConfig(project, engine, errors);
+  const root = project;
+  const packages = project.packages.map((p) => ({ ...withRenderedFolderConfig(p, engine, errors), rootFolderConfig: root.folderConfig }));
   throwIfAny(errors);
+  opts.cache?.begin(project, target, engine);
 
   const ctx: ParseContext = {
+    warnings,
     project,
     target,
     dialect,
@@ -105,22 +113,31 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
     sourcesByName: new Map<string, string>(),
     templates: new Map<string, CompiledTemplate>(),
     errors,
+    cache: opts.cache,
     nameFor: relationNamer(project, target, engine, database),
   };
-  const properties = parseNodeProperties(project, errors);
-  parseSources(ctx);
-  parseSeeds(ctx, properties.byName);
-  parseModels(ctx, properties.byName);
-  nameVersionedModels(project, properties.versioned, ctx.byName, errors);
+  // The root project first (its names win a clash), then each installed package with its own configs.
+  const parts = [ctx, ...packages.map((p) => ({ ...ctx, project: p, nameFor: relationNamer(p, target, engine, database) }))];
+  const described = parts.map((part) => {
+    const properties = parseNodeProperties(part.project, errors);
+    parseSources(part);
+    parseSeeds(part, properties.byName);
+    parseModels(part, properties.byName);
+    parseSnapshots(part);
+    nameVersionedModels(part.project, properties.versioned, ctx.byName, errors);
+    return properties;
+  });
   errors.push(...relationClashes(ctx.nodes.values()));
-  warnings.push(...undescribedWarnings(project, properties.byName, ctx.byName));
+  warnings.push(...undescribedWarnings(project, described[0]!.byName, ctx.byName));
   const configWarning = unsupportedConfigWarning(ctx.nodes.values());
   if (configWarning) warnings.push(configWarning);
   // Generic tests from the properties files, and singular tests.
-  addDataTests({ ...ctx, nameFor: (c, n, f) => ctx.nameFor(c, n, f, 'test') });
+  for (const part of parts) addDataTests({ ...part, nameFor: (c, n, f) => part.nameFor(c, n, f, 'test') });
 
   const { nodes, byName, sourcesByName, templates } = ctx;
-  const macros = [...engine.macros.values()].filter((m) => !m.file.startsWith('<')).map((m) => ({ name: m.name, file: m.file }));
+  const macros = [...engine.macros.values()]
+    .filter((m) => !m.file.startsWith('<'))
+    .map((m) => ({ name: m.name, file: m.file, ...(m.package ? { package: m.package } : {}) }));
   return { manifest: { projectName: project.name, nodes, byName, sourcesByName, macros, warnings }, project, engine, templates, errors };
 }
 

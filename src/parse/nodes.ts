@@ -2,7 +2,7 @@ import type { RelationName } from '../warehouse/dialect.js';
 import type { SourceLocation } from '../core/errors.js';
 import type { ColumnDefinition, NodeConfig } from '../project/schemas.js';
 
-export type ResourceType = 'model' | 'seed' | 'source' | 'test';
+export type ResourceType = 'model' | 'seed' | 'snapshot' | 'source' | 'test';
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
 
 interface BaseNode {
@@ -39,6 +39,35 @@ export interface ModelNode extends BaseNode {
   sources: [string, string][];
 }
 
+/**
+ * A snapshot: a query whose rows are kept as type-2 history (dbt's `dbt_valid_from`/`dbt_valid_to`),
+ * from a `{% snapshot %}` block or a YAML `snapshots:` entry with `relation:`.
+ */
+export interface SnapshotNode extends BaseNode {
+  resourceType: 'snapshot';
+  rawSql: string;
+  refs: RefCall[];
+  sources: [string, string][];
+  relation: RelationName;
+  snapshot: SnapshotSpec;
+}
+
+/** A snapshot's settled config: what the materialization needs, checked at parse time. */
+export interface SnapshotSpec {
+  strategy: 'timestamp' | 'check';
+  /** SQL expressions (dbt puts them in the SELECT as written); several for a composite key. */
+  uniqueKey: string[];
+  /** Whether `unique_key` was given as a list (dbt names the key columns dbt_unique_key_1… then). */
+  keyIsList: boolean;
+  updatedAt?: string;
+  /** 'all', or the columns compared by the check strategy. */
+  checkCols: 'all' | string[];
+  hardDeletes: 'ignore' | 'invalidate' | 'new_record';
+  columnNames: { dbt_valid_from: string; dbt_valid_to: string; dbt_scd_id: string; dbt_updated_at: string; dbt_is_deleted: string };
+  /** SQL the current rows' dbt_valid_to holds instead of null. */
+  validToCurrent?: string;
+}
+
 export interface SeedNode extends BaseNode {
   resourceType: 'seed';
 }
@@ -72,7 +101,10 @@ export interface TestNode extends BaseNode {
   sources: [string, string][];
 }
 
-export type Node = ModelNode | SeedNode | SourceNode | TestNode;
+export type Node = ModelNode | SeedNode | SnapshotNode | SourceNode | TestNode;
+
+/** Nodes rendered from SQL with ref() and source(). */
+export type SqlNode = ModelNode | SnapshotNode | TestNode;
 
 /** Whether running the node does warehouse work (as opposed to a plain source or an ephemeral model). */
 export function isExecutable(node: Node): boolean {

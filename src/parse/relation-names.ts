@@ -10,7 +10,7 @@ import type { RelationName } from '../warehouse/dialect.js';
  * generate_schema_name, generate_alias_name and generate_database_name macros (or dbt's defaults).
  */
 export function relationNamer(project: Project, target: TargetConfig, engine: TemplateEngine, database: string) {
-  return (config: NodeConfig, name: string, file: string, resourceType: 'model' | 'seed' | 'test' = 'model'): RelationName => {
+  return (config: NodeConfig, name: string, file: string, resourceType: 'model' | 'seed' | 'snapshot' | 'test' = 'model'): RelationName => {
     // What dbt's generate_*_name macros see of the node (projects branch on `node.resource_type`).
     const node = {
       name,

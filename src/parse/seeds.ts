@@ -1,6 +1,8 @@
 import { ProjectError, positionOf } from '../core/errors.js';
-import { asList, configFromTree, mergeConfig } from '../project/folder-config.js';
+import { asList, mergeConfig } from '../project/folder-config.js';
+import { folderConfigFor, inProject } from '../project/load-project.js';
 import type { NodeConfig } from '../project/schemas.js';
+import { registerName } from './ref-lookup.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import type { SeedNode } from './nodes.js';
 import { collectInto, type ParseContext } from './parse-context.js';
@@ -10,9 +12,9 @@ import type { DescribedNode } from './properties.js';
 export function parseSeeds(ctx: ParseContext, described: Map<string, DescribedNode>): void {
   const { project, errors, nodes, byName } = ctx;
   for (const s of project.seeds) {
-    const fqn = [project.name, ...s.file.split('/').slice(1, -1), s.name];
+    const fqn = [project.name, ...inProject(project, s.file).split('/').slice(1, -1), s.name];
     const props = described.get(s.name);
-    const config = mergeConfig(configFromTree(project.folderConfig.seeds, fqn), props?.props.config ?? {});
+    const config = mergeConfig(folderConfigFor(project, 'seeds', fqn), props?.props.config ?? {});
     if (config.enabled === false) continue;
     const uniqueId = `seed.${project.name}.${s.name}`;
     seedHookRefError(ctx, s.name, config);
@@ -36,7 +38,7 @@ export function parseSeeds(ctx: ParseContext, described: Map<string, DescribedNo
       patchFile: props?.file,
     };
     nodes.set(uniqueId, node);
-    byName.set(s.name, uniqueId);
+    registerName(byName, project.name, s.name, uniqueId, project.pathPrefix === '');
   }
 }
 

@@ -1,16 +1,7 @@
 import type { Dialect, RelationName, RelationType } from '../warehouse/dialect.js';
+import { type Plan, tempRelation } from './plan.js';
 import type { ModelNode } from '../parse/nodes.js';
-import { asList } from '../project/folder-config.js';
-
-/** What executing one model means: statements to run, and whether they form one atomic unit. */
-export interface Plan {
-  statements: string[];
-  atomic: boolean;
-  /** Index of the statement whose row count is the node's "rows" figure. */
-  rowsFrom?: number;
-  /** Set when the plan is a full (re)build of an incremental model. */
-  fullBuild?: boolean;
-}
+import { incrementalStrategy, needsStaging, planIncrementalWrite } from './plan-incremental.js';
 
 export interface PlanContext {
   /** The type of the relation already in the warehouse at the node's name, if any. */
@@ -21,10 +12,6 @@ export interface PlanContext {
    * runner reads them for an incremental model whose table exists).
    */
   columns?: string[];
-}
-
-export function tempRelation(rel: RelationName, suffix = '__model_tmp'): RelationName {
-  return { ...rel, identifier: `${rel.identifier}${suffix}` };
 }
 
 /**
@@ -65,20 +52,11 @@ function planTable(rel: RelationName, sql: string, dialect: Dialect, existing: R
 }
 
 function planIncremental(node: ModelNode, rel: RelationName, sql: string, dialect: Dialect, columns: string[] | undefined): Plan {
-  const keys = asList(node.config.unique_key);
-  const strategy = node.config.incremental_strategy ?? (keys.length ? 'merge' : 'append');
-  if (strategy === 'append' || keys.length === 0) {
-    return { statements: [dialect.insertByName(rel, sql, columns)], atomic: false, rowsFrom: 0 };
-  }
-  const staged = tempRelation(rel, '__model_incr');
-  const write =
-    strategy === 'merge' && columns?.length
-      ? [dialect.merge(rel, staged, keys, columns)]
-      : // delete+insert: replace the rows whose key arrives again.
-        [dialect.deleteMatching(rel, staged, keys), dialect.insertByName(rel, `select * from ${dialect.qualify(staged)}`, columns)];
-  return {
-    statements: [dialect.createTableAs(staged, sql), ...write, dialect.drop(staged, 'table')],
-    atomic: true,
-    rowsFrom: write.length,
-  };
+  const strategy = incrementalStrategy(node, dialect);
+  if (!needsStaging(node, strategy)) return { statements: [dialect.insertByName(rel, sql, columns)], atomic: false, rowsFrom: 0 };
+  // Without the warehouse's answer, the new rows are taken to have the table's columns.
+  const cols = (columns ?? []).map((name) => ({ name, type: '' }));
+  const staging = tempRelation(rel, '__model_incr');
+  const write = planIncrementalWrite(node, dialect, strategy, staging, cols, cols);
+  return { statements: [dialect.createTableAs(staging, sql), ...write.statements], atomic: true, rowsFrom: (write.rowsFrom ?? 0) + 1 };
 }

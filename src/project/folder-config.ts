@@ -48,13 +48,15 @@ function configKey(key: string, value: unknown): string | undefined {
 export function validateConfigTree(
   tree: ConfigTree | null | undefined,
   section: string,
-  projectName: string,
+  /** The project's name, or its name and its installed packages' names (the keys a tree may start with). */
+  projectName: string | readonly string[],
   yaml: YamlFile,
   extraKeys: readonly string[] = [],
   /** dbt_project.yml: dbt allows custom configs, so an unknown `+key` is kept (and warned about per node), not an error. */
   lenient = false,
 ): ProjectError[] {
   const errors: ProjectError[] = [];
+  const owners = typeof projectName === 'string' ? [projectName] : projectName;
   const shape = nodeConfigSchema.shape as Record<string, { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }>;
   const walk = (level: Record<string, unknown>, p: YamlPath): void => {
     for (const [k, v] of Object.entries(level)) {
@@ -85,13 +87,17 @@ export function validateConfigTree(
         }
         continue;
       }
-      if (p.length === 1 && k !== projectName) {
+      if (p.length === 1 && !owners.includes(k)) {
         errors.push(
-          new ProjectError('project', `'${k}' under ${section} is neither a config (write '+${k}') nor this project's name`, {
-            location: yaml.locate([...p, k]),
-            hint: didYouMean(k, [...KNOWN_CONFIG_KEYS, projectName]) ?? `folder configs go under '${projectName}:'`,
-            source: yaml.source,
-          }),
+          new ProjectError(
+            'project',
+            `'${k}' under ${section} is neither a config (write '+${k}') nor this project's name${owners.length > 1 ? ' or an installed package' : ''}`,
+            {
+              location: yaml.locate([...p, k]),
+              hint: didYouMean(k, [...KNOWN_CONFIG_KEYS, ...owners]) ?? `folder configs go under '${owners[0]}:'`,
+              source: yaml.source,
+            },
+          ),
         );
         continue;
       }

@@ -95,7 +95,7 @@ const SECRET_FIELDS = new Set(['password', 'private_key', 'private_key_passphras
  * Where profiles.yml is looked for, in dbt's order (`--profiles-dir`, `DBT_PROFILES_DIR`, the
  * project folder, `~/.dbt/`), with this engine's own `MODEL_PROFILES_DIR` and `~/.model/` beside dbt's.
  */
-function profileCandidates(project: Project, opts: TargetOptions): string[] {
+export function profileCandidates(project: Pick<Project, 'dir'>, opts: TargetOptions): string[] {
   const dirs = [
     opts.profilesDir,
     process.env.DBT_PROFILES_DIR,

@@ -35,6 +35,7 @@ export const projectFileSchema = z.strictObject({
     .transform((v) => v ?? {}),
   models: z.record(z.string(), z.unknown()).nullish(),
   seeds: z.record(z.string(), z.unknown()).nullish(),
+  snapshots: z.record(z.string(), z.unknown()).nullish(),
   sources: z.record(z.string(), z.unknown()).nullish(),
   data_tests: z.record(z.string(), z.unknown()).nullish(),
   tests: z.record(z.string(), z.unknown()).nullish(),
@@ -43,6 +44,8 @@ export const projectFileSchema = z.strictObject({
   'query-comment': z.unknown().optional(),
   quoting: z.record(z.string(), z.unknown()).optional(),
   flags: z.record(z.string(), z.unknown()).optional(),
+  /** dbt's `dispatch:`: the packages `adapter.dispatch(name, namespace)` searches, in order. */
+  dispatch: z.array(z.strictObject({ macro_namespace: z.string().min(1), search_order: z.array(z.string().min(1)).min(1) })).optional(),
 });
 export type ProjectFile = z.infer<typeof projectFileSchema>;
 
@@ -51,14 +54,44 @@ export const MATERIALIZATIONS = ['view', 'table', 'incremental', 'ephemeral'] as
 /** Every config a node may carry, from project.yml folders, property files or `config()`. */
 export const nodeConfigSchema = z.looseObject({
   enabled: z.boolean().optional(),
-  materialized: z.enum([...MATERIALIZATIONS, 'seed', 'test']).optional(),
+  materialized: z.enum([...MATERIALIZATIONS, 'seed', 'test', 'snapshot']).optional(),
   schema: z.string().min(1).nullish(),
   database: z.string().min(1).nullish(),
   alias: z.string().min(1).nullish(),
   tags: stringList.optional(),
   unique_key: stringList.nullish(),
-  incremental_strategy: z.enum(['append', 'merge', 'delete+insert']).nullish(),
-  on_schema_change: z.enum(['ignore', 'fail', 'append_new_columns', 'sync_all_columns']).optional(),
+  // Checked per target when the model runs (plan/incremental-strategy.ts): adapters differ.
+  incremental_strategy: z.string().min(1).nullish(),
+  on_schema_change: z.enum(['ignore', 'fail', 'append_new_columns', 'sync_all_columns']).nullish(),
+  incremental_predicates: stringList.nullish(),
+  /** dbt's older name for incremental_predicates. */
+  predicates: stringList.nullish(),
+  merge_update_columns: z.array(z.string()).nullish(),
+  merge_exclude_columns: z.array(z.string()).nullish(),
+  // microbatch
+  event_time: z.string().min(1).nullish(),
+  batch_size: z.enum(['hour', 'day', 'month', 'year']).nullish(),
+  begin: z.union([z.string().min(1), z.date()]).nullish(),
+  lookback: z.number().int().min(0).nullish(),
+  concurrent_batches: z.boolean().nullish(),
+  // snapshots
+  strategy: z.string().min(1).nullish(),
+  updated_at: z.string().min(1).nullish(),
+  check_cols: stringList.nullish(),
+  hard_deletes: z.enum(['ignore', 'invalidate', 'new_record']).nullish(),
+  invalidate_hard_deletes: z.boolean().nullish(),
+  target_schema: z.string().min(1).nullish(),
+  target_database: z.string().min(1).nullish(),
+  snapshot_meta_column_names: z
+    .strictObject({
+      dbt_valid_from: z.string().min(1).optional(),
+      dbt_valid_to: z.string().min(1).optional(),
+      dbt_scd_id: z.string().min(1).optional(),
+      dbt_updated_at: z.string().min(1).optional(),
+      dbt_is_deleted: z.string().min(1).optional(),
+    })
+    .nullish(),
+  dbt_valid_to_current: z.string().min(1).nullish(),
   full_refresh: z.boolean().nullish(),
   column_types: z.record(z.string(), z.string()).optional(),
   delimiter: z.string().length(1).optional(),
@@ -173,6 +206,10 @@ const modelProperties = z.looseObject({
   latest_version: z.union([z.number(), z.string()]).optional(),
 });
 
+/** dbt 1.9's YAML snapshot (`relation:` names what it copies), or properties of a `{% snapshot %}` block. */
+const snapshotProperties = modelProperties.extend({ relation: z.string().min(1).optional() });
+export type SnapshotProperties = z.infer<typeof snapshotProperties>;
+
 /** A dbt-style properties file (`schema.yml`): models, seeds, sources. */
 export const propertiesFileSchema = z.looseObject({
   version: z.union([z.number(), z.string()]).optional(),
@@ -180,7 +217,7 @@ export const propertiesFileSchema = z.looseObject({
   seeds: z.array(modelProperties).nullish(),
   sources: z.array(source).nullish(),
   macros: z.array(z.unknown()).nullish(),
-  snapshots: z.array(z.unknown()).nullish(),
+  snapshots: z.array(snapshotProperties).nullish(),
   analyses: z.array(z.unknown()).nullish(),
   exposures: z.array(z.unknown()).nullish(),
   metrics: z.array(z.unknown()).nullish(),

@@ -17,26 +17,28 @@ const HONOURED_PROJECT_KEYS = new Set([
   'vars',
   'models',
   'seeds',
+  'snapshots',
+  'snapshot-paths',
   'sources',
   'data_tests',
   'tests',
   'on-run-start',
   'on-run-end',
+  'packages-install-path',
+  'dispatch',
 ]);
 
 /** Folders whose contents this engine does not build: worth a warning only when they hold files. */
 const PATH_KEYS: Record<string, { default?: string; what: string }> = {
   'analysis-paths': { default: 'analyses', what: 'analyses are not compiled' },
-  'snapshot-paths': { default: 'snapshots', what: 'snapshots are not supported' },
   'asset-paths': { what: 'assets are not copied' },
-  'packages-install-path': { what: 'packages are not installed' },
 };
 
 /**
  * The project file's keys that cannot be honoured, as one warning (or none): unknown keys,
  * and known ones with no effect here. Path keys count only when their folder has files.
  */
-export function unsupportedProjectKeys(file: string, data: Record<string, unknown>, dir: string): string | undefined {
+export function unsupportedProjectKeys(file: string, data: Record<string, unknown>, dir: string, isRoot = true): string | undefined {
   const out: string[] = [];
   for (const key of Object.keys(data)) {
     if (PROJECT_KEYS_WITHOUT_EFFECT.has(key) || HONOURED_PROJECT_KEYS.has(key)) continue;
@@ -56,11 +58,8 @@ export function unsupportedProjectKeys(file: string, data: Record<string, unknow
   }
   // A snapshots/ or analyses/ folder is read by dbt even when the key is left out.
   for (const [key, p] of Object.entries(PATH_KEYS)) {
-    if (key in data || !p.default) continue;
+    if (key in data || !p.default || !isRoot) continue;
     if (existsSync(path.join(dir, p.default)) && listFiles(dir, p.default, ['.sql']).length > 0) out.push(`${p.default}/ (${p.what})`);
-  }
-  for (const deps of ['packages.yml', 'dependencies.yml']) {
-    if (existsSync(path.join(dir, deps))) out.push(`${deps} (dbt packages are not installed: copy the macros you need into a macro path)`);
   }
   return out.length ? `${file}: not supported, so ignored: ${out.join(', ')}` : undefined;
 }
@@ -75,6 +74,25 @@ const HONOURED_CONFIGS = new Set([
   'tags',
   'unique_key',
   'incremental_strategy',
+  'on_schema_change',
+  'incremental_predicates',
+  'predicates',
+  'merge_update_columns',
+  'merge_exclude_columns',
+  'event_time',
+  'batch_size',
+  'begin',
+  'lookback',
+  // snapshots
+  'strategy',
+  'updated_at',
+  'check_cols',
+  'hard_deletes',
+  'invalidate_hard_deletes',
+  'target_schema',
+  'target_database',
+  'snapshot_meta_column_names',
+  'dbt_valid_to_current',
   'full_refresh',
   'column_types',
   'delimiter',
@@ -107,7 +125,7 @@ function isNoOp(key: string, value: unknown): boolean {
 export function unsupportedConfigWarning(nodes: Iterable<{ resourceType: string; name: string; config: object }>): string | undefined {
   const byKey = new Map<string, string[]>();
   for (const node of nodes) {
-    if (node.resourceType !== 'model' && node.resourceType !== 'seed') continue;
+    if (node.resourceType !== 'model' && node.resourceType !== 'seed' && node.resourceType !== 'snapshot') continue;
     for (const [key, value] of Object.entries(node.config)) {
       if (HONOURED_CONFIGS.has(key) || isNoOp(key, value)) continue;
       byKey.set(key, [...(byKey.get(key) ?? []), node.name]);
@@ -119,10 +137,9 @@ export function unsupportedConfigWarning(nodes: Iterable<{ resourceType: string;
 }
 
 /** Properties-file sections that are read and acted on, or that only document (as in dbt, where they build nothing). */
-const USED_PROPERTY_KEYS = new Set(['version', 'models', 'seeds', 'sources', 'macros', 'exposures', 'groups']);
+const USED_PROPERTY_KEYS = new Set(['version', 'models', 'seeds', 'snapshots', 'sources', 'macros', 'exposures', 'groups']);
 const UNUSED_PROPERTY_KEYS: Record<string, string> = {
   unit_tests: 'unit tests are not run',
-  snapshots: 'snapshots are not supported',
   analyses: 'analyses are not compiled',
   metrics: 'the semantic layer is not supported',
   semantic_models: 'the semantic layer is not supported',

@@ -76,7 +76,7 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<DocsResult> 
 
   const compiled = new Map<string, { sql?: string; error?: string }>();
   for (const node of manifest.nodes.values()) {
-    if (node.resourceType !== 'model' && node.resourceType !== 'test') continue;
+    if (node.resourceType !== 'model' && node.resourceType !== 'snapshot' && node.resourceType !== 'test') continue;
     try {
       compiled.set(node.uniqueId, { sql: redact(compileNode(session, node).sql) });
     } catch (e) {

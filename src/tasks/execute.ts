@@ -7,20 +7,31 @@ import type { ResourceType } from '../parse/nodes.js';
 import { applyDefer } from './defer.js';
 import { connect, openProject, select, type RunOptions, type Session } from './session.js';
 
-export type ExecuteCommand = 'seed' | 'run' | 'build' | 'test';
+export type ExecuteCommand = 'seed' | 'run' | 'build' | 'test' | 'snapshot';
 
-const COMMAND_TYPES: Record<ExecuteCommand, ResourceType[]> = {
+/** The resource types each command runs. */
+export const COMMAND_TYPES: Record<ExecuteCommand, ResourceType[]> = {
   seed: ['seed'],
   run: ['model', 'source'],
-  build: ['seed', 'source', 'model', 'test'],
+  build: ['seed', 'source', 'model', 'snapshot', 'test'],
   test: ['test'],
+  snapshot: ['snapshot'],
 };
 
-/** `model seed`, `model run`, `model build`, `model test`: executes the selected nodes and writes the artifacts. */
-export async function execute(command: ExecuteCommand, opts: RunOptions = {}, existing?: Session): Promise<{ session: Session; summary: RunSummary }> {
+/**
+ * `model seed`, `model run`, `model build`, `model test`: executes the selected nodes and writes the artifacts.
+ * `only` narrows the selection further (watch mode: what an edit touched and its descendants).
+ */
+export async function execute(
+  command: ExecuteCommand,
+  opts: RunOptions = {},
+  existing?: Session,
+  only?: ReadonlySet<string>,
+): Promise<{ session: Session; summary: RunSummary }> {
   const reporter = opts.reporter ?? silentReporter;
   const session = existing ?? (await openProject(opts));
-  const nodes = select(session, opts, COMMAND_TYPES[command], reporter);
+  const selected = select(session, opts, COMMAND_TYPES[command], reporter);
+  const nodes = only ? selected.filter((n) => only.has(n.uniqueId)) : selected;
   writeManifest(session);
   const adapter = await connect(session);
   let summary: RunSummary;
@@ -40,6 +51,7 @@ export async function execute(command: ExecuteCommand, opts: RunOptions = {}, ex
         failFast: opts.failFast ?? false,
         fullRefresh: opts.fullRefresh ?? false,
         empty: opts.empty,
+        eventTime: opts.eventTime,
         reporter,
         signal: opts.signal,
       },
@@ -62,3 +74,4 @@ export const seed = (opts?: RunOptions) => execute('seed', opts);
 export const run = (opts?: RunOptions) => execute('run', opts);
 export const build = (opts?: RunOptions) => execute('build', opts);
 export const test = (opts?: RunOptions) => execute('test', opts);
+export const snapshot = (opts?: RunOptions) => execute('snapshot', opts);

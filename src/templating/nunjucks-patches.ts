@@ -634,11 +634,28 @@ export function getTest(env: nunjucks.Environment, name: string): ((v: unknown, 
 /** What a template exports (its macros), computed synchronously: nunjucks calls back before returning. */
 export function templateExports(template: nunjucks.Template): Record<string, unknown> {
   let exported: Record<string, unknown> = {};
-  const t = template as unknown as { getExported(ctx: object, frame: null, cb: (err: Error | null, exp: unknown) => void): void };
-  t.getExported({}, null, (err, exp) => {
-    if (err) throw err;
-    exported = (exp ?? {}) as Record<string, unknown>;
-  });
+  type RootRender = (env: unknown, context: { ctx: Record<string, unknown> }, ...rest: unknown[]) => unknown;
+  const t = template as unknown as { getExported(ctx: object, frame: null, cb: (err: Error | null, exp: unknown) => void): void; rootRenderFunc: RootRender };
+  // nunjucks exports no name that starts with '_' (Jinja's private names), but dbt makes every
+  // macro of a file callable (dbt_utils calls `dbt_utils._is_relation`): those are read from the
+  // template's context.
+  const render = t.rootRenderFunc;
+  let context: { ctx: Record<string, unknown> } | undefined;
+  t.rootRenderFunc = function (this: unknown, env, ctx, ...rest) {
+    context = ctx;
+    return render.call(this, env, ctx, ...rest);
+  };
+  try {
+    t.getExported({}, null, (err, exp) => {
+      if (err) throw err;
+      exported = (exp ?? {}) as Record<string, unknown>;
+    });
+  } finally {
+    t.rootRenderFunc = render;
+  }
+  for (const [name, value] of Object.entries(context?.ctx ?? {})) {
+    if (name.startsWith('_') && typeof value === 'function' && !(name in exported)) exported[name] = value;
+  }
   return exported;
 }
 

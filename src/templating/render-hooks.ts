@@ -5,6 +5,8 @@ import type { QueryResult } from '../warehouse/adapter.js';
 export interface RenderHooks {
   file: string;
   source: string;
+  /** The package of the node being rendered (its vars and its own macros come first); none for the root project. */
+  packageName?: string;
   ref(args: string[]): unknown;
   source_(sourceName: string, tableName: string): unknown;
   config(values: Record<string, unknown>): void;

@@ -12,6 +12,7 @@ import { BUILTIN_MACROS, BUILTIN_MACROS_FILE } from './builtin-macros.js';
 import type { ContextHost } from './context/context-host.js';
 import { crossDatabaseGlobals } from './context/cross-database-globals.js';
 import { introspectionGlobals } from './context/introspection-globals.js';
+import { packageGlobals } from './context/package-globals.js';
 import { jinjaFilters } from './context/jinja-filters.js';
 import { jinjaTests } from './context/jinja-tests.js';
 import { projectGlobals } from './context/project-globals.js';
@@ -19,6 +20,7 @@ import { pythonGlobals } from './context/python-globals.js';
 import { relationGlobals } from './context/relation-globals.js';
 import { escapeRe } from './escape-re.js';
 import { canRenderFast, compileFast, FastRenderError, renderFast, type FastTemplate } from './fast-template.js';
+import { MacroNamespaces, type MacroFn } from './macro-namespaces.js';
 import { macroSignatures, type MacroSignature } from './macro-signatures.js';
 import {
   addTest,
@@ -62,6 +64,8 @@ export interface MacroInfo {
   file: string;
   /** Its parameters, when the `{% macro %}` tag could be read. */
   signature?: MacroSignature;
+  /** The installed package it comes from (none for the root project's and the engine's own). */
+  package?: string;
 }
 
 /**
@@ -70,7 +74,12 @@ export interface MacroInfo {
  */
 export class TemplateEngine {
   readonly env: nunjucks.Environment;
+  /** Macros by name: the root project's and the engine's by their name, a package's as `package.name`. */
   readonly macros = new Map<string, MacroInfo>();
+  /** Installed packages' macros under their package names. */
+  readonly namespaces = new MacroNamespaces();
+  /** Each installed package's vars (its nodes read these instead of the root project's). */
+  private readonly packageVars = new Map<string, Record<string, unknown>>();
   /** Each macro file's text, to quote the expression when one prints an undefined value. */
   private readonly macroSources = new Map<string, string>();
   private current: RenderHooks | undefined;
@@ -81,6 +90,10 @@ export class TemplateEngine {
   private readonly warn: (msg: string) => void;
   /** The project's name (dbt's `project_name`) and file, when rendering a project's templates. */
   private readonly project: { name: string; file: string } | undefined;
+  /** While set, the file of every macro called is added to it (what a parse cache keys a node's render on). */
+  macroTrace: Set<string> | undefined;
+  /** How many undefined values renders have printed (warned about or not): a render that printed one is not cached, so its warning is not lost. */
+  undefinedPrints = 0;
   /** Printing an undefined value is an error (`--strict-undefined`), not a warning and an empty string as in dbt. */
   readonly strictUndefined: boolean;
   /** The undefined printed values already warned about (a template renders more than once). */
@@ -152,7 +165,8 @@ export class TemplateEngine {
     return this.render(t, { ...minimalHooks(file, text), ...hooks });
   }
 
-  loadMacroSource(file: string, source: string): void {
+  /** Loads a macro file: into the flat namespace, or, with `pkg` (an installed package), under that package's name. */
+  loadMacroSource(file: string, source: string, pkg?: string): void {
     this.macroSources.set(file, source);
     const template = this.compileNunjucks(file, source);
     let exported: Record<string, unknown>;
@@ -166,17 +180,91 @@ export class TemplateEngine {
       this.current = previous;
     }
     const signatures = macroSignatures(preprocess(source));
+    const globals = envGlobals(this.env);
     for (const [name, fn] of Object.entries(exported)) {
       if (typeof fn !== 'function') continue;
-      const info: MacroInfo = { name, file, signature: signatures.get(name) };
-      this.macros.set(name, info);
-      this.env.addGlobal(name, this.wrapMacro(info, fn as (...a: unknown[]) => unknown));
+      const info: MacroInfo = { name, file, signature: signatures.get(name), ...(pkg ? { package: pkg } : {}) };
+      const wrapped = this.wrapMacro(info, fn as MacroFn);
+      if (!pkg) {
+        this.macros.set(name, info);
+        this.env.addGlobal(name, wrapped);
+        if (this.project && !file.startsWith('<')) this.addToNamespace(this.project.name, name, wrapped);
+        continue;
+      }
+      this.macros.set(`${pkg}.${name}`, info);
+      this.addToNamespace(pkg, name, wrapped);
+      // dbt resolves a bare name in a package's own macros and nodes to that package (its local
+      // namespace); here a bare name falls back to a package macro when nothing else has it.
+      if (!(name in globals)) this.env.addGlobal(name, wrapped);
     }
+  }
+
+  private addToNamespace(pkg: string, name: string, fn: MacroFn): void {
+    const isNew = !this.namespaces.has(pkg);
+    this.namespaces.add(pkg, name, fn);
+    if (isNew && !(pkg in envGlobals(this.env))) this.env.addGlobal(pkg, this.namespaces.namespace(pkg));
+  }
+
+  /** Sets the vars an installed package's nodes read, and the root project's `dispatch:` search orders. */
+  configurePackages(vars: Map<string, Record<string, unknown>>, dispatch: Parameters<MacroNamespaces['setDispatch']>[0]): void {
+    for (const [k, v] of vars) this.packageVars.set(k, v);
+    this.namespaces.setDispatch(dispatch);
+  }
+
+  private varsFor(pkg: string | undefined): Record<string, unknown> {
+    return (pkg && this.packageVars.get(pkg)) || this.vars;
+  }
+
+  /**
+   * A macro as dbt's `get_from_package` finds it: `null` is the flat namespace (the package of the
+   * node being rendered, then the root project, then the engine's own); a package name its macros;
+   * the root project's name its own; `dbt` the engine's built-in ones.
+   */
+  findMacro(pkg: string | null, name: string): { fn: MacroFn; info: MacroInfo } | undefined {
+    const flat = (keep: (info: MacroInfo) => boolean) => {
+      const info = this.macros.get(name);
+      return info && keep(info) ? { fn: this.env.getGlobal(name) as MacroFn, info } : undefined;
+    };
+    if (pkg === null) {
+      const local = this.current?.packageName;
+      if (local && local !== this.project?.name) {
+        const own = this.namespaces.get(local, name);
+        if (own) return { fn: own, info: this.macros.get(`${local}.${name}`)! };
+      }
+      return flat(() => true);
+    }
+    if (pkg === this.project?.name) return flat((i) => !i.file.startsWith('<'));
+    if (pkg === 'dbt') return flat((i) => i.file.startsWith('<'));
+    const fn = this.namespaces.get(pkg, name);
+    return fn ? { fn, info: this.macros.get(`${pkg}.${name}`)! } : undefined;
+  }
+
+  /**
+   * A generic test's macro (`test_<name>`), as dbt finds it: with a namespace, in that package;
+   * without, the root project's, then the first package's, then the engine's. `call` is the
+   * expression that calls it. A namespace that is no installed package falls back to the bare name.
+   */
+  findTestMacro(name: string, namespace?: string): { call: string; info: MacroInfo } | undefined {
+    const macro = `test_${name}`;
+    if (namespace && namespace !== this.project?.name && this.namespaces.has(namespace)) {
+      const found = this.findMacro(namespace, macro);
+      return found ? { call: `${namespace}.${macro}`, info: found.info } : undefined;
+    }
+    const flat = this.macros.get(macro);
+    if (flat && !flat.file.startsWith('<')) return { call: macro, info: flat };
+    const inPackage = this.namespaces.firstWith(macro);
+    if (inPackage) return { call: `${inPackage.pkg}.${macro}`, info: this.macros.get(`${inPackage.pkg}.${macro}`)! };
+    return flat ? { call: macro, info: flat } : undefined;
   }
 
   /** The file being rendered, if any. */
   get currentFile(): string | undefined {
     return this.current?.file;
+  }
+
+  /** The text of a loaded macro file (the project's or the engine's own). */
+  macroFileSource(file: string): string | undefined {
+    return this.macroSources.get(file);
   }
 
   hasMacro(name: string): boolean {
@@ -239,6 +327,7 @@ export class TemplateEngine {
 
   private undefinedPrinted(file: string, source: string, offset: number): boolean {
     if (this.strictUndefined) return false;
+    this.undefinedPrints++;
     const { key, message } = undefinedOutputWarning(file, source, offset);
     if (!this.warnedUndefined.has(key)) {
       this.warnedUndefined.add(key);
@@ -249,6 +338,7 @@ export class TemplateEngine {
 
   private wrapMacro(info: MacroInfo, fn: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
     return (...args: unknown[]) => {
+      this.macroTrace?.add(info.file);
       this.callStack.push(info);
       try {
         return fn(...args);
@@ -400,12 +490,18 @@ export class TemplateEngine {
 
   /** The engine as the context's functions see it (context/context-host.ts). */
   private contextHost(): ContextHost {
+    const varsFor = (pkg: string | undefined) => this.varsFor(pkg);
+    const current = () => this.current;
     return {
+      get vars() {
+        return varsFor(current()?.packageName);
+      },
       env: this.env,
       target: this.target,
       dialect: this.dialect,
-      vars: this.vars,
       project: this.project,
+      findMacro: (pkg, name) => this.findMacro(pkg, name)?.fn,
+      dispatchOrder: (namespace) => this.namespaces.searchOrder(namespace, this.project?.name),
       current: () => this.current,
       hooks: () => this.hooks(),
       hasMacro: (name) => this.macros.has(name),
@@ -426,7 +522,10 @@ export class TemplateEngine {
     for (const part of [relationGlobals(host), projectGlobals(host), crossDatabase, introspection, pythonGlobals(host), { return: returnFromMacro }]) {
       Object.defineProperties(globals, Object.getOwnPropertyDescriptors(part));
     }
-    globals.adapter = { ...crossDatabase.adapter, ...introspection.adapter };
+    const forPackages = packageGlobals(host);
+    Object.assign(globals, forPackages.globals);
+    globals.adapter = { ...crossDatabase.adapter, ...introspection.adapter, ...forPackages.adapter };
+    globals.modules = { ...(globals.modules as Record<string, unknown>), ...forPackages.modules };
     for (const [name, fn] of Object.entries(jinjaFilters(this.env, this.dialect))) this.env.addFilter(name, fn);
     for (const [name, fn] of Object.entries(jinjaTests)) addTest(this.env, name, fn);
   }
@@ -435,7 +534,7 @@ export class TemplateEngine {
 /** What to do instead, for dbt block tags this engine does not have. */
 const UNSUPPORTED_TAGS: Record<string, string> = {
   materialization: 'custom materializations are not supported; use view, table, incremental or ephemeral',
-  snapshot: 'snapshots are not supported; an incremental model with unique_key covers the simple cases',
+  snapshot: '{% snapshot %} blocks belong in a .sql file under the snapshot paths (snapshots/)',
   docs: 'doc blocks belong in .md files under a model path',
   call: 'only {% call statement(...) %} and calls to macros that use caller() are supported',
 };

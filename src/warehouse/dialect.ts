@@ -31,12 +31,21 @@ export interface Dialect {
    * table's columns as the catalog stores them, for warehouses without INSERT … BY NAME.
    */
   insertByName(rel: RelationName, sql: string, columns?: string[]): string;
-  /** Deletes the rows of `target` whose `keys` match a row of `staged`. */
-  deleteMatching(target: RelationName, staged: RelationName, keys: string[]): string;
+  /** Deletes the rows of `target` whose `keys` match a row of `staged` (and that meet every one of `predicates`, SQL on the target's columns). */
+  deleteMatching(target: RelationName, staged: RelationName, keys: string[], predicates?: string[]): string;
   /** MERGE of `staged` into `target` on `keys`: matched rows updated, the rest inserted. */
   merge(target: RelationName, staged: RelationName, keys: string[], columns: string[]): string;
   /** A SELECT of one relation's columns as (name, type), in order. */
   listColumnsSql(rel: RelationName): string;
+  /** Like `listColumnsSql`, with each type complete enough to declare a column with (precision, scale). */
+  listColumnTypesSql(rel: RelationName): string;
+  /** A column name read back from the catalog, quoted so it names that exact column. */
+  quoteColumn(name: string): string;
+  addColumn(rel: RelationName, column: string, type: string): string;
+  dropColumn(rel: RelationName, column: string): string;
+  alterColumnType(rel: RelationName, column: string, type: string): string;
+  /** dbt's snapshot_get_time(): the current UTC time as a timestamp without time zone. */
+  readonly snapshotTime: string;
   /** Statements that put the freshly built `tmp` table in place of `target`, atomically for readers. */
   swapTable(tmp: RelationName, target: RelationName, existing: RelationType | null): string[];
   /** Whether `swapTable` (and other multi-statement work) must be wrapped in BEGIN/COMMIT to be atomic. */

@@ -1,4 +1,4 @@
-import type { Dialect, RelationName } from './dialect.js';
+import type { Dialect, RelationName, RelationType } from './dialect.js';
 
 /** A relation as templates see it: renders as its quoted name, and exposes its parts like dbt's. */
 export class Relation implements RelationName {
@@ -6,7 +6,7 @@ export class Relation implements RelationName {
     readonly database: string,
     readonly schema: string,
     readonly identifier: string,
-    private readonly dialect: Dialect,
+    protected readonly dialect: Dialect,
   ) {}
 
   get name(): string {
@@ -16,12 +16,52 @@ export class Relation implements RelationName {
     return this.identifier;
   }
 
+  /** dbt's relation type, when known (`this` of a model, a relation found in the warehouse). */
+  type: RelationType | null = null;
+  /** Which parts `render()` prints (dbt's `include()`); all three unless narrowed. */
+  private parts: { database: boolean; schema: boolean; identifier: boolean } = { database: true, schema: true, identifier: true };
+
+  /** Never an ephemeral model's CTE (that is a CteReference). */
+  get is_cte(): boolean {
+    return false;
+  }
+  get is_table(): boolean {
+    return this.type === 'table';
+  }
+  get is_view(): boolean {
+    return this.type === 'view';
+  }
+
   toString(): string {
-    return this.dialect.qualify(this);
+    const { database, schema, identifier } = this.parts;
+    if (database && schema && identifier) return this.dialect.qualify(this);
+    const q = (v: string) => this.dialect.quoteIdentifier(v);
+    return [database ? q(this.database) : '', schema ? q(this.schema) : '', identifier ? q(this.identifier) : ''].filter(Boolean).join('.');
   }
 
   render(): string {
     return this.toString();
+  }
+
+  /** dbt's `relation.incorporate(path={...}, type=...)`: a copy with some parts replaced. */
+  incorporate(kwargs?: { path?: Partial<RelationName>; type?: RelationType } & Record<string, unknown>): Relation {
+    const p = kwargs?.path ?? {};
+    const r = new Relation(p.database ?? this.database, p.schema ?? this.schema, p.identifier ?? this.identifier, this.dialect);
+    r.type = kwargs?.type ?? this.type;
+    r.parts = { ...this.parts };
+    return r;
+  }
+
+  /** dbt's `relation.include(database=False, …)`: a copy that renders only the parts kept. */
+  include(kwargs?: { database?: boolean; schema?: boolean; identifier?: boolean }): Relation {
+    const r = this.incorporate();
+    r.parts = { database: kwargs?.database ?? true, schema: kwargs?.schema ?? true, identifier: kwargs?.identifier ?? true };
+    return r;
+  }
+
+  /** `relation.quote(...)`: quoting is the dialect's here, so the same relation. */
+  quote(): Relation {
+    return this;
   }
 }
 
@@ -32,6 +72,28 @@ export class Relation implements RelationName {
 export class EmptyRelation extends Relation {
   override toString(): string {
     return `(select * from ${super.toString()} where false limit 0) _dbt_limit_subq_${this.identifier}`;
+  }
+}
+
+/**
+ * A relation read by one batch of a microbatch model: only its rows whose `eventTime` falls in
+ * [start, end), as dbt renders an upstream node that has an `event_time`.
+ */
+export class BatchFilteredRelation extends Relation {
+  constructor(
+    rel: RelationName,
+    dialect: Dialect,
+    private readonly eventTime: string,
+    private readonly window: { start: string; end: string },
+  ) {
+    super(rel.database, rel.schema, rel.identifier, dialect);
+  }
+
+  override toString(): string {
+    const d = this.dialect;
+    const col = d.quoteIdentifier(this.eventTime);
+    const at = (t: string) => `cast(${d.stringLiteral(t)} as timestamp)`;
+    return `(select * from ${d.qualify(this)} where ${col} >= ${at(this.window.start)} and ${col} < ${at(this.window.end)})`;
   }
 }
 

@@ -770,9 +770,6 @@ analysis-paths: ["analyses"]
 snapshot-paths: ["snapshots"]
 quoting:
   identifier: false
-dispatch:
-  - macro_namespace: dbt_utils
-    search_order: [warned, dbt_utils]
 models:
   warned:
     +persist_docs:
@@ -780,8 +777,7 @@ models:
     +bind: false
     +my_custom_config: 1
 `,
-      'packages.yml': 'packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.1.1\n',
-      'snapshots/snap.sql': '{% snapshot snap %}select 1{% endsnapshot %}\n',
+      'snapshots/snap.sql': "{% snapshot snap %}{{ config(unique_key='x', strategy='check', check_cols='all') }}select 1 as x{% endsnapshot %}\n",
       'models/a.sql': "{{ config(grants={'select': ['reporter']}) }}\nselect 1 as x\n",
     });
     const r = await runModel(['build', '--project-dir', dir], { cwd: dir });
@@ -789,7 +785,8 @@ models:
     expect(r.code, text).toBe(0);
     const keys = text.split('\n').filter((l) => l.includes('dbt_project.yml: not supported, so ignored'));
     expect(keys).toHaveLength(1);
-    for (const k of ['snapshot-paths', 'quoting', 'dispatch', 'packages.yml']) expect(keys[0]).toContain(k);
+    for (const k of ['quoting']) expect(keys[0]).toContain(k);
+    expect(keys[0]).not.toContain('snapshot-paths'); // snapshots are built
     expect(keys[0]).not.toContain('analysis-paths'); // an absent folder: nothing is lost
     expect(keys[0]).not.toMatch(/profile|config-version/);
     const configs = text.split('\n').filter((l) => l.includes('configs are not supported and have no effect'));
@@ -799,10 +796,10 @@ models:
 
   it.each([
     ['{% materialization my_mat, default %}{% endmaterialization %}', 2, /unknown block tag: materialization/, /custom materializations are not supported/],
-    ['{% snapshot s %}select 1{% endsnapshot %}', 2, /unknown block tag: snapshot/, /snapshots are not supported/],
+    ['{% snapshot s %}select 1{% endsnapshot %}', 2, /unknown block tag: snapshot/, /belong in a \.sql file under the snapshot paths/],
     ["{{ dbt_utils.star(ref('other')) }}", 2, /'dbt_utils\.star\(\)' is not defined/, /dbt packages/],
     ['{{ cents_to_dolars(1) }}', 2, /'cents_to_dolars\(\)' is not a macro or function/, /did you mean 'cents_to_dollars'/],
-    ["{{ ref('snap') }}", 2, /ref\('snap'\) matches no model or seed/, /'snap' is a snapshot, and snapshots are not supported/],
+    ["{{ ref('snapp') }}", 2, /ref\('snapp'\) matches no model or seed/, /did you mean 'snap'/],
     ["{{ adapter.get_partitions_metadata('t') }}", 2, /'adapter\.get_partitions_metadata\(\)' is not supported/, /supported: adapter\.dispatch/],
   ])('names file, line and feature: %s', async (line, lineNo, message, hint) => {
     const dir = writeProject({

@@ -212,6 +212,9 @@ function translateChecked(stmt: Statement, first: string | undefined): Translati
       return { ...base(stmt), stageCommand: 'copy' };
     case 'GET':
       throw unsupported(first);
+    case 'INSERT':
+      if (stmt.word(1) === 'OVERWRITE') return translateInsertOverwrite(stmt);
+      break;
     case 'BEGIN':
     case 'START':
     case 'COMMIT':
@@ -219,6 +222,20 @@ function translateChecked(stmt: Statement, first: string | undefined): Translati
       return { ...generic(stmt), statementTypeId: STATEMENT_TYPE.transaction };
   }
   return generic(stmt);
+}
+
+/**
+ * INSERT OVERWRITE INTO t …: Snowflake truncates t and inserts, as one DML statement inside the
+ * current transaction (docs.snowflake.com/en/sql-reference/sql/insert, OVERWRITE); here a DELETE and
+ * the INSERT, run together.
+ */
+function translateInsertOverwrite(stmt: Statement): Translation {
+  const overwrite = stmt.sig[1]!;
+  stmt.pos = 2;
+  if (!stmt.accept('INTO')) throw syntaxError("expected INTO after 'INSERT OVERWRITE'");
+  const table = stmt.name();
+  const insert = generic(stmt, { dropped: new Set([overwrite]) });
+  return { ...insert, duckdb: [`DELETE FROM ${sqlName(table)}`, ...insert.duckdb], atomic: true, statementTypeId: STATEMENT_TYPE.insert };
 }
 
 function translateAlter(stmt: Statement): Translation {

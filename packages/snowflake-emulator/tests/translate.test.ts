@@ -55,6 +55,14 @@ describe('translate: DDL', () => {
     ]);
   });
 
+  // docs.snowflake.com/en/sql-reference/sql/insert: OVERWRITE truncates the target, then inserts, as one statement.
+  it('turns INSERT OVERWRITE into a delete and the insert, run together', () => {
+    const t = one('insert overwrite into a.b.t (id) select id from a.b.s');
+    expect(t.atomic).toBe(true);
+    expect(t.duckdb).toEqual(['DELETE FROM "A"."B"."T"', 'INSERT  INTO A.B.T (ID) SELECT ID FROM A.B.S']);
+    expect(() => one('insert overwrite a.b.t select 1')).toThrow(/expected INTO/);
+  });
+
   it('drops the qualification of RENAME TO targets', () => {
     expect(duck('alter table a.b.foo rename to a.b.bar')).toBe('ALTER TABLE "A"."B"."FOO" RENAME TO "BAR"');
   });

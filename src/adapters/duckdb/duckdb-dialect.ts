@@ -41,9 +41,10 @@ export const duckDbDialect: Dialect = {
   insertByName(rel, sql) {
     return `insert into ${this.qualify(rel)} by name (\n${sql}\n)`;
   },
-  deleteMatching(target, staged, keys) {
+  deleteMatching(target, staged, keys, predicates = []) {
     const on = keys.map((k) => `existing_rows.${this.quoteIdentifier(k)} = new_rows.${this.quoteIdentifier(k)}`).join(' and ');
-    return `delete from ${this.qualify(target)} as existing_rows where exists (select 1 from ${this.qualify(staged)} as new_rows where ${on})`;
+    const extra = predicates.map((p) => ` and (${p})`).join('');
+    return `delete from ${this.qualify(target)} as existing_rows where exists (select 1 from ${this.qualify(staged)} as new_rows where ${on})${extra}`;
   },
   merge(target, staged, keys, columns) {
     return mergeStatement(this, target, staged, keys, columns);
@@ -60,6 +61,23 @@ order by ordinal_position`;
     out.push(`alter table ${this.qualify(tmp)} rename to ${this.quoteIdentifier(target.identifier)}`);
     return out;
   },
+  listColumnTypesSql(rel) {
+    return this.listColumnsSql(rel);
+  },
+  quoteColumn(name) {
+    return this.quoteIdentifier(name);
+  },
+  addColumn(rel, column, type) {
+    return `alter table ${this.qualify(rel)} add column ${this.quoteIdentifier(column)} ${type}`;
+  },
+  dropColumn(rel, column) {
+    return `alter table ${this.qualify(rel)} drop column ${this.quoteIdentifier(column)}`;
+  },
+  alterColumnType(rel, column, type) {
+    return `alter table ${this.qualify(rel)} alter column ${this.quoteIdentifier(column)} set data type ${type}`;
+  },
+  // dbt-duckdb's snapshot_get_time is the local now(); UTC here, as current_timestamp() is.
+  snapshotTime: "cast(timezone('UTC', current_timestamp) as timestamp)",
   seedColumnType(t) {
     return SEED_TYPES[t];
   },

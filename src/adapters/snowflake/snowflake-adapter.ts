@@ -126,12 +126,28 @@ class SnowflakeConnection implements Connection {
   }
 
   /**
-   * Snowflake commits DDL on its own, so there is no transaction to wrap this in: statements run
+   * Snowflake commits DDL on its own, so there is no transaction to wrap DDL in: statements run
    * in order, and readers are protected by building under a temporary name and swapping it in.
+   * Two or more DML statements in a row (an incremental delete+insert) run in one transaction.
    */
   async executeAtomic(statements: string[]): Promise<QueryResult[]> {
     const out: QueryResult[] = [];
-    for (const s of statements) out.push(await this.execute(s));
+    const isDml = (s: string | undefined) => s !== undefined && /^\s*(insert|update|delete|merge)\b/i.test(s);
+    for (let i = 0; i < statements.length; i++) {
+      if (!isDml(statements[i]) || !isDml(statements[i + 1])) {
+        out.push(await this.execute(statements[i]!));
+        continue;
+      }
+      await this.execute('begin');
+      try {
+        while (isDml(statements[i])) out.push(await this.execute(statements[i++]!));
+        await this.execute('commit');
+      } catch (e) {
+        await this.execute('rollback').catch(() => undefined);
+        throw e;
+      }
+      i--;
+    }
     return out;
   }
 

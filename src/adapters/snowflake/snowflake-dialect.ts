@@ -78,10 +78,11 @@ export const snowflakeDialect: Dialect = {
     const cols = columns.map(quoteStored).join(', ');
     return `insert into ${this.qualify(rel)} (${cols})\nselect ${cols} from (\n${sql}\n)`;
   },
-  deleteMatching(target, staged, keys) {
-    const t = this.qualify(target);
-    const s = this.qualify(staged);
-    return `delete from ${t} using ${s}\nwhere ${keys.map((k) => `${t}.${quote(k)} = ${s}.${quote(k)}`).join(' and ')}`;
+  deleteMatching(target, staged, keys, predicates = []) {
+    // dbt's get_delete_insert_merge_sql: the target's own columns stay unqualified for the predicates.
+    const list = keys.map(quote).join(', ');
+    const extra = predicates.map((p) => `\nand (${p})`).join('');
+    return `delete from ${this.qualify(target)}\nwhere (${list}) in (select distinct ${list} from ${this.qualify(staged)})${extra}`;
   },
   merge(target, staged, keys, columns) {
     return mergeStatement(this, target, staged, keys, columns, quoteStored);
@@ -100,6 +101,26 @@ order by ordinal_position`;
     out.push(`alter table ${this.qualify(tmp)} rename to ${this.qualify(target)}`);
     return out;
   },
+  listColumnTypesSql(rel) {
+    // information_schema splits NUMBER's precision and scale out of data_type.
+    return `select column_name as name,
+  case when data_type = 'NUMBER' then 'NUMBER(' || numeric_precision || ',' || numeric_scale || ')' when data_type = 'TEXT' then 'VARCHAR' else data_type end as type
+from ${quote(rel.database)}.information_schema.columns
+where table_schema = ${literal(storedName(rel.schema))} and table_name = ${literal(storedName(rel.identifier))}
+order by ordinal_position`;
+  },
+  quoteColumn: quoteStored,
+  addColumn(rel, column, type) {
+    return `alter table ${this.qualify(rel)} add column ${quoteStored(column)} ${type}`;
+  },
+  dropColumn(rel, column) {
+    return `alter table ${this.qualify(rel)} drop column ${quoteStored(column)}`;
+  },
+  alterColumnType(rel, column, type) {
+    return `alter table ${this.qualify(rel)} alter column ${quoteStored(column)} set data type ${type}`;
+  },
+  // dbt-snowflake's snapshot_get_time: to_timestamp_ntz(convert_timezone('UTC', current_timestamp())).
+  snapshotTime: "cast(convert_timezone('UTC', current_timestamp()) as timestamp_ntz)",
   seedColumnType(t) {
     return SEED_TYPES[t];
   },

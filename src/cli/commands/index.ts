@@ -3,6 +3,7 @@ import type { CliContext } from '../options.js';
 import { registerClean } from './clean.js';
 import { registerCompile } from './compile.js';
 import { registerDebug } from './debug.js';
+import { registerDeps } from './deps.js';
 import { registerDocs } from './docs.js';
 import { registerLs } from './ls.js';
 import { registerParse } from './parse.js';
@@ -27,5 +28,6 @@ export const COMMANDS: CliCommand[] = [
   registerDocs,
   registerClean,
   registerDebug,
+  registerDeps,
   registerParse,
 ];

@@ -6,21 +6,32 @@ import { execute } from '../../tasks/execute.js';
 import type { Session } from '../../tasks/session.js';
 import { common, selection, toOptions, withInterrupts, type CliContext, type CommonFlags } from '../options.js';
 import type { CliReporter } from '../reporter.js';
+import { runWatch, WATCH_HELP } from '../watch-mode.js';
 
 /** `model build`, `model run`, `model seed`. */
 export function registerRunCommands(program: Command, { reporter, setExitCode }: CliContext): void {
-  const runCommand = (name: 'seed' | 'run' | 'build', description: string) => {
-    const cmd = selection(common(program.command(name).description(description)))
-      .option('--full-refresh', 'rebuild incremental models from scratch')
-      .option('-x, --fail-fast', 'stop at the first failure');
-    cmd.option(
-      '--empty',
-      'build from no rows: every ref() and source() a model reads gives zero rows, and seeds load no rows (checks SQL and schemas cheaply)',
-    );
+  const runCommand = (name: 'seed' | 'run' | 'build' | 'snapshot', description: string) => {
+    const cmd = selection(common(program.command(name).description(description)));
+    // dbt's snapshot has no --full-refresh: a snapshot's history is never rebuilt.
+    if (name !== 'snapshot') cmd.option('--full-refresh', 'rebuild incremental models from scratch');
+    cmd.option('-x, --fail-fast', 'stop at the first failure');
+    if (name !== 'snapshot') {
+      cmd.option(
+        '--empty',
+        'build from no rows: every ref() and source() a model reads gives zero rows, and seeds load no rows (checks SQL and schemas cheaply)',
+      );
+    }
+    if (name === 'run' || name === 'build') {
+      cmd
+        .option('--event-time-start <time>', 'microbatch models: build only the batches from this time (UTC), with --event-time-end')
+        .option('--event-time-end <time>', 'microbatch models: build only the batches before this time');
+    }
     if (name === 'build') cmd.option('--store-failures', "keep each test's failing rows in a table of the audit schema (unless its config says otherwise)");
     if (name === 'build') cmd.option('--junit <file>', 'also write the results as JUnit XML (for CI test reports)');
-    cmd.action(async (flags: CommonFlags & { junit?: string }) => {
+    if (name === 'run' || name === 'build') cmd.option('-w, --watch', WATCH_HELP);
+    cmd.action(async (flags: CommonFlags & { junit?: string; watch?: boolean }) => {
       const opts = toOptions(flags, reporter);
+      if (flags.watch && (name === 'run' || name === 'build')) return runWatch(name, opts, reporter);
       await withInterrupts(reporter, async (signal) => {
         const { session, summary } = await execute(name, { ...opts, signal });
         printWhereResultsAre(reporter, session, summary.results, flags.target);
@@ -32,6 +43,7 @@ export function registerRunCommands(program: Command, { reporter, setExitCode }:
   runCommand('build', 'load sources, seed, run models and their data tests, in graph order');
   runCommand('run', 'load file sources and materialize models');
   runCommand('seed', 'load CSV seeds into tables');
+  runCommand('snapshot', 'record changes of the snapshots (snapshots/ and snapshots: YAML) as type-2 history');
 }
 
 /** After a run: the final tables (no downstream model), and where they live. */

@@ -4,8 +4,9 @@ import type { RelationName } from '../../warehouse/dialect.js';
 import { ProjectError, type SourceLocation } from '../../core/errors.js';
 import type { RefCall, SourceNode, TestNode } from '../nodes.js';
 import { recordRefs } from '../record-refs.js';
-import { asList, configFromTree, mergeConfig } from '../../project/folder-config.js';
-import type { Project } from '../../project/load-project.js';
+import { asList, mergeConfig } from '../../project/folder-config.js';
+import { folderConfigFor, inProject, type Project } from '../../project/load-project.js';
+import { bareNames, lookupRef } from '../ref-lookup.js';
 import type { ColumnDefinition, NodeConfig } from '../../project/schemas.js';
 import type { YamlFile, YamlPath } from '../../project/yaml-file.js';
 import { inertHooks } from '../../templating/render-hooks.js';
@@ -94,23 +95,29 @@ export function addDataTests(ctx: DataTestContext): void {
 
   const definedModels = new Set([...project.models.map((m) => m.name), ...project.seeds.map((s) => s.name)]);
   for (const { yaml, value } of project.properties) {
-    for (const key of ['models', 'seeds'] as const) {
+    for (const key of ['models', 'seeds', 'snapshots'] as const) {
       (value[key] ?? []).forEach((props, index) => {
         const targetPath = [key, index];
         const hasTests = (props.data_tests ?? props.tests ?? []).length > 0 || (props.columns ?? []).some((c) => (c.data_tests ?? c.tests ?? []).length > 0);
         if (!hasTests) return;
-        const id = ctx.byName.get(props.name);
+        const id = ctx.byName.get(`${project.name}.${props.name}`) ?? ctx.byName.get(props.name);
         const node = id ? ctx.nodes.get(id) : undefined;
-        // Properties attach by name, as in dbt: a seed's tests may be declared under `models:` (and a model's under `seeds:`).
-        if (!node || (node.resourceType !== 'seed' && node.resourceType !== 'model')) {
-          // A disabled model keeps its tests quiet, as in dbt; a name nothing has is a mistake.
-          if (definedModels.has(props.name) && !node) return;
-          errors.push(
-            new ProjectError('project', `tests are declared for '${props.name}', but no ${key === 'models' ? 'model' : 'seed'} has that name`, {
-              location: yaml.locate([...targetPath, 'name']),
-              source: yaml.source,
-              hint: didYouMean(props.name, [...ctx.byName.keys()]),
-            }),
+        const expected = key === 'models' ? 'model' : key === 'seeds' ? 'seed' : 'snapshot';
+        // Properties attach by name, as in dbt: a seed's tests may be declared under `models:` (and a
+        // model's under `seeds:`); a snapshot's belong under `snapshots:`.
+        const attaches = node && (key === 'snapshots' ? node.resourceType === 'snapshot' : node.resourceType === 'seed' || node.resourceType === 'model');
+        if (!node || !attaches) {
+          // A disabled model keeps its tests quiet, as in dbt. A snapshot entry without a node is
+          // disabled or already reported by the snapshot parser.
+          if ((definedModels.has(props.name) || key === 'snapshots') && !node) return;
+          // As dbt (a patch without a node is a warning, core/dbt/parser/schemas.py): its tests are left out.
+          const at = yaml.locate([...targetPath, 'name']);
+          const hint = didYouMean(
+            props.name,
+            [...ctx.byName.keys()].filter((n) => !n.includes('.')),
+          );
+          ctx.warnings.push(
+            `${at.file}:${at.line ?? 1}: tests are declared for '${props.name}', but no ${expected} has that name, so they are skipped${hint ? ` (${hint})` : ''}`,
           );
           return;
         }
@@ -211,16 +218,16 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
     ctx.errors.push(new ProjectError('project', message, { location: yaml.locate(p), source: yaml.source, hint }));
     return undefined;
   };
-  const macro = `test_${decl.name}`;
-  if (!engine.hasMacro(macro)) {
-    const known = [...engine.macros.keys()].filter((n) => n.startsWith('test_')).map((n) => n.slice(5));
+  const found = engine.findTestMacro(decl.name, decl.namespace);
+  if (!found) {
+    const known = [...engine.macros.keys()].filter((n) => /^(\w+\.)?test_/.test(n)).map((n) => n.replace('test_', ''));
     const custom = `a custom one is a {% test ${decl.name}(model, column_name) %} block in macros/ or tests/generic/`;
-    if (decl.namespace && decl.namespace !== project.name) {
-      // A package's test: packages are not installed, but a local test of the same name answers to it.
+    if (decl.namespace && decl.namespace !== project.name && !engine.namespaces.has(decl.namespace)) {
+      // A package's test: the package is not installed, and no local test of the same name answers to it.
       return err(
-        `unknown test '${decl.namespace}.${decl.name}': the dbt package '${decl.namespace}' is not installed here (packages.yml is not supported)`,
+        `unknown test '${decl.namespace}.${decl.name}': the dbt package '${decl.namespace}' is not installed`,
         decl.path,
-        `copy the test into this project: ${custom}`,
+        `list it in packages.yml and run model deps, or ${custom}`,
       );
     }
     return err(
@@ -237,7 +244,8 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
     argPaths.column_name = [...decl.path.slice(0, -2), 'name'];
   }
   // As dbt (Jinja) does: an argument the test macro does not take is a mistake, not a no-op.
-  const signature = engine.macros.get(macro)?.signature;
+  const macro = found.call;
+  const signature = found.info.signature;
   if (signature && !signature.acceptsAny) {
     for (const k of Object.keys(decl.kwargs)) {
       if (!signature.params.includes(k)) {
@@ -250,7 +258,7 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
       }
     }
   }
-  const problem = checkBuiltinArgs(decl.name, args);
+  const problem = found.info.file.startsWith('<') ? checkBuiltinArgs(decl.name, args) : undefined;
   if (problem) return err(`test '${decl.name}': ${problem.message}`, argPaths[problem.arg] ?? decl.path);
 
   let testType = target.kind === 'source' ? `source_${decl.name}` : decl.name;
@@ -260,9 +268,9 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
   const testMetadata = { name: decl.name, kwargs, ...(decl.namespace ? { namespace: decl.namespace } : {}) };
   const uniqueId = genericTestUniqueId(project.name, names.fullName, testMetadata);
 
-  const dirs = path.posix.dirname(yaml.file).split('/').slice(1);
+  const dirs = path.posix.dirname(inProject(project, yaml.file)).split('/').slice(1);
   const fqn = [project.name, ...dirs, names.fullName];
-  const base = configFromTree(project.folderConfig.dataTests, fqn);
+  const base = folderConfigFor(project, 'dataTests', fqn);
   let config = mergeConfig(base, decl.config as NodeConfig);
   const folderProblem = checkFolderConfig(ctx, base, decl);
   if (folderProblem) return undefined;
@@ -327,9 +335,9 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
 
 function singularTest(ctx: DataTestContext, t: { file: string; name: string; source: string }): TestNode | undefined {
   const { project } = ctx;
-  const dirs = t.file.split('/').slice(1, -1);
+  const dirs = inProject(project, t.file).split('/').slice(1, -1);
   const fqn = [project.name, ...dirs, t.name];
-  const base = configFromTree(project.folderConfig.dataTests, fqn);
+  const base = folderConfigFor(project, 'dataTests', fqn);
   let config = base;
   const location = { file: t.file, line: 1 };
   const rendered = parseRender(ctx, t.source, t.file, location, t.source, {}, (values) => {
@@ -465,6 +473,7 @@ function parseRender(
   });
   const { refs, sources } = recorded;
   const hooks = inertHooks(file, source, {
+    packageName: ctx.project.name,
     extra: { ...Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [kwargContextName(k), v])) },
     ref: recorded.ref,
     source_: recorded.source_,
@@ -482,8 +491,8 @@ function parseRender(
 function missingDependencies(ctx: DataTestContext, refs: RefCall[], sources: [string, string][]): { message: string; needle: string; hint?: string }[] {
   const out: { message: string; needle: string; hint?: string }[] = [];
   for (const r of refs) {
-    if (!ctx.byName.has(r.name))
-      out.push({ message: `ref('${r.name}') matches no model or seed`, needle: r.name, hint: didYouMean(r.name, ctx.byName.keys()) });
+    if (!lookupRef(ctx.byName, r.name, r.package, ctx.project.name))
+      out.push({ message: `ref('${r.name}') matches no model or seed`, needle: r.name, hint: didYouMean(r.name, bareNames(ctx.byName)) });
   }
   for (const [s, t] of sources) {
     if (!ctx.sourcesByName.has(`${s}.${t}`)) {

@@ -19,6 +19,10 @@ export interface ContextHost {
   /** The hooks of the render in progress; throws outside one. */
   hooks(): RenderHooks;
   hasMacro(name: string): boolean;
+  /** A macro by package as dbt's dispatch looks it up (`null`: the flat namespace). */
+  findMacro(pkg: string | null, name: string): ((...a: unknown[]) => unknown) | undefined;
+  /** The packages `adapter.dispatch(name, namespace)` searches, in order (`null`: the flat namespace). */
+  dispatchOrder(namespace: string | undefined): (string | null)[];
   /** Renders a one-off string with vars and env vars only. */
   renderString(text: string, file: string): string;
   /** The engine's log, for `print()` and renders without a log of their own. */

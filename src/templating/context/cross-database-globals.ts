@@ -1,4 +1,5 @@
 import { sqlLiteral } from '../../warehouse/dialect.js';
+import { isKwargs, stripKwargs } from '../nunjucks-patches.js';
 import type { ContextHost } from './context-host.js';
 
 /** The cross-database macros reachable as `dbt.<name>` (builtin-macros.ts defines them). */
@@ -52,19 +53,34 @@ const DBT_NAMESPACE_MACROS = [
  * The introspection half of `adapter` is in introspection-globals.ts.
  */
 export function crossDatabaseGlobals(host: ContextHost): Record<string, unknown> & { adapter: Record<string, unknown> } {
-  const dispatch = (name: string): ((...a: unknown[]) => unknown) => {
-    const candidates = [`${host.target.type}__${name}`, `default__${name}`];
-    for (const c of candidates) {
-      if (host.hasMacro(c)) return host.env.getGlobal(c) as (...a: unknown[]) => unknown;
+  // dbt's dispatch (core/dbt/context/providers.py): for each package of the search order, the
+  // adapter's prefix then `default__`; the error lists every name tried.
+  const dispatch = (name: unknown, namespace?: unknown): ((...a: unknown[]) => unknown) => {
+    const kw = isKwargs(namespace) ? stripKwargs(namespace) : undefined;
+    const ns = kw ? kw.macro_namespace : namespace;
+    if (typeof name !== 'string') return host.fail('adapter.dispatch() takes a macro name as a string');
+    const attempts: string[] = [];
+    for (const pkg of host.dispatchOrder(typeof ns === 'string' ? ns : undefined)) {
+      for (const prefix of [host.target.type, 'default']) {
+        const candidate = `${prefix}__${name}`;
+        attempts.push(pkg === null ? candidate : `${pkg}.${candidate}`);
+        const fn = host.findMacro(pkg, candidate);
+        if (fn) return fn;
+      }
     }
-    return host.fail(`adapter.dispatch('${name}') found no macro named ${candidates.join(' or ')}`);
+    return host.fail(
+      `adapter.dispatch('${name}'${typeof ns === 'string' ? `, '${ns}'` : ''}) found no macro: searched ${attempts.map((a) => `'${a}'`).join(', ')}`,
+      typeof ns === 'string' && ns !== 'dbt' && ns !== host.project?.name && !host.dispatchOrder(ns).includes(ns)
+        ? { hint: `'${ns}' is not an installed package: add it to packages.yml and run model deps` }
+        : {},
+    );
   };
   const dbt: Record<string, unknown> = {};
   // Getters: a project macro of the same name, loaded later, replaces the built-in one.
   for (const name of DBT_NAMESPACE_MACROS) Object.defineProperty(dbt, name, { get: () => host.env.getGlobal(name), enumerable: true });
   return {
     adapter: {
-      dispatch: (name: string, _namespace?: string) => dispatch(name),
+      dispatch: host.guard(dispatch),
       quote: (id: string) => host.dialect.quoteIdentifier(id),
       type: () => host.target.type,
       // dbt's behaviour flags (`adapter.behavior.<flag>.no_warn`): none is set, so each reads false, as dbt's defaults are.

@@ -30,6 +30,9 @@ export function projectGlobals(host: ContextHost): Record<string, unknown> {
   const projectFile = host.project?.file ?? 'project.yml';
   return {
     config,
+    // dbt's `database` and `schema`: the target's (snapshots' target_schema=schema reads them).
+    database: host.target.database,
+    schema: host.target.schema,
     var: (name: unknown, fallback?: unknown) => {
       if (typeof name !== 'string') return host.fail('var() takes a var name as a string');
       if (Object.hasOwn(host.vars, name)) {

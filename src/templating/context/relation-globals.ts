@@ -45,7 +45,9 @@ export function relationGlobals(host: ContextHost): Record<string, unknown> {
         create: (kwargs?: unknown) => {
           const k = stripKwargs(kwargs);
           const { database, schema } = host.target;
-          return new Relation(String(k.database ?? database), String(k.schema ?? schema), String(k.identifier ?? ''), host.dialect);
+          const r = new Relation(String(k.database ?? database), String(k.schema ?? schema), String(k.identifier ?? ''), host.dialect);
+          if (k.type === 'table' || k.type === 'view') r.type = k.type;
+          return r;
         },
       },
     },

@@ -2,12 +2,10 @@ create or replace transient table dh_database.analytics.items_delete_insert__mod
 select id, label from dh_database.analytics.items
 );
 
-delete from dh_database.analytics.items_delete_insert using dh_database.analytics.items_delete_insert__model_incr
-where dh_database.analytics.items_delete_insert.id = dh_database.analytics.items_delete_insert__model_incr.id and dh_database.analytics.items_delete_insert.label = dh_database.analytics.items_delete_insert__model_incr.label;
+delete from dh_database.analytics.items_delete_insert
+where (id, label) in (select distinct id, label from dh_database.analytics.items_delete_insert__model_incr);
 
 insert into dh_database.analytics.items_delete_insert (ID, LABEL)
-select ID, LABEL from (
-select * from dh_database.analytics.items_delete_insert__model_incr
-);
+select ID, LABEL from dh_database.analytics.items_delete_insert__model_incr;
 
 drop table if exists dh_database.analytics.items_delete_insert__model_incr;

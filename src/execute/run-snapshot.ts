@@ -1,0 +1,84 @@
+import { compileWithQueries } from '../compile/run-queries.js';
+import { ProjectError } from '../core/errors.js';
+import { redact } from '../core/secrets.js';
+import { writeNodeSql } from '../core/target-files.js';
+import type { SnapshotNode } from '../parse/nodes.js';
+import { snapshotSqlFile } from '../parse/snapshots.js';
+import { type CatalogColumn, checkSnapshotTarget, planSnapshotBuild, SnapshotSql, stagingRelation } from '../plan/plan-snapshot.js';
+import type { Connection } from '../warehouse/adapter.js';
+import type { RelationName } from '../warehouse/dialect.js';
+import { relationKey } from '../warehouse/relation.js';
+import type { ExecutionContext } from './context.js';
+import { runNodeHooks } from './hooks.js';
+import type { NodeResult } from './results.js';
+
+async function catalogColumns(ctx: ExecutionContext, conn: Connection, rel: RelationName): Promise<CatalogColumn[]> {
+  const r = await conn.execute(ctx.adapter.dialect.listColumnTypesSql(rel));
+  return r.rows.map((row) => ({ name: String(row[0]), type: String(row[1]) }));
+}
+
+/**
+ * Runs a snapshot as dbt's snapshot materialization does: the first run builds the table (each row
+ * current); later runs stage the changes, add the columns the query gained, and MERGE them in.
+ * Nothing is changed when a statement fails: DuckDB runs the changes in one transaction, and on
+ * Snowflake the only write to the snapshot table after the columns is the one MERGE statement.
+ */
+export async function runSnapshot(ctx: ExecutionContext, node: SnapshotNode, conn: Connection): Promise<Partial<NodeResult>> {
+  const d = ctx.adapter.dialect;
+  const rel = node.relation;
+  const key = relationKey(rel);
+  const compiled = await compileWithQueries(ctx.ws, node, { existing: new Set(ctx.existing.keys()), log: (m) => ctx.options.reporter.info(m) }, conn);
+  const compiledPath = writeNodeSql(ctx.ws.project, 'compiled', snapshotSqlFile(node), compiled.sql);
+  const existing = ctx.existing.get(key) ?? null;
+  const fail = (e: unknown): never => {
+    if (e instanceof ProjectError) throw e;
+    throw new ProjectError('database', redact(e instanceof Error ? e.message : String(e)), {
+      location: { file: node.file },
+      hint: `the compiled SQL is in ${compiledPath}`,
+    });
+  };
+  await runNodeHooks(ctx, node, 'pre-hook', conn);
+  let rows: number | undefined;
+  let verb: string;
+  if (existing !== 'table') {
+    const plan = planSnapshotBuild(node, compiled.sql, d, existing);
+    writeNodeSql(ctx.ws.project, 'run', snapshotSqlFile(node), plan.statements.join(';\n\n'));
+    const results = await conn.executeAtomic(plan.statements).catch(fail);
+    rows = results[0]?.rowsAffected;
+    verb = 'SELECT';
+  } else {
+    const snap = new SnapshotSql(node, d);
+    const staging = stagingRelation(node);
+    let targetColumns: CatalogColumn[] = [];
+    let queryColumns: string[] = [];
+    let stagingColumns: CatalogColumn[] = [];
+    const statements: string[] = [];
+    try {
+      targetColumns = await catalogColumns(ctx, conn, rel);
+      checkSnapshotTarget(node, d, targetColumns);
+      queryColumns = (await conn.execute(`select * from (\n${compiled.sql}\n) as snapshot_query where 1 = 0`)).columns.map((c) => c.name);
+      const select = snap.stagingSelect(compiled.sql, d.qualify(rel), queryColumns, targetColumns);
+      statements.push(d.createTableAs(staging, select));
+      await conn.execute(statements[0]!);
+      stagingColumns = await catalogColumns(ctx, conn, staging);
+      const apply = [...snap.applyStatements(stagingColumns, targetColumns), d.drop(staging, 'table')];
+      statements.push(...apply);
+      writeNodeSql(ctx.ws.project, 'run', snapshotSqlFile(node), statements.join(';\n\n'));
+      const results = await conn.executeAtomic(apply);
+      rows = results[results.length - 2]?.rowsAffected;
+    } catch (e) {
+      await conn.execute(d.drop(staging, 'table')).catch(() => undefined);
+      fail(e);
+    }
+    verb = 'MERGE';
+  }
+  ctx.existing.set(key, 'table');
+  await runNodeHooks(ctx, node, 'post-hook', conn);
+  return {
+    message: rows !== undefined ? `${verb} ${rows}` : verb,
+    rows,
+    compiledSql: compiled.sql,
+    compiledPath,
+    relationName: d.qualify(rel),
+  };
+}

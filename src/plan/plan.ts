@@ -1,0 +1,15 @@
+import type { RelationName } from '../warehouse/dialect.js';
+
+/** What executing one model means: statements to run, and whether they form one atomic unit. */
+export interface Plan {
+  statements: string[];
+  atomic: boolean;
+  /** Index of the statement whose row count is the node's "rows" figure. */
+  rowsFrom?: number;
+  /** Set when the plan is a full (re)build of an incremental model. */
+  fullBuild?: boolean;
+}
+
+export function tempRelation(rel: RelationName, suffix = '__model_tmp'): RelationName {
+  return { ...rel, identifier: `${rel.identifier}${suffix}` };
+}
