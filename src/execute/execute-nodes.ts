@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ColumnMismatchError, type Adapter, type Connection, type QueryResult } from '../warehouse/adapter.js';
+import { ColumnMismatchError, LoadRowError, type Adapter, type Connection, type QueryResult } from '../warehouse/adapter.js';
 import type { RelationName, RelationType } from '../warehouse/dialect.js';
 import { relationKey } from '../warehouse/relation.js';
 import { compileWithQueries } from '../compile/run-queries.js';
@@ -22,6 +22,7 @@ import type { ExecuteOptions, ExecutionContext, NodeExecutor } from './context.j
 import { runDataTest } from './run-data-test.js';
 import { runMicrobatch } from './run-microbatch.js';
 import { runSnapshot } from './run-snapshot.js';
+import { isStagedLocation, runStagedSource } from './staged-source.js';
 import { INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from './results.js';
 
 /** How each kind of node is run. */
@@ -436,6 +437,14 @@ async function runSeed(ctx: ExecutionContext, node: SeedNode, conn: Connection):
     // `--empty`: the table with the seed's columns and types, and no rows (as dbt's seed --empty).
     rows = await ctx.adapter.loadSeed(conn, rel, typed.columns, ctx.options.empty ? [] : typed.rows);
   } catch (e) {
+    if (e instanceof LoadRowError) {
+      // The warehouse refused a value (a column_types the data does not fit): its line and column.
+      const column = table.header.find((h) => h.toLowerCase() === e.column?.toLowerCase()) ?? e.column;
+      throw new ProjectError('seed', redact(`${e.reason}${column ? ` in column '${column}'` : ''}`), {
+        location: { file: node.file, line: table.rows[e.row - 1]?.line },
+        hint: 'the warehouse refused this value while loading the seed; fix it or the column_types. Nothing was replaced.',
+      });
+    }
     const msg = redact(e instanceof Error ? e.message : String(e));
     throw new ProjectError('seed', `loading the seed failed: ${msg}`, { location: { file: node.file } });
   }
@@ -467,7 +476,14 @@ async function csvRowError(e: unknown, file: string, shown: string): Promise<Pro
   return new ProjectError('source', redact(what), { location: { file: shown, line: Number(m[1]) }, hint: redact(`${row}${hint}`) });
 }
 
+/** ` (3 parts, 41.2 MB uploaded)` after a load through a stage. */
+function uploadedText(u: { files: number; bytes: number } | undefined): string {
+  if (!u) return '';
+  return ` (${u.files} part${u.files === 1 ? '' : 's'}, ${(u.bytes / 1e6).toFixed(1)} MB uploaded)`;
+}
+
 async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: Connection): Promise<Partial<NodeResult>> {
+  if (isStagedLocation(node.external!.location)) return runStagedSource(ctx, node, conn);
   const project = ctx.ws.project;
   const file = await resolveExternalFile(node, {
     projectDir: project.dir,
@@ -487,6 +503,13 @@ async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: 
     if (file.format === 'csv') {
       const bad = await csvRowError(e, file.path, shown);
       if (bad) throw bad;
+    }
+    if (e instanceof LoadRowError) {
+      // CSV: data row N is on line N + 1 (after the header), as long as no quoted value spans lines.
+      throw new ProjectError('source', redact(`${e.reason}${e.column ? ` in column '${e.column}'` : ''} (row ${e.row} of the file)`), {
+        location: file.format === 'csv' ? { file: shown, line: e.row + 1 } : { file: shown },
+        hint: `Snowflake refused this value while loading source '${node.sourceName}.${node.tableName}'. Nothing was replaced.`,
+      });
     }
     if (e instanceof ColumnMismatchError) {
       throw new ProjectError(
@@ -509,7 +532,7 @@ async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: 
   }
   ctx.existing.set(relationKey(node.relation), 'table');
   return {
-    message: `LOAD ${loaded.rows} rows from ${path.basename(file.path)}`,
+    message: `LOAD ${loaded.rows} rows from ${path.basename(file.path)}${uploadedText(loaded.uploaded)}`,
     rows: loaded.rows,
     relationName: ctx.adapter.dialect.qualify(node.relation),
   };

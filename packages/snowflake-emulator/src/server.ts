@@ -4,16 +4,21 @@
 // tables and macros) on one shared instance.
 
 import { createHash, randomBytes, randomUUID, verify, type KeyObject } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import os from 'node:os';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
 import { AccessControl, AccessDenied, type CatalogView, type SessionView } from './access-control.js';
+import { copyInto } from './copy-into.js';
 import { IdentityProvider, type IdentityOptions } from './identity-provider.js';
 import { applyInputFormats } from './input-formats.js';
 import { checkLogin } from './login.js';
 import { applySessionFunctions } from './session-functions.js';
 import { encodeResult, fixedColumn, textColumn, type RowSet, type RowType } from './encode.js';
+import { StageStore, type StageSession } from './stages.js';
 import { RAISED_ERROR } from './sql-error.js';
 import { decodeName, encodeName, tryCastInputError } from './strict.js';
 import { SNOWFLAKE_FUNCTIONS } from './snowflake-functions.js';
@@ -79,6 +84,13 @@ export interface SnowflakeEmulator {
   readonly statementLog: readonly StatementLogEntry[];
   /** number of open sessions */
   readonly sessionCount: number;
+  /** every file in every stage, temporary ones included (what a load left behind) */
+  stageFiles(): { stage: string; temporary: boolean; file: string; size: number }[];
+  /**
+   * Ends the sessions that sent nothing for `idleMs` (as Snowflake ends a session whose client
+   * died once its tokens expire), dropping their temporary stages. Returns how many ended.
+   */
+  expireSessions(idleMs: number): number;
   /** runs DuckDB SQL directly on the backing database (for test assertions) */
   query(sql: string): Promise<Record<string, unknown>[]>;
   /** replaces the current fault plan; pass {} to clear it */
@@ -98,6 +110,10 @@ export interface SnowflakeEmulatorOptions {
   faults?: FaultPlan;
   /** OAuth clients, MFA enrolment, SSO users and OIDC workload identities */
   identity?: IdentityOptions;
+  /** folder holding the stages' files; default a new folder under the OS temp dir, removed on close */
+  stageRoot?: string;
+  /** rows a query answer holds inline; the rest is served in chunks of this many rows (default 2000) */
+  resultChunkRows?: number;
 }
 
 export const DEFAULT_USERS: Readonly<Record<string, string>> = { model: 'model-password' };
@@ -148,6 +164,8 @@ interface Answer {
   rowtype: RowType[];
   rowset: RowSet;
   statementTypeId: number;
+  /** extra fields of the answer's data (PUT's transfer instructions) */
+  data?: Record<string, unknown>;
 }
 
 interface StoredResult {
@@ -177,6 +195,8 @@ interface Session {
   requests: Map<string, string>;
   /** the query request running now, which an abort request can stop */
   running?: { requestId: string | null; queryId: string; aborted: boolean };
+  /** when the session last sent a request (ms) */
+  lastSeen: number;
 }
 
 interface Bind {
@@ -238,6 +258,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
   const identity = new IdentityProvider(opts.identity);
   /** ALTER ACCOUNT SET: the defaults every session sees until it sets its own */
   const accountParams = new Map<string, string | number | boolean>();
+  let baseUrl = '';
 
   const instance = await DuckDBInstance.create(':memory:');
   const adminConn = await instance.connect();
@@ -261,6 +282,10 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
   const sessions = new Map<string, Session>();
   const results = new Map<string, StoredResult>();
   let nextSessionId = 1_000_001;
+  const stages = new StageStore(opts.stageRoot ?? mkdtempSync(path.join(os.tmpdir(), 'snowflake-emulator-stages-')));
+  const chunkRows = opts.resultChunkRows ?? 2000;
+  /** result chunks waiting to be downloaded, by `<queryId>/<n>`, with the key that unlocks them */
+  const chunks = new Map<string, { key: string; body: Buffer }>();
 
   // --- catalog helpers ------------------------------------------------------
 
@@ -475,6 +500,15 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       if (Number(duplicates) > 0) throw sqlError('100090', '42P18', 'Duplicate row detected during DML action');
     }
 
+    if (tr.stageCommand) {
+      const ctx: StageSession = { id: session.id, ...(hasDatabase ? { database: session.database!, schema: session.schema! } : {}) };
+      if (tr.stageCommand === 'put') return stages.put(ctx, tr.source);
+      if (tr.stageCommand === 'list') return stages.list(ctx, tr.source);
+      if (tr.stageCommand === 'remove') return stages.remove(ctx, tr.source);
+      if (tr.stageCommand === 'copy') return copyInto(stages, ctx, session.conn, tr.source);
+      return stages.ddl(ctx, tr.source);
+    }
+
     if (tr.use) {
       const { database, schema, warehouse, role } = tr.use;
       if (role !== undefined) {
@@ -596,7 +630,28 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     };
   }
 
+  /**
+   * A large result as Snowflake returns it: the first rows inline, the rest as chunks the client
+   * downloads (from cloud storage there, from this server here) with the `qrmk` key in headers.
+   */
+  function chunked(queryId: string, rowset: RowSet): { rowset: RowSet; extra: Record<string, unknown> } {
+    if (rowset.length <= chunkRows) return { rowset, extra: {} };
+    const qrmk = randomBytes(32).toString('base64');
+    const list: { url: string; rowCount: number; uncompressedSize: number; compressedSize: number }[] = [];
+    for (let start = chunkRows, n = 0; start < rowset.length; start += chunkRows, n++) {
+      const rows = rowset.slice(start, start + chunkRows);
+      // A chunk's body is its rows as JSON arrays, comma-separated, without the outer brackets.
+      const text = Buffer.from(rows.map((r) => JSON.stringify(r)).join(','));
+      const body = gzipSync(text);
+      chunks.set(`${queryId}/${n}`, { key: qrmk, body });
+      list.push({ url: `${baseUrl}/chunks/${queryId}/${n}`, rowCount: rows.length, uncompressedSize: text.length, compressedSize: body.length });
+    }
+    while (chunks.size > MAX_STORED_RESULTS * 4) chunks.delete(chunks.keys().next().value!);
+    return { rowset: rowset.slice(0, chunkRows), extra: { chunks: list, qrmk } };
+  }
+
   function answerBody(session: Session, queryId: string, answer: Answer, extraParams?: Record<string, unknown>): unknown {
+    const { rowset, extra } = chunked(queryId, answer.rowset);
     return {
       success: true,
       code: null,
@@ -604,7 +659,8 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       data: {
         parameters: parameters(session, extraParams),
         rowtype: answer.rowtype,
-        rowset: answer.rowset,
+        rowset,
+        ...extra,
         total: answer.rowset.length,
         returned: answer.rowset.length,
         queryId,
@@ -616,6 +672,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
         version: 1,
         sendResultTime: Date.now(),
         queryResultFormat: 'json',
+        ...answer.data,
       },
     };
   }
@@ -670,6 +727,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       inTransaction: false,
       queue: Promise.resolve(),
       requests: new Map(),
+      lastSeen: Date.now(),
     };
     // A warehouse the role may not use is left out, without an error: queries then fail with 000606.
     if (session.warehouse) {
@@ -898,13 +956,15 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       return [200, { ...ok, data: { sessionToken: session.token, validityInSecondsST: 3600, masterToken: session.masterToken, validityInSecondsMT: 14400 } }];
     }
 
+    const chunkMatch = /^\/chunks\/([^/]+)\/(\d+)$/.exec(path);
+    if (req.method === 'GET' && chunkMatch) return serveChunk(req, `${chunkMatch[1]}/${chunkMatch[2]}`);
+
     const session = authenticate(req);
     if (!session) return [401, invalidToken];
+    session.lastSeen = Date.now();
 
     if (req.method === 'POST' && path === '/session' && url.searchParams.get('delete') === 'true') {
-      sessions.delete(session.token);
-      await session.queue;
-      session.conn.closeSync();
+      await endSession(session);
       return [200, ok];
     }
     if (req.method === 'POST' && path === '/session/heartbeat') {
@@ -922,6 +982,23 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     if (req.method === 'GET' && monitorMatch) return [200, queryStatus(monitorMatch[1]!)];
 
     return [404, { success: false, code: '404', message: `No emulated endpoint for ${req.method} ${path}`, data: null }];
+  }
+
+  /** Logout or expiry: the session's connection closes and its temporary stages go. */
+  async function endSession(session: Session): Promise<void> {
+    sessions.delete(session.token);
+    await session.queue;
+    session.conn.closeSync();
+    stages.endSession(session.id);
+  }
+
+  /** A chunk download: no session token, as from cloud storage, but the result's key must match. */
+  function serveChunk(req: http.IncomingMessage, id: string): [number, unknown] {
+    const chunk = chunks.get(id);
+    if (!chunk) return [404, { success: false, code: '404', message: 'NoSuchKey', data: null }];
+    if (req.headers['x-amz-server-side-encryption-customer-key'] !== chunk.key)
+      return [403, { success: false, code: '403', message: 'AccessDenied', data: null }];
+    return [200, new RawBody(chunk.body)];
   }
 
   function faultApplies(path: string): boolean {
@@ -952,6 +1029,11 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
   }
 
   function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    if (body instanceof RawBody) {
+      res.writeHead(status, { 'Content-Type': 'application/octet-stream', 'Content-Encoding': 'gzip', 'Content-Length': body.bytes.length });
+      res.end(body.bytes);
+      return;
+    }
     const text = JSON.stringify(body);
     res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
     res.end(text);
@@ -996,6 +1078,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     server.listen(opts.port ?? 0, host, () => resolve());
   });
   port = (server.address() as AddressInfo).port;
+  baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -1005,6 +1088,15 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     statementLog,
     get sessionCount() {
       return sessions.size;
+    },
+    stageFiles() {
+      return stages.allFiles();
+    },
+    expireSessions(idleMs: number): number {
+      const now = Date.now();
+      const idle = [...sessions.values()].filter((s) => now - s.lastSeen >= idleMs);
+      for (const s of idle) void endSession(s);
+      return idle.length;
     },
     async query(sql: string): Promise<Record<string, unknown>[]> {
       const reader = await adminConn.runAndReadAll(sql);
@@ -1023,10 +1115,17 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       });
       for (const session of sessions.values()) session.conn.closeSync();
       sessions.clear();
+      chunks.clear();
+      stages.close();
       adminConn.closeSync();
       instance.closeSync();
     },
   };
+}
+
+/** A reply sent as raw bytes (a gzip result chunk) rather than JSON. */
+class RawBody {
+  constructor(readonly bytes: Buffer) {}
 }
 
 // --- DuckDB errors as Snowflake errors ------------------------------------------

@@ -75,6 +75,8 @@ export interface Translation {
   quotedNames: string[];
   /** a statement of the access model (users, roles, grants): answered by access-control.ts */
   access?: boolean;
+  /** a file-staging command, run by stages.ts / copy-into.ts from `source` */
+  stageCommand?: 'ddl' | 'put' | 'list' | 'remove' | 'copy';
   /** answer with `status` even though the last DuckDB statement is DML (CTAS run as CREATE + INSERT) */
   statusAnswer?: boolean;
   /** needs a running warehouse (queries and DML); see strict.ts */
@@ -196,6 +198,7 @@ function translateChecked(stmt: Statement, first: string | undefined): Translati
       return translateCreate(stmt);
     case 'DROP':
       if (stmt.word(1) === 'DATABASE') return translateDropDatabase(stmt);
+      if (stmt.word(1) === 'STAGE' || (stmt.word(1) === 'FILE' && stmt.word(2) === 'FORMAT')) return { ...base(stmt), stageCommand: 'ddl' };
       break;
     case 'SHOW':
       return translateShow(stmt);
@@ -203,12 +206,17 @@ function translateChecked(stmt: Statement, first: string | undefined): Translati
     case 'DESC':
       return translateDescribe(stmt);
     case 'PUT':
-    case 'GET':
+      return { ...base(stmt), stageCommand: 'put' };
     case 'LIST':
+    case 'LS':
+      return { ...base(stmt), stageCommand: 'list' };
     case 'REMOVE':
-      throw unsupported(first);
+    case 'RM':
+      return { ...base(stmt), stageCommand: 'remove' };
     case 'COPY':
-      throw unsupported('COPY INTO');
+      return { ...base(stmt), stageCommand: 'copy' };
+    case 'GET':
+      throw unsupported(first);
     case 'INSERT':
       if (stmt.word(1) === 'OVERWRITE') return translateInsertOverwrite(stmt);
       break;
@@ -374,7 +382,8 @@ function translateCreate(stmt: Statement): Translation {
       createsContext: { database: db!, schema: 'PUBLIC' },
     };
   }
-  if (objectKind === 'STAGE' || objectKind === 'PIPE' || objectKind === 'STREAM' || objectKind === 'TASK') {
+  if (objectKind === 'STAGE' || (objectKind === 'FILE' && stmt.word() === 'FORMAT')) return { ...base(stmt), stageCommand: 'ddl' };
+  if (objectKind === 'PIPE' || objectKind === 'STREAM' || objectKind === 'TASK') {
     throw unsupported(`CREATE ${objectKind}`);
   }
   if (objectKind === 'FILE' || objectKind === 'WAREHOUSE' || objectKind === 'ROLE' || objectKind === 'USER') {

@@ -1,26 +1,18 @@
+import { rmSync } from 'node:fs';
 import type { Column, Connection as SdkConnection, ConnectionOptions, RowStatement, SnowflakeError } from 'snowflake-sdk';
 import { ProjectError } from '../../core/errors.js';
 import type { SnowflakeTarget } from '../../project/profiles.js';
 import { redact } from '../../core/secrets.js';
-import {
-  type AccessCheck,
-  ColumnMismatchError,
-  missingColumns,
-  type Adapter,
-  type ColumnInfo,
-  type Connection,
-  type ExternalFile,
-  type PlannedWrite,
-  type QueryResult,
-  type SeedColumn,
-} from '../../warehouse/adapter.js';
+import type { AccessCheck, Adapter, Connection, ExternalFile, PlannedWrite, QueryResult, SeedColumn, StagedFiles } from '../../warehouse/adapter.js';
 import type { RelationName, RelationType } from '../../warehouse/dialect.js';
 import { Pool } from '../pool.js';
 import { checkBuildAccess } from './access-checks.js';
 import { authOptions } from './auth-options.js';
 import { BuildLock } from './build-lock.js';
+import { newPartsDir, writeFileParts, writeRowParts } from './csv-parts.js';
 import { describeMissing, ensureDatabaseAndSchema, missingPrivilege } from './privileges.js';
-import { snowflakeDialect, storedName } from './snowflake-dialect.js';
+import { loadParts, loadStagedFiles, type StageLoadContext } from './stage-load.js';
+import { snowflakeDialect } from './snowflake-dialect.js';
 
 type Sdk = typeof import('snowflake-sdk');
 type Bind = string | number | boolean | null;
@@ -130,7 +122,7 @@ class SnowflakeConnection implements Connection {
     private readonly session?: SessionContext,
   ) {}
 
-  private run(sql: string, binds?: Bind[] | Bind[][]): Promise<QueryResult> {
+  private run(sql: string, binds?: Bind[]): Promise<QueryResult> {
     return new Promise((resolve, reject) => {
       this.running = this.raw.execute({
         sqlText: sql,
@@ -154,11 +146,6 @@ class SnowflakeConnection implements Connection {
 
   execute(sql: string, binds?: Bind[]): Promise<QueryResult> {
     return this.run(sql, binds);
-  }
-
-  /** One INSERT with many rows of binds (Snowflake's array binding). */
-  executeArray(sql: string, rows: Bind[][]): Promise<QueryResult> {
-    return this.run(sql, rows);
   }
 
   /**
@@ -210,31 +197,14 @@ class SnowflakeConnection implements Connection {
   }
 }
 
-/** A Snowflake type for each DuckDB column type a Parquet or CSV file can have. */
-function snowflakeTypeOf(duckType: string): { type: string; select: (col: string) => string } {
-  const asText = (col: string) => `cast(${col} as varchar)`;
-  const t = duckType.toUpperCase();
-  if (t === 'BOOLEAN') return { type: 'BOOLEAN', select: asText };
-  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/.test(t)) return { type: 'NUMBER(38,0)', select: asText };
-  const dec = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(t);
-  if (dec) return { type: `NUMBER(${dec[1]},${dec[2]})`, select: asText };
-  if (t === 'FLOAT' || t === 'DOUBLE') return { type: 'FLOAT', select: asText };
-  if (t === 'DATE') return { type: 'DATE', select: asText };
-  if (t === 'TIMESTAMP WITH TIME ZONE') return { type: 'TIMESTAMP_TZ', select: (c) => `strftime(${c}, '%Y-%m-%d %H:%M:%S.%f %z')` };
-  if (/^TIMESTAMP/.test(t)) return { type: 'TIMESTAMP_NTZ', select: asText };
-  if (t === 'TIME') return { type: 'TIME', select: asText };
-  if (t === 'VARCHAR') return { type: 'VARCHAR', select: (c) => c };
-  // Nested values (lists, structs, maps), JSON, UUID, intervals, blobs: their text form.
-  if (/\[\]$|^(STRUCT|MAP|UNION|LIST|JSON)/.test(t)) return { type: 'VARCHAR', select: (c) => `cast(to_json(${c}) as varchar)` };
-  return { type: 'VARCHAR', select: asText };
-}
-
 export class SnowflakeAdapter implements Adapter {
   readonly type = 'snowflake' as const;
   readonly dialect = snowflakeDialect;
   private pool: Pool<SnowflakeConnection> | undefined;
   private lock: { lock: BuildLock; conn: SnowflakeConnection } | undefined;
   private lockLost = false;
+  /** Bumped by cancelAll(): a load started before stops at its next step. */
+  private cancelGeneration = 0;
 
   constructor(
     private readonly target: SnowflakeTarget,
@@ -423,93 +393,41 @@ export class SnowflakeAdapter implements Adapter {
     await this.withConnection((c) => ensureDatabaseAndSchema(c, database, schema));
   }
 
-  private async relationType(conn: Connection, rel: RelationName): Promise<RelationType | null> {
-    const r = await conn.execute(
-      `select table_type from ${this.dialect.quoteIdentifier(rel.database)}.information_schema.tables where table_schema = ? and table_name = ?`,
-      [storedName(rel.schema), storedName(rel.identifier)],
-    );
-    const type = r.rows[0]?.[0];
-    return type === undefined ? null : type === 'VIEW' ? 'view' : 'table';
+  private stageContext(): StageLoadContext {
+    const generation = this.cancelGeneration;
+    return {
+      dialect: this.dialect,
+      checkCancelled: () => {
+        if (this.cancelGeneration !== generation) throw new Error('SQL execution canceled: the load was interrupted');
+      },
+    };
   }
 
-  /** Fills a new transient table under a temporary name in batches, then swaps it in. */
-  private async replaceWithRows(
-    conn: Connection,
-    relation: RelationName,
-    columns: SeedColumn[],
-    batches: AsyncIterable<(string | null)[][]> | Iterable<(string | null)[][]>,
-    beforeSwap?: () => void,
-  ): Promise<number> {
-    const d = this.dialect;
-    const c = conn as SnowflakeConnection;
-    const tmp = { ...relation, identifier: `${relation.identifier}__model_tmp` };
-    const existing = await this.relationType(conn, relation);
-    await c.execute(d.createTable(tmp, columns));
-    let count = 0;
+  /** Seeds and files go through a temporary stage (stage-load.ts), the parts in a folder removed afterwards. */
+  private async withParts<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+    const dir = newPartsDir();
     try {
-      const insert = `insert into ${d.qualify(tmp)} (${columns.map((col) => d.quoteIdentifier(col.name)).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
-      for await (const rows of batches) {
-        if (rows.length === 0) continue;
-        await c.executeArray(insert, rows);
-        count += rows.length;
-      }
-      beforeSwap?.();
-      for (const s of d.swapTable(tmp, relation, existing)) await c.execute(s);
-    } catch (e) {
-      await c.execute(d.drop(tmp, 'table')).catch(() => undefined);
-      throw e;
+      return await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    return count;
   }
 
   async loadSeed(conn: Connection, relation: RelationName, columns: SeedColumn[], rows: (string | null)[][]): Promise<number> {
-    const size = Math.max(1, Math.floor(BINDS_PER_INSERT / Math.max(1, columns.length)));
-    const batches: (string | null)[][][] = [];
-    for (let i = 0; i < rows.length; i += size) batches.push(rows.slice(i, i + size));
-    return this.replaceWithRows(conn, relation, columns, batches);
+    return this.withParts((dir) => loadParts(conn, this.stageContext(), relation, columns, writeRowParts(dir, rows)));
   }
 
-  /**
-   * Reads the local file with an embedded DuckDB and streams its rows, as text, into array-bound
-   * INSERTs: the file's columns keep their names and get the matching Snowflake types.
-   */
-  async loadFile(conn: Connection, relation: RelationName, file: ExternalFile, expectedColumns: string[]): Promise<{ rows: number; columns: ColumnInfo[] }> {
-    const { DuckDBInstance } = await import('@duckdb/node-api');
-    const instance = await DuckDBInstance.create(':memory:');
-    const local = await instance.connect();
-    try {
-      const lit = `'${file.path.replace(/'/g, "''")}'`;
-      const reader = file.format === 'parquet' ? `read_parquet(${lit})` : `read_csv(${lit}, header = true, all_varchar = true)`;
-      const described = (await local.runAndReadAll(`describe select * from ${reader}`)).getRowsJson() as string[][];
-      const found = described.map((r) => String(r[0]));
-      const missing = missingColumns(expectedColumns, found);
-      if (missing.length) throw new ColumnMismatchError(missing, found);
-      const mapped = described.map((r) => ({ name: String(r[0]), ...snowflakeTypeOf(String(r[1])) }));
-      const columns = mapped.map((m) => ({ name: m.name, type: m.type }));
-      const select = mapped.map((m) => m.select(`"${m.name.replace(/"/g, '""')}"`)).join(', ');
-      const size = Math.max(1, Math.floor(BINDS_PER_INSERT / Math.max(1, columns.length)));
-      const result = await local.stream(`select ${select} from ${reader}`);
-      async function* batches(): AsyncGenerator<(string | null)[][]> {
-        let pending: (string | null)[][] = [];
-        for (;;) {
-          const chunk = await result.fetchChunk();
-          if (!chunk || chunk.rowCount === 0) break;
-          for (const row of chunk.getRows()) {
-            pending.push(row.map((v) => (v === null ? null : String(v))));
-            if (pending.length >= size) {
-              yield pending;
-              pending = [];
-            }
-          }
-        }
-        if (pending.length) yield pending;
-      }
-      const rows = await this.replaceWithRows(conn, relation, columns, batches());
-      return { rows, columns };
-    } finally {
-      local.closeSync();
-      instance.closeSync();
-    }
+  async loadFile(conn: Connection, relation: RelationName, file: ExternalFile, expectedColumns: string[]): ReturnType<Adapter['loadFile']> {
+    return this.withParts(async (dir) => {
+      const ctx = this.stageContext();
+      const { columns, parts } = await writeFileParts(dir, file, expectedColumns, ctx.checkCancelled);
+      const rows = await loadParts(conn, ctx, relation, columns, parts);
+      return { rows, columns, uploaded: { files: parts.parts.length, bytes: parts.parts.reduce((n, p) => n + p.bytes, 0) } };
+    });
+  }
+
+  async loadStaged(conn: Connection, relation: RelationName, files: StagedFiles, columns: SeedColumn[]): Promise<number> {
+    return loadStagedFiles(conn, this.stageContext(), relation, files, columns);
   }
 
   async checkAccess(writes: PlannedWrite[]): Promise<AccessCheck[]> {
@@ -520,6 +438,7 @@ export class SnowflakeAdapter implements Adapter {
   }
 
   async cancelAll(): Promise<void> {
+    this.cancelGeneration++;
     const running: Promise<void>[] = [];
     this.pool?.forEachBusy((c) => running.push(c.cancel()));
     await Promise.all(running);
