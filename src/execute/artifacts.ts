@@ -113,8 +113,7 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
 export function writeManifest(ws: Workspace): string {
   const nodes: Record<string, unknown> = {};
   const sources: Record<string, unknown> = {};
-  const macroSources = projectMacroSources(ws.project);
-  const macros = new Map(macroSources.map((m) => [m.name, m]));
+  const macros = projectMacroSources(ws.project);
   for (const node of ws.manifest.nodes.values()) {
     (node.resourceType === 'source' ? sources : nodes)[node.uniqueId] = nodeToJson(ws, node, macros);
   }
@@ -135,7 +134,7 @@ export function writeManifest(ws: Workspace): string {
         ws.manifest.macros.map((m) => {
           const pkg = m.package ?? ws.project.name;
           const id = `macro.${pkg}.${m.name}`;
-          const src = m.package ? undefined : macros.get(m.name);
+          const src = macros.get(id);
           return [
             id,
             {
@@ -146,7 +145,7 @@ export function writeManifest(ws: Workspace): string {
               path: m.file,
               original_file_path: m.file,
               macro_sql: src?.sql ?? '',
-              depends_on: { macros: (src?.calls ?? []).map((c) => `macro.${pkg}.${c}`) },
+              depends_on: { macros: src?.calls ?? [] },
             },
           ];
         }),

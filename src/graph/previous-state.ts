@@ -61,7 +61,7 @@ export class StateComparison {
     private readonly ws: Workspace,
     private readonly state: PreviousState,
   ) {
-    this.macros = new Map(projectMacroSources(ws.project).map((m) => [m.name, m]));
+    this.macros = projectMacroSources(ws.project);
   }
 
   previous(node: Node): StateNode | undefined {
@@ -122,18 +122,20 @@ export class StateComparison {
       if (seen.has(id)) continue;
       seen.add(id);
       if (this.modifiedMacros.has(id)) return true;
-      const m = this.macros.get(id.slice(id.lastIndexOf('.') + 1));
-      if (m) stack.push(...m.calls.map((c) => macroId(this.ws, c)));
+      const m = this.macros.get(id);
+      if (m) stack.push(...m.calls);
     }
     return false;
   }
 
   private changedMacros(): Set<string> {
-    const now = new Map([...this.macros.values()].map((m) => [macroId(this.ws, m.name), m.sql]));
+    const now = new Map([...this.macros.values()].map((m) => [m.id, m.sql]));
+    const packages = new Set([this.ws.project.name, ...this.ws.project.packages.map((p) => p.name)]);
     const before = this.state.manifest.macros;
     const changed = new Set<string>();
     for (const [id, sql] of now) if (before[id]?.macro_sql !== sql) changed.add(id);
-    for (const id of Object.keys(before)) if (id.startsWith(`macro.${this.ws.project.name}.`) && !now.has(id)) changed.add(id);
+    // A removed macro of the project or of an installed package (dbt's built-ins are not in `now`).
+    for (const id of Object.keys(before)) if (packages.has(id.split('.')[1] ?? '') && !now.has(id)) changed.add(id);
     return changed;
   }
 
@@ -156,14 +158,10 @@ export class StateComparison {
   }
 }
 
-function macroId(ws: Workspace, name: string): string {
-  return `macro.${ws.project.name}.${name}`;
-}
-
-/** The project macros a node calls directly, as dbt's `macro.<project>.<name>` ids. */
+/** The project and package macros a node calls directly, as dbt's `macro.<package>.<name>` ids. */
 export function nodeMacroIds(ws: Workspace, node: Node, macros: ReadonlyMap<string, MacroSource>): string[] {
   if (node.resourceType !== 'model' && node.resourceType !== 'test') return [];
-  return calledMacros(node.rawSql, new Set(macros.keys())).map((n) => macroId(ws, n));
+  return calledMacros(node.rawSql, macros, node.packageName, ws.project.name);
 }
 
 /** dbt's node `checksum`: of the SQL file for models and tests, of the CSV file for seeds. */

@@ -63,6 +63,8 @@ export const BUILTIN_MACROS = String.raw`
 {% macro listagg(measure, delimiter_text="','", order_by_clause=none, limit_num=none) %}{{ adapter.dispatch('listagg')(measure, delimiter_text, order_by_clause, limit_num) }}{% endmacro %}
 {% macro default__listagg(measure, delimiter_text, order_by_clause, limit_num) %}{% if limit_num %}array_to_string(list_slice(list({{ measure }}{% if order_by_clause %} {{ order_by_clause }}{% endif %}), 1, {{ limit_num }}), {{ delimiter_text }}){% else %}string_agg({{ measure }}, {{ delimiter_text }}{% if order_by_clause %} {{ order_by_clause }}{% endif %}){% endif %}{% endmacro %}
 {% macro snowflake__listagg(measure, delimiter_text, order_by_clause, limit_num) %}{% if limit_num %}array_to_string(array_slice(array_agg({{ measure }}){% if order_by_clause %} within group ({{ order_by_clause }}){% endif %}, 0, {{ limit_num }}), {{ delimiter_text }}){% else %}listagg({{ measure }}, {{ delimiter_text }}){% if order_by_clause %} within group ({{ order_by_clause }}){% endif %}{% endif %}{% endmacro %}
+{#- dbt's global_project materializations/configs.sql: the node's store_failures, else --store-failures. -#}
+{% macro should_store_failures() %}{% set s = config.get('store_failures') %}{% if s is none %}{% set s = flags.STORE_FAILURES %}{% endif %}{% do return(s) %}{% endmacro %}
 {% macro except() %}except{% endmacro %}
 {% macro intersect() %}intersect{% endmacro %}
 

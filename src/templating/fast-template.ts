@@ -7,12 +7,13 @@
  * `and`, `or`, `not` and parentheses (`{% if is_incremental() %}`, `{% if var('x') > 1 %}`).
  * Such templates skip nunjucks' lexer, parser and code generation, which dominate parse time on
  * large projects. Evaluation follows the JavaScript nunjucks compiles these to (`==` is
- * JavaScript's, truthiness is JavaScript's), so both paths print the same text. Anything else
+ * JavaScript's, truthiness is Python's as the patched nunjucks has it), so both paths print the same text. Anything else
  * (other statements, filters, arithmetic, attribute access) returns undefined from
  * `compileFast`, and nunjucks handles the template as usual.
  */
 
 import { pyStr } from './context/python-repr.js';
+import { pyTruthy } from './py-truthy.js';
 import { UNDEFINED_OUTPUT_MESSAGE } from './undefined-output-error.js';
 
 type Expr =
@@ -499,13 +500,17 @@ function evaluate(e: Expr, lookup: Lookup, makeKwargs: MakeKwargs): unknown {
       if (e.kwargs.length) args.push(makeKwargs(Object.fromEntries(e.kwargs.map(([k, v]) => [k, evaluate(v, lookup, makeKwargs)]))));
       return (fn as (...a: unknown[]) => unknown).apply(target, args);
     }
-    // What nunjucks compiles these to: JavaScript's !, &&, || and comparison operators.
+    // As nunjucks-patches.ts compiles them: Python's truth value, `and`/`or` giving back an operand.
     case 'not':
-      return !evaluate(e.expr, lookup, makeKwargs);
-    case 'and':
-      return evaluate(e.left, lookup, makeKwargs) && evaluate(e.right, lookup, makeKwargs);
-    case 'or':
-      return evaluate(e.left, lookup, makeKwargs) || evaluate(e.right, lookup, makeKwargs);
+      return !pyTruthy(evaluate(e.expr, lookup, makeKwargs));
+    case 'and': {
+      const left = evaluate(e.left, lookup, makeKwargs);
+      return pyTruthy(left) ? evaluate(e.right, lookup, makeKwargs) : left;
+    }
+    case 'or': {
+      const left = evaluate(e.left, lookup, makeKwargs);
+      return pyTruthy(left) ? left : evaluate(e.right, lookup, makeKwargs);
+    }
     case 'concat':
       // biome-ignore lint/style/useTemplate: `+ ''` converts as nunjucks' compiled `~` does (a template literal converts differently)
       return (evaluate(e.left, lookup, makeKwargs) as string) + '' + (evaluate(e.right, lookup, makeKwargs) as string);
@@ -578,7 +583,7 @@ function renderParts(parts: Part[], lookup: Lookup, makeKwargs: MakeKwargs, loca
         } catch (e) {
           throw new FastRenderError(e, b.offset);
         }
-        if (yes) {
+        if (pyTruthy(yes)) {
           taken = b.body;
           break;
         }

@@ -11,6 +11,7 @@ import { isPlainObject } from '../core/util.js';
 import { percentFormat } from './context/percent-format.js';
 import { pyStr } from './context/python-repr.js';
 import { pythonStringMethods } from './context/python-string-methods.js';
+import { pyTruthy } from './py-truthy.js';
 import { UNDEFINED_OUTPUT_MESSAGE } from './undefined-output-error.js';
 
 /** nunjucks' modules as this file reaches into them (its type definitions cover only the public API). */
@@ -429,9 +430,17 @@ function installCallSyntax(): void {
   });
   internals.runtime.pySplat = (v: unknown) => new Splat(v);
   const compilePair = compiler.compilePair as (this: any, node: any, frame: unknown) => void;
+  const compileDict = compiler.compileDict as (this: any, node: any, frame: unknown) => void;
+  // A bare name as a dict key is a variable in Jinja (`{relation: []}` keys by the relation), not
+  // the string nunjucks makes it; keyword arguments (a Dict too, to nunjucks) keep their names.
+  compileNodeAs('compileDict', function (this: any, node: any, frame) {
+    if (node.typename === 'Dict') for (const pair of node.children) pair.keyIsExpression = true;
+    compileDict.call(this, node, frame);
+  });
   compileNodeAs('compilePair', function (this: any, node: any, frame) {
     const key = node.key;
-    if (key instanceof nodes.Symbol || (key instanceof nodes.Literal && typeof key.value === 'string')) return compilePair.call(this, node, frame);
+    if ((key instanceof nodes.Symbol && !node.keyIsExpression) || (key instanceof nodes.Literal && typeof key.value === 'string'))
+      return compilePair.call(this, node, frame);
     this._emit('[');
     this.compile(key, frame);
     this._emit(']: ');
@@ -455,6 +464,137 @@ function installCallSyntax(): void {
       a instanceof Splat ? (Array.isArray(a.items) ? a.items : isPlainObject(a.items) ? Object.keys(a.items) : [a.items]) : [a],
     );
     return callWrap(obj, name, context, flat);
+  };
+}
+
+/**
+ * Conditions test Python's truth value (py-truthy.ts): `if`, inline `if`, `not`, and `and`/`or`,
+ * which also give back an operand as Python does (`a or b` is `a` when `a` is true, else `b`).
+ */
+function installPythonTruthiness(): void {
+  internals.runtime.pyTruthy = pyTruthy;
+  internals.runtime.pyAnd = (a: unknown, b: () => unknown) => (pyTruthy(a) ? b() : a);
+  internals.runtime.pyOr = (a: unknown, b: () => unknown) => (pyTruthy(a) ? a : b());
+  const compiler = internals.compiler.Compiler.prototype;
+  const compileIf = compiler.compileIf as (this: unknown, node: any, frame: unknown, async?: boolean) => void;
+  // _compileExpression checks the node's type, so the wrapper passes as the node it wraps.
+  const truthOf = (cond: any) =>
+    Object.defineProperties(Object.create(Object.getPrototypeOf(cond)), {
+      typename: { value: 'PyTruth' },
+      cond: { value: cond },
+      lineno: { value: cond.lineno },
+      colno: { value: cond.colno },
+    });
+  compileNodeAs('compilePyTruth', function (this: any, node: any, frame) {
+    this._emit('runtime.pyTruthy(');
+    this.compile(node.cond, frame);
+    this._emit(')');
+  });
+  compiler.compileIf = function (this: unknown, node: any, frame: unknown, async?: boolean) {
+    const cond = node.cond;
+    node.cond = truthOf(cond);
+    try {
+      compileIf.call(this, node, frame, async);
+    } finally {
+      node.cond = cond;
+    }
+  };
+  compileNodeAs('compileInlineIf', function (this: any, node: any, frame) {
+    this._emit('(runtime.pyTruthy(');
+    this.compile(node.cond, frame);
+    this._emit(')?');
+    this.compile(node.body, frame);
+    this._emit(':');
+    if (node.else_ !== null) this.compile(node.else_, frame);
+    else this._emit('""');
+    this._emit(')');
+  });
+  compileNodeAs('compileNot', function (this: any, node: any, frame) {
+    this._emit('!runtime.pyTruthy(');
+    this.compile(node.target, frame);
+    this._emit(')');
+  });
+  for (const [method, fn] of [
+    ['compileAnd', 'pyAnd'],
+    ['compileOr', 'pyOr'],
+  ] as const) {
+    compileNodeAs(method, function (this: any, node: any, frame) {
+      this._emit(`runtime.${fn}(`);
+      this.compile(node.left, frame);
+      this._emit(', function() { return ');
+      this.compile(node.right, frame);
+      this._emit('; })');
+    });
+  }
+}
+
+/**
+ * Jinja's loop filter, `{% for x in xs if cond %}`: nunjucks read `xs if cond` as an inline if, so
+ * the condition was tested once, outside the loop. The parser now keeps the condition apart and
+ * the loop runs over the items it keeps, so `loop.index`, `loop.last` and `else` count only those.
+ */
+function installLoopFilters(): void {
+  const parser = internals.parser.Parser.prototype;
+  const parseFor = parser.parseFor as (this: any) => any;
+  parser.parseFor = function (this: any) {
+    const parseExpression = this.parseExpression;
+    // Only the iterable (the first expression after `in`) stops before `if`.
+    this.parseExpression = function (this: any) {
+      this.parseExpression = parseExpression;
+      const arr = this.parseOr();
+      if (this.skipSymbol('if')) this.pendingLoopFilter = parseExpression.call(this);
+      return arr;
+    };
+    try {
+      const node = parseFor.call(this);
+      if (this.pendingLoopFilter) node.loopFilter = this.pendingLoopFilter;
+      return node;
+    } finally {
+      this.parseExpression = parseExpression;
+      this.pendingLoopFilter = undefined;
+    }
+  };
+  internals.runtime.pyLoopFilter = (items: unknown, frame: any, names: string[], keep: (f: unknown) => unknown) => {
+    if (items === null || items === undefined) return items;
+    const list: unknown[] = Array.isArray(items)
+      ? items
+      : typeof items === 'object'
+        ? names.length > 1
+          ? Object.entries(items as object)
+          : Object.keys(items as object)
+        : [...(items as Iterable<unknown>)];
+    return list.filter((item) => {
+      const f = frame.push();
+      if (names.length === 1) f.set(names[0], item);
+      else for (const [i, n] of names.entries()) f.set(n, (item as unknown[])[i]);
+      return pyTruthy(keep(f));
+    });
+  };
+  const compiler = internals.compiler.Compiler.prototype;
+  const compileFor = compiler.compileFor as (this: unknown, node: any, frame: any) => void;
+  compiler.compileFor = function (this: any, node: any, frame: any) {
+    if (!node.loopFilter) return compileFor.call(this, node, frame);
+    const names: string[] = node.name.children ? node.name.children.map((c: any) => c.value) : [node.name.value];
+    const kept = this._tmpid();
+    this._emit(`var ${kept} = runtime.pyLoopFilter(`);
+    this._compileExpression(node.arr, frame);
+    this._emit(`, frame, ${JSON.stringify(names)}, function(frame) { return `);
+    // A fresh compile-time frame: every name in the condition is looked up in the runtime frame
+    // the filter pushes, so the loop variable is the item being tested.
+    this.compile(node.loopFilter, new (internals.runtime.Frame as new () => unknown)());
+    this._emitLine('; });');
+    const arr = node.arr;
+    const loopFilter = node.loopFilter;
+    const symbol = new (internals.nodes.Symbol as any)(arr.lineno, arr.colno, `__loop_filter_${kept}`);
+    frame.set(symbol.value, kept);
+    node.arr = symbol;
+    node.loopFilter = undefined;
+    try {
+      compileFor.call(this, node, frame);
+    } finally {
+      node.arr = arr;
+      node.loopFilter = loopFilter;
+    }
   };
 }
 
@@ -551,6 +691,8 @@ export const NUNJUCKS_PATCHES: readonly NunjucksPatch[] = [
   { name: 'undefined-lookup', install: installUndefinedLookup },
   { name: 'python-output', install: installPythonOutput },
   { name: 'macro-varargs', install: installMacroVarargs },
+  { name: 'python-truthiness', install: installPythonTruthiness },
+  { name: 'loop-filters', install: installLoopFilters },
   { name: 'python-strings', install: installPythonStrings },
   { name: 'percent-operator', install: installPercentOperator },
   { name: 'repeat-operator', install: installRepeatOperator },

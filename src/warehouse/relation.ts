@@ -32,6 +32,11 @@ export class Relation implements RelationName {
     return this.type === 'view';
   }
 
+  /** What dbt_utils' `_is_relation` reads (`obj.get('metadata', {}).get('type', '')` ends with "Relation"), as dbt's relations answer. */
+  get metadata(): { type: string } {
+    return { type: 'BaseRelation' };
+  }
+
   toString(): string {
     const { database, schema, identifier } = this.parts;
     if (database && schema && identifier) return this.dialect.qualify(this);

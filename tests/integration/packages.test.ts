@@ -59,6 +59,18 @@ function sqlHelpers(version: string): Files {
   {%- for row in result.table.rows -%}{%- do out.append(row[0]) -%}{%- endfor -%}
   {{ return(out) }}
 {% endmacro %}
+{#- What dbt_utils' get_relations_by_pattern does: a database-qualified information_schema query,
+    a loop filter, and an empty list that is false. -#}
+{% macro tables_like(pattern, skip=[]) %}
+  {%- call statement('tables_like', fetch_result=True) -%}
+    select table_name from {{ target.database }}.information_schema.tables
+    where lower(table_schema) = lower('{{ target.schema }}') and lower(table_name) like '{{ pattern }}' order by 1
+  {%- endcall -%}
+  {%- set found = [] -%}
+  {%- set result = load_result('tables_like') -%}
+  {%- for row in (result.table.rows if result else []) if (row[0] | lower) not in skip -%}{%- do found.append(row[0] | lower) -%}{%- endfor -%}
+  {{ return(found if found and skip else ['none']) }}
+{% endmacro %}
 `,
     'macros/tests.sql': `
 {% test rowcount_equals(model, compare_model) %}
@@ -181,6 +193,8 @@ select 'shop rule' as origin, * from {{ model }} where not ({{ expression }})
 select {% for s in statuses %}sum(case when status = '{{ s }}' then 1 else 0 end) as n_{{ s }}{{ ', ' if not loop.last }}{% else %}0 as none{% endfor %}
 from {{ ref('orders') }}
 `,
+    'models/seen_tables.sql':
+      "-- depends_on: {{ ref('orders_trimmed') }}\nselect '{{ sql_helpers.tables_like('orders%', skip=['orders']) | join(',') }}' as names\n",
     'models/calendar.sql': "select d.date_day, o.label from {{ ref('date_tools', 'dim_days') }} d cross join {{ ref('day_offsets') }} o\n",
     'models/schema.yml': `version: 2
 models:
@@ -194,6 +208,10 @@ models:
       - name: amount
         data_tests:
           - expectations.expect_between: {min_value: 0, max_value: 100}
+  - name: seen_tables
+    data_tests:
+      - expression_is_true:
+          expression: "names = 'orders_trimmed'"
   - name: no_such_model
     columns:
       - name: id
@@ -447,6 +465,36 @@ describe('a project built with installed packages', () => {
     expect(compiled('models/schema.yml/expression_is_true_orders_trimmed_cents_0.sql')).toContain("'shop rule' as origin");
     expect(manifest.macros['macro.sql_helpers.test_rowcount_equals']?.package_name).toBe('sql_helpers');
     expect(manifest.nodes['model.date_tools.dim_days']?.package_name).toBe('date_tools');
+  });
+
+  // dbt records package macros as macro.<package>.<name> with their macro_sql (core/dbt/parser/macros.py),
+  // so state:modified.macros sees an edit to an installed package's macro (core/dbt/graph/selector_methods.py).
+  it('lists package macros in the manifest and selects what an edited package macro touches', async () => {
+    const r = await runModel(['parse'], { cwd: dir });
+    expect(r.code, out(r)).toBe(0);
+    const state = path.join(dir, 'prod-state');
+    execFileSync('mkdir', ['-p', state]);
+    writeFileSync(path.join(state, 'manifest.json'), readFileSync(path.join(dir, 'target', 'manifest.json')));
+    const manifest = JSON.parse(readFileSync(path.join(state, 'manifest.json'), 'utf8'));
+    const macro = manifest.macros['macro.sql_helpers.default__select_all_but'];
+    expect(macro.macro_sql).toMatch(/^\{% macro default__select_all_but\(relation, except\) %\}/);
+    expect(macro.depends_on.macros).toContain('macro.sql_helpers._check_relation');
+    expect(manifest.nodes['model.shop.orders_trimmed'].depends_on.macros).toContain('macro.sql_helpers.select_all_but');
+
+    const file = path.join(dir, 'dbt_packages', 'sql_helpers', 'macros', 'columns.sql');
+    const original = readFileSync(file, 'utf8');
+    const ls = async () => {
+      const res = await runModel(['ls', '-s', 'state:modified.macros', '--state', 'prod-state', '--resource-type', 'model'], { cwd: dir });
+      expect(res.code, out(res)).toBe(0);
+      return res.stdout.trim().split('\n').filter(Boolean);
+    };
+    try {
+      expect(await ls()).toEqual([]);
+      writeFileSync(file, original.replace("caller_name ~ ' takes a relation, got '", "caller_name ~ ' needs a relation, got '"));
+      expect(await ls()).toEqual(['shop.orders_trimmed']);
+    } finally {
+      writeFileSync(file, original);
+    }
   });
 
   it('builds and tests on the Snowflake emulator', async () => {

@@ -634,6 +634,19 @@ const LENGTH_TYPES = new Set(['VARCHAR', 'STRING', 'TEXT', 'CHAR', 'CHARACTER', 
 const varcharLengthCheck = (column: string, length: number): string =>
   `CASE WHEN length(${column}) > ${length} THEN ${raiseSql('100074', '22000', `'String ''' || ${column} || ''' is too long and would be truncated'`)} ELSE TRUE END`;
 
+/**
+ * Snowflake's ISO date parts by DuckDB's names ("Supported date and time parts": DAYOFWEEKISO is
+ * 1 for Monday to 7 for Sunday, WEEKISO and YEAROFWEEKISO the ISO week and its year).
+ */
+const EXTRACT_PART_NAMES: Record<string, string> = {
+  DAYOFWEEKISO: 'isodow',
+  WEEKISO: 'week',
+  WEEK_ISO: 'week',
+  WEEKOFYEARISO: 'week',
+  WEEKOFYEAR_ISO: 'week',
+  YEAROFWEEKISO: 'isoyear',
+};
+
 /** Spellings of the week date part. */
 const WEEK_PARTS = new Set(['WEEK', 'W', 'WK', 'WEEKOFYEAR', 'WOY', 'WY', 'WEEKS']);
 
@@ -784,7 +797,7 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
     if (DATE_PART_FUNCTIONS.has(word) && opAt(k + 1, '(') && (partToken?.kind === 'word' || partToken?.kind === 'string') && opAt(k + 3, ',')) {
       const part = partToken;
       const partName = part.kind === 'string' ? (part.value ?? '') : part.text;
-      out.set(part, quoteString(partName.toLowerCase()));
+      out.set(part, quoteString(EXTRACT_PART_NAMES[partName.toUpperCase()] ?? partName.toLowerCase()));
       const add = word === 'DATEADD' || word === 'TIMEADD' || word === 'TIMESTAMPADD' ? dateAddPart(partName) : undefined;
       if (add) {
         out.set(t, add.macro);

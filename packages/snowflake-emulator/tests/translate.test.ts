@@ -117,6 +117,13 @@ describe('translate: expressions', () => {
     expect(duck("select datediff('day', a, b)")).toBe("SELECT DATEDIFF('day', A, B)");
   });
 
+  // Snowflake's "Supported date and time parts": DAYOFWEEKISO (1 = Monday … 7 = Sunday), WEEKISO, YEAROFWEEKISO.
+  it("names Snowflake's ISO date parts as DuckDB does", () => {
+    expect(duck("select date_part('dayofweekiso', d), date_part(weekiso, d), date_part(yearofweekiso, d) from t")).toBe(
+      "SELECT DATE_PART('isodow', D), DATE_PART('week', D), DATE_PART('isoyear', D) FROM T",
+    );
+  });
+
   it('drops the parentheses of niladic date functions', () => {
     expect(duck('select current_timestamp(), current_date()')).toBe('SELECT CURRENT_TIMESTAMP, CURRENT_DATE');
   });

@@ -18,6 +18,7 @@ import {
 import type { RelationName, RelationType } from '../../warehouse/dialect.js';
 import { Pool } from '../pool.js';
 import { duckDbDialect } from './duckdb-dialect.js';
+import { qualifyInformationSchema } from './information-schema.js';
 
 const NUMERIC_TEXT = /^(BIGINT|HUGEINT|UBIGINT|UHUGEINT|DECIMAL)/;
 
@@ -76,7 +77,8 @@ class DuckDbConnection implements Connection {
     await this.raw.run(sql);
   }
 
-  async execute(sql: string, binds?: (string | number | boolean | null)[]): Promise<QueryResult> {
+  async execute(text: string, binds?: (string | number | boolean | null)[]): Promise<QueryResult> {
+    const sql = qualifyInformationSchema(text);
     this.log(sql, binds);
     const reader = await this.raw.runAndReadAll(sql, binds?.length ? binds : undefined);
     const names = reader.columnNames();

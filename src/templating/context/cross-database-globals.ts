@@ -59,6 +59,11 @@ export function crossDatabaseGlobals(host: ContextHost): Record<string, unknown>
     const kw = isKwargs(namespace) ? stripKwargs(namespace) : undefined;
     const ns = kw ? kw.macro_namespace : namespace;
     if (typeof name !== 'string') return host.fail('adapter.dispatch() takes a macro name as a string');
+    // dbt 1.x refuses the pre-1.0 `packages=` argument (MacroDispatchArgError in core/dbt/context/providers.py).
+    if (kw?.packages !== undefined)
+      return host.fail(`adapter.dispatch('${name}'): the "packages" argument has been removed; use "macro_namespace" instead`, {
+        hint: `write adapter.dispatch('${name}', 'package_name'), and list other packages to search in the root project's dispatch: setting`,
+      });
     const attempts: string[] = [];
     for (const pkg of host.dispatchOrder(typeof ns === 'string' ? ns : undefined)) {
       for (const prefix of [host.target.type, 'default']) {

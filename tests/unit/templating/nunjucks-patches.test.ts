@@ -188,6 +188,10 @@ describe('each change to nunjucks', () => {
     const t = (src: string, ctx: Record<string, unknown> = {}) => env.renderString(src, ctx);
     expect(t("{{ f(1, 2,) }}|{{ [1, 2,] | length }}|{{ {'a': 1,} | length }}|{{ (1,) | length }}", { f: (a: number, b: number) => a + b })).toBe('3|2|1|1');
     expect(t("{% set c = {'column': 'k'} %}{{ {c.column: 1}['k'] }}")).toBe('1');
+    // A bare name as a key is the variable's value, as in Jinja (dbt_utils union_relations: `{relation: []}`); keyword arguments keep their names.
+    expect(
+      t("{% set rel = 'orders' %}{% set d = {rel: []} %}{{ 'orders' in d }}|{{ d[rel] | length }}|{{ f(rel=1) }}", { f: (kw: { rel: number }) => kw.rel }),
+    ).toBe('True|0|1');
     expect(t("{% macro m(a, b=2) %}{{ a }}{{ b }}{% endmacro %}{% set kw = {'b': 5} %}{{ m(*[1], **kw) }}")).toBe('15');
     expect(t('{% macro m(a, *rest, **opts) %}{{ rest | join }}{{ opts.k }}{% endmacro %}{{ m(1, 2, 3, k=4) }}')).toBe('234');
   });
@@ -197,6 +201,32 @@ describe('each change to nunjucks', () => {
       'runtime.macroVarargs(kwargs)',
     );
     expect(render("{% macro m(a, b='x') %}{{ a }}{{ b }}{{ varargs | join }}{{ kwargs.c }}{% endmacro %}{{ m(1, 2, 3, c=4) }}")).toBe('1234');
+  });
+
+  // Jinja tests Python's truth value (jinja2/nodes.py: Not, And, Or, CondExpr evaluate with Python's
+  // `not`/`and`/`or`); dbt_utils' union_relations (`if exclude and include` on two empty lists) and
+  // pivot (`if not values`) depend on it.
+  patchTest('python-truthiness', 'empty lists and dicts are false; `and`/`or` give back an operand', () => {
+    expect(code('{% if a %}{% endif %}'), broke('python-truthiness', 'the compiled if no longer tests runtime.pyTruthy')).toContain('runtime.pyTruthy(');
+    const ctx = { e: [], d: {}, full: [1], s: '' };
+    expect(render('{% if e %}y{% else %}n{% endif %}|{% if not d %}empty{% endif %}|{% if e and full %}both{% else %}no{% endif %}', ctx)).toBe('n|empty|no');
+    expect(render("{{ e or 'fallback' }}|{{ full and 'second' }}|{{ 'yes' if full else 'no' }}|{{ 'yes' if s else 'no' }}", ctx)).toBe(
+      'fallback|second|yes|no',
+    );
+    expect(render('{% if 0 %}a{% elif full %}b{% endif %}', ctx)).toBe('b');
+  });
+
+  // Jinja's loop filter (jinja2 docs, "For": `{% for user in users if not user.hidden %}`, with
+  // loop.index counting the kept items only); dbt_utils and codegen filter their loops this way.
+  patchTest('loop-filters', '`{% for x in xs if cond %}` keeps the items the condition holds for', () => {
+    const ctx = { cols: ['a', 'b', 'c', 'd'], ex: ['b'], d: { k1: 1, k2: 2 } };
+    expect(render('{% for c in cols if c not in ex %}{{ loop.index }}{{ c }}{% if not loop.last %},{% endif %}{% endfor %}', ctx)).toBe('1a,2c,3d');
+    expect(render('{% for k, v in d.items() if v > 1 %}{{ k }}={{ v }}{% endfor %}', ctx)).toBe('k2=2');
+    expect(render("{% for c in cols if c == 'z' %}{{ c }}{% else %}none{% endfor %}", ctx)).toBe('none');
+    // The condition reads the item, not a variable of the same name outside the loop.
+    expect(render("{% set c = 'b' %}{% for c in cols if c != 'a' %}{{ c }}{% endfor %}|{{ c }}", ctx)).toBe('bcd|b');
+    // A conditional iterable in parentheses is still an inline if.
+    expect(render('{% for c in (cols if false else ex) %}{{ c }}{% endfor %}', ctx)).toBe('b');
   });
 
   patchTest('python-strings', 'string literals as Python reads them', () => {

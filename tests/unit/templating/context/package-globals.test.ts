@@ -39,6 +39,28 @@ describe('relations and names', () => {
   });
 });
 
+describe('what dbt_utils checks and calls', () => {
+  // dbt_utils' _is_relation: `obj is mapping and obj.get("metadata", {}).get("type", "").endswith("Relation")`.
+  it('a relation is a mapping whose metadata type ends with Relation', () => {
+    const e = engine();
+    const src = `{{ this is mapping and this.get('metadata', {}).get('type', '').endswith('Relation') }}|{{ 'x' is mapping }}`;
+    const h = { ...hooks('models/m.sql', src), thisRelation: () => new Relation('db', 'main', 'm', duckDbDialect) };
+    expect(e.render(e.compile('models/m.sql', src), h)).toBe('True|False');
+  });
+
+  // dbt's global_project materializations/configs.sql: should_store_failures() is the config, else the flag.
+  it('should_store_failures() reads the store_failures config', () => {
+    expect(render(engine(), '{{ should_store_failures() }}')).toBe('False');
+  });
+
+  // dbt-core context/providers.py raises MacroDispatchArgError for the pre-1.0 `packages=` argument.
+  it('refuses adapter.dispatch(name, packages=[...]) and says to use macro_namespace', () => {
+    expect(() => render(engine(), "{{ adapter.dispatch('star', packages=['dbt_utils'])() }}")).toThrow(
+      /"packages" argument has been removed; use "macro_namespace"/,
+    );
+  });
+});
+
 describe('package namespaces', () => {
   it('calls a package macro by its package name, private names too, and dispatches in the root project first', () => {
     const e = new TemplateEngine({}, { name: 'dev', type: 'duckdb', schema: 'main', database: 'db', threads: 1, profile_name: 'p' }, duckDbDialect, {
