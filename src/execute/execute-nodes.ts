@@ -9,6 +9,8 @@ import type { Workspace } from '../graph/workspace.js';
 import { isExecutable, type ModelNode, type Node, type SeedNode, type SnapshotNode, type SourceNode } from '../parse/nodes.js';
 import { incrementalStrategy, needsStaging, planIncrementalWrite } from '../plan/plan-incremental.js';
 import { planModel } from '../plan/plan-model.js';
+import { planContractTable } from '../plan/plan-contract.js';
+import { checkContract } from './contract.js';
 import { type Plan, tempRelation } from '../plan/plan.js';
 import { redact } from '../core/secrets.js';
 import { parseCsv } from '../project/csv.js';
@@ -300,7 +302,12 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   const existing = ctx.existing.get(key) ?? null;
   const staged = await stagedIncremental(ctx, node, conn, compiled.sql, existing);
   const columns = node.materialized === 'incremental' && existing === 'table' && !staged ? await tableColumns(ctx, conn, rel) : undefined;
-  const plan = staged ?? planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns });
+  const contract = await checkContract(node, compiled.sql, ctx.adapter.dialect, conn, (m) => ctx.options.reporter.warn(m));
+  const plan =
+    staged ??
+    (contract && node.materialized !== 'view' && !columns
+      ? planContractTable(node.relation!, compiled.sql, ctx.adapter.dialect, existing, contract.columns, contract.constraints)
+      : planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns }));
   writeTargetFile(ctx, 'run', node, [...(staged?.before ?? []), ...plan.statements].join(';\n\n'));
   if (!staged) {
     await runNodeHooks(ctx, node, 'pre-hook', conn);

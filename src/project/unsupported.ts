@@ -98,6 +98,7 @@ const HONOURED_CONFIGS = new Set([
   'delimiter',
   'pre-hook',
   'post-hook',
+  'contract',
   'meta',
   'docs',
   'transient',
