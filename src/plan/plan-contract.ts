@@ -1,4 +1,4 @@
-import type { Dialect, RelationName, RelationType } from '../warehouse/dialect.js';
+import type { Dialect, RelationName } from '../warehouse/dialect.js';
 import { type Plan, tempRelation } from './plan.js';
 
 /** One `constraints:` entry of a model or a column, as dbt-core's `ColumnLevelConstraint` / `ModelLevelConstraint` take it. */
@@ -56,14 +56,15 @@ function constraintSql(dialect: Dialect, c: Constraint, column?: string): string
 
 /**
  * A contracted table, built as dbt's `get_table_columns_and_constraints` + `get_select_subquery`
- * build it: create the table with the declared column types and constraints, then insert the
- * model's rows in the contract's column order, under a temporary name swapped in atomically.
+ * build it: the full-build plan's CREATE TABLE AS (its first statement, under the temporary name)
+ * becomes a CREATE TABLE with the declared column types and constraints, then an INSERT of the
+ * model's rows in the contract's column order; the rest (grants, swap) stays as planned.
  */
 export function planContractTable(
+  base: Plan,
   rel: RelationName,
   sql: string,
   dialect: Dialect,
-  existing: RelationType | null,
   columns: ContractColumn[],
   modelConstraints: Constraint[],
 ): Plan {
@@ -79,10 +80,11 @@ export function planContractTable(
   }
   const names = columns.map((c) => dialect.quoteIdentifier(c.name)).join(', ');
   return {
+    ...base,
     statements: [
       `create or replace table ${dialect.qualify(tmp)} (\n  ${defs.join(',\n  ')}\n)`,
       `insert into ${dialect.qualify(tmp)} (${names})\nselect ${names} from (\n${sql}\n) as model_subq`,
-      ...dialect.swapTable(tmp, rel, existing),
+      ...base.statements.slice(1),
     ],
     atomic: true,
     rowsFrom: 1,
