@@ -6,7 +6,7 @@ export interface SourceLocation {
   column?: number;
 }
 
-export type ErrorKind = 'project' | 'yaml' | 'template' | 'graph' | 'seed' | 'source' | 'database' | 'connection' | 'usage' | 'selection' | 'vars';
+export type ErrorKind = 'project' | 'yaml' | 'template' | 'graph' | 'seed' | 'source' | 'database' | 'connection' | 'usage' | 'selection' | 'vars' | 'contract';
 
 /** A mistake in the user's project or command line: printed without a stack. */
 export class ProjectError extends Error {

@@ -9,6 +9,8 @@ import type { Workspace } from '../graph/workspace.js';
 import { isExecutable, type ModelNode, type Node, type SeedNode, type SnapshotNode, type SourceNode } from '../parse/nodes.js';
 import { incrementalStrategy, needsStaging, planIncrementalWrite } from '../plan/plan-incremental.js';
 import { grantsOf, planModel } from '../plan/plan-model.js';
+import { planContractTable } from '../plan/plan-contract.js';
+import { checkContract } from './contract.js';
 import { type Plan, tempRelation } from '../plan/plan.js';
 import { redact } from '../core/secrets.js';
 import { parseCsv } from '../project/csv.js';
@@ -314,10 +316,17 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   const existing = ctx.existing.get(key) ?? null;
   const staged = await stagedIncremental(ctx, node, conn, compiled.sql, existing);
   const columns = node.materialized === 'incremental' && existing === 'table' && !staged ? await tableColumns(ctx, conn, rel) : undefined;
+  const contract = await checkContract(node, compiled.sql, ctx.adapter.dialect, conn, (m) => ctx.options.reporter.warn(m));
   const currentGrants = await grantsInPlace(ctx, node, conn, existing);
-  const plan = staged
+  const planned = staged
     ? { ...staged, statements: [...staged.statements, ...grantsOf(node, rel, 'table', ctx.adapter.dialect, currentGrants)] }
     : planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns, currentGrants });
+  const plan =
+    contract && !staged && (node.materialized === 'table' || planned.fullBuild)
+      ? planContractTable(planned, node.relation!, compiled.sql, ctx.adapter.dialect, contract.columns, contract.constraints, {
+          transient: node.config.transient === false ? false : undefined,
+        })
+      : planned;
   writeTargetFile(ctx, 'run', node, [...(staged?.before ?? []), ...plan.statements].join(';\n\n'));
   if (!staged) {
     await runNodeHooks(ctx, node, 'pre-hook', conn);

@@ -151,6 +151,7 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
       tags: asList(config.tags),
       description: props?.props.description ?? '',
       columns: (props?.props.columns ?? []) as ColumnDefinition[],
+      constraints: Array.isArray(props?.props.constraints) ? props.props.constraints : undefined,
       dependsOn: [],
       relation,
       patchFile: props?.file,

@@ -18,6 +18,8 @@ interface BaseNode {
   tags: string[];
   description: string;
   columns: ColumnDefinition[];
+  /** Model-level `constraints:` from the properties file (applied under an enforced contract). */
+  constraints?: unknown[];
   /** Unique ids of the nodes this one reads. */
   dependsOn: string[];
   /** Where its warehouse object lives (none for ephemeral models and tests). */

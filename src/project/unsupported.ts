@@ -100,6 +100,7 @@ const HONOURED_CONFIGS = new Set([
   'delimiter',
   'pre-hook',
   'post-hook',
+  'contract',
   'meta',
   'docs',
   'transient',
