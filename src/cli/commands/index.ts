@@ -9,6 +9,7 @@ import { registerLs } from './ls.js';
 import { registerParse } from './parse.js';
 import { registerProfile } from './profile.js';
 import { registerRetry } from './retry.js';
+import { registerRunOperation } from './run-operation.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerShow } from './show.js';
 import { registerTest } from './test.js';
@@ -30,4 +31,5 @@ export const COMMANDS: CliCommand[] = [
   registerDebug,
   registerDeps,
   registerParse,
+  registerRunOperation,
 ];
