@@ -1,3 +1,4 @@
+import { sourceFreshnessJson } from './source-freshness-json.js';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Workspace } from '../graph/workspace.js';
@@ -11,7 +12,7 @@ import { projectMacroSources, type MacroSource } from '../parse/macro-dependenci
 
 export const ENGINE_VERSION = '0.1.0';
 
-const SCHEMA_VERSIONS = { manifest: 'v12', 'run-results': 'v6', catalog: 'v1' } as const;
+const SCHEMA_VERSIONS = { manifest: 'v12', 'run-results': 'v6', catalog: 'v1', sources: 'v3' } as const;
 
 /** The `metadata` block dbt's artifacts open with. */
 export function metadata(kind: keyof typeof SCHEMA_VERSIONS) {
@@ -95,7 +96,7 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
   if (node.resourceType === 'model') base.raw_code = node.rawSql;
   if (node.resourceType === 'snapshot') base.raw_code = node.rawSql.trim();
   if (node.resourceType === 'source') {
-    Object.assign(base, { source_name: node.sourceName, identifier: node.relation.identifier, external: node.external ?? null });
+    Object.assign(base, { source_name: node.sourceName, identifier: node.relation.identifier, external: node.external ?? null }, sourceFreshnessJson(node));
   }
   if (node.resourceType === 'test') {
     Object.assign(base, {

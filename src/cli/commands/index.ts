@@ -12,6 +12,7 @@ import { registerRetry } from './retry.js';
 import { registerRunOperation } from './run-operation.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerShow } from './show.js';
+import { registerSource } from './source.js';
 import { registerTest } from './test.js';
 
 /** Registers one command on the program. */
@@ -32,4 +33,5 @@ export const COMMANDS: CliCommand[] = [
   registerDeps,
   registerParse,
   registerRunOperation,
+  registerSource,
 ];
