@@ -2,7 +2,7 @@
  * `model serve`, the segmentation app's command: added to the engine's CLI through `runCli`'s
  * `commands` (app/main.ts), so the engine never imports the app.
  */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { common, toOptions, type CliContext, type CommonFlags } from '../src/cli/main.js';
 
 interface ServeFlags extends CommonFlags {
@@ -11,7 +11,6 @@ interface ServeFlags extends CommonFlags {
   rateLimit: string;
   pipelineRateLimit: string;
   build?: boolean;
-  logLevel: string;
 }
 
 /** `model serve`: the voucher REST API, until SIGINT or SIGTERM. */
@@ -22,11 +21,6 @@ export function registerServe(program: Command, { reporter }: CliContext): void 
     .option('--build', 'run the pipeline once at startup (answers meanwhile come from the previous answer, if any)')
     .option('--rate-limit <n>', '/getVoucher/ requests per minute per client address (0: no limit)', '0')
     .option('--pipeline-rate-limit <n>', '/runPipeline/ requests per minute per client address', '10')
-    .addOption(
-      new Option('--log-level <level>', 'JSON log lines on stdout at this level')
-        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-        .default('info'),
-    )
     .action(async (flags: ServeFlags) => {
       // The engine's API is loaded here, not at start-up: it carries every task (the docs site's
       // layout library too), which would cost every other command.
@@ -50,7 +44,9 @@ export function registerServe(program: Command, { reporter }: CliContext): void 
         threads: opts.threads,
         host: flags.host,
         token,
-        logLevel: flags.logLevel,
+        // The global --log-level (dbt's, also DBT_LOG_LEVEL; -q is error) sets the JSON log on
+        // stdout too: info has a line per request, warn and error leave them out, none logs nothing.
+        logLevel: reporter.level === 'none' ? false : reporter.level,
         voucherRateLimit: limits[0],
         pipelineRateLimit: limits[1],
       });

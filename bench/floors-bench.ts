@@ -140,21 +140,27 @@ async function benchCompile() {
   const runs = await interleave(
     [
       { name: 'node -e 0', run: () => timed(process.execPath, ['-e', '0']) },
+      // The engine loaded (bundle, code cache, module initialization, every command registered) and nothing done.
+      { name: 'model --version', run: () => timed(process.execPath, [MODEL, '--version'], { cwd: dir }) },
       { name: 'model compile (shipped)', run: () => timed(process.execPath, [MODEL, 'compile'], { cwd: dir }) },
     ],
     COMPILE_RUNS,
   );
   const node = runs.get('node -e 0')!;
+  const version = runs.get('model --version')!;
   const compile = runs.get('model compile (shipped)')!;
   const result = {
     node: figure('node -e 0', node),
+    version: figure('model --version', version),
     compile: figure('model compile (shipped)', compile),
     ratioWall: pairedRatio(compile, node, 'wall'),
     ratioCpu: pairedRatio(compile, node, 'cpu'),
+    versionRatioWall: pairedRatio(version, node, 'wall'),
+    versionRatioCpu: pairedRatio(version, node, 'cpu'),
     target: 1.6,
   };
   log(
-    `compile: node ${result.node.wall.toFixed(3)} s, compile ${result.compile.wall.toFixed(3)} s, ratio ${result.ratioWall.toFixed(2)} (cpu ${result.ratioCpu.toFixed(2)})`,
+    `compile: node ${result.node.wall.toFixed(3)} s, --version ${result.version.wall.toFixed(3)} s (${result.versionRatioWall.toFixed(2)}), compile ${result.compile.wall.toFixed(3)} s, ratio ${result.ratioWall.toFixed(2)} (cpu ${result.ratioCpu.toFixed(2)})`,
   );
   return result;
 }
@@ -245,6 +251,7 @@ function markdown(r: Results): string {
     const c = r.compile;
     lines.push(
       `| compile the shipped project vs \`node -e 0\` (${c.compile.walls.length} rounds) | ${c.compile.wall.toFixed(3)} s | ${c.node.wall.toFixed(3)} s | ${x(c.ratioWall)} | ${x(c.ratioCpu)} | ≤ 1.6x |`,
+      `| for scale: \`model --version\` (the engine loaded, nothing done) vs \`node -e 0\` | ${c.version.wall.toFixed(3)} s | ${c.node.wall.toFixed(3)} s | ${x(c.versionRatioWall)} | ${x(c.versionRatioCpu)} | |`,
     );
   }
   for (const b of r.build ?? []) {

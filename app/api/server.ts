@@ -75,18 +75,18 @@ export interface RequestLines {
   flush(): void;
 }
 
-/** Request lines held before they go to the logger's stream: at most this many characters… */
-const HELD_CHARS = 4096;
+/** Request lines held before they are written: at most this many characters (about 80 lines)… */
+const HELD_CHARS = 16 * 1024;
 /** …or this long. */
 const HELD_MS = 100;
 
 /**
  * The fast path's request lines, the same text `logger.info(line, 'request')` would write (pino's
- * level, time and base bindings, then the fields, then msg), each built as one string. They go to
- * the logger's own stream in batches of about 4 KiB, or after 100 ms, and at close: pino's generic
- * serialization costs the hot path several microseconds a line, and its async destination measures
- * the text it holds on every write. (That destination holds lines until it has 4 KiB itself, so
- * this adds no delay a reader of stdout did not already see.) undefined when there is no logger.
+ * level, time and base bindings, then the fields, then msg), each built as one string. They are
+ * held, as a web server's buffered access log is, and written to the logger's stream in one write
+ * per 16 KiB or 100 ms, at close and at exit: one write() a line cost the hot path more than
+ * everything else it does. A line of a 5xx answer is an error line: it is written at once, after
+ * the lines held before it. undefined when there is no logger.
  */
 export function requestLines(logger: FastifyBaseLogger): RequestLines | undefined {
   // With `logger: false` Fastify's logger is a no-op object without pino's internals.
@@ -106,11 +106,12 @@ export function requestLines(logger: FastifyBaseLogger): RequestLines | undefine
   };
   return {
     write(id, url, status, ms) {
+      const error = status >= 500;
       // Checked per line, like pino does, in case the level is changed while serving.
-      if (!pinoLogger.isLevelEnabled!('info')) return;
+      if (!pinoLogger.isLevelEnabled!(error ? 'error' : 'info')) return;
       // url is one of the two spellings of the route: nothing to escape; numbers print as JSON does.
-      held += `{"level":30,"time":${Date.now()}${bindings},"reqId":"v-${id}","method":"POST","url":"${url}","status":${status},"ms":${ms},"msg":"request"}\n`;
-      if (held.length >= HELD_CHARS) flush();
+      held += `{"level":${error ? 50 : 30},"time":${Date.now()}${bindings},"reqId":"v-${id}","method":"POST","url":"${url}","status":${status},"ms":${ms},"msg":"request"}\n`;
+      if (error || held.length >= HELD_CHARS) flush();
       else if (!timer) timer = setTimeout(flush, HELD_MS).unref();
     },
     flush,
@@ -196,18 +197,10 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
   const host = opts.host ?? loopbackDefault;
   const policy = accessPolicy(host, opts.token);
   const now = opts.now ?? Date.now;
-  const logDestination = opts.logStream ? undefined : pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  // That destination holds up to 4 KiB before it writes: flush it every second, so a quiet
-  // server's request lines still reach stdout promptly.
-  const logFlush = logDestination
-    ? setInterval(() => {
-        try {
-          logDestination.flush();
-        } catch {
-          // closed meanwhile
-        }
-      }, 1000).unref()
-    : undefined;
+  // stdout, written synchronously as pino's default destination does: a warning or an error is
+  // out before the next line of code runs, so a crash loses none. The hot route's request lines
+  // are held and written in batches instead (requestLines).
+  const logDestination = opts.logStream ? undefined : pino.destination({ dest: 1, sync: true });
   // The hot route is answered before Fastify's request machinery (see voucher-fast-path.ts);
   // everything else, and any request the fast path does not take, goes to Fastify.
   const fastPath: { handler?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean } = {};
@@ -226,8 +219,6 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
         ? false
         : {
             level: opts.logLevel ?? 'info',
-            // Without a given stream: stdout, buffered and written asynchronously, so a log line
-            // costs the hot path a memory copy rather than a write() per request.
             stream: opts.logStream ?? logDestination,
             // Only what identifies a request: no headers (Authorization), no body.
             serializers: {
@@ -278,10 +269,12 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
     }
   });
   const fastLines = requestLines(app.log);
+  // Held request lines are written at close, and at exit if the process ends without one.
+  const flushAtExit = () => fastLines?.flush();
+  process.on('exit', flushAtExit);
   app.addHook('onClose', async () => {
-    clearInterval(logFlush);
+    process.removeListener('exit', flushAtExit);
     fastLines?.flush();
-    logDestination?.flushSync();
   });
   // curl's -d sends x-www-form-urlencoded; keep the text and read it as JSON where a body matters.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -347,6 +340,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
       return lookupVoucherJson(answer, request, now());
     },
     log: fastLines && ((id, url, status, ms) => fastLines.write(id, url, status, ms)),
+    logError: (error) => app.log.error({ err: error }, 'unexpected error'),
   });
 
   app.post(

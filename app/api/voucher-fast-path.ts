@@ -8,7 +8,7 @@
  *
  * Per request this does only what the answer needs: one JSON.parse, a hand-written check of a
  * well-formed body (the zod schema runs only when something is wrong), a map lookup whose JSON is
- * mostly made once per answer, and one log line written as text.
+ * mostly made once per answer, and one log line built as text and written in a batch.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +28,8 @@ export interface FastPathDeps {
   answer(body: unknown, reply: VoucherReply): string;
   /** Writes the request's log line; undefined when the log level leaves request lines out. */
   log: ((id: number, url: string, status: number, ms: number) => void) | undefined;
+  /** Logs what went wrong when the answer failed with something other than an ApiError (a 500). */
+  logError(error: unknown): void;
 }
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
@@ -61,6 +63,7 @@ export function voucherFastPath(deps: FastPathDeps): (req: IncomingMessage, res:
   };
 
   const fail = (req: IncomingMessage, res: ServerResponse, started: number, id: number, e: unknown, version?: string, retryAfter?: string) => {
+    if (!(e instanceof ApiError)) deps.logError(e);
     const err = e instanceof ApiError ? e : new ApiError(500, 'internal_error', 'internal error: see the server log');
     finish(req, res, started, id, err.statusCode, JSON.stringify(err.toJSON()), version, retryAfter);
   };

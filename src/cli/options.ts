@@ -21,6 +21,8 @@ export interface CommonFlags {
   exclude?: string[];
   fullRefresh?: boolean;
   failFast?: boolean;
+  /** false with `--no-partial-parse`. */
+  partialParse?: boolean;
   state?: string;
   defer?: boolean;
   favorState?: boolean;
@@ -39,7 +41,8 @@ export function common(cmd: Command): Command {
     .option('--vars <yaml>', "project vars as YAML or JSON, e.g. '{countries: [Peru]}'")
     .option('--profiles-dir <dir>', 'the folder holding profiles.yml')
     .option('--threads <n>', 'how many nodes to run at once')
-    .option('--strict-undefined', "printing an undefined name, attribute or key is an error, not a warning and '' as in dbt");
+    .option('--strict-undefined', "printing an undefined name, attribute or key is an error, not a warning and '' as in dbt")
+    .option('--no-partial-parse', 'parse and render every file again, ignoring the parse cache in target/ (also DBT_PARTIAL_PARSE=false)');
 }
 
 /** dbt's node selection flags. */
@@ -69,6 +72,7 @@ export function toOptions(flags: CommonFlags, reporter: CliReporter): RunOptions
     exclude: flags.exclude,
     fullRefresh: flags.fullRefresh,
     failFast: flags.failFast,
+    partialParse: flags.partialParse,
     state: flags.state,
     defer: flags.defer || process.env.DBT_DEFER === '1' || process.env.DBT_DEFER === 'true' || undefined,
     favorState: flags.favorState || process.env.DBT_FAVOR_STATE === '1' || process.env.DBT_FAVOR_STATE === 'true' || undefined,

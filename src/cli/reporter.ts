@@ -22,7 +22,8 @@ export interface ReporterOptions {
 /** Owns all terminal output of the CLI. */
 export class CliReporter implements Reporter {
   protected readonly color: boolean;
-  protected readonly level: LogLevel;
+  /** The log level in effect (`--log-level`, `-q`, `-d` and their DBT_* variables). */
+  readonly level: LogLevel;
   constructor(
     protected readonly out: Stream = process.stdout,
     protected readonly err: Stream = process.stderr,

@@ -42,7 +42,12 @@ export function compileNode(ws: Workspace, node: SqlNode, ctx: CompileContext = 
 }
 
 function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes: Map<string, string>, stack: string[]): string {
-  const template = ctx.template ?? ws.templates.get(node.uniqueId) ?? ws.engine.compile(node.file, node.rawSql);
+  let template = ctx.template ?? ws.templates.get(node.uniqueId);
+  if (!template) {
+    // A node the parse cache answered was never compiled: compiled here once, on first need.
+    template = ws.engine.compile(node.file, node.rawSql);
+    if (ws.manifest.nodes.get(node.uniqueId) === node) ws.templates.set(node.uniqueId, template);
+  }
   const dialect = ws.dialect;
   const rel = (r: RelationName) => new Relation(r.database, r.schema, r.identifier, dialect);
   const read = (r: RelationName) => (ctx.empty ? new EmptyRelation(r.database, r.schema, r.identifier, dialect) : rel(r));

@@ -20,7 +20,7 @@ export function registerSecret(value: string | undefined | null): void {
 }
 
 export function isSecretName(name: string): boolean {
-  return /(^|_)SECRET(_|$)/i.test(name) || /PASSWORD|PASSPHRASE|PRIVATE_KEY|TOKEN/i.test(name);
+  return /(^|_)SECRET(_|$)/i.test(name) || /PASSWORD|PASSPHRASE|PASSCODE|PRIVATE_KEY|TOKEN/i.test(name);
 }
 
 export function redact(text: string): string {

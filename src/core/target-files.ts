@@ -44,6 +44,13 @@ export interface TargetDirs {
  * The one place the layout of target/compiled and target/run is decided.
  */
 export function writeNodeSql(project: TargetDirs, kind: 'compiled' | 'run', file: string, sql: string): string {
+  const { abs, rel } = nodeSqlPath(project, kind, file);
+  writeTargetFile(abs, sql);
+  return rel;
+}
+
+/** Where writeNodeSql puts a node's SQL: the absolute path, and the path relative to the project as messages show it. */
+export function nodeSqlPath(project: TargetDirs, kind: 'compiled' | 'run', file: string): { abs: string; rel: string } {
   // One path.relative per folder, not per file: on a large project this runs thousands of times.
   const key = `${project.dir}\0${project.targetDir}\0${kind}\0${project.name}`;
   let folder = nodeSqlFolders.get(key);
@@ -52,8 +59,7 @@ export function writeNodeSql(project: TargetDirs, kind: 'compiled' | 'run', file
     nodeSqlFolders.set(key, folder);
   }
   const rel = path.join(folder, file);
-  writeTargetFile(path.join(project.dir, rel), sql);
-  return path.sep === '/' ? rel : rel.split(path.sep).join('/');
+  return { abs: path.join(project.dir, rel), rel: path.sep === '/' ? rel : rel.split(path.sep).join('/') };
 }
 
 const nodeSqlFolders = new Map<string, string>();

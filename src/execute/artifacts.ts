@@ -1,5 +1,5 @@
+import { closeSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { sourceFreshnessJson } from './source-freshness-json.js';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Workspace } from '../graph/workspace.js';
 import { INVOCATION_ID } from '../core/invocation.js';
@@ -10,7 +10,9 @@ import type { RunSummary } from './results.js';
 import { nodeChecksum, nodeMacroIds } from '../graph/previous-state.js';
 import { projectMacroSources, type MacroSource } from '../parse/macro-dependencies.js';
 
-export const ENGINE_VERSION = '0.1.0';
+import { ENGINE_VERSION } from '../core/engine-version.js';
+
+export { ENGINE_VERSION };
 
 const SCHEMA_VERSIONS = { manifest: 'v12', 'run-results': 'v6', catalog: 'v1', sources: 'v3' } as const;
 
@@ -166,6 +168,45 @@ export function writeManifest(ws: Workspace): string {
     { compact: true },
   );
   return file;
+}
+
+/** The `metadata` block a manifest.json opens with (as JSON text), or undefined when the file does not open with one. */
+export function manifestHead(file: string): string | undefined {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(4096);
+      const text = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+      // The metadata block is flat strings, and a string cannot hold an unescaped quote: the first match is its end.
+      const at = text.indexOf('},"nodes":');
+      return text.startsWith('{"metadata":') && at > 0 ? text.slice(0, at + 1) : undefined;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Gives a manifest.json that opens with `head` this run's metadata (generated_at, invocation_id)
+ * in place: the rest of the file is what this run would write. Only when the new block has the
+ * same length (ISO times and ids do); false when it could not.
+ */
+export function restampManifest(file: string, head: string, fields: { project_name: string; adapter_type: string }): boolean {
+  const next = `{"metadata":${JSON.stringify(redactDeep({ ...metadata('manifest'), ...fields }))}`;
+  if (Buffer.byteLength(next) !== Buffer.byteLength(head)) return false;
+  try {
+    const fd = openSync(file, 'r+');
+    try {
+      writeSync(fd, next, 0, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function writeRunResults(ws: Workspace, summary: RunSummary, args: Record<string, unknown>): string {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ColumnMismatchError, type Adapter, type Connection, type QueryResult } from '../warehouse/adapter.js';
+import { ColumnMismatchError, LoadRowError, type Adapter, type Connection, type QueryResult } from '../warehouse/adapter.js';
 import type { RelationName, RelationType } from '../warehouse/dialect.js';
 import { relationKey } from '../warehouse/relation.js';
 import { compileWithQueries } from '../compile/run-queries.js';
@@ -8,7 +8,7 @@ import { ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
 import { isExecutable, type ModelNode, type Node, type SeedNode, type SnapshotNode, type SourceNode } from '../parse/nodes.js';
 import { incrementalStrategy, needsStaging, planIncrementalWrite } from '../plan/plan-incremental.js';
-import { planModel } from '../plan/plan-model.js';
+import { grantsOf, planModel } from '../plan/plan-model.js';
 import { type Plan, tempRelation } from '../plan/plan.js';
 import { redact } from '../core/secrets.js';
 import { parseCsv } from '../project/csv.js';
@@ -22,6 +22,7 @@ import type { ExecuteOptions, ExecutionContext, NodeExecutor } from './context.j
 import { runDataTest } from './run-data-test.js';
 import { runMicrobatch } from './run-microbatch.js';
 import { runSnapshot } from './run-snapshot.js';
+import { isStagedLocation, runStagedSource } from './staged-source.js';
 import { INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from './results.js';
 
 /** How each kind of node is run. */
@@ -253,11 +254,24 @@ function topoOrder(ws: Workspace, runSet: Set<string>): string[] {
   return out;
 }
 
+function hasGrants(grants: unknown): boolean {
+  return typeof grants === 'object' && grants !== null && Object.values(grants).some((v) => (Array.isArray(v) ? v.length > 0 : Boolean(v)));
+}
+
 async function prepareSchemas(ctx: ExecutionContext, runSet: Set<string>): Promise<void> {
   const schemas = new Map<string, { database: string; schema: string }>();
   for (const id of runSet) {
     const rel = ctx.ws.manifest.nodes.get(id)!.relation;
     if (rel) schemas.set(`${rel.database}.${rel.schema}`.toLowerCase(), { database: rel.database, schema: rel.schema });
+  }
+  if (!ctx.adapter.dialect.grantStatements) {
+    const granted = [...runSet].map((id) => ctx.ws.manifest.nodes.get(id)!).filter((n) => n.resourceType === 'model' && hasGrants(n.config.grants));
+    if (granted.length) {
+      const names = granted.map((n) => n.name).slice(0, 5);
+      ctx.options.reporter.info(
+        `grants: is a no-op on ${ctx.adapter.type} (it has no roles); set on ${names.join(', ')}${granted.length > names.length ? ` and ${granted.length - names.length} more` : ''}`,
+      );
+    }
   }
   for (const { database, schema } of schemas.values()) {
     await ctx.adapter.ensureSchema(database, schema);
@@ -300,7 +314,10 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   const existing = ctx.existing.get(key) ?? null;
   const staged = await stagedIncremental(ctx, node, conn, compiled.sql, existing);
   const columns = node.materialized === 'incremental' && existing === 'table' && !staged ? await tableColumns(ctx, conn, rel) : undefined;
-  const plan = staged ?? planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns });
+  const currentGrants = await grantsInPlace(ctx, node, conn, existing);
+  const plan = staged
+    ? { ...staged, statements: [...staged.statements, ...grantsOf(node, rel, 'table', ctx.adapter.dialect, currentGrants)] }
+    : planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns, currentGrants });
   writeTargetFile(ctx, 'run', node, [...(staged?.before ?? []), ...plan.statements].join(';\n\n'));
   if (!staged) {
     await runNodeHooks(ctx, node, 'pre-hook', conn);
@@ -370,6 +387,33 @@ async function runSqlHeader(node: ModelNode, conn: Connection): Promise<void> {
   if (header) await conn.execute(header);
 }
 
+/**
+ * The grants an existing table holds now (privilege -> roles; OWNERSHIP and grants to shares or
+ * database roles left out, as dbt-snowflake's standardize_grants_dict does), read only when they
+ * matter: `copy_grants`, or `grants:` on a table kept in place.
+ */
+async function grantsInPlace(
+  ctx: ExecutionContext,
+  node: ModelNode,
+  conn: Connection,
+  existing: RelationType | null,
+): Promise<Record<string, string[]> | undefined> {
+  const dialect = ctx.adapter.dialect;
+  if (!dialect.showGrantsSql || existing !== 'table' || node.materialized === 'view') return undefined;
+  const copy = (node.config as { copy_grants?: unknown }).copy_grants === true;
+  if (!copy && !(node.materialized === 'incremental' && hasGrants(node.config.grants))) return undefined;
+  const r = await conn.execute(dialect.showGrantsSql(node.relation!, 'table'));
+  const col = (name: string) => r.columns.findIndex((c) => c.name.toLowerCase() === name);
+  const [privilege, grantedTo, grantee] = [col('privilege'), col('granted_to'), col('grantee_name')];
+  const out: Record<string, string[]> = {};
+  for (const row of r.rows) {
+    const p = String(row[privilege]).toLowerCase();
+    if (p === 'ownership' || String(row[grantedTo]).toUpperCase() !== 'ROLE') continue;
+    (out[p] ??= []).push(String(row[grantee]).toLowerCase());
+  }
+  return out;
+}
+
 /** An existing table's column names, in order, as the warehouse stores them. */
 async function tableColumns(ctx: ExecutionContext, conn: Connection, rel: RelationName): Promise<string[]> {
   const r = await conn.execute(ctx.adapter.dialect.listColumnsSql(rel));
@@ -393,6 +437,14 @@ async function runSeed(ctx: ExecutionContext, node: SeedNode, conn: Connection):
     // `--empty`: the table with the seed's columns and types, and no rows (as dbt's seed --empty).
     rows = await ctx.adapter.loadSeed(conn, rel, typed.columns, ctx.options.empty ? [] : typed.rows);
   } catch (e) {
+    if (e instanceof LoadRowError) {
+      // The warehouse refused a value (a column_types the data does not fit): its line and column.
+      const column = table.header.find((h) => h.toLowerCase() === e.column?.toLowerCase()) ?? e.column;
+      throw new ProjectError('seed', redact(`${e.reason}${column ? ` in column '${column}'` : ''}`), {
+        location: { file: node.file, line: table.rows[e.row - 1]?.line },
+        hint: 'the warehouse refused this value while loading the seed; fix it or the column_types. Nothing was replaced.',
+      });
+    }
     const msg = redact(e instanceof Error ? e.message : String(e));
     throw new ProjectError('seed', `loading the seed failed: ${msg}`, { location: { file: node.file } });
   }
@@ -424,7 +476,14 @@ async function csvRowError(e: unknown, file: string, shown: string): Promise<Pro
   return new ProjectError('source', redact(what), { location: { file: shown, line: Number(m[1]) }, hint: redact(`${row}${hint}`) });
 }
 
+/** ` (3 parts, 41.2 MB uploaded)` after a load through a stage. */
+function uploadedText(u: { files: number; bytes: number } | undefined): string {
+  if (!u) return '';
+  return ` (${u.files} part${u.files === 1 ? '' : 's'}, ${(u.bytes / 1e6).toFixed(1)} MB uploaded)`;
+}
+
 async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: Connection): Promise<Partial<NodeResult>> {
+  if (isStagedLocation(node.external!.location)) return runStagedSource(ctx, node, conn);
   const project = ctx.ws.project;
   const file = await resolveExternalFile(node, {
     projectDir: project.dir,
@@ -444,6 +503,13 @@ async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: 
     if (file.format === 'csv') {
       const bad = await csvRowError(e, file.path, shown);
       if (bad) throw bad;
+    }
+    if (e instanceof LoadRowError) {
+      // CSV: data row N is on line N + 1 (after the header), as long as no quoted value spans lines.
+      throw new ProjectError('source', redact(`${e.reason}${e.column ? ` in column '${e.column}'` : ''} (row ${e.row} of the file)`), {
+        location: file.format === 'csv' ? { file: shown, line: e.row + 1 } : { file: shown },
+        hint: `Snowflake refused this value while loading source '${node.sourceName}.${node.tableName}'. Nothing was replaced.`,
+      });
     }
     if (e instanceof ColumnMismatchError) {
       throw new ProjectError(
@@ -466,7 +532,7 @@ async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: 
   }
   ctx.existing.set(relationKey(node.relation), 'table');
   return {
-    message: `LOAD ${loaded.rows} rows from ${path.basename(file.path)}`,
+    message: `LOAD ${loaded.rows} rows from ${path.basename(file.path)}${uploadedText(loaded.uploaded)}`,
     rows: loaded.rows,
     relationName: ctx.adapter.dialect.qualify(node.relation),
   };

@@ -9,6 +9,7 @@ import { renderDescriptions } from './descriptions.js';
 import { parseMacros, withRenderedFolderConfig } from './macros.js';
 import { parseModels } from './models.js';
 import type { Node } from './nodes.js';
+import type { ParseCache } from './parse-cache.js';
 import type { ParseContext } from './parse-context.js';
 import { nameVersionedModels, parseNodeProperties, undescribedWarnings } from './properties.js';
 import { relationNamer } from './relation-names.js';
@@ -50,6 +51,7 @@ export interface RenderOptions {
   log?: (m: string) => void;
   warn?: (m: string) => void;
   strictUndefined?: boolean;
+  cache?: ParseCache;
 }
 
 export function targetInfo(target: TargetConfig, database: string): TargetInfo {
@@ -97,6 +99,7 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
   const root = project;
   const packages = project.packages.map((p) => ({ ...withRenderedFolderConfig(p, engine, errors), rootFolderConfig: root.folderConfig }));
   throwIfAny(errors);
+  opts.cache?.begin(project, target, engine);
 
   const ctx: ParseContext = {
     warnings,
@@ -110,6 +113,7 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
     sourcesByName: new Map<string, string>(),
     templates: new Map<string, CompiledTemplate>(),
     errors,
+    cache: opts.cache,
     nameFor: relationNamer(project, target, engine, database),
   };
   // The root project first (its names win a clash), then each installed package with its own configs.

@@ -7,96 +7,127 @@ import { inertHooks } from '../templating/render-hooks.js';
 import type { CompiledTemplate } from '../templating/template-engine.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import { Relation } from '../warehouse/relation.js';
-import type { Materialization, ModelNode, SourceNode } from './nodes.js';
+import type { Materialization, ModelNode, RefCall, SourceNode } from './nodes.js';
 import { collectInto, type ParseContext } from './parse-context.js';
 import type { DescribedNode } from './properties.js';
 import { recordRefs } from './record-refs.js';
 import { registerName } from './ref-lookup.js';
 
-/** Models: each file is rendered once (dbt's parse render) to learn its refs, sources and config. */
 /** The errors dbt's parse-time Undefined swallows (a call or attribute of what is not defined): they surface when the node compiles. */
 const CAPTURED_AT_PARSE = /is not a macro or function|is not a macro namespace of this project|is undefined, so it has no/;
 
+/** Models: each file is rendered once (dbt's parse render) to learn its refs, sources and config. */
 export function parseModels(ctx: ParseContext, described: Map<string, DescribedNode>): void {
   const { project, target, dialect, database, engine, errors, nodes, byName, sourcesByName } = ctx;
   for (const m of project.models) {
     const fqn = [project.name, ...inProject(project, m.file).split('/').slice(1, -1), m.name];
     const props = described.get(m.name);
     let config = mergeConfig(folderConfigFor(project, 'models', fqn), props?.props.config ?? {});
-    const recorded = recordRefs({
-      database,
-      schema: target.schema,
-      dialect,
-      sourceRelation: (s, t) => {
-        const id = sourcesByName.get(`${s}.${t}`);
-        return id ? (nodes.get(id) as SourceNode).relation : undefined;
-      },
-    });
-    const { refs, sources } = recorded;
+    const sourceRelation = (s: string, t: string) => {
+      const id = sourcesByName.get(`${s}.${t}`);
+      return id ? (nodes.get(id) as SourceNode).relation : undefined;
+    };
+    const cache = ctx.cache;
+    const startConfig = cache ? JSON.stringify(config) : '';
+    const hit = cache?.model(m.file, startConfig, sourceRelation);
+    let refs: RefCall[];
+    let sources: [string, string][];
+    let relation: RelationName | undefined;
     let template: CompiledTemplate | undefined;
-    collectInto(errors, () => {
-      template = engine.compile(m.file, m.source);
-    });
-    if (!template) continue;
-    const hooks = inertHooks(m.file, m.source, {
-      packageName: project.name,
-      ref: recorded.ref,
-      source_: recorded.source_,
-      config: (values) => {
-        // dbt rejects a hook given under both its spellings in one config() (hooks/test_model_hooks.py BaseDuplicateHooksInConfigs).
-        for (const [a, b] of [
-          ['pre_hook', 'pre-hook'],
-          ['post_hook', 'post-hook'],
-        ] as const) {
-          if (a in (values as object) && b in (values as object)) {
-            throw new ProjectError('template', `config() sets both '${a}' and '${b}', which are the same config`, {
-              location: { file: m.file, ...callSite(m.source, 'config') },
+    const errorsBefore = errors.length;
+    let macroFiles: [string, string][] = [];
+    let cacheable = true;
+    if (hit) {
+      ({ config, refs, sources, relation } = hit);
+    } else {
+      const recorded = recordRefs({ database, schema: target.schema, dialect, sourceRelation });
+      ({ refs, sources } = recorded);
+      collectInto(errors, () => {
+        template = engine.compile(m.file, m.source);
+      });
+      if (!template) continue;
+      const hooks = inertHooks(m.file, m.source, {
+        packageName: project.name,
+        ref: recorded.ref,
+        source_: recorded.source_,
+        config: (values) => {
+          // dbt rejects a hook given under both its spellings in one config() (hooks/test_model_hooks.py BaseDuplicateHooksInConfigs).
+          for (const [a, b] of [
+            ['pre_hook', 'pre-hook'],
+            ['post_hook', 'post-hook'],
+          ] as const) {
+            if (a in (values as object) && b in (values as object)) {
+              throw new ProjectError('template', `config() sets both '${a}' and '${b}', which are the same config`, {
+                location: { file: m.file, ...callSite(m.source, 'config') },
+                source: m.source,
+                hint: `keep one of them (put every hook in one list under '${b}')`,
+              });
+            }
+          }
+          const r = parseNodeConfig(values as Record<string, unknown>);
+          if (!r.success) {
+            const issue = r.issues[0]!;
+            const key = String(issue.path[0] ?? '');
+            const at = callSite(m.source, 'config');
+            const given = JSON.stringify((values as Record<string, unknown>)[key]);
+            const detail =
+              key === 'materialized'
+                ? `must be one of ${MATERIALIZATIONS.join(', ')}`
+                : issue.code === 'invalid_value'
+                  ? `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
+                  : issue.message;
+            throw new ProjectError('template', `config(${key}=${given}): ${detail}`, {
+              location: { file: m.file, ...at },
               source: m.source,
-              hint: `keep one of them (put every hook in one list under '${b}')`,
             });
           }
-        }
-        const r = parseNodeConfig(values as Record<string, unknown>);
-        if (!r.success) {
-          const issue = r.issues[0]!;
-          const key = String(issue.path[0] ?? '');
-          const at = callSite(m.source, 'config');
-          const given = JSON.stringify((values as Record<string, unknown>)[key]);
-          const detail =
-            key === 'materialized'
-              ? `must be one of ${MATERIALIZATIONS.join(', ')}`
-              : issue.code === 'invalid_value'
-                ? `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
-                : issue.message;
-          throw new ProjectError('template', `config(${key}=${given}): ${detail}`, {
-            location: { file: m.file, ...at },
-            source: m.source,
-          });
-        }
-        config = mergeConfig(config, r.data);
-      },
-      configGet: (key, fallback) => (config as Record<string, unknown>)[key] ?? fallback,
-      thisRelation: () => new Relation(database, config.schema ?? target.schema, config.alias ?? m.name, dialect),
-    });
-    try {
-      engine.render(template!, hooks);
-    } catch (e) {
-      if (!(e instanceof ProjectError)) throw e;
-      // dbt parses with a capturing Undefined: calling a name that is not there does not fail the
-      // parse; the node's compile at run time reports it as that node's error (its children skipped).
-      if (!CAPTURED_AT_PARSE.test(e.message)) errors.push(e);
-    }
-    // A hook's ref() is a dependency too, as in dbt (hooks/test_model_hooks.py BaseHookRefs); hooks render again at run time, where their errors are reported.
-    for (const which of ['pre-hook', 'post-hook'] as const) {
-      for (const h of asList(config[which] as unknown)) {
-        const text = typeof h === 'string' ? h : ((h as { sql?: unknown } | null)?.sql ?? '');
-        if (typeof text !== 'string' || !/\bref\s*\(/.test(text)) continue;
+          config = mergeConfig(config, r.data);
+        },
+        configGet: (key, fallback) => (config as Record<string, unknown>)[key] ?? fallback,
+        thisRelation: () => new Relation(database, config.schema ?? target.schema, config.alias ?? m.name, dialect),
+      });
+      const parseRender = () => {
         try {
-          engine.render(engine.compile(m.file, text), { ...hooks, source: text, config: () => undefined });
-        } catch {
-          // Reported when the hook runs.
+          engine.render(template!, hooks);
+        } catch (e) {
+          if (!(e instanceof ProjectError)) throw e;
+          // dbt parses with a capturing Undefined: calling a name that is not there does not fail the
+          // parse; the node's compile at run time reports it as that node's error (its children skipped).
+          if (!CAPTURED_AT_PARSE.test(e.message)) errors.push(e);
         }
-      }
+        // A hook's ref() is a dependency too, as in dbt (hooks/test_model_hooks.py BaseHookRefs); hooks render again at run time, where their errors are reported.
+        for (const which of ['pre-hook', 'post-hook'] as const) {
+          for (const h of asList(config[which] as unknown)) {
+            const text = typeof h === 'string' ? h : ((h as { sql?: unknown } | null)?.sql ?? '');
+            if (typeof text !== 'string' || !/\bref\s*\(/.test(text)) continue;
+            try {
+              engine.render(engine.compile(m.file, text), { ...hooks, source: text, config: () => undefined });
+            } catch {
+              // Reported when the hook runs.
+            }
+          }
+        }
+        const m8n = config.materialized ?? 'view';
+        if (config.enabled === false || m8n === 'ephemeral' || !['view', 'table', 'incremental'].includes(m8n)) return;
+        collectInto(errors, () => {
+          relation = ctx.nameFor(config, m.name, m.file);
+        });
+      };
+      if (cache) ({ macroFiles, cacheable } = cache.traced(engine, parseRender));
+      else parseRender();
+    }
+    if (cache && !hit && !cacheable) cache.refuse();
+    if (cache && !hit && cacheable && errors.length === errorsBefore) {
+      const hookTexts = (['pre-hook', 'post-hook'] as const).map((k) => JSON.stringify(config[k] ?? null));
+      cache.storeModel(m.file, [m.source, ...hookTexts], {
+        startConfig,
+        macroFiles,
+        sourceRelations: JSON.stringify(sources.map(([s, t]) => sourceRelation(s, t) ?? null)),
+        config,
+        refs,
+        sources,
+        relation,
+      });
     }
     if (config.enabled === false) continue;
     const materialized = (config.materialized ?? 'view') as Materialization;
@@ -109,12 +140,6 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
       continue;
     }
     const uniqueId = `model.${project.name}.${m.name}`;
-    let relation: RelationName | undefined;
-    if (materialized !== 'ephemeral') {
-      collectInto(errors, () => {
-        relation = ctx.nameFor(config, m.name, m.file);
-      });
-    }
     const node: ModelNode = {
       uniqueId,
       resourceType: 'model',
@@ -135,7 +160,7 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
       sources,
     };
     nodes.set(uniqueId, node);
-    ctx.templates.set(uniqueId, template);
+    if (template) ctx.templates.set(uniqueId, template);
     registerName(byName, project.name, m.name, uniqueId, project.pathPrefix === '');
   }
 }

@@ -78,8 +78,11 @@ export interface SourceNode extends BaseNode {
   sourceName: string;
   tableName: string;
   relation: RelationName;
-  /** A file the engine loads into the source's table (Parquet or CSV, path or URL). */
-  external?: { location: string; format?: 'parquet' | 'csv' };
+  /**
+   * A file the engine loads into the source's table (Parquet or CSV, path or URL), or, when the
+   * location starts with `@`, files in a Snowflake stage (with dbt-external-tables' file_format and pattern).
+   */
+  external?: { location: string; format?: 'parquet' | 'csv'; file_format?: string; pattern?: string };
   location: SourceLocation;
   /** The column `model source freshness` reads (the table's `loaded_at_field`, else its source's). */
   loadedAtField?: string;

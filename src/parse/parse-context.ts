@@ -5,6 +5,7 @@ import type { NodeConfig } from '../project/schemas.js';
 import type { CompiledTemplate, TemplateEngine } from '../templating/template-engine.js';
 import type { Dialect, RelationName } from '../warehouse/dialect.js';
 import type { Node } from './nodes.js';
+import type { ParseCache } from './parse-cache.js';
 
 /** What every resource parser reads and adds to: the project, the template engine, and the nodes so far. */
 export interface ParseContext {
@@ -23,6 +24,8 @@ export interface ParseContext {
   /** The compiled template of each model and test, by unique id: live objects, kept beside the manifest, not in it. */
   templates: Map<string, CompiledTemplate>;
   errors: ProjectError[];
+  /** The parse cache, when partial parsing is on. */
+  cache?: ParseCache;
   /** Warnings for the run's report (a test declared for a model that does not exist). */
   warnings: string[];
   /** The relation a node of this config and name gets, through generate_schema_name and friends. */

@@ -42,11 +42,19 @@ export function parseSources(ctx: ParseContext): void {
         };
         let external: SourceNode['external'];
         if (table.external) {
+          const { format, pattern } = table.external;
           let loc = table.external.location;
+          let fileFormat = table.external.file_format;
           collectInto(errors, () => {
             loc = engine.renderString(loc, yaml.file);
+            if (fileFormat !== undefined) fileFormat = engine.renderString(fileFormat, yaml.file).trim();
           });
-          external = { location: loc, format: table.external.format };
+          external = {
+            location: loc,
+            format,
+            ...(fileFormat !== undefined ? { file_format: fileFormat } : {}),
+            ...(pattern !== undefined ? { pattern } : {}),
+          };
         }
         const node: SourceNode = {
           uniqueId,

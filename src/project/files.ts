@@ -26,10 +26,36 @@ function filterByExtension(files: string[], exts: readonly string[]): string[] {
   });
 }
 
+/** Told of every folder walked (also one that does not exist) and every file listed: what a replay of a run must find unchanged. */
+export interface WalkObserver {
+  folder(abs: string): void;
+  file(abs: string): void;
+}
+
+let observer: WalkObserver | undefined;
+
+/** Runs `fn` with every folder walk reported to `o` (loading a project, for the parse cache). */
+export function observeWalks<T>(o: WalkObserver | undefined, fn: () => T): T {
+  const before = observer;
+  observer = o;
+  try {
+    return fn();
+  } finally {
+    observer = before;
+  }
+}
+
+/** Reports a folder read outside a walk (one whose entries decide what is loaded) to the current observer. */
+export function noteFolder(abs: string): void {
+  observer?.folder(abs);
+}
+
 /** Every file under `dir` except hidden ones and node_modules, relative to `root`, in name order. */
 function walkFiles(root: string, dir: string): string[] {
   const out: string[] = [];
   const start = path.resolve(root, dir);
+  const seen = observer;
+  seen?.folder(start);
   try {
     if (!statSync(start).isDirectory()) return out;
   } catch {
@@ -42,8 +68,13 @@ function walkFiles(root: string, dir: string): string[] {
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
       const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(path.join(abs, e.name), childRel);
-      else out.push(childRel);
+      if (e.isDirectory()) {
+        seen?.folder(path.join(abs, e.name));
+        walk(path.join(abs, e.name), childRel);
+      } else {
+        seen?.file(path.join(abs, e.name));
+        out.push(childRel);
+      }
     }
   };
   walk(start, toPosix(path.relative(root, start)));

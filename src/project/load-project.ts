@@ -2,13 +2,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ProjectError, ProjectErrors, throwIfAny } from '../core/errors.js';
 import { DBT_COMPAT_VERSION, parseVersion, rangeOf, satisfies } from './dbt-version.js';
-import { fileLister, stem, toPosix } from './files.js';
+import { fileLister, noteFolder, observeWalks, stem, toPosix } from './files.js';
 import { packagesHash, PACKAGE_LOCK_FILE, readPackageLock, readPackagesFile } from './packages-file.js';
 import { configFromTree, mergeConfig, validateConfigTree, type ConfigTree } from './folder-config.js';
 import { issuesToErrors, projectFileSchema, propertiesFileSchema, validateYaml, type NodeConfig, type ProjectFile, type PropertiesFile } from './schemas.js';
 import { parseCliVars } from './vars.js';
 import { unsupportedProjectKeys, unusedPropertiesWarning } from './unsupported.js';
-import { parseYaml, type YamlFile } from './yaml-file.js';
+import { parseYaml, yamlFileOf, type YamlFile } from './yaml-file.js';
+import type { FileSnapshot } from './file-snapshot.js';
 import { isPlainObject } from '../core/util.js';
 
 export interface SqlFile {
@@ -62,6 +63,23 @@ export interface LoadOptions {
   vars?: string;
   /** Leave the installed packages unread (`model deps`, which replaces them). */
   skipPackages?: boolean;
+  /** The parse cache's view of the files: reads through it, and reuses properties files validated by a previous run. */
+  cache?: LoadCache;
+}
+
+/** A properties file as validated by an earlier run: its text, its data and the checked value. */
+export interface CachedProperties {
+  source: string;
+  data: unknown;
+  value: PropertiesFile;
+}
+
+export interface LoadCache {
+  files: FileSnapshot;
+  /** Properties files validated by the previous run, by path. */
+  properties: ReadonlyMap<string, CachedProperties>;
+  /** Filled with this run's properties files that validated without an error. */
+  nextProperties: Map<string, CachedProperties>;
 }
 
 /** A package read as part of a root project: where it is, and the root's vars that reach it. */
@@ -79,8 +97,21 @@ export function findProjectFile(dir: string): string | undefined {
   return PROJECT_FILES.find((f) => existsSync(path.join(dir, f)));
 }
 
+/** The target folder a project writes to (its `target-path`), read without validating the project; 'target' when it cannot be read. */
+export function projectTargetDir(projectDir: string): string {
+  const dir = path.resolve(projectDir);
+  const file = findProjectFile(dir);
+  let targetPath: unknown;
+  try {
+    if (file) targetPath = (parseYaml(file, readFileSync(path.join(dir, file), 'utf8')).data as Record<string, unknown> | null)?.['target-path'];
+  } catch {
+    // loadProject reports it.
+  }
+  return path.resolve(dir, typeof targetPath === 'string' && targetPath ? targetPath : 'target');
+}
+
 export function loadProject(opts: LoadOptions = {}): Project {
-  return loadProjectAt(path.resolve(opts.projectDir ?? process.cwd()), opts);
+  return observeWalks(opts.cache?.files, () => loadProjectAt(path.resolve(opts.projectDir ?? process.cwd()), opts));
 }
 
 /** Loads the project in `dir`; with `pkg`, as a package of another project (paths relative to the root). */
@@ -93,7 +124,10 @@ export function loadProjectAt(dir: string, opts: LoadOptions, pkg?: PackageLoad)
       hint: 'run the command inside a project folder, or pass --project-dir <folder>',
     });
   }
-  const yaml = parseYaml(prefix + file, readFileSync(path.join(dir, file), 'utf8'));
+  const cache = opts.cache;
+  // Paths relative to the root project (a package's carry its folder in front).
+  const read = cache ? (rel: string) => cache.files.read(rel) : (rel: string) => readFileSync(path.join(rootDir, rel), 'utf8');
+  const yaml = parseYaml(prefix + file, read(prefix + file));
   const warnings: string[] = [];
   let data = yaml.data ?? {};
   const isDbt = file === 'dbt_project.yml';
@@ -128,13 +162,13 @@ export function loadProjectAt(dir: string, opts: LoadOptions, pkg?: PackageLoad)
   const errors: ProjectError[] = [];
   const cliVars = pkg ? pkg.cliVars : parseCliVars(opts.vars);
   errors.push(...checkRequiredDbtVersion(config['require-dbt-version'], yaml));
-  const packages = pkg || opts.skipPackages ? [] : loadInstalledPackages(dir, config, cliVars, warnings);
+  const packages = pkg || opts.skipPackages ? [] : loadInstalledPackages(dir, config, cliVars, warnings, cache);
   const packageNames = packages.map((p) => p.name);
 
   const listFiles = prefixedLister(fileLister(dir), prefix);
-  const models = readSqlFiles(rootDir, config['model-paths'], listFiles);
-  const macroFiles = readSqlFiles(rootDir, config['macro-paths'], listFiles);
-  const testSql = readSqlFiles(rootDir, config['test-paths'], listFiles);
+  const models = readSqlFiles(read, config['model-paths'], listFiles);
+  const macroFiles = readSqlFiles(read, config['macro-paths'], listFiles);
+  const testSql = readSqlFiles(read, config['test-paths'], listFiles);
   // Custom generic tests may live in tests/generic/: they are macros, not singular tests.
   const singularTests = testSql.filter((t) => !isGenericTestFile(t.source));
   macroFiles.push(...testSql.filter((t) => isGenericTestFile(t.source)));
@@ -147,10 +181,18 @@ export function loadProjectAt(dir: string, opts: LoadOptions, pkg?: PackageLoad)
   for (const p of yamlPaths) {
     for (const f of listFiles(p, ['.yml', '.yaml'])) {
       try {
-        const y = parseYaml(f, readFileSync(path.join(rootDir, f), 'utf8'));
+        const source = read(f);
+        const hit = cache?.properties.get(f);
+        if (hit && hit.source === source) {
+          properties.push({ yaml: yamlFileOf(f, source, hit.data), value: hit.value });
+          cache!.nextProperties.set(f, hit);
+          continue;
+        }
+        const y = parseYaml(f, source);
         if (y.data === null) continue;
         const r = validateYaml(propertiesFileSchema, y);
         if (r.value) properties.push({ yaml: y, value: r.value });
+        if (r.value && !r.errors.length) cache?.nextProperties.set(f, { source, data: y.data, value: r.value });
         errors.push(...r.errors);
       } catch (e) {
         if (e instanceof ProjectError) errors.push(e);
@@ -162,9 +204,9 @@ export function loadProjectAt(dir: string, opts: LoadOptions, pkg?: PackageLoad)
   if (unused) warnings.push(unused);
   const docFiles = [...new Set([...config['model-paths'], ...(config['docs-paths'] ?? [])])]
     .flatMap((p) => listFiles(p, ['.md']))
-    .map((f) => ({ file: f, source: readFileSync(path.join(rootDir, f), 'utf8') }));
+    .map((f) => ({ file: f, source: read(f) }));
 
-  const snapshotFiles = readSqlFiles(rootDir, snapshotPaths, listFiles);
+  const snapshotFiles = readSqlFiles(read, snapshotPaths, listFiles);
 
   checkDuplicates(models, 'model', errors);
   checkDuplicates(seeds, 'seed', errors);
@@ -253,9 +295,17 @@ export function packagesInstallPath(config: ProjectFile): string {
  * Every package installed under the install path, each loaded as a project. As dbt, a package
  * listed in the lock (or packages.yml) but not installed is an error that says to run deps.
  */
-function loadInstalledPackages(dir: string, config: ProjectFile, cliVars: Record<string, unknown>, warnings: string[]): Project[] {
+function loadInstalledPackages(
+  dir: string,
+  config: ProjectFile,
+  cliVars: Record<string, unknown>,
+  warnings: string[],
+  cache: LoadCache | undefined,
+): Project[] {
   const install = packagesInstallPath(config);
   const abs = path.join(dir, install);
+  // Which packages are installed is an input of the run, as a folder's files are.
+  noteFolder(abs);
   const listed = readPackagesFile(dir);
   const folders = existsSync(abs)
     ? readdirSync(abs, { withFileTypes: true })
@@ -285,7 +335,11 @@ function loadInstalledPackages(dir: string, config: ProjectFile, cliVars: Record
   for (const name of folders) {
     try {
       out.push(
-        loadProjectAt(path.join(abs, name), {}, { rootDir: dir, prefix: `${toPosix(install).replace(/\/$/, '')}/${name}/`, rootConfig: config, cliVars }),
+        loadProjectAt(
+          path.join(abs, name),
+          { cache },
+          { rootDir: dir, prefix: `${toPosix(install).replace(/\/$/, '')}/${name}/`, rootConfig: config, cliVars },
+        ),
       );
     } catch (e) {
       if (e instanceof ProjectError) errors.push(e);
@@ -322,8 +376,8 @@ function checkRequiredDbtVersion(value: unknown, yaml: YamlFile): ProjectError[]
   ];
 }
 
-function readSqlFiles(dir: string, paths: readonly string[], listFiles: ReturnType<typeof fileLister>): SqlFile[] {
-  return paths.flatMap((p) => listFiles(p, ['.sql'])).map((f) => ({ file: f, name: stem(f), source: readFileSync(path.join(dir, f), 'utf8') }));
+function readSqlFiles(read: (rel: string) => string, paths: readonly string[], listFiles: ReturnType<typeof fileLister>): SqlFile[] {
+  return paths.flatMap((p) => listFiles(p, ['.sql'])).map((f) => ({ file: f, name: stem(f), source: read(f) }));
 }
 
 function isGenericTestFile(source: string): boolean {

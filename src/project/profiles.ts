@@ -61,6 +61,22 @@ export const snowflakeTargetSchema = z.strictObject({
   private_key_path: optionalText,
   private_key: optionalText,
   private_key_passphrase: optionalText,
+  /** OAuth access token (authenticator oauth), refresh token (with oauth_client_id/secret), programmatic access token, or OIDC token (workload_identity) */
+  token: optionalText,
+  oauth_client_id: optionalText,
+  oauth_client_secret: optionalText,
+  oauth_token_request_url: optionalText,
+  oauth_scope: optionalText,
+  /** username_password_mfa: the authenticator app's passcode, or appended to the password */
+  passcode: optionalText,
+  passcode_in_password: z.boolean().optional(),
+  /** workload_identity: aws, azure, gcp or oidc */
+  workload_identity_provider: optionalText,
+  token_file_path: optionalText,
+  /** externalbrowser: false signs in through Snowflake's console page instead of asking for the IdP's address */
+  disable_console_login: z.boolean().optional(),
+  /** session parameters set at every login, after (and over) the ones the engine pins */
+  session_parameters: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), settingValue).default({}),
   role: optionalText,
   warehouse: optionalText,
   database: z.string().min(1).default('dh_database'),
@@ -89,13 +105,13 @@ export interface TargetOptions {
   threads?: number;
 }
 
-const SECRET_FIELDS = new Set(['password', 'private_key', 'private_key_passphrase', 'token']);
+const SECRET_FIELDS = new Set(['password', 'private_key', 'private_key_passphrase', 'token', 'oauth_client_secret', 'passcode']);
 
 /**
  * Where profiles.yml is looked for, in dbt's order (`--profiles-dir`, `DBT_PROFILES_DIR`, the
  * project folder, `~/.dbt/`), with this engine's own `MODEL_PROFILES_DIR` and `~/.model/` beside dbt's.
  */
-function profileCandidates(project: Project, opts: TargetOptions): string[] {
+export function profileCandidates(project: Pick<Project, 'dir'>, opts: TargetOptions): string[] {
   const dirs = [
     opts.profilesDir,
     process.env.DBT_PROFILES_DIR,
@@ -223,7 +239,7 @@ function renderProfileValues(value: unknown, yaml: YamlFile, p: (string | number
     }
     if (SECRET_FIELDS.has(key)) registerSecret(out);
     // YAML-typed values (threads: "{{ env_var('T') }}") arrive as text: numbers and booleans are restored.
-    if (/^\d+$/.test(out) && out !== value && key !== 'password') return Number(out);
+    if (/^\d+$/.test(out) && out !== value && !SECRET_FIELDS.has(key)) return Number(out);
     if ((out === 'true' || out === 'false') && out !== value) return out === 'true';
     return out;
   }

@@ -149,9 +149,17 @@ const column = z.looseObject({
   quote: z.boolean().optional(),
 });
 
-const externalSchema = z.strictObject({
+/**
+ * A file the engine loads (path or http(s) URL), or files already in a Snowflake stage in
+ * dbt-external-tables' shape (sample_sources/snowflake.yml there): `location: '@stage/path'`,
+ * `file_format` (a format's name or `( type = … )`) and `pattern`. Its other keys (auto_refresh,
+ * partitions, snowpipe, …) are accepted and not used: the engine loads the files with COPY.
+ */
+const externalSchema = z.looseObject({
   location: z.string().min(1),
   format: z.enum(['parquet', 'csv']).optional(),
+  file_format: z.string().min(1).optional(),
+  pattern: z.string().min(1).optional(),
 });
 
 const sourceTable = z.looseObject({

@@ -67,6 +67,8 @@ export function unsupportedProjectKeys(file: string, data: Record<string, unknow
 /** Node configs acted on; any other config a model or seed carries has no effect. */
 const HONOURED_CONFIGS = new Set([
   'enabled',
+  // applied where the warehouse has roles; execute/ says once when it has none
+  'grants',
   'materialized',
   'schema',
   'database',

@@ -37,6 +37,11 @@ export function parseYaml(file: string, source: string): YamlFile {
     // Let the `yaml` package say what is wrong (or read what js-yaml would not).
     return parseWithPositions(file, source);
   }
+  return yamlFileOf(file, source, data);
+}
+
+/** A YamlFile for text already read (by parseYaml, or by a previous run kept in the parse cache): positions on demand. */
+export function yamlFileOf(file: string, source: string, data: unknown): YamlFile {
   let doc: { doc: Document; lineCounter: LineCounter } | undefined;
   const document = () => {
     if (!doc) {

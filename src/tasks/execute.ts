@@ -9,7 +9,8 @@ import { connect, openProject, select, type RunOptions, type Session } from './s
 
 export type ExecuteCommand = 'seed' | 'run' | 'build' | 'test' | 'snapshot';
 
-const COMMAND_TYPES: Record<ExecuteCommand, ResourceType[]> = {
+/** The resource types each command runs. */
+export const COMMAND_TYPES: Record<ExecuteCommand, ResourceType[]> = {
   seed: ['seed'],
   run: ['model', 'source'],
   build: ['seed', 'source', 'model', 'snapshot', 'test'],
@@ -17,11 +18,20 @@ const COMMAND_TYPES: Record<ExecuteCommand, ResourceType[]> = {
   snapshot: ['snapshot'],
 };
 
-/** `model seed`, `model run`, `model build`, `model test`: executes the selected nodes and writes the artifacts. */
-export async function execute(command: ExecuteCommand, opts: RunOptions = {}, existing?: Session): Promise<{ session: Session; summary: RunSummary }> {
+/**
+ * `model seed`, `model run`, `model build`, `model test`: executes the selected nodes and writes the artifacts.
+ * `only` narrows the selection further (watch mode: what an edit touched and its descendants).
+ */
+export async function execute(
+  command: ExecuteCommand,
+  opts: RunOptions = {},
+  existing?: Session,
+  only?: ReadonlySet<string>,
+): Promise<{ session: Session; summary: RunSummary }> {
   const reporter = opts.reporter ?? silentReporter;
   const session = existing ?? (await openProject(opts));
-  const nodes = select(session, opts, COMMAND_TYPES[command], reporter);
+  const selected = select(session, opts, COMMAND_TYPES[command], reporter);
+  const nodes = only ? selected.filter((n) => only.has(n.uniqueId)) : selected;
   writeManifest(session);
   const adapter = await connect(session);
   let summary: RunSummary;

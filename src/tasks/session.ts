@@ -2,6 +2,7 @@
  * The steps every command shares, in one place: open a project (load, validate, parse), select
  * nodes, connect to the warehouse. The CLI, the REST API, docs and profile all start here.
  */
+import path from 'node:path';
 import { createAdapter, dialectFor } from '../adapters/create-adapter.js';
 import { ProjectError } from '../core/errors.js';
 import { silentReporter, type Reporter } from '../execute/reporter.js';
@@ -9,7 +10,8 @@ import { withIndirectTests } from '../graph/select-tests.js';
 import { selectNodes } from '../graph/selection.js';
 import { buildWorkspace, type Workspace } from '../graph/workspace.js';
 import type { Node, ResourceType } from '../parse/nodes.js';
-import { loadProject } from '../project/load-project.js';
+import { ParseCache, partialParseEnabled } from '../parse/parse-cache.js';
+import { loadProject, projectTargetDir } from '../project/load-project.js';
 import { resolveTarget } from '../project/profiles.js';
 import type { Adapter } from '../warehouse/adapter.js';
 import type { PreviousState } from '../graph/previous-state.js';
@@ -27,6 +29,12 @@ export interface CommonOptions {
   /** `--store-failures`: tests keep their failing rows, unless their config says otherwise (dbt's flag). */
   storeFailures?: boolean;
   reporter?: Reporter;
+  /** false: no parse cache (`--no-partial-parse`); DBT_PARTIAL_PARSE=false does the same. */
+  partialParse?: boolean;
+  /** Keep the cache open in the session, for a caller that saves it later (the compile task, watch mode). */
+  keepCacheOpen?: boolean;
+  /** The cache of an earlier session of this process to start from instead of target/ (watch mode). */
+  previousCache?: ParseCache;
 }
 
 export interface SelectOptions {
@@ -53,6 +61,8 @@ export interface RunOptions extends CommonOptions, SelectOptions {
 /** An opened project: the parsed workspace (manifest, engine, DAG) and the warnings found on the way. */
 export interface Session extends Workspace {
   warnings: string[];
+  /** The parse cache this session was opened with, when partial parsing is on. */
+  cache?: ParseCache;
   /** The `--state` artifacts, once read. */
   previousState?: PreviousState;
 }
@@ -60,7 +70,13 @@ export interface Session extends Workspace {
 /** Loads, validates and parses a project for a target: every project error surfaces here, before any warehouse call. */
 export async function openProject(opts: CommonOptions = {}): Promise<Session> {
   const reporter = opts.reporter ?? silentReporter;
-  const project = loadProject({ projectDir: opts.projectDir, vars: opts.vars });
+  const projectDir = path.resolve(opts.projectDir ?? process.cwd());
+  const cache = !partialParseEnabled(opts.partialParse)
+    ? undefined
+    : opts.previousCache
+      ? ParseCache.after(opts.previousCache, projectTargetDir(projectDir))
+      : ParseCache.open(projectDir, projectTargetDir(projectDir), (m) => reporter.info(m));
+  const project = loadProject({ projectDir: opts.projectDir, vars: opts.vars, cache: cache?.loadCache() });
   // The flag is the default a test's own store_failures config overrides, as in dbt.
   if (opts.storeFailures) project.folderConfig.dataTests = { store_failures: true, ...project.folderConfig.dataTests };
   const { target, note } = resolveTarget(project, { target: opts.target, profilesDir: opts.profilesDir, threads: opts.threads });
@@ -70,9 +86,11 @@ export async function openProject(opts: CommonOptions = {}): Promise<Session> {
     log: (m) => reporter.info(m),
     warn: (m) => reporter.warn(m),
     strictUndefined: opts.strictUndefined,
+    cache,
   });
   for (const w of workspace.manifest.warnings) reporter.warn(w);
-  return { ...workspace, warnings: workspace.manifest.warnings };
+  if (!opts.keepCacheOpen) cache?.save();
+  return { ...workspace, warnings: workspace.manifest.warnings, cache };
 }
 
 /** The selected nodes of the given types (`--select` / `--exclude`; tests follow the models they test). */

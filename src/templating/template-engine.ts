@@ -90,6 +90,10 @@ export class TemplateEngine {
   private readonly warn: (msg: string) => void;
   /** The project's name (dbt's `project_name`) and file, when rendering a project's templates. */
   private readonly project: { name: string; file: string } | undefined;
+  /** While set, the file of every macro called is added to it (what a parse cache keys a node's render on). */
+  macroTrace: Set<string> | undefined;
+  /** How many undefined values renders have printed (warned about or not): a render that printed one is not cached, so its warning is not lost. */
+  undefinedPrints = 0;
   /** Printing an undefined value is an error (`--strict-undefined`), not a warning and an empty string as in dbt. */
   readonly strictUndefined: boolean;
   /** The undefined printed values already warned about (a template renders more than once). */
@@ -258,6 +262,11 @@ export class TemplateEngine {
     return this.current?.file;
   }
 
+  /** The text of a loaded macro file (the project's or the engine's own). */
+  macroFileSource(file: string): string | undefined {
+    return this.macroSources.get(file);
+  }
+
   hasMacro(name: string): boolean {
     return this.macros.has(name);
   }
@@ -318,6 +327,7 @@ export class TemplateEngine {
 
   private undefinedPrinted(file: string, source: string, offset: number): boolean {
     if (this.strictUndefined) return false;
+    this.undefinedPrints++;
     const { key, message } = undefinedOutputWarning(file, source, offset);
     if (!this.warnedUndefined.has(key)) {
       this.warnedUndefined.add(key);
@@ -328,6 +338,7 @@ export class TemplateEngine {
 
   private wrapMacro(info: MacroInfo, fn: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
     return (...args: unknown[]) => {
+      this.macroTrace?.add(info.file);
       this.callStack.push(info);
       try {
         return fn(...args);

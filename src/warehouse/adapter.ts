@@ -40,6 +40,16 @@ export interface ExternalFile {
   format: 'parquet' | 'csv';
 }
 
+/** Files already in the warehouse's storage (dbt-external-tables' `external:` on a stage). */
+export interface StagedFiles {
+  /** `@stage[/path]` */
+  location: string;
+  /** A file format's name, or its options in parentheses: `( type = parquet )`. */
+  fileFormat?: string;
+  /** A regular expression the files' paths must match. */
+  pattern?: string;
+}
+
 /**
  * The only code that talks to a warehouse. Engine stages above it never ask which warehouse
  * they are on; what differs in SQL text lives in the pure `dialect`.
@@ -63,7 +73,21 @@ export interface Adapter {
    * Replaces `relation` with the untouched contents of a local file, atomically. When the file
    * lacks one of `expectedColumns`, nothing is replaced and a ColumnMismatchError is thrown.
    */
-  loadFile(conn: Connection, relation: RelationName, file: ExternalFile, expectedColumns: string[]): Promise<{ rows: number; columns: ColumnInfo[] }>;
+  loadFile(
+    conn: Connection,
+    relation: RelationName,
+    file: ExternalFile,
+    expectedColumns: string[],
+  ): Promise<{
+    rows: number;
+    columns: ColumnInfo[] /** Files sent to the warehouse's stage, where it has one. */;
+    uploaded?: { files: number; bytes: number };
+  }>;
+  /**
+   * Replaces `relation` with a table of `columns` filled from files already in a stage, atomically;
+   * absent where the warehouse has no stages.
+   */
+  loadStaged?(conn: Connection, relation: RelationName, files: StagedFiles, columns: SeedColumn[]): Promise<number>;
   /**
    * Takes the target's write lock for a build, waiting a bounded time for another build to finish;
    * `close()` releases it. Absent where the warehouse already locks (DuckDB's file lock).
@@ -71,6 +95,26 @@ export interface Adapter {
   lockForWrites?(log: (message: string) => void): Promise<void>;
   /** Cancels everything running (Ctrl-C). */
   cancelAll(): Promise<void>;
+  /**
+   * `model debug`: whether the session can run a build that writes these relations (warehouse,
+   * role, database, privileges). Absent where the warehouse has no access control (DuckDB).
+   */
+  checkAccess?(writes: PlannedWrite[]): Promise<AccessCheck[]>;
+}
+
+/** A relation a build creates or replaces. */
+export interface PlannedWrite {
+  relation: RelationName;
+  kind: 'table' | 'view';
+}
+
+/** One check of `model debug`: what was checked, whether it holds, and how to fix it when not. */
+export interface AccessCheck {
+  what: string;
+  ok: boolean;
+  detail: string;
+  /** e.g. the GRANT statement an administrator runs */
+  fix?: string;
 }
 
 /** A loaded file lacks columns its source declares. */
@@ -80,6 +124,20 @@ export class ColumnMismatchError extends Error {
     readonly found: string[],
   ) {
     super(`missing columns: ${missing.join(', ')}`);
+  }
+}
+
+/**
+ * The warehouse refused a value while loading: `row` is the 1-based data row (header not counted)
+ * of the loaded file or seed, `column` the column's name. Nothing was replaced.
+ */
+export class LoadRowError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly row: number,
+    readonly column: string | undefined,
+  ) {
+    super(`${reason} (row ${row}${column ? `, column ${column}` : ''})`);
   }
 }
 

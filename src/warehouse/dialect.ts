@@ -23,7 +23,16 @@ export interface Dialect {
   stringLiteral(s: string): string;
   createSchema(database: string, schema: string): string;
   createViewAs(rel: RelationName, sql: string): string;
-  createTableAs(rel: RelationName, sql: string): string;
+  createTableAs(rel: RelationName, sql: string, opts?: { transient?: boolean }): string;
+  /**
+   * GRANT statements giving each privilege to each role on a relation (dbt's `grants:` config,
+   * privilege -> roles). Absent on warehouses without roles: `grants:` is then a no-op.
+   */
+  grantStatements?(rel: RelationName, type: RelationType, grants: Record<string, string[]>): string[];
+  /** REVOKE statements, the counterpart of grantStatements (dbt's get_revoke_sql). */
+  revokeStatements?(rel: RelationName, type: RelationType, grants: Record<string, string[]>): string[];
+  /** The query listing a relation's grants (columns privilege, granted_to, grantee_name), as dbt's get_show_grant_sql. */
+  showGrantsSql?(rel: RelationName, type: RelationType): string;
   createTable(rel: RelationName, columns: { name: string; type: string }[]): string;
   drop(rel: RelationName, type: RelationType): string;
   /**

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, type VoucherServer } from '../../app/api/server.js';
 import { ProjectError } from '../../src/core/errors.js';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { copyShippedProject, MODEL_BIN, queryDuckDb, runModel } from '../helpers/project.js';
 
 const TOKEN = 'integration-test-token-7f3a9c2e51b04d86';
@@ -446,7 +447,7 @@ describe('running the pipeline through the API', () => {
       const base = /serving the voucher API on (http:\/\/\S+)/.exec(stderr)![1]!.replace(/ .*/, '');
       const r = await post(base, '/getVoucher/', customer());
       expect([200, 404, 503]).toContain(r.status);
-      // One short line is far below the 4 KiB the async destination holds: only the timed flush writes it.
+      // One short line is far below the 16 KiB a batch holds: only the timed flush writes it.
       await until(() => stdout.includes('"msg":"request"'), 'the request line');
       const line = JSON.parse(stdout.split('\n').find((l) => l.includes('"msg":"request"'))!) as Record<string, unknown>;
       expect(line).toMatchObject({ method: 'POST', url: '/getVoucher/', status: r.status });
@@ -454,6 +455,47 @@ describe('running the pipeline through the API', () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('close', r));
     }
+  });
+
+  it('takes its log level from the global --log-level: warn leaves the request lines out, a 5xx line stays', async () => {
+    const probe = net.createServer();
+    const port = await new Promise<number>((resolve) => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as net.AddressInfo).port)));
+    await new Promise((r) => probe.close(r));
+    const child = spawn(process.execPath, [MODEL_BIN, 'serve', '--port', String(port), '--log-level', 'warn'], {
+      cwd: copyShippedProject(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      for (
+        let waited = 0;
+        !(await fetch(`${base}/health`).then(
+          (r) => r.ok,
+          () => false,
+        ));
+        waited += 100
+      ) {
+        if (waited > 15_000) throw new Error(`the server did not start: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const r = await post(base, '/getVoucher/', customer());
+      expect([200, 404, 503]).toContain(r.status);
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('close', r));
+    }
+    // Unbuilt, the answer is a 503: its line is an error line and stays; no info line is written.
+    expect(stdout).not.toContain('"level":30');
+    for (const line of stdout.split('\n').filter((l) => l.includes('"msg":"request"'))) expect(JSON.parse(line)).toMatchObject({ level: 50, status: 503 });
+    // pino's own names are not dbt's levels: refused as a usage error.
+    const silent = await runModel(['serve', '--port', '0', '--log-level', 'silent'], { cwd: copyShippedProject() });
+    expect(silent.code).toBe(2);
+    expect(silent.stderr).toMatch(/--log-level must be one of debug, info, warn, error, none/);
   });
 
   it('answers a broken project as a JSON error without a stack', async () => {

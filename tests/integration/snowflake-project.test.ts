@@ -88,7 +88,7 @@ describe('the shipped project on Snowflake', () => {
 
   it('checks the connection with `model debug --target snowflake`', async () => {
     const debug = await runModel(['debug', '--target', 'snowflake'], { cwd: project, env: env() });
-    expect(debug.code, debug.stderr).toBe(0);
+    expect(debug.code, debug.stderr + debug.stdout).toBe(0);
     expect(debug.stdout).toMatch(/connection: snowflake account 'emulator'.*OK/);
     expect(debug.stdout).not.toContain(PASSWORD);
   });

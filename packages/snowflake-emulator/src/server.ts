@@ -3,12 +3,22 @@
 // Snowflake session gets its own DuckDB connection (own USE context, temp
 // tables and macros) on one shared instance.
 
-import { createHash, createPublicKey, randomBytes, randomUUID, verify, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, verify, type KeyObject } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import os from 'node:os';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
+import { AccessControl, AccessDenied, type CatalogView, type SessionView } from './access-control.js';
+import { copyInto } from './copy-into.js';
+import { IdentityProvider, type IdentityOptions } from './identity-provider.js';
+import { applyInputFormats } from './input-formats.js';
+import { checkLogin } from './login.js';
+import { applySessionFunctions } from './session-functions.js';
 import { encodeResult, fixedColumn, textColumn, type RowSet, type RowType } from './encode.js';
+import { StageStore, type StageSession } from './stages.js';
 import { RAISED_ERROR } from './sql-error.js';
 import { decodeName, encodeName, tryCastInputError } from './strict.js';
 import { SNOWFLAKE_FUNCTIONS } from './snowflake-functions.js';
@@ -74,10 +84,19 @@ export interface SnowflakeEmulator {
   readonly statementLog: readonly StatementLogEntry[];
   /** number of open sessions */
   readonly sessionCount: number;
+  /** every file in every stage, temporary ones included (what a load left behind) */
+  stageFiles(): { stage: string; temporary: boolean; file: string; size: number }[];
+  /**
+   * Ends the sessions that sent nothing for `idleMs` (as Snowflake ends a session whose client
+   * died once its tokens expire), dropping their temporary stages. Returns how many ended.
+   */
+  expireSessions(idleMs: number): number;
   /** runs DuckDB SQL directly on the backing database (for test assertions) */
   query(sql: string): Promise<Record<string, unknown>[]>;
   /** replaces the current fault plan; pass {} to clear it */
   setFaults(plan: FaultPlan): void;
+  /** the OAuth server, SSO identity provider, MFA and workload identity (to issue tokens in tests) */
+  readonly identity: IdentityProvider;
   close(): Promise<void>;
 }
 
@@ -89,6 +108,12 @@ export interface SnowflakeEmulatorOptions {
   /** user -> RSA public key (PEM) for key-pair (SNOWFLAKE_JWT) logins, as ALTER USER … SET RSA_PUBLIC_KEY */
   publicKeys?: Record<string, string>;
   faults?: FaultPlan;
+  /** OAuth clients, MFA enrolment, SSO users and OIDC workload identities */
+  identity?: IdentityOptions;
+  /** folder holding the stages' files; default a new folder under the OS temp dir, removed on close */
+  stageRoot?: string;
+  /** rows a query answer holds inline; the rest is served in chunks of this many rows (default 2000) */
+  resultChunkRows?: number;
 }
 
 export const DEFAULT_USERS: Readonly<Record<string, string>> = { model: 'model-password' };
@@ -139,6 +164,8 @@ interface Answer {
   rowtype: RowType[];
   rowset: RowSet;
   statementTypeId: number;
+  /** extra fields of the answer's data (PUT's transfer instructions) */
+  data?: Record<string, unknown>;
 }
 
 interface StoredResult {
@@ -168,6 +195,8 @@ interface Session {
   requests: Map<string, string>;
   /** the query request running now, which an abort request can stop */
   running?: { requestId: string | null; queryId: string; aborted: boolean };
+  /** when the session last sent a request (ms) */
+  lastSeen: number;
 }
 
 interface Bind {
@@ -212,11 +241,24 @@ function typedParameter(value: unknown): string | number | boolean {
 
 const MAX_STORED_RESULTS = 1000;
 
+/** Where readBody keeps a form-encoded body's text. */
+const FORM_BODY = '__form';
+
 export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}): Promise<SnowflakeEmulator> {
   const host = opts.host ?? '127.0.0.1';
-  const users = new Map(Object.entries(opts.users ?? DEFAULT_USERS).map(([u, p]) => [u.toUpperCase(), p]));
-  const publicKeys = new Map(Object.entries(opts.publicKeys ?? {}).map(([u, pem]) => [u.toUpperCase(), createPublicKey(pem)]));
+  // The users given on the command line (or to this function) are administrators (ACCOUNTADMIN).
+  const access = new AccessControl();
+  const admins = new Set([...Object.keys(opts.users ?? DEFAULT_USERS), ...Object.keys(opts.publicKeys ?? {})].map((u) => u.toUpperCase()));
+  for (const name of admins) {
+    const password = Object.entries(opts.users ?? DEFAULT_USERS).find(([u]) => u.toUpperCase() === name)?.[1];
+    const key = Object.entries(opts.publicKeys ?? {}).find(([u]) => u.toUpperCase() === name)?.[1];
+    access.addAdministrator(name, password, key);
+  }
   let faults: FaultPlan = { ...(opts.faults ?? {}) };
+  const identity = new IdentityProvider(opts.identity);
+  /** ALTER ACCOUNT SET: the defaults every session sees until it sets its own */
+  const accountParams = new Map<string, string | number | boolean>();
+  let baseUrl = '';
 
   const instance = await DuckDBInstance.create(':memory:');
   const adminConn = await instance.connect();
@@ -240,6 +282,10 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
   const sessions = new Map<string, Session>();
   const results = new Map<string, StoredResult>();
   let nextSessionId = 1_000_001;
+  const stages = new StageStore(opts.stageRoot ?? mkdtempSync(path.join(os.tmpdir(), 'snowflake-emulator-stages-')));
+  const chunkRows = opts.resultChunkRows ?? 2000;
+  /** result chunks waiting to be downloaded, by `<queryId>/<n>`, with the key that unlocks them */
+  const chunks = new Map<string, { key: string; body: Buffer }>();
 
   // --- catalog helpers ------------------------------------------------------
 
@@ -258,6 +304,30 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     const found = reader.getRows()[0]?.[0];
     return typeof found === 'string' ? found : undefined;
   }
+
+  const catalog: CatalogView = {
+    database: async (name) => (await findDatabase(name)) !== undefined,
+    schema: async (database, schema) => {
+      const db = await findDatabase(database);
+      return db !== undefined && (await findSchema(db, schema)) !== undefined;
+    },
+    relation: async (database, schema, name) => {
+      const db = await findDatabase(database);
+      if (!db) return undefined;
+      const reader = await adminConn.runAndReadAll(
+        'SELECT table_type FROM information_schema.tables WHERE table_catalog = $1 AND lower(table_schema) = lower($2) AND lower(table_name) = lower($3)',
+        [db, schema, name],
+      );
+      const type = reader.getRows()[0]?.[0];
+      return type === undefined ? undefined : type === 'VIEW' ? 'VIEW' : 'TABLE';
+    },
+  };
+  const sessionView = (session: Session): SessionView => ({
+    user: session.user,
+    role: session.role ?? 'PUBLIC',
+    ...(session.database ? { database: session.database } : {}),
+    ...(session.schema ? { schema: session.schema } : {}),
+  });
 
   /** Points the session's DuckDB connection at its current database and schema, if they exist. */
   async function applyContext(session: Session): Promise<void> {
@@ -416,6 +486,10 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       }
     }
 
+    if (tr.access) {
+      const answer = access.run(sessionView(session), tr.source);
+      return { rowtype: answer.columns.map((c) => textColumn(c)), rowset: answer.rows, statementTypeId: STATEMENT_TYPE.ddl };
+    }
     // Queries and DML run on a warehouse; DDL, SHOW, USE and constant SELECTs do not.
     if (tr.needsWarehouse && !session.warehouse) {
       throw sqlError('000606', '57P03', "No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command.");
@@ -426,10 +500,25 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       if (Number(duplicates) > 0) throw sqlError('100090', '42P18', 'Duplicate row detected during DML action');
     }
 
+    if (tr.stageCommand) {
+      const ctx: StageSession = { id: session.id, ...(hasDatabase ? { database: session.database!, schema: session.schema! } : {}) };
+      if (tr.stageCommand === 'put') return stages.put(ctx, tr.source);
+      if (tr.stageCommand === 'list') return stages.list(ctx, tr.source);
+      if (tr.stageCommand === 'remove') return stages.remove(ctx, tr.source);
+      if (tr.stageCommand === 'copy') return copyInto(stages, ctx, session.conn, tr.source);
+      return stages.ddl(ctx, tr.source);
+    }
+
     if (tr.use) {
       const { database, schema, warehouse, role } = tr.use;
-      if (warehouse !== undefined) session.warehouse = warehouse;
-      if (role !== undefined) session.role = role;
+      if (role !== undefined) {
+        access.useRole(sessionView(session), role);
+        session.role = role;
+      }
+      if (warehouse !== undefined) {
+        access.useWarehouse(sessionView(session), warehouse);
+        session.warehouse = warehouse;
+      }
       if (database !== undefined || schema !== undefined) {
         const db = database ?? session.database;
         const found = db ? await findDatabase(db) : undefined;
@@ -444,6 +533,19 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       }
     }
 
+    if (tr.accountParameters) {
+      access.requireAccountAdmin(sessionView(session));
+      for (const [name, value] of Object.entries(tr.setParameters ?? {})) {
+        if (name === 'TIMEZONE') {
+          await adminConn.run(`SELECT TIMEZONE('${value.replaceAll("'", "''")}', TIMESTAMPTZ '2000-01-01')`).catch(() => {
+            throw sqlError('002011', '22023', `Invalid value [${value}] for parameter 'TIMEZONE'`);
+          });
+        }
+        accountParams.set(name, typedParameter(value));
+      }
+      for (const name of tr.unsetParameters ?? []) accountParams.delete(name);
+      return statusAnswer(tr.status ?? 'Statement executed successfully.', tr.statementTypeId ?? STATEMENT_TYPE.scl);
+    }
     if (tr.setParameters) {
       for (const [name, value] of Object.entries(tr.setParameters)) {
         if (name === 'TIMEZONE') {
@@ -456,10 +558,13 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     }
     for (const name of tr.unsetParameters ?? []) {
       session.params.delete(name);
-      if (name === 'TIMEZONE') await session.conn.run(`SET TimeZone = '${DEFAULT_TIMEZONE}'`);
+      if (name === 'TIMEZONE') await session.conn.run(`SET TimeZone = '${String(accountParams.get('TIMEZONE') ?? DEFAULT_TIMEZONE).replaceAll("'", "''")}'`);
     }
 
     if (tr.duckdb.length === 0) return statusAnswer(tr.status ?? 'Statement executed successfully.', tr.statementTypeId ?? STATEMENT_TYPE.scl);
+
+    // Privileges are checked before anything runs; ownership and moved grants are recorded after.
+    const record = await access.authorize(sessionView(session), tr.source, catalog);
 
     // Snowflake makes a newly created database or schema the current one.
     let becomesCurrent: { database: string; schema: string } | undefined;
@@ -479,8 +584,10 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
         if (batched) return batched;
       }
       let last: { reader: DuckDBResultReader; changed: number } | undefined;
+      const param = (name: string) => String(session.params.get(name) ?? accountParams.get(name) ?? 'AUTO');
+      const formats = { timestamp: param('TIMESTAMP_INPUT_FORMAT'), date: param('DATE_INPUT_FORMAT') };
       for (const [i, sql] of tr.duckdb.entries()) {
-        last = await runDuckDB(session, sql, i === tr.duckdb.length - 1 ? rows : [[]]);
+        last = await runDuckDB(session, applySessionFunctions(applyInputFormats(sql, formats), session), i === tr.duckdb.length - 1 ? rows : [[]]);
       }
       return last!;
     });
@@ -489,6 +596,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       const first = tr.source.trim().split(/\s+/)[0]!.toUpperCase();
       session.inTransaction = first === 'BEGIN' || first === 'START';
     }
+    record();
     if (becomesCurrent) {
       session.database = becomesCurrent.database;
       session.schema = becomesCurrent.schema;
@@ -506,6 +614,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 
   function parameters(session: Session, extra?: Record<string, unknown>): { name: string; value: unknown }[] {
     const merged = new Map<string, unknown>(Object.entries(BASE_PARAMETERS));
+    for (const [k, v] of accountParams) merged.set(k, v);
     for (const [k, v] of session.params) merged.set(k, v);
     for (const [k, v] of Object.entries(extra ?? {})) merged.set(k.toUpperCase(), typedParameter(v));
     return [...merged].map(([name, value]) => ({ name, value }));
@@ -521,7 +630,28 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     };
   }
 
+  /**
+   * A large result as Snowflake returns it: the first rows inline, the rest as chunks the client
+   * downloads (from cloud storage there, from this server here) with the `qrmk` key in headers.
+   */
+  function chunked(queryId: string, rowset: RowSet): { rowset: RowSet; extra: Record<string, unknown> } {
+    if (rowset.length <= chunkRows) return { rowset, extra: {} };
+    const qrmk = randomBytes(32).toString('base64');
+    const list: { url: string; rowCount: number; uncompressedSize: number; compressedSize: number }[] = [];
+    for (let start = chunkRows, n = 0; start < rowset.length; start += chunkRows, n++) {
+      const rows = rowset.slice(start, start + chunkRows);
+      // A chunk's body is its rows as JSON arrays, comma-separated, without the outer brackets.
+      const text = Buffer.from(rows.map((r) => JSON.stringify(r)).join(','));
+      const body = gzipSync(text);
+      chunks.set(`${queryId}/${n}`, { key: qrmk, body });
+      list.push({ url: `${baseUrl}/chunks/${queryId}/${n}`, rowCount: rows.length, uncompressedSize: text.length, compressedSize: body.length });
+    }
+    while (chunks.size > MAX_STORED_RESULTS * 4) chunks.delete(chunks.keys().next().value!);
+    return { rowset: rowset.slice(0, chunkRows), extra: { chunks: list, qrmk } };
+  }
+
   function answerBody(session: Session, queryId: string, answer: Answer, extraParams?: Record<string, unknown>): unknown {
+    const { rowset, extra } = chunked(queryId, answer.rowset);
     return {
       success: true,
       code: null,
@@ -529,7 +659,8 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       data: {
         parameters: parameters(session, extraParams),
         rowtype: answer.rowtype,
-        rowset: answer.rowset,
+        rowset,
+        ...extra,
         total: answer.rowset.length,
         returned: answer.rowset.length,
         queryId,
@@ -541,6 +672,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
         version: 1,
         sendResultTime: Date.now(),
         queryResultFormat: 'json',
+        ...answer.data,
       },
     };
   }
@@ -556,27 +688,26 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 
   async function handleLogin(url: URL, body: Record<string, unknown>): Promise<unknown> {
     const data = (body.data ?? {}) as Record<string, unknown>;
-    const user = String(data.LOGIN_NAME ?? '');
-    if (String(data.AUTHENTICATOR ?? '').toUpperCase() === 'SNOWFLAKE_JWT') {
-      const key = publicKeys.get(user.toUpperCase());
-      if (!key || checkLoginJwt(String(data.TOKEN ?? ''), String(data.ACCOUNT_NAME ?? ''), user, key) !== undefined) {
-        stats.failedLogins++;
-        return { success: false, code: '390144', message: 'JWT token is invalid.', data: { nextAction: 'RETRY_LOGIN', authnMethod: 'JWT', loginName: user } };
-      }
-    } else {
-      const expected = users.get(user.toUpperCase());
-      if (expected === undefined || expected !== data.PASSWORD) {
-        stats.failedLogins++;
-        return {
-          success: false,
-          code: '390100',
-          message: 'Incorrect username or password was specified.',
-          data: { nextAction: 'RETRY_LOGIN', authnMethod: 'USERNAME_PASSWORD', loginName: user },
-        };
-      }
+    const sessionParams = (data.SESSION_PARAMETERS ?? {}) as Record<string, unknown>;
+    const checked = checkLogin(access, identity, data, {
+      allowMfaCaching: accountParams.get('ALLOW_CLIENT_MFA_CACHING') === true,
+      requestMfaToken: typedParameter(sessionParams.CLIENT_REQUEST_MFA_TOKEN ?? false) === true,
+    });
+    const user = ('error' in checked ? undefined : checked.user) ?? String(data.LOGIN_NAME ?? '').toUpperCase();
+    if ('error' in checked) {
+      stats.failedLogins++;
+      return { success: false, code: checked.code, message: checked.error, data: { nextAction: 'RETRY_LOGIN', authnMethod: checked.method, loginName: user } };
+    }
+    const requestedRole = url.searchParams.get('roleName');
+    const role = access.loginRole(user, requestedRole ? normalizeIdentifier(requestedRole) : undefined, checked.roleRestriction);
+    if ('error' in role) {
+      stats.failedLogins++;
+      return { success: false, code: '390189', message: role.error, data: { nextAction: 'RETRY_LOGIN', loginName: user } };
     }
     const conn = await instance.connect();
     for (const sql of SESSION_SETUP_SQL) await conn.run(sql);
+    const accountZone = accountParams.get('TIMEZONE');
+    if (accountZone !== undefined) await conn.run(`SET TimeZone = '${String(accountZone).replaceAll("'", "''")}'`);
     const param = (name: string): string | undefined => {
       const value = url.searchParams.get(name);
       return value ? normalizeIdentifier(value) : undefined;
@@ -590,13 +721,22 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       // A database without an explicit schema starts in PUBLIC.
       schema: param('schemaName') ?? (param('databaseName') ? 'PUBLIC' : undefined),
       warehouse: param('warehouse'),
-      role: param('roleName'),
+      role: role.role,
       conn,
       params: new Map(Object.entries((data.SESSION_PARAMETERS ?? {}) as Record<string, unknown>).map(([k, v]) => [k.toUpperCase(), typedParameter(v)])),
       inTransaction: false,
       queue: Promise.resolve(),
       requests: new Map(),
+      lastSeen: Date.now(),
     };
+    // A warehouse the role may not use is left out, without an error: queries then fail with 000606.
+    if (session.warehouse) {
+      try {
+        access.useWarehouse(sessionView(session), session.warehouse);
+      } catch {
+        session.warehouse = undefined;
+      }
+    }
     await applyContext(session);
     sessions.set(session.token, session);
     stats.logins++;
@@ -628,8 +768,8 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
         idToken: null,
         idTokenValidityInSeconds: 0,
         responseData: null,
-        mfaToken: null,
-        mfaTokenValidityInSeconds: 0,
+        mfaToken: checked.mfaToken?.token ?? null,
+        mfaTokenValidityInSeconds: checked.mfaToken?.seconds ?? 0,
       },
     };
   }
@@ -790,9 +930,20 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     return match ? sessions.get(match[1]!) : undefined;
   }
 
-  async function route(req: http.IncomingMessage, url: URL, body: Record<string, unknown>): Promise<[number, unknown]> {
+  async function route(req: http.IncomingMessage, url: URL, body: Record<string, unknown>): Promise<[number, unknown, Record<string, string>?]> {
     const path = url.pathname;
     if (req.method === 'POST' && path === '/session/v1/login-request') return [200, await handleLogin(url, body)];
+    if (req.method === 'POST' && path === '/oauth/token-request') {
+      const [status, reply] = identity.tokenRequest(new URLSearchParams(String(body[FORM_BODY] ?? '')), req.headers.authorization);
+      return [status, reply];
+    }
+    if (req.method === 'POST' && path === '/session/authenticator-request') {
+      return [200, identity.authenticatorRequest((body.data ?? {}) as Record<string, unknown>, `http://${req.headers.host ?? `${host}:${port}`}`)];
+    }
+    if (req.method === 'GET' && (path === '/console/login' || path === '/sso/login')) {
+      const [status, reply, headers] = identity.ssoPage(url);
+      return [status, reply, headers];
+    }
 
     if (req.method === 'POST' && path === '/session/token-request') {
       // Renewal authenticates with the master token.
@@ -805,13 +956,15 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       return [200, { ...ok, data: { sessionToken: session.token, validityInSecondsST: 3600, masterToken: session.masterToken, validityInSecondsMT: 14400 } }];
     }
 
+    const chunkMatch = /^\/chunks\/([^/]+)\/(\d+)$/.exec(path);
+    if (req.method === 'GET' && chunkMatch) return serveChunk(req, `${chunkMatch[1]}/${chunkMatch[2]}`);
+
     const session = authenticate(req);
     if (!session) return [401, invalidToken];
+    session.lastSeen = Date.now();
 
     if (req.method === 'POST' && path === '/session' && url.searchParams.get('delete') === 'true') {
-      sessions.delete(session.token);
-      await session.queue;
-      session.conn.closeSync();
+      await endSession(session);
       return [200, ok];
     }
     if (req.method === 'POST' && path === '/session/heartbeat') {
@@ -829,6 +982,23 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     if (req.method === 'GET' && monitorMatch) return [200, queryStatus(monitorMatch[1]!)];
 
     return [404, { success: false, code: '404', message: `No emulated endpoint for ${req.method} ${path}`, data: null }];
+  }
+
+  /** Logout or expiry: the session's connection closes and its temporary stages go. */
+  async function endSession(session: Session): Promise<void> {
+    sessions.delete(session.token);
+    await session.queue;
+    session.conn.closeSync();
+    stages.endSession(session.id);
+  }
+
+  /** A chunk download: no session token, as from cloud storage, but the result's key must match. */
+  function serveChunk(req: http.IncomingMessage, id: string): [number, unknown] {
+    const chunk = chunks.get(id);
+    if (!chunk) return [404, { success: false, code: '404', message: 'NoSuchKey', data: null }];
+    if (req.headers['x-amz-server-side-encryption-customer-key'] !== chunk.key)
+      return [403, { success: false, code: '403', message: 'AccessDenied', data: null }];
+    return [200, new RawBody(chunk.body)];
   }
 
   function faultApplies(path: string): boolean {
@@ -853,15 +1023,23 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     // The SDK gzips some bodies; trust the magic bytes, not the headers.
     if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) raw = gunzipSync(raw);
     if (raw.length === 0) return {};
+    // The OAuth token endpoint takes a form, as OAuth 2.0 prescribes (RFC 6749 section 4.4.2).
+    if (/application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')) return { [FORM_BODY]: raw.toString('utf8') };
     return JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
   }
 
-  function send(res: http.ServerResponse, status: number, body: unknown): void {
+  function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    if (body instanceof RawBody) {
+      res.writeHead(status, { 'Content-Type': 'application/octet-stream', 'Content-Encoding': 'gzip', 'Content-Length': body.bytes.length });
+      res.end(body.bytes);
+      return;
+    }
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
     res.end(text);
   }
 
+  let port = 0;
   const server = http.createServer((req, res) => {
     stats.requests++;
     const url = new URL(req.url ?? '/', 'http://emulator');
@@ -883,12 +1061,12 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
         send(res, 400, { success: false, code: '400', message: 'Request body is not JSON', data: null });
         return;
       }
-      const [status, reply] = await route(req, url, body);
+      const [status, reply, headers] = await route(req, url, body);
       if (faulty && takeFault('destroyAfterExecute')) {
         req.socket.destroy();
         return;
       }
-      send(res, status, reply);
+      send(res, status, reply, headers);
     })().catch((error: unknown) => {
       // Internal failures answer 200 + success:false: a 5xx would make the SDK retry.
       if (!res.headersSent) send(res, 200, { success: false, code: '000603', message: `Emulator internal error: ${String(error)}`, data: null });
@@ -899,7 +1077,8 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
+  baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -910,6 +1089,15 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     get sessionCount() {
       return sessions.size;
     },
+    stageFiles() {
+      return stages.allFiles();
+    },
+    expireSessions(idleMs: number): number {
+      const now = Date.now();
+      const idle = [...sessions.values()].filter((s) => now - s.lastSeen >= idleMs);
+      for (const s of idle) void endSession(s);
+      return idle.length;
+    },
     async query(sql: string): Promise<Record<string, unknown>[]> {
       const reader = await adminConn.runAndReadAll(sql);
       return reader
@@ -919,6 +1107,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     setFaults(plan: FaultPlan): void {
       faults = { ...plan };
     },
+    identity,
     async close(): Promise<void> {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -926,16 +1115,23 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       });
       for (const session of sessions.values()) session.conn.closeSync();
       sessions.clear();
+      chunks.clear();
+      stages.close();
       adminConn.closeSync();
       instance.closeSync();
     },
   };
 }
 
+/** A reply sent as raw bytes (a gzip result chunk) rather than JSON. */
+class RawBody {
+  constructor(readonly bytes: Buffer) {}
+}
+
 // --- DuckDB errors as Snowflake errors ------------------------------------------
 
 function toSnowflakeError(error: unknown): SnowflakeError {
-  if (error instanceof SqlError) return error.sf;
+  if (error instanceof SqlError || error instanceof AccessDenied) return error.sf;
   if (error instanceof TranslationError) return { code: error.code, sqlState: error.sqlState, message: decodeName(error.message) };
   const text = decodeName(error instanceof Error ? error.message : String(error));
   // The last match: a failed CHECK quotes its expression (with the marker text) before the error it raised.

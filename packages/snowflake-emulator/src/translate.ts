@@ -6,6 +6,7 @@
 // resolves names case-insensitively, so this only changes how new objects are
 // named (and hence what information_schema and result column names show).
 
+import { isAccessStatement } from './access-control.js';
 import { raiseSql, syntaxError, TranslationError } from './sql-error.js';
 import {
   checkCastLengths,
@@ -66,11 +67,16 @@ export interface Translation {
   createsContext?: { database?: string; schema?: string };
   /** CREATE TABLE/VIEW/SCHEMA: how many name parts were given (a session without context needs them all) */
   createTarget?: { kind: 'TABLE' | 'VIEW' | 'SCHEMA'; parts: number };
-  /** ALTER SESSION SET/UNSET */
+  /** ALTER SESSION SET/UNSET (ALTER ACCOUNT when accountParameters) */
   setParameters?: Record<string, string>;
+  accountParameters?: boolean;
   unsetParameters?: string[];
   /** names written in double quotes: result columns keep their case */
   quotedNames: string[];
+  /** a statement of the access model (users, roles, grants): answered by access-control.ts */
+  access?: boolean;
+  /** a file-staging command, run by stages.ts / copy-into.ts from `source` */
+  stageCommand?: 'ddl' | 'put' | 'list' | 'remove' | 'copy';
   /** answer with `status` even though the last DuckDB statement is DML (CTAS run as CREATE + INSERT) */
   statusAnswer?: boolean;
   /** needs a running warehouse (queries and DML); see strict.ts */
@@ -168,6 +174,7 @@ function base(stmt: Statement): Translation {
 
 function translateStatement(tokens: Token[]): Translation {
   const stmt = new Statement(tokens);
+  if (isAccessStatement(tokens)) return { ...base(stmt), access: true };
   const first = stmt.word();
   if (first !== 'PUT' && first !== 'GET' && first !== 'LIST' && first !== 'LS' && first !== 'REMOVE' && first !== 'RM' && first !== 'COPY') {
     checkSnowflakeSql(tokens);
@@ -191,6 +198,7 @@ function translateChecked(stmt: Statement, first: string | undefined): Translati
       return translateCreate(stmt);
     case 'DROP':
       if (stmt.word(1) === 'DATABASE') return translateDropDatabase(stmt);
+      if (stmt.word(1) === 'STAGE' || (stmt.word(1) === 'FILE' && stmt.word(2) === 'FORMAT')) return { ...base(stmt), stageCommand: 'ddl' };
       break;
     case 'SHOW':
       return translateShow(stmt);
@@ -198,12 +206,17 @@ function translateChecked(stmt: Statement, first: string | undefined): Translati
     case 'DESC':
       return translateDescribe(stmt);
     case 'PUT':
-    case 'GET':
+      return { ...base(stmt), stageCommand: 'put' };
     case 'LIST':
+    case 'LS':
+      return { ...base(stmt), stageCommand: 'list' };
     case 'REMOVE':
-      throw unsupported(first);
+    case 'RM':
+      return { ...base(stmt), stageCommand: 'remove' };
     case 'COPY':
-      throw unsupported('COPY INTO');
+      return { ...base(stmt), stageCommand: 'copy' };
+    case 'GET':
+      throw unsupported(first);
     case 'INSERT':
       if (stmt.word(1) === 'OVERWRITE') return translateInsertOverwrite(stmt);
       break;
@@ -231,17 +244,19 @@ function translateInsertOverwrite(stmt: Statement): Translation {
 }
 
 function translateAlter(stmt: Statement): Translation {
-  if (stmt.accept('ALTER', 'SESSION')) {
+  const account = stmt.accept('ALTER', 'ACCOUNT');
+  if (account || stmt.accept('ALTER', 'SESSION')) {
     const result: Translation = {
       ...base(stmt),
       status: 'Statement executed successfully.',
       statementTypeId: STATEMENT_TYPE.alterSession,
+      ...(account ? { accountParameters: true } : {}),
     };
     if (stmt.accept('SET')) {
       const params: Record<string, string> = {};
       while (!stmt.atEnd()) {
         const [name] = stmt.name();
-        if (!stmt.isOp('=')) throw syntaxError("expected '=' in ALTER SESSION SET");
+        if (!stmt.isOp('=')) throw syntaxError(`expected '=' in ALTER ${account ? 'ACCOUNT' : 'SESSION'} SET`);
         stmt.pos++;
         params[name!] = stmt.value();
         if (stmt.isOp(',')) stmt.pos++;
@@ -367,7 +382,8 @@ function translateCreate(stmt: Statement): Translation {
       createsContext: { database: db!, schema: 'PUBLIC' },
     };
   }
-  if (objectKind === 'STAGE' || objectKind === 'PIPE' || objectKind === 'STREAM' || objectKind === 'TASK') {
+  if (objectKind === 'STAGE' || (objectKind === 'FILE' && stmt.word() === 'FORMAT')) return { ...base(stmt), stageCommand: 'ddl' };
+  if (objectKind === 'PIPE' || objectKind === 'STREAM' || objectKind === 'TASK') {
     throw unsupported(`CREATE ${objectKind}`);
   }
   if (objectKind === 'FILE' || objectKind === 'WAREHOUSE' || objectKind === 'ROLE' || objectKind === 'USER') {

@@ -175,8 +175,10 @@ describe('translate: statements', () => {
     } catch (error) {
       expect((error as TranslationError).code).toBe('001003');
     }
-    expect(() => translate('put file:///tmp/x @stage')).toThrow(/Unsupported/);
-    expect(() => translate('create stage s')).toThrow(/Unsupported/);
+    expect(() => translate('get @stage file:///tmp/')).toThrow(/Unsupported/);
+    // Staging commands are handed to stages.ts / copy-into.ts whole.
+    expect(translate('put file:///tmp/x @stage')[0]!.stageCommand).toBe('put');
+    expect(translate('create temporary stage s')[0]!.stageCommand).toBe('ddl');
   });
 });
 

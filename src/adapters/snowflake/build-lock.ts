@@ -2,6 +2,7 @@ import os from 'node:os';
 import { ProjectError } from '../../core/errors.js';
 import type { Connection } from '../../warehouse/adapter.js';
 import type { RelationName } from '../../warehouse/dialect.js';
+import { ensureDatabaseAndSchema } from './privileges.js';
 import { snowflakeDialect as d } from './snowflake-dialect.js';
 
 export interface BuildLockOptions {
@@ -43,8 +44,8 @@ export class BuildLock {
 
   async acquire(): Promise<void> {
     const { conn } = this;
-    await conn.execute(`create database if not exists ${d.quoteIdentifier(this.table.database)}`);
-    await conn.execute(d.createSchema(this.table.database, this.table.schema));
+    // Needs CREATE TABLE on the schema only; the database and schema are created only when missing.
+    await ensureDatabaseAndSchema(conn, this.table.database, this.table.schema);
     await conn.execute(`create transient table if not exists ${this.name} (lock_name varchar, holder varchar, heartbeat_ms number(38,0))`);
     // Two first builds may both insert the row: harmless, the UPDATE below takes every copy at once.
     await conn.execute(

@@ -1,24 +1,18 @@
-import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Column, Connection as SdkConnection, ConnectionOptions, RowStatement, SnowflakeError } from 'snowflake-sdk';
 import { ProjectError } from '../../core/errors.js';
 import type { SnowflakeTarget } from '../../project/profiles.js';
-import { redact, registerSecret } from '../../core/secrets.js';
-import {
-  ColumnMismatchError,
-  missingColumns,
-  type Adapter,
-  type ColumnInfo,
-  type Connection,
-  type ExternalFile,
-  type QueryResult,
-  type SeedColumn,
-} from '../../warehouse/adapter.js';
+import { redact } from '../../core/secrets.js';
+import type { AccessCheck, Adapter, Connection, ExternalFile, PlannedWrite, QueryResult, SeedColumn, StagedFiles } from '../../warehouse/adapter.js';
 import type { RelationName, RelationType } from '../../warehouse/dialect.js';
 import { Pool } from '../pool.js';
+import { checkBuildAccess } from './access-checks.js';
+import { authOptions } from './auth-options.js';
 import { BuildLock } from './build-lock.js';
-import { snowflakeDialect, storedName } from './snowflake-dialect.js';
+import { newPartsDir, writeFileParts, writeRowParts } from './csv-parts.js';
+import { describeMissing, ensureDatabaseAndSchema, missingPrivilege } from './privileges.js';
+import { loadParts, loadStagedFiles, type StageLoadContext } from './stage-load.js';
+import { snowflakeDialect } from './snowflake-dialect.js';
 
 type Sdk = typeof import('snowflake-sdk');
 type Bind = string | number | boolean | null;
@@ -41,8 +35,19 @@ function loadSdk(): Promise<Sdk> {
 /** Bind values per array-bound INSERT: well under the SDK's 100k threshold, above which it stages files with PUT. */
 const BINDS_PER_INSERT = 50_000;
 
-/** Session settings that make result text predictable: the normalisation below relies on them. */
+/**
+ * Session settings pinned at every login, so that an account's or user's own settings cannot change
+ * an answer: the output formats the normalisation below relies on, the input formats string
+ * casts use (a non-AUTO TIMESTAMP_INPUT_FORMAT turns other timestamps into NULL), the time zone
+ * and the week numbering (docs.snowflake.com/en/sql-reference/parameters).
+ */
 const SESSION_FORMATS: [string, string][] = [
+  ['timestamp_input_format', 'AUTO'],
+  ['date_input_format', 'AUTO'],
+  ['time_input_format', 'AUTO'],
+  ['timezone', 'UTC'],
+  ['week_start', '0'],
+  ['week_of_year_policy', '0'],
   ['date_output_format', 'YYYY-MM-DD'],
   ['time_output_format', 'HH24:MI:SS.FF9'],
   ['timestamp_ntz_output_format', 'YYYY-MM-DD HH24:MI:SS.FF9'],
@@ -88,11 +93,21 @@ function columnType(c: Column): string {
 }
 
 /** The SDK's error as a plain Error with Snowflake's message and code, and no secret. */
-function sqlFailure(err: SnowflakeError, sql: string): Error {
+/** Whose privileges a session uses, and its default database and schema: for messages about missing grants. */
+export interface SessionContext {
+  role: string;
+  database: string;
+  schema: string;
+}
+
+function sqlFailure(err: SnowflakeError, sql: string, session?: SessionContext): Error {
   const code = err.code !== undefined ? ` (${err.code}${err.sqlState ? `, SQL state ${err.sqlState}` : ''})` : '';
   // 4010xx: the request itself failed (network, 5xx) after the SDK's own retries.
   const network = /^4010\d\d$/.test(String(err.code)) ? 'Snowflake did not answer, even after retries: ' : '';
-  const e = new Error(redact(`${network}${err.message}${code}`));
+  const missing = session && missingPrivilege(`${err.code ?? ''} ${err.message}`, sql, session.role, session.database, session.schema);
+  const why = missing ? describeMissing(missing) : undefined;
+  const text = why ? `${why.message}; ${why.hint} (Snowflake: ${String(err.message).replace(/\s+/g, ' ')}${code})` : `${network}${err.message}${code}`;
+  const e = new Error(redact(text));
   (e as Error & { sql?: string }).sql = redact(sql);
   return e;
 }
@@ -104,9 +119,10 @@ class SnowflakeConnection implements Connection {
   constructor(
     readonly raw: SdkConnection,
     private readonly baseTag: string | undefined,
+    private readonly session?: SessionContext,
   ) {}
 
-  private run(sql: string, binds?: Bind[] | Bind[][]): Promise<QueryResult> {
+  private run(sql: string, binds?: Bind[]): Promise<QueryResult> {
     return new Promise((resolve, reject) => {
       this.running = this.raw.execute({
         sqlText: sql,
@@ -116,7 +132,7 @@ class SnowflakeConnection implements Connection {
         fetchAsString: ['Number', 'Date', 'JSON'],
         complete: (err, stmt, rows) => {
           this.running = undefined;
-          if (err) return reject(sqlFailure(err, sql));
+          if (err) return reject(sqlFailure(err, sql, this.session));
           const cols = stmt.getColumns() ?? [];
           const out = ((rows ?? []) as unknown[][]).map((row) => row.map((v, i) => normaliseValue(cols[i]!, v)));
           const result: QueryResult = { columns: cols.map((c) => ({ name: c.getName(), type: columnType(c) })), rows: out };
@@ -130,11 +146,6 @@ class SnowflakeConnection implements Connection {
 
   execute(sql: string, binds?: Bind[]): Promise<QueryResult> {
     return this.run(sql, binds);
-  }
-
-  /** One INSERT with many rows of binds (Snowflake's array binding). */
-  executeArray(sql: string, rows: Bind[][]): Promise<QueryResult> {
-    return this.run(sql, rows);
   }
 
   /**
@@ -186,53 +197,14 @@ class SnowflakeConnection implements Connection {
   }
 }
 
-/** A Snowflake type for each DuckDB column type a Parquet or CSV file can have. */
-function snowflakeTypeOf(duckType: string): { type: string; select: (col: string) => string } {
-  const asText = (col: string) => `cast(${col} as varchar)`;
-  const t = duckType.toUpperCase();
-  if (t === 'BOOLEAN') return { type: 'BOOLEAN', select: asText };
-  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/.test(t)) return { type: 'NUMBER(38,0)', select: asText };
-  const dec = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(t);
-  if (dec) return { type: `NUMBER(${dec[1]},${dec[2]})`, select: asText };
-  if (t === 'FLOAT' || t === 'DOUBLE') return { type: 'FLOAT', select: asText };
-  if (t === 'DATE') return { type: 'DATE', select: asText };
-  if (t === 'TIMESTAMP WITH TIME ZONE') return { type: 'TIMESTAMP_TZ', select: (c) => `strftime(${c}, '%Y-%m-%d %H:%M:%S.%f %z')` };
-  if (/^TIMESTAMP/.test(t)) return { type: 'TIMESTAMP_NTZ', select: asText };
-  if (t === 'TIME') return { type: 'TIME', select: asText };
-  if (t === 'VARCHAR') return { type: 'VARCHAR', select: (c) => c };
-  // Nested values (lists, structs, maps), JSON, UUID, intervals, blobs: their text form.
-  if (/\[\]$|^(STRUCT|MAP|UNION|LIST|JSON)/.test(t)) return { type: 'VARCHAR', select: (c) => `cast(to_json(${c}) as varchar)` };
-  return { type: 'VARCHAR', select: asText };
-}
-
-/**
- * The private key as unencrypted PKCS#8 PEM, decrypted here so that a wrong passphrase is reported
- * as such (the driver would only pass on OpenSSL's "bad decrypt").
- */
-function decryptedKey(pem: string, passphrase: string | undefined, what: string): string {
-  const fail = (why: string) => new ProjectError('connection', `cannot use the private key (${what}): ${why}`, { location: { file: 'profiles.yml' } });
-  if (!passphrase && /ENCRYPTED/.test(pem)) throw fail('it is encrypted and the target sets no private_key_passphrase');
-  try {
-    const key = createPrivateKey({ key: pem, format: 'pem', ...(passphrase ? { passphrase } : {}) })
-      .export({ format: 'pem', type: 'pkcs8' })
-      .toString();
-    registerSecret(key);
-    return key;
-  } catch (e) {
-    const code = (e as { code?: string }).code ?? '';
-    throw fail(
-      code === 'ERR_OSSL_BAD_DECRYPT' ? 'private_key_passphrase does not decrypt it' : 'it is not a PEM private key (PKCS#8, as `openssl pkcs8` writes it)',
-    );
-  }
-}
-
 export class SnowflakeAdapter implements Adapter {
   readonly type = 'snowflake' as const;
   readonly dialect = snowflakeDialect;
   private pool: Pool<SnowflakeConnection> | undefined;
-  private readonly ensured = new Set<string>();
   private lock: { lock: BuildLock; conn: SnowflakeConnection } | undefined;
   private lockLost = false;
+  /** Bumped by cancelAll(): a load started before stops at its next step. */
+  private cancelGeneration = 0;
 
   constructor(
     private readonly target: SnowflakeTarget,
@@ -256,8 +228,6 @@ export class SnowflakeAdapter implements Adapter {
 
   private async connectionOptions(): Promise<ConnectionOptions> {
     const t = this.target;
-    const authenticator = (t.authenticator ?? (t.private_key || t.private_key_path ? 'SNOWFLAKE_JWT' : 'SNOWFLAKE')).toUpperCase();
-    const where = { file: 'profiles.yml' };
     const options: Record<string, unknown> = {
       account: t.account,
       username: t.user,
@@ -274,43 +244,9 @@ export class SnowflakeAdapter implements Adapter {
     if (t.access_url) options.accessUrl = t.access_url;
     if (t.warehouse) options.warehouse = t.warehouse;
     if (t.role) options.role = t.role;
-    if (t.client_session_keep_alive !== undefined) options.clientSessionKeepAlive = t.client_session_keep_alive;
-    if (authenticator === 'SNOWFLAKE') {
-      if (!t.password) {
-        throw new ProjectError('connection', `target '${t.name}' has no password (nor private_key_path for key-pair authentication)`, {
-          location: where,
-          hint: 'set password: "{{ env_var(\'SNOWFLAKE_PASSWORD\') }}" or private_key_path in the target',
-        });
-      }
-      options.password = t.password;
-    } else if (authenticator === 'SNOWFLAKE_JWT') {
-      options.authenticator = 'SNOWFLAKE_JWT';
-      let pem: string;
-      let what: string;
-      if (t.private_key) {
-        pem = t.private_key;
-        what = 'private_key';
-      } else if (t.private_key_path) {
-        const file = path.resolve(this.projectDir, t.private_key_path);
-        what = `private_key_path ${t.private_key_path}`;
-        try {
-          pem = readFileSync(file, 'utf8');
-        } catch {
-          throw new ProjectError('connection', `cannot read the private key file ${t.private_key_path}`, { location: where });
-        }
-      } else {
-        throw new ProjectError('connection', `target '${t.name}' uses key-pair authentication but sets neither private_key_path nor private_key`, {
-          location: where,
-        });
-      }
-      registerSecret(pem);
-      options.privateKey = decryptedKey(pem, t.private_key_passphrase, what);
-    } else {
-      throw new ProjectError('connection', `target '${t.name}': authenticator '${t.authenticator}' is not supported`, {
-        location: where,
-        hint: 'use a password (authenticator snowflake) or a key pair (snowflake_jwt)',
-      });
-    }
+    // On by default (dbt-snowflake defaults it off): a long build outlives an idle session's four hours otherwise.
+    options.clientSessionKeepAlive = t.client_session_keep_alive ?? true;
+    Object.assign(options, await authOptions(t, this.projectDir, this.endpoint, (m) => process.stderr.write(`${redact(m)}\n`)));
     return options as unknown as ConnectionOptions;
   }
 
@@ -337,9 +273,17 @@ export class SnowflakeAdapter implements Adapter {
     } finally {
       clearTimeout(timer);
     }
-    const conn = new SnowflakeConnection(raw, this.target.query_tag);
-    const settings = SESSION_FORMATS.map(([k, v]) => `${k} = '${v}'`);
-    if (this.target.query_timeout) settings.push(`statement_timeout_in_seconds = ${this.target.query_timeout}`);
+    const conn = new SnowflakeConnection(raw, this.target.query_tag, {
+      role: this.target.role ?? "the user's default role",
+      database: this.database,
+      schema: this.target.schema,
+    });
+    const pinned = new Map(SESSION_FORMATS.map(([k, v]) => [k, /^\d+$/.test(v) ? v : snowflakeDialect.stringLiteral(v)]));
+    if (this.target.query_timeout) pinned.set('statement_timeout_in_seconds', String(this.target.query_timeout));
+    for (const [k, v] of Object.entries(this.target.session_parameters)) {
+      pinned.set(k.toLowerCase(), typeof v === 'string' ? snowflakeDialect.stringLiteral(v) : String(v));
+    }
+    const settings = [...pinned].map(([k, v]) => `${k} = ${v}`);
     await conn.execute(`alter session set ${settings.join(', ')}`);
     await conn.setQueryTag(undefined);
     return conn;
@@ -445,106 +389,56 @@ export class SnowflakeAdapter implements Adapter {
   }
 
   async ensureSchema(database: string, schema: string): Promise<void> {
-    const q = this.dialect.quoteIdentifier;
-    await this.withConnection(async (c) => {
-      if (!this.ensured.has(database.toLowerCase())) {
-        await c.execute(`create database if not exists ${q(database)}`);
-        this.ensured.add(database.toLowerCase());
-      }
-      await c.execute(this.dialect.createSchema(database, schema));
-    });
+    // Only what is missing is created: Snowflake asks for CREATE DATABASE / CREATE SCHEMA even when it exists.
+    await this.withConnection((c) => ensureDatabaseAndSchema(c, database, schema));
   }
 
-  private async relationType(conn: Connection, rel: RelationName): Promise<RelationType | null> {
-    const r = await conn.execute(
-      `select table_type from ${this.dialect.quoteIdentifier(rel.database)}.information_schema.tables where table_schema = ? and table_name = ?`,
-      [storedName(rel.schema), storedName(rel.identifier)],
-    );
-    const type = r.rows[0]?.[0];
-    return type === undefined ? null : type === 'VIEW' ? 'view' : 'table';
+  private stageContext(): StageLoadContext {
+    const generation = this.cancelGeneration;
+    return {
+      dialect: this.dialect,
+      checkCancelled: () => {
+        if (this.cancelGeneration !== generation) throw new Error('SQL execution canceled: the load was interrupted');
+      },
+    };
   }
 
-  /** Fills a new transient table under a temporary name in batches, then swaps it in. */
-  private async replaceWithRows(
-    conn: Connection,
-    relation: RelationName,
-    columns: SeedColumn[],
-    batches: AsyncIterable<(string | null)[][]> | Iterable<(string | null)[][]>,
-    beforeSwap?: () => void,
-  ): Promise<number> {
-    const d = this.dialect;
-    const c = conn as SnowflakeConnection;
-    const tmp = { ...relation, identifier: `${relation.identifier}__model_tmp` };
-    const existing = await this.relationType(conn, relation);
-    await c.execute(d.createTable(tmp, columns));
-    let count = 0;
+  /** Seeds and files go through a temporary stage (stage-load.ts), the parts in a folder removed afterwards. */
+  private async withParts<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+    const dir = newPartsDir();
     try {
-      const insert = `insert into ${d.qualify(tmp)} (${columns.map((col) => d.quoteIdentifier(col.name)).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
-      for await (const rows of batches) {
-        if (rows.length === 0) continue;
-        await c.executeArray(insert, rows);
-        count += rows.length;
-      }
-      beforeSwap?.();
-      for (const s of d.swapTable(tmp, relation, existing)) await c.execute(s);
-    } catch (e) {
-      await c.execute(d.drop(tmp, 'table')).catch(() => undefined);
-      throw e;
+      return await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    return count;
   }
 
   async loadSeed(conn: Connection, relation: RelationName, columns: SeedColumn[], rows: (string | null)[][]): Promise<number> {
-    const size = Math.max(1, Math.floor(BINDS_PER_INSERT / Math.max(1, columns.length)));
-    const batches: (string | null)[][][] = [];
-    for (let i = 0; i < rows.length; i += size) batches.push(rows.slice(i, i + size));
-    return this.replaceWithRows(conn, relation, columns, batches);
+    return this.withParts((dir) => loadParts(conn, this.stageContext(), relation, columns, writeRowParts(dir, rows)));
   }
 
-  /**
-   * Reads the local file with an embedded DuckDB and streams its rows, as text, into array-bound
-   * INSERTs: the file's columns keep their names and get the matching Snowflake types.
-   */
-  async loadFile(conn: Connection, relation: RelationName, file: ExternalFile, expectedColumns: string[]): Promise<{ rows: number; columns: ColumnInfo[] }> {
-    const { DuckDBInstance } = await import('@duckdb/node-api');
-    const instance = await DuckDBInstance.create(':memory:');
-    const local = await instance.connect();
-    try {
-      const lit = `'${file.path.replace(/'/g, "''")}'`;
-      const reader = file.format === 'parquet' ? `read_parquet(${lit})` : `read_csv(${lit}, header = true, all_varchar = true)`;
-      const described = (await local.runAndReadAll(`describe select * from ${reader}`)).getRowsJson() as string[][];
-      const found = described.map((r) => String(r[0]));
-      const missing = missingColumns(expectedColumns, found);
-      if (missing.length) throw new ColumnMismatchError(missing, found);
-      const mapped = described.map((r) => ({ name: String(r[0]), ...snowflakeTypeOf(String(r[1])) }));
-      const columns = mapped.map((m) => ({ name: m.name, type: m.type }));
-      const select = mapped.map((m) => m.select(`"${m.name.replace(/"/g, '""')}"`)).join(', ');
-      const size = Math.max(1, Math.floor(BINDS_PER_INSERT / Math.max(1, columns.length)));
-      const result = await local.stream(`select ${select} from ${reader}`);
-      async function* batches(): AsyncGenerator<(string | null)[][]> {
-        let pending: (string | null)[][] = [];
-        for (;;) {
-          const chunk = await result.fetchChunk();
-          if (!chunk || chunk.rowCount === 0) break;
-          for (const row of chunk.getRows()) {
-            pending.push(row.map((v) => (v === null ? null : String(v))));
-            if (pending.length >= size) {
-              yield pending;
-              pending = [];
-            }
-          }
-        }
-        if (pending.length) yield pending;
-      }
-      const rows = await this.replaceWithRows(conn, relation, columns, batches());
-      return { rows, columns };
-    } finally {
-      local.closeSync();
-      instance.closeSync();
-    }
+  async loadFile(conn: Connection, relation: RelationName, file: ExternalFile, expectedColumns: string[]): ReturnType<Adapter['loadFile']> {
+    return this.withParts(async (dir) => {
+      const ctx = this.stageContext();
+      const { columns, parts } = await writeFileParts(dir, file, expectedColumns, ctx.checkCancelled);
+      const rows = await loadParts(conn, ctx, relation, columns, parts);
+      return { rows, columns, uploaded: { files: parts.parts.length, bytes: parts.parts.reduce((n, p) => n + p.bytes, 0) } };
+    });
+  }
+
+  async loadStaged(conn: Connection, relation: RelationName, files: StagedFiles, columns: SeedColumn[]): Promise<number> {
+    return loadStagedFiles(conn, this.stageContext(), relation, files, columns);
+  }
+
+  async checkAccess(writes: PlannedWrite[]): Promise<AccessCheck[]> {
+    const t = this.target;
+    return this.withConnection((c) =>
+      checkBuildAccess(c, { role: t.role, warehouse: t.warehouse, user: t.user, database: this.database, schema: t.schema }, writes),
+    );
   }
 
   async cancelAll(): Promise<void> {
+    this.cancelGeneration++;
     const running: Promise<void>[] = [];
     this.pool?.forEachBusy((c) => running.push(c.cancel()));
     await Promise.all(running);

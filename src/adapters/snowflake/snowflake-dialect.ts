@@ -62,8 +62,26 @@ export const snowflakeDialect: Dialect = {
   createViewAs(rel, sql) {
     return `create or replace view ${this.qualify(rel)} as (\n${sql}\n)`;
   },
-  createTableAs(rel, sql) {
-    return `create or replace transient table ${this.qualify(rel)} as (\n${sql}\n)`;
+  createTableAs(rel, sql, opts) {
+    // Transient unless the model says `transient: false`, as dbt-snowflake does.
+    return `create or replace ${opts?.transient === false ? '' : 'transient '}table ${this.qualify(rel)} as (\n${sql}\n)`;
+  },
+  grantStatements(rel, type, grants) {
+    const out: string[] = [];
+    for (const [privilege, roles] of Object.entries(grants)) {
+      for (const role of roles) out.push(`grant ${privilege} on ${type} ${this.qualify(rel)} to role ${quote(role)}`);
+    }
+    return out;
+  },
+  revokeStatements(rel, type, grants) {
+    const out: string[] = [];
+    for (const [privilege, roles] of Object.entries(grants)) {
+      for (const role of roles) out.push(`revoke ${privilege} on ${type} ${this.qualify(rel)} from role ${quote(role)}`);
+    }
+    return out;
+  },
+  showGrantsSql(rel, type) {
+    return `show grants on ${type} ${this.qualify(rel)}`;
   },
   createTable(rel, columns) {
     const cols = columns.map((c) => `${quote(c.name)} ${c.type}`).join(', ');

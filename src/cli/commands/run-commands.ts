@@ -6,6 +6,7 @@ import { execute } from '../../tasks/execute.js';
 import type { Session } from '../../tasks/session.js';
 import { common, selection, toOptions, withInterrupts, type CliContext, type CommonFlags } from '../options.js';
 import type { CliReporter } from '../reporter.js';
+import { runWatch, WATCH_HELP } from '../watch-mode.js';
 
 /** `model build`, `model run`, `model seed`. */
 export function registerRunCommands(program: Command, { reporter, setExitCode }: CliContext): void {
@@ -27,8 +28,10 @@ export function registerRunCommands(program: Command, { reporter, setExitCode }:
     }
     if (name === 'build') cmd.option('--store-failures', "keep each test's failing rows in a table of the audit schema (unless its config says otherwise)");
     if (name === 'build') cmd.option('--junit <file>', 'also write the results as JUnit XML (for CI test reports)');
-    cmd.action(async (flags: CommonFlags & { junit?: string }) => {
+    if (name === 'run' || name === 'build') cmd.option('-w, --watch', WATCH_HELP);
+    cmd.action(async (flags: CommonFlags & { junit?: string; watch?: boolean }) => {
       const opts = toOptions(flags, reporter);
+      if (flags.watch && (name === 'run' || name === 'build')) return runWatch(name, opts, reporter);
       await withInterrupts(reporter, async (signal) => {
         const { session, summary } = await execute(name, { ...opts, signal });
         printWhereResultsAre(reporter, session, summary.results, flags.target);

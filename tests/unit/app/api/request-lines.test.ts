@@ -53,15 +53,37 @@ describe('requestLines', () => {
     const lines = requestLines(log)!;
     lines.write(1, '/getVoucher/', 200, 1);
     expect(sink.lines).toHaveLength(0);
-    for (let i = 2; i <= 100; i++) lines.write(i, '/getVoucher/', 200, 1);
-    // More than 4 KiB: written without waiting.
+    for (let i = 2; i <= 300; i++) lines.write(i, '/getVoucher/', 200, 1);
+    // More than 16 KiB: written without waiting.
     expect(sink.lines.length).toBeGreaterThan(0);
     lines.flush();
-    expect(sink.lines.map((l) => (JSON.parse(l) as { reqId: string }).reqId)).toEqual(Array.from({ length: 100 }, (_, i) => `v-${i + 1}`));
+    expect(sink.lines.map((l) => (JSON.parse(l) as { reqId: string }).reqId)).toEqual(Array.from({ length: 300 }, (_, i) => `v-${i + 1}`));
     // A lone line is written after a short while, without a flush.
-    lines.write(101, '/getVoucher/', 200, 1);
+    lines.write(301, '/getVoucher/', 200, 1);
     await new Promise((r) => setTimeout(r, 300));
-    expect(sink.lines).toHaveLength(101);
+    expect(sink.lines).toHaveLength(301);
+  });
+
+  it('writes the line of a 5xx answer at once, as an error, after the lines held before it', () => {
+    const { sink, log } = logger('info');
+    const lines = requestLines(log)!;
+    lines.write(1, '/getVoucher/', 200, 1);
+    lines.write(2, '/getVoucher/', 503, 0.5);
+    const parsed = sink.lines.map((l) => JSON.parse(l) as { reqId: string; level: number; status: number });
+    expect(parsed.map((l) => [l.reqId, l.level, l.status])).toEqual([
+      ['v-1', 30, 200],
+      ['v-2', 50, 503],
+    ]);
+  });
+
+  it('at level error keeps only the lines of 5xx answers', () => {
+    const { sink, log } = logger('error');
+    const lines = requestLines(log)!;
+    lines.write(1, '/getVoucher/', 200, 1);
+    lines.write(2, '/getVoucher/', 422, 1);
+    lines.write(3, '/getVoucher/', 500, 1);
+    lines.flush();
+    expect(sink.lines.map((l) => (JSON.parse(l) as { reqId: string }).reqId)).toEqual(['v-3']);
   });
 
   it('writes nothing below the logger level, and needs a pino logger', () => {

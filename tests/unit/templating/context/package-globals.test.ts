@@ -14,7 +14,7 @@ describe('modules.re', () => {
     ["{{ modules.re.findall('[0-9]+', 'a1b22c333') | join(',') }}", '1,22,333'],
     ["{{ modules.re.findall('(\\\\w)=(\\\\d)', 'a=1 b=2') | map('join', ':') | join(',') }}", 'a:1,b:2'],
     ["{% set r = modules.re.compile('^v(?P<major>\\\\d+)', modules.re.IGNORECASE) %}{{ r.match('V12.3').group('major') }}", '12'],
-    ["{{ modules.re.match('b', 'abc') is none }}", 'true'],
+    ["{{ modules.re.match('b', 'abc') is none }}", 'True'],
     ["{{ modules.re.search('b', 'abc').group(0) }}", 'b'],
     ["{{ modules.re.split(',\\\\s*', 'a, b,c') | join('|') }}", 'a|b|c'],
     ["{{ modules.re.escape('a.b') }}", 'a\\.b'],
@@ -35,7 +35,7 @@ describe('relations and names', () => {
     const e = engine();
     const src = `{{ this.incorporate(path={'identifier': 'x__tmp'}) }}|{{ this.include(database=false) }}|{{ this.render() }}|{{ this.is_cte }}|{{ add_ephemeral_prefix('stg') }}`;
     const h = { ...hooks('models/m.sql', src), thisRelation: () => new Relation('db', 'main', 'm', duckDbDialect) };
-    expect(e.render(e.compile('models/m.sql', src), h)).toBe('"db"."main"."x__tmp"|"main"."m"|"db"."main"."m"|false|__dbt__cte__stg');
+    expect(e.render(e.compile('models/m.sql', src), h)).toBe('"db"."main"."x__tmp"|"main"."m"|"db"."main"."m"|False|__dbt__cte__stg');
   });
 });
 
