@@ -1,4 +1,5 @@
 import { closeSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { sourceFreshnessJson } from './source-freshness-json.js';
 import path from 'node:path';
 import type { Workspace } from '../graph/workspace.js';
 import { INVOCATION_ID } from '../core/invocation.js';
@@ -13,7 +14,7 @@ import { ENGINE_VERSION } from '../core/engine-version.js';
 
 export { ENGINE_VERSION };
 
-const SCHEMA_VERSIONS = { manifest: 'v12', 'run-results': 'v6', catalog: 'v1' } as const;
+const SCHEMA_VERSIONS = { manifest: 'v12', 'run-results': 'v6', catalog: 'v1', sources: 'v3' } as const;
 
 /** The `metadata` block dbt's artifacts open with. */
 export function metadata(kind: keyof typeof SCHEMA_VERSIONS) {
@@ -97,7 +98,7 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
   if (node.resourceType === 'model') base.raw_code = node.rawSql;
   if (node.resourceType === 'snapshot') base.raw_code = node.rawSql.trim();
   if (node.resourceType === 'source') {
-    Object.assign(base, { source_name: node.sourceName, identifier: node.relation.identifier, external: node.external ?? null });
+    Object.assign(base, { source_name: node.sourceName, identifier: node.relation.identifier, external: node.external ?? null }, sourceFreshnessJson(node));
   }
   if (node.resourceType === 'test') {
     Object.assign(base, {

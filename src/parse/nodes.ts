@@ -1,3 +1,4 @@
+import type { SourceFreshness } from './source-freshness.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import type { SourceLocation } from '../core/errors.js';
 import type { ColumnDefinition, NodeConfig } from '../project/schemas.js';
@@ -85,6 +86,10 @@ export interface SourceNode extends BaseNode {
    */
   external?: { location: string; format?: 'parquet' | 'csv'; file_format?: string; pattern?: string };
   location: SourceLocation;
+  /** The column `model source freshness` reads (the table's `loaded_at_field`, else its source's). */
+  loadedAtField?: string;
+  /** Freshness criteria, the table's merged over its source's (source-freshness.ts). */
+  freshness?: SourceFreshness;
 }
 
 export type TestSeverity = 'error' | 'warn';

@@ -1,6 +1,7 @@
 import { ProjectError } from '../core/errors.js';
 import { asList, configFromTree, mergeConfig } from '../project/folder-config.js';
 import type { SourceNode } from './nodes.js';
+import { sourceFreshness } from './source-freshness.js';
 import { collectInto, type ParseContext } from './parse-context.js';
 
 /** Source tables from the properties files' `sources:` (including tables loaded from files). */
@@ -77,6 +78,8 @@ export function parseSources(ctx: ParseContext): void {
           },
           external,
           location,
+          loadedAtField: table.loaded_at_field ?? src.loaded_at_field,
+          freshness: sourceFreshness(yaml, src, table, { source: ['sources', si], table: ['sources', si, 'tables', ti] }, errors),
         };
         nodes.set(uniqueId, node);
         sourcesByName.set(key, uniqueId);

@@ -9,8 +9,10 @@ import { registerLs } from './ls.js';
 import { registerParse } from './parse.js';
 import { registerProfile } from './profile.js';
 import { registerRetry } from './retry.js';
+import { registerRunOperation } from './run-operation.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerShow } from './show.js';
+import { registerSource } from './source.js';
 import { registerTest } from './test.js';
 
 /** Registers one command on the program. */
@@ -30,4 +32,6 @@ export const COMMANDS: CliCommand[] = [
   registerDebug,
   registerDeps,
   registerParse,
+  registerRunOperation,
+  registerSource,
 ];
