@@ -21,6 +21,7 @@ const arg = (name: string) => {
 const sizes = (arg('rows') ?? '20000,1000000').split(',').map(Number);
 const oldRoot = arg('old');
 const skipOldAbove = Number(arg('old-max') ?? 2_000_000);
+const out = arg('out') ?? 'results-stage-load.json';
 
 function run(bin: string, cwd: string, file: string): Promise<{ code: number | null; stdout: string; ms: number }> {
   const t0 = Date.now();
@@ -84,6 +85,6 @@ try {
   await emulator.close();
 }
 writeFileSync(
-  path.join(ROOT, 'bench', 'results-stage-load.json'),
+  path.join(ROOT, 'bench', out),
   `${JSON.stringify({ measuredAt: new Date().toISOString(), cpus: os.cpus().length, results }, null, 2)}\n`,
 );
