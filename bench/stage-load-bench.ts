@@ -84,7 +84,4 @@ try {
 } finally {
   await emulator.close();
 }
-writeFileSync(
-  path.join(ROOT, 'bench', out),
-  `${JSON.stringify({ measuredAt: new Date().toISOString(), cpus: os.cpus().length, results }, null, 2)}\n`,
-);
+writeFileSync(path.join(ROOT, 'bench', out), `${JSON.stringify({ measuredAt: new Date().toISOString(), cpus: os.cpus().length, results }, null, 2)}\n`);
