@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateVouchers } from '../app/datagen/generate-vouchers.js';
-import { startSnowflakeEmulator } from '../packages/snowflake-emulator/src/server.js';
+import { DEFAULT_USERS, startSnowflakeEmulator } from '../packages/snowflake-emulator/src/server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODEL = path.join(ROOT, 'bin', 'model.js');
@@ -63,7 +63,8 @@ try {
   const env = {
     SNOWFLAKE_ACCOUNT: 'emulator',
     SNOWFLAKE_USER: 'model',
-    SNOWFLAKE_PASSWORD: 'model-password',
+    // The emulator's own built-in test user, not a credential.
+    SNOWFLAKE_PASSWORD: DEFAULT_USERS.model!,
     SNOWFLAKE_ACCESS_URL: emulator.url,
     SNOWFLAKE_WAREHOUSE: 'COMPUTE_WH',
   };
