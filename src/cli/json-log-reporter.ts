@@ -55,7 +55,7 @@ export class JsonLogReporter extends CliReporter {
       node_name: node.name,
       unique_id: node.uniqueId,
       resource_type: node.resourceType,
-      materialized: node.resourceType === 'model' ? node.materialized : node.resourceType === 'seed' ? 'seed' : (node.config.materialized ?? ''),
+      materialized: node.resourceType === 'model' ? node.materialized : node.resourceType === 'seed' ? 'seed' : node.resourceType === 'unit_test' ? 'unit' : (node.config.materialized ?? ''),
       node_relation: node.relation
         ? {
             database: node.relation.database,
@@ -94,10 +94,11 @@ export class JsonLogReporter extends CliReporter {
         node_name: r.node.name,
         schema: r.node.relation?.schema ?? '',
       });
-    } else if (r.node.resourceType === 'test') {
-      this.emit('LogTestResult', 'Q007', level, `${index} of ${total} ${r.status.toUpperCase()} ${r.node.name}`, {
+    } else if (r.node.resourceType === 'test' || r.node.resourceType === 'unit_test') {
+      const name = r.node.resourceType === 'unit_test' ? `${r.node.model}::${r.node.name}` : r.node.name;
+      this.emit('LogTestResult', 'Q007', level, `${index} of ${total} ${r.status.toUpperCase()} ${name}`, {
         ...common,
-        name: r.node.name,
+        name,
         num_failures: r.failures ?? 0,
       });
     } else if (r.node.resourceType === 'seed') {

@@ -71,6 +71,9 @@ export class CliReporter implements Reporter {
         return `source file ${rel}`;
       case 'test':
         return `test ${node.name}`;
+      case 'unit_test':
+        // dbt's describe_node_name: model::test
+        return `unit_test ${node.model}::${node.name}`;
     }
   }
 

@@ -3,7 +3,7 @@ import { BatchFilteredRelation, CteReference, EmptyRelation, Relation, relationK
 import { InternalError, ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
 import type { Node, SourceNode, SqlNode, TestNode } from '../parse/nodes.js';
-import { inertHooks } from '../templating/render-hooks.js';
+import { inertHooks, type RenderHooks } from '../templating/render-hooks.js';
 import type { CompiledTemplate } from '../templating/template-engine.js';
 import { kwargContextName } from '../parse/data-tests/add-data-tests.js';
 import { lookupRef } from '../parse/ref-lookup.js';
@@ -25,6 +25,12 @@ export interface CompileContext {
   empty?: boolean;
   /** One batch of a microbatch model: refs and sources with an `event_time` read only this window. */
   batch?: { start: string; end: string };
+  /**
+   * A unit test: the refs and sources of these nodes (by unique id) read the named fixture CTEs
+   * instead of their relations, `this` reads `thisCte`, and `overrides` answer is_incremental(),
+   * var(), env_var() and the macros named.
+   */
+  unitTest?: { substitutes: ReadonlyMap<string, string>; thisCte?: string; isIncremental?: boolean; overrides: NonNullable<RenderHooks['overrides']> };
 }
 
 export interface CompiledNode {
@@ -56,10 +62,12 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
     const eventTime = target.config.event_time;
     return ctx.batch && !ctx.empty && typeof eventTime === 'string' ? new BatchFilteredRelation(relation, dialect, eventTime, ctx.batch) : undefined;
   };
+  const unit = ctx.unitTest;
   const hooks = inertHooks(node.file, node.rawSql, {
     packageName: node.packageName,
     execute: true,
-    extra: node.resourceType === 'test' || ctx.extra ? { ...(node.resourceType === 'test' ? testContext(ws, node) : {}), ...ctx.extra } : undefined,
+    extra: node.resourceType === 'test' || ctx.extra || unit ? { ...(node.resourceType === 'test' ? testContext(ws, node) : {}), ...unitTestNames(unit), ...ctx.extra } : undefined,
+    overrides: unit?.overrides,
     runQuery: ctx.queries ? (sql) => ctx.queries!.lookup(sql) : undefined,
     log: ctx.log,
     ref: (args) => {
@@ -67,6 +75,8 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
       const id = lookupRef(ws.manifest.byName, name, args.length > 1 ? args[0] : undefined, node.packageName);
       const target = id ? ws.manifest.nodes.get(id) : undefined;
       if (!target) throw new ProjectError('graph', `ref('${name}') matches no model or seed`, { location: { file: node.file } });
+      const fixture = unit?.substitutes.get(target.uniqueId);
+      if (fixture) return new CteReference(fixture);
       if (target.resourceType === 'model' && target.materialized === 'ephemeral') {
         const cteName = `__dbt__cte__${target.name}`;
         if (!ctes.has(cteName)) {
@@ -84,12 +94,15 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
     source_: (s, t) => {
       const id = ws.manifest.sourcesByName.get(`${s}.${t}`);
       if (!id) throw new ProjectError('graph', `source('${s}', '${t}') is not defined`, { location: { file: node.file } });
+      const fixture = unit?.substitutes.get(id);
+      if (fixture) return new CteReference(fixture);
       const src = ws.manifest.nodes.get(id) as SourceNode;
       return batched(src, src.relation) ?? read(src.relation);
     },
     configGet: (key, fallback) => (node.config as Record<string, unknown>)[key] ?? fallback,
     // Inside an ephemeral model, `this` is the CTE it becomes, as in dbt.
     thisRelation: () => {
+      if (unit?.thisCte && stack.length === 0) return new CteReference(unit.thisCte);
       if (node.resourceType === 'model' && node.materialized === 'ephemeral') return new CteReference(`__dbt__cte__${node.name}`);
       if (!node.relation) return undefined;
       const r = rel(node.relation);
@@ -97,14 +110,22 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
       return r;
     },
     isIncremental: () =>
-      node.resourceType === 'model' &&
+      unit?.isIncremental ??
+      (node.resourceType === 'model' &&
       node.materialized === 'incremental' &&
       !ctx.fullRefresh &&
       node.config.full_refresh !== true &&
       !!node.relation &&
-      !!ctx.existing?.has(relationKey(node.relation)),
+      !!ctx.existing?.has(relationKey(node.relation))),
   });
   return ws.engine.render(template, hooks).trim().replace(/;\s*$/, '');
+}
+
+/** Overridden macros that are context functions here rather than macros (current_timestamp, …): names of the render. */
+function unitTestNames(unit: CompileContext['unitTest']): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(unit?.overrides.macros ?? {})) if (name !== 'is_incremental') out[name] = () => value;
+  return out;
 }
 
 function testContext(ws: Workspace, node: TestNode): Record<string, unknown> {

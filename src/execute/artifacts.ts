@@ -9,6 +9,7 @@ import { redactDeep } from '../core/secrets.js';
 import type { RunSummary } from './results.js';
 import { nodeChecksum, nodeMacroIds } from '../graph/previous-state.js';
 import { projectMacroSources, type MacroSource } from '../parse/macro-dependencies.js';
+import { unitTestToJson } from './unit-test-artifact.js';
 
 import { ENGINE_VERSION } from '../core/engine-version.js';
 
@@ -114,9 +115,11 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
 export function writeManifest(ws: Workspace): string {
   const nodes: Record<string, unknown> = {};
   const sources: Record<string, unknown> = {};
+  const unitTests: Record<string, unknown> = {};
   const macros = projectMacroSources(ws.project);
   for (const node of ws.manifest.nodes.values()) {
-    (node.resourceType === 'source' ? sources : nodes)[node.uniqueId] = nodeToJson(ws, node, macros);
+    if (node.resourceType === 'unit_test') unitTests[node.uniqueId] = unitTestToJson(ws, node);
+    else (node.resourceType === 'source' ? sources : nodes)[node.uniqueId] = nodeToJson(ws, node, macros);
   }
   const parentMap: Record<string, string[]> = {};
   const childMap: Record<string, string[]> = {};
@@ -162,7 +165,7 @@ export function writeManifest(ws: Workspace): string {
       group_map: {},
       saved_queries: {},
       semantic_models: {},
-      unit_tests: {},
+      unit_tests: unitTests,
     },
     { compact: true },
   );
@@ -220,7 +223,7 @@ export function writeRunResults(ws: Workspace, summary: RunSummary, args: Record
       execution_time: (r.completedAt.getTime() - r.startedAt.getTime()) / 1000,
       adapter_response: r.rows !== undefined ? { rows_affected: r.rows } : {},
       // As dbt: a passing test has no message and 0 failures, even when rows under its thresholds came back.
-      message: r.status === 'pass' ? null : r.message,
+      message: r.status === 'pass' ? null : (r.artifactMessage ?? r.message),
       failures: r.status === 'pass' ? 0 : (r.failures ?? null),
       compiled: r.compiledSql !== undefined,
       compiled_code: r.compiledSql ?? null,

@@ -22,6 +22,7 @@ import { ReadyQueue } from '../graph/ready-queue.js';
 import { writeNodeSql } from '../core/target-files.js';
 import type { ExecuteOptions, ExecutionContext, NodeExecutor } from './context.js';
 import { runDataTest } from './run-data-test.js';
+import { runUnitTest } from './run-unit-test.js';
 import { runMicrobatch } from './run-microbatch.js';
 import { runSnapshot } from './run-snapshot.js';
 import { isStagedLocation, runStagedSource } from './staged-source.js';
@@ -34,6 +35,7 @@ const executors: Record<Node['resourceType'], NodeExecutor> = {
   snapshot: (ctx, node, conn) => runSnapshot(ctx, node as SnapshotNode, conn),
   source: (ctx, node, conn) => runExternalSource(ctx, node as SourceNode, conn),
   test: runDataTest,
+  unit_test: runUnitTest,
 };
 
 /**
@@ -67,7 +69,7 @@ export async function executeNodes(ws: Workspace, adapter: Adapter, ids: string[
   const remaining = new Map([...upstream].map(([id, ups]) => [id, ups.size]));
   // Ready tests first, so a model's tests run right after it; otherwise graph order.
   const position = new Map(order.map((id, i) => [id, i]));
-  const ready = new ReadyQueue((id) => (ws.manifest.nodes.get(id)!.resourceType === 'test' ? 0 : order.length) + position.get(id)!);
+  const ready = new ReadyQueue((id) => (isTest(ws.manifest.nodes.get(id)!) ? 0 : order.length) + position.get(id)!);
   for (const id of order) if (remaining.get(id) === 0) ready.push(id);
   const total = runSet.size;
   let index = 0;
@@ -79,7 +81,7 @@ export async function executeNodes(ws: Workspace, adapter: Adapter, ids: string[
     results.push(result);
     ctx.results.set(result.node.uniqueId, result);
     options.reporter.nodeFinished(result, idx, total);
-    const failed = result.status === 'error' || (result.status === 'fail' && result.node.resourceType === 'test');
+    const failed = result.status === 'error' || (result.status === 'fail' && isTest(result.node));
     if (failed) {
       if (options.failFast) stopping = true;
       skipDescendants(result.node.uniqueId, result);
@@ -99,6 +101,7 @@ export async function executeNodes(ws: Workspace, adapter: Adapter, ids: string[
       const node = ws.manifest.nodes.get(d)!;
       const now = new Date();
       const what = cause.node.resourceType === 'test' ? `test ${cause.node.name} failed` : `${cause.node.resourceType} ${cause.node.name} failed`;
+      // A failed unit test skips its model, as dbt's build does; the reason names the test.
       const skipped: NodeResult = { node, status: 'skipped', message: `skipped: upstream ${what}`, startedAt: now, completedAt: now, threadId: 'main' };
       results.push(skipped);
       ctx.results.set(d, skipped);
@@ -210,8 +213,33 @@ function runDependencies(ws: Workspace, runSet: Set<string>): Map<string, Set<st
     return out;
   };
   const deps = new Map([...runSet].map((id) => [id, reach(id)]));
+  addUnitTestOrder(ws, runSet, deps, reach);
   addTestGates(ws, runSet, deps);
   return deps;
+}
+
+function isTest(node: Node): boolean {
+  return node.resourceType === 'test' || node.resourceType === 'unit_test';
+}
+
+/**
+ * dbt's build runs a model's unit tests before the model: after the model's own inputs (whose
+ * columns the fixtures take), and the model waits for them, so a failing unit test skips it and
+ * what is built from it. In the graph a unit test is the model's child, as in dbt's manifest.
+ */
+function addUnitTestOrder(ws: Workspace, runSet: Set<string>, deps: Map<string, Set<string>>, reach: (id: string) => Set<string>): void {
+  for (const id of runSet) {
+    const node = ws.manifest.nodes.get(id)!;
+    if (node.resourceType !== 'unit_test') continue;
+    const model = node.testedNode;
+    const before = new Set<string>();
+    for (const p of ws.graph.predecessors(model) ?? []) {
+      if (runSet.has(p)) before.add(p);
+      else for (const q of reach(p)) before.add(q);
+    }
+    deps.set(id, before);
+    if (runSet.has(model)) deps.get(model)!.add(id);
+  }
 }
 
 /**

@@ -22,6 +22,8 @@ export interface NodeResult {
   error?: ProjectError;
   /** Extra lines to show under the node's result (failing rows, hints). */
   details?: string[];
+  /** run_results.json's message when it differs from the one-line `message` (a unit test's rendered diff, as dbt writes it). */
+  artifactMessage?: string;
 }
 
 export interface RunSummary {

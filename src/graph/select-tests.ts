@@ -8,7 +8,7 @@ import { selectNodes, type SelectionOptions } from './selection.js';
 export function withIndirectTests(ws: Workspace, opts: SelectionOptions, warnings: string[] = []): Set<string> {
   const addTests = (ids: Set<string>) => {
     for (const node of ws.manifest.nodes.values()) {
-      if (node.resourceType === 'test' && node.dependsOn.some((d) => ids.has(d))) ids.add(node.uniqueId);
+      if ((node.resourceType === 'test' || node.resourceType === 'unit_test') && node.dependsOn.some((d) => ids.has(d))) ids.add(node.uniqueId);
     }
     return ids;
   };

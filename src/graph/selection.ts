@@ -104,7 +104,8 @@ function matches(node: Node, atom: Atom, scope: SelectionScope): boolean {
       return node.config.materialized === value;
     case 'test_type':
       // dbt still takes `schema` and `data` for `generic` and `singular` (selector_methods.py, TestTypeSelectorMethod).
-      if (!TEST_TYPES[value]) throw new ProjectError('selection', `unknown test type 'test_type:${value}'`, { hint: 'use generic or singular' });
+      if (value === 'unit') return node.resourceType === 'unit_test';
+      if (!TEST_TYPES[value]) throw new ProjectError('selection', `unknown test type 'test_type:${value}'`, { hint: 'use generic, singular or unit' });
       return node.resourceType === 'test' && node.testType === TEST_TYPES[value];
     case 'state':
       return stateOf(scope, atom).matches(node, value);
@@ -112,6 +113,8 @@ function matches(node: Node, atom: Atom, scope: SelectionScope): boolean {
       return stateOf(scope, atom).resultMatches(node, value);
     case 'test_name':
       // dbt: the generic test's name (`unique`, `accepted_values`), not the node's generated name.
+      // A unit test answers to its own name (dbt's test_name:<unit test> in the conformance suite).
+      if (node.resourceType === 'unit_test') return glob(value).test(node.name);
       return node.resourceType === 'test' && node.testMetadata !== undefined && glob(value).test(node.testMetadata.name);
     case 'fqn':
       return matchesFqn(node, value);

@@ -17,6 +17,7 @@ import { parseSeeds } from './seeds.js';
 import { relationClashes } from './relation-clashes.js';
 import { parseSnapshots } from './snapshots.js';
 import { parseSources } from './sources.js';
+import { parseUnitTests } from './unit-tests.js';
 
 /**
  * What parsing produces: plain, serialisable data (no functions, no class instances; Maps and
@@ -127,6 +128,8 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
     nameVersionedModels(part.project, properties.versioned, ctx.byName, errors);
     return properties;
   });
+  // Unit tests once every part's models are known (an input may be a package's model).
+  parts.forEach((part, i) => parseUnitTests(part, described[i]!.versioned));
   errors.push(...relationClashes(ctx.nodes.values()));
   warnings.push(...undescribedWarnings(project, described[0]!.byName, ctx.byName));
   const configWarning = unsupportedConfigWarning(ctx.nodes.values());

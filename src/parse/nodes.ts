@@ -3,7 +3,7 @@ import type { RelationName } from '../warehouse/dialect.js';
 import type { SourceLocation } from '../core/errors.js';
 import type { ColumnDefinition, NodeConfig } from '../project/schemas.js';
 
-export type ResourceType = 'model' | 'seed' | 'snapshot' | 'source' | 'test';
+export type ResourceType = 'model' | 'seed' | 'snapshot' | 'source' | 'test' | 'unit_test';
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
 
 interface BaseNode {
@@ -108,7 +108,43 @@ export interface TestNode extends BaseNode {
   sources: [string, string][];
 }
 
-export type Node = ModelNode | SeedNode | SnapshotNode | SourceNode | TestNode;
+/** Rows of a unit test fixture, settled at parse time: mappings (dict and csv formats) or SQL text. */
+export interface UnitTestFixture {
+  format: 'dict' | 'csv' | 'sql';
+  /** dict/csv: one mapping a row, keys as written; the line of each row for errors. */
+  rows?: { values: Record<string, unknown>; location: SourceLocation }[];
+  /** sql: a query giving the rows. */
+  sql?: string;
+  /** Where it is declared (the `input:` or `expect:` key). */
+  location: SourceLocation;
+}
+
+/** One `given:` input: which node it stands in for, and its rows. */
+export interface UnitTestInput extends UnitTestFixture {
+  /** As written: `ref('x')`, `source('s', 't')` or `this`. */
+  input: string;
+  /** The unique id of the node it replaces (the tested model itself for `this`). */
+  replaces: string;
+  isThis: boolean;
+}
+
+/**
+ * A dbt 1.8 unit test (`unit_tests:`): the tested model's SQL run on fixture rows instead of its
+ * inputs, compared with the expected rows. `dependsOn` is the tested model, as in dbt's manifest.
+ */
+export interface UnitTestNode extends BaseNode {
+  resourceType: 'unit_test';
+  /** The `model:` as written. */
+  model: string;
+  testedNode: string;
+  version?: string;
+  given: UnitTestInput[];
+  expect: UnitTestFixture;
+  overrides: { macros: Record<string, unknown>; vars: Record<string, unknown>; envVars: Record<string, string> };
+  location: SourceLocation;
+}
+
+export type Node = ModelNode | SeedNode | SnapshotNode | SourceNode | TestNode | UnitTestNode;
 
 /** Nodes rendered from SQL with ref() and source(). */
 export type SqlNode = ModelNode | SnapshotNode | TestNode;

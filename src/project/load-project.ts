@@ -40,6 +40,8 @@ export interface Project {
   seeds: { file: string; name: string }[];
   macroFiles: SqlFile[];
   singularTests: SqlFile[];
+  /** Unit test fixture files (`<test-path>/fixtures/**.csv|.sql`), by their stem: dbt's `fixture:` names them. */
+  fixtures: SqlFile[];
   docFiles: { file: string; source: string }[];
   properties: PropertiesYaml[];
   /** The .sql files under the snapshot paths (each holds `{% snapshot %}` blocks). */
@@ -168,10 +170,17 @@ export function loadProjectAt(dir: string, opts: LoadOptions, pkg?: PackageLoad)
   const listFiles = prefixedLister(fileLister(dir), prefix);
   const models = readSqlFiles(read, config['model-paths'], listFiles);
   const macroFiles = readSqlFiles(read, config['macro-paths'], listFiles);
-  const testSql = readSqlFiles(read, config['test-paths'], listFiles);
+  const fixtureDirs = config['test-paths'].map((p) => `${prefix}${p.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '')}/fixtures/`);
+  const isFixture = (f: string) => fixtureDirs.some((d) => f.startsWith(d));
+  // Unit test fixtures under tests/fixtures/ are data, not singular tests (as in dbt).
+  const testSql = readSqlFiles(read, config['test-paths'], listFiles).filter((t) => !isFixture(t.file));
   // Custom generic tests may live in tests/generic/: they are macros, not singular tests.
   const singularTests = testSql.filter((t) => !isGenericTestFile(t.source));
   macroFiles.push(...testSql.filter((t) => isGenericTestFile(t.source)));
+  const fixtures = config['test-paths']
+    .flatMap((p) => listFiles(p, ['.csv', '.sql']))
+    .filter(isFixture)
+    .map((f) => ({ file: f, name: stem(f), source: read(f) }));
 
   const seeds = config['seed-paths'].flatMap((p) => listFiles(p, ['.csv'])).map((f) => ({ file: f, name: stem(f) }));
 
@@ -242,6 +251,7 @@ export function loadProjectAt(dir: string, opts: LoadOptions, pkg?: PackageLoad)
     seeds,
     macroFiles,
     singularTests,
+    fixtures,
     docFiles,
     properties,
     snapshotFiles,

@@ -210,6 +210,39 @@ const modelProperties = z.looseObject({
 const snapshotProperties = modelProperties.extend({ relation: z.string().min(1).optional() });
 export type SnapshotProperties = z.infer<typeof snapshotProperties>;
 
+/** Rows of a unit test fixture: a list of mappings (`format: dict`), or CSV or SQL text. */
+const fixtureRows = z.union([z.array(z.unknown()), z.string()]).nullish();
+const fixtureFormat = z.enum(['dict', 'csv', 'sql']).default('dict');
+
+/** One `given:` input of a unit test (dbt-core's UnparsedUnitTestInputFixture). */
+const unitTestGiven = z.strictObject({
+  input: z.string().min(1),
+  rows: fixtureRows,
+  format: fixtureFormat,
+  fixture: z.string().min(1).optional(),
+});
+
+const versionList = z.array(z.union([z.number(), z.string()]));
+
+/** A dbt 1.8 `unit_tests:` entry (dbt-core contracts/graph/unparsed.py, UnparsedUnitTest). */
+export const unitTestSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_]+$/, 'must be letters, digits and underscores'),
+  model: z.string().min(1),
+  description: z.string().optional(),
+  given: z.array(unitTestGiven).nullish(),
+  expect: z.strictObject({ rows: fixtureRows, format: fixtureFormat, fixture: z.string().min(1).optional() }),
+  overrides: z
+    .strictObject({
+      macros: z.record(z.string(), z.unknown()).nullish(),
+      vars: z.record(z.string(), z.unknown()).nullish(),
+      env_vars: z.record(z.string(), z.unknown()).nullish(),
+    })
+    .nullish(),
+  config: z.strictObject({ tags: stringList.optional(), meta: z.record(z.string(), z.unknown()).optional(), enabled: z.boolean().optional() }).nullish(),
+  versions: z.strictObject({ include: versionList.optional(), exclude: versionList.optional() }).nullish(),
+});
+export type UnitTestDefinition = z.infer<typeof unitTestSchema>;
+
 /** A dbt-style properties file (`schema.yml`): models, seeds, sources. */
 export const propertiesFileSchema = z.looseObject({
   version: z.union([z.number(), z.string()]).optional(),

@@ -140,9 +140,8 @@ export function unsupportedConfigWarning(nodes: Iterable<{ resourceType: string;
 }
 
 /** Properties-file sections that are read and acted on, or that only document (as in dbt, where they build nothing). */
-const USED_PROPERTY_KEYS = new Set(['version', 'models', 'seeds', 'snapshots', 'sources', 'macros', 'exposures', 'groups']);
+const USED_PROPERTY_KEYS = new Set(['version', 'models', 'seeds', 'snapshots', 'sources', 'macros', 'exposures', 'groups', 'unit_tests']);
 const UNUSED_PROPERTY_KEYS: Record<string, string> = {
-  unit_tests: 'unit tests are not run',
   analyses: 'analyses are not compiled',
   metrics: 'the semantic layer is not supported',
   semantic_models: 'the semantic layer is not supported',

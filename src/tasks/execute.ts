@@ -13,8 +13,8 @@ export type ExecuteCommand = 'seed' | 'run' | 'build' | 'test' | 'snapshot';
 export const COMMAND_TYPES: Record<ExecuteCommand, ResourceType[]> = {
   seed: ['seed'],
   run: ['model', 'source'],
-  build: ['seed', 'source', 'model', 'snapshot', 'test'],
-  test: ['test'],
+  build: ['seed', 'source', 'model', 'snapshot', 'test', 'unit_test'],
+  test: ['test', 'unit_test'],
   snapshot: ['snapshot'],
 };
 

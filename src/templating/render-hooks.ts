@@ -21,6 +21,8 @@ export interface RenderHooks {
   runQuery?(sql: string): QueryResult | undefined;
   /** Where `log()` goes for this render (renders that are redone keep quiet until the last). */
   log?(msg: string): void;
+  /** A unit test's `overrides:` (vars, env_vars, macros): what `var()`, `env_var()` and those macros answer in this render. */
+  overrides?: { vars?: Record<string, unknown>; envVars?: Record<string, string>; macros?: Record<string, unknown> };
 }
 
 /** Hooks for a render outside any node (macro files, profiles, property values): no ref(), source(), this. */

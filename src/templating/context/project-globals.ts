@@ -35,6 +35,8 @@ export function projectGlobals(host: ContextHost): Record<string, unknown> {
     schema: host.target.schema,
     var: (name: unknown, fallback?: unknown) => {
       if (typeof name !== 'string') return host.fail('var() takes a var name as a string');
+      const over = host.current()?.overrides?.vars;
+      if (over && Object.hasOwn(over, name)) return over[name];
       if (Object.hasOwn(host.vars, name)) {
         const v = host.vars[name];
         // dbt renders a var's Jinja when it is read (`start: "{{ env_var('START', '2020-01-01') }}"`).
@@ -48,6 +50,8 @@ export function projectGlobals(host: ContextHost): Record<string, unknown> {
     },
     env_var: (name: unknown, fallback?: unknown) => {
       if (typeof name !== 'string') return host.fail('env_var() takes an environment variable name as a string');
+      const over = host.current()?.overrides?.envVars;
+      if (over && Object.hasOwn(over, name)) return over[name];
       const v = process.env[name];
       if (v !== undefined) {
         if (isSecretName(name)) registerSecret(v);
