@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { ProjectError } from '../core/errors.js';
 import type { RunOptions } from '../tasks/session.js';
 import type { CliReporter } from './reporter.js';
@@ -31,6 +31,8 @@ export interface CommonFlags {
   empty?: boolean;
   eventTimeStart?: string;
   eventTimeEnd?: string;
+  resourceType?: string[];
+  excludeResourceType?: string[];
 }
 
 /** Options every project command takes. */
@@ -43,6 +45,15 @@ export function common(cmd: Command): Command {
     .option('--threads <n>', 'how many nodes to run at once')
     .option('--strict-undefined', "printing an undefined name, attribute or key is an error, not a warning and '' as in dbt")
     .option('--no-partial-parse', 'parse and render every file again, ignoring the parse cache in target/ (also DBT_PARTIAL_PARSE=false)');
+}
+
+const RESOURCE_TYPES = ['model', 'seed', 'snapshot', 'source', 'test', 'unit_test'];
+
+/** dbt's --resource-type / --exclude-resource-type (build and test): which kinds of selected nodes run. */
+export function resourceTypeFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--resource-type <type...>', 'run only the selected nodes of these types').choices(RESOURCE_TYPES))
+    .addOption(new Option('--exclude-resource-type <type...>', 'leave out the selected nodes of these types (e.g. unit_test)').choices(RESOURCE_TYPES));
 }
 
 /** dbt's node selection flags. */
@@ -80,6 +91,8 @@ export function toOptions(flags: CommonFlags, reporter: CliReporter): RunOptions
     storeFailures: flags.storeFailures,
     empty: flags.empty,
     eventTime: eventTimeRange(flags),
+    resourceTypes: flags.resourceType,
+    excludeResourceTypes: flags.excludeResourceType,
     reporter,
   };
 }

@@ -165,7 +165,7 @@ export class CliReporter implements Reporter {
   private printInterruption(summary: RunSummary, cancelled: NodeResult[]): void {
     // Models, seeds and sources by name; data tests only counted, they are many and rebuild nothing.
     const names = (rs: NodeResult[]) => {
-      const built = rs.filter((r) => r.node.resourceType !== 'test').map((r) => r.node.name);
+      const built = rs.filter((r) => r.node.resourceType !== 'test' && r.node.resourceType !== 'unit_test').map((r) => r.node.name);
       const tests = rs.length - built.length;
       return [...built, ...(tests ? [`${tests} data test${tests === 1 ? '' : 's'}`] : [])].join(', ');
     };

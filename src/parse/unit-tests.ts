@@ -7,7 +7,7 @@
 import { ProjectError, type SourceLocation } from '../core/errors.js';
 import { didYouMean, isPlainObject } from '../core/util.js';
 import { parseCsv } from '../project/csv.js';
-import { inProject, type Project } from '../project/load-project.js';
+import { inProject } from '../project/load-project.js';
 import { readProjectFile } from '../project/unit-test-fixtures.js';
 import { unitTestSchema, validateYaml, type UnitTestDefinition } from '../project/schemas.js';
 import type { YamlFile, YamlPath } from '../project/yaml-file.js';
@@ -61,8 +61,9 @@ function unitTestsOf(
   const out: UnitTestNode[] = [];
   for (const { model, version } of targets) {
     const errorsBefore = ctx.errors.length;
-    const given = (def.given ?? []).map((g, i) => inputOf(ctx, g, yaml, [...base, 'given', i], model, def.name, fail)).filter((g) => g !== undefined);
-    const expect = fixtureOf(project, def.expect, yaml, [...base, 'expect'], def.name, fail);
+    const read = (def.given ?? []).map((g, i) => inputOf(ctx, g, yaml, [...base, 'given', i], model, def.name, fail));
+    const given = read.filter((g) => g !== undefined);
+    const expect = fixtureOf(ctx, def.expect, yaml, [...base, 'expect'], def.name, fail);
     const macros = def.overrides?.macros ?? {};
     // dbt: a model that calls is_incremental() needs a boolean override, and a `this` input when it is true.
     if (/\bis_incremental\s*\(/.test(model.rawSql)) {
@@ -72,7 +73,8 @@ function unitTestsOf(
         fail(`Unit test '${def.name}' for incremental model '${model.name}' must have a 'this' input`, ['given'], 'add `- input: this` with the rows the table holds before the run');
       }
     }
-    const missing = modelInputs(ctx, model).filter((m) => !given.some((g) => g.replaces === m.id));
+    // Inputs that failed to read are reported already; a missing one is only worth saying when all were read.
+    const missing = read.length === given.length ? modelInputs(ctx, model).filter((m) => !given.some((g) => g.replaces === m.id)) : [];
     for (const m of missing) {
       fail(`model '${model.name}' reads ${m.text}, which has no input in given:`, ['given'], `add \`- input: ${m.text}\` (with \`rows: []\` for no rows)`);
     }
@@ -230,19 +232,20 @@ function inputOf(
       return undefined;
     }
   }
-  const fixture = fixtureOf(ctx.project, g, yaml, p, testName, fail);
+  const fixture = fixtureOf(ctx, g, yaml, p, testName, fail);
   return fixture ? { ...fixture, input: text, replaces: replaces!, isThis } : undefined;
 }
 
 /** A fixture's rows as the format says: dict mappings, csv text or a csv file, sql text or a sql file. */
 function fixtureOf(
-  project: Project,
+  ctx: ParseContext,
   f: { rows?: unknown; format?: 'dict' | 'csv' | 'sql'; fixture?: string },
   yaml: YamlFile,
   p: YamlPath,
   testName: string,
   fail: (message: string, p: (string | number)[], hint?: string) => void,
 ): UnitTestFixture | undefined {
+  const { project } = ctx;
   const rel = p.slice(2) as (string | number)[];
   const format = f.format ?? 'dict';
   const location = yaml.locate(p);
@@ -292,19 +295,32 @@ function fixtureOf(
     return { format, rows: promoteFullRow(csvRows(text, file.file, file.line ?? 0)), location };
   } catch (e) {
     if (e instanceof ProjectError) {
-      fail(`${what} csv: ${e.message}`, [...rel, f.fixture !== undefined ? 'fixture' : 'rows'], e.hint);
+      // parseCsv's line counts from the text's first line; the text starts after file.line.
+      const line = e.location?.line !== undefined ? (file.line ?? 0) + leadingBlankLines(text) + e.location.line : undefined;
+      const inYaml = file.file === yaml.file;
+      ctx.errors.push(
+        new ProjectError('project', `unit test '${testName}': ${what} csv: ${e.message}`, {
+          location: { file: file.file, line },
+          hint: e.hint,
+          source: inYaml ? yaml.source : text,
+        }),
+      );
       return undefined;
     }
     throw e;
   }
 }
 
+function leadingBlankLines(text: string): number {
+  return (/^(?:[ \t]*\r?\n)*/.exec(text)?.[0] ?? '').split('\n').length - 1;
+}
+
 /** CSV rows as mappings; an empty value is null, as in dbt. `offset`: the line the text starts after. */
 function csvRows(text: string, file: string, offset: number): Rows {
   // Blank lines before the header (a fixture file written with a leading newline) are skipped.
-  const lead = /^(?:[ \t]*\r?\n)*/.exec(text)?.[0] ?? '';
-  const skipped = lead.split('\n').length - 1;
-  const table = parseCsv(text.slice(lead.length).replace(/\s+$/, ''), file);
+  const skipped = leadingBlankLines(text);
+  const lead = text.split('\n').slice(0, skipped).join('\n');
+  const table = parseCsv(text.slice(skipped ? lead.length + 1 : 0).replace(/\s+$/, ''), file);
   const header = table.header.map((h) => h.trim());
   return table.rows
     .filter((r) => !(r.values.length === 1 && r.values[0] === ''))

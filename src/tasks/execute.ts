@@ -30,7 +30,10 @@ export async function execute(
 ): Promise<{ session: Session; summary: RunSummary }> {
   const reporter = opts.reporter ?? silentReporter;
   const session = existing ?? (await openProject(opts));
-  const selected = select(session, opts, COMMAND_TYPES[command], reporter);
+  const types = COMMAND_TYPES[command].filter(
+    (t) => (!opts.resourceTypes?.length || opts.resourceTypes.includes(t)) && !opts.excludeResourceTypes?.includes(t),
+  );
+  const selected = select(session, opts, types, reporter);
   const nodes = only ? selected.filter((n) => only.has(n.uniqueId)) : selected;
   writeManifest(session);
   const adapter = await connect(session);

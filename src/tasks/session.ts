@@ -56,6 +56,10 @@ export interface RunOptions extends CommonOptions, SelectOptions {
   eventTime?: { start: Date; end: Date };
   failFast?: boolean;
   signal?: AbortSignal;
+  /** dbt's --resource-type: only these kinds of the selected nodes run (build, test). */
+  resourceTypes?: string[];
+  /** dbt's --exclude-resource-type: these kinds of the selected nodes do not run. */
+  excludeResourceTypes?: string[];
 }
 
 /** An opened project: the parsed workspace (manifest, engine, DAG) and the warnings found on the way. */
@@ -97,7 +101,7 @@ export async function openProject(opts: CommonOptions = {}): Promise<Session> {
 export function select(session: Session, opts: SelectOptions, types: ResourceType[], reporter: Reporter = silentReporter): Node[] {
   const warnings: string[] = [];
   const sel = { select: opts.select, exclude: opts.exclude, state: previousState(session, opts) };
-  const ids = types.includes('test') ? withIndirectTests(session, sel, warnings) : selectNodes(session, sel, warnings);
+  const ids = types.includes('test') || types.includes('unit_test') ? withIndirectTests(session, sel, warnings) : selectNodes(session, sel, warnings);
   for (const w of warnings) reporter.warn(w);
   return [...ids].map((id) => session.manifest.nodes.get(id)!).filter((n) => types.includes(n.resourceType));
 }

@@ -674,11 +674,6 @@ models:
           - not_null:
               config:
                 where: "id > {{ var('min_checked_id') }}"
-unit_tests:
-  - name: wide_keys
-    model: wide
-    given: []
-    expect: {rows: []}
 semantic_models:
   - name: people
     model: ref('wide')
@@ -698,7 +693,6 @@ describe('dbt_utils-style macros and everyday dbt Jinja', () => {
     // Properties that build nothing here are named once; exposures (documentation only) and a disabled model's properties are quiet.
     const props = text.split('\n').filter((l) => l.includes('properties not supported'));
     expect(props).toHaveLength(1);
-    expect(props[0]).toMatch(/unit_tests \(unit tests are not run; models\/schema\.yml\)/);
     expect(props[0]).toMatch(/semantic_models/);
     expect(props[0]).not.toMatch(/exposures/);
     expect(text).not.toMatch(/'old' is described/);

@@ -4,7 +4,7 @@ import { writeJUnit } from '../../execute/junit.js';
 import { exitCodeOf, type NodeResult } from '../../execute/results.js';
 import { execute } from '../../tasks/execute.js';
 import type { Session } from '../../tasks/session.js';
-import { common, selection, toOptions, withInterrupts, type CliContext, type CommonFlags } from '../options.js';
+import { common, resourceTypeFlags, selection, toOptions, withInterrupts, type CliContext, type CommonFlags } from '../options.js';
 import type { CliReporter } from '../reporter.js';
 import { runWatch, WATCH_HELP } from '../watch-mode.js';
 
@@ -26,6 +26,7 @@ export function registerRunCommands(program: Command, { reporter, setExitCode }:
         .option('--event-time-start <time>', 'microbatch models: build only the batches from this time (UTC), with --event-time-end')
         .option('--event-time-end <time>', 'microbatch models: build only the batches before this time');
     }
+    if (name === 'build') resourceTypeFlags(cmd);
     if (name === 'build') cmd.option('--store-failures', "keep each test's failing rows in a table of the audit schema (unless its config says otherwise)");
     if (name === 'build') cmd.option('--junit <file>', 'also write the results as JUnit XML (for CI test reports)');
     if (name === 'run' || name === 'build') cmd.option('-w, --watch', WATCH_HELP);
@@ -40,7 +41,7 @@ export function registerRunCommands(program: Command, { reporter, setExitCode }:
       });
     });
   };
-  runCommand('build', 'load sources, seed, run models and their data tests, in graph order');
+  runCommand('build', 'load sources, seed, run models with their unit tests (before) and data tests (after), in graph order');
   runCommand('run', 'load file sources and materialize models');
   runCommand('seed', 'load CSV seeds into tables');
   runCommand('snapshot', 'record changes of the snapshots (snapshots/ and snapshots: YAML) as type-2 history');
@@ -54,7 +55,7 @@ function printWhereResultsAre(reporter: CliReporter, session: Session, results: 
       r.status === 'success' &&
       r.node.resourceType === 'model' &&
       r.node.relation &&
-      !(session.graph.successors(r.node.uniqueId) ?? []).some((c) => ran.has(c) && !c.startsWith('test.')),
+      !(session.graph.successors(r.node.uniqueId) ?? []).some((c) => ran.has(c) && !c.startsWith('test.') && !c.startsWith('unit_test.')),
   );
   if (!leaves.length) return;
   const t = session.target;
