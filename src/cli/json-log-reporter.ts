@@ -55,7 +55,14 @@ export class JsonLogReporter extends CliReporter {
       node_name: node.name,
       unique_id: node.uniqueId,
       resource_type: node.resourceType,
-      materialized: node.resourceType === 'model' ? node.materialized : node.resourceType === 'seed' ? 'seed' : node.resourceType === 'unit_test' ? 'unit' : (node.config.materialized ?? ''),
+      materialized:
+        node.resourceType === 'model'
+          ? node.materialized
+          : node.resourceType === 'seed'
+            ? 'seed'
+            : node.resourceType === 'unit_test'
+              ? 'unit'
+              : (node.config.materialized ?? ''),
       node_relation: node.relation
         ? {
             database: node.relation.database,

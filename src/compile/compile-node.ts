@@ -66,7 +66,10 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
   const hooks = inertHooks(node.file, node.rawSql, {
     packageName: node.packageName,
     execute: true,
-    extra: node.resourceType === 'test' || ctx.extra || unit ? { ...(node.resourceType === 'test' ? testContext(ws, node) : {}), ...unitTestNames(unit), ...ctx.extra } : undefined,
+    extra:
+      node.resourceType === 'test' || ctx.extra || unit
+        ? { ...(node.resourceType === 'test' ? testContext(ws, node) : {}), ...unitTestNames(unit), ...ctx.extra }
+        : undefined,
     overrides: unit?.overrides,
     runQuery: ctx.queries ? (sql) => ctx.queries!.lookup(sql) : undefined,
     log: ctx.log,
@@ -112,11 +115,11 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
     isIncremental: () =>
       unit?.isIncremental ??
       (node.resourceType === 'model' &&
-      node.materialized === 'incremental' &&
-      !ctx.fullRefresh &&
-      node.config.full_refresh !== true &&
-      !!node.relation &&
-      !!ctx.existing?.has(relationKey(node.relation))),
+        node.materialized === 'incremental' &&
+        !ctx.fullRefresh &&
+        node.config.full_refresh !== true &&
+        !!node.relation &&
+        !!ctx.existing?.has(relationKey(node.relation))),
   });
   return ws.engine.render(template, hooks).trim().replace(/;\s*$/, '');
 }

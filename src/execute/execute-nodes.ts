@@ -344,7 +344,7 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   const existing = ctx.existing.get(key) ?? null;
   const staged = await stagedIncremental(ctx, node, conn, compiled.sql, existing);
   const columns = node.materialized === 'incremental' && existing === 'table' && !staged ? await tableColumns(ctx, conn, rel) : undefined;
-  const contract = await checkContract(node, compiled.sql, ctx.adapter.dialect, conn, (m) => ctx.options.reporter.warn(m));
+  const contract = await checkContract(node, compiled.sql, ctx.adapter.dialect, conn, (m) => ctx.options.reporter.warn(m), ctx.ws.project);
   const currentGrants = await grantsInPlace(ctx, node, conn, existing);
   const planned = staged
     ? { ...staged, statements: [...staged.statements, ...grantsOf(node, rel, 'table', ctx.adapter.dialect, currentGrants)] }

@@ -251,7 +251,8 @@ function expectedColumnsOf(expect: UnitTestFixture, actual: Column[], byName: Ma
 /** dbt's get_expected_sql: the expected rows cast to the model's column types; a column a row leaves out is NULL. */
 function expectedRowsSql(d: Dialect, expect: UnitTestFixture, columns: Column[], byName: Map<string, Column>): string {
   const rows = expect.rows ?? [];
-  if (!rows.length) return `select * from (select ${columns.map((c) => `${castValue(d, null, c.type)} as ${d.quoteIdentifier(c.name)}`).join(', ')}) as none limit 0`;
+  if (!rows.length)
+    return `select * from (select ${columns.map((c) => `${castValue(d, null, c.type)} as ${d.quoteIdentifier(c.name)}`).join(', ')}) as none limit 0`;
   return rows
     .map((row) => {
       const values = new Map(Object.entries(row.values).map(([k, v]) => [byName.get(k.toLowerCase())!.name, v]));
@@ -324,5 +325,10 @@ export function diffRows(names: string[], expected: unknown[][], actual: unknown
   const sorted = [...marked].sort((a, b) => compareRows(a[1], b[1]));
   const table = [['@@', ...names], ...sorted.map(([m, r]) => [m, ...r.map(cellText)])];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  return table.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join(',').trimEnd());
+  return table.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join(',')
+      .trimEnd(),
+  );
 }

@@ -129,7 +129,7 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
     return properties;
   });
   // Unit tests once every part's models are known (an input may be a package's model).
-  parts.forEach((part, i) => parseUnitTests(part, described[i]!.versioned));
+  for (const [i, part] of parts.entries()) parseUnitTests(part, described[i]!.versioned);
   errors.push(...relationClashes(ctx.nodes.values()));
   warnings.push(...undescribedWarnings(project, described[0]!.byName, ctx.byName));
   const configWarning = unsupportedConfigWarning(ctx.nodes.values());

@@ -68,9 +68,17 @@ function unitTestsOf(
     // dbt: a model that calls is_incremental() needs a boolean override, and a `this` input when it is true.
     if (/\bis_incremental\s*\(/.test(model.rawSql)) {
       if (typeof macros.is_incremental !== 'boolean') {
-        fail(`Boolean override for 'is_incremental' must be provided for unit test '${def.name}' in model '${model.name}'`, ['overrides'], 'add `overrides: {macros: {is_incremental: true}}` (or false)');
+        fail(
+          `Boolean override for 'is_incremental' must be provided for unit test '${def.name}' in model '${model.name}'`,
+          ['overrides'],
+          'add `overrides: {macros: {is_incremental: true}}` (or false)',
+        );
       } else if (macros.is_incremental && !given.some((g) => g.isThis)) {
-        fail(`Unit test '${def.name}' for incremental model '${model.name}' must have a 'this' input`, ['given'], 'add `- input: this` with the rows the table holds before the run');
+        fail(
+          `Unit test '${def.name}' for incremental model '${model.name}' must have a 'this' input`,
+          ['given'],
+          'add `- input: this` with the rows the table holds before the run',
+        );
       }
     }
     // Inputs that failed to read are reported already; a missing one is only worth saying when all were read.
@@ -139,13 +147,7 @@ function testedModels(
     return undefined;
   }
   const wanted = (v: string) =>
-    version !== undefined
-      ? v === version
-      : include?.length
-        ? include.map(String).includes(v)
-        : exclude?.length
-          ? !exclude.map(String).includes(v)
-          : true;
+    version !== undefined ? v === version : include?.length ? include.map(String).includes(v) : exclude?.length ? !exclude.map(String).includes(v) : true;
   const out = ver.versions
     .filter((v) => wanted(v.v))
     .map((v) => ({ model: lookup(v.model), version: v.v }))
@@ -203,7 +205,11 @@ function inputOf(
     } else if (source) {
       replaces = ctx.sourcesByName.get(`${source[2]}.${source[4]}`);
       if (!replaces) {
-        fail(`had an input (${text}) which was not found in the manifest`, [...rel, 'input'], didYouMean(`${source[2]}.${source[4]}`, ctx.sourcesByName.keys()));
+        fail(
+          `had an input (${text}) which was not found in the manifest`,
+          [...rel, 'input'],
+          didYouMean(`${source[2]}.${source[4]}`, ctx.sourcesByName.keys()),
+        );
         return undefined;
       }
     } else {
@@ -211,14 +217,21 @@ function inputOf(
       return undefined;
     }
     if (!modelInputs(ctx, model).some((m) => m.id === replaces)) {
-      fail(`model '${model.name}' does not read ${text}`, [...rel, 'input'], `its inputs: ${modelInputs(ctx, model).map((m) => m.text).join(', ') || 'none'}`);
+      fail(
+        `model '${model.name}' does not read ${text}`,
+        [...rel, 'input'],
+        `its inputs: ${
+          modelInputs(ctx, model)
+            .map((m) => m.text)
+            .join(', ') || 'none'
+        }`,
+      );
       return undefined;
     }
   }
-  let rows = g.rows;
   // dict rows left out for a seed: the seed's own rows (dbt's _load_rows_from_seed).
   const target = ctx.nodes.get(replaces!);
-  if ((g.format ?? 'dict') === 'dict' && (rows === undefined || rows === null) && g.fixture === undefined) {
+  if ((g.format ?? 'dict') === 'dict' && (g.rows === undefined || g.rows === null) && g.fixture === undefined) {
     if (target?.resourceType !== 'seed') {
       fail(`input ${text} has no rows`, rel, 'give `rows:` (`rows: []` for none), or a csv/sql `fixture:`');
       return undefined;
@@ -278,7 +291,11 @@ function fixtureOf(
     const ext = format === 'csv' ? '.csv' : '.sql';
     const found = project.fixtures.find((x) => x.name === f.fixture && x.file.endsWith(ext));
     if (!found) {
-      fail(`File not found for fixture '${f.fixture}' in unit tests in ${yaml.file}`, [...rel, 'fixture'], `put it in ${project.config['test-paths'][0]}/fixtures/${f.fixture}${ext}`);
+      fail(
+        `File not found for fixture '${f.fixture}' in unit tests in ${yaml.file}`,
+        [...rel, 'fixture'],
+        `put it in ${project.config['test-paths'][0]}/fixtures/${f.fixture}${ext}`,
+      );
       return undefined;
     }
     text = found.source;
@@ -287,7 +304,11 @@ function fixtureOf(
     text = f.rows;
     file = { file: yaml.file, line: yaml.locate([...p, 'rows']).line ?? 0 };
   } else {
-    fail(`has ${what} rows or fixtures which do not match format ${format}. Expected string.`, [...rel, f.rows === undefined ? 'format' : 'rows'], `with format ${format}, give rows as text (rows: |) or a fixture: file name`);
+    fail(
+      `has ${what} rows or fixtures which do not match format ${format}. Expected string.`,
+      [...rel, f.rows === undefined ? 'format' : 'rows'],
+      `with format ${format}, give rows as text (rows: |) or a fixture: file name`,
+    );
     return undefined;
   }
   if (format === 'sql') return { format, sql: text.trim().replace(/;\s*$/, ''), location };

@@ -98,7 +98,21 @@ describe('model contracts (contract: {enforced: true})', () => {
     expect(out).toMatch(/\| id\s*\| VARCHAR\s*\| INTEGER\s*\| data type mismatch/);
     expect(out).toMatch(/\| total\s*\|.*missing in contract/);
     expect(out).toMatch(/\| amount\s*\|\s*\| DECIMAL\(10,2\)\s*\| missing in definition/);
-    expect(out).toMatch(/models[/\\]schema\.yml/);
+    // The first mismatch points at the line of the column's data_type in the properties file.
+    expect(out).toMatch(/models[/\\]schema\.yml:12:9: error \[contract\]/);
+  });
+
+  it('points a column without data_type, and a data_type that is no type, at its YAML line', async () => {
+    const untyped = await runModel(['build'], {
+      cwd: project('select 1 as id, 2.5 as amount, 3 as status', CONTRACT_YML.replace('        data_type: varchar\n', '')),
+    });
+    expect(untyped.stderr + untyped.stdout).toMatch(
+      /models[/\\]schema\.yml:18:9: error \[contract\]: model orders has an enforced contract, but columns status have no data_type/,
+    );
+    const badType = await runModel(['build'], {
+      cwd: project('select 1 as id, 2.5 as amount, 3 as status', CONTRACT_YML.replace('data_type: varchar', 'data_type: nosuchtype')),
+    });
+    expect(badType.stderr + badType.stdout).toMatch(/models[/\\]schema\.yml:19:9: error \[contract\]: model orders: a declared data_type is not a type here/);
   });
 
   // dbt: contracts on views check names and types only (constraints are not applied to views).

@@ -6,7 +6,15 @@ import { common, resourceTypeFlags, selection, toOptions, withInterrupts, type C
 
 /** `model test`: runs the data tests of the selected models; exit 1 when an error-severity test fails. */
 export function registerTest(program: Command, { reporter, setExitCode }: CliContext): void {
-  const cmd = resourceTypeFlags(selection(common(program.command('test').description('run data tests (each returns the rows that break an assertion) and unit tests (a model on fixture rows against expected rows)'))))
+  const cmd = resourceTypeFlags(
+    selection(
+      common(
+        program
+          .command('test')
+          .description('run data tests (each returns the rows that break an assertion) and unit tests (a model on fixture rows against expected rows)'),
+      ),
+    ),
+  )
     .option('-x, --fail-fast', 'stop at the first failure')
     .option('--store-failures', "keep each test's failing rows in a table of the audit schema (unless its config says otherwise)")
     .option('--junit <file>', 'also write the results as JUnit XML (for CI test reports)');

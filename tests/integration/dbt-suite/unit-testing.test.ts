@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliResult } from '../../helpers/project.js';
 import { dbt, runResults, stopEmulator, suiteProject, type Target } from '../../helpers/dbt-suite.js';
 
 const out = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
@@ -271,7 +272,7 @@ const id = (model: string, name: string) => `unit_test.suite.${model}.${name}`;
 for (const target of ['duckdb', 'snowflake'] as const satisfies Target[]) {
   describe(`unit tests on ${target}`, () => {
     let dir: string;
-    let built: { code: number; stdout: string; stderr: string };
+    let built: CliResult;
     beforeAll(async () => {
       dir = suiteProject(files(target));
       // test_pseudocolumns.py seeds the table its source reads first (a source is not a graph child of a seed).
@@ -342,7 +343,7 @@ for (const target of ['duckdb', 'snowflake'] as const satisfies Target[]) {
     // Selection as dbt's: test_type:unit, resource_type:unit_test, by the model (indirect), by tag, --exclude-resource-type.
     it.skipIf(target === 'snowflake')('model test selects unit tests as dbt does', async () => {
       const ran = async (args: string[]) => {
-        const r = await dbt(dir, target, ['test', ...args]);
+        await dbt(dir, target, ['test', ...args]);
         return [...runResults(dir).keys()].filter((k) => k.startsWith('unit_test.')).sort();
       };
       const all = await ran(['--select', 'test_type:unit']);
