@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Workspace } from '../graph/workspace.js';
 import type { UnitTestFixture, UnitTestNode } from '../parse/nodes.js';
 
@@ -27,8 +26,7 @@ export function unitTestToJson(ws: Workspace, node: UnitTestNode): Record<string
     overrides,
     depends_on: { macros: [], nodes: node.dependsOn },
     config: { tags: node.tags, meta: (node.config.meta as Record<string, unknown> | undefined) ?? {}, enabled: true },
-    // For state:modified, as dbt's build_unit_test_checksum: the fixtures and overrides.
-    checksum: createHash('sha256').update(JSON.stringify({ given, expect, overrides })).digest('hex'),
+    checksum: node.checksum,
     schema: tested?.relation?.schema ?? null,
     created_at: Date.now() / 1000,
     versions: null,

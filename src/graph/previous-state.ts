@@ -30,6 +30,8 @@ export interface StateNode {
 export interface StateManifest {
   nodes: Record<string, StateNode>;
   sources: Record<string, StateNode>;
+  /** dbt's `unit_tests`: each with its checksum (a string for unit tests). */
+  unit_tests?: Record<string, { checksum?: unknown }>;
   macros: Record<string, { macro_sql?: string; depends_on?: { macros?: string[] } }>;
 }
 
@@ -72,6 +74,12 @@ export class StateComparison {
   matches(node: Node, selector: string): boolean {
     if (!(STATE_SELECTORS as readonly string[]).includes(selector)) {
       throw new ProjectError('selection', `unknown state selector 'state:${selector}'`, { hint: `use one of: ${STATE_SELECTORS.join(', ')}` });
+    }
+    if (node.resourceType === 'unit_test') {
+      // A unit test is new, or modified when its fixtures or overrides changed (its model's changes reach it through `+`).
+      const before = this.state.manifest.unit_tests?.[node.uniqueId];
+      if (selector === 'new') return before === undefined;
+      return selector === 'modified' || selector === 'modified.body' ? before?.checksum !== node.checksum : false;
     }
     const old = this.previous(node);
     if (selector === 'new') return old === undefined;

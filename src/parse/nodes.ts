@@ -142,6 +142,8 @@ export interface UnitTestNode extends BaseNode {
   expect: UnitTestFixture;
   overrides: { macros: Record<string, unknown>; vars: Record<string, unknown>; envVars: Record<string, string> };
   location: SourceLocation;
+  /** sha256 of its fixtures and overrides (dbt's build_unit_test_checksum), for state:modified. */
+  checksum: string;
 }
 
 export type Node = ModelNode | SeedNode | SnapshotNode | SourceNode | TestNode | UnitTestNode;

@@ -4,6 +4,7 @@
  * `given:` input resolved to the node it stands in for, rows read from dict, csv (inline or a
  * `tests/fixtures/` file) or sql, versions expanded, the `is_incremental` override required.
  */
+import { createHash } from 'node:crypto';
 import { ProjectError, type SourceLocation } from '../core/errors.js';
 import { didYouMean, isPlainObject } from '../core/util.js';
 import { parseCsv } from '../project/csv.js';
@@ -88,6 +89,10 @@ function unitTestsOf(
     }
     if (ctx.errors.length > errorsBefore || !expect) continue;
     const name = version === undefined ? def.name : `${def.name}_v${version}`;
+    const plain = (f: UnitTestFixture) => ({ format: f.format, rows: f.rows?.map((r) => r.values), sql: f.sql });
+    const checksum = createHash('sha256')
+      .update(JSON.stringify({ given: given.map((g) => ({ input: g.input, ...plain(g) })), expect: plain(expect), overrides: def.overrides ?? null }))
+      .digest('hex');
     const pathParts = inProject(project, yaml.file).split('/').slice(1, -1);
     out.push({
       uniqueId: `unit_test.${project.name}.${def.model.trim().split(/\s+/)[0]}.${name}`,
@@ -112,6 +117,7 @@ function unitTestsOf(
         envVars: Object.fromEntries(Object.entries(def.overrides?.env_vars ?? {}).map(([k, v]) => [k, String(v)])),
       },
       location: yaml.locate([...base, 'name']),
+      checksum,
     });
   }
   return out;

@@ -41,6 +41,7 @@ export function loadPreviousState(dir: string, projectDir: string): PreviousStat
   const manifest: StateManifest = {
     nodes: raw.nodes as StateManifest['nodes'],
     sources: (isPlainObject(raw.sources) ? raw.sources : {}) as StateManifest['sources'],
+    unit_tests: (isPlainObject(raw.unit_tests) ? raw.unit_tests : {}) as StateManifest['unit_tests'],
     macros: (isPlainObject(raw.macros) ? raw.macros : {}) as StateManifest['macros'],
   };
   const resultsFile = path.join(abs, 'run_results.json');

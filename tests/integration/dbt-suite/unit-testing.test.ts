@@ -3,7 +3,7 @@
 // implements for `unit_tests:` (core/dbt/parser/unit_tests.py, core/dbt/task/test.py, the `unit`
 // materialization and get_fixture_sql.sql in dbt-adapters), on the embedded DuckDB and the loopback
 // Snowflake emulator. One project holds every case, so each target builds once.
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliResult } from '../../helpers/project.js';
@@ -372,6 +372,18 @@ for (const target of ['duckdb', 'snowflake'] as const satisfies Target[]) {
       expect(u.given[0]).toMatchObject({ input: "ref('orders')", format: 'dict' });
       expect(manifest.nodes[id('order_people', 'joins_people')]).toBeUndefined();
       expect(manifest.child_map['model.suite.order_people']).toContain(id('order_people', 'joins_people'));
+    });
+
+    // state:modified (dbt's unit test checksum of fixtures and overrides): only the edited unit test.
+    it.skipIf(target === 'snowflake')('state:modified selects a unit test whose fixtures changed', async () => {
+      const state = path.join(dir, 'prod-state');
+      mkdirSync(state, { recursive: true });
+      copyFileSync(path.join(dir, 'target', 'manifest.json'), path.join(state, 'manifest.json'));
+      const yml = path.join(dir, 'models', 'unit_tests.yml');
+      writeFileSync(yml, readFileSync(yml, 'utf8').replace('- {tested_colUmn: 3}\n    expect:', '- {tested_colUmn: 4}\n    expect:'));
+      const r = await dbt(dir, target, ['test', '--select', 'state:modified', '--state', state]);
+      expect([...runResults(dir).keys()], out(r)).toEqual([id('my_model', 'test_my_model')]);
+      expect(runResults(dir).get(id('my_model', 'test_my_model'))?.status).toBe('fail');
     });
   });
 }
