@@ -5,11 +5,11 @@ import { common, selection, toOptions, type CliContext, type CommonFlags } from 
 
 export function registerLs(program: Command, { reporter }: CliContext): void {
   selection(common(program.command('ls').alias('list').description('list the nodes of the project')))
-    .addOption(new Option('--resource-type <type...>', 'only these types').choices(['model', 'seed', 'snapshot', 'source', 'test']))
+    .addOption(new Option('--resource-type <type...>', 'only these types').choices(['model', 'seed', 'snapshot', 'source', 'test', 'unit_test']))
     .addOption(new Option('--output <format>', 'what to print for each node').choices(['name', 'path', 'json', 'selector']).default('selector'))
     .action(async (flags: CommonFlags & { resourceType?: Node['resourceType'][]; output: string }) => {
       const session = await openProject(toOptions(flags, reporter));
-      const types = flags.resourceType ?? ['model', 'seed', 'snapshot', 'source', 'test'];
+      const types = flags.resourceType ?? ['model', 'seed', 'snapshot', 'source', 'test', 'unit_test'];
       const nodes = select(session, flags, types, reporter).sort((a, b) => a.uniqueId.localeCompare(b.uniqueId));
       for (const n of nodes) {
         if (flags.output === 'name') reporter.print(n.name);
@@ -30,7 +30,7 @@ export function registerLs(program: Command, { reporter }: CliContext): void {
               relation: n.relation ? `${n.relation.database}.${n.relation.schema}.${n.relation.identifier}` : null,
             }),
           );
-        } else reporter.print(n.resourceType === 'source' ? `source:${n.fqn.join('.')}` : n.fqn.join('.'));
+        } else reporter.print(n.resourceType === 'source' || n.resourceType === 'unit_test' ? `${n.resourceType}:${n.fqn.join('.')}` : n.fqn.join('.'));
       }
     });
 }
