@@ -85,6 +85,13 @@ function unitTestsOf(
     // Inputs that failed to read are reported already; a missing one is only worth saying when all were read.
     const missing = read.length === given.length ? modelInputs(ctx, model).filter((m) => !given.some((g) => g.replaces === m.id)) : [];
     for (const m of missing) {
+      // dbt docs (unit test input): a seed left out of given: is read as it is, its CSV the rows.
+      const seed = ctx.nodes.get(m.id);
+      if (seed?.resourceType === 'seed') {
+        const auto = seedInput(ctx, seed, m.text, yaml.locate([...base, 'given']));
+        if (auto) given.push(auto);
+        continue;
+      }
       fail(`model '${model.name}' reads ${m.text}, which has no input in given:`, ['given'], `add \`- input: ${m.text}\` (with \`rows: []\` for no rows)`);
     }
     if (ctx.errors.length > errorsBefore || !expect) continue;
@@ -242,20 +249,25 @@ function inputOf(
       fail(`input ${text} has no rows`, rel, 'give `rows:` (`rows: []` for none), or a csv/sql `fixture:`');
       return undefined;
     }
-    const seedText = readProjectFile(ctx.project, target.file);
-    try {
-      return { format: 'dict', rows: promoteFullRow(csvRows(seedText, target.file, 0)), location: yaml.locate(p), input: text, replaces: replaces!, isThis };
-    } catch (e) {
-      if (!(e instanceof ProjectError)) throw e;
-      ctx.errors.push(e);
-      return undefined;
-    }
+    return seedInput(ctx, target, text, yaml.locate(p));
   }
   const fixture = fixtureOf(ctx, g, yaml, p, testName, fail);
   return fixture ? { ...fixture, input: text, replaces: replaces!, isThis } : undefined;
 }
 
 /** A fixture's rows as the format says: dict mappings, csv text or a csv file, sql text or a sql file. */
+/** A seed's own rows as an input's fixture (dbt's _load_rows_from_seed). */
+function seedInput(ctx: ParseContext, seed: { uniqueId: string; file: string }, text: string, location: SourceLocation): UnitTestInput | undefined {
+  try {
+    const rows = promoteFullRow(csvRows(readProjectFile(ctx.project, seed.file), seed.file, 0));
+    return { format: 'dict', rows, location, input: text, replaces: seed.uniqueId, isThis: false };
+  } catch (e) {
+    if (!(e instanceof ProjectError)) throw e;
+    ctx.errors.push(e);
+    return undefined;
+  }
+}
+
 function fixtureOf(
   ctx: ParseContext,
   f: { rows?: unknown; format?: 'dict' | 'csv' | 'sql'; fixture?: string },

@@ -195,6 +195,14 @@ models:
     expect:
       format: sql
       fixture: expected_people
+  # docs (unit test input): a seed left out of given: is read as it is.
+  - name: seed_left_out
+    model: order_people
+    given:
+      - input: ref('orders')
+        rows: [{order_id: 1, person_id: 2}]
+    expect:
+      rows: [{order_id: 1, name: bob}]
   # A failing unit test: build skips the model and what reads it.
   - name: wrong_total
     model: order_people
@@ -294,6 +302,7 @@ for (const target of ['duckdb', 'snowflake'] as const satisfies Target[]) {
         id('order_people', 'joins_people'),
         id('order_people', 'macro_override'),
         id('order_people', 'from_sql_fixture'),
+        id('order_people', 'seed_left_out'),
         id('from_eph', 'ephemeral_input'),
         id('inc', 'incremental_rows'),
         id('inc', 'full_refresh_rows'),
