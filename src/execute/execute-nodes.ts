@@ -263,7 +263,8 @@ function addTestGates(ws: Workspace, runSet: Set<string>, deps: Map<string, Set<
     return out;
   };
   for (const id of runSet) {
-    if (ws.manifest.nodes.get(id)!.resourceType === 'test') continue;
+    // A unit test runs before its model, so no data test of the model (or after it) may gate it.
+    if (isTest(ws.manifest.nodes.get(id)!)) continue;
     const up = ancestorsOf(id);
     for (const t of tests) {
       if (t.dependsOn.every((d) => up.has(d))) deps.get(id)!.add(t.uniqueId);

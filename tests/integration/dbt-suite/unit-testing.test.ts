@@ -67,6 +67,13 @@ select order_id, amount from {{ ref('orders') }}
     'models/dim_v2.sql': "select id, 'v2' as version_label from {{ ref('orders') }} cross join (select 1 as id) x\n",
     'tests/fixtures/people_fixture.csv': 'id,name\n1,cat\n',
     'tests/fixtures/expected_people.sql': "select 1 as order_id, 'cat' as name, 10.5 as total, 'eu' as region, 'PLACED' as label\n",
+    // A data test on a unit-tested model: it runs after the model, the unit test before.
+    'models/tested.yml': `models:
+  - name: my_model
+    columns:
+      - name: tested_column
+        data_tests: [not_null]
+`,
     'models/sources.yml': `sources:
   - name: test_source
     schema: "{{ target.schema }}"
@@ -314,6 +321,10 @@ for (const target of ['duckdb', 'snowflake'] as const satisfies Target[]) {
       const order = JSON.parse(readFileSync(path.join(dir, 'target', 'run_results.json'), 'utf8')).results.map((r: { unique_id: string }) => r.unique_id);
       expect(order.indexOf(id('my_model', 'test_my_model'))).toBeLessThan(order.indexOf('model.suite.my_model'));
       expect(results.get('model.suite.my_model')?.status).toBe('success');
+      // ...and its data test after it (a data test never gates a unit test, which would be a cycle).
+      const notNull = [...results.keys()].find((k) => k.startsWith('test.suite.not_null_my_model_tested_column'));
+      expect(notNull && results.get(notNull)?.status).toBe('pass');
+      expect(order.indexOf(notNull)).toBeGreaterThan(order.indexOf('model.suite.my_model'));
       // versions: exclude [1] tests v2 only; a disabled unit test is not run.
       expect(results.has(id('dim', 'versioned_v1'))).toBe(false);
       expect(results.has(id('order_people', 'disabled_one'))).toBe(false);
