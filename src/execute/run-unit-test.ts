@@ -195,19 +195,20 @@ async function inputColumns(ctx: ExecutionContext, conn: Connection, node: UnitT
   );
 }
 
-/** A value of a fixture cast to its column's type (dbt's format_row with safe_cast). */
+/** A value of a fixture cast to its column's type (dbt's format_row with the adapter's safe_cast). */
 function castValue(d: Dialect, value: unknown, type: string): string {
-  if (value === null || value === undefined) return `cast(null as ${type})`;
   let literal: string;
-  if (typeof value === 'string') {
-    literal = d.stringLiteral(value);
+  let kind: 'string' | 'number' | 'boolean' | 'null';
+  if (value === null || value === undefined) [literal, kind] = ['null', 'null'];
+  else if (typeof value === 'string') {
+    [literal, kind] = [d.stringLiteral(value), 'string'];
     // A string is not cut to a narrow varchar's length (dbt-core #11974): cast to the unsized type.
     if (/^(character varying|varchar|char|character|nvarchar|text|string)\s*\(/i.test(type)) type = type.replace(/\s*\(.*\)$/, '');
-  } else if (typeof value === 'number' || typeof value === 'bigint') literal = String(value);
-  else if (typeof value === 'boolean') literal = value ? 'true' : 'false';
-  else if (value instanceof Date) literal = d.stringLiteral(value.toISOString());
-  else literal = d.stringLiteral(JSON.stringify(value));
-  return `cast(${literal} as ${type})`;
+  } else if (typeof value === 'number' || typeof value === 'bigint') [literal, kind] = [String(value), 'number'];
+  else if (typeof value === 'boolean') [literal, kind] = [value ? 'true' : 'false', 'boolean'];
+  else if (value instanceof Date) [literal, kind] = [d.stringLiteral(value.toISOString()), 'string'];
+  else [literal, kind] = [d.stringLiteral(JSON.stringify(value)), 'string'];
+  return d.safeCast ? d.safeCast(literal, type, kind) : `cast(${literal} as ${type})`;
 }
 
 function invalidColumn(name: string, fixture: string, columns: Column[], location: SourceLocation): ProjectError {

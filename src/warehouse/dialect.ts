@@ -21,6 +21,11 @@ export interface Dialect {
   qualify(rel: RelationName): string;
   /** A string literal safe for any content (quotes, backslashes, comment markers). */
   stringLiteral(s: string): string;
+  /**
+   * dbt's `safe_cast` of a unit test fixture value (`literal`, already SQL) to `type`, when the
+   * warehouse's differs from `cast(literal as type)`; `kind` is what the YAML value was.
+   */
+  safeCast?(literal: string, type: string, kind: 'string' | 'number' | 'boolean' | 'null'): string;
   createSchema(database: string, schema: string): string;
   createViewAs(rel: RelationName, sql: string): string;
   createTableAs(rel: RelationName, sql: string, opts?: { transient?: boolean }): string;

@@ -56,6 +56,11 @@ export const snowflakeDialect: Dialect = {
     return [rel.database, rel.schema, rel.identifier].map(quote).join('.');
   },
   stringLiteral: literal,
+  // dbt-snowflake's snowflake__safe_cast: try_cast, which takes text only, so numbers go as strings; plain cast to VARIANT.
+  safeCast(value, type, kind) {
+    if (kind === 'null' || /^(variant|object|array)$/i.test(type.trim())) return `cast(${value} as ${type})`;
+    return `try_cast(${kind === 'string' ? value : literal(value)} as ${type})`;
+  },
   createSchema(database, schema) {
     return `create schema if not exists ${quote(database)}.${quote(schema)}`;
   },
