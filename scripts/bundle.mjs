@@ -94,6 +94,19 @@ await build({
   logLevel: 'warning',
 });
 
+// `model compile` of an unchanged project is answered by this small bundle, before the engine's is
+// read (src/cli/fast-replay.ts, bin/model.js): Node's built-in modules only.
+await build({
+  entryPoints: ['dist/src/cli/fast-replay.js'],
+  outfile: 'dist/bundle/fast-replay.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
 // Warm the code cache with a real command: compiling a copy of the shipped project runs most of
 // the engine, so the first command a user types already starts from cached bytecode.
 const warm = mkdtempSync(path.join(os.tmpdir(), 'model-warm-'));
