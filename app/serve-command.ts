@@ -36,7 +36,7 @@ export function registerServe(program: Command, { reporter }: CliContext): void 
       registerSecret(token);
       // Loaded here, not at start-up: Fastify and its plugins would cost every other command.
       const { buildServer } = await import('./api/server.js');
-      const { app, cache, runner } = await buildServer({
+      const { app, cache, runner, listen } = await buildServer({
         projectDir: opts.projectDir,
         target: opts.target,
         vars: opts.vars,
@@ -50,7 +50,7 @@ export function registerServe(program: Command, { reporter }: CliContext): void 
         voucherRateLimit: limits[0],
         pipelineRateLimit: limits[1],
       });
-      const address = await app.listen({ host: flags.host, port });
+      const address = await listen(flags.host, port);
       const loaded = cache.answer;
       reporter.info(`serving the voucher API on ${address} (docs: ${address}/docs)`);
       reporter.info(

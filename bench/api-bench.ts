@@ -236,27 +236,31 @@ async function main(): Promise<void> {
   const api = await startServer([MODEL_BIN, 'serve', '--port', '0', '--project-dir', project]);
   const quiet = await startSilentServer([MODEL_BIN, 'serve', '--project-dir', project]);
   const fastify = await startServer(['--input-type=module', '-e', FASTIFY_SERVER]);
+  // The same server without its front thread (app/api/voucher-front.ts): a /getVoucher/ rate limit
+  // keeps every request in the main thread (a limit this high never refuses one), as before the front.
+  const mainThread = await startServer([MODEL_BIN, 'serve', '--port', '0', '--project-dir', project, '--rate-limit', '1000000000']);
   const rounds: Round[] = [];
   try {
     // Warm all up (JIT, connection pools) before measuring.
-    for (const s of [bare, api, quiet, fastify]) await load(s.url, 5);
+    for (const s of [bare, api, quiet, fastify, mainThread]) await load(s.url, 5);
     for (let i = 0; i < ROUNDS; i++) {
       // Rotate the order so that no server always runs first (or last) in a round.
-      const order = [bare, api, quiet, fastify].map((_, k, all) => all[(k + i) % all.length]!);
+      const order = [bare, api, quiet, fastify, mainThread].map((_, k, all) => all[(k + i) % all.length]!);
       const figures = new Map<string, Figures>();
       for (const s of order) figures.set(s.url, await load(s.url, DURATION, s.child.pid));
       const b = figures.get(bare.url)!;
       const a = figures.get(api.url)!;
       const q = figures.get(quiet.url)!;
       const f = figures.get(fastify.url)!;
-      rounds.push({ bare: b, api: a, apiWithoutLogs: q, fastifyMinimal: f, loadAverage: os.loadavg()[0]! });
+      const m = figures.get(mainThread.url)!;
+      rounds.push({ bare: b, api: a, apiWithoutLogs: q, fastifyMinimal: f, apiMainThread: m, loadAverage: os.loadavg()[0]! });
       process.stderr.write(
         `round ${i + 1}: bare ${b.requestsPerSecond.toFixed(0)} req/s p99 ${b.p99Ms} ms ${b.cpuUsPerRequest.toFixed(1)} µs CPU/req; api ${a.requestsPerSecond.toFixed(0)} req/s p99 ${a.p99Ms} ms ${a.cpuUsPerRequest.toFixed(1)} µs CPU/req; ` +
-          `api without logs ${q.requestsPerSecond.toFixed(0)} req/s p99 ${q.p99Ms} ms; minimal fastify ${f.requestsPerSecond.toFixed(0)} req/s p99 ${f.p99Ms} ms; load ${os.loadavg()[0]!.toFixed(1)}\n`,
+          `api without logs ${q.requestsPerSecond.toFixed(0)} req/s p99 ${q.p99Ms} ms; api in the main thread ${m.requestsPerSecond.toFixed(0)} req/s p99 ${m.p99Ms} ms ${m.cpuUsPerRequest.toFixed(1)} µs CPU/req; minimal fastify ${f.requestsPerSecond.toFixed(0)} req/s p99 ${f.p99Ms} ms; load ${os.loadavg()[0]!.toFixed(1)}\n`,
       );
     }
   } finally {
-    for (const s of [bare, api, quiet, fastify]) await stop(s.child);
+    for (const s of [bare, api, quiet, fastify, mainThread]) await stop(s.child);
     rmSync(project, { recursive: true, force: true });
   }
 
@@ -267,6 +271,10 @@ async function main(): Promise<void> {
     bareP99Ms: median(rounds.map((r) => r.bare.p99Ms)),
     apiP99Ms: median(rounds.map((r) => r.api.p99Ms)),
     apiWithoutLogsP99Ms: median(rounds.map((r) => r.apiWithoutLogs.p99Ms)),
+    apiMainThreadRps: median(rounds.map((r) => r.apiMainThread.requestsPerSecond)),
+    apiMainThreadP99Ms: median(rounds.map((r) => r.apiMainThread.p99Ms)),
+    apiMainThreadRatio: median(rounds.map((r) => r.apiMainThread.requestsPerSecond / r.bare.requestsPerSecond)),
+    apiMainThreadCpuUsPerRequest: median(rounds.map((r) => r.apiMainThread.cpuUsPerRequest)),
     fastifyMinimalRps: median(rounds.map((r) => r.fastifyMinimal.requestsPerSecond)),
     fastifyMinimalP99Ms: median(rounds.map((r) => r.fastifyMinimal.p99Ms)),
     fastifyMinimalRatio: median(rounds.map((r) => r.fastifyMinimal.requestsPerSecond / r.bare.requestsPerSecond)),
@@ -302,6 +310,7 @@ interface Round {
   api: Figures;
   apiWithoutLogs: Figures;
   fastifyMinimal: Figures;
+  apiMainThread: Figures;
   loadAverage: number;
 }
 
@@ -312,6 +321,10 @@ type Summary = {
   bareP99Ms: number;
   apiP99Ms: number;
   apiWithoutLogsP99Ms: number;
+  apiMainThreadRps: number;
+  apiMainThreadP99Ms: number;
+  apiMainThreadRatio: number;
+  apiMainThreadCpuUsPerRequest: number;
   fastifyMinimalRps: number;
   fastifyMinimalP99Ms: number;
   fastifyMinimalRatio: number;
@@ -345,6 +358,7 @@ function writeSection(s: Summary, machine: { cpus: number; cpuModel: string; nod
     `| bare node:http, JSON in and out | ${s.bareRps.toFixed(0)} | ${s.bareP99Ms.toFixed(1)} ms |`,
     `| model serve, /getVoucher/ (info logs) | ${s.apiRps.toFixed(0)} | ${s.apiP99Ms.toFixed(1)} ms |`,
     `| model serve, /getVoucher/ (no logs) | ${s.apiWithoutLogsRps.toFixed(0)} | ${s.apiWithoutLogsP99Ms.toFixed(1)} ms |`,
+    `| model serve without its front thread (/getVoucher/ in the main thread, info logs) | ${s.apiMainThreadRps.toFixed(0)} | ${s.apiMainThreadP99Ms.toFixed(1)} ms |`,
     `| for reference: Fastify, one route returning a fixed JSON, no logger | ${s.fastifyMinimalRps.toFixed(0)} | ${s.fastifyMinimalP99Ms.toFixed(1)} ms |`,
     `| server CPU per request (user+sys, µs): bare / API / API without logs | ${s.bareCpuUsPerRequest.toFixed(1)} / ${s.apiCpuUsPerRequest.toFixed(1)} / ${s.apiWithoutLogsCpuUsPerRequest.toFixed(1)} | API / bare ${s.cpuPerRequestRatio.toFixed(2)} |`,
     `| API / bare (target) | ${s.throughputRatio.toFixed(2)} (≥ ${TARGET_RATIO.toFixed(2)}) | ${s.p99Ratio.toFixed(2)} (≤ 2.00) |`,
@@ -353,7 +367,8 @@ function writeSection(s: Summary, machine: { cpus: number; cpuModel: string; nod
     `Per round, API / bare requests/s ranged ${s.throughputRatioMin.toFixed(2)}-${s.throughputRatioMax.toFixed(2)}${Math.abs(s.throughputRatio - TARGET_RATIO) < 0.05 ? ': the median is close enough to the target that a run can land on either side of it' : ''}.`,
     '',
     `For scale: a minimal Fastify route reaches ${s.fastifyMinimalRatio.toFixed(2)} of the bare server here, and the API ${(s.apiRps / s.fastifyMinimalRps).toFixed(2)} of that route.`,
-    '`/getVoucher/` is answered ahead of Fastify (`app/api/voucher-fast-path.ts`), and its own work per request is a few microseconds',
+    `\`model serve\` answers \`/getVoucher/\` in a front thread (\`app/api/voucher-front.ts\`): a worker that owns the port and hands every other request to the Fastify app (API / bare ${s.throughputRatio.toFixed(2)}; the same server with \`/getVoucher/\` in its main thread: ${s.apiMainThreadRatio.toFixed(2)}, ${s.apiMainThreadCpuUsPerRequest.toFixed(1)} µs CPU a request).`,
+    'There `/getVoucher/` is answered ahead of Fastify (`app/api/voucher-fast-path.ts`), and its own work per request is a few microseconds',
     'beyond what the bare server does (JSON.parse, answer JSON): a hand-written check of well-formed bodies (`fastVoucherRequest`; the zod',
     'schema, still the contract, runs only when a body is wrong, so every 422 is unchanged; a property test holds the two equal), one',
     'character-level parse per timestamp, the answer JSON made once per answer row, and the request log line built as text and held,',

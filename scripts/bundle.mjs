@@ -94,6 +94,33 @@ await build({
   logLevel: 'warning',
 });
 
+// `model compile` of an unchanged project is answered by this small bundle, before the engine's is
+// read (src/cli/fast-replay.ts, bin/model.js): Node's built-in modules only.
+await build({
+  entryPoints: ['dist/src/cli/fast-replay.js'],
+  outfile: 'dist/bundle/fast-replay.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+// The API's front thread (app/api/voucher-front-worker.ts): the fast path and the answer, neither the engine nor Fastify.
+await build({
+  entryPoints: ['dist/app/api/voucher-front-worker.js'],
+  outfile: 'dist/bundle/api-front.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  plugins: [englishOnlyZodPlugin],
+  minify: process.env.MODEL_BUNDLE_MINIFY !== '0',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
 // Warm the code cache with a real command: compiling a copy of the shipped project runs most of
 // the engine, so the first command a user types already starts from cached bytecode.
 const warm = mkdtempSync(path.join(os.tmpdir(), 'model-warm-'));

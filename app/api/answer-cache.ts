@@ -9,39 +9,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect, ProjectError, type RelationName, type Session } from '../../src/index.js';
 import { SEGMENT_TYPES } from './schemas.js';
+import { answerKey, type Answer, type AnswerRow, type SegmentRule } from './answer.js';
 
-export interface SegmentRule {
-  segmentType: string;
-  segmentName: string;
-  min: number;
-  /** null: open-ended. */
-  max: number | null;
-}
-
-export interface AnswerRow {
-  segmentType: string;
-  segmentName: string;
-  voucherAmount: number;
-  voucherCount: number;
-  segmentRows: number;
-}
-
-export interface Answer {
-  /** Per segment type, its rules by ascending min. */
-  rules: Map<string, SegmentRule[]>;
-  /** The answer table (`voucher_api.answer`, segments_derived in the shipped project) keyed by `type \0 name`. */
-  rows: Map<string, AnswerRow>;
-  /** The pipeline's countries, trimmed and lower-cased. */
-  countries: Set<string>;
-  /** The countries as configured, for messages and /health. */
-  countryNames: string[];
-  builtAt: string | null;
-  loadedAt: string;
-  /** Increases with each swap; sent as the X-Answer-Version header. */
-  version: number;
-}
-
-export const answerKey = (segmentType: string, segmentName: string) => `${segmentType}\u0000${segmentName}`;
+export { answerKey, type Answer, type AnswerRow, type SegmentRule } from './answer.js';
 
 /** Holds the current answer; `swap` replaces it in one assignment. */
 export class AnswerCache {
@@ -61,11 +31,20 @@ export class AnswerCache {
   swap(next: Omit<Answer, 'version'>): Answer {
     this.current = { ...next, version: ++this.versions };
     this.lastProblem = null;
+    for (const listener of this.listeners) listener();
     return this.current;
   }
 
   fail(problem: string): void {
     this.lastProblem = problem;
+    for (const listener of this.listeners) listener();
+  }
+
+  private readonly listeners: (() => void)[] = [];
+
+  /** Calls `listener` after each swap or failure (the API's front thread keeps a copy of the answer). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
   }
 }
 

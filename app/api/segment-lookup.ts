@@ -4,7 +4,7 @@
  * whole calendar days from the date of last_order_ts to the date of the reference moment.
  * Ranges are inclusive; a rule without max is open.
  */
-import { answerKey, type Answer, type AnswerRow, type SegmentRule } from './answer-cache.js';
+import { answerKey, type Answer, type AnswerRow, type SegmentRule } from './answer.js';
 import { ApiError } from './api-error.js';
 import type { VoucherAnswer, VoucherRequest } from './schemas.js';
 import { utcDay } from './timestamp.js';

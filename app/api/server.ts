@@ -14,20 +14,18 @@ import { AnswerCache, type Answer } from './answer-cache.js';
 import { ApiError } from './api-error.js';
 import { PipelineRunner } from './pipeline-runner.js';
 import { RateLimiter } from './rate-limit.js';
+import { heldRequestLines, type RequestLines } from './request-lines.js';
 import { voucherFastPath } from './voucher-fast-path.js';
+import { frontAvailable, listenFront, type Front, type FrontDeps } from './voucher-front.js';
+import { answerNotLoaded, readVoucherRequest } from './voucher-request.js';
 import {
   errorAnswerSchema,
-  fastVoucherRequest,
-  FORMAT_RULES,
   healthAnswerSchema,
   jsonSchemaOf,
-  normalizeRequest,
   pipelineAnswerSchema,
   voucherAnswerSchema,
   voucherRequestSchema,
-  type FieldRule,
   type HealthAnswer,
-  type VoucherRequest,
 } from './schemas.js';
 import { lookupVoucher, lookupVoucherJson } from './segment-lookup.js';
 import { z } from 'zod';
@@ -51,10 +49,18 @@ export interface ServerOptions extends Omit<CommonOptions, 'reporter'> {
   pipelineRateLimit?: number;
 }
 
+export type { RequestLines } from './request-lines.js';
+
 export interface VoucherServer {
   app: FastifyInstance;
   cache: AnswerCache;
   runner: PipelineRunner;
+  /**
+   * Starts listening (what `model serve` does): through the front thread (voucher-front.ts) when
+   * its bundle is built and /getVoucher/ has no rate limit, else on Fastify's own server. Resolves
+   * with the address.
+   */
+  listen(host: string, port: number): Promise<string>;
 }
 
 /** One JSON line per request (method, path, status, time); never a body, a header or a token. */
@@ -69,53 +75,23 @@ class RequestLineLogger extends LogController {
   override routeNotFound(): void {}
 }
 
-/** The fast path's request log lines: `write` one, `flush` what is held. */
-export interface RequestLines {
-  write(id: number, url: string, status: number, ms: number): void;
-  flush(): void;
-}
-
-/** Request lines held before they are written: at most this many characters (about 80 lines)… */
-const HELD_CHARS = 16 * 1024;
-/** …or this long. */
-const HELD_MS = 100;
-
 /**
- * The fast path's request lines, the same text `logger.info(line, 'request')` would write (pino's
- * level, time and base bindings, then the fields, then msg), each built as one string. They are
- * held, as a web server's buffered access log is, and written to the logger's stream in one write
- * per 16 KiB or 100 ms, at close and at exit: one write() a line cost the hot path more than
- * everything else it does. A line of a 5xx answer is an error line: it is written at once, after
- * the lines held before it. undefined when there is no logger.
+ * The fast path's request lines, the same text `logger.info(line, 'request')` would write, held and
+ * written in batches to the logger's own stream (see heldRequestLines). undefined when there is no logger.
  */
 export function requestLines(logger: FastifyBaseLogger): RequestLines | undefined {
+  const log = logOutput(logger);
+  return log && heldRequestLines(log.stream, log.bindings, log.isLevelEnabled);
+}
+
+/** The logger's stream, base bindings and level check, for lines written without pino; undefined when there is no logger. */
+function logOutput(logger: FastifyBaseLogger): FrontDeps['log'] {
   // With `logger: false` Fastify's logger is a no-op object without pino's internals.
   const pinoLogger = logger as unknown as Partial<pino.Logger> & Record<symbol, unknown>;
   const stream = pinoLogger[pino.symbols.streamSym] as { write(text: string): unknown } | undefined;
   const bindings = pinoLogger[pino.symbols.chindingsSym];
   if (typeof pinoLogger.isLevelEnabled !== 'function' || !stream || typeof bindings !== 'string') return undefined;
-  let held = '';
-  let timer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (held === '') return;
-    const text = held;
-    held = '';
-    stream.write(text);
-  };
-  return {
-    write(id, url, status, ms) {
-      const error = status >= 500;
-      // Checked per line, like pino does, in case the level is changed while serving.
-      if (!pinoLogger.isLevelEnabled!(error ? 'error' : 'info')) return;
-      // url is one of the two spellings of the route: nothing to escape; numbers print as JSON does.
-      held += `{"level":${error ? 50 : 30},"time":${Date.now()}${bindings},"reqId":"v-${id}","method":"POST","url":"${url}","status":${status},"ms":${ms},"msg":"request"}\n`;
-      if (error || held.length >= HELD_CHARS) flush();
-      else if (!timer) timer = setTimeout(flush, HELD_MS).unref();
-    },
-    flush,
-  };
+  return { stream, bindings, isLevelEnabled: (level) => pinoLogger.isLevelEnabled!(level) };
 }
 
 const JSON_ERROR_CODES: Record<number, string> = {
@@ -127,33 +103,6 @@ const JSON_ERROR_CODES: Record<number, string> = {
   413: 'body_too_large',
   415: 'unsupported_media_type',
 };
-
-/** A failed zod parse as a 422 naming each field and the rule it breaks. */
-function validationError(
-  body: unknown,
-  issues: readonly { path: PropertyKey[]; code?: string; message: string; params?: Record<string, unknown> }[],
-): ApiError {
-  const list = issues.map((issue) => {
-    const field = issue.path.map(String).join('.') || 'body';
-    const given = issue.path.length === 1 && body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[String(issue.path[0])] : body;
-    let rule = issue.params?.rule as FieldRule | undefined;
-    let message = issue.message;
-    if (!rule) {
-      if (given === undefined && issue.path.length > 0) {
-        rule = 'required';
-        message = 'is required';
-      } else if (issue.code === 'invalid_format') rule = FORMAT_RULES[field] ?? 'type';
-      else if (issue.code === 'invalid_value') rule = 'allowed_values';
-      else if (issue.code === 'too_big') rule = 'max_length';
-      else if (issue.code === 'too_small') rule = 'required';
-      else rule = 'type';
-    }
-    if (field === 'body') message = 'the body must be a JSON object';
-    return { field, rule, message: `${field} ${message}` };
-  });
-  const first = list[0]!;
-  return new ApiError(422, 'invalid_request', list.map((i) => i.message).join('; '), { field: first.field, rule: first.rule, issues: list });
-}
 
 function toErrorAnswer(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
@@ -302,31 +251,9 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
 
   const errorSchema = jsonSchemaOf(errorAnswerSchema, 'output');
 
-  /** A /getVoucher/ body, validated and read: the hand-written check for a well-formed body, else zod (which names what is wrong). */
-  const readVoucherRequest = (raw: unknown): VoucherRequest => {
-    let body = raw;
-    if (typeof body === 'string') {
-      try {
-        body = JSON.parse(body);
-      } catch {
-        throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
-      }
-    }
-    const fast = fastVoucherRequest(body);
-    if (fast) return fast;
-    const parsed = voucherRequestSchema.safeParse(body);
-    if (!parsed.success) throw validationError(body, parsed.error.issues);
-    return normalizeRequest(parsed.data);
-  };
   const loadedAnswer = (): Answer => {
     const answer = cache.answer;
-    if (!answer) {
-      throw new ApiError(
-        503,
-        'answer_not_loaded',
-        `no answer loaded: run the pipeline first (POST /runPipeline/ or \`model build\`)${cache.problem ? `; ${cache.problem}` : ''}`,
-      );
-    }
+    if (!answer) throw answerNotLoaded(cache.problem);
     return answer;
   };
   // Every answer from the cache says which version it came from, a 404 as much as a 200.
@@ -430,6 +357,17 @@ export async function buildServer(opts: ServerOptions = {}): Promise<VoucherServ
     cache.fail(`reading the answer failed: ${message}`);
     app.log.warn({ detail: message }, 'no answer loaded at startup');
   }
+  let front: Front | undefined;
+  app.addHook('onClose', async () => {
+    await front?.close();
+  });
   await app.ready();
-  return { app, cache, runner };
+  const bodyLimit = opts.bodyLimit ?? 16 * 1024;
+  const listen = async (listenHost: string, port: number) => {
+    // The front counts no /getVoucher/ budget (one limiter must see every request) and keeps the real clock.
+    if ((opts.voucherRateLimit ?? 0) !== 0 || opts.now || !frontAvailable() || front) return app.listen({ host: listenHost, port });
+    front = await listenFront({ app, cache, bodyLimit, log: logOutput(app.log) }, listenHost, port);
+    return front.address;
+  };
+  return { app, cache, runner, listen };
 }

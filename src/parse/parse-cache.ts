@@ -13,7 +13,8 @@
  * - A compiled entry is keyed by a hash of the node as parsed and of the relations it reads
  *   (ephemeral models by their own key, recursively), and holds the macro files of its render.
  * - A render that can give a different answer for the same inputs (time, invocation id, env vars,
- *   warehouse queries, the graph, log output) is not cached: `isVolatile` scans for those names.
+ *   warehouse queries, the graph, log output) is not cached: `isVolatile` scans the template's
+ *   code (not its comments or output text) for those names.
  *   Nor is a render that failed, or whose SQL holds a registered secret.
  */
 import { createHash } from 'node:crypto';
@@ -27,7 +28,8 @@ import type { CachedProperties, LoadCache, Project } from '../project/load-proje
 import { PACKAGE_LOCK_FILE } from '../project/packages-file.js';
 import type { TargetConfig } from '../project/profiles.js';
 import type { NodeConfig } from '../project/schemas.js';
-import type { TemplateEngine } from '../templating/template-engine.js';
+import { jinjaCode } from '../templating/jinja-code.js';
+import type { MacroInfo, TemplateEngine } from '../templating/template-engine.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import type { RefCall } from './nodes.js';
 
@@ -64,12 +66,26 @@ interface Store {
   compiled: Map<string, CompiledEntry>;
 }
 
-/** Names whose value can change between two renders of the same text (or that print), so such renders are never cached. */
+/**
+ * Names whose value can change between two renders of the same text (or that print), so such
+ * renders are never cached. Raising a compiler error is not among them: it depends on the inputs
+ * only, and a render that raised is not cached.
+ */
 const VOLATILE =
-  /\b(?:env_var|run_started_at|invocation_id|run_query|statement|load_result|graph|flags|log|print|exceptions|now|utcnow|today|random|selected_resources|adapter\s*\.\s*(?!dispatch\b|quote\b)\w+)\b/;
+  /\b(?:env_var|run_started_at|invocation_id|run_query|statement|load_result|graph|flags|log|print|exceptions(?!\s*\.\s*raise_(?:compiler_error|not_implemented)\b)|now|utcnow|today|random|selected_resources|adapter\s*\.\s*(?!dispatch\b|quote\b)\w+)\b/;
+
+/** Texts whose code had to be looked at (a name matched somewhere in them): macro files are asked about at every render. */
+const volatileCode = new Map<string, boolean>();
 
 export function isVolatile(text: string): boolean {
-  return VOLATILE.test(text);
+  if (!VOLATILE.test(text)) return false;
+  let volatile = volatileCode.get(text);
+  if (volatile === undefined) {
+    volatile = VOLATILE.test(jinjaCode(text));
+    if (volatileCode.size > 10_000) volatileCode.clear();
+    volatileCode.set(text, volatile);
+  }
+  return volatile;
 }
 
 function sha1(text: string): string {
@@ -214,15 +230,29 @@ export class ParseCache {
    */
   traced<T>(engine: TemplateEngine, fn: () => T): { value: T; macroFiles: [string, string][]; cacheable: boolean } {
     const previous = engine.macroTrace;
+    const previousCalls = engine.macroCalls;
     const trace = new Set<string>();
+    const calls = new Set<MacroInfo>();
     engine.macroTrace = trace;
+    engine.macroCalls = calls;
     const printsBefore = engine.undefinedPrints;
     try {
       const value = fn();
-      return { value, macroFiles: this.withHashes(trace), cacheable: engine.undefinedPrints === printsBefore };
+      const macroFiles = this.withHashes(trace);
+      let cacheable = engine.undefinedPrints === printsBefore;
+      // The engine's own macro files hold many macros, a few of them volatile: those are judged by the macros called (see cacheable).
+      for (const info of calls) {
+        if (!cacheable) break;
+        if (this.macroHashes.has(info.file)) continue;
+        const own = engine.macroOwnSource(info) ?? engine.macroFileSource(info.file);
+        if (own === undefined || isVolatile(own)) cacheable = false;
+      }
+      return { value, macroFiles, cacheable };
     } finally {
       engine.macroTrace = previous;
+      engine.macroCalls = previousCalls;
       if (previous) for (const f of trace) previous.add(f);
+      if (previousCalls) for (const c of calls) previousCalls.add(c);
     }
   }
 
@@ -249,6 +279,8 @@ export class ParseCache {
       this.rendersCacheable &&
       !texts.some(isVolatile) &&
       macroFiles.every(([f]) => {
+        // The engine's own files: their called macros were judged one by one in traced().
+        if (!this.macroHashes.has(f)) return true;
         const source = this.macroSource(f);
         return source !== undefined && !isVolatile(source);
       });

@@ -22,6 +22,7 @@ import { escapeRe } from './escape-re.js';
 import { canRenderFast, compileFast, FastRenderError, renderFast, type FastTemplate } from './fast-template.js';
 import { MacroNamespaces, type MacroFn } from './macro-namespaces.js';
 import { macroSignatures, type MacroSignature } from './macro-signatures.js';
+import { macroChunks } from './macro-chunks.js';
 import {
   addTest,
   compileToCode,
@@ -92,6 +93,8 @@ export class TemplateEngine {
   private readonly project: { name: string; file: string } | undefined;
   /** While set, the file of every macro called is added to it (what a parse cache keys a node's render on). */
   macroTrace: Set<string> | undefined;
+  /** While set, every macro called is added to it. */
+  macroCalls: Set<MacroInfo> | undefined;
   /** How many undefined values renders have printed (warned about or not): a render that printed one is not cached, so its warning is not lost. */
   undefinedPrints = 0;
   /** Printing an undefined value is an error (`--strict-undefined`), not a warning and an empty string as in dbt. */
@@ -267,6 +270,17 @@ export class TemplateEngine {
     return this.macroSources.get(file);
   }
 
+  private readonly chunks = new Map<string, Map<string, string> | undefined>();
+
+  /** A macro's own text within its file (see macroChunks); undefined when the file cannot be split so. */
+  macroOwnSource(info: MacroInfo): string | undefined {
+    if (!this.chunks.has(info.file)) {
+      const source = this.macroSources.get(info.file);
+      this.chunks.set(info.file, source === undefined ? undefined : macroChunks(source));
+    }
+    return this.chunks.get(info.file)?.get(info.name);
+  }
+
   hasMacro(name: string): boolean {
     return this.macros.has(name);
   }
@@ -342,6 +356,7 @@ export class TemplateEngine {
       const over = this.current?.overrides?.macros;
       if (over && Object.hasOwn(over, info.name)) return over[info.name];
       this.macroTrace?.add(info.file);
+      this.macroCalls?.add(info);
       this.callStack.push(info);
       try {
         return fn(...args);

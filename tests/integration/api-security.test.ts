@@ -12,7 +12,8 @@ const SECRET = 'planted-secret-b7e2c91d40f6';
 
 /** Listens on loopback: the server's access policy comes from the `host` it was built for. */
 async function listen(server: VoucherServer): Promise<string> {
-  return server.app.listen({ host: '127.0.0.1', port: 0 });
+  // As `model serve` listens: through the front thread (app/api/voucher-front.ts) where it applies.
+  return server.listen('127.0.0.1', 0);
 }
 
 async function post(base: string, route: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {

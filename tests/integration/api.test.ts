@@ -29,7 +29,8 @@ interface Running {
 async function start(projectDir: string, extra: { token?: string } = {}): Promise<Running> {
   const logs = new LogSink();
   const server = await buildServer({ projectDir, host: '127.0.0.1', logStream: logs, ...extra });
-  const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
+  // As `model serve` listens: through the front thread (app/api/voucher-front.ts) where it applies.
+  const address = await server.listen('127.0.0.1', 0);
   return { server, base: address, logs };
 }
 
