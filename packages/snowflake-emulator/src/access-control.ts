@@ -4,6 +4,7 @@
 // docs.snowflake.com/en/user-guide/security-access-control-privileges.
 
 import { randomBytes } from 'node:crypto';
+import { TableKinds } from './table-kinds.js';
 import { isSignificant, splitStatements, type Token, tokenize } from './tokenizer.js';
 
 export interface AccessError {
@@ -155,8 +156,8 @@ export class AccessControl {
   private readonly grants: Grant[] = [];
   private readonly owners = new Map<string, string>();
   private readonly warehouses = new Set<string>();
-  /** tables created TRANSIENT (others are permanent) */
-  private readonly transient = new Set<string>();
+  /** which tables are transient (others are permanent) */
+  readonly kinds = new TableKinds();
 
   constructor() {
     for (const r of SYSTEM_ROLES) this.roles.set(r, new Set());
@@ -652,8 +653,10 @@ export class AccessControl {
             after.push(() => {
               if (existing && !copyGrants) this.dropGrants(name);
               this.owners.set(`TABLE:${name}`, role);
-              if (kind === 'TABLE' && transient) this.transient.add(name);
-              else this.transient.delete(name);
+              if (kind === 'TABLE') this.kinds.created(f, transient);
+              // A replacement made WITH COPY GRANTS keeps the old grants and gets no future grants
+              // (CREATE TABLE, COPY GRANTS; the 2026_08 bundle's "CREATE OR REPLACE: Grants … copied").
+              if (existing && copyGrants) return;
               const future = kind === 'TABLE' ? 'FUTURE TABLES' : 'FUTURE VIEWS';
               for (const g of this.grants.filter((x) => x.kind === future && x.name === schema)) {
                 if (!this.grants.some((x) => x.kind === kind && x.name === name && x.privilege === g.privilege && x.role === g.role)) {
@@ -676,7 +679,7 @@ export class AccessControl {
           after.push(() => {
             this.dropGrants(f.join('.'));
             this.owners.delete(`TABLE:${f.join('.')}`);
-            this.transient.delete(f.join('.'));
+            this.kinds.dropped(f);
           });
         }
       } else if (kind === 'SCHEMA' || kind === 'DATABASE') {
@@ -697,15 +700,8 @@ export class AccessControl {
           await needOwner(a);
           await needOwner(b);
           const [an, bn] = [a.join('.'), b.join('.')];
-          // Swapping a transient table with a permanent one is refused: the kinds are not swapped.
-          if (this.transient.has(an) !== this.transient.has(bn)) {
-            const [t, p] = this.transient.has(an) ? [a[2], b[2]] : [b[2], a[2]];
-            throw new AccessDenied({
-              code: '002002',
-              sqlState: '42601',
-              message: compile(`Cannot swap transient table '${t}' with permanent table '${p}'.`),
-            });
-          }
+          const refused = this.kinds.swapError(a, b);
+          if (refused) throw new AccessDenied(refused);
           // Grants and ownership belong to the table, so they move with it.
           after.push(() => this.swapNames(an, bn));
         }
@@ -716,7 +712,11 @@ export class AccessControl {
           needSchema(b[0], b[1]);
           if (!this.holds(role, 'SCHEMA', `${b[0]}.${b[1]}`, 'CREATE TABLE')) throw insufficient('schema', b[1]);
         }
-        if (b) after.push(() => this.rename(a.join('.'), b.join('.')));
+        if (b)
+          after.push(() => {
+            this.rename(a.join('.'), b.join('.'));
+            this.kinds.renamed(a, b);
+          });
       } else if (a) await needOwner(a);
     } else if (head === 'INSERT') {
       const at = sig.findIndex((t) => word(t) === 'INTO');
@@ -794,6 +794,5 @@ export class AccessControl {
     const owner = this.owners.get(`TABLE:${a}`);
     this.owners.delete(`TABLE:${a}`);
     if (owner) this.owners.set(`TABLE:${b}`, owner);
-    if (this.transient.delete(a)) this.transient.add(b);
   }
 }

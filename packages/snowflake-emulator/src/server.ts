@@ -197,6 +197,8 @@ interface Session {
   running?: { requestId: string | null; queryId: string; aborted: boolean };
   /** when the session last sent a request (ms) */
   lastSeen: number;
+  /** the `TableKinds.version` this session's macro of transient tables was made from */
+  kindsVersion?: number;
 }
 
 interface Bind {
@@ -473,6 +475,10 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
 
   async function executeStatement(session: Session, tr: Translation, bindings: Record<string, Bind> | undefined): Promise<Answer> {
     await applyContext(session);
+    if (session.kindsVersion !== access.kinds.version) {
+      await session.conn.run(access.kinds.macroSql());
+      session.kindsVersion = access.kinds.version;
+    }
     const hasDatabase = session.applied !== `"${NO_DATABASE_CATALOG}"`;
 
     if (tr.createTarget && !hasDatabase) {

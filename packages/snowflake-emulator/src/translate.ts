@@ -8,6 +8,7 @@
 
 import { isAccessStatement } from './access-control.js';
 import { raiseSql, syntaxError, TranslationError } from './sql-error.js';
+import { isTransientSql, NO_TRANSIENT_TABLES_SQL } from './table-kinds.js';
 import {
   checkCastLengths,
   checkCastOperatorLengths,
@@ -517,7 +518,8 @@ function translateShow(stmt: Statement): Translation {
     case 'VIEWS':
     case 'OBJECTS': {
       const tables =
-        `SELECT table_name AS name, database_name, schema_name, CASE WHEN temporary THEN 'TEMPORARY' ELSE 'TABLE' END AS kind, ` +
+        `SELECT table_name AS name, database_name, schema_name, ` +
+        `CASE WHEN temporary THEN 'TEMPORARY' WHEN ${isTransientSql('database_name', 'schema_name', 'table_name')} THEN 'TRANSIENT' ELSE 'TABLE' END AS kind, ` +
         `comment, estimated_size AS row_count FROM duckdb_tables()`;
       const views = `SELECT view_name, database_name, schema_name, 'VIEW', comment, NULL FROM duckdb_views() WHERE NOT internal`;
       const source = what === 'TABLES' ? tables : what === 'VIEWS' ? views : `${tables} UNION ALL ${views}`;
@@ -920,6 +922,7 @@ export const SESSION_SETUP_SQL: string[] = [
   `SET TimeZone = '${DEFAULT_TIMEZONE}'`,
   snowflakeDataTypeMacro,
   `CREATE OR REPLACE TEMP MACRO SF_NAME(name) AS ${decodeNameSql('name')}`,
+  NO_TRANSIENT_TABLES_SQL,
   ...STRICT_SESSION_SQL,
   `CREATE OR REPLACE TEMP MACRO IFF(condition, if_true, if_false) AS CASE WHEN condition THEN if_true ELSE if_false END`,
   `CREATE OR REPLACE TEMP MACRO NVL(value, fallback) AS COALESCE(value, fallback)`,
@@ -947,7 +950,8 @@ export const SESSION_SETUP_SQL: string[] = [
   `CREATE OR REPLACE TEMP MACRO GETDATE() AS current_timestamp`,
   `CREATE OR REPLACE TEMP MACRO SF_INFORMATION_SCHEMA_TABLES(db) AS TABLE
     SELECT SF_NAME(database_name) AS TABLE_CATALOG, SF_NAME(schema_name) AS TABLE_SCHEMA, SF_NAME(table_name) AS TABLE_NAME,
-      'EMULATOR' AS TABLE_OWNER, 'BASE TABLE' AS TABLE_TYPE, 'NO' AS IS_TRANSIENT,
+      'EMULATOR' AS TABLE_OWNER, 'BASE TABLE' AS TABLE_TYPE,
+      CASE WHEN ${isTransientSql('database_name', 'schema_name', 'table_name')} THEN 'YES' ELSE 'NO' END AS IS_TRANSIENT,
       estimated_size::BIGINT AS ROW_COUNT, NULL::BIGINT AS BYTES, comment AS COMMENT
     FROM duckdb_tables() WHERE database_name = db AND schema_name <> 'main'
     UNION ALL

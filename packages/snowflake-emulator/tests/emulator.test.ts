@@ -201,6 +201,51 @@ describe('DDL', () => {
     expect((await exec(conn, 'select count(*) as n from swap_live')).rows).toEqual([{ N: 2 }]);
   });
 
+  // docs.snowflake.com/en/user-guide/tables-temp-transient (a table's kind is fixed when it is
+  // created), …/sql-reference/info-schema/tables (IS_TRANSIENT), …/sql-reference/sql/show-tables (kind).
+  it('keeps table kinds: transient or permanent, shown and never swapped across', async () => {
+    await exec(conn, 'create or replace transient table kind_a as select 1 as v');
+    await exec(conn, 'create or replace table kind_b as select 2 as v');
+    await exec(conn, 'create or replace transient table kind_c as select 3 as v');
+    const kinds = async () =>
+      (await exec(conn, "select table_name, is_transient from information_schema.tables where table_name like 'KIND_%' order by 1")).rows;
+    expect(await kinds()).toEqual([
+      { TABLE_NAME: 'KIND_A', IS_TRANSIENT: 'YES' },
+      { TABLE_NAME: 'KIND_B', IS_TRANSIENT: 'NO' },
+      { TABLE_NAME: 'KIND_C', IS_TRANSIENT: 'YES' },
+    ]);
+    const shown = await exec(conn, "show tables like 'kind_%' in schema analytics.public");
+    expect(shown.rows.map((r) => [r.name, r.kind])).toEqual([
+      ['KIND_A', 'TRANSIENT'],
+      ['KIND_B', 'TABLE'],
+      ['KIND_C', 'TRANSIENT'],
+    ]);
+
+    const refused = await execError(conn, 'alter table kind_a swap with kind_b');
+    expect([refused.code, refused.message]).toEqual(['002002', "SQL compilation error:\nCannot swap transient table 'KIND_A' with permanent table 'KIND_B'."]);
+    expect((await exec(conn, 'select v from kind_a')).rows).toEqual([{ V: 1 }]);
+
+    // Same kind swaps; kinds stay with the names' tables (both transient). A rename keeps the kind;
+    // CREATE OR REPLACE makes the kind it names.
+    await exec(conn, 'alter table kind_a swap with kind_c');
+    expect((await exec(conn, 'select v from kind_a')).rows).toEqual([{ V: 3 }]);
+    await exec(conn, 'alter table kind_c rename to kind_d');
+    await exec(conn, 'create or replace transient table kind_b copy grants as select * from kind_b');
+    expect(await kinds()).toEqual([
+      { TABLE_NAME: 'KIND_A', IS_TRANSIENT: 'YES' },
+      { TABLE_NAME: 'KIND_B', IS_TRANSIENT: 'YES' },
+      { TABLE_NAME: 'KIND_D', IS_TRANSIENT: 'YES' },
+    ]);
+    await exec(conn, 'create or replace table kind_a as select 4 as v');
+    await exec(conn, 'drop table kind_d');
+    await exec(conn, 'create table kind_d (v int)');
+    expect(await kinds()).toEqual([
+      { TABLE_NAME: 'KIND_A', IS_TRANSIENT: 'NO' },
+      { TABLE_NAME: 'KIND_B', IS_TRANSIENT: 'YES' },
+      { TABLE_NAME: 'KIND_D', IS_TRANSIENT: 'NO' },
+    ]);
+  });
+
   it('lists objects through information_schema and SHOW', async () => {
     await exec(conn, 'create or replace table listed (id number(10,0), name varchar, amount number(12,2), loaded_at timestamp_ntz)');
     const tables = await exec(conn, "select table_schema, table_name, table_type from analytics.information_schema.tables where table_name = 'LISTED'");
