@@ -1,7 +1,7 @@
 import type { Workspace } from '../graph/workspace.js';
 import type { Node } from '../parse/nodes.js';
 import type { Adapter, Connection } from '../warehouse/adapter.js';
-import type { RelationType } from '../warehouse/dialect.js';
+import type { RelationType, TableKind } from '../warehouse/dialect.js';
 import type { Reporter } from './reporter.js';
 import type { NodeResult } from './results.js';
 
@@ -26,8 +26,17 @@ export interface ExecutionContext {
   options: ExecuteOptions;
   /** Relations known to exist, by lower-cased `db.schema.name`. */
   existing: Map<string, RelationType>;
+  /** The kinds of the tables among them, where the warehouse has kinds (Snowflake: transient or permanent). */
+  kinds: Map<string, TableKind>;
   /** Results so far, by unique id (tests read their model's). */
   results: Map<string, NodeResult>;
   /** The worker running the node (`Thread-1`): dbt's `thread_id` in its templates. */
   threadId?: string;
+}
+
+/** Records what a node left at `key`: a table of `kind` (where the warehouse has kinds), or a view. */
+export function recordBuilt(ctx: ExecutionContext, key: string, type: RelationType, kind?: TableKind): void {
+  ctx.existing.set(key, type);
+  if (type === 'table' && kind && ctx.adapter.dialect.listTableKindsSql) ctx.kinds.set(key, kind);
+  else ctx.kinds.delete(key);
 }

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ColumnMismatchError, LoadRowError, type Adapter, type Connection, type QueryResult } from '../warehouse/adapter.js';
-import type { RelationName, RelationType } from '../warehouse/dialect.js';
+import type { RelationName, RelationType, TableKind } from '../warehouse/dialect.js';
 import { relationKey } from '../warehouse/relation.js';
 import { compileWithQueries } from '../compile/run-queries.js';
 import { ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
 import { isExecutable, type ModelNode, type Node, type SeedNode, type SnapshotNode, type SourceNode } from '../parse/nodes.js';
 import { incrementalStrategy, needsStaging, planIncrementalWrite } from '../plan/plan-incremental.js';
-import { grantsOf, planModel } from '../plan/plan-model.js';
+import { builtKind, grantsOf, planModel } from '../plan/plan-model.js';
 import { planContractTable } from '../plan/plan-contract.js';
 import { checkContract } from './contract.js';
 import { type Plan, tempRelation } from '../plan/plan.js';
@@ -20,7 +20,7 @@ import { resolveExternalFile } from './external-file.js';
 import { runNodeHooks, runProjectHooks } from './hooks.js';
 import { ReadyQueue } from '../graph/ready-queue.js';
 import { writeNodeSql } from '../core/target-files.js';
-import type { ExecuteOptions, ExecutionContext, NodeExecutor } from './context.js';
+import { type ExecuteOptions, type ExecutionContext, type NodeExecutor, recordBuilt } from './context.js';
 import { runDataTest } from './run-data-test.js';
 import { runUnitTest } from './run-unit-test.js';
 import { runMicrobatch } from './run-microbatch.js';
@@ -55,7 +55,7 @@ export async function executeNodes(ws: Workspace, adapter: Adapter, ids: string[
     }
   }
 
-  const ctx: ExecutionContext = { ws, adapter, options, existing: new Map(), results: new Map() };
+  const ctx: ExecutionContext = { ws, adapter, options, existing: new Map(), kinds: new Map(), results: new Map() };
   try {
     await prepareSchemas(ctx, runSet);
   } catch (e) {
@@ -316,6 +316,14 @@ async function prepareSchemas(ctx: ExecutionContext, runSet: Set<string>): Promi
       }
       ctx.existing.set(relationKey(rel), type);
     }
+    const kindsSql = ctx.adapter.dialect.listTableKindsSql?.(database, schema);
+    if (kindsSql) {
+      const r = await ctx.adapter.withConnection((c) => c.execute(kindsSql));
+      for (const [name, transient] of r.rows) {
+        const key = relationKey({ database, schema, identifier: String(name) });
+        if (ctx.existing.has(key)) ctx.kinds.set(key, transient === 'YES' ? 'transient' : 'permanent');
+      }
+    }
   }
 }
 
@@ -346,10 +354,11 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   const staged = await stagedIncremental(ctx, node, conn, compiled.sql, existing);
   const columns = node.materialized === 'incremental' && existing === 'table' && !staged ? await tableColumns(ctx, conn, rel) : undefined;
   const contract = await checkContract(node, compiled.sql, ctx.adapter.dialect, conn, (m) => ctx.options.reporter.warn(m), ctx.ws.project);
-  const currentGrants = await grantsInPlace(ctx, node, conn, existing);
+  const existingKind = ctx.kinds.get(key);
+  const currentGrants = await grantsInPlace(ctx, node, conn, existing, existingKind);
   const planned = staged
     ? { ...staged, statements: [...staged.statements, ...grantsOf(node, rel, 'table', ctx.adapter.dialect, currentGrants)] }
-    : planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns, currentGrants });
+    : planModel(node, compiled.sql, ctx.adapter.dialect, { existing, fullRefresh: ctx.options.fullRefresh, columns, currentGrants, existingKind });
   const plan =
     contract && !staged && (node.materialized === 'table' || planned.fullBuild)
       ? planContractTable(planned, node.relation!, compiled.sql, ctx.adapter.dialect, contract.columns, contract.constraints, {
@@ -370,7 +379,8 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
     throw new ProjectError('database', msg, { location: { file: node.file }, hint: `the compiled SQL is in ${compiledPath}` });
   }
   const type: RelationType = node.materialized === 'view' ? 'view' : 'table';
-  ctx.existing.set(key, type);
+  // An incremental run that kept its table kept its kind.
+  recordBuilt(ctx, key, type, staged || (node.materialized === 'incremental' && !plan.fullBuild) ? existingKind : builtKind(node));
   await runNodeHooks(ctx, node, 'post-hook', conn);
   const rows = plan.rowsFrom !== undefined ? results[plan.rowsFrom]?.rowsAffected : undefined;
   const verb = node.materialized === 'view' ? 'CREATE VIEW' : node.materialized === 'incremental' && !plan.fullBuild ? 'INSERT' : 'CREATE TABLE';
@@ -426,21 +436,24 @@ async function runSqlHeader(node: ModelNode, conn: Connection): Promise<void> {
 }
 
 /**
- * The grants an existing table holds now (privilege -> roles; OWNERSHIP and grants to shares or
+ * The grants an existing relation holds now (privilege -> roles; OWNERSHIP and grants to shares or
  * database roles left out, as dbt-snowflake's standardize_grants_dict does), read only when they
- * matter: `copy_grants`, or `grants:` on a table kept in place.
+ * matter: `copy_grants` (a table, or a view replaced by a view), or `grants:` on a table kept in
+ * place or replaced by a table of the other kind (which keeps the old grants, see planTable).
  */
 async function grantsInPlace(
   ctx: ExecutionContext,
   node: ModelNode,
   conn: Connection,
   existing: RelationType | null,
+  existingKind: TableKind | undefined,
 ): Promise<Record<string, string[]> | undefined> {
   const dialect = ctx.adapter.dialect;
-  if (!dialect.showGrantsSql || existing !== 'table' || node.materialized === 'view') return undefined;
+  if (!dialect.showGrantsSql || !existing || (existing === 'view') !== (node.materialized === 'view')) return undefined;
   const copy = (node.config as { copy_grants?: unknown }).copy_grants === true;
-  if (!copy && !(node.materialized === 'incremental' && hasGrants(node.config.grants))) return undefined;
-  const r = await conn.execute(dialect.showGrantsSql(node.relation!, 'table'));
+  const keptOrCopied = node.materialized === 'incremental' || (existingKind !== undefined && existingKind !== builtKind(node));
+  if (!copy && !(keptOrCopied && hasGrants(node.config.grants))) return undefined;
+  const r = await conn.execute(dialect.showGrantsSql(node.relation!, existing));
   const col = (name: string) => r.columns.findIndex((c) => c.name.toLowerCase() === name);
   const [privilege, grantedTo, grantee] = [col('privilege'), col('granted_to'), col('grantee_name')];
   const out: Record<string, string[]> = {};

@@ -4,12 +4,12 @@ import { redact } from '../core/secrets.js';
 import { writeNodeSql } from '../core/target-files.js';
 import type { ModelNode } from '../parse/nodes.js';
 import { microbatchWindows, planIncrementalWrite } from '../plan/plan-incremental.js';
-import { planModel } from '../plan/plan-model.js';
+import { builtKind, planModel } from '../plan/plan-model.js';
 import { tempRelation } from '../plan/plan.js';
 import type { Connection } from '../warehouse/adapter.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import { relationKey } from '../warehouse/relation.js';
-import type { ExecutionContext } from './context.js';
+import { type ExecutionContext, recordBuilt } from './context.js';
 import { runNodeHooks } from './hooks.js';
 import type { NodeResult } from './results.js';
 
@@ -42,11 +42,12 @@ export async function runMicrobatch(ctx: ExecutionContext, node: ModelNode, conn
     const staging = tempRelation(rel, '__model_incr');
     try {
       if (!built) {
-        const plan = planModel({ ...node, materialized: 'table' }, sql, d, { existing, fullRefresh: true });
+        const existingKind = existing === 'table' ? ctx.kinds.get(key) : undefined;
+        const plan = planModel({ ...node, materialized: 'table' }, sql, d, { existing, fullRefresh: true, ...(existingKind ? { existingKind } : {}) });
         const results = await conn.executeAtomic(plan.statements);
         rows += results[0]?.rowsAffected ?? 0;
         existing = 'table';
-        ctx.existing.set(key, 'table');
+        recordBuilt(ctx, key, 'table', builtKind(node));
         built = true;
         continue;
       }

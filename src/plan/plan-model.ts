@@ -1,4 +1,4 @@
-import type { Dialect, RelationName, RelationType } from '../warehouse/dialect.js';
+import { changesKind, type Dialect, type RelationName, type RelationType, type TableKind } from '../warehouse/dialect.js';
 import { type Plan, tempRelation } from './plan.js';
 import type { ModelNode } from '../parse/nodes.js';
 import { incrementalStrategy, needsStaging, planIncrementalWrite } from './plan-incremental.js';
@@ -13,8 +13,18 @@ export interface PlanContext {
    * runner reads them for an incremental model whose table exists).
    */
   columns?: string[];
-  /** The existing relation's grants (privilege -> roles, without OWNERSHIP), read when they matter: copy_grants, or a table kept in place. */
+  /**
+   * The existing relation's grants (privilege -> roles, without OWNERSHIP), read when they matter:
+   * copy_grants, a table kept in place, or one replaced by a table of the other kind.
+   */
   currentGrants?: Record<string, string[]>;
+  /** The existing table's kind, where the warehouse has kinds (Snowflake: transient or permanent). */
+  existingKind?: TableKind;
+}
+
+/** The kind a table model is built as: transient unless `transient: false`, as dbt-snowflake does. */
+export function builtKind(node: ModelNode): TableKind {
+  return node.config.transient === false ? 'permanent' : 'transient';
 }
 
 /**
@@ -28,15 +38,18 @@ export function planModel(node: ModelNode, sql: string, dialect: Dialect, ctx: P
     case 'view': {
       const statements: string[] = [];
       if (ctx.existing === 'table') statements.push(dialect.drop(rel, 'table'));
-      statements.push(dialect.createViewAs(rel, sql), ...grantsOf(node, rel, 'view', dialect));
+      // dbt-snowflake's view: `copy_grants` replaces with COPY GRANTS, and then (should_revoke) what
+      // the config does not name is revoked; without it the replaced view's grants are gone.
+      const copyGrants = copiesGrants(node) && ctx.existing === 'view';
+      statements.push(dialect.createViewAs(rel, sql, { copyGrants }), ...grantsOf(node, rel, 'view', dialect, copyGrants ? ctx.currentGrants : undefined));
       return { statements, atomic: statements.length > 1 };
     }
     case 'table':
-      return planTable(node, rel, sql, dialect, ctx.existing, ctx.currentGrants);
+      return planTable(node, rel, sql, dialect, ctx);
     case 'incremental': {
       const fullRefresh = ctx.fullRefresh && node.config.full_refresh !== false;
       if (ctx.existing !== 'table' || fullRefresh || node.config.full_refresh === true) {
-        return { ...planTable(node, rel, sql, dialect, ctx.existing, ctx.currentGrants), fullBuild: true };
+        return { ...planTable(node, rel, sql, dialect, ctx), fullBuild: true };
       }
       return planIncremental(node, rel, sql, dialect, ctx.columns, ctx.currentGrants);
     }
@@ -89,19 +102,32 @@ export function grantsOf(node: ModelNode, rel: RelationName, type: RelationType,
  * with a config, dbt then revokes down to the config, which is the config).
  */
 function rebuiltGrants(node: ModelNode, tmp: RelationName, dialect: Dialect, current: Record<string, string[]> | undefined): string[] {
-  const copy = (node.config as { copy_grants?: unknown }).copy_grants === true;
-  if (copy && current && Object.keys(configuredGrants(node)).length === 0) return dialect.grantStatements?.(tmp, 'table', current) ?? [];
+  if (copiesGrants(node) && current && Object.keys(configuredGrants(node)).length === 0) return dialect.grantStatements?.(tmp, 'table', current) ?? [];
   return grantsOf(node, tmp, 'table', dialect);
 }
 
-function planTable(node: ModelNode, rel: RelationName, sql: string, dialect: Dialect, existing: RelationType | null, current?: Record<string, string[]>): Plan {
+function copiesGrants(node: ModelNode): boolean {
+  return (node.config as { copy_grants?: unknown }).copy_grants === true;
+}
+
+/**
+ * A table is built under a temporary name, granted there, and swapped in. When the existing table
+ * is of the other kind (SWAP WITH refuses that), the temporary table is copied into a new table of
+ * the configured kind WITH COPY GRANTS, so readers keep access throughout, and the grants are then
+ * brought to the config as for a table kept in place (revoke what it does not name, grant the rest).
+ */
+function planTable(node: ModelNode, rel: RelationName, sql: string, dialect: Dialect, ctx: PlanContext): Plan {
   const tmp = tempRelation(rel);
-  const transient = node.config.transient === false ? { transient: false } : {};
+  const built = builtKind(node);
+  const kinds = ctx.existingKind ? { built, existing: ctx.existingKind } : undefined;
+  const current = ctx.existing === 'table' ? ctx.currentGrants : undefined;
+  const otherKind = changesKind(ctx.existing, kinds);
   return {
     statements: [
-      dialect.createTableAs(tmp, sql, transient),
-      ...rebuiltGrants(node, tmp, dialect, existing === 'table' ? current : undefined),
-      ...dialect.swapTable(tmp, rel, existing),
+      dialect.createTableAs(tmp, sql, built === 'permanent' ? { transient: false } : {}),
+      ...(otherKind ? [] : rebuiltGrants(node, tmp, dialect, current)),
+      ...dialect.swapTable(tmp, rel, ctx.existing, kinds),
+      ...(otherKind ? grantsOf(node, rel, 'table', dialect, current) : []),
     ],
     atomic: true,
     rowsFrom: 0,

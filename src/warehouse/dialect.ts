@@ -7,6 +7,12 @@ export interface RelationName {
 
 export type RelationType = 'table' | 'view';
 
+/**
+ * A table's kind where the warehouse has more than one: Snowflake's transient tables (no Fail-safe)
+ * and permanent ones. The kind is fixed when a table is created, and SWAP WITH takes two of one kind.
+ */
+export type TableKind = 'transient' | 'permanent';
+
 /** Column types a seed value can be inferred as; each dialect maps them to its own names. */
 export type SeedType = 'integer' | 'bigint' | 'double' | 'boolean' | 'date' | 'timestamp' | 'text';
 
@@ -27,7 +33,8 @@ export interface Dialect {
    */
   safeCast?(literal: string, type: string, kind: 'string' | 'number' | 'boolean' | 'null'): string;
   createSchema(database: string, schema: string): string;
-  createViewAs(rel: RelationName, sql: string): string;
+  /** `copyGrants`: the replaced view's grants are kept (Snowflake's COPY GRANTS, dbt's `copy_grants`), where the warehouse has grants. */
+  createViewAs(rel: RelationName, sql: string, opts?: { copyGrants?: boolean }): string;
   createTableAs(rel: RelationName, sql: string, opts?: { transient?: boolean }): string;
   /**
    * GRANT statements giving each privilege to each role on a relation (dbt's `grants:` config,
@@ -60,13 +67,25 @@ export interface Dialect {
   alterColumnType(rel: RelationName, column: string, type: string): string;
   /** dbt's snapshot_get_time(): the current UTC time as a timestamp without time zone. */
   readonly snapshotTime: string;
-  /** Statements that put the freshly built `tmp` table in place of `target`, atomically for readers. */
-  swapTable(tmp: RelationName, target: RelationName, existing: RelationType | null): string[];
+  /**
+   * Statements that put the freshly built `tmp` table in place of `target`, atomically for readers.
+   * `kinds`, where the warehouse has table kinds and `target` is a table: the kind `tmp` was built as
+   * and the existing table's. Two of one kind are swapped (grants move with `tmp`); a table of the
+   * other kind is replaced by a copy of `tmp` that keeps the replaced table's grants (`changesKind`).
+   */
+  swapTable(tmp: RelationName, target: RelationName, existing: RelationType | null, kinds?: { built: TableKind; existing: TableKind }): string[];
+  /** A SELECT of the kind of each table of one schema, as (name, is_transient 'YES'/'NO'); where tables have kinds. */
+  listTableKindsSql?(database: string, schema: string): string;
   /** Whether `swapTable` (and other multi-statement work) must be wrapped in BEGIN/COMMIT to be atomic. */
   readonly transactionalDdl: boolean;
   seedColumnType(t: SeedType): string;
   /** A SELECT that lists the relations of one schema as (name, type) with type 'table' | 'view'. */
   listRelationsSql(database: string, schema: string): string;
+}
+
+/** Whether putting a table built as `kinds.built` in place of `existing` replaces a table of the other kind. */
+export function changesKind(existing: RelationType | null, kinds: { built: TableKind; existing: TableKind } | undefined): boolean {
+  return existing === 'table' && kinds !== undefined && kinds.built !== kinds.existing;
 }
 
 /** Renders any template value as a SQL literal: strings quoted, numbers checked, lists comma-joined. */

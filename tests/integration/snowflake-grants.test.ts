@@ -4,65 +4,27 @@
 // before get_grant_sql) and dbt-snowflake's copy_grants config (COPY GRANTS keeps what the old
 // table had). SWAP WITH moves grants with the table: docs.snowflake.com/en/sql-reference/sql/alter-table.
 
-import type { Connection, ConnectionOptions } from 'snowflake-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
 import { runModel, writeProject } from '../helpers/project.js';
+import { type AdminSession, adminEnv, adminProfile, adminSession } from '../helpers/snowflake-admin.js';
 
-type SnowflakeSdk = typeof import('snowflake-sdk');
 let emulator: SnowflakeEmulator;
-let admin: Connection;
-
-function exec(sqlText: string): Promise<Record<string, unknown>[]> {
-  return new Promise((resolve, reject) => {
-    admin.execute({ sqlText, complete: (err, _stmt, rows) => (err ? reject(err) : resolve((rows ?? []) as Record<string, unknown>[])) });
-  });
-}
-
+let admin: AdminSession;
+const exec = (sql: string) => admin.exec(sql);
 /** Who holds SELECT on a table, lower-cased and sorted. */
-async function readers(table: string): Promise<string[]> {
-  const rows = await exec(`show grants on table grants_db.built.${table}`);
-  return rows
-    .filter((r) => r.privilege === 'SELECT')
-    .map((r) => String(r.grantee_name).toLowerCase())
-    .sort();
-}
-
-const PROFILE = `g:
-  target: sf
-  outputs:
-    sf:
-      type: snowflake
-      account: emulator
-      user: model
-      password: "{{ env_var('SF_PASSWORD') }}"
-      warehouse: COMPUTE_WH
-      access_url: "{{ env_var('SF_ACCESS_URL') }}"
-      database: grants_db
-      schema: built
-      threads: 1
-`;
+const readers = (table: string) => admin.holders(`grants_db.built.${table}`);
 
 let project: string;
-const run = (...args: string[]) => runModel(['run', ...args], { cwd: project, env: { SF_PASSWORD: 'model-password', SF_ACCESS_URL: emulator.url } });
+const run = (...args: string[]) => runModel(['run', ...args], { cwd: project, env: adminEnv(emulator) });
 
 beforeAll(async () => {
   emulator = await startSnowflakeEmulator({ port: 0 });
-  const mod = await import('snowflake-sdk');
-  const sdk = ((mod as { default?: SnowflakeSdk }).default ?? mod) as SnowflakeSdk;
-  sdk.configure({ logLevel: 'OFF' });
-  admin = sdk.createConnection({
-    account: 'emulator',
-    accessUrl: emulator.url,
-    username: 'model',
-    password: 'model-password',
-    warehouse: 'COMPUTE_WH',
-  } as ConnectionOptions);
-  await new Promise<void>((resolve, reject) => admin.connect((err) => (err ? reject(err) : resolve())));
+  admin = await adminSession(emulator);
   for (const sql of ['create role reporter', 'create role auditor', 'create database grants_db', 'create schema grants_db.built']) await exec(sql);
   project = writeProject({
     'project.yml': 'name: g\nprofile: g\n',
-    'profiles.yml': PROFILE,
+    'profiles.yml': adminProfile('g', 'grants_db', 'built'),
     'models/configured.sql': "{{ config(materialized='table', grants={'select': ['reporter']}) }}\nselect 1 as id",
     'models/copied.sql': "{{ config(materialized='table', copy_grants=true) }}\nselect 1 as id",
     'models/kept.sql': "{{ config(materialized='incremental', grants={'select': ['reporter']}) }}\nselect 1 as id",
@@ -70,7 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (admin?.isUp()) await new Promise<void>((r) => admin.destroy(() => r()));
+  await admin?.close();
   await emulator?.close();
 });
 

@@ -232,6 +232,9 @@ export class SnowflakeAdapter implements Adapter {
       account: t.account,
       username: t.user,
       database: this.database,
+      // Sessions start in the target's schema, as dbt-snowflake's connect does: unqualified names in
+      // hooks and run_query() resolve there (not in PUBLIC).
+      schema: t.schema,
       application: 'model',
       // A login that fails is reported at once instead of retried for minutes.
       sfRetryMaxLoginRetries: 1,

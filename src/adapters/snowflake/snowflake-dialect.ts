@@ -1,4 +1,4 @@
-import { mergeStatement, type Dialect, type RelationName, type SeedType } from '../../warehouse/dialect.js';
+import { changesKind, mergeStatement, type Dialect, type RelationName, type SeedType } from '../../warehouse/dialect.js';
 
 const SEED_TYPES: Record<SeedType, string> = {
   integer: 'INTEGER',
@@ -64,8 +64,9 @@ export const snowflakeDialect: Dialect = {
   createSchema(database, schema) {
     return `create schema if not exists ${quote(database)}.${quote(schema)}`;
   },
-  createViewAs(rel, sql) {
-    return `create or replace view ${this.qualify(rel)} as (\n${sql}\n)`;
+  createViewAs(rel, sql, opts) {
+    // dbt-snowflake's create_view_as: `copy grants` keeps the replaced view's grants.
+    return `create or replace view ${this.qualify(rel)}${opts?.copyGrants ? ' copy grants' : ''} as (\n${sql}\n)`;
   },
   createTableAs(rel, sql, opts) {
     // Transient unless the model says `transient: false`, as dbt-snowflake does.
@@ -116,7 +117,16 @@ from ${quote(rel.database)}.information_schema.columns
 where table_schema = ${literal(storedName(rel.schema))} and table_name = ${literal(storedName(rel.identifier))}
 order by ordinal_position`;
   },
-  swapTable(tmp, target, existing) {
+  swapTable(tmp, target, existing, kinds) {
+    // SWAP WITH refuses a transient table and a permanent one. CREATE OR REPLACE is atomic too, and
+    // COPY GRANTS keeps what readers were granted (…/sql-reference/sql/create-table, COPY GRANTS);
+    // it copies the rows once more, and CLONE cannot make a transient table permanent.
+    if (changesKind(existing, kinds)) {
+      return [
+        `create or replace ${kinds!.built === 'transient' ? 'transient ' : ''}table ${this.qualify(target)} copy grants as select * from ${this.qualify(tmp)}`,
+        this.drop(tmp, 'table'),
+      ];
+    }
     // SWAP WITH exchanges the two names in one metadata operation: readers never see a gap.
     if (existing === 'table') return [`alter table ${this.qualify(tmp)} swap with ${this.qualify(target)}`, this.drop(tmp, 'table')];
     const out: string[] = [];
@@ -146,6 +156,11 @@ order by ordinal_position`;
   snapshotTime: "cast(convert_timezone('UTC', current_timestamp()) as timestamp_ntz)",
   seedColumnType(t) {
     return SEED_TYPES[t];
+  },
+  listTableKindsSql(database, schema) {
+    return `select lower(table_name) as name, is_transient
+from ${quote(database)}.information_schema.tables
+where table_schema = ${literal(storedName(schema))} and table_type <> 'VIEW'`;
   },
   listRelationsSql(database, schema) {
     return `select lower(table_name) as name, case when table_type = 'VIEW' then 'view' else 'table' end as type

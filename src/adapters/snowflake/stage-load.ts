@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { LoadRowError, type Connection, type SeedColumn, type StagedFiles } from '../../warehouse/adapter.js';
-import type { Dialect, RelationName, RelationType } from '../../warehouse/dialect.js';
+import type { Dialect, RelationName, RelationType, TableKind } from '../../warehouse/dialect.js';
 import type { CsvParts } from './csv-parts.js';
 import { storedName } from './snowflake-dialect.js';
 
@@ -17,13 +17,14 @@ export interface StageLoadContext {
   checkCancelled: () => void;
 }
 
-async function relationType(conn: Connection, dialect: Dialect, rel: RelationName): Promise<RelationType | null> {
+async function relationType(conn: Connection, dialect: Dialect, rel: RelationName): Promise<{ type: RelationType; kind: TableKind } | null> {
   const r = await conn.execute(
-    `select table_type from ${dialect.quoteIdentifier(rel.database)}.information_schema.tables where table_schema = ? and table_name = ?`,
+    `select table_type, is_transient from ${dialect.quoteIdentifier(rel.database)}.information_schema.tables where table_schema = ? and table_name = ?`,
     [storedName(rel.schema), storedName(rel.identifier)],
   );
-  const type = r.rows[0]?.[0];
-  return type === undefined ? null : type === 'VIEW' ? 'view' : 'table';
+  const row = r.rows[0];
+  if (!row) return null;
+  return { type: row[0] === 'VIEW' ? 'view' : 'table', kind: row[1] === 'YES' ? 'transient' : 'permanent' };
 }
 
 /**
@@ -44,7 +45,9 @@ async function replaceTable(
   try {
     const rows = await fill(tmp);
     ctx.checkCancelled();
-    for (const s of d.swapTable(tmp, relation, existing)) await conn.execute(s);
+    // The new table is transient (createTable); a permanent one (a seed dbt built) is replaced, keeping its grants.
+    const kinds = existing ? { built: 'transient' as const, existing: existing.kind } : undefined;
+    for (const s of d.swapTable(tmp, relation, existing?.type ?? null, kinds)) await conn.execute(s);
     return rows;
   } catch (e) {
     await conn.execute(d.drop(tmp, 'table')).catch(() => undefined);
