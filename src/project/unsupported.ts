@@ -69,6 +69,7 @@ const HONOURED_CONFIGS = new Set([
   'enabled',
   // applied where the warehouse has roles; execute/ says once when it has none
   'grants',
+  'copy_grants',
   'materialized',
   'schema',
   'database',

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RelationType } from '../../../src/warehouse/dialect.js';
+import type { RelationType, TableKind } from '../../../src/warehouse/dialect.js';
 import { compileNode } from '../../../src/compile/compile-node.js';
 import type { ModelNode, SeedNode } from '../../../src/parse/nodes.js';
 import { openProject, type Session } from '../../../src/index.js';
@@ -60,9 +60,10 @@ function emitted(session: Session): Record<string, string> {
   const { manifest } = session;
   const dialect = session.engine.dialect;
   const model = (name: string) => manifest.nodes.get(manifest.byName.get(name)!) as ModelNode;
-  const plan = (name: string, existing: RelationType | null, columns?: string[]) => {
+  const plan = (name: string, existing: RelationType | null, columns?: string[], existingKind?: TableKind) => {
     const node = model(name);
-    return planModel(node, compileNode(session, node).sql, dialect, { existing, fullRefresh: false, columns }).statements;
+    return planModel(node, compileNode(session, node).sql, dialect, { existing, fullRefresh: false, columns, ...(existingKind ? { existingKind } : {}) })
+      .statements;
   };
   const columns = ['ID', 'LABEL'];
   const seed = manifest.nodes.get(manifest.byName.get('items')!) as SeedNode;
@@ -75,6 +76,8 @@ function emitted(session: Session): Record<string, string> {
     table: plan('items_table', null),
     table_replace: plan('items_table', 'table'),
     table_over_view: plan('items_table', 'view'),
+    // A transient build replacing a permanent table (SWAP WITH takes one kind; DuckDB has one kind).
+    table_replace_other_kind: plan('items_table', 'table', undefined, 'permanent'),
     incremental_first_build: plan('items_merge', null),
     incremental_merge: plan('items_merge', 'table', columns),
     incremental_delete_insert: plan('items_delete_insert', 'table', columns),
