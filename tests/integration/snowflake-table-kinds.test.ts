@@ -21,6 +21,7 @@ let project: string;
 
 const TABLE = 'kinds_db.built.segments';
 const run = (...args: string[]) => runModel(['run', ...args], { cwd: project, env: adminEnv(emulator) });
+const seed = () => runModel(['seed'], { cwd: project, env: adminEnv(emulator) });
 
 const segments = (transient: boolean) =>
   `{{ config(materialized='table', transient=${transient ? 'true' : 'false'}, grants={'select': ['reporter']}) }}\nselect 1 as id, 'a' as segment`;
@@ -54,6 +55,7 @@ beforeAll(async () => {
     'project.yml': 'name: k\nprofile: k\n',
     'profiles.yml': adminProfile('k', 'kinds_db', 'built'),
     'models/segments.sql': segments(false),
+    'seeds/codes.csv': 'code,label\n1,one\n',
     'models/where_built.sql': "{{ config(materialized='table') }}\nselect current_schema() as schema_name",
     'models/copied_view.sql': "{{ config(materialized='view', copy_grants=true) }}\nselect 1 as id",
     'models/granted_view.sql': "{{ config(materialized='view', copy_grants=true, grants={'select': ['reporter']}) }}\nselect 1 as id",
@@ -123,5 +125,15 @@ describe('table kinds on Snowflake', () => {
     expect(await admin.holders('kinds_db.built.copied_view', 'SELECT', 'view')).toEqual(['auditor']);
     expect(await admin.holders('kinds_db.built.granted_view', 'SELECT', 'view')).toEqual(['reporter']);
     expect(await reporter.exec('select id from kinds_db.built.granted_view')).toEqual([{ ID: 1 }]);
+  });
+
+  it('a seed replaces a permanent table dbt built (dbt seeds are permanent), keeping its readers', async () => {
+    await admin.exec("create table kinds_db.built.codes as select 0 as code, 'zero' as label");
+    await admin.exec('grant select on table kinds_db.built.codes to role reporter');
+    const r = await seed();
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(await kind('CODES')).toBe('YES');
+    expect(await admin.holders('kinds_db.built.codes')).toEqual(['reporter']);
+    expect(await reporter.exec('select label from kinds_db.built.codes')).toEqual([{ LABEL: 'one' }]);
   });
 });
