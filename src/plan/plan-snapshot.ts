@@ -241,7 +241,14 @@ export function planSnapshotBuild(node: SnapshotNode, sql: string, dialect: Dial
   }
   const tmp = tempRelation(node.relation);
   const select = new SnapshotSql(node, dialect).buildSelect(sql);
-  return { statements: [dialect.createTableAs(tmp, select), ...dialect.swapTable(tmp, node.relation, existing)], atomic: true, rowsFrom: 0, fullBuild: true };
+  // Transient unless `transient: false`, as dbt-snowflake's create_table_as builds a snapshot's table.
+  const kind = node.config.transient === false ? { transient: false } : {};
+  return {
+    statements: [dialect.createTableAs(tmp, select, kind), ...dialect.swapTable(tmp, node.relation, existing)],
+    atomic: true,
+    rowsFrom: 0,
+    fullBuild: true,
+  };
 }
 
 /** A snapshot table must carry dbt's columns to be merged into (adapter.assert_valid_snapshot_target_given_strategy). */

@@ -56,6 +56,8 @@ beforeAll(async () => {
     'profiles.yml': adminProfile('k', 'kinds_db', 'built'),
     'models/segments.sql': segments(false),
     'seeds/codes.csv': 'code,label\n1,one\n',
+    'snapshots/kept_history.sql':
+      "{% snapshot kept_history %}\n{{ config(unique_key='id', strategy='check', check_cols='all', transient=false) }}\nselect 1 as id, 'a' as v\n{% endsnapshot %}\n",
     'models/where_built.sql': "{{ config(materialized='table') }}\nselect current_schema() as schema_name",
     'models/copied_view.sql': "{{ config(materialized='view', copy_grants=true) }}\nselect 1 as id",
     'models/granted_view.sql': "{{ config(materialized='view', copy_grants=true, grants={'select': ['reporter']}) }}\nselect 1 as id",
@@ -135,5 +137,11 @@ describe('table kinds on Snowflake', () => {
     expect(await kind('CODES')).toBe('YES');
     expect(await admin.holders('kinds_db.built.codes')).toEqual(['reporter']);
     expect(await reporter.exec('select label from kinds_db.built.codes')).toEqual([{ LABEL: 'one' }]);
+  });
+
+  it('a snapshot with transient: false is a permanent table (dbt-snowflake: snapshots are transient by default)', async () => {
+    const r = await runModel(['snapshot'], { cwd: project, env: adminEnv(emulator) });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(await kind('KEPT_HISTORY')).toBe('NO');
   });
 });
