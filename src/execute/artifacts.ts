@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { sourceFreshnessJson } from './source-freshness-json.js';
 import path from 'node:path';
+import type { Selectors } from '../graph/selectors.js';
 import type { Workspace } from '../graph/workspace.js';
 import { INVOCATION_ID } from '../core/invocation.js';
 import type { Node } from '../parse/nodes.js';
@@ -112,7 +113,17 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
   return base;
 }
 
-export function writeManifest(ws: Workspace): string {
+/** selectors.yml's entries as dbt's manifest holds them, by name. */
+function selectorsJson(selectors: Selectors | null | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of selectors?.byName.values() ?? []) {
+    out[s.name] = { name: s.name, ...(s.description !== undefined ? { description: s.description } : {}), definition: s.definition, default: s.default };
+  }
+  return out;
+}
+
+/** `selectors`: the project's selectors.yml when the session has read it. */
+export function writeManifest(ws: Workspace & { selectors?: Selectors | null }): string {
   const nodes: Record<string, unknown> = {};
   const sources: Record<string, unknown> = {};
   const unitTests: Record<string, unknown> = {};
@@ -158,7 +169,7 @@ export function writeManifest(ws: Workspace): string {
       exposures: {},
       metrics: {},
       groups: {},
-      selectors: {},
+      selectors: selectorsJson(ws.selectors),
       disabled: {},
       parent_map: parentMap,
       child_map: childMap,

@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runModel, writeProject } from '../helpers/project.js';
+
+type Manifest = Record<string, Record<string, Record<string, unknown>>>;
+
+function manifest(dir: string): Manifest {
+  return JSON.parse(readFileSync(path.join(dir, 'target', 'manifest.json'), 'utf8')) as Manifest;
+}
+
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+// selectors.yml and --selector through the CLI, on DuckDB: dbt-core config/selectors.py,
+// graph/cli.py, task/runnable.py get_selection_spec (--selector wins; dbt 1.12 warns when
+// --select/--exclude come with it: tests/functional/selectors/test_selector_selector_method.py),
+// and --indirect-selection (graph/selector.py expand_selection).
+describe('selectors.yml, --selector and --indirect-selection', () => {
+  const dir = writeProject({
+    'dbt_project.yml': "name: sel\nversion: '1.0'\n",
+    'models/a.sql': 'select 1 as id',
+    'models/b.sql': 'select 1 as id',
+    'models/c.sql': "{{ config(tags=['nightly']) }} select * from {{ ref('a') }} join {{ ref('b') }} using (id)",
+    'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        data_tests: [not_null]\n',
+    'tests/a_and_b.sql': "select * from {{ ref('a') }} join {{ ref('b') }} using (id) where false",
+    'selectors.yml': `selectors:
+  - name: nightly
+    description: the nightly models and what they read
+    default: true
+    definition:
+      method: tag
+      value: nightly
+      parents: true
+  - name: just_a_cautious
+    definition: {method: fqn, value: a, indirect_selection: cautious}
+`,
+  });
+
+  it('ls uses the default selector, --selector, and warns that --select is then ignored', async () => {
+    const all = await runModel(['ls', '--project-dir', dir, '--resource-type', 'model']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(lines(all.stdout)).toEqual(['sel.a', 'sel.b', 'sel.c']);
+    expect(all.stderr).toMatch(/Using the default selector nightly/);
+    const one = await runModel(['ls', '--project-dir', dir, '--selector', 'just_a_cautious', '-s', 'b']);
+    expect(one.code, one.stderr).toBe(0);
+    expect(lines(one.stdout)).toEqual(['sel.a', 'sel.not_null_a_id']);
+    expect(one.stderr).toMatch(/--select and --exclude are ignored: --selector just_a_cautious/);
+    const bad = await runModel(['ls', '--project-dir', dir, '--selector', 'nightyl']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr + bad.stdout).toMatch(/no selector named 'nightyl'/);
+    expect(bad.stderr + bad.stdout).toMatch(/nightly/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('build --indirect-selection cautious leaves out a test of an unselected parent; eager runs it', async () => {
+    const cautious = await runModel(['build', '--project-dir', dir, '-s', 'a', '--indirect-selection', 'cautious']);
+    expect(cautious.code, cautious.stderr).toBe(0);
+    expect(cautious.stdout).toMatch(/not_null_a_id/);
+    expect(cautious.stdout).not.toMatch(/a_and_b/);
+    const eager = await runModel(['build', '--project-dir', dir, '-s', 'a', 'b']);
+    expect(eager.code, eager.stderr).toBe(0);
+    expect(eager.stdout).toMatch(/a_and_b/);
+    const empty = await runModel(['test', '--project-dir', dir, '-s', 'a'], { env: { DBT_INDIRECT_SELECTION: 'empty' } });
+    expect(empty.stdout).not.toMatch(/not_null_a_id|a_and_b/);
+    const wrong = await runModel(['ls', '--project-dir', dir, '--indirect-selection', 'lazy']);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/eager, cautious, buildable, empty/);
+  });
+
+  it('writes the selectors into manifest.json', async () => {
+    const r = await runModel(['parse', '--project-dir', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const m = manifest(dir);
+    expect(Object.keys(m.selectors!)).toEqual(['nightly', 'just_a_cautious']);
+    expect(m.selectors!.nightly).toMatchObject({ name: 'nightly', default: true, description: 'the nightly models and what they read' });
+  });
+
+  it('a mistake in selectors.yml is an error at its line', async () => {
+    const broken = writeProject({
+      'dbt_project.yml': 'name: broken\n',
+      'models/a.sql': 'select 1 as id',
+      'selectors.yml': 'selectors:\n  - name: x\n    definition:\n      method: tags\n      value: y\n',
+    });
+    const r = await runModel(['ls', '--project-dir', broken]);
+    expect(r.code).toBe(2);
+    expect(r.stderr + r.stdout).toMatch(/selectors\.yml:4:\d+: error \[selection\]: unknown selector method 'tags'/);
+  });
+});
