@@ -18,6 +18,7 @@ const METHODS = [
   'state',
   'result',
   'selector',
+  'exposure',
 ] as const;
 
 /** What one selection works with: the workspace, and the earlier run's state when `--state` gave one. */
@@ -305,6 +306,17 @@ function evaluate(scope: SelectionScope, spec: SelectionSpec, warnings: string[]
     if (atom.method === 'selector') {
       if (!spec.inner) throw new ProjectError('selection', `'${spec.raw}' names a selector, but no selectors.yml was read`);
       collected = evaluate(scope, spec.inner, warnings).direct;
+    } else if (atom.method === 'exposure') {
+      // An exposure runs nothing itself: `+exposure:x` selects what it depends on and their parents.
+      const re = glob(atom.value);
+      const exposures = [...(ws.manifest.exposures?.values() ?? [])].filter((e) => re.test(e.name));
+      const selected = new Set<string>();
+      if (atom.parents) {
+        const deps = exposures.flatMap((e) => e.dependsOn);
+        for (const d of deps) selected.add(d);
+        walk(ws, deps, 'up', atom.parents - 1, selected);
+      }
+      return spec.indirect === 'empty' ? { direct: selected, indirect: new Set() } : expand(scope, selected, spec.indirect);
     } else for (const node of ws.manifest.nodes.values()) if (matches(node, atom, scope)) collected.add(node.uniqueId);
     const selected = new Set(collected);
     if (atom.at) {

@@ -90,3 +90,73 @@ describe('selectors.yml, --selector and --indirect-selection', () => {
     expect(r.stderr + r.stdout).toMatch(/selectors\.yml:4:\d+: error \[selection\]: unknown selector method 'tags'/);
   });
 });
+
+// Governance through the CLI: dbt's "Model access" docs and dbt-core parser/manifest.py
+// (_process_refs' DbtReferenceError, check_valid_group_config); manifest v12 `exposures`,
+// `groups`, `group_map` and a model's `access` and `group`.
+describe('exposures, groups and access', () => {
+  const files = {
+    'dbt_project.yml': "name: gov\nversion: '1.0'\n",
+    'models/finance/revenue.sql': 'select 1 as amount',
+    'models/finance/revenue_daily.sql': "select * from {{ ref('revenue') }}",
+    'models/marketing/campaigns.sql': 'select 1 as id',
+    'models/governance.yml': `version: 2
+groups:
+  - name: finance
+    owner: {name: Finance, email: finance@example.com}
+    description: the money
+  - name: marketing
+    owner: {email: marketing@example.com}
+models:
+  - name: revenue
+    config: {group: finance, access: private}
+  - name: revenue_daily
+    config: {group: finance, access: public}
+  - name: campaigns
+    config: {group: marketing}
+exposures:
+  - name: revenue_board
+    label: Revenue board
+    type: dashboard
+    maturity: high
+    url: https://bi.example.com/revenue
+    depends_on: [ref('revenue_daily')]
+    owner: {name: Finance, email: finance@example.com}
+`,
+  };
+
+  it('writes exposures, groups, group_map and access into manifest.json, and builds +exposure:x', async () => {
+    const dir = writeProject(files);
+    const r = await runModel(['parse', '--project-dir', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const m = manifest(dir);
+    expect(m.exposures!['exposure.gov.revenue_board']).toMatchObject({
+      resource_type: 'exposure',
+      type: 'dashboard',
+      label: 'Revenue board',
+      owner: { name: 'Finance', email: 'finance@example.com' },
+      depends_on: { nodes: ['model.gov.revenue_daily'], macros: [] },
+    });
+    expect(m.groups!['group.gov.finance']).toMatchObject({ name: 'finance', resource_type: 'group', owner: { email: 'finance@example.com', name: 'Finance' } });
+    expect((m.group_map as unknown as Record<string, string[]>).finance!.sort()).toEqual(['model.gov.revenue', 'model.gov.revenue_daily']);
+    expect(m.nodes!['model.gov.revenue']).toMatchObject({ access: 'private', group: 'finance' });
+    expect(m.nodes!['model.gov.campaigns']).toMatchObject({ access: 'protected', group: 'marketing' });
+    expect((m.child_map as unknown as Record<string, string[]>)['model.gov.revenue_daily']).toContain('exposure.gov.revenue_board');
+    const b = await runModel(['build', '--project-dir', dir, '-s', '+exposure:revenue_board']);
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stdout).toMatch(/revenue_daily/);
+    expect(b.stdout).not.toMatch(/campaigns/);
+  });
+
+  it('refuses a ref to a private model from another group before anything runs, naming the ref at its line', async () => {
+    const dir = writeProject({ ...files, 'models/marketing/campaigns.sql': "select 1 as id\nfrom {{ ref('revenue') }}" });
+    const r = await runModel(['build', '--project-dir', dir]);
+    expect(r.code).toBe(2);
+    const out = r.stderr + r.stdout;
+    expect(out).toMatch(
+      /models\/marketing\/campaigns\.sql:2:\d+: error \[graph\]: ref\('revenue'\): node model\.gov\.campaigns attempted to reference node model\.gov\.revenue, which is not allowed because the referenced node is private to the 'finance' group/,
+    );
+    expect(out).not.toMatch(/\n\s+at /);
+    expect(out).not.toMatch(/START/);
+  });
+});
