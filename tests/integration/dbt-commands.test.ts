@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runModel, writeProject } from '../helpers/project.js';
@@ -158,5 +159,60 @@ exposures:
     );
     expect(out).not.toMatch(/\n\s+at /);
     expect(out).not.toMatch(/START/);
+  });
+});
+
+// `model init` as dbt-core's task/init.py without prompts: the starter project (starter_project/),
+// a valid name (letters, digits, underscores), "already exists" refused, and inside a project only
+// its profile. The profile is a DuckDB one, so the new project builds at once.
+describe('model init', () => {
+  it('creates a project that builds and tests at once, with no warning', async () => {
+    const base = mkdtempSync(path.join(os.tmpdir(), 'model-init-'));
+    const r = await runModel(['init', 'jaffle'], { cwd: base });
+    expect(r.code, r.stderr).toBe(0);
+    const dir = path.join(base, 'jaffle');
+    for (const f of [
+      'dbt_project.yml',
+      'profiles.yml',
+      'models/example/my_first_dbt_model.sql',
+      'models/example/schema.yml',
+      'seeds/.gitkeep',
+      'snapshots/.gitkeep',
+      'tests/.gitkeep',
+      'macros/.gitkeep',
+      'analyses/.gitkeep',
+      '.gitignore',
+    ])
+      expect(existsSync(path.join(dir, f)), f).toBe(true);
+    expect(readFileSync(path.join(dir, 'dbt_project.yml'), 'utf8')).toMatch(/^name: 'jaffle'$/m);
+    expect(readFileSync(path.join(dir, 'profiles.yml'), 'utf8')).toMatch(/^jaffle:\n {2}target: dev\n/);
+    const b = await runModel(['build'], { cwd: dir });
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stdout).toMatch(/PASS=6 WARN=0 ERROR=0 SKIP=0/);
+    expect(b.stderr).not.toMatch(/warning/i);
+    expect(b.stdout).toMatch(/target\/jaffle\.duckdb/);
+  });
+
+  it('refuses a bad name and an existing folder; inside a project it adds only a missing profile', async () => {
+    const base = mkdtempSync(path.join(os.tmpdir(), 'model-init-'));
+    const bad = await runModel(['init', 'my-project'], { cwd: base });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/'my-project' is not a valid project name/);
+    const skip = await runModel(['init', 'p', '--skip-profile-setup', '--profile', 'warehouse'], { cwd: base });
+    expect(skip.code, skip.stderr).toBe(0);
+    expect(existsSync(path.join(base, 'p', 'profiles.yml'))).toBe(false);
+    expect(readFileSync(path.join(base, 'p', 'dbt_project.yml'), 'utf8')).toMatch(/^profile: 'warehouse'$/m);
+    const again = await runModel(['init', 'p'], { cwd: base });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/a project called p already exists here/);
+    const inside = await runModel(['init'], { cwd: path.join(base, 'p') });
+    expect(inside.code, inside.stderr).toBe(0);
+    expect(readFileSync(path.join(base, 'p', 'profiles.yml'), 'utf8')).toMatch(/^warehouse:\n/);
+    writeFileSync(path.join(base, 'p', 'profiles.yml'), 'warehouse:\n  target: x\n  outputs: {x: {type: duckdb, path: "memory.duckdb"}}\n');
+    const kept = await runModel(['init'], { cwd: path.join(base, 'p') });
+    expect(kept.stdout).toMatch(/Kept the existing profile/);
+    const outside = await runModel(['init'], { cwd: base });
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/needs a project name/);
   });
 });
