@@ -216,3 +216,58 @@ describe('model init', () => {
     expect(outside.stderr).toMatch(/needs a project name/);
   });
 });
+
+// dbt 1.9/1.10 freshness config through `model source freshness` on DuckDB: `config: freshness:`
+// over the top-level key, and `loaded_at_query` run as dbt's collect_freshness_custom_sql
+// (the query's one value against current_timestamp; `{{ this }}` is the source's relation).
+describe('source freshness: config freshness and loaded_at_query', () => {
+  it('checks a table by its loaded_at_query and by config freshness, writing both to sources.json and the manifest', async () => {
+    const recent = new Date(Date.now() - 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+    const dir = writeProject({
+      'dbt_project.yml': "name: fresh10\nversion: '1.0'\n",
+      'seeds/raw_events.csv': `id,loaded_at\n1,2020-01-01 00:00:00\n2,${recent}\n`,
+      'seeds/schema.yml': 'version: 2\nseeds:\n  - name: raw_events\n    config:\n      column_types: {loaded_at: timestamp}\n',
+      'models/sources.yml': `version: 2
+sources:
+  - name: raw
+    schema: main
+    freshness:
+      warn_after: {count: 100000, period: day}
+    config:
+      freshness:
+        error_after: {count: 2, period: hour}
+    tables:
+      - name: by_query
+        identifier: raw_events
+        config:
+          loaded_at_query: "select max(loaded_at) from {{ this }} where id = 2"
+      - name: by_old_query
+        identifier: raw_events
+        loaded_at_query: "select min(loaded_at) from {{ this }}"
+      - name: by_field
+        identifier: raw_events
+        config:
+          loaded_at_field: loaded_at
+          freshness:
+            error_after: {count: 10, period: minute}
+`,
+    });
+    const seed = await runModel(['seed', '--project-dir', dir]);
+    expect(seed.code, seed.stderr).toBe(0);
+    const r = await runModel(['source', 'freshness', '--project-dir', dir]);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    type Entry = { unique_id: string; status: string; criteria?: Record<string, unknown>; max_loaded_at_time_ago_in_s?: number };
+    const out = JSON.parse(readFileSync(path.join(dir, 'target', 'sources.json'), 'utf8')) as { results: Entry[] };
+    const by = Object.fromEntries(out.results.map((e) => [e.unique_id.split('.').pop(), e]));
+    expect(by.by_query!.status).toBe('pass');
+    expect(by.by_query!.max_loaded_at_time_ago_in_s).toBeLessThan(7200);
+    expect(by.by_query!.criteria).toEqual({ warn_after: { count: 100000, period: 'day' }, error_after: { count: 2, period: 'hour' }, filter: null });
+    expect(by.by_old_query!.status).toBe('error');
+    expect(by.by_field!.status).toBe('error');
+    expect(by.by_field!.criteria).toMatchObject({ error_after: { count: 10, period: 'minute' } });
+    const p = await runModel(['parse', '--project-dir', dir]);
+    expect(p.code, p.stderr).toBe(0);
+    const src = manifest(dir).sources!['source.fresh10.raw.by_query']!;
+    expect(src).toMatchObject({ loaded_at_field: null, loaded_at_query: 'select max(loaded_at) from {{ this }} where id = 2' });
+  });
+});
