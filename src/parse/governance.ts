@@ -161,7 +161,7 @@ function checkRefs(projects: Project[], ctx: Ctx): void {
       const id = lookupRef(ctx.byName, ref.name, ref.package, node.packageName);
       const target = id ? ctx.nodes.get(id) : undefined;
       if (target?.resourceType !== 'model' || target.uniqueId === node.uniqueId) continue;
-      const access = (target.config as { access?: unknown }).access;
+      const access = (target.config as { access?: unknown }).access ?? 'protected';
       const otherPackage = node.packageName !== target.packageName && restricts.get(target.packageName) === true;
       const targetGroup = groupOf(target, ctx.nodes);
       const nodeGroup = groupOf(node, ctx.nodes);

@@ -114,6 +114,24 @@ describe('groups and access', () => {
   });
 });
 
+describe('restrict-access across packages (dbt-core is_invalid_protected_ref)', () => {
+  const pkg = {
+    'dbt_packages/pk/dbt_project.yml': 'name: pk\nrestrict-access: true\nmodels:\n  pk:\n    open:\n      +access: public\n',
+    'dbt_packages/pk/models/inner.sql': 'select 1 as id',
+    'dbt_packages/pk/models/open/api.sql': "select * from {{ ref('inner') }}",
+  };
+  it('refuses a ref to a protected model of a package that restricts access, and allows its public ones', () => {
+    expect(errorsOf({ ...pkg, 'models/mine.sql': "select * from {{ ref('pk', 'inner') }}" })).toEqual([
+      "models/mine.sql:1:18: error [graph]: ref('inner'): node model.shop.mine attempted to reference node model.pk.inner, which is not allowed because the referenced node is protected to the 'pk' package",
+    ]);
+    expect(errorsOf({ ...pkg, 'models/mine.sql': "select * from {{ ref('pk', 'api') }}" })).toEqual([]);
+  });
+  it('without restrict-access a protected model of a package may be referenced', () => {
+    const open = { ...pkg, 'dbt_packages/pk/dbt_project.yml': 'name: pk\n' };
+    expect(errorsOf({ ...open, 'models/mine.sql': "select * from {{ ref('inner') }}" })).toEqual([]);
+  });
+});
+
 describe('exposures', () => {
   const files = {
     'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    tables: [{name: events}]\n',
