@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { ProjectError } from '../core/errors.js';
+import { INDIRECT_SELECTION, type IndirectSelection } from '../graph/selection.js';
 import type { RunOptions } from '../tasks/session.js';
 import type { CliReporter } from './reporter.js';
 
@@ -19,6 +20,9 @@ export interface CommonFlags {
   /** `-m/--models`: dbt's older name of --select. */
   models?: string[];
   exclude?: string[];
+  /** `--selector NAME`: a selection of selectors.yml. */
+  selector?: string;
+  indirectSelection?: IndirectSelection;
   fullRefresh?: boolean;
   failFast?: boolean;
   /** false with `--no-partial-parse`. */
@@ -62,6 +66,15 @@ export function selection(cmd: Command): Command {
     .option('-s, --select <selector...>', 'nodes to include: name, +name, name+, tag:x, path:models/stage, …')
     .option('-m, --models <selector...>', "the same as --select (dbt's older name)")
     .option('--exclude <selector...>', 'nodes to leave out')
+    .option('--selector <name>', 'a named selection of selectors.yml (used instead of --select and --exclude)')
+    .addOption(
+      new Option(
+        '--indirect-selection <mode>',
+        'which tests come along with the selected nodes: when any parent is selected (eager), all (cautious), all or their ancestors (buildable), none (empty)',
+      )
+        .choices([...INDIRECT_SELECTION])
+        .env('DBT_INDIRECT_SELECTION'),
+    )
     .option('--state <dir>', "an earlier run's artifacts (manifest.json, run_results.json) for state:modified, state:new, result:<status> and --defer")
     .option('--defer', "read unselected parents that this target has not built from the --state manifest's relations")
     .option('--favor-state', 'with --defer: read the --state relations even where this target has built the parent');
@@ -81,6 +94,8 @@ export function toOptions(flags: CommonFlags, reporter: CliReporter): RunOptions
     threads,
     select: flags.select || flags.models ? [...(flags.select ?? []), ...(flags.models ?? [])] : undefined,
     exclude: flags.exclude,
+    selector: flags.selector,
+    indirectSelection: flags.indirectSelection,
     fullRefresh: flags.fullRefresh,
     failFast: flags.failFast,
     partialParse: flags.partialParse,

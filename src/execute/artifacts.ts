@@ -1,8 +1,10 @@
 import { closeSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { sourceFreshnessJson } from './source-freshness-json.js';
 import path from 'node:path';
+import type { Selectors } from '../graph/selectors.js';
 import type { Workspace } from '../graph/workspace.js';
 import { INVOCATION_ID } from '../core/invocation.js';
+import type { Exposure } from '../parse/governance.js';
 import type { Node } from '../parse/nodes.js';
 import { shortNameOf } from '../parse/data-tests/add-data-tests.js';
 import { redactDeep } from '../core/secrets.js';
@@ -97,6 +99,9 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
     });
   }
   if (node.resourceType === 'model') base.raw_code = node.rawSql;
+  // dbt's governance fields: a model's access, and the group of any node.
+  if (node.resourceType === 'model') base.access = (node.config as { access?: string }).access ?? 'protected';
+  base.group = (node.config as { group?: string }).group ?? null;
   if (node.resourceType === 'snapshot') base.raw_code = node.rawSql.trim();
   if (node.resourceType === 'source') {
     Object.assign(base, { source_name: node.sourceName, identifier: node.relation.identifier, external: node.external ?? null }, sourceFreshnessJson(node));
@@ -112,7 +117,45 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
   return base;
 }
 
-export function writeManifest(ws: Workspace): string {
+/** An exposure as dbt's manifest v12 holds it. */
+function exposureToJson(e: Exposure): Record<string, unknown> {
+  return {
+    name: e.name,
+    resource_type: 'exposure',
+    package_name: e.packageName,
+    path: e.file,
+    original_file_path: e.file,
+    unique_id: e.uniqueId,
+    fqn: e.fqn,
+    type: e.type,
+    owner: { email: null, name: null, ...e.owner },
+    description: e.description,
+    label: e.label ?? null,
+    maturity: e.maturity ?? null,
+    meta: e.meta,
+    tags: e.tags,
+    config: e.config,
+    unrendered_config: {},
+    url: e.url ?? null,
+    depends_on: { macros: [], nodes: e.dependsOn },
+    refs: e.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: null })),
+    sources: e.sources,
+    metrics: [],
+    created_at: Date.now() / 1000,
+  };
+}
+
+/** selectors.yml's entries as dbt's manifest holds them, by name. */
+function selectorsJson(selectors: Selectors | null | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of selectors?.byName.values() ?? []) {
+    out[s.name] = { name: s.name, ...(s.description !== undefined ? { description: s.description } : {}), definition: s.definition, default: s.default };
+  }
+  return out;
+}
+
+/** `selectors`: the project's selectors.yml when the session has read it. */
+export function writeManifest(ws: Workspace & { selectors?: Selectors | null }): string {
   const nodes: Record<string, unknown> = {};
   const sources: Record<string, unknown> = {};
   const unitTests: Record<string, unknown> = {};
@@ -126,6 +169,31 @@ export function writeManifest(ws: Workspace): string {
   for (const id of ws.manifest.nodes.keys()) {
     parentMap[id] = [...(ws.graph.predecessors(id) ?? [])].sort();
     childMap[id] = [...(ws.graph.successors(id) ?? [])].sort();
+  }
+  const exposures: Record<string, unknown> = {};
+  for (const e of ws.manifest.exposures?.values() ?? []) {
+    exposures[e.uniqueId] = exposureToJson(e);
+    parentMap[e.uniqueId] = [...e.dependsOn].sort();
+    for (const p of e.dependsOn) childMap[p] = [...(childMap[p] ?? []), e.uniqueId].sort();
+  }
+  const groups: Record<string, unknown> = {};
+  const groupMap: Record<string, string[]> = {};
+  for (const g of ws.manifest.groups?.values() ?? []) {
+    groups[g.uniqueId] = {
+      name: g.name,
+      resource_type: 'group',
+      package_name: g.packageName,
+      path: g.file,
+      original_file_path: g.file,
+      unique_id: g.uniqueId,
+      owner: { email: null, name: null, ...g.owner },
+      description: g.description ?? null,
+      config: { meta: {}, ...g.config },
+    };
+  }
+  for (const node of ws.manifest.nodes.values()) {
+    const group = (node.config as { group?: string }).group;
+    if (group) groupMap[group] = [...(groupMap[group] ?? []), node.uniqueId];
   }
   const file = path.join(ws.project.targetDir, 'manifest.json');
   writeJsonAtomic(
@@ -155,14 +223,14 @@ export function writeManifest(ws: Workspace): string {
         }),
       ),
       docs: {},
-      exposures: {},
+      exposures,
       metrics: {},
-      groups: {},
-      selectors: {},
+      groups,
+      selectors: selectorsJson(ws.selectors),
       disabled: {},
       parent_map: parentMap,
       child_map: childMap,
-      group_map: {},
+      group_map: groupMap,
       saved_queries: {},
       semantic_models: {},
       unit_tests: unitTests,

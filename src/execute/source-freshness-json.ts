@@ -9,6 +9,10 @@ export function freshnessCriteria(node: SourceNode): { warn_after: object; error
   return { warn_after: time(node.freshness.warnAfter), error_after: time(node.freshness.errorAfter), filter: node.freshness.filter ?? null };
 }
 
-export function sourceFreshnessJson(node: SourceNode): { loaded_at_field: string | null; freshness: ReturnType<typeof freshnessCriteria> } {
-  return { loaded_at_field: node.loadedAtField ?? null, freshness: freshnessCriteria(node) };
+export function sourceFreshnessJson(node: SourceNode): {
+  loaded_at_field: string | null;
+  loaded_at_query: string | null;
+  freshness: ReturnType<typeof freshnessCriteria>;
+} {
+  return { loaded_at_field: node.loadedAtField ?? null, loaded_at_query: node.loadedAtQuery ?? null, freshness: freshnessCriteria(node) };
 }

@@ -17,20 +17,14 @@ const METHODS = [
   'unique_id',
   'state',
   'result',
+  'selector',
+  'exposure',
 ] as const;
 
 /** What one selection works with: the workspace, and the earlier run's state when `--state` gave one. */
 interface SelectionScope {
   ws: Workspace;
   state?: StateComparison;
-}
-
-interface Atom {
-  method: string;
-  value: string;
-  parents: number; // 0 none, Infinity for '+'
-  children: number;
-  at: boolean;
 }
 
 function parseAtom(raw: string): Atom {
@@ -165,8 +159,8 @@ function matchesPath(node: Node, value: string): boolean {
   return node.file === v || node.file.startsWith(`${v}/`);
 }
 
-function walk(ws: Workspace, start: string, dir: 'up' | 'down', depth: number, into: Set<string>): void {
-  let frontier = [start];
+function walk(ws: Workspace, start: Iterable<string>, dir: 'up' | 'down', depth: number, into: Set<string>): void {
+  let frontier = [...start];
   for (let d = 0; d < depth && frontier.length; d++) {
     const next: string[] = [];
     for (const id of frontier) {
@@ -182,48 +176,188 @@ function walk(ws: Workspace, start: string, dir: 'up' | 'down', depth: number, i
   }
 }
 
-function selectAtom(scope: SelectionScope, raw: string): Set<string> {
+/**
+ * How tests (and unit tests) follow the nodes they test (dbt's `--indirect-selection`,
+ * graph/selector.py expand_selection): `eager` when any parent is selected, `cautious` when
+ * all are, `buildable` when all are selected or ancestors of the selection, `empty` never.
+ */
+export const INDIRECT_SELECTION = ['eager', 'cautious', 'buildable', 'empty'] as const;
+export type IndirectSelection = (typeof INDIRECT_SELECTION)[number];
+
+/** dbt's selection spec (graph/selector_spec.py): one criterion, or a set operation on others. */
+export type SelectionSpec =
+  | {
+      kind: 'criteria';
+      raw: string;
+      atom: Atom;
+      indirect: IndirectSelection;
+      /** For `selector:<name>`: the named selectors' specs, whose selection the graph operators start from. */
+      inner?: SelectionSpec;
+    }
+  | {
+      kind: 'union' | 'intersection' | 'difference';
+      parts: SelectionSpec[];
+      indirect: IndirectSelection;
+      /** Warn when this part selects nothing (each `--select` word, as dbt's expect_exists). */
+      expectExists?: string;
+    };
+
+export interface Atom {
+  method: string;
+  value: string;
+  parents: number; // 0 none, Infinity for '+'
+  children: number;
+  at: boolean;
+}
+
+/** A criterion from the CLI form: `+tag:nightly+2`, `@orders`, `path:models/x`. */
+export function criteria(raw: string, indirect: IndirectSelection = 'eager'): SelectionSpec {
+  return { kind: 'criteria', raw, atom: parseAtom(raw), indirect };
+}
+
+/** A criterion from its parts (a selectors.yml `method:`/`value:` mapping); an unknown method is an error. */
+export function criteriaOf(atom: Atom, raw: string, indirect: IndirectSelection): SelectionSpec {
+  if (atom.method && !(METHODS as readonly string[]).includes(atom.method)) {
+    throw new ProjectError('selection', `unknown selector method '${atom.method}'`, { hint: `methods: ${METHODS.join(', ')}` });
+  }
+  return { kind: 'criteria', raw, atom, indirect };
+}
+
+/** `--select a b,c --exclude d`: the union of each word's intersection, less the exclusions (graph/cli.py parse_difference). */
+export function specFromFlags(select: string[] | undefined, exclude: string[] | undefined, indirect: IndirectSelection = 'eager'): SelectionSpec {
+  const union = (words: string[], expect: boolean): SelectionSpec => ({
+    kind: 'union',
+    indirect,
+    parts: words
+      .flatMap((e) => e.split(/\s+/))
+      .filter(Boolean)
+      .map((word) => ({
+        kind: 'intersection' as const,
+        indirect,
+        parts: word.split(',').map((p) => criteria(p, indirect)),
+        expectExists: expect ? word : undefined,
+      })),
+  });
+  // Nothing selected means every node (dbt's default `fqn:*` and `source:*`; every node here has an fqn).
+  const included: SelectionSpec = select?.length ? union(select, true) : criteria('fqn:*', indirect);
+  return { kind: 'difference', indirect, parts: [included, union(exclude ?? [], true)] };
+}
+
+interface Selected {
+  direct: Set<string>;
+  /** Tests that some but not all of their parents selected, kept in case a later part selects the rest. */
+  indirect: Set<string>;
+}
+
+function isTest(node: Node | undefined): boolean {
+  return node?.resourceType === 'test' || node?.resourceType === 'unit_test';
+}
+
+/** The tests `selected` brings along in the given mode (dbt's expand_selection). */
+function expand(scope: SelectionScope, selected: Set<string>, mode: IndirectSelection): Selected {
   const { ws } = scope;
-  const atom = parseAtom(raw);
-  const out = new Set<string>();
-  for (const node of ws.manifest.nodes.values()) if (matches(node, atom, scope)) out.add(node.uniqueId);
-  const base = [...out];
-  for (const id of base) {
-    if (atom.parents) walk(ws, id, 'up', atom.parents, out);
-    if (atom.children || atom.at) walk(ws, id, 'down', atom.at ? Infinity : atom.children, out);
+  const direct = new Set(selected);
+  const indirect = new Set<string>();
+  const buildable = mode === 'buildable' ? withAncestorsAndSources(ws, selected) : undefined;
+  for (const id of selected) {
+    for (const child of ws.graph.successors(id) ?? []) {
+      const node = ws.manifest.nodes.get(child);
+      if (!node || !isTest(node) || direct.has(child)) continue;
+      if (mode === 'eager' || node.dependsOn.every((d) => selected.has(d))) direct.add(child);
+      else if (buildable && node.dependsOn.every((d) => buildable.has(d))) direct.add(child);
+      else if (mode !== 'empty') indirect.add(child);
+    }
   }
-  if (atom.at) {
-    for (const id of [...out]) walk(ws, id, 'up', Infinity, out);
-  }
+  return { direct, indirect };
+}
+
+function withAncestorsAndSources(ws: Workspace, selected: Set<string>): Set<string> {
+  const out = new Set(selected);
+  walk(ws, selected, 'up', Infinity, out);
+  for (const node of ws.manifest.nodes.values()) if (node.resourceType === 'source') out.add(node.uniqueId);
   return out;
 }
 
-/** One selector argument: space-separated union of comma-separated intersections. */
-function selectExpression(scope: SelectionScope, exprs: string[], warnings: string[]): Set<string> {
-  const out = new Set<string>();
-  for (const expr of exprs.flatMap((e) => e.split(/\s+/)).filter(Boolean)) {
-    const parts = expr.split(',').map((p) => selectAtom(scope, p));
-    let acc = parts[0]!;
-    for (const p of parts.slice(1)) acc = new Set([...acc].filter((x) => p.has(x)));
-    if (acc.size === 0) warnings.push(`the selector '${expr}' matched nothing`);
-    for (const id of acc) out.add(id);
+/** Held-back tests whose parents a set operation has now selected (dbt's incorporate_indirect_nodes). */
+function incorporate(scope: SelectionScope, direct: Set<string>, indirect: Set<string>, mode: IndirectSelection): Set<string> {
+  if (mode !== 'cautious' && mode !== 'buildable') return direct;
+  const selected = new Set(direct);
+  const allowed = mode === 'buildable' ? withAncestorsAndSources(scope.ws, direct) : direct;
+  for (const id of indirect) {
+    const node = scope.ws.manifest.nodes.get(id);
+    if (isTest(node) && node!.dependsOn.every((d) => allowed.has(d))) selected.add(id);
   }
-  return out;
+  return selected;
+}
+
+function combine(kind: 'union' | 'intersection' | 'difference', sets: Set<string>[]): Set<string> {
+  if (!sets.length) return new Set();
+  const [first, ...rest] = sets;
+  if (kind === 'union') return new Set(sets.flatMap((s) => [...s]));
+  if (kind === 'intersection') return new Set([...first!].filter((x) => rest.every((s) => s.has(x))));
+  return new Set([...first!].filter((x) => !rest.some((s) => s.has(x))));
+}
+
+function evaluate(scope: SelectionScope, spec: SelectionSpec, warnings: string[]): Selected {
+  if (spec.kind === 'criteria') {
+    const { ws } = scope;
+    const { atom } = spec;
+    let collected = new Set<string>();
+    if (atom.method === 'selector') {
+      if (!spec.inner) throw new ProjectError('selection', `'${spec.raw}' names a selector, but no selectors.yml was read`);
+      collected = evaluate(scope, spec.inner, warnings).direct;
+    } else if (atom.method === 'exposure') {
+      // An exposure runs nothing itself: `+exposure:x` selects what it depends on and their parents.
+      const re = glob(atom.value);
+      const exposures = [...(ws.manifest.exposures?.values() ?? [])].filter((e) => re.test(e.name));
+      const selected = new Set<string>();
+      if (atom.parents) {
+        const deps = exposures.flatMap((e) => e.dependsOn);
+        for (const d of deps) selected.add(d);
+        walk(ws, deps, 'up', atom.parents - 1, selected);
+      }
+      return spec.indirect === 'empty' ? { direct: selected, indirect: new Set() } : expand(scope, selected, spec.indirect);
+    } else for (const node of ws.manifest.nodes.values()) if (matches(node, atom, scope)) collected.add(node.uniqueId);
+    const selected = new Set(collected);
+    if (atom.at) {
+      walk(ws, collected, 'down', Infinity, selected);
+      walk(ws, [...selected], 'up', Infinity, selected);
+    }
+    if (atom.parents) walk(ws, collected, 'up', atom.parents, selected);
+    if (atom.children) walk(ws, collected, 'down', atom.children, selected);
+    return spec.indirect === 'empty' ? { direct: selected, indirect: new Set() } : expand(scope, selected, spec.indirect);
+  }
+  const parts = spec.parts.map((p) => evaluate(scope, p, warnings));
+  const direct = combine(
+    spec.kind,
+    parts.map((p) => p.direct),
+  );
+  const indirect = combine(
+    spec.kind,
+    parts.map((p) => new Set([...p.direct, ...p.indirect])),
+  );
+  const out = incorporate(scope, direct, indirect, spec.indirect);
+  if (spec.expectExists !== undefined && out.size === 0) warnings.push(`the selector '${spec.expectExists}' matched nothing`);
+  return { direct: out, indirect };
 }
 
 export interface SelectionOptions {
   select?: string[];
   exclude?: string[];
+  /** How tests follow the selected nodes (`--indirect-selection`); eager when not given. */
+  indirectSelection?: IndirectSelection;
+  /** A spec to use instead of select/exclude (a selectors.yml definition). */
+  spec?: SelectionSpec;
   /** The earlier run's artifacts, for `state:` and `result:` (`--state`). */
   state?: PreviousState;
 }
 
-/** dbt's node selection: `name`, `+name`, `name+`, `tag:`, `path:`, `state:modified`, … and `--exclude`. */
+/**
+ * dbt's node selection: `name`, `+name`, `name+`, `tag:`, `path:`, `state:modified`, … and `--exclude`,
+ * or a selectors.yml definition; tests come along with the nodes they test as `indirectSelection` says.
+ */
 export function selectNodes(ws: Workspace, opts: SelectionOptions, warnings: string[] = []): Set<string> {
   const scope: SelectionScope = { ws, state: opts.state ? new StateComparison(ws, opts.state) : undefined };
-  const selected = opts.select?.length ? selectExpression(scope, opts.select, warnings) : new Set(ws.manifest.nodes.keys());
-  if (opts.exclude?.length) {
-    for (const id of selectExpression(scope, opts.exclude, warnings)) selected.delete(id);
-  }
-  return selected;
+  const spec = opts.spec ?? specFromFlags(opts.select, opts.exclude, opts.indirectSelection);
+  return evaluate(scope, spec, warnings).direct;
 }

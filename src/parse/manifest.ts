@@ -6,6 +6,7 @@ import { TemplateEngine, type CompiledTemplate, type TargetInfo } from '../templ
 import type { Dialect } from '../warehouse/dialect.js';
 import { addDataTests } from './data-tests/add-data-tests.js';
 import { renderDescriptions } from './descriptions.js';
+import { parseGovernance, type Exposure, type Group } from './governance.js';
 import { parseMacros, withRenderedFolderConfig } from './macros.js';
 import { parseModels } from './models.js';
 import type { Node } from './nodes.js';
@@ -35,6 +36,9 @@ export interface Manifest {
   /** The project's macros (the engine's own left out), in the order they were loaded. */
   macros: { name: string; file: string; package?: string }[];
   warnings: string[];
+  /** `groups:` and `exposures:` of the properties files (governance.ts), by unique id. */
+  groups?: Map<string, Group>;
+  exposures?: Map<string, Exposure>;
 }
 
 /** What parsing produces: the manifest, and the live engine and compiled templates it was parsed with. */
@@ -136,12 +140,17 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
   if (configWarning) warnings.push(configWarning);
   // Generic tests from the properties files, and singular tests.
   for (const part of parts) addDataTests({ ...part, nameFor: (c, n, f) => part.nameFor(c, n, f, 'test') });
+  // Groups, exposures and model access, once every node and its tests are known.
+  const { groups, exposures } = parseGovernance(
+    parts.map((p) => p.project),
+    ctx,
+  );
 
   const { nodes, byName, sourcesByName, templates } = ctx;
   const macros = [...engine.macros.values()]
     .filter((m) => !m.file.startsWith('<'))
     .map((m) => ({ name: m.name, file: m.file, ...(m.package ? { package: m.package } : {}) }));
-  return { manifest: { projectName: project.name, nodes, byName, sourcesByName, macros, warnings }, project, engine, templates, errors };
+  return { manifest: { projectName: project.name, nodes, byName, sourcesByName, macros, warnings, groups, exposures }, project, engine, templates, errors };
 }
 
 /** Descriptions may call doc('name') on the project's {% docs %} blocks: rendered once every node is known. */

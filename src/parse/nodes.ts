@@ -88,6 +88,8 @@ export interface SourceNode extends BaseNode {
   location: SourceLocation;
   /** The column `model source freshness` reads (the table's `loaded_at_field`, else its source's). */
   loadedAtField?: string;
+  /** dbt 1.10's `loaded_at_query`: a query giving the last load time, instead of a column (Jinja rendered when it runs). */
+  loadedAtQuery?: string;
   /** Freshness criteria, the table's merged over its source's (source-freshness.ts). */
   freshness?: SourceFreshness;
 }

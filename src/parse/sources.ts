@@ -1,7 +1,7 @@
 import { ProjectError } from '../core/errors.js';
 import { asList, configFromTree, mergeConfig } from '../project/folder-config.js';
 import type { SourceNode } from './nodes.js';
-import { sourceFreshness } from './source-freshness.js';
+import { sourceFreshness, sourceLoadedAt } from './source-freshness.js';
 import { collectInto, type ParseContext } from './parse-context.js';
 
 /** Source tables from the properties files' `sources:` (including tables loaded from files). */
@@ -78,7 +78,7 @@ export function parseSources(ctx: ParseContext): void {
           },
           external,
           location,
-          loadedAtField: table.loaded_at_field ?? src.loaded_at_field,
+          ...sourceLoadedAt(yaml, src, table, { source: ['sources', si], table: ['sources', si, 'tables', ti] }, errors),
           freshness: sourceFreshness(yaml, src, table, { source: ['sources', si], table: ['sources', si, 'tables', ti] }, errors),
         };
         nodes.set(uniqueId, node);

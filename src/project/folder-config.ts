@@ -14,8 +14,6 @@ export const DBT_UNHONOURED_CONFIGS = new Set([
   'bind',
   'on_configuration_change',
   'sql_header',
-  'access',
-  'group',
   'docs_show',
   'event_time',
   'batch_size',

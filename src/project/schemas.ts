@@ -29,6 +29,8 @@ export const projectFileSchema = z.strictObject({
   'target-path': z.string().min(1).default('target'),
   'clean-targets': z.array(z.string()).optional(),
   'packages-install-path': z.string().optional(),
+  /** dbt's `restrict-access`: protected models of this project cannot be referenced from another package. */
+  'restrict-access': z.boolean().optional(),
   vars: z
     .record(z.string(), z.unknown())
     .nullish()
@@ -106,6 +108,9 @@ export const nodeConfigSchema = z.looseObject({
   grants: z.record(z.string(), z.unknown()).optional(),
   contract: z.record(z.string(), z.unknown()).optional(),
   query_tag: z.string().optional(),
+  // model governance, checked in parse/governance.ts
+  access: z.string().nullish(),
+  group: z.string().nullish(),
   transient: z.boolean().optional(),
   cluster_by: stringList.optional(),
   // data tests

@@ -26,6 +26,7 @@ const HONOURED_PROJECT_KEYS = new Set([
   'on-run-end',
   'packages-install-path',
   'dispatch',
+  'restrict-access',
 ]);
 
 /** Folders whose contents this engine does not build: worth a warning only when they hold files. */
@@ -102,6 +103,9 @@ const HONOURED_CONFIGS = new Set([
   'pre-hook',
   'post-hook',
   'contract',
+  // model governance (parse/governance.ts)
+  'access',
+  'group',
   'meta',
   'docs',
   'transient',

@@ -6,8 +6,10 @@ import path from 'node:path';
 import { createAdapter, dialectFor } from '../adapters/create-adapter.js';
 import { ProjectError } from '../core/errors.js';
 import { silentReporter, type Reporter } from '../execute/reporter.js';
-import { withIndirectTests } from '../graph/select-tests.js';
-import { selectNodes } from '../graph/selection.js';
+import { existsSync } from 'node:fs';
+import { selectNodes, specFromFlags, type IndirectSelection, type SelectionSpec } from '../graph/selection.js';
+import { checkSelectors, readSelectors, resolveSelectorRefs, selectorSpec, type Selectors } from '../graph/selectors.js';
+import { readYaml } from '../project/yaml-file.js';
 import { buildWorkspace, type Workspace } from '../graph/workspace.js';
 import type { Node, ResourceType } from '../parse/nodes.js';
 import { ParseCache, partialParseEnabled } from '../parse/parse-cache.js';
@@ -40,6 +42,10 @@ export interface CommonOptions {
 export interface SelectOptions {
   select?: string[];
   exclude?: string[];
+  /** A named selection of the project's selectors.yml (dbt's `--selector`): used instead of select/exclude. */
+  selector?: string;
+  /** How tests follow the selected nodes (dbt's `--indirect-selection`): eager unless given. */
+  indirectSelection?: IndirectSelection;
   /** A folder with an earlier run's manifest.json (and run_results.json), for `state:` and `result:` selectors and `--defer`; `DBT_STATE` when not given. */
   state?: string;
   /** Refs to unselected nodes that this target has not built read the relations of the `state` manifest instead (dbt's `--defer`). */
@@ -69,6 +75,8 @@ export interface Session extends Workspace {
   cache?: ParseCache;
   /** The `--state` artifacts, once read. */
   previousState?: PreviousState;
+  /** The project's selectors.yml, once read (null: the project has none). */
+  selectors?: Selectors | null;
 }
 
 /** Loads, validates and parses a project for a target: every project error surfaces here, before any warehouse call. */
@@ -97,13 +105,49 @@ export async function openProject(opts: CommonOptions = {}): Promise<Session> {
   return { ...workspace, warnings: workspace.manifest.warnings, cache };
 }
 
-/** The selected nodes of the given types (`--select` / `--exclude`; tests follow the models they test). */
+/** The selected nodes of the given types (`--select` / `--exclude` or `--selector`; tests follow the models they test). */
 export function select(session: Session, opts: SelectOptions, types: ResourceType[], reporter: Reporter = silentReporter): Node[] {
   const warnings: string[] = [];
-  const sel = { select: opts.select, exclude: opts.exclude, state: previousState(session, opts) };
-  const ids = types.includes('test') || types.includes('unit_test') ? withIndirectTests(session, sel, warnings) : selectNodes(session, sel, warnings);
+  const ids = selectNodes(session, { spec: selectionSpec(session, opts, reporter), state: previousState(session, opts) }, warnings);
   for (const w of warnings) reporter.warn(w);
   return [...ids].map((id) => session.manifest.nodes.get(id)!).filter((n) => types.includes(n.resourceType));
+}
+
+/**
+ * What to select, as dbt's GraphRunnableTask.get_selection_spec decides: `--selector` wins (dbt 1.12
+ * warns that --select and --exclude are then ignored), else --select/--exclude, else the selector
+ * with `default: true`, else every node.
+ */
+export function selectionSpec(session: Session, opts: SelectOptions, reporter: Reporter = silentReporter): SelectionSpec {
+  const indirect = opts.indirectSelection ?? 'eager';
+  const selectors = projectSelectors(session);
+  if (opts.selector) {
+    if (opts.select?.length || opts.exclude?.length) reporter.warn(`--select and --exclude are ignored: --selector ${opts.selector} says what to select`);
+    if (!selectors)
+      throw new ProjectError('selection', `--selector ${opts.selector}: the project has no selectors.yml`, {
+        hint: 'define named selections in selectors.yml next to the project file',
+      });
+    return selectorSpec(selectors, opts.selector, indirect);
+  }
+  if (!opts.select?.length && !opts.exclude?.length && selectors?.defaultName) {
+    reporter.info(`Using the default selector ${selectors.defaultName}`);
+    return selectorSpec(selectors, selectors.defaultName, indirect);
+  }
+  return resolveSelectorRefs(specFromFlags(opts.select, opts.exclude, indirect), selectors, indirect);
+}
+
+/** The project's selectors.yml, read and checked once per session; undefined when there is none. */
+export function projectSelectors(session: Session): Selectors | undefined {
+  if (session.selectors === undefined) {
+    const file = 'selectors.yml';
+    if (!existsSync(path.join(session.project.dir, file))) session.selectors = null;
+    else {
+      const selectors = readSelectors(readYaml(session.project.dir, file));
+      checkSelectors(selectors);
+      session.selectors = selectors;
+    }
+  }
+  return session.selectors ?? undefined;
 }
 
 /** The earlier run's artifacts named by `--state` (or `DBT_STATE`), read once per session; none when neither is given. */

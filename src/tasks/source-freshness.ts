@@ -32,9 +32,10 @@ export async function sourceFreshness(
 ): Promise<{ session: Session; results: FreshnessResult[]; file: string; elapsedSeconds: number }> {
   const session = await openProject(opts);
   const started = Date.now();
-  // dbt checks only the sources with criteria and a loaded_at_field (graph/selector FreshnessSelector).
+  // dbt checks only the sources with criteria and a loaded_at_field or loaded_at_query (graph/selector FreshnessSelector).
   const nodes = select(session, opts, ['source'], opts.reporter).filter(
-    (n): n is SourceNode => n.resourceType === 'source' && !!n.freshness && !!(n.freshness.warnAfter || n.freshness.errorAfter) && !!n.loadedAtField,
+    (n): n is SourceNode =>
+      n.resourceType === 'source' && !!n.freshness && !!(n.freshness.warnAfter || n.freshness.errorAfter) && !!(n.loadedAtField || n.loadedAtQuery),
   );
   const results: FreshnessResult[] = [];
   if (nodes.length) {
@@ -43,11 +44,9 @@ export async function sourceFreshness(
       await adapter.withConnection(async (conn) => {
         for (const node of nodes) {
           const startedAt = new Date();
-          const rel = new Relation(node.relation.database, node.relation.schema, node.relation.identifier, session.dialect).render();
-          const filter = node.freshness?.filter ? ` where ${node.freshness.filter}` : '';
-          // dbt's collect_freshness macro: max of the field, and the warehouse's current time.
-          const sql = `select max(${node.loadedAtField}) as max_loaded_at, current_timestamp as snapshotted_at from ${rel}${filter}`;
+          const relation = new Relation(node.relation.database, node.relation.schema, node.relation.identifier, session.dialect);
           try {
+            const sql = freshnessQuery(session, node, relation);
             const r = await conn.execute(sql);
             const [maxRaw, nowRaw] = r.rows[0] ?? [];
             const snapshottedAt = toUtc(nowRaw) ?? new Date();
@@ -77,6 +76,22 @@ export async function sourceFreshness(
   const file = opts.output ? path.resolve(opts.output) : path.join(session.project.targetDir, 'sources.json');
   writeJsonAtomic(file, { metadata: metadata('sources'), results: results.map(toJson), elapsed_time: elapsedSeconds });
   return { session, results, file, elapsedSeconds };
+}
+
+/**
+ * dbt's collect_freshness macro: max of the field (with the criteria's filter) and the warehouse's
+ * current time; for `loaded_at_query`, collect_freshness_custom_sql: the query's one value, no filter.
+ */
+function freshnessQuery(session: Session, node: SourceNode, relation: Relation): string {
+  if (node.loadedAtQuery) {
+    const query = session.engine
+      .renderString(node.loadedAtQuery, node.file, { thisRelation: () => relation })
+      .trim()
+      .replace(/;\s*$/, '');
+    return `with source_query as (\n${query}\n)\nselect (select * from source_query) as max_loaded_at, current_timestamp as snapshotted_at`;
+  }
+  const filter = node.freshness?.filter ? ` where ${node.freshness.filter}` : '';
+  return `select max(${node.loadedAtField}) as max_loaded_at, current_timestamp as snapshotted_at from ${relation.render()}${filter}`;
 }
 
 function judge(age: number, f: { warnAfter?: FreshnessTime; errorAfter?: FreshnessTime }): FreshnessStatus {

@@ -5,6 +5,7 @@ import { registerCompile } from './compile.js';
 import { registerDebug } from './debug.js';
 import { registerDeps } from './deps.js';
 import { registerDocs } from './docs.js';
+import { registerInit } from './init.js';
 import { registerLs } from './ls.js';
 import { registerParse } from './parse.js';
 import { registerProfile } from './profile.js';
@@ -34,4 +35,5 @@ export const COMMANDS: CliCommand[] = [
   registerParse,
   registerRunOperation,
   registerSource,
+  registerInit,
 ];

@@ -10,7 +10,7 @@ export function registerLs(program: Command, { reporter }: CliContext): void {
     .action(async (flags: CommonFlags & { resourceType?: Node['resourceType'][]; output: string }) => {
       const session = await openProject(toOptions(flags, reporter));
       const types = flags.resourceType ?? ['model', 'seed', 'snapshot', 'source', 'test', 'unit_test'];
-      const nodes = select(session, flags, types, reporter).sort((a, b) => a.uniqueId.localeCompare(b.uniqueId));
+      const nodes = select(session, toOptions(flags, reporter), types, reporter).sort((a, b) => a.uniqueId.localeCompare(b.uniqueId));
       for (const n of nodes) {
         if (flags.output === 'name') reporter.print(n.name);
         else if (flags.output === 'path') reporter.print(n.file);

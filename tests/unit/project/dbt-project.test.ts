@@ -35,8 +35,8 @@ describe('dbt project settings', () => {
       'restrict-access': true,
     };
     expect(unsupportedProjectKeys('dbt_project.yml', data, dir)).toBe(
-      // A snapshots/ folder is built now, so it is not listed.
-      'dbt_project.yml: not supported, so ignored: quoting, restrict-access',
+      // A snapshots/ folder is built now, so it is not listed; restrict-access is honoured (parse/governance.ts).
+      'dbt_project.yml: not supported, so ignored: quoting',
     );
     expect(unsupportedProjectKeys('dbt_project.yml', { name: 'p', models: {} }, writeProject({}))).toBeUndefined();
   });
