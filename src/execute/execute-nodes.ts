@@ -81,10 +81,11 @@ export async function executeNodes(ws: Workspace, adapter: Adapter, ids: string[
     results.push(result);
     ctx.results.set(result.node.uniqueId, result);
     options.reporter.nodeFinished(result, idx, total);
+    const partial = result.status === 'partial success';
     const failed = result.status === 'error' || (result.status === 'fail' && isTest(result.node));
-    if (failed) {
+    if (failed || partial) {
       if (options.failFast) stopping = true;
-      skipDescendants(result.node.uniqueId, result);
+      if (failed || options.partialSuccessSkips) skipDescendants(result.node.uniqueId, result);
     }
     for (const child of downstream.get(result.node.uniqueId) ?? []) {
       const left = remaining.get(child)! - 1;
@@ -100,7 +101,8 @@ export async function executeNodes(ws: Workspace, adapter: Adapter, ids: string[
       if (ctx.results.has(d)) continue;
       const node = ws.manifest.nodes.get(d)!;
       const now = new Date();
-      const what = cause.node.resourceType === 'test' ? `test ${cause.node.name} failed` : `${cause.node.resourceType} ${cause.node.name} failed`;
+      const verb = cause.status === 'partial success' ? 'partly failed' : 'failed';
+      const what = cause.node.resourceType === 'test' ? `test ${cause.node.name} failed` : `${cause.node.resourceType} ${cause.node.name} ${verb}`;
       // A failed unit test skips its model, as dbt's build does; the reason names the test.
       const skipped: NodeResult = { node, status: 'skipped', message: `skipped: upstream ${what}`, startedAt: now, completedAt: now, threadId: 'main' };
       results.push(skipped);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createAdapter, dialectFor } from '../adapters/create-adapter.js';
 import { ProjectError } from '../core/errors.js';
 import { silentReporter, type Reporter } from '../execute/reporter.js';
+import type { BatchResults } from '../execute/results.js';
 import { withIndirectTests } from '../graph/select-tests.js';
 import { selectNodes } from '../graph/selection.js';
 import { buildWorkspace, type Workspace } from '../graph/workspace.js';
@@ -54,6 +55,8 @@ export interface RunOptions extends CommonOptions, SelectOptions {
   empty?: boolean;
   /** Microbatch models: build only the batches from `start` to `end` (dbt's --event-time-start/-end). */
   eventTime?: { start: Date; end: Date };
+  /** `model retry`: microbatch models that partly succeeded run only their failed batches (by unique id). */
+  retryBatches?: ReadonlyMap<string, BatchResults>;
   failFast?: boolean;
   signal?: AbortSignal;
   /** dbt's --resource-type: only these kinds of the selected nodes run (build, test). */

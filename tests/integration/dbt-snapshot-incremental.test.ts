@@ -2,10 +2,13 @@
 // dbt-tests-adapter/src/dbt/tests/adapter/), ported: each upstream class is a small inline project
 // with the same steps and assertions, run on DuckDB and on the loopback Snowflake emulator.
 
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, execute, openProject } from '../../src/index.js';
 import type { NodeResult } from '../../src/execute/results.js';
+import { retry } from '../../src/tasks/retry.js';
 import { runModel, writeProject } from '../helpers/project.js';
 
 const PASSWORD = 'model-password';
@@ -864,6 +867,11 @@ for (const target of targets) {
   });
 }
 
+function runResultsStatus(dir: string): Record<string, string> {
+  const rr = JSON.parse(readFileSync(path.join(dir, 'target', 'run_results.json'), 'utf8')) as { results: { unique_id: string; status: string }[] };
+  return Object.fromEntries(rr.results.map((r) => [r.unique_id, r.status]));
+}
+
 // incremental/test_incremental_microbatch.py, BaseMicrobatch, adapted: upstream freezes the clock at
 // 2020-01-03 13:57; here the input's days are counted back from today (UTC), so the same batches arise.
 const day = (back: number) =>
@@ -926,6 +934,73 @@ select * from {{ ref('input_model') }}
         const usage = await runModel(['run', '--event-time-start', '2024-01-01'], { cwd: p.dir });
         expect(usage.code).toBe(2);
         expect(usage.stderr).toMatch(/--event-time-start and --event-time-end go together/);
+      }
+    });
+
+    // dbt-core tests/functional/microbatch/test_microbatch.py, TestMicrobatchIncrementalPartitionFailure and
+    // the retry of its failed batch (task/run.py MicrobatchModelRunner, task/retry.py batch_map); model.batch
+    // (BatchContext) and the legacy __dbt_internal_microbatch_event_time_start/_end config keys.
+    it('a failed batch is partial success with batch_results; retry runs only the failed batch; model.batch in the render', async () => {
+      const input = `{{ config(materialized='table', event_time='event_time') }}
+${[2, 1, 0].map((back, i) => `select ${i + 1} as id, cast('${day(back)} 00:00:00' as timestamp) as event_time`).join('\nunion all\n')}
+`;
+      const model = (
+        failing: string,
+      ) => `{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='event_time', batch_size='day', begin='${day(2)}') }}
+{% if model.batch.id == '${failing}' %} invalid_sql {% endif %}
+select id, event_time, '{{ model.batch.id }}' as batch_id, '{{ model.batch.event_time_start }}' as batch_start,
+  '{{ model.config.__dbt_internal_microbatch_event_time_end }}' as batch_end
+from {{ ref('input_model') }}
+`;
+      const compact = (back: number) => day(back).replaceAll('-', '');
+      const p = new TestProject(target, { 'models/input_model.sql': input, 'models/microbatch_model.sql': model(compact(1)) });
+      const [, mb] = await p.run('run');
+      expect(mb!.status).toBe('partial success');
+      expect(mb!.message).toBe('PARTIAL SUCCESS (2/3)');
+      expect(mb!.error?.hint).toMatch(new RegExp(`^in the batch from ${day(1)} 00:00:00 to ${day(0)} 00:00:00`));
+      const rr = JSON.parse(readFileSync(path.join(p.dir, 'target', 'run_results.json'), 'utf8')) as {
+        results: { unique_id: string; status: string; batch_results: { successful: string[][]; failed: string[][] } | null }[];
+      };
+      const result = rr.results.find((r) => r.unique_id === 'model.test.microbatch_model')!;
+      expect(result.status).toBe('partial success');
+      expect(result.batch_results!.successful).toEqual([
+        [`${day(2)}T00:00:00+00:00`, `${day(1)}T00:00:00+00:00`],
+        [`${day(0)}T00:00:00+00:00`, `${day(-1)}T00:00:00+00:00`],
+      ]);
+      expect(result.batch_results!.failed).toEqual([[`${day(1)}T00:00:00+00:00`, `${day(0)}T00:00:00+00:00`]]);
+      expect(rr.results.find((r) => r.unique_id === 'model.test.input_model')!.batch_results).toBeNull();
+      const rows = async () =>
+        (await p.sql('select id, batch_id, batch_start, batch_end from {schema}.microbatch_model order by id')).map((r) => r.map(String).join(' '));
+      const row = (id: number, back: number) => `${id} ${compact(back)} ${day(back)} 00:00:00+00:00 ${day(back - 1)} 00:00:00+00:00`;
+      expect(await rows()).toEqual([row(1, 2), row(3, 0)]);
+
+      // Fixed, `model retry` runs the failed batch only; the earlier successes stay recorded.
+      p.write({ 'models/microbatch_model.sql': model('none') });
+      const { plan, summary } = await retry({ projectDir: p.dir });
+      expect(plan.uniqueIds).toEqual(['model.test.microbatch_model']);
+      const retried = summary!.results[0]!;
+      expect(retried.status).toBe('success');
+      expect(retried.message).toMatch(/in 1 batch\)/);
+      expect(retried.batchResults!.successful).toHaveLength(3);
+      expect(await rows()).toEqual([row(1, 2), row(2, 1), row(3, 0)]);
+
+      // The first batch failing skips the others (nothing to build on): error, every batch failed.
+      p.write({ 'models/microbatch_model.sql': model(compact(2)) });
+      const [, first] = await p.run('run', { fullRefresh: true });
+      expect(first!.status).toBe('error');
+      expect(first!.batchResults).toEqual({ successful: [], failed: expect.arrayContaining([expect.any(Array)]) });
+      expect(first!.batchResults!.failed).toHaveLength(3);
+      expect(first!.details).toContain('2 later batches were skipped after the first one failed');
+      if (target.name === 'duckdb') {
+        // In build, a partial success skips the model's descendants (dbt's BuildTask); the CLI exits 1.
+        p.write({
+          'models/microbatch_model.sql': model(compact(1)),
+          'models/after.sql': "select * from {{ ref('microbatch_model') }}\n",
+        });
+        const cli = await runModel(['build', '--full-refresh'], { cwd: p.dir });
+        expect(cli.code).toBe(1);
+        expect(cli.stdout).toMatch(/PARTIAL SUCCESS \(2\/3\)/);
+        expect(runResultsStatus(p.dir)).toMatchObject({ 'model.test.microbatch_model': 'partial success', 'model.test.after': 'skipped' });
       }
     });
 
