@@ -199,7 +199,8 @@ ${sql}
 
   /**
    * What applies the staged changes: the columns the snapshot table lacks are added, then one
-   * MERGE on dbt_scd_id closes changed rows and inserts new versions (snapshot_merge_sql).
+   * MERGE on dbt_scd_id closes changed rows and inserts new versions (snapshot_merge_sql); on
+   * DuckDB an UPDATE and an INSERT, as dbt-duckdb does.
    */
   applyStatements(stagingColumns: CatalogColumn[], targetColumns: CatalogColumn[]): string[] {
     const d = this.dialect;
@@ -212,9 +213,28 @@ ${sql}
     const current = this.s.validToCurrent
       ? `(DBT_INTERNAL_DEST.${validTo} = ${this.s.validToCurrent} or DBT_INTERNAL_DEST.${validTo} is null)`
       : `DBT_INTERNAL_DEST.${validTo} is null`;
+    if (d.snapshotUpdateInsert) {
+      // dbt-duckdb's duckdb__snapshot_merge_sql: close the changed and deleted rows, then add the new versions.
+      const scd = this.col('dbt_scd_id');
+      const update = `update ${rel} as DBT_INTERNAL_DEST
+set ${validTo} = DBT_INTERNAL_SOURCE.${validTo}
+from ${staging} as DBT_INTERNAL_SOURCE
+where DBT_INTERNAL_SOURCE.${scd}::text = DBT_INTERNAL_DEST.${scd}::text
+  and DBT_INTERNAL_SOURCE.dbt_change_type::text in ('update', 'delete')
+  and ${current}`;
+      const insert = `insert into ${rel} (${cols.join(', ')})
+select ${cols.map((c) => `DBT_INTERNAL_SOURCE.${c}`).join(', ')}
+from ${staging} as DBT_INTERNAL_SOURCE
+where DBT_INTERNAL_SOURCE.dbt_change_type::text = 'insert'`;
+      return [...missing.map((c) => d.addColumn(this.node.relation, c.name, c.type)), update, insert];
+    }
+    // Only updates and deletes match: a row revived with its old updated_at has its old dbt_scd_id,
+    // and must still be inserted (simple_snapshot/test_snapshot.py test_revives_are_captured_by_snapshot),
+    // as dbt-duckdb's UPDATE + INSERT does.
     const merge = `merge into ${rel} as DBT_INTERNAL_DEST
 using ${staging} as DBT_INTERNAL_SOURCE
 on DBT_INTERNAL_SOURCE.${this.col('dbt_scd_id')} = DBT_INTERNAL_DEST.${this.col('dbt_scd_id')}
+ and DBT_INTERNAL_SOURCE.dbt_change_type in ('update', 'delete')
 when matched
  and ${current}
  and DBT_INTERNAL_SOURCE.dbt_change_type in ('update', 'delete')

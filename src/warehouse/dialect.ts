@@ -62,6 +62,11 @@ export interface Dialect {
   readonly snapshotTime: string;
   /** Statements that put the freshly built `tmp` table in place of `target`, atomically for readers. */
   swapTable(tmp: RelationName, target: RelationName, existing: RelationType | null): string[];
+  /**
+   * Snapshots apply their staged changes as an UPDATE of the closed rows then an INSERT of the new
+   * versions, rather than one MERGE (dbt-duckdb's duckdb__snapshot_merge_sql).
+   */
+  readonly snapshotUpdateInsert?: boolean;
   /** Whether `swapTable` (and other multi-statement work) must be wrapped in BEGIN/COMMIT to be atomic. */
   readonly transactionalDdl: boolean;
   seedColumnType(t: SeedType): string;

@@ -435,6 +435,98 @@ describe('snapshot errors', () => {
   });
 });
 
+// --- simple_snapshot/test_snapshot.py: BaseSimpleSnapshot, BaseSnapshotCheck ---------------------
+// (read from dbt-core's tests/adapter copy of the file; dbt-adapters' stored copy lacks it). The seed
+// holds 30 rows; `fact` is cloned from its first 20 before each case and snapshotted; each case
+// changes `fact`, snapshots again and checks which ids have a current and which a closed version.
+
+const simpleSeed = `id,first_name,last_name,email,gender,ip_address,updated_at
+${Array.from({ length: 30 }, (_, i) => `${i + 1},First${i + 1},Last${i + 1},person${i + 1}@example.com,${i % 2 ? 'Male' : 'Female'},10.0.0.${i + 1},2016-0${(i % 9) + 1}-1${i % 10} 0${i % 10}:2${i % 10}:00`).join('\n')}
+`;
+const simpleSnapshot = (strategy: string) => `{% snapshot snapshot %}
+    {{ config(target_database=database, target_schema=schema, unique_key='id', ${strategy}) }}
+    select * from {{ ref('fact') }}
+{% endsnapshot %}
+`;
+
+for (const target of targets) {
+  for (const [cls, strategy] of [
+    ['BaseSimpleSnapshot', "strategy='timestamp', updated_at='updated_at', invalidate_hard_deletes=True"],
+    ['BaseSnapshotCheck', "strategy='check', check_cols=['email']"],
+  ] as const) {
+    describe(`simple_snapshot/test_snapshot.py ${cls} on ${target.name}`, () => {
+      let p: TestProject;
+      const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+      beforeAll(async () => {
+        p = new TestProject(target, {
+          'seeds/seed.csv': simpleSeed,
+          'models/fact.sql': "{{ config(materialized='table') }}\nselect * from {{ ref('seed') }}\nwhere id between 1 and 20\n",
+          'snapshots/snapshot.sql': simpleSnapshot(strategy),
+        });
+        await p.ok('seed');
+      });
+      /** _setup_method: fact from the seed's first 20 rows, snapshotted; the snapshot emptied (not dropped) by the previous case. */
+      const setUp = async () => {
+        await p.sql('create or replace table {schema}.fact as select * from {schema}.seed where id between 1 and 20');
+        await p.sql('delete from {schema}.snapshot').catch(() => undefined);
+        await p.ok('snapshot');
+      };
+      /** _assert_results: each id with a current version, each id with a closed one. */
+      const expectResults = async (current: number[], closed: number[]) => {
+        const rows = await p.sql('select id, case when dbt_valid_to is null then 1 else 0 end from {schema}.snapshot');
+        const got = [...new Set(rows.map((r) => `${Number(r[0])}:${Number(r[1]) === 1}`))].sort();
+        expect(got).toEqual([...new Set([...current.map((i) => `${i}:true`), ...closed.map((i) => `${i}:false`)])].sort());
+      };
+
+      if (cls === 'BaseSimpleSnapshot') {
+        it('test_updates_are_captured_by_snapshot', async () => {
+          await setUp();
+          await p.sql("update {schema}.fact set updated_at = updated_at + interval '1 day' where id between 16 and 20");
+          await p.ok('snapshot');
+          await expectResults(range(1, 20), range(16, 20));
+        });
+        it('test_inserts_are_captured_by_snapshot', async () => {
+          await setUp();
+          await p.sql('insert into {schema}.fact select * from {schema}.seed where id between 21 and 30');
+          await p.ok('snapshot');
+          await expectResults(range(1, 30), []);
+        });
+        it('test_deletes_are_captured_by_snapshot', async () => {
+          await setUp();
+          await p.sql('delete from {schema}.fact where id between 16 and 20');
+          await p.ok('snapshot');
+          await expectResults(range(1, 15), range(16, 20));
+        });
+        it('test_revives_are_captured_by_snapshot', async () => {
+          await setUp();
+          await p.sql('delete from {schema}.fact where id between 16 and 20');
+          await p.ok('snapshot');
+          await p.sql('insert into {schema}.fact select * from {schema}.seed where id between 16 and 18');
+          await p.ok('snapshot');
+          await expectResults(range(1, 18), range(16, 20));
+        });
+        it('test_new_column_captured_by_snapshot', async () => {
+          await setUp();
+          await p.sql('alter table {schema}.fact add column full_name varchar(200) default null');
+          await p.sql(
+            "update {schema}.fact set full_name = first_name || ' ' || last_name, updated_at = updated_at + interval '1 day' where id between 11 and 20",
+          );
+          await p.ok('snapshot');
+          await expectResults(range(1, 20), range(11, 20));
+        });
+      } else {
+        it('test_column_selection_is_reflected_in_snapshot', async () => {
+          await setUp();
+          await p.sql('update {schema}.fact set last_name = left(last_name, 3) where id between 1 and 10');
+          await p.sql('update {schema}.fact set email = left(email, 3) where id between 6 and 15');
+          await p.ok('snapshot');
+          await expectResults(range(1, 20), range(6, 15));
+        });
+      }
+    });
+  }
+}
+
 // --- incremental/ -------------------------------------------------------------------------------
 
 const visitsSeed = `state,county,city,last_visit_date
