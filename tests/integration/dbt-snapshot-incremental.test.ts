@@ -772,6 +772,37 @@ for (const target of targets) {
         expect(byName.overwrite!.status).toBe('success');
         expect(await p.sql('select count(*) from {schema}.overwrite')).toEqual([[1]]);
       }
+      expect(byName.unknown!.error?.hint).toMatch(/or define a macro get_incremental_upsert_please_sql\(arg_dict\)/);
+    });
+
+    // dbt docs, "Configure incremental strategy" > Custom strategies (the insert_only example), as
+    // dbt-adapters' incremental.sql calls it: get_incremental_<name>_sql(arg_dict) writes the SQL.
+    it("runs a custom strategy from its get_incremental_<name>_sql macro with dbt's arg_dict", async () => {
+      const p = new TestProject(target, {
+        'macros/my_custom_strategies.sql': `{% macro get_incremental_insert_only_sql(arg_dict) %}
+  {% do return(some_custom_macro_with_sql(arg_dict["target_relation"], arg_dict["temp_relation"], arg_dict["unique_key"], arg_dict["dest_columns"], arg_dict["incremental_predicates"])) %}
+{% endmacro %}
+
+{% macro some_custom_macro_with_sql(target_relation, temp_relation, unique_key, dest_columns, incremental_predicates) %}
+    {%- set dest_cols_csv = get_quoted_csv(dest_columns | map(attribute="name")) -%}
+    {% do log('insert_only: key ' ~ unique_key ~ ', predicates ' ~ incremental_predicates, info=True) %}
+    insert into {{ target_relation }} ({{ dest_cols_csv }})
+    (
+        select {{ dest_cols_csv }}
+        from {{ temp_relation }}
+    )
+{% endmacro %}
+`,
+        'models/my_model.sql': `{{ config(materialized='incremental', incremental_strategy='insert_only', unique_key='id') }}
+select 1 as id, 'a' as name
+{% if is_incremental() %}union all select 2, 'b'{% endif %}
+`,
+      });
+      await p.ok('run');
+      const [second] = await p.ok('run');
+      expect(second!.message).toBe('INSERT (2 rows)');
+      // insert_only writes every staged row, the key notwithstanding.
+      expect((await p.sql('select id, name from {schema}.my_model order by id, name')).map((r) => r.map(String).join(' '))).toEqual(['1 a', '1 a', '2 b']);
     });
   });
 }
