@@ -4,7 +4,14 @@ import { redact } from '../core/secrets.js';
 import { writeNodeSql } from '../core/target-files.js';
 import type { SnapshotNode } from '../parse/nodes.js';
 import { snapshotSqlFile } from '../parse/snapshots.js';
-import { type CatalogColumn, checkSnapshotTarget, planSnapshotBuild, SnapshotSql, stagingRelation } from '../plan/plan-snapshot.js';
+import {
+  type CatalogColumn,
+  checkSnapshotTarget,
+  type CustomSnapshotStrategy,
+  planSnapshotBuild,
+  SnapshotSql,
+  stagingRelation,
+} from '../plan/plan-snapshot.js';
 import type { Connection } from '../warehouse/adapter.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import { relationKey } from '../warehouse/relation.js';
@@ -38,16 +45,17 @@ export async function runSnapshot(ctx: ExecutionContext, node: SnapshotNode, con
     });
   };
   await runNodeHooks(ctx, node, 'pre-hook', conn);
+  const custom = node.snapshot.strategy === 'custom' ? await customStrategy(ctx, node, conn, existing === 'table') : undefined;
   let rows: number | undefined;
   let verb: string;
   if (existing !== 'table') {
-    const plan = planSnapshotBuild(node, compiled.sql, d, existing);
+    const plan = planSnapshotBuild(node, compiled.sql, d, existing, custom);
     writeNodeSql(ctx.ws.project, 'run', snapshotSqlFile(node), plan.statements.join(';\n\n'));
     const results = await conn.executeAtomic(plan.statements).catch(fail);
     rows = results[0]?.rowsAffected;
     verb = 'SELECT';
   } else {
-    const snap = new SnapshotSql(node, d);
+    const snap = new SnapshotSql(node, d, custom);
     const staging = stagingRelation(node);
     let targetColumns: CatalogColumn[] = [];
     let queryColumns: string[] = [];
@@ -81,4 +89,42 @@ export async function runSnapshot(ctx: ExecutionContext, node: SnapshotNode, con
     compiledPath,
     relationName: d.qualify(rel),
   };
+}
+
+const SEPARATOR = '\n-- model: strategy field --\n';
+
+/**
+ * A custom snapshot strategy, as dbt's strategy_dispatch calls it: the project's
+ * `snapshot_<name>_strategy(node, snapshotted_rel, current_rel, model_config, target_exists)`,
+ * whose returned dict gives updated_at, scd_id and row_changed (strategies.sql).
+ */
+async function customStrategy(ctx: ExecutionContext, node: SnapshotNode, conn: Connection, targetExists: boolean): Promise<CustomSnapshotStrategy> {
+  const name = node.snapshot.customStrategy!;
+  const macro = `snapshot_${name}_strategy`;
+  // Each field printed on its own (a macro's output is markup, not a plain string, so no tojson).
+  const fields = ['updated_at', 'scd_id', 'row_changed'] as const;
+  const call = `${macro}(__model_node, 'snapshotted_data', 'source_data', __model_config, __model_target_exists)`;
+  const text = `{% set __model_strategy = ${call} %}${fields.map((f) => `{{ __model_strategy.get('${f}', '') }}`).join(SEPARATOR)}`;
+  const template = ctx.ws.engine.compile(node.file, text);
+  const extra = {
+    __model_node: { name: node.name, unique_id: node.uniqueId, resource_type: 'snapshot', config: node.config },
+    __model_config: node.config,
+    __model_target_exists: targetExists,
+  };
+  const compiled = await compileWithQueries(
+    ctx.ws,
+    node,
+    { template, extra, existing: new Set(ctx.existing.keys()), log: (m) => ctx.options.reporter.info(m) },
+    conn,
+  );
+  const parts = compiled.sql.split(SEPARATOR).map((t) => t.trim());
+  const dict = Object.fromEntries(fields.map((f, i) => [f, parts[i] ?? '']));
+  const missing = fields.filter((k) => !dict[k]);
+  if (missing.length) {
+    throw new ProjectError('template', `${macro} must return() a dict with ${missing.join(', ')} for snapshot '${node.name}'`, {
+      location: { file: node.file },
+      hint: 'as dbt\'s snapshot_timestamp_strategy does: {"unique_key": …, "updated_at": …, "row_changed": …, "scd_id": …}, SQL written against snapshotted_rel and current_rel',
+    });
+  }
+  return { updatedAt: dict.updated_at!, scdId: dict.scd_id!, rowChanged: dict.row_changed! };
 }

@@ -15,6 +15,16 @@ function isBookkeeping(name: string): boolean {
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /**
+ * What a custom strategy macro (`snapshot_<name>_strategy`) returned, as dbt's materialization reads
+ * it: SQL for `updated_at`, `scd_id` and `row_changed` (written against `snapshotted_data` and `source_data`).
+ */
+export interface CustomSnapshotStrategy {
+  updatedAt: string;
+  scdId: string;
+  rowChanged: string;
+}
+
+/**
  * dbt's snapshot materialization (dbt-adapters, macros/materializations/snapshots/: snapshot.sql,
  * helpers.sql, strategies.sql, snapshot_merge.sql) as SQL text: the strategy's expressions, the
  * first build, the staging query of changes and the merge that applies them.
@@ -26,7 +36,10 @@ export class SnapshotSql {
   constructor(
     private readonly node: SnapshotNode,
     private readonly dialect: Dialect,
+    private readonly custom?: CustomSnapshotStrategy,
   ) {
+    if (node.snapshot.strategy === 'custom' && !custom)
+      throw new ProjectError('project', `snapshot '${node.name}': its custom strategy was not rendered`, { location: { file: node.file } });
     this.s = node.snapshot;
     this.q = (id) => dialect.quoteIdentifier(id);
   }
@@ -37,7 +50,7 @@ export class SnapshotSql {
 
   /** strategy.updated_at: the user's column for `timestamp`; for `check`, updated_at if given, else the snapshot time. */
   private get updatedAt(): string {
-    return this.s.updatedAt ?? this.dialect.snapshotTime;
+    return this.custom?.updatedAt ?? this.s.updatedAt ?? this.dialect.snapshotTime;
   }
 
   /** snapshot_hash_arguments: md5 of the arguments cast to text, null as '', joined with '|'. */
@@ -47,6 +60,7 @@ export class SnapshotSql {
 
   /** api.Relation.scd_args: the key expression(s), then updated_at. */
   private get scdId(): string {
+    if (this.custom) return this.custom.scdId;
     return this.hash([...this.s.uniqueKey, this.updatedAt]);
   }
 
@@ -94,6 +108,7 @@ ${sql}
    * that the snapshot table already has; a column the table lacks makes every row a change.
    */
   private rowChanged(queryColumns: string[], targetColumns: CatalogColumn[]): string {
+    if (this.custom) return `(${this.custom.rowChanged})`;
     if (this.s.strategy === 'timestamp') return `(snapshotted_data.${this.col('dbt_valid_from')} < source_data.${this.s.updatedAt})`;
     let wanted: string[];
     if (this.s.checkCols === 'all') wanted = queryColumns;
@@ -252,7 +267,7 @@ export function stagingRelation(node: SnapshotNode) {
 }
 
 /** The first build of a snapshot: built aside and swapped in, like a table. */
-export function planSnapshotBuild(node: SnapshotNode, sql: string, dialect: Dialect, existing: RelationType | null): Plan {
+export function planSnapshotBuild(node: SnapshotNode, sql: string, dialect: Dialect, existing: RelationType | null, custom?: CustomSnapshotStrategy): Plan {
   if (existing === 'view') {
     throw new ProjectError('project', `snapshot '${node.name}' would replace the view ${dialect.qualify(node.relation)}`, {
       location: { file: node.file },
@@ -260,7 +275,7 @@ export function planSnapshotBuild(node: SnapshotNode, sql: string, dialect: Dial
     });
   }
   const tmp = tempRelation(node.relation);
-  const select = new SnapshotSql(node, dialect).buildSelect(sql);
+  const select = new SnapshotSql(node, dialect, custom).buildSelect(sql);
   return { statements: [dialect.createTableAs(tmp, select), ...dialect.swapTable(tmp, node.relation, existing)], atomic: true, rowsFrom: 0, fullBuild: true };
 }
 

@@ -363,6 +363,44 @@ insert into {schema}.src_customers values (1, 'John', 'Doe', 'john.doe@example.c
     });
 
     // dbt runs data tests declared on a snapshot's columns (snapshots: in a properties file)
+    // dbt-adapters snapshots/strategies.sql (strategy_dispatch): strategy='<name>' calls the project's
+    // snapshot_<name>_strategy macro, whose dict gives updated_at, scd_id and row_changed.
+    it('runs a custom strategy from its snapshot_<name>_strategy macro', async () => {
+      const p = new TestProject(target, {
+        'macros/strategy.sql': `{% macro snapshot_newer_strategy(node, snapshotted_rel, current_rel, model_config, target_exists) %}
+    {% set primary_key = config.get('unique_key') %}
+    {% set updated_at = config.get('updated_at') %}
+    {% set row_changed_expr -%}
+        ({{ snapshotted_rel }}.dbt_valid_from < {{ current_rel }}.{{ updated_at }})
+    {%- endset %}
+    {% do return({
+        "unique_key": primary_key,
+        "updated_at": updated_at,
+        "row_changed": row_changed_expr,
+        "scd_id": snapshot_hash_arguments([primary_key, updated_at]),
+        "invalidate_hard_deletes": false
+    }) %}
+{% endmacro %}
+`,
+        'snapshots/snap.sql': `{% snapshot snap %}
+    {{ config(unique_key='id', strategy='newer', updated_at='updated_at') }}
+    select * from {{ target.database }}.{{ target.schema }}.src
+{% endsnapshot %}
+`,
+      });
+      await p.sql(
+        "create table {schema}.src (id integer, name varchar(10), updated_at timestamp);\ninsert into {schema}.src values (1, 'a', '2024-01-01 00:00:00'), (2, 'b', '2024-01-01 00:00:00')",
+      );
+      await p.ok('snapshot');
+      await p.sql("update {schema}.src set name = 'B', updated_at = '2024-02-01 00:00:00' where id = 2;\nupdate {schema}.src set name = 'A' where id = 1");
+      await p.ok('snapshot');
+      const rows = await p.sql(
+        "select id, name, case when dbt_valid_to is null then 'current' else 'closed' end, dbt_scd_id = md5(cast(id as varchar) || '|' || cast(updated_at as varchar)) from {schema}.snap order by id, dbt_valid_from",
+      );
+      // Row 1 changed without a newer updated_at: no new version (the macro's row_changed).
+      expect(rows.map((r) => r.map(String).join(' '))).toEqual(['1 a current true', '2 b closed true', '2 B current true']);
+    });
+
     it('runs the data tests a snapshot declares, after it in build', async () => {
       const p = new TestProject(target, {
         'seeds/people.csv': 'id,name\n1,a\n2,b\n',
@@ -417,7 +455,11 @@ describe('snapshot errors', () => {
     ["{{ config(unique_key='id', updated_at='u') }}", /snapshot 'snap' has no strategy/, /strategy='timestamp'/],
     ["{{ config(unique_key='id', strategy='timestamp') }}", /has no updated_at/, /updated_at/],
     ["{{ config(unique_key='id', strategy='check') }}", /has no check_cols/, /check_cols='all'/],
-    ["{{ config(unique_key='id', strategy='newest') }}", /strategy 'newest' is not one of timestamp, check/, /custom snapshot strategies/],
+    [
+      "{{ config(unique_key='id', strategy='newest') }}",
+      /strategy 'newest' is not one of timestamp, check/,
+      /define a macro snapshot_newest_strategy\(node, snapshotted_rel/,
+    ],
   ])('names the file and line: %s', async (config, message, hint) => {
     const dir = writeProject({
       'project.yml': 'name: test\nprofile: p\n',
