@@ -5,7 +5,9 @@ import { writeNodeSql } from '../core/target-files.js';
 import type { SnapshotNode } from '../parse/nodes.js';
 import { snapshotSqlFile } from '../parse/snapshots.js';
 import {
+  type Backfill,
   type CatalogColumn,
+  canBackfill,
   checkSnapshotTarget,
   type CustomSnapshotStrategy,
   planSnapshotBuild,
@@ -69,7 +71,8 @@ export async function runSnapshot(ctx: ExecutionContext, node: SnapshotNode, con
       statements.push(d.createTableAs(staging, select));
       await conn.execute(statements[0]!);
       stagingColumns = await catalogColumns(ctx, conn, staging);
-      const apply = [...snap.applyStatements(stagingColumns, targetColumns), d.drop(staging, 'table')];
+      const backfill = await backfillAsked(ctx, node, conn, compiled.sql, stagingColumns, targetColumns);
+      const apply = [...snap.applyStatements(stagingColumns, targetColumns, backfill), d.drop(staging, 'table')];
       statements.push(...apply);
       writeNodeSql(ctx.ws.project, 'run', snapshotSqlFile(node), statements.join(';\n\n'));
       const results = await conn.executeAtomic(apply);
@@ -127,4 +130,38 @@ async function customStrategy(ctx: ExecutionContext, node: SnapshotNode, conn: C
     });
   }
   return { updatedAt: dict.updated_at!, scdId: dict.scd_id!, rowChanged: dict.row_changed! };
+}
+
+/**
+ * A snapshot column backfill, when both switches are on (the `dbt_snapshot_backfill_enabled` var and
+ * the snapshot's `backfill_new_columns`) and the query gained columns; dbt's warning says what it does.
+ */
+async function backfillAsked(
+  ctx: ExecutionContext,
+  node: SnapshotNode,
+  conn: Connection,
+  sql: string,
+  stagingColumns: CatalogColumn[],
+  targetColumns: CatalogColumn[],
+): Promise<Backfill | undefined> {
+  const mode = node.config.backfill_new_columns;
+  if (mode !== true && mode !== 'source') return undefined;
+  const gained = stagingColumns.filter(
+    (c) => !/^dbt_change_type$|^dbt_unique_key(_\d+)?$/i.test(c.name) && !targetColumns.some((t) => t.name.toLowerCase() === c.name.toLowerCase()),
+  );
+  if (!gained.length) return undefined;
+  const template = ctx.ws.engine.compile(node.file, "{{ var('dbt_snapshot_backfill_enabled', False) }}");
+  const flag = (await compileWithQueries(ctx.ws, node, { template, existing: new Set(ctx.existing.keys()) }, conn)).sql.trim();
+  if (!/^true$/i.test(flag)) return undefined;
+  const names = gained.map((c) => c.name.toLowerCase()).join(', ');
+  if (!canBackfill(node)) {
+    ctx.options.reporter.warn(
+      `${node.file}: snapshot '${node.name}' does not backfill [${names}]: its unique_key is an expression, and backfill matches rows on key columns`,
+    );
+    return undefined;
+  }
+  ctx.options.reporter.warn(
+    `Backfilling ${gained.length} new column(s) [${names}] in snapshot '${node.name}'. Historical rows will be populated with CURRENT source values, not point-in-time historical values.`,
+  );
+  return { sql, at: `${new Date().toISOString().slice(0, 19)}Z` };
 }

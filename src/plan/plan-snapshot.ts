@@ -213,16 +213,53 @@ ${sql}
   }
 
   /**
+   * Snapshot column backfill (dbt-adapters simple_snapshot/test_snapshot_backfill.py, opted in with
+   * the `dbt_snapshot_backfill_enabled` var and `backfill_new_columns`): every version of a row gets
+   * the columns the query gained, from the row's CURRENT source values, matched on the unique key;
+   * `backfill_audit_column` (text) gathers a JSON dict of each backfilled column and when.
+   */
+  private backfillStatements(added: CatalogColumn[], targetColumns: CatalogColumn[], b: Backfill): string[] {
+    if (!added.length) return [];
+    const d = this.dialect;
+    const rel = this.node.relation;
+    const out: string[] = [];
+    const audit = this.node.config.backfill_audit_column as string | undefined;
+    const auditCol = audit ? d.quoteIdentifier(audit) : undefined;
+    // Named as written (like dbt's meta columns), not as a catalog name: quoteIdentifier, not addColumn's quoting.
+    if (audit && !targetColumns.some((t) => same(t.name, audit))) out.push(`alter table ${d.qualify(rel)} add column ${auditCol} varchar`);
+    const sets = added.map((c) => `${d.quoteColumn(c.name)} = DBT_INTERNAL_SOURCE.${d.quoteColumn(c.name)}`);
+    if (auditCol) {
+      const entries = d.stringLiteral(added.map((c) => `${JSON.stringify(c.name.toLowerCase())}: ${JSON.stringify(b.at)}`).join(', '));
+      const cur = `DBT_INTERNAL_DEST.${auditCol}`;
+      sets.push(
+        `${auditCol} = case when ${cur} is null or ${cur} in ('', '{}') then '{' || ${entries} || '}' else substr(${cur}, 1, length(${cur}) - 1) || ', ' || ${entries} || '}' end`,
+      );
+    }
+    const on = this.s.uniqueKey.map((k) => `DBT_INTERNAL_DEST.${k} = DBT_INTERNAL_SOURCE.${k}`).join(' and ');
+    out.push(`update ${d.qualify(rel)} as DBT_INTERNAL_DEST
+set ${sets.join(',\n    ')}
+from (
+${b.sql}
+) as DBT_INTERNAL_SOURCE
+where ${on}`);
+    return out;
+  }
+
+  /**
    * What applies the staged changes: the columns the snapshot table lacks are added, then one
    * MERGE on dbt_scd_id closes changed rows and inserts new versions (snapshot_merge_sql); on
    * DuckDB an UPDATE and an INSERT, as dbt-duckdb does.
    */
-  applyStatements(stagingColumns: CatalogColumn[], targetColumns: CatalogColumn[]): string[] {
+  applyStatements(stagingColumns: CatalogColumn[], targetColumns: CatalogColumn[], backfill?: Backfill): string[] {
     const d = this.dialect;
     const rel = d.qualify(this.node.relation);
     const staging = d.qualify(stagingRelation(this.node));
     const copied = stagingColumns.filter((c) => !isBookkeeping(c.name));
     const missing = copied.filter((c) => !targetColumns.some((t) => same(t.name, c.name)));
+    const added = [
+      ...missing.map((c) => d.addColumn(this.node.relation, c.name, c.type)),
+      ...(backfill ? this.backfillStatements(missing, targetColumns, backfill) : []),
+    ];
     const cols = copied.map((c) => d.quoteColumn(c.name));
     const validTo = this.col('dbt_valid_to');
     const current = this.s.validToCurrent
@@ -241,7 +278,7 @@ where DBT_INTERNAL_SOURCE.${scd}::text = DBT_INTERNAL_DEST.${scd}::text
 select ${cols.map((c) => `DBT_INTERNAL_SOURCE.${c}`).join(', ')}
 from ${staging} as DBT_INTERNAL_SOURCE
 where DBT_INTERNAL_SOURCE.dbt_change_type::text = 'insert'`;
-      return [...missing.map((c) => d.addColumn(this.node.relation, c.name, c.type)), update, insert];
+      return [...added, update, insert];
     }
     // Only updates and deletes match: a row revived with its old updated_at has its old dbt_scd_id,
     // and must still be inserted (simple_snapshot/test_snapshot.py test_revives_are_captured_by_snapshot),
@@ -258,8 +295,20 @@ when not matched
  and DBT_INTERNAL_SOURCE.dbt_change_type = 'insert'
     then insert (${cols.join(', ')})
     values (${cols.map((c) => `DBT_INTERNAL_SOURCE.${c}`).join(', ')})`;
-    return [...missing.map((c) => d.addColumn(this.node.relation, c.name, c.type)), merge];
+    return [...added, merge];
   }
+}
+
+/** A column backfill asked for: the snapshot's query (its current rows) and the time it is recorded with. */
+export interface Backfill {
+  sql: string;
+  /** ISO 8601 UTC, seconds, `Z`. */
+  at: string;
+}
+
+/** Whether backfill can match rows: every unique_key is a plain column name (an expression cannot be qualified on both sides). */
+export function canBackfill(node: SnapshotNode): boolean {
+  return node.snapshot.uniqueKey.every((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k.trim()));
 }
 
 export function stagingRelation(node: SnapshotNode) {
