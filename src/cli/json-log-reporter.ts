@@ -92,7 +92,7 @@ export class JsonLogReporter extends CliReporter {
       node_started_at: r.startedAt.toISOString(),
       node_finished_at: r.completedAt.toISOString(),
     });
-    const level: Level = r.status === 'error' || r.status === 'fail' ? 'error' : r.status === 'warn' ? 'warn' : 'info';
+    const level: Level = r.status === 'error' || r.status === 'fail' || r.status === 'partial success' ? 'error' : r.status === 'warn' ? 'warn' : 'info';
     const common = { index, total, execution_time: seconds, node_info, status: r.status };
     if (r.status === 'skipped') {
       this.emit('SkippingDetails', 'Q034', 'info', `${index} of ${total} SKIP ${this.describe(r.node)}`, {
@@ -129,7 +129,7 @@ export class JsonLogReporter extends CliReporter {
 
   override runFinished(summary: RunSummary): void {
     const c = countByStatus(summary.results);
-    const errors = summary.results.filter((r) => r.status === 'error' || r.status === 'fail');
+    const errors = summary.results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'partial success');
     const warnings = summary.results.filter((r) => r.status === 'warn');
     for (const r of [...errors, ...warnings]) {
       this.emit(

@@ -88,7 +88,7 @@ export class CliReporter implements Reporter {
   }
 
   nodeFinished(r: NodeResult, index: number, total: number): void {
-    if (!this.shows('info') && r.status !== 'error' && r.status !== 'fail') return;
+    if (!this.shows('info') && r.status !== 'error' && r.status !== 'fail' && r.status !== 'partial success') return;
     const secs = ((r.completedAt.getTime() - r.startedAt.getTime()) / 1000).toFixed(2);
     const what = this.describe(r.node);
     let label: string;
@@ -114,6 +114,10 @@ export class CliReporter implements Reporter {
         label = this.paint(31, 'ERROR');
         right = `[${this.paint(31, 'ERROR')} in ${secs}s]`;
         break;
+      case 'partial success':
+        label = this.paint(31, 'PARTIAL');
+        right = `[${this.paint(31, r.message)} in ${secs}s]`;
+        break;
       case 'skipped':
         label = this.paint(33, 'SKIP');
         right = `[${this.paint(33, 'SKIP')}]`;
@@ -124,13 +128,14 @@ export class CliReporter implements Reporter {
 
   runFinished(summary: RunSummary): void {
     const c = countByStatus(summary.results);
-    const problems = summary.results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'warn');
+    const problems = summary.results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'warn' || r.status === 'partial success');
     if (!this.shows('info')) {
       // Quiet: the failures only, each with its message.
       for (const p of problems.filter((r) => r.status !== 'warn' || this.shows('warn'))) {
         this.print(`${p.status === 'warn' ? 'Warning' : p.status === 'fail' ? 'Failure' : 'Error'} in ${p.node.resourceType} ${p.node.name} (${p.node.file})`);
         if (p.error) this.printError(p.error, '  ', this.out);
         else this.print(`  ${p.message}`);
+        for (const d of p.details ?? []) this.print(`  ${d}`);
       }
       return;
     }
@@ -148,7 +153,7 @@ export class CliReporter implements Reporter {
       );
       for (const p of reported) {
         this.print();
-        const kind = p.status === 'warn' ? 'Warning' : p.status === 'fail' ? 'Failure' : 'Error';
+        const kind = p.status === 'warn' ? 'Warning' : p.status === 'fail' ? 'Failure' : p.status === 'partial success' ? `${p.message}, error` : 'Error';
         this.print(`  ${kind} in ${p.node.resourceType} ${p.node.name} (${p.node.file})`);
         if (p.error) this.printError(p.error, '    ', this.out);
         else this.print(`    ${p.message}`);
@@ -158,7 +163,9 @@ export class CliReporter implements Reporter {
       this.print(this.paint(32, 'Completed successfully'));
     }
     this.print();
-    this.print(`Done. PASS=${c.success + c.pass} WARN=${c.warn} ERROR=${c.error + c.fail} SKIP=${c.skipped} TOTAL=${summary.results.length}`);
+    this.print(
+      `Done. PASS=${c.success + c.pass} WARN=${c.warn} ERROR=${c.error + c.fail + c['partial success']} SKIP=${c.skipped} TOTAL=${summary.results.length}`,
+    );
   }
 
   /** After Ctrl-C: what was done, what was cancelled while running, what never started. */

@@ -296,6 +296,7 @@ export function writeRunResults(ws: Workspace, summary: RunSummary, args: Record
       compiled: r.compiledSql !== undefined,
       compiled_code: r.compiledSql ?? null,
       relation_name: r.relationName ?? null,
+      batch_results: r.batchResults ?? null,
     })),
     elapsed_time: summary.elapsedSeconds,
     args,

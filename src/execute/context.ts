@@ -3,7 +3,7 @@ import type { Node } from '../parse/nodes.js';
 import type { Adapter, Connection } from '../warehouse/adapter.js';
 import type { RelationType, TableKind } from '../warehouse/dialect.js';
 import type { Reporter } from './reporter.js';
-import type { NodeResult } from './results.js';
+import type { BatchResults, NodeResult } from './results.js';
 
 export interface ExecuteOptions {
   threads: number;
@@ -13,6 +13,10 @@ export interface ExecuteOptions {
   empty?: boolean;
   /** Microbatch models build only the batches of this range (--event-time-start/--event-time-end). */
   eventTime?: { start: Date; end: Date };
+  /** `model retry` of a microbatch model that partly succeeded: its earlier batch results, by unique id (only its failed batches run). */
+  retryBatches?: ReadonlyMap<string, BatchResults>;
+  /** `build`: a `partial success` skips the node's descendants, as an error does (dbt's BuildTask.MARK_DEPENDENT_ERRORS_STATUSES). */
+  partialSuccessSkips?: boolean;
   reporter: Reporter;
   signal?: AbortSignal;
 }

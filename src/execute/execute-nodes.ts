@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ColumnMismatchError, LoadRowError, type Adapter, type Connection, type QueryResult } from '../warehouse/adapter.js';
 import type { RelationName, RelationType, TableKind } from '../warehouse/dialect.js';
-import { relationKey } from '../warehouse/relation.js';
+import { Relation, relationKey } from '../warehouse/relation.js';
+import { relationColumn } from '../templating/context/query-table.js';
 import { compileWithQueries } from '../compile/run-queries.js';
 import { ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
 import { isExecutable, type ModelNode, type Node, type SeedNode, type SnapshotNode, type SourceNode } from '../parse/nodes.js';
-import { incrementalStrategy, needsStaging, planIncrementalWrite } from '../plan/plan-incremental.js';
+import { destColumns, incrementalStrategy, needsStaging, planIncrementalWrite, strategyMacroName } from '../plan/plan-incremental.js';
 import { builtKind, grantsOf, planModel } from '../plan/plan-model.js';
 import { planContractTable } from '../plan/plan-contract.js';
 import { checkContract } from './contract.js';
@@ -81,10 +82,11 @@ export async function executeNodes(ws: Workspace, adapter: Adapter, ids: string[
     results.push(result);
     ctx.results.set(result.node.uniqueId, result);
     options.reporter.nodeFinished(result, idx, total);
+    const partial = result.status === 'partial success';
     const failed = result.status === 'error' || (result.status === 'fail' && isTest(result.node));
-    if (failed) {
+    if (failed || partial) {
       if (options.failFast) stopping = true;
-      skipDescendants(result.node.uniqueId, result);
+      if (failed || options.partialSuccessSkips) skipDescendants(result.node.uniqueId, result);
     }
     for (const child of downstream.get(result.node.uniqueId) ?? []) {
       const left = remaining.get(child)! - 1;
@@ -100,7 +102,8 @@ export async function executeNodes(ws: Workspace, adapter: Adapter, ids: string[
       if (ctx.results.has(d)) continue;
       const node = ws.manifest.nodes.get(d)!;
       const now = new Date();
-      const what = cause.node.resourceType === 'test' ? `test ${cause.node.name} failed` : `${cause.node.resourceType} ${cause.node.name} failed`;
+      const verb = cause.status === 'partial success' ? 'partly failed' : 'failed';
+      const what = cause.node.resourceType === 'test' ? `test ${cause.node.name} failed` : `${cause.node.resourceType} ${cause.node.name} ${verb}`;
       // A failed unit test skips its model, as dbt's build does; the reason names the test.
       const skipped: NodeResult = { node, status: 'skipped', message: `skipped: upstream ${what}`, startedAt: now, completedAt: now, threadId: 'main' };
       results.push(skipped);
@@ -332,7 +335,11 @@ function writeTargetFile(ctx: ExecutionContext, kind: 'compiled' | 'run', node: 
 }
 
 async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection): Promise<Partial<NodeResult>> {
-  if (node.materialized === 'incremental' && node.config.incremental_strategy === 'microbatch' && incrementalStrategy(node, ctx.adapter.dialect)) {
+  if (
+    node.materialized === 'incremental' &&
+    node.config.incremental_strategy === 'microbatch' &&
+    incrementalStrategy(node, ctx.adapter.dialect, (m) => ctx.ws.engine.hasMacro(m))
+  ) {
     return runMicrobatch(ctx, node, conn);
   }
   const rel = node.relation!;
@@ -408,7 +415,7 @@ async function stagedIncremental(
   if (node.materialized !== 'incremental' || existing !== 'table') return undefined;
   if ((ctx.options.fullRefresh && node.config.full_refresh !== false) || node.config.full_refresh === true) return undefined;
   const d = ctx.adapter.dialect;
-  const strategy = incrementalStrategy(node, d);
+  const strategy = incrementalStrategy(node, d, (m) => ctx.ws.engine.hasMacro(m));
   if (!needsStaging(node, strategy)) return undefined;
   const rel = node.relation!;
   const staging = tempRelation(rel, '__model_incr');
@@ -420,7 +427,9 @@ async function stagedIncremental(
   try {
     const target = await columnsOf(rel);
     await conn.execute(create);
-    const plan = planIncrementalWrite(node, d, strategy, staging, target, await columnsOf(staging));
+    const stagedColumns = await columnsOf(staging);
+    const custom = strategy === 'custom' ? await customStrategySql(ctx, node, conn, staging, destColumns(node, target, stagedColumns)) : undefined;
+    const plan = planIncrementalWrite(node, d, strategy, staging, target, stagedColumns, undefined, custom);
     return { ...plan, before: [create], staging };
   } catch (e) {
     await conn.execute(d.drop(staging, 'table')).catch(() => undefined);
@@ -587,4 +596,47 @@ async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: 
     rows: loaded.rows,
     relationName: ctx.adapter.dialect.qualify(node.relation),
   };
+}
+
+/**
+ * A custom incremental strategy's SQL: the project's `get_incremental_<name>_sql(arg_dict)` rendered
+ * with dbt's arg_dict (target_relation, temp_relation, unique_key, dest_columns, incremental_predicates;
+ * dbt-adapters materializations/models/incremental/incremental.sql).
+ */
+async function customStrategySql(
+  ctx: ExecutionContext,
+  node: ModelNode,
+  conn: Connection,
+  staging: RelationName,
+  dest: { name: string; type: string }[],
+): Promise<string> {
+  const d = ctx.adapter.dialect;
+  const rel = (r: RelationName) => {
+    const out = new Relation(r.database, r.schema, r.identifier, d);
+    out.type = 'table';
+    return out;
+  };
+  const predicates = node.config.incremental_predicates ?? node.config.predicates ?? null;
+  const argDict = {
+    target_relation: rel(node.relation!),
+    temp_relation: rel(staging),
+    unique_key: node.config.unique_key ?? null,
+    dest_columns: dest.map((c) => relationColumn(c.name, c.type, (id) => d.quoteColumn(id))),
+    incremental_predicates: predicates,
+  };
+  const macro = strategyMacroName(node);
+  const template = ctx.ws.engine.compile(node.file, `{{ ${macro}(__model_arg_dict) }}`);
+  const compiled = await compileWithQueries(
+    ctx.ws,
+    node,
+    { template, existing: new Set(ctx.existing.keys()), extra: { __model_arg_dict: argDict }, log: (m) => ctx.options.reporter.info(m) },
+    conn,
+  );
+  if (!compiled.sql.trim()) {
+    throw new ProjectError('template', `${macro} rendered no SQL for incremental_strategy '${node.config.incremental_strategy}'`, {
+      location: { file: node.file },
+      hint: 'the macro should print (or return()) the statement that writes temp_relation into target_relation',
+    });
+  }
+  return compiled.sql;
 }

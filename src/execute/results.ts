@@ -1,7 +1,17 @@
 import type { ProjectError } from '../core/errors.js';
 import type { Node } from '../parse/nodes.js';
 
-export type NodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn';
+/** dbt's node statuses; `partial success` is a microbatch model some of whose batches failed (dbt-core RunStatus.PartialSuccess). */
+export type NodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn' | 'partial success';
+
+/** A microbatch batch as dbt records it: its UTC window, `[start, end)`, as ISO texts. */
+export type BatchSpan = [start: string, end: string];
+
+/** run_results.json's `batch_results` (dbt-core artifacts/schemas/batch_results.py). */
+export interface BatchResults {
+  successful: BatchSpan[];
+  failed: BatchSpan[];
+}
 
 export interface NodeResult {
   node: Node;
@@ -24,6 +34,8 @@ export interface NodeResult {
   details?: string[];
   /** run_results.json's message when it differs from the one-line `message` (a unit test's rendered diff, as dbt writes it). */
   artifactMessage?: string;
+  /** A microbatch model: which batches were written and which failed or were skipped. */
+  batchResults?: BatchResults;
 }
 
 export interface RunSummary {
@@ -40,11 +52,11 @@ export const INTERRUPTED_MESSAGE = 'cancelled by an interrupt while running';
 /** Exit status CI can gate on: 0 all good (warnings allowed), 1 something failed. */
 export function exitCodeOf(summary: RunSummary): number {
   if (summary.interrupted) return 130;
-  return summary.results.some((r) => r.status === 'error' || r.status === 'fail') ? 1 : 0;
+  return summary.results.some((r) => r.status === 'error' || r.status === 'fail' || r.status === 'partial success') ? 1 : 0;
 }
 
 export function countByStatus(results: NodeResult[]): Record<NodeStatus, number> {
-  const out: Record<NodeStatus, number> = { success: 0, error: 0, skipped: 0, pass: 0, fail: 0, warn: 0 };
+  const out: Record<NodeStatus, number> = { success: 0, error: 0, skipped: 0, pass: 0, fail: 0, warn: 0, 'partial success': 0 };
   for (const r of results) out[r.status]++;
   return out;
 }

@@ -46,7 +46,16 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
         template = engine.compile(m.file, m.source);
       });
       if (!template) continue;
+      // dbt's parse context has the node as `model`; a microbatch model's `model.batch` is none until its batches run.
+      const model = {
+        name: m.name,
+        batch: null,
+        get config() {
+          return config;
+        },
+      };
       const hooks = inertHooks(m.file, m.source, {
+        extra: { model },
         packageName: project.name,
         ref: recorded.ref,
         source_: recorded.source_,

@@ -57,7 +57,10 @@ export interface SnapshotNode extends BaseNode {
 
 /** A snapshot's settled config: what the materialization needs, checked at parse time. */
 export interface SnapshotSpec {
-  strategy: 'timestamp' | 'check';
+  /** `custom`: the project's `snapshot_<customStrategy>_strategy` macro gives the expressions at run time. */
+  strategy: 'timestamp' | 'check' | 'custom';
+  /** The name given as `strategy` when it is a custom one. */
+  customStrategy?: string;
   /** SQL expressions (dbt puts them in the SELECT as written); several for a composite key. */
   uniqueKey: string[];
   /** Whether `unique_key` was given as a list (dbt names the key columns dbt_unique_key_1… then). */

@@ -164,10 +164,15 @@ function parseSnapshot(ctx: ParseContext, def: SnapshotDefinition): void {
   );
   if (config.enabled === false) return;
   const where = configAt ?? def.location;
-  const spec = snapshotSpec(def.name, config, (message, hint) => {
-    const loc = def.props && !configAt ? def.props.yaml.locate(['snapshots', def.props.index, 'config']) : where;
-    errors.push(new ProjectError('project', message, { location: loc, hint, source: loc.file === def.file && !def.props ? def.source : undefined }));
-  });
+  const spec = snapshotSpec(
+    def.name,
+    config,
+    (m) => ctx.engine.hasMacro(m),
+    (message, hint) => {
+      const loc = def.props && !configAt ? def.props.yaml.locate(['snapshots', def.props.index, 'config']) : where;
+      errors.push(new ProjectError('project', message, { location: loc, hint, source: loc.file === def.file && !def.props ? def.source : undefined }));
+    },
+  );
   if (!spec) return;
   let relation: RelationName;
   if (config.target_schema || config.target_database) {
@@ -214,8 +219,15 @@ const DEFAULT_COLUMN_NAMES: SnapshotSpec['columnNames'] = {
  * The snapshot's config checked as dbt's snapshot materialization reads it (strategies.sql):
  * strategy and unique_key always, updated_at for `timestamp`, check_cols for `check`.
  */
-export function snapshotSpec(name: string, config: NodeConfig, fail: (message: string, hint: string) => void): SnapshotSpec | undefined {
+export function snapshotSpec(
+  name: string,
+  config: NodeConfig,
+  hasMacro: (name: string) => boolean,
+  fail: (message: string, hint: string) => void,
+): SnapshotSpec | undefined {
   const strategy = config.strategy;
+  // dbt's strategy_dispatch: any other name is the macro snapshot_<name>_strategy (the project's or a package's).
+  const custom = !!strategy && strategy !== 'timestamp' && strategy !== 'check' && hasMacro(`snapshot_${strategy}_strategy`);
   const keys = asList(config.unique_key).filter((k) => k.trim() !== '');
   let ok = true;
   const bad = (message: string, hint: string) => {
@@ -223,10 +235,10 @@ export function snapshotSpec(name: string, config: NodeConfig, fail: (message: s
     fail(message, hint);
   };
   if (!strategy) bad(`snapshot '${name}' has no strategy`, "set strategy='timestamp' (with updated_at) or strategy='check' (with check_cols)");
-  else if (strategy !== 'timestamp' && strategy !== 'check')
+  else if (strategy !== 'timestamp' && strategy !== 'check' && !custom)
     bad(
       `snapshot '${name}': strategy '${strategy}' is not one of timestamp, check`,
-      'custom snapshot strategies (snapshot_<name>_strategy macros) are not supported',
+      `for a custom strategy, define a macro snapshot_${strategy}_strategy(node, snapshotted_rel, current_rel, model_config, target_exists)`,
     );
   if (keys.length === 0)
     bad(`snapshot '${name}' has no unique_key`, "set unique_key to the column (or list of columns) that identifies a row, e.g. unique_key='id'");
@@ -244,7 +256,8 @@ export function snapshotSpec(name: string, config: NodeConfig, fail: (message: s
   if (!ok) return undefined;
   const hardDeletes = config.hard_deletes ?? (config.invalidate_hard_deletes ? 'invalidate' : 'ignore');
   return {
-    strategy: strategy as 'timestamp' | 'check',
+    strategy: custom ? 'custom' : (strategy as 'timestamp' | 'check'),
+    ...(custom ? { customStrategy: strategy } : {}),
     uniqueKey: keys,
     keyIsList: Array.isArray(config.unique_key),
     updatedAt: config.updated_at ?? undefined,

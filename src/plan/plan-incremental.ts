@@ -12,7 +12,13 @@ function configSite(node: ModelNode, key: string): { location: SourceLocation; s
   return at ? { location: { file: node.file, ...at }, source: node.rawSql } : { location: { file: node.file } };
 }
 
-export type IncrementalStrategy = 'append' | 'merge' | 'delete+insert' | 'insert_overwrite' | 'microbatch';
+/** A built-in strategy, or `custom`: the project's `get_incremental_<name>_sql` macro writes the SQL. */
+export type IncrementalStrategy = 'append' | 'merge' | 'delete+insert' | 'insert_overwrite' | 'microbatch' | 'custom';
+
+/** The macro dbt calls for a strategy (dbt-adapters base/impl.py get_incremental_strategy_macro). */
+export function strategyMacroName(node: ModelNode): string {
+  return `get_incremental_${String(node.config.incremental_strategy).replaceAll('+', '_')}_sql`;
+}
 
 /** dbt's built-in strategies (dbt-adapters, base/impl.py `builtin_incremental_strategies`). */
 const BUILTIN = ['append', 'delete+insert', 'merge', 'insert_overwrite', 'microbatch'];
@@ -28,18 +34,29 @@ export function uniqueKeys(node: ModelNode): string[] {
   return [...new Set(asList(node.config.unique_key).filter((k) => k.trim() !== ''))];
 }
 
-/** The model's strategy on this target, or an error naming the model and what the target takes. */
-export function incrementalStrategy(node: ModelNode, dialect: Dialect): IncrementalStrategy {
+/**
+ * The model's strategy on this target, or an error naming the model and what the target takes. A
+ * name that is not built in is a custom strategy when `hasMacro` finds its `get_incremental_<name>_sql`
+ * macro, as dbt dispatches it.
+ */
+export function incrementalStrategy(node: ModelNode, dialect: Dialect, hasMacro?: (name: string) => boolean): IncrementalStrategy {
   const keys = uniqueKeys(node);
   const asked = node.config.incremental_strategy ?? 'default';
   if (asked === 'default') return keys.length ? 'merge' : 'append';
   const valid = VALID[dialect.type];
   if ((valid as string[]).includes(asked)) return asked as IncrementalStrategy;
+  if (!BUILTIN.includes(asked) && hasMacro?.(strategyMacroName(node))) return 'custom';
   const target = dialect.type === 'duckdb' ? 'DuckDB' : 'Snowflake';
   const message = BUILTIN.includes(asked)
     ? `the incremental strategy '${asked}' is not valid for this adapter (${target})`
     : `incremental_strategy '${asked}' is not a known strategy`;
-  throw new ProjectError('project', message, { ...configSite(node, 'incremental_strategy'), hint: `on ${target} use one of: ${valid.join(', ')}` });
+  const hint = `on ${target} use one of: ${valid.join(', ')}${BUILTIN.includes(asked) ? '' : `, or define a macro ${strategyMacroName(node)}(arg_dict) for a custom strategy`}`;
+  throw new ProjectError('project', message, { ...configSite(node, 'incremental_strategy'), hint });
+}
+
+/** The columns the write names (dbt's dest_columns): the table's, or with a schema change the query's. */
+export function destColumns(node: ModelNode, target: CatalogColumn[], staged: CatalogColumn[]): CatalogColumn[] {
+  return (node.config.on_schema_change ?? 'ignore') === 'ignore' ? target : staged.map((c) => find(target, c.name) ?? c);
 }
 
 /** Whether the new rows are built into a staging table first (to compare columns or match keys). */
@@ -97,6 +114,8 @@ export function planIncrementalWrite(
   target: CatalogColumn[],
   staged: CatalogColumn[],
   window?: BatchWindow,
+  /** A custom strategy: what its macro rendered (given the destination columns). */
+  customSql?: string,
 ): Plan {
   const rel = node.relation!;
   const onChange = node.config.on_schema_change ?? 'ignore';
@@ -126,7 +145,7 @@ export function planIncrementalWrite(
       for (const r of ch.retyped) statements.push(dialect.alterColumnType(rel, r.name, r.to));
     }
     // dbt then writes the query's columns (the table has them all now).
-    dest = staged.map((c) => find(target, c.name) ?? c);
+    dest = destColumns(node, target, staged);
   }
   const cols = dest.map((c) => dialect.quoteColumn(c.name));
   const t = dialect.qualify(rel);
@@ -147,6 +166,20 @@ export function planIncrementalWrite(
       break;
     case 'merge':
       write.push(mergeSql(node, dialect, rel, staging, keys, dest, predicates));
+      break;
+    case 'custom':
+      if (customSql === undefined) {
+        throw new ProjectError('project', `the custom strategy ${strategyMacroName(node)} can only be planned against the warehouse`, {
+          location: { file: node.file },
+        });
+      }
+      // The macro's text may hold several statements, as dbt's `main` statement may.
+      write.push(
+        ...customSql
+          .split(/;\s*(?:\n|$)/)
+          .map((t) => t.trim())
+          .filter(Boolean),
+      );
       break;
     case 'microbatch': {
       // The batch replaces the table's rows of its window (dbt's microbatch: delete+insert on event_time).

@@ -15,6 +15,16 @@ function isBookkeeping(name: string): boolean {
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /**
+ * What a custom strategy macro (`snapshot_<name>_strategy`) returned, as dbt's materialization reads
+ * it: SQL for `updated_at`, `scd_id` and `row_changed` (written against `snapshotted_data` and `source_data`).
+ */
+export interface CustomSnapshotStrategy {
+  updatedAt: string;
+  scdId: string;
+  rowChanged: string;
+}
+
+/**
  * dbt's snapshot materialization (dbt-adapters, macros/materializations/snapshots/: snapshot.sql,
  * helpers.sql, strategies.sql, snapshot_merge.sql) as SQL text: the strategy's expressions, the
  * first build, the staging query of changes and the merge that applies them.
@@ -26,7 +36,10 @@ export class SnapshotSql {
   constructor(
     private readonly node: SnapshotNode,
     private readonly dialect: Dialect,
+    private readonly custom?: CustomSnapshotStrategy,
   ) {
+    if (node.snapshot.strategy === 'custom' && !custom)
+      throw new ProjectError('project', `snapshot '${node.name}': its custom strategy was not rendered`, { location: { file: node.file } });
     this.s = node.snapshot;
     this.q = (id) => dialect.quoteIdentifier(id);
   }
@@ -37,7 +50,7 @@ export class SnapshotSql {
 
   /** strategy.updated_at: the user's column for `timestamp`; for `check`, updated_at if given, else the snapshot time. */
   private get updatedAt(): string {
-    return this.s.updatedAt ?? this.dialect.snapshotTime;
+    return this.custom?.updatedAt ?? this.s.updatedAt ?? this.dialect.snapshotTime;
   }
 
   /** snapshot_hash_arguments: md5 of the arguments cast to text, null as '', joined with '|'. */
@@ -47,6 +60,7 @@ export class SnapshotSql {
 
   /** api.Relation.scd_args: the key expression(s), then updated_at. */
   private get scdId(): string {
+    if (this.custom) return this.custom.scdId;
     return this.hash([...this.s.uniqueKey, this.updatedAt]);
   }
 
@@ -94,6 +108,7 @@ ${sql}
    * that the snapshot table already has; a column the table lacks makes every row a change.
    */
   private rowChanged(queryColumns: string[], targetColumns: CatalogColumn[]): string {
+    if (this.custom) return `(${this.custom.rowChanged})`;
     if (this.s.strategy === 'timestamp') return `(snapshotted_data.${this.col('dbt_valid_from')} < source_data.${this.s.updatedAt})`;
     let wanted: string[];
     if (this.s.checkCols === 'all') wanted = queryColumns;
@@ -198,23 +213,80 @@ ${sql}
   }
 
   /**
-   * What applies the staged changes: the columns the snapshot table lacks are added, then one
-   * MERGE on dbt_scd_id closes changed rows and inserts new versions (snapshot_merge_sql).
+   * Snapshot column backfill (dbt-adapters simple_snapshot/test_snapshot_backfill.py, opted in with
+   * the `dbt_snapshot_backfill_enabled` var and `backfill_new_columns`): every version of a row gets
+   * the columns the query gained, from the row's CURRENT source values, matched on the unique key;
+   * `backfill_audit_column` (text) gathers a JSON dict of each backfilled column and when.
    */
-  applyStatements(stagingColumns: CatalogColumn[], targetColumns: CatalogColumn[]): string[] {
+  private backfillStatements(added: CatalogColumn[], targetColumns: CatalogColumn[], b: Backfill): string[] {
+    if (!added.length) return [];
+    const d = this.dialect;
+    const rel = this.node.relation;
+    const out: string[] = [];
+    const audit = this.node.config.backfill_audit_column as string | undefined;
+    const auditCol = audit ? d.quoteIdentifier(audit) : undefined;
+    // Named as written (like dbt's meta columns), not as a catalog name: quoteIdentifier, not addColumn's quoting.
+    if (audit && !targetColumns.some((t) => same(t.name, audit))) out.push(`alter table ${d.qualify(rel)} add column ${auditCol} varchar`);
+    const sets = added.map((c) => `${d.quoteColumn(c.name)} = DBT_INTERNAL_SOURCE.${d.quoteColumn(c.name)}`);
+    if (auditCol) {
+      const entries = d.stringLiteral(added.map((c) => `${JSON.stringify(c.name.toLowerCase())}: ${JSON.stringify(b.at)}`).join(', '));
+      const cur = `DBT_INTERNAL_DEST.${auditCol}`;
+      sets.push(
+        `${auditCol} = case when ${cur} is null or ${cur} in ('', '{}') then '{' || ${entries} || '}' else substr(${cur}, 1, length(${cur}) - 1) || ', ' || ${entries} || '}' end`,
+      );
+    }
+    const on = this.s.uniqueKey.map((k) => `DBT_INTERNAL_DEST.${k} = DBT_INTERNAL_SOURCE.${k}`).join(' and ');
+    out.push(`update ${d.qualify(rel)} as DBT_INTERNAL_DEST
+set ${sets.join(',\n    ')}
+from (
+${b.sql}
+) as DBT_INTERNAL_SOURCE
+where ${on}`);
+    return out;
+  }
+
+  /**
+   * What applies the staged changes: the columns the snapshot table lacks are added, then one
+   * MERGE on dbt_scd_id closes changed rows and inserts new versions (snapshot_merge_sql); on
+   * DuckDB an UPDATE and an INSERT, as dbt-duckdb does.
+   */
+  applyStatements(stagingColumns: CatalogColumn[], targetColumns: CatalogColumn[], backfill?: Backfill): string[] {
     const d = this.dialect;
     const rel = d.qualify(this.node.relation);
     const staging = d.qualify(stagingRelation(this.node));
     const copied = stagingColumns.filter((c) => !isBookkeeping(c.name));
     const missing = copied.filter((c) => !targetColumns.some((t) => same(t.name, c.name)));
+    const added = [
+      ...missing.map((c) => d.addColumn(this.node.relation, c.name, c.type)),
+      ...(backfill ? this.backfillStatements(missing, targetColumns, backfill) : []),
+    ];
     const cols = copied.map((c) => d.quoteColumn(c.name));
     const validTo = this.col('dbt_valid_to');
     const current = this.s.validToCurrent
       ? `(DBT_INTERNAL_DEST.${validTo} = ${this.s.validToCurrent} or DBT_INTERNAL_DEST.${validTo} is null)`
       : `DBT_INTERNAL_DEST.${validTo} is null`;
+    if (d.snapshotUpdateInsert) {
+      // dbt-duckdb's duckdb__snapshot_merge_sql: close the changed and deleted rows, then add the new versions.
+      const scd = this.col('dbt_scd_id');
+      const update = `update ${rel} as DBT_INTERNAL_DEST
+set ${validTo} = DBT_INTERNAL_SOURCE.${validTo}
+from ${staging} as DBT_INTERNAL_SOURCE
+where DBT_INTERNAL_SOURCE.${scd}::text = DBT_INTERNAL_DEST.${scd}::text
+  and DBT_INTERNAL_SOURCE.dbt_change_type::text in ('update', 'delete')
+  and ${current}`;
+      const insert = `insert into ${rel} (${cols.join(', ')})
+select ${cols.map((c) => `DBT_INTERNAL_SOURCE.${c}`).join(', ')}
+from ${staging} as DBT_INTERNAL_SOURCE
+where DBT_INTERNAL_SOURCE.dbt_change_type::text = 'insert'`;
+      return [...added, update, insert];
+    }
+    // Only updates and deletes match: a row revived with its old updated_at has its old dbt_scd_id,
+    // and must still be inserted (simple_snapshot/test_snapshot.py test_revives_are_captured_by_snapshot),
+    // as dbt-duckdb's UPDATE + INSERT does.
     const merge = `merge into ${rel} as DBT_INTERNAL_DEST
 using ${staging} as DBT_INTERNAL_SOURCE
 on DBT_INTERNAL_SOURCE.${this.col('dbt_scd_id')} = DBT_INTERNAL_DEST.${this.col('dbt_scd_id')}
+ and DBT_INTERNAL_SOURCE.dbt_change_type in ('update', 'delete')
 when matched
  and ${current}
  and DBT_INTERNAL_SOURCE.dbt_change_type in ('update', 'delete')
@@ -223,8 +295,20 @@ when not matched
  and DBT_INTERNAL_SOURCE.dbt_change_type = 'insert'
     then insert (${cols.join(', ')})
     values (${cols.map((c) => `DBT_INTERNAL_SOURCE.${c}`).join(', ')})`;
-    return [...missing.map((c) => d.addColumn(this.node.relation, c.name, c.type)), merge];
+    return [...added, merge];
   }
+}
+
+/** A column backfill asked for: the snapshot's query (its current rows) and the time it is recorded with. */
+export interface Backfill {
+  sql: string;
+  /** ISO 8601 UTC, seconds, `Z`. */
+  at: string;
+}
+
+/** Whether backfill can match rows: every unique_key is a plain column name (an expression cannot be qualified on both sides). */
+export function canBackfill(node: SnapshotNode): boolean {
+  return node.snapshot.uniqueKey.every((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k.trim()));
 }
 
 export function stagingRelation(node: SnapshotNode) {
@@ -232,7 +316,7 @@ export function stagingRelation(node: SnapshotNode) {
 }
 
 /** The first build of a snapshot: built aside and swapped in, like a table. */
-export function planSnapshotBuild(node: SnapshotNode, sql: string, dialect: Dialect, existing: RelationType | null): Plan {
+export function planSnapshotBuild(node: SnapshotNode, sql: string, dialect: Dialect, existing: RelationType | null, custom?: CustomSnapshotStrategy): Plan {
   if (existing === 'view') {
     throw new ProjectError('project', `snapshot '${node.name}' would replace the view ${dialect.qualify(node.relation)}`, {
       location: { file: node.file },
@@ -240,7 +324,7 @@ export function planSnapshotBuild(node: SnapshotNode, sql: string, dialect: Dial
     });
   }
   const tmp = tempRelation(node.relation);
-  const select = new SnapshotSql(node, dialect).buildSelect(sql);
+  const select = new SnapshotSql(node, dialect, custom).buildSelect(sql);
   // Transient unless `transient: false`, as dbt-snowflake's create_table_as builds a snapshot's table.
   const kind = node.config.transient === false ? { transient: false } : {};
   return {

@@ -94,6 +94,8 @@ export const nodeConfigSchema = z.looseObject({
     })
     .nullish(),
   dbt_valid_to_current: z.string().min(1).nullish(),
+  backfill_new_columns: z.union([z.boolean(), z.enum(['source', 'null'])]).nullish(),
+  backfill_audit_column: z.string().min(1).nullish(),
   full_refresh: z.boolean().nullish(),
   column_types: z.record(z.string(), z.string()).optional(),
   delimiter: z.string().length(1).optional(),

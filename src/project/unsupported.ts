@@ -97,6 +97,8 @@ const HONOURED_CONFIGS = new Set([
   'target_database',
   'snapshot_meta_column_names',
   'dbt_valid_to_current',
+  'backfill_new_columns',
+  'backfill_audit_column',
   'full_refresh',
   'column_types',
   'delimiter',

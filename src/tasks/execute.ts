@@ -55,6 +55,8 @@ export async function execute(
         fullRefresh: opts.fullRefresh ?? false,
         empty: opts.empty,
         eventTime: opts.eventTime,
+        retryBatches: opts.retryBatches,
+        partialSuccessSkips: command === 'build',
         reporter,
         signal: opts.signal,
       },

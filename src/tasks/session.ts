@@ -7,6 +7,7 @@ import { createAdapter, dialectFor } from '../adapters/create-adapter.js';
 import { ProjectError } from '../core/errors.js';
 import { silentReporter, type Reporter } from '../execute/reporter.js';
 import { existsSync } from 'node:fs';
+import type { BatchResults } from '../execute/results.js';
 import { selectNodes, specFromFlags, type IndirectSelection, type SelectionSpec } from '../graph/selection.js';
 import { checkSelectors, readSelectors, resolveSelectorRefs, selectorSpec, type Selectors } from '../graph/selectors.js';
 import { readYaml } from '../project/yaml-file.js';
@@ -60,6 +61,8 @@ export interface RunOptions extends CommonOptions, SelectOptions {
   empty?: boolean;
   /** Microbatch models: build only the batches from `start` to `end` (dbt's --event-time-start/-end). */
   eventTime?: { start: Date; end: Date };
+  /** `model retry`: microbatch models that partly succeeded run only their failed batches (by unique id). */
+  retryBatches?: ReadonlyMap<string, BatchResults>;
   failFast?: boolean;
   signal?: AbortSignal;
   /** dbt's --resource-type: only these kinds of the selected nodes run (build, test). */

@@ -57,6 +57,10 @@ export const BUILTIN_MACROS = String.raw`
 {% macro escape_single_quotes(expression) %}{{ expression | replace("'", "''") }}{% endmacro %}
 {% macro cast_bool_to_text(field) %}cast({{ field }} as {{ type_string() }}){% endmacro %}
 {% macro any_value(expression) %}any_value({{ expression }}){% endmacro %}
+{#- dbt-adapters' get_quoted_csv (materializations/models/incremental/column_helpers.sql): what custom incremental strategies list dest_columns with. -#}
+{#- dbt-adapters' snapshot_hash_arguments (snapshots/strategies.sql): what custom snapshot strategies build scd_id with. -#}
+{% macro snapshot_hash_arguments(args) %}md5({%- for arg in args -%}coalesce(cast({{ arg }} as varchar), ''){% if not loop.last %} || '|' || {% endif %}{%- endfor -%}){% endmacro %}
+{% macro get_quoted_csv(column_names) %}{% set quoted = [] %}{% for col in column_names %}{% do quoted.append(adapter.quote(col)) %}{% endfor %}{{ return(quoted | join(', ')) }}{% endmacro %}
 {% macro bool_or(expression) %}{{ adapter.dispatch('bool_or')(expression) }}{% endmacro %}
 {% macro default__bool_or(expression) %}bool_or({{ expression }}){% endmacro %}
 {% macro snowflake__bool_or(expression) %}boolor_agg({{ expression }}){% endmacro %}

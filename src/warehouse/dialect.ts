@@ -76,6 +76,11 @@ export interface Dialect {
   swapTable(tmp: RelationName, target: RelationName, existing: RelationType | null, kinds?: { built: TableKind; existing: TableKind }): string[];
   /** A SELECT of the kind of each table of one schema, as (name, is_transient 'YES'/'NO'); where tables have kinds. */
   listTableKindsSql?(database: string, schema: string): string;
+  /**
+   * Snapshots apply their staged changes as an UPDATE of the closed rows then an INSERT of the new
+   * versions, rather than one MERGE (dbt-duckdb's duckdb__snapshot_merge_sql).
+   */
+  readonly snapshotUpdateInsert?: boolean;
   /** Whether `swapTable` (and other multi-statement work) must be wrapped in BEGIN/COMMIT to be atomic. */
   readonly transactionalDdl: boolean;
   seedColumnType(t: SeedType): string;

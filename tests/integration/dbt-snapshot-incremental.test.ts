@@ -2,10 +2,13 @@
 // dbt-tests-adapter/src/dbt/tests/adapter/), ported: each upstream class is a small inline project
 // with the same steps and assertions, run on DuckDB and on the loopback Snowflake emulator.
 
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, execute, openProject } from '../../src/index.js';
 import type { NodeResult } from '../../src/execute/results.js';
+import { retry } from '../../src/tasks/retry.js';
 import { runModel, writeProject } from '../helpers/project.js';
 
 const PASSWORD = 'model-password';
@@ -360,6 +363,44 @@ insert into {schema}.src_customers values (1, 'John', 'Doe', 'john.doe@example.c
     });
 
     // dbt runs data tests declared on a snapshot's columns (snapshots: in a properties file)
+    // dbt-adapters snapshots/strategies.sql (strategy_dispatch): strategy='<name>' calls the project's
+    // snapshot_<name>_strategy macro, whose dict gives updated_at, scd_id and row_changed.
+    it('runs a custom strategy from its snapshot_<name>_strategy macro', async () => {
+      const p = new TestProject(target, {
+        'macros/strategy.sql': `{% macro snapshot_newer_strategy(node, snapshotted_rel, current_rel, model_config, target_exists) %}
+    {% set primary_key = config.get('unique_key') %}
+    {% set updated_at = config.get('updated_at') %}
+    {% set row_changed_expr -%}
+        ({{ snapshotted_rel }}.dbt_valid_from < {{ current_rel }}.{{ updated_at }})
+    {%- endset %}
+    {% do return({
+        "unique_key": primary_key,
+        "updated_at": updated_at,
+        "row_changed": row_changed_expr,
+        "scd_id": snapshot_hash_arguments([primary_key, updated_at]),
+        "invalidate_hard_deletes": false
+    }) %}
+{% endmacro %}
+`,
+        'snapshots/snap.sql': `{% snapshot snap %}
+    {{ config(unique_key='id', strategy='newer', updated_at='updated_at') }}
+    select * from {{ target.database }}.{{ target.schema }}.src
+{% endsnapshot %}
+`,
+      });
+      await p.sql(
+        "create table {schema}.src (id integer, name varchar(10), updated_at timestamp);\ninsert into {schema}.src values (1, 'a', '2024-01-01 00:00:00'), (2, 'b', '2024-01-01 00:00:00')",
+      );
+      await p.ok('snapshot');
+      await p.sql("update {schema}.src set name = 'B', updated_at = '2024-02-01 00:00:00' where id = 2;\nupdate {schema}.src set name = 'A' where id = 1");
+      await p.ok('snapshot');
+      const rows = await p.sql(
+        "select id, name, case when dbt_valid_to is null then 'current' else 'closed' end, dbt_scd_id = md5(cast(id as varchar) || '|' || cast(updated_at as varchar)) from {schema}.snap order by id, dbt_valid_from",
+      );
+      // Row 1 changed without a newer updated_at: no new version (the macro's row_changed).
+      expect(rows.map((r) => r.map(String).join(' '))).toEqual(['1 a current true', '2 b closed true', '2 B current true']);
+    });
+
     it('runs the data tests a snapshot declares, after it in build', async () => {
       const p = new TestProject(target, {
         'seeds/people.csv': 'id,name\n1,a\n2,b\n',
@@ -414,7 +455,11 @@ describe('snapshot errors', () => {
     ["{{ config(unique_key='id', updated_at='u') }}", /snapshot 'snap' has no strategy/, /strategy='timestamp'/],
     ["{{ config(unique_key='id', strategy='timestamp') }}", /has no updated_at/, /updated_at/],
     ["{{ config(unique_key='id', strategy='check') }}", /has no check_cols/, /check_cols='all'/],
-    ["{{ config(unique_key='id', strategy='newest') }}", /strategy 'newest' is not one of timestamp, check/, /custom snapshot strategies/],
+    [
+      "{{ config(unique_key='id', strategy='newest') }}",
+      /strategy 'newest' is not one of timestamp, check/,
+      /define a macro snapshot_newest_strategy\(node, snapshotted_rel/,
+    ],
   ])('names the file and line: %s', async (config, message, hint) => {
     const dir = writeProject({
       'project.yml': 'name: test\nprofile: p\n',
@@ -431,6 +476,186 @@ describe('snapshot errors', () => {
     expect(first?.hint).toMatch(hint);
   });
 });
+
+// --- simple_snapshot/test_snapshot.py: BaseSimpleSnapshot, BaseSnapshotCheck ---------------------
+// (read from dbt-core's tests/adapter copy of the file; dbt-adapters' stored copy lacks it). The seed
+// holds 30 rows; `fact` is cloned from its first 20 before each case and snapshotted; each case
+// changes `fact`, snapshots again and checks which ids have a current and which a closed version.
+
+const simpleSeed = `id,first_name,last_name,email,gender,ip_address,updated_at
+${Array.from({ length: 30 }, (_, i) => `${i + 1},First${i + 1},Last${i + 1},person${i + 1}@example.com,${i % 2 ? 'Male' : 'Female'},10.0.0.${i + 1},2016-0${(i % 9) + 1}-1${i % 10} 0${i % 10}:2${i % 10}:00`).join('\n')}
+`;
+const simpleSnapshot = (strategy: string) => `{% snapshot snapshot %}
+    {{ config(target_database=database, target_schema=schema, unique_key='id', ${strategy}) }}
+    select * from {{ ref('fact') }}
+{% endsnapshot %}
+`;
+
+for (const target of targets) {
+  for (const [cls, strategy] of [
+    ['BaseSimpleSnapshot', "strategy='timestamp', updated_at='updated_at', invalidate_hard_deletes=True"],
+    ['BaseSnapshotCheck', "strategy='check', check_cols=['email']"],
+  ] as const) {
+    describe(`simple_snapshot/test_snapshot.py ${cls} on ${target.name}`, () => {
+      let p: TestProject;
+      const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+      beforeAll(async () => {
+        p = new TestProject(target, {
+          'seeds/seed.csv': simpleSeed,
+          'models/fact.sql': "{{ config(materialized='table') }}\nselect * from {{ ref('seed') }}\nwhere id between 1 and 20\n",
+          'snapshots/snapshot.sql': simpleSnapshot(strategy),
+        });
+        await p.ok('seed');
+      });
+      /** _setup_method: fact from the seed's first 20 rows, snapshotted; the snapshot emptied (not dropped) by the previous case. */
+      const setUp = async () => {
+        await p.sql('create or replace table {schema}.fact as select * from {schema}.seed where id between 1 and 20');
+        await p.sql('delete from {schema}.snapshot').catch(() => undefined);
+        await p.ok('snapshot');
+      };
+      /** _assert_results: each id with a current version, each id with a closed one. */
+      const expectResults = async (current: number[], closed: number[]) => {
+        const rows = await p.sql('select id, case when dbt_valid_to is null then 1 else 0 end from {schema}.snapshot');
+        const got = [...new Set(rows.map((r) => `${Number(r[0])}:${Number(r[1]) === 1}`))].sort();
+        expect(got).toEqual([...new Set([...current.map((i) => `${i}:true`), ...closed.map((i) => `${i}:false`)])].sort());
+      };
+
+      if (cls === 'BaseSimpleSnapshot') {
+        it('test_updates_are_captured_by_snapshot', async () => {
+          await setUp();
+          await p.sql("update {schema}.fact set updated_at = updated_at + interval '1 day' where id between 16 and 20");
+          await p.ok('snapshot');
+          await expectResults(range(1, 20), range(16, 20));
+        });
+        it('test_inserts_are_captured_by_snapshot', async () => {
+          await setUp();
+          await p.sql('insert into {schema}.fact select * from {schema}.seed where id between 21 and 30');
+          await p.ok('snapshot');
+          await expectResults(range(1, 30), []);
+        });
+        it('test_deletes_are_captured_by_snapshot', async () => {
+          await setUp();
+          await p.sql('delete from {schema}.fact where id between 16 and 20');
+          await p.ok('snapshot');
+          await expectResults(range(1, 15), range(16, 20));
+        });
+        it('test_revives_are_captured_by_snapshot', async () => {
+          await setUp();
+          await p.sql('delete from {schema}.fact where id between 16 and 20');
+          await p.ok('snapshot');
+          await p.sql('insert into {schema}.fact select * from {schema}.seed where id between 16 and 18');
+          await p.ok('snapshot');
+          await expectResults(range(1, 18), range(16, 20));
+        });
+        it('test_new_column_captured_by_snapshot', async () => {
+          await setUp();
+          await p.sql('alter table {schema}.fact add column full_name varchar(200) default null');
+          await p.sql(
+            "update {schema}.fact set full_name = first_name || ' ' || last_name, updated_at = updated_at + interval '1 day' where id between 11 and 20",
+          );
+          await p.ok('snapshot');
+          await expectResults(range(1, 20), range(11, 20));
+        });
+      } else {
+        it('test_column_selection_is_reflected_in_snapshot', async () => {
+          await setUp();
+          await p.sql('update {schema}.fact set last_name = left(last_name, 3) where id between 1 and 10');
+          await p.sql('update {schema}.fact set email = left(email, 3) where id between 6 and 15');
+          await p.ok('snapshot');
+          await expectResults(range(1, 20), range(6, 15));
+        });
+      }
+    });
+  }
+}
+
+// --- simple_snapshot/test_snapshot_backfill.py (dbt-adapters): snapshot column backfill -------------
+// One seeded project per target; each case starts from a fresh snapshot of fact's 20 rows, then adds
+// columns to fact and snapshots again. Opt-in: the var dbt_snapshot_backfill_enabled and the config
+// backfill_new_columns (backfill_audit_column: a text JSON dict of column -> ISO 8601 time).
+
+for (const target of targets) {
+  describe(`simple_snapshot/test_snapshot_backfill.py on ${target.name}`, () => {
+    let p: TestProject;
+    const snapshotSql = (extra: string, key = "'id'") => `{% snapshot snapshot %}
+    {{ config(target_schema=schema, strategy='timestamp', unique_key=${key}, updated_at='updated_at'${extra}) }}
+    select * from {{ ref('fact') }}
+{% endsnapshot %}
+`;
+    const withAudit = ", backfill_new_columns=true, backfill_audit_column='dbt_backfill_audit'";
+    beforeAll(async () => {
+      p = new TestProject(target, {
+        'seeds/seed.csv': simpleSeed,
+        'models/fact.sql': "{{ config(materialized='table') }}\nselect * from {{ ref('seed') }}\nwhere id between 1 and 20\n",
+      });
+      await p.ok('seed');
+    });
+    const setUp = async (snapshot: string, flag: boolean | undefined) => {
+      p.write({
+        'snapshots/snapshot.sql': snapshot,
+        'project.yml': `name: test\nprofile: p\n${flag === undefined ? '' : `vars:\n  dbt_snapshot_backfill_enabled: ${flag}\n`}`,
+      });
+      await p.sql('create or replace table {schema}.fact as select * from {schema}.seed where id between 1 and 20');
+      await p.sql('drop table if exists {schema}.snapshot');
+      await p.ok('snapshot');
+    };
+    const addColumn = (name: string, def: string) => p.sql(`alter table {schema}.fact add column ${name} ${def}`);
+    const records = async (cols: string) => (await p.sql(`select ${cols} from {schema}.snapshot`)).map((r) => r.map((v) => (v === null ? null : String(v))));
+    const audit = (text: string | null | undefined) => (text ? (JSON.parse(text) as Record<string, string>) : {});
+
+    it('BaseSnapshotBackfillSingleColumn, BaseSnapshotBackfillAuditJson', async () => {
+      await setUp(snapshotSql(withAudit), true);
+      await addColumn('full_name', 'varchar(200) default null');
+      await p.sql("update {schema}.fact set full_name = first_name || ' ' || last_name");
+      await p.ok('snapshot');
+      const rows = await records('id, full_name, dbt_backfill_audit');
+      expect(rows).toHaveLength(20);
+      for (const [id, fullName, json] of rows) {
+        expect(fullName).toBe(`First${id} Last${id}`);
+        expect(Object.keys(audit(json))).toEqual(['full_name']);
+        expect(audit(json).full_name).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      }
+    });
+
+    it('BaseSnapshotBackfillMultipleColumns, BaseSnapshotBackfillSequential', async () => {
+      await setUp(snapshotSql(withAudit), true);
+      await addColumn('col_a', "varchar(50) default 'value_a'");
+      await p.ok('snapshot');
+      await addColumn('col_b', "varchar(50) default 'value_b'");
+      await addColumn('col_c', "varchar(50) default 'value_c'");
+      await p.ok('snapshot');
+      for (const [, a, b, c, json] of await records('id, col_a, col_b, col_c, dbt_backfill_audit')) {
+        expect([a, b, c]).toEqual(['value_a', 'value_b', 'value_c']);
+        expect(Object.keys(audit(json)).sort()).toEqual(['col_a', 'col_b', 'col_c']);
+      }
+    });
+
+    it('BaseSnapshotBackfillCompositeKey, BaseSnapshotBackfillNullHandling', async () => {
+      await setUp(snapshotSql(withAudit, "['id', 'first_name']"), true);
+      await addColumn('new_col', "varchar(50) default 'composite_test'");
+      await addColumn('nullable_col', 'varchar(50) default null');
+      await p.ok('snapshot');
+      for (const [, value, nullable, json] of await records('id, new_col, nullable_col, dbt_backfill_audit')) {
+        expect(value).toBe('composite_test');
+        // A null source value stays null, but the audit says it was backfilled.
+        expect(nullable).toBeNull();
+        expect(Object.keys(audit(json)).sort()).toEqual(['new_col', 'nullable_col']);
+      }
+    });
+
+    it('BaseSnapshotBackfillDisabled, BaseSnapshotBackfillBehaviorFlag: either switch off, the old rows keep null', async () => {
+      await setUp(snapshotSql(''), false);
+      await addColumn('new_col', "varchar(50) default 'should_not_backfill'");
+      await p.ok('snapshot');
+      expect((await records('new_col')).filter(([v]) => v === null).length).toBeGreaterThan(0);
+
+      await setUp(snapshotSql(withAudit), undefined);
+      await addColumn('flagged_col', "varchar(50) default 'flag_test'");
+      await p.ok('snapshot');
+      expect((await records('flagged_col')).filter(([v]) => v === null).length).toBeGreaterThan(0);
+    });
+  });
+}
 
 // --- incremental/ -------------------------------------------------------------------------------
 
@@ -677,6 +902,37 @@ for (const target of targets) {
         expect(byName.overwrite!.status).toBe('success');
         expect(await p.sql('select count(*) from {schema}.overwrite')).toEqual([[1]]);
       }
+      expect(byName.unknown!.error?.hint).toMatch(/or define a macro get_incremental_upsert_please_sql\(arg_dict\)/);
+    });
+
+    // dbt docs, "Configure incremental strategy" > Custom strategies (the insert_only example), as
+    // dbt-adapters' incremental.sql calls it: get_incremental_<name>_sql(arg_dict) writes the SQL.
+    it("runs a custom strategy from its get_incremental_<name>_sql macro with dbt's arg_dict", async () => {
+      const p = new TestProject(target, {
+        'macros/my_custom_strategies.sql': `{% macro get_incremental_insert_only_sql(arg_dict) %}
+  {% do return(some_custom_macro_with_sql(arg_dict["target_relation"], arg_dict["temp_relation"], arg_dict["unique_key"], arg_dict["dest_columns"], arg_dict["incremental_predicates"])) %}
+{% endmacro %}
+
+{% macro some_custom_macro_with_sql(target_relation, temp_relation, unique_key, dest_columns, incremental_predicates) %}
+    {%- set dest_cols_csv = get_quoted_csv(dest_columns | map(attribute="name")) -%}
+    {% do log('insert_only: key ' ~ unique_key ~ ', predicates ' ~ incremental_predicates, info=True) %}
+    insert into {{ target_relation }} ({{ dest_cols_csv }})
+    (
+        select {{ dest_cols_csv }}
+        from {{ temp_relation }}
+    )
+{% endmacro %}
+`,
+        'models/my_model.sql': `{{ config(materialized='incremental', incremental_strategy='insert_only', unique_key='id') }}
+select 1 as id, 'a' as name
+{% if is_incremental() %}union all select 2, 'b'{% endif %}
+`,
+      });
+      await p.ok('run');
+      const [second] = await p.ok('run');
+      expect(second!.message).toBe('INSERT (2 rows)');
+      // insert_only writes every staged row, the key notwithstanding.
+      expect((await p.sql('select id, name from {schema}.my_model order by id, name')).map((r) => r.map(String).join(' '))).toEqual(['1 a', '1 a', '2 b']);
     });
   });
 }
@@ -864,6 +1120,11 @@ for (const target of targets) {
   });
 }
 
+function runResultsStatus(dir: string): Record<string, string> {
+  const rr = JSON.parse(readFileSync(path.join(dir, 'target', 'run_results.json'), 'utf8')) as { results: { unique_id: string; status: string }[] };
+  return Object.fromEntries(rr.results.map((r) => [r.unique_id, r.status]));
+}
+
 // incremental/test_incremental_microbatch.py, BaseMicrobatch, adapted: upstream freezes the clock at
 // 2020-01-03 13:57; here the input's days are counted back from today (UTC), so the same batches arise.
 const day = (back: number) =>
@@ -926,6 +1187,73 @@ select * from {{ ref('input_model') }}
         const usage = await runModel(['run', '--event-time-start', '2024-01-01'], { cwd: p.dir });
         expect(usage.code).toBe(2);
         expect(usage.stderr).toMatch(/--event-time-start and --event-time-end go together/);
+      }
+    });
+
+    // dbt-core tests/functional/microbatch/test_microbatch.py, TestMicrobatchIncrementalPartitionFailure and
+    // the retry of its failed batch (task/run.py MicrobatchModelRunner, task/retry.py batch_map); model.batch
+    // (BatchContext) and the legacy __dbt_internal_microbatch_event_time_start/_end config keys.
+    it('a failed batch is partial success with batch_results; retry runs only the failed batch; model.batch in the render', async () => {
+      const input = `{{ config(materialized='table', event_time='event_time') }}
+${[2, 1, 0].map((back, i) => `select ${i + 1} as id, cast('${day(back)} 00:00:00' as timestamp) as event_time`).join('\nunion all\n')}
+`;
+      const model = (
+        failing: string,
+      ) => `{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='event_time', batch_size='day', begin='${day(2)}') }}
+{% if model.batch.id == '${failing}' %} invalid_sql {% endif %}
+select id, event_time, '{{ model.batch.id }}' as batch_id, '{{ model.batch.event_time_start }}' as batch_start,
+  '{{ model.config.__dbt_internal_microbatch_event_time_end }}' as batch_end
+from {{ ref('input_model') }}
+`;
+      const compact = (back: number) => day(back).replaceAll('-', '');
+      const p = new TestProject(target, { 'models/input_model.sql': input, 'models/microbatch_model.sql': model(compact(1)) });
+      const [, mb] = await p.run('run');
+      expect(mb!.status).toBe('partial success');
+      expect(mb!.message).toBe('PARTIAL SUCCESS (2/3)');
+      expect(mb!.error?.hint).toMatch(new RegExp(`^in the batch from ${day(1)} 00:00:00 to ${day(0)} 00:00:00`));
+      const rr = JSON.parse(readFileSync(path.join(p.dir, 'target', 'run_results.json'), 'utf8')) as {
+        results: { unique_id: string; status: string; batch_results: { successful: string[][]; failed: string[][] } | null }[];
+      };
+      const result = rr.results.find((r) => r.unique_id === 'model.test.microbatch_model')!;
+      expect(result.status).toBe('partial success');
+      expect(result.batch_results!.successful).toEqual([
+        [`${day(2)}T00:00:00+00:00`, `${day(1)}T00:00:00+00:00`],
+        [`${day(0)}T00:00:00+00:00`, `${day(-1)}T00:00:00+00:00`],
+      ]);
+      expect(result.batch_results!.failed).toEqual([[`${day(1)}T00:00:00+00:00`, `${day(0)}T00:00:00+00:00`]]);
+      expect(rr.results.find((r) => r.unique_id === 'model.test.input_model')!.batch_results).toBeNull();
+      const rows = async () =>
+        (await p.sql('select id, batch_id, batch_start, batch_end from {schema}.microbatch_model order by id')).map((r) => r.map(String).join(' '));
+      const row = (id: number, back: number) => `${id} ${compact(back)} ${day(back)} 00:00:00+00:00 ${day(back - 1)} 00:00:00+00:00`;
+      expect(await rows()).toEqual([row(1, 2), row(3, 0)]);
+
+      // Fixed, `model retry` runs the failed batch only; the earlier successes stay recorded.
+      p.write({ 'models/microbatch_model.sql': model('none') });
+      const { plan, summary } = await retry({ projectDir: p.dir });
+      expect(plan.uniqueIds).toEqual(['model.test.microbatch_model']);
+      const retried = summary!.results[0]!;
+      expect(retried.status).toBe('success');
+      expect(retried.message).toMatch(/in 1 batch\)/);
+      expect(retried.batchResults!.successful).toHaveLength(3);
+      expect(await rows()).toEqual([row(1, 2), row(2, 1), row(3, 0)]);
+
+      // The first batch failing skips the others (nothing to build on): error, every batch failed.
+      p.write({ 'models/microbatch_model.sql': model(compact(2)) });
+      const [, first] = await p.run('run', { fullRefresh: true });
+      expect(first!.status).toBe('error');
+      expect(first!.batchResults).toEqual({ successful: [], failed: expect.arrayContaining([expect.any(Array)]) });
+      expect(first!.batchResults!.failed).toHaveLength(3);
+      expect(first!.details).toContain('2 later batches were skipped after the first one failed');
+      if (target.name === 'duckdb') {
+        // In build, a partial success skips the model's descendants (dbt's BuildTask); the CLI exits 1.
+        p.write({
+          'models/microbatch_model.sql': model(compact(1)),
+          'models/after.sql': "select * from {{ ref('microbatch_model') }}\n",
+        });
+        const cli = await runModel(['build', '--full-refresh'], { cwd: p.dir });
+        expect(cli.code).toBe(1);
+        expect(cli.stdout).toMatch(/PARTIAL SUCCESS \(2\/3\)/);
+        expect(runResultsStatus(p.dir)).toMatchObject({ 'model.test.microbatch_model': 'partial success', 'model.test.after': 'skipped' });
       }
     });
 

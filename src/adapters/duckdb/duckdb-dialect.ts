@@ -13,6 +13,7 @@ const SEED_TYPES: Record<SeedType, string> = {
 export const duckDbDialect: Dialect = {
   type: 'duckdb',
   transactionalDdl: true,
+  snapshotUpdateInsert: true,
   quoteIdentifier(id) {
     return `"${id.replace(/"/g, '""')}"`;
   },

@@ -3,12 +3,14 @@ import { exitCodeOf } from '../../execute/results.js';
 import { retry } from '../../tasks/retry.js';
 import { common, toOptions, withInterrupts, type CliContext, type CommonFlags } from '../options.js';
 
-/** `model retry`: the last seed, run, build or test again, over what failed, errored or was skipped. */
+/** `model retry`: the last seed, run, build, test or snapshot again, over what failed, errored or was skipped. */
 export function registerRetry(program: Command, { reporter, setExitCode }: CliContext): void {
   common(
     program
       .command('retry')
-      .description('run the last seed, run, build or test again, only for the nodes that failed, errored or were skipped (from target/run_results.json)'),
+      .description(
+        'run the last seed, run, build, test or snapshot again, only for the nodes that failed, errored or were skipped, and only the failed batches of microbatch models (from target/run_results.json)',
+      ),
   )
     .option('--state <dir>', 'read run_results.json from this folder instead of the target path')
     .option('-x, --fail-fast', 'stop at the first failure')
