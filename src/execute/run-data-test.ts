@@ -1,5 +1,5 @@
 import type { Adapter, Connection, QueryResult } from '../warehouse/adapter.js';
-import { compileNode } from '../compile/compile-node.js';
+import { compileWithQueries } from '../compile/run-queries.js';
 import { ProjectError, throwIfAny } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
 import type { Node, TestNode } from '../parse/nodes.js';
@@ -65,7 +65,8 @@ export async function runDataTest(ctx: ExecutionContext, n: Node, conn: Connecti
   const dialect = ctx.adapter.dialect;
   let sql: string;
   try {
-    sql = compileNode(ws, node).sql;
+    // Introspection in a test's SQL (adapter.get_columns_in_relation, run_query) asks the warehouse, as in dbt.
+    sql = (await compileWithQueries(ws, node, {}, conn)).sql;
   } catch (e) {
     throw relocate(e, node);
   }

@@ -179,31 +179,6 @@ models:
       expect(Object.keys(await relationTypesIn(dir, target, audit))).not.toContain('not_null_people_model_gender');
     });
 
-    // simple_seed/test_seed.py SeedConfigBase-style: a seed loads, reloads with --full-refresh, and column_types apply.
-    it('simple_seed/test_seed.py BasicSeedTests + test_seed_type_override.py BaseSimpleSeedColumnOverride', async () => {
-      const dir = suiteProject(
-        {
-          'seeds/seed_expected.csv':
-            'seed_id,first_name,email,ip_address,birthday\n1,Larry,lking0@miitbeian.gov.cn,69.135.206.194,2008-09-12 19:08:31\n2,Larry,lperkins1@toplist.cz,64.210.133.162,1978-05-09 04:15:14\n',
-          'seeds/seed_enabled.csv': 'birthday,seed_id\n2012-03-27,1\n',
-        },
-        'seeds:\n  suite:\n    seed_enabled:\n      +column_types:\n        birthday: varchar\n        seed_id: varchar\n',
-      );
-      const seed = await dbt(dir, target, ['seed']);
-      expect(seed.code, out(seed)).toBe(0);
-      expect(runResults(dir).size).toBe(2);
-      expect(await query(dir, target, `select count(*) as n from ${schemaOf(target)}.seed_expected`)).toEqual([{ n: 2 }]);
-      const again = await dbt(dir, target, ['seed', '--full-refresh']);
-      expect(again.code, out(again)).toBe(0);
-      expect(await query(dir, target, `select count(*) as n from ${schemaOf(target)}.seed_expected`)).toEqual([{ n: 2 }]);
-      const types = await query(
-        dir,
-        target,
-        `select lower(column_name) as c, lower(data_type) as t from information_schema.columns where lower(table_name) = 'seed_enabled' order by 1`,
-      );
-      expect(types.map((t) => String(t.t))).toEqual([expect.stringMatching(/varchar|text/), expect.stringMatching(/varchar|text/)]);
-    });
-
     // dbt records a compile error as the node's result (run_results.json `error`, its children `skipped`) and runs the rest.
     it('a compile error in one model is its result; its children are skipped, the rest run', async () => {
       const dir = suiteProject({
