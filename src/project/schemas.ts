@@ -116,6 +116,7 @@ export const nodeConfigSchema = z.looseObject({
   where: z.string().nullish(),
   limit: z.number().int().nullish(),
   store_failures: z.boolean().nullish(),
+  store_failures_as: z.string().nullish(),
   fail_calc: z.string().optional(),
 });
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
