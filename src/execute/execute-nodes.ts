@@ -488,14 +488,22 @@ async function runEach(conn: Connection, statements: string[]) {
 
 async function runSeed(ctx: ExecutionContext, node: SeedNode, conn: Connection): Promise<Partial<NodeResult>> {
   const abs = path.join(ctx.ws.project.dir, node.file);
-  const table = parseCsv(readFileSync(abs, 'utf8'), node.file, node.config.delimiter ?? ',');
+  const delimiter = node.config.delimiter ?? ',';
+  if (delimiter.length !== 1) {
+    throw new ProjectError('seed', `Compilation Error: the seed's delimiter must be one character, got ${JSON.stringify(delimiter)}`, {
+      location: { file: node.file },
+      hint: "set +delimiter for this seed (in dbt_project.yml or its properties) to one character, such as ',' or '|'",
+    });
+  }
+  const table = parseCsv(readFileSync(abs, 'utf8'), node.file, delimiter);
   const typed = typeSeed(table, node.file, ctx.adapter.dialect, node.config.column_types ?? {});
   const rel = node.relation!;
   await runNodeHooks(ctx, node, 'pre-hook', conn);
   let rows: number;
   try {
     // `--empty`: the table with the seed's columns and types, and no rows (as dbt's seed --empty).
-    rows = await ctx.adapter.loadSeed(conn, rel, typed.columns, ctx.options.empty ? [] : typed.rows);
+    const columns = typed.columns.map((c) => ({ ...c, quote: node.config.quote_columns }));
+    rows = await ctx.adapter.loadSeed(conn, rel, columns, ctx.options.empty ? [] : typed.rows);
   } catch (e) {
     if (e instanceof LoadRowError) {
       // The warehouse refused a value (a column_types the data does not fit): its line and column.

@@ -1,5 +1,5 @@
 import type { Adapter, Connection, QueryResult } from '../warehouse/adapter.js';
-import { compileNode } from '../compile/compile-node.js';
+import { compileWithQueries } from '../compile/run-queries.js';
 import { ProjectError, throwIfAny } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
 import type { Node, TestNode } from '../parse/nodes.js';
@@ -23,8 +23,19 @@ interface TestSettings {
   storeFailures: 'table' | 'view' | undefined;
 }
 
+const STORE_FAILURES_AS = ['ephemeral', 'table', 'view'];
+
 function settingsOf(node: TestNode): TestSettings {
   const c = node.config;
+  const as = c.store_failures_as;
+  if (as !== undefined && as !== null && !STORE_FAILURES_AS.includes(as)) {
+    // dbt-core's message for it (a Compilation Error of that test alone).
+    throw new ProjectError(
+      'project',
+      `Compilation Error in test ${node.name}: '${as}' is not a valid value for \`store_failures_as\`. Accepted values are: ['ephemeral', 'table', 'view']`,
+      { location: node.location, hint: 'set store_failures_as to table, view or ephemeral, or leave it out' },
+    );
+  }
   const threshold = (v: unknown) => {
     const t = parseThreshold(v ?? DEFAULT_THRESHOLD);
     // Checked when the project was parsed; a bad value here is a bug, not a user mistake.
@@ -65,7 +76,8 @@ export async function runDataTest(ctx: ExecutionContext, n: Node, conn: Connecti
   const dialect = ctx.adapter.dialect;
   let sql: string;
   try {
-    sql = compileNode(ws, node).sql;
+    // Introspection in a test's SQL (adapter.get_columns_in_relation, run_query) asks the warehouse, as in dbt.
+    sql = (await compileWithQueries(ws, node, {}, conn)).sql;
   } catch (e) {
     throw relocate(e, node);
   }

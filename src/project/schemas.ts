@@ -98,7 +98,8 @@ export const nodeConfigSchema = z.looseObject({
   backfill_audit_column: z.string().min(1).nullish(),
   full_refresh: z.boolean().nullish(),
   column_types: z.record(z.string(), z.string()).optional(),
-  delimiter: z.string().length(1).optional(),
+  // One character; checked when the seed loads, as dbt fails that seed alone (agate's error).
+  delimiter: z.string().optional(),
   quote_columns: z.boolean().optional(),
   'pre-hook': hooks.optional(),
   'post-hook': hooks.optional(),
@@ -122,6 +123,7 @@ export const nodeConfigSchema = z.looseObject({
   where: z.string().nullish(),
   limit: z.number().int().nullish(),
   store_failures: z.boolean().nullish(),
+  store_failures_as: z.string().nullish(),
   fail_calc: z.string().optional(),
 });
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;

@@ -102,6 +102,7 @@ const HONOURED_CONFIGS = new Set([
   'full_refresh',
   'column_types',
   'delimiter',
+  'quote_columns',
   'pre-hook',
   'post-hook',
   'contract',

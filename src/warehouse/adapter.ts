@@ -32,6 +32,12 @@ export interface SeedColumn {
   name: string;
   /** The dialect's type name. */
   type: string;
+  /**
+   * The seed's `quote_columns`: true quotes the name as written, false writes it bare (a name
+   * that is no plain identifier is then the warehouse's syntax error, as in dbt); unset is the
+   * adapter's default (dbt-adapters' base `quote_seed_column` quotes, dbt-snowflake's does not).
+   */
+  quote?: boolean;
 }
 
 export interface ExternalFile {

@@ -45,7 +45,8 @@ export interface Dialect {
   revokeStatements?(rel: RelationName, type: RelationType, grants: Record<string, string[]>): string[];
   /** The query listing a relation's grants (columns privilege, granted_to, grantee_name), as dbt's get_show_grant_sql. */
   showGrantsSql?(rel: RelationName, type: RelationType): string;
-  createTable(rel: RelationName, columns: { name: string; type: string }[]): string;
+  /** A table with these columns (`quote`: a seed's quote_columns, see SeedColumn). */
+  createTable(rel: RelationName, columns: { name: string; type: string; quote?: boolean }[]): string;
   drop(rel: RelationName, type: RelationType): string;
   /**
    * Inserts a query's rows into an existing table, matching columns by name. `columns` are the

@@ -7,6 +7,7 @@
 // named (and hence what information_schema and result column names show).
 
 import { isAccessStatement } from './access-control.js';
+import { EMULATED_FUNCTIONS_SQL, rewriteEmulatedFunctions } from './emulated-functions.js';
 import { raiseSql, syntaxError, TranslationError } from './sql-error.js';
 import { isTransientSql, NO_TRANSIENT_TABLES_SQL } from './table-kinds.js';
 import {
@@ -760,6 +761,7 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
   rewriteDivisions(sig, wraps);
   rewriteAverages(sig, wraps);
   rewriteFunctionSemantics(sig, wraps);
+  rewriteEmulatedFunctions(sig, wraps);
   nameValuesColumns(sig, wraps);
   moveWithinGroup(sig, wraps);
   checkCastLengths(sig, wraps);
@@ -924,6 +926,7 @@ export const SESSION_SETUP_SQL: string[] = [
   `CREATE OR REPLACE TEMP MACRO SF_NAME(name) AS ${decodeNameSql('name')}`,
   NO_TRANSIENT_TABLES_SQL,
   ...STRICT_SESSION_SQL,
+  ...EMULATED_FUNCTIONS_SQL,
   `CREATE OR REPLACE TEMP MACRO IFF(condition, if_true, if_false) AS CASE WHEN condition THEN if_true ELSE if_false END`,
   `CREATE OR REPLACE TEMP MACRO NVL(value, fallback) AS COALESCE(value, fallback)`,
   `CREATE OR REPLACE TEMP MACRO NVL2(value, if_not_null, if_null) AS CASE WHEN value IS NOT NULL THEN if_not_null ELSE if_null END`,

@@ -33,7 +33,7 @@ export const duckDbDialect: Dialect = {
     return `create or replace table ${this.qualify(rel)} as (\n${sql}\n)`;
   },
   createTable(rel, columns) {
-    const cols = columns.map((c) => `${this.quoteIdentifier(c.name)} ${c.type}`).join(', ');
+    const cols = columns.map((c) => `${c.quote === false ? c.name : this.quoteIdentifier(c.name)} ${c.type}`).join(', ');
     return `create or replace table ${this.qualify(rel)} (${cols})`;
   },
   drop(rel: RelationName, type: RelationType) {

@@ -90,7 +90,10 @@ export const snowflakeDialect: Dialect = {
     return `show grants on ${type} ${this.qualify(rel)}`;
   },
   createTable(rel, columns) {
-    const cols = columns.map((c) => `${quote(c.name)} ${c.type}`).join(', ');
+    // quote_columns: true quotes as written (case-sensitive), false writes the name bare; unset
+    // is dbt-snowflake's unquoted default, except that a name no bare identifier can spell is quoted.
+    const name = (c: { name: string; quote?: boolean }) => (c.quote === true ? `"${c.name.replace(/"/g, '""')}"` : c.quote === false ? c.name : quote(c.name));
+    const cols = columns.map((c) => `${name(c)} ${c.type}`).join(', ');
     return `create or replace transient table ${this.qualify(rel)} (${cols})`;
   },
   drop(rel, type) {

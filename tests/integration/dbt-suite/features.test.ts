@@ -153,57 +153,6 @@ models:
       expect(runResults(dir).size).toBe(2);
     });
 
-    // store_test_failures_tests/basic.py StoreTestFailuresAsGeneric-style: --store-failures keeps failing rows in the audit schema.
-    it('store_test_failures_tests/test_store_test_failures.py BaseStoreTestFailures (--store-failures)', async () => {
-      const dir = suiteProject({
-        'seeds/people.csv':
-          'id,first_name,last_name,email,gender,ip_address\n1,Jack,Hunter,jhunter0@pbs.org,Male,59.80.20.168\n2,,Walker,kwalker1@ezinearticles.com,Female,194.121.179.35\n3,Gerald,Ryan,gryan2@com.com,,11.3.212.243\n',
-        'models/people_model.sql': "select * from {{ ref('people') }}\n",
-        'models/schema.yml':
-          'version: 2\nmodels:\n  - name: people_model\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n      - name: first_name\n        data_tests: [not_null]\n      - name: gender\n        data_tests:\n          - not_null:\n              config: {store_failures: false}\n',
-      });
-      expect((await dbt(dir, target, ['seed'])).code).toBe(0);
-      expect((await dbt(dir, target, ['run'])).code).toBe(0);
-      const test = await dbt(dir, target, ['test', '--store-failures']);
-      expect(test.code).toBe(1);
-      const statuses = Object.fromEntries([...runResults(dir).values()].map((r) => [r.unique_id.split('.')[2], r.status]));
-      expect(statuses).toEqual({
-        unique_people_model_id: 'pass',
-        not_null_people_model_id: 'pass',
-        not_null_people_model_first_name: 'fail',
-        not_null_people_model_gender: 'fail',
-      });
-      // The failing rows are kept for the tests that store them; a test whose config says false keeps none.
-      const audit = target === 'duckdb' ? 'main_dbt_test__audit' : 'suite_db.public_dbt_test__audit';
-      expect(await query(dir, target, `select first_name from ${audit}.not_null_people_model_first_name`)).toEqual([{ first_name: null }]);
-      expect(Object.keys(await relationTypesIn(dir, target, audit))).not.toContain('not_null_people_model_gender');
-    });
-
-    // simple_seed/test_seed.py SeedConfigBase-style: a seed loads, reloads with --full-refresh, and column_types apply.
-    it('simple_seed/test_seed.py BasicSeedTests + test_seed_type_override.py BaseSimpleSeedColumnOverride', async () => {
-      const dir = suiteProject(
-        {
-          'seeds/seed_expected.csv':
-            'seed_id,first_name,email,ip_address,birthday\n1,Larry,lking0@miitbeian.gov.cn,69.135.206.194,2008-09-12 19:08:31\n2,Larry,lperkins1@toplist.cz,64.210.133.162,1978-05-09 04:15:14\n',
-          'seeds/seed_enabled.csv': 'birthday,seed_id\n2012-03-27,1\n',
-        },
-        'seeds:\n  suite:\n    seed_enabled:\n      +column_types:\n        birthday: varchar\n        seed_id: varchar\n',
-      );
-      const seed = await dbt(dir, target, ['seed']);
-      expect(seed.code, out(seed)).toBe(0);
-      expect(runResults(dir).size).toBe(2);
-      expect(await query(dir, target, `select count(*) as n from ${schemaOf(target)}.seed_expected`)).toEqual([{ n: 2 }]);
-      const again = await dbt(dir, target, ['seed', '--full-refresh']);
-      expect(again.code, out(again)).toBe(0);
-      expect(await query(dir, target, `select count(*) as n from ${schemaOf(target)}.seed_expected`)).toEqual([{ n: 2 }]);
-      const types = await query(
-        dir,
-        target,
-        `select lower(column_name) as c, lower(data_type) as t from information_schema.columns where lower(table_name) = 'seed_enabled' order by 1`,
-      );
-      expect(types.map((t) => String(t.t))).toEqual([expect.stringMatching(/varchar|text/), expect.stringMatching(/varchar|text/)]);
-    });
-
     // dbt records a compile error as the node's result (run_results.json `error`, its children `skipped`) and runs the rest.
     it('a compile error in one model is its result; its children are skipped, the rest run', async () => {
       const dir = suiteProject({
@@ -243,18 +192,4 @@ models:
       expect(compiled).toContain('-- __dbt__cte__base_copy');
     });
   });
-}
-
-/** Relations of another schema (the audit schema), by lower-cased name. */
-async function relationTypesIn(dir: string, target: Target, schema: string): Promise<Record<string, true>> {
-  const [db, sch] = target === 'duckdb' ? [undefined, schema] : schema.split('.');
-  const rows =
-    target === 'duckdb'
-      ? await query(dir, target, `select lower(table_name) as name from information_schema.tables where table_schema = '${sch}'`)
-      : await query(
-          dir,
-          target,
-          `select lower(table_name) as name from duckdb_tables() where lower(database_name) = '${db}' and lower(schema_name) = '${sch}'`,
-        );
-  return Object.fromEntries(rows.map((r) => [String(r.name), true as const]));
 }

@@ -176,7 +176,6 @@ select
     end as actual,
     result as expected
 from data`,
-    skip: { snowflake: "the emulator's LAST_DAY takes no date part (DuckDB's last_day(date) only)" },
   },
   {
     upstream: 'test_length.py TestLength',
@@ -204,7 +203,6 @@ expected as (
 ),
 unioned as (select * from bottom_ordered union all select * from bottom_ordered_limited union all select * from default_delimiter where group_col = 3)
 select unioned.actual, expected.expected from unioned left join expected on unioned.group_col = expected.group_col and unioned.version = expected.version`,
-    skip: { snowflake: 'the emulator has no LISTAGG … WITHIN GROUP (Snowflake has it): an emulator gap' },
   },
   {
     upstream: 'test_position.py TestPosition',
@@ -356,8 +354,7 @@ for (const target of ['duckdb', 'snowflake'] as const) {
     }
 
     for (const a of ARRAY_CASES) {
-      // The emulator has no ARRAY_CONSTRUCT / ARRAY_APPEND / ARRAY_CAT (Snowflake has them): an emulator gap.
-      it.skipIf(target === 'snowflake')(`${a.upstream}`, async () => {
+      it(`${a.upstream}`, async () => {
         for (const side of ['actual', 'expected']) expect(results.get(`model.suite.${a.name}_${side}`)?.status, output).toBe('success');
         const rows = async (side: string) => query(dir, target, `select * from ${schemaOf(target)}.${a.name}_${side} order by id`);
         expect(await rows('actual')).toEqual(await rows('expected'));

@@ -1,0 +1,154 @@
+// Snowflake functions that DuckDB lacks (or has with other arguments), emulated as session macros
+// and a call rewrite, each as its page in Snowflake's SQL reference describes it:
+//
+// - ARRAY_CONSTRUCT  https://docs.snowflake.com/en/sql-reference/functions/array_construct
+//   an ARRAY of zero or more values of any types; a SQL NULL becomes a null element.
+// - ARRAY_APPEND     https://docs.snowflake.com/en/sql-reference/functions/array_append
+//   the array with the element added at its end.
+// - ARRAY_CAT        https://docs.snowflake.com/en/sql-reference/functions/array_cat
+//   the elements of the first array, then the second's; NULL when either is NULL.
+// - ARRAY_SLICE      https://docs.snowflake.com/en/sql-reference/functions/array_slice
+//   elements from position `from` (0-based, included) to `to` (excluded); a negative position
+//   counts from the end; both past one end give an empty array; NULL when any argument is NULL.
+// - ARRAY_TO_STRING  https://docs.snowflake.com/en/sql-reference/functions/array_to_string
+//   the elements as text (TO_VARCHAR: strings unquoted, arrays and objects as JSON) joined by the
+//   separator; a null element is an empty string; a NULL argument gives NULL.
+// - LAST_DAY         https://docs.snowflake.com/en/sql-reference/functions/last_day
+//   the last day of the year, quarter, month (the default) or week (weeks start on Monday, the
+//   WEEK_START default, which the emulator does not let a session change), always a DATE.
+// - REGEXP_INSTR     https://docs.snowflake.com/en/sql-reference/functions/regexp_instr
+//   the 1-based position of the `occurrence`-th match found from `position` on, or of the
+//   character after it (`option` 1); 0 when there is none; regexp_parameters c, i, m, s as
+//   in "String functions (regular expressions)"
+//   (https://docs.snowflake.com/en/sql-reference/functions-regexp). Sub-match extraction (`e`,
+//   `group_num`) is not emulated and fails as Unsupported.
+//
+// Arrays are DuckDB JSON values here (the emulator stores ARRAY columns as JSON); the macros also
+// take DuckDB lists, which is what ARRAY_AGG gives.
+
+import { dateAddPart, type Wraps } from './strict.js';
+import { raiseSql, TranslationError } from './sql-error.js';
+import type { Token } from './tokenizer.js';
+
+const unsupported = (what: string): TranslationError => new TranslationError(`Unsupported feature '${what}' (not emulated).`, '002000', '0A000');
+
+/** `error(…)` with a Snowflake "invalid argument" message for a bad parameter value. */
+const invalidArgument = (fn: string, what: string): string =>
+  raiseSql('100069', '22023', `'Invalid parameter value: ' || ${what} || '. Reason: invalid argument for function ${fn}'`);
+
+export const EMULATED_FUNCTIONS_SQL: string[] = [
+  // The elements of an ARRAY (JSON) or of a DuckDB list, as a list of JSON values.
+  `CREATE OR REPLACE TEMP MACRO SF_ARRAY_ELEMENTS(a) AS CAST(to_json(a) AS JSON[])`,
+  `CREATE OR REPLACE TEMP MACRO SF_ARRAY_APPEND(a, e) AS
+     CASE WHEN a IS NULL THEN NULL ELSE to_json(list_append(SF_ARRAY_ELEMENTS(a), to_json(e))) END`,
+  `CREATE OR REPLACE TEMP MACRO SF_ARRAY_CAT(a, b) AS
+     CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE to_json(list_concat(SF_ARRAY_ELEMENTS(a), SF_ARRAY_ELEMENTS(b))) END`,
+  // A 0-based, end-exclusive position, negative from the end, clamped to 0..n.
+  `CREATE OR REPLACE TEMP MACRO SF_SLICE_BOUND(i, n) AS CASE WHEN i < 0 THEN greatest(n + i, 0) ELSE least(i, n) END`,
+  `CREATE OR REPLACE TEMP MACRO SF_ARRAY_SLICE(a, f, t) AS
+     CASE WHEN a IS NULL OR f IS NULL OR t IS NULL THEN NULL
+     ELSE to_json(list_slice(SF_ARRAY_ELEMENTS(a),
+       SF_SLICE_BOUND(f, len(SF_ARRAY_ELEMENTS(a))) + 1, SF_SLICE_BOUND(t, len(SF_ARRAY_ELEMENTS(a))))) END`,
+  `CREATE OR REPLACE TEMP MACRO SF_ARRAY_TO_STRING(a, sep) AS
+     CASE WHEN a IS NULL OR sep IS NULL THEN NULL
+     ELSE array_to_string(list_transform(SF_ARRAY_ELEMENTS(a), x -> coalesce(json_extract_string(x, '$'), '')), sep) END`,
+  `CREATE OR REPLACE TEMP MACRO SF_LAST_DAY(d, part) AS
+     CAST(date_trunc(part, CAST(d AS DATE)) + CAST('1 ' || part AS INTERVAL) - INTERVAL 1 DAY AS DATE)`,
+  // Inline RE2 flags for Snowflake's regexp_parameters: the last of c/i wins, m and s as given.
+  `CREATE OR REPLACE TEMP MACRO SF_REGEXP_FLAGS(params) AS
+     CASE WHEN regexp_matches(params, '[^cimes]') THEN ${invalidArgument('REGEXP_INSTR', "'''' || params || ''''")}
+     WHEN contains(params, 'e') THEN ${raiseSql('002000', '0A000', "'Unsupported feature ''REGEXP_INSTR with e (sub-match extraction)'' (not emulated).'")}
+     ELSE concat_ws('',
+       CASE WHEN regexp_matches(params, 'i[^c]*$') THEN 'i' END,
+       CASE WHEN contains(params, 'm') THEN 'm' END,
+       CASE WHEN contains(params, 's') THEN 's' END) END`,
+  // Where the occ-th match of re in t starts (the text before it: the split parts up to it and the
+  // matches before it), plus the match's length for option 1; pos is where t starts in the subject.
+  `CREATE OR REPLACE TEMP MACRO SF_REGEXP_INSTR_IN(t, re, pos, occ, opt) AS
+     CASE WHEN len(regexp_extract_all(t, re)) < occ THEN 0
+     ELSE pos + list_sum(list_transform(list_slice(regexp_split_to_array(t, re), 1, occ), x -> length(x)))
+       + coalesce(list_sum(list_transform(list_slice(regexp_extract_all(t, re), 1, occ - 1), x -> length(x))), 0)
+       + CASE WHEN opt = 1 THEN length(regexp_extract_all(t, re)[occ]) ELSE 0 END END`,
+  `CREATE OR REPLACE TEMP MACRO SF_REGEXP_INSTR_ALL(s, p, pos, occ, opt, params) AS
+     CASE WHEN s IS NULL OR p IS NULL OR pos IS NULL OR occ IS NULL OR opt IS NULL OR params IS NULL THEN NULL
+     WHEN pos < 1 THEN ${invalidArgument('REGEXP_INSTR', 'CAST(pos AS VARCHAR)')}
+     WHEN occ < 1 THEN ${invalidArgument('REGEXP_INSTR', 'CAST(occ AS VARCHAR)')}
+     WHEN opt NOT IN (0, 1) THEN ${invalidArgument('REGEXP_INSTR', 'CAST(opt AS VARCHAR)')}
+     ELSE SF_REGEXP_INSTR_IN(substr(s, pos),
+       CASE WHEN SF_REGEXP_FLAGS(params) = '' THEN p ELSE '(?' || SF_REGEXP_FLAGS(params) || ')' || p END, pos, occ, opt) END`,
+  `CREATE OR REPLACE TEMP MACRO SF_REGEXP_INSTR(s, p) AS SF_REGEXP_INSTR_ALL(s, p, 1, 1, 0, 'c'),
+     (s, p, pos) AS SF_REGEXP_INSTR_ALL(s, p, pos, 1, 0, 'c'),
+     (s, p, pos, occ) AS SF_REGEXP_INSTR_ALL(s, p, pos, occ, 0, 'c'),
+     (s, p, pos, occ, opt) AS SF_REGEXP_INSTR_ALL(s, p, pos, occ, opt, 'c'),
+     (s, p, pos, occ, opt, params) AS SF_REGEXP_INSTR_ALL(s, p, pos, occ, opt, params)`,
+];
+
+const RENAMES: Record<string, string> = {
+  // DuckDB's json_array takes any number of values of any types, as ARRAY_CONSTRUCT does.
+  ARRAY_CONSTRUCT: 'json_array',
+  ARRAY_APPEND: 'SF_ARRAY_APPEND',
+  ARRAY_CAT: 'SF_ARRAY_CAT',
+  ARRAY_SLICE: 'SF_ARRAY_SLICE',
+  ARRAY_TO_STRING: 'SF_ARRAY_TO_STRING',
+  REGEXP_INSTR: 'SF_REGEXP_INSTR',
+};
+
+/** The date parts LAST_DAY takes. */
+const LAST_DAY_PARTS = new Set(['year', 'quarter', 'month', 'week']);
+
+/** Rewrites calls of the functions above to their emulation (see translate.ts's `generic`). */
+export function rewriteEmulatedFunctions(sig: Token[], wraps: Wraps): void {
+  for (let k = 0; k < sig.length - 1; k++) {
+    const t = sig[k]!;
+    if (t.kind !== 'word' || sig[k + 1]!.text !== '(' || sig[k - 1]?.text === '.') continue;
+    const w = t.text.toUpperCase();
+    const end = closingParen(sig, k + 1);
+    const commas = topLevelCommas(sig, k + 1, end);
+    if (w === 'REGEXP_INSTR' && commas.length >= 6) throw unsupported('REGEXP_INSTR with group_num (sub-match extraction)');
+    if (RENAMES[w]) {
+      wraps.replace.set(t, RENAMES[w]!);
+      continue;
+    }
+    if (w !== 'LAST_DAY') continue;
+    wraps.replace.set(t, 'SF_LAST_DAY');
+    if (commas.length === 0) {
+      wraps.before.set(sig[end]!, `${wraps.before.get(sig[end]!) ?? ''}, 'month'`);
+      continue;
+    }
+    // The date part: a keyword or a string literal, alone after the comma.
+    const partToken = sig[sig.indexOf(commas[0]!) + 1];
+    const name = partToken?.kind === 'string' ? (partToken.value ?? '') : partToken?.kind === 'word' ? partToken.text : undefined;
+    const canonical = name === undefined ? undefined : dateAddPart(name)?.part;
+    if (commas.length > 1 || partToken === undefined || sig.indexOf(partToken) !== end - 1 || !canonical || !LAST_DAY_PARTS.has(canonical)) {
+      throw new TranslationError(
+        `SQL compilation error:\nInvalid date part '${name ?? ''}' for function LAST_DAY: it takes year, quarter, month or week.`,
+        '001044',
+        '42P13',
+      );
+    }
+    wraps.replace.set(partToken, `'${canonical}'`);
+  }
+}
+
+function closingParen(sig: Token[], k: number): number {
+  let depth = 0;
+  for (let j = k; j < sig.length; j++) {
+    const t = sig[j]!;
+    if (t.kind !== 'op') continue;
+    if (t.text === '(' || t.text === '[') depth++;
+    else if ((t.text === ')' || t.text === ']') && --depth === 0) return j;
+  }
+  return sig.length - 1;
+}
+
+function topLevelCommas(sig: Token[], open: number, end: number): Token[] {
+  const commas: Token[] = [];
+  for (let j = open + 1, depth = 0; j < end; j++) {
+    const t = sig[j]!;
+    if (t.kind !== 'op') continue;
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') depth--;
+    else if (depth === 0 && t.text === ',') commas.push(t);
+  }
+  return commas;
+}
