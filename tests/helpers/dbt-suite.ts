@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
-import { queryDuckDb, runModel, writeProject, type CliResult } from './project.js';
+import { runModelInProcess } from './in-process.js';
+import { queryDuckDb, writeProject, type CliResult } from './project.js';
 
 export type Target = 'duckdb' | 'snowflake';
 
@@ -50,14 +51,14 @@ export async function stopEmulator(): Promise<void> {
   emulator = undefined;
 }
 
-/** Runs `model <args>` in the project on the target. */
+/** Runs `model <args>` in the project on the target (in the test process: see in-process.ts). */
 export async function dbt(dir: string, target: Target, args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
   const env: Record<string, string> = { ...extraEnv };
   if (target === 'snowflake') {
     const e = await suiteEmulator();
     Object.assign(env, { SNOWFLAKE_PASSWORD: 'model-password', SNOWFLAKE_ACCESS_URL: e.url });
   }
-  return runModel([...args, '--target', target], { cwd: dir, env });
+  return runModelInProcess([...args, '--target', target], { cwd: dir, env });
 }
 
 /** Rows of a query, on the target's warehouse; column names lower-cased, numbers as numbers. */

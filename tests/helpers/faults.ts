@@ -26,6 +26,8 @@ export interface Running {
   child: ChildProcess;
   /** Resolves when stdout has matched `pattern`. */
   waitFor(pattern: RegExp): Promise<void>;
+  /** Resolves when stderr has matched `pattern` (at once if the process has ended). */
+  waitForErr(pattern: RegExp): Promise<void>;
   done: Promise<CliResult>;
 }
 
@@ -38,17 +40,23 @@ export function startModel(args: string[], opts: { cwd: string; env?: Record<str
   });
   let stdout = '';
   let stderr = '';
-  const watchers: { pattern: RegExp; resolve: () => void }[] = [];
-  child.stdout!.on('data', (d: Buffer) => {
-    stdout += d.toString();
+  const watchers: { pattern: RegExp; err: boolean; resolve: () => void }[] = [];
+  const check = () => {
     for (const w of [...watchers]) {
-      if (w.pattern.test(stdout)) {
+      if (w.pattern.test(w.err ? stderr : stdout)) {
         watchers.splice(watchers.indexOf(w), 1);
         w.resolve();
       }
     }
+  };
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    check();
   });
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    check();
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
   const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
@@ -62,7 +70,9 @@ export function startModel(args: string[], opts: { cwd: string; env?: Record<str
     child,
     done,
     waitFor: (pattern) =>
-      pattern.test(stdout) || child.exitCode !== null ? Promise.resolve() : new Promise<void>((resolve) => watchers.push({ pattern, resolve })),
+      pattern.test(stdout) || child.exitCode !== null ? Promise.resolve() : new Promise<void>((resolve) => watchers.push({ pattern, err: false, resolve })),
+    waitForErr: (pattern) =>
+      pattern.test(stderr) || child.exitCode !== null ? Promise.resolve() : new Promise<void>((resolve) => watchers.push({ pattern, err: true, resolve })),
   };
 }
 
