@@ -3,6 +3,8 @@ import path from 'node:path';
 import { redact } from './secrets.js';
 
 const madeDirs = new Set<string>();
+/** Folders this process created: a file in one was either never there or written by this process. */
+const newDirs = new Set<string>();
 
 /**
  * Writes a file under target/ (compiled or run SQL), redacted. Skips the write when the file
@@ -13,13 +15,16 @@ export function writeTargetFile(abs: string, text: string): void {
   const content = `${redact(text)}\n`;
   const dir = path.dirname(abs);
   if (!madeDirs.has(dir)) {
-    mkdirSync(dir, { recursive: true });
+    // The first folder it had to create, if any: then `dir` is new (a cold compile writes only into new folders).
+    if (mkdirSync(dir, { recursive: true }) !== undefined) newDirs.add(dir);
     madeDirs.add(dir);
   }
-  try {
-    if (readFileSync(abs, 'utf8') === content) return;
-  } catch {
-    // Not there yet: write it.
+  if (!newDirs.has(dir)) {
+    try {
+      if (readFileSync(abs, 'utf8') === content) return;
+    } catch {
+      // Not there yet: write it.
+    }
   }
   try {
     writeFileSync(abs, content);

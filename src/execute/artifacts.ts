@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync, writevSync } from 'node:fs';
 import { sourceFreshnessJson } from './source-freshness-json.js';
 import path from 'node:path';
 import type { Selectors } from '../graph/selectors.js';
@@ -258,13 +258,95 @@ export function manifestHead(file: string): string | undefined {
   }
 }
 
+/** The metadata block of a manifest.json written now. */
+function manifestHeadOf(fields: { project_name: string; adapter_type: string }): string {
+  return `{"metadata":${JSON.stringify(redactDeep({ ...metadata('manifest'), ...fields }))}`;
+}
+
+/** The end of the JSON object that opens at `start` in `bytes` (UTF-8: every byte of a multi-byte character is above 0x7f), or -1. */
+function objectEnd(bytes: Buffer, start: number): number {
+  let depth = 0;
+  for (let i = start; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (c === 34) {
+      // A string: skip to its closing quote, past escapes.
+      for (i++; i < bytes.length && bytes[i] !== 34; i++) if (bytes[i] === 92) i++;
+    } else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Rewrites one node's entry of a manifest.json that opens with `head`, under this run's metadata,
+ * instead of writing the whole file again: the entry is what writeManifest writes for `node`
+ * (nodeToJson). Only when the entry there now differs from it in the node's text alone (raw_code,
+ * checksum and the macros it calls); false, and nothing written, otherwise.
+ */
+export function patchManifestNode(ws: Workspace, file: string, head: string, fields: { project_name: string; adapter_type: string }, node: Node): boolean {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    return false;
+  }
+  const headBytes = Buffer.from(head);
+  if (!bytes.subarray(0, headBytes.length).equals(headBytes)) return false;
+  // Inside a JSON string every quote is escaped, and the maps keyed by node ids hold lists: `"id":{`
+  // stands only where the node's entry opens.
+  const key = Buffer.from(`${JSON.stringify(node.uniqueId)}:{`);
+  const at = bytes.indexOf(key, headBytes.length);
+  if (at < 0) return false;
+  const start = at + key.length - 1;
+  const end = objectEnd(bytes, start);
+  if (end < 0) return false;
+  let old: Record<string, unknown>;
+  try {
+    old = JSON.parse(bytes.subarray(start, end).toString('utf8'));
+  } catch {
+    return false;
+  }
+  const entry = redactDeep(nodeToJson(ws, node, projectMacroSources(ws.project)));
+  const textual = new Set(['raw_code', 'checksum', 'depends_on']);
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  if (!same(Object.keys(old), Object.keys(entry))) return false;
+  if (!Object.keys(entry).every((k) => textual.has(k) || same(old[k], entry[k]))) return false;
+  if (!same((old.depends_on as { nodes?: unknown } | undefined)?.nodes, (entry.depends_on as { nodes: unknown }).nodes)) return false;
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    const parts = [Buffer.from(manifestHeadOf(fields)), bytes.subarray(headBytes.length, start), Buffer.from(JSON.stringify(entry)), bytes.subarray(end)];
+    const fd = openSync(tmp, 'w');
+    try {
+      let written = writevSync(fd, parts);
+      // A short write (rare on a file): the rest one buffer at a time.
+      for (const part of parts) {
+        if (written >= part.length) {
+          written -= part.length;
+          continue;
+        }
+        writeFileSync(fd, part.subarray(written));
+        written = 0;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Gives a manifest.json that opens with `head` this run's metadata (generated_at, invocation_id)
  * in place: the rest of the file is what this run would write. Only when the new block has the
  * same length (ISO times and ids do); false when it could not.
  */
 export function restampManifest(file: string, head: string, fields: { project_name: string; adapter_type: string }): boolean {
-  const next = `{"metadata":${JSON.stringify(redactDeep({ ...metadata('manifest'), ...fields }))}`;
+  const next = manifestHeadOf(fields);
   if (Buffer.byteLength(next) !== Buffer.byteLength(head)) return false;
   try {
     const fd = openSync(file, 'r+');

@@ -80,14 +80,19 @@ export function targetDatabase(target: TargetConfig): string {
   return base.replace(/\..*$/, '').replace(/[^A-Za-z0-9_]/g, '_') || 'main';
 }
 
-/**
- * The parse pass: one parser per resource type (macros, properties, sources, seeds, models, data
- * tests), in the order they depend on each other. Collects every error; the graph layer adds the
- * ref checks and the descriptions' `doc()` errors (`renderNodeDescriptions`) before anything is thrown, so one
- * run reports them all. Throws at once only when the macros or folder configs are broken, since
- * every later render depends on them.
- */
-export function parseProject(project: Project, target: TargetConfig, dialect: Dialect, opts: RenderOptions = {}): ParseResult {
+/** What every render of a project needs: the template engine with every macro loaded, and the folder configs' Jinja rendered. */
+export interface PreparedEngine {
+  engine: TemplateEngine;
+  /** The project with its folder configs rendered. */
+  project: Project;
+  /** Its installed packages, likewise, with the root's folder configs laid over theirs. */
+  packages: Project[];
+  database: string;
+  errors: ProjectError[];
+}
+
+/** The engine a project renders with; throws at once when the macros or folder configs are broken, since every render depends on them. */
+export function prepareEngine(project: Project, target: TargetConfig, dialect: Dialect, opts: RenderOptions = {}): PreparedEngine {
   const database = targetDatabase(target);
   const engine = new TemplateEngine(project.vars, targetInfo(target, database), dialect, {
     log: opts.log,
@@ -96,14 +101,27 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
     project: { name: project.name, file: project.file },
   });
   const errors: ProjectError[] = [];
-  const warnings = [...project.warnings];
-
   parseMacros(project, engine);
   engine.configurePackages(new Map(project.packages.map((p) => [p.name, p.vars])), project.config.dispatch ?? []);
   project = withRenderedFolderConfig(project, engine, errors);
   const root = project;
   const packages = project.packages.map((p) => ({ ...withRenderedFolderConfig(p, engine, errors), rootFolderConfig: root.folderConfig }));
   throwIfAny(errors);
+  return { engine, project, packages, database, errors };
+}
+
+/**
+ * The parse pass: one parser per resource type (macros, properties, sources, seeds, models, data
+ * tests), in the order they depend on each other. Collects every error; the graph layer adds the
+ * ref checks and the descriptions' `doc()` errors (`renderNodeDescriptions`) before anything is thrown, so one
+ * run reports them all. Throws at once only when the macros or folder configs are broken, since
+ * every later render depends on them.
+ */
+export function parseProject(project: Project, target: TargetConfig, dialect: Dialect, opts: RenderOptions = {}): ParseResult {
+  const prepared = prepareEngine(project, target, dialect, opts);
+  const { engine, database, errors, packages } = prepared;
+  project = prepared.project;
+  const warnings = [...project.warnings];
   opts.cache?.begin(project, target, engine);
 
   const ctx: ParseContext = {

@@ -183,6 +183,19 @@ export class ParseCache {
     return new ParseCache(path.join(targetDir, CACHE_FILE), before.files.dir, before.next);
   }
 
+  /**
+   * A cache that starts from nothing and is never saved: it judges renders as the real one does
+   * (`traced`, `allows`) for a one-model patch of a compile (tasks/compile-patch.ts).
+   */
+  static detached(projectDir: string, targetDir: string): ParseCache {
+    return new ParseCache(path.join(targetDir, CACHE_FILE), projectDir, undefined);
+  }
+
+  /** This run's parse entry of a model file, when its parse was kept. */
+  modelEntry(file: string): ModelParseEntry | undefined {
+    return this.next.models.get(file);
+  }
+
   /** What loadProject reads through. */
   loadCache(): LoadCache {
     return { files: this.files, properties: this.previous?.properties ?? new Map(), nextProperties: this.next.properties };
@@ -274,7 +287,7 @@ export class ParseCache {
   }
 
   /** Whether a render reading this text (a model's, or a macro file it called) may be cached. */
-  private cacheable(texts: string[], macroFiles: [string, string][]): boolean {
+  allows(texts: string[], macroFiles: [string, string][]): boolean {
     const ok =
       this.rendersCacheable &&
       !texts.some(isVolatile) &&
@@ -310,7 +323,7 @@ export class ParseCache {
 
   /** Keeps a model's parse; `texts` are other Jinja its render read (its hooks). */
   storeModel(file: string, texts: string[], entry: ModelParseEntry): void {
-    if (!this.cacheable(texts, entry.macroFiles)) return;
+    if (!this.allows(texts, entry.macroFiles)) return;
     this.next.models.set(file, entry);
     this.dirty = true;
   }
@@ -327,7 +340,7 @@ export class ParseCache {
 
   /** Keeps a compiled SQL; `texts` are the raw SQL of the node and of the ephemeral models inlined in it. */
   storeCompiled(id: string, entry: CompiledEntry, texts: string[]): void {
-    if (!this.cacheable(texts, entry.macroFiles)) return;
+    if (!this.allows(texts, entry.macroFiles)) return;
     this.next.compiled.set(id, entry);
     this.dirty = true;
   }

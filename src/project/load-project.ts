@@ -67,6 +67,12 @@ export interface LoadOptions {
   skipPackages?: boolean;
   /** The parse cache's view of the files: reads through it, and reuses properties files validated by a previous run. */
   cache?: LoadCache;
+  /**
+   * Read only these model files (paths relative to the root project), and no properties or docs
+   * files: the project of a one-model patch (tasks/compile-patch.ts), which knows the rest from the
+   * compile it patches. Macros, tests, seeds and packages are read as usual.
+   */
+  onlyModels?: ReadonlySet<string>;
 }
 
 /** A properties file as validated by an earlier run: its text, its data and the checked value. */
@@ -164,11 +170,13 @@ export function loadProjectAt(dir: string, opts: LoadOptions, pkg?: PackageLoad)
   const errors: ProjectError[] = [];
   const cliVars = pkg ? pkg.cliVars : parseCliVars(opts.vars);
   errors.push(...checkRequiredDbtVersion(config['require-dbt-version'], yaml));
-  const packages = pkg || opts.skipPackages ? [] : loadInstalledPackages(dir, config, cliVars, warnings, cache);
+  const packages = pkg || opts.skipPackages ? [] : loadInstalledPackages(dir, config, cliVars, warnings, cache, opts.onlyModels);
   const packageNames = packages.map((p) => p.name);
 
   const listFiles = prefixedLister(fileLister(dir), prefix);
-  const models = readSqlFiles(read, config['model-paths'], listFiles);
+  const only = opts.onlyModels;
+  const modelList: typeof listFiles = only ? (p, exts) => listFiles(p, exts).filter((f) => only.has(f)) : listFiles;
+  const models = readSqlFiles(read, config['model-paths'], modelList);
   const macroFiles = readSqlFiles(read, config['macro-paths'], listFiles);
   const fixtureDirs = config['test-paths'].map((p) => `${prefix}${p.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '')}/fixtures/`);
   const isFixture = (f: string) => fixtureDirs.some((d) => f.startsWith(d));
@@ -187,7 +195,7 @@ export function loadProjectAt(dir: string, opts: LoadOptions, pkg?: PackageLoad)
   const snapshotPaths = config['snapshot-paths'] ?? ['snapshots'];
   const yamlPaths = [...new Set([...config['model-paths'], ...config['seed-paths'], ...config['test-paths'], ...config['macro-paths'], ...snapshotPaths])];
   const properties: PropertiesYaml[] = [];
-  for (const p of yamlPaths) {
+  for (const p of only ? [] : yamlPaths) {
     for (const f of listFiles(p, ['.yml', '.yaml'])) {
       try {
         const source = read(f);
@@ -211,7 +219,7 @@ export function loadProjectAt(dir: string, opts: LoadOptions, pkg?: PackageLoad)
   }
   const unused = unusedPropertiesWarning(properties.map((p) => ({ file: p.yaml.file, data: p.yaml.data })));
   if (unused) warnings.push(unused);
-  const docFiles = [...new Set([...config['model-paths'], ...(config['docs-paths'] ?? [])])]
+  const docFiles = [...new Set(only ? [] : [...config['model-paths'], ...(config['docs-paths'] ?? [])])]
     .flatMap((p) => listFiles(p, ['.md']))
     .map((f) => ({ file: f, source: read(f) }));
 
@@ -311,6 +319,7 @@ function loadInstalledPackages(
   cliVars: Record<string, unknown>,
   warnings: string[],
   cache: LoadCache | undefined,
+  onlyModels: ReadonlySet<string> | undefined,
 ): Project[] {
   const install = packagesInstallPath(config);
   const abs = path.join(dir, install);
@@ -347,7 +356,7 @@ function loadInstalledPackages(
       out.push(
         loadProjectAt(
           path.join(abs, name),
-          { cache },
+          { cache, onlyModels },
           { rootDir: dir, prefix: `${toPosix(install).replace(/\/$/, '')}/${name}/`, rootConfig: config, cliVars },
         ),
       );

@@ -18,6 +18,7 @@ import { profileCandidates } from '../project/profiles.js';
 import { silentReporter, type Reporter } from '../execute/reporter.js';
 import { engineId, partialParseEnabled } from '../parse/parse-cache.js';
 import { compile, type CompiledFile } from './compile.js';
+import { patchCompile, recordPatchContext, removePatchContext } from './compile-patch.js';
 import type { CommonOptions, SelectOptions, Session } from './session.js';
 
 const REPLAY_FILE = 'partial_parse.replay';
@@ -84,8 +85,8 @@ function replayFile(projectDir: string): string {
   return path.join(projectTargetDir(projectDir), REPLAY_FILE);
 }
 
-/** The previous compile's answer, when this compile would give the same; undefined to compile as usual. */
-export function replayCompile(opts: CommonOptions & SelectOptions): ReplayedCompile | undefined {
+/** The record of the previous compile with this key, and the indexes of its paths whose stamps moved (at most two: one can be patched). */
+function readReplay(opts: CommonOptions & SelectOptions): { file: string; replay: Replay; changed: number[] } | undefined {
   const projectDir = path.resolve(opts.projectDir ?? process.cwd());
   const key = replayKey(projectDir, opts);
   if (!key) return undefined;
@@ -100,7 +101,8 @@ export function replayCompile(opts: CommonOptions & SelectOptions): ReplayedComp
   const paths = replay.paths.split('\n');
   const { stamps } = replay;
   if (paths.length * 4 !== stamps.length) return undefined;
-  for (let i = 0; i < paths.length; i++) {
+  const changed: number[] = [];
+  for (let i = 0; i < paths.length && changed.length < 2; i++) {
     let s: ReturnType<typeof statSync> | undefined;
     try {
       s = statSync(paths[i]!, { throwIfNoEntry: false });
@@ -109,10 +111,21 @@ export function replayCompile(opts: CommonOptions & SelectOptions): ReplayedComp
     }
     const j = i * 4;
     if (!s) {
-      if (stamps[j] !== -1) return undefined;
-    } else if (s.size !== stamps[j] || s.mtimeMs !== stamps[j + 1] || s.ctimeMs !== stamps[j + 2] || s.ino !== stamps[j + 3]) return undefined;
+      if (stamps[j] !== -1) changed.push(i);
+    } else if (s.size !== stamps[j] || s.mtimeMs !== stamps[j + 1] || s.ctimeMs !== stamps[j + 2] || s.ino !== stamps[j + 3]) changed.push(i);
   }
-  const manifest = paths[paths.length - 1]!;
+  return { file, replay, changed };
+}
+
+/** The previous compile's answer, when this compile would give the same; undefined to compile as usual. */
+export function replayCompile(opts: CommonOptions & SelectOptions): ReplayedCompile | undefined {
+  const found = readReplay(opts);
+  return found && found.changed.length === 0 ? replay(found.file, found.replay) : undefined;
+}
+
+function replay(file: string, replay: Replay): ReplayedCompile | undefined {
+  const { stamps } = replay;
+  const manifest = replay.paths.slice(replay.paths.lastIndexOf('\n') + 1);
   if (!restampManifest(manifest, replay.manifestHead, replay.manifestFields)) return undefined;
   // manifest.json now carries this run's metadata: the replay vouches for it as it is now.
   const head = manifestHead(manifest);
@@ -155,14 +168,19 @@ export function recordCompile(session: Session, opts: CommonOptions & SelectOpti
   const stamps: number[] = [];
   for (const p of inputs) stampInto(stamps, p);
   const now = Date.now();
-  // An input's stamp from the last seconds cannot vouch for it: a second write in the same tick would keep it.
-  const racy = stamps.some((v, i) => (i % 4 === 1 || i % 4 === 2) && v > now - RACY_MS);
-  const outputs = head && !racy ? [...files.map((f) => path.resolve(projectDir, f.path)), manifest] : [];
+  // An input's stamp from the last seconds cannot vouch for it (a second write in the same tick
+  // would keep it): recorded as a stamp no file has, so the next compile takes it as changed.
+  for (let i = 0; i < stamps.length; i += 4) {
+    if (stamps[i + 1]! > now - RACY_MS || stamps[i + 2]! > now - RACY_MS) stamps.splice(i, 4, -2, 0, 0, 0);
+  }
+  const outputs = head ? [...files.map((f) => path.resolve(projectDir, f.path)), manifest] : [];
   for (const p of outputs) stampInto(stamps, p);
   const all = [...inputs, ...outputs];
   try {
-    if (!head || racy) {
+    // The patch context first: a record is never read with another compile's.
+    if (!head || !recordPatchContext(session, all.join('\n'))) {
       writeFileSync(file, '');
+      removePatchContext(session.project.targetDir);
       return;
     }
     const replay: Replay = {
@@ -200,13 +218,17 @@ function save(file: string, replay: Replay): void {
  */
 export async function compileOrReplay(
   opts: CommonOptions & SelectOptions,
-): Promise<{ projectName: string; files: { name: string; path: string }[]; replayed: boolean }> {
+): Promise<{ projectName: string; files: { name: string; path: string }[]; replayed: boolean; patched: boolean }> {
   const reporter = opts.reporter ?? silentReporter;
   if (partialParseEnabled(opts.partialParse)) {
-    const replayed = replayCompile(opts);
-    if (replayed) {
-      for (const [kind, text] of replayed.messages) kind === 'warn' ? reporter.warn(text) : reporter.info(text);
-      return { ...replayed, replayed: true };
+    const found = readReplay(opts);
+    const replayed = found?.changed.length === 0 ? replay(found.file, found.replay) : undefined;
+    const patched =
+      found?.changed.length === 1 ? await patchCompile(opts, found.replay, found.changed[0]!, (r) => save(found.file, { ...found.replay, ...r })) : undefined;
+    const answer = replayed ?? patched;
+    if (answer) {
+      for (const [kind, text] of answer.messages) kind === 'warn' ? reporter.warn(text) : reporter.info(text);
+      return { ...answer, replayed: !!replayed, patched: !!patched };
     }
   }
   const messages: [string, string][] = [];
@@ -222,5 +244,5 @@ export async function compileOrReplay(
   };
   const { session, files } = await compile({ ...opts, reporter: capturing });
   if (session.cache) recordCompile(session, opts, files, messages);
-  return { projectName: session.project.name, files: files.map((f) => ({ name: f.node.name, path: f.path })), replayed: false };
+  return { projectName: session.project.name, files: files.map((f) => ({ name: f.node.name, path: f.path })), replayed: false, patched: false };
 }

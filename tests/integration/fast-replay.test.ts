@@ -203,5 +203,15 @@ describe('the fast compile replay', () => {
     const edited = run([MODEL_BIN, 'compile']);
     expect(edited.engine).toBe('true');
     expect(readFileSync(path.join(dir, 'target/compiled/r/models/a.sql'), 'utf8')).toContain('-- edited');
+    // The engine patched that compile (tasks/compile-patch.ts): once the edit is old enough to trust,
+    // the record it leaves is one the launcher replays from, without the engine.
+    const afterEdit = artifacts(dir);
+    await sleep(AGE_MS);
+    expect(run([MODEL_BIN, 'compile']).engine).toBe('true');
+    const replayed = run([MODEL_BIN, 'compile']);
+    expect(replayed.engine).toBe('false');
+    expect(replayed.out).toBe(edited.out);
+    expect(artifacts(dir).files).toEqual(afterEdit.files);
+    expect(artifacts(dir).manifest).toBe(afterEdit.manifest);
   }, 60_000);
 });

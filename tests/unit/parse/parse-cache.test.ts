@@ -163,3 +163,104 @@ describe('the compile replay', () => {
     delete process.env.PC_REPLAY_ENV;
   }, 120_000);
 });
+
+// After one model file is edited, `model compile` patches the previous compile (tasks/compile-patch.ts):
+// the model alone is rendered again and, when its config, refs, sources and relation are unchanged,
+// only its compiled file and manifest.json entry are rewritten. The result must be exactly what a cold
+// compile of the same files gives (compiled files and manifest.json, less its metadata), whether
+// the patch was taken or the edit sent the compile down the full path.
+describe('the one-model patch', () => {
+  const PATCH_FILES: Record<string, string> = {
+    'project.yml': 'name: q\nvars:\n  n: 2\nmodels:\n  q:\n    +materialized: view\n',
+    'macros/m.sql': '{% macro twice(x) %}({{ x }} * {{ var("n") }}){% endmacro %}\n{% macro plus(x) %}({{ x }} + 1){% endmacro %}',
+    'seeds/s.csv': 'id,v\n1,a\n',
+    'models/a.sql': "select {{ twice('id') }} as id from {{ ref('s') }}",
+    'models/sub/b.sql': "select id from {{ ref('a') }}",
+    'models/c.sql': "{{ config(materialized='table') }}\nselect id from {{ ref('b') }}",
+    'models/schema.yml':
+      'version: 2\nmodels:\n  - name: a\n    description: first\n    columns:\n      - name: id\n        data_tests: [not_null]\n  - name: b\n    description: second\n',
+  };
+  const append = (file: string, text: string) => edit(file, (t) => `${t}${text}`);
+  /** Each edit, and whether the patch may answer it (the model's config, refs, sources and relation unchanged). */
+  const PATCH_EDITS: Record<string, [Edit, boolean]> = {
+    comment: [append('models/a.sql', '\n-- edited'), true],
+    newColumn: [edit('models/sub/b.sql', (t) => t.replace('select id', 'select id, 2 as two')), true],
+    newMacroCall: [edit('models/c.sql', (t) => t.replace('select id', "select {{ plus('id') }} as id")), true],
+    sameConfig: [edit('models/sub/b.sql', (t) => `{{ config(materialized='view') }}\n${t}`), true],
+    sameRefs: [edit('models/sub/b.sql', (t) => t.replace("{{ ref('a') }}", '{{ ref("a") }} as x')), true],
+    refTwice: [edit('models/sub/b.sql', (t) => `${t} -- {{ ref('a') }}`), false],
+    refChanged: [edit('models/sub/b.sql', (t) => t.replace(/ref\('a'\)/g, "ref('s')")), false],
+    refAdded: [append('models/a.sql', "\nunion all select 1 from {{ ref('s') }}"), false],
+    configChanged: [edit('models/c.sql', (t) => t.replace("materialized='table'", "materialized='view', tags=['t']")), false],
+    aliasChanged: [edit('models/a.sql', (t) => `{{ config(alias='a_' ~ var('n')) }}\n${t}`), false],
+    volatile: [append('models/a.sql', "\n-- {{ env_var('PC_PATCH_ENV', 'x') }}"), false],
+    yaml: [edit('models/schema.yml', (t) => t.replace('description: first', 'description: changed')), false],
+  };
+  function snapshot(dir: string) {
+    const out: Record<string, string> = {};
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(path.join(d, e.name));
+        else out[path.relative(dir, path.join(d, e.name))] = readFileSync(path.join(d, e.name), 'utf8');
+      }
+    };
+    walk(path.join(dir, 'target/compiled'));
+    const { metadata: _, ...manifest } = JSON.parse(readFileSync(path.join(dir, 'target/manifest.json'), 'utf8'));
+    return { out, manifest };
+  }
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('is taken for an edit that keeps config, refs and relation, and gives what a cold compile gives', async () => {
+    const cases = Object.entries(PATCH_EDITS).map(([name, [apply, patchable]]) => ({
+      name,
+      apply,
+      patchable,
+      dir: writeProject(PATCH_FILES),
+      cold: writeProject(PATCH_FILES),
+    }));
+    // Stamps from the last two seconds are not trusted: let the files age.
+    await sleep(2100);
+    const edited = new Map<string, { name: string; path: string }[]>();
+    for (const { name, apply, patchable, dir, cold } of cases) {
+      expect((await compileOrReplay({ projectDir: dir })).replayed).toBe(false);
+      apply(dir);
+      apply(cold);
+      const r = await compileOrReplay({ projectDir: dir });
+      expect(r.patched, name).toBe(patchable);
+      edited.set(name, r.files);
+      await compile({ projectDir: cold, partialParse: false });
+      expect(snapshot(dir), name).toEqual(snapshot(cold));
+      // The patched record serves the next compiles: patched again while the edit is recent, then replayed.
+      if (patchable) expect((await compileOrReplay({ projectDir: dir })).patched, name).toBe(true);
+    }
+    await sleep(2100);
+    for (const { name, patchable, dir, cold } of cases.filter((c) => c.patchable)) {
+      expect((await compileOrReplay({ projectDir: dir })).patched, name).toBe(patchable);
+      const again = await compileOrReplay({ projectDir: dir });
+      expect(again.replayed, name).toBe(true);
+      expect(again.files).toEqual(edited.get(name));
+      expect(snapshot(dir), name).toEqual(snapshot(cold));
+    }
+  }, 180_000);
+
+  it('gives what a cold compile gives after any sequence of model edits', async () => {
+    let patched = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...Object.keys(PATCH_EDITS)), { minLength: 1, maxLength: 5 }), async (edits) => {
+        const dir = writeProject(PATCH_FILES);
+        const cold = writeProject(PATCH_FILES);
+        await sleep(2100);
+        await compileOrReplay({ projectDir: dir });
+        for (const e of edits) {
+          PATCH_EDITS[e]![0](dir);
+          PATCH_EDITS[e]![0](cold);
+          if ((await compileOrReplay({ projectDir: dir })).patched) patched++;
+          await compile({ projectDir: cold, partialParse: false });
+          expect(snapshot(dir), edits.join(', ')).toEqual(snapshot(cold));
+        }
+      }),
+      { numRuns: 8 },
+    );
+    expect(patched).toBeGreaterThan(0);
+  }, 180_000);
+});
