@@ -70,6 +70,10 @@ export function parseSources(ctx: ParseContext): void {
           dependsOn: [],
           sourceName: src.name,
           tableName: table.name,
+          ...(src.description !== undefined ? { sourceDescription: src.description } : {}),
+          ...(src.loader !== undefined ? { loader: src.loader } : {}),
+          ...(src.meta ? { sourceMeta: src.meta } : {}),
+          ...(table.meta || config.meta ? { meta: { ...table.meta, ...(config.meta as Record<string, unknown> | undefined) } } : {}),
           // dbt renders Jinja in these (`schema: "{{ target.schema }}"`, `identifier: "{{ var('t', 'x') }}"`).
           relation: {
             database: rendered(src.database, ['sources', si, 'database']) ?? database,
