@@ -2,7 +2,7 @@ import { ProjectError } from '../core/errors.js';
 import { didYouMean } from '../core/util.js';
 import { callSite } from '../templating/call-sites.js';
 import type { ModelNode, SnapshotNode, TestNode } from '../parse/nodes.js';
-import { bareNames, lookupRef } from '../parse/ref-lookup.js';
+import { bareNames, lookupRefCall } from '../parse/ref-lookup.js';
 import type { Project } from '../project/load-project.js';
 
 function sourceDeclared(project: Project, sourceName: string, tableName: string): boolean {
@@ -17,7 +17,7 @@ export function resolveDependencies(
   const deps = new Set<string>();
   const source = node.rawSql;
   for (const ref of node.refs) {
-    const id = lookupRef(ctx.byName, ref.name, ref.package, node.packageName);
+    const id = lookupRefCall(ctx.byName, ref, node.packageName);
     if (id) {
       deps.add(id);
       continue;

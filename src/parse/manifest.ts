@@ -32,6 +32,8 @@ export interface Manifest {
   byName: Map<string, string>;
   /** `source.table` -> unique id. */
   sourcesByName: Map<string, string>;
+  /** Nodes configured `enabled: false`, by unique id: in manifest.json's `disabled`, not in the graph. */
+  disabled: Map<string, Node[]>;
   /** The project's macros (the engine's own left out), in the order they were loaded. */
   macros: { name: string; file: string; package?: string }[];
   warnings: string[];
@@ -112,6 +114,7 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
     nodes: new Map<string, Node>(),
     byName: new Map<string, string>(),
     sourcesByName: new Map<string, string>(),
+    disabled: new Map<string, Node[]>(),
     templates: new Map<string, CompiledTemplate>(),
     errors,
     cache: opts.cache,
@@ -123,7 +126,7 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
     const properties = parseNodeProperties(part.project, errors);
     parseSources(part);
     parseSeeds(part, properties.byName);
-    parseModels(part, properties.byName);
+    parseModels(part, properties.byName, properties.versioned);
     parseSnapshots(part);
     nameVersionedModels(part.project, properties.versioned, ctx.byName, errors);
     return properties;
@@ -137,11 +140,11 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
   // Generic tests from the properties files, and singular tests.
   for (const part of parts) addDataTests({ ...part, nameFor: (c, n, f) => part.nameFor(c, n, f, 'test') });
 
-  const { nodes, byName, sourcesByName, templates } = ctx;
+  const { nodes, byName, sourcesByName, templates, disabled } = ctx;
   const macros = [...engine.macros.values()]
     .filter((m) => !m.file.startsWith('<'))
     .map((m) => ({ name: m.name, file: m.file, ...(m.package ? { package: m.package } : {}) }));
-  return { manifest: { projectName: project.name, nodes, byName, sourcesByName, macros, warnings }, project, engine, templates, errors };
+  return { manifest: { projectName: project.name, nodes, byName, sourcesByName, disabled, macros, warnings }, project, engine, templates, errors };
 }
 
 /** Descriptions may call doc('name') on the project's {% docs %} blocks: rendered once every node is known. */

@@ -38,6 +38,9 @@ export interface RefCall {
 
 export interface ModelNode extends BaseNode {
   resourceType: 'model';
+  /** A model version's `v` and its model's `latest_version` (dbt's `version`, `latest_version`). */
+  version?: string | number;
+  latestVersion?: string | number;
   materialized: Materialization;
   rawSql: string;
   refs: RefCall[];

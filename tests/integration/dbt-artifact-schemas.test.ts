@@ -116,6 +116,42 @@ unit_tests:
       rows:
         - {id: 1, cents: 200}
 `,
+  // Model versions (dbt docs "Model versions"; dbt-core tests/functional/ref_override and
+  // partial_parsing/test_versioned_models.py): ids model.<pkg>.<name>.v<N>, relation <name>_v<N>.
+  'models/dim_v1.sql': 'select 1 as id, 1 as version\n',
+  'models/dim_v2.sql': 'select 1 as id, 2 as version\n',
+  'models/uses_dim.sql': "select (select max(version) from {{ ref('dim', v=1) }}) as first, (select max(version) from {{ ref('dim') }}) as latest\n",
+  'models/dim.yml': `version: 2
+models:
+  - name: dim
+    versions:
+      - v: 1
+      - v: 2
+`,
+  // enabled: false for every kind: listed under the manifest's \`disabled\`, not built.
+  'models/off.sql': "{{ config(enabled=false) }}\nselect 1 as x\n",
+  'seeds/off_seed.csv': 'x\n1\n',
+  'seeds/off.yml': 'version: 2\nseeds:\n  - name: off_seed\n    config: {enabled: false}\n',
+  'tests/off_test.sql': "{{ config(enabled=false) }}\nselect * from {{ ref('orders') }} where false\n",
+  'snapshots/off_snap.sql': `{% snapshot off_snap %}
+{{ config(enabled=false, target_schema='main', unique_key='id', strategy='check', check_cols='all') }}
+select * from {{ ref('orders') }}
+{% endsnapshot %}
+`,
+  'models/off_sources.yml': `version: 2
+sources:
+  - name: gone
+    config: {enabled: false}
+    tables:
+      - name: t
+models:
+  - name: stg_orders
+    columns:
+      - name: id
+        data_tests:
+          - unique:
+              config: {enabled: false}
+`,
   'macros/cents.sql': '{% macro cents(col) %}({{ col }} * 100){% endmacro %}\n',
   'tests/assert_positive.sql': "select * from {{ ref('orders') }} where cents < 0\n",
   'snapshots/orders_snap.sql': `{% snapshot orders_snap %}
@@ -160,6 +196,44 @@ describe('artifacts validate against dbt JSON schemas', () => {
     expect(config['post-hook']).toEqual([{ sql: 'select 1', transaction: true, index: null }]);
     expect(config.tags).toEqual(['nightly']);
     expect(Object.keys(manifest.docs as object)).toContain('doc.shop.orders_doc');
+  });
+
+  it('model versions have dbt ids, names, versions and refs', () => {
+    const nodes = read('manifest.json').nodes as Record<string, Record<string, unknown>>;
+    const v1 = nodes['model.shop.dim.v1']!;
+    expect(v1).toMatchObject({ name: 'dim', version: 1, latest_version: 2, fqn: ['shop', 'dim', 'v1'], alias: 'dim_v1' });
+    expect(nodes['model.shop.dim.v2']).toMatchObject({ name: 'dim', version: 2, latest_version: 2, alias: 'dim_v2' });
+    expect(nodes['model.shop.dim_v1']).toBeUndefined();
+    const uses = nodes['model.shop.uses_dim']!;
+    expect(uses.refs).toEqual([
+      { name: 'dim', package: null, version: 1 },
+      { name: 'dim', package: null, version: null },
+    ]);
+    expect((uses.depends_on as { nodes: string[] }).nodes.sort()).toEqual(['model.shop.dim.v1', 'model.shop.dim.v2']);
+    const results = read('run_results.json').results as { unique_id: string; status: string }[];
+    expect(results.filter((r) => r.unique_id.startsWith('model.shop.dim')).map((r) => r.status)).toEqual(['success', 'success']);
+  });
+
+  it('disabled nodes of every kind are under disabled, not nodes', () => {
+    const manifest = read('manifest.json');
+    const disabled = manifest.disabled as Record<string, Record<string, unknown>[]>;
+    const ids = Object.keys(disabled).sort();
+    expect(ids.filter((id) => !id.startsWith('test.shop.unique_stg_orders_id'))).toEqual([
+      'model.shop.off',
+      'seed.shop.off_seed',
+      'snapshot.shop.off_snap',
+      'source.shop.gone.t',
+      'test.shop.off_test',
+    ]);
+    expect(ids.some((id) => id.startsWith('test.shop.unique_stg_orders_id.'))).toBe(true);
+    for (const [id, list] of Object.entries(disabled)) {
+      expect(list, id).toHaveLength(1);
+      expect((list[0]!.config as { enabled: boolean }).enabled, id).toBe(false);
+    }
+    const all = { ...(manifest.nodes as object), ...(manifest.sources as object) };
+    for (const id of ids) expect(Object.keys(all)).not.toContain(id);
+    const results = read('run_results.json').results as { unique_id: string }[];
+    expect(results.filter((r) => ids.includes(r.unique_id))).toEqual([]);
   });
 
   it('run_results.json is run-results v6', () => {
