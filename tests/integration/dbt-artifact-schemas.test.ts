@@ -128,8 +128,8 @@ models:
       - v: 1
       - v: 2
 `,
-  // enabled: false for every kind: listed under the manifest's \`disabled\`, not built.
-  'models/off.sql': "{{ config(enabled=false) }}\nselect 1 as x\n",
+  // enabled: false for every kind: listed under the manifest's disabled, not built.
+  'models/off.sql': '{{ config(enabled=false) }}\nselect 1 as x\n',
   'seeds/off_seed.csv': 'x\n1\n',
   'seeds/off.yml': 'version: 2\nseeds:\n  - name: off_seed\n    config: {enabled: false}\n',
   'tests/off_test.sql': "{{ config(enabled=false) }}\nselect * from {{ ref('orders') }} where false\n",
