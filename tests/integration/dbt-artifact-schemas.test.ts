@@ -214,6 +214,20 @@ describe('artifacts validate against dbt JSON schemas', () => {
     expect(results.filter((r) => r.unique_id.startsWith('model.shop.dim')).map((r) => r.status)).toEqual(['success', 'success']);
   });
 
+  it('a model version is selected by its name, <name>_v<N> or <name>.v<N> (dbt graph/selector_methods.py is_selected_node)', async () => {
+    const ls = async (s: string) => (await runModel(['ls', '-s', s, '--project-dir', dir])).stdout.trim().split('\n');
+    expect(await ls('dim')).toEqual(['shop.dim.v1', 'shop.dim.v2']);
+    expect(await ls('dim_v1')).toEqual(['shop.dim.v1']);
+    expect(await ls('dim.v2')).toEqual(['shop.dim.v2']);
+  });
+
+  it('a ref to a disabled model says it is disabled', async () => {
+    const bad = writeProject({ ...PROJECT, 'models/bad.sql': "select * from {{ ref('off') }}\n" });
+    const r = await runModel(['parse', '--project-dir', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr + r.stdout).toMatch(/models\/bad\.sql:1:\d+: error \[graph\]: ref\('off'\) names model\.shop\.off, which is disabled/);
+  });
+
   it('disabled nodes of every kind are under disabled, not nodes', () => {
     const manifest = read('manifest.json');
     const disabled = manifest.disabled as Record<string, Record<string, unknown>[]>;
