@@ -14,6 +14,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, sta
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { ENGINE_VERSION } from '../core/engine-version.js';
+import { DBT_COMPAT_VERSION } from '../project/dbt-version.js';
 
 type Stream = { write(s: string): unknown; isTTY?: boolean };
 
@@ -96,8 +97,7 @@ function isRecord(r: unknown): r is Record {
 function manifestHeadOf(generatedAt: string, invocationId: string, fields: Record['manifestFields']): string {
   return `${HEAD_PREFIX}${JSON.stringify({
     dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json',
-    dbt_version: ENGINE_VERSION,
-    generator: `model ${ENGINE_VERSION}`,
+    dbt_version: DBT_COMPAT_VERSION,
     generated_at: generatedAt,
     invocation_id: invocationId,
     ...fields,

@@ -5,7 +5,10 @@ import type { Selectors } from '../graph/selectors.js';
 import type { Workspace } from '../graph/workspace.js';
 import { INVOCATION_ID } from '../core/invocation.js';
 import type { Exposure } from '../parse/governance.js';
-import type { Node } from '../parse/nodes.js';
+import type { Node, SourceNode } from '../parse/nodes.js';
+import { dbtNodeConfig } from '../parse/dbt-node-config.js';
+import { parseDocBlocks } from '../parse/doc-blocks.js';
+import { DBT_COMPAT_VERSION } from '../project/dbt-version.js';
 import { shortNameOf } from '../parse/data-tests/add-data-tests.js';
 import { redactDeep } from '../core/secrets.js';
 import type { RunSummary } from './results.js';
@@ -19,12 +22,14 @@ export { ENGINE_VERSION };
 
 const SCHEMA_VERSIONS = { manifest: 'v12', 'run-results': 'v6', catalog: 'v1', sources: 'v3' } as const;
 
-/** The `metadata` block dbt's artifacts open with. */
+/**
+ * The `metadata` block dbt's artifacts open with: `dbt_version` is the dbt version the engine
+ * answers to (tools parse it as one), and nothing beyond dbt's fields (the schemas forbid more).
+ */
 export function metadata(kind: keyof typeof SCHEMA_VERSIONS) {
   return {
     dbt_schema_version: `https://schemas.getdbt.com/dbt/${kind}/${SCHEMA_VERSIONS[kind]}.json`,
-    dbt_version: ENGINE_VERSION,
-    generator: `model ${ENGINE_VERSION}`,
+    dbt_version: DBT_COMPAT_VERSION,
     generated_at: new Date().toISOString(),
     invocation_id: INVOCATION_ID,
   };
@@ -68,7 +73,50 @@ function dbtPath(ws: Workspace, node: Node): string {
   return node.file;
 }
 
-export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string, MacroSource> = new Map()): Record<string, unknown> {
+/** A node's columns as dbt's ColumnInfo entries, by name. */
+function columnsJson(node: Node): Record<string, unknown> {
+  return Object.fromEntries(
+    node.columns.map((c) => [c.name, { name: c.name, description: c.description ?? '', data_type: c.data_type ?? null, meta: c.meta ?? {} }]),
+  );
+}
+
+/** A source table as dbt's manifest (v12 SourceDefinition) lists it under `sources`. */
+function sourceToJson(ws: Workspace, node: SourceNode, enabled: boolean): Record<string, unknown> {
+  return {
+    unique_id: node.uniqueId,
+    resource_type: 'source',
+    name: node.name,
+    package_name: node.packageName,
+    original_file_path: node.file,
+    path: node.file,
+    fqn: node.fqn,
+    database: node.relation.database ?? null,
+    schema: node.relation.schema,
+    source_name: node.sourceName,
+    source_description: node.sourceDescription ?? '',
+    loader: node.loader ?? '',
+    identifier: node.relation.identifier,
+    description: node.description,
+    columns: columnsJson(node),
+    meta: node.meta ?? {},
+    source_meta: node.sourceMeta ?? {},
+    tags: node.tags,
+    config: dbtNodeConfig(node, enabled),
+    patch_path: node.patchFile ?? null,
+    relation_name: relationName(ws, node),
+    external: node.external ?? null,
+    ...sourceFreshnessJson(node),
+  };
+}
+
+/**
+ * One node as dbt's manifest (v12) lists it, with the fields of its kind (Seed, Model, Snapshot,
+ * GenericTest, SingularTest, SourceDefinition in dbt-core artifacts/resources/v1/): what the parse
+ * cache, the fast compile replay and `manifest.json` all write through.
+ */
+export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string, MacroSource> = new Map(), enabled = true): Record<string, unknown> {
+  if (node.resourceType === 'source') return sourceToJson(ws, node, enabled);
+  const config = dbtNodeConfig(node, enabled);
   const base: Record<string, unknown> = {
     unique_id: node.uniqueId,
     resource_type: node.resourceType,
@@ -78,38 +126,35 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
     path: dbtPath(ws, node),
     fqn: node.fqn,
     description: node.description,
-    columns: Object.fromEntries(
-      node.columns.map((c) => [c.name, { name: c.name, description: c.description ?? '', data_type: c.data_type ?? null, meta: c.meta ?? {} }]),
-    ),
-    config: node.config,
+    columns: columnsJson(node),
+    meta: (node.config.meta as Record<string, unknown> | undefined) ?? {},
+    config,
     tags: node.tags,
-    depends_on: { nodes: node.dependsOn, macros: nodeMacroIds(ws, node, macros) },
     checksum: nodeChecksum(ws, node),
-    database: node.relation?.database ?? null,
-    schema: node.relation?.schema ?? null,
-    alias: node.relation?.identifier ?? null,
+    // Ephemeral models and tests have no relation: dbt still names where they would live.
+    database: node.relation?.database ?? ws.database,
+    schema: node.relation?.schema ?? ws.target.schema,
+    alias: node.relation?.identifier ?? node.name,
     relation_name: relationName(ws, node),
     patch_path: node.patchFile ?? null,
   };
-  if (node.resourceType === 'model' || node.resourceType === 'snapshot' || node.resourceType === 'test') {
-    Object.assign(base, {
-      language: 'sql',
-      refs: node.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: null })),
-      sources: node.sources,
-    });
-  }
-  if (node.resourceType === 'model') base.raw_code = node.rawSql;
-  // dbt's governance fields: a model's access, and the group of any node.
-  if (node.resourceType === 'model') base.access = (node.config as { access?: string }).access ?? 'protected';
+  // dbt's governance fields: the group of any node, and a model's access.
   base.group = (node.config as { group?: string }).group ?? null;
-  if (node.resourceType === 'snapshot') base.raw_code = node.rawSql.trim();
-  if (node.resourceType === 'source') {
-    Object.assign(base, { source_name: node.sourceName, identifier: node.relation.identifier, external: node.external ?? null }, sourceFreshnessJson(node));
-  }
-  if (node.resourceType === 'test') {
+  if (node.resourceType === 'model') base.access = (node.config as { access?: string }).access ?? 'protected';
+  if (node.resourceType === 'seed') return { ...base, depends_on: { macros: [] } };
+  if (node.resourceType === 'unit_test') return base;
+  Object.assign(base, {
+    language: 'sql',
+    refs: node.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: r.version ?? null })),
+    sources: node.sources,
+    depends_on: { macros: nodeMacroIds(ws, node, macros), nodes: node.dependsOn },
+    raw_code: node.resourceType === 'snapshot' ? node.rawSql.trim() : node.rawSql,
+  });
+  // dbt writes null for an unversioned model: left out here, as 10,000 models make it 400 kB.
+  if (node.resourceType === 'model' && node.version !== undefined) Object.assign(base, { version: node.version, latest_version: node.latestVersion ?? null });
+  if (node.resourceType === 'test' && node.testType === 'generic') {
     Object.assign(base, {
-      raw_code: node.rawSql,
-      test_metadata: node.testMetadata ?? null,
+      ...(node.testMetadata ? { test_metadata: { namespace: null, ...node.testMetadata } } : {}),
       attached_node: node.attachedNode ?? null,
       column_name: node.columnName ?? null,
     });
@@ -150,6 +195,26 @@ function selectorsJson(selectors: Selectors | null | undefined): Record<string, 
   const out: Record<string, unknown> = {};
   for (const s of selectors?.byName.values() ?? []) {
     out[s.name] = { name: s.name, ...(s.description !== undefined ? { description: s.description } : {}), definition: s.definition, default: s.default };
+  }
+  return out;
+}
+
+/** The project's and its packages' `{% docs %}` blocks, as dbt's manifest lists them (`doc.<package>.<name>`). */
+function docsJson(ws: Workspace): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of [ws.project, ...ws.project.packages]) {
+    for (const block of parseDocBlocks(p.docFiles).blocks.values()) {
+      const id = `doc.${p.name}.${block.name}`;
+      out[id] = {
+        name: block.name,
+        resource_type: 'doc',
+        package_name: p.name,
+        path: block.file,
+        original_file_path: block.file,
+        unique_id: id,
+        block_contents: block.text,
+      };
+    }
   }
   return out;
 }
@@ -222,12 +287,12 @@ export function writeManifest(ws: Workspace & { selectors?: Selectors | null }):
           ];
         }),
       ),
-      docs: {},
+      docs: docsJson(ws),
       exposures,
       metrics: {},
       groups,
       selectors: selectorsJson(ws.selectors),
-      disabled: {},
+      disabled: Object.fromEntries([...ws.manifest.disabled].map(([id, list]) => [id, list.map((n) => nodeToJson(ws, n, macros, false))])),
       parent_map: parentMap,
       child_map: childMap,
       group_map: groupMap,

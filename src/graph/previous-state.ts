@@ -6,6 +6,7 @@
 import { ProjectError } from '../core/errors.js';
 import { calledMacros, projectMacroSources, type MacroSource } from '../parse/macro-dependencies.js';
 import type { Node } from '../parse/nodes.js';
+import { dbtNodeConfig } from '../parse/dbt-node-config.js';
 import { checksumOf, projectFileChecksum } from '../project/file-checksum.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import type { Workspace } from './workspace.js';
@@ -186,8 +187,9 @@ function canonical(value: unknown): string {
   );
 }
 
+/** The config as manifest.json writes it (dbt's shape) against the earlier manifest's. */
 function sameConfig(node: Node, old: StateNode): boolean {
-  return canonical(node.config ?? {}) === canonical(old.config ?? {});
+  return canonical(dbtNodeConfig(node)) === canonical(old.config ?? {});
 }
 
 /**

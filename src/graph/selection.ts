@@ -149,6 +149,8 @@ function stateOf(scope: SelectionScope, atom: Atom): StateComparison {
 function matchesFqn(node: Node, value: string): boolean {
   if (glob(value).test(node.name)) return true;
   const parts = value.split('.');
+  // A model version (fqn ending `v<N>`) also answers to `<name>_v<N>` and `<name>.v<N>` (dbt's is_selected_node).
+  if (node.resourceType === 'model' && node.version !== undefined && node.fqn.slice(-2).join('_') === parts.slice(-2).join('_')) return true;
   const fqn = node.fqn.flatMap((p) => p.split('.'));
   return parts.length <= fqn.length && parts.every((p, i) => glob(p).test(fqn[i]!));
 }

@@ -41,7 +41,7 @@ export function buildWorkspace(project: Project, target: TargetConfig, dialect: 
   const { manifest, errors } = parsed;
   for (const node of manifest.nodes.values()) {
     if (node.resourceType !== 'model' && node.resourceType !== 'snapshot' && node.resourceType !== 'test') continue;
-    resolveDependencies(node, { byName: manifest.byName, sourcesByName: manifest.sourcesByName, project: parsed.project, errors });
+    resolveDependencies(node, { byName: manifest.byName, sourcesByName: manifest.sourcesByName, project: parsed.project, errors, disabled: manifest.disabled });
   }
   errors.push(...renderNodeDescriptions(parsed));
   throwIfAny(errors);

@@ -33,6 +33,8 @@ export interface Manifest {
   byName: Map<string, string>;
   /** `source.table` -> unique id. */
   sourcesByName: Map<string, string>;
+  /** Nodes configured `enabled: false`, by unique id: in manifest.json's `disabled`, not in the graph. */
+  disabled: Map<string, Node[]>;
   /** The project's macros (the engine's own left out), in the order they were loaded. */
   macros: { name: string; file: string; package?: string }[];
   warnings: string[];
@@ -134,6 +136,7 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
     nodes: new Map<string, Node>(),
     byName: new Map<string, string>(),
     sourcesByName: new Map<string, string>(),
+    disabled: new Map<string, Node[]>(),
     templates: new Map<string, CompiledTemplate>(),
     errors,
     cache: opts.cache,
@@ -145,7 +148,7 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
     const properties = parseNodeProperties(part.project, errors);
     parseSources(part);
     parseSeeds(part, properties.byName);
-    parseModels(part, properties.byName);
+    parseModels(part, properties.byName, properties.versioned);
     parseSnapshots(part);
     nameVersionedModels(part.project, properties.versioned, ctx.byName, errors);
     return properties;
@@ -164,11 +167,17 @@ export function parseProject(project: Project, target: TargetConfig, dialect: Di
     ctx,
   );
 
-  const { nodes, byName, sourcesByName, templates } = ctx;
+  const { nodes, byName, sourcesByName, templates, disabled } = ctx;
   const macros = [...engine.macros.values()]
     .filter((m) => !m.file.startsWith('<'))
     .map((m) => ({ name: m.name, file: m.file, ...(m.package ? { package: m.package } : {}) }));
-  return { manifest: { projectName: project.name, nodes, byName, sourcesByName, macros, warnings, groups, exposures }, project, engine, templates, errors };
+  return {
+    manifest: { projectName: project.name, nodes, byName, sourcesByName, disabled, macros, warnings, groups, exposures },
+    project,
+    engine,
+    templates,
+    errors,
+  };
 }
 
 /** Descriptions may call doc('name') on the project's {% docs %} blocks: rendered once every node is known. */

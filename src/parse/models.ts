@@ -8,8 +8,8 @@ import type { CompiledTemplate } from '../templating/template-engine.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import { Relation } from '../warehouse/relation.js';
 import type { Materialization, ModelNode, RefCall, SourceNode } from './nodes.js';
-import { collectInto, type ParseContext } from './parse-context.js';
-import type { DescribedNode } from './properties.js';
+import { addDisabled, collectInto, type ParseContext } from './parse-context.js';
+import type { DescribedNode, VersionedModel } from './properties.js';
 import { recordRefs } from './record-refs.js';
 import { registerName } from './ref-lookup.js';
 
@@ -30,8 +30,25 @@ export interface ModelRender {
 }
 
 /** Models: each file is rendered once (dbt's parse render) to learn its refs, sources and config. */
-export function parseModels(ctx: ParseContext, described: Map<string, DescribedNode>): void {
+/**
+ * dbt's identity of a model version: `model.<package>.<name>.v<N>`, named for the model (not its
+ * file), with `v<N>` ending its fqn (dbt-core parser/schemas.py, contracts/graph/nodes.py
+ * ModelNode.search_name); its relation keeps the file's name (`<name>_v<N>`, dbt's default alias).
+ */
+function versionsByFile(versioned: ReadonlyMap<string, VersionedModel>): Map<string, { name: string; v: string; latest: string }> {
+  const out = new Map<string, { name: string; v: string; latest: string }>();
+  for (const [name, ver] of versioned) for (const v of ver.versions) out.set(v.model, { name, v: v.v, latest: ver.latest });
+  return out;
+}
+
+/** A version as dbt writes it: a number when it reads as one (`v: 2`), else the text. */
+function versionValue(v: string): string | number {
+  return /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+}
+
+export function parseModels(ctx: ParseContext, described: Map<string, DescribedNode>, versioned: ReadonlyMap<string, VersionedModel> = new Map()): void {
   const { project, errors, nodes, byName, sourcesByName } = ctx;
+  const versionOf = versionsByFile(versioned);
   for (const m of project.models) {
     const fqn = [project.name, ...inProject(project, m.file).split('/').slice(1, -1), m.name];
     const props = described.get(m.name);
@@ -70,9 +87,8 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
         relation,
       });
     }
-    if (config.enabled === false) continue;
     const materialized = (config.materialized ?? 'view') as Materialization;
-    if (!['view', 'table', 'incremental', 'ephemeral'].includes(materialized)) {
+    if (config.enabled !== false && !['view', 'table', 'incremental', 'ephemeral'].includes(materialized)) {
       errors.push(
         new ProjectError('project', `materialized '${materialized}' is not one of view, table, incremental, ephemeral`, {
           location: { file: m.file },
@@ -80,14 +96,16 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
       );
       continue;
     }
-    const uniqueId = `model.${project.name}.${m.name}`;
+    const ver = versionOf.get(m.name);
+    const uniqueId = ver ? `model.${project.name}.${ver.name}.v${ver.v}` : `model.${project.name}.${m.name}`;
     const node: ModelNode = {
       uniqueId,
       resourceType: 'model',
-      name: m.name,
+      name: ver?.name ?? m.name,
       packageName: project.name,
       file: m.file,
-      fqn,
+      fqn: ver ? [...fqn.slice(0, -1), ver.name, `v${ver.v}`] : fqn,
+      ...(ver ? { version: versionValue(ver.v), latestVersion: versionValue(ver.latest) } : {}),
       config: { ...config, materialized },
       tags: asList(config.tags),
       description: props?.props.description ?? '',
@@ -101,6 +119,10 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
       refs,
       sources,
     };
+    if (config.enabled === false) {
+      addDisabled(ctx, node);
+      continue;
+    }
     nodes.set(uniqueId, node);
     if (template) ctx.templates.set(uniqueId, template);
     registerName(byName, project.name, m.name, uniqueId, project.pathPrefix === '');

@@ -32,10 +32,15 @@ interface BaseNode {
 export interface RefCall {
   name: string;
   package?: string;
+  /** `ref('m', v=2)` / `version=2`: as written (dbt keeps a number a number). */
+  version?: string | number;
 }
 
 export interface ModelNode extends BaseNode {
   resourceType: 'model';
+  /** A model version's `v` and its model's `latest_version` (dbt's `version`, `latest_version`). */
+  version?: string | number;
+  latestVersion?: string | number;
   materialized: Materialization;
   rawSql: string;
   refs: RefCall[];
@@ -82,6 +87,11 @@ export interface SourceNode extends BaseNode {
   resourceType: 'source';
   sourceName: string;
   tableName: string;
+  /** The source's own description, loader and meta (dbt's `source_description`, `loader`, `source_meta`); the table's meta. */
+  sourceDescription?: string;
+  loader?: string;
+  sourceMeta?: Record<string, unknown>;
+  meta?: Record<string, unknown>;
   relation: RelationName;
   /**
    * A file the engine loads into the source's table (Parquet or CSV, path or URL), or, when the

@@ -20,6 +20,8 @@ export interface ParseContext {
   byName: Map<string, string>;
   /** `source.table` -> unique id. */
   sourcesByName: Map<string, string>;
+  /** Nodes configured `enabled: false`, by unique id (dbt's manifest `disabled`): kept out of the graph. */
+  disabled: Map<string, Node[]>;
   /** Every error found so far: parsing goes on after one, so all of them are reported at once. */
   /** The compiled template of each model and test, by unique id: live objects, kept beside the manifest, not in it. */
   templates: Map<string, CompiledTemplate>;
@@ -30,6 +32,13 @@ export interface ParseContext {
   warnings: string[];
   /** The relation a node of this config and name gets, through generate_schema_name and friends. */
   nameFor(config: NodeConfig, name: string, file: string, resourceType?: 'model' | 'seed' | 'snapshot' | 'test'): RelationName;
+}
+
+/** Keeps a disabled node for the manifest's `disabled` section (dbt lists each unique id's disabled nodes). */
+export function addDisabled(ctx: Pick<ParseContext, 'disabled'>, node: Node): void {
+  const list = ctx.disabled.get(node.uniqueId);
+  if (list) list.push(node);
+  else ctx.disabled.set(node.uniqueId, [node]);
 }
 
 /** Runs `fn`, keeping a project error for the report instead of stopping. */

@@ -19,9 +19,11 @@ export function recordRefs(opts: {
   return {
     refs,
     sources,
-    ref: (args) => {
+    ref: (args, version) => {
       const name = args[args.length - 1]!;
-      refs.push(args.length > 1 ? { name, package: args[0] } : { name });
+      // dbt records `ref('m', v=2)` as name m, version 2 (the version's model is `m_v2`).
+      const base = version !== undefined ? name.slice(0, name.length - `_v${version}`.length) : name;
+      refs.push({ name: base, ...(args.length > 1 ? { package: args[0] } : {}), ...(version !== undefined ? { version } : {}) });
       return new Relation(opts.database, opts.schema, name, opts.dialect);
     },
     source_: (s, t) => {

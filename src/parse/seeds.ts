@@ -5,7 +5,7 @@ import type { NodeConfig } from '../project/schemas.js';
 import { registerName } from './ref-lookup.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import type { SeedNode } from './nodes.js';
-import { collectInto, type ParseContext } from './parse-context.js';
+import { addDisabled, collectInto, type ParseContext } from './parse-context.js';
 import type { DescribedNode } from './properties.js';
 
 /** Seeds: one node per CSV file under the seed paths. */
@@ -15,13 +15,15 @@ export function parseSeeds(ctx: ParseContext, described: Map<string, DescribedNo
     const fqn = [project.name, ...inProject(project, s.file).split('/').slice(1, -1), s.name];
     const props = described.get(s.name);
     const config = mergeConfig(folderConfigFor(project, 'seeds', fqn), props?.props.config ?? {});
-    if (config.enabled === false) continue;
     const uniqueId = `seed.${project.name}.${s.name}`;
-    seedHookRefError(ctx, s.name, config);
+    const enabled = config.enabled !== false;
+    if (enabled) seedHookRefError(ctx, s.name, config);
     let relation: RelationName | undefined;
-    collectInto(errors, () => {
-      relation = ctx.nameFor(config, s.name, s.file, 'seed');
-    });
+    if (enabled) {
+      collectInto(errors, () => {
+        relation = ctx.nameFor(config, s.name, s.file, 'seed');
+      });
+    }
     const node: SeedNode = {
       uniqueId,
       resourceType: 'seed',
@@ -37,6 +39,10 @@ export function parseSeeds(ctx: ParseContext, described: Map<string, DescribedNo
       relation,
       patchFile: props?.file,
     };
+    if (!enabled) {
+      addDisabled(ctx, node);
+      continue;
+    }
     nodes.set(uniqueId, node);
     registerName(byName, project.name, s.name, uniqueId, project.pathPrefix === '');
   }

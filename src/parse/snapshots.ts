@@ -9,7 +9,7 @@ import type { CompiledTemplate } from '../templating/template-engine.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import { Relation } from '../warehouse/relation.js';
 import type { SnapshotNode, SnapshotSpec, SourceNode } from './nodes.js';
-import { collectInto, type ParseContext } from './parse-context.js';
+import { addDisabled, collectInto, type ParseContext } from './parse-context.js';
 import { registerName } from './ref-lookup.js';
 import { recordRefs } from './record-refs.js';
 
@@ -162,13 +162,15 @@ function parseSnapshot(ctx: ParseContext, def: SnapshotDefinition): void {
       thisRelation: () => new Relation(database, config.target_schema ?? config.schema ?? target.schema, config.alias ?? def.name, dialect),
     }),
   );
-  if (config.enabled === false) return;
+  // A disabled snapshot is listed in the manifest's `disabled`; its config is not checked.
+  const disabled = config.enabled === false;
   const where = configAt ?? def.location;
   const spec = snapshotSpec(
     def.name,
     config,
     (m) => ctx.engine.hasMacro(m),
     (message, hint) => {
+      if (disabled) return;
       const loc = def.props && !configAt ? def.props.yaml.locate(['snapshots', def.props.index, 'config']) : where;
       errors.push(new ProjectError('project', message, { location: loc, hint, source: loc.file === def.file && !def.props ? def.source : undefined }));
     },
@@ -202,6 +204,10 @@ function parseSnapshot(ctx: ParseContext, def: SnapshotDefinition): void {
     sources: recorded.sources,
     snapshot: spec,
   };
+  if (disabled) {
+    addDisabled(ctx, node);
+    return;
+  }
   nodes.set(uniqueId, node);
   ctx.templates.set(uniqueId, template);
   registerName(byName, project.name, def.name, uniqueId, project.pathPrefix === '');

@@ -2,7 +2,7 @@ import { ProjectError } from '../core/errors.js';
 import { asList, configFromTree, mergeConfig } from '../project/folder-config.js';
 import type { SourceNode } from './nodes.js';
 import { sourceFreshness, sourceLoadedAt } from './source-freshness.js';
-import { collectInto, type ParseContext } from './parse-context.js';
+import { addDisabled, collectInto, type ParseContext } from './parse-context.js';
 
 /** Source tables from the properties files' `sources:` (including tables loaded from files). */
 export function parseSources(ctx: ParseContext): void {
@@ -21,7 +21,6 @@ export function parseSources(ctx: ParseContext): void {
           configFromTree(project.folderConfig.sources, [project.name, src.name, table.name]),
           mergeConfig(src.config ?? {}, table.config ?? {}),
         );
-        if (config.enabled === false) return;
         const rendered = (value: string | null | undefined, at: (string | number)[]): string | undefined => {
           if (value === null || value === undefined) return undefined;
           let out = value;
@@ -70,6 +69,10 @@ export function parseSources(ctx: ParseContext): void {
           dependsOn: [],
           sourceName: src.name,
           tableName: table.name,
+          ...(src.description !== undefined ? { sourceDescription: src.description } : {}),
+          ...(src.loader !== undefined ? { loader: src.loader } : {}),
+          ...(src.meta ? { sourceMeta: src.meta } : {}),
+          ...(table.meta || config.meta ? { meta: { ...table.meta, ...(config.meta as Record<string, unknown> | undefined) } } : {}),
           // dbt renders Jinja in these (`schema: "{{ target.schema }}"`, `identifier: "{{ var('t', 'x') }}"`).
           relation: {
             database: rendered(src.database, ['sources', si, 'database']) ?? database,
@@ -81,6 +84,10 @@ export function parseSources(ctx: ParseContext): void {
           ...sourceLoadedAt(yaml, src, table, { source: ['sources', si], table: ['sources', si, 'tables', ti] }, errors),
           freshness: sourceFreshness(yaml, src, table, { source: ['sources', si], table: ['sources', si, 'tables', ti] }, errors),
         };
+        if (config.enabled === false) {
+          addDisabled(ctx, node);
+          return;
+        }
         nodes.set(uniqueId, node);
         sourcesByName.set(key, uniqueId);
       });

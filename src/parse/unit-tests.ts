@@ -15,7 +15,7 @@ import type { YamlFile, YamlPath } from '../project/yaml-file.js';
 import type { ModelNode, UnitTestFixture, UnitTestInput, UnitTestNode } from './nodes.js';
 import type { ParseContext } from './parse-context.js';
 import type { VersionedModel } from './properties.js';
-import { bareNames, lookupRef } from './ref-lookup.js';
+import { bareNames, lookupRef, lookupRefCall, refText } from './ref-lookup.js';
 
 type Rows = NonNullable<UnitTestFixture['rows']>;
 
@@ -176,8 +176,8 @@ function testedModels(
 function modelInputs(ctx: ParseContext, model: ModelNode): { id: string; text: string }[] {
   const out = new Map<string, string>();
   for (const r of model.refs) {
-    const id = lookupRef(ctx.byName, r.name, r.package, model.packageName);
-    if (id && !out.has(id)) out.set(id, r.package ? `ref('${r.package}', '${r.name}')` : `ref('${r.name}')`);
+    const id = lookupRefCall(ctx.byName, r, model.packageName);
+    if (id && !out.has(id)) out.set(id, refText(r));
   }
   for (const [s, t] of model.sources) {
     const id = ctx.sourcesByName.get(`${s}.${t}`);

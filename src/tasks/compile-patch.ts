@@ -233,6 +233,7 @@ export async function patchCompile(
       errors: [],
       cache,
       warnings: [],
+      disabled: new Map(),
       nameFor: relationNamer(project, target, engine, database),
     };
     const r = renderModel(ctx, m, JSON.parse(startConfig));
@@ -248,7 +249,7 @@ export async function patchCompile(
       target,
       dialect,
       database,
-      manifest: { projectName: project.name, nodes, byName, sourcesByName, macros: [], warnings: [] },
+      manifest: { projectName: project.name, nodes, byName, sourcesByName, disabled: new Map(), macros: [], warnings: [] },
       engine,
       templates: new Map([[id, r.template]]),
       graph: new Graph(),

@@ -7,7 +7,8 @@ export interface RenderHooks {
   source: string;
   /** The package of the node being rendered (its vars and its own macros come first); none for the root project. */
   packageName?: string;
-  ref(args: string[]): unknown;
+  /** `ref()`'s names; for `ref('m', v=2)` the name is the version's (`m_v2`) and `version` the version as written. */
+  ref(args: string[], version?: string | number): unknown;
   source_(sourceName: string, tableName: string): unknown;
   config(values: Record<string, unknown>): void;
   configGet(key: string, fallback: unknown): unknown;

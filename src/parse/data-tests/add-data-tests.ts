@@ -6,11 +6,11 @@ import type { RefCall, SourceNode, TestNode } from '../nodes.js';
 import { recordRefs } from '../record-refs.js';
 import { asList, mergeConfig } from '../../project/folder-config.js';
 import { folderConfigFor, inProject, type Project } from '../../project/load-project.js';
-import { bareNames, lookupRef } from '../ref-lookup.js';
+import { bareNames, lookupRefCall } from '../ref-lookup.js';
 import type { ColumnDefinition, NodeConfig } from '../../project/schemas.js';
 import type { YamlFile, YamlPath } from '../../project/yaml-file.js';
 import { inertHooks } from '../../templating/render-hooks.js';
-import type { ParseContext } from '../parse-context.js';
+import { addDisabled, type ParseContext } from '../parse-context.js';
 import type { CompiledTemplate, TemplateEngine } from '../../templating/template-engine.js';
 import { didYouMean } from '../../core/util.js';
 import { safeParseRemembered } from '../../core/zod.js';
@@ -294,17 +294,6 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
     config = mergeConfig(mergeConfig(base, values), decl.config as NodeConfig);
   });
   if (!rendered) return undefined;
-  if (config.enabled === false) return undefined;
-
-  // Every ref()/source() the test reads must exist; say so at the argument that names it.
-  const missing = missingDependencies(ctx, rendered.refs, rendered.sources);
-  if (missing.length) {
-    for (const m of missing) {
-      const argKey = Object.keys(args).find((k) => typeof args[k] === 'string' && (args[k] as string).includes(m.needle));
-      err(m.message, argKey ? argPaths[argKey] : decl.path, m.hint);
-    }
-    return undefined;
-  }
 
   if (names.shortName !== names.fullName && !config.alias) config = { ...config, alias: names.shortName };
   const node: TestNode = {
@@ -328,6 +317,20 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
     refs: rendered.refs,
     sources: rendered.sources,
   };
+  if (config.enabled === false) {
+    addDisabled(ctx, node);
+    return undefined;
+  }
+  // Every ref()/source() the test reads must exist; say so at the argument that names it.
+  const missing = missingDependencies(ctx, rendered.refs, rendered.sources);
+  if (missing.length) {
+    for (const m of missing) {
+      const argKey = Object.keys(args).find((k) => typeof args[k] === 'string' && (args[k] as string).includes(m.needle));
+      err(m.message, argKey ? argPaths[argKey] : decl.path, m.hint);
+    }
+    return undefined;
+  }
+
   node.relation = auditRelation(ctx, node);
   compiledTemplates.set(node, rendered.template);
   return node;
@@ -359,19 +362,6 @@ function singularTest(ctx: DataTestContext, t: { file: string; name: string; sou
     return undefined;
   }
   config = { ...config, ...checked.data } as NodeConfig;
-  if (config.enabled === false) return undefined;
-  const missing = missingDependencies(ctx, rendered.refs, rendered.sources);
-  for (const m of missing) {
-    const at = rendered.source.indexOf(m.needle);
-    ctx.errors.push(
-      new ProjectError('graph', m.message, {
-        location: at >= 0 ? { file: t.file, line: t.source.slice(0, at).split('\n').length } : location,
-        source: t.source,
-        hint: m.hint,
-      }),
-    );
-  }
-  if (missing.length) return undefined;
   const node: TestNode = {
     uniqueId: `test.${project.name}.${t.name}`,
     resourceType: 'test',
@@ -390,6 +380,22 @@ function singularTest(ctx: DataTestContext, t: { file: string; name: string; sou
     refs: rendered.refs,
     sources: rendered.sources,
   };
+  if (config.enabled === false) {
+    addDisabled(ctx, node);
+    return undefined;
+  }
+  const missing = missingDependencies(ctx, rendered.refs, rendered.sources);
+  for (const m of missing) {
+    const at = rendered.source.indexOf(m.needle);
+    ctx.errors.push(
+      new ProjectError('graph', m.message, {
+        location: at >= 0 ? { file: t.file, line: t.source.slice(0, at).split('\n').length } : location,
+        source: t.source,
+        hint: m.hint,
+      }),
+    );
+  }
+  if (missing.length) return undefined;
   node.relation = auditRelation(ctx, node);
   compiledTemplates.set(node, rendered.template);
   return node;
@@ -491,7 +497,7 @@ function parseRender(
 function missingDependencies(ctx: DataTestContext, refs: RefCall[], sources: [string, string][]): { message: string; needle: string; hint?: string }[] {
   const out: { message: string; needle: string; hint?: string }[] = [];
   for (const r of refs) {
-    if (!lookupRef(ctx.byName, r.name, r.package, ctx.project.name))
+    if (!lookupRefCall(ctx.byName, r, ctx.project.name))
       out.push({ message: `ref('${r.name}') matches no model or seed`, needle: r.name, hint: didYouMean(r.name, bareNames(ctx.byName)) });
   }
   for (const [s, t] of sources) {

@@ -11,16 +11,20 @@ export function relationGlobals(host: ContextHost): Record<string, unknown> {
   const globals: Record<string, unknown> = {
     ref: host.guard((...args: unknown[]) => {
       // ref('model', v=2): a model version is the model `<name>_v<version>`.
+      let asked: string | number | undefined;
       if (isKwargs(args[args.length - 1])) {
         const { v, version } = stripKwargs(args.pop());
         const which = v ?? version;
         const name = args[args.length - 1];
-        if (which !== undefined && which !== null && typeof name === 'string') args[args.length - 1] = `${name}_v${String(which)}`;
+        if (which !== undefined && which !== null && typeof name === 'string') {
+          args[args.length - 1] = `${name}_v${String(which)}`;
+          asked = typeof which === 'number' ? which : String(which);
+        }
       }
       if (args.length === 0 || args.some((a) => typeof a !== 'string')) {
         return host.fail('ref() takes a model or seed name as a string', { needle: /\bref\s*\(/ });
       }
-      return host.hooks().ref(args as string[]);
+      return host.hooks().ref(args as string[], asked);
     }),
     source: host.guard((sourceName: unknown, tableName: unknown) => {
       if (typeof sourceName !== 'string' || typeof tableName !== 'string') {
