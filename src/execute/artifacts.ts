@@ -101,7 +101,7 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
   if (node.resourceType === 'model') base.raw_code = node.rawSql;
   // dbt's governance fields: a model's access, and the group of any node.
   if (node.resourceType === 'model') base.access = (node.config as { access?: string }).access ?? 'protected';
-  base.group = (node.config as { group?: string }).group ?? null;
+  if (node.resourceType !== 'source') base.group = (node.config as { group?: string }).group ?? null;
   if (node.resourceType === 'snapshot') base.raw_code = node.rawSql.trim();
   if (node.resourceType === 'source') {
     Object.assign(base, { source_name: node.sourceName, identifier: node.relation.identifier, external: node.external ?? null }, sourceFreshnessJson(node));
