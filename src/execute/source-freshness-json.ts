@@ -9,10 +9,15 @@ export function freshnessCriteria(node: SourceNode): { warn_after: object; error
   return { warn_after: time(node.freshness.warnAfter), error_after: time(node.freshness.errorAfter), filter: node.freshness.filter ?? null };
 }
 
+/** `loaded_at_query` (dbt 1.10) only when the source has one. */
 export function sourceFreshnessJson(node: SourceNode): {
   loaded_at_field: string | null;
-  loaded_at_query: string | null;
+  loaded_at_query?: string;
   freshness: ReturnType<typeof freshnessCriteria>;
 } {
-  return { loaded_at_field: node.loadedAtField ?? null, loaded_at_query: node.loadedAtQuery ?? null, freshness: freshnessCriteria(node) };
+  return {
+    loaded_at_field: node.loadedAtField ?? null,
+    ...(node.loadedAtQuery ? { loaded_at_query: node.loadedAtQuery } : {}),
+    freshness: freshnessCriteria(node),
+  };
 }

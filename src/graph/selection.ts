@@ -319,6 +319,9 @@ function evaluate(scope: SelectionScope, spec: SelectionSpec, warnings: string[]
         walk(ws, deps, 'up', atom.parents - 1, selected);
       }
       return spec.indirect === 'empty' ? { direct: selected, indirect: new Set() } : expand(scope, selected, spec.indirect);
+    } else if (atom.method === 'fqn' && atom.value === '*') {
+      // Every node (what selecting nothing means): no need to match each one.
+      collected = new Set(ws.manifest.nodes.keys());
     } else for (const node of ws.manifest.nodes.values()) if (matches(node, atom, scope)) collected.add(node.uniqueId);
     const selected = new Set(collected);
     if (atom.at) {
