@@ -401,6 +401,35 @@ insert into {schema}.src_customers values (1, 'John', 'Doe', 'john.doe@example.c
       expect(rows.map((r) => r.map(String).join(' '))).toEqual(['1 a current true', '2 b closed true', '2 B current true']);
     });
 
+    // hooks/test_model_hooks.py, BasePrePostModelHooksOnSnapshots and BasePrePostSnapshotHooksInConfigKwargs
+    // (the same project with another snapshot-paths): folder post-hooks add a column the snapshot's test checks.
+    it('TestPrePostModelHooksOnSnapshots: a post-hook adds the column its not_null test reads', async () => {
+      const p = new TestProject(target, {
+        'project.yml': `name: test
+profile: p
+seed-paths: [seeds]
+snapshot-paths: [test-snapshots]
+snapshots:
+  post-hook:
+    - "alter table {{ this }} add column new_col int"
+    - "update {{ this }} set new_col = 1"
+`,
+        'test-snapshots/snapshot.sql': `{% snapshot example_snapshot %}
+{{
+    config(target_schema=schema, unique_key='a', strategy='check', check_cols='all')
+}}
+select * from {{ ref('example_seed') }}
+{% endsnapshot %}
+`,
+        'models/schema.yml': 'snapshots:\n- name: example_snapshot\n  columns:\n  - name: new_col\n    data_tests:\n    - not_null\n',
+        'seeds/example_seed.csv': 'a,b,c\n1,2,3\n4,5,6\n7,8,9\n',
+      });
+      expect(await p.ok('seed')).toHaveLength(1);
+      expect(await p.ok('snapshot')).toHaveLength(1);
+      const { summary } = await execute('test', { projectDir: p.dir });
+      expect(summary.results.map((r) => `${r.node.name}: ${r.status}`)).toEqual([expect.stringMatching(/^not_null_example_snapshot_new_col.*: pass$/)]);
+    });
+
     it('runs the data tests a snapshot declares, after it in build', async () => {
       const p = new TestProject(target, {
         'seeds/people.csv': 'id,name\n1,a\n2,b\n',
