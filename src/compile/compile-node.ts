@@ -106,7 +106,7 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
     // Inside an ephemeral model, `this` is the CTE it becomes, as in dbt.
     thisRelation: () => {
       if (unit?.thisCte && stack.length === 0) return new CteReference(unit.thisCte);
-      if (node.resourceType === 'model' && node.materialized === 'ephemeral') return new CteReference(`__dbt__cte__${node.name}`);
+      if (node.resourceType === 'model' && node.materialized === 'ephemeral') return new CteReference(`__dbt__cte__${node.name}`, node.ephemeralRelation);
       if (!node.relation) return undefined;
       const r = rel(node.relation);
       if (node.resourceType === 'model') r.type = node.materialized === 'view' ? 'view' : 'table';
@@ -154,5 +154,8 @@ export function injectCtes(sql: string, ctes: string[]): string {
     const head = withMatch[0];
     return `${lead}${head} ${ctes.join(',\n')},\n${rest.slice(head.length).trimStart()}`;
   }
-  return `${lead}with ${ctes.join(',\n')}\n${rest}`;
+  // No WITH: dbt puts one before the first token that is not whitespace, comments included
+  // (dbt-core's _inject_ctes_into_sql, sqlparse's token_first), so leading comments follow the CTEs.
+  const ws = /^\s*/.exec(sql)?.[0] ?? '';
+  return `${ws}with ${ctes.join(',\n')}\n${sql.slice(ws.length)}`;
 }

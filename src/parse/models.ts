@@ -112,7 +112,8 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
       columns: (props?.props.columns ?? []) as ColumnDefinition[],
       constraints: Array.isArray(props?.props.constraints) ? props.props.constraints : undefined,
       dependsOn: [],
-      relation,
+      relation: materialized === 'ephemeral' ? undefined : relation,
+      ephemeralRelation: materialized === 'ephemeral' ? relation : undefined,
       patchFile: props?.file,
       materialized,
       rawSql: m.source,
@@ -220,7 +221,8 @@ export function renderModel(ctx: ParseContext, m: SqlFile, startConfig: NodeConf
       }
     }
     const m8n = config.materialized ?? 'view';
-    if (config.enabled === false || m8n === 'ephemeral' || !['view', 'table', 'incremental'].includes(m8n)) return;
+    // An ephemeral model is named too: its `this` has the schema and database it would have (dbt's Relation.create_from).
+    if (config.enabled === false || !['view', 'table', 'incremental', 'ephemeral'].includes(m8n)) return;
     collectInto(errors, () => {
       relation = ctx.nameFor(config, m.name, m.file);
     });

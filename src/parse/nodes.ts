@@ -45,6 +45,8 @@ export interface ModelNode extends BaseNode {
   rawSql: string;
   refs: RefCall[];
   sources: [string, string][];
+  /** An ephemeral model's would-be relation: what `this.schema` / `this.database` name inside it. */
+  ephemeralRelation?: RelationName;
 }
 
 /**
