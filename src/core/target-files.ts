@@ -3,8 +3,9 @@ import path from 'node:path';
 import { redact } from './secrets.js';
 
 const madeDirs = new Set<string>();
-/** Folders this process created: a file in one was either never there or written by this process. */
+/** Folders this process created: a file in one that this process did not write (`writtenInNew`) is not there. */
 const newDirs = new Set<string>();
+const writtenInNew = new Set<string>();
 
 /**
  * Writes a file under target/ (compiled or run SQL), redacted. Skips the write when the file
@@ -19,13 +20,15 @@ export function writeTargetFile(abs: string, text: string): void {
     if (mkdirSync(dir, { recursive: true }) !== undefined) newDirs.add(dir);
     madeDirs.add(dir);
   }
-  if (!newDirs.has(dir)) {
+  const fresh = newDirs.has(dir);
+  if (!fresh || writtenInNew.has(abs)) {
     try {
       if (readFileSync(abs, 'utf8') === content) return;
     } catch {
       // Not there yet: write it.
     }
   }
+  if (fresh) writtenInNew.add(abs);
   try {
     writeFileSync(abs, content);
   } catch (e) {
