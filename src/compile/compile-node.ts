@@ -2,7 +2,7 @@ import type { RelationName } from '../warehouse/dialect.js';
 import { BatchFilteredRelation, CteReference, EmptyRelation, Relation, relationKey } from '../warehouse/relation.js';
 import { InternalError, ProjectError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
-import type { Node, SourceNode, SqlNode, TestNode } from '../parse/nodes.js';
+import type { ModelNode, Node, SourceNode, SqlNode, TestNode } from '../parse/nodes.js';
 import { inertHooks, type RenderHooks } from '../templating/render-hooks.js';
 import type { CompiledTemplate } from '../templating/template-engine.js';
 import { kwargContextName } from '../parse/data-tests/add-data-tests.js';
@@ -81,7 +81,7 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
       const fixture = unit?.substitutes.get(target.uniqueId);
       if (fixture) return new CteReference(fixture);
       if (target.resourceType === 'model' && target.materialized === 'ephemeral') {
-        const cteName = `__dbt__cte__${target.name}`;
+        const cteName = `__dbt__cte__${ephemeralName(target)}`;
         if (!ctes.has(cteName)) {
           if (stack.includes(target.uniqueId)) throw new InternalError(`ephemeral cycle at ${target.uniqueId}`);
           // Dependencies of the ephemeral model come first, so each CTE only sees earlier ones.
@@ -106,7 +106,7 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
     // Inside an ephemeral model, `this` is the CTE it becomes, as in dbt.
     thisRelation: () => {
       if (unit?.thisCte && stack.length === 0) return new CteReference(unit.thisCte);
-      if (node.resourceType === 'model' && node.materialized === 'ephemeral') return new CteReference(`__dbt__cte__${node.name}`, node.ephemeralRelation);
+      if (node.resourceType === 'model' && node.materialized === 'ephemeral') return new CteReference(`__dbt__cte__${ephemeralName(node)}`, node.ephemeralRelation);
       if (!node.relation) return undefined;
       const r = rel(node.relation);
       if (node.resourceType === 'model') r.type = node.materialized === 'view' ? 'view' : 'table';
@@ -158,4 +158,9 @@ export function injectCtes(sql: string, ctes: string[]): string {
   // (dbt-core's _inject_ctes_into_sql, sqlparse's token_first), so leading comments follow the CTEs.
   const ws = /^\s*/.exec(sql)?.[0] ?? '';
   return `${ws}with ${ctes.join(',\n')}\n${sql.slice(ws.length)}`;
+}
+
+/** The name an ephemeral model's CTE is built from: a model version's is its file's (`<name>_v<N>`), so two versions do not clash. */
+function ephemeralName(node: ModelNode): string {
+  return node.version !== undefined ? `${node.name}_v${node.version}` : node.name;
 }

@@ -21,11 +21,13 @@ export function parseMacros(project: Project, engine: TemplateEngine): void {
 export function withRenderedFolderConfig(project: Project, engine: TemplateEngine, errors: ProjectError[]): Project {
   const fc = project.folderConfig;
   if (!JSON.stringify(fc).match(/\{\{|\{%/)) return project;
+  // An installed package's `var()` reads its own vars (its dbt_project.yml's, under the root's overrides).
+  const scope = project.pathPrefix === '' ? {} : { packageName: project.name };
   const render = (tree: ConfigTree, section: string): ConfigTree => {
     try {
       const out = renderConfigTree(tree, (text, at) => {
         try {
-          return engine.renderString(text, project.file);
+          return engine.renderString(text, project.file, scope);
         } catch (e) {
           if (!(e instanceof ProjectError)) throw e;
           // Positioned at the YAML value, not at the line of the one-line template.

@@ -7,6 +7,8 @@ import { addDisabled, collectInto, type ParseContext } from './parse-context.js'
 /** Source tables from the properties files' `sources:` (including tables loaded from files). */
 export function parseSources(ctx: ParseContext): void {
   const { project, engine, errors, nodes, sourcesByName, database } = ctx;
+  // An installed package's sources render `var()` with its own vars.
+  const scope = project.pathPrefix === '' ? {} : { packageName: project.name };
   for (const { yaml, value } of project.properties) {
     (value.sources ?? []).forEach((src, si) => {
       src.tables.forEach((table, ti) => {
@@ -25,7 +27,7 @@ export function parseSources(ctx: ParseContext): void {
           if (value === null || value === undefined) return undefined;
           let out = value;
           collectInto(errors, () => {
-            out = engine.renderString(value, yaml.file).trim();
+            out = engine.renderString(value, yaml.file, scope).trim();
           });
           if (out === '') {
             errors.push(
@@ -45,8 +47,8 @@ export function parseSources(ctx: ParseContext): void {
           let loc = table.external.location;
           let fileFormat = table.external.file_format;
           collectInto(errors, () => {
-            loc = engine.renderString(loc, yaml.file);
-            if (fileFormat !== undefined) fileFormat = engine.renderString(fileFormat, yaml.file).trim();
+            loc = engine.renderString(loc, yaml.file, scope);
+            if (fileFormat !== undefined) fileFormat = engine.renderString(fileFormat, yaml.file, scope).trim();
           });
           external = {
             location: loc,
