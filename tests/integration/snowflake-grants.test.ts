@@ -8,6 +8,7 @@ import type { Connection, ConnectionOptions } from 'snowflake-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
 import { runModel, writeProject } from '../helpers/project.js';
+import { emulatorOutput, envVar, profilesYml } from '../helpers/profiles.js';
 
 type SnowflakeSdk = typeof import('snowflake-sdk');
 let emulator: SnowflakeEmulator;
@@ -28,20 +29,16 @@ async function readers(table: string): Promise<string[]> {
     .sort();
 }
 
-const PROFILE = `g:
-  target: sf
-  outputs:
-    sf:
-      type: snowflake
-      account: emulator
-      user: model
-      password: "{{ env_var('SF_PASSWORD') }}"
-      warehouse: COMPUTE_WH
-      access_url: "{{ env_var('SF_ACCESS_URL') }}"
-      database: grants_db
-      schema: built
-      threads: 1
-`;
+const PROFILE = profilesYml('g', 'sf', {
+  sf: emulatorOutput({
+    password: envVar('SF_PASSWORD'),
+    warehouse: 'COMPUTE_WH',
+    access_url: envVar('SF_ACCESS_URL'),
+    database: 'grants_db',
+    schema: 'built',
+    threads: 1,
+  }),
+});
 
 let project: string;
 const run = (...args: string[]) => runModel(['run', ...args], { cwd: project, env: { SF_PASSWORD: 'model-password', SF_ACCESS_URL: emulator.url } });
