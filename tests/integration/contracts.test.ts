@@ -3,15 +3,9 @@ import path from 'node:path';
 import { startSnowflakeEmulator } from '@model/snowflake-emulator';
 import { describe, expect, it } from 'vitest';
 import { queryDuckDb, runModel, writeProject } from '../helpers/project.js';
+import { duckdbOutput, emulatorOutput, envVar, profilesYml } from '../helpers/profiles.js';
 
-const PROFILES = `shop:
-  target: dev
-  outputs:
-    dev:
-      type: duckdb
-      path: target/shop.duckdb
-      schema: main
-`;
+const PROFILES = profilesYml('shop', 'dev', { dev: duckdbOutput('target/shop.duckdb') });
 
 function project(sql: string, yml: string, extra: Record<string, string> = {}): string {
   return writeProject({
@@ -126,19 +120,15 @@ describe('model contracts (contract: {enforced: true})', () => {
   });
 });
 
-const SF_PROFILES = `shop:
-  target: sf
-  outputs:
-    sf:
-      type: snowflake
-      account: emulator
-      user: model
-      password: model-password
-      database: analytics
-      warehouse: compute_wh
-      schema: public
-      access_url: "{{ env_var('SNOWFLAKE_ACCESS_URL') }}"
-`;
+const SF_PROFILES = profilesYml('shop', 'sf', {
+  sf: emulatorOutput({
+    password: 'model-password',
+    database: 'analytics',
+    warehouse: 'compute_wh',
+    schema: 'public',
+    access_url: envVar('SNOWFLAKE_ACCESS_URL'),
+  }),
+});
 
 describe('model contracts on the Snowflake emulator', () => {
   // dbt-snowflake's constraint support (dbt/adapters/snowflake/impl.py CONSTRAINT_SUPPORT): not_null enforced,

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { queryDuckDb, runModel, writeProject } from '../helpers/project.js';
+import { duckdbOutput, profilesYml } from '../helpers/profiles.js';
 
 /** The data planted in the seeds, kept here so the expected failures are computed in plain JS. */
 interface Order {
@@ -42,14 +43,7 @@ function expectedFailures(rows: Order[]): Record<string, number> {
   };
 }
 
-const PROFILES = `shop:
-  target: dev
-  outputs:
-    dev:
-      type: duckdb
-      path: target/shop.duckdb
-      schema: main
-`;
+const PROFILES = profilesYml('shop', 'dev', { dev: duckdbOutput('target/shop.duckdb') });
 
 const SCHEMA_YML = `version: 2
 models:

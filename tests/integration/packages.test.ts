@@ -23,6 +23,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
 import { queryDuckDb, runModel, writeProject } from '../helpers/project.js';
+import { duckdbOutput, emulatorOutput, envVar, profilesYml } from '../helpers/profiles.js';
 
 type Files = Record<string, string>;
 
@@ -146,23 +147,16 @@ vars:
   date_tools:
     days: 4
 `,
-    'profiles.yml': `shop:
-  target: dev
-  outputs:
-    dev:
-      type: duckdb
-      path: target/shop.duckdb
-      schema: main
-    snowflake:
-      type: snowflake
-      account: emulator
-      user: model
-      password: "{{ env_var('SNOWFLAKE_PASSWORD') }}"
-      access_url: "{{ env_var('SNOWFLAKE_ACCESS_URL') }}"
-      database: shop_db
-      warehouse: compute_wh
-      schema: public
-`,
+    'profiles.yml': profilesYml('shop', 'dev', {
+      dev: duckdbOutput('target/shop.duckdb'),
+      snowflake: emulatorOutput({
+        password: envVar('SNOWFLAKE_PASSWORD'),
+        access_url: envVar('SNOWFLAKE_ACCESS_URL'),
+        database: 'shop_db',
+        warehouse: 'compute_wh',
+        schema: 'public',
+      }),
+    }),
     'packages.yml': `packages:
   - package: acme/sql_helpers
     version: [">=1.0.0", "<2.0.0"]

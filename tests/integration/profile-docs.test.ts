@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { serveDocs } from '../../src/index.js';
+import { runModelInProcess } from '../helpers/in-process.js';
 import { MODEL_BIN, REAL_DATA, REPO_ROOT, copyShippedProject, hasRealData, queryDuckDb, runModel } from '../helpers/project.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -15,8 +16,9 @@ interface JsonProfile {
   columns: { name: string; nulls: number; distinct: number | null; top: { value: unknown; count: number }[]; histogram: { count: number }[] | null }[];
 }
 
+/** `model profile --format json`, in the test process (tests/helpers/in-process.ts); the table output below runs as a real process. */
 async function profileJson(dir: string, name: string, extra: string[] = []): Promise<JsonProfile> {
-  const r = await runModel(['profile', name, '--format', 'json', ...extra], { cwd: dir });
+  const r = await runModelInProcess(['profile', name, '--format', 'json', ...extra], { cwd: dir });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as JsonProfile;

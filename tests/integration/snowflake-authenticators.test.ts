@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { Connection, ConnectionOptions } from 'snowflake-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
+import { runModelInProcess } from '../helpers/in-process.js';
 import { REPO_ROOT, runModel, writeProject } from '../helpers/project.js';
 
 type SnowflakeSdk = typeof import('snowflake-sdk');
@@ -83,6 +84,15 @@ const baseEnv = () => ({
 
 async function build(target: string, env: Record<string, string>) {
   return runModel(['run', '--target', target], { cwd: project, env: { ...baseEnv(), ...env }, timeoutMs: 60_000 });
+}
+
+/**
+ * The same run in the test process (tests/helpers/in-process.ts): the engine's and the driver's
+ * code for each authenticator is the same, without a process start and a snowflake-sdk import per
+ * login. The first login of each kind and the driver's MFA token cache are tested in real processes.
+ */
+async function buildHere(target: string, env: Record<string, string>) {
+  return runModelInProcess(['run', '--target', target], { cwd: project, env: { ...baseEnv(), ...env } });
 }
 
 /** Every file the engine wrote into the project (logs, artifacts, compiled SQL), as text. */
@@ -166,8 +176,8 @@ describe('signing in to Snowflake with each authenticator (dbt-snowflake profile
     expectBuilt(result, [secret]);
     expect(await signedInAs()).toBe('SVC_MODEL');
     // dbt-snowflake passes no token for this authenticator: a PAT in the password field works too.
-    expectBuilt(await build('pat', { SF_USER: 'svc_model', SF_PASSWORD: secret }), [secret]);
-    const bad = await build('pat', { SF_USER: 'svc_model', SF_AUTHENTICATOR: 'programmatic_access_token', SF_TOKEN: `${secret}x` });
+    expectBuilt(await buildHere('pat', { SF_USER: 'svc_model', SF_PASSWORD: secret }), [secret]);
+    const bad = await buildHere('pat', { SF_USER: 'svc_model', SF_AUTHENTICATOR: 'programmatic_access_token', SF_TOKEN: `${secret}x` });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/refused the login|cannot connect/);
     expect(bad.stderr + bad.stdout).not.toContain(secret);
@@ -183,7 +193,7 @@ describe('signing in to Snowflake with each authenticator (dbt-snowflake profile
     const refresh = emulator.identity.issueRefreshToken('model-ci', 'svc_model', 'transformer');
     const env = { SF_USER: 'svc_model', SF_AUTHENTICATOR: 'oauth', SF_TOKEN: refresh, SF_OAUTH_CLIENT_ID: 'model-ci', SF_OAUTH_CLIENT_SECRET: CLIENT_SECRET };
     expectBuilt(await build('oauth_refresh', env), [refresh, CLIENT_SECRET]);
-    const wrong = await build('oauth_refresh', { ...env, SF_OAUTH_CLIENT_SECRET: 'not-the-secret-93' });
+    const wrong = await buildHere('oauth_refresh', { ...env, SF_OAUTH_CLIENT_SECRET: 'not-the-secret-93' });
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toMatch(/OAuth token endpoint .* gave no access token for target 'oauth_refresh': invalid_client/);
     expect(wrong.stderr).not.toContain('not-the-secret-93');
@@ -212,7 +222,7 @@ describe('signing in to Snowflake with each authenticator (dbt-snowflake profile
     await exec(admin, 'alter account set allow_client_mfa_caching = true');
     const env = { SF_USER: 'ana', SF_AUTHENTICATOR: 'username_password_mfa', SF_PASSWORD: ANA_PASSWORD };
     // A password alone is refused for a user enrolled in MFA.
-    const plain = await build('mfa_plain', { SF_USER: 'ana', SF_PASSWORD: ANA_PASSWORD });
+    const plain = await buildHere('mfa_plain', { SF_USER: 'ana', SF_PASSWORD: ANA_PASSWORD });
     expect(plain.code).not.toBe(0);
     expect(plain.stderr).toMatch(/Multi-factor authentication is required/);
     expectBuilt(await build('mfa', { ...env, SF_PASSCODE: PASSCODE }), [ANA_PASSWORD, PASSCODE]);
@@ -241,7 +251,7 @@ describe('signing in to Snowflake with each authenticator (dbt-snowflake profile
     };
     expectBuilt(await build('wif', env), [token]);
     expect(await signedInAs()).toBe('SVC_WIF');
-    const forged = await build('wif', { ...env, SF_TOKEN: oidcToken({ sub: 'repo:someone/else' }) });
+    const forged = await buildHere('wif', { ...env, SF_TOKEN: oidcToken({ sub: 'repo:someone/else' }) });
     expect(forged.code).not.toBe(0);
     expect(forged.stderr).toMatch(/Workload identity federation authentication failed/);
   });

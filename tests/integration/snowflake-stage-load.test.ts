@@ -12,6 +12,7 @@ import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake
 import { createAdapter } from '../../src/adapters/create-adapter.js';
 import { snowflakeTargetSchema } from '../../src/project/profiles.js';
 import { startModel, tempLeftovers } from '../helpers/faults.js';
+import { runModelInProcess } from '../helpers/in-process.js';
 import { queryDuckDb, runModel, writeProject } from '../helpers/project.js';
 
 const PASSWORD = 'model-password';
@@ -89,16 +90,21 @@ function normalise(rows: Record<string, unknown>[]): Record<string, string | nul
 }
 
 const sfEnv = { SNOWFLAKE_DISABLE_PLATFORM_DETECTION: 'true' };
-const buildSf = (file: string, extra: string[] = []) =>
-  runModel(['build', '--target', 'sf', '--vars', `{events_path: ${file}}`, ...extra], { cwd: project, env: sfEnv });
+const sfArgs = (file: string, extra: string[]) => ['build', '--target', 'sf', '--vars', `{events_path: ${file}}`, ...extra];
+const buildSf = (file: string, extra: string[] = []) => runModel(sfArgs(file, extra), { cwd: project, env: sfEnv });
+/**
+ * The same build in the test process (tests/helpers/in-process.ts), for tests that read only what it
+ * printed and left behind; a first load, the build after a kill and the interrupted ones are real processes.
+ */
+const buildSfHere = (file: string, extra: string[] = []) => runModelInProcess(sfArgs(file, extra), { cwd: project, env: sfEnv });
 
 /**
  * Statements a build sent, from the emulator's query log. The build lock's heartbeat (one UPDATE
  * every few seconds on its own session) counts wall time, not rows, so it is left out.
  */
-async function countedBuild(file: string): Promise<{ statements: string[] }> {
+async function countedBuild(file: string, inProcess = true): Promise<{ statements: string[] }> {
   const before = emulator.statementLog.length;
-  const r = await buildSf(file);
+  const r = inProcess ? await buildSfHere(file) : await buildSf(file);
   expect(r.code, r.stdout + r.stderr).toBe(0);
   return {
     statements: emulator.statementLog
@@ -136,7 +142,7 @@ afterAll(async () => {
 describe('loading through a stage on Snowflake', () => {
   it('sends as many statements for 200k rows as for 20k (at most 5 more), and the answer equals DuckDB', async () => {
     // Both counted builds replace existing tables (a first build renames where later ones swap).
-    await countedBuild('small.parquet');
+    await countedBuild('small.parquet', false);
     const small = await countedBuild('small.parquet');
     const large = await countedBuild('large.parquet');
     // Done-when of issue 15: at most 5 more statements for the big file (the suite's pair; 2M rows in bench/).
@@ -147,7 +153,7 @@ describe('loading through a stage on Snowflake', () => {
     expect(large.statements.some((s) => /^insert into \S*(events|codes)/i.test(s))).toBe(false);
     expect(emulator.stageFiles()).toEqual([]);
 
-    const duck = await runModel(['build', '--vars', '{events_path: large.parquet}'], { cwd: project });
+    const duck = await runModelInProcess(['build', '--vars', '{events_path: large.parquet}'], { cwd: project });
     expect(duck.code, duck.stdout + duck.stderr).toBe(0);
     // Dates and timestamps as text on both sides (the emulator's backing DuckDB gives JS Dates).
     const asText = 'select * exclude (first_day, last_ts), cast(first_day as varchar) as first_day, cast(last_ts as varchar) as last_ts from';
@@ -159,11 +165,11 @@ describe('loading through a stage on Snowflake', () => {
   }, 120_000);
 
   it('loads every value as DuckDB reads it: NULL and the empty string apart, quotes, newlines, backslashes, types kept', async () => {
-    const r = await buildSf('small.parquet', ['--select', 'source:raw.events']);
+    const r = await buildSfHere('small.parquet', ['--select', 'source:raw.events']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const sql = 'select id, amount, label, cast(day as varchar) as day, cast(ts as varchar) as ts, flag, price from raw.events order by id';
     const onSnowflake = await emulator.query(sql.replace('raw.events', 'stage_db.raw.events'));
-    const duck = await runModel(['build', '--select', 'source:raw.events', '--vars', '{events_path: small.parquet}'], { cwd: project });
+    const duck = await runModelInProcess(['build', '--select', 'source:raw.events', '--vars', '{events_path: small.parquet}'], { cwd: project });
     expect(duck.code, duck.stdout + duck.stderr).toBe(0);
     const onDuckDb = await queryDuckDb(path.join(project, 'target', 'stage.duckdb'), sql);
     expect(onSnowflake).toHaveLength(SMALL);
@@ -177,10 +183,10 @@ describe('loading through a stage on Snowflake', () => {
   }, 60_000);
 
   it('a failed COPY names the seed file, line and column, keeps the previous table and leaves no stage files', async () => {
-    const first = await buildSf('small.parquet', ['--select', 'codes']);
+    const first = await buildSfHere('small.parquet', ['--select', 'codes']);
     expect(first.code, first.stdout + first.stderr).toBe(0);
     writeFileSync(path.join(project, 'seeds', 'codes.csv'), 'code,name\n1,one\n2,two\n1000,thousand\n');
-    const r = await buildSf('small.parquet', ['--select', 'codes']);
+    const r = await buildSfHere('small.parquet', ['--select', 'codes']);
     writeFileSync(path.join(project, 'seeds', 'codes.csv'), 'code,name\n1,one\n2,two\n3,three\n');
     expect(r.code).toBe(1);
     // DECIMAL(2,0) cannot hold 1000: Snowflake's COPY reports the staged file's row and column, mapped back to the CSV's line 4.
@@ -295,7 +301,7 @@ describe('sources whose files are already in a stage (dbt-external-tables)', () 
   it('loads them with COPY INTO from the stage, no PUT, and keeps the files there', async () => {
     const dir = stagedProject(table);
     const from = emulator.statementLog.length;
-    const r = await runModel(['build', '--target', 'sf'], { cwd: dir, env: sfEnv });
+    const r = await runModelInProcess(['build', '--target', 'sf'], { cwd: dir, env: sfEnv });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/COPY 20000 rows from @stage_db\.landing\.drop_zone\/events\//);
     const sent = emulator.statementLog.slice(from).map((s) => s.sql);
@@ -311,7 +317,7 @@ describe('sources whose files are already in a stage (dbt-external-tables)', () 
     const duck = await duckSql(`select sum(price) as s from '${path.join(project, 'small.parquet')}'`);
     expect(Number((await emulator.query('select price_sum from stage_db.public.totals'))[0]!.PRICE_SUM)).toBe(Number(duck[0]!.s));
     // A second build loads the same files again (a source is replaced whole).
-    const again = await runModel(['build', '--target', 'sf'], { cwd: dir, env: sfEnv });
+    const again = await runModelInProcess(['build', '--target', 'sf'], { cwd: dir, env: sfEnv });
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(await emulator.query('select count(*) as n from stage_db.landing.events')).toEqual([{ n: 20000 }]);
     expect(emulator.stageFiles().filter((f) => f.stage.endsWith('DROP_ZONE'))).toHaveLength(2);
@@ -319,10 +325,10 @@ describe('sources whose files are already in a stage (dbt-external-tables)', () 
 
   it('says which columns lack a data_type, and that a DuckDB target cannot read a stage', async () => {
     const dir = stagedProject(table.replace('            data_type: varchar\n', ''));
-    const r = await runModel(['build', '--target', 'sf'], { cwd: dir, env: sfEnv });
+    const r = await runModelInProcess(['build', '--target', 'sf'], { cwd: dir, env: sfEnv });
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).toMatch(/models\/sources\.yml:\d+:\d+: error \[source\]: source 'landing\.events': .*missing for label/);
-    const onDuck = await runModel(['build'], { cwd: stagedProject(table) });
+    const onDuck = await runModelInProcess(['build'], { cwd: stagedProject(table) });
     expect(onDuck.code).toBe(1);
     expect(onDuck.stdout + onDuck.stderr).toMatch(
       /location '@stage_db\.landing\.drop_zone\/events\/' names files in a stage, which a duckdb target cannot read/,

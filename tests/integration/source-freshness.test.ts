@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
 import { runModel, writeProject } from '../helpers/project.js';
+import { duckdbOutput, emulatorOutput, envVar, profilesYml } from '../helpers/profiles.js';
 
 // dbt-core core/dbt/task/freshness.py and artifacts/schemas/freshness/v3: max(loaded_at_field)
 // against the warehouse's current_timestamp; error_after before warn_after; a query that fails is a
@@ -81,7 +82,7 @@ async function check(dir: string, env?: Record<string, string>) {
 
 describe('model source freshness', () => {
   it('on DuckDB: pass, warn, error and runtime error, written to target/sources.json', async () => {
-    await check(project('fresh:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/fresh.duckdb\n      schema: main\n'));
+    await check(project(profilesYml('fresh', 'dev', { dev: duckdbOutput('target/fresh.duckdb') })));
   });
 
   it('a bad period is an error at its file:line', async () => {
@@ -103,20 +104,16 @@ describe('model source freshness', () => {
       await emulator?.close();
     });
     it('gives the same statuses', async () => {
-      const profiles = `fresh:
-  target: sf
-  outputs:
-    sf:
-      type: snowflake
-      account: emulator
-      user: model
-      password: "{{ env_var('SNOWFLAKE_PASSWORD') }}"
-      warehouse: COMPUTE_WH
-      access_url: "{{ env_var('SNOWFLAKE_ACCESS_URL') }}"
-      database: fresh_db
-      schema: raw_data
-      threads: 1
-`;
+      const profiles = profilesYml('fresh', 'sf', {
+        sf: emulatorOutput({
+          password: envVar('SNOWFLAKE_PASSWORD'),
+          warehouse: 'COMPUTE_WH',
+          access_url: envVar('SNOWFLAKE_ACCESS_URL'),
+          database: 'fresh_db',
+          schema: 'raw_data',
+          threads: 1,
+        }),
+      });
       await check(project(profiles), { SNOWFLAKE_PASSWORD: 'model-password', SNOWFLAKE_ACCESS_URL: emulator.url });
     });
   });
