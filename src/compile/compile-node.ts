@@ -106,7 +106,8 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
     // Inside an ephemeral model, `this` is the CTE it becomes, as in dbt.
     thisRelation: () => {
       if (unit?.thisCte && stack.length === 0) return new CteReference(unit.thisCte);
-      if (node.resourceType === 'model' && node.materialized === 'ephemeral') return new CteReference(`__dbt__cte__${ephemeralName(node)}`, node.ephemeralRelation);
+      if (node.resourceType === 'model' && node.materialized === 'ephemeral')
+        return new CteReference(`__dbt__cte__${ephemeralName(node)}`, node.ephemeralRelation);
       if (!node.relation) return undefined;
       const r = rel(node.relation);
       if (node.resourceType === 'model') r.type = node.materialized === 'view' ? 'view' : 'table';
