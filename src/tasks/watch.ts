@@ -22,14 +22,14 @@ import { openProject, select, type RunOptions, type Session } from './session.js
 
 export type WatchCommand = 'compile' | 'run' | 'build';
 
-/** What each run of a watch reports. */
+/** What each run of a watch reports (`patched`: through the one-model patch, see patchRun). */
 export type WatchEvent =
   | { kind: 'watching'; paths: string[] }
   | { kind: 'changed'; files: string[] }
   /** A compile: the nodes whose inputs changed since the previous run (all of them the first time). */
   | { kind: 'compiled'; files: CompiledFile[]; total: number; ms: number; patched?: boolean }
   /** A run or build of the touched nodes and their descendants; `summary` is undefined when nothing needed to run. */
-  | { kind: 'ran'; touched: Node[]; summary: RunSummary | undefined; ms: number }
+  | { kind: 'ran'; touched: Node[]; summary: RunSummary | undefined; ms: number; patched?: boolean }
   | { kind: 'error'; error: unknown; ms: number };
 
 export interface WatchOptions extends RunOptions {
@@ -198,7 +198,7 @@ async function patchRun(opts: WatchOptions, good: Good, rel: string, started: nu
   const ids = withDescendants(session, touched);
   const summary = ids.size === 0 ? undefined : (await execute(opts.command, { ...opts, signal: opts.signal }, session, ids)).summary;
   if (ids.size === 0) writeManifest(session);
-  opts.onEvent({ kind: 'ran', touched, summary, ms: performance.now() - started });
+  opts.onEvent({ kind: 'ran', touched, summary, ms: performance.now() - started, patched: true });
   return true;
 }
 

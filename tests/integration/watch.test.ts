@@ -124,6 +124,32 @@ describe('watch mode', () => {
     }
   }, 90_000);
 
+  it('run --watch runs a patched model and what reads it, with its new SQL', async () => {
+    const dir = writeProject({
+      'project.yml': 'name: r\n',
+      'models/a.sql': 'select 1 as x',
+      'models/b.sql': "select x * 10 as y from {{ ref('a') }}",
+      'models/c.sql': 'select 7 as z',
+    });
+    const events: WatchEvent[] = [];
+    const controller = new AbortController();
+    const done = watchProject({ projectDir: dir, command: 'run', signal: controller.signal, onEvent: (e) => events.push(e) });
+    try {
+      await until(() => events.some((e) => e.kind === 'watching'), 'the first run');
+      const mark = events.length;
+      writeFileSync(path.join(dir, 'models', 'a.sql'), 'select 2 as x');
+      await until(() => events.slice(mark).some((e) => e.kind === 'ran' || e.kind === 'error'), 'the run after editing a');
+      const e = events.slice(mark).find((x) => x.kind === 'ran' || x.kind === 'error')!;
+      expect(e.kind === 'ran' && e.touched.map((n) => n.name)).toEqual(['a']);
+      expect(e.kind === 'ran' && e.patched).toBe(true);
+      expect(e.kind === 'ran' && e.summary?.results.map((r) => r.node.name).sort()).toEqual(['a', 'b']);
+      expect(await queryDuckDb(path.join(dir, 'target', 'r.duckdb'), 'select y from r.main.b')).toEqual([{ y: 20 }]);
+    } finally {
+      controller.abort();
+      await done;
+    }
+  }, 90_000);
+
   it('build --watch rebuilds an edited seed and what reads it, and Ctrl-C ends it cleanly', async () => {
     const dir = writeProject({
       'project.yml': 'name: shop\n',
