@@ -97,6 +97,7 @@ describe('watch mode', () => {
     const edits: [string, string, boolean][] = [
       // The text alone: patched.
       ['models/b.sql', "select x + {{ plus('2') }} as x from {{ ref('a') }}", true],
+      ['models/b.sql', "select x + {{ plus('4') }} as x, 1 as w from {{ ref('a') }}", true],
       ['models/c.sql', "{{ config(materialized='table') }}\nselect 2 as y -- two", true],
       // A new ref, a new config, a new relation: compiled in full.
       ['models/c.sql', "{{ config(materialized='table') }}\nselect y from {{ ref('b') }}, (select 1 as y) t", false],
