@@ -32,7 +32,8 @@ import type { ModelNode, Node } from '../parse/nodes.js';
 import { ParseCache } from '../parse/parse-cache.js';
 import type { ParseContext } from '../parse/parse-context.js';
 import { relationNamer } from '../parse/relation-names.js';
-import { loadProject, projectTargetDir } from '../project/load-project.js';
+import { loadProject, projectTargetDir, type SqlFile } from '../project/load-project.js';
+import type { CompiledTemplate } from '../templating/template-engine.js';
 import { resolveTarget } from '../project/profiles.js';
 import type { CommonOptions, SelectOptions, Session } from './session.js';
 
@@ -195,7 +196,7 @@ export async function patchCompile(
   async function patch() {
     const { byName, sourcesByName } = context!;
     const [old, startConfig] = entry(index!) as [ModelNode, string];
-    if (old.resourceType !== 'model' || old.uniqueId !== id || old.file !== rel || old.materialized === 'ephemeral') return undefined;
+    if (old.resourceType !== 'model' || old.uniqueId !== id || old.file !== rel) return undefined;
     // What the renders read of other nodes: those the model depends on (its refs and sources, which must stay the same).
     const nodes = new Map<string, Node>();
     for (const d of old.dependsOn) {
@@ -203,8 +204,6 @@ export async function patchCompile(
       if (i < 0) return undefined;
       nodes.set(d, entry(i)[0]);
     }
-    // A model inlined into this one: its text is part of this one's SQL. Not patched.
-    if ([...nodes.values()].some((n) => n.resourceType === 'model' && n.materialized === 'ephemeral')) return undefined;
     const loaded = loadProject({ projectDir: opts.projectDir, vars: opts.vars, onlyModels: new Set([rel]) });
     const m = loaded.models[0];
     if (loaded.models.length !== 1 || m?.file !== rel) return undefined;
@@ -212,7 +211,7 @@ export async function patchCompile(
     if (JSON.stringify(stampOf(abs)) !== JSON.stringify(before)) return undefined;
     const { target } = resolveTarget(loaded, { target: opts.target, profilesDir: opts.profilesDir, threads: opts.threads });
     const dialect = await dialectFor(target);
-    // What the render says (log, warnings) is not in the record: such a render is compiled in full.
+    // What preparing the engine says (log, warnings) is not in the record: such a compile runs in full.
     let said = false;
     const quiet = () => {
       said = true;
@@ -220,49 +219,17 @@ export async function patchCompile(
     const cache = ParseCache.detached(projectDir, loaded.targetDir);
     const { engine, project, database } = prepareEngine(loaded, target, dialect, { log: quiet, warn: quiet, strictUndefined: opts.strictUndefined, cache });
     cache.begin(project, target, engine);
-    const ctx: ParseContext = {
-      project,
-      target,
-      dialect,
-      database,
-      engine,
-      nodes,
-      byName,
-      sourcesByName,
-      templates: new Map(),
-      errors: [],
-      cache,
-      warnings: [],
-      disabled: new Map(),
-      nameFor: relationNamer(project, target, engine, database),
-    };
-    const r = renderModel(ctx, m, JSON.parse(startConfig));
-    if (!r || ctx.errors.length || !r.cacheable || said) return undefined;
-    const hookTexts = (['pre-hook', 'post-hook'] as const).map((k) => JSON.stringify(r.config[k] ?? null));
-    if (!cache.allows([m.source, ...hookTexts], r.macroFiles)) return undefined;
-    const learnt = [{ ...r.config, materialized: r.config.materialized ?? 'view' }, r.refs, r.sources, r.relation ?? null];
-    if (JSON.stringify(learnt) !== JSON.stringify([old.config, old.refs, old.sources, old.relation ?? null])) return undefined;
-    const node: ModelNode = { ...old, rawSql: m.source };
-    nodes.set(id, node);
-    const ws: Workspace = {
-      project,
-      target,
-      dialect,
-      database,
-      manifest: { projectName: project.name, nodes, byName, sourcesByName, disabled: new Map(), macros: [], warnings: [] },
-      engine,
-      templates: new Map([[id, r.template]]),
-      graph: new Graph(),
-    };
-    const { value, macroFiles, cacheable } = cache.traced(engine, () => compileNode(ws, node));
-    if (!cacheable || said || value.ctes.length || redact(value.sql) !== value.sql || !cache.allows([node.rawSql], macroFiles)) return undefined;
+    const scope = { project, target, dialect, database, engine, byName, sourcesByName };
+    const patched = said ? undefined : renderModelPatch(scope, cache, nodes, old, startConfig, m);
+    if (!patched) return undefined;
+    const { node, sql } = patched;
     // Its compiled file is one of the record's outputs, under the name the compile printed.
     const out = nodeSqlPath(project, 'compiled', node.file);
     const at = compiled.indexOf(`${node.name}\t${out.rel}`);
     if (at < 0 || paths[inputs + at] !== out.abs) return undefined;
     const manifest = paths[paths.length - 1]!;
-    if (!patchManifestNode(ws, manifest, record.manifestHead, record.manifestFields, node)) return undefined;
-    writeNodeSql(project, 'compiled', node.file, value.sql);
+    if (!patchManifestNode(patched.ws, manifest, record.manifestHead, record.manifestFields, node)) return undefined;
+    writeNodeSql(project, 'compiled', node.file, sql);
     // The record now vouches for the edited file as read, the new compiled file and manifest.json.
     const racy = before![1]! > readAt - RACY_MS || before![2]! > readAt - RACY_MS;
     const { stamps } = record;
@@ -277,4 +244,86 @@ export async function patchCompile(
     });
     return { projectName: record.projectName, files, messages: record.messages };
   }
+}
+
+/** What a one-model patch renders with: the full compile's engine (macros, vars, target) and its name maps. */
+export interface PatchScope {
+  project: Workspace['project'];
+  target: Workspace['target'];
+  dialect: Workspace['dialect'];
+  database: string;
+  engine: Workspace['engine'];
+  byName: Map<string, string>;
+  sourcesByName: Map<string, string>;
+}
+
+/**
+ * The one model `m` (the new text of `old`'s file) rendered again as the full compile would: its
+ * parse render with `startConfig` (the start config JSON the parse cache keeps), then its compile
+ * render. `nodes` holds at least the nodes `old` depends on. Returns the new node, its template,
+ * its compiled SQL and a workspace that names it, or undefined when the patch cannot vouch for the
+ * result: the model or a model it reads is ephemeral, the render failed, said something (log,
+ * warning), could answer differently (volatile, a secret), or learnt other config, refs, sources
+ * or relation than `old` holds. Writes nothing.
+ */
+export function renderModelPatch(
+  scope: PatchScope,
+  cache: ParseCache,
+  nodes: ReadonlyMap<string, Node>,
+  old: ModelNode,
+  startConfig: string,
+  m: SqlFile,
+): { node: ModelNode; template: CompiledTemplate; sql: string; ws: Workspace } | undefined {
+  if (old.resourceType !== 'model' || old.materialized === 'ephemeral' || m.file !== old.file) return undefined;
+  const deps = new Map<string, Node>();
+  for (const d of old.dependsOn) {
+    const n = nodes.get(d);
+    // A model inlined into this one: its text is part of this one's SQL. Not patched.
+    if (!n || (n.resourceType === 'model' && n.materialized === 'ephemeral')) return undefined;
+    deps.set(d, n);
+  }
+  const { project, target, dialect, database, engine, byName, sourcesByName } = scope;
+  let said = false;
+  const quiet = () => {
+    said = true;
+  };
+  return engine.redirected(quiet, () => {
+    const ctx: ParseContext = {
+      project,
+      target,
+      dialect,
+      database,
+      engine,
+      nodes: deps,
+      byName,
+      sourcesByName,
+      templates: new Map(),
+      errors: [],
+      cache,
+      warnings: [],
+      disabled: new Map(),
+      nameFor: relationNamer(project, target, engine, database),
+    };
+    const r = renderModel(ctx, m, JSON.parse(startConfig));
+    if (!r || ctx.errors.length || ctx.warnings.length || !r.cacheable || said) return undefined;
+    const hookTexts = (['pre-hook', 'post-hook'] as const).map((k) => JSON.stringify(r.config[k] ?? null));
+    if (!cache.allows([m.source, ...hookTexts], r.macroFiles)) return undefined;
+    const learnt = [{ ...r.config, materialized: r.config.materialized ?? 'view' }, r.refs, r.sources, r.relation ?? null];
+    if (JSON.stringify(learnt) !== JSON.stringify([old.config, old.refs, old.sources, old.relation ?? null])) return undefined;
+    const node: ModelNode = { ...old, rawSql: m.source };
+    deps.set(node.uniqueId, node);
+    const ws: Workspace = {
+      project,
+      target,
+      dialect,
+      database,
+      manifest: { projectName: project.name, nodes: deps, byName, sourcesByName, disabled: new Map(), macros: [], warnings: [] },
+      engine,
+      templates: new Map([[node.uniqueId, r.template]]),
+      graph: new Graph(),
+    };
+    const { value, macroFiles, cacheable } = cache.traced(engine, () => compileNode(ws, node));
+    if (!cacheable || said || value.ctes.length || redact(value.sql) !== value.sql || !cache.allows([node.rawSql], macroFiles)) return undefined;
+    return { node, template: r.template, sql: value.sql, ws };
+  });
 }

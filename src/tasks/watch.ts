@@ -5,28 +5,31 @@
  * reported and the watch goes on, from the last run that succeeded.
  */
 import { createHash } from 'node:crypto';
-import { statSync, watch, type FSWatcher } from 'node:fs';
+import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { writeManifest } from '../execute/artifacts.js';
+import { compileKey } from '../compile/compile-key.js';
+import { nodeSqlPath, writeNodeSql } from '../core/target-files.js';
+import { manifestHead, patchManifestNode, writeManifest } from '../execute/artifacts.js';
 import { silentReporter, type Reporter } from '../execute/reporter.js';
 import type { RunSummary } from '../execute/results.js';
-import type { Node } from '../parse/nodes.js';
+import type { ModelNode, Node } from '../parse/nodes.js';
 import type { ParseCache } from '../parse/parse-cache.js';
 import { packagesInstallPath } from '../project/load-project.js';
+import { renderModelPatch } from './compile-patch.js';
 import { compileNodes, type CompiledFile } from './compile.js';
 import { COMMAND_TYPES, execute } from './execute.js';
 import { openProject, select, type RunOptions, type Session } from './session.js';
 
 export type WatchCommand = 'compile' | 'run' | 'build';
 
-/** What each run of a watch reports. */
+/** What each run of a watch reports (`patched`: through the one-model patch, see patchRun). */
 export type WatchEvent =
   | { kind: 'watching'; paths: string[] }
   | { kind: 'changed'; files: string[] }
   /** A compile: the nodes whose inputs changed since the previous run (all of them the first time). */
-  | { kind: 'compiled'; files: CompiledFile[]; total: number; ms: number }
+  | { kind: 'compiled'; files: CompiledFile[]; total: number; ms: number; patched?: boolean }
   /** A run or build of the touched nodes and their descendants; `summary` is undefined when nothing needed to run. */
-  | { kind: 'ran'; touched: Node[]; summary: RunSummary | undefined; ms: number }
+  | { kind: 'ran'; touched: Node[]; summary: RunSummary | undefined; ms: number; patched?: boolean }
   | { kind: 'error'; error: unknown; ms: number };
 
 export interface WatchOptions extends RunOptions {
@@ -42,8 +45,10 @@ export interface WatchOptions extends RunOptions {
 export async function watchProject(opts: WatchOptions): Promise<void> {
   const projectDir = path.resolve(opts.projectDir ?? process.cwd());
   const watcher = new ProjectWatcher(projectDir, () => schedule());
-  let good: { cache: ParseCache | undefined; prints: Map<string, string> } | undefined;
+  let good: Good | undefined;
   let pending = new Set<string>();
+  /** The files changed since the last run that succeeded (a failed run's edits too). */
+  const sinceGood = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let first = true;
@@ -62,6 +67,13 @@ export async function watchProject(opts: WatchOptions): Promise<void> {
     pending = new Set();
     if (!first) opts.onEvent({ kind: 'changed', files: changed });
     const started = performance.now();
+    for (const f of changed) sinceGood.add(f);
+    try {
+      // One model file edited: that model alone, when the last run vouches for everything else.
+      if (good && sinceGood.size === 1 && (await patchRun(opts, good, [...sinceGood][0]!, started))) return void sinceGood.clear();
+    } catch {
+      // Anything unforeseen: the full run below answers (and reports a project error).
+    }
     try {
       const session = await openProject({ ...opts, keepCacheOpen: true, previousCache: good?.cache, reporter: openReporter });
       watcher.sync(watchedPaths(session, opts.profilesDir), session.project.targetDir);
@@ -81,7 +93,8 @@ export async function watchProject(opts: WatchOptions): Promise<void> {
         opts.onEvent({ kind: 'ran', touched, summary, ms: performance.now() - started });
       }
       session.cache?.save();
-      good = { cache: session.cache, prints };
+      sinceGood.clear();
+      good = { cache: session.cache, prints, session, selected: new Set(nodes.map((n) => n.uniqueId)), total: files.length };
     } catch (error) {
       opts.onEvent({ kind: 'error', error, ms: performance.now() - started });
       // The project could not be read: watch its usual folders until it can.
@@ -117,6 +130,76 @@ export async function watchProject(opts: WatchOptions): Promise<void> {
   clearTimeout(timer);
   watcher.close();
   await running;
+}
+
+/** The last run that succeeded: its cache, the fingerprint of each selected node's result, its session. */
+interface Good {
+  cache: ParseCache | undefined;
+  prints: Map<string, string>;
+  session: Session;
+  selected: Set<string>;
+  /** How many files its compile wrote. */
+  total: number;
+}
+
+/**
+ * A run for an edit of one model file of the root project, through the compile patch
+ * (compile-patch.ts `renderModelPatch`): the model is rendered again with the last run's engine,
+ * and when its config, refs, sources and relation are unchanged, nothing but its own SQL can
+ * differ from the last run. A compile then rewrites its compiled file and its manifest.json entry;
+ * a run or build runs it and its descendants. False (nothing written) when the full run must answer:
+ * no parse cache, --state (a state: selector reads the text), a file that is not a selected root
+ * model, or anything the patch cannot vouch for.
+ */
+async function patchRun(opts: WatchOptions, good: Good, rel: string, started: number): Promise<boolean> {
+  const { session, cache } = good;
+  if (!cache || !rel.endsWith('.sql') || opts.state || process.env.DBT_STATE || opts.defer) return false;
+  let old: ModelNode | undefined;
+  for (const n of session.manifest.nodes.values()) {
+    if (n.resourceType === 'model' && n.file === rel && n.packageName === session.project.name) {
+      old = n;
+      break;
+    }
+  }
+  const startConfig = cache.modelEntry(rel)?.startConfig;
+  if (!old || startConfig === undefined || !good.selected.has(old.uniqueId)) return false;
+  let source: string;
+  try {
+    source = readFileSync(path.join(session.project.dir, rel), 'utf8');
+  } catch {
+    return false;
+  }
+  const patched = renderModelPatch({ ...session, ...session.manifest }, cache, session.manifest.nodes, old, startConfig, {
+    file: rel,
+    name: path.basename(rel, '.sql'),
+    source,
+  });
+  if (!patched) return false;
+  const { node, template, sql } = patched;
+  const id = node.uniqueId;
+  const out = nodeSqlPath(session.project, 'compiled', node.file);
+  if (opts.command === 'compile') {
+    const manifest = path.join(session.project.targetDir, 'manifest.json');
+    const head = manifestHead(manifest);
+    const fields = { project_name: session.project.name, adapter_type: session.target.type };
+    if (!head || !patchManifestNode(patched.ws, manifest, head, fields, node)) return false;
+  }
+  session.manifest.nodes.set(id, node);
+  session.templates.set(id, template);
+  const file: CompiledFile = { node, sql, path: out.rel, key: compileKey(session, node, new Map()).key };
+  const print = fingerprints(session, [node], [file]).get(id)!;
+  const touched = good.prints.get(id) === print ? [] : [node];
+  good.prints.set(id, print);
+  writeNodeSql(session.project, 'compiled', node.file, sql);
+  if (opts.command === 'compile') {
+    opts.onEvent({ kind: 'compiled', files: touched.length ? [file] : [], total: good.total, ms: performance.now() - started, patched: true });
+    return true;
+  }
+  const ids = withDescendants(session, touched);
+  const summary = ids.size === 0 ? undefined : (await execute(opts.command, { ...opts, signal: opts.signal }, session, ids)).summary;
+  if (ids.size === 0) writeManifest(session);
+  opts.onEvent({ kind: 'ran', touched, summary, ms: performance.now() - started, patched: true });
+  return true;
 }
 
 /** A fingerprint of each node's result: the node as parsed, its compiled SQL, and for a seed its file's stamp. */

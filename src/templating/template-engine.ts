@@ -87,8 +87,8 @@ export class TemplateEngine {
   private callStack: MacroInfo[] = [];
   /** The first user-facing error thrown during a render, kept because nunjucks re-wraps errors. */
   private pending: { error: ProjectError; chain: MacroInfo[] } | undefined;
-  private readonly log: (msg: string) => void;
-  private readonly warn: (msg: string) => void;
+  private log: (msg: string) => void;
+  private warn: (msg: string) => void;
   /** The project's name (dbt's `project_name`) and file, when rendering a project's templates. */
   private readonly project: { name: string; file: string } | undefined;
   /** While set, the file of every macro called is added to it (what a parse cache keys a node's render on). */
@@ -101,6 +101,19 @@ export class TemplateEngine {
   readonly strictUndefined: boolean;
   /** The undefined printed values already warned about (a template renders more than once). */
   private readonly warnedUndefined = new Set<string>();
+
+  /** Runs `fn` with whatever it logs or warns sent to `to` instead (a render whose output must not be printed). */
+  redirected<T>(to: (msg: string) => void, fn: () => T): T {
+    const { log, warn } = this;
+    this.log = to;
+    this.warn = to;
+    try {
+      return fn();
+    } finally {
+      this.log = log;
+      this.warn = warn;
+    }
+  }
 
   constructor(
     private readonly vars: Record<string, unknown>,
