@@ -12,6 +12,7 @@ import type { Adapter } from '../../src/warehouse/adapter.js';
 import type { NodeResult } from '../../src/execute/results.js';
 import { retry } from '../../src/tasks/retry.js';
 import { runModel, writeProject } from '../helpers/project.js';
+import { duckdbOutput, emulatorOutput, profilesYml } from '../helpers/profiles.js';
 
 const PASSWORD = 'model-password';
 let emulator: SnowflakeEmulator | undefined;
@@ -39,13 +40,15 @@ const targets: Target[] = [
   {
     name: 'duckdb',
     database: 'project',
-    profiles: (schema) => `p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/project.duckdb\n      schema: ${schema}\n`,
+    profiles: (schema) => profilesYml('p', 'dev', { dev: duckdbOutput('target/project.duckdb', { schema }) }),
   },
   {
     name: 'snowflake',
     database: 'project_db',
     profiles: (schema) =>
-      `p:\n  target: sf\n  outputs:\n    sf:\n      type: snowflake\n      account: emulator\n      user: model\n      password: ${PASSWORD}\n      access_url: ${emulator!.url}\n      database: project_db\n      warehouse: compute_wh\n      schema: ${schema}\n      threads: 2\n`,
+      profilesYml('p', 'sf', {
+        sf: emulatorOutput({ password: PASSWORD, access_url: emulator!.url, database: 'project_db', warehouse: 'compute_wh', schema, threads: 2 }),
+      }),
   },
 ];
 
