@@ -29,7 +29,7 @@ import type { Workspace } from '../graph/workspace.js';
 import { prepareEngine } from '../parse/manifest.js';
 import { renderModel } from '../parse/models.js';
 import type { ModelNode, Node } from '../parse/nodes.js';
-import { ParseCache } from '../parse/parse-cache.js';
+import { ParseCache, racyWindowMs } from '../parse/parse-cache.js';
 import type { ParseContext } from '../parse/parse-context.js';
 import { relationNamer } from '../parse/relation-names.js';
 import { loadProject, projectTargetDir, type SqlFile } from '../project/load-project.js';
@@ -39,8 +39,6 @@ import type { CommonOptions, SelectOptions, Session } from './session.js';
 
 const PATCH_FILE = 'partial_parse.patch';
 const FORMAT = 1;
-/** As compile-replay.ts: a stamp from the last seconds cannot vouch for a file. */
-const RACY_MS = 2000;
 /** A stamp no file has: the next compile sees the file as changed (and patches again). */
 const UNKNOWN_STAMP = [-2, 0, 0, 0];
 
@@ -182,8 +180,9 @@ export async function patchCompile(
   const ids = context.ids.split('\n');
   const entry = (i: number) => deserialize(context.blob.subarray(context.offsets[i]!, context.offsets[i + 1]!)) as [Node, string | undefined];
   const id = ids[index]!;
-  // A stamp is trusted when the file is older than RACY_MS at the time it is read.
+  // A stamp is trusted when the file is older than the racy window at the time it is read.
   const readAt = Date.now();
+  const racyMs = racyWindowMs();
   const before = stampOf(abs);
   if (!before) return undefined;
   try {
@@ -231,7 +230,7 @@ export async function patchCompile(
     if (!patchManifestNode(patched.ws, manifest, record.manifestHead, record.manifestFields, node)) return undefined;
     writeNodeSql(project, 'compiled', node.file, sql);
     // The record now vouches for the edited file as read, the new compiled file and manifest.json.
-    const racy = before![1]! > readAt - RACY_MS || before![2]! > readAt - RACY_MS;
+    const racy = before![1]! > readAt - racyMs || before![2]! > readAt - racyMs;
     const { stamps } = record;
     stamps.set(racy ? UNKNOWN_STAMP : before!, changed * 4);
     stamps.set(stampOf(out.abs) ?? UNKNOWN_STAMP, (inputs + at) * 4);

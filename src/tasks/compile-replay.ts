@@ -16,15 +16,13 @@ import { manifestHead, restampManifest } from '../execute/artifacts.js';
 import { projectTargetDir } from '../project/load-project.js';
 import { profileCandidates } from '../project/profiles.js';
 import { silentReporter, type Reporter } from '../execute/reporter.js';
-import { engineId, partialParseEnabled } from '../parse/parse-cache.js';
+import { engineId, partialParseEnabled, racyWindowMs } from '../parse/parse-cache.js';
 import { compile, type CompiledFile } from './compile.js';
 import { patchCompile, recordPatchContext, removePatchContext } from './compile-patch.js';
 import type { CommonOptions, SelectOptions, Session } from './session.js';
 
 const REPLAY_FILE = 'partial_parse.replay';
 const FORMAT = 1;
-/** A file changed less than this before it was stamped may change again within the same clock tick. */
-const RACY_MS = 2000;
 
 const TOP_FILES = ['project.yml', 'dbt_project.yml', 'packages.yml', 'dependencies.yml', 'package-lock.yml', 'selectors.yml'];
 
@@ -168,10 +166,11 @@ export function recordCompile(session: Session, opts: CommonOptions & SelectOpti
   const stamps: number[] = [];
   for (const p of inputs) stampInto(stamps, p);
   const now = Date.now();
+  const racy = racyWindowMs();
   // An input's stamp from the last seconds cannot vouch for it (a second write in the same tick
   // would keep it): recorded as a stamp no file has, so the next compile takes it as changed.
   for (let i = 0; i < stamps.length; i += 4) {
-    if (stamps[i + 1]! > now - RACY_MS || stamps[i + 2]! > now - RACY_MS) stamps.splice(i, 4, -2, 0, 0, 0);
+    if (stamps[i + 1]! > now - racy || stamps[i + 2]! > now - racy) stamps.splice(i, 4, -2, 0, 0, 0);
   }
   const outputs = head ? [...files.map((f) => path.resolve(projectDir, f.path)), manifest] : [];
   for (const p of outputs) stampInto(stamps, p);

@@ -3,6 +3,7 @@
 
 import type { Connection, ConnectionOptions } from 'snowflake-sdk';
 import type { SnowflakeEmulator } from '@model/snowflake-emulator';
+import { emulatorOutput, envVar, profilesYml } from './profiles.js';
 
 type SnowflakeSdk = typeof import('snowflake-sdk');
 
@@ -46,20 +47,16 @@ export async function adminSession(emulator: SnowflakeEmulator, as?: { username:
 
 /** A profiles.yml building as the administrator; the CLI needs the env of `adminEnv`. */
 export function adminProfile(profile: string, database: string, schema: string): string {
-  return `${profile}:
-  target: sf
-  outputs:
-    sf:
-      type: snowflake
-      account: emulator
-      user: model
-      password: "{{ env_var('SF_PASSWORD') }}"
-      warehouse: COMPUTE_WH
-      access_url: "{{ env_var('SF_ACCESS_URL') }}"
-      database: ${database}
-      schema: ${schema}
-      threads: 1
-`;
+  return profilesYml(profile, 'sf', {
+    sf: emulatorOutput({
+      password: envVar('SF_PASSWORD'),
+      warehouse: 'COMPUTE_WH',
+      access_url: envVar('SF_ACCESS_URL'),
+      database,
+      schema,
+      threads: 1,
+    }),
+  });
 }
 
 export function adminEnv(emulator: SnowflakeEmulator): Record<string, string> {

@@ -5,11 +5,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '@model/snowflake-emulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, execute, openProject } from '../../src/index.js';
+import type { Session } from '../../src/tasks/session.js';
+import type { Adapter } from '../../src/warehouse/adapter.js';
 import type { NodeResult } from '../../src/execute/results.js';
 import { retry } from '../../src/tasks/retry.js';
 import { runModel, writeProject } from '../helpers/project.js';
+import { duckdbOutput, emulatorOutput, profilesYml } from '../helpers/profiles.js';
 
 const PASSWORD = 'model-password';
 let emulator: SnowflakeEmulator | undefined;
@@ -20,6 +23,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await emulator?.close();
+});
+/** Test projects whose sql()/rowsOf() adapter is open: closed after each test. */
+const live = new Set<TestProject>();
+afterEach(async () => {
+  for (const p of [...live]) await p.release();
 });
 
 interface Target {
@@ -32,13 +40,15 @@ const targets: Target[] = [
   {
     name: 'duckdb',
     database: 'project',
-    profiles: (schema) => `p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/project.duckdb\n      schema: ${schema}\n`,
+    profiles: (schema) => profilesYml('p', 'dev', { dev: duckdbOutput('target/project.duckdb', { schema }) }),
   },
   {
     name: 'snowflake',
     database: 'project_db',
     profiles: (schema) =>
-      `p:\n  target: sf\n  outputs:\n    sf:\n      type: snowflake\n      account: emulator\n      user: model\n      password: ${PASSWORD}\n      access_url: ${emulator!.url}\n      database: project_db\n      warehouse: compute_wh\n      schema: ${schema}\n      threads: 2\n`,
+      profilesYml('p', 'sf', {
+        sf: emulatorOutput({ password: PASSWORD, access_url: emulator!.url, database: 'project_db', warehouse: 'compute_wh', schema, threads: 2 }),
+      }),
   },
 ];
 
@@ -46,6 +56,8 @@ const targets: Target[] = [
 class TestProject {
   readonly dir: string;
   readonly schema: string;
+  private session?: Session;
+  private open?: Adapter;
   constructor(
     readonly target: Target,
     files: Record<string, string>,
@@ -62,27 +74,52 @@ class TestProject {
     return sql.replaceAll('{schema}', `${this.target.database}.${this.schema}`);
   }
 
+  /**
+   * The project's adapter for the test's own SQL, opened once and kept open across consecutive
+   * sql()/rowsOf() calls (one project parse, one DuckDB open and close), and closed by release()
+   * before anything else opens the project: DuckDB lets one instance at a time hold the file.
+   */
+  private async adapter(): Promise<Adapter> {
+    if (!this.open) {
+      this.session ??= await openProject({ projectDir: this.dir });
+      const adapter = await connect(this.session);
+      this.open = adapter;
+      live.add(this);
+    }
+    return this.open;
+  }
+
+  /** Closes the adapter of sql()/rowsOf(), if open; call it before another command opens the project. */
+  async release(): Promise<void> {
+    const adapter = this.open;
+    this.open = undefined;
+    live.delete(this);
+    await adapter?.close();
+  }
+
+  /** The project folder, once release() has closed the adapter of sql()/rowsOf(). */
+  async released(): Promise<string> {
+    await this.release();
+    return this.dir;
+  }
+
   /** Runs SQL statements (separated by `;` at line ends) on the target. */
   async sql(text: string): Promise<unknown[][]> {
-    const session = await openProject({ projectDir: this.dir });
-    const adapter = await connect(session);
-    try {
-      let rows: unknown[][] = [];
-      await adapter.ensureSchema(this.target.name === 'duckdb' ? 'project' : 'project_db', this.schema);
-      for (const stmt of this.fill(text)
-        .split(/;\s*(?:\n|$)/)
-        .map((s) => s.trim())
-        .filter((s) => s && !/^(--[^\n]*\n?)*$/.test(s))) {
-        rows = (await adapter.withConnection((c) => c.execute(stmt))).rows;
-      }
-      return rows;
-    } finally {
-      await adapter.close();
+    const adapter = await this.adapter();
+    let rows: unknown[][] = [];
+    await adapter.ensureSchema(this.target.name === 'duckdb' ? 'project' : 'project_db', this.schema);
+    for (const stmt of this.fill(text)
+      .split(/;\s*(?:\n|$)/)
+      .map((s) => s.trim())
+      .filter((s) => s && !/^(--[^\n]*\n?)*$/.test(s))) {
+      rows = (await adapter.withConnection((c) => c.execute(stmt))).rows;
     }
+    return rows;
   }
 
   /** `model <command>`: the results, and whether every node succeeded. */
   async run(command: 'snapshot' | 'run' | 'seed' | 'build', opts: { select?: string[]; fullRefresh?: boolean } = {}): Promise<NodeResult[]> {
+    await this.release();
     const { summary } = await execute(command, { projectDir: this.dir, ...opts });
     return summary.results;
   }
@@ -95,16 +132,11 @@ class TestProject {
 
   /** Rows of a relation as sorted JSON texts with lower-case column names (dbt's check_relations_equal). */
   async rowsOf(relation: string): Promise<string[]> {
-    const session = await openProject({ projectDir: this.dir });
-    const adapter = await connect(session);
-    try {
-      const r = await adapter.withConnection((c) => c.execute(`select * from ${this.fill(`{schema}.${relation}`)}`));
-      const names = r.columns.map((c) => c.name.toLowerCase());
-      const order = names.map((n, i) => [n, i] as const).sort((a, b) => a[0].localeCompare(b[0]));
-      return r.rows.map((row) => JSON.stringify(order.map(([n, i]) => [n, row[i] === null ? null : String(row[i])]))).sort();
-    } finally {
-      await adapter.close();
-    }
+    const adapter = await this.adapter();
+    const r = await adapter.withConnection((c) => c.execute(`select * from ${this.fill(`{schema}.${relation}`)}`));
+    const names = r.columns.map((c) => c.name.toLowerCase());
+    const order = names.map((n, i) => [n, i] as const).sort((a, b) => a[0].localeCompare(b[0]));
+    return r.rows.map((row) => JSON.stringify(order.map(([n, i]) => [n, row[i] === null ? null : String(row[i])]))).sort();
   }
 
   async expectSame(a: string, b: string): Promise<void> {
@@ -426,7 +458,7 @@ select * from {{ ref('example_seed') }}
       });
       expect(await p.ok('seed')).toHaveLength(1);
       expect(await p.ok('snapshot')).toHaveLength(1);
-      const { summary } = await execute('test', { projectDir: p.dir });
+      const { summary } = await execute('test', { projectDir: await p.released() });
       expect(summary.results.map((r) => `${r.node.name}: ${r.status}`)).toEqual([expect.stringMatching(/^not_null_example_snapshot_new_col.*: pass$/)]);
     });
 
@@ -980,7 +1012,7 @@ select 1 as id, {% if var('bad', false) %}'not a number'{% else %}1{% endif %} a
       });
       await p.ok('snapshot');
       const before = await p.rowsOf('snap');
-      const { summary } = await execute('snapshot', { projectDir: p.dir, vars: '{bad: true, day: 2}' });
+      const { summary } = await execute('snapshot', { projectDir: await p.released(), vars: '{bad: true, day: 2}' });
       expect(summary.results[0]!.status).toBe('error');
       expect(summary.results[0]!.error?.headline).toMatch(/^snapshots\/snap\.sql: error \[database\]/);
       expect(await p.rowsOf('snap')).toEqual(before);
@@ -1039,7 +1071,7 @@ const checkColsSnapshot = (name: string, cols: string) => `{% snapshot ${name} %
 for (const target of targets) {
   describe(`basic/ snapshot cases on ${target.name}`, () => {
     const count = async (p: TestProject, rel: string) => Number((await p.sql(`select count(*) from {schema}.${rel}`))[0]![0]);
-    const snapshot = (p: TestProject, vars?: string) => execute('snapshot', { projectDir: p.dir, vars }).then((r) => r.summary.results);
+    const snapshot = async (p: TestProject, vars?: string) => execute('snapshot', { projectDir: await p.released(), vars }).then((r) => r.summary.results);
 
     // basic/test_snapshot_check_cols.py, BaseSnapshotCheckCols
     it('test_snapshot_check_cols', async () => {
@@ -1207,13 +1239,13 @@ select * from {{ ref('input_model') }}
         ]),
       });
       const { summary } = await execute('run', {
-        projectDir: p.dir,
+        projectDir: await p.released(),
         eventTime: { start: new Date(`${day(3)}T00:00:00Z`), end: new Date(`${day(2)}T00:00:00Z`) },
       });
       expect(summary.results.find((r) => r.node.name === 'microbatch_model')!.message).toMatch(/in 1 batch\)/);
       expect((await p.sql('select id from {schema}.microbatch_model order by id')).map((r) => Number(r[0]))).toEqual([1, 2, 3, 5]);
       if (target.name === 'duckdb') {
-        const usage = await runModel(['run', '--event-time-start', '2024-01-01'], { cwd: p.dir });
+        const usage = await runModel(['run', '--event-time-start', '2024-01-01'], { cwd: await p.released() });
         expect(usage.code).toBe(2);
         expect(usage.stderr).toMatch(/--event-time-start and --event-time-end go together/);
       }
@@ -1258,7 +1290,7 @@ from {{ ref('input_model') }}
 
       // Fixed, `model retry` runs the failed batch only; the earlier successes stay recorded.
       p.write({ 'models/microbatch_model.sql': model('none') });
-      const { plan, summary } = await retry({ projectDir: p.dir });
+      const { plan, summary } = await retry({ projectDir: await p.released() });
       expect(plan.uniqueIds).toEqual(['model.test.microbatch_model']);
       const retried = summary!.results[0]!;
       expect(retried.status).toBe('success');
@@ -1279,7 +1311,7 @@ from {{ ref('input_model') }}
           'models/microbatch_model.sql': model(compact(1)),
           'models/after.sql': "select * from {{ ref('microbatch_model') }}\n",
         });
-        const cli = await runModel(['build', '--full-refresh'], { cwd: p.dir });
+        const cli = await runModel(['build', '--full-refresh'], { cwd: await p.released() });
         expect(cli.code).toBe(1);
         expect(cli.stdout).toMatch(/PARTIAL SUCCESS \(2\/3\)/);
         expect(runResultsStatus(p.dir)).toMatchObject({ 'model.test.microbatch_model': 'partial success', 'model.test.after': 'skipped' });

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { compile } from '../../../src/index.js';
 import { CACHE_FILE } from '../../../src/parse/parse-cache.js';
 import { compileOrReplay } from '../../../src/tasks/compile-replay.js';
@@ -93,7 +93,21 @@ describe('the parse cache', () => {
 // `model compile` replays the previous compile when nothing it read changed: after each edit the
 // replay must not be used, and once the edit is old enough to trust, the replay must give exactly
 // what a cold compile gives (compiled files and manifest.json, less its metadata).
+// Stamps from the racy window before a compile are not trusted (RACY_MS in src/tasks/compile-replay.ts,
+// 2 s). These tests shorten it to SHORT_RACY_MS through MODEL_TEST_REPLAY_RACY_MS, so that letting the
+// files age takes AGED_MS instead of 2.1 s; 'is taken for an edit that keeps config…' keeps the real one.
+const SHORT_RACY_MS = 100;
+const AGED_MS = SHORT_RACY_MS + 50;
+function withShortRacyWindow(): void {
+  beforeEach(() => {
+    process.env.MODEL_TEST_REPLAY_RACY_MS = String(SHORT_RACY_MS);
+  });
+  afterEach(() => {
+    delete process.env.MODEL_TEST_REPLAY_RACY_MS;
+  });
+}
 describe('the compile replay', () => {
+  withShortRacyWindow();
   const REPLAY_FILES: Record<string, string> = {
     'project.yml': 'name: r\nvars:\n  n: 2\nmodels:\n  r:\n    +materialized: view\n',
     'macros/m.sql': '{% macro twice(x) %}({{ x }} * {{ var("n") }}){% endmacro %}',
@@ -137,8 +151,8 @@ describe('the compile replay', () => {
 
   it('is used only when nothing changed, and then gives what a cold compile gives', async () => {
     const dir = writeProject(REPLAY_FILES);
-    // Stamps from the last two seconds are not trusted (see RACY_MS): let the files age.
-    await sleep(2100);
+    // Stamps from the racy window are not trusted: let the files age.
+    await sleep(AGED_MS);
     const first = await compileOrReplay({ projectDir: dir });
     expect(first.replayed).toBe(false);
     const second = await compileOrReplay({ projectDir: dir });
@@ -149,7 +163,7 @@ describe('the compile replay', () => {
       const edited = await compileOrReplay({ projectDir: dir });
       expect(edited.replayed, `replayed after the ${name} edit`).toBe(false);
       const afterEdit = snapshot(dir);
-      await sleep(2100);
+      await sleep(AGED_MS);
       await compileOrReplay({ projectDir: dir });
       const replayed = await compileOrReplay({ projectDir: dir });
       expect(replayed.replayed, `replayed once the ${name} edit is old`).toBe(true);
@@ -218,7 +232,7 @@ describe('the one-model patch', () => {
       dir: writeProject(PATCH_FILES),
       cold: writeProject(PATCH_FILES),
     }));
-    // Stamps from the last two seconds are not trusted: let the files age.
+    // With the real racy window (2 s): stamps from the last two seconds are not trusted, so let the files age.
     await sleep(2100);
     const edited = new Map<string, { name: string; path: string }[]>();
     for (const { name, apply, patchable, dir, cold } of cases) {
@@ -245,11 +259,15 @@ describe('the one-model patch', () => {
 
   it('gives what a cold compile gives after any sequence of model edits', async () => {
     let patched = 0;
+    process.env.MODEL_TEST_REPLAY_RACY_MS = String(SHORT_RACY_MS);
+    onTestFinished(() => {
+      delete process.env.MODEL_TEST_REPLAY_RACY_MS;
+    });
     await fc.assert(
       fc.asyncProperty(fc.array(fc.constantFrom(...Object.keys(PATCH_EDITS)), { minLength: 1, maxLength: 5 }), async (edits) => {
         const dir = writeProject(PATCH_FILES);
         const cold = writeProject(PATCH_FILES);
-        await sleep(2100);
+        await sleep(AGED_MS);
         await compileOrReplay({ projectDir: dir });
         for (const e of edits) {
           PATCH_EDITS[e]![0](dir);
