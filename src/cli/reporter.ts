@@ -128,7 +128,14 @@ export class CliReporter implements Reporter {
 
   runFinished(summary: RunSummary): void {
     const c = countByStatus(summary.results);
-    const problems = summary.results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'warn' || r.status === 'partial success');
+    const problems = summary.results.filter(
+      (r) =>
+        r.status === 'error' ||
+        r.status === 'fail' ||
+        r.status === 'warn' ||
+        r.status === 'partial success' ||
+        (r.status === 'skipped' && r.error !== undefined),
+    );
     if (!this.shows('info')) {
       // Quiet: the failures only, each with its message.
       for (const p of problems.filter((r) => r.status !== 'warn' || this.shows('warn'))) {

@@ -1,6 +1,6 @@
 import type { RelationName } from '../warehouse/dialect.js';
 import { BatchFilteredRelation, CteReference, EmptyRelation, Relation, relationKey } from '../warehouse/relation.js';
-import { InternalError, ProjectError } from '../core/errors.js';
+import { InternalError, ProjectError, UpstreamCompileError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
 import type { ModelNode, Node, SourceNode, SqlNode, TestNode } from '../parse/nodes.js';
 import { inertHooks, type RenderHooks } from '../templating/render-hooks.js';
@@ -85,7 +85,14 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
         if (!ctes.has(cteName)) {
           if (stack.includes(target.uniqueId)) throw new InternalError(`ephemeral cycle at ${target.uniqueId}`);
           // Dependencies of the ephemeral model come first, so each CTE only sees earlier ones.
-          const body = renderWithCtes(ws, target, { ...ctx, template: undefined }, ctes, [...stack, target.uniqueId]);
+          let body: string;
+          try {
+            body = renderWithCtes(ws, target, { ...ctx, template: undefined }, ctes, [...stack, target.uniqueId]);
+          } catch (e) {
+            if (!(e instanceof ProjectError) || e instanceof UpstreamCompileError) throw e;
+            const message = `Compilation Error in ${node.resourceType} ${node.name}, caused by compilation error in referenced ephemeral model ${target.uniqueId}: ${e.message}`;
+            throw new UpstreamCompileError(target.uniqueId, e, message, target.rawSql);
+          }
           ctes.set(cteName, body);
         }
         return new CteReference(cteName);

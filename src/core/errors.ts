@@ -35,6 +35,19 @@ export class ProjectError extends Error {
   }
 }
 
+/**
+ * A node's compile failed in a referenced ephemeral model: the node is skipped, and the run fails,
+ * as dbt's BaseRunner.on_skip reports it ("Compilation Error in model X, caused by compilation
+ * error in referenced ephemeral model Y"). Location and frame are the ephemeral model's.
+ */
+export class UpstreamCompileError extends ProjectError {
+  readonly upstream: string;
+  constructor(upstream: string, inner: ProjectError, message: string, source: string | undefined) {
+    super(inner.kind, message, { location: inner.location, hint: inner.hint, source });
+    this.upstream = upstream;
+  }
+}
+
 /** Several project errors found in one pass (loading, rendering, graph checks). */
 export class ProjectErrors extends Error {
   readonly errors: ProjectError[];

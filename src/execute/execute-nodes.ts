@@ -5,7 +5,7 @@ import type { RelationName, RelationType, TableKind } from '../warehouse/dialect
 import { Relation, relationKey } from '../warehouse/relation.js';
 import { relationColumn } from '../templating/context/query-table.js';
 import { compileWithQueries } from '../compile/run-queries.js';
-import { ProjectError } from '../core/errors.js';
+import { ProjectError, UpstreamCompileError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
 import { isExecutable, type ModelNode, type Node, type SeedNode, type SnapshotNode, type SourceNode } from '../parse/nodes.js';
 import { destColumns, incrementalStrategy, needsStaging, planIncrementalWrite, strategyMacroName } from '../plan/plan-incremental.js';
@@ -83,7 +83,7 @@ export async function executeNodes(ws: Workspace, adapter: Adapter, ids: string[
     ctx.results.set(result.node.uniqueId, result);
     options.reporter.nodeFinished(result, idx, total);
     const partial = result.status === 'partial success';
-    const failed = result.status === 'error' || (result.status === 'fail' && isTest(result.node));
+    const failed = result.status === 'error' || (result.status === 'fail' && isTest(result.node)) || result.error instanceof UpstreamCompileError;
     if (failed || partial) {
       if (options.failFast) stopping = true;
       if (failed || options.partialSuccessSkips) skipDescendants(result.node.uniqueId, result);
@@ -188,7 +188,9 @@ async function runOne(ctx: ExecutionContext, node: Node, threadId: string): Prom
     const error = ctx.options.signal?.aborted
       ? new ProjectError('database', `${INTERRUPTED_MESSAGE}; nothing it wrote was kept`, { location: { file: node.file } })
       : toNodeError(e, node);
-    return { node, status: 'error', message: error.message, error, startedAt, completedAt: new Date(), threadId };
+    // dbt skips a node whose referenced ephemeral model does not compile (and still fails the run: exitCodeOf).
+    const status = error instanceof UpstreamCompileError ? 'skipped' : 'error';
+    return { node, status, message: error.message, error, startedAt, completedAt: new Date(), threadId };
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ProjectError } from '../core/errors.js';
+import { type ProjectError, UpstreamCompileError } from '../core/errors.js';
 import type { Node } from '../parse/nodes.js';
 
 /** dbt's node statuses; `partial success` is a microbatch model some of whose batches failed (dbt-core RunStatus.PartialSuccess). */
@@ -52,7 +52,9 @@ export const INTERRUPTED_MESSAGE = 'cancelled by an interrupt while running';
 /** Exit status CI can gate on: 0 all good (warnings allowed), 1 something failed. */
 export function exitCodeOf(summary: RunSummary): number {
   if (summary.interrupted) return 130;
-  return summary.results.some((r) => r.status === 'error' || r.status === 'fail' || r.status === 'partial success') ? 1 : 0;
+  return summary.results.some((r) => r.status === 'error' || r.status === 'fail' || r.status === 'partial success' || r.error instanceof UpstreamCompileError)
+    ? 1
+    : 0;
 }
 
 export function countByStatus(results: NodeResult[]): Record<NodeStatus, number> {

@@ -14,7 +14,7 @@ import { recordRefs } from './record-refs.js';
 import { registerName } from './ref-lookup.js';
 
 /** The errors dbt's parse-time Undefined swallows (a call or attribute of what is not defined): they surface when the node compiles. */
-const CAPTURED_AT_PARSE = /is not a macro or function|is not a macro namespace of this project|is undefined, so it has no/;
+const CAPTURED_AT_PARSE = /is not a macro or function|is not a macro namespace of this project|is undefined, so it has no|is not supported by this engine/;
 
 /** What the parse render of one model learnt: its config (the start config with its config() calls laid over), refs, sources and relation. */
 export interface ModelRender {

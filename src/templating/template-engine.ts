@@ -5,7 +5,7 @@
  * into a ProjectError naming the file and line.
  */
 import nunjucks from 'nunjucks';
-import { ProjectError, positionOf, type SourceLocation } from '../core/errors.js';
+import { ProjectError, positionOf, type SourceLocation, UpstreamCompileError } from '../core/errors.js';
 import { didYouMean } from '../core/util.js';
 import type { Dialect } from '../warehouse/dialect.js';
 import { BUILTIN_MACROS, BUILTIN_MACROS_FILE } from './builtin-macros.js';
@@ -453,6 +453,7 @@ export class TemplateEngine {
     }
     if (pending) {
       const inner = pending.error;
+      if (inner instanceof UpstreamCompileError) return inner;
       const chain = pending.chain.filter((c) => c.file !== BUILTIN_MACROS_FILE);
       const via = chain.length ? ` (in ${chain.map((c) => `macro '${c.name}' of ${c.file}`).join(' ← ')})` : '';
       const loc = inner.location?.line !== undefined && inner.location.file === file ? inner.location : location;
@@ -497,7 +498,8 @@ export class TemplateEngine {
       const known = envGlobals(this.env);
       if (member && (root === 'adapter' || root === 'api' || root === 'dbt') && root in known) {
         message = `'${name}()' is not supported by this engine`;
-        hint = root === 'adapter' ? 'supported: adapter.dispatch, adapter.quote, adapter.get_columns_in_relation, adapter.get_relation' : undefined;
+        const members = Object.keys((known[root] ?? {}) as object).filter((k) => !k.startsWith('_'));
+        hint = members.length > 0 ? `supported: ${members.map((k) => `${root}.${k}`).join(', ')}` : undefined;
       } else if (member && !(root! in known)) {
         message = `'${name}()' is not defined: '${root}' is not a macro namespace of this project`;
         hint = 'dbt packages (packages.yml) are not installed here: copy the macros you need into a macro path and call them by name';

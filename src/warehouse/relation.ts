@@ -73,10 +73,13 @@ export class Relation implements RelationName {
 /**
  * A relation read with `--empty`: renders as a subquery of no rows with the relation's columns,
  * as dbt's `render_limited` does (`(select * from x where false limit 0) _dbt_limit_subq_x`).
+ * On Snowflake the subquery has no alias (dbt-snowflake relation.py `require_alias = False`), so a
+ * model's own alias (`{{ source(...) }} as raw_source`, empty/test_empty.py BaseTestEmptyInlineSourceRef) still parses.
  */
 export class EmptyRelation extends Relation {
   override toString(): string {
-    return `(select * from ${super.toString()} where false limit 0) _dbt_limit_subq_${this.identifier}`;
+    const limited = `(select * from ${super.toString()} where false limit 0)`;
+    return this.dialect.type === 'snowflake' ? limited : `${limited} _dbt_limit_subq_${this.identifier}`;
   }
 }
 

@@ -13,6 +13,12 @@ export function packageGlobals(host: ContextHost): { globals: Record<string, unk
     globals: {
       // dbt's name for an ephemeral model's CTE (core/dbt/adapters/base/relation.py, add_ephemeral_prefix).
       add_ephemeral_prefix: (name: unknown) => `__dbt__cte__${String(name)}`,
+      // dbt's create_view_as macro: the statement, to be run by the caller (basic/test_adapter_methods.py).
+      create_view_as: host.guard((relation: unknown, sql: unknown) => {
+        if (!(relation instanceof Relation))
+          return host.fail("create_view_as() takes a relation and the SELECT, e.g. create_view_as(ref('x'), 'select 1 as id')");
+        return host.dialect.createViewAs(relation, String(sql));
+      }),
     },
     adapter: {
       // As dbt: drops the relation if it exists; a relation of unknown type is dropped as a table.
@@ -23,9 +29,26 @@ export function packageGlobals(host: ContextHost): { globals: Record<string, unk
         hooks.runQuery(host.dialect.drop(relation, relation.type ?? 'table'));
         return '';
       }),
+      // As dbt: the relation's schema (database.schema), created if missing / dropped with what is in it.
+      create_schema: host.guard((relation: unknown) => schemaStatement(host, relation, 'create_schema')),
+      drop_schema: host.guard((relation: unknown) => schemaStatement(host, relation, 'drop_schema')),
     },
     modules: { re: pythonRe(host), pytz: pytzModule(host) },
   };
+}
+
+function schemaStatement(host: ContextHost, relation: unknown, which: 'create_schema' | 'drop_schema'): string {
+  if (!(relation instanceof Relation) || !relation.database || !relation.schema)
+    return host.fail(`adapter.${which}() takes a relation with a database and schema, e.g. ref('x')`);
+  const hooks = host.hooks();
+  if (!hooks.execute || !hooks.runQuery) return '';
+  const q = (v: string) => host.dialect.quoteIdentifier(v);
+  hooks.runQuery(
+    which === 'create_schema'
+      ? host.dialect.createSchema(relation.database, relation.schema)
+      : `drop schema if exists ${q(relation.database)}.${q(relation.schema)} cascade`,
+  );
+  return '';
 }
 
 /** Python's `re` flags, as numbers (their values in CPython) turned into JavaScript flags. */
