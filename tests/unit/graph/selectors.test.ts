@@ -247,8 +247,7 @@ describe('version: selector method', () => {
     'models/dim_customers_v2.sql': 'select 2 as id',
     'models/dim_customers_v3.sql': 'select 3 as id',
     'models/plain.sql': 'select 1 as id',
-    'models/schema.yml':
-      'version: 2\nmodels:\n  - name: dim_customers\n    latest_version: 2\n    versions:\n      - v: 1\n      - v: 2\n      - v: 3\n',
+    'models/schema.yml': 'version: 2\nmodels:\n  - name: dim_customers\n    latest_version: 2\n    versions:\n      - v: 1\n      - v: 2\n      - v: 3\n',
   });
   const ids = (sel: string) =>
     select(s, { select: [sel] }, ['model'])
