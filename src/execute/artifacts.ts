@@ -292,7 +292,12 @@ export function writeManifest(ws: Workspace & { selectors?: Selectors | null }):
       metrics: {},
       groups,
       selectors: selectorsJson(ws.selectors),
-      disabled: Object.fromEntries([...ws.manifest.disabled].map(([id, list]) => [id, list.map((n) => nodeToJson(ws, n, macros, false))])),
+      disabled: Object.fromEntries(
+        [...ws.manifest.disabled].map(([id, list]) => [
+          id,
+          list.map((n) => (n.resourceType === 'unit_test' ? unitTestToJson(ws, n) : nodeToJson(ws, n, macros, false))),
+        ]),
+      ),
       parent_map: parentMap,
       child_map: childMap,
       group_map: groupMap,

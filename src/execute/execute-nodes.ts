@@ -417,7 +417,15 @@ async function stagedIncremental(
   if (node.materialized !== 'incremental' || existing !== 'table') return undefined;
   if ((ctx.options.fullRefresh && node.config.full_refresh !== false) || node.config.full_refresh === true) return undefined;
   const d = ctx.adapter.dialect;
-  const strategy = incrementalStrategy(node, d, (m) => ctx.ws.engine.hasMacro(m));
+  const strategy = incrementalStrategy(
+    node,
+    d,
+    (m) => ctx.ws.engine.hasMacro(m),
+    (m) => {
+      const info = ctx.ws.engine.macros.get(m);
+      return info !== undefined && info.package === undefined;
+    },
+  );
   if (!needsStaging(node, strategy)) return undefined;
   const rel = node.relation!;
   const staging = tempRelation(rel, '__model_incr');

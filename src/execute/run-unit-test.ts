@@ -44,7 +44,8 @@ export async function runUnitTest(ctx: ExecutionContext, n: Node, conn: Connecti
       ? `__dbt__cte__${model.name}__this`
       : target.resourceType === 'source'
         ? `__dbt__cte__${target.fqn.slice(1).join('__')}`.replace(/\./g, '__')
-        : `__dbt__cte__${target.name}`;
+        : // Two versions of one model share a name: the version keeps their fixture CTEs apart.
+          `__dbt__cte__${target.name}${target.resourceType === 'model' && target.version !== undefined ? `_v${target.version}` : ''}`.replace(/\./g, '_');
     const body = g.format === 'sql' ? g.sql! : fixtureSql(d, await inputColumns(ctx, conn, node, model, g), g, `'${target.name}'`);
     ctes.push(`${name} as (\n-- Fixture for ${g.isThis ? 'this' : target.name}\n${body}\n)`);
     if (g.isThis) thisCte = name;

@@ -25,7 +25,7 @@ export function unitTestToJson(ws: Workspace, node: UnitTestNode): Record<string
     description: node.description,
     overrides,
     depends_on: { macros: [], nodes: node.dependsOn },
-    config: { tags: node.tags, meta: (node.config.meta as Record<string, unknown> | undefined) ?? {}, enabled: true },
+    config: { tags: node.tags, meta: (node.config.meta as Record<string, unknown> | undefined) ?? {}, enabled: node.config.enabled !== false },
     checksum: node.checksum,
     schema: tested?.relation?.schema ?? null,
     created_at: Date.now() / 1000,

@@ -19,6 +19,7 @@ const METHODS = [
   'result',
   'selector',
   'exposure',
+  'version',
 ] as const;
 
 /** What one selection works with: the workspace, and the earlier run's state when `--state` gave one. */
@@ -60,6 +61,30 @@ function parseAtom(raw: string): Atom {
   }
   if (!value) throw new ProjectError('selection', `empty selector '${raw}'`);
   return { method, value, parents, children, at };
+}
+
+/**
+ * dbt's `version:` method (dbt-core graph/selector_methods.py, VersionSelectorMethod): only models answer;
+ * `latest` is the model's latest version, `prerelease` a version above it, `old` one below, `none` an unversioned model.
+ */
+function matchesVersion(node: Node, value: string): boolean {
+  if (!['latest', 'prerelease', 'old', 'none'].includes(value)) {
+    throw new ProjectError('selection', `unknown version selector 'version:${value}'`, { hint: 'use latest, prerelease, old or none' });
+  }
+  if (node.resourceType !== 'model') return false;
+  const { version, latestVersion } = node;
+  if (value === 'none') return version === undefined;
+  if (version === undefined || latestVersion === undefined) return false;
+  const order = compareVersions(version, latestVersion);
+  return value === 'latest' ? order === 0 : value === 'prerelease' ? order > 0 : order < 0;
+}
+
+/** Versions compare as numbers when both are numbers, else as strings (dbt's UnparsedVersion). */
+function compareVersions(a: string | number, b: string | number): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (!Number.isNaN(na) && !Number.isNaN(nb)) return na - nb;
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
 }
 
 function glob(pattern: string): RegExp {
@@ -116,6 +141,8 @@ function matches(node: Node, atom: Atom, scope: SelectionScope): boolean {
       return node.packageName === value || value === ws.project.name;
     case 'unique_id':
       return node.uniqueId === value;
+    case 'version':
+      return matchesVersion(node, value);
     default:
       return false;
   }

@@ -13,7 +13,7 @@ import { readProjectFile } from '../project/unit-test-fixtures.js';
 import { unitTestSchema, validateYaml, type UnitTestDefinition } from '../project/schemas.js';
 import type { YamlFile, YamlPath } from '../project/yaml-file.js';
 import type { ModelNode, UnitTestFixture, UnitTestInput, UnitTestNode } from './nodes.js';
-import type { ParseContext } from './parse-context.js';
+import { addDisabled, type ParseContext } from './parse-context.js';
 import type { VersionedModel } from './properties.js';
 import { bareNames, lookupRef, lookupRefCall, refText } from './ref-lookup.js';
 
@@ -28,7 +28,13 @@ export function parseUnitTests(ctx: ParseContext, versioned: Map<string, Version
       const base: YamlPath = ['unit_tests', index];
       const r = validateYaml(unitTestSchema, yaml, raw, base);
       errors.push(...r.errors);
-      if (!r.value || r.value.config?.enabled === false) return;
+      if (!r.value) return;
+      if (r.value.config?.enabled === false) {
+        // dbt-core parser/unit_tests.py: a disabled unit test goes to the manifest's `disabled`, unchecked beyond its YAML.
+        for (const node of unitTestsOf(ctx, r.value, yaml, base, versioned, () => {}))
+          addDisabled(ctx, { ...node, config: { ...node.config, enabled: false } });
+        return;
+      }
       const at = (...p: (string | number)[]) => yaml.locate([...base, ...p]);
       const fail = (message: string, p: (string | number)[], hint?: string) => {
         errors.push(new ProjectError('project', `unit test '${r.value!.name}': ${message}`, { location: at(...p), hint, source: yaml.source }));

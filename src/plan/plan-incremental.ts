@@ -17,7 +17,7 @@ export type IncrementalStrategy = 'append' | 'merge' | 'delete+insert' | 'insert
 
 /** The macro dbt calls for a strategy (dbt-adapters base/impl.py get_incremental_strategy_macro). */
 export function strategyMacroName(node: ModelNode): string {
-  return `get_incremental_${String(node.config.incremental_strategy).replaceAll('+', '_')}_sql`;
+  return `get_incremental_${String(node.config.incremental_strategy ?? 'default').replaceAll('+', '_')}_sql`;
 }
 
 /** dbt's built-in strategies (dbt-adapters, base/impl.py `builtin_incremental_strategies`). */
@@ -39,12 +39,21 @@ export function uniqueKeys(node: ModelNode): string[] {
  * name that is not built in is a custom strategy when `hasMacro` finds its `get_incremental_<name>_sql`
  * macro, as dbt dispatches it.
  */
-export function incrementalStrategy(node: ModelNode, dialect: Dialect, hasMacro?: (name: string) => boolean): IncrementalStrategy {
+export function incrementalStrategy(
+  node: ModelNode,
+  dialect: Dialect,
+  hasMacro?: (name: string) => boolean,
+  projectMacro?: (name: string) => boolean,
+): IncrementalStrategy {
   const keys = uniqueKeys(node);
   const asked = node.config.incremental_strategy ?? 'default';
-  if (asked === 'default') return keys.length ? 'merge' : 'append';
+  // dbt's adapter.dispatch finds the root project's macro first: a project `get_incremental_<strategy>_sql`
+  // (or `get_incremental_default_sql`) replaces the built-in SQL (dbt-adapters incremental/strategies.sql).
+  // Microbatch keeps its own batch loop here.
+  const overridden = asked !== 'microbatch' && projectMacro?.(strategyMacroName(node)) === true;
+  if (asked === 'default') return overridden ? 'custom' : keys.length ? 'merge' : 'append';
   const valid = VALID[dialect.type];
-  if ((valid as string[]).includes(asked)) return asked as IncrementalStrategy;
+  if ((valid as string[]).includes(asked)) return overridden ? 'custom' : (asked as IncrementalStrategy);
   if (!BUILTIN.includes(asked) && hasMacro?.(strategyMacroName(node))) return 'custom';
   const target = dialect.type === 'duckdb' ? 'DuckDB' : 'Snowflake';
   const message = BUILTIN.includes(asked)

@@ -115,6 +115,15 @@ unit_tests:
     expect:
       rows:
         - {id: 1, cents: 200}
+  # dbt-core parser/unit_tests.py: enabled false -> manifest.add_disabled.
+  - name: orders_cents_off
+    model: orders
+    config: {enabled: false}
+    given:
+      - input: ref('stg_orders')
+        rows: [{id: 1, amount: 2}]
+    expect:
+      rows: [{id: 1, cents: 200}]
 `,
   // Model versions (dbt docs "Model versions"; dbt-core tests/functional/ref_override and
   // partial_parsing/test_versioned_models.py): ids model.<pkg>.<name>.v<N>, relation <name>_v<N>.
@@ -238,13 +247,14 @@ describe('artifacts validate against dbt JSON schemas', () => {
       'snapshot.shop.off_snap',
       'source.shop.gone.t',
       'test.shop.off_test',
+      'unit_test.shop.orders.orders_cents_off',
     ]);
     expect(ids.some((id) => id.startsWith('test.shop.unique_stg_orders_id.'))).toBe(true);
     for (const [id, list] of Object.entries(disabled)) {
       expect(list, id).toHaveLength(1);
       expect((list[0]!.config as { enabled: boolean }).enabled, id).toBe(false);
     }
-    const all = { ...(manifest.nodes as object), ...(manifest.sources as object) };
+    const all = { ...(manifest.nodes as object), ...(manifest.sources as object), ...(manifest.unit_tests as object) };
     for (const id of ids) expect(Object.keys(all)).not.toContain(id);
     const results = read('run_results.json').results as { unique_id: string }[];
     expect(results.filter((r) => ids.includes(r.unique_id))).toEqual([]);

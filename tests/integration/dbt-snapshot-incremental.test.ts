@@ -995,6 +995,32 @@ select 1 as id, 'a' as name
       // insert_only writes every staged row, the key notwithstanding.
       expect((await p.sql('select id, name from {schema}.my_model order by id, name')).map((r) => r.map(String).join(' '))).toEqual(['1 a', '1 a', '2 b']);
     });
+
+    // dbt-adapters include/global_project/macros/materializations/models/incremental/strategies.sql and
+    // dbt-core tests/functional/microbatch TestMicrobatchCustomUserStrategy*: adapter.dispatch finds the root
+    // project's get_incremental_<strategy>_sql (and get_incremental_default_sql) before the built-in one.
+    it('a project macro overriding a built-in strategy macro writes the SQL instead', async () => {
+      const p = new TestProject(target, {
+        'macros/overrides.sql': `{% macro get_incremental_merge_sql(arg_dict) %}
+insert into {{ arg_dict["target_relation"] }} (id, name) select id, 'merge override' from {{ arg_dict["temp_relation"] }}
+{% endmacro %}
+{% macro get_incremental_default_sql(arg_dict) %}
+insert into {{ arg_dict["target_relation"] }} (id, name) select id, 'default override' from {{ arg_dict["temp_relation"] }}
+{% endmacro %}
+`,
+        'models/m_merge.sql': `{{ config(materialized='incremental', incremental_strategy='merge', unique_key='id') }}
+select 1 as id, 'a' as name
+`,
+        'models/m_default.sql': `{{ config(materialized='incremental') }}
+select 1 as id, 'a' as name
+`,
+      });
+      await p.ok('run');
+      await p.ok('run');
+      const rows = async (m: string) => (await p.sql(`select id, name from {schema}.${m} order by name`)).map((r) => r.map(String).join(' '));
+      expect(await rows('m_merge')).toEqual(['1 a', '1 merge override']);
+      expect(await rows('m_default')).toEqual(['1 a', '1 default override']);
+    });
   });
 }
 

@@ -65,6 +65,8 @@ select order_id, amount from {{ ref('orders') }}
 `,
     'models/dim.sql': "select 1 as id, 'v1' as version_label\n",
     'models/dim_v2.sql': "select id, 'v2' as version_label from {{ ref('orders') }} cross join (select 1 as id) x\n",
+    // Two versions of one model read side by side: their fixture CTEs must not share a name.
+    'models/both_dims.sql': "select version_label from {{ ref('dim', v=1) }} union all select version_label from {{ ref('dim', v=2) }}\n",
     'tests/fixtures/people_fixture.csv': 'id,name\n1,cat\n',
     'tests/fixtures/expected_people.sql': "select 1 as order_id, 'cat' as name, 10.5 as total, 'eu' as region, 'PLACED' as label\n",
     // A data test on a unit-tested model: it runs after the model, the unit test before.
@@ -253,6 +255,16 @@ models:
         rows: [{order_id: 1}, {order_id: 5}]
     expect:
       rows: [{order_id: 1}, {order_id: 5}]
+  # Inputs for two versions of one model (dbt-core parser/unit_tests.py: each input its own ephemeral node).
+  - name: two_versions
+    model: both_dims
+    given:
+      - input: ref('dim', v=1)
+        rows: [{id: 1, version_label: old}]
+      - input: ref('dim', v=2)
+        rows: [{id: 2, version_label: new}]
+    expect:
+      rows: [{version_label: old}, {version_label: new}]
   # versions: one unit test per version, v1 excluded here.
   - name: versioned
     model: dim
@@ -314,6 +326,7 @@ for (const target of ['duckdb', 'snowflake'] as const satisfies Target[]) {
         id('inc', 'incremental_rows'),
         id('inc', 'full_refresh_rows'),
         id('dim', 'versioned_v2'),
+        id('both_dims', 'two_versions'),
         ...typeCases(target).map(([n]) => id(`type_${n}`, `test_type_${n}`)),
       ];
       for (const u of passing) expect(results.get(u)?.status, `${u}: ${results.get(u)?.message}\n${out(built)}`).toBe('pass');

@@ -239,3 +239,29 @@ describe('--indirect-selection', () => {
     expect(selectNodes(s, {}).size).toBe(s.manifest.nodes.size);
   });
 });
+
+// dbt-core graph/selector_methods.py, VersionSelectorMethod: latest / prerelease / old / none, models only.
+describe('version: selector method', () => {
+  const s = sessionOf({
+    'models/dim_customers_v1.sql': 'select 1 as id',
+    'models/dim_customers_v2.sql': 'select 2 as id',
+    'models/dim_customers_v3.sql': 'select 3 as id',
+    'models/plain.sql': 'select 1 as id',
+    'models/schema.yml': 'version: 2\nmodels:\n  - name: dim_customers\n    latest_version: 2\n    versions:\n      - v: 1\n      - v: 2\n      - v: 3\n',
+  });
+  const ids = (sel: string) =>
+    select(s, { select: [sel] }, ['model'])
+      .map((n) => n.uniqueId)
+      .sort();
+  it('latest, prerelease and old compare each version with latest_version', () => {
+    expect(ids('version:latest')).toEqual(['model.test.dim_customers.v2']);
+    expect(ids('version:prerelease')).toEqual(['model.test.dim_customers.v3']);
+    expect(ids('version:old')).toEqual(['model.test.dim_customers.v1']);
+  });
+  it('none is an unversioned model', () => {
+    expect(ids('version:none')).toEqual(['model.test.plain']);
+  });
+  it('an unknown version type is a selection error naming the choices', () => {
+    expect(() => ids('version:newest')).toThrow(/unknown version selector 'version:newest'[\s\S]*/);
+  });
+});
