@@ -26,7 +26,7 @@
 // Arrays are DuckDB JSON values here (the emulator stores ARRAY columns as JSON); the macros also
 // take DuckDB lists, which is what ARRAY_AGG gives.
 
-import { dateAddPart, type Wraps } from './strict.js';
+import { closing, dateAddPart, topLevelCommas, type Wraps } from './strict.js';
 import { raiseSql, TranslationError } from './sql-error.js';
 import type { Token } from './tokenizer.js';
 
@@ -102,7 +102,7 @@ export function rewriteEmulatedFunctions(sig: Token[], wraps: Wraps): void {
     const t = sig[k]!;
     if (t.kind !== 'word' || sig[k + 1]!.text !== '(' || sig[k - 1]?.text === '.') continue;
     const w = t.text.toUpperCase();
-    const end = closingParen(sig, k + 1);
+    const end = closing(sig, k + 1);
     const commas = topLevelCommas(sig, k + 1, end);
     if (w === 'REGEXP_INSTR' && commas.length >= 6) throw unsupported('REGEXP_INSTR with group_num (sub-match extraction)');
     if (RENAMES[w]) {
@@ -128,27 +128,4 @@ export function rewriteEmulatedFunctions(sig: Token[], wraps: Wraps): void {
     }
     wraps.replace.set(partToken, `'${canonical}'`);
   }
-}
-
-function closingParen(sig: Token[], k: number): number {
-  let depth = 0;
-  for (let j = k; j < sig.length; j++) {
-    const t = sig[j]!;
-    if (t.kind !== 'op') continue;
-    if (t.text === '(' || t.text === '[') depth++;
-    else if ((t.text === ')' || t.text === ']') && --depth === 0) return j;
-  }
-  return sig.length - 1;
-}
-
-function topLevelCommas(sig: Token[], open: number, end: number): Token[] {
-  const commas: Token[] = [];
-  for (let j = open + 1, depth = 0; j < end; j++) {
-    const t = sig[j]!;
-    if (t.kind !== 'op') continue;
-    if (t.text === '(' || t.text === '[') depth++;
-    else if (t.text === ')' || t.text === ']') depth--;
-    else if (depth === 0 && t.text === ',') commas.push(t);
-  }
-  return commas;
 }

@@ -143,7 +143,7 @@ export function checkSnowflakeSql(tokens: Token[]): void {
 }
 
 /** Index of the ')' matching the '(' at k (the last index when unbalanced). */
-function closing(sig: Token[], k: number): number {
+export function closing(sig: Token[], k: number): number {
   let depth = 0;
   for (let j = k; j < sig.length; j++) {
     const t = sig[j]!;
@@ -332,7 +332,7 @@ export function rewriteFunctionSemantics(sig: Token[], wraps: Wraps): void {
   }
 }
 
-function topLevelCommas(sig: Token[], open: number, end: number): Token[] {
+export function topLevelCommas(sig: Token[], open: number, end: number): Token[] {
   const commas: Token[] = [];
   for (let j = open + 1, depth = 0; j < end; j++) {
     const t = sig[j]!;
