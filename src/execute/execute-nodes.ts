@@ -18,7 +18,7 @@ import { parseCsv } from '../project/csv.js';
 import { typeSeed } from '../plan/seed-types.js';
 import { findRaggedRow } from './csv-diagnosis.js';
 import { resolveExternalFile } from './external-file.js';
-import { runNodeHooks, runProjectHooks } from './hooks.js';
+import { runNodeHooks, runPersistDocs, runProjectHooks } from './hooks.js';
 import { ReadyQueue } from '../graph/ready-queue.js';
 import { writeNodeSql } from '../core/target-files.js';
 import { type ExecuteOptions, type ExecutionContext, type NodeExecutor, recordBuilt } from './context.js';
@@ -391,6 +391,7 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   // An incremental run that kept its table kept its kind.
   recordBuilt(ctx, key, type, staged || (node.materialized === 'incremental' && !plan.fullBuild) ? existingKind : builtKind(node));
   await runNodeHooks(ctx, node, 'post-hook', conn);
+  await runPersistDocs(ctx, node, conn);
   const rows = plan.rowsFrom !== undefined ? results[plan.rowsFrom]?.rowsAffected : undefined;
   const verb = node.materialized === 'view' ? 'CREATE VIEW' : node.materialized === 'incremental' && !plan.fullBuild ? 'INSERT' : 'CREATE TABLE';
   return {
@@ -528,6 +529,7 @@ async function runSeed(ctx: ExecutionContext, node: SeedNode, conn: Connection):
   }
   ctx.existing.set(relationKey(rel), 'table');
   await runNodeHooks(ctx, node, 'post-hook', conn);
+  await runPersistDocs(ctx, node, conn);
   return { message: `INSERT ${rows}`, rows, relationName: ctx.adapter.dialect.qualify(rel) };
 }
 

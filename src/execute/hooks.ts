@@ -115,3 +115,26 @@ export async function runProjectHooks(ctx: ExecutionContext, which: ProjectHook,
     }
   });
 }
+
+/**
+ * dbt's `persist_docs(relation, model)` after a node is built (dbt-adapters' table, view,
+ * incremental, seed and snapshot materializations call it after the post-hooks): when its
+ * `persist_docs` config sets `relation` or `columns`, the node's description and its documented
+ * columns' descriptions become the warehouse's comments. Rendered as a hook, so a project's
+ * `persist_docs` / `alter_relation_comment` / `alter_column_comment` macro decides, as in dbt.
+ */
+export async function runPersistDocs(ctx: ExecutionContext, node: ModelNode | SeedNode | SnapshotNode, conn: Connection): Promise<void> {
+  const config = node.config as { persist_docs?: { relation?: unknown; columns?: unknown } };
+  const wanted = config.persist_docs;
+  if (!wanted || (wanted.relation !== true && wanted.columns !== true)) return;
+  if (!node.description && !node.columns.some((c) => c.description)) return;
+  const base = { ...(node as ModelNode), materialized: node.resourceType === 'model' ? node.materialized : 'table' } as ModelNode;
+  const label = `persist_docs of ${node.resourceType} ${node.name}`;
+  const model = {
+    name: node.name,
+    unique_id: node.uniqueId,
+    description: node.description,
+    columns: Object.fromEntries(node.columns.map((c) => [c.name, { name: c.name, description: c.description ?? '', quote: c.quote ?? false }])),
+  };
+  await runHook(ctx.ws, ctx, hookNode(ctx.ws, base, '{% do persist_docs(this, model) %}', label), label, conn, { model });
+}

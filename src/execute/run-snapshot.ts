@@ -18,7 +18,7 @@ import type { Connection } from '../warehouse/adapter.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import { relationKey } from '../warehouse/relation.js';
 import type { ExecutionContext } from './context.js';
-import { runNodeHooks } from './hooks.js';
+import { runNodeHooks, runPersistDocs } from './hooks.js';
 import type { NodeResult } from './results.js';
 
 async function catalogColumns(ctx: ExecutionContext, conn: Connection, rel: RelationName): Promise<CatalogColumn[]> {
@@ -85,6 +85,7 @@ export async function runSnapshot(ctx: ExecutionContext, node: SnapshotNode, con
   }
   ctx.existing.set(key, 'table');
   await runNodeHooks(ctx, node, 'post-hook', conn);
+  await runPersistDocs(ctx, node, conn);
   return {
     message: rows !== undefined ? `${verb} ${rows}` : verb,
     rows,

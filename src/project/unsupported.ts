@@ -106,6 +106,7 @@ const HONOURED_CONFIGS = new Set([
   'pre-hook',
   'post-hook',
   'contract',
+  'persist_docs',
   // model governance (parse/governance.ts)
   'access',
   'group',
@@ -127,7 +128,7 @@ const HONOURED_CONFIGS = new Set([
 function isNoOp(key: string, value: unknown): boolean {
   if (value === null || value === undefined) return true;
   if (key === 'on_schema_change') return value === 'ignore';
-  if (key === 'persist_docs' || key === 'contract') return isPlainObject(value) && Object.values(value).every((v) => !v);
+  if (key === 'contract') return isPlainObject(value) && Object.values(value).every((v) => !v);
   if (key === 'grants') return isPlainObject(value) && Object.keys(value).length === 0;
   return false;
 }

@@ -1,3 +1,5 @@
+import { METADATA_MACROS } from './metadata-macros.js';
+
 /**
  * Cross-database macros, dispatched on the target type the way dbt's `adapter.dispatch` does.
  * A project overrides any of them by defining a macro of the same name (e.g. `duckdb__datediff`).
@@ -9,7 +11,7 @@
 export const BUILTIN_MACROS_FILE = '<builtin>/cross_database.sql';
 
 // biome-ignore lint/complexity/noUselessStringRaw: Jinja pasted as written; raw keeps any backslash a macro gains later
-export const BUILTIN_MACROS = String.raw`
+const CROSS_DATABASE_MACROS = String.raw`
 {% macro datediff(first_date, second_date, datepart) %}{{ adapter.dispatch('datediff')(first_date, second_date, datepart) }}{% endmacro %}
 {% macro default__datediff(first_date, second_date, datepart) %}{% set first_date = _timestamp_literal(first_date) %}{% set second_date = _timestamp_literal(second_date) %}{% if datepart | lower == 'week' %}datediff('week', date_trunc('week', {{ first_date }}), date_trunc('week', {{ second_date }})){% else %}datediff('{{ datepart }}', {{ first_date }}, {{ second_date }}){% endif %}{% endmacro %}
 {#- A string literal given as a date ('2000-01-01 00:00:00') is cast, as dbt-duckdb casts datediff's arguments; an expression is left as written. -#}
@@ -132,3 +134,5 @@ select * from filtered
 {% macro generate_alias_name(custom_alias_name, node) %}{% if custom_alias_name %}{{ custom_alias_name | trim }}{% else %}{{ node.name }}{% endif %}{% endmacro %}
 {% macro generate_database_name(custom_database_name, node) %}{% if custom_database_name %}{{ custom_database_name | trim }}{% else %}{{ target.database }}{% endif %}{% endmacro %}
 `;
+
+export const BUILTIN_MACROS = CROSS_DATABASE_MACROS + METADATA_MACROS;

@@ -557,7 +557,7 @@ export class TemplateEngine {
     }
     const forPackages = packageGlobals(host);
     Object.assign(globals, forPackages.globals);
-    globals.adapter = { ...crossDatabase.adapter, ...introspection.adapter, ...forPackages.adapter };
+    globals.adapter = { ...crossDatabase.adapter, ...introspection.adapter, ...forPackages.adapter, Relation: (globals.api as { Relation: unknown }).Relation };
     globals.modules = { ...(globals.modules as Record<string, unknown>), ...forPackages.modules };
     for (const [name, fn] of Object.entries(jinjaFilters(this.env, this.dialect))) this.env.addFilter(name, fn);
     for (const [name, fn] of Object.entries(jinjaTests)) addTest(this.env, name, fn);

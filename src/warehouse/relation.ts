@@ -38,14 +38,15 @@ export class Relation implements RelationName {
   }
 
   toString(): string {
+    return this.render();
+  }
+
+  /** The relation's name only, as dbt's `render()`: never `--empty`'s subquery or a batch's filter (those are `toString()`'s). */
+  render(): string {
     const { database, schema, identifier } = this.parts;
     if (database && schema && identifier) return this.dialect.qualify(this);
     const q = (v: string) => this.dialect.quoteIdentifier(v);
     return [database ? q(this.database) : '', schema ? q(this.schema) : '', identifier ? q(this.identifier) : ''].filter(Boolean).join('.');
-  }
-
-  render(): string {
-    return this.toString();
   }
 
   /** dbt's `relation.incorporate(path={...}, type=...)`: a copy with some parts replaced. */
@@ -78,7 +79,7 @@ export class Relation implements RelationName {
  */
 export class EmptyRelation extends Relation {
   override toString(): string {
-    const limited = `(select * from ${super.toString()} where false limit 0)`;
+    const limited = `(select * from ${this.render()} where false limit 0)`;
     return this.dialect.type === 'snowflake' ? limited : `${limited} _dbt_limit_subq_${this.identifier}`;
   }
 }

@@ -768,6 +768,7 @@ models:
   warned:
     +persist_docs:
       relation: true
+    +query_tag: nightly
     +bind: false
     +my_custom_config: 1
 `,
@@ -785,7 +786,8 @@ models:
     expect(keys[0]).not.toMatch(/profile|config-version/);
     const configs = text.split('\n').filter((l) => l.includes('configs are not supported and have no effect'));
     expect(configs).toHaveLength(1);
-    for (const k of ['persist_docs (a)', 'bind (a)', 'my_custom_config (a)']) expect(configs[0]).toContain(k);
+    for (const k of ['query_tag (a)', 'bind (a)', 'my_custom_config (a)']) expect(configs[0]).toContain(k);
+    expect(configs[0]).not.toContain('persist_docs'); // applied: comments on the warehouse's relations and columns
     // grants: are applied where the warehouse has roles; on DuckDB the no-op is said once, apart.
     expect(configs[0]).not.toContain('grants');
     expect(text.split('\n').filter((l) => l.includes('grants: is a no-op on duckdb'))).toHaveLength(1);

@@ -27,7 +27,7 @@ export function introspectionGlobals(host: ContextHost): Record<string, unknown>
     if (!(relation instanceof Relation)) {
       return host.fail("adapter.get_columns_in_relation() takes a relation, e.g. ref('x') or source('s', 't') (not an ephemeral model)");
     }
-    const r = runQuery(`select * from ${String(relation)} where 1 = 0`, 'adapter.get_columns_in_relation()');
+    const r = runQuery(`select * from ${relation.render()} where 1 = 0`, 'adapter.get_columns_in_relation()');
     return (r?.columns ?? []).map((c) => relationColumn(c.name, c.type, (id) => host.dialect.quoteIdentifier(id)));
   });
   const getRelation = host.guard((...args: unknown[]) => {

@@ -26,6 +26,9 @@ export function projectGlobals(host: ContextHost): Record<string, unknown> {
       return v;
     },
     set: (key: string, value: unknown) => host.hooks().config({ [key]: value }),
+    // dbt's RuntimeConfigObject.persist_relation_docs / persist_column_docs: the `persist_docs` config's `relation` / `columns`.
+    persist_relation_docs: () => persistDocs(host.hooks().configGet('persist_docs', null)).relation === true,
+    persist_column_docs: () => persistDocs(host.hooks().configGet('persist_docs', null)).columns === true,
   });
   const projectFile = host.project?.file ?? 'project.yml';
   return {
@@ -122,4 +125,8 @@ export function projectGlobals(host: ContextHost): Record<string, unknown> {
       },
     },
   };
+}
+
+function persistDocs(value: unknown): Record<string, unknown> {
+  return isPlainObject(value) ? value : {};
 }

@@ -1,5 +1,5 @@
 import { Relation } from '../../warehouse/relation.js';
-import { isKwargs, stripKwargs } from '../nunjucks-patches.js';
+import { isKwargs, popKwargs, stripKwargs } from '../nunjucks-patches.js';
 import type { ContextHost } from './context-host.js';
 import { relationColumn } from './query-table.js';
 
@@ -32,31 +32,59 @@ export function relationGlobals(host: ContextHost): Record<string, unknown> {
       }
       return host.hooks().source_(sourceName, tableName);
     }),
-    api: {
-      // dbt's Column class: its class methods, and columns made by create()/from_description().
-      Column: {
-        translate_type: (dtype: unknown) => TYPE_LABELS[String(dtype).toUpperCase()] ?? String(dtype),
-        string_type: (size: unknown) => (host.target.type === 'snowflake' ? `varchar(${String(size)})` : `character varying(${String(size)})`),
-        numeric_type: (dtype: unknown, precision?: unknown, scale?: unknown) =>
-          precision === null || precision === undefined || scale === null || scale === undefined
-            ? String(dtype)
-            : `${String(dtype)}(${String(precision)},${String(scale)})`,
-        create: (name: unknown, dtype: unknown) =>
-          relationColumn(String(name), TYPE_LABELS[String(dtype).toUpperCase()] ?? String(dtype), (id) => host.dialect.quoteIdentifier(id)),
-        from_description: (name: unknown, rawType: unknown) => relationColumn(String(name), String(rawType), (id) => host.dialect.quoteIdentifier(id)),
-      },
-      Relation: {
-        create: (kwargs?: unknown) => {
-          const k = stripKwargs(kwargs);
-          const { database, schema } = host.target;
-          const r = new Relation(String(k.database ?? database), String(k.schema ?? schema), String(k.identifier ?? ''), host.dialect);
-          if (k.type === 'table' || k.type === 'view') r.type = k.type;
-          return r;
-        },
-      },
-    },
+    api: { Column: columnClass(host), Relation: relationClass(host) },
   };
   // A getter: `this` is the node being rendered, asked at each use.
   Object.defineProperty(globals, 'this', { get: () => host.current()?.thisRelation(), enumerable: true });
   return globals;
+}
+
+/**
+ * dbt's Column class: called (`api.Column("my_column", "varchar")`, with dbt's char_size,
+ * numeric_precision and numeric_scale, positional or named), and its class methods.
+ */
+function columnClass(host: ContextHost) {
+  const quote = (id: string) => host.dialect.quoteIdentifier(id);
+  const construct = (...args: unknown[]) => {
+    const kw = popKwargs(args);
+    const [name, dtype, charSize, precision, scale] = [
+      args[0] ?? kw.column ?? kw.name,
+      args[1] ?? kw.dtype,
+      args[2] ?? kw.char_size,
+      args[3] ?? kw.numeric_precision,
+      args[4] ?? kw.numeric_scale,
+    ];
+    const type = String(dtype ?? '');
+    // dbt's Column.data_type: a size or precision given apart is part of the type.
+    const sized =
+      charSize !== undefined && charSize !== null
+        ? `${type}(${String(charSize)})`
+        : precision !== undefined && precision !== null && scale !== undefined && scale !== null
+          ? `${type}(${String(precision)},${String(scale)})`
+          : type;
+    return relationColumn(String(name ?? ''), sized, quote);
+  };
+  return Object.assign(construct, {
+    translate_type: (dtype: unknown) => TYPE_LABELS[String(dtype).toUpperCase()] ?? String(dtype),
+    string_type: (size: unknown) => (host.target.type === 'snowflake' ? `varchar(${String(size)})` : `character varying(${String(size)})`),
+    numeric_type: (dtype: unknown, precision?: unknown, scale?: unknown) =>
+      precision === null || precision === undefined || scale === null || scale === undefined
+        ? String(dtype)
+        : `${String(dtype)}(${String(precision)},${String(scale)})`,
+    create: (name: unknown, dtype: unknown) => relationColumn(String(name), TYPE_LABELS[String(dtype).toUpperCase()] ?? String(dtype), quote),
+    from_description: (name: unknown, rawType: unknown) => relationColumn(String(name), String(rawType), quote),
+  });
+}
+
+/** dbt's Relation class (`api.Relation`, `adapter.Relation`): `create(database, schema, identifier, type)`, positional or named. */
+function relationClass(host: ContextHost) {
+  return {
+    create: (...args: unknown[]) => {
+      const kw = popKwargs(args);
+      const [database, schema, identifier, type] = [args[0] ?? kw.database, args[1] ?? kw.schema, args[2] ?? kw.identifier, args[3] ?? kw.type];
+      const r = new Relation(String(database ?? host.target.database), String(schema ?? host.target.schema), String(identifier ?? ''), host.dialect);
+      if (type === 'table' || type === 'view') r.type = type;
+      return r;
+    },
+  };
 }

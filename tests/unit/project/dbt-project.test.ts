@@ -44,11 +44,11 @@ describe('dbt project settings', () => {
   it('names configs with no effect once, with the nodes that set them; defaults are no-ops', () => {
     const node = (name: string, config: Record<string, unknown>) => ({ resourceType: 'model', name, config }) as unknown as Node;
     const w = unsupportedConfigWarning([
-      node('a', { materialized: 'table', persist_docs: { relation: true }, grants: {} }),
-      node('b', { persist_docs: { relation: true }, on_schema_change: 'ignore', contract: { enforced: false } }),
+      node('a', { materialized: 'table', query_tag: 'x', persist_docs: { relation: true }, grants: {} }),
+      node('b', { query_tag: 'y', on_schema_change: 'ignore', contract: { enforced: false } }),
       node('c', { on_schema_change: 'fail', 'post-hook': ['x'], bind: false }),
     ]);
-    expect(w).toBe('these configs are not supported and have no effect: persist_docs (a, b), bind (c)');
+    expect(w).toBe('these configs are not supported and have no effect: query_tag (a, b), bind (c)');
     expect(unsupportedConfigWarning([node('a', { materialized: 'view', tags: ['x'] })])).toBeUndefined();
   });
 });
