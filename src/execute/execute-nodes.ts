@@ -24,7 +24,8 @@ import { writeNodeSql } from '../core/target-files.js';
 import { type ExecuteOptions, type ExecutionContext, type NodeExecutor, recordBuilt } from './context.js';
 import { runDataTest } from './run-data-test.js';
 import { runUnitTest } from './run-unit-test.js';
-import { runMicrobatch } from './run-microbatch.js';
+import { customStrategySql } from './custom-strategy.js';
+import { runMicrobatch, usesBatches } from './run-microbatch.js';
 import { runSnapshot } from './run-snapshot.js';
 import { isStagedLocation, runStagedSource } from './staged-source.js';
 import { INTERRUPTED_MESSAGE, type NodeResult, type RunSummary } from './results.js';
@@ -340,7 +341,8 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   if (
     node.materialized === 'incremental' &&
     node.config.incremental_strategy === 'microbatch' &&
-    incrementalStrategy(node, ctx.adapter.dialect, (m) => ctx.ws.engine.hasMacro(m))
+    incrementalStrategy(node, ctx.adapter.dialect, (m) => ctx.ws.engine.hasMacro(m)) &&
+    usesBatches(ctx, node)
   ) {
     return runMicrobatch(ctx, node, conn);
   }
@@ -616,47 +618,4 @@ async function runExternalSource(ctx: ExecutionContext, node: SourceNode, conn: 
     rows: loaded.rows,
     relationName: ctx.adapter.dialect.qualify(node.relation),
   };
-}
-
-/**
- * A custom incremental strategy's SQL: the project's `get_incremental_<name>_sql(arg_dict)` rendered
- * with dbt's arg_dict (target_relation, temp_relation, unique_key, dest_columns, incremental_predicates;
- * dbt-adapters materializations/models/incremental/incremental.sql).
- */
-async function customStrategySql(
-  ctx: ExecutionContext,
-  node: ModelNode,
-  conn: Connection,
-  staging: RelationName,
-  dest: { name: string; type: string }[],
-): Promise<string> {
-  const d = ctx.adapter.dialect;
-  const rel = (r: RelationName) => {
-    const out = new Relation(r.database, r.schema, r.identifier, d);
-    out.type = 'table';
-    return out;
-  };
-  const predicates = node.config.incremental_predicates ?? node.config.predicates ?? null;
-  const argDict = {
-    target_relation: rel(node.relation!),
-    temp_relation: rel(staging),
-    unique_key: node.config.unique_key ?? null,
-    dest_columns: dest.map((c) => relationColumn(c.name, c.type, (id) => d.quoteColumn(id))),
-    incremental_predicates: predicates,
-  };
-  const macro = strategyMacroName(node);
-  const template = ctx.ws.engine.compile(node.file, `{{ ${macro}(__model_arg_dict) }}`);
-  const compiled = await compileWithQueries(
-    ctx.ws,
-    node,
-    { template, existing: new Set(ctx.existing.keys()), extra: { __model_arg_dict: argDict }, log: (m) => ctx.options.reporter.info(m) },
-    conn,
-  );
-  if (!compiled.sql.trim()) {
-    throw new ProjectError('template', `${macro} rendered no SQL for incremental_strategy '${node.config.incremental_strategy}'`, {
-      location: { file: node.file },
-      hint: 'the macro should print (or return()) the statement that writes temp_relation into target_relation',
-    });
-  }
-  return compiled.sql;
 }

@@ -3,7 +3,7 @@ import { ProjectError } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
 import { writeNodeSql } from '../core/target-files.js';
 import type { ModelNode } from '../parse/nodes.js';
-import { type BatchWindow, microbatchWindows, planIncrementalWrite } from '../plan/plan-incremental.js';
+import { type BatchWindow, destColumns, microbatchWindows, planIncrementalWrite } from '../plan/plan-incremental.js';
 import { builtKind, planModel } from '../plan/plan-model.js';
 import { tempRelation } from '../plan/plan.js';
 import { PyDateTime } from '../templating/context/py-datetime.js';
@@ -11,8 +11,39 @@ import type { Connection } from '../warehouse/adapter.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import { relationKey } from '../warehouse/relation.js';
 import { type ExecutionContext, recordBuilt } from './context.js';
+import { customStrategySql } from './custom-strategy.js';
 import { runNodeHooks } from './hooks.js';
 import type { BatchSpan, NodeResult } from './results.js';
+
+const CUSTOM_MICROBATCH_MACRO = 'get_incremental_microbatch_sql';
+const BATCHED_FLAG = 'require_batched_execution_for_custom_microbatch_strategy';
+
+/** The root project's own `get_incremental_microbatch_sql`, if it defines one (a package's is not used, as dbt's dispatch). */
+function customMicrobatchMacro(ctx: ExecutionContext): { file: string } | undefined {
+  const info = ctx.ws.engine.macros.get(CUSTOM_MICROBATCH_MACRO);
+  return info && info.package === undefined && !info.file.startsWith('<') ? info : undefined;
+}
+
+/**
+ * Whether a microbatch model runs batch by batch, as dbt-core's Manifest.use_microbatch_batches
+ * decides: yes with the built-in strategy; with the project's own `get_incremental_microbatch_sql`
+ * only when dbt_project.yml sets `flags: {require_batched_execution_for_custom_microbatch_strategy:
+ * true}`, else that macro writes the whole model's new rows at once, as an incremental model's
+ * custom strategy (dbt's deprecated behaviour, warned about once per run).
+ */
+export function usesBatches(ctx: ExecutionContext, node: ModelNode): boolean {
+  const custom = customMicrobatchMacro(ctx);
+  if (!custom || ctx.ws.project.config.flags?.[BATCHED_FLAG] === true) return true;
+  if (!warnedCustomMicrobatch.has(ctx)) {
+    warnedCustomMicrobatch.add(ctx);
+    ctx.options.reporter.warn(
+      `${custom.file}: ${CUSTOM_MICROBATCH_MACRO} runs on the whole of ${node.file}, not per batch: a custom microbatch macro outside of batched execution is deprecated in dbt. ` +
+        `Set flags: {${BATCHED_FLAG}: true} in ${ctx.ws.project.file} to run it once per batch`,
+    );
+  }
+  return false;
+}
+const warnedCustomMicrobatch = new WeakSet<ExecutionContext>();
 
 const instant = (stamp: string) => Date.parse(`${stamp.replace(' ', 'T')}Z`);
 
@@ -106,7 +137,12 @@ export async function runMicrobatch(ctx: ExecutionContext, node: ModelNode, conn
       }
       const target = await columnsOf(rel);
       await conn.execute(d.createTableAs(staging, sql));
-      const plan = planIncrementalWrite(node, d, 'microbatch', staging, target, await columnsOf(staging), batch);
+      const staged = await columnsOf(staging);
+      // The project's get_incremental_microbatch_sql writes the batch's rows (its arg_dict's temp_relation).
+      const custom = customMicrobatchMacro(ctx) ? await customStrategySql(ctx, node, conn, staging, destColumns(node, target, staged)) : undefined;
+      const plan = custom
+        ? planIncrementalWrite(node, d, 'custom', staging, target, staged, batch, custom)
+        : planIncrementalWrite(node, d, 'microbatch', staging, target, staged, batch);
       writeNodeSql(ctx.ws.project, 'run', batchFile(node, batch), plan.statements.join(';\n\n'));
       const results = await conn.executeAtomic(plan.statements);
       rows += results[plan.rowsFrom ?? 0]?.rowsAffected ?? 0;

@@ -49,8 +49,9 @@ export function incrementalStrategy(
   const asked = node.config.incremental_strategy ?? 'default';
   // dbt's adapter.dispatch finds the root project's macro first: a project `get_incremental_<strategy>_sql`
   // (or `get_incremental_default_sql`) replaces the built-in SQL (dbt-adapters incremental/strategies.sql).
-  // Microbatch keeps its own batch loop here.
-  const overridden = asked !== 'microbatch' && projectMacro?.(strategyMacroName(node)) === true;
+  // A project `get_incremental_microbatch_sql` is called per batch, or (without dbt's behaviour flag
+  // require_batched_execution_for_custom_microbatch_strategy) on the whole model: execute/run-microbatch.ts.
+  const overridden = projectMacro?.(strategyMacroName(node)) === true;
   if (asked === 'default') return overridden ? 'custom' : keys.length ? 'merge' : 'append';
   const valid = VALID[dialect.type];
   if ((valid as string[]).includes(asked)) return overridden ? 'custom' : (asked as IncrementalStrategy);

@@ -44,8 +44,10 @@ export function unsupportedProjectKeys(file: string, data: Record<string, unknow
   for (const key of Object.keys(data)) {
     if (PROJECT_KEYS_WITHOUT_EFFECT.has(key) || HONOURED_PROJECT_KEYS.has(key)) continue;
     if (key === 'flags' && isPlainObject(data.flags)) {
-      // strict_undefined is this engine's (printing an undefined value is an error); dbt's own flags have no effect.
-      const others = Object.keys(data.flags).filter((k) => k !== 'strict_undefined');
+      // strict_undefined is this engine's (printing an undefined value is an error); of dbt's own flags only
+      // require_batched_execution_for_custom_microbatch_strategy has an effect (execute/run-microbatch.ts).
+      const honoured = ['strict_undefined', 'require_batched_execution_for_custom_microbatch_strategy'];
+      const others = Object.keys(data.flags).filter((k) => !honoured.includes(k));
       if (others.length) out.push(`flags (${others.join(', ')})`);
       continue;
     }
