@@ -13,6 +13,7 @@ import { checkSelectors, readSelectors, resolveSelectorRefs, selectorSpec, type 
 import { readYaml } from '../project/yaml-file.js';
 import { buildWorkspace, type Workspace } from '../graph/workspace.js';
 import type { Node, ResourceType } from '../parse/nodes.js';
+import type { Exposure } from '../parse/governance.js';
 import { ParseCache, partialParseEnabled } from '../parse/parse-cache.js';
 import { loadProject, projectTargetDir } from '../project/load-project.js';
 import { resolveTarget } from '../project/profiles.js';
@@ -114,6 +115,24 @@ export function select(session: Session, opts: SelectOptions, types: ResourceTyp
   const ids = selectNodes(session, { spec: selectionSpec(session, opts, reporter), state: previousState(session, opts) }, warnings);
   for (const w of warnings) reporter.warn(w);
   return [...ids].map((id) => session.manifest.nodes.get(id)!).filter((n) => types.includes(n.resourceType));
+}
+
+/** `ls`: the selected nodes and exposures (exposures are leaves of dbt's graph, selectable but never run). */
+export function selectWithExposures(session: Session, opts: SelectOptions, reporter: Reporter = silentReporter): { nodes: Node[]; exposures: Exposure[] } {
+  const warnings: string[] = [];
+  const ids = selectNodes(session, { spec: selectionSpec(session, opts, reporter), state: previousState(session, opts), withExposures: true }, warnings);
+  for (const w of warnings) reporter.warn(w);
+  const nodes: Node[] = [];
+  const exposures: Exposure[] = [];
+  for (const id of ids) {
+    const node = session.manifest.nodes.get(id);
+    if (node) nodes.push(node);
+    else {
+      const e = session.manifest.exposures?.get(id);
+      if (e) exposures.push(e);
+    }
+  }
+  return { nodes, exposures };
 }
 
 /**
