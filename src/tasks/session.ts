@@ -9,7 +9,7 @@ import { silentReporter, type Reporter } from '../execute/reporter.js';
 import { existsSync } from 'node:fs';
 import type { BatchResults } from '../execute/results.js';
 import { selectNodes, specFromFlags, type IndirectSelection, type SelectionSpec } from '../graph/selection.js';
-import { checkSelectors, readSelectors, resolveSelectorRefs, selectorSpec, type Selectors } from '../graph/selectors.js';
+import { checkSelectors, readSelectors, renderSelectorsYaml, resolveSelectorRefs, selectorSpec, type Selectors } from '../graph/selectors.js';
 import { readYaml } from '../project/yaml-file.js';
 import { buildWorkspace, type Workspace } from '../graph/workspace.js';
 import type { Node, ResourceType } from '../parse/nodes.js';
@@ -164,7 +164,8 @@ export function projectSelectors(session: Session): Selectors | undefined {
     const file = 'selectors.yml';
     if (!existsSync(path.join(session.project.dir, file))) session.selectors = null;
     else {
-      const selectors = readSelectors(readYaml(session.project.dir, file));
+      const yaml = renderSelectorsYaml(readYaml(session.project.dir, file), (text) => session.engine.renderString(text, file));
+      const selectors = readSelectors(yaml);
       checkSelectors(selectors);
       session.selectors = selectors;
     }

@@ -90,6 +90,43 @@ describe('selectors.yml, --selector and --indirect-selection', () => {
     expect(r.code).toBe(2);
     expect(r.stderr + r.stdout).toMatch(/selectors\.yml:4:\d+: error \[selection\]: unknown selector method 'tags'/);
   });
+
+  // dbt-core config/selectors.py (SelectorConfig.render_from_dict) renders selectors.yml with
+  // config/renderer.py's SelectorRenderer, in the dbt_project.yml context: env_var(), var(), target;
+  // values render natively (a boolean `default`, a number `parents_depth`).
+  it('renders Jinja in selectors.yml (env_var, var, target), with errors at the value line', async () => {
+    const jinja = writeProject({
+      'dbt_project.yml': 'name: jin\n',
+      'models/a.sql': "{{ config(tags=['nightly']) }} select 1 as id",
+      'models/b.sql': "select * from {{ ref('a') }}",
+      'models/c.sql': "select * from {{ ref('b') }}",
+      'selectors.yml': `selectors:
+  - name: by_env
+    default: "{{ target.name == 'dev' }}"
+    definition:
+      method: tag
+      value: "{{ env_var('SEL_TAG', 'nightly') }}"
+      children: true
+      children_depth: "{{ var('depth', 1) }}"
+`,
+    });
+    const r = await runModel(['ls', '--project-dir', jinja, '--resource-type', 'model']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lines(r.stdout)).toEqual(['jin.a', 'jin.b']);
+    expect(r.stderr).toMatch(/Using the default selector by_env/);
+    const deeper = await runModel(['ls', '--project-dir', jinja, '--selector', 'by_env', '--vars', '{depth: 2}', '--resource-type', 'model']);
+    expect(lines(deeper.stdout)).toEqual(['jin.a', 'jin.b', 'jin.c']);
+    const none = await runModel(['ls', '--project-dir', jinja, '--selector', 'by_env', '--resource-type', 'model'], { env: { SEL_TAG: 'hourly' } });
+    expect(none.stdout.trim()).toBe('');
+    writeFileSync(
+      path.join(jinja, 'selectors.yml'),
+      'selectors:\n  - name: x\n    definition:\n      method: tag\n      value: "{{ env_var(\'NO_SUCH_SEL_VAR\') }}"\n',
+    );
+    const bad = await runModel(['ls', '--project-dir', jinja]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/selectors\.yml:5:\d+: error \[selection\]: .*NO_SUCH_SEL_VAR/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
 });
 
 // Governance through the CLI: dbt's "Model access" docs and dbt-core parser/manifest.py
