@@ -526,3 +526,63 @@ describe('a project built with installed packages', () => {
     expect(r.code).toBe(2);
   });
 });
+
+// Unit tests' `overrides:` reaching package code, as dbt-core's generate_runtime_unit_test_context
+// (core/dbt/context/providers.py) reads them: `pkg.name` replaces that package's macro, `dbt.name`
+// dbt's own (and the bare name too), a bare name the root project's or dbt's; `vars:` are laid over
+// the CLI vars (UnitTestVar), so a var() inside a package macro reads them too.
+describe('unit test overrides of package macros and vars', () => {
+  it('replaces a namespaced package macro, a dbt macro and a var read inside a package macro', async () => {
+    const dir = writeProject({
+      // dbt reads var() for the node being rendered (the root model here), not for the macro's package.
+      'dbt_project.yml': 'name: shop\nvars:\n  factor: 2\n',
+      'packages.yml': 'packages:\n  - local: ut_pkg\n',
+      'ut_pkg/dbt_project.yml': 'name: ut_pkg\nvars:\n  factor: 1\n',
+      'ut_pkg/macros/m.sql': [
+        "{% macro loaded_label() %}'live'{% endmacro %}",
+        "{% macro scaled(col) %}{{ col }} * {{ var('factor') }}{% endmacro %}",
+        '{% macro stamp() %}{{ ut_pkg.loaded_label() }}{% endmacro %}',
+      ].join('\n'),
+      'macros/loaded_label.sql': "{% macro loaded_label() %}'root'{% endmacro %}",
+      'models/orders.sql': [
+        'select id,',
+        "  {{ ut_pkg.scaled('amount') }} as scaled,",
+        '  {{ ut_pkg.stamp() }} as pkg_label,',
+        '  {{ loaded_label() }} as root_label,',
+        '  {{ dbt.current_timestamp() }} as loaded_at',
+        "from {{ ref('raw_orders') }}",
+      ].join('\n'),
+      'models/raw_orders.sql': 'select 1 as id, 5 as amount',
+      'models/unit.yml': `unit_tests:
+  - name: package_overrides
+    model: orders
+    given:
+      - input: ref('raw_orders')
+        rows: [{id: 1, amount: 5}]
+    overrides:
+      macros:
+        ut_pkg.loaded_label: "'stubbed'"
+        dbt.current_timestamp: "cast('2020-01-01' as timestamp)"
+      vars: {factor: 10}
+    expect:
+      rows: [{id: 1, scaled: 50, pkg_label: stubbed, root_label: root, loaded_at: '2020-01-01 00:00:00'}]
+  - name: bare_override
+    model: orders
+    given:
+      - input: ref('raw_orders')
+        rows: [{id: 1, amount: 5}]
+    overrides:
+      macros:
+        loaded_label: "'bare'"
+        current_timestamp: "cast('2021-01-01' as timestamp)"
+    expect:
+      rows: [{id: 1, scaled: 10, pkg_label: live, root_label: bare, loaded_at: '2021-01-01 00:00:00'}]
+`,
+    });
+    expect((await runModel(['deps'], { cwd: dir })).code).toBe(0);
+    const r = await runModel(['test', '-s', 'test_type:unit'], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/PASS[^\n]*package_overrides/);
+    expect(r.stdout).toMatch(/PASS[^\n]*bare_override/);
+  });
+});
