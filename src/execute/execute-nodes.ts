@@ -8,7 +8,7 @@ import { compileWithQueries } from '../compile/run-queries.js';
 import { ProjectError, UpstreamCompileError } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
 import { isExecutable, type ModelNode, type Node, type SeedNode, type SnapshotNode, type SourceNode } from '../parse/nodes.js';
-import { destColumns, incrementalStrategy, needsStaging, planIncrementalWrite, strategyMacroName } from '../plan/plan-incremental.js';
+import { destColumns, incrementalStrategy, needsStaging, planIncrementalWrite, strategyMacroFor, strategyMacroName } from '../plan/plan-incremental.js';
 import { builtKind, grantsOf, planModel } from '../plan/plan-model.js';
 import { planContractTable } from '../plan/plan-contract.js';
 import { checkContract } from './contract.js';
@@ -340,7 +340,7 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   if (
     node.materialized === 'incremental' &&
     node.config.incremental_strategy === 'microbatch' &&
-    incrementalStrategy(node, ctx.adapter.dialect, (m) => ctx.ws.engine.hasMacro(m))
+    incrementalStrategy(node, ctx.adapter.dialect, hasStrategyMacro(ctx, node))
   ) {
     return runMicrobatch(ctx, node, conn);
   }
@@ -417,15 +417,8 @@ async function stagedIncremental(
   if (node.materialized !== 'incremental' || existing !== 'table') return undefined;
   if ((ctx.options.fullRefresh && node.config.full_refresh !== false) || node.config.full_refresh === true) return undefined;
   const d = ctx.adapter.dialect;
-  const strategy = incrementalStrategy(
-    node,
-    d,
-    (m) => ctx.ws.engine.hasMacro(m),
-    (m) => {
-      const info = ctx.ws.engine.macros.get(m);
-      return info !== undefined && info.package === undefined;
-    },
-  );
+  const has = hasStrategyMacro(ctx, node);
+  const strategy = incrementalStrategy(node, d, has, has);
   if (!needsStaging(node, strategy)) return undefined;
   const rel = node.relation!;
   const staging = tempRelation(rel, '__model_incr');
@@ -446,6 +439,16 @@ async function stagedIncremental(
     if (e instanceof ProjectError) throw e;
     throw new ProjectError('database', redact(e instanceof Error ? e.message : String(e)), { location: { file: node.file } });
   }
+}
+
+/** The `get_incremental_<name>_sql` macros the model sees: its own package's, then the root project's (strategyMacroFor). */
+function strategyMacros(ctx: ExecutionContext, node: ModelNode) {
+  return strategyMacroFor(node, ctx.ws.project.name, (pkg, name) => ctx.ws.engine.findMacro(pkg, name)?.info);
+}
+
+function hasStrategyMacro(ctx: ExecutionContext, node: ModelNode): (name: string) => boolean {
+  const find = strategyMacros(ctx, node);
+  return (name) => find(name) !== undefined;
 }
 
 /** config(sql_header=…) or {% call set_sql_header(config) %}: runs before the model's statements, on its connection. */
@@ -643,7 +646,9 @@ async function customStrategySql(
     incremental_predicates: predicates,
   };
   const macro = strategyMacroName(node);
-  const template = ctx.ws.engine.compile(node.file, `{{ ${macro}(__model_arg_dict) }}`);
+  // The model's own package's macro is called by its namespace; the root project's by its name.
+  const call = strategyMacros(ctx, node)(macro)?.call ?? macro;
+  const template = ctx.ws.engine.compile(node.file, `{{ ${call}(__model_arg_dict) }}`);
   const compiled = await compileWithQueries(
     ctx.ws,
     node,

@@ -586,3 +586,62 @@ describe('unit test overrides of package macros and vars', () => {
     expect(r.stdout).toMatch(/PASS[^\n]*bare_override/);
   });
 });
+
+// Which get_incremental_<strategy>_sql a model runs: dbt-adapters base/impl.py
+// get_incremental_strategy_macro reads model_context[name], and dbt-core context/macros.py
+// (MacroNamespaceBuilder) puts the model's own package's macros first, then the root project's: a
+// package's override changes that package's models only. The static plan (planModel) names it.
+describe('incremental strategy macros overridden by the project or a package', () => {
+  it('runs and plans the model package’s override, the root’s for root models, and the built-in otherwise', async () => {
+    const dir = writeProject({
+      'dbt_project.yml': 'name: shop\n',
+      'packages.yml': 'packages:\n  - local: inc_pkg\n',
+      'inc_pkg/dbt_project.yml': 'name: inc_pkg\n',
+      'inc_pkg/macros/merge.sql': `{% macro get_incremental_merge_sql(arg_dict) %}
+insert into {{ arg_dict["target_relation"] }} (id, name) select id, 'pkg override' from {{ arg_dict["temp_relation"] }}
+{% endmacro %}`,
+      'inc_pkg/models/pkg_inc.sql': "{{ config(materialized='incremental', incremental_strategy='merge', unique_key='id') }}\nselect 1 as id, 'a' as name\n",
+      'macros/append.sql': `{% macro get_incremental_append_sql(arg_dict) %}
+insert into {{ arg_dict["target_relation"] }} (id, name) select id, 'root override' from {{ arg_dict["temp_relation"] }}
+{% endmacro %}`,
+      'models/root_merge.sql': "{{ config(materialized='incremental', incremental_strategy='merge', unique_key='id') }}\nselect 1 as id, 'a' as name\n",
+      'models/root_append.sql': "{{ config(materialized='incremental', incremental_strategy='append') }}\nselect 1 as id, 'a' as name\n",
+    });
+    expect((await runModel(['deps'], { cwd: dir })).code).toBe(0);
+    for (let i = 0; i < 2; i++) {
+      const r = await runModel(['run'], { cwd: dir });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+    }
+    const db = path.join(dir, 'target', 'shop.duckdb');
+    const rows = async (t: string) => (await queryDuckDb(db, `select id, name from ${t} order by name`)).map((r) => `${r.id} ${r.name}`);
+    expect(await rows('root_merge')).toEqual(['1 a']);
+    expect(await rows('root_append')).toEqual(['1 a', '1 root override']);
+    expect(await rows('pkg_inc')).toEqual(['1 a', '1 pkg override']);
+
+    const { openProject } = await import('../../src/index.js');
+    const { planModel } = await import('../../src/plan/plan-model.js');
+    const { strategyMacroFor } = await import('../../src/plan/plan-incremental.js');
+    const { compileNode } = await import('../../src/compile/compile-node.js');
+    const session = await openProject({ projectDir: dir });
+    const plan = (name: string) => {
+      const node = [...session.manifest.nodes.values()].find((n) => n.name === name) as import('../../src/parse/nodes.js').ModelNode;
+      const strategyMacro = strategyMacroFor(node, session.project.name, (pkg, m) => session.engine.findMacro(pkg, m)?.info);
+      return planModel(node, compileNode(session, node).sql, session.engine.dialect, {
+        existing: 'table',
+        fullRefresh: false,
+        columns: ['id', 'name'],
+        strategyMacro,
+      });
+    };
+    expect(plan('root_merge').strategy).toEqual({ name: 'merge' });
+    expect(plan('root_append').strategy).toEqual({ name: 'custom', macro: 'get_incremental_append_sql', file: 'macros/append.sql' });
+    const pkg = plan('pkg_inc');
+    expect(pkg.strategy).toEqual({
+      name: 'custom',
+      macro: 'inc_pkg.get_incremental_merge_sql',
+      file: 'dbt_packages/inc_pkg/macros/merge.sql',
+      package: 'inc_pkg',
+    });
+    expect(pkg.statements).toHaveLength(1);
+  });
+});
