@@ -219,6 +219,9 @@ exposures:
     expect(source).toMatchObject({ source_name: 'raw', name: 'orders', resource_type: 'source' });
     const keys = await ls('-s', 'revenue', '--output', 'json', '--output-keys', 'name', 'config.materialized', 'relation_name');
     expect(lines(keys.stdout).map((l) => JSON.parse(l))).toEqual([{ name: 'revenue', 'config.materialized': 'view', relation_name: '"gov"."main"."revenue"' }]);
+    // dbt's documented form: one quoted, space-separated list.
+    const quoted = await ls('-s', 'revenue', '--output', 'json', '--output-keys', 'name resource_type');
+    expect(JSON.parse(quoted.stdout.trim())).toEqual({ name: 'revenue', resource_type: 'model' });
     const metric = await ls('--resource-type', 'metric');
     expect(metric.stdout.trim()).toBe('');
     expect(metric.stderr).toMatch(/does not parse metrics \(the semantic layer is not supported\)/);

@@ -111,6 +111,8 @@ export function registerLs(program: Command, { reporter }: CliContext): void {
       if (flags.outputKeys?.length && flags.output !== 'json') {
         throw new ProjectError('selection', `--output-keys needs --output json (got --output ${flags.output})`);
       }
+      // dbt documents `--output-keys "name resource_type description"`: one quoted word list.
+      if (flags.outputKeys) flags.outputKeys = flags.outputKeys.flatMap((k) => k.split(/[\s,]+/)).filter(Boolean);
       const types = resourceTypes(flags);
       for (const t of Object.keys(NOT_PARSED)) {
         // Asked for by name (not through default/all): say why none are listed.
