@@ -163,7 +163,7 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
 }
 
 /** An exposure as dbt's manifest v12 holds it. */
-function exposureToJson(e: Exposure): Record<string, unknown> {
+export function exposureToJson(e: Exposure): Record<string, unknown> {
   return {
     name: e.name,
     resource_type: 'exposure',

@@ -1,7 +1,7 @@
 import { compileWithQueries } from '../compile/run-queries.js';
 import { ProjectError } from '../core/errors.js';
 import type { ModelNode } from '../parse/nodes.js';
-import { strategyMacroName } from '../plan/plan-incremental.js';
+import { strategyMacroFor, strategyMacroName } from '../plan/plan-incremental.js';
 import { relationColumn } from '../templating/context/query-table.js';
 import type { Connection } from '../warehouse/adapter.js';
 import type { RelationName } from '../warehouse/dialect.js';
@@ -35,7 +35,9 @@ export async function customStrategySql(
     incremental_predicates: predicates,
   };
   const macro = strategyMacroName(node);
-  const template = ctx.ws.engine.compile(node.file, `{{ ${macro}(__model_arg_dict) }}`);
+  // The model's own package's macro is called by its namespace; the root project's by its name.
+  const call = strategyMacros(ctx, node)(macro)?.call ?? macro;
+  const template = ctx.ws.engine.compile(node.file, `{{ ${call}(__model_arg_dict) }}`);
   const compiled = await compileWithQueries(
     ctx.ws,
     node,
@@ -49,4 +51,14 @@ export async function customStrategySql(
     });
   }
   return compiled.sql;
+}
+
+/** The `get_incremental_<name>_sql` macros the model sees: its own package's, then the root project's (strategyMacroFor). */
+function strategyMacros(ctx: ExecutionContext, node: ModelNode) {
+  return strategyMacroFor(node, ctx.ws.project.name, (pkg, name) => ctx.ws.engine.findMacro(pkg, name)?.info);
+}
+
+export function hasStrategyMacro(ctx: ExecutionContext, node: ModelNode): (name: string) => boolean {
+  const find = strategyMacros(ctx, node);
+  return (name) => find(name) !== undefined;
 }

@@ -23,7 +23,7 @@ import { writeNodeSql } from '../core/target-files.js';
 import { type ExecuteOptions, type ExecutionContext, type NodeExecutor, recordBuilt } from './context.js';
 import { runDataTest } from './run-data-test.js';
 import { runUnitTest } from './run-unit-test.js';
-import { customStrategySql } from './custom-strategy.js';
+import { customStrategySql, hasStrategyMacro } from './custom-strategy.js';
 import { runMicrobatch, usesBatches } from './run-microbatch.js';
 import { runSnapshot } from './run-snapshot.js';
 import { isStagedLocation, runStagedSource } from './staged-source.js';
@@ -340,7 +340,7 @@ async function runModel(ctx: ExecutionContext, node: ModelNode, conn: Connection
   if (
     node.materialized === 'incremental' &&
     node.config.incremental_strategy === 'microbatch' &&
-    incrementalStrategy(node, ctx.adapter.dialect, (m) => ctx.ws.engine.hasMacro(m)) &&
+    incrementalStrategy(node, ctx.adapter.dialect, hasStrategyMacro(ctx, node)) &&
     usesBatches(ctx, node)
   ) {
     return runMicrobatch(ctx, node, conn);
@@ -419,15 +419,8 @@ async function stagedIncremental(
   if (node.materialized !== 'incremental' || existing !== 'table') return undefined;
   if ((ctx.options.fullRefresh && node.config.full_refresh !== false) || node.config.full_refresh === true) return undefined;
   const d = ctx.adapter.dialect;
-  const strategy = incrementalStrategy(
-    node,
-    d,
-    (m) => ctx.ws.engine.hasMacro(m),
-    (m) => {
-      const info = ctx.ws.engine.macros.get(m);
-      return info !== undefined && info.package === undefined;
-    },
-  );
+  const has = hasStrategyMacro(ctx, node);
+  const strategy = incrementalStrategy(node, d, has, has);
   if (!needsStaging(node, strategy)) return undefined;
   const rel = node.relation!;
   const staging = tempRelation(rel, '__model_incr');
@@ -449,6 +442,7 @@ async function stagedIncremental(
     throw new ProjectError('database', redact(e instanceof Error ? e.message : String(e)), { location: { file: node.file } });
   }
 }
+
 
 /** config(sql_header=…) or {% call set_sql_header(config) %}: runs before the model's statements, on its connection. */
 async function runSqlHeader(node: ModelNode, conn: Connection): Promise<void> {

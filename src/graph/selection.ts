@@ -1,6 +1,7 @@
 import { ProjectError } from '../core/errors.js';
 import type { Workspace } from './workspace.js';
 import type { Node } from '../parse/nodes.js';
+import type { Exposure } from '../parse/governance.js';
 import { StateComparison, type PreviousState } from './previous-state.js';
 
 const METHODS = [
@@ -26,6 +27,48 @@ const METHODS = [
 interface SelectionScope {
   ws: Workspace;
   state?: StateComparison;
+  /** `ls`: exposures are selectable leaves of the graph (children of what they depend on), as in dbt's graph. */
+  exposures?: ExposureLinks;
+}
+
+interface ExposureLinks {
+  byId: Map<string, Exposure>;
+  /** A node's exposures (its children outside the run graph). */
+  childrenOf: Map<string, string[]>;
+}
+
+function exposureLinks(ws: Workspace): ExposureLinks {
+  const byId = new Map(ws.manifest.exposures ?? []);
+  const childrenOf = new Map<string, string[]>();
+  for (const e of byId.values()) for (const d of e.dependsOn) childrenOf.set(d, [...(childrenOf.get(d) ?? []), e.uniqueId]);
+  return { byId, childrenOf };
+}
+
+/** The criteria an exposure answers to (dbt's selector methods on an Exposure): its name and fqn, tags, file, package, id, type. */
+function exposureMatches(e: Exposure, atom: Atom, scope: SelectionScope): boolean {
+  const { method, value } = atom;
+  switch (method) {
+    case '':
+    case 'fqn':
+      if (value.includes('/') && method === '') return matchesFilePath(e.file, value);
+      return glob(value).test(e.name) || fqnMatches(e.fqn, value);
+    case 'exposure':
+      return glob(value).test(e.name);
+    case 'tag':
+      return e.tags.some((t) => glob(value).test(t));
+    case 'path':
+      return matchesFilePath(e.file, value);
+    case 'file':
+      return value.includes('/') ? matchesFilePath(e.file, value) : glob(value).test(baseName(e.file)) || glob(value).test(stemOf(e.file));
+    case 'resource_type':
+      return value === 'exposure';
+    case 'package':
+      return e.packageName === value || value === scope.ws.project.name;
+    case 'unique_id':
+      return e.uniqueId === value;
+    default:
+      return false;
+  }
 }
 
 function parseAtom(raw: string): Atom {
@@ -178,22 +221,36 @@ function matchesFqn(node: Node, value: string): boolean {
   const parts = value.split('.');
   // A model version (fqn ending `v<N>`) also answers to `<name>_v<N>` and `<name>.v<N>` (dbt's is_selected_node).
   if (node.resourceType === 'model' && node.version !== undefined && node.fqn.slice(-2).join('_') === parts.slice(-2).join('_')) return true;
-  const fqn = node.fqn.flatMap((p) => p.split('.'));
+  return fqnMatches(node.fqn, value);
+}
+
+function fqnMatches(nodeFqn: string[], value: string): boolean {
+  const parts = value.split('.');
+  const fqn = nodeFqn.flatMap((p) => p.split('.'));
   return parts.length <= fqn.length && parts.every((p, i) => glob(p).test(fqn[i]!));
 }
 
 function matchesPath(node: Node, value: string): boolean {
-  const v = value.replace(/\\/g, '/').replace(/\/+$/, '').replace(/^\.\//, '');
-  if (v.includes('*')) return glob(v).test(node.file);
-  return node.file === v || node.file.startsWith(`${v}/`);
+  return matchesFilePath(node.file, value);
 }
 
-function walk(ws: Workspace, start: Iterable<string>, dir: 'up' | 'down', depth: number, into: Set<string>): void {
+function matchesFilePath(file: string, value: string): boolean {
+  const v = value.replace(/\\/g, '/').replace(/\/+$/, '').replace(/^\.\//, '');
+  if (v.includes('*')) return glob(v).test(file);
+  return file === v || file.startsWith(`${v}/`);
+}
+
+function walk(ws: Workspace, start: Iterable<string>, dir: 'up' | 'down', depth: number, into: Set<string>, exposures?: ExposureLinks): void {
   let frontier = [...start];
   for (let d = 0; d < depth && frontier.length; d++) {
     const next: string[] = [];
     for (const id of frontier) {
-      const neighbours = (dir === 'up' ? ws.graph.predecessors(id) : ws.graph.successors(id)) ?? [];
+      const exposure = exposures?.byId.get(id);
+      const neighbours = exposure
+        ? dir === 'up'
+          ? exposure.dependsOn
+          : []
+        : [...((dir === 'up' ? ws.graph.predecessors(id) : ws.graph.successors(id)) ?? []), ...(dir === 'down' ? (exposures?.childrenOf.get(id) ?? []) : [])];
       for (const n of neighbours) {
         if (!into.has(n)) {
           into.add(n);
@@ -340,6 +397,8 @@ function evaluate(scope: SelectionScope, spec: SelectionSpec, warnings: string[]
       const re = glob(atom.value);
       const exposures = [...(ws.manifest.exposures?.values() ?? [])].filter((e) => re.test(e.name));
       const selected = new Set<string>();
+      // Where exposures are selectable (`ls`), the exposure itself is selected, as in dbt.
+      if (scope.exposures) for (const e of exposures) selected.add(e.uniqueId);
       if (atom.parents) {
         const deps = exposures.flatMap((e) => e.dependsOn);
         for (const d of deps) selected.add(d);
@@ -350,13 +409,18 @@ function evaluate(scope: SelectionScope, spec: SelectionSpec, warnings: string[]
       // Every node (what selecting nothing means): no need to match each one.
       collected = new Set(ws.manifest.nodes.keys());
     } else for (const node of ws.manifest.nodes.values()) if (matches(node, atom, scope)) collected.add(node.uniqueId);
-    const selected = new Set(collected);
-    if (atom.at) {
-      walk(ws, collected, 'down', Infinity, selected);
-      walk(ws, [...selected], 'up', Infinity, selected);
+    if (scope.exposures) {
+      if (atom.method === 'fqn' && atom.value === '*') for (const id of scope.exposures.byId.keys()) collected.add(id);
+      else for (const e of scope.exposures.byId.values()) if (exposureMatches(e, atom, scope)) collected.add(e.uniqueId);
     }
-    if (atom.parents) walk(ws, collected, 'up', atom.parents, selected);
-    if (atom.children) walk(ws, collected, 'down', atom.children, selected);
+    const selected = new Set(collected);
+    const links = scope.exposures;
+    if (atom.at) {
+      walk(ws, collected, 'down', Infinity, selected, links);
+      walk(ws, [...selected], 'up', Infinity, selected, links);
+    }
+    if (atom.parents) walk(ws, collected, 'up', atom.parents, selected, links);
+    if (atom.children) walk(ws, collected, 'down', atom.children, selected, links);
     return spec.indirect === 'empty' ? { direct: selected, indirect: new Set() } : expand(scope, selected, spec.indirect);
   }
   const parts = spec.parts.map((p) => evaluate(scope, p, warnings));
@@ -382,6 +446,8 @@ export interface SelectionOptions {
   spec?: SelectionSpec;
   /** The earlier run's artifacts, for `state:` and `result:` (`--state`). */
   state?: PreviousState;
+  /** Exposures are selectable too (`ls`): their ids come back with the nodes'. */
+  withExposures?: boolean;
 }
 
 /**
@@ -389,7 +455,11 @@ export interface SelectionOptions {
  * or a selectors.yml definition; tests come along with the nodes they test as `indirectSelection` says.
  */
 export function selectNodes(ws: Workspace, opts: SelectionOptions, warnings: string[] = []): Set<string> {
-  const scope: SelectionScope = { ws, state: opts.state ? new StateComparison(ws, opts.state) : undefined };
+  const scope: SelectionScope = {
+    ws,
+    state: opts.state ? new StateComparison(ws, opts.state) : undefined,
+    exposures: opts.withExposures ? exposureLinks(ws) : undefined,
+  };
   const spec = opts.spec ?? specFromFlags(opts.select, opts.exclude, opts.indirectSelection);
   return evaluate(scope, spec, warnings).direct;
 }

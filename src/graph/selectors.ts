@@ -26,6 +26,36 @@ export interface Selectors {
   defaultName?: string;
 }
 
+/**
+ * Renders the Jinja in selectors.yml's values, as dbt does before reading them (config/selectors.py
+ * SelectorConfig.render_from_dict with config/renderer.py's SelectorRenderer, the dbt_project.yml
+ * context: `env_var()`, `var()`, `target`). Values render natively: `True`/`False` are booleans,
+ * `None` null, a whole number a number. A failure is an error at the value's line.
+ */
+export function renderSelectorsYaml(yaml: YamlFile, render: (text: string) => string): YamlFile {
+  const walk = (v: unknown, at: YamlPath): unknown => {
+    if (typeof v === 'string' && (v.includes('{{') || v.includes('{%'))) {
+      let text: string;
+      try {
+        text = render(v).trim();
+      } catch (e) {
+        if (!(e instanceof ProjectError)) throw e;
+        throw new ProjectError('selection', e.message, { location: yaml.locate(at), hint: e.hint, source: yaml.source });
+      }
+      if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
+      if (text === 'None' || text === 'none') return null;
+      if (/^-?\d+$/.test(text)) return Number(text);
+      return text;
+    }
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, [...at, i]));
+    if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...at, k])]));
+    return v;
+  };
+  if (!/\{\{|\{%/.test(yaml.source)) return yaml;
+  const data = walk(yaml.data, []);
+  return { file: yaml.file, source: yaml.source, data, locate: (p) => yaml.locate(p) };
+}
+
 /** Reads and checks the file's shape (every definition is checked when it is used, and by `checkSelectors`). */
 export function readSelectors(yaml: YamlFile): Selectors {
   const data = yaml.data;

@@ -20,6 +20,36 @@ export function strategyMacroName(node: ModelNode): string {
   return `get_incremental_${String(node.config.incremental_strategy ?? 'default').replaceAll('+', '_')}_sql`;
 }
 
+/** A project's or package's macro that writes a strategy's SQL, and how a template calls it. */
+export interface StrategyMacro {
+  /** `get_incremental_merge_sql`, or `pkg.get_incremental_merge_sql` for the model's own package's. */
+  call: string;
+  file: string;
+  package?: string;
+}
+
+/**
+ * The macro dbt calls for the model's strategy, as the model's context finds
+ * `get_incremental_<name>_sql` (dbt-adapters base/impl.py get_incremental_strategy_macro reads
+ * `model_context[macro_name]`; dbt-core context/macros.py MacroNamespaceBuilder puts the model's own
+ * package's macros first, then the root project's, then dbt's): another package's macro of that
+ * name is not seen. `find(pkg, name)` is the engine's get_from_package.
+ */
+export function strategyMacroFor(
+  node: ModelNode,
+  rootProject: string,
+  find: (pkg: string, name: string) => { file: string; package?: string } | undefined,
+): (name: string) => StrategyMacro | undefined {
+  return (name) => {
+    if (node.packageName !== rootProject) {
+      const own = find(node.packageName, name);
+      if (own) return { call: `${node.packageName}.${name}`, file: own.file, package: node.packageName };
+    }
+    const root = find(rootProject, name);
+    return root ? { call: name, file: root.file } : undefined;
+  };
+}
+
 /** dbt's built-in strategies (dbt-adapters, base/impl.py `builtin_incremental_strategies`). */
 const BUILTIN = ['append', 'delete+insert', 'merge', 'insert_overwrite', 'microbatch'];
 

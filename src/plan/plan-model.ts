@@ -1,7 +1,7 @@
 import { changesKind, type Dialect, type RelationName, type RelationType, type TableKind } from '../warehouse/dialect.js';
 import { type Plan, tempRelation } from './plan.js';
 import type { ModelNode } from '../parse/nodes.js';
-import { incrementalStrategy, needsStaging, planIncrementalWrite } from './plan-incremental.js';
+import { incrementalStrategy, needsStaging, planIncrementalWrite, strategyMacroName, type StrategyMacro } from './plan-incremental.js';
 import { asList } from '../project/folder-config.js';
 
 export interface PlanContext {
@@ -20,6 +20,11 @@ export interface PlanContext {
   currentGrants?: Record<string, string[]>;
   /** The existing table's kind, where the warehouse has kinds (Snowflake: transient or permanent). */
   existingKind?: TableKind;
+  /**
+   * The project's or package's `get_incremental_<name>_sql` macros the model sees (strategyMacroFor):
+   * with one, the plan names the custom strategy that writes the rows instead of the built-in SQL.
+   */
+  strategyMacro?: (name: string) => StrategyMacro | undefined;
 }
 
 /** The kind a table model is built as: transient unless `transient: false`, as dbt-snowflake does. */
@@ -51,7 +56,7 @@ export function planModel(node: ModelNode, sql: string, dialect: Dialect, ctx: P
       if (ctx.existing !== 'table' || fullRefresh || node.config.full_refresh === true) {
         return { ...planTable(node, rel, sql, dialect, ctx), fullBuild: true };
       }
-      return planIncremental(node, rel, sql, dialect, ctx.columns, ctx.currentGrants);
+      return planIncremental(node, rel, sql, dialect, ctx.columns, ctx.currentGrants, ctx.strategyMacro);
     }
     case 'ephemeral':
       return { statements: [], atomic: false };
@@ -141,17 +146,37 @@ function planIncremental(
   dialect: Dialect,
   columns: string[] | undefined,
   current?: Record<string, string[]>,
+  strategyMacro?: (name: string) => StrategyMacro | undefined,
 ): Plan {
-  const strategy = incrementalStrategy(node, dialect);
+  const has = strategyMacro ? (name: string) => strategyMacro(name) !== undefined : undefined;
+  const strategy = incrementalStrategy(node, dialect, has, has);
+  const staging = tempRelation(rel, '__model_incr');
+  if (strategy === 'custom') {
+    // The macro renders against the warehouse (it is given the table's columns): the static plan
+    // stages the new rows and names the macro that writes them.
+    const name = strategyMacroName(node);
+    const found = strategyMacro?.(name);
+    return {
+      statements: [dialect.createTableAs(staging, sql)],
+      atomic: true,
+      rowsFrom: 0,
+      strategy: { name: 'custom', macro: found?.call ?? name, ...(found ? { file: found.file } : {}), ...(found?.package ? { package: found.package } : {}) },
+    };
+  }
   if (!needsStaging(node, strategy))
-    return { statements: [dialect.insertByName(rel, sql, columns), ...grantsOf(node, rel, 'table', dialect, current)], atomic: false, rowsFrom: 0 };
+    return {
+      statements: [dialect.insertByName(rel, sql, columns), ...grantsOf(node, rel, 'table', dialect, current)],
+      atomic: false,
+      rowsFrom: 0,
+      strategy: { name: strategy },
+    };
   // Without the warehouse's answer, the new rows are taken to have the table's columns.
   const cols = (columns ?? []).map((name) => ({ name, type: '' }));
-  const staging = tempRelation(rel, '__model_incr');
   const write = planIncrementalWrite(node, dialect, strategy, staging, cols, cols);
   return {
     statements: [dialect.createTableAs(staging, sql), ...write.statements, ...grantsOf(node, rel, 'table', dialect, current)],
     atomic: true,
     rowsFrom: (write.rowsFrom ?? 0) + 1,
+    strategy: { name: strategy },
   };
 }

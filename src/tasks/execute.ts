@@ -71,8 +71,21 @@ export async function execute(
     target: session.target.name,
     full_refresh: opts.fullRefresh ?? false,
     vars: session.project.cliVars,
+    // dbt keeps every flag in `args`; retry (task/retry.py) runs the command again with them, so a
+    // slim CI build retried still reads unbuilt parents from the --state manifest.
+    ...deferArgs(opts),
   });
   return { session, summary };
+}
+
+/** `--defer`, `--favor-state` and `--state` (or DBT_STATE) as dbt's run_results `args` holds them (defer, favor_state, state). */
+function deferArgs(opts: RunOptions): Record<string, unknown> {
+  const state = opts.state ?? process.env.DBT_STATE;
+  return {
+    ...(opts.defer ? { defer: true } : {}),
+    ...(opts.favorState ? { favor_state: true } : {}),
+    ...(state ? { state } : {}),
+  };
 }
 
 export const seed = (opts?: RunOptions) => execute('seed', opts);

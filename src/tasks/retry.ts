@@ -86,9 +86,12 @@ export async function retry(opts: RunOptions = {}): Promise<{ plan: RetryPlan; s
     retryBatches: plan.batches,
     select: plan.uniqueIds.map((id) => `unique_id:${id}`),
     exclude: [],
-    // The retried nodes' parents were built by the earlier run: read them where they are.
-    state: undefined,
-    defer: false,
+    // As dbt's RetryTask, with the earlier run's flags: a deferred run defers again (its unbuilt
+    // parents are read from the same --state manifest); retry's own --state only says where
+    // run_results.json is.
+    state: prev.defer === true && typeof prev.state === 'string' ? prev.state : undefined,
+    defer: prev.defer === true && typeof prev.state === 'string',
+    favorState: prev.favor_state === true,
   });
   return { plan, session, summary };
 }

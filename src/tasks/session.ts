@@ -9,10 +9,11 @@ import { silentReporter, type Reporter } from '../execute/reporter.js';
 import { existsSync } from 'node:fs';
 import type { BatchResults } from '../execute/results.js';
 import { selectNodes, specFromFlags, type IndirectSelection, type SelectionSpec } from '../graph/selection.js';
-import { checkSelectors, readSelectors, resolveSelectorRefs, selectorSpec, type Selectors } from '../graph/selectors.js';
+import { checkSelectors, readSelectors, renderSelectorsYaml, resolveSelectorRefs, selectorSpec, type Selectors } from '../graph/selectors.js';
 import { readYaml } from '../project/yaml-file.js';
 import { buildWorkspace, type Workspace } from '../graph/workspace.js';
 import type { Node, ResourceType } from '../parse/nodes.js';
+import type { Exposure } from '../parse/governance.js';
 import { ParseCache, partialParseEnabled } from '../parse/parse-cache.js';
 import { loadProject, projectTargetDir } from '../project/load-project.js';
 import { resolveTarget } from '../project/profiles.js';
@@ -116,6 +117,24 @@ export function select(session: Session, opts: SelectOptions, types: ResourceTyp
   return [...ids].map((id) => session.manifest.nodes.get(id)!).filter((n) => types.includes(n.resourceType));
 }
 
+/** `ls`: the selected nodes and exposures (exposures are leaves of dbt's graph, selectable but never run). */
+export function selectWithExposures(session: Session, opts: SelectOptions, reporter: Reporter = silentReporter): { nodes: Node[]; exposures: Exposure[] } {
+  const warnings: string[] = [];
+  const ids = selectNodes(session, { spec: selectionSpec(session, opts, reporter), state: previousState(session, opts), withExposures: true }, warnings);
+  for (const w of warnings) reporter.warn(w);
+  const nodes: Node[] = [];
+  const exposures: Exposure[] = [];
+  for (const id of ids) {
+    const node = session.manifest.nodes.get(id);
+    if (node) nodes.push(node);
+    else {
+      const e = session.manifest.exposures?.get(id);
+      if (e) exposures.push(e);
+    }
+  }
+  return { nodes, exposures };
+}
+
 /**
  * What to select, as dbt's GraphRunnableTask.get_selection_spec decides: `--selector` wins (dbt 1.12
  * warns that --select and --exclude are then ignored), else --select/--exclude, else the selector
@@ -145,7 +164,8 @@ export function projectSelectors(session: Session): Selectors | undefined {
     const file = 'selectors.yml';
     if (!existsSync(path.join(session.project.dir, file))) session.selectors = null;
     else {
-      const selectors = readSelectors(readYaml(session.project.dir, file));
+      const yaml = renderSelectorsYaml(readYaml(session.project.dir, file), (text) => session.engine.renderString(text, file));
+      const selectors = readSelectors(yaml);
       checkSelectors(selectors);
       session.selectors = selectors;
     }

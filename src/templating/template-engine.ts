@@ -367,7 +367,10 @@ export class TemplateEngine {
     return (...args: unknown[]) => {
       // A unit test's `overrides: {macros: {name: value}}`: the macro answers that value.
       const over = this.current?.overrides?.macros;
-      if (over && Object.hasOwn(over, info.name)) return over[info.name];
+      if (over) {
+        const key = this.overrideKey(over, info);
+        if (key !== undefined) return over[key];
+      }
       this.macroTrace?.add(info.file);
       this.macroCalls?.add(info);
       this.callStack.push(info);
@@ -381,6 +384,20 @@ export class TemplateEngine {
         this.callStack.pop();
       }
     };
+  }
+
+  /**
+   * Which `overrides: macros:` key stands in for this macro, as dbt-core's
+   * generate_runtime_unit_test_context reads them (context/providers.py): a bare name replaces the
+   * root project's or dbt's own macro of that name; `pkg.name` the macro of that package (the root
+   * project's name for its own, `dbt.name` for dbt's built-ins, which also replaces the bare name).
+   */
+  private overrideKey(over: Record<string, unknown>, info: MacroInfo): string | undefined {
+    const builtin = info.file.startsWith('<builtin>');
+    if (info.package === undefined && Object.hasOwn(over, info.name)) return info.name;
+    const pkg = info.package ?? (builtin ? 'dbt' : this.project?.name);
+    if (pkg !== undefined && Object.hasOwn(over, `${pkg}.${info.name}`)) return `${pkg}.${info.name}`;
+    return undefined;
   }
 
   /** Remembers a user error thrown by a context function, since nunjucks re-wraps what it catches. */

@@ -90,6 +90,43 @@ describe('selectors.yml, --selector and --indirect-selection', () => {
     expect(r.code).toBe(2);
     expect(r.stderr + r.stdout).toMatch(/selectors\.yml:4:\d+: error \[selection\]: unknown selector method 'tags'/);
   });
+
+  // dbt-core config/selectors.py (SelectorConfig.render_from_dict) renders selectors.yml with
+  // config/renderer.py's SelectorRenderer, in the dbt_project.yml context: env_var(), var(), target;
+  // values render natively (a boolean `default`, a number `parents_depth`).
+  it('renders Jinja in selectors.yml (env_var, var, target), with errors at the value line', async () => {
+    const jinja = writeProject({
+      'dbt_project.yml': 'name: jin\n',
+      'models/a.sql': "{{ config(tags=['nightly']) }} select 1 as id",
+      'models/b.sql': "select * from {{ ref('a') }}",
+      'models/c.sql': "select * from {{ ref('b') }}",
+      'selectors.yml': `selectors:
+  - name: by_env
+    default: "{{ target.name == 'dev' }}"
+    definition:
+      method: tag
+      value: "{{ env_var('SEL_TAG', 'nightly') }}"
+      children: true
+      children_depth: "{{ var('depth', 1) }}"
+`,
+    });
+    const r = await runModel(['ls', '--project-dir', jinja, '--resource-type', 'model']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lines(r.stdout)).toEqual(['jin.a', 'jin.b']);
+    expect(r.stderr).toMatch(/Using the default selector by_env/);
+    const deeper = await runModel(['ls', '--project-dir', jinja, '--selector', 'by_env', '--vars', '{depth: 2}', '--resource-type', 'model']);
+    expect(lines(deeper.stdout)).toEqual(['jin.a', 'jin.b', 'jin.c']);
+    const none = await runModel(['ls', '--project-dir', jinja, '--selector', 'by_env', '--resource-type', 'model'], { env: { SEL_TAG: 'hourly' } });
+    expect(none.stdout.trim()).toBe('');
+    writeFileSync(
+      path.join(jinja, 'selectors.yml'),
+      'selectors:\n  - name: x\n    definition:\n      method: tag\n      value: "{{ env_var(\'NO_SUCH_SEL_VAR\') }}"\n',
+    );
+    const bad = await runModel(['ls', '--project-dir', jinja]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/selectors\.yml:5:\d+: error \[selection\]: .*NO_SUCH_SEL_VAR/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
 });
 
 // Governance through the CLI: dbt's "Model access" docs and dbt-core parser/manifest.py
@@ -147,6 +184,52 @@ exposures:
     expect(b.code, b.stderr).toBe(0);
     expect(b.stdout).toMatch(/revenue_daily/);
     expect(b.stdout).not.toMatch(/campaigns/);
+  });
+
+  // dbt-core core/dbt/task/list.py (ListTask): DEFAULT_RESOURCE_VALUES (exposures included, analyses
+  // only with `all`), generate_selectors (`exposure:pkg.name`, `source:pkg.source.table`), search_name,
+  // ALLOWED_KEYS for --output json, --output-keys (dotted keys read nested values, _get_nested_value).
+  it('ls lists exposures and every resource type as dbt ls does, with --output and --output-keys', async () => {
+    const dir = writeProject({
+      ...files,
+      'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    tables: [{name: orders}]\n',
+    });
+    const ls = async (...args: string[]) => {
+      const r = await runModel(['ls', '--project-dir', dir, ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      return r;
+    };
+    expect(lines((await ls('--resource-type', 'exposure')).stdout)).toEqual(['exposure:gov.revenue_board']);
+    expect(lines((await ls()).stdout)).toEqual([
+      'exposure:gov.revenue_board',
+      'gov.marketing.campaigns',
+      'gov.finance.revenue',
+      'gov.finance.revenue_daily',
+      'source:gov.raw.orders',
+    ]);
+    expect(lines((await ls('-s', 'revenue+', '--output', 'name')).stdout)).toEqual(['revenue_board', 'revenue', 'revenue_daily']);
+    expect(lines((await ls('-s', '+exposure:revenue_board', '--output', 'name')).stdout)).toEqual(['revenue_board', 'revenue', 'revenue_daily']);
+    expect(lines((await ls('--resource-type', 'source', '--output', 'name')).stdout)).toEqual(['raw.orders']);
+    expect(lines((await ls('--resource-type', 'exposure', '--output', 'path')).stdout)).toEqual(['models/governance.yml']);
+    expect(lines((await ls('--resource-type', 'all', '--exclude-resource-type', 'model', 'source')).stdout)).toEqual(['exposure:gov.revenue_board']);
+    const json = (await ls('--resource-type', 'exposure', 'source', '--output', 'json')).stdout;
+    const [exposure, source] = lines(json).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(Object.keys(exposure!).sort()).toEqual(['config', 'depends_on', 'name', 'original_file_path', 'package_name', 'resource_type', 'tags', 'unique_id']);
+    expect(exposure).toMatchObject({ unique_id: 'exposure.gov.revenue_board', depends_on: { nodes: ['model.gov.revenue_daily'] } });
+    expect(source).toMatchObject({ source_name: 'raw', name: 'orders', resource_type: 'source' });
+    const keys = await ls('-s', 'revenue', '--output', 'json', '--output-keys', 'name', 'config.materialized', 'relation_name');
+    expect(lines(keys.stdout).map((l) => JSON.parse(l))).toEqual([{ name: 'revenue', 'config.materialized': 'view', relation_name: '"gov"."main"."revenue"' }]);
+    // dbt's documented form: one quoted, space-separated list.
+    const quoted = await ls('-s', 'revenue', '--output', 'json', '--output-keys', 'name resource_type');
+    expect(JSON.parse(quoted.stdout.trim())).toEqual({ name: 'revenue', resource_type: 'model' });
+    const metric = await ls('--resource-type', 'metric');
+    expect(metric.stdout.trim()).toBe('');
+    expect(metric.stderr).toMatch(/does not parse metrics \(the semantic layer is not supported\)/);
+    expect(metric.stderr).toMatch(/No nodes selected!/);
+    const bad = await runModel(['ls', '--project-dir', dir, '--output-keys', 'name']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--output-keys needs --output json/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('refuses a ref to a private model from another group before anything runs, naming the ref at its line', async () => {

@@ -526,3 +526,122 @@ describe('a project built with installed packages', () => {
     expect(r.code).toBe(2);
   });
 });
+
+// Unit tests' `overrides:` reaching package code, as dbt-core's generate_runtime_unit_test_context
+// (core/dbt/context/providers.py) reads them: `pkg.name` replaces that package's macro, `dbt.name`
+// dbt's own (and the bare name too), a bare name the root project's or dbt's; `vars:` are laid over
+// the CLI vars (UnitTestVar), so a var() inside a package macro reads them too.
+describe('unit test overrides of package macros and vars', () => {
+  it('replaces a namespaced package macro, a dbt macro and a var read inside a package macro', async () => {
+    const dir = writeProject({
+      // dbt reads var() for the node being rendered (the root model here), not for the macro's package.
+      'dbt_project.yml': 'name: shop\nvars:\n  factor: 2\n',
+      'packages.yml': 'packages:\n  - local: ut_pkg\n',
+      'ut_pkg/dbt_project.yml': 'name: ut_pkg\nvars:\n  factor: 1\n',
+      'ut_pkg/macros/m.sql': [
+        "{% macro loaded_label() %}'live'{% endmacro %}",
+        "{% macro scaled(col) %}{{ col }} * {{ var('factor') }}{% endmacro %}",
+        '{% macro stamp() %}{{ ut_pkg.loaded_label() }}{% endmacro %}',
+      ].join('\n'),
+      'macros/loaded_label.sql': "{% macro loaded_label() %}'root'{% endmacro %}",
+      'models/orders.sql': [
+        'select id,',
+        "  {{ ut_pkg.scaled('amount') }} as scaled,",
+        '  {{ ut_pkg.stamp() }} as pkg_label,',
+        '  {{ loaded_label() }} as root_label,',
+        '  {{ dbt.current_timestamp() }} as loaded_at',
+        "from {{ ref('raw_orders') }}",
+      ].join('\n'),
+      'models/raw_orders.sql': 'select 1 as id, 5 as amount',
+      'models/unit.yml': `unit_tests:
+  - name: package_overrides
+    model: orders
+    given:
+      - input: ref('raw_orders')
+        rows: [{id: 1, amount: 5}]
+    overrides:
+      macros:
+        ut_pkg.loaded_label: "'stubbed'"
+        dbt.current_timestamp: "cast('2020-01-01' as timestamp)"
+      vars: {factor: 10}
+    expect:
+      rows: [{id: 1, scaled: 50, pkg_label: stubbed, root_label: root, loaded_at: '2020-01-01 00:00:00'}]
+  - name: bare_override
+    model: orders
+    given:
+      - input: ref('raw_orders')
+        rows: [{id: 1, amount: 5}]
+    overrides:
+      macros:
+        loaded_label: "'bare'"
+        current_timestamp: "cast('2021-01-01' as timestamp)"
+    expect:
+      rows: [{id: 1, scaled: 10, pkg_label: live, root_label: bare, loaded_at: '2021-01-01 00:00:00'}]
+`,
+    });
+    expect((await runModel(['deps'], { cwd: dir })).code).toBe(0);
+    const r = await runModel(['test', '-s', 'test_type:unit'], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/PASS[^\n]*package_overrides/);
+    expect(r.stdout).toMatch(/PASS[^\n]*bare_override/);
+  });
+});
+
+// Which get_incremental_<strategy>_sql a model runs: dbt-adapters base/impl.py
+// get_incremental_strategy_macro reads model_context[name], and dbt-core context/macros.py
+// (MacroNamespaceBuilder) puts the model's own package's macros first, then the root project's: a
+// package's override changes that package's models only. The static plan (planModel) names it.
+describe('incremental strategy macros overridden by the project or a package', () => {
+  it('runs and plans the model package’s override, the root’s for root models, and the built-in otherwise', async () => {
+    const dir = writeProject({
+      'dbt_project.yml': 'name: shop\n',
+      'packages.yml': 'packages:\n  - local: inc_pkg\n',
+      'inc_pkg/dbt_project.yml': 'name: inc_pkg\n',
+      'inc_pkg/macros/merge.sql': `{% macro get_incremental_merge_sql(arg_dict) %}
+insert into {{ arg_dict["target_relation"] }} (id, name) select id, 'pkg override' from {{ arg_dict["temp_relation"] }}
+{% endmacro %}`,
+      'inc_pkg/models/pkg_inc.sql': "{{ config(materialized='incremental', incremental_strategy='merge', unique_key='id') }}\nselect 1 as id, 'a' as name\n",
+      'macros/append.sql': `{% macro get_incremental_append_sql(arg_dict) %}
+insert into {{ arg_dict["target_relation"] }} (id, name) select id, 'root override' from {{ arg_dict["temp_relation"] }}
+{% endmacro %}`,
+      'models/root_merge.sql': "{{ config(materialized='incremental', incremental_strategy='merge', unique_key='id') }}\nselect 1 as id, 'a' as name\n",
+      'models/root_append.sql': "{{ config(materialized='incremental', incremental_strategy='append') }}\nselect 1 as id, 'a' as name\n",
+    });
+    expect((await runModel(['deps'], { cwd: dir })).code).toBe(0);
+    for (let i = 0; i < 2; i++) {
+      const r = await runModel(['run'], { cwd: dir });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+    }
+    const db = path.join(dir, 'target', 'shop.duckdb');
+    const rows = async (t: string) => (await queryDuckDb(db, `select id, name from ${t} order by name`)).map((r) => `${r.id} ${r.name}`);
+    expect(await rows('root_merge')).toEqual(['1 a']);
+    expect(await rows('root_append')).toEqual(['1 a', '1 root override']);
+    expect(await rows('pkg_inc')).toEqual(['1 a', '1 pkg override']);
+
+    const { openProject } = await import('../../src/index.js');
+    const { planModel } = await import('../../src/plan/plan-model.js');
+    const { strategyMacroFor } = await import('../../src/plan/plan-incremental.js');
+    const { compileNode } = await import('../../src/compile/compile-node.js');
+    const session = await openProject({ projectDir: dir });
+    const plan = (name: string) => {
+      const node = [...session.manifest.nodes.values()].find((n) => n.name === name) as import('../../src/parse/nodes.js').ModelNode;
+      const strategyMacro = strategyMacroFor(node, session.project.name, (pkg, m) => session.engine.findMacro(pkg, m)?.info);
+      return planModel(node, compileNode(session, node).sql, session.engine.dialect, {
+        existing: 'table',
+        fullRefresh: false,
+        columns: ['id', 'name'],
+        strategyMacro,
+      });
+    };
+    expect(plan('root_merge').strategy).toEqual({ name: 'merge' });
+    expect(plan('root_append').strategy).toEqual({ name: 'custom', macro: 'get_incremental_append_sql', file: 'macros/append.sql' });
+    const pkg = plan('pkg_inc');
+    expect(pkg.strategy).toEqual({
+      name: 'custom',
+      macro: 'inc_pkg.get_incremental_merge_sql',
+      file: 'dbt_packages/inc_pkg/macros/merge.sql',
+      package: 'inc_pkg',
+    });
+    expect(pkg.statements).toHaveLength(1);
+  });
+});

@@ -222,6 +222,26 @@ describe('the README slim CI recipe on the shipped project', () => {
     // The answer the CI build made equals production's.
     const answer = (file: string, db: string) => queryDuckDb(file, `select * from ${db}.dh_prod.segments_derived order by all`);
     expect(await answer(path.join(dir, 'target', 'ci.duckdb'), 'ci')).toEqual(await answer(path.join(dir, 'prod-state', 'dh_database.duckdb'), 'dh_database'));
+
+    // The recipe's `model retry` after a failed CI build: dbt's RetryTask (core/dbt/task/retry.py)
+    // runs the command again with the earlier run's flags, so the retry defers to production too
+    // (run_results.json `args` keeps defer and state, as dbt's does).
+    const good = readFileSync(edited, 'utf8');
+    writeFileSync(edited, good.replace(/\bselect\b/, 'select no_such_column,'));
+    const failed = await runModel(['build', '--project-dir', dir, '--target', 'ci', '-s', 'state:modified+', '--defer', '--state', 'prod-state']);
+    expect(failed.code).toBe(1);
+    const rr = JSON.parse(readFileSync(path.join(dir, 'target', 'run_results.json'), 'utf8')) as { args: Record<string, unknown> };
+    expect(rr.args).toMatchObject({ which: 'build', target: 'ci', defer: true, state: 'prod-state' });
+    expect(ranIds(dir)).toContain('model.segmentation.voucher_segments=error');
+    writeFileSync(edited, good);
+    const retried = await runModel(['retry', '--project-dir', dir, '--target', 'ci']);
+    expect(retried.code, retried.stderr + retried.stdout).toBe(0);
+    expect(
+      ranIds(dir)
+        .map((r) => r.slice(0, r.lastIndexOf('=')))
+        .sort(),
+    ).toEqual([...expected].sort());
+    expect(ranIds(dir).every((r) => /=(success|pass|warn)$/.test(r))).toBe(true);
   });
 });
 
