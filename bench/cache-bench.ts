@@ -8,12 +8,19 @@
  *   2. Watch-mode latency: `model compile --watch` on a generated project; one model edited at a
  *      time; the time from the write to the line that reports it compiled.
  *
- *   tsx bench/cache-bench.ts [--models 10000] [--runs 5] [--watch-models 1000] [--edits 15] [--json FILE]
+ *   tsx bench/cache-bench.ts [--models 10000] [--runs 5] [--watch-models 1000] [--edits 15] [--rm-target] [--json FILE]
+ *
+ * Cold means no target/: it is renamed aside before each cold run and the old ones are deleted
+ * after the last round. Deleting it right before the run (--rm-target, as `rm -rf target` would)
+ * measures the filesystem more than the compile on this VM's ext4 (no journal): for a minute or
+ * more after 10,000 files are deleted, each new file's inode allocation probes the recently freed
+ * inodes one by one (the kernel's `recently_deleted` in ext4 ialloc.c), which adds 2-7 s of
+ * system time to the 10,000 files a cold compile creates. See BENCHMARKS.md.
  *
  * It asserts nothing: figures go to BENCHMARKS.md by hand.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +38,7 @@ const runs = Number(get('--runs', '5'));
 const watchModels = Number(get('--watch-models', '1000'));
 const edits = Number(get('--edits', '15'));
 const jsonFile = argv.includes('--json') ? get('--json', '') : undefined;
+const rmTarget = argv.includes('--rm-target');
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -59,12 +67,19 @@ async function cacheRatios() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'model-cache-bench-'));
   writeModelProject(dir, shapeFor(models));
   await compileOnce(dir); // warms the engine's code cache
+  const trash = mkdtempSync(path.join(os.tmpdir(), 'model-cache-bench-old-targets-'));
+  let moved = 0;
+  const noTarget = () => {
+    const target = path.join(dir, 'target');
+    if (rmTarget) rmSync(target, { recursive: true, force: true });
+    else if (existsSync(target)) renameSync(target, path.join(trash, String(moved++)));
+  };
   const rows: { coldNoCache: number; cold: number; unchanged: number; edit: number }[] = [];
   for (let r = 0; r < runs; r++) {
-    rmSync(path.join(dir, 'target'), { recursive: true, force: true });
+    noTarget();
     // Cold without the cache: what writing the cache and the replay record adds to a cold run.
     const coldNoCache = await compileOnce(dir, ['--no-partial-parse']);
-    rmSync(path.join(dir, 'target'), { recursive: true, force: true });
+    noTarget();
     const cold = await compileOnce(dir);
     const unchanged = await compileOnce(dir);
     appendFileSync(modelFile(dir, (r * 37) % models), `-- edit ${r}\n`);
@@ -75,9 +90,11 @@ async function cacheRatios() {
     );
   }
   rmSync(dir, { recursive: true, force: true });
+  rmSync(trash, { recursive: true, force: true });
   return {
     models,
     runs,
+    target: rmTarget ? 'deleted right before each cold run' : 'renamed aside before each cold run',
     coldNoCache: median(rows.map((x) => x.coldNoCache)),
     cold: median(rows.map((x) => x.cold)),
     unchanged: median(rows.map((x) => x.unchanged)),

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { BackgroundWrites } from './background-writes.js';
 import { redact } from './secrets.js';
 
 const madeDirs = new Set<string>();
@@ -12,7 +13,7 @@ const writtenInNew = new Set<string>();
  * already holds exactly this text: on large projects rewriting thousands of unchanged files
  * costs more than compiling them, and reading is an order of magnitude cheaper than writing.
  */
-export function writeTargetFile(abs: string, text: string): void {
+export function writeTargetFile(abs: string, text: string, writer?: BackgroundWrites): void {
   const content = `${redact(text)}\n`;
   const dir = path.dirname(abs);
   if (!madeDirs.has(dir)) {
@@ -21,6 +22,13 @@ export function writeTargetFile(abs: string, text: string): void {
     madeDirs.add(dir);
   }
   const fresh = newDirs.has(dir);
+  if (writer) {
+    // The same decisions, the system calls on the writer's thread (it reads first when the file may be there).
+    const mayExist = !fresh || writtenInNew.has(abs);
+    if (fresh) writtenInNew.add(abs);
+    writer.write(abs, content, mayExist);
+    return;
+  }
   if (!fresh || writtenInNew.has(abs)) {
     try {
       if (readFileSync(abs, 'utf8') === content) return;
@@ -49,11 +57,12 @@ export interface TargetDirs {
 /**
  * Writes a node's SQL to `target/<kind>/<project>/<file>` (write-if-changed, redacted) and
  * returns that path relative to the project, with forward slashes, as messages and artifacts show it.
+ * With a `writer`, the file is written on its thread: it is there once `writer.finish()` returned.
  * The one place the layout of target/compiled and target/run is decided.
  */
-export function writeNodeSql(project: TargetDirs, kind: 'compiled' | 'run', file: string, sql: string): string {
+export function writeNodeSql(project: TargetDirs, kind: 'compiled' | 'run', file: string, sql: string, writer?: BackgroundWrites): string {
   const { abs, rel } = nodeSqlPath(project, kind, file);
-  writeTargetFile(abs, sql);
+  writeTargetFile(abs, sql, writer);
   return rel;
 }
 

@@ -368,6 +368,14 @@ export class ParseCache {
     }
   }
 
+  /** Notes the stamp a background writer took right after writing the compiled file of a kept entry (none: the write is not vouched for). */
+  noteWrittenStamp(id: string, abs: string, stamp: { size: bigint; mtimeNs: bigint; ctimeNs: bigint } | undefined): void {
+    const e = this.next.compiled.get(id);
+    if (!e) return;
+    e.written = stamp && { file: abs, size: stamp.size, mtimeNs: stamp.mtimeNs, ctimeNs: stamp.ctimeNs };
+    this.dirty = true;
+  }
+
   /** Whether target/compiled/… still holds what this entry wrote (same stamp), so it need not be read back. */
   static stillWritten(e: CompiledEntry, abs: string): boolean {
     if (!e.written || e.written.file !== abs) return false;

@@ -1,5 +1,6 @@
 import { compileKey, type CompileKey } from '../compile/compile-key.js';
 import { compileNode } from '../compile/compile-node.js';
+import { BackgroundWrites, backgroundWritesMin } from '../core/background-writes.js';
 import { redact } from '../core/secrets.js';
 import { nodeSqlPath, writeNodeSql } from '../core/target-files.js';
 import { writeManifest } from '../execute/artifacts.js';
@@ -23,14 +24,37 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
   const session = await openProject({ ...opts, keepCacheOpen: true });
   const nodes = select(session, opts, ['model', 'snapshot', 'test'], opts.reporter);
   await applyDefer(session, opts, new Set(nodes.map((n) => n.uniqueId)));
-  const files = compileNodes(session, nodes);
+  // Many files: written on a worker thread while the renders go on (the cache notes their stamps once all are there).
+  const writer = nodes.length >= backgroundWritesMin() ? new BackgroundWrites() : undefined;
+  const written: [string, string][] = [];
+  let files: CompiledFile[];
+  try {
+    files = compileNodes(session, nodes, writer && { writer, written });
+  } catch (e) {
+    if (writer) await writer.abandon();
+    throw e;
+  }
+  if (writer) {
+    const stamps = await writer.finish();
+    for (const [id, abs] of written) session.cache?.noteWrittenStamp(id, abs, stamps.get(abs));
+  }
   writeManifest(session);
   session.cache?.save();
   return { session, files };
 }
 
-/** Renders nodes to target/compiled/, through the session's parse cache when it has one. */
-export function compileNodes(session: Session, nodes: Node[]): CompiledFile[] {
+/** Where compileNodes writes in the background: the writer, and the [node id, file] of each cached entry whose file it wrote. */
+interface Deferred {
+  writer: BackgroundWrites;
+  written: [string, string][];
+}
+
+/**
+ * Renders nodes to target/compiled/, through the session's parse cache when it has one. With
+ * `deferred`, the files are written by its writer: the caller awaits `finish()` and notes the
+ * written entries' stamps in the cache.
+ */
+export function compileNodes(session: Session, nodes: Node[], deferred?: Deferred): CompiledFile[] {
   const files: CompiledFile[] = [];
   const { project, cache } = session;
   const keys = new Map<string, CompileKey>();
@@ -39,24 +63,21 @@ export function compileNodes(session: Session, nodes: Node[]): CompiledFile[] {
     const file = node.resourceType === 'test' ? testSqlFile(node) : node.resourceType === 'snapshot' ? snapshotSqlFile(node) : node.file;
     if (!cache) {
       const { sql } = compileNode(session, node);
-      files.push({ node, sql, path: writeNodeSql(project, 'compiled', file, sql) });
+      files.push({ node, sql, path: writeNodeSql(project, 'compiled', file, sql, deferred?.writer) });
       continue;
     }
-    files.push(compileCached(session, cache, node, file, keys));
+    files.push(compileCached(session, cache, node, file, keys, deferred));
   }
   return files;
 }
 
 /** One node through the parse cache: its SQL from the previous run when its key is unchanged, the file left alone when it still holds it. */
-function compileCached(session: Session, cache: ParseCache, node: SqlNode, file: string, keys: Map<string, CompileKey>): CompiledFile {
+function compileCached(session: Session, cache: ParseCache, node: SqlNode, file: string, keys: Map<string, CompileKey>, deferred?: Deferred): CompiledFile {
   const { key, texts } = compileKey(session, node, keys);
   const { abs, rel } = nodeSqlPath(session.project, 'compiled', file);
   const hit = cache.compiled(node.uniqueId, key);
   if (hit) {
-    if (!ParseCache.stillWritten(hit, abs)) {
-      writeNodeSql(session.project, 'compiled', file, hit.sql);
-      cache.noteWritten(node.uniqueId, abs);
-    }
+    if (!ParseCache.stillWritten(hit, abs)) written(session, cache, node.uniqueId, file, abs, hit.sql, deferred);
     return { node, sql: hit.sql, path: rel, key };
   }
   const { value, macroFiles, cacheable } = cache.traced(session.engine, () => compileNode(session, node));
@@ -64,7 +85,13 @@ function compileCached(session: Session, cache: ParseCache, node: SqlNode, file:
   // SQL holding a secret stays out of the cache file.
   if (cacheable && redact(sql) === sql) cache.storeCompiled(node.uniqueId, { key, sql, macroFiles }, texts);
   else cache.refuse();
-  writeNodeSql(session.project, 'compiled', file, sql);
-  cache.noteWritten(node.uniqueId, abs);
+  written(session, cache, node.uniqueId, file, abs, sql, deferred);
   return { node, sql, path: rel, key };
+}
+
+/** Writes a node's compiled file and notes its stamp in the cache (once written, when in the background). */
+function written(session: Session, cache: ParseCache, id: string, file: string, abs: string, sql: string, deferred: Deferred | undefined): void {
+  writeNodeSql(session.project, 'compiled', file, sql, deferred?.writer);
+  if (deferred) deferred.written.push([id, abs]);
+  else cache.noteWritten(id, abs);
 }
