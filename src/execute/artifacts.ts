@@ -23,6 +23,17 @@ export { ENGINE_VERSION };
 const SCHEMA_VERSIONS = { manifest: 'v12', 'run-results': 'v6', catalog: 'v1', sources: 'v3' } as const;
 
 /**
+ * dbt's `metadata.env`: the environment variables named `DBT_ENV_CUSTOM_ENV_<key>`, by key
+ * (dbt-core `get_metadata_vars`), which every artifact carries.
+ */
+export function customEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const prefix = 'DBT_ENV_CUSTOM_ENV_';
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (k.startsWith(prefix) && v !== undefined) out[k.slice(prefix.length)] = v;
+  return out;
+}
+
+/**
  * The `metadata` block dbt's artifacts open with: `dbt_version` is the dbt version the engine
  * answers to (tools parse it as one), and nothing beyond dbt's fields (the schemas forbid more).
  */
@@ -32,6 +43,7 @@ export function metadata(kind: keyof typeof SCHEMA_VERSIONS) {
     dbt_version: DBT_COMPAT_VERSION,
     generated_at: new Date().toISOString(),
     invocation_id: INVOCATION_ID,
+    env: customEnv(),
   };
 }
 

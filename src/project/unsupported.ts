@@ -27,12 +27,12 @@ const HONOURED_PROJECT_KEYS = new Set([
   'packages-install-path',
   'dispatch',
   'restrict-access',
+  'asset-paths',
 ]);
 
 /** Folders whose contents this engine does not build: worth a warning only when they hold files. */
 const PATH_KEYS: Record<string, { default?: string; what: string }> = {
   'analysis-paths': { default: 'analyses', what: 'analyses are not compiled' },
-  'asset-paths': { what: 'assets are not copied' },
 };
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Adapter, ColumnInfo } from '../warehouse/adapter.js';
 import type { RelationName, RelationType } from '../warehouse/dialect.js';
@@ -6,11 +6,10 @@ import { compileNode } from '../compile/compile-node.js';
 import { ProjectError, ProjectErrors, throwIfAny } from '../core/errors.js';
 import type { Workspace } from '../graph/workspace.js';
 import { connect, openProject, type CommonOptions, type Session } from './session.js';
-import { describeRelation } from '../profile/profile-relation.js';
 import { DEFAULT_SETTINGS, type Scalar } from '../profile/profile-queries.js';
 import { profileOn, resolveRelation } from './profile.js';
 import { writeManifest } from '../execute/artifacts.js';
-import { writeCatalog, type CatalogEntry } from '../execute/catalog-artifact.js';
+import { catalogRelations, writeCatalog, type CatalogEntry, type CatalogRelation } from '../execute/catalog-artifact.js';
 import { silentReporter } from '../execute/reporter.js';
 import { redact, redactDeep } from '../core/secrets.js';
 import { chartColumns, chartSpecOf, orderColumns, type ChartSpec } from '../docs/chart-spec.js';
@@ -33,6 +32,8 @@ export interface DocsOptions extends CommonOptions {
   noData?: boolean;
   /** More relations to profile besides the sources (names as `model profile` takes them). */
   profile?: string[];
+  /** dbt's `--no-compile`: no compiled SQL on the page, and no manifest.json written. */
+  noCompile?: boolean;
 }
 
 export interface DocsResult {
@@ -75,7 +76,7 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<DocsResult> 
   throwIfAny(errors);
 
   const compiled = new Map<string, { sql?: string; error?: string }>();
-  for (const node of manifest.nodes.values()) {
+  for (const node of opts.noCompile ? [] : manifest.nodes.values()) {
     if (node.resourceType !== 'model' && node.resourceType !== 'snapshot' && node.resourceType !== 'test') continue;
     try {
       compiled.set(node.uniqueId, { sql: redact(compileNode(session, node).sql) });
@@ -127,8 +128,29 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<DocsResult> 
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'index.html');
   writeFileSync(file, renderSiteHtml(data));
-  writeManifest(session);
+  copyAssets(session);
+  if (!opts.noCompile) writeManifest(session);
   return { session, file, data };
+}
+
+/**
+ * The project's `asset-paths` copied under the target folder, each replacing its earlier copy, as
+ * dbt's docs generate does (a path that does not exist is left out), so the site can link them.
+ */
+function copyAssets(ws: Workspace): void {
+  for (const asset of ws.project.config['asset-paths'] ?? []) {
+    const from = path.resolve(ws.project.dir, asset);
+    const to = path.resolve(ws.project.targetDir, asset);
+    // Only folders inside the project, copied inside the target folder.
+    if (!isInside(ws.project.dir, from) || !isInside(ws.project.targetDir, to)) continue;
+    rmSync(to, { recursive: true, force: true });
+    if (existsSync(from)) cpSync(from, to, { recursive: true });
+  }
+}
+
+function isInside(dir: string, p: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 function readRunResults(ws: Workspace, notes: string[]): RunResultsFile | undefined {
@@ -176,16 +198,26 @@ async function readWarehouse(
   };
   const exists = async (rel: RelationName): Promise<boolean> => (await typeOf(rel)) !== undefined;
 
+  // The warehouse's catalog, one query per schema the project's relations live in (dbt's get_catalog).
   const catalog = new Map<string, ColumnInfo[]>();
   const entries: CatalogEntry[] = [];
+  const described = new Map<string, Map<string, CatalogRelation>>();
   for (const node of manifest.nodes.values()) {
     if (!node.relation || node.resourceType === 'test') continue;
-    const type = await typeOf(node.relation);
-    if (!type) continue;
-    const rel = d.qualify(node.relation);
-    const columns = await adapter.withConnection((c) => describeRelation(c, rel));
-    catalog.set(node.uniqueId, columns);
-    entries.push({ node, type, columns });
+    const key = `${node.relation.database}.${node.relation.schema}`.toLowerCase();
+    let inSchema = described.get(key);
+    if (!inSchema) {
+      const { database, schema } = node.relation;
+      inSchema = catalogRelations(await adapter.withConnection((c) => c.execute(d.catalogSql(database, schema))));
+      described.set(key, inSchema);
+    }
+    const relation = inSchema.get(node.relation.identifier.toLowerCase());
+    if (!relation) continue;
+    catalog.set(
+      node.uniqueId,
+      relation.columns.map((c) => ({ name: c.name, type: c.type })),
+    );
+    entries.push({ node, relation });
   }
   writeCatalog(session, entries);
 

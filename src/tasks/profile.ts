@@ -23,7 +23,8 @@ export function profileSqlFor(ws: Workspace): ProfileSql {
   const { engine, dialect } = ws;
   const floatType = engine.renderString('{{ type_float() }}', '<profile>').trim();
   return {
-    quote: (id) => dialect.quoteIdentifier(id),
+    // Column names come from the warehouse: quoted so each names that exact column (a seed's quoted lower-case column on Snowflake).
+    quote: (id) => dialect.quoteColumn(id),
     stringLiteral: (s) => dialect.stringLiteral(s),
     floatType,
     diff: (unit, from, to) => engine.renderString('{{ datediff(a, b, unit) }}', '<profile>', { extra: { a: from, b: to, unit } }).trim(),

@@ -87,6 +87,13 @@ export interface Dialect {
   seedColumnType(t: SeedType): string;
   /** A SELECT that lists the relations of one schema as (name, type) with type 'table' | 'view'. */
   listRelationsSql(database: string, schema: string): string;
+  /**
+   * A SELECT giving every column of every relation of one schema, as dbt's `get_catalog` reads
+   * them: (table_database, table_schema, table_name, table_type, table_comment, table_owner,
+   * column_name, column_index, column_type, column_comment, row_count, bytes, last_altered,
+   * clustering_key), names as the warehouse stores them, ordered by relation and column index.
+   */
+  catalogSql(database: string, schema: string): string;
 }
 
 /** Whether putting a table built as `kinds.built` in place of `existing` replaces a table of the other kind. */

@@ -4,6 +4,7 @@
 // docs.snowflake.com/en/user-guide/security-access-control-privileges.
 
 import { randomBytes } from 'node:crypto';
+import { OwnerMap } from './relation-facts.js';
 import { TableKinds } from './table-kinds.js';
 import { isSignificant, splitStatements, type Token, tokenize } from './tokenizer.js';
 
@@ -154,10 +155,15 @@ export class AccessControl {
   private readonly roles = new Map<string, Set<string>>();
   private readonly userRoles = new Map<string, Set<string>>();
   private readonly grants: Grant[] = [];
-  private readonly owners = new Map<string, string>();
+  private readonly owners = new OwnerMap();
   private readonly warehouses = new Set<string>();
   /** which tables are transient (others are permanent) */
   readonly kinds = new TableKinds();
+
+  /** Who owns each table and view, and when it last changed (INFORMATION_SCHEMA.TABLES reads them). */
+  get relationFacts(): OwnerMap {
+    return this.owners;
+  }
 
   constructor() {
     for (const r of SYSTEM_ROLES) this.roles.set(r, new Set());

@@ -199,6 +199,7 @@ interface Session {
   lastSeen: number;
   /** the `TableKinds.version` this session's macro of transient tables was made from */
   kindsVersion?: number;
+  factsVersion?: number;
 }
 
 interface Bind {
@@ -478,6 +479,10 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     if (session.kindsVersion !== access.kinds.version) {
       await session.conn.run(access.kinds.macroSql());
       session.kindsVersion = access.kinds.version;
+    }
+    if (session.factsVersion !== access.relationFacts.version) {
+      await session.conn.run(access.relationFacts.macroSql());
+      session.factsVersion = access.relationFacts.version;
     }
     const hasDatabase = session.applied !== `"${NO_DATABASE_CATALOG}"`;
 

@@ -9,6 +9,7 @@
 import { isAccessStatement } from './access-control.js';
 import { EMULATED_FUNCTIONS_SQL, rewriteEmulatedFunctions } from './emulated-functions.js';
 import { raiseSql, syntaxError, TranslationError } from './sql-error.js';
+import { NO_RELATION_FACTS_SQL, RELATION_FACTS_MACRO } from './relation-facts.js';
 import { isTransientSql, NO_TRANSIENT_TABLES_SQL } from './table-kinds.js';
 import {
   checkCastLengths,
@@ -925,6 +926,7 @@ export const SESSION_SETUP_SQL: string[] = [
   snowflakeDataTypeMacro,
   `CREATE OR REPLACE TEMP MACRO SF_NAME(name) AS ${decodeNameSql('name')}`,
   NO_TRANSIENT_TABLES_SQL,
+  NO_RELATION_FACTS_SQL,
   ...STRICT_SESSION_SQL,
   ...EMULATED_FUNCTIONS_SQL,
   `CREATE OR REPLACE TEMP MACRO IFF(condition, if_true, if_false) AS CASE WHEN condition THEN if_true ELSE if_false END`,
@@ -951,15 +953,21 @@ export const SESSION_SETUP_SQL: string[] = [
   `CREATE OR REPLACE TEMP MACRO BOOLAND_AGG(value) AS bool_and(CAST(value AS BOOLEAN))`,
   `CREATE OR REPLACE TEMP MACRO SYSDATE() AS CAST(timezone('UTC', current_timestamp) AS TIMESTAMP)`,
   `CREATE OR REPLACE TEMP MACRO GETDATE() AS current_timestamp`,
+  // TABLE_OWNER and LAST_ALTERED from the relation facts (relation-facts.ts); BYTES is unknown
+  // (DuckDB keeps no size per table), CLUSTERING_KEY unset (no CLUSTER BY is kept).
   `CREATE OR REPLACE TEMP MACRO SF_INFORMATION_SCHEMA_TABLES(db) AS TABLE
-    SELECT SF_NAME(database_name) AS TABLE_CATALOG, SF_NAME(schema_name) AS TABLE_SCHEMA, SF_NAME(table_name) AS TABLE_NAME,
-      'EMULATOR' AS TABLE_OWNER, 'BASE TABLE' AS TABLE_TYPE,
-      CASE WHEN ${isTransientSql('database_name', 'schema_name', 'table_name')} THEN 'YES' ELSE 'NO' END AS IS_TRANSIENT,
-      estimated_size::BIGINT AS ROW_COUNT, NULL::BIGINT AS BYTES, comment AS COMMENT
-    FROM duckdb_tables() WHERE database_name = db AND schema_name <> 'main'
-    UNION ALL
-    SELECT SF_NAME(database_name), SF_NAME(schema_name), SF_NAME(view_name), 'EMULATOR', 'VIEW', 'NO', NULL, NULL, comment
-    FROM duckdb_views() WHERE database_name = db AND NOT internal AND schema_name <> 'main'`,
+    SELECT R.TABLE_CATALOG, R.TABLE_SCHEMA, R.TABLE_NAME, coalesce(F.fact_owner, 'EMULATOR') AS TABLE_OWNER, R.TABLE_TYPE, R.IS_TRANSIENT,
+      R.ROW_COUNT, R.BYTES, R.COMMENT, F.fact_altered AS LAST_ALTERED, NULL::VARCHAR AS CLUSTERING_KEY FROM (
+      SELECT SF_NAME(database_name) AS TABLE_CATALOG, SF_NAME(schema_name) AS TABLE_SCHEMA, SF_NAME(table_name) AS TABLE_NAME,
+        'BASE TABLE' AS TABLE_TYPE,
+        CASE WHEN ${isTransientSql('database_name', 'schema_name', 'table_name')} THEN 'YES' ELSE 'NO' END AS IS_TRANSIENT,
+        estimated_size::BIGINT AS ROW_COUNT, NULL::BIGINT AS BYTES, comment AS COMMENT
+      FROM duckdb_tables() WHERE database_name = db AND schema_name <> 'main'
+      UNION ALL
+      SELECT SF_NAME(database_name), SF_NAME(schema_name), SF_NAME(view_name), 'VIEW', 'NO', NULL, NULL, comment
+      FROM duckdb_views() WHERE database_name = db AND NOT internal AND schema_name <> 'main'
+    ) R LEFT JOIN ${RELATION_FACTS_MACRO}() F
+      ON F.fact_database = R.TABLE_CATALOG AND F.fact_schema = R.TABLE_SCHEMA AND F.fact_table = R.TABLE_NAME`,
   `CREATE OR REPLACE TEMP MACRO SF_INFORMATION_SCHEMA_VIEWS(db) AS TABLE
     SELECT SF_NAME(database_name) AS TABLE_CATALOG, SF_NAME(schema_name) AS TABLE_SCHEMA, SF_NAME(view_name) AS TABLE_NAME,
       'EMULATOR' AS TABLE_OWNER, sql AS VIEW_DEFINITION, comment AS COMMENT

@@ -246,6 +246,23 @@ describe('DDL', () => {
     ]);
   });
 
+  // …/sql-reference/info-schema/tables: TABLE_OWNER is the role that owns the table, LAST_ALTERED
+  // when it last changed (here: its last CREATE, SWAP or RENAME), as dbt-snowflake's catalog reads them.
+  it('reports who owns a table or view and when it last changed', async () => {
+    const before = Date.now() - 1000;
+    await exec(conn, 'create or replace table owned_t as select 1 as v');
+    await exec(conn, 'create or replace view owned_v as select * from owned_t');
+    const [role] = (await exec(conn, 'select current_role() as r')).rows;
+    const rows = (
+      await exec(conn, "select table_name, table_owner, last_altered, clustering_key from information_schema.tables where table_name like 'OWNED_%' order by 1")
+    ).rows;
+    expect(rows.map((r) => [r.TABLE_NAME, r.TABLE_OWNER, r.CLUSTERING_KEY])).toEqual([
+      ['OWNED_T', role?.R, null],
+      ['OWNED_V', role?.R, null],
+    ]);
+    for (const r of rows) expect(new Date(String(r.LAST_ALTERED)).getTime()).toBeGreaterThanOrEqual(before);
+  });
+
   it('lists objects through information_schema and SHOW', async () => {
     await exec(conn, 'create or replace table listed (id number(10,0), name varchar, amount number(12,2), loaded_at timestamp_ntz)');
     const tables = await exec(conn, "select table_schema, table_name, table_type from analytics.information_schema.tables where table_name = 'LISTED'");

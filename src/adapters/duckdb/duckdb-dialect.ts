@@ -87,4 +87,20 @@ order by ordinal_position`;
 from information_schema.tables
 where table_catalog = ${this.stringLiteral(database)} and table_schema = ${this.stringLiteral(schema)}`;
   },
+  // As dbt-duckdb's duckdb__get_catalog: duckdb_tables() and duckdb_views() with their comments, no
+  // owner and no statistics.
+  catalogSql(database, schema) {
+    return `with relations as (
+  select database_name, schema_name, table_name, 'BASE TABLE' as table_type, comment from duckdb_tables()
+  union all
+  select database_name, schema_name, view_name, 'VIEW', comment from duckdb_views() where not internal
+)
+select r.database_name as table_database, r.schema_name as table_schema, r.table_name, r.table_type, r.comment as table_comment,
+  null as table_owner, c.column_name, c.column_index, c.data_type as column_type, c.comment as column_comment,
+  null as row_count, null as bytes, null as last_altered, null as clustering_key
+from relations r join duckdb_columns() c
+  on c.database_name = r.database_name and c.schema_name = r.schema_name and c.table_name = r.table_name
+where r.database_name = ${this.stringLiteral(database)} and r.schema_name = ${this.stringLiteral(schema)}
+order by r.table_name, c.column_index`;
+  },
 };

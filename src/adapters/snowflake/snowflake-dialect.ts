@@ -170,4 +170,17 @@ where table_schema = ${literal(storedName(schema))} and table_type <> 'VIEW'`;
 from ${quote(database)}.information_schema.tables
 where table_schema = ${literal(storedName(schema))}`;
   },
+  // As dbt-snowflake's snowflake__get_catalog (macros/catalog.sql): INFORMATION_SCHEMA.TABLES, whose
+  // TABLE_OWNER is the role owning the relation, joined to its COLUMNS.
+  catalogSql(database, schema) {
+    const db = quote(database);
+    return `select t.table_catalog as "table_database", t.table_schema as "table_schema", t.table_name as "table_name",
+  coalesce(t.table_type, 'BASE TABLE') as "table_type", t.comment as "table_comment", t.table_owner as "table_owner",
+  c.column_name as "column_name", c.ordinal_position as "column_index", c.data_type as "column_type", c.comment as "column_comment",
+  t.row_count as "row_count", t.bytes as "bytes", t.last_altered as "last_altered", t.clustering_key as "clustering_key"
+from ${db}.information_schema.tables t join ${db}.information_schema.columns c
+  on c.table_catalog = t.table_catalog and c.table_schema = t.table_schema and c.table_name = t.table_name
+where t.table_schema = ${literal(storedName(schema))}
+order by t.table_name, c.ordinal_position`;
+  },
 };

@@ -8,9 +8,10 @@ export function registerDocs(program: Command, { reporter }: CliContext): void {
   common(docs.command('generate').description('write target/docs/index.html, one self-contained page that opens from disk'))
     .option('--no-data', 'do not read the warehouse (no column types, profiles or charts)')
     .option('--profile <relation...>', 'profile these relations too, besides the sources')
-    .action(async (flags: Omit<CommonFlags, 'select'> & { data: boolean; profile?: string[] }) => {
+    .option('--no-compile', "as dbt's: do not compile the project (no compiled SQL, no manifest.json)")
+    .action(async (flags: Omit<CommonFlags, 'select'> & { data: boolean; compile: boolean; profile?: string[] }) => {
       const { generateDocs } = await import('../../tasks/docs.js');
-      const { file, data } = await generateDocs({ ...toOptions(flags, reporter), noData: !flags.data, profile: flags.profile });
+      const { file, data } = await generateDocs({ ...toOptions(flags, reporter), noData: !flags.data, noCompile: !flags.compile, profile: flags.profile });
       for (const note of data.notes) reporter.info(note);
       reporter.print(
         `Wrote ${path.relative(process.cwd(), file) || file} (${data.nodes.length} nodes, ${data.profiles.length} profile${data.profiles.length === 1 ? '' : 's'}, ${data.charts.filter((c) => c.rows).length} of ${data.charts.length} charts with data).`,
