@@ -443,7 +443,6 @@ async function stagedIncremental(
   }
 }
 
-
 /** config(sql_header=…) or {% call set_sql_header(config) %}: runs before the model's statements, on its connection. */
 async function runSqlHeader(node: ModelNode, conn: Connection): Promise<void> {
   const header = typeof node.config.sql_header === 'string' ? node.config.sql_header.trim().replace(/;\s*$/, '') : '';
