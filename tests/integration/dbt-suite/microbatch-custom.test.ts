@@ -32,7 +32,7 @@ select * from {{ ref('input_model') }}
 `,
 });
 
-const DEPRECATION = /get_incremental_microbatch_sql runs on the whole of models\/microbatch_model\.sql, not per batch/;
+const DEPRECATION = /macros\/microbatch\.sql:1: get_incremental_microbatch_sql runs on the whole of models\/microbatch_model\.sql, not per batch/;
 
 for (const target of ['duckdb', 'snowflake'] as const satisfies Target[]) {
   describe(`microbatch custom strategy on ${target}`, () => {
