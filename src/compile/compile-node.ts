@@ -110,11 +110,12 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
       return batched(src, src.relation) ?? read(src.relation);
     },
     configGet: (key, fallback) => (node.config as Record<string, unknown>)[key] ?? fallback,
-    // Inside an ephemeral model, `this` is the CTE it becomes, as in dbt.
+    // Inside an ephemeral model, `this` is the relation the model would have (database, schema, alias),
+    // not its CTE: dbt-core's ModelContext.this is Relation.create_from(config, model) for every node
+    // (core/dbt/context/providers.py), whatever it is materialized as.
     thisRelation: () => {
       if (unit?.thisCte && stack.length === 0) return new CteReference(unit.thisCte);
-      if (node.resourceType === 'model' && node.materialized === 'ephemeral')
-        return new CteReference(`__dbt__cte__${ephemeralName(node)}`, node.ephemeralRelation);
+      if (node.resourceType === 'model' && node.materialized === 'ephemeral') return node.ephemeralRelation ? rel(node.ephemeralRelation) : undefined;
       if (!node.relation) return undefined;
       const r = rel(node.relation);
       if (node.resourceType === 'model') r.type = node.materialized === 'view' ? 'view' : 'table';

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { compileWithQueries } from '../compile/run-queries.js';
-import { ProjectError } from '../core/errors.js';
+import { positionOf, ProjectError } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
 import { writeNodeSql } from '../core/target-files.js';
 import type { ModelNode } from '../parse/nodes.js';
@@ -37,13 +39,24 @@ export function usesBatches(ctx: ExecutionContext, node: ModelNode): boolean {
   if (!warnedCustomMicrobatch.has(ctx)) {
     warnedCustomMicrobatch.add(ctx);
     ctx.options.reporter.warn(
-      `${custom.file}: ${CUSTOM_MICROBATCH_MACRO} runs on the whole of ${node.file}, not per batch: a custom microbatch macro outside of batched execution is deprecated in dbt. ` +
+      `${macroSite(ctx, custom.file)}: ${CUSTOM_MICROBATCH_MACRO} runs on the whole of ${node.file}, not per batch: a custom microbatch macro outside of batched execution is deprecated in dbt. ` +
         `Set flags: {${BATCHED_FLAG}: true} in ${ctx.ws.project.file} to run it once per batch`,
     );
   }
   return false;
 }
 const warnedCustomMicrobatch = new WeakSet<ExecutionContext>();
+
+/** `file:line` of the macro's `{% macro … %}` tag (the file alone when it cannot be read). */
+function macroSite(ctx: ExecutionContext, file: string): string {
+  try {
+    const text = readFileSync(path.join(ctx.ws.project.dir, file), 'utf8');
+    const at = new RegExp(`\\{%-?\\s*macro\\s+${CUSTOM_MICROBATCH_MACRO}\\b`).exec(text);
+    return at ? `${file}:${positionOf(text, at.index).line}` : file;
+  } catch {
+    return file;
+  }
+}
 
 const instant = (stamp: string) => Date.parse(`${stamp.replace(' ', 'T')}Z`);
 

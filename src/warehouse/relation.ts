@@ -108,20 +108,7 @@ export class BatchFilteredRelation extends Relation {
 
 /** What `ref()` of an ephemeral model renders as: the name of the CTE that inlines it. */
 export class CteReference {
-  /**
-   * `of`: for an ephemeral model's `this`, the relation the model would have, so `this.schema` and
-   * `this.database` are the model's, as in dbt (where `this` is Relation.create_from the node).
-   */
-  constructor(
-    readonly name: string,
-    private readonly of?: RelationName,
-  ) {}
-  get database(): string | undefined {
-    return this.of?.database;
-  }
-  get schema(): string | undefined {
-    return this.of?.schema;
-  }
+  constructor(readonly name: string) {}
   get identifier(): string {
     return this.name;
   }

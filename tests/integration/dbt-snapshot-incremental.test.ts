@@ -359,12 +359,12 @@ ${expected('cast(null as timestamp)')}`);
       expect(String(current[0]![0]).slice(0, 10)).toBe('9999-12-31');
     });
 
-    // test_ephemeral_snapshot_hard_deletes.py, BaseSnapshotEphemeralHardDeletes (upstream writes the
-    // source's schema as "{{ target.schema }}": Jinja in source properties is the dbt-render work)
+    // test_ephemeral_snapshot_hard_deletes.py, BaseSnapshotEphemeralHardDeletes (the source's schema
+    // is "{{ target.schema }}", as upstream writes it)
     it('snapshots an ephemeral model, and takes a column the source gained', async () => {
       const p = new TestProject(target, {});
       p.write({
-        'models/_sources.yml': `version: 2\nsources:\n  - name: test_source\n    schema: ${p.schema}\n    tables:\n      - name: src_customers\n`,
+        'models/_sources.yml': 'version: 2\nsources:\n  - name: test_source\n    schema: "{{ target.schema }}"\n    tables:\n      - name: src_customers\n',
         'models/ephemeral_customers.sql': "{{ config(materialized='ephemeral') }}\nselect * from {{ source('test_source', 'src_customers') }}\n",
         'models/snapshots.yml':
           "snapshots:\n  - name: snapshot_customers\n    relation: ref('ephemeral_customers')\n    config:\n      unique_key: id\n      strategy: check\n      check_cols: all\n      hard_deletes: new_record\n",

@@ -1,5 +1,5 @@
 import { Relation } from '../../warehouse/relation.js';
-import { isKwargs, popKwargs, stripKwargs } from '../nunjucks-patches.js';
+import { isKwargs, PY_CLASS, popKwargs, stripKwargs } from '../nunjucks-patches.js';
 import type { ContextHost } from './context-host.js';
 import { relationColumn } from './query-table.js';
 
@@ -65,6 +65,8 @@ function columnClass(host: ContextHost) {
     return relationColumn(String(name ?? ''), sized, quote);
   };
   return Object.assign(construct, {
+    // A class with attributes: nunjucks' member lookup keeps it whole (nunjucks-patches.ts).
+    [PY_CLASS]: true,
     translate_type: (dtype: unknown) => TYPE_LABELS[String(dtype).toUpperCase()] ?? String(dtype),
     string_type: (size: unknown) => (host.target.type === 'snowflake' ? `varchar(${String(size)})` : `character varying(${String(size)})`),
     numeric_type: (dtype: unknown, precision?: unknown, scale?: unknown) =>
@@ -76,15 +78,19 @@ function columnClass(host: ContextHost) {
   });
 }
 
-/** dbt's Relation class (`api.Relation`, `adapter.Relation`): `create(database, schema, identifier, type)`, positional or named. */
+/** dbt's Relation class (`api.Relation`, `adapter.Relation`): `create(database, schema, identifier, type)`, positional or named; parts not given are left out. */
 function relationClass(host: ContextHost) {
   return {
     create: (...args: unknown[]) => {
       const kw = popKwargs(args);
       const [database, schema, identifier, type] = [args[0] ?? kw.database, args[1] ?? kw.schema, args[2] ?? kw.identifier, args[3] ?? kw.type];
-      const r = new Relation(String(database ?? host.target.database), String(schema ?? host.target.schema), String(identifier ?? ''), host.dialect);
+      const given = (v: unknown) => v !== undefined && v !== null && v !== '';
+      const r = new Relation(String(database ?? ''), String(schema ?? ''), String(identifier ?? ''), host.dialect);
       if (type === 'table' || type === 'view') r.type = type;
-      return r;
+      // A part not given is not rendered, as dbt's (api.Relation.create(identifier=c) quotes a column name).
+      return given(database) && given(schema) && given(identifier)
+        ? r
+        : r.include({ database: given(database), schema: given(schema), identifier: given(identifier) });
     },
   };
 }

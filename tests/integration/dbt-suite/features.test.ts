@@ -218,7 +218,7 @@ select * from {{ upstream }}
       ]);
     });
 
-    // ephemeral/test_ephemeral.py BaseEphemeralMulti: ephemeral models on ephemeral models, inlined as CTEs; `this` in an ephemeral model is its CTE.
+    // ephemeral/test_ephemeral.py BaseEphemeralMulti: ephemeral models on ephemeral models, inlined as CTEs; `this` in an ephemeral model is its would-be relation.
     it('ephemeral/test_ephemeral.py BaseEphemeralMulti', async () => {
       const dir = suiteProject({
         'seeds/seed.csv': 'id,first_name,last_name\n1,Jack,Hunter\n2,Kathryn,Walker\n3,Gerald,Ryan\n',
@@ -236,7 +236,10 @@ select * from {{ upstream }}
       expect(await relationTypes(dir, target)).toEqual({ seed: 'table', dependent: 'table', double_dependent: 'view' });
       const compiled = readFileSync(path.join(dir, 'target', 'compiled', 'suite', 'models', 'dependent.sql'), 'utf8');
       expect(compiled).toContain('__dbt__cte__base_copy');
-      expect(compiled).toContain('-- __dbt__cte__base_copy');
+      // `this` inside an ephemeral model is the relation it would have, not its CTE: dbt-core's
+      // ModelContext.this is Relation.create_from(config, model) (core/dbt/context/providers.py).
+      const thisName = target === 'duckdb' ? '"suite"."main"."base_copy"' : 'suite_db.public.base_copy';
+      expect(compiled).toContain(`-- ${thisName}`);
     });
   });
 }

@@ -84,6 +84,8 @@ for (const target of ['duckdb', 'snowflake'] as const satisfies Target[]) {
     it('persist_docs, rename_relation, make_temp_relation, drop_relation, and a project override', async () => {
       const dir = suiteProject({
         'models/documented.sql': "{{ config(materialized='table', persist_docs={'relation': true, 'columns': true}) }}\nselect 1 as id, 'x' as name\n",
+        'models/documented_view.sql': "{{ config(materialized='view', persist_docs={'relation': true}) }}\nselect 1 as id\n",
+        'seeds/documented_seed.csv': 'id\n1\n',
         'models/schema.yml': `version: 2
 models:
   - name: documented
@@ -93,6 +95,15 @@ models:
         description: The key
       - name: not_there
         description: nowhere
+  - name: documented_view
+    description: A view
+seeds:
+  - name: documented_seed
+    config:
+      persist_docs: {columns: true}
+    columns:
+      - name: id
+        description: The seed's key
 `,
         'macros/default__truncate_relation.sql':
           "{% macro default__truncate_relation(relation) %}{% do run_query('delete from ' ~ relation.render() ~ ' where id = 1') %}{% endmacro %}\n",
@@ -107,9 +118,10 @@ models:
 select '{{ tmp.identifier }}' as tmp_name, {{ left.rows[0][0] if execute else 0 }} as rows_left, {{ 'true' if execute and adapter.get_relation(base.database, base.schema, base.identifier) is none else 'false' }} as dropped
 `,
       });
-      const run = await dbt(dir, target, ['run']);
+      const run = await dbt(dir, target, ['build']);
       expect(run.code, out(run)).toBe(0);
       expect(out(run)).toMatch(/not_there/);
+      expect(out(run)).not.toMatch(/no effect: .*persist_docs/);
       expect(await query(dir, target, `select * from ${schemaOf(target)}.moves`)).toEqual([{ tmp_name: 'scratch__dbt_tmp', rows_left: 1, dropped: true }]);
       const schema = schemaOf(target).split('.').pop()!.toLowerCase();
       expect(
@@ -125,6 +137,12 @@ select '{{ tmp.identifier }}' as tmp_name, {{ left.rows[0][0] if execute else 0 
         { c: 'id', comment: 'The key' },
         { c: 'name', comment: null },
       ]);
+      expect(
+        await query(dir, target, `select comment from duckdb_views() where lower(view_name) = 'documented_view' and lower(schema_name) = '${schema}'`),
+      ).toEqual([{ comment: 'A view' }]);
+      expect(
+        await query(dir, target, `select comment from duckdb_columns() where lower(table_name) = 'documented_seed' and lower(schema_name) = '${schema}'`),
+      ).toEqual([{ comment: "The seed's key" }]);
     });
   });
 }

@@ -1,9 +1,11 @@
 // dbt-core tests/functional/microbatch/test_microbatch.py, BaseMicrobatchCustomUserStrategy and its
-// TestMicrobatchCustomUserStrategyDefault / …ProjectFlagTrueValid cases, on the embedded DuckDB and the
+// TestMicrobatchCustomUserStrategyDefault / …ProjectFlagTrueValid cases, and TestMicrobatchUsingRefRenderSkipsFilter, on the embedded DuckDB and the
 // loopback Snowflake emulator. A root-project get_incremental_microbatch_sql runs on the whole model
 // unless dbt_project.yml sets the behaviour flag require_batched_execution_for_custom_microbatch_strategy
 // (dbt-core's Manifest.use_microbatch_batches), then once per batch. Upstream freezes the clock at
 // 2020-01-03 13:57; here the input's days count back from today (UTC), giving the same batches.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dbt, query, runResults, schemaOf, stopEmulator, suiteProject, type Target } from '../../helpers/dbt-suite.js';
 
@@ -30,7 +32,7 @@ select * from {{ ref('input_model') }}
 `,
 });
 
-const DEPRECATION = /get_incremental_microbatch_sql runs on the whole of models\/microbatch_model\.sql, not per batch/;
+const DEPRECATION = /macros\/microbatch\.sql:1: get_incremental_microbatch_sql runs on the whole of models\/microbatch_model\.sql, not per batch/;
 
 for (const target of ['duckdb', 'snowflake'] as const satisfies Target[]) {
   describe(`microbatch custom strategy on ${target}`, () => {
@@ -71,6 +73,36 @@ for (const target of ['duckdb', 'snowflake'] as const satisfies Target[]) {
       // Batched: yesterday's (the lookback) and today's batch, each appended by the macro.
       expect(batches(dir)?.successful).toHaveLength(2);
       expect(await count(dir)).toEqual({ n: 5 });
+    });
+
+    // test_microbatch.py TestMicrobatchUsingRefRenderSkipsFilter: `ref('input_model').render()` is the
+    // relation's name, without the batch's event_time filter (dbt-adapters BaseRelation.render vs
+    // __str__). Upstream's row counts are Postgres' merge on unique_key; here a batch replaces its
+    // window (as dbt-duckdb's microbatch), so the port checks that the unfiltered batches read rows
+    // outside their window, which the filtered ones did not.
+    it('TestMicrobatchUsingRefRenderSkipsFilter', async () => {
+      const { 'macros/microbatch.sql': _custom, ...plain } = files();
+      const dir = suiteProject(plain);
+      expect((await dbt(dir, target, ['run'])).code).toBe(0);
+      expect((await dbt(dir, target, ['run'])).code).toBe(0);
+      expect(await count(dir)).toEqual({ n: 3 });
+      // Two rows in the coming days: outside every batch so far.
+      const schema = schemaOf(target);
+      writeFileSync(
+        path.join(dir, 'models', 'input_model.sql'),
+        `${plain['models/input_model.sql']!.trimEnd()}\nunion all\nselect 4 as id, cast('${day(-1)} 00:00:00' as timestamp) as event_time\nunion all\nselect 5 as id, cast('${day(-2)} 00:00:00' as timestamp) as event_time\n`,
+      );
+      expect((await dbt(dir, target, ['run', '--select', 'input_model'])).code).toBe(0);
+      expect((await dbt(dir, target, ['run', '--select', 'microbatch_model'])).code).toBe(0);
+      expect(await count(dir)).toEqual({ n: 3 });
+      writeFileSync(
+        path.join(dir, 'models', 'microbatch_model.sql'),
+        plain['models/microbatch_model.sql']!.replace("{{ ref('input_model') }}", "{{ ref('input_model').render() }}"),
+      );
+      const run = await dbt(dir, target, ['run', '--select', 'microbatch_model']);
+      expect(run.code, out(run)).toBe(0);
+      const ids = await query(dir, target, `select distinct id from ${schema}.microbatch_model order by id`);
+      expect(ids.map((r) => r.id)).toEqual([1, 2, 3, 4, 5]);
     });
   });
 }

@@ -79,3 +79,28 @@ describe('package namespaces', () => {
     expect(() => render(e, "{{ adapter.dispatch('nothing', 'kit')() }}")).toThrow(/searched 'kit\.duckdb__nothing', 'kit\.default__nothing'/);
   });
 });
+
+// dbt-adapters base/column.py (Column(column, dtype, char_size, numeric_precision, numeric_scale) and
+// its class methods) and base/relation.py (Relation.create(database, schema, identifier, type)), also
+// as adapter.Relation; relation.render() is the bare name under --empty (EmptyRelation prints the subquery).
+describe('api.Column, adapter.Relation and render()', () => {
+  it.each([
+    ["{{ api.Column('c', 'varchar').quoted }} {{ api.Column('c', 'varchar').data_type }}", '"c" varchar'],
+    [
+      "{{ api.Column('c', 'varchar', 10).data_type }}|{{ api.Column(column='n', dtype='numeric', numeric_precision=10, numeric_scale=2).data_type }}",
+      'varchar(10)|numeric(10,2)',
+    ],
+    ["{% macro t(dt=api.Column.translate_type('string')) %}{{ dt }}{% endmacro %}{{ t() }}", 'TEXT'],
+    ["{% set r = adapter.Relation.create('d', 's', 't', 'view') %}{{ r }} {{ r.is_view }}", '"d"."s"."t" True'],
+    ["{{ api.Relation.create(identifier='x') }}", '"x"'],
+  ])('%s', (template, expected) => {
+    expect(render(engine(), template)).toBe(expected);
+  });
+
+  it('renders an --empty relation as its name with render(), as the subquery otherwise', async () => {
+    const { EmptyRelation } = await import('../../../../src/warehouse/relation.js');
+    const r = new EmptyRelation('db', 'main', 'seed', duckDbDialect);
+    expect(r.render()).toBe('"db"."main"."seed"');
+    expect(String(r)).toBe('(select * from "db"."main"."seed" where false limit 0) _dbt_limit_subq_seed');
+  });
+});
