@@ -55,6 +55,26 @@ select current_setting('TimeZone') as timezone
       expect(await query(dir, target, `select * from ${schemaOf(target)}.sql_header`)).toEqual([{ timezone: 'Asia/Kolkata' }]);
     });
 
+    // dbt_show/test_dbt_show.py BaseShowSqlHeader as dbt-snowflake runs it (dbt-labs/dbt-snowflake,
+    // tests/functional/adapter/dbt_show/test_dbt_show.py, TestSnowflakeShowSqlHeader): its model sets a
+    // session variable in the header and selects it (docs.snowflake.com/en/sql-reference/session-variables).
+    it.runIf(target === 'snowflake')('dbt_show/test_dbt_show.py BaseShowSqlHeader (dbt-snowflake fixture)', async () => {
+      const dir = suiteProject({
+        'models/sql_header.sql': `{{ config(materialized = "table") }}
+{% call set_sql_header(config) %}
+SET MY_VARIABLE='test';
+{% endcall %}
+SELECT $MY_VARIABLE as column_name
+`,
+      });
+      const shown = await dbt(dir, target, ['show', '--select', 'sql_header', '--vars', 'timezone: Asia/Kolkata', '--format', 'json']);
+      expect(shown.code, out(shown)).toBe(0);
+      expect(JSON.parse(shown.stdout)).toEqual([{ COLUMN_NAME: 'test' }]);
+      const run = await dbt(dir, target, ['run']);
+      expect(run.code, out(run)).toBe(0);
+      expect(await query(dir, target, `select * from ${schemaOf(target)}.sql_header`)).toEqual([{ column_name: 'test' }]);
+    });
+
     // aliases/test_aliases.py BaseAliases: alias in config() and in the project file; `this.name` is the alias.
     it('aliases/test_aliases.py BaseAliases', async () => {
       const check = (alias: string) =>
