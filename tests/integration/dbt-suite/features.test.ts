@@ -138,6 +138,36 @@ models:
       expect(runResults(dir).size).toBe(3);
     });
 
+    // aliases/test_aliases.py BaseSameAliasDifferentDatabases: despite its name, upstream gives every model the
+    // alias `duped_alias` in the project file and puts model_b in a schema of its own (`<schema>_alt`); both build
+    // and `this.name` is the alias in each. Not DuckDB-specific (dbt-duckdb does not run it), so both targets run it.
+    it('aliases/test_aliases.py BaseSameAliasDifferentDatabases', async () => {
+      const dir = suiteProject(
+        {
+          'macros/expect_value.sql':
+            "{% test expect_value(model, field, value) %}select * from {{ model }} where {{ field }} != '{{ value }}'{% endtest %}\n",
+          'models/model_a.sql': 'select {{ string_literal(this.name) }} as tablename\n',
+          'models/model_b.sql': 'select {{ string_literal(this.name) }} as tablename\n',
+          'models/schema.yml': `version: 2
+models:
+  - name: model_a
+    data_tests:
+      - expect_value: {field: tablename, value: duped_alias}
+  - name: model_b
+    data_tests:
+      - expect_value: {field: tablename, value: duped_alias}
+`,
+        },
+        'models:\n  suite:\n    alias: duped_alias\n    model_b:\n      schema: suite_alt\n',
+      );
+      const run = await dbt(dir, target, ['run']);
+      expect(run.code, out(run)).toBe(0);
+      expect(runResults(dir).size).toBe(2);
+      const test = await dbt(dir, target, ['test']);
+      expect(test.code, out(test)).toBe(0);
+      expect(runResults(dir).size).toBeGreaterThan(0);
+    });
+
     // basic/test_adapter_methods.py BaseAdapterMethod: a model drops its upstream's schema, checks
     // adapter.get_relation() no longer finds it, recreates the schema and a view there with
     // create_view_as(); it then reads 2, as `expected` does (check_relations_equal). `upstream` is
