@@ -144,8 +144,7 @@ models:
     it('aliases/test_aliases.py BaseSameAliasDifferentDatabases', async () => {
       const dir = suiteProject(
         {
-          'macros/expect_value.sql':
-            "{% test expect_value(model, field, value) %}select * from {{ model }} where {{ field }} != '{{ value }}'{% endtest %}\n",
+          'macros/expect_value.sql': "{% test expect_value(model, field, value) %}select * from {{ model }} where {{ field }} != '{{ value }}'{% endtest %}\n",
           'models/model_a.sql': 'select {{ string_literal(this.name) }} as tablename\n',
           'models/model_b.sql': 'select {{ string_literal(this.name) }} as tablename\n',
           'models/schema.yml': `version: 2
