@@ -880,6 +880,22 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
       if (add) {
         out.set(t, add.macro);
         out.set(part, quoteString(add.part));
+        // A string value is read as a TIMESTAMP_NTZ, so `DATEADD(day, 1, '2023-09-01')` is a timestamp,
+        // as Snowflake casts it (docs.snowflake.com/en/sql-reference/functions/dateadd takes a date, time
+        // or timestamp; text is converted implicitly).
+        const end = closingParen(k + 1);
+        let depth = 0;
+        let lastComma = -1;
+        for (let j = k + 4; j < end; j++) {
+          if (opAt(j, '(') || opAt(j, '[')) depth++;
+          else if (opAt(j, ')') || opAt(j, ']')) depth--;
+          else if (depth === 0 && opAt(j, ',')) lastComma = j;
+        }
+        const value = sig[lastComma + 1];
+        if (lastComma > 0 && lastComma + 2 === end && value?.kind === 'string') {
+          wraps.before.set(value, `${wraps.before.get(value) ?? ''}CAST(`);
+          wraps.after.set(value, ` AS TIMESTAMP)${wraps.after.get(value) ?? ''}`);
+        }
         continue;
       }
       if (word === 'DATE_TRUNC') out.set(t, 'SF_DATE_TRUNC');

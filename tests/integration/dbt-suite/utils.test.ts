@@ -274,6 +274,25 @@ select {{ cast('field', api.Column.translate_type('string')) }} as actual, cast(
     sql: `select case when {{ equals('x', 'y') }} then 'same' else 'different' end as result, expected from {{ ref('data_equals') }}`,
   },
   {
+    // dbt-snowflake runs it (dbt-adapters dbt-snowflake/tests/functional/adapter/utils/test_utils.py, TestDateSpine);
+    // dbt-duckdb runs its own dbt_utils date_spine case instead. The expected days are text on Snowflake, as
+    // upstream's default branch writes them, and dates elsewhere, as its typed branches do (DuckDB compares no
+    // DATE with VARCHAR columns).
+    upstream: 'test_date_spine.py TestDateSpine',
+    model: 'test_date_spine',
+    skip: { duckdb: "dbt-duckdb does not run it: its dateadd (`'2023-09-01' + interval …`) cannot add to a text literal" },
+    actual: 'date_day',
+    sql: `with generated_dates as (
+    {{ date_spine("day", "'2023-09-01'", "'2023-09-10'") }}
+), expected_dates as (
+    {% for d in range(1, 10) %}{% if not loop.first %} union all {% endif %}select {% if target.type == 'snowflake' %}'2023-09-0{{ d }}'{% else %}cast('2023-09-0{{ d }}' as date){% endif %} as expected{% endfor %}
+), joined as (
+    select generated_dates.date_day, expected_dates.expected
+    from generated_dates left join expected_dates on generated_dates.date_day = expected_dates.expected
+)
+select * from joined`,
+  },
+  {
     // dbt-duckdb and dbt-snowflake both run it (tests/functional/adapter/utils/test_utils.py, TestDateTrunc).
     upstream: 'test_date_trunc.py TestDateTrunc',
     model: 'test_date_trunc',
