@@ -348,9 +348,10 @@ const ARRAY_CASES = [
   },
 ];
 
-function project(): string {
+function project(target: Target): string {
   const files: Record<string, string> = { ...BASE_UTILS_MACROS };
-  for (const c of CASES) {
+  // A case skipped on this target is left out of its project (its model would fail there).
+  for (const c of CASES.filter((c) => c.skip?.[target] === undefined)) {
     files[`models/${c.model}.sql`] = `{{ config(materialized='table') }}\n${c.sql}\n`;
     files[`models/${c.model}.yml`] = `version: 2
 models:
@@ -375,7 +376,7 @@ for (const target of ['duckdb', 'snowflake'] as const) {
     let results: Map<string, RunResult>;
     let output = '';
     beforeAll(async () => {
-      dir = project();
+      dir = project(target);
       const r = await dbt(dir, target, ['build']);
       output = r.stdout + r.stderr;
       results = runResults(dir);
@@ -389,7 +390,9 @@ for (const target of ['duckdb', 'snowflake'] as const) {
       it.skipIf(skip !== undefined)(`${c.upstream}`, () => {
         const model = results.get(`model.suite.${c.model}`);
         expect(model?.status, `${c.model}: ${model?.message ?? ''}\n${output}`).toBe('success');
-        const test = [...results.values()].find((r) => r.unique_id.startsWith(`test.suite.assert_equal_${c.model}_`));
+        const test = [...results.values()].find((r) =>
+          r.unique_id.startsWith(`test.suite.assert_equal_${c.model}_${c.actual ?? 'actual'}__${c.expected ?? 'expected'}`),
+        );
         expect(test?.status, `${c.model}: ${test?.message ?? 'no test result'}`).toBe('pass');
       });
     }
