@@ -438,5 +438,30 @@ for (const target of ['duckdb', 'snowflake'] as const) {
       expect(await count('equal_values', 'same')).toEqual({ num_rows: 3 });
       expect(await count('not_equal_values', 'different')).toEqual({ num_rows: 6 });
     });
+
+    // test_null_compare.py BaseNullCompare and BaseMixedNullCompare (neither dbt-duckdb nor dbt-snowflake runs them):
+    // BaseUtils' assert_equal over `equals`; two nulls are equal, so that test passes, and 1 against null is not, so
+    // `test` fails on that one. Their expectations hold with the behaviour flag on (off, `1 = null` is null and no row fails).
+    it('test_null_compare.py BaseNullCompare, BaseMixedNullCompare', async () => {
+      const yml = (m: string) =>
+        `version: 2\nmodels:\n  - name: ${m}\n    data_tests:\n      - assert_equal:\n          actual: actual\n          expected: expected\n`;
+      const dir = suiteProject(
+        {
+          ...BASE_UTILS_MACROS,
+          'models/test_null_compare.sql': 'select null as actual, null as expected\n',
+          'models/test_null_compare.yml': yml('test_null_compare'),
+          'models/test_mixed_null_compare.sql': 'select 1 as actual, null as expected\n',
+          'models/test_mixed_null_compare.yml': yml('test_mixed_null_compare'),
+        },
+        'flags:\n  enable_truthy_nulls_equals_macro: true\n',
+      );
+      const run = await dbt(dir, target, ['run']);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      const test = await dbt(dir, target, ['test']);
+      expect(test.code).not.toBe(0);
+      const status = (m: string) => [...runResults(dir).values()].find((r) => r.unique_id.startsWith(`test.suite.assert_equal_${m}_`))?.status;
+      expect(status('test_null_compare')).toBe('pass');
+      expect(status('test_mixed_null_compare')).toBe('fail');
+    });
   });
 }
