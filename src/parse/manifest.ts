@@ -100,6 +100,7 @@ export function prepareEngine(project: Project, target: TargetConfig, dialect: D
     log: opts.log,
     warn: opts.warn,
     strictUndefined: opts.strictUndefined ?? project.config.flags?.strict_undefined === true,
+    behaviorFlags: project.config.flags ?? {},
     project: { name: project.name, file: project.file },
   });
   const errors: ProjectError[] = [];

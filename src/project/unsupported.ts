@@ -35,6 +35,9 @@ const PATH_KEYS: Record<string, { default?: string; what: string }> = {
   'analysis-paths': { default: 'analyses', what: 'analyses are not compiled' },
 };
 
+/** `flags:` keys with an effect: this engine's strict_undefined, the microbatch flag and the behaviour flags built-in macros read. */
+const HONOURED_FLAGS = new Set(['strict_undefined', 'enable_truthy_nulls_equals_macro', 'require_batched_execution_for_custom_microbatch_strategy']);
+
 /**
  * The project file's keys that cannot be honoured, as one warning (or none): unknown keys,
  * and known ones with no effect here. Path keys count only when their folder has files.
@@ -45,9 +48,9 @@ export function unsupportedProjectKeys(file: string, data: Record<string, unknow
     if (PROJECT_KEYS_WITHOUT_EFFECT.has(key) || HONOURED_PROJECT_KEYS.has(key)) continue;
     if (key === 'flags' && isPlainObject(data.flags)) {
       // strict_undefined is this engine's (printing an undefined value is an error); of dbt's own flags only
-      // require_batched_execution_for_custom_microbatch_strategy has an effect (execute/run-microbatch.ts).
-      const honoured = ['strict_undefined', 'require_batched_execution_for_custom_microbatch_strategy'];
-      const others = Object.keys(data.flags).filter((k) => !honoured.includes(k));
+      // require_batched_execution_for_custom_microbatch_strategy (execute/run-microbatch.ts) and the behaviour
+      // flags the built-in macros read (adapter.behavior.<flag>) have an effect.
+      const others = Object.keys(data.flags).filter((k) => !HONOURED_FLAGS.has(k));
       if (others.length) out.push(`flags (${others.join(', ')})`);
       continue;
     }

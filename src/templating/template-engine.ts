@@ -91,6 +91,8 @@ export class TemplateEngine {
   private warn: (msg: string) => void;
   /** The project's name (dbt's `project_name`) and file, when rendering a project's templates. */
   private readonly project: { name: string; file: string } | undefined;
+  /** The project file's `flags:` (dbt's behaviour flags), read as `adapter.behavior.<flag>`. */
+  private readonly behaviorFlags: Readonly<Record<string, unknown>>;
   /** While set, the file of every macro called is added to it (what a parse cache keys a node's render on). */
   macroTrace: Set<string> | undefined;
   /** While set, every macro called is added to it. */
@@ -119,11 +121,18 @@ export class TemplateEngine {
     private readonly vars: Record<string, unknown>,
     readonly target: TargetInfo,
     readonly dialect: Dialect,
-    opts: { log?: (msg: string) => void; warn?: (msg: string) => void; project?: { name: string; file: string }; strictUndefined?: boolean } = {},
+    opts: {
+      log?: (msg: string) => void;
+      warn?: (msg: string) => void;
+      project?: { name: string; file: string };
+      strictUndefined?: boolean;
+      behaviorFlags?: Record<string, unknown>;
+    } = {},
   ) {
     this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
     this.warn = opts.warn ?? ((m) => this.log(`warning: ${m}`));
     this.project = opts.project;
+    this.behaviorFlags = opts.behaviorFlags ?? {};
     this.strictUndefined = opts.strictUndefined ?? false;
     this.env = createEnvironment();
     this.installContext();
@@ -550,6 +559,7 @@ export class TemplateEngine {
       target: this.target,
       dialect: this.dialect,
       project: this.project,
+      behaviorFlags: this.behaviorFlags,
       findMacro: (pkg, name) => this.findMacro(pkg, name)?.fn,
       dispatchOrder: (namespace) => this.namespaces.searchOrder(namespace, this.project?.name),
       current: () => this.current,

@@ -21,6 +21,7 @@ import { encodeResult, fixedColumn, textColumn, type RowSet, type RowType } from
 import { StageStore, type StageSession } from './stages.js';
 import { RAISED_ERROR } from './sql-error.js';
 import { decodeName, encodeName, tryCastInputError } from './strict.js';
+import { quoteIdent } from './tokenizer.js';
 import { SNOWFLAKE_FUNCTIONS } from './snowflake-functions.js';
 import {
   ARRAY_BINDS_TABLE,
@@ -186,6 +187,8 @@ interface Session {
   conn: DuckDBConnection;
   /** session parameters set at login or by ALTER SESSION */
   params: Map<string, string | number | boolean>;
+  /** session variables set by SET (upper-cased names); their values live in DuckDB's SET VARIABLE */
+  variables: Set<string>;
   inTransaction: boolean;
   /** USE target last applied to the DuckDB connection */
   applied?: string;
@@ -572,6 +575,21 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       if (name === 'TIMEZONE') await session.conn.run(`SET TimeZone = '${String(accountParams.get('TIMEZONE') ?? DEFAULT_TIMEZONE).replaceAll("'", "''")}'`);
     }
 
+    // $name must be set in this session (docs.snowflake.com/en/sql-reference/session-variables).
+    for (const name of tr.variables ?? []) {
+      if (!session.variables.has(name)) throw sqlError('002211', '42000', `SQL compilation error:\nSession variable '$${name}' does not exist`);
+    }
+    if (tr.setVariables) {
+      // Each value is computed now, once (a scalar subquery: more than one row is an error).
+      for (const { name, query } of tr.setVariables) {
+        await session.conn.run(`SET VARIABLE ${quoteIdent(name)} = (${applySessionFunctions(query, session)})`);
+        session.variables.add(name);
+      }
+    }
+    for (const name of tr.unsetVariables ?? []) {
+      if (session.variables.delete(name)) await session.conn.run(`RESET VARIABLE ${quoteIdent(name)}`);
+    }
+
     if (tr.duckdb.length === 0) return statusAnswer(tr.status ?? 'Statement executed successfully.', tr.statementTypeId ?? STATEMENT_TYPE.scl);
 
     // Privileges are checked before anything runs; ownership and moved grants are recorded after.
@@ -735,6 +753,7 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
       role: role.role,
       conn,
       params: new Map(Object.entries((data.SESSION_PARAMETERS ?? {}) as Record<string, unknown>).map(([k, v]) => [k.toUpperCase(), typedParameter(v)])),
+      variables: new Set(),
       inTransaction: false,
       queue: Promise.resolve(),
       requests: new Map(),

@@ -184,7 +184,7 @@ const append = (m: Map<Token, string>, t: Token, text: string): void => {
 };
 
 const isWordish = (t: Token | undefined): boolean => t?.kind === 'word' || t?.kind === 'quoted';
-const isValue = (t: Token | undefined): boolean => t?.kind === 'number' || t?.kind === 'string' || t?.kind === 'param';
+const isValue = (t: Token | undefined): boolean => t?.kind === 'number' || t?.kind === 'string' || t?.kind === 'param' || t?.kind === 'variable';
 
 /** Start of the operand (primary with its `::type` casts and qualifiers) that ends at index `end`; -1 if none. */
 function operandStart(sig: Token[], end: number): number {

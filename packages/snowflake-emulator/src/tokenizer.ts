@@ -10,6 +10,7 @@ export type TokenKind =
   | 'word' // keyword or unquoted identifier
   | 'number'
   | 'param' // ?, :1, $1
+  | 'variable' // $name: a session variable (SET name = …); `value` holds the upper-cased name
   | 'op'; // punctuation and operators
 
 export interface Token {
@@ -113,6 +114,11 @@ export function tokenize(sql: string): Token[] {
     } else if (isWordStart(c)) {
       while (isWordPart(sql[i])) i++;
       push('word', start);
+    } else if (c === '$' && isWordStart(next)) {
+      // A session variable: names are case-insensitive (docs.snowflake.com/en/sql-reference/session-variables).
+      i++;
+      while (isWordPart(sql[i])) i++;
+      push('variable', start, sql.slice(start + 1, i).toUpperCase());
     } else if (c === '?') {
       i++;
       push('param', start);

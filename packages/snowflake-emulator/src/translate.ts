@@ -74,6 +74,12 @@ export interface Translation {
   setParameters?: Record<string, string>;
   accountParameters?: boolean;
   unsetParameters?: string[];
+  /** SET name = expr: each variable (upper-cased) with the DuckDB query of its one value */
+  setVariables?: { name: string; query: string }[];
+  /** UNSET name */
+  unsetVariables?: string[];
+  /** session variables the statement reads ($name), which must be set */
+  variables?: string[];
   /** names written in double quotes: result columns keep their case */
   quotedNames: string[];
   /** a statement of the access model (users, roles, grants): answered by access-control.ts */
@@ -197,6 +203,10 @@ function translateChecked(stmt: Statement, first: string | undefined): Translati
       return translateAlter(stmt);
     case 'USE':
       return translateUse(stmt);
+    case 'SET':
+      return translateSetVariables(stmt);
+    case 'UNSET':
+      return translateUnsetVariables(stmt);
     case 'CREATE':
       return translateCreate(stmt);
     case 'DROP':
@@ -294,6 +304,70 @@ function translateAlter(stmt: Statement): Translation {
     }
   }
   return { ...generic(stmt), status: 'Statement executed successfully.' };
+}
+
+/**
+ * SET name = expr, SET (a, b) = (expr, expr) and SET (a, b) = (SELECT …): session variables
+ * (docs.snowflake.com/en/sql-reference/sql/set). Each expression is evaluated once, now; the
+ * variable keeps its value and type, and `$name` reads it (DuckDB's SET VARIABLE / getvariable).
+ */
+function translateSetVariables(stmt: Statement): Translation {
+  stmt.accept('SET');
+  const names: string[] = [];
+  const list = stmt.isOp('(');
+  if (list) stmt.pos++;
+  for (;;) {
+    const t = stmt.sig[stmt.pos];
+    if (t?.kind !== 'word' && t?.kind !== 'quoted') throw syntaxError(`expected a variable name after SET, found '${t?.text ?? 'end of statement'}'`);
+    names.push(normalizeIdentifier(t.text));
+    stmt.pos++;
+    if (!list) break;
+    if (stmt.isOp(',')) stmt.pos++;
+    else if (stmt.isOp(')')) {
+      stmt.pos++;
+      break;
+    } else throw syntaxError("expected ',' or ')' in SET's variable list");
+  }
+  if (!stmt.isOp('=')) throw syntaxError("expected '=' after the variable name in SET");
+  const from = stmt.tokens.indexOf(stmt.sig[stmt.pos]!) + 1;
+  let expression = stmt.tokens
+    .slice(from)
+    .map((t) => t.text)
+    .join('')
+    .trim();
+  if (expression === '') throw syntaxError("expected an expression after '=' in SET");
+  if (list) {
+    // (e1, e2) or (SELECT …): the parentheses hold the values.
+    if (!expression.startsWith('(') || !expression.endsWith(')')) throw syntaxError('expected a parenthesized list of values after SET (…) =');
+    expression = expression.slice(1, -1);
+  }
+  const query = /^\s*select\b/i.test(expression) && list ? `SELECT * FROM (${expression})` : `SELECT ${expression}`;
+  const [translated] = translate(query);
+  const sql = translated?.duckdb.length === 1 ? translated.duckdb[0]! : undefined;
+  if (translated === undefined || sql === undefined) throw syntaxError('expected an expression after SET');
+  const columns = names.map((_, i) => `"#${i}"`);
+  return {
+    ...base(stmt),
+    status: 'Statement executed successfully.',
+    statementTypeId: STATEMENT_TYPE.alterSession,
+    setVariables: names.map((name, i) => ({ name, query: `SELECT ${columns[i]} FROM (${sql}) AS v(${columns.join(', ')})` })),
+    ...(translated.variables ? { variables: translated.variables } : {}),
+    ...(translated.needsWarehouse ? { needsWarehouse: true } : {}),
+  };
+}
+
+/** UNSET name, UNSET (a, b) (docs.snowflake.com/en/sql-reference/sql/unset). */
+function translateUnsetVariables(stmt: Statement): Translation {
+  stmt.accept('UNSET');
+  const names: string[] = [];
+  while (!stmt.atEnd()) {
+    const t = stmt.sig[stmt.pos]!;
+    if (t.kind === 'word' || t.kind === 'quoted') names.push(normalizeIdentifier(t.text));
+    else if (!(t.kind === 'op' && (t.text === '(' || t.text === ')' || t.text === ','))) throw syntaxError(`unexpected '${t.text}' in UNSET`);
+    stmt.pos++;
+  }
+  if (names.length === 0) throw syntaxError('expected a variable name after UNSET');
+  return { ...base(stmt), status: 'Statement executed successfully.', statementTypeId: STATEMENT_TYPE.alterSession, unsetVariables: names };
 }
 
 /**
@@ -807,6 +881,22 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
       if (add) {
         out.set(t, add.macro);
         out.set(part, quoteString(add.part));
+        // A string value is read as a TIMESTAMP_NTZ, so `DATEADD(day, 1, '2023-09-01')` is a timestamp,
+        // as Snowflake casts it (docs.snowflake.com/en/sql-reference/functions/dateadd takes a date, time
+        // or timestamp; text is converted implicitly).
+        const end = closingParen(k + 1);
+        let depth = 0;
+        let lastComma = -1;
+        for (let j = k + 4; j < end; j++) {
+          if (opAt(j, '(') || opAt(j, '[')) depth++;
+          else if (opAt(j, ')') || opAt(j, ']')) depth--;
+          else if (depth === 0 && opAt(j, ',')) lastComma = j;
+        }
+        const value = sig[lastComma + 1];
+        if (lastComma > 0 && lastComma + 2 === end && value?.kind === 'string') {
+          wraps.before.set(value, `${wraps.before.get(value) ?? ''}CAST(`);
+          wraps.after.set(value, ` AS TIMESTAMP)${wraps.after.get(value) ?? ''}`);
+        }
         continue;
       }
       if (word === 'DATE_TRUNC') out.set(t, 'SF_DATE_TRUNC');
@@ -849,6 +939,7 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
   }
 
   const quotedNames = new Set<string>();
+  const variables = new Set<string>();
   const sql = tokens
     .map((t) => (wraps.before.get(t) ?? '') + tokenText(t) + (wraps.after.get(t) ?? ''))
     .join('')
@@ -869,12 +960,15 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
           return t.text.startsWith('//') ? `--${t.text.slice(2)}` : t.text;
         case 'param':
           return t.text.startsWith(':') ? `$${t.text.slice(1)}` : t.text;
+        case 'variable':
+          variables.add(t.value ?? '');
+          return `getvariable(${quoteString(t.value ?? '')})`;
         default:
           return t.text;
       }
     }
   }
-  return { ...base(stmt), duckdb: [sql], quotedNames: [...quotedNames] };
+  return { ...base(stmt), duckdb: [sql], quotedNames: [...quotedNames], ...(variables.size > 0 ? { variables: [...variables] } : {}) };
 }
 
 /**

@@ -425,6 +425,27 @@ describe('types', () => {
     expect(await ltz()).toBe(Date.UTC(2024, 4, 6, 14, 8, 9));
   });
 
+  // docs.snowflake.com/en/sql-reference/session-variables and /sql/set, /sql/unset: SET evaluates the
+  // expression once and keeps its type; names are case-insensitive; $name reads the value.
+  it('keeps session variables: SET, SET (a, b) = (…), $name, UNSET', async () => {
+    const own = await connect();
+    await exec(own, "SET my_variable = 'test'");
+    expect((await exec(own, "select $MY_VARIABLE as column_name, $my_variable || '!' as bang")).rows).toEqual([{ COLUMN_NAME: 'test', BANG: 'test!' }]);
+    await exec(own, 'SET (v1, v2) = (10, 20 + 1)');
+    await exec(own, 'SET v3 = (select $v1 * 2)');
+    expect((await exec(own, 'select $v1 + $v2 as total, $v3 as doubled')).rows).toEqual([{ TOTAL: 31, DOUBLED: 20 }]);
+    // One statement of a multi-statement request sets what the next one reads.
+    const multi = await exec(own, "set greeting = 'hello'; select $greeting as g", undefined, { parameters: { MULTI_STATEMENT_COUNT: 2 } });
+    expect(multi.stmt.getStatus()).toBeDefined();
+    expect((await exec(own, 'select $greeting as g')).rows).toEqual([{ G: 'hello' }]);
+    await exec(own, 'UNSET v1');
+    const error = await execError(own, 'select $v1 as gone');
+    expect(error.message).toMatch(/Session variable '\$V1' does not exist/);
+    // Another session does not see them.
+    const other = await connect();
+    expect((await execError(other, 'select $my_variable as x')).message).toMatch(/Session variable '\$MY_VARIABLE' does not exist/);
+  });
+
   it('upper-cases unquoted identifiers and keeps quoted ones', async () => {
     const { rows, stmt } = await exec(conn, 'select 1 as plain, 2 as "lower", 3 as "MiXed", 4 as UPPER_ONE');
     expect((stmt.getColumns() ?? []).map((c) => c.getName())).toEqual(['PLAIN', 'lower', 'MiXed', 'UPPER_ONE']);

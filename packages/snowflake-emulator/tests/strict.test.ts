@@ -231,6 +231,14 @@ describe('answers as Snowflake does', () => {
     );
     expect(rows).toEqual([{ A: '2024-02-29', B: '2024-02-29', D: 60 }]);
   });
+
+  // A text value is cast implicitly: DATEADD of a date string is a TIMESTAMP_NTZ (dbt's date_spine
+  // with `'2023-09-01'` bounds, dbt-adapters utils/test_date_spine.py, relies on it).
+  it('reads a text value of DATEADD as a timestamp', async () => {
+    const { stmt, rows } = await exec(conn, "select dateadd(day, 1 + 1, '2023-09-01') as a, dateadd(month, 1, '2023-09-01') = '2023-10-01'::timestamp as b");
+    expect((stmt.getColumns() ?? []).map((c) => c.getType())).toEqual(['timestamp_ntz', 'boolean']);
+    expect(rows[0]!.B).toBe(true);
+  });
 });
 
 describe('nondeterministic MERGE', () => {

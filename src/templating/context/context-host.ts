@@ -14,6 +14,8 @@ export interface ContextHost {
   readonly vars: Record<string, unknown>;
   /** The project's name (dbt's `project_name`) and file, when rendering a project's templates. */
   readonly project: { name: string; file: string } | undefined;
+  /** dbt's behaviour flags the project file sets (`flags:`), read as `adapter.behavior.<flag>`. */
+  readonly behaviorFlags: Readonly<Record<string, unknown>>;
   /** The hooks of the render in progress, if any (globals are read outside renders too). */
   current(): RenderHooks | undefined;
   /** The hooks of the render in progress; throws outside one. */

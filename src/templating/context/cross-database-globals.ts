@@ -88,8 +88,17 @@ export function crossDatabaseGlobals(host: ContextHost): Record<string, unknown>
       dispatch: host.guard(dispatch),
       quote: (id: string) => host.dialect.quoteIdentifier(id),
       type: () => host.target.type,
-      // dbt's behaviour flags (`adapter.behavior.<flag>.no_warn`): none is set, so each reads false, as dbt's defaults are.
-      behavior: new Proxy({}, { get: (_t, key) => (typeof key === 'string' ? { setting: false, no_warn: false, toString: () => 'False' } : undefined) }),
+      // dbt's behaviour flags (`adapter.behavior.<flag>.no_warn`): true where the project file's `flags:` sets it, else false, as dbt's defaults are.
+      behavior: new Proxy(
+        {},
+        {
+          get: (_t, key) => {
+            if (typeof key !== 'string') return undefined;
+            const on = host.behaviorFlags[key] === true;
+            return { setting: on, no_warn: on, toString: () => (on ? 'True' : 'False') };
+          },
+        },
+      ),
     },
     dbt,
     /** A string as a quoted, escaped SQL literal (the built-in accepted_values test; dbt's string_literal does not escape). */

@@ -55,6 +55,26 @@ select current_setting('TimeZone') as timezone
       expect(await query(dir, target, `select * from ${schemaOf(target)}.sql_header`)).toEqual([{ timezone: 'Asia/Kolkata' }]);
     });
 
+    // dbt_show/test_dbt_show.py BaseShowSqlHeader as dbt-snowflake runs it (dbt-labs/dbt-snowflake,
+    // tests/functional/adapter/dbt_show/test_dbt_show.py, TestSnowflakeShowSqlHeader): its model sets a
+    // session variable in the header and selects it (docs.snowflake.com/en/sql-reference/session-variables).
+    it.runIf(target === 'snowflake')('dbt_show/test_dbt_show.py BaseShowSqlHeader (dbt-snowflake fixture)', async () => {
+      const dir = suiteProject({
+        'models/sql_header.sql': `{{ config(materialized = "table") }}
+{% call set_sql_header(config) %}
+SET MY_VARIABLE='test';
+{% endcall %}
+SELECT $MY_VARIABLE as column_name
+`,
+      });
+      const shown = await dbt(dir, target, ['show', '--select', 'sql_header', '--vars', 'timezone: Asia/Kolkata', '--format', 'json']);
+      expect(shown.code, out(shown)).toBe(0);
+      expect(JSON.parse(shown.stdout)).toEqual([{ COLUMN_NAME: 'test' }]);
+      const run = await dbt(dir, target, ['run']);
+      expect(run.code, out(run)).toBe(0);
+      expect(await query(dir, target, `select * from ${schemaOf(target)}.sql_header`)).toEqual([{ column_name: 'test' }]);
+    });
+
     // aliases/test_aliases.py BaseAliases: alias in config() and in the project file; `this.name` is the alias.
     it('aliases/test_aliases.py BaseAliases', async () => {
       const check = (alias: string) =>
@@ -116,6 +136,35 @@ models:
       const run = await dbt(dir, target, ['run']);
       expect(run.code, out(run)).toBe(0);
       expect(runResults(dir).size).toBe(3);
+    });
+
+    // aliases/test_aliases.py BaseSameAliasDifferentDatabases: despite its name, upstream gives every model the
+    // alias `duped_alias` in the project file and puts model_b in a schema of its own (`<schema>_alt`); both build
+    // and `this.name` is the alias in each. Not DuckDB-specific (dbt-duckdb does not run it), so both targets run it.
+    it('aliases/test_aliases.py BaseSameAliasDifferentDatabases', async () => {
+      const dir = suiteProject(
+        {
+          'macros/expect_value.sql': "{% test expect_value(model, field, value) %}select * from {{ model }} where {{ field }} != '{{ value }}'{% endtest %}\n",
+          'models/model_a.sql': 'select {{ string_literal(this.name) }} as tablename\n',
+          'models/model_b.sql': 'select {{ string_literal(this.name) }} as tablename\n',
+          'models/schema.yml': `version: 2
+models:
+  - name: model_a
+    data_tests:
+      - expect_value: {field: tablename, value: duped_alias}
+  - name: model_b
+    data_tests:
+      - expect_value: {field: tablename, value: duped_alias}
+`,
+        },
+        'models:\n  suite:\n    alias: duped_alias\n    model_b:\n      schema: suite_alt\n',
+      );
+      const run = await dbt(dir, target, ['run']);
+      expect(run.code, out(run)).toBe(0);
+      expect(runResults(dir).size).toBe(2);
+      const test = await dbt(dir, target, ['test']);
+      expect(test.code, out(test)).toBe(0);
+      expect(runResults(dir).size).toBeGreaterThan(0);
     });
 
     // basic/test_adapter_methods.py BaseAdapterMethod: a model drops its upstream's schema, checks

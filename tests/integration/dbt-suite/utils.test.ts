@@ -274,6 +274,47 @@ select {{ cast('field', api.Column.translate_type('string')) }} as actual, cast(
     sql: `select case when {{ equals('x', 'y') }} then 'same' else 'different' end as result, expected from {{ ref('data_equals') }}`,
   },
   {
+    // dbt-snowflake runs it (dbt-adapters dbt-snowflake/tests/functional/adapter/utils/test_utils.py, TestDateSpine);
+    // dbt-duckdb runs its own dbt_utils date_spine case instead. The expected days are text on Snowflake, as
+    // upstream's default branch writes them, and dates elsewhere, as its typed branches do (DuckDB compares no
+    // DATE with VARCHAR columns).
+    upstream: 'test_date_spine.py TestDateSpine',
+    model: 'test_date_spine',
+    skip: { duckdb: "dbt-duckdb does not run it: its dateadd (`'2023-09-01' + interval …`) cannot add to a text literal" },
+    actual: 'date_day',
+    sql: `with generated_dates as (
+    {{ date_spine("day", "'2023-09-01'", "'2023-09-10'") }}
+), expected_dates as (
+    {% for d in range(1, 10) %}{% if not loop.first %} union all {% endif %}select {% if target.type == 'snowflake' %}'2023-09-0{{ d }}'{% else %}cast('2023-09-0{{ d }}' as date){% endif %} as expected{% endfor %}
+), joined as (
+    select generated_dates.date_day, expected_dates.expected
+    from generated_dates left join expected_dates on generated_dates.date_day = expected_dates.expected
+)
+select * from joined`,
+  },
+  {
+    // dbt-duckdb and dbt-snowflake both run it (tests/functional/adapter/utils/test_utils.py, TestDateTrunc).
+    upstream: 'test_date_trunc.py TestDateTrunc',
+    model: 'test_date_trunc',
+    seeds: { data_date_trunc: 'updated_at,day,month\n2018-01-05 12:00:00,2018-01-05,2018-01-01\n,,\n' },
+    sql: `select cast({{ date_trunc('day', 'updated_at') }} as date) as actual, day as expected from {{ ref('data_date_trunc') }}
+union all
+select cast({{ date_trunc('month', 'updated_at') }} as date) as actual, month as expected from {{ ref('data_date_trunc') }}`,
+  },
+  {
+    // dbt-snowflake runs it (dbt-adapters dbt-snowflake/tests/functional/adapter/utils/test_utils.py,
+    // TestEscapeSingleQuotes(BaseEscapeSingleQuotesBackslash)); dbt-duckdb runs only the quote variant:
+    // DuckDB's strings take no backslash escapes.
+    upstream: 'test_escape_single_quotes.py BaseEscapeSingleQuotesBackslash',
+    model: 'test_escape_single_quotes_backslash',
+    sql: `select '{{ escape_single_quotes("they're") }}' as actual, 'they\\'re' as expected,
+{{ length(string_literal(escape_single_quotes("they're"))) }} as actual_length, 7 as expected_length
+union all
+select '{{ escape_single_quotes("they are") }}' as actual, 'they are' as expected,
+{{ length(string_literal(escape_single_quotes("they are"))) }} as actual_length, 8 as expected_length`,
+    skip: { duckdb: "dbt-duckdb runs only BaseEscapeSingleQuotesQuote: DuckDB reads 'they\\'re' as an unterminated string" },
+  },
+  {
     upstream: 'data_types/test_type_*.py (type_string, type_int, type_bigint, type_float, type_numeric, type_boolean, type_timestamp build)',
     model: 'test_data_types',
     sql: `select cast('x' as {{ type_string() }}) = 'x' and cast(1 as {{ type_int() }}) = 1 and cast(1 as {{ type_bigint() }}) = 1
@@ -307,9 +348,10 @@ const ARRAY_CASES = [
   },
 ];
 
-function project(): string {
+function project(target: Target): string {
   const files: Record<string, string> = { ...BASE_UTILS_MACROS };
-  for (const c of CASES) {
+  // A case skipped on this target is left out of its project (its model would fail there).
+  for (const c of CASES.filter((c) => c.skip?.[target] === undefined)) {
     files[`models/${c.model}.sql`] = `{{ config(materialized='table') }}\n${c.sql}\n`;
     files[`models/${c.model}.yml`] = `version: 2
 models:
@@ -334,7 +376,7 @@ for (const target of ['duckdb', 'snowflake'] as const) {
     let results: Map<string, RunResult>;
     let output = '';
     beforeAll(async () => {
-      dir = project();
+      dir = project(target);
       const r = await dbt(dir, target, ['build']);
       output = r.stdout + r.stderr;
       results = runResults(dir);
@@ -348,7 +390,9 @@ for (const target of ['duckdb', 'snowflake'] as const) {
       it.skipIf(skip !== undefined)(`${c.upstream}`, () => {
         const model = results.get(`model.suite.${c.model}`);
         expect(model?.status, `${c.model}: ${model?.message ?? ''}\n${output}`).toBe('success');
-        const test = [...results.values()].find((r) => r.unique_id.startsWith(`test.suite.assert_equal_${c.model}_`));
+        const test = [...results.values()].find((r) =>
+          r.unique_id.startsWith(`test.suite.assert_equal_${c.model}_${c.actual ?? 'actual'}__${c.expected ?? 'expected'}`),
+        );
         expect(test?.status, `${c.model}: ${test?.message ?? 'no test result'}`).toBe('pass');
       });
     }
@@ -363,5 +407,61 @@ for (const target of ['duckdb', 'snowflake'] as const) {
         expect((await types('actual')).map((t) => t.data_type)).toEqual((await types('expected')).map((t) => t.data_type));
       });
     }
+  });
+}
+
+// test_equals.py BaseEquals (dbt-snowflake runs it: dbt-adapters dbt-snowflake/tests/functional/adapter/utils/test_utils.py,
+// TestEquals): with dbt's behaviour flag enable_truthy_nulls_equals_macro on, `equals` holds for two nulls,
+// so 3 of the 9 rows are equal and 6 are not. dbt-duckdb does not run it; it is not DuckDB-specific, so both run it.
+for (const target of ['duckdb', 'snowflake'] as const) {
+  describe(`utils/ BaseEquals on ${target}`, () => {
+    afterAll(async () => {
+      if (target === 'snowflake') await stopEmulator();
+    });
+    it('test_equals.py BaseEquals (flags: enable_truthy_nulls_equals_macro: true)', async () => {
+      const dir = suiteProject(
+        {
+          ...BASE_UTILS_MACROS,
+          'seeds/data_equals.csv':
+            'key_name,x,y,expected\n1,1,1,same\n2,1,2,different\n3,1,null,different\n4,2,1,different\n5,2,2,same\n6,2,null,different\n7,null,1,different\n8,null,2,different\n9,null,null,same\n',
+          'models/equal_values.sql': "with data as (select * from {{ ref('data_equals') }})\nselect * from data where {{ equals('x', 'y') }}\n",
+          'models/not_equal_values.sql': "with data as (select * from {{ ref('data_equals') }})\nselect * from data where not {{ equals('x', 'y') }}\n",
+        },
+        'flags:\n  enable_truthy_nulls_equals_macro: true\n',
+      );
+      expect((await dbt(dir, target, ['seed'])).code).toBe(0);
+      const run = await dbt(dir, target, ['run']);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout + run.stderr).not.toMatch(/not supported, so ignored/);
+      const count = async (model: string, expected: string) =>
+        (await query(dir, target, `select count(*) as num_rows from ${schemaOf(target)}.${model} where expected = '${expected}'`))[0];
+      expect(await count('equal_values', 'same')).toEqual({ num_rows: 3 });
+      expect(await count('not_equal_values', 'different')).toEqual({ num_rows: 6 });
+    });
+
+    // test_null_compare.py BaseNullCompare and BaseMixedNullCompare (neither dbt-duckdb nor dbt-snowflake runs them):
+    // BaseUtils' assert_equal over `equals`; two nulls are equal, so that test passes, and 1 against null is not, so
+    // `test` fails on that one. Their expectations hold with the behaviour flag on (off, `1 = null` is null and no row fails).
+    it('test_null_compare.py BaseNullCompare, BaseMixedNullCompare', async () => {
+      const yml = (m: string) =>
+        `version: 2\nmodels:\n  - name: ${m}\n    data_tests:\n      - assert_equal:\n          actual: actual\n          expected: expected\n`;
+      const dir = suiteProject(
+        {
+          ...BASE_UTILS_MACROS,
+          'models/test_null_compare.sql': 'select null as actual, null as expected\n',
+          'models/test_null_compare.yml': yml('test_null_compare'),
+          'models/test_mixed_null_compare.sql': 'select 1 as actual, null as expected\n',
+          'models/test_mixed_null_compare.yml': yml('test_mixed_null_compare'),
+        },
+        'flags:\n  enable_truthy_nulls_equals_macro: true\n',
+      );
+      const run = await dbt(dir, target, ['run']);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      const test = await dbt(dir, target, ['test']);
+      expect(test.code).not.toBe(0);
+      const status = (m: string) => [...runResults(dir).values()].find((r) => r.unique_id.startsWith(`test.suite.assert_equal_${m}_`))?.status;
+      expect(status('test_null_compare')).toBe('pass');
+      expect(status('test_mixed_null_compare')).toBe('fail');
+    });
   });
 }
