@@ -209,7 +209,7 @@ function addTargetTests(
 function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: YamlPath, column?: ColumnDefinition): TestNode | undefined {
   const { project, engine } = ctx;
   const yaml = target.yaml;
-  const decl = parseTestEntry(entry, yaml, at);
+  const decl = parseTestEntry(entry, yaml, at, (text) => engine.renderString(text, yaml.file));
   if (Array.isArray(decl)) {
     ctx.errors.push(...decl);
     return undefined;
