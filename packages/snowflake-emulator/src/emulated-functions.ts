@@ -31,11 +31,19 @@
 //   both are integers, a floating-point number when either is one. Constants here are integer
 //   literals and literals cast to a floating-point type (`0::float`); any other min or max
 //   fails as Unsupported.
+// - TO_CHAR / TO_VARCHAR with a format, on a date or timestamp
+//   https://docs.snowflake.com/en/sql-reference/functions/to_char: the value written in the
+//   format, whose elements are those of "Date and time formats in conversion functions"
+//   (https://docs.snowflake.com/en/sql-reference/functions-conversion#date-and-time-formats-in-conversion-functions):
+//   YYYY, YY, MM, MON (`Nov`), MMMM (`November`), DD, DY (`Sun`), HH24, HH12, AM/PM, MI, SS, FF,
+//   "quoted text". The format must be a string literal here; a numeric value with a format
+//   fails (numeric formats are not emulated).
 //
 // Arrays are DuckDB JSON values here (the emulator stores ARRAY columns as JSON); the macros also
 // take DuckDB lists, which is what ARRAY_AGG gives.
 
 import { closing, dateAddPart, topLevelCommas, type Wraps } from './strict.js';
+import { strptimeFormat } from './input-formats.js';
 import { raiseSql, TranslationError } from './sql-error.js';
 import type { Token } from './tokenizer.js';
 
@@ -139,6 +147,13 @@ export function rewriteEmulatedFunctions(sig: Token[], wraps: Wraps): void {
     const end = closing(sig, k + 1);
     const commas = topLevelCommas(sig, k + 1, end);
     if (w === 'REGEXP_INSTR' && commas.length >= 6) throw unsupported('REGEXP_INSTR with group_num (sub-match extraction)');
+    if ((w === 'TO_CHAR' || w === 'TO_VARCHAR') && commas.length === 1) {
+      const fmt = sig[sig.indexOf(commas[0]!) + 1];
+      if (fmt?.kind !== 'string' || sig.indexOf(fmt) !== end - 1) throw unsupported(`${w} with a format that is not a string literal`);
+      wraps.replace.set(t, 'strftime');
+      wraps.replace.set(fmt, `'${strptimeFormat(fmt.value ?? '').replaceAll("'", "''")}'`);
+      continue;
+    }
     if (w === 'RANDOM') {
       if (end !== k + 2) throw unsupported('RANDOM with a seed');
       wraps.replace.set(t, 'SF_RANDOM');

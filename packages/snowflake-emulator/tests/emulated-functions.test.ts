@@ -168,3 +168,17 @@ describe('data generation', () => {
     expect((await failure('select uniform(x, 10, random()) from (select 1 as x)')).message).toMatch(/Unsupported feature 'UNIFORM with a min or max/);
   });
 });
+
+describe('TO_CHAR with a date format', () => {
+  // https://docs.snowflake.com/en/sql-reference/functions/to_char and the format elements of
+  // https://docs.snowflake.com/en/sql-reference/functions-conversion (dbt_date's
+  // snowflake__month_name: to_char(date, 'MON') and to_char(date, 'MMMM')).
+  it('writes dates and timestamps in the format', async () => {
+    expect(
+      await row(
+        "select to_char('2020-11-29'::date, 'MON'), to_char('2020-11-29'::date, 'MMMM'), to_varchar('2020-12-01 13:05:09'::timestamp, 'YYYY-MM-DD HH24:MI:SS'), to_char('2020-11-29'::date, 'DY, DD \"of\" MON YY')",
+      ),
+    ).toEqual(['Nov', 'November', '2020-12-01 13:05:09', 'Sun, 29 of Nov 20']);
+    expect((await failure("select to_char('2020-11-29'::date, f) from (select 'MON' as f)")).message).toMatch(/Unsupported feature 'TO_CHAR with a format/);
+  });
+});
