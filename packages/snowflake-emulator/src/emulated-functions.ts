@@ -36,14 +36,14 @@
 //   format, whose elements are those of "Date and time formats in conversion functions"
 //   (https://docs.snowflake.com/en/sql-reference/functions-conversion#date-and-time-formats-in-conversion-functions):
 //   YYYY, YY, MM, MON (`Nov`), MMMM (`November`), DD, DY (`Sun`), HH24, HH12, AM/PM, MI, SS, FF,
-//   "quoted text". The format must be a string literal here; a numeric value with a format
-//   fails (numeric formats are not emulated).
+//   "quoted text". The format must be a string literal of those elements here; a numeric value
+//   with a format fails (numeric formats are not emulated).
 //
 // Arrays are DuckDB JSON values here (the emulator stores ARRAY columns as JSON); the macros also
 // take DuckDB lists, which is what ARRAY_AGG gives.
 
 import { closing, dateAddPart, topLevelCommas, type Wraps } from './strict.js';
-import { strptimeFormat } from './input-formats.js';
+import { hasUnknownFormatLetters, strptimeFormat } from './input-formats.js';
 import { raiseSql, TranslationError } from './sql-error.js';
 import type { Token } from './tokenizer.js';
 
@@ -150,6 +150,7 @@ export function rewriteEmulatedFunctions(sig: Token[], wraps: Wraps): void {
     if ((w === 'TO_CHAR' || w === 'TO_VARCHAR') && commas.length === 1) {
       const fmt = sig[sig.indexOf(commas[0]!) + 1];
       if (fmt?.kind !== 'string' || sig.indexOf(fmt) !== end - 1) throw unsupported(`${w} with a format that is not a string literal`);
+      if (hasUnknownFormatLetters(fmt.value ?? '')) throw unsupported(`${w} with the format '${fmt.value}' (an element the emulator does not know)`);
       wraps.replace.set(t, 'strftime');
       wraps.replace.set(fmt, `'${strptimeFormat(fmt.value ?? '').replaceAll("'", "''")}'`);
       continue;

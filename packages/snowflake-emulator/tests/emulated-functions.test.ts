@@ -180,5 +180,6 @@ describe('TO_CHAR with a date format', () => {
       ),
     ).toEqual(['Nov', 'November', '2020-12-01 13:05:09', 'Sun, 29 of Nov 20']);
     expect((await failure("select to_char('2020-11-29'::date, f) from (select 'MON' as f)")).message).toMatch(/Unsupported feature 'TO_CHAR with a format/);
+    expect((await failure("select to_char('2020-11-29'::date, 'WW')")).message).toMatch(/Unsupported feature 'TO_CHAR with the format 'WW'/);
   });
 });
