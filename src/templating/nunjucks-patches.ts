@@ -248,9 +248,11 @@ function installPythonMemberLookup(): void {
     }
     // Python's negative indexes: `xs[-1]`.
     if (typeof val === 'number' && val < 0 && (typeof obj === 'string' || Array.isArray(obj))) return obj[obj.length + val];
-    if (typeof obj === 'string' && typeof val === 'string' && hasOwn(pythonStringMethods, val)) {
+    // A macro's output (a SafeString: `{% set t = type_timestamp() %}{{ t.lower() }}`) is a str in dbt.
+    const text = typeof obj === 'string' ? obj : obj instanceof internals.runtime.SafeString ? String(obj) : undefined;
+    if (text !== undefined && typeof val === 'string' && hasOwn(pythonStringMethods, val)) {
       const m = pythonStringMethods[val]!;
-      return (...a: unknown[]) => m(obj, ...a);
+      return (...a: unknown[]) => m(text, ...a);
     }
     return original(...args);
   };
@@ -275,6 +277,25 @@ function installRepeatOperator(): void {
     return (a as number) * (b as number);
   };
   compileNodeAs('compileMul', binaryAsCall('pyMul'));
+}
+
+/**
+ * `d - timedelta(days=1)`, `d + timedelta(…)`, `d1 - d2`: Python's arithmetic on `modules.datetime`
+ * values (py-datetime.ts gives them `__add__`/`__sub__`); everything else as before.
+ */
+function installDatetimeArithmetic(): void {
+  type Arith = { __add__?(o: unknown): unknown; __sub__?(o: unknown): unknown };
+  const arith = (v: unknown): Arith | undefined => (v !== null && typeof v === 'object' && '__sub__' in v ? (v as Arith) : undefined);
+  internals.runtime.pyAdd = (a: unknown, b: unknown) => {
+    const r = arith(a)?.__add__?.(b) ?? arith(b)?.__add__?.(a);
+    return r !== undefined ? r : (a as number) + (b as number);
+  };
+  internals.runtime.pySub = (a: unknown, b: unknown) => {
+    const r = arith(a)?.__sub__?.(b);
+    return r !== undefined ? r : (a as number) - (b as number);
+  };
+  compileNodeAs('compileAdd', binaryAsCall('pyAdd'));
+  compileNodeAs('compileSub', binaryAsCall('pySub'));
 }
 
 /** A tuple `(a, b)` is a list, not JavaScript's comma operator (which keeps only `b`). */
@@ -696,6 +717,7 @@ export const NUNJUCKS_PATCHES: readonly NunjucksPatch[] = [
   { name: 'python-strings', install: installPythonStrings },
   { name: 'percent-operator', install: installPercentOperator },
   { name: 'repeat-operator', install: installRepeatOperator },
+  { name: 'datetime-arithmetic', install: installDatetimeArithmetic },
   { name: 'tuples', install: installTuples },
   { name: 'dict-loops', install: installDictLoops },
   { name: 'do-tag', extension: { name: 'DoExtension', create: () => new DoExtension() } },

@@ -208,6 +208,7 @@ export class TemplateEngine {
     const globals = envGlobals(this.env);
     for (const [name, fn] of Object.entries(exported)) {
       if (typeof fn !== 'function') continue;
+      this.refuseDuplicate(name, file, source, pkg);
       const info: MacroInfo = { name, file, signature: signatures.get(name), ...(pkg ? { package: pkg } : {}) };
       const wrapped = this.wrapMacro(info, fn as MacroFn);
       if (!pkg) {
@@ -222,6 +223,25 @@ export class TemplateEngine {
       // namespace); here a bare name falls back to a package macro when nothing else has it.
       if (!(name in globals)) this.env.addGlobal(name, wrapped);
     }
+  }
+
+  /**
+   * Two macros of one name in one project (or package) are an error, as dbt-core's
+   * DuplicateMacroInPackageError says (core/dbt/contracts/graph/manifest.py, add_macro); the
+   * engine's own macros may be overridden, and a file loaded again replaces its macros.
+   */
+  private refuseDuplicate(name: string, file: string, source: string, pkg: string | undefined): void {
+    if (file.startsWith('<')) return;
+    const existing = this.macros.get(pkg ? `${pkg}.${name}` : name);
+    if (!existing || existing.file === file || existing.file.startsWith('<') || existing.package !== pkg) return;
+    const project = pkg ?? this.project?.name ?? 'this project';
+    const at = new RegExp(`\\{%-?\\s*(?:macro|test|materialization)\\s+${name.replace(/^test_/, '(?:test_)?')}\\b`).exec(source);
+    const pos = positionOf(source, at?.index ?? 0);
+    throw new ProjectError(
+      'project',
+      `dbt found two macros named "${name}" in the project "${project}". To fix this error, rename or remove one of the following macros:\n - ${existing.file}\n - ${file}`,
+      { location: { file, line: pos.line, column: pos.column }, source },
+    );
   }
 
   private addToNamespace(pkg: string, name: string, fn: MacroFn): void {

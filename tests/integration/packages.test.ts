@@ -15,7 +15,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -97,6 +97,23 @@ function expectations(): Files {
 select {{ column_name }} from {{ model }}
 where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
 {% endmacro %}
+`,
+    // dbt_expectations' shapes: a dispatched type name whose output is used as a str
+    // (expect_column_values_to_be_of_type's \`column_type.lower()\`), a list argument whose items
+    // are Jinja (expect_column_values_to_be_in_type_list), a date argument computed in Python.
+    'macros/types.sql': `
+{% macro type_ts() %}{{ return(adapter.dispatch('type_ts', 'expectations')()) }}{% endmacro %}
+{% macro default__type_ts() %} timestamp {% endmacro %}
+{% macro snowflake__type_ts() %} timestamp_ntz {% endmacro %}
+{% test expect_type_in(model, column_name, type_list) %}
+{%- set wanted = type_list | map('trim') | map('upper') | list -%}
+{%- set found = [] -%}
+{%- for col in adapter.get_columns_in_relation(model) if col.name | upper == column_name | upper -%}{%- do found.append(col.dtype | upper) -%}{%- endfor -%}
+select '{{ found | join(",") }}' as found_type, '{{ wanted | join(",") }}' as wanted where {{ 'false' if (found and found[0] in wanted) else 'true' }}
+{% endtest %}
+{% test expect_recent(model, column_name, since) %}
+select max({{ column_name }}) as latest from {{ model }} having max({{ column_name }}) < cast('{{ since }}' as date)
+{% endtest %}
 `,
   };
 }
@@ -189,6 +206,8 @@ from {{ ref('orders') }}
 `,
     'models/seen_tables.sql':
       "-- depends_on: {{ ref('orders_trimmed') }}\nselect '{{ sql_helpers.tables_like('orders%', skip=['orders']) | join(',') }}' as names\n",
+    'models/events.sql':
+      "{% set ts = expectations.type_ts() %}select cast('2024-02-15 10:00:00' as {{ ts.strip().lower() }}) as happened_at, '{{ ts.strip().upper() }}' as type_name\n",
     'models/calendar.sql': "select d.date_day, o.label from {{ ref('date_tools', 'dim_days') }} d cross join {{ ref('day_offsets') }} o\n",
     'models/schema.yml': `version: 2
 models:
@@ -206,6 +225,26 @@ models:
     data_tests:
       - expression_is_true:
           expression: "names = 'orders_trimmed'"
+  # dbt 1.10's arguments:, and Jinja in test configs (dbt renders them natively, as
+  # metaplane/dbt-expectations' integration tests use them).
+  - name: events
+    columns:
+      - name: happened_at
+        data_tests:
+          - expectations.expect_type_in:
+              arguments:
+                type_list: [date, "{{ expectations.type_ts() }}"]
+              config:
+                enabled: "{{ target.type in ['duckdb', 'snowflake'] }}"
+                severity: "{{ 'warn' if target.type == 'spark' else 'error' }}"
+          - expectations.expect_type_in:
+              arguments:
+                type_list: [varchar]
+              config:
+                enabled: "{{ target.type == 'bigquery' }}"
+          - expectations.expect_recent:
+              arguments:
+                since: "{{ modules.datetime.date(2024, 3, 1) - modules.datetime.timedelta(days=30) }}"
   - name: no_such_model
     columns:
       - name: id
@@ -458,6 +497,18 @@ describe('a project built with installed packages', () => {
     expect(shadowed).toBeDefined();
     expect(compiled('models/schema.yml/expression_is_true_orders_trimmed_cents_0.sql')).toContain("'shop rule' as origin");
     expect(manifest.macros['macro.sql_helpers.test_rowcount_equals']?.package_name).toBe('sql_helpers');
+    // Jinja in a list argument is rendered, and a config that renders False disables its test.
+    const typeTests = Object.values(manifest.nodes as Record<string, { name: string; config: { severity: string } }>).filter((n) =>
+      n.name.startsWith('expectations_expect_type_in_events'),
+    );
+    expect(typeTests).toHaveLength(1);
+    const testSql = readdirSync(path.join(dir, 'target', 'compiled', 'shop', 'models', 'schema.yml'))
+      .map((f) => compiled(`models/schema.yml/${f}`))
+      .filter((sql) => sql.includes('as wanted'));
+    expect(testSql).toHaveLength(1);
+    expect(testSql[0]).toContain("'DATE,TIMESTAMP' as wanted");
+    expect(typeTests[0]!.config.severity).toMatch(/^error$/i);
+    expect(await queryDuckDb(db, 'select type_name from main.events')).toEqual([{ type_name: 'TIMESTAMP' }]);
     expect(manifest.nodes['model.date_tools.dim_days']?.package_name).toBe('date_tools');
   });
 

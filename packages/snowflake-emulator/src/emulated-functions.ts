@@ -22,11 +22,28 @@
 //   in "String functions (regular expressions)"
 //   (https://docs.snowflake.com/en/sql-reference/functions-regexp). Sub-match extraction (`e`,
 //   `group_num`) is not emulated and fails as Unsupported.
+// - RANDOM           https://docs.snowflake.com/en/sql-reference/functions/random
+//   a pseudo-random 64-bit integer (DuckDB's random() is a double in [0, 1)). A seed (repeatable
+//   sequences) is not emulated and fails as Unsupported.
+// - UNIFORM          https://docs.snowflake.com/en/sql-reference/functions/uniform
+//   a uniformly distributed number in the inclusive range [min, max], drawn from `gen` (a raw
+//   source of 64-bit integers, typically RANDOM()); min and max are constants: an integer when
+//   both are integers, a floating-point number when either is one. Constants here are integer
+//   literals and literals cast to a floating-point type (`0::float`); any other min or max
+//   fails as Unsupported.
+// - TO_CHAR / TO_VARCHAR with a format, on a date or timestamp
+//   https://docs.snowflake.com/en/sql-reference/functions/to_char: the value written in the
+//   format, whose elements are those of "Date and time formats in conversion functions"
+//   (https://docs.snowflake.com/en/sql-reference/functions-conversion#date-and-time-formats-in-conversion-functions):
+//   YYYY, YY, MM, MON (`Nov`), MMMM (`November`), DD, DY (`Sun`), HH24, HH12, AM/PM, MI, SS, FF,
+//   "quoted text". The format must be a string literal of those elements here; a numeric value
+//   with a format fails (numeric formats are not emulated).
 //
 // Arrays are DuckDB JSON values here (the emulator stores ARRAY columns as JSON); the macros also
 // take DuckDB lists, which is what ARRAY_AGG gives.
 
 import { closing, dateAddPart, topLevelCommas, type Wraps } from './strict.js';
+import { hasUnknownFormatLetters, strptimeFormat } from './input-formats.js';
 import { raiseSql, TranslationError } from './sql-error.js';
 import type { Token } from './tokenizer.js';
 
@@ -37,6 +54,13 @@ const invalidArgument = (fn: string, what: string): string =>
   raiseSql('100069', '22023', `'Invalid parameter value: ' || ${what} || '. Reason: invalid argument for function ${fn}'`);
 
 export const EMULATED_FUNCTIONS_SQL: string[] = [
+  // RANDOM(): uniform over the 64-bit integers (the product is kept below 2^64 so the cast cannot overflow).
+  `CREATE OR REPLACE TEMP MACRO SF_RANDOM() AS
+     CAST(CAST(least(random() * 18446744073709551616.0, 18446744073709549568.0) AS HUGEINT) - 9223372036854775808 AS BIGINT)`,
+  // A 64-bit integer from UNIFORM's gen, as a fraction in [0, 1).
+  `CREATE OR REPLACE TEMP MACRO SF_UNIT(gen) AS (CAST(gen AS HUGEINT) + 9223372036854775808) / 18446744073709551616.0`,
+  `CREATE OR REPLACE TEMP MACRO SF_UNIFORM_INT(lo, hi, gen) AS CAST(lo + floor(SF_UNIT(gen) * (hi - lo + 1)) AS BIGINT)`,
+  `CREATE OR REPLACE TEMP MACRO SF_UNIFORM_FLOAT(lo, hi, gen) AS CAST(lo AS DOUBLE) + SF_UNIT(gen) * (CAST(hi AS DOUBLE) - CAST(lo AS DOUBLE))`,
   // The elements of an ARRAY (JSON) or of a DuckDB list, as a list of JSON values.
   `CREATE OR REPLACE TEMP MACRO SF_ARRAY_ELEMENTS(a) AS CAST(to_json(a) AS JSON[])`,
   `CREATE OR REPLACE TEMP MACRO SF_ARRAY_APPEND(a, e) AS
@@ -93,6 +117,24 @@ const RENAMES: Record<string, string> = {
   REGEXP_INSTR: 'SF_REGEXP_INSTR',
 };
 
+const FLOAT_TYPES = new Set(['FLOAT', 'FLOAT4', 'FLOAT8', 'DOUBLE', 'REAL']);
+
+/**
+ * The kind of a UNIFORM bound written between `from` and `to` (exclusive): 'int' for an integer
+ * literal, 'float' for a literal cast to a floating-point type, undefined for anything else.
+ */
+function constantKind(sig: Token[], from: number, to: number): 'int' | 'float' | undefined {
+  let k = from;
+  if (sig[k]?.kind === 'op' && (sig[k]!.text === '-' || sig[k]!.text === '+')) k++;
+  const n = sig[k];
+  if (n?.kind !== 'number') return undefined;
+  const integer = /^\d+$/.test(n.text);
+  k++;
+  if (k === to) return integer ? 'int' : undefined;
+  if (sig[k]?.text !== '::' || k + 2 !== to || sig[k + 1]?.kind !== 'word') return undefined;
+  return FLOAT_TYPES.has(sig[k + 1]!.text.toUpperCase()) ? 'float' : undefined;
+}
+
 /** The date parts LAST_DAY takes. */
 const LAST_DAY_PARTS = new Set(['year', 'quarter', 'month', 'week']);
 
@@ -105,6 +147,34 @@ export function rewriteEmulatedFunctions(sig: Token[], wraps: Wraps): void {
     const end = closing(sig, k + 1);
     const commas = topLevelCommas(sig, k + 1, end);
     if (w === 'REGEXP_INSTR' && commas.length >= 6) throw unsupported('REGEXP_INSTR with group_num (sub-match extraction)');
+    if ((w === 'TO_CHAR' || w === 'TO_VARCHAR') && commas.length === 1) {
+      const fmt = sig[sig.indexOf(commas[0]!) + 1];
+      if (fmt?.kind !== 'string' || sig.indexOf(fmt) !== end - 1) throw unsupported(`${w} with a format that is not a string literal`);
+      if (hasUnknownFormatLetters(fmt.value ?? '')) throw unsupported(`${w} with the format '${fmt.value}' (an element the emulator does not know)`);
+      wraps.replace.set(t, 'strftime');
+      wraps.replace.set(fmt, `'${strptimeFormat(fmt.value ?? '').replaceAll("'", "''")}'`);
+      continue;
+    }
+    if (w === 'RANDOM') {
+      if (end !== k + 2) throw unsupported('RANDOM with a seed');
+      wraps.replace.set(t, 'SF_RANDOM');
+      continue;
+    }
+    if (w === 'UNIFORM') {
+      if (commas.length !== 2) {
+        throw new TranslationError(
+          `SQL compilation error:\n${commas.length < 2 ? 'not enough' : 'too many'} arguments for function UNIFORM, expected 3, got ${commas.length + 1}`,
+          '001044',
+          '42P13',
+        );
+      }
+      const [c1, c2] = commas.map((c) => sig.indexOf(c));
+      const lo = constantKind(sig, k + 2, c1!);
+      const hi = constantKind(sig, c1! + 1, c2!);
+      if (!lo || !hi) throw unsupported('UNIFORM with a min or max other than an integer literal or a literal cast to FLOAT');
+      wraps.replace.set(t, lo === 'int' && hi === 'int' ? 'SF_UNIFORM_INT' : 'SF_UNIFORM_FLOAT');
+      continue;
+    }
     if (RENAMES[w]) {
       wraps.replace.set(t, RENAMES[w]!);
       continue;

@@ -29,6 +29,23 @@ const ELEMENTS: [RegExp, string][] = [
   [/^TZHTZM/i, '%z'],
 ];
 
+/** Whether `format` has a letter outside its elements and "quoted text" (Snowflake refuses such a format). */
+export function hasUnknownFormatLetters(format: string): boolean {
+  let rest = format;
+  while (rest.length) {
+    if (rest.startsWith('"')) {
+      const end = rest.indexOf('"', 1);
+      rest = end < 0 ? '' : rest.slice(end + 1);
+      continue;
+    }
+    const found = ELEMENTS.find(([re]) => re.test(rest));
+    if (found) rest = rest.slice(found[0].exec(rest)![0].length);
+    else if (/^[A-Za-z]/.test(rest)) return true;
+    else rest = rest.slice(1);
+  }
+  return false;
+}
+
 /** A Snowflake date/time format as a DuckDB strptime format. */
 export function strptimeFormat(format: string): string {
   let out = '';

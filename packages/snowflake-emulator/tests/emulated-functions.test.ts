@@ -137,3 +137,49 @@ describe('REGEXP_INSTR', () => {
     expect((await failure(`select regexp_instr(${s}, 'never(more)', 1, 1, 0, 'e')`)).code).toBe('002000');
   });
 });
+
+describe('data generation', () => {
+  const rowsOf = (n: number) => `(values ${Array.from({ length: n }, (_, i) => `(${i})`).join(', ')}) as t(i)`;
+  // https://docs.snowflake.com/en/sql-reference/functions/random: pseudo-random 64-bit integers.
+  it('RANDOM gives 64-bit integers', async () => {
+    const rows = await exec(`select random() as r from ${rowsOf(50)}`);
+    const values = rows.map((r) => BigInt(String(r.R)));
+    expect(values.every((v) => v >= -(2n ** 63n) && v < 2n ** 63n)).toBe(true);
+    // Far outside [0, 1): DuckDB's own random() would not pass.
+    expect(values.some((v) => v > 2n ** 32n || v < -(2n ** 32n))).toBe(true);
+    expect((await failure('select random(42)')).message).toMatch(/Unsupported feature 'RANDOM with a seed'/);
+  });
+
+  // https://docs.snowflake.com/en/sql-reference/functions/uniform: UNIFORM(1, 10, RANDOM()) gives
+  // integers in [1, 10]; floating-point bounds (dbt_expectations' snowflake__rand:
+  // uniform(0::float, 1::float, random())) give floating-point numbers.
+  it('UNIFORM draws from the inclusive range, integer or floating-point as its bounds', async () => {
+    const ints = await exec(`select uniform(1, 10, random()) as u from ${rowsOf(200)}`);
+    const seen = new Set(ints.map((r) => Number(r.U)));
+    expect([...seen].every((v) => Number.isInteger(v) && v >= 1 && v <= 10)).toBe(true);
+    expect(seen.size).toBeGreaterThan(5);
+    const floats = await exec(`select uniform(0::float, 1::float, random()) as u from ${rowsOf(50)}`);
+    expect(floats.every((r) => typeof r.U === 'number' && r.U >= 0 && r.U <= 1)).toBe(true);
+    expect(floats.some((r) => !Number.isInteger(r.U))).toBe(true);
+    // A constant gen gives a constant.
+    const constant = await exec(`select uniform(1, 1000, 1234) as u from ${rowsOf(5)}`);
+    expect(new Set(constant.map((r) => r.U)).size).toBe(1);
+    expect((await failure('select uniform(1, 10)')).message).toMatch(/not enough arguments for function UNIFORM, expected 3, got 2/);
+    expect((await failure('select uniform(x, 10, random()) from (select 1 as x)')).message).toMatch(/Unsupported feature 'UNIFORM with a min or max/);
+  });
+});
+
+describe('TO_CHAR with a date format', () => {
+  // https://docs.snowflake.com/en/sql-reference/functions/to_char and the format elements of
+  // https://docs.snowflake.com/en/sql-reference/functions-conversion (dbt_date's
+  // snowflake__month_name: to_char(date, 'MON') and to_char(date, 'MMMM')).
+  it('writes dates and timestamps in the format', async () => {
+    expect(
+      await row(
+        "select to_char('2020-11-29'::date, 'MON'), to_char('2020-11-29'::date, 'MMMM'), to_varchar('2020-12-01 13:05:09'::timestamp, 'YYYY-MM-DD HH24:MI:SS'), to_char('2020-11-29'::date, 'DY, DD \"of\" MON YY')",
+      ),
+    ).toEqual(['Nov', 'November', '2020-12-01 13:05:09', 'Sun, 29 of Nov 20']);
+    expect((await failure("select to_char('2020-11-29'::date, f) from (select 'MON' as f)")).message).toMatch(/Unsupported feature 'TO_CHAR with a format/);
+    expect((await failure("select to_char('2020-11-29'::date, 'WW')")).message).toMatch(/Unsupported feature 'TO_CHAR with the format 'WW'/);
+  });
+});

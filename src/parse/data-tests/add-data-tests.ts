@@ -12,7 +12,7 @@ import type { YamlFile, YamlPath } from '../../project/yaml-file.js';
 import { inertHooks } from '../../templating/render-hooks.js';
 import { addDisabled, type ParseContext } from '../parse-context.js';
 import type { CompiledTemplate, TemplateEngine } from '../../templating/template-engine.js';
-import { didYouMean } from '../../core/util.js';
+import { didYouMean, isPlainObject } from '../../core/util.js';
 import { safeParseRemembered } from '../../core/zod.js';
 import { DATA_TEST_MACROS, DATA_TEST_MACROS_FILE } from './builtin-tests.js';
 import { parseTestEntry, testConfigSchema, type TestDeclaration } from './test-declaration.js';
@@ -37,6 +37,43 @@ function singleExpression(v: unknown): string | undefined {
   if (typeof v !== 'string') return undefined;
   const m = /^\s*\{\{-?([\s\S]*?)-?\}\}\s*$/.exec(v);
   return m && !/\{\{|\}\}|\{%|%\}/.test(m[1]!) ? m[1]!.trim() : undefined;
+}
+
+/** Whether a list or mapping argument holds a string dbt would render (Jinja, or `ref(...)`-like). */
+function hasTemplatedString(v: unknown): boolean {
+  if (typeof v === 'string') return LOOKS_LIKE_CALL.test(v) || /\{\{|\{%/.test(v);
+  if (Array.isArray(v)) return v.some(hasTemplatedString);
+  if (isPlainObject(v)) return Object.values(v).some(hasTemplatedString);
+  return false;
+}
+
+/**
+ * A list or mapping argument as a Jinja literal whose strings render as dbt renders them:
+ * dbt-core's `add_rendered_test_kwargs` (core/dbt/clients/jinja.py) walks the kwargs with
+ * `deep_map_render`, rendering every string natively, `ref(...)`-like ones as expressions. So
+ * `column_type_list: [date, "{{ dbt_expectations.type_timestamp() }}"]` passes the type's name.
+ * Text with Jinja inside is rendered by a `{% set %}` block added to `prelude`.
+ */
+function jinjaLiteral(v: unknown, name: string, prelude: string[]): string {
+  if (Array.isArray(v)) return `[${v.map((x, i) => jinjaLiteral(x, `${name}_${i}`, prelude)).join(', ')}]`;
+  if (isPlainObject(v)) {
+    return `{${Object.entries(v)
+      .map(([key, x], i) => `${JSON.stringify(key)}: ${jinjaLiteral(x, `${name}_${i}`, prelude)}`)
+      .join(', ')}}`;
+  }
+  if (typeof v === 'string') {
+    if (LOOKS_LIKE_CALL.test(v)) return `(${v.trim()})`;
+    const single = singleExpression(v);
+    if (single !== undefined) return `(${single})`;
+    if (/\{\{|\{%/.test(v)) {
+      prelude.push(`{% set ${name} %}${v}{% endset %}`);
+      return name;
+    }
+    return JSON.stringify(v);
+  }
+  if (v === null || v === undefined) return 'none';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return String(v);
 }
 
 /**
@@ -209,7 +246,7 @@ function addTargetTests(
 function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: YamlPath, column?: ColumnDefinition): TestNode | undefined {
   const { project, engine } = ctx;
   const yaml = target.yaml;
-  const decl = parseTestEntry(entry, yaml, at);
+  const decl = parseTestEntry(entry, yaml, at, (text) => engine.renderString(text, yaml.file));
   if (Array.isArray(decl)) {
     ctx.errors.push(...decl);
     return undefined;
@@ -283,7 +320,9 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
     const templated = typeof v === 'string' && k !== 'column_name';
     if (templated && LOOKS_LIKE_CALL.test(v)) callArgs.push(`${k}=${v.trim()}`);
     else if (templated && singleExpression(v) !== undefined) callArgs.push(`${k}=(${singleExpression(v)})`);
-    else {
+    else if (k !== 'column_name' && typeof v === 'object' && v !== null && hasTemplatedString(v)) {
+      callArgs.push(`${k}=${jinjaLiteral(v, kwargContextName(k), prelude)}`);
+    } else {
       if (templated && /\{\{|\{%/.test(v)) prelude.push(`{% set ${kwargContextName(k)} %}${v}{% endset %}`);
       callArgs.push(`${k}=${kwargContextName(k)}`);
     }

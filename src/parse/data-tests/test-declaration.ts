@@ -72,8 +72,27 @@ export interface TestDeclaration {
 
 const TEST_NAME = /^(?:([A-Za-z_][0-9A-Za-z_]*)\.)?([A-Za-z_][0-9A-Za-z_]*)$/;
 
-/** Parses one test entry: `not_null`, `{unique: {...}}`, `{test_name: unique, name: ..., ...}`. */
-export function parseTestEntry(entry: unknown, yaml: YamlFile, path: YamlPath): TestDeclaration | ProjectError[] {
+/**
+ * A config value as dbt's native rendering leaves it: dbt-core's `TestBuilder` renders each string
+ * config with `get_rendered(value, render_ctx, native=True)` (core/dbt/parser/generic_test_builders.py),
+ * whose result is read as a Python literal when it is one (`True`, `None`, `3`), else kept as text.
+ */
+export function nativeConfigValue(rendered: string): unknown {
+  const t = rendered.trim();
+  if (t === 'True') return true;
+  if (t === 'False') return false;
+  if (t === 'None') return null;
+  if (/^-?\d+$/.test(t)) return Number(t);
+  if (/^-?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return Number(t);
+  return rendered;
+}
+
+/**
+ * Parses one test entry: `not_null`, `{unique: {...}}`, `{test_name: unique, name: ..., ...}`.
+ * `render` renders the Jinja in a string config (`enabled: "{{ target.type != 'spark' }}"`), as dbt
+ * renders test configs when it parses them; it throws a ProjectError for a template mistake.
+ */
+export function parseTestEntry(entry: unknown, yaml: YamlFile, path: YamlPath, render?: (text: string) => string): TestDeclaration | ProjectError[] {
   const location = yaml.locate(path);
   const err = (message: string, at: YamlPath = path, hint?: string) =>
     new ProjectError('project', message, { location: yaml.locate(at), source: yaml.source, hint });
@@ -136,6 +155,17 @@ export function parseTestEntry(entry: unknown, yaml: YamlFile, path: YamlPath): 
     }
   }
   delete args.config;
+  if (render) {
+    for (const [k, v] of Object.entries(rawConfig)) {
+      if (typeof v !== 'string' || !/\{\{|\{%/.test(v)) continue;
+      try {
+        rawConfig[k] = nativeConfigValue(render(v));
+      } catch (e) {
+        if (!(e instanceof ProjectError)) throw e;
+        errors.push(err(`test config '${k}': ${e.message}`, configPaths[k] ?? argsPath));
+      }
+    }
+  }
   const parsed = safeParseRemembered(testConfigSchema, rawConfig);
   let config: TestConfig = {};
   if (parsed.success) config = parsed.data;

@@ -3,8 +3,8 @@
  * `modules.datetime.datetime.now()`, `.strftime()`, `.isoformat()`, `timedelta`, and what they
  * print. Values hold a UTC instant; a naive value's fields are read as UTC too, so nothing
  * depends on the machine's time zone except `now()` and `date.today()`, which are local as in Python.
- * Python's operators on dates (`d - timedelta(days=1)`) are not available (JavaScript has no
- * operator overloading): use `d.add(...)`-free SQL instead, e.g. `dateadd`.
+ * `d - timedelta(days=1)`, `d + timedelta(…)` and `d1 - d2` work as in Python: the template
+ * compiler sends `+` and `-` through `__add__`/`__sub__` (nunjucks-patches.ts).
  */
 
 import { PY_CLASS } from '../nunjucks-patches.js';
@@ -38,6 +38,13 @@ export class PyTimedelta {
   }
   total_seconds(): number {
     return this.ms / 1000;
+  }
+  /** Python's `td + td` (a date or datetime on the other side is PyDateTime's). */
+  __add__(o: unknown): PyTimedelta | undefined {
+    return o instanceof PyTimedelta ? new PyTimedelta(this.ms + o.ms) : undefined;
+  }
+  __sub__(o: unknown): PyTimedelta | undefined {
+    return o instanceof PyTimedelta ? new PyTimedelta(this.ms - o.ms) : undefined;
   }
   toString(): string {
     const rest = this.ms - this.days * 86_400_000;
@@ -92,6 +99,18 @@ export class PyDateTime {
   }
   timestamp(): number {
     return this.ms / 1000;
+  }
+  /** Python's `d + timedelta(…)`: a date stays a date (whole days only, as Python keeps it). */
+  __add__(o: unknown): PyDateTime | undefined {
+    if (!(o instanceof PyTimedelta)) return undefined;
+    const ms = this.dateOnly ? o.days * 86_400_000 : o.ms;
+    return new PyDateTime(this.ms + ms, this.utc, this.dateOnly);
+  }
+  /** `d - timedelta(…)` is a date or datetime, `d1 - d2` a timedelta. */
+  __sub__(o: unknown): PyDateTime | PyTimedelta | undefined {
+    if (o instanceof PyTimedelta) return this.__add__(new PyTimedelta(-o.ms));
+    if (o instanceof PyDateTime) return new PyTimedelta(this.ms - o.ms);
+    return undefined;
   }
   /** `replace(day=1)`, `replace(tzinfo=None)`, … */
   replace(...args: unknown[]): PyDateTime {
@@ -242,6 +261,7 @@ export function datetimeModule(): Record<string, unknown> {
     },
     {
       now: (tz?: unknown) => (tz ? new PyDateTime(Date.now(), true) : new PyDateTime(localNow(), false)),
+      today: () => new PyDateTime(localNow(), false),
       utcnow: () => new PyDateTime(Date.now(), false),
       strptime,
       fromisoformat: (s: unknown) => fromIso(String(s), false),

@@ -3,7 +3,7 @@ import { junitXml, xmlEscape } from '../../../src/execute/junit.js';
 import { parseTestEntry } from '../../../src/parse/data-tests/test-declaration.js';
 import { genericTestUniqueId, md5, pyRepr, syntheticTestNames } from '../../../src/parse/data-tests/test-names.js';
 import { holds, parseThreshold, testStatus, type Threshold } from '../../../src/parse/data-tests/thresholds.js';
-import type { ProjectError } from '../../../src/core/errors.js';
+import { ProjectError } from '../../../src/core/errors.js';
 import type { Node } from '../../../src/parse/nodes.js';
 import { parseYaml } from '../../../src/project/yaml-file.js';
 import type { RunSummary } from '../../../src/execute/results.js';
@@ -114,6 +114,46 @@ describe('test entries in properties YAML', () => {
     const two = parse(6) as ProjectError[];
     expect(two[0]!.message).toMatch(/exactly one key/);
     expect(two[0]!.location).toMatchObject({ line: 19 });
+  });
+});
+
+describe('Jinja in test configs', () => {
+  // dbt-core core/dbt/parser/generic_test_builders.py (TestBuilder.__init__): each string config is
+  // rendered with get_rendered(value, render_ctx, native=True). metaplane/dbt-expectations'
+  // integration tests set `enabled: "{{ target.type not in ['bigquery', 'spark'] }}"` and
+  // `severity: "{{ 'warn' if target.type in ['spark'] else 'error' }}"`.
+  const yaml = parseYaml(
+    'models/schema.yml',
+    [
+      'tests:',
+      '  - not_null:',
+      '      config:',
+      '        enabled: "{{ off }}"',
+      '        severity: "{{ sev }}"',
+      '        limit: "{{ n }}"',
+      '  - unique:',
+      '      config: {enabled: "{{ boom }}"}',
+    ].join('\n'),
+  );
+  const entries = (yaml.data as { tests: unknown[] }).tests;
+  const values: Record<string, string> = { '{{ off }}': 'False', '{{ sev }}': 'warn', '{{ n }}': '3' };
+  const render = (text: string) => {
+    if (text in values) return values[text]!;
+    throw new ProjectError('template', "'boom' is undefined");
+  };
+
+  it('renders them and reads the result as dbt native rendering does', () => {
+    expect(parseTestEntry(entries[0], yaml, ['tests', 0], render)).toMatchObject({ config: { enabled: false, severity: 'warn', limit: 3 } });
+  });
+
+  it('reports a template mistake at the config', () => {
+    const errs = parseTestEntry(entries[1], yaml, ['tests', 1], render) as ProjectError[];
+    expect(errs[0]!.message).toBe("test config 'enabled': 'boom' is undefined");
+    expect(errs[0]!.location).toMatchObject({ line: 8 });
+  });
+
+  it('leaves a config without Jinja, or no renderer, alone', () => {
+    expect(parseTestEntry(entries[0], yaml, ['tests', 0])).toSatisfy((r) => Array.isArray(r));
   });
 });
 

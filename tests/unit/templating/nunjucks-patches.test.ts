@@ -92,6 +92,15 @@ describe('each change to nunjucks', () => {
   });
 
   // Slices are jinja-compat's; this patch makes a string's slice a string.
+  // dbt_expectations' expect_column_values_to_be_of_type calls `column_type.lower()` on the
+  // output of `{{ dbt_expectations.type_datetime() }}`: a macro's output is a str in dbt.
+  patchTest('python-member-lookup', "Python's string methods on a macro's output", () => {
+    expect(
+      render('{% macro t() %} Timestamp {% endmacro %}{% set v = t() %}{{ v.strip().lower() }}|{{ t().upper() }}'),
+      broke('python-member-lookup', "string methods on a macro's SafeString"),
+    ).toBe('timestamp| TIMESTAMP ');
+  });
+
   patchTest('python-member-lookup', 'a slice of a string is a string', () => {
     expect(render("{{ '2018-08-01 10:00'[:10] }}"), broke('python-member-lookup', 'a string slice printed as a list')).toBe('2018-08-01');
   });
@@ -243,6 +252,21 @@ describe('each change to nunjucks', () => {
 
   patchTest('repeat-operator', "`'-' * 3` repeats a string; `*` on numbers multiplies", () => {
     expect(render("{{ '-' * 3 }}|{{ 2 * 'ab' }}|{{ 2 * 3 }}"), broke('repeat-operator', 'string repetition')).toBe('---|abab|6');
+  });
+
+  // dbt_expectations' integration tests: `modules.datetime.date.today() - modules.datetime.timedelta(365)`.
+  patchTest('datetime-arithmetic', '`date - timedelta`, `date + timedelta`, `date - date`; numbers and strings as before', () => {
+    const day = { ms: 86_400_000 };
+    const dateLike = (ms: number): unknown => ({
+      ms,
+      __add__: (o: { ms: number }) => dateLike(ms + o.ms),
+      __sub__: (o: { ms: number }) => dateLike(ms - o.ms),
+      toString: () => new Date(ms).toISOString().slice(0, 10),
+    });
+    expect(
+      render('{{ d - td }}|{{ d + td }}|{{ 5 - 2 }}|{{ 1 + 2 }}|{{ "a" + "b" }}', { d: dateLike(Date.UTC(2024, 2, 1)), td: day }),
+      broke('datetime-arithmetic', '+/- through __add__/__sub__'),
+    ).toBe('2024-02-29|2024-03-02|3|3|ab');
   });
 
   patchTest('tuples', '`(a, b)` is a list, `(a)` a parenthesised value', () => {

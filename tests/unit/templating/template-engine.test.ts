@@ -50,6 +50,34 @@ describe('template engine', () => {
     expect(render(e, "{{ 'abc'.upper() }} {{ 'a,b'.split(',') | join('|') }} {{ '2018-08-01 10:00'[:10] }}")).toBe('ABC a|b 2018-08-01');
   });
 
+  // dbt-core's DuplicateMacroInPackageError (contracts/graph/manifest.py): two macros of one name in
+  // one project or package. An old dbt_expectations file declares a second
+  // `expect_column_distinct_count_to_be_less_than` test; dbt refuses the package.
+  it('refuses two macros of one name in one project or package, naming both files', () => {
+    const e = engine();
+    e.loadMacroSource('macros/a.sql', '{% macro dup() %}a{% endmacro %}');
+    e.loadMacroSource('macros/a.sql', '{% macro dup() %}a again{% endmacro %}');
+    e.loadMacroSource('dbt_packages/p/macros/x.sql', '{% test t(model) %}select 1{% endtest %}', 'p');
+    e.loadMacroSource('dbt_packages/q/macros/x.sql', '{% test t(model) %}select 2{% endtest %}', 'q');
+    e.loadMacroSource('macros/b.sql', '{% macro datediff(a, b, p) %}x{% endmacro %}');
+    const refused = (file: string, source: string, pkg?: string) => {
+      try {
+        e.loadMacroSource(file, source, pkg);
+      } catch (err) {
+        return err as ProjectError;
+      }
+      throw new Error('expected an error');
+    };
+    const err = refused('macros/c.sql', '\n{% macro dup() %}c{% endmacro %}');
+    expect(err.message).toMatch(
+      /^dbt found two macros named "dup" in the project "[^"]+"\. To fix this error, rename or remove one of the following macros:\n - macros\/a\.sql\n - macros\/c\.sql$/,
+    );
+    expect(err.location).toMatchObject({ file: 'macros/c.sql', line: 2 });
+    expect(refused('dbt_packages/p/macros/y.sql', '{% test t(model) %}select 3{% endtest %}', 'p').message).toMatch(
+      /two macros named "test_t" in the project "p"/,
+    );
+  });
+
   it('names file and line for a missing var, and the macro chain for an error inside a macro', () => {
     const e = engine();
     try {

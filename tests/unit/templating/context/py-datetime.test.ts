@@ -31,4 +31,15 @@ describe("Python's datetime, as dbt templates see it", () => {
     expect(String(dt.timedelta(kw({ hours: 5 })))).toBe('5:00:00');
     expect(dt.timedelta(kw({ weeks: 1 })).total_seconds()).toBe(604_800);
   });
+
+  it("adds and subtracts as Python does (dbt_expectations' `date.today() - timedelta(365)`)", () => {
+    const d = dt.date(2024, 3, 1) as unknown as { __sub__(o: unknown): unknown; __add__(o: unknown): unknown };
+    expect(String(d.__sub__(dt.timedelta(365)))).toBe('2023-03-02');
+    expect(String(d.__add__(dt.timedelta(kw({ hours: 30 }))))).toBe('2024-03-02');
+    const t = dt.datetime(2024, 3, 1, 12) as unknown as { __sub__(o: unknown): unknown };
+    expect(String(t.__sub__(dt.timedelta(kw({ days: 10 }))))).toBe('2024-02-20 12:00:00');
+    expect(String(t.__sub__(dt.datetime(2024, 2, 29)))).toBe('1 day, 12:00:00');
+    const today = (dt.datetime as unknown as { today(): PyDateTime }).today();
+    expect(today.strftime('%Y')).toMatch(/^\d{4}$/);
+  });
 });
