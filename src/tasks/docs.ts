@@ -129,7 +129,11 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<DocsResult> 
   const file = path.join(dir, 'index.html');
   writeFileSync(file, renderSiteHtml(data));
   copyAssets(session);
-  if (!opts.noCompile) writeManifest(session);
+  if (!opts.noCompile) {
+    const compiledSql = new Map<string, string>();
+    for (const [id, c] of compiled) if (c.sql !== undefined) compiledSql.set(id, c.sql);
+    writeManifest(session, compiledSql);
+  }
   return { session, file, data };
 }
 
