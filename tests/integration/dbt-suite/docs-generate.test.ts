@@ -717,5 +717,20 @@ for (const target of ['duckdb', 'snowflake'] as const satisfies Target[]) {
         ].map((n) => `doc.test.${n}`),
       );
     });
+    // dbt's catalog lists what it could not read under `errors` and goes on; a source in a database that is not there (dbt-core task/docs/generate.py).
+    it('a schema the catalog cannot read is listed under errors; the rest is still there', async () => {
+      const dir = project(target, {
+        ...DOCS_GENERATE_MODELS,
+        'models/elsewhere.yml': 'version: 2\nsources:\n  - name: elsewhere\n    database: no_such_db\n    schema: raw\n    tables:\n      - name: t\n',
+      });
+      expect((await dbt(dir, target, ['seed'], ENV)).code).toBe(0);
+      await runAndGenerate(dir, target);
+      const catalog = JSON.parse(readFileSync(path.join(dir, 'target', 'catalog.json'), 'utf8')) as { nodes: object; sources: object; errors: string[] | null };
+      expect(Object.keys(catalog.nodes)).toEqual(expect.arrayContaining(['model.test.model', 'seed.test.seed']));
+      expect(Object.keys(catalog.sources)).not.toContain('source.test.elsewhere.t');
+      // DuckDB (and the emulator) answer with no rows for a database they do not have; where the
+      // warehouse refuses the query instead, that schema alone is listed.
+      for (const e of catalog.errors ?? []) expect(e).toMatch(/^no_such_db\.raw: /i);
+    });
   });
 }
