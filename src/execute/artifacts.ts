@@ -8,6 +8,7 @@ import type { Exposure } from '../parse/governance.js';
 import type { Node, SourceNode } from '../parse/nodes.js';
 import { dbtNodeConfig } from '../parse/dbt-node-config.js';
 import { parseDocBlocks } from '../parse/doc-blocks.js';
+import { renderDescription } from '../parse/descriptions.js';
 import { DBT_COMPAT_VERSION } from '../project/dbt-version.js';
 import { shortNameOf } from '../parse/data-tests/add-data-tests.js';
 import { redactDeep } from '../core/secrets.js';
@@ -251,12 +252,68 @@ function docsJson(ws: Workspace): Record<string, unknown> {
   return out;
 }
 
+/** A macro's properties (`macros:` in a properties file), as dbt's manifest Macro holds them. */
+interface MacroPatch {
+  description: string;
+  meta: Record<string, unknown>;
+  docs: { show: boolean; node_color: string | null };
+  patch_path: string;
+  arguments: { name: string; type: string | null; description: string }[];
+}
+
+/**
+ * The `macros:` entries of the project's and its packages' properties files, by macro unique id,
+ * with `doc()` in descriptions rendered (a description that does not render is kept as written).
+ */
+function macroPatches(ws: Workspace): Map<string, MacroPatch> {
+  const out = new Map<string, MacroPatch>();
+  for (const p of [ws.project, ...ws.project.packages]) {
+    const withMacros = p.properties.filter((f) => Array.isArray(f.value.macros) && f.value.macros.length > 0);
+    if (withMacros.length === 0) continue;
+    const blocks = parseDocBlocks(p.docFiles).blocks;
+    for (const { yaml, value } of withMacros) {
+      (value.macros ?? []).forEach((raw, i) => {
+        if (!raw || typeof raw !== 'object' || typeof (raw as { name?: unknown }).name !== 'string') return;
+        const m = raw as { name: string; description?: unknown; meta?: unknown; docs?: unknown; arguments?: unknown };
+        const render = (text: unknown, at: (string | number)[]): string => {
+          if (typeof text !== 'string') return '';
+          try {
+            return renderDescription(text, blocks, ws.engine, yaml, at);
+          } catch {
+            return text;
+          }
+        };
+        const docs = (m.docs && typeof m.docs === 'object' ? m.docs : {}) as { show?: unknown; node_color?: unknown };
+        out.set(`macro.${p.name}.${m.name}`, {
+          description: render(m.description, ['macros', i, 'description']),
+          meta: m.meta && typeof m.meta === 'object' ? (m.meta as Record<string, unknown>) : {},
+          docs: { show: docs.show !== false, node_color: typeof docs.node_color === 'string' ? docs.node_color : null },
+          patch_path: `${p.name}://${p.pathPrefix && yaml.file.startsWith(p.pathPrefix) ? yaml.file.slice(p.pathPrefix.length) : yaml.file}`,
+          arguments: (Array.isArray(m.arguments) ? m.arguments : []).flatMap((a, j) => {
+            if (!a || typeof a !== 'object' || typeof (a as { name?: unknown }).name !== 'string') return [];
+            const arg = a as { name: string; type?: unknown; description?: unknown };
+            return [
+              {
+                name: arg.name,
+                type: typeof arg.type === 'string' ? arg.type : null,
+                description: render(arg.description, ['macros', i, 'arguments', j, 'description']),
+              },
+            ];
+          }),
+        });
+      });
+    }
+  }
+  return out;
+}
+
 /** `selectors`: the project's selectors.yml when the session has read it; `compiled`: nodes' compiled SQL by unique id, when known. */
 export function writeManifest(ws: Workspace & { selectors?: Selectors | null }, compiled?: ReadonlyMap<string, string>): string {
   const nodes: Record<string, unknown> = {};
   const sources: Record<string, unknown> = {};
   const unitTests: Record<string, unknown> = {};
   const macros = projectMacroSources(ws.project);
+  const patches = macroPatches(ws);
   for (const node of ws.manifest.nodes.values()) {
     if (node.resourceType === 'unit_test') unitTests[node.uniqueId] = unitTestToJson(ws, node);
     else (node.resourceType === 'source' ? sources : nodes)[node.uniqueId] = nodeToJson(ws, node, macros, true, compiled?.get(node.uniqueId));
@@ -315,6 +372,7 @@ export function writeManifest(ws: Workspace & { selectors?: Selectors | null }, 
               original_file_path: m.file,
               macro_sql: src?.sql ?? '',
               depends_on: { macros: src?.calls ?? [] },
+              ...patches.get(id),
             },
           ];
         }),

@@ -483,6 +483,7 @@ type Manifest = {
   nodes: Record<string, Record<string, unknown>>;
   sources: Record<string, Record<string, unknown>>;
   docs: Record<string, Record<string, unknown>>;
+  macros: Record<string, Record<string, unknown>>;
 };
 const readManifest = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'target', 'manifest.json'), 'utf8')) as Manifest;
 
@@ -640,6 +641,20 @@ for (const target of ['duckdb', 'snowflake'] as const satisfies Target[]) {
       expect(nothing).toMatchObject({
         column_name: null,
         test_metadata: { name: 'nothing', namespace: 'test', kwargs: { model: "{{ get_where_subquery(ref('model')) }}" } },
+      });
+
+      // expected_manifest.py's macro entry: the properties of macros/schema.yml, doc() rendered.
+      expect(m.macros['macro.test.test_nothing']).toMatchObject({
+        name: 'test_nothing',
+        resource_type: 'macro',
+        package_name: 'test',
+        path: 'macros/dummy_test.sql',
+        original_file_path: 'macros/dummy_test.sql',
+        description: 'My custom test that I wrote that does nothing',
+        meta: { some_key: 100 },
+        docs: { show: true, node_color: null },
+        patch_path: 'test://macros/schema.yml',
+        arguments: [{ name: 'model', type: 'Relation', description: 'The model for my custom test' }],
       });
 
       expect(m.sources['source.test.my_source.my_table']).toMatchObject({
