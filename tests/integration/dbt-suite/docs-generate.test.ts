@@ -13,7 +13,10 @@
 //   quotes its columns), a table's stats (row_count, bytes, last_modified), none for a view.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsPlugin from 'ajv-formats';
 import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../helpers/project.js';
 import { dbt, stopEmulator, suiteProject, type Target } from '../../helpers/dbt-suite.js';
 
 /** test_docs_generate.py models__schema_yml: two documented models, a source whose schema is a var, two exposures. */
@@ -487,6 +490,22 @@ type Manifest = {
 };
 const readManifest = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'target', 'manifest.json'), 'utf8')) as Manifest;
 
+// ajv-formats is CommonJS with a default export: under nodenext its default import is the module object.
+const addFormats = ((addFormatsPlugin as unknown as { default?: typeof addFormatsPlugin }).default ?? addFormatsPlugin) as unknown as (a: Ajv2020) => void;
+
+/** The artifact against dbt's published JSON schema (tests/fixtures/dbt-schemas/), as dbt-artifact-schemas.test.ts checks them. */
+function schemaErrors(artifact: unknown, schemaFile: string): string {
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(JSON.parse(readFileSync(path.join(REPO_ROOT, 'tests', 'fixtures', 'dbt-schemas', schemaFile), 'utf8')) as object);
+  if (validate(artifact)) return '';
+  return (validate.errors ?? [])
+    .filter((e) => e.keyword !== 'anyOf')
+    .slice(0, 20)
+    .map((e) => `${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`)
+    .join('\n');
+}
+
 /** test_docs_generate.py run_and_generate: `run` builds two models; manifest and run results are removed; `docs generate`. */
 async function runAndGenerate(dir: string, target: Target, args: string[] = []): Promise<Date> {
   const run = await dbt(dir, target, ['run'], ENV);
@@ -572,6 +591,8 @@ for (const target of ['duckdb', 'snowflake'] as const satisfies Target[]) {
       expect((await dbt(dir, target, ['seed'], ENV)).code).toBe(0);
       await runAndGenerate(dir, target);
       const m = readManifest(dir);
+      expect(schemaErrors(m, 'manifest-v12.json')).toBe('');
+      expect(schemaErrors(JSON.parse(readFileSync(path.join(dir, 'target', 'catalog.json'), 'utf8')), 'catalog-v1.json')).toBe('');
       const schema = TEST_SCHEMA[target];
       const model = m.nodes['model.test.model']!;
       expect(model).toMatchObject({
