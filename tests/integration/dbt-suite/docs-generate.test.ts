@@ -770,3 +770,35 @@ for (const target of ['duckdb', 'snowflake'] as const satisfies Target[]) {
     });
   });
 }
+
+// dbt's unrendered_config (dbt-core context/context_config.py, build_config_dict(rendered=False)): the
+// project file's configs as written, Jinja and all, then the properties' and the config() call's. Parse
+// only, so on one target.
+describe('unrendered_config', () => {
+  it('holds the project file configs unrendered, then the properties and config() values', async () => {
+    const dir = suiteProject({
+      'dbt_project.yml': `name: test
+profile: suite
+config-version: 2
+models:
+  test:
+    +materialized: "{{ 'table' if target.name == 'prod' else 'view' }}"
+    +tags: [nightly]
+`,
+      'models/m.sql': "{{ config(alias='m_alias') }}\nselect 1 as id\n",
+      'models/plain.sql': 'select 1 as id\n',
+      'models/schema.yml': 'version: 2\nmodels:\n  - name: m\n    config:\n      meta: {owner: data}\n',
+    });
+    const parsed = await dbt(dir, 'duckdb', ['parse']);
+    expect(parsed.code, results(parsed)).toBe(0);
+    const m = readManifest(dir);
+    expect(m.nodes['model.test.m']?.unrendered_config).toEqual({
+      materialized: "{{ 'table' if target.name == 'prod' else 'view' }}",
+      tags: ['nightly'],
+      meta: { owner: 'data' },
+      alias: 'm_alias',
+    });
+    expect(m.nodes['model.test.m']?.config).toMatchObject({ materialized: 'view', tags: ['nightly'], meta: { owner: 'data' }, alias: 'm_alias' });
+    expect(m.nodes['model.test.plain']?.unrendered_config).toEqual({ materialized: "{{ 'table' if target.name == 'prod' else 'view' }}", tags: ['nightly'] });
+  });
+});
