@@ -100,8 +100,17 @@ function manifestHeadOf(generatedAt: string, invocationId: string, fields: Recor
     dbt_version: DBT_COMPAT_VERSION,
     generated_at: generatedAt,
     invocation_id: invocationId,
+    env: customEnv(),
     ...fields,
   })}`;
+}
+
+/** artifacts.ts `customEnv`: dbt's metadata.env, the `DBT_ENV_CUSTOM_ENV_<key>` variables by key. */
+function customEnv(): { [key: string]: string } {
+  const prefix = 'DBT_ENV_CUSTOM_ENV_';
+  const out: { [key: string]: string } = {};
+  for (const [k, v] of Object.entries(process.env)) if (k.startsWith(prefix) && v !== undefined) out[k.slice(prefix.length)] = v;
+  return out;
 }
 
 /** artifacts.ts `manifestHead`: the metadata block at the start of manifest.json. */

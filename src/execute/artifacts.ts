@@ -8,6 +8,7 @@ import type { Exposure } from '../parse/governance.js';
 import type { Node, SourceNode } from '../parse/nodes.js';
 import { dbtNodeConfig } from '../parse/dbt-node-config.js';
 import { parseDocBlocks } from '../parse/doc-blocks.js';
+import { renderDescription } from '../parse/descriptions.js';
 import { DBT_COMPAT_VERSION } from '../project/dbt-version.js';
 import { shortNameOf } from '../parse/data-tests/add-data-tests.js';
 import { redactDeep } from '../core/secrets.js';
@@ -85,6 +86,14 @@ function dbtPath(ws: Workspace, node: Node): string {
   return node.file;
 }
 
+/** dbt's `patch_path`: the properties file as `<package>://<path in the package>`. */
+function patchPath(ws: Workspace, node: Node): string | null {
+  if (!node.patchFile) return null;
+  const prefix = ws.project.packages.find((p) => p.name === node.packageName)?.pathPrefix ?? '';
+  const file = prefix && node.patchFile.startsWith(prefix) ? node.patchFile.slice(prefix.length) : node.patchFile;
+  return `${node.packageName}://${file}`;
+}
+
 /** A node's columns as dbt's ColumnInfo entries, by name. */
 function columnsJson(node: Node): Record<string, unknown> {
   return Object.fromEntries(
@@ -114,7 +123,8 @@ function sourceToJson(ws: Workspace, node: SourceNode, enabled: boolean): Record
     source_meta: node.sourceMeta ?? {},
     tags: node.tags,
     config: dbtNodeConfig(node, enabled),
-    patch_path: node.patchFile ?? null,
+    unrendered_config: node.unrenderedConfig ?? {},
+    patch_path: patchPath(ws, node),
     relation_name: relationName(ws, node),
     external: node.external ?? null,
     ...sourceFreshnessJson(node),
@@ -126,7 +136,13 @@ function sourceToJson(ws: Workspace, node: SourceNode, enabled: boolean): Record
  * GenericTest, SingularTest, SourceDefinition in dbt-core artifacts/resources/v1/): what the parse
  * cache, the fast compile replay and `manifest.json` all write through.
  */
-export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string, MacroSource> = new Map(), enabled = true): Record<string, unknown> {
+export function nodeToJson(
+  ws: Workspace,
+  node: Node,
+  macros: ReadonlyMap<string, MacroSource> = new Map(),
+  enabled = true,
+  compiledSql?: string,
+): Record<string, unknown> {
   if (node.resourceType === 'source') return sourceToJson(ws, node, enabled);
   const config = dbtNodeConfig(node, enabled);
   const base: Record<string, unknown> = {
@@ -141,6 +157,9 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
     columns: columnsJson(node),
     meta: (node.config.meta as Record<string, unknown> | undefined) ?? {},
     config,
+    unrendered_config: node.unrenderedConfig ?? {},
+    // dbt's node-level `docs`: the config's, with its defaults.
+    docs: config.docs ?? { show: true, node_color: null },
     tags: node.tags,
     checksum: nodeChecksum(ws, node),
     // Ephemeral models and tests have no relation: dbt still names where they would live.
@@ -148,7 +167,7 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
     schema: node.relation?.schema ?? ws.target.schema,
     alias: node.relation?.identifier ?? node.name,
     relation_name: relationName(ws, node),
-    patch_path: node.patchFile ?? null,
+    patch_path: patchPath(ws, node),
   };
   // dbt's governance fields: the group of any node, and a model's access.
   base.group = (node.config as { group?: string }).group ?? null;
@@ -162,6 +181,8 @@ export function nodeToJson(ws: Workspace, node: Node, macros: ReadonlyMap<string
     depends_on: { macros: nodeMacroIds(ws, node, macros), nodes: node.dependsOn },
     raw_code: node.resourceType === 'snapshot' ? node.rawSql.trim() : node.rawSql,
   });
+  // What dbt writes once a node is compiled (docs generate compiles the project, as dbt's does).
+  if (compiledSql !== undefined) Object.assign(base, { compiled: true, compiled_code: compiledSql, extra_ctes_injected: true, extra_ctes: [] });
   // dbt writes null for an unversioned model: left out here, as 10,000 models make it 400 kB.
   if (node.resourceType === 'model' && node.version !== undefined) Object.assign(base, { version: node.version, latest_version: node.latestVersion ?? null });
   if (node.resourceType === 'test' && node.testType === 'generic') {
@@ -231,15 +252,71 @@ function docsJson(ws: Workspace): Record<string, unknown> {
   return out;
 }
 
-/** `selectors`: the project's selectors.yml when the session has read it. */
-export function writeManifest(ws: Workspace & { selectors?: Selectors | null }): string {
+/** A macro's properties (`macros:` in a properties file), as dbt's manifest Macro holds them. */
+interface MacroPatch {
+  description: string;
+  meta: Record<string, unknown>;
+  docs: { show: boolean; node_color: string | null };
+  patch_path: string;
+  arguments: { name: string; type: string | null; description: string }[];
+}
+
+/**
+ * The `macros:` entries of the project's and its packages' properties files, by macro unique id,
+ * with `doc()` in descriptions rendered (a description that does not render is kept as written).
+ */
+function macroPatches(ws: Workspace): Map<string, MacroPatch> {
+  const out = new Map<string, MacroPatch>();
+  for (const p of [ws.project, ...ws.project.packages]) {
+    const withMacros = p.properties.filter((f) => Array.isArray(f.value.macros) && f.value.macros.length > 0);
+    if (withMacros.length === 0) continue;
+    const blocks = parseDocBlocks(p.docFiles).blocks;
+    for (const { yaml, value } of withMacros) {
+      (value.macros ?? []).forEach((raw, i) => {
+        if (!raw || typeof raw !== 'object' || typeof (raw as { name?: unknown }).name !== 'string') return;
+        const m = raw as { name: string; description?: unknown; meta?: unknown; docs?: unknown; arguments?: unknown };
+        const render = (text: unknown, at: (string | number)[]): string => {
+          if (typeof text !== 'string') return '';
+          try {
+            return renderDescription(text, blocks, ws.engine, yaml, at);
+          } catch {
+            return text;
+          }
+        };
+        const docs = (m.docs && typeof m.docs === 'object' ? m.docs : {}) as { show?: unknown; node_color?: unknown };
+        out.set(`macro.${p.name}.${m.name}`, {
+          description: render(m.description, ['macros', i, 'description']),
+          meta: m.meta && typeof m.meta === 'object' ? (m.meta as Record<string, unknown>) : {},
+          docs: { show: docs.show !== false, node_color: typeof docs.node_color === 'string' ? docs.node_color : null },
+          patch_path: `${p.name}://${p.pathPrefix && yaml.file.startsWith(p.pathPrefix) ? yaml.file.slice(p.pathPrefix.length) : yaml.file}`,
+          arguments: (Array.isArray(m.arguments) ? m.arguments : []).flatMap((a, j) => {
+            if (!a || typeof a !== 'object' || typeof (a as { name?: unknown }).name !== 'string') return [];
+            const arg = a as { name: string; type?: unknown; description?: unknown };
+            return [
+              {
+                name: arg.name,
+                type: typeof arg.type === 'string' ? arg.type : null,
+                description: render(arg.description, ['macros', i, 'arguments', j, 'description']),
+              },
+            ];
+          }),
+        });
+      });
+    }
+  }
+  return out;
+}
+
+/** `selectors`: the project's selectors.yml when the session has read it; `compiled`: nodes' compiled SQL by unique id, when known. */
+export function writeManifest(ws: Workspace & { selectors?: Selectors | null }, compiled?: ReadonlyMap<string, string>): string {
   const nodes: Record<string, unknown> = {};
   const sources: Record<string, unknown> = {};
   const unitTests: Record<string, unknown> = {};
   const macros = projectMacroSources(ws.project);
+  const patches = macroPatches(ws);
   for (const node of ws.manifest.nodes.values()) {
     if (node.resourceType === 'unit_test') unitTests[node.uniqueId] = unitTestToJson(ws, node);
-    else (node.resourceType === 'source' ? sources : nodes)[node.uniqueId] = nodeToJson(ws, node, macros);
+    else (node.resourceType === 'source' ? sources : nodes)[node.uniqueId] = nodeToJson(ws, node, macros, true, compiled?.get(node.uniqueId));
   }
   const parentMap: Record<string, string[]> = {};
   const childMap: Record<string, string[]> = {};
@@ -295,6 +372,7 @@ export function writeManifest(ws: Workspace & { selectors?: Selectors | null }):
               original_file_path: m.file,
               macro_sql: src?.sql ?? '',
               depends_on: { macros: src?.calls ?? [] },
+              ...patches.get(id),
             },
           ];
         }),

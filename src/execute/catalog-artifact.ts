@@ -137,7 +137,7 @@ export function catalogStats(rel: CatalogRelation): Record<string, StatsItem> {
  * `metadata` {type, schema, name, database, comment, owner} as the warehouse stores them, `columns`
  * by name with `type`, `index` and `comment`, and `stats`), which lineage tools read.
  */
-export function writeCatalog(ws: Workspace, entries: CatalogEntry[]): string {
+export function writeCatalog(ws: Workspace, entries: CatalogEntry[], errors: string[] = []): string {
   const nodes: Record<string, unknown> = {};
   const sources: Record<string, unknown> = {};
   for (const { node, relation: rel } of entries) {
@@ -150,6 +150,6 @@ export function writeCatalog(ws: Workspace, entries: CatalogEntry[]): string {
     (node.resourceType === 'source' ? sources : nodes)[node.uniqueId] = table;
   }
   const file = path.join(ws.project.targetDir, 'catalog.json');
-  writeJsonAtomic(file, { metadata: metadata('catalog'), nodes, sources, errors: null });
+  writeJsonAtomic(file, { metadata: metadata('catalog'), nodes, sources, errors: errors.length ? errors : null });
   return file;
 }

@@ -6,7 +6,7 @@
 import { ProjectError } from '../core/errors.js';
 import { calledMacros, projectMacroSources, type MacroSource } from '../parse/macro-dependencies.js';
 import type { Node } from '../parse/nodes.js';
-import { dbtNodeConfig } from '../parse/dbt-node-config.js';
+import { dbtConfigDefaults, dbtNodeConfig } from '../parse/dbt-node-config.js';
 import { checksumOf, projectFileChecksum } from '../project/file-checksum.js';
 import type { RelationName } from '../warehouse/dialect.js';
 import type { Workspace } from './workspace.js';
@@ -189,7 +189,8 @@ function canonical(value: unknown): string {
 
 /** The config as manifest.json writes it (dbt's shape) against the earlier manifest's. */
 function sameConfig(node: Node, old: StateNode): boolean {
-  return canonical(dbtNodeConfig(node)) === canonical(old.config ?? {});
+  // A manifest that leaves keys at their defaults out (an earlier one of this engine's) reads as having them.
+  return canonical(dbtNodeConfig(node)) === canonical({ ...dbtConfigDefaults(node.resourceType), ...(old.config ?? {}) });
 }
 
 /**
@@ -199,7 +200,10 @@ function sameConfig(node: Node, old: StateNode): boolean {
 function sameRelation(node: Node, old: StateNode): boolean {
   const now = node.config as Record<string, unknown>;
   const before = old.config ?? {};
-  return ['database', 'schema', 'alias'].every((k) => canonical(now[k] ?? null) === canonical(before[k] ?? null));
+  // A test's `schema` defaults to dbt_test__audit, which dbt writes: the same as none configured.
+  const defaults = dbtConfigDefaults(node.resourceType);
+  const value = (c: Record<string, unknown>, k: string) => canonical(c[k] ?? (k === 'schema' ? defaults[k] : null) ?? null);
+  return ['database', 'schema', 'alias'].every((k) => value(now, k) === value(before, k));
 }
 
 function sameFqn(node: Node, old: StateNode): boolean {

@@ -26,23 +26,97 @@ const MATERIALIZED: Partial<Record<Node['resourceType'], string>> = { seed: 'see
 /** Keys of dbt's closed config objects (`Docs`, `ContractConfig`): nothing else may appear in them. */
 const CLOSED: Record<string, readonly string[]> = { docs: ['show', 'node_color'], contract: ['enforced', 'alias_types'] };
 
+/** dbt's NodeAndTestConfig defaults (dbt-core artifacts/resources/v1/config.py). */
+const NODE_AND_TEST = { enabled: true, alias: null, schema: null, database: null, tags: [], meta: {}, group: null };
+
+/** dbt 1.9's NodeConfig defaults, which models, seeds and snapshots share. */
+const NODE = {
+  ...NODE_AND_TEST,
+  materialized: 'view',
+  incremental_strategy: null,
+  batch_size: null,
+  lookback: 1,
+  begin: null,
+  persist_docs: {},
+  'post-hook': [],
+  'pre-hook': [],
+  quoting: {},
+  column_types: {},
+  full_refresh: null,
+  unique_key: null,
+  on_schema_change: 'ignore',
+  on_configuration_change: 'apply',
+  grants: {},
+  packages: [],
+  docs: { show: true, node_color: null },
+  contract: { enforced: false, alias_types: true },
+  event_time: null,
+  concurrent_batches: null,
+};
+
+/**
+ * Every config key dbt writes for a node of each kind, at its default: ModelConfig, SeedConfig,
+ * SnapshotConfig, TestConfig and SourceConfig of dbt-core's artifacts/resources/v1/ (dbt 1.9).
+ */
+const DEFAULTS: Record<Node['resourceType'], Record<string, unknown>> = {
+  model: { ...NODE, access: 'protected' },
+  seed: { ...NODE, materialized: 'seed', delimiter: ',', quote_columns: null },
+  snapshot: {
+    ...NODE,
+    materialized: 'snapshot',
+    strategy: null,
+    target_schema: null,
+    target_database: null,
+    updated_at: null,
+    check_cols: null,
+    snapshot_meta_column_names: { dbt_valid_to: null, dbt_valid_from: null, dbt_scd_id: null, dbt_updated_at: null, dbt_is_deleted: null },
+    dbt_valid_to_current: null,
+  },
+  test: {
+    ...NODE_AND_TEST,
+    schema: 'dbt_test__audit',
+    materialized: 'test',
+    severity: 'ERROR',
+    store_failures: null,
+    store_failures_as: null,
+    where: null,
+    limit: null,
+    fail_calc: 'count(*)',
+    warn_if: '!= 0',
+    error_if: '!= 0',
+  },
+  source: { enabled: true, event_time: null },
+  unit_test: {},
+};
+
+/** The config keys dbt writes for a node of this kind, at their defaults. */
+export function dbtConfigDefaults(kind: Node['resourceType']): Readonly<Record<string, unknown>> {
+  return DEFAULTS[kind];
+}
+
 /**
  * A node's `config` in the shape dbt's manifest (v12) gives it: hooks as `pre-hook`/`post-hook`
  * lists of `{sql, transaction, index}` (whether the project wrote `post_hook`, a string or a list),
  * `tags` a list, `enabled` and `materialized` always set, `docs`/`contract` only with their own
- * keys; the rest as the project configured it. dbt also writes every config key at its default;
- * that is left out here (the schema does not ask for it, and it would double a large manifest).
+ * keys; the rest as the project configured it, over every key dbt writes at its default.
  */
 export function dbtNodeConfig(node: Node, enabled = true): Record<string, unknown> {
   const { pre_hook, post_hook, 'pre-hook': preHook, 'post-hook': postHook, tags, ...rest } = node.config as Record<string, unknown>;
-  const out: Record<string, unknown> = { ...rest, enabled };
+  const defaults = DEFAULTS[node.resourceType];
+  const out: Record<string, unknown> = { ...defaults, ...rest, enabled };
+  // Closed objects keep their defaults' other keys (`docs: {show: false}` still has node_color).
+  for (const key of Object.keys(CLOSED)) {
+    const d = defaults[key];
+    const v = rest[key];
+    if (d && v && typeof v === 'object') out[key] = { ...(d as object), ...v };
+  }
   if (tags !== undefined) out.tags = Array.isArray(tags) ? tags : [tags];
   if (node.resourceType === 'source' || node.resourceType === 'unit_test') return out;
   out.materialized = node.resourceType === 'model' ? node.materialized : (MATERIALIZED[node.resourceType] ?? rest.materialized);
   const pre = hooksOf(preHook, pre_hook);
   const post = hooksOf(postHook, post_hook);
-  if (pre.length > 0) out['pre-hook'] = pre;
-  if (post.length > 0) out['post-hook'] = post;
+  if (pre.length > 0 || 'pre-hook' in defaults) out['pre-hook'] = pre;
+  if (post.length > 0 || 'post-hook' in defaults) out['post-hook'] = post;
   for (const [key, keys] of Object.entries(CLOSED)) {
     const v = out[key];
     if (v && typeof v === 'object') out[key] = Object.fromEntries(Object.entries(v).filter(([k]) => keys.includes(k)));

@@ -49,6 +49,7 @@ export function renderDescriptions(project: Project, engine: TemplateEngine, nod
         }));
         if (!node || node.file !== yaml.file) return;
         node.description = description ?? srcDescription ?? '';
+        if (node.resourceType === 'source' && srcDescription !== undefined) node.sourceDescription = srcDescription;
         node.columns = columns;
       });
     });

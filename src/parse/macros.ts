@@ -50,5 +50,5 @@ export function withRenderedFolderConfig(project: Project, engine: TemplateEngin
     dataTests: render(fc.dataTests, project.config.data_tests ? 'data_tests' : 'tests'),
     sources: render(fc.sources, 'sources'),
   };
-  return { ...project, folderConfig };
+  return { ...project, folderConfig, unrenderedFolderConfig: fc };
 }

@@ -1,5 +1,6 @@
 import { ProjectError } from '../core/errors.js';
 import { asList, mergeConfig } from '../project/folder-config.js';
+import { unrenderedConfig } from './unrendered-config.js';
 import { folderConfigFor, inProject, type SqlFile } from '../project/load-project.js';
 import { MATERIALIZATIONS, parseNodeConfig, type ColumnDefinition, type NodeConfig } from '../project/schemas.js';
 import { callSite } from '../templating/call-sites.js';
@@ -53,6 +54,7 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
     const fqn = [project.name, ...inProject(project, m.file).split('/').slice(1, -1), m.name];
     const props = described.get(m.name);
     let config = mergeConfig(folderConfigFor(project, 'models', fqn), props?.props.config ?? {});
+    const beforeRender = config;
     const sourceRelation = (s: string, t: string) => {
       const id = sourcesByName.get(`${s}.${t}`);
       return id ? (nodes.get(id) as SourceNode).relation : undefined;
@@ -115,6 +117,7 @@ export function parseModels(ctx: ParseContext, described: Map<string, DescribedN
       relation: materialized === 'ephemeral' ? undefined : relation,
       ephemeralRelation: materialized === 'ephemeral' ? relation : undefined,
       patchFile: props?.file,
+      unrenderedConfig: unrenderedConfig(project, 'models', fqn, props?.props.config ?? {}, beforeRender, config),
       materialized,
       rawSql: m.source,
       refs,

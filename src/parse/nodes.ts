@@ -27,6 +27,8 @@ interface BaseNode {
   relation?: RelationName;
   /** The properties YAML that describes it, if any. */
   patchFile?: string;
+  /** dbt's `unrendered_config`: its configs as written (see unrendered-config.ts). */
+  unrenderedConfig?: Record<string, unknown>;
 }
 
 export interface RefCall {

@@ -38,6 +38,8 @@ export function parseNodeProperties(project: Project, errors: ProjectError[]): N
             }),
           );
         }
+        // A top-level `docs:` is the node's docs config, as dbt patches it (a `config: docs:` wins).
+        if (props.docs && !props.config?.docs) props = { ...props, config: { ...props.config, docs: props.docs } };
         byName.set(props.name, { props, file: yaml.file, index, key });
         if (key === 'models' && props.versions?.length) {
           // Each version is its own model file; the properties describe every one of them.

@@ -1,5 +1,6 @@
 import { ProjectError, positionOf } from '../core/errors.js';
 import { asList, mergeConfig } from '../project/folder-config.js';
+import { unrenderedConfig } from './unrendered-config.js';
 import { folderConfigFor, inProject } from '../project/load-project.js';
 import type { NodeConfig } from '../project/schemas.js';
 import { registerName } from './ref-lookup.js';
@@ -38,6 +39,7 @@ export function parseSeeds(ctx: ParseContext, described: Map<string, DescribedNo
       dependsOn: [],
       relation,
       patchFile: props?.file,
+      unrenderedConfig: unrenderedConfig(project, 'seeds', fqn, props?.props.config ?? {}, config, config),
     };
     if (!enabled) {
       addDisabled(ctx, node);

@@ -1,5 +1,6 @@
 import { ProjectError, type SourceLocation } from '../core/errors.js';
 import { asList, mergeConfig } from '../project/folder-config.js';
+import { unrenderedConfig } from './unrendered-config.js';
 import { folderConfigFor, inProject, type SqlFile } from '../project/load-project.js';
 import { parseNodeConfig, type NodeConfig, type SnapshotProperties } from '../project/schemas.js';
 import type { YamlFile } from '../project/yaml-file.js';
@@ -128,6 +129,7 @@ function parseSnapshot(ctx: ParseContext, def: SnapshotDefinition): void {
   const dir = inProject(project, def.file).split('/').slice(1, -1);
   const fqn = [project.name, ...dir, def.name];
   let config = mergeConfig(folderConfigFor(project, 'snapshots', fqn), (def.props?.value.config ?? {}) as NodeConfig);
+  const beforeRender = config;
   const recorded = recordRefs({
     database,
     schema: target.schema,
@@ -193,6 +195,7 @@ function parseSnapshot(ctx: ParseContext, def: SnapshotDefinition): void {
     file: def.file,
     fqn,
     config: { ...config, materialized: 'snapshot' } as NodeConfig,
+    unrenderedConfig: unrenderedConfig(project, 'snapshots', fqn, (def.props?.value.config ?? {}) as NodeConfig, beforeRender, config),
     tags: asList(config.tags),
     description: def.props?.value.description ?? '',
     columns: def.props?.value.columns ?? [],

@@ -57,6 +57,8 @@ export interface Project {
   packages: Project[];
   /** For a package: the root project's folder configs, laid over its own. */
   rootFolderConfig?: Project['folderConfig'];
+  /** The folder configs as the project file writes them, when rendering their Jinja changed them (dbt's unrendered_config). */
+  unrenderedFolderConfig?: Project['folderConfig'];
 }
 
 export interface LoadOptions {
@@ -192,7 +194,7 @@ export function loadProjectAt(dir: string, opts: LoadOptions, pkg?: PackageLoad)
 
   const seeds = config['seed-paths'].flatMap((p) => listFiles(p, ['.csv'])).map((f) => ({ file: f, name: stem(f) }));
 
-  const snapshotPaths = config['snapshot-paths'] ?? ['snapshots'];
+  const snapshotPaths = snapshotPathsOf(config);
   const yamlPaths = [...new Set([...config['model-paths'], ...config['seed-paths'], ...config['test-paths'], ...config['macro-paths'], ...snapshotPaths])];
   const properties: PropertiesYaml[] = [];
   for (const p of only ? [] : yamlPaths) {
@@ -219,9 +221,16 @@ export function loadProjectAt(dir: string, opts: LoadOptions, pkg?: PackageLoad)
   }
   const unused = unusedPropertiesWarning(properties.map((p) => ({ file: p.yaml.file, data: p.yaml.data })));
   if (unused) warnings.push(unused);
-  const docFiles = [...new Set(only ? [] : [...config['model-paths'], ...(config['docs-paths'] ?? [])])]
-    .flatMap((p) => listFiles(p, ['.md']))
-    .map((f) => ({ file: f, source: read(f) }));
+  // dbt's docs-paths: when not set, every folder of models, seeds, tests, macros, snapshots and analyses.
+  const docsPaths = config['docs-paths'] ?? [
+    ...config['model-paths'],
+    ...config['seed-paths'],
+    ...config['test-paths'],
+    ...config['macro-paths'],
+    ...snapshotPathsOf(config),
+    ...(config['analysis-paths'] ?? ['analyses']),
+  ];
+  const docFiles = [...new Set(only ? [] : docsPaths)].flatMap((p) => listFiles(p, ['.md'])).map((f) => ({ file: f, source: read(f) }));
 
   const snapshotFiles = readSqlFiles(read, snapshotPaths, listFiles);
 
@@ -416,4 +425,8 @@ function checkDuplicates(items: { file: string; name: string }[], what: string, 
       );
     } else seen.set(it.name, it.file);
   }
+}
+
+function snapshotPathsOf(config: { 'snapshot-paths'?: string[] }): string[] {
+  return config['snapshot-paths'] ?? ['snapshots'];
 }

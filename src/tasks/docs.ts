@@ -103,7 +103,7 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<DocsResult> 
     }
     if (adapter) {
       try {
-        ({ catalog, profiles, charts } = await readWarehouse(session, adapter, specs, opts.profile ?? []));
+        ({ catalog, profiles, charts } = await readWarehouse(session, adapter, specs, opts.profile ?? [], (m) => reporter.warn(m)));
       } finally {
         await adapter.close();
       }
@@ -129,7 +129,11 @@ export async function generateDocs(opts: DocsOptions = {}): Promise<DocsResult> 
   const file = path.join(dir, 'index.html');
   writeFileSync(file, renderSiteHtml(data));
   copyAssets(session);
-  if (!opts.noCompile) writeManifest(session);
+  if (!opts.noCompile) {
+    const compiledSql = new Map<string, string>();
+    for (const [id, c] of compiled) if (c.sql !== undefined) compiledSql.set(id, c.sql);
+    writeManifest(session, compiledSql);
+  }
   return { session, file, data };
 }
 
@@ -183,6 +187,7 @@ async function readWarehouse(
   adapter: Adapter,
   specs: Map<string, ChartSpec>,
   extraProfiles: string[],
+  warn: (message: string) => void,
 ): Promise<{ catalog: Map<string, ColumnInfo[]>; profiles: SiteProfile[]; charts: SiteChart[] }> {
   const { manifest } = session;
   const d = session.dialect;
@@ -202,13 +207,22 @@ async function readWarehouse(
   const catalog = new Map<string, ColumnInfo[]>();
   const entries: CatalogEntry[] = [];
   const described = new Map<string, Map<string, CatalogRelation>>();
+  const catalogErrors: string[] = [];
   for (const node of manifest.nodes.values()) {
     if (!node.relation || node.resourceType === 'test') continue;
     const key = `${node.relation.database}.${node.relation.schema}`.toLowerCase();
     let inSchema = described.get(key);
     if (!inSchema) {
       const { database, schema } = node.relation;
-      inSchema = catalogRelations(await adapter.withConnection((c) => c.execute(d.catalogSql(database, schema))));
+      try {
+        inSchema = catalogRelations(await adapter.withConnection((c) => c.execute(d.catalogSql(database, schema))));
+      } catch (e) {
+        // As dbt's catalog: what could not be read is listed under `errors`, and the rest goes on.
+        const why = `${database}.${schema}: ${redact(e instanceof Error ? e.message : String(e))}`;
+        catalogErrors.push(why);
+        warn(`docs: the catalog of ${why}`);
+        inSchema = new Map();
+      }
       described.set(key, inSchema);
     }
     const relation = inSchema.get(node.relation.identifier.toLowerCase());
@@ -219,7 +233,7 @@ async function readWarehouse(
     );
     entries.push({ node, relation });
   }
-  writeCatalog(session, entries);
+  writeCatalog(session, entries, catalogErrors);
 
   // The raw data's profile: every built source, then whatever else was asked for.
   const profiles: SiteProfile[] = [];

@@ -5,6 +5,7 @@ import { ProjectError, type SourceLocation } from '../../core/errors.js';
 import type { RefCall, SourceNode, TestNode } from '../nodes.js';
 import { recordRefs } from '../record-refs.js';
 import { asList, mergeConfig } from '../../project/folder-config.js';
+import { unrenderedConfig } from '../unrendered-config.js';
 import { folderConfigFor, inProject, type Project } from '../../project/load-project.js';
 import { bareNames, lookupRefCall } from '../ref-lookup.js';
 import type { ColumnDefinition, NodeConfig } from '../../project/schemas.js';
@@ -333,6 +334,7 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
     config = mergeConfig(mergeConfig(base, values), decl.config as NodeConfig);
   });
   if (!rendered) return undefined;
+  const unrendered = unrenderedConfig(project, 'dataTests', fqn, decl.config as NodeConfig, mergeConfig(base, decl.config as NodeConfig), config);
 
   if (names.shortName !== names.fullName && !config.alias) config = { ...config, alias: names.shortName };
   const node: TestNode = {
@@ -343,6 +345,7 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
     file: yaml.file,
     fqn,
     config: { ...config, materialized: 'test' },
+    unrenderedConfig: unrendered,
     tags: [...new Set([...asList(config.tags), ...target.tags, ...asList((column as { tags?: string | string[] } | undefined)?.tags)])],
     description: decl.description ?? '',
     columns: [],
@@ -386,6 +389,7 @@ function singularTest(ctx: DataTestContext, t: { file: string; name: string; sou
     config = mergeConfig(base, values);
   });
   if (!rendered) return undefined;
+  const unrendered = unrenderedConfig(project, 'dataTests', fqn, {}, base, config);
   const checked = safeParseRemembered(testConfigSchema, pickTestConfig(config));
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
@@ -409,6 +413,7 @@ function singularTest(ctx: DataTestContext, t: { file: string; name: string; sou
     file: t.file,
     fqn,
     config: { ...config, materialized: 'test' },
+    unrenderedConfig: unrendered,
     tags: asList(config.tags),
     description: '',
     columns: [],

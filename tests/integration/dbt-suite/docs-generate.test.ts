@@ -13,7 +13,10 @@
 //   quotes its columns), a table's stats (row_count, bytes, last_modified), none for a view.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsPlugin from 'ajv-formats';
 import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../helpers/project.js';
 import { dbt, stopEmulator, suiteProject, type Target } from '../../helpers/dbt-suite.js';
 
 /** test_docs_generate.py models__schema_yml: two documented models, a source whose schema is a var, two exposures. */
@@ -427,6 +430,82 @@ function expectedReferencesCatalog(target: Target, e: AdapterExpectations, caseC
   };
 }
 
+/**
+ * dbt-core tests/functional/artifacts/expected_manifest.py get_rendered_model_config and friends: the
+ * config keys dbt writes at their defaults (the keys of dbt 1.9's NodeConfig that file names).
+ */
+const RENDERED_NODE_CONFIG = {
+  database: null,
+  schema: null,
+  alias: null,
+  enabled: true,
+  'pre-hook': [],
+  'post-hook': [],
+  column_types: {},
+  quoting: {},
+  tags: [],
+  persist_docs: {},
+  full_refresh: null,
+  on_schema_change: 'ignore',
+  meta: {},
+  unique_key: null,
+  grants: {},
+  packages: [],
+  incremental_strategy: null,
+};
+
+/** expected_manifest.py get_rendered_tst_config. */
+const RENDERED_TEST_CONFIG = {
+  enabled: true,
+  materialized: 'test',
+  tags: [],
+  severity: 'ERROR',
+  store_failures: null,
+  warn_if: '!= 0',
+  error_if: '!= 0',
+  fail_calc: 'count(*)',
+  where: null,
+  limit: null,
+  database: null,
+  schema: 'dbt_test__audit',
+  meta: {},
+};
+
+/** The five described columns of expected_manifest.py, as manifest v12 ColumnInfo entries. */
+const DESCRIBED_COLUMNS = Object.fromEntries(
+  [
+    ['id', 'The user ID number'],
+    ['first_name', "The user's first name"],
+    ['email', "The user's email"],
+    ['ip_address', "The user's IP address"],
+    ['updated_at', "The last time this user's email was updated"],
+  ].map(([name, description]) => [name, expect.objectContaining({ name, description, data_type: null, meta: {} })]),
+);
+
+type Manifest = {
+  nodes: Record<string, Record<string, unknown>>;
+  sources: Record<string, Record<string, unknown>>;
+  docs: Record<string, Record<string, unknown>>;
+  macros: Record<string, Record<string, unknown>>;
+};
+const readManifest = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'target', 'manifest.json'), 'utf8')) as Manifest;
+
+// ajv-formats is CommonJS with a default export: under nodenext its default import is the module object.
+const addFormats = ((addFormatsPlugin as unknown as { default?: typeof addFormatsPlugin }).default ?? addFormatsPlugin) as unknown as (a: Ajv2020) => void;
+
+/** The artifact against dbt's published JSON schema (tests/fixtures/dbt-schemas/), as dbt-artifact-schemas.test.ts checks them. */
+function schemaErrors(artifact: unknown, schemaFile: string): string {
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(JSON.parse(readFileSync(path.join(REPO_ROOT, 'tests', 'fixtures', 'dbt-schemas', schemaFile), 'utf8')) as object);
+  if (validate(artifact)) return '';
+  return (validate.errors ?? [])
+    .filter((e) => e.keyword !== 'anyOf')
+    .slice(0, 20)
+    .map((e) => `${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`)
+    .join('\n');
+}
+
 /** test_docs_generate.py run_and_generate: `run` builds two models; manifest and run results are removed; `docs generate`. */
 async function runAndGenerate(dir: string, target: Target, args: string[] = []): Promise<Date> {
   const run = await dbt(dir, target, ['run'], ENV);
@@ -504,5 +583,222 @@ for (const target of ['duckdb', 'snowflake'] as const satisfies Target[]) {
       const start = await runAndGenerate(dir, target);
       verifyCatalog(dir, expectedReferencesCatalog(target, await expectations(dir, target), target === 'snowflake'), start);
     });
+    // dbt-core tests/functional/artifacts/test_docs_generate.py with expected_manifest.py
+    // expected_seeded_manifest: the manifest docs generate writes for the BaseDocsGenerate project
+    // (the fields manifest v12 keeps; v6's root_path, build_path, deferred and metrics are gone).
+    it('docs generate manifest: expected_seeded_manifest (config, unrendered_config, docs, refs, compiled_code)', async () => {
+      const dir = project(target, DOCS_GENERATE_MODELS);
+      expect((await dbt(dir, target, ['seed'], ENV)).code).toBe(0);
+      await runAndGenerate(dir, target);
+      const m = readManifest(dir);
+      expect(schemaErrors(m, 'manifest-v12.json')).toBe('');
+      expect(schemaErrors(JSON.parse(readFileSync(path.join(dir, 'target', 'catalog.json'), 'utf8')), 'catalog-v1.json')).toBe('');
+      const schema = TEST_SCHEMA[target];
+      const model = m.nodes['model.test.model']!;
+      expect(model).toMatchObject({
+        name: 'model',
+        resource_type: 'model',
+        path: 'model.sql',
+        original_file_path: 'models/model.sql',
+        package_name: 'test',
+        language: 'sql',
+        refs: [{ name: 'seed', package: null, version: null }],
+        sources: [],
+        depends_on: { nodes: ['seed.test.seed'] },
+        fqn: ['test', 'model'],
+        tags: [],
+        meta: {},
+        config: { ...RENDERED_NODE_CONFIG, materialized: 'view', docs: { show: false, node_color: null } },
+        unrendered_config: { materialized: 'view' },
+        schema,
+        alias: 'model',
+        description: 'The test model',
+        columns: DESCRIBED_COLUMNS,
+        patch_path: 'test://models/schema.yml',
+        docs: { show: false, node_color: null },
+        compiled: true,
+        checksum: { name: 'sha256', checksum: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      });
+      expect(String(model.raw_code).replace(/\n/g, '')).toContain("select * from {{ ref('seed') }}");
+      expect(String(model.compiled_code)).toMatch(/select \* from .*seed/i);
+      expect(String(model.relation_name).replace(/"/g, '').toLowerCase()).toContain(`.${schema}.model`.toLowerCase());
+
+      const second = m.nodes['model.test.second_model']!;
+      expect(second).toMatchObject({
+        config: { ...RENDERED_NODE_CONFIG, materialized: 'view', schema: 'test' },
+        unrendered_config: { schema: 'test', materialized: 'view' },
+        schema: `${schema}_test`,
+        docs: { show: false, node_color: null },
+      });
+
+      // get_rendered_seed_config / get_unrendered_seed_config: quote_columns from dbt_project.yml.
+      expect(m.nodes['seed.test.seed']).toMatchObject({
+        resource_type: 'seed',
+        path: 'seed.csv',
+        original_file_path: 'seeds/seed.csv',
+        config: { ...RENDERED_NODE_CONFIG, materialized: 'seed', quote_columns: true },
+        unrendered_config: { quote_columns: true },
+        description: 'The test seed',
+        columns: DESCRIBED_COLUMNS,
+        patch_path: 'test://seeds/schema.yml',
+      });
+
+      // get_rendered_snapshot_config / get_unrendered_snapshot_config: target_schema from a var, rendered.
+      expect(m.nodes['snapshot.test.snapshot_seed']).toMatchObject({
+        config: { ...RENDERED_NODE_CONFIG, materialized: 'snapshot', strategy: 'check', check_cols: 'all', unique_key: 'id', target_schema: `${schema}_test` },
+        unrendered_config: { check_cols: 'all', strategy: 'check', target_schema: `${schema}_test`, unique_key: 'id' },
+        depends_on: { nodes: ['seed.test.seed'] },
+      });
+
+      // get_rendered_tst_config / get_unrendered_tst_config: the three tests, configured nowhere.
+      const tests = Object.values(m.nodes).filter((n) => n.resource_type === 'test');
+      expect(tests.map((t) => t.name).sort()).toEqual(['not_null_model_id', 'test_nothing_model_', 'unique_model_id']);
+      for (const t of tests) {
+        expect(t.config, String(t.name)).toMatchObject(RENDERED_TEST_CONFIG);
+        expect(t.unrendered_config, String(t.name)).toEqual({});
+        expect(t.depends_on, String(t.name)).toMatchObject({ nodes: ['model.test.model'] });
+      }
+      const nothing = tests.find((t) => t.name === 'test_nothing_model_')!;
+      expect(nothing).toMatchObject({
+        column_name: null,
+        test_metadata: { name: 'nothing', namespace: 'test', kwargs: { model: "{{ get_where_subquery(ref('model')) }}" } },
+      });
+
+      // expected_manifest.py's macro entry: the properties of macros/schema.yml, doc() rendered.
+      expect(m.macros['macro.test.test_nothing']).toMatchObject({
+        name: 'test_nothing',
+        resource_type: 'macro',
+        package_name: 'test',
+        path: 'macros/dummy_test.sql',
+        original_file_path: 'macros/dummy_test.sql',
+        description: 'My custom test that I wrote that does nothing',
+        meta: { some_key: 100 },
+        docs: { show: true, node_color: null },
+        patch_path: 'test://macros/schema.yml',
+        arguments: [{ name: 'model', type: 'Relation', description: 'The model for my custom test' }],
+      });
+
+      expect(m.sources['source.test.my_source.my_table']).toMatchObject({
+        source_name: 'my_source',
+        source_description: 'My source',
+        loader: 'a_loader',
+        identifier: 'seed',
+        schema,
+        description: 'My table',
+        columns: { id: expect.objectContaining({ name: 'id', description: 'An ID field' }) },
+        patch_path: null,
+        config: { enabled: true },
+      });
+    });
+
+    // dbt-core test_docs_generate.py expected_references_manifest: doc() descriptions rendered from
+    // the {% docs %} blocks, an ephemeral model between a source and a table, the blocks under `docs`.
+    it('docs generate manifest: expected_references_manifest (doc() descriptions, docs blocks)', async () => {
+      const dir = project(target, REFERENCES_MODELS, target !== 'snowflake');
+      expect((await dbt(dir, target, ['seed'], ENV)).code).toBe(0);
+      await runAndGenerate(dir, target);
+      const m = readManifest(dir);
+      expect(m.nodes['model.test.ephemeral_copy']).toMatchObject({
+        config: { materialized: 'ephemeral' },
+        unrendered_config: { materialized: 'ephemeral' },
+        sources: [['my_source', 'my_table']],
+        depends_on: { nodes: ['source.test.my_source.my_table'] },
+        relation_name: null,
+        description: '',
+      });
+      expect(m.nodes['model.test.ephemeral_summary']).toMatchObject({
+        config: { materialized: 'table' },
+        unrendered_config: { materialized: 'table' },
+        description: 'A summmary table of the ephemeral copy of the seed data',
+        columns: {
+          first_name: expect.objectContaining({ description: 'The first name being summarized' }),
+          ct: expect.objectContaining({ description: 'The number of instances of the first name' }),
+        },
+        depends_on: { nodes: ['model.test.ephemeral_copy'] },
+      });
+      expect(String(m.nodes['model.test.ephemeral_summary']!.compiled_code)).toMatch(/with __dbt__cte__ephemeral_copy as|ephemeral_copy/i);
+      expect(m.nodes['model.test.view_summary']).toMatchObject({
+        description: 'A view of the summary of the ephemeral copy of the seed data',
+        depends_on: { nodes: ['model.test.ephemeral_summary'] },
+      });
+      expect(m.sources['source.test.my_source.my_table']).toMatchObject({
+        source_description: 'My source',
+        description: 'My table',
+        columns: { id: expect.objectContaining({ description: 'An ID field' }) },
+      });
+      expect(m.docs['doc.test.ephemeral_summary']).toMatchObject({
+        name: 'ephemeral_summary',
+        resource_type: 'doc',
+        package_name: 'test',
+        path: 'models/docs.md',
+        original_file_path: 'models/docs.md',
+        block_contents: 'A summmary table of the ephemeral copy of the seed data',
+      });
+      expect(
+        Object.keys(m.docs)
+          .filter((k) => k.startsWith('doc.test.'))
+          .sort(),
+      ).toEqual(
+        [
+          'column_info',
+          'ephemeral_summary',
+          'macro_arg_info',
+          'macro_info',
+          'notebook_info',
+          'source_info',
+          'summary_count',
+          'summary_first_name',
+          'table_info',
+          'view_summary',
+        ].map((n) => `doc.test.${n}`),
+      );
+    });
+    // dbt's catalog lists what it could not read under `errors` and goes on; a source in a database that is not there (dbt-core task/docs/generate.py).
+    it('a schema the catalog cannot read is listed under errors; the rest is still there', async () => {
+      const dir = project(target, {
+        ...DOCS_GENERATE_MODELS,
+        'models/elsewhere.yml': 'version: 2\nsources:\n  - name: elsewhere\n    database: no_such_db\n    schema: raw\n    tables:\n      - name: t\n',
+      });
+      expect((await dbt(dir, target, ['seed'], ENV)).code).toBe(0);
+      await runAndGenerate(dir, target);
+      const catalog = JSON.parse(readFileSync(path.join(dir, 'target', 'catalog.json'), 'utf8')) as { nodes: object; sources: object; errors: string[] | null };
+      expect(Object.keys(catalog.nodes)).toEqual(expect.arrayContaining(['model.test.model', 'seed.test.seed']));
+      expect(Object.keys(catalog.sources)).not.toContain('source.test.elsewhere.t');
+      // DuckDB (and the emulator) answer with no rows for a database they do not have; where the
+      // warehouse refuses the query instead, that schema alone is listed.
+      for (const e of catalog.errors ?? []) expect(e).toMatch(/^no_such_db\.raw: /i);
+    });
   });
 }
+
+// dbt's unrendered_config (dbt-core context/context_config.py, build_config_dict(rendered=False)): the
+// project file's configs as written, Jinja and all, then the properties' and the config() call's. Parse
+// only, so on one target.
+describe('unrendered_config', () => {
+  it('holds the project file configs unrendered, then the properties and config() values', async () => {
+    const dir = suiteProject({
+      'dbt_project.yml': `name: test
+profile: suite
+config-version: 2
+models:
+  test:
+    +materialized: "{{ 'table' if target.name == 'prod' else 'view' }}"
+    +tags: [nightly]
+`,
+      'models/m.sql': "{{ config(alias='m_alias') }}\nselect 1 as id\n",
+      'models/plain.sql': 'select 1 as id\n',
+      'models/schema.yml': 'version: 2\nmodels:\n  - name: m\n    config:\n      meta: {owner: data}\n',
+    });
+    const parsed = await dbt(dir, 'duckdb', ['parse']);
+    expect(parsed.code, results(parsed)).toBe(0);
+    const m = readManifest(dir);
+    expect(m.nodes['model.test.m']?.unrendered_config).toEqual({
+      materialized: "{{ 'table' if target.name == 'prod' else 'view' }}",
+      tags: ['nightly'],
+      meta: { owner: 'data' },
+      alias: 'm_alias',
+    });
+    expect(m.nodes['model.test.m']?.config).toMatchObject({ materialized: 'view', tags: ['nightly'], meta: { owner: 'data' }, alias: 'm_alias' });
+    expect(m.nodes['model.test.plain']?.unrendered_config).toEqual({ materialized: "{{ 'table' if target.name == 'prod' else 'view' }}", tags: ['nightly'] });
+  });
+});
