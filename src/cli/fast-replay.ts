@@ -13,6 +13,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import { customEnv } from '../core/custom-env.js';
 import { ENGINE_VERSION } from '../core/engine-version.js';
 import { DBT_COMPAT_VERSION } from '../project/dbt-version.js';
 
@@ -103,14 +104,6 @@ function manifestHeadOf(generatedAt: string, invocationId: string, fields: Recor
     env: customEnv(),
     ...fields,
   })}`;
-}
-
-/** artifacts.ts `customEnv`: dbt's metadata.env, the `DBT_ENV_CUSTOM_ENV_<key>` variables by key. */
-function customEnv(): { [key: string]: string } {
-  const prefix = 'DBT_ENV_CUSTOM_ENV_';
-  const out: { [key: string]: string } = {};
-  for (const [k, v] of Object.entries(process.env)) if (k.startsWith(prefix) && v !== undefined) out[k.slice(prefix.length)] = v;
-  return out;
 }
 
 /** artifacts.ts `manifestHead`: the metadata block at the start of manifest.json. */

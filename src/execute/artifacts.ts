@@ -1,3 +1,4 @@
+import { customEnv } from '../core/custom-env.js';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync, writevSync } from 'node:fs';
 import { sourceFreshnessJson } from './source-freshness-json.js';
 import path from 'node:path';
@@ -22,17 +23,6 @@ import { ENGINE_VERSION } from '../core/engine-version.js';
 export { ENGINE_VERSION };
 
 const SCHEMA_VERSIONS = { manifest: 'v12', 'run-results': 'v6', catalog: 'v1', sources: 'v3' } as const;
-
-/**
- * dbt's `metadata.env`: the environment variables named `DBT_ENV_CUSTOM_ENV_<key>`, by key
- * (dbt-core `get_metadata_vars`), which every artifact carries.
- */
-export function customEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const prefix = 'DBT_ENV_CUSTOM_ENV_';
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (k.startsWith(prefix) && v !== undefined) out[k.slice(prefix.length)] = v;
-  return out;
-}
 
 /**
  * The `metadata` block dbt's artifacts open with: `dbt_version` is the dbt version the engine
