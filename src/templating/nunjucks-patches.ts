@@ -666,6 +666,20 @@ function installPythonStrings(): void {
   };
 }
 
+/**
+ * A call's name is pasted into the compiled JavaScript between double quotes with only `"` escaped,
+ * so a method called on a string literal holding a newline or a backslash (dbt_utils' `safe_add`:
+ * `'…\\<newline>…'.format(…)`) made invalid JavaScript. Literal names are escaped for that string.
+ */
+function installCallNames(): void {
+  const compiler = internals.compiler.Compiler.prototype as unknown as { _getNodeName(node: any): string };
+  const getNodeName = compiler._getNodeName;
+  compiler._getNodeName = function (this: unknown, node: any) {
+    if (node?.typename !== 'Literal') return getNodeName.call(this, node);
+    return String(node.value).replace(/[\\\n\r\u2028\u2029]/g, (c) => (c === '\\' ? '\\\\' : JSON.stringify(c).slice(1, -1)));
+  };
+}
+
 /** `{% set ns.x %}body{% endset %}` → `{% set __ns_block_N %}body{% endset %}{% do ns.update({'x': __ns_block_N}) %}`. */
 function rewriteNamespaceSetBlocks(source: string): string {
   if (!/\{%-?\s*set\s+\w+\.\w+\s*-?%\}/.test(source)) return source;
@@ -694,6 +708,7 @@ export const NUNJUCKS_PATCHES: readonly NunjucksPatch[] = [
   { name: 'python-truthiness', install: installPythonTruthiness },
   { name: 'loop-filters', install: installLoopFilters },
   { name: 'python-strings', install: installPythonStrings },
+  { name: 'call-names', install: installCallNames },
   { name: 'percent-operator', install: installPercentOperator },
   { name: 'repeat-operator', install: installRepeatOperator },
   { name: 'tuples', install: installTuples },

@@ -233,6 +233,10 @@ describe('each change to nunjucks', () => {
     expect(render("{{ 'a\\\nb' }}|{{ '\\d+' }}|{{ 'x\\ty' }}|{{ '\\'' }}|{{ '\\x41' }}")).toBe("ab|\\d+|x\ty|'|A");
   });
 
+  patchTest('call-names', 'a method called on a string literal with a newline or backslash compiles (dbt_utils safe_add)', () => {
+    expect(render("{{ 'a\n{}\\\nb'.format('x') }}|{{ 'c\\\\'.upper() }}")).toBe('a\nxb|C\\');
+  });
+
   patchTest('percent-operator', "`'%s' % x` formats a string; `%` on numbers is the remainder", () => {
     expect(code('{{ a % b }}'), broke('percent-operator', 'the compiler no longer emits runtime.pyMod')).toContain('runtime.pyMod(');
     expect(render("{{ '%s-%d' % ['a', 2.7] }}|{{ '%s!' % 'x' }}|{{ 7 % 3 }}|{{ -7 % 3 }}"), broke('percent-operator', 'Python string formatting')).toBe(
