@@ -11,6 +11,7 @@ import { isPlainObject } from '../core/util.js';
 import { percentFormat } from './context/percent-format.js';
 import { pyStr } from './context/python-repr.js';
 import { pythonStringMethods } from './context/python-string-methods.js';
+import { pyEquals } from './py-set.js';
 import { pyTruthy } from './py-truthy.js';
 import { UNDEFINED_OUTPUT_MESSAGE } from './undefined-output-error.js';
 
@@ -134,10 +135,18 @@ function installMacroReturn(): void {
   const open = /var callerFrame = frame;\n/g;
   const close = /frame = (?:callerFrame|frame\.pop\(\));\nreturn new runtime\.SafeString\((t_\d+)\);/g;
   const caught = '} catch (e) { if (e && e.macroReturn === true) return e.value; throw e; } finally { frame = callerFrame; }';
+  // A `{% call %}` body (nunjucks compiles it as a macro keeping its frame) does not catch: as in dbt,
+  // `return()` there ends the macro that called `caller()` (dbt_utils' get_column_values returns its default
+  // from inside `{% call statement(...) %}`), not just the body.
+  const passed = '} finally { frame = callerFrame; }';
   rewriteCompiledCode((code) => {
     const opens = code.match(open)?.length ?? 0;
     if (opens === 0 || opens !== (code.match(close)?.length ?? 0)) return code;
-    return code.replace(open, 'var callerFrame = frame;\ntry {\n').replace(close, `${caught}\nreturn new runtime.SafeString($1);`);
+    return code
+      .replace(open, 'var callerFrame = frame;\ntry {\n')
+      .replace(close, (whole, buffer) =>
+        whole.startsWith('frame = frame.pop()') ? `${passed}\nreturn new runtime.SafeString(${buffer});` : `${caught}\nreturn new runtime.SafeString(${buffer});`,
+      );
   });
 }
 
@@ -275,6 +284,31 @@ function installRepeatOperator(): void {
     return (a as number) * (b as number);
   };
   compileNodeAs('compileMul', binaryAsCall('pyMul'));
+}
+
+/**
+ * `==` and `!=` compare lists, dicts and sets by value, as Python does (JavaScript compares them by
+ * identity, so two equal lists were unequal); a chain (`a < b < c`) keeps nunjucks' compilation.
+ */
+function installPythonEquality(): void {
+  internals.runtime.pyEq = pyEquals;
+  const compileCompare = internals.compiler.Compiler.prototype.compileCompare as (this: unknown, node: any, frame: unknown) => void;
+  compileNodeAs('compileCompare', function (this: any, node: any, frame) {
+    const op = node.ops.length === 1 ? node.ops[0].type : undefined;
+    if (op !== '==' && op !== '!=') return compileCompare.call(this, node, frame);
+    this._emit(op === '==' ? 'runtime.pyEq(' : '!runtime.pyEq(');
+    this.compile(node.expr, frame);
+    this._emit(', ');
+    this.compile(node.ops[0].expr, frame);
+    this._emit(')');
+  });
+}
+
+/** `list + list` concatenates, as Python's `+` does (JavaScript joins them as text). */
+function installListConcat(): void {
+  internals.runtime.pyAdd = (a: unknown, b: unknown) =>
+    Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : (a as number) + (b as number);
+  compileNodeAs('compileAdd', binaryAsCall('pyAdd'));
 }
 
 /** A tuple `(a, b)` is a list, not JavaScript's comma operator (which keeps only `b`). */
@@ -711,6 +745,8 @@ export const NUNJUCKS_PATCHES: readonly NunjucksPatch[] = [
   { name: 'call-names', install: installCallNames },
   { name: 'percent-operator', install: installPercentOperator },
   { name: 'repeat-operator', install: installRepeatOperator },
+  { name: 'python-equality', install: installPythonEquality },
+  { name: 'list-concat', install: installListConcat },
   { name: 'tuples', install: installTuples },
   { name: 'dict-loops', install: installDictLoops },
   { name: 'do-tag', extension: { name: 'DoExtension', create: () => new DoExtension() } },

@@ -60,7 +60,16 @@ export function introspectionGlobals(host: ContextHost): Record<string, unknown>
       const name = args[0] ?? kwargs.name ?? 'main';
       const caller = kwargs.caller;
       if (typeof caller !== 'function') return host.fail("statement() is called as a block: {% call statement('name', fetch_result=True) %} … {% endcall %}");
-      const sql = String(caller());
+      let body: unknown;
+      try {
+        body = caller();
+      } catch (e) {
+        // `return()` in the block body: dbt's statement macro catches it and returns its value,
+        // running nothing (dbt_utils' get_column_values returns its default that way).
+        if ((e as { macroReturn?: unknown } | null)?.macroReturn === true) return (e as { value: unknown }).value;
+        throw e;
+      }
+      const sql = String(body);
       const r = runQuery(sql, 'statement()');
       if (r !== null) {
         const hooks = host.hooks();

@@ -123,6 +123,17 @@ describe('each change to nunjucks', () => {
     expect(env.renderString(source, {}), broke('macro-return', 'a macro called from a macro of the same file')).toBe('[in]top');
   });
 
+  it("macro-return: return() inside a {% call %} body ends the macro that called caller(), as dbt's MacroReturn does", () => {
+    // dbt's MacroGenerator of the called macro catches it (dbt_utils' get_column_values returns
+    // from inside `{% call statement(...) %}`); nunjucks' caller used to swallow it itself.
+    const source =
+      "{% macro run(name) %}[{{ caller() }}]never{% endmacro %}" +
+      "{% macro values() %}{% call run('x') %}{{ return(['y', 'z']) }}{% endcall %}|after{% endmacro %}{{ values() }}";
+    const env = createEnvironment();
+    env.addGlobal('return', returnFromMacro);
+    expect(env.renderString(source, {})).toBe("['y', 'z']|after");
+  });
+
   patchTest('undefined-output', 'outside a handler (and in strict mode), printing an undefined value throws, saying where; none prints nothing', () => {
     // Rendered at the top: nunjucks re-wraps the error; its message carries the 1-based line and column.
     const source = 'select 1,\n  {{ nope }}{{ none }}';
@@ -235,6 +246,17 @@ describe('each change to nunjucks', () => {
 
   patchTest('call-names', 'a method called on a string literal with a newline or backslash compiles (dbt_utils safe_add)', () => {
     expect(render("{{ 'a\n{}\\\nb'.format('x') }}|{{ 'c\\\\'.upper() }}")).toBe('a\nxb|C\\');
+  });
+
+  patchTest('python-equality', '`==`/`!=` compare lists, dicts and sets by value, as Python does (dbt_utils equality test)', () => {
+    expect(code('{{ a == b }}'), broke('python-equality', 'the compiler no longer emits runtime.pyEq')).toContain('runtime.pyEq(');
+    expect(render("{{ [1, 'a'] == [1, 'a'] }}|{{ [1] != [2] }}|{{ {'k': [1]} == {'k': [1]} }}|{{ 'a' == 'a' }}|{{ none == x }}|{{ 1 < 2 < 3 }}")).toBe(
+      'True|True|True|True|True|True',
+    );
+  });
+
+  patchTest('list-concat', '`list + list` concatenates; numbers add and strings join as before', () => {
+    expect(render("{{ (['a'] + ['b', 'c']) | join('-') }}|{{ 1 + 2 }}|{{ 'x' + 'y' }}")).toBe('a-b-c|3|xy');
   });
 
   patchTest('percent-operator', "`'%s' % x` formats a string; `%` on numbers is the remainder", () => {

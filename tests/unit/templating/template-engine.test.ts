@@ -215,6 +215,30 @@ describe('dbt Jinja', () => {
     expect(() => e.render(e.compile('models/m.sql', bare), { ...hooks('models/m.sql', bare), execute: false })).toThrow(/is undefined/);
   });
 
+  it("dbt_utils' constructs: set(), columns.items(), and return() inside a statement block returns its value, running nothing", () => {
+    const e = engine();
+    // Restated from dbt_utils' equality test, get_query_results_as_dict and get_column_values.
+    e.loadMacroSource(
+      'macros/u.sql',
+      "{% macro as_dict() %}{% call statement('q', fetch_result=True) %}select 1{% endcall %}{% set out = {} %}" +
+        "{% for name, col in load_result('q').table.columns.items() %}{% do out.update({name: col.values()}) %}{% endfor %}{{ return(out) }}{% endmacro %}" +
+        "{% macro vals(default) %}{%- call statement('v', fetch_result=True) %}{{ return(default) }}{% endcall -%}{{ return(load_result('v') or ['none']) }}{% endmacro %}",
+    );
+    const src =
+      "{{ set(['A', 'b', 'a'] | map('lower')) == set(['a', 'b']) }} {{ set(['a']) != set(['a', 'c']) }} {{ 'b' in set(['b']) }} " +
+      "{{ as_dict() }} {{ vals(['y', 'z']) | join(',') }}";
+    const asked: string[] = [];
+    const h = {
+      ...hooks('models/m.sql', src),
+      runQuery: (sql: string) => {
+        asked.push(sql);
+        return { columns: [{ name: 'col_1', type: 'INTEGER' }, { name: 'col_2', type: 'VARCHAR' }], rows: [[1, 'a'], [2, 'b']] };
+      },
+    };
+    expect(e.render(e.compile('models/m.sql', src), h)).toBe("True True True {'col_1': [1, 2], 'col_2': ['a', 'b']} none");
+    expect(asked).toEqual(['select 1']);
+  });
+
   it('names what is not there: an undefined macro, a package macro, an unsupported tag', () => {
     const e = engine();
     e.loadMacroSource('macros/m.sql', '{% macro cents_to_dollars(c) %}{{ c }}{% endmacro %}');
