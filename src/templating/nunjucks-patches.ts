@@ -145,7 +145,9 @@ function installMacroReturn(): void {
     return code
       .replace(open, 'var callerFrame = frame;\ntry {\n')
       .replace(close, (whole, buffer) =>
-        whole.startsWith('frame = frame.pop()') ? `${passed}\nreturn new runtime.SafeString(${buffer});` : `${caught}\nreturn new runtime.SafeString(${buffer});`,
+        whole.startsWith('frame = frame.pop()')
+          ? `${passed}\nreturn new runtime.SafeString(${buffer});`
+          : `${caught}\nreturn new runtime.SafeString(${buffer});`,
       );
   });
 }
@@ -306,8 +308,7 @@ function installPythonEquality(): void {
 
 /** `list + list` concatenates, as Python's `+` does (JavaScript joins them as text). */
 function installListConcat(): void {
-  internals.runtime.pyAdd = (a: unknown, b: unknown) =>
-    Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : (a as number) + (b as number);
+  internals.runtime.pyAdd = (a: unknown, b: unknown) => (Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : (a as number) + (b as number));
   compileNodeAs('compileAdd', binaryAsCall('pyAdd'));
 }
 

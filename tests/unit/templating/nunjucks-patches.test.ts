@@ -127,7 +127,7 @@ describe('each change to nunjucks', () => {
     // dbt's MacroGenerator of the called macro catches it (dbt_utils' get_column_values returns
     // from inside `{% call statement(...) %}`); nunjucks' caller used to swallow it itself.
     const source =
-      "{% macro run(name) %}[{{ caller() }}]never{% endmacro %}" +
+      '{% macro run(name) %}[{{ caller() }}]never{% endmacro %}' +
       "{% macro values() %}{% call run('x') %}{{ return(['y', 'z']) }}{% endcall %}|after{% endmacro %}{{ values() }}";
     const env = createEnvironment();
     env.addGlobal('return', returnFromMacro);

@@ -232,7 +232,16 @@ describe('dbt Jinja', () => {
       ...hooks('models/m.sql', src),
       runQuery: (sql: string) => {
         asked.push(sql);
-        return { columns: [{ name: 'col_1', type: 'INTEGER' }, { name: 'col_2', type: 'VARCHAR' }], rows: [[1, 'a'], [2, 'b']] };
+        return {
+          columns: [
+            { name: 'col_1', type: 'INTEGER' },
+            { name: 'col_2', type: 'VARCHAR' },
+          ],
+          rows: [
+            [1, 'a'],
+            [2, 'b'],
+          ],
+        };
       },
     };
     expect(e.render(e.compile('models/m.sql', src), h)).toBe("True True True {'col_1': [1, 2], 'col_2': ['a', 'b']} none");
