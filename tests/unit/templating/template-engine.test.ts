@@ -248,6 +248,22 @@ describe('dbt Jinja', () => {
     expect(asked).toEqual(['select 1']);
   });
 
+  it('adapter.get_columns_in_relation() of a relation that is not there is [], as dbt answers from the information schema', () => {
+    const e = engine();
+    const src = "{{ adapter.get_columns_in_relation(api.Relation.create(database='db', schema='main', identifier='gone')) | length }}";
+    const asked: string[] = [];
+    const h = {
+      ...hooks('models/m.sql', src),
+      runQuery: (sql: string) => {
+        asked.push(sql);
+        return { columns: [{ name: 'table_catalog', type: 'VARCHAR' }], rows: [] };
+      },
+    };
+    expect(e.render(e.compile('models/m.sql', src), h)).toBe('0');
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatch(/information_schema\.tables/);
+  });
+
   it('names what is not there: an undefined macro, a package macro, an unsupported tag', () => {
     const e = engine();
     e.loadMacroSource('macros/m.sql', '{% macro cents_to_dollars(c) %}{{ c }}{% endmacro %}');
