@@ -174,6 +174,8 @@ describe('dbt Jinja', () => {
     expect(render(e, "{{ [{'k': 'a', 'on': true}, {'k': 'b', 'on': false}] | selectattr('on') | map(attribute='k') | join }}")).toBe('a');
     expect(render(e, "{{ [{'k': 'a', 'n': 1}, {'k': 'b', 'n': 2}] | rejectattr('n', 'equalto', 1) | map(attribute='k') | join }}")).toBe('b');
     expect(render(e, "{{ dict(a=1).a }} {{ [1, 2, 3][-1] }} {{ 'abc'[-2] }} {{ {'x': 1} | items | list | length }}")).toBe('1 3 b 1');
+    // Jinja's list(dict) is the keys; list('ab') the characters.
+    expect(render(e, "{{ {'a': 1, 'b': 2} | list }} {{ 'ab' | list }} {{ {'a': 1}.keys() | list }}")).toBe("['a', 'b'] ['a', 'b'] ['a']");
   });
 
   it('supports namespace() and {% set ns.attr = … %} without shifting line numbers', () => {
