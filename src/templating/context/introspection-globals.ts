@@ -43,7 +43,8 @@ export function introspectionGlobals(host: ContextHost): Record<string, unknown>
     // tests of a model not built yet then compile, as in `dbt compile`), rather than a database error.
     if (!getRelation(relation.database, relation.schema, relation.identifier)) return [];
     const r = runQuery(`select * from ${String(relation)} where 1 = 0`, 'adapter.get_columns_in_relation()');
-    return (r?.columns ?? []).map((c) => relationColumn(c.name, c.type, (id) => host.dialect.quoteIdentifier(id)));
+    // `quoted` is the stored name in double quotes, as dbt's Column.quoted (dbt-snowflake's too).
+    return (r?.columns ?? []).map((c) => relationColumn(c.name, c.type, (id) => `"${id.replace(/"/g, '""')}"`));
   });
   // Per render: a statement's result is for the template that ran it.
   const statements = new WeakMap<RenderHooks, Map<string, ReturnType<typeof statementResult>>>();

@@ -250,6 +250,22 @@ describe('dbt Jinja', () => {
     expect(asked).toEqual(['select 1']);
   });
 
+  it("adapter.quote() and Column.quoted double-quote the name as written on every target (dbt-adapters' BaseAdapter.quote; dbt-snowflake does not override it)", () => {
+    const src =
+      "{{ adapter.quote('table_name') }} {{ adapter.quote('Customer_Id') }} {{ (adapter.get_columns_in_relation(api.Relation.create(database='db', schema='s', identifier='t')) | first).quoted }}";
+    for (const dialect of [duckDbDialect, snowflakeDialect]) {
+      const e = engine(dialect);
+      const h = {
+        ...hooks('models/m.sql', src),
+        runQuery: (sql: string) =>
+          /information_schema/.test(sql)
+            ? { columns: [{ name: 'table_catalog', type: 'VARCHAR' }], rows: [['db', 's', 't']] }
+            : { columns: [{ name: 'FIELD_1', type: 'VARCHAR' }], rows: [] },
+      };
+      expect(e.render(e.compile('models/m.sql', src), h), dialect.type).toBe('"table_name" "Customer_Id" "FIELD_1"');
+    }
+  });
+
   it('adapter.get_columns_in_relation() of a relation that is not there is [], as dbt answers from the information schema', () => {
     const e = engine();
     const src = "{{ adapter.get_columns_in_relation(api.Relation.create(database='db', schema='main', identifier='gone')) | length }}";
