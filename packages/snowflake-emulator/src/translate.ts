@@ -26,6 +26,7 @@ import {
   rewriteDivisions,
   rewriteFunctionSemantics,
   STRICT_SESSION_SQL,
+  topLevelCommas,
   wrapTryCastInputs,
   type Wraps,
 } from './strict.js';
@@ -806,6 +807,12 @@ function generic(stmt: Statement, options: GenericOptions = {}): Translation {
       if (add) {
         out.set(t, add.macro);
         out.set(part, quoteString(add.part));
+        // A text literal to add to is read as a TIMESTAMP_NTZ (dbt-utils' date_spine passes
+        // "'2018-01-01'"; Snowflake coerces it and DuckDB cannot add an interval to text).
+        const end = closingParen(k + 1);
+        const commas = topLevelCommas(sig, k + 1, end);
+        const value = commas.length === 2 ? sig.indexOf(commas[1]!) + 1 : -1;
+        if (value > 0 && value === end - 1 && sig[value]?.kind === 'string') out.set(sig[value]!, `CAST(${sig[value]!.text} AS TIMESTAMP)`);
         continue;
       }
       if (word === 'DATE_TRUNC') out.set(t, 'SF_DATE_TRUNC');
