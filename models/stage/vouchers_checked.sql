@@ -5,7 +5,7 @@
 
 with typed as (
     select
-        {{ safe_cast(adapter.quote('timestamp'), type_timestamp()) }} as voucher_ts,
+        {{ safe_cast(adapter.quote('TIMESTAMP' if target.type == 'snowflake' else 'timestamp'), type_timestamp()) }} as voucher_ts,
         trim(cast(country_code as {{ type_string() }})) as country_code,
         {{ safe_cast('last_order_ts', type_timestamp()) }} as last_order_ts,
         {{ safe_cast('first_order_ts', type_timestamp()) }} as first_order_ts,

@@ -44,3 +44,34 @@ export async function compileWithQueries(ws: Workspace, node: SqlNode, ctx: Comp
     }
   }
 }
+
+/**
+ * compileNode for the commands that need no warehouse (compile, show's render): the node renders
+ * offline, and only when a render asks the warehouse something (`run_query()`, a `statement`
+ * block, `adapter.get_columns_in_relation()`: dbt_utils' `star`, `get_column_values`, `date_spine`)
+ * is a connection opened, with `withConnection`, as dbt's compile and show open one. A node that
+ * asks nothing gives exactly the SQL it gave before, with no connection; `asked` says whether it asked.
+ */
+export async function compileIntrospecting(
+  ws: Workspace,
+  node: SqlNode,
+  ctx: CompileContext,
+  withConnection: <T>(fn: (conn: Connection) => Promise<T>) => Promise<T>,
+): Promise<CompiledNode & { asked: boolean }> {
+  const trial = new QueryCache();
+  const logs: string[] = [];
+  let compiled: CompiledNode | undefined;
+  let error: unknown;
+  try {
+    compiled = compileNode(ws, node, { ...ctx, queries: trial, log: (m) => logs.push(m) });
+  } catch (e) {
+    error = e;
+  }
+  if (trial.missing.length === 0) {
+    for (const m of logs) (ctx.log ?? ((x: string) => ws.engine.emitLog(x)))(m);
+    if (compiled) return { ...compiled, asked: false };
+    throw error;
+  }
+  const answered = await withConnection((conn) => compileWithQueries(ws, node, ctx, conn));
+  return { ...answered, asked: true };
+}

@@ -1,6 +1,9 @@
 import { compileKey, type CompileKey } from '../compile/compile-key.js';
-import { compileNode } from '../compile/compile-node.js';
+import { compileNode, type CompiledNode } from '../compile/compile-node.js';
+import { compileIntrospecting } from '../compile/run-queries.js';
+import { QueryCache } from '../compile/query-cache.js';
 import { BackgroundWrites, backgroundWritesMin } from '../core/background-writes.js';
+import type { Adapter, Connection } from '../warehouse/adapter.js';
 import { redact } from '../core/secrets.js';
 import { nodeSqlPath, writeNodeSql } from '../core/target-files.js';
 import { writeManifest } from '../execute/artifacts.js';
@@ -9,7 +12,7 @@ import type { Node, SqlNode } from '../parse/nodes.js';
 import { ParseCache } from '../parse/parse-cache.js';
 import { snapshotSqlFile } from '../parse/snapshots.js';
 import { applyDefer } from './defer.js';
-import { openProject, select, type CommonOptions, type SelectOptions, type Session } from './session.js';
+import { connect, openProject, select, type CommonOptions, type SelectOptions, type Session } from './session.js';
 
 export interface CompiledFile {
   node: Node;
@@ -19,7 +22,11 @@ export interface CompiledFile {
   key?: string;
 }
 
-/** `model compile`: renders the selected models, snapshots and tests to target/compiled/ without touching a warehouse. */
+/**
+ * `model compile`: renders the selected models, snapshots and tests to target/compiled/. No
+ * warehouse is touched unless a render asks it something (dbt_utils' `star`, `get_column_values`…):
+ * then one connection is opened for the run, as dbt's compile opens one.
+ */
 export async function compile(opts: CommonOptions & SelectOptions = {}): Promise<{ session: Session; files: CompiledFile[] }> {
   const session = await openProject({ ...opts, keepCacheOpen: true });
   const nodes = select(session, opts, ['model', 'snapshot', 'test'], opts.reporter);
@@ -29,7 +36,7 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
   const written: [string, string][] = [];
   let files: CompiledFile[];
   try {
-    files = compileNodes(session, nodes, writer && { writer, written });
+    files = await compileNodes(session, nodes, writer && { writer, written });
   } catch (e) {
     if (writer) await writer.abandon();
     throw e;
@@ -54,25 +61,52 @@ interface Deferred {
  * `deferred`, the files are written by its writer: the caller awaits `finish()` and notes the
  * written entries' stamps in the cache.
  */
-export function compileNodes(session: Session, nodes: Node[], deferred?: Deferred): CompiledFile[] {
+export async function compileNodes(session: Session, nodes: Node[], deferred?: Deferred): Promise<CompiledFile[]> {
   const files: CompiledFile[] = [];
   const { project, cache } = session;
   const keys = new Map<string, CompileKey>();
-  for (const node of nodes) {
-    if (node.resourceType !== 'model' && node.resourceType !== 'snapshot' && node.resourceType !== 'test') continue;
-    const file = node.resourceType === 'test' ? testSqlFile(node) : node.resourceType === 'snapshot' ? snapshotSqlFile(node) : node.file;
-    if (!cache) {
-      const { sql } = compileNode(session, node);
-      files.push({ node, sql, path: writeNodeSql(project, 'compiled', file, sql, deferred?.writer) });
-      continue;
+  const warehouse = lazyWarehouse(session);
+  try {
+    for (const node of nodes) {
+      if (node.resourceType !== 'model' && node.resourceType !== 'snapshot' && node.resourceType !== 'test') continue;
+      const file = node.resourceType === 'test' ? testSqlFile(node) : node.resourceType === 'snapshot' ? snapshotSqlFile(node) : node.file;
+      if (!cache) {
+        const { sql } = await compileIntrospecting(session, node, {}, warehouse.withConnection);
+        files.push({ node, sql, path: writeNodeSql(project, 'compiled', file, sql, deferred?.writer) });
+        continue;
+      }
+      files.push(await compileCached(session, cache, node, file, keys, warehouse.withConnection, deferred));
     }
-    files.push(compileCached(session, cache, node, file, keys, deferred));
+  } finally {
+    await warehouse.close();
   }
   return files;
 }
 
+/** The session's warehouse, connected on the first render that asks it something. */
+function lazyWarehouse(session: Session) {
+  let adapter: Promise<Adapter> | undefined;
+  return {
+    withConnection: <T>(fn: (conn: Connection) => Promise<T>): Promise<T> => {
+      adapter ??= connect(session);
+      return adapter.then((a) => a.withConnection(fn));
+    },
+    close: async () => {
+      if (adapter) await (await adapter.catch(() => undefined))?.close();
+    },
+  };
+}
+
 /** One node through the parse cache: its SQL from the previous run when its key is unchanged, the file left alone when it still holds it. */
-function compileCached(session: Session, cache: ParseCache, node: SqlNode, file: string, keys: Map<string, CompileKey>, deferred?: Deferred): CompiledFile {
+async function compileCached(
+  session: Session,
+  cache: ParseCache,
+  node: SqlNode,
+  file: string,
+  keys: Map<string, CompileKey>,
+  withConnection: <T>(fn: (conn: Connection) => Promise<T>) => Promise<T>,
+  deferred?: Deferred,
+): Promise<CompiledFile> {
   const { key, texts } = compileKey(session, node, keys);
   const { abs, rel } = nodeSqlPath(session.project, 'compiled', file);
   const hit = cache.compiled(node.uniqueId, key);
@@ -80,11 +114,29 @@ function compileCached(session: Session, cache: ParseCache, node: SqlNode, file:
     if (!ParseCache.stillWritten(hit, abs)) written(session, cache, node.uniqueId, file, abs, hit.sql, deferred);
     return { node, sql: hit.sql, path: rel, key };
   }
-  const { value, macroFiles, cacheable } = cache.traced(session.engine, () => compileNode(session, node));
-  const { sql } = value;
-  // SQL holding a secret stays out of the cache file.
-  if (cacheable && redact(sql) === sql) cache.storeCompiled(node.uniqueId, { key, sql, macroFiles }, texts);
-  else cache.refuse();
+  // Offline first; a render that asks the warehouse is answered by it, and its SQL (which depends
+  // on what the warehouse holds) is neither cached nor replayed.
+  const queries = new QueryCache();
+  const logs: string[] = [];
+  const { value, macroFiles, cacheable } = cache.traced(session.engine, (): { compiled?: CompiledNode; error?: unknown } => {
+    try {
+      return { compiled: compileNode(session, node, { queries, log: (m) => logs.push(m) }) };
+    } catch (error) {
+      return { error };
+    }
+  });
+  let sql: string;
+  if (queries.missing.length === 0) {
+    for (const m of logs) session.engine.emitLog(m);
+    if (!value.compiled) throw value.error;
+    sql = value.compiled.sql;
+    // SQL holding a secret stays out of the cache file.
+    if (cacheable && redact(sql) === sql) cache.storeCompiled(node.uniqueId, { key, sql, macroFiles }, texts);
+    else cache.refuse();
+  } else {
+    cache.refuse();
+    sql = (await compileIntrospecting(session, node, {}, withConnection)).sql;
+  }
   written(session, cache, node.uniqueId, file, abs, sql, deferred);
   return { node, sql, path: rel, key };
 }

@@ -1,4 +1,5 @@
-import { compileNode } from '../compile/compile-node.js';
+import { compileIntrospecting } from '../compile/run-queries.js';
+import type { Adapter } from '../warehouse/adapter.js';
 import { ProjectError, throwIfAny } from '../core/errors.js';
 import { resolveDependencies } from '../graph/dependencies.js';
 import { standInModel, type ModelNode } from '../parse/nodes.js';
@@ -35,24 +36,30 @@ export async function show(
   // dbt show's default is 5 rows; -1 shows them all.
   const limit = opts.limit ?? 5;
   if (!Number.isInteger(limit) || limit < -1) throw new ProjectError('usage', '--limit must be a whole number of rows (-1 for all)');
-  const { sql } = compileNode(session, node, { template });
-  const limited = limit === -1 ? sql : `select * from (\n${sql}\n) as model_show limit ${limit}`;
-  // config(sql_header=…) or {% call set_sql_header(config) %}: run first, on the same connection, as dbt does.
-  const header = typeof node.config.sql_header === 'string' ? node.config.sql_header.trim() : '';
-  const adapter = await connect(session);
+  // Rendered offline; a render that asks the warehouse (dbt_utils' star…) is answered over the
+  // connection show opens anyway, as dbt's show does.
+  let opened: Promise<Adapter> | undefined;
+  const adapter = () => (opened ??= connect(session));
   try {
-    const result = await adapter.withConnection(async (c) => {
-      if (header) await c.execute(header.replace(/;\s*$/, ''));
-      return c.execute(limited);
-    });
-    return { session, output: { columns: result.columns, rows: result.rows }, sql };
-  } catch (e) {
-    throw new ProjectError('database', e instanceof Error ? e.message : String(e), {
-      location: { file: node.file },
-      hint: opts.inline === undefined ? 'the model reads tables that must exist: run `model build` first' : undefined,
-    });
+    const { sql } = await compileIntrospecting(session, node, { template }, async (fn) => (await adapter()).withConnection(fn));
+    const limited = limit === -1 ? sql : `select * from (\n${sql}\n) as model_show limit ${limit}`;
+    // config(sql_header=…) or {% call set_sql_header(config) %}: run first, on the same connection, as dbt does.
+    const header = typeof node.config.sql_header === 'string' ? node.config.sql_header.trim() : '';
+    const a = await adapter();
+    try {
+      const result = await a.withConnection(async (c) => {
+        if (header) await c.execute(header.replace(/;\s*$/, ''));
+        return c.execute(limited);
+      });
+      return { session, output: { columns: result.columns, rows: result.rows }, sql };
+    } catch (e) {
+      throw new ProjectError('database', e instanceof Error ? e.message : String(e), {
+        location: { file: node.file },
+        hint: opts.inline === undefined ? 'the model reads tables that must exist: run `model build` first' : undefined,
+      });
+    }
   } finally {
-    await adapter.close();
+    if (opened) await (await opened.catch(() => undefined))?.close();
   }
 }
 

@@ -79,7 +79,7 @@ export async function watchProject(opts: WatchOptions): Promise<void> {
       watcher.sync(watchedPaths(session, opts.profilesDir), session.project.targetDir);
       const nodes = select(session, opts, opts.command === 'compile' ? ['model', 'test'] : COMMAND_TYPES[opts.command], reporter);
       // Compile every selected node (the cache answers the unchanged ones) to see which results moved.
-      const files = compileNodes(session, nodes);
+      const files = await compileNodes(session, nodes);
       const prints = fingerprints(session, nodes, files);
       const touched = nodes.filter((n) => !good || good.prints.get(n.uniqueId) !== prints.get(n.uniqueId));
       if (opts.command === 'compile') {

@@ -13,6 +13,7 @@
  */
 
 import { pyStr } from './context/python-repr.js';
+import { pyEquals } from './py-set.js';
 import { pyTruthy } from './py-truthy.js';
 import { UNDEFINED_OUTPUT_MESSAGE } from './undefined-output-error.js';
 
@@ -518,14 +519,13 @@ function evaluate(e: Expr, lookup: Lookup, makeKwargs: MakeKwargs): unknown {
       const a = evaluate(e.left, lookup, makeKwargs) as number;
       const b = evaluate(e.right, lookup, makeKwargs) as number;
       switch (e.op) {
+        // Python's == as the python-equality patch gives it: lists, dicts and sets by value, the rest loosely as nunjucks.
         case '==':
-          // biome-ignore lint/suspicious/noDoubleEquals: Jinja's == in nunjucks compares loosely, and this tier must give what nunjucks gives
-          return a == b;
+          return pyEquals(a, b);
         case '===':
           return a === b;
         case '!=':
-          // biome-ignore lint/suspicious/noDoubleEquals: as == above
-          return a != b;
+          return !pyEquals(a, b);
         case '!==':
           return a !== b;
         case '<':

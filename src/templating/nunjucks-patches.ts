@@ -11,6 +11,7 @@ import { isPlainObject } from '../core/util.js';
 import { percentFormat } from './context/percent-format.js';
 import { pyStr } from './context/python-repr.js';
 import { pythonStringMethods } from './context/python-string-methods.js';
+import { pyEquals } from './py-set.js';
 import { pyTruthy } from './py-truthy.js';
 import { UNDEFINED_OUTPUT_MESSAGE } from './undefined-output-error.js';
 
@@ -134,10 +135,20 @@ function installMacroReturn(): void {
   const open = /var callerFrame = frame;\n/g;
   const close = /frame = (?:callerFrame|frame\.pop\(\));\nreturn new runtime\.SafeString\((t_\d+)\);/g;
   const caught = '} catch (e) { if (e && e.macroReturn === true) return e.value; throw e; } finally { frame = callerFrame; }';
+  // A `{% call %}` body (nunjucks compiles it as a macro keeping its frame) does not catch: as in dbt,
+  // `return()` there ends the macro that called `caller()` (dbt_utils' get_column_values returns its default
+  // from inside `{% call statement(...) %}`), not just the body.
+  const passed = '} finally { frame = callerFrame; }';
   rewriteCompiledCode((code) => {
     const opens = code.match(open)?.length ?? 0;
     if (opens === 0 || opens !== (code.match(close)?.length ?? 0)) return code;
-    return code.replace(open, 'var callerFrame = frame;\ntry {\n').replace(close, `${caught}\nreturn new runtime.SafeString($1);`);
+    return code
+      .replace(open, 'var callerFrame = frame;\ntry {\n')
+      .replace(close, (whole, buffer) =>
+        whole.startsWith('frame = frame.pop()')
+          ? `${passed}\nreturn new runtime.SafeString(${buffer});`
+          : `${caught}\nreturn new runtime.SafeString(${buffer});`,
+      );
   });
 }
 
@@ -281,12 +292,14 @@ function installRepeatOperator(): void {
 
 /**
  * `d - timedelta(days=1)`, `d + timedelta(…)`, `d1 - d2`: Python's arithmetic on `modules.datetime`
- * values (py-datetime.ts gives them `__add__`/`__sub__`); everything else as before.
+ * values (py-datetime.ts gives them `__add__`/`__sub__`), and `list + list` concatenating as Python's
+ * `+` does (JavaScript joins them as text); everything else as before.
  */
-function installDatetimeArithmetic(): void {
+function installPythonArithmetic(): void {
   type Arith = { __add__?(o: unknown): unknown; __sub__?(o: unknown): unknown };
   const arith = (v: unknown): Arith | undefined => (v !== null && typeof v === 'object' && '__sub__' in v ? (v as Arith) : undefined);
   internals.runtime.pyAdd = (a: unknown, b: unknown) => {
+    if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
     const r = arith(a)?.__add__?.(b) ?? arith(b)?.__add__?.(a);
     return r !== undefined ? r : (a as number) + (b as number);
   };
@@ -296,6 +309,24 @@ function installDatetimeArithmetic(): void {
   };
   compileNodeAs('compileAdd', binaryAsCall('pyAdd'));
   compileNodeAs('compileSub', binaryAsCall('pySub'));
+}
+
+/**
+ * `==` and `!=` compare lists, dicts and sets by value, as Python does (JavaScript compares them by
+ * identity, so two equal lists were unequal); a chain (`a < b < c`) keeps nunjucks' compilation.
+ */
+function installPythonEquality(): void {
+  internals.runtime.pyEq = pyEquals;
+  const compileCompare = internals.compiler.Compiler.prototype.compileCompare as (this: unknown, node: any, frame: unknown) => void;
+  compileNodeAs('compileCompare', function (this: any, node: any, frame) {
+    const op = node.ops.length === 1 ? node.ops[0].type : undefined;
+    if (op !== '==' && op !== '!=') return compileCompare.call(this, node, frame);
+    this._emit(op === '==' ? 'runtime.pyEq(' : '!runtime.pyEq(');
+    this.compile(node.expr, frame);
+    this._emit(', ');
+    this.compile(node.ops[0].expr, frame);
+    this._emit(')');
+  });
 }
 
 /** A tuple `(a, b)` is a list, not JavaScript's comma operator (which keeps only `b`). */
@@ -687,6 +718,20 @@ function installPythonStrings(): void {
   };
 }
 
+/**
+ * A call's name is pasted into the compiled JavaScript between double quotes with only `"` escaped,
+ * so a method called on a string literal holding a newline or a backslash (dbt_utils' `safe_add`:
+ * `'…\\<newline>…'.format(…)`) made invalid JavaScript. Literal names are escaped for that string.
+ */
+function installCallNames(): void {
+  const compiler = internals.compiler.Compiler.prototype as unknown as { _getNodeName(node: any): string };
+  const getNodeName = compiler._getNodeName;
+  compiler._getNodeName = function (this: unknown, node: any) {
+    if (node?.typename !== 'Literal') return getNodeName.call(this, node);
+    return String(node.value).replace(/[\\\n\r\u2028\u2029]/g, (c) => (c === '\\' ? '\\\\' : JSON.stringify(c).slice(1, -1)));
+  };
+}
+
 /** `{% set ns.x %}body{% endset %}` → `{% set __ns_block_N %}body{% endset %}{% do ns.update({'x': __ns_block_N}) %}`. */
 function rewriteNamespaceSetBlocks(source: string): string {
   if (!/\{%-?\s*set\s+\w+\.\w+\s*-?%\}/.test(source)) return source;
@@ -715,9 +760,11 @@ export const NUNJUCKS_PATCHES: readonly NunjucksPatch[] = [
   { name: 'python-truthiness', install: installPythonTruthiness },
   { name: 'loop-filters', install: installLoopFilters },
   { name: 'python-strings', install: installPythonStrings },
+  { name: 'call-names', install: installCallNames },
   { name: 'percent-operator', install: installPercentOperator },
   { name: 'repeat-operator', install: installRepeatOperator },
-  { name: 'datetime-arithmetic', install: installDatetimeArithmetic },
+  { name: 'python-arithmetic', install: installPythonArithmetic },
+  { name: 'python-equality', install: installPythonEquality },
   { name: 'tuples', install: installTuples },
   { name: 'dict-loops', install: installDictLoops },
   { name: 'do-tag', extension: { name: 'DoExtension', create: () => new DoExtension() } },

@@ -104,6 +104,11 @@ export class TemplateEngine {
   /** The undefined printed values already warned about (a template renders more than once). */
   private readonly warnedUndefined = new Set<string>();
 
+  /** Prints a `log()` message where renders print theirs (one a redone render kept back). */
+  emitLog(msg: string): void {
+    this.log(msg);
+  }
+
   /** Runs `fn` with whatever it logs or warns sent to `to` instead (a render whose output must not be printed). */
   redirected<T>(to: (msg: string) => void, fn: () => T): T {
     const { log, warn } = this;

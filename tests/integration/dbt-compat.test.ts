@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { queryDuckDb, runModel, writeProject } from '../helpers/project.js';
@@ -830,13 +830,27 @@ models:
     expect(out(r)).toMatch(/sources are read, not built/);
   });
 
-  it('run_query outside run/build says why', async () => {
+  it('compile and show answer introspection over a connection opened only when a render asks (dbt core task/compile.py opens one)', async () => {
+    // dbt_utils' star() reads adapter.get_columns_in_relation(): compile and show render it as run does.
     const dir = writeProject({
       'dbt_project.yml': 'name: rq\n',
-      'models/q.sql': "select 1 as x\n{% if execute %}{% set r = run_query('select 1') %}{% endif %}\n",
+      'seeds/people.csv': 'id,name\n1,ann\n',
+      'macros/cols.sql':
+        "{% macro cols(rel) %}{% if not execute %}{{ return('*') }}{% endif %}{{ return(adapter.get_columns_in_relation(rel) | map(attribute='name') | join(', ')) }}{% endmacro %}",
+      'models/q.sql':
+        "select {{ cols(ref('people')) }}, {% if execute %}{{ run_query('select 41 + 1 as n').columns[0].values()[0] }}{% endif %} as answer from {{ ref('people') }}\n",
+      'models/plain.sql': 'select 1 as x\n',
     });
+    // Nothing asks the warehouse: no database file is made.
+    const plain = await runModel(['compile', '--project-dir', dir, '-s', 'plain'], { cwd: dir });
+    expect(plain.code, out(plain)).toBe(0);
+    expect(existsSync(path.join(dir, 'target', 'rq.duckdb'))).toBe(false);
+    expect((await runModel(['seed', '--project-dir', dir], { cwd: dir })).code).toBe(0);
     const r = await runModel(['compile', '--project-dir', dir], { cwd: dir });
-    expect(r.code).toBe(2);
-    expect(out(r)).toMatch(/models\/q\.sql:2:\d+: error \[template\]: run_query\(\) needs a warehouse connection/);
+    expect(r.code, out(r)).toBe(0);
+    expect(readFileSync(path.join(dir, 'target', 'compiled', 'rq', 'models', 'q.sql'), 'utf8')).toContain('select id, name, 42 as answer from');
+    const shown = await runModel(['show', 'q', '--project-dir', dir], { cwd: dir });
+    expect(shown.code, out(shown)).toBe(0);
+    expect(out(shown)).toMatch(/\|\s*1 \| ann\s*\|\s*42 \|/);
   });
 });

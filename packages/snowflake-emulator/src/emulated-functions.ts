@@ -38,6 +38,9 @@
 //   YYYY, YY, MM, MON (`Nov`), MMMM (`November`), DD, DY (`Sun`), HH24, HH12, AM/PM, MI, SS, FF,
 //   "quoted text". The format must be a string literal of those elements here; a numeric value
 //   with a format fails (numeric formats are not emulated).
+// - WIDTH_BUCKET     https://docs.snowflake.com/en/sql-reference/functions/width_bucket
+//   the bucket (1 to num_buckets) of equal-width buckets between min and max that expr falls in;
+//   0 below min, num_buckets + 1 at max or above; NULL when any argument is NULL.
 //
 // Arrays are DuckDB JSON values here (the emulator stores ARRAY columns as JSON); the macros also
 // take DuckDB lists, which is what ARRAY_AGG gives.
@@ -105,6 +108,10 @@ export const EMULATED_FUNCTIONS_SQL: string[] = [
      (s, p, pos, occ) AS SF_REGEXP_INSTR_ALL(s, p, pos, occ, 0, 'c'),
      (s, p, pos, occ, opt) AS SF_REGEXP_INSTR_ALL(s, p, pos, occ, opt, 'c'),
      (s, p, pos, occ, opt, params) AS SF_REGEXP_INSTR_ALL(s, p, pos, occ, opt, params)`,
+  `CREATE OR REPLACE TEMP MACRO SF_WIDTH_BUCKET(e, lo, hi, n) AS
+     CASE WHEN e IS NULL OR lo IS NULL OR hi IS NULL OR n IS NULL THEN NULL
+     WHEN e < lo THEN 0 WHEN e >= hi THEN n + 1
+     ELSE CAST(floor((e - lo) * n / (hi - lo)) AS BIGINT) + 1 END`,
 ];
 
 const RENAMES: Record<string, string> = {
@@ -115,6 +122,7 @@ const RENAMES: Record<string, string> = {
   ARRAY_SLICE: 'SF_ARRAY_SLICE',
   ARRAY_TO_STRING: 'SF_ARRAY_TO_STRING',
   REGEXP_INSTR: 'SF_REGEXP_INSTR',
+  WIDTH_BUCKET: 'SF_WIDTH_BUCKET',
 };
 
 const FLOAT_TYPES = new Set(['FLOAT', 'FLOAT4', 'FLOAT8', 'DOUBLE', 'REAL']);

@@ -120,6 +120,18 @@ describe('LAST_DAY', () => {
 });
 
 // https://docs.snowflake.com/en/sql-reference/functions/regexp_instr (its examples' string).
+describe('WIDTH_BUCKET', () => {
+  // The page's example (home sales between 200000 and 600000 in 4 buckets), with one below and one above.
+  it('puts values in equal-width buckets, 0 below min and num_buckets + 1 from max', async () => {
+    const prices = [190000, 290000, 320000, 399999.99, 400000, 470000, 510000, 610000, null];
+    const sql = prices
+      .map((p, i) => `select ${i} as i, width_bucket(${p === null ? 'null' : `${p}::number(10, 2)`}, 200000, 600000, 4) as b`)
+      .join(' union all ');
+    const rows = await exec(`select b from (${sql}) order by i`);
+    expect(rows.map((r) => r.B)).toEqual([0, 1, 2, 2, 3, 3, 4, 5, null]);
+  });
+});
+
 describe('REGEXP_INSTR', () => {
   const s = "'nevermore1, nevermore2, nevermore3.'";
   it('finds an occurrence from a position, its start or its end', async () => {

@@ -110,6 +110,12 @@ describe('translate: expressions', () => {
     expect(duck('select a::int from t')).toBe('SELECT A::BIGINT FROM T');
   });
 
+  it('DATEADD reads a text literal as a TIMESTAMP_NTZ, as Snowflake coerces it (dbt-utils date_spine)', () => {
+    expect(duck("select dateadd(day, row_number() over (order by n) - 1, '2018-01-01') from t")).toBe(
+      "SELECT SF_DATEADD_DATE_PART('day', ROW_NUMBER() OVER (ORDER BY N) - 1, CAST('2018-01-01' AS TIMESTAMP)) FROM T",
+    );
+  });
+
   it('quotes bare date parts; DATEADD and DATE_TRUNC keep a DATE a DATE', () => {
     expect(duck('select datediff(day, a, b), dateadd(month, 1, d), date_trunc(week, d), dateadd(hrs, 1, d) from t')).toBe(
       "SELECT DATEDIFF('day', A, B), SF_DATEADD_DATE_PART('month', 1, D), SF_DATE_TRUNC('week', D), SF_DATEADD_TIME_PART('hour', 1, D) FROM T",

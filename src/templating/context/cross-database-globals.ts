@@ -86,7 +86,11 @@ export function crossDatabaseGlobals(host: ContextHost): Record<string, unknown>
   return {
     adapter: {
       dispatch: host.guard(dispatch),
-      quote: (id: string) => host.dialect.quoteIdentifier(id),
+      // dbt-adapters' BaseAdapter.quote: double quotes around the name as written, on every adapter
+      // (dbt-snowflake does not override it), so `adapter.quote('table_name')` on Snowflake is the
+      // lower-case "table_name" dbt_utils reads back as row.table_name. The dialect's own quoting
+      // (which leaves plain names bare on Snowflake) stays for the engine's SQL.
+      quote: (id: unknown) => `"${String(id).replace(/"/g, '""')}"`,
       type: () => host.target.type,
       // dbt's behaviour flags (`adapter.behavior.<flag>.no_warn`): true where the project file's `flags:` sets it, else false, as dbt's defaults are.
       behavior: new Proxy(

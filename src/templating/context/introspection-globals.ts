@@ -23,13 +23,6 @@ export function introspectionGlobals(host: ContextHost): Record<string, unknown>
     }
     return hooks.runQuery(String(sql).trim());
   };
-  const getColumnsInRelation = host.guard((relation: unknown) => {
-    if (!(relation instanceof Relation)) {
-      return host.fail("adapter.get_columns_in_relation() takes a relation, e.g. ref('x') or source('s', 't') (not an ephemeral model)");
-    }
-    const r = runQuery(`select * from ${relation.render()} where 1 = 0`, 'adapter.get_columns_in_relation()');
-    return (r?.columns ?? []).map((c) => relationColumn(c.name, c.type, (id) => host.dialect.quoteIdentifier(id)));
-  });
   const getRelation = host.guard((...args: unknown[]) => {
     const kw = popKwargs(args);
     const [database, schema, identifier] = [args[0] ?? kw.database, args[1] ?? kw.schema, args[2] ?? kw.identifier].map((v) => String(v ?? ''));
@@ -41,6 +34,17 @@ export function introspectionGlobals(host: ContextHost): Record<string, unknown>
     );
     const row = r?.rows[0];
     return row ? new Relation(String(row[0]), String(row[1]), String(row[2]), host.dialect) : null;
+  });
+  const getColumnsInRelation = host.guard((relation: unknown) => {
+    if (!(relation instanceof Relation)) {
+      return host.fail("adapter.get_columns_in_relation() takes a relation, e.g. ref('x') or source('s', 't') (not an ephemeral model)");
+    }
+    // A relation that is not there has no columns, as dbt's information-schema query answers (dbt_utils'
+    // tests of a model not built yet then compile, as in `dbt compile`), rather than a database error.
+    if (!getRelation(relation.database, relation.schema, relation.identifier)) return [];
+    const r = runQuery(`select * from ${relation.render()} where 1 = 0`, 'adapter.get_columns_in_relation()');
+    // `quoted` is the stored name in double quotes, as dbt's Column.quoted (dbt-snowflake's too).
+    return (r?.columns ?? []).map((c) => relationColumn(c.name, c.type, (id) => `"${id.replace(/"/g, '""')}"`));
   });
   // Per render: a statement's result is for the template that ran it.
   const statements = new WeakMap<RenderHooks, Map<string, ReturnType<typeof statementResult>>>();
@@ -60,7 +64,16 @@ export function introspectionGlobals(host: ContextHost): Record<string, unknown>
       const name = args[0] ?? kwargs.name ?? 'main';
       const caller = kwargs.caller;
       if (typeof caller !== 'function') return host.fail("statement() is called as a block: {% call statement('name', fetch_result=True) %} … {% endcall %}");
-      const sql = String(caller());
+      let body: unknown;
+      try {
+        body = caller();
+      } catch (e) {
+        // `return()` in the block body: dbt's statement macro catches it and returns its value,
+        // running nothing (dbt_utils' get_column_values returns its default that way).
+        if ((e as { macroReturn?: unknown } | null)?.macroReturn === true) return (e as { value: unknown }).value;
+        throw e;
+      }
+      const sql = String(body);
       const r = runQuery(sql, 'statement()');
       if (r !== null) {
         const hooks = host.hooks();

@@ -27,6 +27,8 @@ export function jinjaFilters(env: nunjucks.Environment, dialect: Dialect): Recor
     as_text: (v: unknown) => String(v),
     tojson: (v: unknown) => JSON.stringify(v),
     literal: (v: unknown) => sqlLiteral(dialect, v),
+    // Python's list(): a dict gives its keys, a string its characters (nunjucks gave {key, value} pairs).
+    list: (v: unknown) => (typeof v === 'string' ? [...v] : items(v)),
     unique: (v: unknown) => [...new Set(items(v))],
     map: (v: unknown, ...args: unknown[]) => {
       const k = popKwargs(args);

@@ -79,8 +79,9 @@ export function projectGlobals(host: ContextHost): Record<string, unknown> {
       if (info || current?.execute) (current?.log ?? host.log)(String(msg));
       return '';
     },
+    // Where the render's log() goes, so a render redone for its queries prints once (dbt_utils' get_single_value).
     print: (msg: unknown) => {
-      host.log(String(msg));
+      (host.current()?.log ?? host.log)(String(msg));
       return '';
     },
     // dbt's flags: what the command was run with (dbt's names, upper case).

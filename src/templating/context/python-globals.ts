@@ -1,11 +1,12 @@
 import jsYaml from 'js-yaml';
 import { stripKwargs } from '../nunjucks-patches.js';
+import { PySet } from '../py-set.js';
 import type { ContextHost } from './context-host.js';
 import { datetimeModule } from './py-datetime.js';
 
 /**
  * Python's builtins and modules as dbt's context offers them: `modules.datetime`, `modules.re`,
- * `dict()`, `namespace()`, `zip()`, `range()`, and JSON and YAML both ways.
+ * `dict()`, `namespace()`, `set()`, `zip()`, `range()`, and JSON and YAML both ways.
  */
 export function pythonGlobals(host: ContextHost): Record<string, unknown> {
   const pyRegex = (pattern: unknown, flags = '') => {
@@ -30,6 +31,8 @@ export function pythonGlobals(host: ContextHost): Record<string, unknown> {
     dict: (kwargs?: unknown) => stripKwargs(kwargs ?? {}),
     // Jinja's namespace(): `{% set ns.x = … %}` is rewritten to an update of it (the namespace-set patch).
     namespace: (kwargs?: unknown) => ({ ...stripKwargs(kwargs ?? {}) }),
+    // Python's set(): dbt's context has it (dbt_utils' equality test compares column sets).
+    set: (items?: unknown) => PySet.fromItems(items ?? []),
     zip: (...lists: unknown[][]) => lists[0]?.map((_, i) => lists.map((l) => l[i])) ?? [],
     range: (a: number, b?: number, step = 1) => {
       const [start, end] = b === undefined ? [0, a] : [a, b];

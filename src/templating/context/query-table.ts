@@ -10,7 +10,7 @@ function nameItems<T>(items: T[], names: string[]): T[] {
 
 /**
  * A query result shaped like the agate table dbt's `run_query()` returns: `rows` (by index or
- * column name), `columns[i].values()`, `column_names`, `columns['name']`.
+ * column name), `columns[i].values()`, `column_names`, `columns['name']`, `columns.items()`.
  */
 export function agateTable(result: QueryResult | undefined) {
   const names = result?.columns.map((c) => c.name) ?? [];
@@ -24,6 +24,10 @@ export function agateTable(result: QueryResult | undefined) {
     })),
     names,
   );
+  // agate's columns are a MappedSequence: also a mapping of name to column (dbt_utils'
+  // get_query_results_as_dict walks `columns.items()`).
+  Object.defineProperty(columns, 'items', { value: () => columns.map((c) => [c.name, c]), enumerable: false });
+  Object.defineProperty(columns, 'keys', { value: () => [...names], enumerable: false });
   return {
     rows,
     columns,

@@ -9,4 +9,4 @@ select
     'it''s' as quoted
 from dh_database.analytics.items;
 
-select id, label, timestamp as ts from dh_database.analytics.items;
+select id, label, "timestamp" as ts from dh_database.analytics.items;

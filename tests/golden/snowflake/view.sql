@@ -1,3 +1,3 @@
 create or replace view dh_database.analytics.items_view as (
-select id, label, timestamp as ts from dh_database.analytics.items
+select id, label, "timestamp" as ts from dh_database.analytics.items
 );

@@ -23,6 +23,8 @@ describe('the fast path renders exactly as nunjucks does', () => {
     "{% if mac('') %}a macro's output is an object, always true{% endif %}{% if undefined_name %}x{% endif %}",
     "{{ mac('a' ~ var('n'), k=1 == 1) }} {{ [1 ~ 2, var('n') > 3] }} {{ mac(not none, k=(1 ~ 2)) }}",
     "{%- set countries = var('list') -%}\nselect {{ literal(countries) }}, {{ 'a' ~ var('n') ~ none }}{% if var('n') %}{% set late = 1 %}{% endif %}{{ late }}",
+    // Lists compare by value, as Python's == (the python-equality patch).
+    "{% if var('list') == ['a', 'b'] %}same{% endif %}{% if var('list') != ['a'] %} differ{% endif %}",
   ];
   const e = engine(duckDbDialect, { n: 7, list: ['a', 'b'] });
   e.loadMacroSource('macros/mac.sql', "{% macro mac(a, k='d') %}[{{ a }}|{{ k }}]{% endmacro %}");

@@ -132,6 +132,17 @@ describe('each change to nunjucks', () => {
     expect(env.renderString(source, {}), broke('macro-return', 'a macro called from a macro of the same file')).toBe('[in]top');
   });
 
+  it("macro-return: return() inside a {% call %} body ends the macro that called caller(), as dbt's MacroReturn does", () => {
+    // dbt's MacroGenerator of the called macro catches it (dbt_utils' get_column_values returns
+    // from inside `{% call statement(...) %}`); nunjucks' caller used to swallow it itself.
+    const source =
+      '{% macro run(name) %}[{{ caller() }}]never{% endmacro %}' +
+      "{% macro values() %}{% call run('x') %}{{ return(['y', 'z']) }}{% endcall %}|after{% endmacro %}{{ values() }}";
+    const env = createEnvironment();
+    env.addGlobal('return', returnFromMacro);
+    expect(env.renderString(source, {})).toBe("['y', 'z']|after");
+  });
+
   patchTest('undefined-output', 'outside a handler (and in strict mode), printing an undefined value throws, saying where; none prints nothing', () => {
     // Rendered at the top: nunjucks re-wraps the error; its message carries the 1-based line and column.
     const source = 'select 1,\n  {{ nope }}{{ none }}';
@@ -242,6 +253,21 @@ describe('each change to nunjucks', () => {
     expect(render("{{ 'a\\\nb' }}|{{ '\\d+' }}|{{ 'x\\ty' }}|{{ '\\'' }}|{{ '\\x41' }}")).toBe("ab|\\d+|x\ty|'|A");
   });
 
+  patchTest('call-names', 'a method called on a string literal with a newline or backslash compiles (dbt_utils safe_add)', () => {
+    expect(render("{{ 'a\n{}\\\nb'.format('x') }}|{{ 'c\\\\'.upper() }}")).toBe('a\nxb|C\\');
+  });
+
+  patchTest('python-equality', '`==`/`!=` compare lists, dicts and sets by value, as Python does (dbt_utils equality test)', () => {
+    expect(code('{{ a == b }}'), broke('python-equality', 'the compiler no longer emits runtime.pyEq')).toContain('runtime.pyEq(');
+    expect(render("{{ [1, 'a'] == [1, 'a'] }}|{{ [1] != [2] }}|{{ {'k': [1]} == {'k': [1]} }}|{{ 'a' == 'a' }}|{{ none == x }}|{{ 1 < 2 < 3 }}")).toBe(
+      'True|True|True|True|True|True',
+    );
+  });
+
+  patchTest('python-arithmetic', '`list + list` concatenates; numbers add and strings join as before', () => {
+    expect(render("{{ (['a'] + ['b', 'c']) | join('-') }}|{{ 1 + 2 }}|{{ 'x' + 'y' }}")).toBe('a-b-c|3|xy');
+  });
+
   patchTest('percent-operator', "`'%s' % x` formats a string; `%` on numbers is the remainder", () => {
     expect(code('{{ a % b }}'), broke('percent-operator', 'the compiler no longer emits runtime.pyMod')).toContain('runtime.pyMod(');
     expect(render("{{ '%s-%d' % ['a', 2.7] }}|{{ '%s!' % 'x' }}|{{ 7 % 3 }}|{{ -7 % 3 }}"), broke('percent-operator', 'Python string formatting')).toBe(
@@ -255,7 +281,7 @@ describe('each change to nunjucks', () => {
   });
 
   // dbt_expectations' integration tests: `modules.datetime.date.today() - modules.datetime.timedelta(365)`.
-  patchTest('datetime-arithmetic', '`date - timedelta`, `date + timedelta`, `date - date`; numbers and strings as before', () => {
+  patchTest('python-arithmetic', '`date - timedelta`, `date + timedelta`, `date - date`; numbers and strings as before', () => {
     const day = { ms: 86_400_000 };
     const dateLike = (ms: number): unknown => ({
       ms,
@@ -265,7 +291,7 @@ describe('each change to nunjucks', () => {
     });
     expect(
       render('{{ d - td }}|{{ d + td }}|{{ 5 - 2 }}|{{ 1 + 2 }}|{{ "a" + "b" }}', { d: dateLike(Date.UTC(2024, 2, 1)), td: day }),
-      broke('datetime-arithmetic', '+/- through __add__/__sub__'),
+      broke('python-arithmetic', '+/- through __add__/__sub__'),
     ).toBe('2024-02-29|2024-03-02|3|3|ab');
   });
 

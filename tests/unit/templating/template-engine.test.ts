@@ -202,6 +202,8 @@ describe('dbt Jinja', () => {
     expect(render(e, "{{ [{'k': 'a', 'on': true}, {'k': 'b', 'on': false}] | selectattr('on') | map(attribute='k') | join }}")).toBe('a');
     expect(render(e, "{{ [{'k': 'a', 'n': 1}, {'k': 'b', 'n': 2}] | rejectattr('n', 'equalto', 1) | map(attribute='k') | join }}")).toBe('b');
     expect(render(e, "{{ dict(a=1).a }} {{ [1, 2, 3][-1] }} {{ 'abc'[-2] }} {{ {'x': 1} | items | list | length }}")).toBe('1 3 b 1');
+    // Jinja's list(dict) is the keys; list('ab') the characters.
+    expect(render(e, "{{ {'a': 1, 'b': 2} | list }} {{ 'ab' | list }} {{ {'a': 1}.keys() | list }}")).toBe("['a', 'b'] ['a', 'b'] ['a']");
   });
 
   it('supports namespace() and {% set ns.attr = … %} without shifting line numbers', () => {
@@ -241,6 +243,71 @@ describe('dbt Jinja', () => {
     // Unguarded, it fails while parsing, as in dbt (run_query() is none then): hence `{% if execute %}`.
     const bare = "{{ run_query('select 1').rows[1]['v'] }}";
     expect(() => e.render(e.compile('models/m.sql', bare), { ...hooks('models/m.sql', bare), execute: false })).toThrow(/is undefined/);
+  });
+
+  it("dbt_utils' constructs: set(), columns.items(), and return() inside a statement block returns its value, running nothing", () => {
+    const e = engine();
+    // Restated from dbt_utils' equality test, get_query_results_as_dict and get_column_values.
+    e.loadMacroSource(
+      'macros/u.sql',
+      "{% macro as_dict() %}{% call statement('q', fetch_result=True) %}select 1{% endcall %}{% set out = {} %}" +
+        "{% for name, col in load_result('q').table.columns.items() %}{% do out.update({name: col.values()}) %}{% endfor %}{{ return(out) }}{% endmacro %}" +
+        "{% macro vals(default) %}{%- call statement('v', fetch_result=True) %}{{ return(default) }}{% endcall -%}{{ return(load_result('v') or ['none']) }}{% endmacro %}",
+    );
+    const src =
+      "{{ set(['A', 'b', 'a'] | map('lower')) == set(['a', 'b']) }} {{ set(['a']) != set(['a', 'c']) }} {{ 'b' in set(['b']) }} " +
+      "{{ as_dict() }} {{ vals(['y', 'z']) | join(',') }}";
+    const asked: string[] = [];
+    const h = {
+      ...hooks('models/m.sql', src),
+      runQuery: (sql: string) => {
+        asked.push(sql);
+        return {
+          columns: [
+            { name: 'col_1', type: 'INTEGER' },
+            { name: 'col_2', type: 'VARCHAR' },
+          ],
+          rows: [
+            [1, 'a'],
+            [2, 'b'],
+          ],
+        };
+      },
+    };
+    expect(e.render(e.compile('models/m.sql', src), h)).toBe("True True True {'col_1': [1, 2], 'col_2': ['a', 'b']} none");
+    expect(asked).toEqual(['select 1']);
+  });
+
+  it("adapter.quote() and Column.quoted double-quote the name as written on every target (dbt-adapters' BaseAdapter.quote; dbt-snowflake does not override it)", () => {
+    const src =
+      "{{ adapter.quote('table_name') }} {{ adapter.quote('Customer_Id') }} {{ (adapter.get_columns_in_relation(api.Relation.create(database='db', schema='s', identifier='t')) | first).quoted }}";
+    for (const dialect of [duckDbDialect, snowflakeDialect]) {
+      const e = engine(dialect);
+      const h = {
+        ...hooks('models/m.sql', src),
+        runQuery: (sql: string) =>
+          /information_schema/.test(sql)
+            ? { columns: [{ name: 'table_catalog', type: 'VARCHAR' }], rows: [['db', 's', 't']] }
+            : { columns: [{ name: 'FIELD_1', type: 'VARCHAR' }], rows: [] },
+      };
+      expect(e.render(e.compile('models/m.sql', src), h), dialect.type).toBe('"table_name" "Customer_Id" "FIELD_1"');
+    }
+  });
+
+  it('adapter.get_columns_in_relation() of a relation that is not there is [], as dbt answers from the information schema', () => {
+    const e = engine();
+    const src = "{{ adapter.get_columns_in_relation(api.Relation.create(database='db', schema='main', identifier='gone')) | length }}";
+    const asked: string[] = [];
+    const h = {
+      ...hooks('models/m.sql', src),
+      runQuery: (sql: string) => {
+        asked.push(sql);
+        return { columns: [{ name: 'table_catalog', type: 'VARCHAR' }], rows: [] };
+      },
+    };
+    expect(e.render(e.compile('models/m.sql', src), h)).toBe('0');
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatch(/information_schema\.tables/);
   });
 
   it('names what is not there: an undefined macro, a package macro, an unsupported tag', () => {
