@@ -1,8 +1,17 @@
 /** The fast path's hand-built request log lines against what pino itself writes for the same fields. */
 import { Writable } from 'node:stream';
+import fc from 'fast-check';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fdRequestLines, flushSharedLines, heldRequestLines, PIPE_BUF, sharedLineBuffer } from '../../../../app/api/request-lines.js';
+import {
+  fdRequestLines,
+  flushSharedLines,
+  heldRequestLines,
+  PIPE_BUF,
+  requestLine,
+  requestLineEncoder,
+  sharedLineBuffer,
+} from '../../../../app/api/request-lines.js';
 import { requestLines } from '../../../../app/api/server.js';
 
 class Sink extends Writable {
@@ -214,5 +223,38 @@ describe('fdRequestLines (the front thread writing its lines straight to the log
     wide.write(2, '/getVoucher/', 200, 1);
     wide.flush();
     expect(out.writes.map((w) => (JSON.parse(w) as { reqId: string }).reqId)).toEqual(['v-1', 'v-2']);
+  });
+});
+
+describe('requestLineEncoder', () => {
+  it("writes requestLine's bytes exactly, for any id, status, time, ms and base bindings", () => {
+    const out = new Uint8Array(8192);
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 60 }),
+        fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+        fc.constantFrom('/getVoucher/', '/getVoucher', '/other'),
+        fc.integer({ min: 100, max: 599 }),
+        fc.oneof(
+          // What the fast path gives: whole hundredths of a millisecond, small and large.
+          fc.double({ min: 0, max: 1e6, noNaN: true }).map((x) => Math.round(x * 100) / 100),
+          fc.double({ min: 0, max: 1e16, noNaN: true }).map((x) => Math.round(x * 100) / 100),
+          fc.integer({ min: 0, max: 100_000 }).map((h) => h / 100),
+          fc.double({ noNaN: false }),
+          fc.constantFrom(0, -0, 0.01, 0.1, 0.5, 1, 9.99, 10, 99.9, 1e-7, 1e21, 5e-324),
+        ),
+        fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+        (bindings, id, url, status, ms, time) => {
+          const encoder = requestLineEncoder(bindings);
+          const middle = encoder.middle(url);
+          const end = encoder.encode(out, 3, id, middle, status, ms, time);
+          const expected = Buffer.from(requestLine(bindings, id, url, status, ms, time));
+          expect(Buffer.from(out.subarray(3, end)).toString()).toBe(expected.toString());
+          expect(end - 3).toBe(expected.length);
+          expect(end - 3).toBeLessThanOrEqual(encoder.most(middle));
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });
