@@ -372,7 +372,7 @@ function writeSection(s: Summary, machine: { cpus: number; cpuModel: string; nod
     'beyond what the bare server does (JSON.parse, answer JSON): a hand-written check of well-formed bodies (`fastVoucherRequest`; the zod',
     'schema, still the contract, runs only when a body is wrong, so every 422 is unchanged; a property test holds the two equal), one',
     'character-level parse per timestamp, the answer JSON made once per answer row, and the request log line encoded straight into a',
-    "buffer the front thread holds, as a buffered access log does, and writes itself to stdout in whole lines, one write() of at most 4 KiB",
+    'buffer the front thread holds, as a buffered access log does, and writes itself to stdout in whole lines, one write() of at most 4 KiB',
     "(PIPE_BUF: the main thread's lines are never cut) per full buffer or 100 ms: no message to the main thread and no work there",
     '(`bench/api-log-bench.ts`: 0.37 µs of process CPU a line, against 0.62 µs batched through the main thread; one write() a line cost about 11 µs).',
     "Before this, zod validation alone cost 13-16 µs a request (microbenchmark), pino's line a few",
