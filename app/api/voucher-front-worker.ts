@@ -9,11 +9,12 @@
  * Bundled on its own (dist/bundle/api-front.cjs, scripts/bundle.mjs): it needs neither the engine
  * nor Fastify.
  */
+import { writeSync } from 'node:fs';
 import http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Answer } from './answer.js';
 import { RateLimiter } from './rate-limit.js';
-import { heldRequestLines } from './request-lines.js';
+import { fdRequestLines, heldRequestLines } from './request-lines.js';
 import { lookupVoucherJson } from './segment-lookup.js';
 import { voucherFastPath } from './voucher-fast-path.js';
 import { answerNotLoaded, readVoucherRequest } from './voucher-request.js';
@@ -24,7 +25,21 @@ const start = workerData as FrontStart;
 let answer: Answer | undefined = start.answer;
 let problem = start.problem;
 
-const lines = start.log && heldRequestLines({ write: (text) => port.postMessage({ type: 'log', text }) }, start.log.bindings, (level) => start.log![level]);
+const postError = (error: unknown, line?: string) => {
+  const e = error instanceof Error ? error : new Error(String(error));
+  port.postMessage({ type: 'error', name: e.name, message: e.message, stack: e.stack ?? '', line });
+};
+
+// Straight to the log's file descriptor when the main thread gave one (see voucher-front.ts), else
+// in batches to the main thread, which writes them to its log stream.
+const direct = start.log?.direct && fdRequestLines(start.log.direct.fd, start.log.direct.shared, writeSync, start.log.bindings, start.log, (e) => postError(e));
+const lines =
+  direct || (start.log && heldRequestLines({ write: (text) => port.postMessage({ type: 'log', text }) }, start.log.bindings, (level) => start.log![level]));
+/**
+ * An unexpected error (a 500) whose request line comes next: with direct lines, the error and its
+ * line go to the main thread together, so that the error line is written first, as in one thread.
+ */
+let unexpected: unknown;
 
 const fast = voucherFastPath({
   bodyLimit: start.bodyLimit,
@@ -36,10 +51,19 @@ const fast = voucherFastPath({
     reply.version = String(answer.version);
     return lookupVoucherJson(answer, request, Date.now());
   },
-  log: lines && ((id, url, status, ms) => lines.write(id, url, status, ms)),
+  log:
+    lines &&
+    ((id, url, status, ms) => {
+      if (direct && unexpected !== undefined) {
+        const error = unexpected;
+        unexpected = undefined;
+        direct.flush();
+        postError(error, direct.line(id, url, status, ms));
+      } else lines.write(id, url, status, ms);
+    }),
   logError: (error) => {
-    const e = error instanceof Error ? error : new Error(String(error));
-    port.postMessage({ type: 'error', name: e.name, message: e.message, stack: e.stack ?? '' });
+    if (direct) unexpected = error ?? new Error(String(error));
+    else postError(error);
   },
 });
 
