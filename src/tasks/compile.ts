@@ -1,6 +1,6 @@
 import { compileKey, type CompileKey } from '../compile/compile-key.js';
 import { compileNode } from '../compile/compile-node.js';
-import { BackgroundWrites, backgroundWritesMin } from '../core/background-writes.js';
+import { BackgroundWrites, backgroundWritesMin, type WrittenStamp } from '../core/background-writes.js';
 import { redact } from '../core/secrets.js';
 import { nodeSqlPath, writeNodeSql } from '../core/target-files.js';
 import { writeManifest } from '../execute/artifacts.js';
@@ -17,6 +17,10 @@ export interface CompiledFile {
   path: string;
   /** The parse cache's key of the node (see compileKey), when it went through the cache. */
   key?: string;
+  /** The file's absolute path. */
+  abs?: string;
+  /** Its stat stamp right after a background writer wrote it (compile's own files, see BackgroundWrites). */
+  stamp?: WrittenStamp;
 }
 
 /** `model compile`: renders the selected models, snapshots and tests to target/compiled/ without touching a warehouse. */
@@ -37,6 +41,7 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
   if (writer) {
     const stamps = await writer.finish();
     for (const [id, abs] of written) session.cache?.noteWrittenStamp(id, abs, stamps.get(abs));
+    for (const f of files) if (f.abs) f.stamp = stamps.get(f.abs);
   }
   writeManifest(session);
   session.cache?.save();
@@ -63,7 +68,9 @@ export function compileNodes(session: Session, nodes: Node[], deferred?: Deferre
     const file = node.resourceType === 'test' ? testSqlFile(node) : node.resourceType === 'snapshot' ? snapshotSqlFile(node) : node.file;
     if (!cache) {
       const { sql } = compileNode(session, node);
-      files.push({ node, sql, path: writeNodeSql(project, 'compiled', file, sql, deferred?.writer) });
+      const { abs, rel } = nodeSqlPath(project, 'compiled', file);
+      writeNodeSql(project, 'compiled', file, sql, deferred?.writer);
+      files.push({ node, sql, path: rel, abs });
       continue;
     }
     files.push(compileCached(session, cache, node, file, keys, deferred));
@@ -78,7 +85,7 @@ function compileCached(session: Session, cache: ParseCache, node: SqlNode, file:
   const hit = cache.compiled(node.uniqueId, key);
   if (hit) {
     if (!ParseCache.stillWritten(hit, abs)) written(session, cache, node.uniqueId, file, abs, hit.sql, deferred);
-    return { node, sql: hit.sql, path: rel, key };
+    return { node, sql: hit.sql, path: rel, key, abs };
   }
   const { value, macroFiles, cacheable } = cache.traced(session.engine, () => compileNode(session, node));
   const { sql } = value;
@@ -86,7 +93,7 @@ function compileCached(session: Session, cache: ParseCache, node: SqlNode, file:
   if (cacheable && redact(sql) === sql) cache.storeCompiled(node.uniqueId, { key, sql, macroFiles }, texts);
   else cache.refuse();
   written(session, cache, node.uniqueId, file, abs, sql, deferred);
-  return { node, sql, path: rel, key };
+  return { node, sql, path: rel, key, abs };
 }
 
 /** Writes a node's compiled file and notes its stamp in the cache (once written, when in the background). */
