@@ -10,6 +10,8 @@
  *
  *   tsx bench/cache-bench.ts [--models 10000] [--runs 5] [--watch-models 1000] [--edits 15] [--rm-target] [--json FILE]
  *
+ * The figures are also written to FILE (bench/results-cache.json by default).
+ *
  * Cold means no target/: it is renamed aside before each cold run and the old ones are deleted
  * after the last round. Deleting it right before the run (--rm-target, as `rm -rf target` would)
  * measures the filesystem more than the compile on this VM's ext4 (no journal): for a minute or
@@ -37,7 +39,7 @@ const models = Number(get('--models', '10000'));
 const runs = Number(get('--runs', '5'));
 const watchModels = Number(get('--watch-models', '1000'));
 const edits = Number(get('--edits', '15'));
-const jsonFile = argv.includes('--json') ? get('--json', '') : undefined;
+const jsonFile = get('--json', path.join(ROOT, 'bench', 'results-cache.json'));
 const rmTarget = argv.includes('--rm-target');
 
 function median(xs: number[]): number {
@@ -157,4 +159,4 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
-if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
