@@ -34,6 +34,8 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
   let files: CompiledFile[];
   try {
     files = compileNodes(session, nodes, writer && { writer, written });
+    // manifest.json reads nothing the writer writes: written while it finishes.
+    writeManifest(session);
   } catch (e) {
     if (writer) await writer.abandon();
     throw e;
@@ -43,7 +45,6 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
     for (const [id, abs] of written) session.cache?.noteWrittenStamp(id, abs, stamps.get(abs));
     for (const f of files) if (f.abs) f.stamp = stamps.get(f.abs);
   }
-  writeManifest(session);
   session.cache?.save();
   return { session, files };
 }
