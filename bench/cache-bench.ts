@@ -10,8 +10,10 @@
  *
  *   tsx bench/cache-bench.ts [--models 10000] [--runs 5] [--watch-models 1000] [--edits 15] [--rm-target] [--json FILE]
  *
+ * The figures are also written to FILE (bench/results-cache.json by default).
+ *
  * Cold means no target/: it is renamed aside before each cold run and the old ones are deleted
- * after the last round. Deleting it right before the run (--rm-target, as `rm -rf target` would)
+ * once every figure is taken. Deleting it right before the run (--rm-target, as `rm -rf target` would)
  * measures the filesystem more than the compile on this VM's ext4 (no journal): for a minute or
  * more after 10,000 files are deleted, each new file's inode allocation probes the recently freed
  * inodes one by one (the kernel's `recently_deleted` in ext4 ialloc.c), which adds 2-7 s of
@@ -37,7 +39,7 @@ const models = Number(get('--models', '10000'));
 const runs = Number(get('--runs', '5'));
 const watchModels = Number(get('--watch-models', '1000'));
 const edits = Number(get('--edits', '15'));
-const jsonFile = argv.includes('--json') ? get('--json', '') : undefined;
+const jsonFile = get('--json', path.join(ROOT, 'bench', 'results-cache.json'));
 const rmTarget = argv.includes('--rm-target');
 
 function median(xs: number[]): number {
@@ -63,11 +65,13 @@ const modelFile = (dir: string, i: number) => {
   return path.join(dir, 'models', `layer_${Math.floor(i / width)}`, `m_${String(i).padStart(5, '0')}.sql`);
 };
 
+/** Old target/ folders and projects, deleted when every figure is taken. */
+const trash = mkdtempSync(path.join(os.tmpdir(), 'model-cache-bench-old-targets-'));
+
 async function cacheRatios() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'model-cache-bench-'));
   writeModelProject(dir, shapeFor(models));
   await compileOnce(dir); // warms the engine's code cache
-  const trash = mkdtempSync(path.join(os.tmpdir(), 'model-cache-bench-old-targets-'));
   let moved = 0;
   const noTarget = () => {
     const target = path.join(dir, 'target');
@@ -89,8 +93,8 @@ async function cacheRatios() {
       `round ${r + 1}: cold without cache ${coldNoCache.toFixed(2)} s, cold ${cold.toFixed(2)} s, unchanged ${unchanged.toFixed(2)} s, one edit ${edit.toFixed(2)} s\n`,
     );
   }
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(trash, { recursive: true, force: true });
+  // Deleted at the very end, after the watch figures: a delete of this size slows every file creation for minutes.
+  renameSync(dir, path.join(trash, 'project'));
   return {
     models,
     runs,
@@ -147,6 +151,7 @@ async function watchLatency() {
 }
 
 const results = { date: new Date().toISOString(), loadavg: os.loadavg(), cache: await cacheRatios(), watch: await watchLatency() };
+rmSync(trash, { recursive: true, force: true });
 const c = results.cache;
 process.stdout.write(
   [
@@ -157,4 +162,4 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
-if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);

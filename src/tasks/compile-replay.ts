@@ -70,6 +70,13 @@ function replayKey(projectDir: string, opts: CommonOptions & SelectOptions): str
     .digest('hex');
 }
 
+type Stamp = [size: number, mtimeMs: number, ctimeMs: number, ino: number];
+
+/** A nanosecond time as `fs.Stats` gives it in milliseconds (seconds times 1000 plus nanoseconds over a million), so the two compare equal. */
+function nsToMs(ns: bigint): number {
+  return Number(ns / 1_000_000_000n) * 1e3 + Number(ns % 1_000_000_000n) / 1e6;
+}
+
 function stampInto(stamps: number[], abs: string): void {
   try {
     const s = statSync(abs);
@@ -154,27 +161,47 @@ export function recordCompile(session: Session, opts: CommonOptions & SelectOpti
   const snapshot = cache?.files;
   const manifest = path.join(session.project.targetDir, 'manifest.json');
   const head = key && cache && !cache.volatile && snapshot ? manifestHead(manifest) : undefined;
-  const inputs = new Set<string>();
+  // Stamps of inputs as they were when read (a file edited since then must not be vouched for), then of the rest.
+  const inputs = new Map<string, Stamp | undefined>();
   if (head && snapshot) {
-    for (const rel of snapshot.records.keys()) inputs.add(path.join(projectDir, rel));
-    for (const f of snapshot.folders) inputs.add(f);
-    for (const f of snapshot.listed) inputs.add(f);
-    for (const f of profileCandidates({ dir: projectDir }, { profilesDir: opts.profilesDir })) inputs.add(f);
+    for (const [rel, r] of snapshot.records) inputs.set(path.join(projectDir, rel), [Number(r.size), nsToMs(r.mtimeNs), nsToMs(r.ctimeNs), Number(r.ino)]);
+    for (const f of snapshot.folders) if (!inputs.has(f)) inputs.set(f, undefined);
+    for (const f of snapshot.listed) if (!inputs.has(f)) inputs.set(f, undefined);
+    for (const f of profileCandidates({ dir: projectDir }, { profilesDir: opts.profilesDir })) if (!inputs.has(f)) inputs.set(f, undefined);
     // Files at the top of the project that decide what is read, present or not.
-    for (const f of TOP_FILES) inputs.add(path.join(projectDir, f));
+    for (const f of TOP_FILES) {
+      const abs = path.join(projectDir, f);
+      if (!inputs.has(abs)) inputs.set(abs, undefined);
+    }
   }
   const stamps: number[] = [];
-  for (const p of inputs) stampInto(stamps, p);
+  for (const [p, stamp] of inputs) {
+    if (stamp) stamps.push(...stamp);
+    else stampInto(stamps, p);
+  }
   const now = Date.now();
   const racy = racyWindowMs();
   // An input's stamp from the last seconds cannot vouch for it (a second write in the same tick
   // would keep it): recorded as a stamp no file has, so the next compile takes it as changed.
   for (let i = 0; i < stamps.length; i += 4) {
-    if (stamps[i + 1]! > now - racy || stamps[i + 2]! > now - racy) stamps.splice(i, 4, -2, 0, 0, 0);
+    if (stamps[i + 1]! > now - racy || stamps[i + 2]! > now - racy) {
+      stamps[i] = -2;
+      stamps[i + 1] = stamps[i + 2] = stamps[i + 3] = 0;
+    }
   }
-  const outputs = head ? [...files.map((f) => path.resolve(projectDir, f.path)), manifest] : [];
-  for (const p of outputs) stampInto(stamps, p);
-  const all = [...inputs, ...outputs];
+  const outputs: string[] = [];
+  if (head) {
+    // A file a background writer wrote carries the stamp it took right after writing.
+    for (const f of files) {
+      const abs = f.abs ?? path.resolve(projectDir, f.path);
+      outputs.push(abs);
+      if (f.stamp) stamps.push(Number(f.stamp.size), nsToMs(f.stamp.mtimeNs), nsToMs(f.stamp.ctimeNs), Number(f.stamp.ino));
+      else stampInto(stamps, abs);
+    }
+    outputs.push(manifest);
+    stampInto(stamps, manifest);
+  }
+  const all = [...inputs.keys(), ...outputs];
   try {
     // The patch context first: a record is never read with another compile's.
     if (!head || !recordPatchContext(session, all.join('\n'))) {

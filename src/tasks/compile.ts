@@ -2,7 +2,7 @@ import { compileKey, type CompileKey } from '../compile/compile-key.js';
 import { compileNode, type CompiledNode } from '../compile/compile-node.js';
 import { compileIntrospecting } from '../compile/run-queries.js';
 import { QueryCache } from '../compile/query-cache.js';
-import { BackgroundWrites, backgroundWritesMin } from '../core/background-writes.js';
+import { BackgroundWrites, backgroundWritesMin, type WrittenStamp } from '../core/background-writes.js';
 import type { Adapter, Connection } from '../warehouse/adapter.js';
 import { redact } from '../core/secrets.js';
 import { nodeSqlPath, writeNodeSql } from '../core/target-files.js';
@@ -20,6 +20,10 @@ export interface CompiledFile {
   path: string;
   /** The parse cache's key of the node (see compileKey), when it went through the cache. */
   key?: string;
+  /** The file's absolute path. */
+  abs?: string;
+  /** Its stat stamp right after a background writer wrote it (compile's own files, see BackgroundWrites). */
+  stamp?: WrittenStamp;
 }
 
 /**
@@ -37,6 +41,8 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
   let files: CompiledFile[];
   try {
     files = await compileNodes(session, nodes, writer && { writer, written });
+    // manifest.json reads nothing the writer writes: written while it finishes.
+    writeManifest(session);
   } catch (e) {
     if (writer) await writer.abandon();
     throw e;
@@ -44,8 +50,8 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
   if (writer) {
     const stamps = await writer.finish();
     for (const [id, abs] of written) session.cache?.noteWrittenStamp(id, abs, stamps.get(abs));
+    for (const f of files) if (f.abs) f.stamp = stamps.get(f.abs);
   }
-  writeManifest(session);
   session.cache?.save();
   return { session, files };
 }
@@ -72,7 +78,9 @@ export async function compileNodes(session: Session, nodes: Node[], deferred?: D
       const file = node.resourceType === 'test' ? testSqlFile(node) : node.resourceType === 'snapshot' ? snapshotSqlFile(node) : node.file;
       if (!cache) {
         const { sql } = await compileIntrospecting(session, node, {}, warehouse.withConnection);
-        files.push({ node, sql, path: writeNodeSql(project, 'compiled', file, sql, deferred?.writer) });
+        const { abs, rel } = nodeSqlPath(project, 'compiled', file);
+        writeNodeSql(project, 'compiled', file, sql, deferred?.writer);
+        files.push({ node, sql, path: rel, abs });
         continue;
       }
       files.push(await compileCached(session, cache, node, file, keys, warehouse.withConnection, deferred));
@@ -112,7 +120,7 @@ async function compileCached(
   const hit = cache.compiled(node.uniqueId, key);
   if (hit) {
     if (!ParseCache.stillWritten(hit, abs)) written(session, cache, node.uniqueId, file, abs, hit.sql, deferred);
-    return { node, sql: hit.sql, path: rel, key };
+    return { node, sql: hit.sql, path: rel, key, abs };
   }
   // Offline first; a render that asks the warehouse is answered by it, and its SQL (which depends
   // on what the warehouse holds) is neither cached nor replayed.
@@ -138,7 +146,7 @@ async function compileCached(
     sql = (await compileIntrospecting(session, node, {}, withConnection)).sql;
   }
   written(session, cache, node.uniqueId, file, abs, sql, deferred);
-  return { node, sql, path: rel, key };
+  return { node, sql, path: rel, key, abs };
 }
 
 /** Writes a node's compiled file and notes its stamp in the cache (once written, when in the background). */
