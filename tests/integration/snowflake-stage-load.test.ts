@@ -229,7 +229,7 @@ describe('loading through a stage on Snowflake', () => {
     expect(await emulator.query('select count(*) as n from stage_db.raw.events')).toEqual(before);
     // What the killed process left is in temporary stages only: Snowflake drops them when the session ends.
     expect(emulator.stageFiles().every((f) => f.temporary)).toBe(true);
-    emulator.expireSessions(0);
+    await emulator.expireSessions(0);
     expect(emulator.stageFiles()).toEqual([]);
     const next = await buildSf('large.parquet', ['--select', 'source:raw.events']);
     expect(next.code, next.stdout + next.stderr).toBe(0);

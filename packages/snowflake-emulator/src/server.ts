@@ -89,9 +89,9 @@ export interface SnowflakeEmulator {
   stageFiles(): { stage: string; temporary: boolean; file: string; size: number }[];
   /**
    * Ends the sessions that sent nothing for `idleMs` (as Snowflake ends a session whose client
-   * died once its tokens expire), dropping their temporary stages. Returns how many ended.
+   * died once its tokens expire), dropping their temporary stages once each running statement has ended. Resolves with how many ended.
    */
-  expireSessions(idleMs: number): number;
+  expireSessions(idleMs: number): Promise<number>;
   /** runs DuckDB SQL directly on the backing database (for test assertions) */
   query(sql: string): Promise<Record<string, unknown>[]>;
   /** replaces the current fault plan; pass {} to clear it */
@@ -1122,10 +1122,11 @@ export async function startSnowflakeEmulator(opts: SnowflakeEmulatorOptions = {}
     stageFiles() {
       return stages.allFiles();
     },
-    expireSessions(idleMs: number): number {
+    async expireSessions(idleMs: number): Promise<number> {
       const now = Date.now();
       const idle = [...sessions.values()].filter((s) => now - s.lastSeen >= idleMs);
-      for (const s of idle) void endSession(s);
+      // Each ends once its running statement has (see endSession): resolved when all have, stages dropped.
+      await Promise.all(idle.map((s) => endSession(s)));
       return idle.length;
     },
     async query(sql: string): Promise<Record<string, unknown>[]> {
