@@ -89,7 +89,7 @@ export function incrementalStrategy(
   const target = dialect.type === 'duckdb' ? 'DuckDB' : 'Snowflake';
   const message = BUILTIN.includes(asked)
     ? `the incremental strategy '${asked}' is not valid for this adapter (${target})`
-    : `incremental_strategy '${asked}' is not a known strategy`;
+    : `incremental_strategy '${asked}' is not a known strategy: could not find an incremental strategy macro with the name "${strategyMacroName(node)}"`;
   const hint = `on ${target} use one of: ${valid.join(', ')}${BUILTIN.includes(asked) ? '' : `, or define a macro ${strategyMacroName(node)}(arg_dict) for a custom strategy`}`;
   throw new ProjectError('project', message, { ...configSite(node, 'incremental_strategy'), hint });
 }
