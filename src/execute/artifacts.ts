@@ -523,7 +523,7 @@ export function writeRunResults(ws: Workspace, summary: RunSummary, args: Record
       execution_time: (r.completedAt.getTime() - r.startedAt.getTime()) / 1000,
       adapter_response: r.rows !== undefined ? { rows_affected: r.rows } : {},
       // As dbt: a passing test has no message and 0 failures, even when rows under its thresholds came back.
-      message: r.status === 'pass' ? null : (r.artifactMessage ?? r.message),
+      message: r.status === 'pass' || (r.status === 'success' && r.message === '') ? null : (r.artifactMessage ?? r.message),
       failures: r.status === 'pass' ? 0 : (r.failures ?? null),
       compiled: r.compiledSql !== undefined,
       compiled_code: r.compiledSql ?? null,

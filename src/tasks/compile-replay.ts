@@ -17,7 +17,7 @@ import { projectTargetDir } from '../project/load-project.js';
 import { profileCandidates } from '../project/profiles.js';
 import { silentReporter, type Reporter } from '../execute/reporter.js';
 import { engineId, partialParseEnabled, racyWindowMs } from '../parse/parse-cache.js';
-import { compile, type CompiledFile } from './compile.js';
+import { compile, type CompiledFile, type CompileFailures } from './compile.js';
 import { patchCompile, recordPatchContext, removePatchContext } from './compile-patch.js';
 import type { CommonOptions, SelectOptions, Session } from './session.js';
 
@@ -244,7 +244,7 @@ function save(file: string, replay: Replay): void {
  */
 export async function compileOrReplay(
   opts: CommonOptions & SelectOptions,
-): Promise<{ projectName: string; files: { name: string; path: string }[]; replayed: boolean; patched: boolean }> {
+): Promise<{ projectName: string; files: { name: string; path: string }[]; replayed: boolean; patched: boolean; failed?: CompileFailures }> {
   const reporter = opts.reporter ?? silentReporter;
   if (partialParseEnabled(opts.partialParse)) {
     const found = readReplay(opts);
@@ -268,7 +268,8 @@ export async function compileOrReplay(
     messages.push(['warn', m]);
     reporter.warn(m);
   };
-  const { session, files } = await compile({ ...opts, reporter: capturing });
-  if (session.cache) recordCompile(session, opts, files, messages);
-  return { projectName: session.project.name, files: files.map((f) => ({ name: f.node.name, path: f.path })), replayed: false, patched: false };
+  // A node's error does not stop the others (dbt's compile); a compile with errors is not recorded for replay.
+  const { session, files, failed } = await compile({ ...opts, reporter: capturing, keepGoing: true });
+  if (session.cache && !failed.errors.length) recordCompile(session, opts, files, messages);
+  return { projectName: session.project.name, files: files.map((f) => ({ name: f.node.name, path: f.path })), replayed: false, patched: false, failed };
 }

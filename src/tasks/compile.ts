@@ -4,9 +4,11 @@ import { compileIntrospecting } from '../compile/run-queries.js';
 import { QueryCache } from '../compile/query-cache.js';
 import { BackgroundWrites, backgroundWritesMin, type WrittenStamp } from '../core/background-writes.js';
 import type { Adapter, Connection } from '../warehouse/adapter.js';
+import { isUserError, type ProjectError, ProjectErrors } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
 import { nodeSqlPath, writeNodeSql } from '../core/target-files.js';
-import { writeManifest } from '../execute/artifacts.js';
+import { writeManifest, writeRunResults } from '../execute/artifacts.js';
+import type { NodeResult } from '../execute/results.js';
 import { testSqlFile } from '../parse/data-tests/add-data-tests.js';
 import type { Node, SqlNode } from '../parse/nodes.js';
 import { ParseCache } from '../parse/parse-cache.js';
@@ -31,7 +33,11 @@ export interface CompiledFile {
  * warehouse is touched unless a render asks it something (dbt_utils' `star`, `get_column_values`…):
  * then one connection is opened for the run, as dbt's compile opens one.
  */
-export async function compile(opts: CommonOptions & SelectOptions = {}): Promise<{ session: Session; files: CompiledFile[] }> {
+export async function compile(
+  opts: CommonOptions & SelectOptions & { keepGoing?: boolean } = {},
+): Promise<{ session: Session; files: CompiledFile[]; failed: CompileFailures }> {
+  const started = new Date();
+  const failed: CompileFailures = { errors: [], skipped: [] };
   const session = await openProject({ ...opts, keepCacheOpen: true });
   const nodes = select(session, opts, ['model', 'snapshot', 'test'], opts.reporter);
   await applyDefer(session, opts, new Set(nodes.map((n) => n.uniqueId)));
@@ -40,7 +46,7 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
   const written: [string, string][] = [];
   let files: CompiledFile[];
   try {
-    files = await compileNodes(session, nodes, writer && { writer, written });
+    files = await compileNodes(session, nodes, writer && { writer, written }, opts.keepGoing ? failed : undefined);
     // manifest.json reads nothing the writer writes: written while it finishes.
     writeManifest(session);
   } catch (e) {
@@ -53,7 +59,36 @@ export async function compile(opts: CommonOptions & SelectOptions = {}): Promise
     for (const f of files) if (f.abs) f.stamp = stamps.get(f.abs);
   }
   session.cache?.save();
-  return { session, files };
+  if (failed.errors.length)
+    writeCompileResults(session, files, failed, started, {
+      which: 'compile',
+      select: opts.select ?? [],
+      exclude: opts.exclude ?? [],
+      target: session.target.name,
+    });
+  return { session, files, failed };
+}
+
+/**
+ * The nodes a `keepGoing` compile could not compile: each failing node with its error, and the
+ * selected nodes downstream of one (skipped), as dbt's compile task records them (GraphRunnableTask
+ * marks a failed node's descendants skipped, and the others still compile).
+ */
+export interface CompileFailures {
+  errors: { node: Node; error: ProjectError }[];
+  skipped: { node: Node; upstream: string }[];
+}
+
+/** run_results.json of a compile with errors: `success` per compiled node (its compiled_code), `error`, `skipped`. */
+function writeCompileResults(session: Session, files: CompiledFile[], failed: CompileFailures, started: Date, args: Record<string, unknown>): void {
+  const now = new Date();
+  const base = { startedAt: started, completedAt: now, threadId: 'Thread-1' };
+  const results: NodeResult[] = [
+    ...files.map((f): NodeResult => ({ ...base, node: f.node, status: 'success', message: '', compiledSql: f.sql })),
+    ...failed.errors.map((e): NodeResult => ({ ...base, node: e.node, status: 'error', message: e.error.headline, error: e.error })),
+    ...failed.skipped.map((s): NodeResult => ({ ...base, node: s.node, status: 'skipped', message: `skipped: upstream ${s.upstream} failed to compile` })),
+  ];
+  writeRunResults(session, { results, startedAt: started, elapsedSeconds: (now.getTime() - started.getTime()) / 1000, interrupted: false }, args);
 }
 
 /** Where compileNodes writes in the background: the writer, and the [node id, file] of each cached entry whose file it wrote. */
@@ -67,28 +102,66 @@ interface Deferred {
  * `deferred`, the files are written by its writer: the caller awaits `finish()` and notes the
  * written entries' stamps in the cache.
  */
-export async function compileNodes(session: Session, nodes: Node[], deferred?: Deferred): Promise<CompiledFile[]> {
-  const files: CompiledFile[] = [];
+export async function compileNodes(session: Session, nodes: Node[], deferred?: Deferred, failed?: CompileFailures): Promise<CompiledFile[]> {
+  let files: CompiledFile[] = [];
   const { project, cache } = session;
   const keys = new Map<string, CompileKey>();
   const warehouse = lazyWarehouse(session);
+  const compileOne = async (node: SqlNode): Promise<CompiledFile> => {
+    const file = node.resourceType === 'test' ? testSqlFile(node) : node.resourceType === 'snapshot' ? snapshotSqlFile(node) : node.file;
+    if (!cache) {
+      const { sql } = await compileIntrospecting(session, node, {}, warehouse.withConnection);
+      const { abs, rel } = nodeSqlPath(project, 'compiled', file);
+      writeNodeSql(project, 'compiled', file, sql, deferred?.writer);
+      return { node, sql, path: rel, abs };
+    }
+    return compileCached(session, cache, node, file, keys, warehouse.withConnection, deferred);
+  };
   try {
     for (const node of nodes) {
       if (node.resourceType !== 'model' && node.resourceType !== 'snapshot' && node.resourceType !== 'test') continue;
-      const file = node.resourceType === 'test' ? testSqlFile(node) : node.resourceType === 'snapshot' ? snapshotSqlFile(node) : node.file;
-      if (!cache) {
-        const { sql } = await compileIntrospecting(session, node, {}, warehouse.withConnection);
-        const { abs, rel } = nodeSqlPath(project, 'compiled', file);
-        writeNodeSql(project, 'compiled', file, sql, deferred?.writer);
-        files.push({ node, sql, path: rel, abs });
+      if (!failed) {
+        files.push(await compileOne(node));
         continue;
       }
-      files.push(await compileCached(session, cache, node, file, keys, warehouse.withConnection, deferred));
+      try {
+        files.push(await compileOne(node));
+      } catch (e) {
+        if (!isUserError(e)) throw e;
+        failed.errors.push({ node, error: e instanceof ProjectErrors ? e.errors[0]! : (e as ProjectError) });
+      }
     }
   } finally {
     await warehouse.close();
   }
+  if (failed?.errors.length) files = skipDownstream(nodes, files, failed);
   return files;
+}
+
+/** Moves the compiled nodes downstream of a failed one (through the selected nodes) to `failed.skipped`. */
+function skipDownstream(nodes: Node[], files: CompiledFile[], failed: CompileFailures): CompiledFile[] {
+  const blocked = new Map<string, string>(failed.errors.map((e) => [e.node.uniqueId, e.node.uniqueId]));
+  const selected = new Map(nodes.map((n) => [n.uniqueId, n]));
+  const upstreamOf = (node: Node, seen = new Set<string>()): string | undefined => {
+    for (const dep of node.dependsOn) {
+      const hit = blocked.get(dep);
+      if (hit) return hit;
+      const parent = selected.get(dep);
+      if (parent && !seen.has(dep)) {
+        seen.add(dep);
+        const up = upstreamOf(parent, seen);
+        if (up) return up;
+      }
+    }
+    return undefined;
+  };
+  const kept: CompiledFile[] = [];
+  for (const f of files) {
+    const up = upstreamOf(f.node);
+    if (up) failed.skipped.push({ node: f.node, upstream: up });
+    else kept.push(f);
+  }
+  return kept;
 }
 
 /** The session's warehouse, connected on the first render that asks it something. */

@@ -794,13 +794,13 @@ models:
   });
 
   it.each([
-    ['{% materialization my_mat, default %}{% endmaterialization %}', 2, /unknown block tag: materialization/, /custom materializations are not supported/],
-    ['{% snapshot s %}select 1{% endsnapshot %}', 2, /unknown block tag: snapshot/, /belong in a \.sql file under the snapshot paths/],
-    ["{{ dbt_utils.star(ref('other')) }}", 2, /'dbt_utils\.star\(\)' is not defined/, /dbt packages/],
-    ['{{ cents_to_dolars(1) }}', 2, /'cents_to_dolars\(\)' is not a macro or function/, /did you mean 'cents_to_dollars'/],
-    ["{{ ref('snapp') }}", 2, /ref\('snapp'\) matches no model or seed/, /did you mean 'snap'/],
-    ["{{ adapter.get_partitions_metadata('t') }}", 2, /'adapter\.get_partitions_metadata\(\)' is not supported/, /supported: adapter\.dispatch/],
-  ])('names file, line and feature: %s', async (line, lineNo, message, hint) => {
+    ['{% materialization my_mat, default %}{% endmaterialization %}', 2, 2, /unknown block tag: materialization/, /custom materializations are not supported/],
+    ['{% snapshot s %}select 1{% endsnapshot %}', 2, 2, /unknown block tag: snapshot/, /belong in a \.sql file under the snapshot paths/],
+    ["{{ dbt_utils.star(ref('other')) }}", 2, 1, /'dbt_utils\.star\(\)' is not defined/, /dbt packages/],
+    ['{{ cents_to_dolars(1) }}', 2, 1, /'cents_to_dolars\(\)' is not a macro or function/, /did you mean 'cents_to_dollars'/],
+    ["{{ ref('snapp') }}", 2, 2, /ref\('snapp'\) matches no model or seed/, /did you mean 'snap'/],
+    ["{{ adapter.get_partitions_metadata('t') }}", 2, 1, /'adapter\.get_partitions_metadata\(\)' is not supported/, /supported: adapter\.dispatch/],
+  ])('names file, line and feature: %s', async (line, lineNo, code, message, hint) => {
     const dir = writeProject({
       'dbt_project.yml': 'name: bad\n',
       'macros/m.sql': '{% macro cents_to_dollars(c) %}{{ c }} / 100{% endmacro %}\n',
@@ -810,7 +810,8 @@ models:
     });
     const r = await runModel(['compile', '--project-dir', dir], { cwd: dir });
     const text = out(r);
-    expect(r.code, text).toBe(2);
+    // 2: the project does not load; 1: one node's render failed and the others compiled (dbt's compile task).
+    expect(r.code, text).toBe(code);
     expect(text).toContain(`models/bad.sql:${lineNo}:`);
     expect(text).toMatch(message);
     expect(text).toMatch(hint);

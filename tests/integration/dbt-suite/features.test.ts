@@ -2,7 +2,7 @@
 // simple_seed/ and ephemeral/ (dbt-labs/dbt-adapters, dbt-tests-adapter/src/dbt/tests/adapter/), on
 // the embedded DuckDB and the loopback Snowflake emulator. Fixtures are written in the upstream's
 // shape; where an upstream one is Postgres SQL, the comment says what was changed.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dbt, query, relationRows, relationTypes, runResults, schemaOf, stopEmulator, suiteProject, type Target } from '../../helpers/dbt-suite.js';
@@ -265,6 +265,33 @@ select * from {{ upstream }}
         'skipped',
         'success',
       ]);
+    });
+
+    // dbt's compile task (dbt-core task/compile.py CompileTask, a GraphRunnableTask) goes on past a node's compile error:
+    // that node is `error`, its descendants `skipped`, the others compile; exit code 1.
+    it('model compile: a compile error in one model is its result; its children are skipped, the rest compile', async () => {
+      const dir = suiteProject({
+        'models/bad.sql': '{{ not_a_macro() }}\nselect 1 as id\n',
+        'models/child.sql': "select * from {{ ref('bad') }}\n",
+        'models/grandchild.sql': "select * from {{ ref('child') }}\n",
+        'models/good.sql': 'select 2 as id\n',
+      });
+      const compile = await dbt(dir, target, ['compile']);
+      expect(compile.code, out(compile)).toBe(1);
+      expect(out(compile)).toMatch(/models\/bad\.sql:1:4: error \[template\]: 'not_a_macro\(\)' is not a macro or function/);
+      const r = runResults(dir);
+      expect(Object.fromEntries([...r].map(([id, x]) => [id, x.status]))).toEqual({
+        'model.suite.bad': 'error',
+        'model.suite.child': 'skipped',
+        'model.suite.grandchild': 'skipped',
+        'model.suite.good': 'success',
+      });
+      expect(r.get('model.suite.bad')?.message).toMatch(/not_a_macro/);
+      expect(readFileSync(path.join(dir, 'target', 'compiled', 'suite', 'models', 'good.sql'), 'utf8').trim()).toBe('select 2 as id');
+      // Fixed, the same compile passes (the failed one was not kept for replay).
+      writeFileSync(path.join(dir, 'models', 'bad.sql'), 'select 1 as id\n');
+      const again = await dbt(dir, target, ['compile']);
+      expect(again.code, out(again)).toBe(0);
     });
 
     // ephemeral/test_ephemeral.py BaseEphemeralMulti: ephemeral models on ephemeral models, inlined as CTEs; `this` in an ephemeral model is its would-be relation.
