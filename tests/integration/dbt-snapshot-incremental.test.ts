@@ -810,8 +810,9 @@ for (const target of targets) {
       ['test__trinary_unique_key_list', 'trinary_unique_key_list', keyed("['state', 'county', 'city']"), 'unique_key_list__inplace_overwrite', 8],
       ['test__trinary_unique_key_list_no_update', 'nontyped_trinary_unique_key_list', keyed("['state', 'county', 'city']"), 'seed', 9],
     ];
-    it.each(cases)('%s', async (_name, model, sql, expected, seedRows) => {
+    const runCase = async (model: string, sql: string, expected: string, seedRows: number, projectYml?: string) => {
       const p = new TestProject(target, {
+        ...(projectYml ? { 'project.yml': projectYml } : {}),
         'seeds/seed.csv': visitsSeed,
         [`models/${model}.sql`]: sql,
         'models/expected/one_str__overwrite.sql': overwritten,
@@ -824,7 +825,24 @@ for (const target of targets) {
       expect(await p.ok('run', { select: [model] })).toHaveLength(1);
       if (expected !== 'seed') expect(await p.ok('run', { select: [expected] })).toHaveLength(1);
       await p.expectSame(model, expected);
-    });
+    };
+    it.each(cases)('%s', async (_name, model, sql, expected, seedRows) => runCase(model, sql, expected, seedRows));
+
+    // dbt-postgres' split of test_incremental_unique_id.py: IncrementalUniqueKeyTruthyNullsEquals runs these cases of
+    // SubBaseIncrementalUniqueKey with the project's `flags: {enable_truthy_nulls_equals_macro: true}` (the others are
+    // IncrementalUniqueKeyFalseyNullsEquals, the flag off, as above). The new rows have no null keys, so the expected
+    // relations are the same.
+    const truthy = [
+      'test__no_unique_keys',
+      'test__empty_str_unique_key',
+      'test__unary_unique_key_list',
+      'test__duplicated_unary_unique_key_list',
+      'test__trinary_unique_key_list',
+      'test__trinary_unique_key_list_no_update',
+    ];
+    it.each(cases.filter((c) => truthy.includes(c[0])))('IncrementalUniqueKeyTruthyNullsEquals %s', async (_name, model, sql, expected, seedRows) =>
+      runCase(model, sql, expected, seedRows, 'name: test\nprofile: p\nflags:\n  enable_truthy_nulls_equals_macro: true\n'),
+    );
 
     // test_incremental_unique_id.py: test__bad_unique_key, test__bad_unique_key_list
     it.each([
