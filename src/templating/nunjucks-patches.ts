@@ -339,6 +339,43 @@ function installTuples(): void {
   });
 }
 
+/**
+ * `{% set a, b = pair %}` unpacks the value as Jinja does (nunjucks gives every name the whole
+ * value); a count that does not match is Python's "too many/not enough values to unpack".
+ */
+function installSetUnpacking(): void {
+  internals.runtime.pyUnpack = (value: unknown, count: number) => {
+    const items = typeof value === 'string' ? [...value] : Array.isArray(value) ? value : isPlainObject(value) ? Object.keys(value) : undefined;
+    if (items === undefined) throw new Error(`cannot unpack non-iterable ${value === null || value === undefined ? 'None' : typeof value} object`);
+    if (items.length > count) throw new Error(`too many values to unpack (expected ${count})`);
+    if (items.length < count) throw new Error(`not enough values to unpack (expected ${count}, got ${items.length})`);
+    return items;
+  };
+  const compiler = internals.compiler.Compiler.prototype as any;
+  const compileSet = compiler.compileSet as (this: unknown, node: any, frame: unknown) => void;
+  compiler.compileSet = function (this: any, node: any, frame: any) {
+    if (node.targets.length < 2 || !node.value) return compileSet.call(this, node, frame);
+    const tmp = this._tmpid();
+    this._emit(`var ${tmp} = runtime.pyUnpack(`);
+    this._compileExpression(node.value, frame);
+    this._emitLine(`, ${node.targets.length});`);
+    node.targets.forEach((target: { value: string }, i: number) => {
+      const name = target.value;
+      // A name the compiled code already holds in a JavaScript variable (a macro argument, a loop
+      // variable) is assigned there, as nunjucks' own compileSet does.
+      let id = frame.lookup(name);
+      if (id === null || id === undefined) {
+        id = this._tmpid();
+        this._emitLine(`var ${id};`);
+      }
+      this._emitLine(`${id} = ${tmp}[${i}];`);
+      this._emitLine(`frame.set("${name}", ${id}, true);`);
+      this._emitLine(`if(frame.topLevel) { context.setVariable("${name}", ${id}); }`);
+      if (name.charAt(0) !== '_') this._emitLine(`if(frame.topLevel) { context.addExport("${name}", ${id}); }`);
+    });
+  };
+}
+
 /** `{% for k in some_dict %}` walks the keys, as Python does (nunjucks walks nothing). */
 function installDictLoops(): void {
   internals.runtime.pyKeys = (v: unknown) => (isPlainObject(v) ? Object.keys(v) : v);
@@ -767,6 +804,7 @@ export const NUNJUCKS_PATCHES: readonly NunjucksPatch[] = [
   { name: 'python-equality', install: installPythonEquality },
   { name: 'tuples', install: installTuples },
   { name: 'dict-loops', install: installDictLoops },
+  { name: 'set-unpacking', install: installSetUnpacking },
   { name: 'do-tag', extension: { name: 'DoExtension', create: () => new DoExtension() } },
   { name: 'loop-controls', install: installLoopControls, extension: { name: 'LoopControls', create: () => new LoopControlsExtension() } },
   // `{% set ns.attr = value %}` (namespace attributes), which nunjucks cannot parse; keeps line numbers.

@@ -249,6 +249,17 @@ describe('each change to nunjucks', () => {
     expect(render('{% for c in (cols if false else ex) %}{{ c }}{% endfor %}', ctx)).toBe('b');
   });
 
+  // Jinja's `{% set a, b = pair %}` unpacks (jinja2 docs, "Assignments": "top-level tuple
+  // unpacking"); dbt-project-evaluator's select_from_values reads `('is_enabled', 'boolean')` so.
+  patchTest('set-unpacking', '`{% set a, b = pair %}` unpacks the value; a wrong count is an error', () => {
+    expect(render("{% set n, t = ('x', 'boolean') %}{{ n }}|{{ t }}")).toBe('x|boolean');
+    expect(render("{% for c in [('a', 'int'), ('b', 'text')] %}{% set n, t = c %}{{ n }}:{{ t }};{% endfor %}")).toBe('a:int;b:text;');
+    expect(render('{% macro m(x) %}{% set x, y = [1, 2] %}{{ x }}{{ y }}{% endmacro %}{{ m(9) }}')).toBe('12');
+    expect(render("{% set a = 'one' %}{{ a }}")).toBe('one');
+    expect(() => render('{% set a, b = [1, 2, 3] %}')).toThrow(/too many values to unpack/);
+    expect(() => render('{% set a, b = [1] %}')).toThrow(/not enough values to unpack/);
+  });
+
   patchTest('python-strings', 'string literals as Python reads them', () => {
     expect(render("{{ 'a\\\nb' }}|{{ '\\d+' }}|{{ 'x\\ty' }}|{{ '\\'' }}|{{ '\\x41' }}")).toBe("ab|\\d+|x\ty|'|A");
   });
