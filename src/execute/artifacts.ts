@@ -216,7 +216,7 @@ export function exposureToJson(e: Exposure): Record<string, unknown> {
     meta: e.meta,
     tags: e.tags,
     config: e.config,
-    unrendered_config: {},
+    unrendered_config: e.unrenderedConfig ?? {},
     url: e.url ?? null,
     depends_on: { macros: [], nodes: e.dependsOn },
     refs: e.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: null })),
