@@ -350,5 +350,11 @@ models:
     const validate = validator('manifest-v12.json');
     expect(nodeErrors(validate, manifest.nodes!) + nodeErrors(validate, manifest.sources!)).toBe('');
     expect(validate(manifest), explain(validate.errors)).toBe(true);
+    // show compiles the model it shows, and writes the manifest as dbt's show (a compile task) does.
+    const shown = await runModel(['show', 'b', '--project-dir', dir]);
+    expect(shown.code, shown.stdout + shown.stderr).toBe(0);
+    const after = manifestOf(dir);
+    expect(after.nodes!['model.shop.b']!.compiled).toBe(true);
+    expect(after.nodes!['model.shop.a']!.compiled).toBeUndefined();
   }, 60_000);
 });
