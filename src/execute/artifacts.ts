@@ -11,7 +11,9 @@ import { dbtNodeConfig } from '../parse/dbt-node-config.js';
 import { parseDocBlocks } from '../parse/doc-blocks.js';
 import { renderDescription } from '../parse/descriptions.js';
 import { DBT_COMPAT_VERSION } from '../project/dbt-version.js';
-import { shortNameOf } from '../parse/data-tests/add-data-tests.js';
+import { shortNameOf, testSqlFile } from '../parse/data-tests/add-data-tests.js';
+import { snapshotSqlFile } from '../parse/snapshots.js';
+import { nodeSqlPath } from '../core/target-files.js';
 import { redactDeep } from '../core/secrets.js';
 import type { RunSummary } from './results.js';
 import { nodeChecksum, nodeMacroIds } from '../graph/previous-state.js';
@@ -171,8 +173,19 @@ export function nodeToJson(
     depends_on: { macros: nodeMacroIds(ws, node, macros), nodes: node.dependsOn },
     raw_code: node.resourceType === 'snapshot' ? node.rawSql.trim() : node.rawSql,
   });
-  // What dbt writes once a node is compiled (docs generate compiles the project, as dbt's does).
-  if (compiledSql !== undefined) Object.assign(base, { compiled: true, compiled_code: compiledSql, extra_ctes_injected: true, extra_ctes: [] });
+  // What dbt writes for a node compiled in the invocation (compile, run, build, test, docs generate:
+  // dbt-core compilation.py `_compile_code`, `_write_node`). CTEs of ephemeral models are already in
+  // the compiled SQL here, so `extra_ctes` is empty.
+  if (compiledSql !== undefined) {
+    const file = node.resourceType === 'test' ? testSqlFile(node) : node.resourceType === 'snapshot' ? snapshotSqlFile(node) : node.file;
+    Object.assign(base, {
+      compiled_path: nodeSqlPath(ws.project, 'compiled', file).rel,
+      compiled: true,
+      compiled_code: compiledSql,
+      extra_ctes_injected: true,
+      extra_ctes: [],
+    });
+  }
   // dbt writes null for an unversioned model: left out here, as 10,000 models make it 400 kB.
   if (node.resourceType === 'model' && node.version !== undefined) Object.assign(base, { version: node.version, latest_version: node.latestVersion ?? null });
   if (node.resourceType === 'test' && node.testType === 'generic') {
@@ -203,7 +216,7 @@ export function exposureToJson(e: Exposure): Record<string, unknown> {
     meta: e.meta,
     tags: e.tags,
     config: e.config,
-    unrendered_config: {},
+    unrendered_config: e.unrenderedConfig ?? {},
     url: e.url ?? null,
     depends_on: { macros: [], nodes: e.dependsOn },
     refs: e.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: null })),
@@ -433,10 +446,18 @@ function objectEnd(bytes: Buffer, start: number): number {
 /**
  * Rewrites one node's entry of a manifest.json that opens with `head`, under this run's metadata,
  * instead of writing the whole file again: the entry is what writeManifest writes for `node`
- * (nodeToJson). Only when the entry there now differs from it in the node's text alone (raw_code,
- * checksum and the macros it calls); false, and nothing written, otherwise.
+ * (nodeToJson; with `compiledSql`, as compiled). Only when the entry there now differs from it in the
+ * node's text alone (raw_code, checksum, the macros it calls, its compiled SQL); false, and nothing
+ * written, otherwise.
  */
-export function patchManifestNode(ws: Workspace, file: string, head: string, fields: { project_name: string; adapter_type: string }, node: Node): boolean {
+export function patchManifestNode(
+  ws: Workspace,
+  file: string,
+  head: string,
+  fields: { project_name: string; adapter_type: string },
+  node: Node,
+  compiledSql?: string,
+): boolean {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -459,8 +480,8 @@ export function patchManifestNode(ws: Workspace, file: string, head: string, fie
   } catch {
     return false;
   }
-  const entry = redactDeep(nodeToJson(ws, node, projectMacroSources(ws.project)));
-  const textual = new Set(['raw_code', 'checksum', 'depends_on']);
+  const entry = redactDeep(nodeToJson(ws, node, projectMacroSources(ws.project), true, compiledSql));
+  const textual = new Set(['raw_code', 'checksum', 'depends_on', 'compiled_code']);
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (!same(Object.keys(old), Object.keys(entry))) return false;
   if (!Object.keys(entry).every((k) => textual.has(k) || same(old[k], entry[k]))) return false;

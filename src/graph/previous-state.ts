@@ -5,6 +5,7 @@
  */
 import { ProjectError } from '../core/errors.js';
 import { calledMacros, projectMacroSources, type MacroSource } from '../parse/macro-dependencies.js';
+import type { Exposure } from '../parse/governance.js';
 import type { Node } from '../parse/nodes.js';
 import { dbtConfigDefaults, dbtNodeConfig } from '../parse/dbt-node-config.js';
 import { checksumOf, projectFileChecksum } from '../project/file-checksum.js';
@@ -34,6 +35,8 @@ export interface StateManifest {
   /** dbt's `unit_tests`: each with its checksum (a string for unit tests). */
   unit_tests?: Record<string, { checksum?: unknown }>;
   macros: Record<string, { macro_sql?: string; depends_on?: { macros?: string[] } }>;
+  /** dbt's `exposures`, as its manifest writes them (exposureToJson). */
+  exposures?: Record<string, Record<string, unknown>>;
 }
 
 /** An earlier run's artifacts: its manifest, and the statuses of its run_results.json when there is one. */
@@ -108,6 +111,37 @@ export class StateComparison {
           this.macrosModified(node)
         );
     }
+  }
+
+  /**
+   * Whether an exposure matches `state:<selector>` (dbt-core contracts/graph/nodes.py Exposure.same_contents:
+   * fqn, type, owner, maturity, url, description, label, depends_on nodes and unrendered config). Of the
+   * `modified.` subselectors only `configs` applies to an exposure (dbt's check_modified_factory finds
+   * no other `same_*` method on one), so the others match none.
+   */
+  exposureMatches(e: Exposure, selector: string): boolean {
+    if (!(STATE_SELECTORS as readonly string[]).includes(selector)) {
+      throw new ProjectError('selection', `unknown state selector 'state:${selector}'`, { hint: `use one of: ${STATE_SELECTORS.join(', ')}` });
+    }
+    const old = this.state.manifest.exposures?.[e.uniqueId];
+    if (selector === 'new') return old === undefined;
+    // dbt's same_config compares the unrendered configs (a top-level `tags:` or `meta:` is no change).
+    const sameConfigs = () => same(e.unrenderedConfig ?? {}, old?.unrendered_config ?? {});
+    if (selector === 'modified.configs') return !old || !sameConfigs();
+    if (selector !== 'modified') return false;
+    if (!old) return true;
+    const deps = (old.depends_on as { nodes?: string[] } | undefined)?.nodes ?? [];
+    return !(
+      same(e.fqn, old.fqn) &&
+      e.type === old.type &&
+      same({ email: null, name: null, ...e.owner }, old.owner) &&
+      (e.maturity ?? null) === (old.maturity ?? null) &&
+      (e.url ?? null) === (old.url ?? null) &&
+      e.description === (old.description ?? '') &&
+      (e.label ?? null) === (old.label ?? null) &&
+      same([...new Set(e.dependsOn)].sort(), [...new Set(deps)].sort()) &&
+      sameConfigs()
+    );
   }
 
   /** The project macros `node` calls, directly, as `macro.<project>.<name>` ids (dbt's `depends_on.macros`). */
@@ -232,4 +266,21 @@ function sameContract(node: Node, old: StateNode): boolean {
   const now = Object.fromEntries(node.columns.map((c) => [c.name, c.data_type ?? null]));
   const before = Object.fromEntries(Object.entries(old.columns ?? {}).map(([k, c]) => [k, c.data_type ?? null]));
   return canonical(now) === canonical(before);
+}
+
+/** Equal as JSON values, whatever the order of object keys. */
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
+}
+
+function sorted(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sorted);
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+    );
+  }
+  return v;
 }

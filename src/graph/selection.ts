@@ -44,7 +44,7 @@ function exposureLinks(ws: Workspace): ExposureLinks {
   return { byId, childrenOf };
 }
 
-/** The criteria an exposure answers to (dbt's selector methods on an Exposure): its name and fqn, tags, file, package, id, type. */
+/** The criteria an exposure answers to (dbt's selector methods on an Exposure): its name and fqn, tags, file, package, id, type, state. */
 function exposureMatches(e: Exposure, atom: Atom, scope: SelectionScope): boolean {
   const { method, value } = atom;
   switch (method) {
@@ -66,6 +66,8 @@ function exposureMatches(e: Exposure, atom: Atom, scope: SelectionScope): boolea
       return e.packageName === value || value === scope.ws.project.name;
     case 'unique_id':
       return e.uniqueId === value;
+    case 'state':
+      return stateOf(scope, atom).exposureMatches(e, value);
     default:
       return false;
   }

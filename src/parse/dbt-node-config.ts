@@ -112,6 +112,10 @@ export function dbtNodeConfig(node: Node, enabled = true): Record<string, unknow
   }
   if (tags !== undefined) out.tags = Array.isArray(tags) ? tags : [tags];
   if (node.resourceType === 'source' || node.resourceType === 'unit_test') return out;
+  // The engine keeps severity lower-case; dbt writes it as given (a test entry's upper-cased, see
+  // add-data-tests.ts), its default `ERROR`.
+  const written = node.unrenderedConfig?.severity;
+  if (node.resourceType === 'test' && typeof written === 'string' && written.toLowerCase() === out.severity) out.severity = written;
   out.materialized = node.resourceType === 'model' ? node.materialized : (MATERIALIZED[node.resourceType] ?? rest.materialized);
   const pre = hooksOf(preHook, pre_hook);
   const post = hooksOf(postHook, post_hook);

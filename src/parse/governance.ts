@@ -55,6 +55,8 @@ export interface Exposure {
   tags: string[];
   meta: Record<string, unknown>;
   config: Record<string, unknown>;
+  /** Its `config:` as written (dbt's unrendered_config, which `state:modified` compares). */
+  unrenderedConfig?: Record<string, unknown>;
   /** `depends_on:` as written, and what it resolved to. */
   dependsOnRaw: string[];
   dependsOn: string[];
@@ -361,6 +363,7 @@ function readExposure(project: Project, yaml: YamlFile, item: Record<string, unk
     tags,
     meta: { ...(isPlainObject(item.meta) ? item.meta : {}), ...(isPlainObject(config.meta) ? config.meta : {}) },
     config: { enabled: true, ...config, tags, meta: { ...(isPlainObject(item.meta) ? item.meta : {}), ...(isPlainObject(config.meta) ? config.meta : {}) } },
+    unrenderedConfig: { ...config },
     dependsOnRaw: Array.isArray(raw) ? (raw as string[]) : [],
     dependsOn: [...dependsOn],
     refs,

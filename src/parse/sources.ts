@@ -23,6 +23,12 @@ export function parseSources(ctx: ParseContext): void {
           configFromTree(project.folderConfig.sources, [project.name, src.name, table.name]),
           mergeConfig(src.config ?? {}, table.config ?? {}),
         );
+        // dbt's unrendered_config of a source (core/dbt/parser/sources.py `_generate_source_config(rendered=False)`):
+        // the project file's `sources:` configs as written, then the source's `config:`, then the table's.
+        const unrendered = mergeConfig(
+          configFromTree((project.unrenderedFolderConfig ?? project.folderConfig).sources, [project.name, src.name, table.name]),
+          mergeConfig(src.config ?? {}, table.config ?? {}),
+        );
         const rendered = (value: string | null | undefined, at: (string | number)[]): string | undefined => {
           if (value === null || value === undefined) return undefined;
           let out = value;
@@ -65,6 +71,7 @@ export function parseSources(ctx: ParseContext): void {
           file: yaml.file,
           fqn: [project.name, src.name, table.name],
           config,
+          unrenderedConfig: unrendered,
           tags: [...asList(src.tags), ...asList(table.tags), ...asList(config.tags)],
           description: table.description ?? src.description ?? '',
           columns: table.columns ?? [],

@@ -227,7 +227,7 @@ export async function patchCompile(
     const at = compiled.indexOf(`${node.name}\t${out.rel}`);
     if (at < 0 || paths[inputs + at] !== out.abs) return undefined;
     const manifest = paths[paths.length - 1]!;
-    if (!patchManifestNode(patched.ws, manifest, record.manifestHead, record.manifestFields, node)) return undefined;
+    if (!patchManifestNode(patched.ws, manifest, record.manifestHead, record.manifestFields, node, sql)) return undefined;
     writeNodeSql(project, 'compiled', node.file, sql);
     // The record now vouches for the edited file as read, the new compiled file and manifest.json.
     const racy = before![1]! > readAt - racyMs || before![2]! > readAt - racyMs;

@@ -47,8 +47,8 @@ export async function compile(
   let files: CompiledFile[];
   try {
     files = await compileNodes(session, nodes, writer && { writer, written }, opts.keepGoing ? failed : undefined);
-    // manifest.json reads nothing the writer writes: written while it finishes.
-    writeManifest(session);
+    // manifest.json reads nothing the writer writes: written while it finishes. It holds each compiled node's SQL, as dbt's.
+    writeManifest(session, new Map(files.map((f) => [f.node.uniqueId, f.sql])));
   } catch (e) {
     if (writer) await writer.abandon();
     throw e;

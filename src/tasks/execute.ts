@@ -64,6 +64,10 @@ export async function execute(
   } finally {
     await adapter.close();
   }
+  // Written again once the nodes ran, with the SQL of each node compiled, as dbt's runnable task does.
+  const compiled = new Map<string, string>();
+  for (const r of summary.results) if (r.compiledSql !== undefined) compiled.set(r.node.uniqueId, r.compiledSql);
+  if (compiled.size > 0) writeManifest(session, compiled);
   writeRunResults(session, summary, {
     which: command,
     select: opts.select ?? [],

@@ -43,6 +43,7 @@ export function loadPreviousState(dir: string, projectDir: string): PreviousStat
     sources: (isPlainObject(raw.sources) ? raw.sources : {}) as StateManifest['sources'],
     unit_tests: (isPlainObject(raw.unit_tests) ? raw.unit_tests : {}) as StateManifest['unit_tests'],
     macros: (isPlainObject(raw.macros) ? raw.macros : {}) as StateManifest['macros'],
+    exposures: (isPlainObject(raw.exposures) ? raw.exposures : {}) as StateManifest['exposures'],
   };
   const resultsFile = path.join(abs, 'run_results.json');
   let results: Map<string, string> | undefined;

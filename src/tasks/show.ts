@@ -7,6 +7,7 @@ import { inertHooks } from '../templating/render-hooks.js';
 import type { CompiledTemplate } from '../templating/template-engine.js';
 import { connect, openProject, type CommonOptions, type Session } from './session.js';
 import { didYouMean } from '../core/util.js';
+import { writeManifest } from '../execute/artifacts.js';
 
 export interface QueryOutput {
   columns: { name: string; type: string }[];
@@ -42,6 +43,8 @@ export async function show(
   const adapter = () => (opened ??= connect(session));
   try {
     const { sql } = await compileIntrospecting(session, node, { template }, async (fn) => (await adapter()).withConnection(fn));
+    // dbt's show is a compile: manifest.json with the shown model's compiled SQL (an inline query is in no manifest here).
+    writeManifest(session, template === undefined ? new Map([[node.uniqueId, sql]]) : undefined);
     const limited = limit === -1 ? sql : `select * from (\n${sql}\n) as model_show limit ${limit}`;
     // config(sql_header=…) or {% call set_sql_header(config) %}: run first, on the same connection, as dbt does.
     const header = typeof node.config.sql_header === 'string' ? node.config.sql_header.trim() : '';

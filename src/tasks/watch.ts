@@ -85,7 +85,7 @@ export async function watchProject(opts: WatchOptions): Promise<void> {
       if (opts.command === 'compile') {
         const byId = new Set(touched.map((n) => n.uniqueId));
         opts.onEvent({ kind: 'compiled', files: files.filter((f) => byId.has(f.node.uniqueId)), total: files.length, ms: performance.now() - started });
-        writeManifest(session);
+        writeManifest(session, new Map(files.map((f) => [f.node.uniqueId, f.sql])));
       } else {
         const ids = first ? new Set(nodes.map((n) => n.uniqueId)) : withDescendants(session, touched);
         const summary = ids.size === 0 ? undefined : (await execute(opts.command, { ...opts, signal: opts.signal }, session, ids)).summary;
@@ -182,7 +182,7 @@ async function patchRun(opts: WatchOptions, good: Good, rel: string, started: nu
     const manifest = path.join(session.project.targetDir, 'manifest.json');
     const head = manifestHead(manifest);
     const fields = { project_name: session.project.name, adapter_type: session.target.type };
-    if (!head || !patchManifestNode(patched.ws, manifest, head, fields, node)) return false;
+    if (!head || !patchManifestNode(patched.ws, manifest, head, fields, node, sql)) return false;
   }
   session.manifest.nodes.set(id, node);
   session.templates.set(id, template);

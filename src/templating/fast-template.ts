@@ -12,7 +12,7 @@
  * `compileFast`, and nunjucks handles the template as usual.
  */
 
-import { pyStr } from './context/python-repr.js';
+import { pyConcat, pyStr } from './context/python-repr.js';
 import { pyEquals } from './py-set.js';
 import { pyTruthy } from './py-truthy.js';
 import { UNDEFINED_OUTPUT_MESSAGE } from './undefined-output-error.js';
@@ -282,7 +282,7 @@ function parseFullExpression(src: string): Expr {
     if (compareOpAt(src, i)) throw new Unsupported();
     return { kind: 'cmp', op, left, right };
   };
-  // `a ~ b`: nunjucks prints it as JavaScript's `a + "" + b`.
+  // `a ~ b`: Jinja's `str(a) + str(b)` (pyConcat).
   const concat = (): Expr => {
     let left = operand();
     for (;;) {
@@ -513,8 +513,8 @@ function evaluate(e: Expr, lookup: Lookup, makeKwargs: MakeKwargs): unknown {
       return pyTruthy(left) ? left : evaluate(e.right, lookup, makeKwargs);
     }
     case 'concat':
-      // biome-ignore lint/style/useTemplate: `+ ''` converts as nunjucks' compiled `~` does (a template literal converts differently)
-      return (evaluate(e.left, lookup, makeKwargs) as string) + '' + (evaluate(e.right, lookup, makeKwargs) as string);
+      // As the python-concat patch compiles `~` for nunjucks.
+      return pyConcat(evaluate(e.left, lookup, makeKwargs), evaluate(e.right, lookup, makeKwargs));
     case 'cmp': {
       const a = evaluate(e.left, lookup, makeKwargs) as number;
       const b = evaluate(e.right, lookup, makeKwargs) as number;

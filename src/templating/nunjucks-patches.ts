@@ -9,7 +9,7 @@
 import nunjucks from 'nunjucks';
 import { isPlainObject } from '../core/util.js';
 import { percentFormat } from './context/percent-format.js';
-import { pyStr } from './context/python-repr.js';
+import { pyConcat, pyStr } from './context/python-repr.js';
 import { pythonStringMethods } from './context/python-string-methods.js';
 import { pyEquals } from './py-set.js';
 import { pyTruthy } from './py-truthy.js';
@@ -278,6 +278,12 @@ function installPercentOperator(): void {
     return ((x % y) + y) % y;
   };
   compileNodeAs('compileMod', binaryAsCall('pyMod'));
+}
+
+/** `a ~ b` joins `str()` of each side, as Jinja does: `['y', 'z']`, `False`, `None` (JavaScript gave `y,z`, `false`, `null`). */
+function installPythonConcat(): void {
+  internals.runtime.pyConcat = pyConcat;
+  compileNodeAs('compileConcat', binaryAsCall('pyConcat'));
 }
 
 /** `'-' * 3` repeats the string, as Python's `*` does (JavaScript gives NaN). */
@@ -800,6 +806,7 @@ export const NUNJUCKS_PATCHES: readonly NunjucksPatch[] = [
   { name: 'call-names', install: installCallNames },
   { name: 'percent-operator', install: installPercentOperator },
   { name: 'repeat-operator', install: installRepeatOperator },
+  { name: 'python-concat', install: installPythonConcat },
   { name: 'python-arithmetic', install: installPythonArithmetic },
   { name: 'python-equality', install: installPythonEquality },
   { name: 'tuples', install: installTuples },

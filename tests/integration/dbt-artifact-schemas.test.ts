@@ -281,3 +281,80 @@ describe('artifacts validate against dbt JSON schemas', () => {
     expect(Object.keys(catalog.sources as object)).toContain('source.shop.raw.orders');
   });
 });
+
+// Fields dbt fills outside `docs generate`: compiled_code for the nodes an invocation compiled
+// (dbt-core compilation.py `_compile_code`/`_write_node`, runnable.py writing the manifest after the
+// run), a test entry's severity upper-cased (parser/generic_test_builders.py `severity`), a source's
+// unrendered_config from its YAML (parser/sources.py `_generate_source_config(rendered=False)`).
+describe('manifest.json of compile and build', () => {
+  const SMALL = {
+    'dbt_project.yml': "name: shop\nversion: '1.0'\nprofile: shop\nsources:\n  shop:\n    +meta: {team: data}\n",
+    'profiles.yml': PROJECT['profiles.yml'],
+    'models/a.sql': "{{ config(materialized='table') }}\nselect 1 as id\n",
+    'models/b.sql': "select id from {{ ref('a') }}\n",
+    'models/schema.yml': `version: 2
+sources:
+  - name: raw
+    schema: main
+    config: {enabled: true}
+    tables:
+      - name: a
+        config: {event_time: id}
+models:
+  - name: a
+    columns:
+      - name: id
+        data_tests:
+          - unique:
+              config: {severity: warn}
+          - not_null
+`,
+  };
+  const manifestOf = (dir: string) =>
+    JSON.parse(readFileSync(path.join(dir, 'target', 'manifest.json'), 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
+
+  it('compile writes compiled_code for the compiled nodes, and the manifest validates', async () => {
+    const dir = writeProject(SMALL);
+    const r = await runModel(['compile', '--project-dir', dir]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const manifest = manifestOf(dir);
+    const b = manifest.nodes!['model.shop.b']!;
+    expect(b).toMatchObject({ compiled: true, compiled_path: 'target/compiled/shop/models/b.sql', extra_ctes_injected: true, extra_ctes: [] });
+    expect(String(b.compiled_code)).toMatch(/select id from .*"a"/);
+    const validate = validator('manifest-v12.json');
+    expect(nodeErrors(validate, manifest.nodes!) + nodeErrors(validate, manifest.sources!)).toBe('');
+    expect(validate(manifest), explain(validate.errors)).toBe(true);
+    // A compile selecting one model leaves the others uncompiled, as dbt's.
+    const one = await runModel(['compile', '-s', 'a', '--project-dir', dir]);
+    expect(one.code, one.stdout + one.stderr).toBe(0);
+    const again = manifestOf(dir);
+    expect(again.nodes!['model.shop.a']!.compiled).toBe(true);
+    expect(again.nodes!['model.shop.b']!.compiled_code).toBeUndefined();
+  }, 60_000);
+
+  it('build writes compiled_code; severity and source unrendered_config as dbt writes them', async () => {
+    const dir = writeProject(SMALL);
+    const r = await runModel(['build', '--project-dir', dir]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const manifest = manifestOf(dir);
+    expect(manifest.nodes!['model.shop.a']).toMatchObject({ compiled: true, compiled_path: 'target/compiled/shop/models/a.sql' });
+    const tests = Object.values(manifest.nodes!).filter((n) => n.resource_type === 'test');
+    const unique = tests.find((n) => String(n.name).startsWith('unique_'))!;
+    const notNull = tests.find((n) => String(n.name).startsWith('not_null_'))!;
+    expect((unique.config as { severity: string }).severity).toBe('WARN');
+    expect((unique.unrendered_config as { severity: string }).severity).toBe('WARN');
+    expect((notNull.config as { severity: string }).severity).toBe('ERROR');
+    expect(unique.compiled).toBe(true);
+    expect(String(unique.compiled_path)).toMatch(/^target\/compiled\/shop\/models\/schema\.yml\/unique_a_id\.sql$/);
+    expect(manifest.sources!['source.shop.raw.a']!.unrendered_config).toEqual({ meta: { team: 'data' }, enabled: true, event_time: 'id' });
+    const validate = validator('manifest-v12.json');
+    expect(nodeErrors(validate, manifest.nodes!) + nodeErrors(validate, manifest.sources!)).toBe('');
+    expect(validate(manifest), explain(validate.errors)).toBe(true);
+    // show compiles the model it shows, and writes the manifest as dbt's show (a compile task) does.
+    const shown = await runModel(['show', 'b', '--project-dir', dir]);
+    expect(shown.code, shown.stdout + shown.stderr).toBe(0);
+    const after = manifestOf(dir);
+    expect(after.nodes!['model.shop.b']!.compiled).toBe(true);
+    expect(after.nodes!['model.shop.a']!.compiled).toBeUndefined();
+  }, 60_000);
+});

@@ -232,6 +232,35 @@ exposures:
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 
+  // dbt-core graph/selector_methods.py StateSelectorMethod: `state:new` and `state:modified` select
+  // exposures too, modified as contracts/graph/nodes.py Exposure.same_contents says (owner, url,
+  // depends_on, ... but not tags or meta).
+  it('ls -s state:modified / state:new select exposures', async () => {
+    const dir = writeProject(files);
+    const parsed = await runModel(['parse', '--project-dir', dir]);
+    expect(parsed.code, parsed.stderr).toBe(0);
+    const state = mkdtempSync(path.join(os.tmpdir(), 'exposure-state-'));
+    writeFileSync(path.join(state, 'manifest.json'), readFileSync(path.join(dir, 'target', 'manifest.json')));
+    const ls = async (sel: string) => {
+      const r = await runModel(['ls', '--project-dir', dir, '-s', sel, '--state', state, '--resource-type', 'exposure']);
+      expect(r.code, r.stderr).toBe(0);
+      return lines(r.stdout);
+    };
+    expect(await ls('state:modified')).toEqual([]);
+    const yml = path.join(dir, 'models', 'governance.yml');
+    const text = readFileSync(yml, 'utf8');
+    writeFileSync(
+      yml,
+      `${text.replace('url: https://bi.example.com/revenue', 'url: https://bi.example.com/revenue2')}  - name: churn_board\n    type: notebook\n    depends_on: [ref('campaigns')]\n    owner: {email: m@example.com}\n`,
+    );
+    expect(await ls('state:modified')).toEqual(['exposure:gov.churn_board', 'exposure:gov.revenue_board']);
+    expect(await ls('state:new')).toEqual(['exposure:gov.churn_board']);
+    expect(await ls('state:modified.body')).toEqual([]);
+    // Tags are not a change, as in dbt.
+    writeFileSync(yml, text.replace('    maturity: high', '    maturity: high\n    tags: [t]'));
+    expect(await ls('state:modified')).toEqual([]);
+  });
+
   it('refuses a ref to a private model from another group before anything runs, naming the ref at its line', async () => {
     const dir = writeProject({ ...files, 'models/marketing/campaigns.sql': "select 1 as id\nfrom {{ ref('revenue') }}" });
     const r = await runModel(['build', '--project-dir', dir]);

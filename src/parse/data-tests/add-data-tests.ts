@@ -335,6 +335,9 @@ function genericTest(ctx: DataTestContext, target: Target, entry: unknown, at: Y
   });
   if (!rendered) return undefined;
   const unrendered = unrenderedConfig(project, 'dataTests', fqn, decl.config as NodeConfig, mergeConfig(base, decl.config as NodeConfig), config);
+  // dbt-core's TestBuilder upper-cases a test entry's own severity (generic_test_builders.py `severity`),
+  // and that is what its manifest writes in `config` and `unrendered_config`.
+  if (decl.config.severity) unrendered.severity = decl.config.severity.toUpperCase();
 
   if (names.shortName !== names.fullName && !config.alias) config = { ...config, alias: names.shortName };
   const node: TestNode = {

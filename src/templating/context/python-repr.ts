@@ -11,6 +11,22 @@ export function pyStr(v: unknown): string {
   return pyRepr(v, true);
 }
 
+/**
+ * One side of Jinja's `~` (jinja2 `Concat`: `str()` of each operand): booleans, None, lists and dicts
+ * as Python prints them (`False`, `None`, `['y', 'z']`); strings, numbers, undefined and objects that
+ * print themselves (relations, macro output) as before.
+ */
+export function pyConcatPart(v: unknown): unknown {
+  if (typeof v === 'boolean' || v === null) return pyRepr(v, true);
+  if (typeof v === 'object' && v !== undefined && (Array.isArray(v) || !hasOwnToString(v))) return pyRepr(v, true);
+  return v;
+}
+
+/** `a ~ b` as Jinja computes it. */
+export function pyConcat(a: unknown, b: unknown): string {
+  return `${String(pyConcatPart(a))}${String(pyConcatPart(b))}`;
+}
+
 /** `repr(v)`; `top` prints a string as itself (str of a container reprs its items, not itself). */
 export function pyRepr(v: unknown, top = false): string {
   if (v === null || v === undefined) return 'None';

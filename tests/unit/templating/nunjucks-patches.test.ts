@@ -291,6 +291,17 @@ describe('each change to nunjucks', () => {
     expect(render("{{ '-' * 3 }}|{{ 2 * 'ab' }}|{{ 2 * 3 }}"), broke('repeat-operator', 'string repetition')).toBe('---|abab|6');
   });
 
+  // jinja2/compiler.py visit_Concat joins `str()` of each operand (jinja2/utils.py str_join).
+  patchTest('python-concat', '`~` joins `str()` of each side: lists, booleans, None as Python prints them', () => {
+    expect(code('{{ a ~ b }}'), broke('python-concat', 'the compiler no longer emits runtime.pyConcat')).toContain('runtime.pyConcat(');
+    expect(
+      render("{{ 'x' ~ ['y', 'z'] }}|{{ 'a' ~ false }}|{{ true ~ 1 }}|{{ 'n' ~ none }}|{{ {'k': 1} ~ '' }}|{{ 'p' ~ 2 ~ 'q' }}|{{ 'r' ~ rel }}", {
+        rel: { toString: () => '"db"."s"."t"' },
+      }),
+      broke('python-concat', 'Python str() of the operands'),
+    ).toBe(`x['y', 'z']|aFalse|True1|nNone|{'k': 1}|p2q|r"db"."s"."t"`);
+  });
+
   // dbt_expectations' integration tests: `modules.datetime.date.today() - modules.datetime.timedelta(365)`.
   patchTest('python-arithmetic', '`date - timedelta`, `date + timedelta`, `date - date`; numbers and strings as before', () => {
     const day = { ms: 86_400_000 };
