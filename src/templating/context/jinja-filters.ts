@@ -22,11 +22,19 @@ export function jinjaFilters(env: nunjucks.Environment, dialect: Dialect): Recor
   // What Jinja iterates: a list, nothing for none, a dict's keys, any other iterable's items.
   const items = (v: unknown): unknown[] =>
     Array.isArray(v) ? v : v === null || v === undefined ? [] : isPlainObject(v) ? Object.keys(v) : [...(v as Iterable<unknown>)];
+  const nunjucksJoin = env.getFilter('join') as (...a: unknown[]) => unknown;
   return {
     as_bool: (v: unknown) => v === true || v === 'true' || v === 'True',
     as_number: (v: unknown) => Number(v),
     as_text: (v: unknown) => String(v),
     tojson: (v: unknown) => JSON.stringify(v),
+    // Jinja's join iterates what it is given: a string joins its characters (nunjucks' failed), and
+    // `attribute=` as a keyword joins that attribute of each item.
+    join: (v: unknown, ...rest: unknown[]) => {
+      const k = popKwargs(rest);
+      const [sep = k.d ?? '', attribute = k.attribute] = rest;
+      return nunjucksJoin(typeof v === 'string' ? [...v] : v, sep, attribute);
+    },
     // Jinja's trim is `str(value).strip(chars)`: a boolean or number is printed first (`True`), as
     // dbt-project-evaluator's `node.config.enabled | trim` needs (nunjucks' failed on a non-string).
     trim: (v: unknown, chars?: unknown) => {

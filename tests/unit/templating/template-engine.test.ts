@@ -197,6 +197,11 @@ describe('default relation naming', () => {
 describe('dbt Jinja', () => {
   // Jinja's do_trim is `soft_str(value).strip(chars)` (jinja2 filters.py): a boolean prints first.
   // dbt-project-evaluator's get_nodes writes `"cast(" ~ node.config.enabled | trim ~ " as boolean)"`.
+  it('join of a string joins its characters, as Jinja iterates a string', () => {
+    const e = engine();
+    expect(render(e, "{{ 'abc' | join(', ') }}|{{ ['a', 'b'] | join('-') }}|{{ [{'n': 1}, {'n': 2}] | join(',', attribute='n') }}")).toBe('a, b, c|a-b|1,2');
+  });
+
   it('trim prints a non-string value first and strips the characters given', () => {
     const e = engine();
     expect(render(e, "{{ 'cast(' ~ true | trim ~ ' as boolean)' }}|{{ 12 | trim }}|{{ ' a ' | trim }}|{{ 'xxaxx' | trim('x') }}")).toBe(
