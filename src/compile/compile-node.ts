@@ -7,6 +7,7 @@ import { inertHooks, type RenderHooks } from '../templating/render-hooks.js';
 import type { CompiledTemplate } from '../templating/template-engine.js';
 import { kwargContextName } from '../parse/data-tests/add-data-tests.js';
 import { lookupRef } from '../parse/ref-lookup.js';
+import { graphContext } from './graph-context.js';
 import type { QueryCache } from './query-cache.js';
 
 export interface CompileContext {
@@ -66,6 +67,7 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
   const hooks = inertHooks(node.file, node.rawSql, {
     packageName: node.packageName,
     execute: true,
+    graph: () => graphContext(ws),
     extra:
       node.resourceType === 'test' || ctx.extra || unit
         ? { ...(node.resourceType === 'test' ? testContext(ws, node) : {}), ...unitTestNames(unit), ...ctx.extra }

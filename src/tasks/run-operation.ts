@@ -114,7 +114,8 @@ export async function runOperation(opts: CommonOptions & { macro: string; args?:
     elapsed_time: (completed.getTime() - started.getTime()) / 1000,
     args: { which: 'run-operation', macro: opts.macro, args },
   });
-  return { session, uniqueId, returned: isNothing(returned) ? undefined : returned, error, file: out };
+  const value = macroOutputText(returned);
+  return { session, uniqueId, returned: isNothing(value) ? undefined : value, error, file: out };
 }
 
 /** An error the render placed in the synthetic call is placed at the macro's `{% macro %}` line instead, so it names a real file:line. */
@@ -134,6 +135,16 @@ function atMacro(e: unknown, synthetic: string, projectDir: string, macroFile: s
     hint: e.hint,
     source,
   });
+}
+
+/**
+ * A macro that returns nothing gives its rendered output (a nunjucks SafeString, `{val, length}`):
+ * that is text, and only whitespace when the body only ran statements or logged.
+ */
+function macroOutputText(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || typeof (v as { val?: unknown }).val !== 'string' || Array.isArray(v)) return v;
+  if (Object.keys(v).some((k) => k !== 'val' && k !== 'length')) return v;
+  return String((v as { val: string }).val).trim();
 }
 
 /** Jinja's none and an empty string are "no value": nothing to print. */

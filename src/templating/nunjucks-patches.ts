@@ -237,6 +237,27 @@ export function undefinedAt(e: unknown): { line: number; column: number } | unde
 /** Marks a function that also carries attributes (a Python class: `datetime(...)`, `datetime.now()`). */
 export const PY_CLASS = Symbol('python class');
 
+/** Python's `xs[start:stop:step]`: missing bounds are the ends, negative ones count from the end, all clamped. */
+function pySlice<T>(items: readonly T[], start: unknown, stop: unknown, step: unknown): T[] {
+  const n = items.length;
+  const by = step === null || step === undefined ? 1 : Number(step);
+  if (by === 0) throw new Error('slice step cannot be zero');
+  const bound = (v: unknown, missing: number, lo: number, hi: number) => {
+    if (v === null || v === undefined) return missing;
+    const i = Number(v) < 0 ? Number(v) + n : Number(v);
+    return Math.min(Math.max(i, lo), hi);
+  };
+  const out: T[] = [];
+  if (by > 0) {
+    const to = bound(stop, n, 0, n);
+    for (let i = bound(start, 0, 0, n); i < to; i += by) out.push(items[i]!);
+  } else {
+    const to = bound(stop, -1, -1, n - 1);
+    for (let i = bound(start, n - 1, -1, n - 1); i > to; i += by) out.push(items[i]!);
+  }
+  return out;
+}
+
 /** Attribute and index lookups as Python does them: string methods, string slices, negative indexes. */
 function installPythonMemberLookup(): void {
   const original = internals.runtime.memberLookup;
@@ -244,9 +265,13 @@ function installPythonMemberLookup(): void {
   internals.runtime.memberLookup = (...args: unknown[]) => {
     const [obj, val] = args;
     if (args.length === 4) {
-      // A slice (`x[1:3]`): Python gives a string back for a string.
-      const out = original(...args);
-      return typeof obj === 'string' && Array.isArray(out) ? out.join('') : out;
+      // A slice (`x[1:3]`), with Python's bounds (jinja-compat's gave `None` past the end); a
+      // string gives a string back.
+      const [, start, stop, step] = args;
+      const items = typeof obj === 'string' ? [...obj] : Array.isArray(obj) ? obj : undefined;
+      if (!items) return original(...args);
+      const out = pySlice(items, start, stop, step);
+      return typeof obj === 'string' ? out.join('') : out;
     }
     // nunjucks wraps a function member in a closure, which would lose a Python class's attributes.
     if (obj !== null && typeof obj === 'object' && typeof val === 'string') {

@@ -16,6 +16,8 @@ export interface RenderHooks {
   isIncremental(): boolean;
   /** False while parsing (dbt's `execute`): queries are not run, only recorded. */
   execute: boolean;
+  /** dbt's `graph` (the flat manifest), at execute time; while parsing, `graph` is empty. */
+  graph?: () => unknown;
   /** Extra names for this render only (e.g. a generic test's `model`, `column_name`). */
   extra?: Record<string, unknown>;
   /** Answers `run_query()`: the result, or undefined while the query has not run yet (see compile/run-queries.ts). */

@@ -519,6 +519,38 @@ describe('dbt Jinja, hooks and sources', () => {
     expect(out(r)).toMatch(/models\/n\.sql:1:\d+: error \[graph\]: source\('legacy', 't'\) is disabled \(enabled: false\)/);
   });
 
+  // dbt's `graph` (docs.getdbt.com/reference/dbt-jinja-functions/graph: nodes and sources keyed by
+  // unique id, as the manifest holds them), read as dbt-project-evaluator's get_nodes/get_relationships
+  // read it: inside `if execute`, with `set name, type = column` unpacking and `enabled | trim`.
+  it('graph lists the nodes and sources with depends_on and config, at execute time', async () => {
+    const dir = writeProject({
+      'dbt_project.yml': 'name: g\n',
+      'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    schema: main\n    tables:\n      - name: t\n        description: the raw table\n',
+      'models/a.sql': "{{ config(materialized='view') }}select 1 as x\n",
+      'models/b.sql': "select * from {{ ref('a') }} union all select 1 from {{ source('raw', 't') }}\n",
+      'models/nodes.sql': `{%- set rows = [] -%}
+{%- if execute -%}{%- for node in graph.nodes.values() | sort(attribute='unique_id') -%}
+{%- for parent in node.depends_on.nodes | default([]) -%}
+{%- for column in [(node.unique_id, 'child'), (parent, 'parent')] -%}{%- set value, role = column -%}{%- do rows.append("select '" ~ value ~ "' as id, '" ~ role ~ "' as role, '" ~ node.config.materialized ~ "' as m, cast(" ~ node.config.enabled | trim ~ " as boolean) as enabled") -%}{%- endfor -%}
+{%- endfor -%}{%- endfor -%}
+{%- for s in graph.sources.values() -%}{%- do rows.append("select '" ~ s.unique_id ~ "' as id, '" ~ s.description ~ "' as role, null as m, true as enabled") -%}{%- endfor -%}{%- endif -%}
+{{ rows | join(' union all ') if rows else 'select 1 as id, 2 as role, 3 as m, true as enabled where false' }}
+`,
+    });
+    writeProject({ 'seeds/t.csv': 'x\n1\n' }, dir);
+    expect((await runModel(['seed', '--project-dir', dir], { cwd: dir })).code).toBe(0);
+    const r = await runModel(['build', '--project-dir', dir], { cwd: dir });
+    expect(r.code, out(r)).toBe(0);
+    const rows = await queryDuckDb(path.join(dir, 'target', 'g.duckdb'), 'select id, role, m, enabled from nodes order by all');
+    expect(rows).toEqual([
+      { id: 'model.g.a', role: 'parent', m: 'view', enabled: true },
+      { id: 'model.g.b', role: 'child', m: 'view', enabled: true },
+      { id: 'model.g.b', role: 'child', m: 'view', enabled: true },
+      { id: 'source.g.raw.t', role: 'parent', m: 'view', enabled: true },
+      { id: 'source.g.raw.t', role: 'the raw table', m: null, enabled: true },
+    ]);
+  });
+
   it('generate_schema_name sees the node as dbt passes it (resource_type, unique_id)', async () => {
     const dir = writeProject({
       'dbt_project.yml': 'name: naming\nseeds:\n  naming:\n    +schema: raw\nmodels:\n  naming:\n    +schema: marts\n',

@@ -21,6 +21,7 @@ function project(): string {
       '{% macro broken() %}',
       "  {% do run_query('select * from no_such_table') %}",
       '{% endmacro %}',
+      "{% macro only_logs() %}{% do log('logged', info=True) %}{% endmacro %}",
       '',
     ].join('\n'),
   });
@@ -37,6 +38,14 @@ describe('model run-operation', () => {
     const rr = JSON.parse(readFileSync(path.join(dir, 'target/run_results.json'), 'utf8'));
     expect(rr.results).toHaveLength(1);
     expect(rr.results[0]).toMatchObject({ unique_id: 'macro.ops.make_table', status: 'success', failures: 0 });
+  });
+
+  it('a macro that returns nothing prints only its log() (its whitespace output is no value)', async () => {
+    const dir = project();
+    const r = await runModel(['run-operation', 'only_logs', '--project-dir', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('logged');
+    expect(r.stdout).not.toContain('"val"');
   });
 
   it('a failing macro is an error at its file:line, exit code 1, and an error result', async () => {

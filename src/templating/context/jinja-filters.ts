@@ -4,6 +4,7 @@ import type { Dialect } from '../../warehouse/dialect.js';
 import { sqlLiteral } from '../../warehouse/dialect.js';
 import { getTest, popKwargs } from '../nunjucks-patches.js';
 import { percentFormat } from './percent-format.js';
+import { pyStr } from './python-repr.js';
 
 /** dbt's filters (`as_bool`, `literal`, …) and the Jinja filters dbt projects use that nunjucks lacks or reads differently. */
 // biome-ignore lint/suspicious/noExplicitAny: nunjucks calls filters with whatever the template passes; each filter checks its own
@@ -21,11 +22,31 @@ export function jinjaFilters(env: nunjucks.Environment, dialect: Dialect): Recor
   // What Jinja iterates: a list, nothing for none, a dict's keys, any other iterable's items.
   const items = (v: unknown): unknown[] =>
     Array.isArray(v) ? v : v === null || v === undefined ? [] : isPlainObject(v) ? Object.keys(v) : [...(v as Iterable<unknown>)];
+  const nunjucksJoin = env.getFilter('join') as (...a: unknown[]) => unknown;
   return {
     as_bool: (v: unknown) => v === true || v === 'true' || v === 'True',
     as_number: (v: unknown) => Number(v),
     as_text: (v: unknown) => String(v),
     tojson: (v: unknown) => JSON.stringify(v),
+    // Jinja's join iterates what it is given: a string joins its characters (nunjucks' failed), and
+    // `attribute=` as a keyword joins that attribute of each item.
+    join: (v: unknown, ...rest: unknown[]) => {
+      const k = popKwargs(rest);
+      const [sep = k.d ?? '', attribute = k.attribute] = rest;
+      return nunjucksJoin(typeof v === 'string' ? [...v] : v, sep, attribute);
+    },
+    // Jinja's trim is `str(value).strip(chars)`: a boolean or number is printed first (`True`), as
+    // dbt-project-evaluator's `node.config.enabled | trim` needs (nunjucks' failed on a non-string).
+    trim: (v: unknown, chars?: unknown) => {
+      const text = pyStr(v);
+      if (chars === undefined || chars === null) return text.trim();
+      const set = new Set(String(chars));
+      let a = 0;
+      let b = text.length;
+      while (a < b && set.has(text[a]!)) a++;
+      while (b > a && set.has(text[b - 1]!)) b--;
+      return text.slice(a, b);
+    },
     literal: (v: unknown) => sqlLiteral(dialect, v),
     // Python's list(): a dict gives its keys, a string its characters (nunjucks gave {key, value} pairs).
     list: (v: unknown) => (typeof v === 'string' ? [...v] : items(v)),

@@ -84,6 +84,12 @@ export function projectGlobals(host: ContextHost): Record<string, unknown> {
       (host.current()?.log ?? host.log)(String(msg));
       return '';
     },
+    // dbt's `graph`: the project's nodes, sources and exposures once parsed; empty collections while parsing.
+    get graph() {
+      return (
+        host.current()?.graph?.() ?? { nodes: {}, sources: {}, exposures: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {}, unit_tests: {} }
+      );
+    },
     // dbt's flags: what the command was run with (dbt's names, upper case).
     get flags() {
       const inv = currentInvocation();

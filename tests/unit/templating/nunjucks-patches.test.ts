@@ -91,6 +91,17 @@ describe('each change to nunjucks', () => {
     );
   });
 
+  // Python's slice bounds (docs.python.org, "Common Sequence Operations", note 4: bounds past the
+  // end are the length): dbt-project-evaluator's insert_resources_from_graph batches with
+  // `values[lower_bound : upper_bound]`, the last batch running past the end.
+  patchTest('python-member-lookup', 'slices clamp to the sequence, with negative bounds and steps', () => {
+    const ctx = { v: [1, 2, 3, 4, 5] };
+    expect(render('{{ v[4:6] }}|{{ v[2:] }}|{{ v[:-3] }}|{{ v[-2:] }}|{{ v[::2] }}|{{ v[::-1] }}|{{ v[7:9] }}|{{ v[3:1] }}', ctx)).toBe(
+      '[5]|[3, 4, 5]|[1, 2]|[4, 5]|[1, 3, 5]|[5, 4, 3, 2, 1]|[]|[]',
+    );
+    expect(render("{{ 'abcdef'[1:3] }}|{{ 'abc'[5:] }}|{{ 'abc'[::-1] }}")).toBe('bc||cba');
+  });
+
   // Slices are jinja-compat's; this patch makes a string's slice a string.
   // dbt_expectations' expect_column_values_to_be_of_type calls `column_type.lower()` on the
   // output of `{{ dbt_expectations.type_datetime() }}`: a macro's output is a str in dbt.

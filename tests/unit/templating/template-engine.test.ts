@@ -195,6 +195,28 @@ describe('default relation naming', () => {
 });
 
 describe('dbt Jinja', () => {
+  // Jinja's do_trim is `soft_str(value).strip(chars)` (jinja2 filters.py): a boolean prints first.
+  // dbt-project-evaluator's get_nodes writes `"cast(" ~ node.config.enabled | trim ~ " as boolean)"`.
+  it('join of a string joins its characters, as Jinja iterates a string', () => {
+    const e = engine();
+    expect(render(e, "{{ 'abc' | join(', ') }}|{{ ['a', 'b'] | join('-') }}|{{ [{'n': 1}, {'n': 2}] | join(',', attribute='n') }}")).toBe('a, b, c|a-b|1,2');
+  });
+
+  it('trim prints a non-string value first and strips the characters given', () => {
+    const e = engine();
+    expect(render(e, "{{ 'cast(' ~ true | trim ~ ' as boolean)' }}|{{ 12 | trim }}|{{ ' a ' | trim }}|{{ 'xxaxx' | trim('x') }}")).toBe(
+      'cast(True as boolean)|12|a|a',
+    );
+  });
+
+  it('graph is empty without a parsed project and is what the render hooks give at execute time', () => {
+    const e = engine();
+    expect(render(e, '{{ graph.nodes | length }}{{ graph.sources | length }}{{ graph.exposures | length }}')).toBe('000');
+    const graph = { nodes: { 'model.p.a': { name: 'a', depends_on: { nodes: ['source.p.s.t'] } } }, sources: {} };
+    const src = "{% for n in graph.nodes.values() %}{{ n.name }}<-{{ n.depends_on.nodes | join(',') }}{% endfor %}";
+    expect(e.render(e.compile('x.sql', src), { ...hooks('x.sql', src), graph: () => graph })).toBe('a<-source.p.s.t');
+  });
+
   it('has the filters and globals dbt projects reach for', () => {
     const e = engine();
     expect(render(e, "{{ ['B', ' a '] | map('trim') | map('lower') | join(',') }} {{ [{'n': 1}, {'n': 2}] | map(attribute='n') | join }}")).toBe('b,a 12');
