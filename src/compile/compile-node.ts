@@ -7,6 +7,7 @@ import { inertHooks, type RenderHooks } from '../templating/render-hooks.js';
 import type { CompiledTemplate } from '../templating/template-engine.js';
 import { kwargContextName } from '../parse/data-tests/add-data-tests.js';
 import { lookupRef } from '../parse/ref-lookup.js';
+import { flatGraph } from '../execute/artifacts.js';
 import type { QueryCache } from './query-cache.js';
 
 export interface CompileContext {
@@ -73,6 +74,7 @@ function renderWithCtes(ws: Workspace, node: SqlNode, ctx: CompileContext, ctes:
     overrides: unit?.overrides,
     runQuery: ctx.queries ? (sql) => ctx.queries!.lookup(sql) : undefined,
     log: ctx.log,
+    graph: () => flatGraph(ws),
     ref: (args) => {
       const name = args[args.length - 1]!;
       const id = lookupRef(ws.manifest.byName, name, args.length > 1 ? args[0] : undefined, node.packageName);

@@ -297,6 +297,31 @@ function macroPatches(ws: Workspace): Map<string, MacroPatch> {
   return out;
 }
 
+const flatGraphs = new WeakMap<object, Record<string, unknown>>();
+
+/**
+ * dbt's `graph` context variable: the manifest's flat graph (dbt-core `Manifest.build_flat_graph`,
+ * core/dbt/contracts/graph/manifest.py): `nodes` (models, seeds, snapshots, tests, analyses…),
+ * `sources`, `exposures`, `metrics`, `groups`, `semantic_models`, `saved_queries`, each node as
+ * manifest.json lists it. Built once per parsed manifest, on first use.
+ */
+export function flatGraph(ws: Workspace): Record<string, unknown> {
+  const known = flatGraphs.get(ws.manifest);
+  if (known) return known;
+  const nodes: Record<string, unknown> = {};
+  const sources: Record<string, unknown> = {};
+  const macros = projectMacroSources(ws.project);
+  for (const node of ws.manifest.nodes.values()) {
+    if (node.resourceType === 'unit_test') continue;
+    (node.resourceType === 'source' ? sources : nodes)[node.uniqueId] = nodeToJson(ws, node, macros, true);
+  }
+  const exposures: Record<string, unknown> = {};
+  for (const e of ws.manifest.exposures?.values() ?? []) exposures[e.uniqueId] = exposureToJson(e);
+  const graph = { nodes, sources, exposures, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} };
+  flatGraphs.set(ws.manifest, graph);
+  return graph;
+}
+
 /** `selectors`: the project's selectors.yml when the session has read it; `compiled`: nodes' compiled SQL by unique id, when known. */
 export function writeManifest(ws: Workspace & { selectors?: Selectors | null }, compiled?: ReadonlyMap<string, string>): string {
   const nodes: Record<string, unknown> = {};

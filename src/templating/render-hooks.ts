@@ -24,6 +24,8 @@ export interface RenderHooks {
   log?(msg: string): void;
   /** A unit test's `overrides:` (vars, env_vars, macros): what `var()`, `env_var()` and those macros answer in this render. */
   overrides?: { vars?: Record<string, unknown>; envVars?: Record<string, string>; macros?: Record<string, unknown> };
+  /** dbt's `graph` context variable (the manifest's flat graph: nodes, sources, exposures, …); empty while parsing. */
+  graph?(): Record<string, unknown>;
 }
 
 /** Hooks for a render outside any node (macro files, profiles, property values): no ref(), source(), this. */

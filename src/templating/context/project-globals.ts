@@ -84,6 +84,13 @@ export function projectGlobals(host: ContextHost): Record<string, unknown> {
       (host.current()?.log ?? host.log)(String(msg));
       return '';
     },
+    // dbt's `graph`: the manifest's nodes, sources, exposures… as manifest.json lists them, once
+    // the project is parsed (dbt-core's `flat_graph`, core/dbt/context/providers.py `graph`);
+    // empty while parsing, as dbt's is before the manifest is built.
+    get graph() {
+      const g = host.current()?.graph;
+      return g ? g() : { nodes: {}, sources: {}, exposures: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} };
+    },
     // dbt's flags: what the command was run with (dbt's names, upper case).
     get flags() {
       const inv = currentInvocation();

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { runModel, writeProject } from '../helpers/project.js';
+
+// dbt-codegen's macros (helpers.sql `get_models`, `build_dict_column_descriptions`) read dbt's
+// `graph` context variable: the manifest's flat graph (dbt-core core/dbt/context/providers.py
+// `graph`, core/dbt/contracts/graph/manifest.py `build_flat_graph`), nodes by unique id with their
+// `resource_type`, `name`, `path`, `depends_on.nodes`, `columns`, and sources under `graph.sources`.
+// `dbt run-operation generate_source` finds a package's macro by its bare name (dbt-core's
+// MacroResolver: root project, then packages).
+function project(): string {
+  return writeProject({
+    'dbt_project.yml': "name: gr\nversion: '1.0'\nprofile: gr\n",
+    'profiles.yml': 'gr:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/gr.duckdb\n',
+    'packages.yml': 'packages:\n  - local: helpers\n',
+    'helpers/dbt_project.yml': "name: helpers\nversion: '1.0'\n",
+    'helpers/macros/h.sql': [
+      '{% macro list_models(prefix) %}',
+      '  {% set names = [] %}',
+      "  {% for n in graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') if n.name.startswith(prefix) %}",
+      "    {% do names.append(n.name ~ '@' ~ n.path ~ '<' ~ (n.depends_on.nodes | join(',')) ~ '>') %}",
+      '  {% endfor %}',
+      "  {% for s in graph.sources.values() %}{% do names.append('source:' ~ s.source_name ~ '.' ~ s.name ~ ':' ~ (s.columns.keys() | list | join(','))) %}{% endfor %}",
+      "  {% do log(names | sort | join(' '), info=True) %}",
+      '  {{ return(names | length) }}',
+      '{% endmacro %}',
+      '',
+    ].join('\n'),
+    'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    schema: main\n    tables:\n      - name: t\n        columns:\n          - name: c1\n',
+    'models/stg/stg_a.sql': 'select 1 as id\n',
+    'models/stg/stg_b.sql': "select * from {{ ref('stg_a') }}\n",
+    'models/other.sql': 'select 2 as id\n',
+    'tests/graph_seen.sql': [
+      "{% set models = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') | map(attribute='name') | sort %}",
+      "select '{{ models | join(',') }}' as seen where '{{ models | join(',') }}' != 'other,stg_a,stg_b'",
+      '',
+    ].join('\n'),
+  });
+}
+
+describe("dbt's graph context variable and package macros in run-operation", () => {
+  it('a package macro reads graph.nodes and graph.sources, called by its bare name in run-operation', async () => {
+    const dir = project();
+    expect((await runModel(['deps', '--project-dir', dir])).code).toBe(0);
+    const r = await runModel(['run-operation', 'list_models', '--args', '{prefix: stg_}', '--project-dir', dir]);
+    expect(r.stderr).not.toContain('error');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('source:raw.t:c1 stg_a@stg/stg_a.sql<> stg_b@stg/stg_b.sql<model.gr.stg_a>');
+    const q = await runModel(['run-operation', 'helpers.list_models', '--args', '{prefix: oth}', '--project-dir', dir]);
+    expect(q.stdout).toContain('other@other.sql<>');
+  });
+
+  it('a singular test sees every model in graph.nodes', async () => {
+    const dir = project();
+    expect((await runModel(['deps', '--project-dir', dir])).code).toBe(0);
+    const r = await runModel(['build', '--project-dir', dir]);
+    expect(r.stderr).not.toContain('error');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/PASS=4 /);
+  });
+});
