@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runModel, writeProject } from '../helpers/project.js';
 
@@ -29,9 +31,12 @@ function project(): string {
     'models/stg/stg_a.sql': 'select 1 as id\n',
     'models/stg/stg_b.sql': "select * from {{ ref('stg_a') }}\n",
     'models/other.sql': 'select 2 as id\n',
+    // dbt-adapters base/relation.py InformationSchema.from_relation: `<database>.INFORMATION_SCHEMA.<view>`.
+    'models/cols.sql': "select column_name from {{ ref('stg_a').information_schema('columns') }} where table_name = 'stg_a'\n",
+    'tests/cols_seen.sql': "select * from {{ ref('cols') }} where column_name != 'id'\n",
     'tests/graph_seen.sql': [
       "{% set models = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') | map(attribute='name') | sort %}",
-      "select '{{ models | join(',') }}' as seen where '{{ models | join(',') }}' != 'other,stg_a,stg_b'",
+      "select '{{ models | join(',') }}' as seen where '{{ models | join(',') }}' != 'cols,other,stg_a,stg_b'",
       '',
     ].join('\n'),
   });
@@ -55,6 +60,7 @@ describe("dbt's graph context variable and package macros in run-operation", () 
     const r = await runModel(['build', '--project-dir', dir]);
     expect(r.stderr).not.toContain('error');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/PASS=4 /);
+    expect(r.stdout).toMatch(/PASS=6 /);
+    expect(readFileSync(path.join(dir, 'target/compiled/gr/models/cols.sql'), 'utf8')).toContain('from "gr".INFORMATION_SCHEMA.columns where');
   });
 });
