@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { startSnowflakeEmulator } from '@model/snowflake-emulator';
 import { describe, expect, it } from 'vitest';
+import { emulatorOutput, profilesYml } from '../helpers/profiles.js';
 import { runModel, writeProject } from '../helpers/project.js';
 
 // dbt-codegen's macros (helpers.sql `get_models`, `build_dict_column_descriptions`) read dbt's
@@ -62,5 +64,43 @@ describe("dbt's graph context variable and package macros in run-operation", () 
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/PASS=6 /);
     expect(readFileSync(path.join(dir, 'target/compiled/gr/models/cols.sql'), 'utf8')).toContain('from "gr".INFORMATION_SCHEMA.columns where');
+  });
+});
+
+// dbt-snowflake's get_columns_in_relation builds each column with SnowflakeColumn.from_description
+// (dbt-adapters base/column.py): `dtype` is the type without its size (`NUMBER` of `NUMBER(38,0)`),
+// which dbt-codegen's generate_source prints as `data_type: number`; `data_type` keeps the size.
+// `relation.information_schema('columns')` is `<database>.INFORMATION_SCHEMA.columns` there too.
+describe('columns and information_schema on Snowflake (emulator)', () => {
+  it('dtype is the type name without its size; information_schema(view) is queryable', async () => {
+    const emulator = await startSnowflakeEmulator({ port: 0 });
+    try {
+      const dir = writeProject({
+        'dbt_project.yml': "name: sfcols\nversion: '1.0'\nprofile: sfcols\n",
+        'profiles.yml': profilesYml('sfcols', 'sf', {
+          sf: emulatorOutput({ password: 'model-password', access_url: emulator.url, database: 'cols_db', schema: 'cols_s', warehouse: 'wh' }),
+        }),
+        'models/m.sql': "select 1 as n, 'x'::varchar(10) as s\n",
+        'macros/show_cols.sql': [
+          '{% macro show_cols() %}',
+          "  {% set cols = adapter.get_columns_in_relation(ref('m')) %}",
+          "  {% for c in cols %}{% do log('col ' ~ c.name ~ ' dtype=' ~ c.dtype ~ ' data_type=' ~ c.data_type, info=True) %}{% endfor %}",
+          "  {% set r = run_query(\"select count(*) from \" ~ ref('m').information_schema('columns') ~ \" where table_name = 'M'\") %}",
+          "  {% do log('info_schema ' ~ r.columns[0].values()[0], info=True) %}",
+          "  {% do log('fd ' ~ api.Column.from_description('x', 'NUMBER(10,2)').dtype, info=True) %}",
+          '{% endmacro %}',
+          '',
+        ].join('\n'),
+      });
+      expect((await runModel(['run', '--project-dir', dir])).code).toBe(0);
+      const r = await runModel(['run-operation', 'show_cols', '--project-dir', dir]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('col N dtype=NUMBER data_type=NUMBER(');
+      expect(r.stdout).toMatch(/col S dtype=VARCHAR data_type=VARCHAR/);
+      expect(r.stdout).toContain('info_schema 2');
+      expect(r.stdout).toContain('fd NUMBER');
+    } finally {
+      await emulator.close();
+    }
   });
 });
