@@ -42,18 +42,30 @@ export async function runOperation(opts: CommonOptions & { macro: string; args?:
   }
   const session = await openProject(opts);
   const { engine, project } = session;
-  const info = engine.macros.get(opts.macro);
-  if (!info || !IDENT.test(opts.macro.split('.').pop() ?? '')) {
+  // A bare name is the root project's macro, else an installed package's (dbt-core's
+  // MacroResolver: root, then packages, then dbt's own), as `dbt run-operation generate_source` finds codegen's.
+  let macroName = opts.macro;
+  if (!engine.macros.has(macroName) && !macroName.includes('.')) {
+    const inPackages = [...engine.macros.entries()].filter(([k, m]) => m.package && k === `${m.package}.${macroName}` && !m.file.startsWith('<'));
+    if (inPackages.length > 1) {
+      throw new ProjectError('usage', `macro '${macroName}' is defined in several packages: ${inPackages.map(([k]) => k).join(', ')}`, {
+        hint: `name the package: model run-operation ${inPackages[0]![0]}`,
+      });
+    }
+    if (inPackages.length === 1) macroName = inPackages[0]![0];
+  }
+  const info = engine.macros.get(macroName);
+  if (!info || !IDENT.test(macroName.split('.').pop() ?? '')) {
     // dbt raises UndefinedMacroError before any run result is written.
     const names = [...engine.macros.keys()].filter((n) => !engine.macros.get(n)!.file.startsWith('<'));
     throw new ProjectError('usage', `no macro named '${opts.macro}' in the project or its packages`, { hint: didYouMean(opts.macro, names) });
   }
   const uniqueId = `macro.${info.package ?? project.name}.${info.name}`;
-  const call = `${opts.macro}(${Object.keys(args)
+  const call = `${macroName}(${Object.keys(args)
     .map((k) => `${k}=__model_operation_args["${k}"]`)
     .join(', ')})`;
   const text = `{% do __model_operation_capture(${call}) %}`;
-  const file = `<run-operation ${opts.macro}>`;
+  const file = `<run-operation ${macroName}>`;
   const node = standInModel(project.name, {
     uniqueId: `operation.${project.name}.${info.name}`,
     name: info.name,

@@ -69,6 +69,36 @@ export class Relation implements RelationName {
   quote(): Relation {
     return this;
   }
+
+  /**
+   * dbt's `relation.information_schema(view_name)` (dbt-adapters base/relation.py `InformationSchema.from_relation`):
+   * the database's INFORMATION_SCHEMA, or one of its views, as `<database>.INFORMATION_SCHEMA.<view>`;
+   * the database quoted as the relation's, the schema and the view never (audit_helper's
+   * `snowflake__get_columns_in_relation_sql` reads `relation.information_schema('columns')`).
+   */
+  information_schema(viewName?: unknown): InformationSchemaRelation {
+    return new InformationSchemaRelation(this.database, typeof viewName === 'string' && viewName ? viewName : undefined, this.dialect);
+  }
+}
+
+/** What `relation.information_schema(view)` renders as: `<database>.INFORMATION_SCHEMA[.<view>]`. */
+export class InformationSchemaRelation extends Relation {
+  constructor(
+    database: string,
+    readonly information_schema_view: string | undefined,
+    dialect: Dialect,
+  ) {
+    super(database, 'INFORMATION_SCHEMA', information_schema_view ?? '', dialect);
+  }
+
+  override render(): string {
+    const db = this.database ? `${this.dialect.quoteIdentifier(this.database)}.` : '';
+    return `${db}INFORMATION_SCHEMA${this.information_schema_view ? `.${this.information_schema_view}` : ''}`;
+  }
+
+  override toString(): string {
+    return this.render();
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { Relation } from '../../warehouse/relation.js';
 import { isKwargs, popKwargs } from '../nunjucks-patches.js';
 import type { RenderHooks } from '../render-hooks.js';
 import type { ContextHost } from './context-host.js';
-import { agateTable, relationColumn, statementResult } from './query-table.js';
+import { agateTable, baseTypeName, relationColumn, statementResult } from './query-table.js';
 
 /**
  * What templates ask the warehouse: `execute`, `run_query()`, `{% call statement() %}` with
@@ -44,7 +44,9 @@ export function introspectionGlobals(host: ContextHost): Record<string, unknown>
     if (!getRelation(relation.database, relation.schema, relation.identifier)) return [];
     const r = runQuery(`select * from ${relation.render()} where 1 = 0`, 'adapter.get_columns_in_relation()');
     // `quoted` is the stored name in double quotes, as dbt's Column.quoted (dbt-snowflake's too).
-    return (r?.columns ?? []).map((c) => relationColumn(c.name, c.type, (id) => `"${id.replace(/"/g, '""')}"`));
+    // On Snowflake the columns are dbt-snowflake's `SnowflakeColumn.from_description` of `describe table`: dtype without the size.
+    const snowflake = host.dialect.type === 'snowflake';
+    return (r?.columns ?? []).map((c) => relationColumn(c.name, c.type, (id) => `"${id.replace(/"/g, '""')}"`, snowflake ? baseTypeName(c.type) : c.type));
   });
   // Per render: a statement's result is for the template that ran it.
   const statements = new WeakMap<RenderHooks, Map<string, ReturnType<typeof statementResult>>>();

@@ -47,7 +47,17 @@ export function statementResult(result: QueryResult | undefined) {
 }
 
 /** A column as dbt's `adapter.get_columns_in_relation()` gives it (`name`, `data_type`, `is_string()`, …). */
-export function relationColumn(name: string, dataType: string, quote: (id: string) => string) {
+/**
+ * `dtype`: dbt's Column.dtype, the type as the adapter built the column. `Column.from_description`
+ * (dbt-adapters base/column.py, what dbt-snowflake's `describe table` columns go through) keeps
+ * only the name before the parentheses there (`NUMBER(38,0)` is dtype `NUMBER`, precision 38,
+ * scale 0), so codegen's `data_type: number`; `data_type` keeps the size.
+ */
+export function baseTypeName(rawType: string): string {
+  return /^([^(]+)/.exec(rawType)?.[1]?.trim() ?? rawType;
+}
+
+export function relationColumn(name: string, dataType: string, quote: (id: string) => string, dtype = dataType) {
   const t = dataType.toLowerCase();
   const isInteger = /^(tiny|small|big|huge|u?)int|^integer|^long|^short/.test(t);
   const isFloat = /^(double|float|real)/.test(t);
@@ -58,7 +68,7 @@ export function relationColumn(name: string, dataType: string, quote: (id: strin
     column: name,
     quoted: quote(name),
     data_type: dataType,
-    dtype: dataType,
+    dtype,
     is_string: () => isString,
     is_integer: () => isInteger,
     is_float: () => isFloat,

@@ -1,7 +1,7 @@
 import { Relation } from '../../warehouse/relation.js';
 import { isKwargs, PY_CLASS, popKwargs, stripKwargs } from '../nunjucks-patches.js';
 import type { ContextHost } from './context-host.js';
-import { relationColumn } from './query-table.js';
+import { baseTypeName, relationColumn } from './query-table.js';
 
 /** dbt's Column.TYPE_LABELS: the generic names `api.Column.translate_type` maps (dbt-adapters' base column.py). */
 const TYPE_LABELS: Record<string, string> = { STRING: 'TEXT', TIMESTAMP: 'TIMESTAMP', FLOAT: 'FLOAT', INTEGER: 'INT', BOOLEAN: 'BOOLEAN' };
@@ -74,7 +74,7 @@ function columnClass(host: ContextHost) {
         ? String(dtype)
         : `${String(dtype)}(${String(precision)},${String(scale)})`,
     create: (name: unknown, dtype: unknown) => relationColumn(String(name), TYPE_LABELS[String(dtype).toUpperCase()] ?? String(dtype), quote),
-    from_description: (name: unknown, rawType: unknown) => relationColumn(String(name), String(rawType), quote),
+    from_description: (name: unknown, rawType: unknown) => relationColumn(String(name), String(rawType), quote, baseTypeName(String(rawType))),
   });
 }
 
