@@ -31,6 +31,11 @@ export function redact(text: string): string {
   return out;
 }
 
+/** Whether any secret is registered (redact and redactDeep change nothing when none is). */
+export function hasSecrets(): boolean {
+  return secrets.size > 0;
+}
+
 /** Deep copy of a JSON-like value with every secret redacted from its strings (and keys). */
 export function redactDeep<T>(value: T): T {
   if (secrets.size === 0) return value;

@@ -14,7 +14,7 @@ import { DBT_COMPAT_VERSION } from '../project/dbt-version.js';
 import { shortNameOf, testSqlFile } from '../parse/data-tests/add-data-tests.js';
 import { snapshotSqlFile } from '../parse/snapshots.js';
 import { nodeSqlPath } from '../core/target-files.js';
-import { redactDeep } from '../core/secrets.js';
+import { hasSecrets, redactDeep } from '../core/secrets.js';
 import type { RunSummary } from './results.js';
 import { nodeChecksum, nodeMacroIds } from '../graph/previous-state.js';
 import { projectMacroSources, type MacroSource } from '../parse/macro-dependencies.js';
@@ -47,8 +47,26 @@ export function metadata(kind: keyof typeof SCHEMA_VERSIONS) {
 export function writeJsonAtomic(file: string, value: unknown, opts: { compact?: boolean } = {}): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(redactDeep(value), null, opts.compact ? undefined : 2)}\n`);
+  writeFileSync(tmp, `${topLevelJson(value, opts.compact === true)}\n`);
   renameSync(tmp, file);
+}
+
+/** A value already written to compact JSON text (with nothing to redact), for a compact writeJsonAtomic's top-level object. */
+class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/** JSON.stringify of `value` (its secrets redacted); a top-level entry given as JsonText goes in as that text. */
+function topLevelJson(value: unknown, compact: boolean): string {
+  const entries = value && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
+  if (!compact || !entries.some(([, v]) => v instanceof JsonText)) return JSON.stringify(redactDeep(value), null, compact ? undefined : 2);
+  const parts: string[] = [];
+  for (const [k, v] of entries) {
+    const text = v instanceof JsonText ? v.text : JSON.stringify(redactDeep(v));
+    // As JSON.stringify: a key whose value has no JSON form (undefined, a function) is left out.
+    if (text !== undefined) parts.push(`${JSON.stringify(redactDeep(k))}:${text}`);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 function relationName(ws: Workspace, node: Node): string | null {
@@ -317,9 +335,18 @@ export function writeManifest(ws: Workspace & { selectors?: Selectors | null }, 
   const unitTests: Record<string, unknown> = {};
   const macros = projectMacroSources(ws.project);
   const patches = macroPatches(ws);
+  // Without secrets to redact, each node's entry is written to JSON text as soon as it is made: ten
+  // thousand entries then die young instead of living until one JSON.stringify of the whole.
+  const asText = !hasSecrets();
+  const nodeTexts: string[] = [];
   for (const node of ws.manifest.nodes.values()) {
     if (node.resourceType === 'unit_test') unitTests[node.uniqueId] = unitTestToJson(ws, node);
-    else (node.resourceType === 'source' ? sources : nodes)[node.uniqueId] = nodeToJson(ws, node, macros, true, compiled?.get(node.uniqueId));
+    else if (node.resourceType === 'source') sources[node.uniqueId] = nodeToJson(ws, node, macros, true);
+    else {
+      const entry = nodeToJson(ws, node, macros, true, compiled?.get(node.uniqueId));
+      if (asText) nodeTexts.push(`${JSON.stringify(node.uniqueId)}:${JSON.stringify(entry)}`);
+      else nodes[node.uniqueId] = entry;
+    }
   }
   const parentMap: Record<string, string[]> = {};
   const childMap: Record<string, string[]> = {};
@@ -357,7 +384,7 @@ export function writeManifest(ws: Workspace & { selectors?: Selectors | null }, 
     file,
     {
       metadata: { ...metadata('manifest'), project_name: ws.project.name, adapter_type: ws.target.type },
-      nodes,
+      nodes: asText ? new JsonText(`{${nodeTexts.join(',')}}`) : nodes,
       sources,
       macros: Object.fromEntries(
         ws.manifest.macros.map((m) => {

@@ -18,6 +18,7 @@ function hookOf(h: unknown): DbtHook | undefined {
 }
 
 function hooksOf(...values: unknown[]): DbtHook[] {
+  if (values.every((v) => v === undefined || v === null)) return [];
   return values.flatMap((v) => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v])).flatMap((h) => hookOf(h) ?? []);
 }
 
@@ -121,9 +122,12 @@ export function dbtNodeConfig(node: Node, enabled = true): Record<string, unknow
   const post = hooksOf(postHook, post_hook);
   if (pre.length > 0 || 'pre-hook' in defaults) out['pre-hook'] = pre;
   if (post.length > 0 || 'post-hook' in defaults) out['post-hook'] = post;
-  for (const [key, keys] of Object.entries(CLOSED)) {
+  for (const key in CLOSED) {
     const v = out[key];
-    if (v && typeof v === 'object') out[key] = Object.fromEntries(Object.entries(v).filter(([k]) => keys.includes(k)));
+    // A default left as it is has only its own keys: a copy of it is what the filter would give.
+    if (!v || typeof v !== 'object') continue;
+    if (v === defaults[key]) out[key] = { ...v };
+    else out[key] = Object.fromEntries(Object.entries(v).filter(([k]) => CLOSED[key]!.includes(k)));
   }
   return out;
 }

@@ -284,10 +284,13 @@ export class ParseCache {
 
   private withHashes(files: Set<string>): [string, string][] {
     // The engine's own macro files belong to the engine build (the global key), not to a hash here.
-    const list: [string, string][] = [...files].sort().map((f) => [f, this.macroHashes.get(f) ?? 'engine']);
-    const key = JSON.stringify(list);
+    const sorted = [...files].sort();
+    const hashes = sorted.map((f) => this.macroHashes.get(f) ?? 'engine');
+    // File names and hex hashes hold no newline: the joined text names the list.
+    const key = `${sorted.join('\n')}\n\n${hashes.join('\n')}`;
     const known = this.macroLists.get(key);
     if (known) return known;
+    const list = sorted.map((f, i): [string, string] => [f, hashes[i]!]);
     this.macroLists.set(key, list);
     return list;
   }
