@@ -11,7 +11,9 @@ import { utcDay } from './timestamp.js';
 
 /** The first rule (by ascending min) whose inclusive range holds `measure`. */
 export function matchRule(rules: readonly SegmentRule[], measure: number): SegmentRule | undefined {
-  return rules.find((r) => measure >= r.min && (r.max === null || measure <= r.max));
+  // A loop rather than find: no closure to make per request.
+  for (const r of rules) if (measure >= r.min && (r.max === null || measure <= r.max)) return r;
+  return undefined;
 }
 
 /** Days from the last order's date to the reference date (the request's UTC date unless given). */
@@ -23,6 +25,20 @@ export function daysSinceLastOrder(request: VoucherRequest, nowMs: number): numb
 
 function describeRanges(rules: readonly SegmentRule[]): string {
   return rules.map((r) => (r.max === null ? `${r.min} or more` : `${r.min}..${r.max}`)).join(', ');
+}
+
+/**
+ * A rule's row of the answer, remembered per rule (with the rows it was found in, in case a rule
+ * object outlives its answer): no key text to build and hash per request.
+ */
+const ruleRows = new WeakMap<SegmentRule, { rows: Answer['rows']; row: AnswerRow | undefined }>();
+
+function ruleRow(answer: Answer, rule: SegmentRule): AnswerRow | undefined {
+  const known = ruleRows.get(rule);
+  if (known !== undefined && known.rows === answer.rows) return known.row;
+  const row = answer.rows.get(answerKey(rule.segmentType, rule.segmentName));
+  ruleRows.set(rule, { rows: answer.rows, row });
+  return row;
 }
 
 /** The customer's segment rule and its row of the answer, or an ApiError (404) saying why there is none. */
@@ -42,11 +58,8 @@ function findSegment(answer: Answer, request: VoucherRequest, nowMs: number): An
     throw new ApiError(404, 'no_segment', `the segment rules define no ${type} segment`, { field: 'segment_name' });
   }
   let measure: number;
-  let measureName: string;
-  if (type === 'frequent_segment') {
-    measure = request.total_orders;
-    measureName = `total_orders ${measure}`;
-  } else {
+  if (type === 'frequent_segment') measure = request.total_orders;
+  else {
     const days = daysSinceLastOrder(request, nowMs);
     if (days === null) {
       throw new ApiError(404, 'no_segment', 'no last_order_ts: days since last order are unknown, so the customer is in no recency_segment', {
@@ -54,13 +67,14 @@ function findSegment(answer: Answer, request: VoucherRequest, nowMs: number): An
       });
     }
     measure = days;
-    measureName = `${days} days since last order`;
   }
   const rule = matchRule(rules, measure);
   if (!rule) {
+    // The measure's wording is made only here, for the message.
+    const measureName = type === 'frequent_segment' ? `total_orders ${measure}` : `${measure} days since last order`;
     throw new ApiError(404, 'no_segment', `the customer is in no ${type}: ${measureName} is in none of its ranges (${describeRanges(rules)})`);
   }
-  const row = answer.rows.get(answerKey(type, rule.segmentName));
+  const row = ruleRow(answer, rule);
   if (!row) {
     throw new ApiError(404, 'segment_without_data', `${type} '${rule.segmentName}' has no data in the pipeline's answer: no voucher of the source fell in it`);
   }
