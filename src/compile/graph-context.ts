@@ -1,6 +1,7 @@
 import type { Workspace } from '../graph/workspace.js';
-import { exposureToJson, nodeToJson } from '../execute/artifacts.js';
-import { projectMacroSources } from '../parse/macro-dependencies.js';
+import type { Exposure } from '../parse/governance.js';
+import { projectMacroSources, type MacroSource } from '../parse/macro-dependencies.js';
+import type { Node } from '../parse/nodes.js';
 
 /**
  * dbt's `graph` context variable: the manifest's flat graph (dbt-core `Manifest.build_flat_graph`,
@@ -14,6 +15,17 @@ export type GraphContext = Record<
 
 const built = new WeakMap<object, GraphContext>();
 
+/** How manifest.json lists a node and an exposure: execute/artifacts.ts, a layer above, registers them as it loads. */
+export interface GraphWriters {
+  node(ws: Workspace, node: Node, macros: Map<string, MacroSource>): unknown;
+  exposure(e: Exposure): unknown;
+}
+let writers: GraphWriters | undefined;
+
+export function registerGraphWriters(w: GraphWriters): void {
+  writers = w;
+}
+
 /** What `graph` is while parsing (dbt's `execute` is false): every collection empty. */
 export function emptyGraph(): GraphContext {
   return { nodes: {}, sources: {}, exposures: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {}, unit_tests: {} };
@@ -22,13 +34,14 @@ export function emptyGraph(): GraphContext {
 export function graphContext(ws: Workspace): GraphContext {
   const cached = built.get(ws.manifest);
   if (cached) return cached;
+  if (!writers) throw new Error('graph: execute/artifacts.ts has not registered the manifest writers');
   const graph = emptyGraph();
   const macros = projectMacroSources(ws.project);
   for (const node of ws.manifest.nodes.values()) {
     if (node.resourceType === 'unit_test') continue;
-    (node.resourceType === 'source' ? graph.sources : graph.nodes)[node.uniqueId] = nodeToJson(ws, node, macros);
+    (node.resourceType === 'source' ? graph.sources : graph.nodes)[node.uniqueId] = writers.node(ws, node, macros);
   }
-  for (const e of ws.manifest.exposures?.values() ?? []) graph.exposures[e.uniqueId] = exposureToJson(e);
+  for (const e of ws.manifest.exposures?.values() ?? []) graph.exposures[e.uniqueId] = writers.exposure(e);
   built.set(ws.manifest, graph);
   return graph;
 }

@@ -19,6 +19,7 @@ import type { RunSummary } from './results.js';
 import { nodeChecksum, nodeMacroIds } from '../graph/previous-state.js';
 import { projectMacroSources, type MacroSource } from '../parse/macro-dependencies.js';
 import { unitTestToJson } from './unit-test-artifact.js';
+import { registerGraphWriters } from '../compile/graph-context.js';
 
 import { ENGINE_VERSION } from '../core/engine-version.js';
 
@@ -583,3 +584,6 @@ export function writeRunResults(ws: Workspace, summary: RunSummary, args: Record
   });
   return file;
 }
+
+// dbt's `graph` (compile/graph-context.ts) lists each node as manifest.json does.
+registerGraphWriters({ node: (ws, node, macros) => nodeToJson(ws, node, macros), exposure: exposureToJson });
