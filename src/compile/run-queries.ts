@@ -57,21 +57,35 @@ export async function compileIntrospecting(
   node: SqlNode,
   ctx: CompileContext,
   withConnection: <T>(fn: (conn: Connection) => Promise<T>) => Promise<T>,
+  trial: OfflineRender = renderOffline(ws, node, ctx),
 ): Promise<CompiledNode & { asked: boolean }> {
-  const trial = new QueryCache();
+  if (!trial.asks) {
+    for (const m of trial.logs) (ctx.log ?? ((x: string) => ws.engine.emitLog(x)))(m);
+    if (trial.compiled) return { ...trial.compiled, asked: false };
+    throw trial.error;
+  }
+  const answered = await withConnection((conn) => compileWithQueries(ws, node, ctx, conn));
+  return { ...answered, asked: true };
+}
+
+/** A render with no warehouse: its result or error, whether it asked the warehouse something, and the logs it held back. */
+export interface OfflineRender {
+  compiled?: CompiledNode;
+  error?: unknown;
+  asks: boolean;
+  logs: string[];
+}
+
+/** Renders a node offline, recording (not running) what it asks the warehouse; see compileIntrospecting. */
+export function renderOffline(ws: Workspace, node: SqlNode, ctx: CompileContext): OfflineRender {
+  const queries = new QueryCache();
   const logs: string[] = [];
   let compiled: CompiledNode | undefined;
   let error: unknown;
   try {
-    compiled = compileNode(ws, node, { ...ctx, queries: trial, log: (m) => logs.push(m) });
+    compiled = compileNode(ws, node, { ...ctx, queries, log: (m) => logs.push(m) });
   } catch (e) {
     error = e;
   }
-  if (trial.missing.length === 0) {
-    for (const m of logs) (ctx.log ?? ((x: string) => ws.engine.emitLog(x)))(m);
-    if (compiled) return { ...compiled, asked: false };
-    throw error;
-  }
-  const answered = await withConnection((conn) => compileWithQueries(ws, node, ctx, conn));
-  return { ...answered, asked: true };
+  return { compiled, error, asks: queries.missing.length > 0, logs };
 }

@@ -1,7 +1,5 @@
 import { compileKey, type CompileKey } from '../compile/compile-key.js';
-import { compileNode, type CompiledNode } from '../compile/compile-node.js';
-import { compileIntrospecting } from '../compile/run-queries.js';
-import { QueryCache } from '../compile/query-cache.js';
+import { compileIntrospecting, renderOffline } from '../compile/run-queries.js';
 import { BackgroundWrites, backgroundWritesMin, type WrittenStamp } from '../core/background-writes.js';
 import type { Adapter, Connection } from '../warehouse/adapter.js';
 import { isUserError, type ProjectError, ProjectErrors } from '../core/errors.js';
@@ -197,26 +195,13 @@ async function compileCached(
   }
   // Offline first; a render that asks the warehouse is answered by it, and its SQL (which depends
   // on what the warehouse holds) is neither cached nor replayed.
-  const queries = new QueryCache();
-  const logs: string[] = [];
-  const { value, macroFiles, cacheable } = cache.traced(session.engine, (): { compiled?: CompiledNode; error?: unknown } => {
-    try {
-      return { compiled: compileNode(session, node, { queries, log: (m) => logs.push(m) }) };
-    } catch (error) {
-      return { error };
-    }
-  });
-  let sql: string;
-  if (queries.missing.length === 0) {
-    for (const m of logs) session.engine.emitLog(m);
-    if (!value.compiled) throw value.error;
-    sql = value.compiled.sql;
-    // SQL holding a secret stays out of the cache file.
+  const { value, macroFiles, cacheable } = cache.traced(session.engine, () => renderOffline(session, node, {}));
+  if (value.asks) cache.refuse();
+  const { sql } = await compileIntrospecting(session, node, {}, withConnection, value);
+  // SQL holding a secret stays out of the cache file.
+  if (!value.asks) {
     if (cacheable && redact(sql) === sql) cache.storeCompiled(node.uniqueId, { key, sql, macroFiles }, texts);
     else cache.refuse();
-  } else {
-    cache.refuse();
-    sql = (await compileIntrospecting(session, node, {}, withConnection)).sql;
   }
   written(session, cache, node.uniqueId, file, abs, sql, deferred);
   return { node, sql, path: rel, key, abs };
